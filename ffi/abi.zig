@@ -1,0 +1,219 @@
+//! The FFI surface of libsyd.so: every exported function and every structure that crosses the
+//! boundary to TypeScript (lib/native.ts holds the matching symbol table).
+//!
+//! Needs: Linux x86_64; see the files each export calls for kernel features.
+//! Assumes of callers: handles come from `syd_sandbox_new` and are freed once with
+//! `syd_sandbox_free`; buffers stay alive until the call (or, for `syd_run`, which Deno calls
+//! nonblocking, its promise) settles. Every error crosses as a negative errno, with a message
+//! readable once with `syd_last_error`. A handle that is not live is refused (EBADF), never
+//! dereferenced.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const sys = @import("sys.zig");
+const policy = @import("policy.zig");
+const probe = @import("probe.zig");
+const scmp = @import("filter/scmp.zig");
+const sandbox_mod = @import("sandbox.zig");
+const Sandbox = sandbox_mod.Sandbox;
+
+/// Bumped whenever an export or a structure below changes; lib/native.ts checks it.
+pub const abi_version: u32 = 1;
+
+pub const Features = extern struct {
+    abi_version: u32,
+    user_notif: u8,
+    notif_sizes_ok: u8,
+    addfd: u8,
+    sync_wake_up: u8,
+    libseccomp_major: u32,
+    libseccomp_minor: u32,
+    libseccomp_micro: u32,
+    reserved: u32,
+};
+
+pub const RunResult = extern struct {
+    wait_status: u32,
+    exit_code: i32,
+    exec_errno: i32,
+    workers_peak: u32,
+    notifications: u64,
+    log_dropped: u64,
+};
+
+comptime {
+    assert(@sizeOf(Features) == 24);
+    assert(@sizeOf(RunResult) == 32);
+    assert(@offsetOf(RunResult, "notifications") == 16);
+}
+
+// ---- errors: one message, read once ----
+
+var last_error_mutex: std.Thread.Mutex = .{};
+var last_error_buf: [256]u8 = undefined;
+var last_error_len: usize = 0;
+
+fn fail(err: sys.Errno, message: []const u8) i32 {
+    last_error_mutex.lock();
+    defer last_error_mutex.unlock();
+    const len = @min(message.len, last_error_buf.len);
+    @memcpy(last_error_buf[0..len], message[0..len]);
+    last_error_len = len;
+    const value = sys.errno_value(err);
+    assert(value > 0);
+    return -value;
+}
+
+/// size_t syd_last_error(char *buf, size_t len): copies the last error message (not
+/// terminated) and forgets it; returns its length.
+export fn syd_last_error(buf: [*]u8, len: usize) usize {
+    last_error_mutex.lock();
+    defer last_error_mutex.unlock();
+    const n = @min(len, last_error_len);
+    @memcpy(buf[0..n], last_error_buf[0..n]);
+    last_error_len = 0;
+    return n;
+}
+
+/// size_t syd_strerror(int32_t errnum, char *buf, size_t len): the C library's text for errnum.
+export fn syd_strerror(errnum: i32, buf: [*]u8, len: usize) usize {
+    const text = sandbox_mod.errno_text(errnum);
+    const n = @min(len, text.len);
+    @memcpy(buf[0..n], text[0..n]);
+    return n;
+}
+
+// ---- live handles ----
+
+const handles_max = 16;
+var handles_mutex: std.Thread.Mutex = .{};
+var handles: [handles_max]?*Sandbox = .{null} ** handles_max;
+
+fn handle_add(sandbox: *Sandbox) bool {
+    handles_mutex.lock();
+    defer handles_mutex.unlock();
+    for (&handles) |*slot| if (slot.* == null) {
+        slot.* = sandbox;
+        return true;
+    };
+    return false;
+}
+
+fn handle_get(handle: u64) ?*Sandbox {
+    handles_mutex.lock();
+    defer handles_mutex.unlock();
+    for (handles) |slot| if (slot) |sandbox| if (@intFromPtr(sandbox) == handle) return sandbox;
+    return null;
+}
+
+fn handle_remove(handle: u64) ?*Sandbox {
+    handles_mutex.lock();
+    defer handles_mutex.unlock();
+    for (&handles) |*slot| if (slot.*) |sandbox| if (@intFromPtr(sandbox) == handle) {
+        slot.* = null;
+        return sandbox;
+    };
+    return null;
+}
+
+// ---- exports ----
+
+/// uint32_t syd_abi_version(void)
+export fn syd_abi_version() u32 {
+    return abi_version;
+}
+
+/// int32_t syd_probe(struct Features *out): what the kernel and libseccomp offer.
+export fn syd_probe(out: *Features) i32 {
+    const found = probe.run();
+    const version = scmp.version();
+    out.* = .{
+        .abi_version = abi_version,
+        .user_notif = @intFromBool(found.user_notif),
+        .notif_sizes_ok = @intFromBool(found.notif_sizes_ok),
+        .addfd = @intFromBool(found.addfd),
+        .sync_wake_up = @intFromBool(found.sync_wake_up),
+        .libseccomp_major = version.major,
+        .libseccomp_minor = version.minor,
+        .libseccomp_micro = version.micro,
+        .reserved = 0,
+    };
+    return 0;
+}
+
+/// int32_t syd_sandbox_new(const uint8_t *policy_json, size_t len, uint64_t *out_handle)
+export fn syd_sandbox_new(json: [*]const u8, len: usize, out_handle: *u64) i32 {
+    if (len > 64 << 20) return fail(error.@"2BIG", "policy document is larger than 64 MiB");
+    var diag: policy.Diag = .{};
+    const sandbox = Sandbox.create(json[0..len], &diag) catch |err| return fail(err, diag.text());
+    if (!handle_add(sandbox)) {
+        sandbox.destroy();
+        return fail(error.MFILE, "too many sandboxes at once");
+    }
+    out_handle.* = @intFromPtr(sandbox);
+    return 0;
+}
+
+/// int32_t syd_sandbox_log_fd(uint64_t handle): the log pipe's read end (close-on-exec).
+export fn syd_sandbox_log_fd(handle: u64) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    if (sandbox.log_rd < 0) return fail(error.BADF, "the log pipe was handed over already");
+    return sandbox.log_rd;
+}
+
+/// int32_t syd_sandbox_log_fd_close(uint64_t handle): closes syd's copy of the read end, once
+/// the reader opened its own (through /proc/self/fd/N).
+export fn syd_sandbox_log_fd_close(handle: u64) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    sandbox.log_rd_close();
+    return 0;
+}
+
+/// int32_t syd_run(uint64_t handle, const char *const *argv, const char *const *envp,
+/// struct RunResult *out): runs argv under the sandbox until it ends (nonblocking in Deno).
+export fn syd_run(
+    handle: u64,
+    argv: [*:null]const ?[*:0]const u8,
+    envp: [*:null]const ?[*:0]const u8,
+    out: *RunResult,
+) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    var diag: policy.Diag = .{};
+    const outcome = sandbox.run(argv, envp, &diag) catch |err| return fail(err, diag.text());
+    out.* = .{
+        .wait_status = outcome.wait_status,
+        .exit_code = outcome.exit_code,
+        .exec_errno = outcome.exec_errno,
+        .workers_peak = outcome.workers_peak,
+        .notifications = outcome.notifications,
+        .log_dropped = sandbox.log.dropped.load(.monotonic),
+    };
+    return 0;
+}
+
+/// void syd_sandbox_free(uint64_t handle): ends the log (the reader sees end of file).
+export fn syd_sandbox_free(handle: u64) void {
+    const sandbox = handle_remove(handle) orelse return;
+    sandbox.destroy();
+}
+
+test {
+    _ = @import("sys.zig");
+    _ = @import("notify.zig");
+    _ = @import("log.zig");
+    _ = @import("policy.zig");
+    _ = @import("pool.zig");
+    _ = @import("spawn.zig");
+    _ = @import("probe.zig");
+    _ = @import("filter/sandbox.zig");
+    _ = @import("workers/emu.zig");
+}
+
+test "a handle that is not live is refused" {
+    var result: RunResult = undefined;
+    const argv = [_:null]?[*:0]const u8{"true"};
+    try std.testing.expectEqual(@as(i32, -9), syd_run(0xdead0000, &argv, &argv, &result));
+    var buf: [64]u8 = undefined;
+    try std.testing.expectEqualStrings("no such sandbox", buf[0..syd_last_error(&buf, buf.len)]);
+    try std.testing.expectEqual(@as(usize, 0), syd_last_error(&buf, buf.len));
+}

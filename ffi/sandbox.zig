@@ -1,0 +1,150 @@
+//! A sandbox: a loaded policy, its log pipe, and one supervised run of a command.
+//!
+//! Needs: everything spawn.zig and pool.zig need; SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6) is
+//! used where the kernel has it and skipped where it does not.
+//! Assumes: `run` is called at most once per sandbox, from a thread that stays inside `run` until
+//! it returns (Deno's nonblocking FFI call): the child's parent-death signal is tied to it.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const sys = @import("sys.zig");
+const policy = @import("policy.zig");
+const log_mod = @import("log.zig");
+const spawn = @import("spawn.zig");
+const notify = @import("notify.zig");
+const filter = @import("filter/sandbox.zig");
+const scmp = @import("filter/scmp.zig");
+const Pool = @import("pool.zig").Pool;
+
+extern fn strerror(errnum: c_int) [*:0]const u8;
+
+/// The C library's text for an errno ("No such file or directory").
+pub fn errno_text(errno_value: i32) []const u8 {
+    return std.mem.span(strerror(errno_value));
+}
+
+pub const Outcome = struct {
+    wait_status: u32 = 0,
+    exit_code: i32 = 0,
+    exec_errno: i32 = 0,
+    notifications: u64 = 0,
+    workers_peak: u32 = 0,
+};
+
+pub const Sandbox = struct {
+    arena_state: std.heap.ArenaAllocator,
+    policy: policy.Policy,
+    log: log_mod.Log,
+    log_rd: i32,
+    ran: std.atomic.Value(bool) = .init(false),
+
+    /// Loads `json` into a new sandbox; `diag` says why when it fails.
+    pub fn create(json: []const u8, diag: *policy.Diag) sys.Errno!*Sandbox {
+        const self = std.heap.c_allocator.create(Sandbox) catch return error.NOMEM;
+        errdefer std.heap.c_allocator.destroy(self);
+        self.arena_state = std.heap.ArenaAllocator.init(std.heap.c_allocator);
+        errdefer self.arena_state.deinit();
+        const loaded = try policy.load(self.arena_state.allocator(), json, diag);
+        const fds = sys.pipe(true) catch |err| {
+            diag.set("cannot make the log pipe: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        self.* = .{
+            .arena_state = self.arena_state,
+            .policy = loaded,
+            .log = .{ .fd = fds[1], .level_max = loaded.log_level },
+            .log_rd = fds[0],
+        };
+        assert(self.log.fd >= 0 and self.log_rd >= 0);
+        return self;
+    }
+
+    /// Closes the log's write end (the reader then sees end of file) and frees everything.
+    pub fn destroy(self: *Sandbox) void {
+        if (self.log_rd >= 0) sys.close(self.log_rd);
+        if (self.log.fd >= 0) sys.close(self.log.fd);
+        self.arena_state.deinit();
+        std.heap.c_allocator.destroy(self);
+    }
+
+    /// Closes syd's copy of the log's read end, once the reader has opened its own.
+    pub fn log_rd_close(self: *Sandbox) void {
+        if (self.log_rd >= 0) sys.close(self.log_rd);
+        self.log_rd = -1;
+    }
+
+    /// Runs `argv` under the sandbox and waits for it.
+    pub fn run(
+        self: *Sandbox,
+        argv: [*:null]const ?[*:0]const u8,
+        envp: [*:null]const ?[*:0]const u8,
+        diag: *policy.Diag,
+    ) sys.Errno!Outcome {
+        if (self.ran.swap(true, .acq_rel)) {
+            diag.set("this sandbox has run already", .{});
+            return error.BUSY;
+        }
+        const name = argv[0] orelse {
+            diag.set("no command to run", .{});
+            return error.INVAL;
+        };
+        var arena_state = std.heap.ArenaAllocator.init(std.heap.page_allocator);
+        defer arena_state.deinit();
+        const arena = arena_state.allocator();
+
+        const program = build_program(arena, diag) catch |err| return err;
+        const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
+        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates };
+        const pool = arena.create(Pool) catch return error.NOMEM;
+
+        var failure: spawn.Failure = .{};
+        var child = spawn.start(&plan, &failure) catch |err| {
+            diag.set("starting the sandboxed process failed while {s}: {s}", .{ failure.stage.name(), errno_text(failure.errno_value) });
+            return err;
+        };
+        defer spawn.close(&child);
+        errdefer spawn.reap(child.pid);
+
+        const sync = if (notify.set_sync_wake_up(child.notify_fd)) |_| true else |_| false;
+        self.log.emit(.debug, .{ .ctx = "run", .op = "spawn", .pid = child.pid, .sync_wake_up = sync, .trapped = filter.trapped.len, .program_len = program.len });
+        pool.init(child.notify_fd, self.policy.pool, &self.log);
+        pool.start() catch |err| {
+            diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        defer pool.stop();
+        spawn.release(&child) catch |err| {
+            diag.set("cannot release the sandboxed process: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        const exec_errno = spawn.await_exec(&child) catch |err| {
+            diag.set("lost track of the sandboxed process's exec: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        const status = try sys.wait_exit(child.pid);
+        self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });
+        pool.stop();
+        return .{
+            .wait_status = status,
+            .exit_code = spawn.exit_code(status),
+            .exec_errno = exec_errno orelse 0,
+            .notifications = pool.handled_total.load(.monotonic),
+            .workers_peak = pool.workers_peak.load(.monotonic),
+        };
+    }
+};
+
+fn build_program(arena: std.mem.Allocator, diag: *policy.Diag) sys.Errno![]const filter.SockFilter {
+    const ctx = filter.build() catch |err| {
+        diag.set("cannot assemble the sandbox filter: {s}", .{errno_text(sys.errno_value(err))});
+        return err;
+    };
+    defer scmp.release(ctx);
+    const buf = arena.alloc(filter.SockFilter, filter.program_len_max + 1) catch return error.NOMEM;
+    const program = filter.export_program(ctx, buf) catch |err| {
+        diag.set("cannot export the sandbox filter: {s}", .{errno_text(sys.errno_value(err))});
+        return err;
+    };
+    assert(program.len > 0);
+    return program;
+}

@@ -1,0 +1,288 @@
+//! Spawning the sandboxed child: fork, child set-up, listener hand-over, exec, wait.
+//!
+//! The child, between `fork()` and `execve()`, makes raw system calls only (no allocation, no
+//! locks, no libc): it resets signal dispositions and the mask, ties its life to the forking
+//! thread (PDEATHSIG), sets no_new_privs, loads the prebuilt sandbox filter with a new listener,
+//! tells the parent the listener's fd number, waits for the parent to have copied it
+//! (`pidfd_getfd`) and to have started the emulators, then execs. Its first trapped call
+//! (`execve`) therefore always finds a worker to answer it.
+//!
+//! Needs: seccomp user notification (5.0), pidfd_open (5.3), pidfd_getfd (5.6).
+//! Assumes: the caller keeps the forking thread alive until the child is waited for (the
+//! child's parent-death signal is tied to that thread), and keeps `Plan` alive until `start`
+//! returns. Every fd made here is close-on-exec.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("sys.zig");
+const SockFilter = @import("filter/sandbox.zig").SockFilter;
+const notify = @import("notify.zig");
+
+pub const path_len_max: usize = 4096;
+pub const candidates_max: usize = 256;
+const default_path = "/bin:/usr/bin"; // glibc's execvp default
+
+/// A message from the child on the status pipe.
+pub const Msg = extern struct {
+    kind: Kind,
+    stage: Stage,
+    value: i32,
+    reserved: u32 = 0,
+
+    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, _ };
+};
+comptime {
+    assert(@sizeOf(Msg) == 16); // well under PIPE_BUF: one atomic write
+}
+
+/// Where in its set-up the child failed.
+pub const Stage = enum(u32) {
+    none = 0,
+    signals = 1,
+    parent_death_signal = 2,
+    parent_gone = 3,
+    no_new_privs = 4,
+    seccomp = 5,
+    handover = 6,
+    exec = 7,
+    _,
+
+    pub fn name(stage: Stage) []const u8 {
+        return switch (stage) {
+            .none => "none",
+            .signals => "resetting signals",
+            .parent_death_signal => "setting the parent-death signal",
+            .parent_gone => "checking that syd is alive",
+            .no_new_privs => "setting no_new_privs",
+            .seccomp => "loading the seccomp filter",
+            .handover => "handing the listener over",
+            .exec => "executing the command",
+            _ => "an unknown stage",
+        };
+    }
+};
+
+const SockFprog = extern struct { len: u16, filter: [*]const SockFilter };
+
+pub const Plan = struct {
+    program: []const SockFilter,
+    argv: [*:null]const ?[*:0]const u8,
+    envp: [*:null]const ?[*:0]const u8,
+    candidates: []const [*:0]const u8,
+};
+
+pub const Child = struct {
+    pid: i32,
+    pidfd: i32,
+    status_rd: i32,
+    ack_wr: i32,
+    /// The listener, copied into this process.
+    notify_fd: i32,
+};
+
+/// Why `start` failed, for the user.
+pub const Failure = struct { stage: Stage = .none, errno_value: i32 = 0 };
+
+/// The paths execvp would try for `name`, in order, with the `PATH` of `envp`.
+pub fn exec_candidates(
+    arena: std.mem.Allocator,
+    name: []const u8,
+    envp: [*:null]const ?[*:0]const u8,
+) error{OutOfMemory}![]const [*:0]const u8 {
+    var list: std.ArrayListUnmanaged([*:0]const u8) = .empty;
+    if (name.len == 0) return list.items;
+    if (std.mem.indexOfScalar(u8, name, '/') != null) {
+        try list.append(arena, try arena.dupeZ(u8, name));
+        return list.items;
+    }
+    var dirs = std.mem.splitScalar(u8, env_value(envp, "PATH") orelse default_path, ':');
+    while (dirs.next()) |dir| {
+        if (list.items.len >= candidates_max) break;
+        const path = if (dir.len == 0)
+            try arena.dupeZ(u8, name) // an empty entry is the current directory
+        else
+            try std.fmt.allocPrintZ(arena, "{s}/{s}", .{ dir, name });
+        if (path.len >= path_len_max) continue; // the kernel would say ENAMETOOLONG
+        try list.append(arena, path);
+    }
+    assert(list.items.len <= candidates_max);
+    return list.items;
+}
+
+fn env_value(envp: [*:null]const ?[*:0]const u8, key: []const u8) ?[]const u8 {
+    var i: usize = 0;
+    while (envp[i]) |entry| : (i += 1) {
+        const text = std.mem.span(entry);
+        if (text.len > key.len and text[key.len] == '=' and std.mem.eql(u8, text[0..key.len], key)) {
+            return text[key.len + 1 ..];
+        }
+    }
+    return null;
+}
+
+/// Forks the child and takes its listener. On failure the child is reaped and `failure` says
+/// where it failed.
+pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
+    assert(plan.program.len > 0 and plan.program.len <= std.math.maxInt(u16));
+    const status = try sys.pipe(false);
+    errdefer sys.close(status[0]);
+    const ack = sys.pipe(false) catch |err| {
+        sys.close(status[1]);
+        return err;
+    };
+    errdefer sys.close(ack[1]);
+    const parent_tgid = sys.getpid();
+
+    const rc = linux.fork();
+    if (rc == 0) child_main(plan, status[1], ack[0], parent_tgid);
+    sys.close(status[1]);
+    sys.close(ack[0]);
+    const pid: i32 = @intCast(sys.check(rc) catch |err| {
+        failure.* = .{ .stage = .none, .errno_value = sys.errno_value(err) };
+        return err;
+    });
+    errdefer reap(pid);
+
+    var msg: Msg = undefined;
+    const len = try sys.read_full(status[0], std.mem.asBytes(&msg));
+    if (len != @sizeOf(Msg)) {
+        failure.* = .{ .stage = .handover, .errno_value = @intFromEnum(linux.E.PIPE) };
+        return error.PIPE; // the child died before saying anything
+    }
+    if (msg.kind != .listener) {
+        failure.* = .{ .stage = msg.stage, .errno_value = msg.value };
+        return if (msg.value > 0) sys.errno_error(@enumFromInt(@as(u16, @intCast(msg.value)))) else error.PROTO;
+    }
+    const pidfd = try sys.pidfd_open(pid);
+    errdefer sys.close(pidfd);
+    const notify_fd = sys.pidfd_getfd(pidfd, msg.value) catch |err| {
+        failure.* = .{ .stage = .handover, .errno_value = sys.errno_value(err) };
+        return err;
+    };
+    assert(notify_fd >= 0);
+    return .{ .pid = pid, .pidfd = pidfd, .status_rd = status[0], .ack_wr = ack[1], .notify_fd = notify_fd };
+}
+
+/// Lets the child exec. Call once the emulators are started.
+pub fn release(child: *Child) sys.Errno!void {
+    assert(child.ack_wr >= 0);
+    const n = try sys.write(child.ack_wr, "x");
+    assert(n == 1);
+    sys.close(child.ack_wr);
+    child.ack_wr = -1;
+}
+
+/// Waits for the child's exec: null when it succeeded, or its errno.
+pub fn await_exec(child: *Child) sys.Errno!?i32 {
+    assert(child.ack_wr == -1);
+    var msg: Msg = undefined;
+    const len = try sys.read_full(child.status_rd, std.mem.asBytes(&msg));
+    sys.close(child.status_rd);
+    child.status_rd = -1;
+    if (len == 0) return null; // close-on-exec closed the pipe: the exec went through
+    if (len != @sizeOf(Msg) or msg.kind != .exec_failed or msg.value <= 0) return error.PROTO;
+    return msg.value;
+}
+
+/// Kills the child (if it has not ended yet) and reaps it. For failure paths.
+pub fn reap(pid: i32) void {
+    assert(pid > 0);
+    _ = linux.kill(pid, linux.SIG.KILL);
+    _ = sys.wait_exit(pid) catch {};
+}
+
+pub fn close(child: *Child) void {
+    if (child.status_rd >= 0) sys.close(child.status_rd);
+    if (child.ack_wr >= 0) sys.close(child.ack_wr);
+    sys.close(child.pidfd);
+    sys.close(child.notify_fd);
+    child.* = .{ .pid = child.pid, .pidfd = -1, .status_rd = -1, .ack_wr = -1, .notify_fd = -1 };
+}
+
+/// The exit code a shell would show for a raw wait status: the code, or 128+N for signal N.
+pub fn exit_code(status: u32) i32 {
+    if (linux.W.IFEXITED(status)) return linux.W.EXITSTATUS(status);
+    if (linux.W.IFSIGNALED(status)) return 128 + @as(i32, @intCast(linux.W.TERMSIG(status)));
+    return 255;
+}
+
+// ---- the child: raw system calls only from here on ----
+
+fn child_send(fd: i32, kind: Msg.Kind, stage: Stage, value: i32) void {
+    const msg: Msg = .{ .kind = kind, .stage = stage, .value = value };
+    _ = linux.write(fd, std.mem.asBytes(&msg), @sizeOf(Msg));
+}
+
+fn child_fail(fd: i32, stage: Stage, rc: usize) noreturn {
+    child_send(fd, .setup_failed, stage, @intFromEnum(linux.E.init(rc)));
+    linux.exit_group(127);
+}
+
+fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32) noreturn {
+    sys.signals_reset_default();
+    var rc = linux.syscall4(.rt_sigprocmask, linux.SIG.SETMASK, @intFromPtr(&@as(u64, 0)), 0, 8);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .signals, rc);
+    rc = linux.prctl(@intFromEnum(linux.PR.SET_PDEATHSIG), linux.SIG.KILL, 0, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
+    if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
+    rc = linux.prctl(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS), 1, 0, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .no_new_privs, rc);
+
+    const prog: SockFprog = .{ .len = @intCast(plan.program.len), .filter = plan.program.ptr };
+    rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, notify.filter_flag_new_listener, &prog);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .seccomp, rc);
+    const listener: i32 = @intCast(rc);
+    // From here on a trapped call would wait for a worker: make none until the parent answers.
+    child_send(status_wr, .listener, .handover, listener);
+    var byte: u8 = 0;
+    while (true) {
+        rc = linux.read(ack_rd, @ptrCast(&byte), 1);
+        if (linux.E.init(rc) != .INTR) break;
+    }
+    if (rc != 1) linux.exit_group(127); // the parent gave up on us
+    _ = linux.close(listener);
+    child_exec(plan, status_wr);
+}
+
+/// Tries each candidate as execvp does; on failure reports the errno and exits.
+fn child_exec(plan: *const Plan, status_wr: i32) noreturn {
+    var saw_eacces = false;
+    var last: linux.E = .NOENT;
+    for (plan.candidates) |path| {
+        const rc = linux.execve(path, plan.argv, plan.envp);
+        last = linux.E.init(rc);
+        switch (last) {
+            .ACCES => saw_eacces = true,
+            .NOENT, .NOTDIR, .NODEV, .TIMEDOUT, .STALE => {},
+            else => break, // a real error with an existing file: report it
+        }
+    }
+    if (saw_eacces and (last == .NOENT or last == .NOTDIR)) last = .ACCES;
+    child_send(status_wr, .exec_failed, .exec, @intFromEnum(last));
+    linux.exit_group(127);
+}
+
+test "exec_candidates searches PATH in order, and not for a name with a slash" {
+    var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
+    defer arena.deinit();
+    const envp = [_:null]?[*:0]const u8{ "HOME=/root", "PATH=/usr/local/bin::/bin" };
+    const list = try exec_candidates(arena.allocator(), "sh", &envp);
+    try std.testing.expectEqual(@as(usize, 3), list.len);
+    try std.testing.expectEqualStrings("/usr/local/bin/sh", std.mem.span(list[0]));
+    try std.testing.expectEqualStrings("sh", std.mem.span(list[1]));
+    try std.testing.expectEqualStrings("/bin/sh", std.mem.span(list[2]));
+    const direct = try exec_candidates(arena.allocator(), "./x/sh", &envp);
+    try std.testing.expectEqual(@as(usize, 1), direct.len);
+    try std.testing.expectEqual(@as(usize, 0), (try exec_candidates(arena.allocator(), "", &envp)).len);
+    const no_path = [_:null]?[*:0]const u8{"PATHX=/nope"};
+    const defaults = try exec_candidates(arena.allocator(), "ls", &no_path);
+    try std.testing.expectEqualStrings("/bin/ls", std.mem.span(defaults[0]));
+}
+
+test "exit_code follows the shell: the code, or 128 plus the signal" {
+    try std.testing.expectEqual(@as(i32, 42), exit_code(42 << 8));
+    try std.testing.expectEqual(@as(i32, 0), exit_code(0));
+    try std.testing.expectEqual(@as(i32, 143), exit_code(15));
+    try std.testing.expectEqual(@as(i32, 137), exit_code(9 | 0x80)); // core-dump bit set
+}

@@ -1,0 +1,97 @@
+//! Emulator threads (`syd_emu`): each receives notifications itself and answers them.
+//!
+//! Receiving and answering in the same thread keeps the notify round trip to one wake-up each
+//! way; with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP the kernel runs that wake-up on the waker's CPU.
+//! Until the policy issues land, every call is answered CONTINUE.
+//!
+//! Needs: seccomp user notification (Linux 5.0; FLAG_CONTINUE 5.5).
+//! Assumes: started by the pool's monitor with a reserved slot and a counted total; the worker
+//! uncounts itself and frees its slot as its very last act. A signal (the pool's interrupt
+//! signal) makes a blocked receive return EINTR, after which the worker looks at `exiting` and
+//! its slot's `retire` flag.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const notify = @import("../notify.zig");
+const pool_mod = @import("../pool.zig");
+const Pool = pool_mod.Pool;
+
+/// While no sandboxed task is left (the listener hung up), look for `exiting` this often.
+const hangup_poll_ms: u32 = 50;
+
+pub fn run(pool: *Pool, index: u32) void {
+    const slot = &pool.slots[index];
+    assert(slot.state.load(.acquire) == .reserved);
+    pool_mod.thread_setup("syd_emu");
+    slot.tid.store(sys.gettid(), .release);
+    slot.state.store(.running, .release);
+
+    var handled: u64 = 0;
+    const reason = serve(pool, slot, &handled);
+
+    if (!slot.core) {
+        pool.log.emit(.debug, .{ .ctx = "pool", .op = "retire_helper", .slot = index, .reason = reason, .handled = handled, .total = pool.counter.load().total - 1 });
+    }
+    _ = pool.handled_total.fetchAdd(handled, .monotonic);
+    _ = pool.counter.release_worker();
+    slot.tid.store(0, .release);
+    slot.state.store(.free, .release); // the slot may be reused from here on: touch it no more
+    pool.wake_monitor();
+}
+
+/// Receives and answers until the pool exits or the monitor retires this worker; says why.
+fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
+    var request: notify.Notif = undefined;
+    // Not a bounded loop: a worker serves until the sandbox ends or it is retired.
+    while (true) {
+        if (pool.exiting.load(.acquire)) return "exit";
+        if (slot.retire.load(.acquire)) return "idle";
+        notify.recv(pool.notify_fd, &request) catch |err| switch (err) {
+            error.INTR => continue, // woken on purpose: look at the flags again
+            error.NOENT => {
+                if (listener_hung_up(pool.notify_fd)) wait_for_exit(pool, slot);
+                continue; // or the caller died between the wake-up and the receive
+            },
+            else => {
+                pool.log.emit(.@"error", .{ .ctx = "emu", .op = "recv", .err = @errorName(err) });
+                return "error";
+            },
+        };
+        const now = pool.counter.enter_busy();
+        if (now.busy >= now.total) pool.wake_monitor(); // the last idle worker went busy
+        const response = decide(&request);
+        // Idle again before answering: the answer wakes the caller, whose next call must not
+        // find this worker still counted busy (that would grow the pool for nothing).
+        pool.counter.leave_busy();
+        answer(pool, &request, &response);
+        handled.* += 1;
+        slot.handled.store(handled.*, .monotonic);
+    }
+}
+
+/// The answer to a request. Until the policy lands, every trapped call continues.
+fn decide(request: *const notify.Notif) notify.NotifResp {
+    assert(request.id != 0 or request.pid != 0);
+    return .{ .id = request.id, .val = 0, .@"error" = 0, .flags = notify.flag_continue };
+}
+
+fn answer(pool: *Pool, request: *const notify.Notif, response: *const notify.NotifResp) void {
+    assert(response.id == request.id);
+    notify.send(pool.notify_fd, response) catch |err| switch (err) {
+        error.NOENT => {}, // the caller died or was interrupted: nobody to answer
+        else => pool.log.emit(.@"error", .{ .ctx = "emu", .op = "send", .err = @errorName(err), .pid = request.pid, .nr = request.data.nr }),
+    };
+}
+
+/// Whether every task under the filter has exited (the listener reports POLLHUP).
+fn listener_hung_up(fd: i32) bool {
+    var fds = [_]linux.pollfd{.{ .fd = fd, .events = linux.POLL.IN, .revents = 0 }};
+    const n = sys.retry(linux.poll, .{ &fds, 1, 0 }) catch return false;
+    return n == 1 and (fds[0].revents & linux.POLL.HUP) != 0;
+}
+
+fn wait_for_exit(pool: *Pool, slot: *const pool_mod.Slot) void {
+    while (!pool.exiting.load(.acquire) and !slot.retire.load(.acquire)) sys.sleep_ms(hangup_poll_ms);
+}

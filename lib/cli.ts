@@ -1,0 +1,162 @@
+/**
+ * Command-line parsing, compatible with the original syd:
+ * `syd [-acefhlmpqtxEPV] [--] {command [arg...]}`, `syd --api`, `syd lint ...`.
+ *
+ * Options stop at the first operand (a sandbox must never eat its command's flags), or at `--`.
+ * Option syntax is checked by `node:util`'s `parseArgs` (JSR's `@std/cli` is not reachable here).
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** The options syd knows, in parseArgs' terms. */
+export const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+  api: { type: "boolean" },
+  check: { type: "boolean" },
+  el: { type: "boolean" },
+  sh: { type: "boolean" },
+  magic: { type: "string", short: "m", multiple: true },
+  profile: { type: "string", short: "p", multiple: true },
+  config: { type: "string", short: "P", multiple: true },
+  export: { type: "string", short: "E" },
+  trace: { type: "boolean", short: "x" },
+  timeout: { type: "string", short: "t" },
+  env: { type: "string", short: "e", multiple: true },
+  alias: { type: "string", short: "a" },
+  command: { type: "string", short: "c" },
+  login: { type: "boolean", short: "l" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** One option as the user wrote it, in command-line order. */
+export interface OptionUse {
+  /** How the user spelt it: `-m`, `-p`, `--api`. */
+  flag: string;
+  /** The long name in `OPTIONS`. */
+  name: keyof typeof OPTIONS;
+  /** Its value, for options that take one. */
+  value?: string;
+}
+
+/** What the command line asks for. */
+export interface Cli {
+  /** Every option, in order. */
+  options: OptionUse[];
+  /** The command and its arguments (empty when none was given). */
+  argv: string[];
+}
+
+/** A command-line error: the message to print after `syd: `. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const SHORT = new Map<string, keyof typeof OPTIONS>();
+for (const [name, spec] of Object.entries(OPTIONS)) {
+  if ("short" in spec) SHORT.set(spec.short, name as keyof typeof OPTIONS);
+}
+
+function takesValue(name: keyof typeof OPTIONS): boolean {
+  return OPTIONS[name].type === "string";
+}
+
+/** Where the options end: the index of `--` or of the first operand. */
+function optionsEnd(args: readonly string[]): number {
+  let i = 0;
+  while (i < args.length) {
+    const arg = args[i];
+    if (arg === "--" || arg === "-" || !arg.startsWith("-")) return i;
+    if (arg.startsWith("--")) {
+      const name = arg.slice(2).split("=", 1)[0] as keyof typeof OPTIONS;
+      i += name in OPTIONS && takesValue(name) && !arg.includes("=") ? 2 : 1;
+      continue;
+    }
+    // A group of short options: the first that takes a value ends the group.
+    let skip = 1;
+    for (let j = 1; j < arg.length; j++) {
+      const name = SHORT.get(arg[j]);
+      if (name && takesValue(name)) {
+        if (j === arg.length - 1) skip = 2;
+        break;
+      }
+    }
+    i += skip;
+  }
+  return args.length;
+}
+
+/**
+ * Parses syd's command line.
+ *
+ * @example
+ * ```ts
+ * parse(["-poff", "--", "sh", "-c", "exit 42"]);
+ * // { options: [{ flag: "-p", name: "profile", value: "off" }], argv: ["sh", "-c", "exit 42"] }
+ * ```
+ */
+export function parse(args: readonly string[]): Cli {
+  const end = optionsEnd(args);
+  const rest = args[end] === "--" ? args.slice(end + 1) : args.slice(end);
+  let tokens;
+  try {
+    ({ tokens } = parseArgs({
+      args: args.slice(0, end) as string[],
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+    }));
+  } catch (err) {
+    throw new UsageError(cleanMessage((err as Error).message));
+  }
+  const options: OptionUse[] = [];
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const name = token.name as keyof typeof OPTIONS;
+    const use: OptionUse = { flag: token.rawName, name };
+    if (token.value !== undefined) use.value = token.value;
+    options.push(use);
+  }
+  return { options, argv: [...rest] };
+}
+
+function cleanMessage(message: string): string {
+  // parseArgs speaks of "node"; say what syd means.
+  return message.replace(/\. To specify a positional argument starting with a '-'.*$/s, "")
+    .replace(/ \(or use --\w+ instead\)/, "");
+}
+
+/** The help text for `syd -h`. */
+export const HELP = `syd: run a program under a seccomp user-notification sandbox
+
+Usage:
+  syd [options] [--] command [args...]
+  syd lint [files...]              check policy files (not supported yet)
+  syd --api                        print the API version (3)
+
+Options (they stop at the first operand, or at --):
+  -h, --help          print this help and exit
+  -V, --version       print the version, libseccomp's version and the kernel features found
+  -p NAME             apply a profile; only "off" (every category off) works today
+  -m CMD              run a configuration command (not supported yet)
+  -P PATH             load a configuration file (not supported yet)
+  -x                  trace mode: log accesses, allow them (not supported yet)
+  -E MODE             print the seccomp filters as bpf or pfc (not supported yet)
+  -t TIMEOUT          end the sandbox after TIMEOUT (not supported yet)
+  -e VAR[=VAL]        set or unset an environment variable (not supported yet)
+  -a ALIAS            argv[0] for the command (not supported yet)
+
+Environment:
+  SYD_LOG             log level: error, warn (default), notice, info, debug
+  SYD_LOG_FD          fd to write logs to (default 2; negative: no logs)
+  SYD_NPROC           core emulator threads (default: number of CPUs)
+  SYD_NPROC_MAX       most emulator threads (default: max(64, SYD_NPROC))
+  SYD_KEEP_ALIVE_MS   idle time after which helper emulators retire (default 15000)
+
+Exit status: the command's own, 128+N if it died of signal N; when it cannot be executed,
+its errno. syd's own failures use errno values (22 bad usage, 95 not supported yet).
+`;

@@ -1,0 +1,165 @@
+/**
+ * Logging: LogTape set-up, and the pump that reads libsyd's JSON lines from its log pipe.
+ *
+ * Records keep syslog's level names, as the original syd logs them (`error`, `warn`, `notice`,
+ * `info`, `debug`). They go to stderr or to `SYD_LOG_FD` (negative: nowhere): as one readable
+ * line each on a terminal, as JSON lines otherwise or whenever `SYD_LOG_FD` names an fd.
+ *
+ * @module
+ */
+import {
+  configureSync,
+  getLogger,
+  type LogLevel,
+  type LogRecord,
+  resetSync,
+} from "@logtape/logtape";
+
+/** syslog's level names, most severe first. */
+export const LEVELS = ["error", "warn", "notice", "info", "debug"] as const;
+/** A syslog level name. */
+export type SydLevel = typeof LEVELS[number];
+
+const TO_LOGTAPE: Record<SydLevel, LogLevel> = {
+  error: "error",
+  warn: "warning",
+  notice: "info",
+  info: "info",
+  debug: "debug",
+};
+
+/** Where and how records are written. */
+export interface LogSetup {
+  /** The most verbose level written. */
+  level: SydLevel;
+  /** The fd written to, or null for no logging at all. */
+  fd: number | null;
+  /** JSON lines (true) or one readable line per record (false). */
+  json: boolean;
+}
+
+/** A bad `SYD_LOG` or `SYD_LOG_FD`. */
+export class LogSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LogSetupError";
+  }
+}
+
+/**
+ * Reads `SYD_LOG` and `SYD_LOG_FD`.
+ *
+ * @example
+ * ```ts
+ * logSetupFromEnv({ SYD_LOG: "debug" }, false); // { level: "debug", fd: 2, json: true }
+ * ```
+ */
+export function logSetupFromEnv(
+  env: Record<string, string | undefined>,
+  stderrIsTerminal: boolean,
+): LogSetup {
+  const levelText = env.SYD_LOG ?? "warn";
+  const level = LEVELS.find((name) => name === levelText.toLowerCase());
+  if (level === undefined) {
+    throw new LogSetupError(
+      `SYD_LOG: unknown level "${levelText}" (use one of ${LEVELS.join(", ")})`,
+    );
+  }
+  const fdText = env.SYD_LOG_FD;
+  if (fdText === undefined || fdText === "") return { level, fd: 2, json: !stderrIsTerminal };
+  if (!/^-?[0-9]+$/.test(fdText)) {
+    throw new LogSetupError(`SYD_LOG_FD: "${fdText}" is not a number`);
+  }
+  const fd = Number(fdText);
+  if (fd < 0) return { level, fd: null, json: true };
+  return { level, fd, json: true };
+}
+
+/** The readable form of a record, for terminals. */
+export function formatText(record: Record<string, unknown>): string {
+  const { level, ctx, op, msg, ...rest } = record;
+  const head = [String(level ?? "info"), ctx, op].filter((part) => part !== undefined).join(" ");
+  const fields = Object.entries(rest)
+    .filter(([key]) => key !== "time")
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  return `syd: ${head}${msg === undefined ? "" : `: ${msg}`}${
+    fields.length ? ` (${fields.join(", ")})` : ""
+  }`;
+}
+
+function writer(fd: number): (text: string) => void {
+  const encoder = new TextEncoder();
+  const file = fd === 2
+    ? Deno.stderr
+    : Deno.openSync(`/proc/self/fd/${fd}`, { write: true, append: true });
+  return (text) => {
+    let bytes = encoder.encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+  };
+}
+
+/** Configures LogTape for syd's records. Call once, before the first record. */
+export function configureLogging(setup: LogSetup): void {
+  resetSync();
+  if (setup.fd === null) return;
+  const write = writer(setup.fd);
+  const sink = (record: LogRecord) => {
+    const props = { ...record.properties, time: new Date(record.timestamp).toISOString() };
+    write((setup.json ? JSON.stringify(props) : formatText(props)) + "\n");
+  };
+  configureSync({
+    sinks: { syd: sink },
+    loggers: [
+      { category: ["syd"], lowestLevel: TO_LOGTAPE[setup.level], sinks: ["syd"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+}
+
+/** Logs one record; `record.level` is a syslog level name, `record.ctx` its context. */
+export function emit(record: Record<string, unknown>): void {
+  const level = LEVELS.find((name) => name === record.level) ?? "error";
+  const logger = getLogger(["syd", String(record.ctx ?? "syd")]);
+  const props = { ...record, level };
+  switch (TO_LOGTAPE[level]) {
+    case "error":
+      return logger.error(props);
+    case "warning":
+      return logger.warn(props);
+    case "info":
+      return logger.info(props);
+    default:
+      return logger.debug(props);
+  }
+}
+
+/** Turns one line from libsyd into a record; a line that is not a JSON object says so. */
+export function parseLine(line: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(line);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value;
+  } catch {
+    // fall through
+  }
+  return { level: "error", ctx: "log", msg: "libsyd wrote a line that is not a JSON object", line };
+}
+
+/**
+ * Reads libsyd's log pipe (opened through `/proc/self/fd/N`) until end of file, logging each
+ * line. `opened()` runs once syd has its own descriptor, so libsyd may close its copy.
+ */
+export async function pumpLog(fd: number, opened: () => void): Promise<void> {
+  const file = await Deno.open(`/proc/self/fd/${fd}`, { read: true });
+  opened();
+  let pending = "";
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let newline;
+    while ((newline = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.length > 0) emit(parseLine(line));
+    }
+  }
+  if (pending.length > 0) emit(parseLine(pending));
+}

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { formatText, LogSetupError, logSetupFromEnv, parseLine } from "./log.ts";
+
+Deno.test("logSetupFromEnv() defaults to warn on stderr, readable on a terminal", () => {
+  assert.deepEqual(logSetupFromEnv({}, true), { level: "warn", fd: 2, json: false });
+  assert.deepEqual(logSetupFromEnv({}, false), { level: "warn", fd: 2, json: true });
+});
+
+Deno.test("logSetupFromEnv() reads SYD_LOG and SYD_LOG_FD", () => {
+  assert.deepEqual(logSetupFromEnv({ SYD_LOG: "DEBUG", SYD_LOG_FD: "7" }, true), {
+    level: "debug",
+    fd: 7,
+    json: true,
+  });
+  assert.deepEqual(logSetupFromEnv({ SYD_LOG_FD: "-1" }, true), {
+    level: "warn",
+    fd: null,
+    json: true,
+  });
+});
+
+Deno.test("logSetupFromEnv() rejects an unknown level or a non-numeric fd", () => {
+  assert.throws(() => logSetupFromEnv({ SYD_LOG: "loud" }, false), LogSetupError);
+  assert.throws(
+    () => logSetupFromEnv({ SYD_LOG_FD: "2x" }, false),
+    /SYD_LOG_FD: "2x" is not a number/,
+  );
+});
+
+Deno.test("formatText() writes one readable line per record", () => {
+  const line = formatText({
+    level: "debug",
+    ctx: "pool",
+    op: "spawn_helper",
+    total: 2,
+    busy: 2,
+    time: "t",
+  });
+  assert.equal(line, "syd: debug pool spawn_helper (total=2, busy=2)");
+  assert.equal(formatText({ level: "warn", ctx: "log", msg: "dropped" }), "syd: warn log: dropped");
+});
+
+Deno.test("parseLine() keeps JSON objects and flags anything else", () => {
+  assert.deepEqual(parseLine('{"level":"info","ctx":"x"}'), { level: "info", ctx: "x" });
+  for (const bad of ["[1]", "null", "{", "plain text", '"s"']) {
+    const record = parseLine(bad);
+    assert.equal(record.level, "error");
+    assert.equal(record.line, bad);
+  }
+});

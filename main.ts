@@ -1,0 +1,155 @@
+/**
+ * syd's entry point: `syd [options] [--] command [args...]`, `syd lint`, `syd --api`.
+ *
+ * The exit status is the sandboxed command's own (128+N if it died of signal N); when the
+ * command cannot be executed, its errno; syd's own failures use errno values (22: bad usage or
+ * configuration, 95: not supported yet).
+ *
+ * @module
+ */
+import { HELP, type OptionUse, parse, UsageError } from "./lib/cli.ts";
+import { configureLogging, emit, LogSetupError, logSetupFromEnv, pumpLog } from "./lib/log.ts";
+import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
+import { compile, PolicyUnsupportedError, type PoolSettings } from "./lib/policy/mod.ts";
+import { API, VERSION } from "./lib/version.ts";
+
+const EINVAL = 22;
+const EOPNOTSUPP = 95;
+/** The most emulator threads libsyd allows (policy.workers_max). */
+const WORKERS_MAX = 1024;
+
+/** Options accepted by the CLI whose feature has not landed yet. */
+const NOT_YET = new Set<OptionUse["name"]>([
+  "magic",
+  "config",
+  "export",
+  "trace",
+  "timeout",
+  "env",
+  "alias",
+  "command",
+  "login",
+  "check",
+  "el",
+  "sh",
+]);
+
+function fail(message: string, status: number): number {
+  console.error(`syd: ${message}`);
+  return status;
+}
+
+function integerFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const text = Deno.env.get(name);
+  if (text === undefined || text === "") return fallback;
+  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new UsageError(`${name}: "${text}" is not a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** The pool settings from SYD_NPROC, SYD_NPROC_MAX and SYD_KEEP_ALIVE_MS. */
+export function poolFromEnv(): PoolSettings {
+  const cpus = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, WORKERS_MAX));
+  const core = integerFromEnv("SYD_NPROC", cpus, 1, WORKERS_MAX);
+  const max = integerFromEnv("SYD_NPROC_MAX", Math.max(64, core), core, WORKERS_MAX);
+  const keepAlive = integerFromEnv("SYD_KEEP_ALIVE_MS", 15_000, 10, 3_600_000);
+  return { core, max, keep_alive_ms: keepAlive };
+}
+
+function printVersion(): void {
+  const features = probe();
+  const yes = (found: boolean) => (found ? "yes" : "no");
+  console.log(
+    [
+      `syd ${VERSION} (libsyd ABI ${features.abiVersion}, Deno ${Deno.version.deno})`,
+      `api: ${API}`,
+      `libseccomp: ${features.libseccomp}`,
+      `kernel: Linux ${Deno.osRelease()} ${Deno.build.arch}`,
+      `seccomp user notification: ${yes(features.userNotif && features.notifSizesOk)}`,
+      `seccomp notify ADDFD (Linux 5.9): ${yes(features.addfd)}`,
+      `seccomp notify sync wake-up (Linux 6.6): ${yes(features.syncWakeUp)}`,
+    ].join("\n"),
+  );
+}
+
+async function runSandboxed(profiles: string[], argv: string[]): Promise<number> {
+  const log = logSetupFromEnv(Deno.env.toObject(), Deno.stderr.isTerminal());
+  configureLogging(log);
+  const policy = compile(profiles, { logLevel: log.level, pool: poolFromEnv() });
+  const sandbox = Sandbox.create(JSON.stringify(policy));
+  let pump: Promise<void> | undefined;
+  try {
+    const fd = sandbox.logFd();
+    pump = pumpLog(fd, () => sandbox.closeLogFd());
+    const env = Object.entries(Deno.env.toObject()).map(([key, value]) => `${key}=${value}`);
+    const result = await sandbox.run(argv, env);
+    emit({
+      level: "debug",
+      ctx: "run",
+      op: "summary",
+      exit_code: result.exitCode,
+      notifications: Number(result.notifications),
+      workers_peak: result.workersPeak,
+    });
+    if (result.logDropped > 0n) {
+      emit({
+        level: "warn",
+        ctx: "log",
+        msg: "log lines dropped",
+        dropped: Number(result.logDropped),
+      });
+    }
+    if (result.execErrno !== 0) {
+      return fail(`exec error: ${strerror(result.execErrno)}`, result.execErrno);
+    }
+    return result.exitCode;
+  } finally {
+    sandbox.free(); // ends the log pipe: the pump drains it and stops
+    await pump;
+  }
+}
+
+/** Runs syd with `args` (without the program name); resolves to the exit status. */
+export async function main(args: readonly string[]): Promise<number> {
+  if (args[0] === "lint") return fail("lint: not supported yet", EOPNOTSUPP);
+  let cli;
+  try {
+    cli = parse(args);
+  } catch (err) {
+    if (err instanceof UsageError) return fail(`${err.message} (see syd -h)`, EINVAL);
+    throw err;
+  }
+  const names = new Set(cli.options.map((option) => option.name));
+  if (names.has("help")) {
+    console.log(HELP.trimEnd());
+    return 0;
+  }
+  if (names.has("version")) {
+    printVersion();
+    return 0;
+  }
+  if (names.has("api")) {
+    console.log(String(API));
+    return 0;
+  }
+  const unsupported = cli.options.find((option) => NOT_YET.has(option.name));
+  if (unsupported) return fail(`${unsupported.flag}: not supported yet`, EOPNOTSUPP);
+  if (cli.argv.length === 0) {
+    return fail("no command given (starting a login shell is not supported yet)", EOPNOTSUPP);
+  }
+  const profiles = cli.options.filter((o) => o.name === "profile").map((o) => o.value ?? "");
+  try {
+    return await runSandboxed(profiles, cli.argv);
+  } catch (err) {
+    if (err instanceof PolicyUnsupportedError) return fail(err.message, EOPNOTSUPP);
+    if (err instanceof UsageError || err instanceof LogSetupError) return fail(err.message, EINVAL);
+    if (err instanceof NativeError) return fail(err.message, err.errno);
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,78 @@
+/**
+ * Test helpers: run `./syd` as a user would, and find the helper programs the test command
+ * builds (tools/test.sh compiles tests/helpers/*.c into tests/helpers/bin/).
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** The project's root directory. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The development launcher. */
+export const SYD = `${ROOT}syd`;
+
+/** What a finished command showed. */
+export interface Outcome {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for `runSyd`. */
+export interface RunOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+  cwd?: string;
+}
+
+/** Runs `./syd ARGS` and collects its exit status and output. */
+export async function runSyd(args: string[], options: RunOptions = {}): Promise<Outcome> {
+  return await run(SYD, args, options);
+}
+
+/** Runs any program and collects its exit status and output. */
+export async function run(
+  program: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<Outcome> {
+  const command = new Deno.Command(program, {
+    args,
+    env: options.env,
+    cwd: options.cwd ?? ROOT,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = command.spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    signal: output.signal,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** The path of a helper program built from tests/helpers/NAME.c. */
+export function helper(name: string): string {
+  const path = `${ROOT}tests/helpers/bin/${name}`;
+  try {
+    Deno.statSync(path);
+  } catch {
+    throw new Error(`${path} is missing: run the tests with tools/test.sh, which builds it`);
+  }
+  return path;
+}
+
+/** The JSON records among the lines of `text` (other lines are skipped). */
+export function records(text: string): Record<string, unknown>[] {
+  return text.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+}

@@ -1,0 +1,241 @@
+/**
+ * End-to-end tests: real programs under the real sandbox, through `./syd`, asserting what a
+ * user sees (exit status, output, messages, log records).
+ */
+import assert from "node:assert/strict";
+import { helper, records, run, runSyd } from "./_syd.ts";
+
+Deno.test("a sandboxed program's exit status becomes syd's", async () => {
+  const result = await runSyd(["-poff", "--", "sh", "-c", "exit 42"]);
+  assert.equal(result.code, 42);
+  assert.equal(result.stderr, "");
+});
+
+Deno.test("a program killed by signal N exits 128+N", async () => {
+  assert.equal((await runSyd(["-poff", "--", "sh", "-c", "kill -TERM $$"])).code, 143);
+  assert.equal((await runSyd(["-poff", "--", "sh", "-c", "kill -KILL $$"])).code, 137);
+});
+
+Deno.test("a missing command prints an exec error and exits with its errno", async () => {
+  const missing = await runSyd(["-poff", "--", "/nonexistent"]);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr, "syd: exec error: No such file or directory\n");
+  const notOnPath = await runSyd(["-poff", "--", "no-such-command-anywhere"]);
+  assert.equal(notOnPath.code, 2);
+  const notExecutable = await runSyd(["-poff", "--", "/etc/passwd"]);
+  assert.equal(notExecutable.code, 13);
+  assert.equal(notExecutable.stderr, "syd: exec error: Permission denied\n");
+});
+
+Deno.test("stdin and stdout pass through untouched", async () => {
+  const result = await runSyd(["-poff", "--", "cat"], { stdin: "hi\n" });
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "hi\n");
+});
+
+Deno.test("a command is found on PATH and gets its arguments as given", async () => {
+  const result = await runSyd(["-poff", "printf", "%s|", "a b", "", "-m", "--", "-V"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "a b||-m|--|-V|");
+});
+
+Deno.test("options stop at the first operand", async () => {
+  const result = await runSyd(["-poff", "echo", "-m", "x", "-V"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "-m x -V\n");
+});
+
+Deno.test("--api prints 3", async () => {
+  const result = await runSyd(["--api"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "3\n");
+});
+
+Deno.test("-V names the versions and the kernel features found", async () => {
+  const result = await runSyd(["-V"]);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /^syd \d+\.\d+\.\d+ /);
+  assert.match(result.stdout, /^libseccomp: 2\.\d+\.\d+$/m);
+  assert.match(result.stdout, /^seccomp user notification: yes$/m);
+  assert.match(result.stdout, /^seccomp notify ADDFD \(Linux 5\.9\): (yes|no)$/m);
+  assert.match(result.stdout, /^seccomp notify sync wake-up \(Linux 6\.6\): (yes|no)$/m);
+});
+
+Deno.test("-h prints the usage", async () => {
+  const result = await runSyd(["-h"]);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /Usage:\n {2}syd \[options\] \[--\] command/);
+});
+
+Deno.test("options not implemented yet fail with 95 and say so", async () => {
+  const cases: [string[], string][] = [
+    [["-m", "x"], "-m"],
+    [["-P", "file.syd-3"], "-P"],
+    [["-E", "pfc"], "-E"],
+    [["-x"], "-x"],
+    [["-t", "10"], "-t"],
+    [["-e", "A=1"], "-e"],
+    [["-a", "alias"], "-a"],
+  ];
+  for (const [options, flag] of cases) {
+    const result = await runSyd([...options, "--", "true"]);
+    assert.equal(result.code, 95, `${flag}: ${result.stderr}`);
+    assert.equal(result.stderr, `syd: ${flag}: not supported yet\n`);
+  }
+  const profile = await runSyd(["-p", "user", "--", "true"]);
+  assert.equal(profile.code, 95);
+  assert.equal(profile.stderr, "syd: -p user: not supported yet\n");
+  const lint = await runSyd(["lint", "x.syd-3"]);
+  assert.equal(lint.code, 95);
+});
+
+Deno.test("-p off, -poff and --profile=off all run the program", async () => {
+  for (const spelling of [["-p", "off"], ["-poff"], ["--profile=off"]]) {
+    const result = await runSyd([...spelling, "--", "sh", "-c", "echo ran"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "ran\n");
+  }
+});
+
+Deno.test("with no profile syd refuses to run unenforced categories", async () => {
+  const result = await runSyd(["--", "true"]);
+  assert.equal(result.code, 95);
+  assert.match(
+    result.stderr,
+    /^syd: sandboxing of \w+ is not supported yet \(run with -p off\)\n$/,
+  );
+});
+
+Deno.test("`syd -- lint` runs a program named lint", async () => {
+  const result = await runSyd(["-poff", "--", "lint"]);
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr, "syd: exec error: No such file or directory\n");
+});
+
+Deno.test("bad usage and bad settings exit 22 with a message", async () => {
+  const unknown = await runSyd(["--bogus", "true"]);
+  assert.equal(unknown.code, 22);
+  assert.match(unknown.stderr, /^syd: Unknown option '--bogus'/);
+  const missingValue = await runSyd(["-p"]);
+  assert.equal(missingValue.code, 22);
+  const level = await runSyd(["-poff", "true"], { env: { SYD_LOG: "loud" } });
+  assert.equal(level.code, 22);
+  assert.match(level.stderr, /SYD_LOG: unknown level "loud"/);
+  const nproc = await runSyd(["-poff", "true"], { env: { SYD_NPROC: "0" } });
+  assert.equal(nproc.code, 22);
+  assert.match(nproc.stderr, /SYD_NPROC: "0" is not a whole number from 1 to 1024/);
+  const max = await runSyd(["-poff", "true"], { env: { SYD_NPROC: "4", SYD_NPROC_MAX: "2" } });
+  assert.equal(max.code, 22);
+});
+
+Deno.test("the child starts with default signal dispositions and an empty mask", async () => {
+  const result = await runSyd(["-poff", "--", "grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  // With SIGPIPE at its default, `yes` ends when `head` stops reading.
+  const pipe = await runSyd(["-poff", "--", "sh", "-c", "yes | head -n 2"]);
+  assert.equal(pipe.code, 0);
+  assert.equal(pipe.stdout, "y\ny\n");
+});
+
+Deno.test("the child runs with no_new_privs and a seccomp filter", async () => {
+  const result = await runSyd([
+    "-poff",
+    "--",
+    "grep",
+    "-E",
+    "^(NoNewPrivs|Seccomp):",
+    "/proc/self/status",
+  ]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "NoNewPrivs:\t1\nSeccomp:\t2\n");
+});
+
+Deno.test("trapped calls are answered and counted", async () => {
+  const result = await runSyd(["-poff", "--", helper("openat_loop"), "2000"], {
+    env: { SYD_LOG: "debug" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^\d+\n$/);
+  const summary = records(result.stderr).find((r) => r.op === "summary");
+  assert.ok(summary, result.stderr);
+  assert.ok(Number(summary.notifications) >= 2000, `only ${summary.notifications} notifications`);
+});
+
+Deno.test("a multi-threaded program's concurrent trapped calls all complete", async () => {
+  const script = `
+import os, threading
+def work():
+    for _ in range(500):
+        os.close(os.open("/etc/hostname", os.O_RDONLY))
+threads = [threading.Thread(target=work) for _ in range(6)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("ok")
+`;
+  const result = await runSyd(["-poff", "--", "python3", "-c", script]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "ok\n");
+});
+
+Deno.test("eight processes at once all finish; the pool grows when busy and helpers retire", async () => {
+  const loop = helper("openat_loop");
+  const script = `for i in 1 2 3 4 5 6 7 8; do "$0" 10000 & done; wait; sleep 1`;
+  const result = await runSyd(["-poff", "--", "sh", "-c", script, loop], {
+    // One core worker, so that a notification taken while it is busy grows the pool.
+    env: { SYD_LOG: "debug", SYD_NPROC: "1", SYD_KEEP_ALIVE_MS: "200" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const rates = result.stdout.trim().split("\n");
+  assert.equal(rates.length, 8);
+  for (const rate of rates) assert.match(rate, /^\d+$/);
+  const logs = records(result.stderr);
+  const grown = logs.filter((r) => r.op === "spawn_helper");
+  assert.ok(grown.length >= 1, "the pool never grew");
+  for (const r of grown) assert.equal(r.busy, r.total, JSON.stringify(r)); // every worker was busy
+  const retired = logs.filter((r) => r.op === "retire_helper" && r.reason === "idle");
+  assert.ok(retired.length >= 1, "no helper retired after the keep-alive");
+  const summary = logs.find((r) => r.op === "summary");
+  assert.ok(Number(summary?.notifications) >= 80_000, JSON.stringify(summary));
+});
+
+Deno.test("syd's threads are named and visible in /proc", async () => {
+  const result = await runSyd(["-poff", "--", "sh", "-c", "cat /proc/$PPID/task/*/comm"], {
+    env: { SYD_NPROC: "2" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const names = result.stdout.trim().split("\n");
+  assert.equal(names.filter((n) => n === "syd_mon").length, 1);
+  assert.ok(names.filter((n) => n === "syd_emu").length >= 2, names.join(","));
+});
+
+Deno.test("SYD_LOG_FD sends JSON lines to that fd, and a negative one silences the log", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/log`;
+    const result = await run("sh", [
+      "-c",
+      `SYD_LOG=debug SYD_LOG_FD=3 "$0" -poff true 3>"$1"`,
+      "./syd",
+      file,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    const lines = records(await Deno.readTextFile(file));
+    assert.ok(lines.some((r) => r.op === "start_monitor" && r.level === "debug"));
+    for (const r of lines) assert.match(String(r.time), /^\d{4}-\d\d-\d\dT/);
+    const silent = await runSyd(["-poff", "/nonexistent"], {
+      env: { SYD_LOG: "debug", SYD_LOG_FD: "-1" },
+    });
+    assert.equal(silent.code, 2);
+    assert.equal(silent.stderr, "syd: exec error: No such file or directory\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a terminal passes through to the sandboxed program", async () => {
+  const result = await run("script", ["-qec", "./syd -poff -- tty", "/dev/null"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^\/dev\/pts\/\d+\r?\n/);
+});

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lint, type checks, the Zig unit tests, then the Deno unit and
+# end-to-end tests (which run real programs under ./syd). Builds the helper programs first.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+zig=.toolchain/bin/zig
+deno=.toolchain/bin/deno
+[ -x "$zig" ] && [ -x "$deno" ] || { echo "test: run tools/setup.sh first" >&2; exit 1; }
+
+echo "== format and lint"
+"$zig" fmt --check build.zig ffi
+"$deno" fmt --check
+"$deno" lint
+"$deno" check main.ts lib tests bench
+
+echo "== build"
+"$zig" build
+mkdir -p tests/helpers/bin
+for source in tests/helpers/*.c; do
+  name=$(basename "$source" .c)
+  "$zig" cc -O2 -Wall -Werror -o "tests/helpers/bin/$name" "$source"
+done
+
+echo "== zig unit tests"
+zig_log=$(mktemp)
+trap 'rm -f "$zig_log"' EXIT
+"$zig" build test --summary all 2>&1 | tee "$zig_log"
+zig_passed=$(grep -oE '[0-9]+ passed' "$zig_log" | tail -n 1 | cut -d' ' -f1)
+
+echo "== deno tests (unit and end to end)"
+deno_log=$(mktemp)
+trap 'rm -f "$zig_log" "$deno_log"' EXIT
+"$deno" test --allow-all --quiet 2>&1 | tee "$deno_log"
+deno_passed=$(grep -oE 'ok \| [0-9]+ passed' "$deno_log" | tail -n 1 | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
+
+echo "tests: $((${zig_passed:-0} + ${deno_passed:-0})) passed, 0 failed"
