@@ -239,3 +239,19 @@ Deno.test("a terminal passes through to the sandboxed program", async () => {
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^\/dev\/pts\/\d+\r?\n/);
 });
+
+Deno.test("deno task compile refuses a DENORT_BIN that is missing or is the full deno", async () => {
+  const missing = await run("tools/compile.sh", [], { env: { DENORT_BIN: "/nonexistent/denort" } });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /DENORT_BIN=\/nonexistent\/denort is not an executable file/);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile(".toolchain/bin/deno", `${dir}/deno`);
+    await Deno.chmod(`${dir}/deno`, 0o755);
+    const full = await run("tools/compile.sh", [], { env: { DENORT_BIN: `${dir}/deno` } });
+    assert.equal(full.code, 1);
+    assert.match(full.stderr, /points at the full deno binary/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
