@@ -255,3 +255,15 @@ Deno.test("deno task compile refuses a DENORT_BIN that is missing or is the full
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("libsyd.so links libseccomp statically and exports only syd_* symbols", async () => {
+  const lib = "zig-out/lib/libsyd.so";
+  const dynamic = await run("readelf", ["-d", lib]);
+  assert.equal(dynamic.code, 0, dynamic.stderr);
+  assert.doesNotMatch(dynamic.stdout, /seccomp/);
+  const symbols = await run("nm", ["-D", "--defined-only", lib]);
+  assert.equal(symbols.code, 0, symbols.stderr);
+  const names = symbols.stdout.trim().split("\n").map((line) => line.split(" ").at(-1) ?? "");
+  assert.ok(names.includes("syd_run"), symbols.stdout);
+  assert.deepEqual(names.filter((name) => !name.startsWith("syd_")), []);
+});

@@ -2,6 +2,7 @@
 # Runs every test: formatting and lint, type checks, the Zig unit tests, then the Deno unit and
 # end-to-end tests (which run real programs under ./syd). Builds the helper programs first.
 set -euo pipefail
+export NO_COLOR=1 # plain output, so that the summary below can be read
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 zig=.toolchain/bin/zig
@@ -26,12 +27,12 @@ echo "== zig unit tests"
 zig_log=$(mktemp)
 trap 'rm -f "$zig_log"' EXIT
 "$zig" build test --summary all 2>&1 | tee "$zig_log"
-zig_passed=$(grep -oE '[0-9]+ passed' "$zig_log" | tail -n 1 | cut -d' ' -f1)
+zig_passed=$(grep -oE '[0-9]+/[0-9]+ tests passed' "$zig_log" | tail -n 1 | cut -d/ -f1 || true)
 
 echo "== deno tests (unit and end to end)"
 deno_log=$(mktemp)
 trap 'rm -f "$zig_log" "$deno_log"' EXIT
 "$deno" test --allow-all --quiet 2>&1 | tee "$deno_log"
-deno_passed=$(grep -oE 'ok \| [0-9]+ passed' "$deno_log" | tail -n 1 | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
+deno_passed=$(grep -oE '^ok \| [0-9]+ passed' "$deno_log" | tail -n 1 | grep -oE '[0-9]+' || true)
 
 echo "tests: $((${zig_passed:-0} + ${deno_passed:-0})) passed, 0 failed"
