@@ -10,7 +10,15 @@
 import { HELP, type OptionUse, parse, UsageError } from "./lib/cli.ts";
 import { configureLogging, emit, LogSetupError, logSetupFromEnv, pumpLog } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
-import { compile, PolicyUnsupportedError, type PoolSettings } from "./lib/policy/mod.ts";
+import { lint } from "./lib/lint.ts";
+import {
+  compile,
+  type Diagnostic,
+  formatDiagnostic,
+  load,
+  type PoolSettings,
+  type SourceSpec,
+} from "./lib/policy/mod.ts";
 import { API, VERSION } from "./lib/version.ts";
 
 const EINVAL = 22;
@@ -20,10 +28,7 @@ const WORKERS_MAX = 1024;
 
 /** Options accepted by the CLI whose feature has not landed yet. */
 const NOT_YET = new Set<OptionUse["name"]>([
-  "magic",
-  "config",
   "export",
-  "trace",
   "timeout",
   "env",
   "alias",
@@ -74,10 +79,43 @@ function printVersion(): void {
   );
 }
 
-async function runSandboxed(profiles: string[], argv: string[]): Promise<number> {
+/** The sources of a policy, in command-line order: -m, -p, -P, and -x (the trace profile). */
+export function sourcesOf(options: readonly OptionUse[]): SourceSpec[] {
+  const specs: SourceSpec[] = [];
+  for (const option of options) {
+    if (option.name === "magic") specs.push({ kind: "command", text: option.value ?? "" });
+    if (option.name === "profile") specs.push({ kind: "profile", name: option.value ?? "" });
+    if (option.name === "config") specs.push({ kind: "file", path: option.value ?? "" });
+    if (option.name === "trace") specs.push({ kind: "profile", name: "trace" });
+  }
+  return specs;
+}
+
+/** The environment `${VAR}` sees in files and profiles: syd's own, plus SYD_UID and SYD_GID. */
+function expansionEnv(): Record<string, string> {
+  return {
+    ...Deno.env.toObject(),
+    SYD_UID: String(Deno.uid() ?? ""),
+    SYD_GID: String(Deno.gid() ?? ""),
+  };
+}
+
+/** Exit status for policy errors: 95 when every one is a feature not supported, else 22. */
+function policyErrorStatus(errors: readonly Diagnostic[]): number {
+  return errors.every((d) => d.unsupported) ? EOPNOTSUPP : EINVAL;
+}
+
+async function runSandboxed(options: readonly OptionUse[], argv: string[]): Promise<number> {
   const log = logSetupFromEnv(Deno.env.toObject(), Deno.stderr.isTerminal());
+  const pool = poolFromEnv();
+  const loaded = load(sourcesOf(options), { env: expansionEnv() });
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    for (const error of errors) console.error(formatDiagnostic(error));
+    return policyErrorStatus(errors);
+  }
   configureLogging(log);
-  const policy = compile(profiles, { logLevel: log.level, pool: poolFromEnv() });
+  const policy = compile(loaded.state, { logLevel: log.level, pool });
   const sandbox = Sandbox.create(JSON.stringify(policy));
   let pump: Promise<void> | undefined;
   try {
@@ -113,7 +151,12 @@ async function runSandboxed(profiles: string[], argv: string[]): Promise<number>
 
 /** Runs syd with `args` (without the program name); resolves to the exit status. */
 export async function main(args: readonly string[]): Promise<number> {
-  if (args[0] === "lint") return fail("lint: not supported yet", EOPNOTSUPP);
+  if (args[0] === "lint") {
+    const output = lint(args.slice(1), expansionEnv());
+    await Deno.stdout.write(new TextEncoder().encode(output.stdout));
+    await Deno.stderr.write(new TextEncoder().encode(output.stderr));
+    return output.status;
+  }
   let cli;
   try {
     cli = parse(args);
@@ -139,11 +182,9 @@ export async function main(args: readonly string[]): Promise<number> {
   if (cli.argv.length === 0) {
     return fail("no command given (starting a login shell is not supported yet)", EOPNOTSUPP);
   }
-  const profiles = cli.options.filter((o) => o.name === "profile").map((o) => o.value ?? "");
   try {
-    return await runSandboxed(profiles, cli.argv);
+    return await runSandboxed(cli.options, cli.argv);
   } catch (err) {
-    if (err instanceof PolicyUnsupportedError) return fail(err.message, EOPNOTSUPP);
     if (err instanceof UsageError || err instanceof LogSetupError) return fail(err.message, EINVAL);
     if (err instanceof NativeError) return fail(err.message, err.errno);
     throw err;

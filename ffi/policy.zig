@@ -41,11 +41,47 @@ pub const Pool = struct {
     keep_alive_ms: u32,
 };
 
+pub const Rule = struct {
+    category: []const u8,
+    action: []const u8,
+    pattern: []const u8,
+    origin: []const u8,
+};
+
+pub const Cidr = struct {
+    family: u8,
+    address: []const u8,
+    prefix: u8,
+};
+
+pub const NetRule = struct {
+    category: []const u8,
+    action: []const u8,
+    kind: []const u8,
+    cidrs: []const Cidr,
+    port_min: u16,
+    port_max: u16,
+    pattern: []const u8,
+    origin: []const u8,
+};
+
+pub const Entry = struct {
+    pattern: []const u8,
+    origin: []const u8,
+};
+
 pub const Document = struct {
     version: u32,
     log_level: []const u8,
     pool: Pool,
+    lock: ?[]const u8,
     categories: []const Category,
+    rules: []const Rule,
+    net_rules: []const NetRule,
+    mask: []const Entry,
+    exec_kill: []const Entry,
+    exit_wait_all: bool,
+    deny_dotdot: bool,
 };
 
 pub const Policy = struct {
@@ -88,6 +124,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         return error.INVAL;
     };
     try check_pool(doc.pool, diag);
+    try check_rules(doc, diag);
+    try check_unsupported(doc, diag);
     for (doc.categories) |category| {
         if (!contains(&categories, category.name)) {
             diag.set("unknown sandbox category \"{s}\"", .{category.name});
@@ -103,6 +141,68 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         }
     }
     return .{ .log_level = level, .pool = doc.pool };
+}
+
+fn check_rules(doc: Document, diag: *Diag) sys.Errno!void {
+    for (doc.rules) |rule| {
+        if (!contains(&categories, rule.category) or std.mem.startsWith(u8, rule.category, "net/")) {
+            diag.set("rule from {s}: \"{s}\" is not a path category", .{ rule.origin, rule.category });
+            return error.INVAL;
+        }
+        if (!contains(&actions, rule.action)) {
+            diag.set("rule from {s}: unknown action \"{s}\"", .{ rule.origin, rule.action });
+            return error.INVAL;
+        }
+        if (rule.pattern.len == 0 or rule.pattern.len > 4096) {
+            diag.set("rule from {s}: pattern length {d} is out of range 1..4096", .{ rule.origin, rule.pattern.len });
+            return error.INVAL;
+        }
+    }
+    for (doc.net_rules) |rule| {
+        if (!std.mem.startsWith(u8, rule.category, "net/") or !contains(&categories, rule.category)) {
+            diag.set("rule from {s}: \"{s}\" is not a network category", .{ rule.origin, rule.category });
+            return error.INVAL;
+        }
+        if (!contains(&actions, rule.action)) {
+            diag.set("rule from {s}: unknown action \"{s}\"", .{ rule.origin, rule.action });
+            return error.INVAL;
+        }
+        if (!contains(&.{ "inet", "unix", "abstract" }, rule.kind) or rule.port_min > rule.port_max) {
+            diag.set("rule from {s}: malformed network address", .{rule.origin});
+            return error.INVAL;
+        }
+        for (rule.cidrs) |cidr| {
+            const bits: u8 = if (cidr.family == 4) 32 else 128;
+            if ((cidr.family != 4 and cidr.family != 6) or cidr.prefix > bits) {
+                diag.set("rule from {s}: malformed address range {s}/{d}", .{ rule.origin, cidr.address, cidr.prefix });
+                return error.INVAL;
+            }
+        }
+    }
+}
+
+/// What the document may ask for that this libsyd cannot do yet: refused, never ignored.
+fn check_unsupported(doc: Document, diag: *Diag) sys.Errno!void {
+    if (doc.lock) |lock| {
+        if (!contains(&.{ "on", "off", "exec" }, lock)) {
+            diag.set("unknown lock state \"{s}\"", .{lock});
+            return error.INVAL;
+        }
+        if (!std.mem.eql(u8, lock, "on")) {
+            diag.set("lock:{s} (changing the policy at run time through /dev/syd) is not supported yet", .{lock});
+            return error.OPNOTSUPP;
+        }
+    }
+    const features = [_]struct { used: bool, name: []const u8 }{
+        .{ .used = doc.mask.len > 0, .name = "mask" },
+        .{ .used = doc.exec_kill.len > 0, .name = "exec/kill" },
+        .{ .used = doc.exit_wait_all, .name = "trace/exit_wait_all" },
+        .{ .used = doc.deny_dotdot, .name = "trace/deny_dotdot" },
+    };
+    for (features) |feature| if (feature.used) {
+        diag.set("{s} is not supported yet", .{feature.name});
+        return error.OPNOTSUPP;
+    };
 }
 
 fn check_pool(pool: Pool, diag: *Diag) sys.Errno!void {
@@ -121,18 +221,41 @@ fn check_pool(pool: Pool, diag: *Diag) sys.Errno!void {
     assert(pool.core <= pool.max);
 }
 
+/// A whole document for tests, with fields replaced as given (JSON text).
+fn doc_text(comptime f: struct {
+    version: []const u8 = "1",
+    log_level: []const u8 = "\"warn\"",
+    pool: []const u8 = "{\"core\":1,\"max\":1,\"keep_alive_ms\":100}",
+    lock: []const u8 = "null",
+    categories: []const u8 = "[]",
+    rules: []const u8 = "[]",
+    net_rules: []const u8 = "[]",
+    mask: []const u8 = "[]",
+    exit_wait_all: []const u8 = "false",
+    extra: []const u8 = "",
+}) []const u8 {
+    return "{\"version\":" ++ f.version ++ ",\"log_level\":" ++ f.log_level ++ ",\"pool\":" ++ f.pool ++
+        ",\"lock\":" ++ f.lock ++ ",\"categories\":" ++ f.categories ++ ",\"rules\":" ++ f.rules ++
+        ",\"net_rules\":" ++ f.net_rules ++ ",\"mask\":" ++ f.mask ++ ",\"exec_kill\":[]" ++
+        ",\"exit_wait_all\":" ++ f.exit_wait_all ++ ",\"deny_dotdot\":false" ++ f.extra ++ "}";
+}
+
 fn load_text(json: []const u8, diag: *Diag) sys.Errno!Policy {
     var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
     defer arena.deinit();
     return load(arena.allocator(), json, diag);
 }
 
-test "load accepts a policy with every category off" {
+test "load accepts a policy with every category off, rules and all" {
     var diag: Diag = .{};
-    const policy = try load_text(
-        \\{"version":1,"log_level":"debug","pool":{"core":2,"max":8,"keep_alive_ms":100},
-        \\ "categories":[{"name":"read","on":false,"default":"deny"}]}
-    , &diag);
+    const policy = try load_text(doc_text(.{
+        .log_level = "\"debug\"",
+        .pool = "{\"core\":2,\"max\":8,\"keep_alive_ms\":100}",
+        .lock = "\"on\"",
+        .categories = "[{\"name\":\"read\",\"on\":false,\"default\":\"deny\"}]",
+        .rules = "[{\"category\":\"read\",\"action\":\"allow\",\"pattern\":\"/usr/***\",\"origin\":\"-m#1\"}]",
+        .net_rules = "[{\"category\":\"net/bind\",\"action\":\"allow\",\"kind\":\"inet\",\"cidrs\":[{\"family\":4,\"address\":\"127.0.0.0\",\"prefix\":8}],\"port_min\":0,\"port_max\":0,\"pattern\":\"\",\"origin\":\"-m#2\"}]",
+    }), &diag);
     try std.testing.expectEqual(Level.debug, policy.log_level);
     try std.testing.expectEqual(@as(u32, 8), policy.pool.max);
 }
@@ -140,13 +263,18 @@ test "load accepts a policy with every category off" {
 test "load refuses what it cannot enforce or does not know" {
     const cases = [_]struct { json: []const u8, err: sys.Errno, msg: []const u8 }{
         .{ .json = "{", .err = error.INVAL, .msg = "policy document is not valid" },
-        .{ .json = "{\"version\":2,\"log_level\":\"warn\",\"pool\":{\"core\":1,\"max\":1,\"keep_alive_ms\":100},\"categories\":[]}", .err = error.INVAL, .msg = "version 2" },
-        .{ .json = "{\"version\":1,\"log_level\":\"loud\",\"pool\":{\"core\":1,\"max\":1,\"keep_alive_ms\":100},\"categories\":[]}", .err = error.INVAL, .msg = "unknown log level" },
-        .{ .json = "{\"version\":1,\"log_level\":\"warn\",\"pool\":{\"core\":4,\"max\":2,\"keep_alive_ms\":100},\"categories\":[]}", .err = error.INVAL, .msg = "maximum emulator count" },
-        .{ .json = "{\"version\":1,\"log_level\":\"warn\",\"pool\":{\"core\":1,\"max\":1,\"keep_alive_ms\":1},\"categories\":[]}", .err = error.INVAL, .msg = "keep-alive" },
-        .{ .json = "{\"version\":1,\"log_level\":\"warn\",\"pool\":{\"core\":1,\"max\":1,\"keep_alive_ms\":100},\"categories\":[{\"name\":\"raed\",\"on\":false,\"default\":\"deny\"}]}", .err = error.INVAL, .msg = "unknown sandbox category \"raed\"" },
-        .{ .json = "{\"version\":1,\"log_level\":\"warn\",\"pool\":{\"core\":1,\"max\":1,\"keep_alive_ms\":100},\"categories\":[{\"name\":\"read\",\"on\":true,\"default\":\"deny\"}]}", .err = error.OPNOTSUPP, .msg = "not supported yet" },
-        .{ .json = "{\"version\":1,\"extra\":0,\"log_level\":\"warn\",\"pool\":{\"core\":1,\"max\":1,\"keep_alive_ms\":100},\"categories\":[]}", .err = error.INVAL, .msg = "UnknownField" },
+        .{ .json = doc_text(.{ .version = "2" }), .err = error.INVAL, .msg = "version 2" },
+        .{ .json = doc_text(.{ .log_level = "\"loud\"" }), .err = error.INVAL, .msg = "unknown log level" },
+        .{ .json = doc_text(.{ .pool = "{\"core\":4,\"max\":2,\"keep_alive_ms\":100}" }), .err = error.INVAL, .msg = "maximum emulator count" },
+        .{ .json = doc_text(.{ .pool = "{\"core\":1,\"max\":1,\"keep_alive_ms\":1}" }), .err = error.INVAL, .msg = "keep-alive" },
+        .{ .json = doc_text(.{ .categories = "[{\"name\":\"raed\",\"on\":false,\"default\":\"deny\"}]" }), .err = error.INVAL, .msg = "unknown sandbox category \"raed\"" },
+        .{ .json = doc_text(.{ .categories = "[{\"name\":\"read\",\"on\":true,\"default\":\"deny\"}]" }), .err = error.OPNOTSUPP, .msg = "not supported yet" },
+        .{ .json = doc_text(.{ .rules = "[{\"category\":\"net/bind\",\"action\":\"allow\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "not a path category" },
+        .{ .json = doc_text(.{ .rules = "[{\"category\":\"read\",\"action\":\"maybe\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "unknown action" },
+        .{ .json = doc_text(.{ .lock = "\"exec\"" }), .err = error.OPNOTSUPP, .msg = "lock:exec" },
+        .{ .json = doc_text(.{ .mask = "[{\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.OPNOTSUPP, .msg = "mask is not supported yet" },
+        .{ .json = doc_text(.{ .exit_wait_all = "true" }), .err = error.OPNOTSUPP, .msg = "exit_wait_all" },
+        .{ .json = doc_text(.{ .extra = ",\"extra\":0" }), .err = error.INVAL, .msg = "UnknownField" },
     };
     for (cases) |case| {
         var diag: Diag = .{};

@@ -8,7 +8,14 @@ function policy(overrides: Record<string, unknown> = {}): string {
     version: 1,
     log_level: "warn",
     pool: { core: 1, max: 4, keep_alive_ms: 1000 },
+    lock: null,
     categories: [],
+    rules: [],
+    net_rules: [],
+    mask: [],
+    exec_kill: [],
+    exit_wait_all: false,
+    deny_dotdot: false,
     ...overrides,
   });
 }

@@ -1,0 +1,221 @@
+/**
+ * `syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--profiles]`:
+ * checks policies before they are used. Sources apply in command-line order, as for syd itself.
+ * Every problem is printed as `file:line:col: error|warning: message (hint)`; the exit status is
+ * 1 when there is any error, 0 otherwise.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  type Applied,
+  covers,
+  type Diagnostic,
+  dump,
+  formatDiagnostic,
+  formatOrigin,
+  load,
+  type LoadResult,
+  PROFILES,
+  type SourceSpec,
+} from "./policy/mod.ts";
+import type { Origin } from "./policy/state.ts";
+
+/** The lint findings for loaded policies, after the loader's own errors. */
+export function lintWarnings(result: LoadResult): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  const warn = (origin: Origin, message: string, hint?: string) =>
+    warnings.push({
+      file: origin.file,
+      line: origin.line,
+      col: origin.col ?? 1,
+      severity: "warning",
+      message,
+      hint,
+    });
+  const { state } = result;
+
+  state.rules.forEach((rule, i) => {
+    const label = `${rule.action}/${rule.category}+${rule.pattern}`;
+    if (!rule.pattern.startsWith("/")) {
+      warn(
+        rule.origin,
+        `relative pattern "${rule.pattern}" never matches: syd matches canonical absolute paths`,
+        "start it with /",
+      );
+    }
+    const earlier = state.rules.slice(0, i).find((r) =>
+      r.category === rule.category && r.action === rule.action && r.pattern === rule.pattern
+    );
+    if (earlier) {
+      warn(rule.origin, `duplicate rule ${label} (already at ${formatOrigin(earlier.origin)})`);
+    }
+    const later = state.rules.slice(i + 1).find((r) =>
+      r.category === rule.category && covers(r.pattern, rule.pattern)
+    );
+    const duplicateLater = later && later.action === rule.action && later.pattern === rule.pattern;
+    if (later && !duplicateLater) {
+      warn(
+        rule.origin,
+        `rule ${label} never decides anything: the later rule ${later.action}/${later.category}+${later.pattern} at ${
+          formatOrigin(later.origin)
+        } matches everything it matches, and the last matching rule wins`,
+        "remove it, or move it after the broader rule",
+      );
+    }
+    if (!state.on[rule.category]) {
+      warn(
+        rule.origin,
+        `rule ${label} has no effect: sandboxing of ${rule.category} is off`,
+        `sandbox/${rule.category}:on turns it on`,
+      );
+    }
+    const everywhere = covers(rule.pattern, "/***") || ["/**", "**", "***"].includes(rule.pattern);
+    if (
+      rule.action === "allow" && (rule.category === "write" || rule.category === "exec") &&
+      everywhere
+    ) {
+      warn(
+        rule.origin,
+        `rule ${label} allows ${rule.category === "write" ? "writing" : "executing"} anywhere`,
+        "narrow it to the directories the program needs",
+      );
+    }
+  });
+
+  state.netRules.forEach((rule, i) => {
+    const label = `${rule.action}/${rule.category}+${rule.text}`;
+    if (rule.address.kind === "unix" && !rule.address.pattern.startsWith("/")) {
+      warn(
+        rule.origin,
+        `relative socket path "${rule.address.pattern}" never matches`,
+        "start it with /",
+      );
+    }
+    const earlier = state.netRules.slice(0, i).find((r) =>
+      r.category === rule.category && r.action === rule.action && r.text === rule.text
+    );
+    if (earlier) {
+      warn(rule.origin, `duplicate rule ${label} (already at ${formatOrigin(earlier.origin)})`);
+    }
+    if (!state.on[rule.category]) {
+      warn(
+        rule.origin,
+        `rule ${label} has no effect: sandboxing of ${rule.category} is off`,
+        `sandbox/${rule.category}:on turns it on`,
+      );
+    }
+  });
+
+  for (const entry of [...state.mask, ...state.execKill]) {
+    if (!entry.pattern.startsWith("/")) {
+      warn(
+        entry.origin,
+        `relative pattern "${entry.pattern}" never matches: syd matches canonical absolute paths`,
+        "start it with /",
+      );
+    }
+  }
+  for (const applied of result.applied) warnRemovedNothing(applied, warn);
+  return warnings;
+}
+
+function warnRemovedNothing(
+  applied: Applied,
+  warn: (origin: Origin, message: string) => void,
+): void {
+  const command = applied.command;
+  const op = "op" in command ? command.op : "+";
+  if (op !== "+" && applied.removed === 0) {
+    warn(
+      { ...applied.origin, col: applied.col },
+      `"${op}" removes nothing: no earlier equal entry`,
+    );
+  }
+}
+
+/** What `syd lint` prints and its exit status. */
+export interface LintOutput {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+const LINT_OPTIONS = {
+  magic: { type: "string", short: "m", multiple: true },
+  profile: { type: "string", short: "p", multiple: true },
+  format: { type: "string" },
+  dump: { type: "boolean" },
+  profiles: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const LINT_HELP = `Usage: syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump]
+       syd lint --profiles
+Checks policies; sources apply in command-line order. Exit status: 1 on any error, else 0.
+  --format json   print {"diagnostics": [...], "errors": N, "warnings": N}
+  --dump          print the effective policy, as commands
+  --profiles      list the built-in profiles`;
+
+/**
+ * Runs `syd lint` with its arguments.
+ *
+ * @example
+ * ```ts
+ * const { stdout, status } = lint(["-m", "sandbox/raed:on"], Deno.env.toObject());
+ * ```
+ */
+export function lint(args: readonly string[], env: Record<string, string | undefined>): LintOutput {
+  let tokens;
+  try {
+    ({ tokens } = parseArgs({
+      args: [...args],
+      options: LINT_OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    }));
+  } catch (err) {
+    return { stdout: "", stderr: `syd: lint: ${(err as Error).message}\n`, status: 22 };
+  }
+  const specs: SourceSpec[] = [];
+  let format = "text";
+  let wantDump = false;
+  for (const token of tokens) {
+    if (token.kind === "positional") specs.push({ kind: "file", path: token.value });
+    if (token.kind !== "option") continue;
+    if (token.name === "help") return { stdout: LINT_HELP + "\n", stderr: "", status: 0 };
+    if (token.name === "profiles") {
+      const width = Math.max(...Object.keys(PROFILES).map((n) => n.length));
+      const lines = Object.entries(PROFILES).map(([name, p]) => `${name.padEnd(width)}  ${p.doc}`);
+      return { stdout: lines.join("\n") + "\n", stderr: "", status: 0 };
+    }
+    if (token.name === "magic") specs.push({ kind: "command", text: token.value ?? "" });
+    if (token.name === "profile") specs.push({ kind: "profile", name: token.value ?? "" });
+    if (token.name === "dump") wantDump = true;
+    if (token.name === "format") format = token.value ?? "";
+  }
+  if (format !== "text" && format !== "json") {
+    return {
+      stdout: "",
+      stderr: `syd: lint: --format takes text or json, not "${format}"\n`,
+      status: 22,
+    };
+  }
+  const result = load(specs, { env });
+  const diagnostics = [...result.diagnostics, ...lintWarnings(result)];
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const status = errors > 0 ? 1 : 0;
+  if (format === "json") {
+    const body: Record<string, unknown> = {
+      diagnostics,
+      errors,
+      warnings: diagnostics.length - errors,
+    };
+    if (wantDump && errors === 0) body.dump = dump(result.state);
+    return { stdout: JSON.stringify(body) + "\n", stderr: "", status };
+  }
+  let stdout = diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
+  if (wantDump && errors === 0) stdout += dump(result.state).map((line) => line + "\n").join("");
+  return { stdout, stderr: "", status };
+}

@@ -1,0 +1,93 @@
+/**
+ * Compiles the effective policy into the versioned JSON document libsyd.so loads (version 1).
+ * Rules keep their order and their origin (`file:line` or `-m#N`) so that a denial can name the
+ * rule that decided it.
+ *
+ * @module
+ */
+import { formatOrigin, type PolicyState } from "./state.ts";
+import { CATEGORIES } from "./vocab.ts";
+
+/** The emulator pool's settings. */
+export interface PoolSettings {
+  core: number;
+  max: number;
+  keep_alive_ms: number;
+}
+
+/** An address range in a network rule. */
+export interface CompiledCidr {
+  family: 4 | 6;
+  address: string;
+  prefix: number;
+}
+
+/** The document libsyd.so loads. */
+export interface CompiledPolicy {
+  version: 1;
+  log_level: string;
+  pool: PoolSettings;
+  /** null: the lock was never set (the original's default applies). */
+  lock: "on" | "off" | "exec" | null;
+  categories: { name: string; on: boolean; default: string }[];
+  rules: { category: string; action: string; pattern: string; origin: string }[];
+  net_rules: {
+    category: string;
+    action: string;
+    kind: "inet" | "unix" | "abstract";
+    cidrs: CompiledCidr[];
+    port_min: number;
+    port_max: number;
+    pattern: string;
+    origin: string;
+  }[];
+  mask: { pattern: string; origin: string }[];
+  exec_kill: { pattern: string; origin: string }[];
+  exit_wait_all: boolean;
+  deny_dotdot: boolean;
+}
+
+/**
+ * Compiles a loaded policy.
+ *
+ * @example
+ * ```ts
+ * compile(state, { logLevel: "warn", pool: { core: 2, max: 64, keep_alive_ms: 15000 } });
+ * ```
+ */
+export function compile(
+  state: PolicyState,
+  options: { logLevel: string; pool: PoolSettings },
+): CompiledPolicy {
+  return {
+    version: 1,
+    log_level: options.logLevel,
+    pool: options.pool,
+    lock: state.lock,
+    categories: CATEGORIES.map((name) => ({
+      name,
+      on: state.on[name],
+      default: state.defaults[name],
+    })),
+    rules: state.rules.map((r) => ({
+      category: r.category,
+      action: r.action,
+      pattern: r.pattern,
+      origin: formatOrigin(r.origin),
+    })),
+    net_rules: state.netRules.map((r) => ({
+      category: r.category,
+      action: r.action,
+      kind: r.address.kind,
+      cidrs: r.address.kind === "inet" ? r.address.cidrs.map((c) => ({ ...c })) : [],
+      port_min: r.address.kind === "inet" ? r.address.portMin : 0,
+      port_max: r.address.kind === "inet" ? r.address.portMax : 0,
+      pattern: r.address.kind === "inet" ? "" : r.address.pattern,
+      origin: formatOrigin(r.origin),
+    })),
+    mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
+    exec_kill: state.execKill.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
+    exit_wait_all: state.exitWaitAll,
+    deny_dotdot: state.denyDotdot,
+  };
+}

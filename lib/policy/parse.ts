@@ -1,0 +1,348 @@
+/**
+ * The command grammar: one command (from `-m`, a `.syd-3` line, or `/dev/syd/...`) into a value.
+ *
+ * Operators: `key:value` set, `key?` query, `list+value` add, `list-value` remove the most
+ * recent equal entry, `list^value` remove every equal entry, and bare commands (`reset`).
+ *
+ * @module
+ */
+import { type Address, AddressError, formatAddress, parseAddress } from "./address.ts";
+import { checkPattern, PatternError } from "./pattern.ts";
+import {
+  type Action,
+  ACTIONS,
+  CATEGORIES,
+  type Category,
+  CATEGORY_ALIASES,
+  isAction,
+  isCategory,
+  isNetCategory,
+  isUnsupportedKey,
+  nearest,
+  NET_CATEGORIES,
+  type NetCategory,
+  type PathCategory,
+  UNSUPPORTED_CATEGORIES,
+} from "./vocab.ts";
+
+/** A list operator. */
+export type Op = "+" | "-" | "^";
+/** A lock state. */
+export type LockState = "on" | "off" | "exec";
+/** A trace option. */
+export type TraceOption = "exit_wait_all" | "deny_dotdot";
+
+/** One parsed command. */
+export type Command =
+  | { kind: "sandbox"; categories: Category[]; on: boolean }
+  | { kind: "sandbox_query"; categories: Category[] }
+  | { kind: "default"; categories: Category[]; action: Action }
+  | { kind: "rule"; action: Action; categories: PathCategory[]; op: Op; pattern: string }
+  | { kind: "net_rule"; action: Action; categories: NetCategory[]; op: Op; address: Address }
+  | { kind: "lock"; state: LockState }
+  | { kind: "mask"; op: Op; pattern: string }
+  | { kind: "exec_kill"; op: Op; pattern: string }
+  | { kind: "trace"; option: TraceOption; value: boolean }
+  | { kind: "reset" }
+  | { kind: "include"; path: string }
+  | { kind: "include_profile"; name: string };
+
+/** Why a command was refused: a message, the 0-based offset it points at, and a hint. */
+export class CommandError extends Error {
+  readonly offset: number;
+  readonly hint?: string;
+  /** True for commands of the original syd that this project does not implement. */
+  readonly unsupported: boolean;
+  constructor(
+    message: string,
+    offset: number,
+    options: { hint?: string; unsupported?: boolean } = {},
+  ) {
+    super(message);
+    this.name = "CommandError";
+    this.offset = offset;
+    this.hint = options.hint;
+    this.unsupported = options.unsupported ?? false;
+  }
+}
+
+const OPERATORS = ":?+-^!";
+const TOP_WORDS = [
+  "sandbox",
+  "default",
+  ...ACTIONS,
+  "lock",
+  "mask",
+  "exec",
+  "trace",
+  "reset",
+  "include",
+  "include_profile",
+];
+const BOOLEAN: Readonly<Record<string, boolean>> = {
+  on: true,
+  off: false,
+  true: true,
+  false: false,
+  "1": true,
+  "0": false,
+  yes: true,
+  no: false,
+};
+
+function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const guess = nearest(word, candidates);
+  return guess === undefined ? undefined : `did you mean "${guess}"?`;
+}
+
+/** Parses a comma list of categories starting at `offset` in the command. */
+function parseCategories(text: string, offset: number): Category[] {
+  if (text.length === 0) throw new CommandError("missing category", offset);
+  const out: Category[] = [];
+  let at = offset;
+  for (const name of text.split(",")) {
+    const lower = name;
+    if (lower.length === 0) throw new CommandError("empty category in the list", at);
+    const alias = CATEGORY_ALIASES[lower];
+    if (alias) {
+      for (const c of alias) if (!out.includes(c)) out.push(c);
+    } else if (isCategory(lower)) {
+      if (!out.includes(lower)) out.push(lower);
+    } else if ((UNSUPPORTED_CATEGORIES as readonly string[]).includes(lower)) {
+      throw new CommandError(`category "${name}" is not supported by this syd`, at, {
+        unsupported: true,
+      });
+    } else {
+      const hint = didYouMean(lower, [...CATEGORIES, ...Object.keys(CATEGORY_ALIASES)]);
+      throw new CommandError(`unknown category "${name}"`, at, { hint });
+    }
+    at += name.length + 1;
+  }
+  return out;
+}
+
+function parseAction(text: string, offset: number): Action {
+  if (isAction(text)) return text;
+  if (text.length === 0) {
+    throw new CommandError("missing action", offset, { hint: `one of ${ACTIONS.join(", ")}` });
+  }
+  throw new CommandError(`unknown action "${text}"`, offset, { hint: didYouMean(text, ACTIONS) });
+}
+
+function parseBoolean(text: string, offset: number): boolean {
+  const value = BOOLEAN[text];
+  if (value !== undefined) return value;
+  throw new CommandError(`"${text}" is not on or off`, offset, {
+    hint: didYouMean(text, ["on", "off"]),
+  });
+}
+
+function expectOp(op: string, allowed: string, key: string, offset: number): void {
+  if (!allowed.includes(op)) {
+    const forms = [...allowed].map((o) => (o === "?" ? `${key}?` : `${key}${o}...`)).join(" or ");
+    throw new CommandError(
+      op === "" ? `"${key}" needs a value: ${forms}` : `"${key}" takes ${forms}, not "${op}"`,
+      offset,
+    );
+  }
+}
+
+function checkPatternAt(pattern: string, offset: number): string {
+  try {
+    checkPattern(pattern);
+  } catch (err) {
+    if (err instanceof PatternError) throw new CommandError(err.message, offset + err.offset);
+    throw err;
+  }
+  return pattern;
+}
+
+/**
+ * Parses one command.
+ *
+ * @example
+ * ```ts
+ * parseCommand("allow/read,stat+/usr/***");
+ * // { kind: "rule", action: "allow", categories: ["read", "stat"], op: "+", pattern: "/usr/***" }
+ * ```
+ */
+export function parseCommand(text: string): Command {
+  if (text.length === 0) throw new CommandError("empty command", 0);
+  if (/[\0\n]/.test(text)) {
+    throw new CommandError("a command cannot contain NUL or newline", text.search(/[\0\n]/));
+  }
+  const include = /^(include|include_profile)([ \t]+)(.*)$/.exec(text);
+  if (include) {
+    const argument = include[3].trim();
+    const at = include[1].length + include[2].length;
+    if (argument.length === 0) throw new CommandError(`${include[1]} needs an argument`, at);
+    return include[1] === "include"
+      ? { kind: "include", path: argument }
+      : { kind: "include_profile", name: argument };
+  }
+  let split = 0;
+  while (split < text.length && !OPERATORS.includes(text[split])) split++;
+  const key = text.slice(0, split);
+  const op = text.slice(split, split + 1);
+  const value = text.slice(split + 1);
+  const valueAt = split + 1;
+  if (op === "!") {
+    throw new CommandError(`"${key}!..." is not a command syd knows`, split, {
+      unsupported: isUnsupportedKey(key),
+    });
+  }
+
+  const slash = key.indexOf("/");
+  const head = slash < 0 ? key : key.slice(0, slash);
+  const rest = slash < 0 ? "" : key.slice(slash + 1);
+
+  if (key === "reset") {
+    if (op !== "") throw new CommandError(`"reset" takes no value`, split);
+    return { kind: "reset" };
+  }
+  if (head === "sandbox" && slash >= 0) {
+    expectOp(op, ":?", key, split);
+    const categories = parseCategories(rest, slash + 1);
+    if (op === "?") {
+      if (value.length > 0) throw new CommandError("a query takes no value", valueAt);
+      return { kind: "sandbox_query", categories };
+    }
+    return { kind: "sandbox", categories, on: parseBoolean(value, valueAt) };
+  }
+  if (head === "default" && slash >= 0) {
+    expectOp(op, ":", key, split);
+    return {
+      kind: "default",
+      categories: parseCategories(rest, slash + 1),
+      action: parseAction(value, valueAt),
+    };
+  }
+  if (key === "lock") {
+    expectOp(op, ":", key, split);
+    if (value === "on" || value === "off" || value === "exec") {
+      return { kind: "lock", state: value };
+    }
+    throw new CommandError(`"${value}" is not a lock state (on, off or exec)`, valueAt, {
+      hint: didYouMean(value, ["on", "off", "exec"]),
+    });
+  }
+  if (key === "mask" || key === "exec/kill") {
+    expectOp(op, "+-^", key, split);
+    const pattern = checkPatternAt(value, valueAt);
+    return key === "mask"
+      ? { kind: "mask", op: op as Op, pattern }
+      : { kind: "exec_kill", op: op as Op, pattern };
+  }
+  if (key === "trace/exit_wait_all" || key === "trace/deny_dotdot") {
+    expectOp(op, ":", key, split);
+    return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
+  }
+  if (isUnsupportedKey(key)) {
+    throw new CommandError(
+      `"${key}" is a command of the original syd that this syd does not support`,
+      0,
+      {
+        unsupported: true,
+      },
+    );
+  }
+  if (isAction(head) && slash >= 0) {
+    return parseRule(head, rest, slash + 1, op, value, valueAt, key);
+  }
+  if (slash >= 0 && !TOP_WORDS.includes(head)) {
+    throw new CommandError(`unknown command "${head}/..."`, 0, {
+      hint: didYouMean(head, TOP_WORDS),
+    });
+  }
+  throw new CommandError(`unknown command "${key}"`, 0, { hint: didYouMean(key, TOP_WORDS) });
+}
+
+function parseRule(
+  action: Action,
+  categoryText: string,
+  categoryAt: number,
+  op: string,
+  value: string,
+  valueAt: number,
+  key: string,
+): Command {
+  expectOp(op, "+-^", key, categoryAt + categoryText.length);
+  const categories = parseCategories(categoryText, categoryAt);
+  const net = categories.filter(isNetCategory);
+  if (net.length > 0 && net.length < categories.length) {
+    throw new CommandError("a rule cannot mix path and network categories", categoryAt);
+  }
+  if (value.length === 0) {
+    throw new CommandError(net.length > 0 ? "missing address" : "missing pattern", valueAt);
+  }
+  if (net.length > 0) {
+    try {
+      return {
+        kind: "net_rule",
+        action,
+        categories: net,
+        op: op as Op,
+        address: parseAddress(value),
+      };
+    } catch (err) {
+      if (err instanceof AddressError) throw new CommandError(err.message, valueAt + err.offset);
+      throw err;
+    }
+  }
+  return {
+    kind: "rule",
+    action,
+    categories: categories as PathCategory[],
+    op: op as Op,
+    pattern: checkPatternAt(value, valueAt),
+  };
+}
+
+function formatCategories(categories: readonly Category[]): string {
+  const same = (list: readonly string[]) =>
+    list.length === categories.length && list.every((c, i) => categories[i] === c);
+  if (same(CATEGORIES)) return "all";
+  if (same(NET_CATEGORIES)) return "net";
+  return categories.join(",");
+}
+
+/**
+ * The canonical text of a command; `parseCommand` reads it back to an equal value.
+ *
+ * @example
+ * ```ts
+ * formatCommand({ kind: "lock", state: "on" }); // "lock:on"
+ * ```
+ */
+export function formatCommand(command: Command): string {
+  switch (command.kind) {
+    case "sandbox":
+      return `sandbox/${formatCategories(command.categories)}:${command.on ? "on" : "off"}`;
+    case "sandbox_query":
+      return `sandbox/${formatCategories(command.categories)}?`;
+    case "default":
+      return `default/${formatCategories(command.categories)}:${command.action}`;
+    case "rule":
+      return `${command.action}/${
+        formatCategories(command.categories)
+      }${command.op}${command.pattern}`;
+    case "net_rule":
+      return `${command.action}/${formatCategories(command.categories)}${command.op}${
+        formatAddress(command.address)
+      }`;
+    case "lock":
+      return `lock:${command.state}`;
+    case "mask":
+      return `mask${command.op}${command.pattern}`;
+    case "exec_kill":
+      return `exec/kill${command.op}${command.pattern}`;
+    case "trace":
+      return `trace/${command.option}:${command.value ? 1 : 0}`;
+    case "reset":
+      return "reset";
+    case "include":
+      return `include ${command.path}`;
+    case "include_profile":
+      return `include_profile ${command.name}`;
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Where commands come from, in command-line order: `-m CMD`, `-P FILE` (`.syd-3`), `-p NAME`
+ * (built-in profiles), and the `include` and `include_profile` commands inside them.
+ *
+ * Files: one command per line; blank lines and lines starting with `#` are skipped; `${VAR}` is
+ * replaced by the environment variable VAR (an unset one is an error naming it); `include PATH`
+ * is relative to the including file (to the working directory from `-m`); include cycles are
+ * errors. Every problem becomes a diagnostic with file, line and column: loading goes on after an
+ * error so that lint can report them all, but a policy with any error is never used.
+ *
+ * @module
+ */
+import { CommandError, parseCommand } from "./parse.ts";
+import type { Command } from "./parse.ts";
+import { PROFILES } from "./profiles.ts";
+import { apply, initialState, type Origin, type PolicyState } from "./state.ts";
+import { nearest } from "./vocab.ts";
+
+/** One source on the command line. */
+export type SourceSpec =
+  | { kind: "command"; text: string }
+  | { kind: "file"; path: string }
+  | { kind: "profile"; name: string };
+
+/** A problem found while loading, with its place. */
+export interface Diagnostic {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+  severity: "error" | "warning";
+  message: string;
+  hint?: string;
+  /** True when the command is the original syd's but is not implemented here. */
+  unsupported?: boolean;
+}
+
+/** One command as applied, with its place, for lint. */
+export interface Applied {
+  command: Command;
+  origin: Origin;
+  col: number;
+  /** Entries a `-` or `^` removed. */
+  removed: number;
+}
+
+/** What loading produced. */
+export interface LoadResult {
+  state: PolicyState;
+  diagnostics: Diagnostic[];
+  applied: Applied[];
+}
+
+/** How to reach files and the environment (tests pass their own). Relative paths are read
+ * against the working directory. */
+export interface LoadOptions {
+  env: Record<string, string | undefined>;
+  readTextFile?: (path: string) => string;
+  realPath?: (path: string) => string;
+}
+
+/** The deepest include nesting accepted. */
+export const INCLUDE_DEPTH_MAX = 16;
+/** The largest configuration file read. */
+export const FILE_SIZE_MAX = 4 << 20;
+
+/** `file:line:col: severity: message (hint)`, as lint and syd print diagnostics. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`;
+}
+
+function dirname(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
+}
+
+function resolvePath(base: string, path: string): string {
+  if (path.startsWith("/") || base === ".") return path;
+  return `${base.replace(/\/$/, "")}/${path}`;
+}
+
+/** Replaces `${VAR}`; returns the text or the 0-based offset and name of the first problem. */
+export function expandEnv(
+  text: string,
+  env: Record<string, string | undefined>,
+): { text: string } | { offset: number; message: string } {
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const start = text.indexOf("${", i);
+    if (start < 0) break;
+    out += text.slice(i, start);
+    const end = text.indexOf("}", start + 2);
+    if (end < 0) return { offset: start, message: "unclosed ${ (write ${NAME})" };
+    const name = text.slice(start + 2, end);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      return { offset: start, message: `"\${${name}}" is not a variable name` };
+    }
+    const value = env[name];
+    if (value === undefined) {
+      return { offset: start, message: `environment variable "${name}" is not set` };
+    }
+    out += value;
+    i = end + 1;
+  }
+  return { text: out + text.slice(i) };
+}
+
+class Loader {
+  readonly state = initialState();
+  readonly diagnostics: Diagnostic[] = [];
+  readonly applied: Applied[] = [];
+  readonly #stack: string[] = [];
+  readonly #options: Required<LoadOptions>;
+
+  constructor(options: LoadOptions) {
+    this.#options = {
+      readTextFile: (path) => {
+        if (Deno.statSync(path).size > FILE_SIZE_MAX) {
+          throw new Error(`larger than ${FILE_SIZE_MAX} bytes`);
+        }
+        return Deno.readTextFileSync(path);
+      },
+      realPath: (path) => Deno.realPathSync(path),
+      ...options,
+    };
+  }
+
+  error(
+    file: string,
+    line: number,
+    col: number,
+    message: string,
+    extra: Partial<Diagnostic> = {},
+  ): void {
+    this.diagnostics.push({ file, line, col, severity: "error", message, ...extra });
+  }
+
+  /** Parses and applies one command (already expanded) at a place. */
+  command(text: string, origin: Origin, col: number, base: string, depth: number): void {
+    let command: Command;
+    try {
+      command = parseCommand(text);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      this.error(origin.file, origin.line, col + err.offset, err.message, {
+        hint: err.hint,
+        unsupported: err.unsupported || undefined,
+      });
+      return;
+    }
+    if (command.kind === "include") {
+      this.file(resolvePath(base, command.path), depth + 1, origin, col);
+    } else if (command.kind === "include_profile") {
+      this.profile(command.name, depth + 1, origin, col);
+    } else {
+      const removed = apply(this.state, command, { ...origin, col });
+      this.applied.push({ command, origin, col, removed });
+    }
+  }
+
+  /** Reads the lines of a text (a file's or a profile's). */
+  lines(text: string, file: string, base: string, depth: number, expand: boolean): void {
+    text.split("\n").forEach((raw, index) => {
+      const line = index + 1;
+      const trimmed = raw.replace(/\s+$/, "");
+      const indent = trimmed.length - trimmed.trimStart().length;
+      const body = trimmed.trimStart();
+      if (body.length === 0 || body.startsWith("#")) return;
+      let commandText = body;
+      if (expand) {
+        const expanded = expandEnv(body, this.#options.env);
+        if ("offset" in expanded) {
+          this.error(file, line, indent + expanded.offset + 1, expanded.message);
+          return;
+        }
+        commandText = expanded.text;
+      }
+      this.command(commandText, { file, line }, indent + 1, base, depth);
+    });
+  }
+
+  file(path: string, depth: number, from?: Origin, fromCol = 1): void {
+    const where = from ?? { file: path, line: 1 };
+    const col = from ? fromCol : 1;
+    if (depth > INCLUDE_DEPTH_MAX) {
+      this.error(where.file, where.line, col, `includes nest deeper than ${INCLUDE_DEPTH_MAX}`);
+      return;
+    }
+    let real: string;
+    let text: string;
+    try {
+      real = this.#options.realPath(path);
+      text = this.#options.readTextFile(real);
+    } catch (err) {
+      const reason = err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message;
+      this.error(where.file, where.line, col, `cannot read ${path}: ${reason}`);
+      return;
+    }
+    if (this.#stack.includes(real)) {
+      this.error(
+        where.file,
+        where.line,
+        col,
+        `include cycle: ${[...this.#stack, real].join(" -> ")}`,
+      );
+      return;
+    }
+    this.#stack.push(real);
+    try {
+      this.lines(text, path, dirname(path), depth, true);
+    } finally {
+      this.#stack.pop();
+    }
+  }
+
+  profile(name: string, depth: number, from?: Origin, fromCol = 1): void {
+    const where = from ?? { file: `-p ${name}`, line: 1 };
+    const profile = PROFILES[name];
+    if (!profile) {
+      const guess = nearest(name, Object.keys(PROFILES));
+      this.error(where.file, where.line, from ? fromCol : 1, `unknown profile "${name}"`, {
+        hint: guess
+          ? `did you mean "${guess}"? syd lint --profiles lists them`
+          : "syd lint --profiles lists them",
+      });
+      return;
+    }
+    const key = `profile:${name}`;
+    if (this.#stack.includes(key) || depth > INCLUDE_DEPTH_MAX) {
+      this.error(
+        where.file,
+        where.line,
+        from ? fromCol : 1,
+        `include cycle: ${[...this.#stack, key].join(" -> ")}`,
+      );
+      return;
+    }
+    this.#stack.push(key);
+    try {
+      this.lines(profile.text, key, ".", depth, true);
+    } finally {
+      this.#stack.pop();
+    }
+  }
+}
+
+/**
+ * Loads sources in order onto the initial state (every category on, denying).
+ *
+ * @example
+ * ```ts
+ * const { state, diagnostics } = load([{ kind: "profile", name: "off" }], { env: Deno.env.toObject() });
+ * ```
+ */
+export function load(specs: readonly SourceSpec[], options: LoadOptions): LoadResult {
+  const loader = new Loader(options);
+  let index = 0;
+  for (const spec of specs) {
+    if (spec.kind === "command") {
+      index++;
+      loader.command(spec.text, { file: `-m#${index}`, line: 1 }, 1, ".", 0);
+    } else if (spec.kind === "file") {
+      loader.file(spec.path, 0);
+    } else {
+      loader.profile(spec.name, 0);
+    }
+  }
+  return { state: loader.state, diagnostics: loader.diagnostics, applied: loader.applied };
+}

@@ -1,0 +1,260 @@
+/**
+ * The effective policy: the state that commands change, in order, and its canonical dump.
+ *
+ * @module
+ */
+import { type Address, formatAddress } from "./address.ts";
+import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
+import {
+  type Action,
+  CATEGORIES,
+  type Category,
+  type NetCategory,
+  type PathCategory,
+} from "./vocab.ts";
+
+/** Where a command came from: a file and line, a `-m` argument, or a profile's line. */
+export interface Origin {
+  /** A file's path, `-m#N` for the N-th `-m`, or `profile:NAME`. */
+  file: string;
+  /** 1-based line (1 for `-m`). */
+  line: number;
+  /** 1-based column of the command, where known. */
+  col?: number;
+}
+
+/** `file:line`, as logs and diagnostics name the rule that decided. */
+export function formatOrigin(origin: Origin): string {
+  return origin.file.startsWith("-m#") ? origin.file : `${origin.file}:${origin.line}`;
+}
+
+/** One path rule, for one category. */
+export interface PathRule {
+  action: Action;
+  category: PathCategory;
+  pattern: string;
+  origin: Origin;
+}
+
+/** One network rule, for one category. */
+export interface NetRule {
+  action: Action;
+  category: NetCategory;
+  address: Address;
+  /** The address as written, canonical. */
+  text: string;
+  origin: Origin;
+}
+
+/** A mask or exec/kill entry. */
+export interface PatternEntry {
+  pattern: string;
+  origin: Origin;
+}
+
+/** The state every command changes. */
+export interface PolicyState {
+  on: Record<Category, boolean>;
+  defaults: Record<Category, Action>;
+  rules: PathRule[];
+  netRules: NetRule[];
+  lock: LockState | null;
+  mask: PatternEntry[];
+  execKill: PatternEntry[];
+  exitWaitAll: boolean;
+  denyDotdot: boolean;
+}
+
+/** The original syd's state before any profile or command: every category on, denying. */
+export function initialState(): PolicyState {
+  const on = {} as Record<Category, boolean>;
+  const defaults = {} as Record<Category, Action>;
+  for (const category of CATEGORIES) {
+    on[category] = true;
+    defaults[category] = "deny";
+  }
+  return {
+    on,
+    defaults,
+    rules: [],
+    netRules: [],
+    lock: null,
+    mask: [],
+    execKill: [],
+    exitWaitAll: false,
+    denyDotdot: false,
+  };
+}
+
+/** Removes the most recent (`-`) or every (`^`) entry for which `same` holds. */
+function remove<T>(list: T[], op: Op, same: (entry: T) => boolean): number {
+  if (op === "-") {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (same(list[i])) {
+        list.splice(i, 1);
+        return 1;
+      }
+    }
+    return 0;
+  }
+  const before = list.length;
+  const kept = list.filter((entry) => !same(entry));
+  list.splice(0, list.length, ...kept);
+  return before - kept.length;
+}
+
+/**
+ * Applies one command to the state. Returns how many entries a `-` or `^` removed (else 0).
+ * `include` and `include_profile` are resolved by the loader, never applied here.
+ */
+export function apply(state: PolicyState, command: Command, origin: Origin): number {
+  switch (command.kind) {
+    case "sandbox":
+      for (const category of command.categories) state.on[category] = command.on;
+      return 0;
+    case "sandbox_query":
+      return 0;
+    case "default":
+      for (const category of command.categories) state.defaults[category] = command.action;
+      return 0;
+    case "rule": {
+      if (command.op === "+") {
+        for (const category of command.categories) {
+          state.rules.push({ action: command.action, category, pattern: command.pattern, origin });
+        }
+        return 0;
+      }
+      let removed = 0;
+      for (const category of command.categories) {
+        removed += remove(
+          state.rules,
+          command.op,
+          (r) =>
+            r.action === command.action && r.category === category && r.pattern === command.pattern,
+        );
+      }
+      return removed;
+    }
+    case "net_rule": {
+      const text = formatAddress(command.address);
+      if (command.op === "+") {
+        for (const category of command.categories) {
+          state.netRules.push({
+            action: command.action,
+            category,
+            address: command.address,
+            text,
+            origin,
+          });
+        }
+        return 0;
+      }
+      let removed = 0;
+      for (const category of command.categories) {
+        removed += remove(
+          state.netRules,
+          command.op,
+          (r) => r.action === command.action && r.category === category && r.text === text,
+        );
+      }
+      return removed;
+    }
+    case "lock":
+      state.lock = command.state;
+      return 0;
+    case "mask":
+    case "exec_kill": {
+      const list = command.kind === "mask" ? state.mask : state.execKill;
+      if (command.op === "+") {
+        list.push({ pattern: command.pattern, origin });
+        return 0;
+      }
+      return remove(list, command.op, (entry) => entry.pattern === command.pattern);
+    }
+    case "trace":
+      if (command.option === "exit_wait_all") state.exitWaitAll = command.value;
+      else state.denyDotdot = command.value;
+      return 0;
+    case "reset": {
+      Object.assign(state, initialState());
+      return 0;
+    }
+    case "include":
+    case "include_profile":
+      throw new Error(`${command.kind} must be resolved by the loader`);
+  }
+}
+
+/** The effective policy as commands, one per line, which re-create it from the initial state. */
+export function dump(state: PolicyState): string[] {
+  const lines: string[] = [];
+  const group = <V>(value: (c: Category) => V, render: (cats: Category[], v: V) => string) => {
+    const byValue = new Map<V, Category[]>();
+    for (const category of CATEGORIES) {
+      const v = value(category);
+      byValue.set(v, [...(byValue.get(v) ?? []), category]);
+    }
+    for (const [v, cats] of byValue) lines.push(render(cats, v));
+  };
+  group((c) => state.on[c], (categories, on) => formatCommand({ kind: "sandbox", categories, on }));
+  group(
+    (c) => state.defaults[c],
+    (categories, action) => formatCommand({ kind: "default", categories, action }),
+  );
+  // Neighbouring rules from one command (same action, pattern and origin) print as that command.
+  const sameCommand = (a: PathRule | NetRule, b: PathRule | NetRule) =>
+    a.action === b.action && a.origin.file === b.origin.file && a.origin.line === b.origin.line &&
+    a.origin.col === b.origin.col;
+  for (let i = 0; i < state.rules.length;) {
+    const first = state.rules[i];
+    const categories: PathCategory[] = [];
+    for (
+      ;
+      i < state.rules.length && sameCommand(state.rules[i], first) &&
+      state.rules[i].pattern === first.pattern;
+      i++
+    ) {
+      categories.push(state.rules[i].category);
+    }
+    lines.push(
+      formatCommand({
+        kind: "rule",
+        action: first.action,
+        categories,
+        op: "+",
+        pattern: first.pattern,
+      }),
+    );
+  }
+  for (let i = 0; i < state.netRules.length;) {
+    const first = state.netRules[i];
+    const categories: NetCategory[] = [];
+    for (
+      ;
+      i < state.netRules.length && sameCommand(state.netRules[i], first) &&
+      state.netRules[i].text === first.text;
+      i++
+    ) {
+      categories.push(state.netRules[i].category);
+    }
+    lines.push(
+      formatCommand({
+        kind: "net_rule",
+        action: first.action,
+        categories,
+        op: "+",
+        address: first.address,
+      }),
+    );
+  }
+  for (const entry of state.mask) {
+    lines.push(formatCommand({ kind: "mask", op: "+", pattern: entry.pattern }));
+  }
+  for (const entry of state.execKill) {
+    lines.push(formatCommand({ kind: "exec_kill", op: "+", pattern: entry.pattern }));
+  }
+  if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
+  if (state.denyDotdot) lines.push("trace/deny_dotdot:1");
+  if (state.lock !== null) lines.push(`lock:${state.lock}`);
+  return lines;
+}

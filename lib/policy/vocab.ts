@@ -1,0 +1,207 @@
+/**
+ * The words of syd's command language: categories, actions, aliases, and the commands of the
+ * original syd that this project knows about but does not implement.
+ *
+ * @module
+ */
+
+/** Path categories, as the original syd names them. */
+export const PATH_CATEGORIES = [
+  "stat",
+  "read",
+  "write",
+  "exec",
+  "ioctl",
+  "create",
+  "delete",
+  "rename",
+  "symlink",
+  "truncate",
+  "chdir",
+  "readdir",
+  "mkdir",
+  "rmdir",
+  "chown",
+  "chgrp",
+  "chmod",
+  "chattr",
+  "chroot",
+  "utime",
+  "mkbdev",
+  "mkcdev",
+  "mkfifo",
+  "mktemp",
+] as const;
+
+/** Network categories. */
+export const NET_CATEGORIES = ["net/bind", "net/connect", "net/sendfd"] as const;
+
+/** Every category. */
+export const CATEGORIES = [...PATH_CATEGORIES, ...NET_CATEGORIES] as const;
+
+/** A path category. */
+export type PathCategory = typeof PATH_CATEGORIES[number];
+/** A network category. */
+export type NetCategory = typeof NET_CATEGORIES[number];
+/** Any category. */
+export type Category = typeof CATEGORIES[number];
+
+/** Names that stand for several categories in a comma list. */
+export const CATEGORY_ALIASES: Readonly<Record<string, readonly Category[]>> = {
+  all: CATEGORIES,
+  net: NET_CATEGORIES,
+  mkdev: ["mkbdev", "mkcdev"],
+};
+
+/** What syd does with a matching call, from the mildest. */
+export const ACTIONS = [
+  "allow",
+  "warn",
+  "filter",
+  "deny",
+  "panic",
+  "stop",
+  "abort",
+  "kill",
+  "exit",
+] as const;
+
+/** An action. */
+export type Action = typeof ACTIONS[number];
+
+/** Whether `name` is a category. */
+export function isCategory(name: string): name is Category {
+  return (CATEGORIES as readonly string[]).includes(name);
+}
+
+/** Whether `name` is a network category. */
+export function isNetCategory(name: string): name is NetCategory {
+  return (NET_CATEGORIES as readonly string[]).includes(name);
+}
+
+/** Whether `name` is an action. */
+export function isAction(name: string): name is Action {
+  return (ACTIONS as readonly string[]).includes(name);
+}
+
+/**
+ * Categories of the original syd that this project does not implement (Landlock, force,
+ * TPE, memory and pid limits, crypt, proxy, ...): naming one is refused as "not supported".
+ */
+export const UNSUPPORTED_CATEGORIES = [
+  "lock",
+  "force",
+  "tpe",
+  "mem",
+  "pid",
+  "crypt",
+  "proxy",
+  "walk",
+  "list",
+  "fs",
+  "pty",
+  "segvguard",
+  "net/link",
+  "notify",
+] as const;
+
+/**
+ * Command keys (the text before the operator) of the original syd that this project does not
+ * implement. A key equal to one, or starting with one that ends in "/" or "_", is refused as
+ * "not supported", never accepted and ignored.
+ */
+export const UNSUPPORTED_KEYS = [
+  "force",
+  "crypt",
+  "crypt/",
+  "proxy/",
+  "tpe/",
+  "mem/",
+  "pid/",
+  "segvguard/",
+  "bind",
+  "root",
+  "root/",
+  "unshare/",
+  "name/",
+  "time",
+  "setenv",
+  "unsetenv",
+  "ioctl/",
+  "log/",
+  "config/",
+  "workdir",
+  "trace/allow_",
+  "trace/force_",
+  "trace/sync_seccomp",
+  "trace/memory_access",
+  "trace/private_",
+  "append",
+  "ghost",
+  "stat",
+  "panic",
+  "load",
+] as const;
+
+/** Whether a command key names something of the original that is not implemented here. */
+export function isUnsupportedKey(key: string): boolean {
+  return UNSUPPORTED_KEYS.some((known) =>
+    key === known || ((known.endsWith("/") || known.endsWith("_")) && key.startsWith(known))
+  );
+}
+
+/** Every command word syd understands, for "did you mean" suggestions. */
+export const KNOWN_WORDS = [
+  ...CATEGORIES,
+  ...Object.keys(CATEGORY_ALIASES),
+  ...ACTIONS,
+  "sandbox",
+  "default",
+  "lock",
+  "mask",
+  "exec/kill",
+  "trace/exit_wait_all",
+  "trace/deny_dotdot",
+  "reset",
+  "include",
+  "include_profile",
+  "on",
+  "off",
+] as const;
+
+/**
+ * The nearest of `candidates` to `word` by edit distance, if it is near enough to be a likely
+ * misspelling.
+ */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+/** Damerau-Levenshtein distance (with adjacent transpositions). */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+  for (let i = 0; i < rows; i++) d[i][0] = i;
+  for (let j = 0; j < cols; j++) d[0][j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
