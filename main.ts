@@ -39,6 +39,16 @@ const NOT_YET = new Set<OptionUse["name"]>([
   "sh",
 ]);
 
+/** Writes all of `text`; a reader that went away (`syd lint | head`) is not an error. */
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = new TextEncoder().encode(text);
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+  } catch (err) {
+    if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+  }
+}
+
 function fail(message: string, status: number): number {
   console.error(`syd: ${message}`);
   return status;
@@ -66,7 +76,8 @@ export function poolFromEnv(): PoolSettings {
 function printVersion(): void {
   const features = probe();
   const yes = (found: boolean) => (found ? "yes" : "no");
-  console.log(
+  writeAll(
+    Deno.stdout,
     [
       `syd ${VERSION} (libsyd ABI ${features.abiVersion}, Deno ${Deno.version.deno})`,
       `api: ${API}`,
@@ -75,7 +86,7 @@ function printVersion(): void {
       `seccomp user notification: ${yes(features.userNotif && features.notifSizesOk)}`,
       `seccomp notify ADDFD (Linux 5.9): ${yes(features.addfd)}`,
       `seccomp notify sync wake-up (Linux 6.6): ${yes(features.syncWakeUp)}`,
-    ].join("\n"),
+    ].join("\n") + "\n",
   );
 }
 
@@ -153,8 +164,8 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
 export async function main(args: readonly string[]): Promise<number> {
   if (args[0] === "lint") {
     const output = lint(args.slice(1), expansionEnv());
-    await Deno.stdout.write(new TextEncoder().encode(output.stdout));
-    await Deno.stderr.write(new TextEncoder().encode(output.stderr));
+    writeAll(Deno.stdout, output.stdout);
+    writeAll(Deno.stderr, output.stderr);
     return output.status;
   }
   let cli;
@@ -166,7 +177,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   const names = new Set(cli.options.map((option) => option.name));
   if (names.has("help")) {
-    console.log(HELP.trimEnd());
+    writeAll(Deno.stdout, HELP);
     return 0;
   }
   if (names.has("version")) {
@@ -174,7 +185,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (names.has("api")) {
-    console.log(String(API));
+    writeAll(Deno.stdout, `${API}\n`);
     return 0;
   }
   const unsupported = cli.options.find((option) => NOT_YET.has(option.name));

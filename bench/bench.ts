@@ -4,10 +4,13 @@
  * 1. An openat()+close() loop (tests/helpers/openat_loop.c): calls per second natively and
  *    under `./syd -poff` (every openat trapped and answered), and the ratio.
  * 2. Start-up: `./syd -poff -- true` against `true`.
+ * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
+ *    applied) and compiled to the JSON document, in-process.
  *
  * Rounds alternate between the two sides so that machine noise hits both alike.
  */
 import { fileURLToPath } from "node:url";
+import { compile, load, type SourceSpec } from "../lib/policy/mod.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYD = `${ROOT}syd`;
@@ -40,17 +43,44 @@ async function timed(program: string, args: string[]): Promise<number> {
   return performance.now() - start;
 }
 
+/** Milliseconds to load and compile the user profile plus `rules` generated rules. */
+function policyParseMs(rules: number): number {
+  const specs: SourceSpec[] = [{ kind: "profile", name: "user" }];
+  const actions = ["allow", "deny", "filter", "warn"];
+  const categories = ["read", "write", "stat", "exec", "create,delete", "net/connect"];
+  for (let i = 0; i < rules; i++) {
+    const category = categories[i % categories.length];
+    const target = category === "net/connect"
+      ? `10.${i % 256}.0.0/16!${i % 65536}`
+      : `/srv/app${i}/**/*.so`;
+    specs.push({ kind: "command", text: `${actions[i % actions.length]}/${category}+${target}` });
+  }
+  const env = { HOME: "/home/bench", SYD_UID: "1000", SYD_GID: "1000" };
+  const start = performance.now();
+  const loaded = load(specs, { env });
+  JSON.stringify(
+    compile(loaded.state, { logLevel: "warn", pool: { core: 2, max: 64, keep_alive_ms: 15000 } }),
+  );
+  const elapsed = performance.now() - start;
+  if (loaded.diagnostics.length > 0) {
+    throw new Error(`bench policy has errors: ${loaded.diagnostics[0].message}`);
+  }
+  return elapsed;
+}
+
 async function main(): Promise<void> {
   await build();
   const native: number[] = [];
   const sandboxed: number[] = [];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
+  const parse: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));
     sandboxed.push(Number(await output(SYD, ["-poff", "--", LOOP, String(ITERATIONS)])));
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
+    parse.push(policyParseMs(1000));
   }
   const n = median(native);
   const s = median(sandboxed);
@@ -62,6 +92,8 @@ async function main(): Promise<void> {
   console.log(`start-up, median of ${ROUNDS} rounds:`);
   console.log(`  true:            ${median(trueNative).toFixed(1)} ms`);
   console.log(`  syd -poff true:  ${median(trueSyd).toFixed(1)} ms`);
+  console.log(`policy: user profile + 1,000 rules, load and compile, median of ${ROUNDS} rounds:`);
+  console.log(`  ${median(parse).toFixed(1)} ms (first round, cold: ${parse[0].toFixed(1)} ms)`);
 }
 
 await main();

@@ -135,20 +135,23 @@ export const HELP = `syd: run a program under a seccomp user-notification sandbo
 
 Usage:
   syd [options] [--] command [args...]
-  syd lint [files...]              check policy files (not supported yet)
+  syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--profiles]
   syd --api                        print the API version (3)
 
 Options (they stop at the first operand, or at --):
   -h, --help          print this help and exit
   -V, --version       print the version, libseccomp's version and the kernel features found
-  -p NAME             apply a profile; only "off" (every category off) works today
-  -m CMD              run a configuration command (not supported yet)
-  -P PATH             load a configuration file (not supported yet)
-  -x                  trace mode: log accesses, allow them (not supported yet)
+  -m CMD              run a configuration command (repeatable; applied in order)
+  -P PATH             load a configuration file (.syd-3; repeatable)
+  -p NAME             apply a profile (repeatable); syd lint --profiles lists them
+  -x                  trace mode: the trace profile (every category on, action warn)
   -E MODE             print the seccomp filters as bpf or pfc (not supported yet)
   -t TIMEOUT          end the sandbox after TIMEOUT (not supported yet)
   -e VAR[=VAL]        set or unset an environment variable (not supported yet)
   -a ALIAS            argv[0] for the command (not supported yet)
+
+Only policies with every category off can run today (-p off): enforcing categories arrives
+with path sandboxing, and syd refuses (95) what it cannot enforce yet.
 
 Environment:
   SYD_LOG             log level: error, warn (default), notice, info, debug

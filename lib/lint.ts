@@ -215,7 +215,9 @@ export function lint(args: readonly string[], env: Record<string, string | undef
     if (wantDump && errors === 0) body.dump = dump(result.state);
     return { stdout: JSON.stringify(body) + "\n", stderr: "", status };
   }
-  let stdout = diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
-  if (wantDump && errors === 0) stdout += dump(result.state).map((line) => line + "\n").join("");
-  return { stdout, stderr: "", status };
+  const text = diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
+  if (!wantDump) return { stdout: text, stderr: "", status };
+  // With --dump, stdout holds only the policy, so that it can be saved and loaded again.
+  const policy = errors === 0 ? dump(result.state).map((line) => line + "\n").join("") : "";
+  return { stdout: policy, stderr: text, status };
 }

@@ -33,16 +33,26 @@ export const ADDRESS_ALIASES: Readonly<Record<string, readonly Cidr[]>> = {
     prefix: 128,
   }],
   local4: [
+    { family: 4, address: "127.0.0.0", prefix: 8 },
     { family: 4, address: "10.0.0.0", prefix: 8 },
     { family: 4, address: "172.16.0.0", prefix: 12 },
     { family: 4, address: "192.168.0.0", prefix: 16 },
   ],
-  local6: [{ family: 6, address: "fc00::", prefix: 7 }],
+  local6: [
+    { family: 6, address: "::1", prefix: 128 },
+    { family: 6, address: "fe80::", prefix: 10 },
+    { family: 6, address: "fc00::", prefix: 7 },
+    { family: 6, address: "fec0::", prefix: 10 },
+  ],
   local: [
+    { family: 4, address: "127.0.0.0", prefix: 8 },
     { family: 4, address: "10.0.0.0", prefix: 8 },
     { family: 4, address: "172.16.0.0", prefix: 12 },
     { family: 4, address: "192.168.0.0", prefix: 16 },
+    { family: 6, address: "::1", prefix: 128 },
+    { family: 6, address: "fe80::", prefix: 10 },
     { family: 6, address: "fc00::", prefix: 7 },
+    { family: 6, address: "fec0::", prefix: 10 },
   ],
   linklocal4: [{ family: 4, address: "169.254.0.0", prefix: 16 }],
   linklocal6: [{ family: 6, address: "fe80::", prefix: 10 }],
@@ -149,7 +159,9 @@ export function parseAddress(text: string): Address {
     checkAsAddress(text, 0);
     return { kind: "unix", pattern: text };
   }
-  const bang = text.lastIndexOf("!");
+  // `!` separates the port; older syd versions used `@`, still accepted.
+  let bang = text.lastIndexOf("!");
+  if (bang < 0) bang = text.lastIndexOf("@");
   if (bang < 0) {
     throw new AddressError(
       `"${text}" needs a port: ADDR!PORT or ADDR!PORT-PORT (UNIX sockets are absolute paths)`,

@@ -21,7 +21,6 @@ import {
   nearest,
   NET_CATEGORIES,
   type NetCategory,
-  type PathCategory,
   UNSUPPORTED_CATEGORIES,
 } from "./vocab.ts";
 
@@ -37,7 +36,8 @@ export type Command =
   | { kind: "sandbox"; categories: Category[]; on: boolean }
   | { kind: "sandbox_query"; categories: Category[] }
   | { kind: "default"; categories: Category[]; action: Action }
-  | { kind: "rule"; action: Action; categories: PathCategory[]; op: Op; pattern: string }
+  /** Path categories, possibly with network ones (then the pattern is a UNIX socket path too). */
+  | { kind: "rule"; action: Action; categories: Category[]; op: Op; pattern: string }
   | { kind: "net_rule"; action: Action; categories: NetCategory[]; op: Op; address: Address }
   | { kind: "lock"; state: LockState }
   | { kind: "mask"; op: Op; pattern: string }
@@ -79,15 +79,18 @@ const TOP_WORDS = [
   "include",
   "include_profile",
 ];
+/** Boolean values, as the original accepts them (case-insensitive). */
 const BOOLEAN: Readonly<Record<string, boolean>> = {
   on: true,
   off: false,
   true: true,
   false: false,
+  t: true,
+  f: false,
   "1": true,
   "0": false,
-  yes: true,
-  no: false,
+  "\u2713": true,
+  "\u2717": false,
 };
 
 function didYouMean(word: string, candidates: readonly string[]): string | undefined {
@@ -130,7 +133,7 @@ function parseAction(text: string, offset: number): Action {
 }
 
 function parseBoolean(text: string, offset: number): boolean {
-  const value = BOOLEAN[text];
+  const value = BOOLEAN[text.toLowerCase()];
   if (value !== undefined) return value;
   throw new CommandError(`"${text}" is not on or off`, offset, {
     hint: didYouMean(text, ["on", "off"]),
@@ -196,6 +199,7 @@ export function parseCommand(text: string): Command {
   const head = slash < 0 ? key : key.slice(0, slash);
   const rest = slash < 0 ? "" : key.slice(slash + 1);
 
+  if (key === "lock" && op === "") return { kind: "lock", state: "on" }; // bare `lock` locks
   if (key === "reset") {
     if (op !== "") throw new CommandError(`"reset" takes no value`, split);
     return { kind: "reset" };
@@ -269,13 +273,17 @@ function parseRule(
   expectOp(op, "+-^", key, categoryAt + categoryText.length);
   const categories = parseCategories(categoryText, categoryAt);
   const net = categories.filter(isNetCategory);
-  if (net.length > 0 && net.length < categories.length) {
-    throw new CommandError("a rule cannot mix path and network categories", categoryAt);
+  if (net.length > 0 && net.length < categories.length && !value.startsWith("/")) {
+    // Mixed categories share one argument, which must then be a path (a UNIX socket for net).
+    throw new CommandError(
+      "a rule for path and network categories at once needs an absolute path",
+      valueAt,
+    );
   }
   if (value.length === 0) {
     throw new CommandError(net.length > 0 ? "missing address" : "missing pattern", valueAt);
   }
-  if (net.length > 0) {
+  if (net.length === categories.length) {
     try {
       return {
         kind: "net_rule",
@@ -292,7 +300,7 @@ function parseRule(
   return {
     kind: "rule",
     action,
-    categories: categories as PathCategory[],
+    categories,
     op: op as Op,
     pattern: checkPatternAt(value, valueAt),
   };

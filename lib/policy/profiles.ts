@@ -18,104 +18,157 @@ const OFF = `# Every category off: syd runs the program without judging anything
 sandbox/all:off
 `;
 
+const LINUX =
+  `# The common ground of Linux programs: run and read the system, devices, /proc/self, temp dirs.
+allow/stat,chdir,readdir+/
+allow/exec,read,stat,chdir,readdir+/bin/***
+allow/exec,read,stat,chdir,readdir+/sbin/***
+allow/exec,read,stat,chdir,readdir+/lib*/***
+allow/exec,read,stat,chdir,readdir+/usr/***
+allow/exec,read,stat,chdir,readdir+/opt/***
+deny/exec,read,stat,chdir,readdir+/lib*/modules/***
+allow/net/connect+/run/nscd/socket
+allow/net/connect+/var/run/nscd/socket
+allow/net/connect+/var/lib/sss/pipes/nss
+allow/read,stat,chdir,readdir+/dev
+allow/read,stat,chdir,readdir+/dev/fd
+allow/read,stat,chdir,readdir,mktemp+/dev/shm/***
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/dev/shm/**
+allow/read,stat,write,ioctl+/dev/full
+allow/read,stat,write,ioctl+/dev/zero
+allow/read,stat,write,ioctl,truncate+/dev/null
+allow/read,stat,write,chdir,readdir+/dev/fd/**
+allow/read,stat,write+/dev/stdin
+allow/read,stat,write+/dev/stdout
+allow/read,stat,write+/dev/stderr
+allow/read,stat+/dev/random
+allow/read,stat+/dev/urandom
+allow/read,stat,chdir,readdir+/proc
+allow/stat,chdir,readdir+/proc/self
+allow/stat,chdir,readdir+/proc/thread-self
+allow/read,stat+/proc/self/stat
+allow/read,stat+/proc/self/statm
+allow/read,stat+/proc/self/status
+allow/read,stat+/proc/self/comm
+allow/read,stat+/proc/self/cmdline
+allow/read,stat+/proc/self/maps
+allow/stat+/proc/self/exe
+allow/stat,chdir,readdir+/proc/self/cwd
+allow/stat,chdir,readdir+/proc/self/root
+allow/stat,chdir,readdir+/proc/self/fd
+allow/stat,chdir,readdir+/proc/self/fdinfo
+allow/stat,chdir,readdir+/proc/self/task
+allow/read,stat,write,truncate,ioctl+/proc/self/fd/[0-9]*
+allow/read,stat,chdir,readdir+/proc/self/fdinfo/[0-9]*
+allow/stat,chdir,readdir+/run
+allow/read,stat,chdir,readdir,mktemp+/tmp/***
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/tmp/**
+allow/read,stat,chdir,readdir,mktemp+/var/tmp/***
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/var/tmp/**
+allow/stat,chdir,readdir+/var
+allow/stat,chdir,readdir+/etc
+allow/read,stat+/etc/environment
+allow/read,stat+/etc/group
+allow/read,stat+/etc/hosts
+allow/read,stat+/etc/inputrc
+allow/read,stat+/etc/ld*
+allow/read,stat,chdir,readdir+/etc/ld.so.conf.d/***
+allow/read,stat+/etc/locale.alias
+allow/read,stat+/etc/locale.conf
+allow/read,stat+/etc/localtime
+allow/read,stat+/etc/**/nsswitch.conf
+allow/read,stat+/etc/passwd
+allow/read,stat,chdir,readdir+/etc/profile*/***
+allow/read,stat,chdir,readdir+/etc/bash*/***
+allow/read,stat+/etc/protocols
+allow/read,stat+/etc/resolv.conf
+allow/read,stat+/etc/services
+allow/read,stat+/etc/*-release
+allow/read,stat,chdir,readdir+/etc/ca-certificates/***
+allow/stat,chdir,readdir+/etc/ssl
+allow/read,stat,chdir,readdir+/etc/ssl/certs/***
+allow/read,stat+/etc/ssl/openssl.cnf
+allow/read,stat,chdir,readdir+/etc/terminfo/***
+allow/stat,chdir+/home
+`;
+
+const TTY = `# Terminals: the controlling tty and pseudo-terminals.
+allow/read,stat,write,ioctl+/dev/tty
+allow/read,stat,write,ioctl+/dev/ptmx
+allow/read,stat,chdir,readdir+/dev/pts
+allow/read,stat,write,ioctl+/dev/pts/ptmx
+allow/read,stat,write,ioctl+/dev/pts/[0-9]*
+`;
+
 const USER =
-  `# For login shells and everyday programs: read the system, write home and temporary files.
-sandbox/all:on
-default/all:deny
-# Walk and read the whole system; hide nothing but what is denied below.
-allow/stat,read,readdir,chdir+/***
-allow/exec+/usr/***
-allow/exec+/bin/***
-allow/exec+/sbin/***
-allow/exec+/lib/***
-allow/exec+/lib64/***
-allow/exec+/opt/***
-deny/read,readdir+/etc/shadow
-deny/read,readdir+/etc/gshadow
-# Write where a user writes.
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chmod,chattr,utime,mkfifo,mktemp+\${HOME}/***
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chmod,chattr,utime,mkfifo,mktemp+/tmp/***
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chmod,chattr,utime,mkfifo,mktemp+/var/tmp/***
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chmod,chattr,utime,mkfifo,mktemp+/run/user/\${SYD_UID}/***
-allow/write,truncate+/dev/null
-allow/write,truncate+/dev/zero
-allow/write,truncate+/dev/full
-allow/write,truncate+/dev/tty
-allow/write,truncate+/dev/pts/***
-allow/write,truncate+/dev/ptmx
-allow/write,truncate+/proc/self/fd/***
-allow/write,truncate+/proc/thread-self/fd/***
-# The network: loopback, and UNIX sockets in the writable places.
-allow/net/bind+loopback!0
-allow/net/bind+loopback!1024-65535
+  `# Everyday use: the linux and tty profiles, plus the user's home and runtime directory.
+include_profile linux
+include_profile tty
+allow/all+\${HOME}/**
+allow/read,stat,chdir,readdir+\${HOME}/***
+# Dot files and directories in the home directory hold secrets and configuration.
+deny/all+\${HOME}/**/.*/***
+allow/all+\${HOME}/**/.*history*
+allow/all+/run/user/\${SYD_UID}/**
+allow/read,stat,chdir,readdir+/run/user/\${SYD_UID}/***
 allow/net/connect+loopback!0-65535
-allow/net/connect+/run/***
-allow/net/connect+/var/run/***
-allow/net/connect+/tmp/***
-allow/net/bind+/tmp/***
-allow/net/bind+\${HOME}/***
-allow/net/connect+\${HOME}/***
-allow/net/sendfd+/tmp/***
-allow/net/sendfd+/run/user/\${SYD_UID}/***
 `;
 
 const PALUDIS =
-  `# For package builds (Paludis): read everything, write build and temporary places, loopback.
-sandbox/all:on
-default/all:deny
-allow/stat,read,readdir,chdir,exec+/***
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chown,chgrp,chmod,chattr,utime,mkfifo,mktemp+/tmp/***
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chown,chgrp,chmod,chattr,utime,mkfifo,mktemp+/var/tmp/***
-allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chown,chgrp,chmod,chattr,utime,mkfifo,mktemp+/var/cache/***
-allow/write,truncate+/dev/null
-allow/write,truncate+/dev/zero
-allow/write,truncate+/dev/full
-allow/write,truncate+/dev/tty
-allow/write,truncate+/dev/pts/***
-allow/write,truncate+/dev/ptmx
-allow/write,truncate+/dev/shm/***
-allow/write,truncate+/proc/self/fd/***
-allow/write,truncate+/proc/thread-self/fd/***
+  `# Package builds (Paludis): the linux and tty profiles, broad reads, build and temporary places.
+include_profile linux
+include_profile tty
+sandbox/exec:off
+allow/read,stat,chdir,readdir+/***
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/var/tmp/**
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/tmp/**
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime+/var/cache/**
+allow/write,truncate+/proc/self/attr/***
 allow/write,truncate+/selinux/context/***
 allow/net/bind+loopback!0
 allow/net/bind+loopback!1024-65535
 allow/net/connect+loopback!0-65535
-allow/net/connect+/run/nscd/socket
-allow/net/connect+/var/run/nscd/socket
-allow/net/sendfd+/tmp/***
+allow/net/sendfd+/tmp/**
+allow/net/sendfd+/var/tmp/**
 lock:exec
 `;
 
-/** The built-in profiles by name. */
+const QUIET = `# Deny without logging: every default becomes filter.
+default/all:filter
+`;
+
+/** The built-in profiles by name, in the order \`syd lint --profiles\` lists them. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   off: { doc: "every category off: nothing is judged", text: OFF },
   lib: {
-    doc: "every category off and the lock open, for programs that configure syd themselves",
-    text: "include_profile off\nlock:off\n",
+    doc: "every category off, lock:exec: for programs that configure syd themselves",
+    text: "include_profile off\nlock:exec\n",
   },
   user: {
-    doc: "everyday use: read the system, write $HOME, /tmp and ttys, loopback network",
+    doc: "everyday use: linux and tty, plus $HOME (not its dot files) and /run/user/$UID",
     text: USER,
   },
   paludis: {
-    doc: "package builds: read everything, write build and temporary places, loopback",
+    doc: "package builds: read everything, write temporary and build places, loopback",
     text: PALUDIS,
   },
   trace: {
-    doc: "every category on with action warn: log every access and allow it (what -x uses)",
-    text: "sandbox/all:on\ndefault/all:warn\n",
+    doc: "every default warn: log every access and allow it, unless a rule denies (what -x uses)",
+    text: "default/all:warn\n",
   },
-  silent: {
-    doc: "deny without logging: every deny becomes filter",
-    text: "default/all:filter\n",
-  },
-  quiet: { doc: "the same as silent", text: "include_profile silent\n" },
+  silent: { doc: "the same as quiet", text: "include_profile quiet\n" },
+  quiet: { doc: "deny without logging: every default action becomes filter", text: QUIET },
   noipv4: {
-    doc: "no IPv4: deny every IPv4 bind and connect",
-    text: "sandbox/net:on\ndeny/net/bind,net/connect+any4!0-65535\n",
+    doc: "no IPv4: connect only to IPv6 addresses",
+    text: "sandbox/net:on\nallow/net/connect+any6!0-65535\ndeny/net/connect+any4!0-65535\n",
   },
   noipv6: {
-    doc: "no IPv6: deny every IPv6 bind and connect",
-    text: "sandbox/net:on\ndeny/net/bind,net/connect+any6!0-65535\n",
+    doc: "no IPv6: connect only to IPv4 addresses",
+    text: "sandbox/net:on\nallow/net/connect+any4!0-65535\ndeny/net/connect+any6!0-65535\n",
   },
+  linux: {
+    doc: "what most Linux programs need: run and read the system, devices, /proc/self, temp dirs",
+    text: LINUX,
+  },
+  tty: { doc: "terminals: /dev/tty, /dev/ptmx and pseudo-terminals", text: TTY },
 };

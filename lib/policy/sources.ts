@@ -80,7 +80,13 @@ function resolvePath(base: string, path: string): string {
   return `${base.replace(/\/$/, "")}/${path}`;
 }
 
-/** Replaces `${VAR}`; returns the text or the 0-based offset and name of the first problem. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/**
+ * Replaces `$VAR`, `${VAR}` and `${VAR:-default}` as the original syd does; an unset (or empty)
+ * variable without a default is an error. Returns the text, or the 0-based offset and message
+ * of the first problem.
+ */
 export function expandEnv(
   text: string,
   env: Record<string, string | undefined>,
@@ -88,23 +94,70 @@ export function expandEnv(
   let out = "";
   let i = 0;
   while (i < text.length) {
-    const start = text.indexOf("${", i);
+    const start = text.indexOf("$", i);
     if (start < 0) break;
     out += text.slice(i, start);
-    const end = text.indexOf("}", start + 2);
-    if (end < 0) return { offset: start, message: "unclosed ${ (write ${NAME})" };
-    const name = text.slice(start + 2, end);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      return { offset: start, message: `"\${${name}}" is not a variable name` };
+    let name: string;
+    let fallback: string | undefined;
+    let end: number;
+    if (text[start + 1] === "{") {
+      const close = text.indexOf("}", start + 2);
+      if (close < 0) return { offset: start, message: "unclosed ${ (write ${NAME})" };
+      const inner = text.slice(start + 2, close);
+      const sep = inner.indexOf(":-");
+      name = sep < 0 ? inner : inner.slice(0, sep);
+      fallback = sep < 0 ? undefined : inner.slice(sep + 2);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        return { offset: start, message: `"\${${inner}}" is not a variable name` };
+      }
+      end = close + 1;
+    } else {
+      const match = NAME.exec(text.slice(start + 1));
+      if (!match) { // a lone $ is itself
+        out += "$";
+        i = start + 1;
+        continue;
+      }
+      name = match[0];
+      end = start + 1 + name.length;
     }
     const value = env[name];
-    if (value === undefined) {
-      return { offset: start, message: `environment variable "${name}" is not set` };
+    if (value === undefined || value === "") {
+      if (fallback === undefined) {
+        const state = value === undefined ? "is not set" : "is empty";
+        return { offset: start, message: `environment variable "${name}" ${state}` };
+      }
+      out += fallback;
+    } else {
+      out += value;
     }
-    out += value;
-    i = end + 1;
+    i = end;
   }
   return { text: out + text.slice(i) };
+}
+
+/** Why a configuration file may not be read (with the original's errno), or undefined. */
+export function refuseFile(
+  path: string,
+  mode: number | null,
+): { message: string; errno: number } | undefined {
+  if (!path.endsWith(".syd-3")) {
+    return { message: `configuration files must end in .syd-3: ${path}`, errno: 95 };
+  }
+  if (mode !== null && (mode & 0o022) !== 0) {
+    return { message: `${path} is writable by group or others: syd refuses to read it`, errno: 13 };
+  }
+  return undefined;
+}
+
+/** A file syd will not read (wrong extension, unsafe permissions), with the original's errno. */
+export class RefusedError extends Error {
+  readonly errno: number;
+  constructor(message: string, errno: number) {
+    super(message);
+    this.name = "RefusedError";
+    this.errno = errno;
+  }
 }
 
 class Loader {
@@ -117,9 +170,11 @@ class Loader {
   constructor(options: LoadOptions) {
     this.#options = {
       readTextFile: (path) => {
-        if (Deno.statSync(path).size > FILE_SIZE_MAX) {
-          throw new Error(`larger than ${FILE_SIZE_MAX} bytes`);
-        }
+        const info = Deno.statSync(path);
+        if (!info.isFile) throw new Error("not a regular file");
+        if (info.size > FILE_SIZE_MAX) throw new Error(`larger than ${FILE_SIZE_MAX} bytes`);
+        const refusal = refuseFile(path, info.mode);
+        if (refusal) throw new RefusedError(refusal.message, refusal.errno);
         return Deno.readTextFileSync(path);
       },
       realPath: (path) => Deno.realPathSync(path),
@@ -188,12 +243,25 @@ class Loader {
       this.error(where.file, where.line, col, `includes nest deeper than ${INCLUDE_DEPTH_MAX}`);
       return;
     }
+    const refusal = refuseFile(path, null);
+    if (refusal) {
+      this.error(where.file, where.line, col, refusal.message, {
+        unsupported: refusal.errno === 95 || undefined,
+      });
+      return;
+    }
     let real: string;
     let text: string;
     try {
       real = this.#options.realPath(path);
       text = this.#options.readTextFile(real);
     } catch (err) {
+      if (err instanceof RefusedError) {
+        this.error(where.file, where.line, col, err.message, {
+          unsupported: err.errno === 95 || undefined,
+        });
+        return;
+      }
       const reason = err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message;
       this.error(where.file, where.line, col, `cannot read ${path}: ${reason}`);
       return;

@@ -9,6 +9,7 @@ import {
   type Action,
   CATEGORIES,
   type Category,
+  isNetCategory,
   type NetCategory,
   type PathCategory,
 } from "./vocab.ts";
@@ -118,14 +119,28 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       for (const category of command.categories) state.defaults[category] = command.action;
       return 0;
     case "rule": {
+      // Network categories in a path rule judge UNIX sockets at that path.
+      const net = command.categories.filter(isNetCategory);
+      const path = command.categories.filter((c): c is PathCategory => !isNetCategory(c));
+      let removed = 0;
+      if (net.length > 0) {
+        const address: Address = { kind: "unix", pattern: command.pattern };
+        const netCommand: Command = {
+          kind: "net_rule",
+          action: command.action,
+          categories: net,
+          op: command.op,
+          address,
+        };
+        removed += apply(state, netCommand, origin);
+      }
       if (command.op === "+") {
-        for (const category of command.categories) {
+        for (const category of path) {
           state.rules.push({ action: command.action, category, pattern: command.pattern, origin });
         }
-        return 0;
+        return removed;
       }
-      let removed = 0;
-      for (const category of command.categories) {
+      for (const category of path) {
         removed += remove(
           state.rules,
           command.op,
