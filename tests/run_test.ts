@@ -175,17 +175,11 @@ Deno.test("syd lint --dump prints a profile's commands and --profiles lists them
   const profiles = await runSyd(["lint", "--profiles"]);
   assert.equal(profiles.code, 0);
   const names = profiles.stdout.trim().split("\n").map((line) => line.split(/\s+/)[0]);
-  assert.deepEqual(names, [
-    "off",
-    "lib",
-    "user",
-    "paludis",
-    "trace",
-    "silent",
-    "quiet",
-    "noipv4",
-    "noipv6",
-  ]);
+  for (
+    const name of ["off", "lib", "user", "paludis", "trace", "silent", "quiet", "noipv4", "noipv6"]
+  ) {
+    assert.ok(names.includes(name), `${name} is missing from ${names}`);
+  }
 });
 
 Deno.test("-p off, -poff and --profile=off all run the program", async () => {
