@@ -1,0 +1,511 @@
+import assert from "node:assert/strict";
+import { type Command, CommandError, formatCommand, parseCommand } from "./parse.ts";
+import { ACTIONS, CATEGORIES, NET_CATEGORIES, PATH_CATEGORIES } from "./vocab.ts";
+
+/** The CommandError that parsing `text` throws (fails the test if it parses). */
+function refusal(text: string): CommandError {
+  try {
+    const command = parseCommand(text);
+    assert.fail(`${JSON.stringify(text)} parsed as ${JSON.stringify(command)}`);
+  } catch (err) {
+    if (err instanceof CommandError) return err;
+    throw err;
+  }
+}
+
+/** Parses, checks the value, and checks that formatting gives `canonical` (default: the text). */
+function roundTrip(text: string, expected: Command, canonical = text): void {
+  const command = parseCommand(text);
+  assert.deepEqual(command, expected);
+  assert.equal(formatCommand(command), canonical);
+  assert.deepEqual(parseCommand(canonical), expected);
+}
+
+// Operators.
+
+Deno.test("parseCommand() reads ':' as set on a sandbox category", () => {
+  roundTrip("sandbox/read:on", { kind: "sandbox", categories: ["read"], on: true });
+  roundTrip("sandbox/read:off", { kind: "sandbox", categories: ["read"], on: false });
+});
+
+Deno.test("parseCommand() reads '?' as a query that takes no value", () => {
+  roundTrip("sandbox/read?", { kind: "sandbox_query", categories: ["read"] });
+  const err = refusal("sandbox/read?on");
+  assert.equal(err.message, "a query takes no value");
+  assert.equal(err.offset, 13);
+});
+
+Deno.test("parseCommand() reads '+' as add a rule", () => {
+  roundTrip("allow/read+/usr/***", {
+    kind: "rule",
+    action: "allow",
+    categories: ["read"],
+    op: "+",
+    pattern: "/usr/***",
+  });
+});
+
+Deno.test("parseCommand() reads '-' as remove the most recent equal rule", () => {
+  roundTrip("deny/write-/tmp/x", {
+    kind: "rule",
+    action: "deny",
+    categories: ["write"],
+    op: "-",
+    pattern: "/tmp/x",
+  });
+});
+
+Deno.test("parseCommand() reads '^' as remove every equal rule", () => {
+  roundTrip("filter/stat^/proc/**", {
+    kind: "rule",
+    action: "filter",
+    categories: ["stat"],
+    op: "^",
+    pattern: "/proc/**",
+  });
+});
+
+Deno.test("parseCommand() reads bare 'reset' and refuses a value for it", () => {
+  roundTrip("reset", { kind: "reset" });
+  const err = refusal("reset:1");
+  assert.match(err.message, /"reset" takes no value/);
+  assert.equal(err.offset, 5);
+});
+
+Deno.test("parseCommand() refuses the '!' operator at the '!'", () => {
+  const err = refusal("cmd!arg");
+  assert.match(err.message, /"cmd!\.\.\." is not a command syd knows/);
+  assert.equal(err.offset, 3);
+  assert.equal(err.unsupported, false);
+  assert.equal(refusal("sandbox/read!on").offset, 12);
+});
+
+Deno.test("parseCommand() takes the first operator as the split, keeping later ones in the value", () => {
+  roundTrip("allow/read+/a+b:c?d-e^f", {
+    kind: "rule",
+    action: "allow",
+    categories: ["read"],
+    op: "+",
+    pattern: "/a+b:c?d-e^f",
+  });
+  roundTrip("mask++x", { kind: "mask", op: "+", pattern: "+x" });
+});
+
+// Categories.
+
+Deno.test("parseCommand() knows every category of vocab.ts in sandbox and default commands", () => {
+  for (const category of CATEGORIES) {
+    roundTrip(`sandbox/${category}:on`, { kind: "sandbox", categories: [category], on: true });
+    roundTrip(`default/${category}:warn`, {
+      kind: "default",
+      categories: [category],
+      action: "warn",
+    });
+  }
+});
+
+Deno.test("parseCommand() makes a path rule for every path category", () => {
+  for (const category of PATH_CATEGORIES) {
+    roundTrip(`deny/${category}+/x`, {
+      kind: "rule",
+      action: "deny",
+      categories: [category],
+      op: "+",
+      pattern: "/x",
+    });
+  }
+});
+
+Deno.test("parseCommand() makes a network rule for every network category", () => {
+  for (const category of NET_CATEGORIES) {
+    roundTrip(`allow/${category}+loopback!80`, {
+      kind: "net_rule",
+      action: "allow",
+      categories: [category],
+      op: "+",
+      address: {
+        kind: "inet",
+        alias: "loopback",
+        cidrs: [
+          { family: 4, address: "127.0.0.0", prefix: 8 },
+          { family: 6, address: "::1", prefix: 128 },
+        ],
+        portMin: 80,
+        portMax: 80,
+      },
+    });
+  }
+});
+
+Deno.test("parseCommand() expands 'all' to every category and formats it back as 'all'", () => {
+  roundTrip("sandbox/all:off", { kind: "sandbox", categories: [...CATEGORIES], on: false });
+  roundTrip("default/all:kill", { kind: "default", categories: [...CATEGORIES], action: "kill" });
+});
+
+Deno.test("parseCommand() expands 'net' to the network categories and formats it back as 'net'", () => {
+  roundTrip("sandbox/net:on", { kind: "sandbox", categories: [...NET_CATEGORIES], on: true });
+  roundTrip(
+    "sandbox/net/bind,net/connect,net/sendfd:on",
+    { kind: "sandbox", categories: [...NET_CATEGORIES], on: true },
+    "sandbox/net:on",
+  );
+  assert.deepEqual(parseCommand("deny/net+@x"), {
+    kind: "net_rule",
+    action: "deny",
+    categories: [...NET_CATEGORIES],
+    op: "+",
+    address: { kind: "abstract", pattern: "x" },
+  });
+});
+
+Deno.test("parseCommand() expands 'mkdev' to mkbdev and mkcdev", () => {
+  roundTrip(
+    "sandbox/mkdev:on",
+    { kind: "sandbox", categories: ["mkbdev", "mkcdev"], on: true },
+    "sandbox/mkbdev,mkcdev:on",
+  );
+  roundTrip(
+    "allow/mkdev+/dev/x",
+    { kind: "rule", action: "allow", categories: ["mkbdev", "mkcdev"], op: "+", pattern: "/dev/x" },
+    "allow/mkbdev,mkcdev+/dev/x",
+  );
+});
+
+Deno.test("parseCommand() reads comma lists in order, dropping repeats", () => {
+  roundTrip("sandbox/write,read,stat:on", {
+    kind: "sandbox",
+    categories: ["write", "read", "stat"],
+    on: true,
+  });
+  roundTrip(
+    "default/read,read,mkdev,mkbdev:filter",
+    { kind: "default", categories: ["read", "mkbdev", "mkcdev"], action: "filter" },
+    "default/read,mkbdev,mkcdev:filter",
+  );
+  roundTrip("sandbox/all,read:on", { kind: "sandbox", categories: [...CATEGORIES], on: true }, "sandbox/all:on");
+});
+
+// Actions.
+
+Deno.test("parseCommand() knows every action as default/<cat>:<action>", () => {
+  for (const action of ACTIONS) {
+    roundTrip(`default/read:${action}`, { kind: "default", categories: ["read"], action });
+  }
+});
+
+Deno.test("parseCommand() knows every action as <action>/<cat>+PATTERN", () => {
+  for (const action of ACTIONS) {
+    roundTrip(`${action}/write+/tmp/***`, {
+      kind: "rule",
+      action,
+      categories: ["write"],
+      op: "+",
+      pattern: "/tmp/***",
+    });
+  }
+});
+
+// Other commands.
+
+Deno.test("parseCommand() reads lock:on, lock:off and lock:exec", () => {
+  for (const state of ["on", "off", "exec"] as const) {
+    roundTrip(`lock:${state}`, { kind: "lock", state });
+  }
+});
+
+Deno.test("parseCommand() refuses an unknown lock state with a hint", () => {
+  const err = refusal("lock:exce");
+  assert.match(err.message, /"exce" is not a lock state/);
+  assert.equal(err.offset, 5);
+  assert.equal(err.hint, 'did you mean "exec"?');
+});
+
+Deno.test("parseCommand() reads mask with +, - and ^", () => {
+  roundTrip("mask+/etc/shadow", { kind: "mask", op: "+", pattern: "/etc/shadow" });
+  roundTrip("mask-/etc/shadow", { kind: "mask", op: "-", pattern: "/etc/shadow" });
+  roundTrip("mask^/proc/*/mem", { kind: "mask", op: "^", pattern: "/proc/*/mem" });
+});
+
+Deno.test("parseCommand() reads exec/kill with +, - and ^", () => {
+  roundTrip("exec/kill+/usr/bin/nc*", { kind: "exec_kill", op: "+", pattern: "/usr/bin/nc*" });
+  roundTrip("exec/kill-/x", { kind: "exec_kill", op: "-", pattern: "/x" });
+  roundTrip("exec/kill^/x", { kind: "exec_kill", op: "^", pattern: "/x" });
+});
+
+Deno.test("parseCommand() refuses mask with ':'", () => {
+  const err = refusal("mask:/x");
+  assert.match(err.message, /"mask" takes mask\+\.\.\. or mask-\.\.\. or mask\^\.\.\., not ":"/);
+  assert.equal(err.offset, 4);
+});
+
+Deno.test("parseCommand() reads trace/exit_wait_all:1", () => {
+  roundTrip("trace/exit_wait_all:1", { kind: "trace", option: "exit_wait_all", value: true });
+});
+
+Deno.test("parseCommand() reads trace/deny_dotdot:0", () => {
+  roundTrip("trace/deny_dotdot:0", { kind: "trace", option: "deny_dotdot", value: false });
+});
+
+Deno.test("parseCommand() accepts on/off/true/false/1/0 and formats trace booleans as 1/0", () => {
+  for (const [text, value] of [["on", true], ["true", true], ["1", true], ["off", false], [
+    "false",
+    false,
+  ], ["0", false]] as const) {
+    roundTrip(
+      `trace/exit_wait_all:${text}`,
+      { kind: "trace", option: "exit_wait_all", value },
+      `trace/exit_wait_all:${value ? 1 : 0}`,
+    );
+    roundTrip(
+      `sandbox/read:${text}`,
+      { kind: "sandbox", categories: ["read"], on: value },
+      `sandbox/read:${value ? "on" : "off"}`,
+    );
+  }
+});
+
+Deno.test("parseCommand() reads include PATH, trimming the blanks around it", () => {
+  roundTrip("include /etc/syd/extra.syd-3", { kind: "include", path: "/etc/syd/extra.syd-3" });
+  roundTrip("include \t rel/a b.syd-3 ", { kind: "include", path: "rel/a b.syd-3" }, "include rel/a b.syd-3");
+});
+
+Deno.test("parseCommand() reads include_profile NAME", () => {
+  roundTrip("include_profile user", { kind: "include_profile", name: "user" });
+});
+
+Deno.test("parseCommand() refuses include without an argument, pointing after the blanks", () => {
+  const err = refusal("include   ");
+  assert.equal(err.message, "include needs an argument");
+  assert.equal(err.offset, 10);
+  assert.equal(refusal("include_profile \t").offset, 17);
+});
+
+// Errors.
+
+Deno.test("parseCommand() refuses an empty command at offset 0", () => {
+  const err = refusal("");
+  assert.equal(err.message, "empty command");
+  assert.equal(err.offset, 0);
+});
+
+Deno.test("parseCommand() refuses NUL and newline at their offset", () => {
+  assert.equal(refusal("sandbox/read:on\nlock:on").offset, 15);
+  assert.equal(refusal("allow/read+/a\0b").offset, 13);
+});
+
+Deno.test("parseCommand() refuses an unknown command with a suggestion", () => {
+  const err = refusal("sandboc/read:on");
+  assert.equal(err.message, 'unknown command "sandboc/..."');
+  assert.equal(err.offset, 0);
+  assert.equal(err.hint, 'did you mean "sandbox"?');
+  assert.equal(err.unsupported, false);
+  assert.equal(refusal("alow/read+/x").hint, 'did you mean "allow"?');
+  const lock = refusal("lokc:on");
+  assert.equal(lock.message, 'unknown command "lokc"');
+  assert.equal(lock.hint, 'did you mean "lock"?');
+});
+
+Deno.test("parseCommand() gives no suggestion when nothing is near", () => {
+  const err = refusal("frobnicate:1");
+  assert.equal(err.message, 'unknown command "frobnicate"');
+  assert.equal(err.hint, undefined);
+});
+
+Deno.test("parseCommand() refuses an unknown category 'raed' suggesting 'read' at its offset", () => {
+  const err = refusal("sandbox/raed:on");
+  assert.equal(err.message, 'unknown category "raed"');
+  assert.equal(err.hint, 'did you mean "read"?');
+  assert.equal(err.offset, 8);
+  assert.equal(refusal("allow/raed+/x").offset, 6);
+  assert.equal(refusal("default/raed:deny").offset, 8);
+});
+
+Deno.test("parseCommand() points at the misspelt category inside a comma list", () => {
+  const err = refusal("sandbox/read,raed:on");
+  assert.equal(err.message, 'unknown category "raed"');
+  assert.equal(err.offset, 13);
+  assert.equal(refusal("deny/stat,write,wirte+/x").offset, 16);
+});
+
+Deno.test("parseCommand() refuses an empty category in a list at its offset", () => {
+  const err = refusal("sandbox/read,:on");
+  assert.equal(err.message, "empty category in the list");
+  assert.equal(err.offset, 13);
+  assert.equal(refusal("sandbox/:on").message, "missing category");
+});
+
+Deno.test("parseCommand() refuses an unknown action with a suggestion", () => {
+  const err = refusal("default/read:dney");
+  assert.equal(err.message, 'unknown action "dney"');
+  assert.equal(err.offset, 13);
+  assert.equal(err.hint, 'did you mean "deny"?');
+});
+
+Deno.test("parseCommand() refuses a missing action listing the actions", () => {
+  const err = refusal("default/read:");
+  assert.equal(err.message, "missing action");
+  assert.equal(err.offset, 13);
+  assert.match(err.hint ?? "", /allow, warn, filter, deny, panic, stop, abort, kill, exit/);
+});
+
+Deno.test("parseCommand() refuses a bad on/off value with a hint", () => {
+  const err = refusal("sandbox/read:offf");
+  assert.equal(err.message, '"offf" is not on or off');
+  assert.equal(err.offset, 13);
+  assert.equal(err.hint, 'did you mean "off"?');
+  assert.equal(refusal("trace/deny_dotdot:maybe").offset, 18);
+});
+
+Deno.test("parseCommand() refuses a rule without a pattern or address at the value", () => {
+  const path = refusal("allow/read+");
+  assert.equal(path.message, "missing pattern");
+  assert.equal(path.offset, 11);
+  const net = refusal("allow/net/bind+");
+  assert.equal(net.message, "missing address");
+  assert.equal(net.offset, 15);
+});
+
+Deno.test("parseCommand() refuses a rule with ':' at the operator", () => {
+  const err = refusal("allow/read:/x");
+  assert.match(err.message, /"allow\/read" takes allow\/read\+\.\.\. or .*, not ":"/);
+  assert.equal(err.offset, 10);
+});
+
+Deno.test("parseCommand() refuses a rule mixing path and network categories on an address", () => {
+  const err = refusal("allow/read,net/bind+loopback!80");
+  assert.match(err.message, /path and network categories at once needs an absolute path/);
+  assert.equal(err.offset, 20);
+  assert.equal(refusal("allow/all+@abstract").offset, 10);
+});
+
+Deno.test("parseCommand() reads a rule mixing path and network categories on an absolute path", () => {
+  roundTrip("allow/read,net/bind+/run/x.sock", {
+    kind: "rule",
+    action: "allow",
+    categories: ["read", "net/bind"],
+    op: "+",
+    pattern: "/run/x.sock",
+  });
+  roundTrip("deny/all+/***", {
+    kind: "rule",
+    action: "deny",
+    categories: [...CATEGORIES],
+    op: "+",
+    pattern: "/***",
+  });
+});
+
+Deno.test("parseCommand() points a pattern error into the pattern", () => {
+  const err = refusal("allow/read+/a/***/b");
+  assert.match(err.message, /\*\*\* is only meaningful at the end/);
+  assert.equal(err.offset, 14);
+  assert.equal(refusal("mask+/x\\").offset, 7);
+  assert.equal(refusal("exec/kill+/[a").offset, 11);
+});
+
+Deno.test("parseCommand() points an address error into the address", () => {
+  const missingPort = refusal("allow/net/bind+127.0.0.1");
+  assert.match(missingPort.message, /needs a port/);
+  assert.equal(missingPort.offset, 24);
+  const badPort = refusal("allow/net/connect+1.2.3.4!99999");
+  assert.match(badPort.message, /"99999" is not a port/);
+  assert.equal(badPort.offset, 26);
+});
+
+Deno.test("parseCommand() flags sandbox/lock:on as unsupported, at the category", () => {
+  const err = refusal("sandbox/lock:on");
+  assert.equal(err.unsupported, true);
+  assert.match(err.message, /category "lock" is not supported/);
+  assert.equal(err.offset, 8);
+  assert.equal(refusal("sandbox/read,force:on").unsupported, true);
+});
+
+Deno.test("parseCommand() flags force+/x as unsupported", () => {
+  const err = refusal("force+/x");
+  assert.equal(err.unsupported, true);
+  assert.match(err.message, /"force" is a command of the original syd that this syd does not/);
+  assert.equal(err.offset, 0);
+});
+
+Deno.test("parseCommand() flags trace/allow_unsafe_exec:1 as unsupported", () => {
+  const err = refusal("trace/allow_unsafe_exec:1");
+  assert.equal(err.unsupported, true);
+  assert.match(err.message, /"trace\/allow_unsafe_exec"/);
+});
+
+Deno.test("parseCommand() flags other commands of the original as unsupported", () => {
+  for (const text of ["crypt/key:x", "tpe/gid:1", "mem/max:1G", "pid/max:1", "segvguard/expiry:0"]) {
+    assert.equal(refusal(text).unsupported, true, text);
+  }
+});
+
+Deno.test("parseCommand() does not flag an unknown trace option as unsupported", () => {
+  const err = refusal("trace/foo:1");
+  assert.equal(err.unsupported, false);
+  assert.equal(err.message, 'unknown command "trace/foo"');
+});
+
+Deno.test("parseCommand() throws nothing but CommandError for bad input", () => {
+  for (const text of ["", "/", ":", "?", "+", "-", "^", "!", "sandbox/", "allow/", "default/:"]) {
+    assert.throws(() => parseCommand(text), CommandError, JSON.stringify(text));
+  }
+});
+
+// Bugs.
+
+Deno.test({
+  name: "parseCommand() does not suggest the very word that was written",
+  // BUG: "sandbox:on" (and "include", "exec+/x", "default:deny") answers
+  // `unknown command "sandbox"` with the hint `did you mean "sandbox"?`.
+  ignore: true,
+  fn() {
+    for (const [text, word] of [["sandbox:on", "sandbox"], ["include", "include"], [
+      "exec+/x",
+      "exec",
+    ]]) {
+      const err = refusal(text);
+      assert.notEqual(err.hint, `did you mean "${word}"?`, text);
+    }
+  },
+});
+
+Deno.test({
+  name: "parseCommand() says a command without an operator needs a value, within the text",
+  // BUG: expectOp() checks `allowed.includes(op)`, which is true for op "" (every string
+  // includes ""), so its "needs a value" message never fires: "allow/read" answers "missing
+  // pattern" at offset 11, and "sandbox/read" `"" is not on or off` at 13, past the text's end.
+  ignore: true,
+  fn() {
+    for (const text of ["allow/read", "sandbox/read", "default/read", "mask", "exec/kill"]) {
+      const err = refusal(text);
+      assert.match(err.message, /needs a value/, text);
+      assert.ok(err.offset <= text.length, `${text}: offset ${err.offset}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "parseCommand() refuses Object.prototype names as categories with a CommandError",
+  // BUG: CATEGORY_ALIASES is a plain object, so "constructor" or "toString" finds
+  // Object.prototype's function: parseCommand("sandbox/constructor:on") throws
+  // TypeError "alias is not iterable" instead of a CommandError.
+  ignore: true,
+  fn() {
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) {
+      assert.throws(() => parseCommand(`sandbox/${name}:on`), CommandError, name);
+    }
+  },
+});
+
+Deno.test({
+  name: "parseCommand() refuses Object.prototype names as on/off values",
+  // BUG: BOOLEAN is a plain object, so parseCommand("sandbox/read:constructor") is accepted
+  // with `on` set to the Object function (and formats back as "sandbox/read:on").
+  ignore: true,
+  fn() {
+    for (const value of ["constructor", "toString", "valueOf"]) {
+      assert.throws(() => parseCommand(`sandbox/read:${value}`), CommandError, value);
+      assert.throws(() => parseCommand(`trace/deny_dotdot:${value}`), CommandError, value);
+    }
+  },
+});
