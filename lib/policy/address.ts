@@ -77,7 +77,8 @@ export class AddressError extends Error {
 export function parseIpv4(text: string): number[] | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;
-  const bytes = parts.map((part) => (/^[0-9]{1,3}$/.test(part) ? Number(part) : NaN));
+  // No leading zeros: "010" would be octal to inet_aton, and the original refuses it.
+  const bytes = parts.map((part) => (/^(0|[1-9][0-9]{0,2})$/.test(part) ? Number(part) : NaN));
   return bytes.every((b) => b >= 0 && b <= 255) ? bytes : undefined;
 }
 
@@ -86,13 +87,13 @@ export function parseIpv6(text: string): number[] | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(text) || text.length > 45) return undefined;
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
-  const groups = (half: string): number[] | undefined => {
+  const groups = (half: string, last: boolean): number[] | undefined => {
     if (half === "") return [];
     const out: number[] = [];
     const parts = half.split(":");
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
-      if (i === parts.length - 1 && part.includes(".")) {
+      if (last && i === parts.length - 1 && part.includes(".")) { // only the last 32 bits
         const v4 = parseIpv4(part);
         if (!v4) return undefined;
         out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
@@ -104,8 +105,8 @@ export function parseIpv6(text: string): number[] | undefined {
     }
     return out;
   };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const head = groups(halves[0], halves.length === 1);
+  const tail = halves.length === 2 ? groups(halves[1], true) : [];
   if (!head || !tail) return undefined;
   if (halves.length === 1) return head.length === 8 ? head : undefined;
   const missing = 8 - head.length - tail.length;
@@ -115,6 +116,10 @@ export function parseIpv6(text: string): number[] | undefined {
 
 /** RFC 5952 text for 8 IPv6 groups. */
 export function formatIpv6(groups: readonly number[]): string {
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    // IPv4-mapped: the dotted form, as inet_ntop and RFC 5952 (section 5) write it.
+    return `::ffff:${groups[6] >> 8}.${groups[6] & 255}.${groups[7] >> 8}.${groups[7] & 255}`;
+  }
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
@@ -176,7 +181,7 @@ export function parseAddress(text: string): Address {
   if (portMax < portMin) {
     throw new AddressError(`port range ${portMin}-${portMax} is backwards`, bang + 1);
   }
-  const alias = ADDRESS_ALIASES[host];
+  const alias = Object.hasOwn(ADDRESS_ALIASES, host) ? ADDRESS_ALIASES[host] : undefined;
   if (alias) return { kind: "inet", alias: host, cidrs: [...alias], portMin, portMax };
   const slash = host.indexOf("/");
   const ip = slash < 0 ? host : host.slice(0, slash);

@@ -21,6 +21,7 @@ import {
   nearest,
   NET_CATEGORIES,
   type NetCategory,
+  own,
   UNSUPPORTED_CATEGORIES,
 } from "./vocab.ts";
 
@@ -95,7 +96,7 @@ const BOOLEAN: Readonly<Record<string, boolean>> = {
 
 function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   const guess = nearest(word, candidates);
-  return guess === undefined ? undefined : `did you mean "${guess}"?`;
+  return guess === undefined || guess === word ? undefined : `did you mean "${guess}"?`;
 }
 
 /** Parses a comma list of categories starting at `offset` in the command. */
@@ -106,7 +107,7 @@ function parseCategories(text: string, offset: number): Category[] {
   for (const name of text.split(",")) {
     const lower = name;
     if (lower.length === 0) throw new CommandError("empty category in the list", at);
-    const alias = CATEGORY_ALIASES[lower];
+    const alias = own(CATEGORY_ALIASES, lower);
     if (alias) {
       for (const c of alias) if (!out.includes(c)) out.push(c);
     } else if (isCategory(lower)) {
@@ -133,7 +134,7 @@ function parseAction(text: string, offset: number): Action {
 }
 
 function parseBoolean(text: string, offset: number): boolean {
-  const value = BOOLEAN[text.toLowerCase()];
+  const value = own(BOOLEAN, text.toLowerCase());
   if (value !== undefined) return value;
   throw new CommandError(`"${text}" is not on or off`, offset, {
     hint: didYouMean(text, ["on", "off"]),
@@ -141,7 +142,7 @@ function parseBoolean(text: string, offset: number): boolean {
 }
 
 function expectOp(op: string, allowed: string, key: string, offset: number): void {
-  if (!allowed.includes(op)) {
+  if (op === "" || !allowed.includes(op)) {
     const forms = [...allowed].map((o) => (o === "?" ? `${key}?` : `${key}${o}...`)).join(" or ");
     throw new CommandError(
       op === "" ? `"${key}" needs a value: ${forms}` : `"${key}" takes ${forms}, not "${op}"`,
@@ -257,6 +258,12 @@ export function parseCommand(text: string): Command {
     throw new CommandError(`unknown command "${head}/..."`, 0, {
       hint: didYouMean(head, TOP_WORDS),
     });
+  }
+  if (["sandbox", "default", ...ACTIONS].includes(key)) {
+    throw new CommandError(`"${key}" needs categories: ${key}/CATEGORY[,CATEGORY...]`, key.length);
+  }
+  if (key === "include" || key === "include_profile") {
+    throw new CommandError(`${key} takes its argument after a space: ${key} ARGUMENT`, key.length);
   }
   throw new CommandError(`unknown command "${key}"`, 0, { hint: didYouMean(key, TOP_WORDS) });
 }

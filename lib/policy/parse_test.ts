@@ -182,7 +182,11 @@ Deno.test("parseCommand() reads comma lists in order, dropping repeats", () => {
     { kind: "default", categories: ["read", "mkbdev", "mkcdev"], action: "filter" },
     "default/read,mkbdev,mkcdev:filter",
   );
-  roundTrip("sandbox/all,read:on", { kind: "sandbox", categories: [...CATEGORIES], on: true }, "sandbox/all:on");
+  roundTrip(
+    "sandbox/all,read:on",
+    { kind: "sandbox", categories: [...CATEGORIES], on: true },
+    "sandbox/all:on",
+  );
 });
 
 // Actions.
@@ -247,10 +251,12 @@ Deno.test("parseCommand() reads trace/deny_dotdot:0", () => {
 });
 
 Deno.test("parseCommand() accepts on/off/true/false/1/0 and formats trace booleans as 1/0", () => {
-  for (const [text, value] of [["on", true], ["true", true], ["1", true], ["off", false], [
-    "false",
-    false,
-  ], ["0", false]] as const) {
+  for (
+    const [text, value] of [["on", true], ["true", true], ["1", true], ["off", false], [
+      "false",
+      false,
+    ], ["0", false]] as const
+  ) {
     roundTrip(
       `trace/exit_wait_all:${text}`,
       { kind: "trace", option: "exit_wait_all", value },
@@ -266,7 +272,11 @@ Deno.test("parseCommand() accepts on/off/true/false/1/0 and formats trace boolea
 
 Deno.test("parseCommand() reads include PATH, trimming the blanks around it", () => {
   roundTrip("include /etc/syd/extra.syd-3", { kind: "include", path: "/etc/syd/extra.syd-3" });
-  roundTrip("include \t rel/a b.syd-3 ", { kind: "include", path: "rel/a b.syd-3" }, "include rel/a b.syd-3");
+  roundTrip(
+    "include \t rel/a b.syd-3 ",
+    { kind: "include", path: "rel/a b.syd-3" },
+    "include rel/a b.syd-3",
+  );
 });
 
 Deno.test("parseCommand() reads include_profile NAME", () => {
@@ -434,7 +444,9 @@ Deno.test("parseCommand() flags trace/allow_unsafe_exec:1 as unsupported", () =>
 });
 
 Deno.test("parseCommand() flags other commands of the original as unsupported", () => {
-  for (const text of ["crypt/key:x", "tpe/gid:1", "mem/max:1G", "pid/max:1", "segvguard/expiry:0"]) {
+  for (
+    const text of ["crypt/key:x", "tpe/gid:1", "mem/max:1G", "pid/max:1", "segvguard/expiry:0"]
+  ) {
     assert.equal(refusal(text).unsupported, true, text);
   }
 });
@@ -455,14 +467,16 @@ Deno.test("parseCommand() throws nothing but CommandError for bad input", () => 
 
 Deno.test({
   name: "parseCommand() does not suggest the very word that was written",
-  // BUG: "sandbox:on" (and "include", "exec+/x", "default:deny") answers
+  // Regression (was a bug): "sandbox:on" (and "include", "exec+/x", "default:deny") answers
   // `unknown command "sandbox"` with the hint `did you mean "sandbox"?`.
-  ignore: true,
+
   fn() {
-    for (const [text, word] of [["sandbox:on", "sandbox"], ["include", "include"], [
-      "exec+/x",
-      "exec",
-    ]]) {
+    for (
+      const [text, word] of [["sandbox:on", "sandbox"], ["include", "include"], [
+        "exec+/x",
+        "exec",
+      ]]
+    ) {
       const err = refusal(text);
       assert.notEqual(err.hint, `did you mean "${word}"?`, text);
     }
@@ -471,10 +485,10 @@ Deno.test({
 
 Deno.test({
   name: "parseCommand() says a command without an operator needs a value, within the text",
-  // BUG: expectOp() checks `allowed.includes(op)`, which is true for op "" (every string
+  // Regression (was a bug): expectOp() checks `allowed.includes(op)`, which is true for op "" (every string
   // includes ""), so its "needs a value" message never fires: "allow/read" answers "missing
   // pattern" at offset 11, and "sandbox/read" `"" is not on or off` at 13, past the text's end.
-  ignore: true,
+
   fn() {
     for (const text of ["allow/read", "sandbox/read", "default/read", "mask", "exec/kill"]) {
       const err = refusal(text);
@@ -486,10 +500,10 @@ Deno.test({
 
 Deno.test({
   name: "parseCommand() refuses Object.prototype names as categories with a CommandError",
-  // BUG: CATEGORY_ALIASES is a plain object, so "constructor" or "toString" finds
+  // Regression (was a bug): CATEGORY_ALIASES is a plain object, so "constructor" or "toString" finds
   // Object.prototype's function: parseCommand("sandbox/constructor:on") throws
   // TypeError "alias is not iterable" instead of a CommandError.
-  ignore: true,
+
   fn() {
     for (const name of ["constructor", "toString", "hasOwnProperty"]) {
       assert.throws(() => parseCommand(`sandbox/${name}:on`), CommandError, name);
@@ -499,9 +513,9 @@ Deno.test({
 
 Deno.test({
   name: "parseCommand() refuses Object.prototype names as on/off values",
-  // BUG: BOOLEAN is a plain object, so parseCommand("sandbox/read:constructor") is accepted
+  // Regression (was a bug): BOOLEAN is a plain object, so parseCommand("sandbox/read:constructor") is accepted
   // with `on` set to the Object function (and formats back as "sandbox/read:on").
-  ignore: true,
+
   fn() {
     for (const value of ["constructor", "toString", "valueOf"]) {
       assert.throws(() => parseCommand(`sandbox/read:${value}`), CommandError, value);

@@ -153,10 +153,10 @@ export function covers(broad: string, narrow: string): boolean {
     const head = literalPrefix(narrow);
     if (!narrow.startsWith("/")) return false;
     if (suffix === "/***" && isLiteral(narrow) && head === root) return true; // DIR itself
-    // Everything narrow matches starts with head; it lies below DIR if head does.
-    if (head.startsWith(root + "/") && head.length > root.length + 1) return true;
-    if (root === "" && head.startsWith("/") && (suffix === "/***" || head.length > 1)) return true;
-    return false;
+    // DIR/** may not match DIR/ itself, and never matches DIR (which DIR/*** does).
+    if (suffix === "/**" && (narrow === root + "/" || narrow === root + "/***")) return false;
+    // Everything narrow matches starts with head: it lies in DIR when head starts with DIR/.
+    return head.startsWith(root + "/");
   }
   return false;
 }

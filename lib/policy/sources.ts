@@ -90,12 +90,18 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 export function expandEnv(
   text: string,
   env: Record<string, string | undefined>,
-): { text: string } | { offset: number; message: string } {
+): { text: string; sourceOffsets: number[] } | { offset: number; message: string } {
   let out = "";
+  const sourceOffsets: number[] = []; // for each character of out, where it came from
+  const emit = (piece: string, from: number | null) => {
+    for (let k = 0; k < piece.length; k++) sourceOffsets.push(from ?? sourceOffsets.length);
+    out += piece;
+  };
   let i = 0;
   while (i < text.length) {
     const start = text.indexOf("$", i);
     if (start < 0) break;
+    for (let k = i; k < start; k++) sourceOffsets.push(k);
     out += text.slice(i, start);
     let name: string;
     let fallback: string | undefined;
@@ -114,26 +120,28 @@ export function expandEnv(
     } else {
       const match = NAME.exec(text.slice(start + 1));
       if (!match) { // a lone $ is itself
-        out += "$";
+        emit("$", start);
         i = start + 1;
         continue;
       }
       name = match[0];
       end = start + 1 + name.length;
     }
-    const value = env[name];
+    const value = Object.hasOwn(env, name) ? env[name] : undefined;
     if (value === undefined || value === "") {
       if (fallback === undefined) {
         const state = value === undefined ? "is not set" : "is empty";
         return { offset: start, message: `environment variable "${name}" ${state}` };
       }
-      out += fallback;
+      emit(fallback, start);
     } else {
-      out += value;
+      emit(value, start);
     }
     i = end;
   }
-  return { text: out + text.slice(i) };
+  for (let k = i; k < text.length; k++) sourceOffsets.push(k);
+  sourceOffsets.push(text.length); // the end of the text
+  return { text: out + text.slice(i), sourceOffsets };
 }
 
 /** Why a configuration file may not be read (with the original's errno), or undefined. */
@@ -193,13 +201,21 @@ class Loader {
   }
 
   /** Parses and applies one command (already expanded) at a place. */
-  command(text: string, origin: Origin, col: number, base: string, depth: number): void {
+  /** `colAt(offset)`: the 1-based column in the line as written of offset `offset` in `text`. */
+  command(
+    text: string,
+    origin: Origin,
+    colAt: (offset: number) => number,
+    base: string,
+    depth: number,
+  ): void {
+    const col = colAt(0);
     let command: Command;
     try {
       command = parseCommand(text);
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
-      this.error(origin.file, origin.line, col + err.offset, err.message, {
+      this.error(origin.file, origin.line, colAt(err.offset), err.message, {
         hint: err.hint,
         unsupported: err.unsupported || undefined,
       });
@@ -224,6 +240,7 @@ class Loader {
       const body = trimmed.trimStart();
       if (body.length === 0 || body.startsWith("#")) return;
       let commandText = body;
+      let offsets: number[] = [];
       if (expand) {
         const expanded = expandEnv(body, this.#options.env);
         if ("offset" in expanded) {
@@ -231,8 +248,15 @@ class Loader {
           return;
         }
         commandText = expanded.text;
+        offsets = expanded.sourceOffsets;
       }
-      this.command(commandText, { file, line }, indent + 1, base, depth);
+      this.command(
+        commandText,
+        { file, line },
+        (offset) => indent + 1 + (offsets[offset] ?? offset),
+        base,
+        depth,
+      );
     });
   }
 
@@ -285,7 +309,7 @@ class Loader {
 
   profile(name: string, depth: number, from?: Origin, fromCol = 1): void {
     const where = from ?? { file: `-p ${name}`, line: 1 };
-    const profile = PROFILES[name];
+    const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
     if (!profile) {
       const guess = nearest(name, Object.keys(PROFILES));
       this.error(where.file, where.line, from ? fromCol : 1, `unknown profile "${name}"`, {
@@ -328,7 +352,7 @@ export function load(specs: readonly SourceSpec[], options: LoadOptions): LoadRe
   for (const spec of specs) {
     if (spec.kind === "command") {
       index++;
-      loader.command(spec.text, { file: `-m#${index}`, line: 1 }, 1, ".", 0);
+      loader.command(spec.text, { file: `-m#${index}`, line: 1 }, (offset) => 1 + offset, ".", 0);
     } else if (spec.kind === "file") {
       loader.file(spec.path, 0);
     } else {

@@ -226,7 +226,7 @@ export function dump(state: PolicyState): string[] {
     for (
       ;
       i < state.rules.length && sameCommand(state.rules[i], first) &&
-      state.rules[i].pattern === first.pattern;
+      state.rules[i].pattern === first.pattern && !categories.includes(state.rules[i].category);
       i++
     ) {
       categories.push(state.rules[i].category);
@@ -247,7 +247,7 @@ export function dump(state: PolicyState): string[] {
     for (
       ;
       i < state.netRules.length && sameCommand(state.netRules[i], first) &&
-      state.netRules[i].text === first.text;
+      state.netRules[i].text === first.text && !categories.includes(state.netRules[i].category);
       i++
     ) {
       categories.push(state.netRules[i].category);

@@ -69,6 +69,11 @@ export const ACTIONS = [
 /** An action. */
 export type Action = typeof ACTIONS[number];
 
+/** `table[key]` when `key` is the table's own entry (never `constructor`, `toString`, ...). */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Whether `name` is a category. */
 export function isCategory(name: string): name is Category {
   return (CATEGORIES as readonly string[]).includes(name);

@@ -1,0 +1,319 @@
+import assert from "node:assert/strict";
+import { lint, lintWarnings } from "./lint.ts";
+import { load } from "./policy/sources.ts";
+
+const ENV = { HOME: "/home/u", SYD_UID: "1000", SYD_GID: "1000" };
+
+/** Runs lint on -m commands. */
+function lintCommands(...commands: string[]) {
+  return lint(commands.flatMap((c) => ["-m", c]), ENV);
+}
+
+/** Writes a .syd-3 file (mode 0600) in a new temporary directory; runs `use`, then cleans up. */
+async function withFile(
+  text: string,
+  use: (path: string) => void | Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "syd_lint_test_" });
+  try {
+    const path = `${dir}/policy.syd-3`;
+    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    await Deno.chmod(path, 0o600);
+    await use(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// Errors.
+
+Deno.test("lint() reports a misspelt category as FILE:LINE:COL with a suggestion, status 1", async () => {
+  await withFile("# policy\nsandbox/read:on\n  sandbox/raed:on\n", (path) => {
+    const out = lint([path], ENV);
+    assert.equal(
+      out.stdout,
+      `${path}:3:11: error: unknown category "raed" (did you mean "read"?)\n`,
+    );
+    assert.equal(out.stderr, "");
+    assert.equal(out.status, 1);
+  });
+});
+
+Deno.test("lint() reports a misspelt category in -m as -m#N:1:COL", () => {
+  const out = lintCommands("lock:on", "sandbox/raed:on");
+  assert.equal(out.stdout, '-m#2:1:9: error: unknown category "raed" (did you mean "read"?)\n');
+  assert.equal(out.status, 1);
+});
+
+Deno.test("lint() reports every error, not only the first", () => {
+  const out = lintCommands("sandbox/raed:on", "default/read:dney", "lokc:on");
+  assert.equal(out.stdout.trimEnd().split("\n").length, 3);
+  assert.equal(out.status, 1);
+});
+
+Deno.test("lint() reports an unknown profile with a suggestion, status 1", () => {
+  const out = lint(["-p", "usr"], ENV);
+  assert.match(out.stdout, /^-p usr:1:1: error: unknown profile "usr" \(did you mean "user"\?/);
+  assert.equal(out.status, 1);
+});
+
+// Warnings.
+
+Deno.test("lint() warns that a rule followed by a broader one never decides anything", () => {
+  const out = lintCommands("allow/read+/home/***", "deny/read+/***");
+  assert.equal(
+    out.stdout,
+    "-m#1:1:1: warning: rule allow/read+/home/*** never decides anything: the later rule " +
+      "deny/read+/*** at -m#2 matches everything it matches, and the last matching rule wins " +
+      "(remove it, or move it after the broader rule)\n",
+  );
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() does not warn about a narrow rule after a broad one", () => {
+  const out = lintCommands("deny/read+/***", "allow/read+/home/***");
+  assert.equal(out.stdout, "");
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() names the file and line of the broader rule", async () => {
+  await withFile("allow/read+/usr/bin\n\ndeny/read+/usr/***\n", (path) => {
+    const out = lint([path], ENV);
+    assert.match(
+      out.stdout,
+      new RegExp(
+        `^${path}:1:1: warning: rule allow/read\\+/usr/bin never decides anything: ` +
+          `the later rule deny/read\\+/usr/\\*\\*\\* at ${path}:3 matches`,
+      ),
+    );
+  });
+});
+
+Deno.test("lint() warns about a relative pattern", () => {
+  const out = lintCommands("allow/read+tmp/x");
+  assert.equal(
+    out.stdout,
+    '-m#1:1:1: warning: relative pattern "tmp/x" never matches: syd matches canonical ' +
+      "absolute paths (start it with /)\n",
+  );
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() warns about a relative mask or exec/kill pattern", () => {
+  const out = lintCommands("mask+etc/shadow", "exec/kill+nc");
+  assert.match(out.stdout, /^-m#1:1:1: warning: relative pattern "etc\/shadow" never matches/m);
+  assert.match(out.stdout, /^-m#2:1:1: warning: relative pattern "nc" never matches/m);
+});
+
+Deno.test("lint() warns about a duplicate rule at the second one", () => {
+  const out = lintCommands("allow/read+/x", "allow/read+/x");
+  assert.equal(out.stdout, "-m#2:1:1: warning: duplicate rule allow/read+/x (already at -m#1)\n");
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() warns about a duplicate network rule by its canonical address", () => {
+  const out = lintCommands("allow/net/bind+::0001!80", "allow/net/bind+::1!80");
+  assert.equal(
+    out.stdout,
+    "-m#2:1:1: warning: duplicate rule allow/net/bind+::1!80 (already at -m#1)\n",
+  );
+});
+
+Deno.test("lint() warns about a rule for a category that is off", () => {
+  const out = lintCommands("sandbox/read:off", "allow/read+/x");
+  assert.equal(
+    out.stdout,
+    "-m#2:1:1: warning: rule allow/read+/x has no effect: sandboxing of read is off " +
+      "(sandbox/read:on turns it on)\n",
+  );
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() judges categories off by the final state, not at the rule", () => {
+  assert.equal(lintCommands("allow/read+/x", "sandbox/read:off").stdout.includes("is off"), true);
+  assert.equal(lintCommands("sandbox/read:off", "allow/read+/x", "sandbox/read:on").stdout, "");
+});
+
+Deno.test("lint() warns about a network rule for a category that is off", () => {
+  const out = lintCommands("sandbox/net/bind:off", "allow/net/bind+loopback!0");
+  assert.match(
+    out.stdout,
+    /rule allow\/net\/bind\+loopback!0 has no effect: sandboxing of net\/bind is off/,
+  );
+});
+
+Deno.test("lint() warns that allow/write+/*** allows writing anywhere", () => {
+  const out = lintCommands("allow/write+/***");
+  assert.equal(
+    out.stdout,
+    "-m#1:1:1: warning: rule allow/write+/*** allows writing anywhere (narrow it to the " +
+      "directories the program needs)\n",
+  );
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() warns that allow/exec+/*** allows executing anywhere", () => {
+  const out = lintCommands("allow/exec+/***");
+  assert.match(
+    out.stdout,
+    /^-m#1:1:1: warning: rule allow\/exec\+\/\*\*\* allows executing anywhere/,
+  );
+  assert.match(lintCommands("allow/exec+/**").stdout, /allows executing anywhere/);
+});
+
+Deno.test("lint() does not warn about allow/read+/*** or deny/write+/***", () => {
+  assert.equal(lintCommands("allow/read+/***", "deny/write+/***").stdout, "");
+});
+
+Deno.test("lint() warns that a '-' removing nothing removes nothing", () => {
+  const out = lintCommands("allow/read-/x");
+  assert.equal(out.stdout, '-m#1:1:1: warning: "-" removes nothing: no earlier equal entry\n');
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() warns that a '^' removing nothing removes nothing, at its file column", async () => {
+  await withFile("allow/read+/x\n  mask^/y\n", (path) => {
+    const out = lint([path], ENV);
+    assert.equal(out.stdout, `${path}:2:3: warning: "^" removes nothing: no earlier equal entry\n`);
+  });
+});
+
+Deno.test("lint() does not warn about a '-' that removes something", () => {
+  assert.equal(lintCommands("allow/read+/x", "allow/read-/x").stdout, "");
+});
+
+Deno.test("lint() gives status 0 with warnings alone", () => {
+  const out = lintCommands("allow/read+rel", "allow/read+rel", "allow/write+/***", "mask-/x");
+  assert.ok(out.stdout.trimEnd().split("\n").length >= 4);
+  assert.ok(!out.stdout.includes("error"));
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() gives status 1 with an error among warnings", () => {
+  const out = lintCommands("allow/write+/***", "sandbox/raed:on");
+  assert.match(out.stdout, /warning/);
+  assert.match(out.stdout, /error/);
+  assert.equal(out.status, 1);
+});
+
+Deno.test("lint() of a clean policy prints nothing, status 0", () => {
+  assert.deepEqual(lintCommands("sandbox/read:on", "allow/read+/usr/***"), {
+    stdout: "",
+    stderr: "",
+    status: 0,
+  });
+});
+
+Deno.test("lintWarnings() finds nothing in the initial state", () => {
+  assert.deepEqual(lintWarnings(load([], { env: {} })), []);
+});
+
+// Output formats.
+
+Deno.test("lint() --format json prints diagnostics, errors and warnings", () => {
+  const out = lint(
+    ["--format", "json", "-m", "sandbox/raed:on", "-m", "allow/read+/x", "-m", "allow/read+/x"],
+    ENV,
+  );
+  assert.equal(out.status, 1);
+  assert.ok(out.stdout.endsWith("\n"));
+  const body = JSON.parse(out.stdout);
+  assert.deepEqual(Object.keys(body).sort(), ["diagnostics", "errors", "warnings"]);
+  assert.equal(body.errors, 1);
+  assert.equal(body.warnings, 1);
+  assert.deepEqual(body.diagnostics[0], {
+    file: "-m#1",
+    line: 1,
+    col: 9,
+    severity: "error",
+    message: 'unknown category "raed"',
+    hint: 'did you mean "read"?',
+  });
+  assert.deepEqual(body.diagnostics[1], {
+    file: "-m#3",
+    line: 1,
+    col: 1,
+    severity: "warning",
+    message: "duplicate rule allow/read+/x (already at -m#2)",
+  });
+});
+
+Deno.test("lint() --format json of a clean policy has no diagnostics, status 0", () => {
+  const out = lint(["--format=json", "-m", "lock:on"], ENV);
+  assert.deepEqual(JSON.parse(out.stdout), { diagnostics: [], errors: 0, warnings: 0 });
+  assert.equal(out.status, 0);
+});
+
+Deno.test("lint() --format json --dump adds the dump", () => {
+  const out = lint(["--format", "json", "--dump", "-m", "lock:on"], ENV);
+  const body = JSON.parse(out.stdout);
+  assert.deepEqual(body.dump, ["sandbox/all:on", "default/all:deny", "lock:on"]);
+});
+
+Deno.test("lint() refuses a bad --format with status 22", () => {
+  const out = lint(["--format", "yaml", "-m", "lock:on"], ENV);
+  assert.equal(out.status, 22);
+  assert.equal(out.stdout, "");
+  assert.equal(out.stderr, 'syd: lint: --format takes text or json, not "yaml"\n');
+});
+
+Deno.test("lint() refuses an unknown option with status 22", () => {
+  const out = lint(["--frobnicate"], ENV);
+  assert.equal(out.status, 22);
+  assert.match(out.stderr, /^syd: lint: /);
+});
+
+Deno.test("lint() --help prints usage, status 0", () => {
+  const out = lint(["--help"], ENV);
+  assert.equal(out.status, 0);
+  assert.match(out.stdout, /^Usage: syd lint/);
+});
+
+// --dump and --profiles.
+
+Deno.test("lint() --dump -p user prints commands starting with sandbox/all:on", () => {
+  const out = lint(["--dump", "-p", "user"], ENV);
+  assert.equal(out.status, 0);
+  const lines = out.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], "sandbox/all:on");
+  assert.ok(lines.length > 10);
+  assert.ok(lines.some((line) => line.includes("/home/u/")), "HOME is expanded");
+  assert.ok(lines.some((line) => line.includes("/run/user/1000/")), "SYD_UID is expanded");
+  assert.ok(!out.stdout.includes("${"));
+});
+
+Deno.test("lint() --dump output loads back as -m commands without errors", () => {
+  const dumped = lint(["--dump", "-p", "paludis", "-m", "allow/read+/extra"], ENV);
+  const lines = dumped.stdout.trimEnd().split("\n");
+  const again = lint(["--dump", ...lines.flatMap((line) => ["-m", line])], ENV);
+  assert.equal(again.status, 0);
+  assert.equal(again.stdout, dumped.stdout);
+});
+
+Deno.test("lint() --dump prints no policy when there is an error", () => {
+  const out = lint(["--dump", "-m", "sandbox/raed:on"], ENV);
+  assert.equal(out.status, 1);
+  assert.equal(out.stdout, "");
+  assert.match(out.stdout + out.stderr, /unknown category "raed"/);
+});
+
+Deno.test("lint() --profiles lists the built-in profiles, status 0", () => {
+  const out = lint(["--profiles"], ENV);
+  assert.equal(out.status, 0);
+  const names = out.stdout.trimEnd().split("\n").map((line) => line.split(/\s+/)[0]);
+  for (
+    const name of ["off", "lib", "user", "paludis", "trace", "silent", "quiet", "noipv4", "noipv6"]
+  ) {
+    assert.ok(names.includes(name), name);
+  }
+  for (const line of out.stdout.trimEnd().split("\n")) {
+    assert.match(line, /^\S+\s{2,}\S/, "each profile has a description");
+  }
+});
+
+Deno.test("lint() applies sources in command-line order", () => {
+  assert.equal(lint(["-p", "off", "-m", "allow/read+/x"], ENV).stdout.includes("is off"), true);
+  assert.equal(lint(["-m", "allow/read+/x", "-m", "sandbox/read:on"], ENV).stdout, "");
+  const dumped = lint(["--dump", "-p", "off", "-m", "sandbox/read:on"], ENV).stdout;
+  assert.match(dumped, /^sandbox\/read:on$/m);
+});
