@@ -20,47 +20,39 @@ export type Address =
   | { kind: "unix"; pattern: string }
   | { kind: "abstract"; pattern: string };
 
-/** Aliases for sets of ranges. */
+const ANY4: Cidr[] = [{ family: 4, address: "0.0.0.0", prefix: 0 }];
+const ANY6: Cidr[] = [{ family: 6, address: "::", prefix: 0 }];
+const LOOPBACK4: Cidr[] = [{ family: 4, address: "127.0.0.0", prefix: 8 }];
+const LOOPBACK6: Cidr[] = [{ family: 6, address: "::1", prefix: 128 }];
+const LOCAL4: Cidr[] = [
+  ...LOOPBACK4,
+  { family: 4, address: "10.0.0.0", prefix: 8 },
+  { family: 4, address: "172.16.0.0", prefix: 12 },
+  { family: 4, address: "192.168.0.0", prefix: 16 },
+];
+const LINKLOCAL4: Cidr[] = [{ family: 4, address: "169.254.0.0", prefix: 16 }];
+const LINKLOCAL6: Cidr[] = [{ family: 6, address: "fe80::", prefix: 10 }];
+const LOCAL6: Cidr[] = [
+  ...LOOPBACK6,
+  ...LINKLOCAL6,
+  { family: 6, address: "fc00::", prefix: 7 },
+  { family: 6, address: "fec0::", prefix: 10 },
+];
+
+/** Aliases for sets of ranges, as the original syd defines them. */
 export const ADDRESS_ALIASES: Readonly<Record<string, readonly Cidr[]>> = {
-  any4: [{ family: 4, address: "0.0.0.0", prefix: 0 }],
-  any6: [{ family: 6, address: "::", prefix: 0 }],
-  any: [{ family: 4, address: "0.0.0.0", prefix: 0 }, { family: 6, address: "::", prefix: 0 }],
-  loopback4: [{ family: 4, address: "127.0.0.0", prefix: 8 }],
-  loopback6: [{ family: 6, address: "::1", prefix: 128 }],
-  loopback: [{ family: 4, address: "127.0.0.0", prefix: 8 }, {
-    family: 6,
-    address: "::1",
-    prefix: 128,
-  }],
-  local4: [
-    { family: 4, address: "127.0.0.0", prefix: 8 },
-    { family: 4, address: "10.0.0.0", prefix: 8 },
-    { family: 4, address: "172.16.0.0", prefix: 12 },
-    { family: 4, address: "192.168.0.0", prefix: 16 },
-  ],
-  local6: [
-    { family: 6, address: "::1", prefix: 128 },
-    { family: 6, address: "fe80::", prefix: 10 },
-    { family: 6, address: "fc00::", prefix: 7 },
-    { family: 6, address: "fec0::", prefix: 10 },
-  ],
-  local: [
-    { family: 4, address: "127.0.0.0", prefix: 8 },
-    { family: 4, address: "10.0.0.0", prefix: 8 },
-    { family: 4, address: "172.16.0.0", prefix: 12 },
-    { family: 4, address: "192.168.0.0", prefix: 16 },
-    { family: 6, address: "::1", prefix: 128 },
-    { family: 6, address: "fe80::", prefix: 10 },
-    { family: 6, address: "fc00::", prefix: 7 },
-    { family: 6, address: "fec0::", prefix: 10 },
-  ],
-  linklocal4: [{ family: 4, address: "169.254.0.0", prefix: 16 }],
-  linklocal6: [{ family: 6, address: "fe80::", prefix: 10 }],
-  linklocal: [{ family: 4, address: "169.254.0.0", prefix: 16 }, {
-    family: 6,
-    address: "fe80::",
-    prefix: 10,
-  }],
+  any4: ANY4,
+  any6: ANY6,
+  any: [...ANY4, ...ANY6],
+  loopback4: LOOPBACK4,
+  loopback6: LOOPBACK6,
+  loopback: [...LOOPBACK4, ...LOOPBACK6],
+  local4: LOCAL4,
+  local6: LOCAL6,
+  local: [...LOCAL4, ...LOCAL6],
+  linklocal4: LINKLOCAL4,
+  linklocal6: LINKLOCAL6,
+  linklocal: [...LINKLOCAL4, ...LINKLOCAL6],
 };
 
 /** An address that cannot be used: the message and the 0-based offset of the problem. */

@@ -200,6 +200,28 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
   }
 }
 
+/**
+ * Splits rules into runs that came from one command (same action, argument and origin, each
+ * category once), so that a dump prints them as that command.
+ */
+function commandRuns<R extends PathRule | NetRule>(
+  rules: readonly R[],
+  argument: (rule: R) => string,
+): R[][] {
+  const runs: R[][] = [];
+  for (const rule of rules) {
+    const run = runs.at(-1);
+    const first = run?.[0];
+    const same = first !== undefined && first.action === rule.action &&
+      argument(first) === argument(rule) &&
+      first.origin.file === rule.origin.file && first.origin.line === rule.origin.line &&
+      first.origin.col === rule.origin.col && !run!.some((r) => r.category === rule.category);
+    if (same) run!.push(rule);
+    else runs.push([rule]);
+  }
+  return runs;
+}
+
 /** The effective policy as commands, one per line, which re-create it from the initial state. */
 export function dump(state: PolicyState): string[] {
   const lines: string[] = [];
@@ -216,51 +238,22 @@ export function dump(state: PolicyState): string[] {
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),
   );
-  // Neighbouring rules from one command (same action, pattern and origin) print as that command.
-  const sameCommand = (a: PathRule | NetRule, b: PathRule | NetRule) =>
-    a.action === b.action && a.origin.file === b.origin.file && a.origin.line === b.origin.line &&
-    a.origin.col === b.origin.col;
-  for (let i = 0; i < state.rules.length;) {
-    const first = state.rules[i];
-    const categories: PathCategory[] = [];
-    for (
-      ;
-      i < state.rules.length && sameCommand(state.rules[i], first) &&
-      state.rules[i].pattern === first.pattern && !categories.includes(state.rules[i].category);
-      i++
-    ) {
-      categories.push(state.rules[i].category);
-    }
+  for (const run of commandRuns(state.rules, (r) => r.pattern)) {
+    const { action, pattern } = run[0];
     lines.push(
       formatCommand({
         kind: "rule",
-        action: first.action,
-        categories,
+        action,
+        categories: run.map((r) => r.category),
         op: "+",
-        pattern: first.pattern,
+        pattern,
       }),
     );
   }
-  for (let i = 0; i < state.netRules.length;) {
-    const first = state.netRules[i];
-    const categories: NetCategory[] = [];
-    for (
-      ;
-      i < state.netRules.length && sameCommand(state.netRules[i], first) &&
-      state.netRules[i].text === first.text && !categories.includes(state.netRules[i].category);
-      i++
-    ) {
-      categories.push(state.netRules[i].category);
-    }
-    lines.push(
-      formatCommand({
-        kind: "net_rule",
-        action: first.action,
-        categories,
-        op: "+",
-        address: first.address,
-      }),
-    );
+  for (const run of commandRuns(state.netRules, (r) => r.text)) {
+    const { action, address } = run[0];
+    const categories = run.map((r) => r.category);
+    lines.push(formatCommand({ kind: "net_rule", action, categories, op: "+", address }));
   }
   for (const entry of state.mask) {
     lines.push(formatCommand({ kind: "mask", op: "+", pattern: entry.pattern }));
