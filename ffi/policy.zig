@@ -11,6 +11,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const Level = @import("log.zig").Level;
+const glob = @import("glob.zig");
 
 pub const version: u32 = 1;
 
@@ -28,6 +29,86 @@ pub const categories = [_][]const u8{
 };
 
 pub const actions = [_][]const u8{ "allow", "warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit" };
+
+/// A category, in the order of `categories` (`net/bind` is `net_bind`).
+pub const Cat = enum(u8) {
+    stat,
+    read,
+    write,
+    exec,
+    ioctl,
+    create,
+    delete,
+    rename,
+    symlink,
+    truncate,
+    chdir,
+    readdir,
+    mkdir,
+    rmdir,
+    chown,
+    chgrp,
+    chmod,
+    chattr,
+    chroot,
+    utime,
+    mkbdev,
+    mkcdev,
+    mkfifo,
+    mktemp,
+    net_bind,
+    net_connect,
+    net_sendfd,
+
+    pub fn name(cat: Cat) []const u8 {
+        return categories[@intFromEnum(cat)];
+    }
+
+    pub fn parse(text: []const u8) ?Cat {
+        for (categories, 0..) |known, index| {
+            if (std.mem.eql(u8, known, text)) return @enumFromInt(index);
+        }
+        return null;
+    }
+};
+
+/// An action, in the order of `actions`, from the mildest.
+pub const Action = enum(u8) {
+    allow,
+    warn,
+    filter,
+    deny,
+    panic,
+    stop,
+    abort,
+    kill,
+    exit,
+
+    pub fn parse(text: []const u8) ?Action {
+        return std.meta.stringToEnum(Action, text);
+    }
+};
+
+pub const category_count = categories.len;
+
+comptime {
+    assert(@typeInfo(Cat).@"enum".fields.len == category_count);
+    assert(@typeInfo(Action).@"enum".fields.len == actions.len);
+    for (@typeInfo(Action).@"enum".fields, actions) |field, text| assert(std.mem.eql(u8, field.name, text));
+}
+
+/// One path rule, as the policy gives it.
+pub const PathRule = struct {
+    action: Action,
+    pattern: []const u8,
+    origin: []const u8,
+};
+
+/// What decided a call: the action and the origin of the rule (`file:line`, `-m#N`) or "default".
+pub const Verdict = struct {
+    action: Action,
+    origin: []const u8,
+};
 
 pub const Category = struct {
     name: []const u8,
@@ -87,6 +168,25 @@ pub const Document = struct {
 pub const Policy = struct {
     log_level: Level,
     pool: Pool,
+    on: [category_count]bool,
+    default: [category_count]Action,
+    /// Each category's rules, in policy order: the last that matches decides.
+    rules: [category_count][]const PathRule,
+
+    /// Judges `path` for `cat`: the last matching rule's action, else the category's default.
+    /// Allocation-free; bounded by the rules' count times glob's step bound.
+    pub fn judge(self: *const Policy, cat: Cat, path: []const u8) Verdict {
+        assert(path.len > 0 and path.len <= glob.pattern_len_max);
+        const list = self.rules[@intFromEnum(cat)];
+        var index = list.len;
+        while (index > 0) {
+            index -= 1;
+            if (glob.matches(list[index].pattern, path)) {
+                return .{ .action = list[index].action, .origin = list[index].origin };
+            }
+        }
+        return .{ .action = self.default[@intFromEnum(cat)], .origin = "default" };
+    }
 };
 
 /// A message for the user, filled when loading fails.
@@ -140,7 +240,42 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
             return error.OPNOTSUPP;
         }
     }
-    return .{ .log_level = level, .pool = doc.pool };
+    var policy: Policy = .{
+        .log_level = level,
+        .pool = doc.pool,
+        .on = .{false} ** category_count,
+        .default = .{.deny} ** category_count,
+        .rules = .{&.{}} ** category_count,
+    };
+    for (doc.categories) |category| {
+        const cat = Cat.parse(category.name).?; // checked above
+        policy.on[@intFromEnum(cat)] = category.on;
+        policy.default[@intFromEnum(cat)] = Action.parse(category.default).?;
+    }
+    try build_rules(arena, doc.rules, &policy.rules);
+    return policy;
+}
+
+/// Splits the rules by category, keeping their order, into slices of `arena`.
+fn build_rules(
+    arena: std.mem.Allocator,
+    rules: []const Rule,
+    out: *[category_count][]const PathRule,
+) sys.Errno!void {
+    var counts: [category_count]usize = .{0} ** category_count;
+    for (rules) |rule| counts[@intFromEnum(Cat.parse(rule.category).?)] += 1;
+    var lists: [category_count][]PathRule = undefined;
+    for (&lists, counts) |*list, count| list.* = arena.alloc(PathRule, count) catch return error.NOMEM;
+    var filled: [category_count]usize = .{0} ** category_count;
+    for (rules) |rule| {
+        const index = @intFromEnum(Cat.parse(rule.category).?);
+        lists[index][filled[index]] = .{ .action = Action.parse(rule.action).?, .pattern = rule.pattern, .origin = rule.origin };
+        filled[index] += 1;
+    }
+    for (out, lists, filled, counts) |*slot, list, n, count| {
+        assert(n == count);
+        slot.* = list;
+    }
 }
 
 fn check_rules(doc: Document, diag: *Diag) sys.Errno!void {
@@ -281,4 +416,32 @@ test "load refuses what it cannot enforce or does not know" {
         try std.testing.expectError(case.err, load_text(case.json, &diag));
         try std.testing.expect(std.mem.indexOf(u8, diag.text(), case.msg) != null);
     }
+}
+
+test "judge lets the last matching rule decide, else the category's default" {
+    var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
+    defer arena.deinit();
+    var diag: Diag = .{};
+    const policy = try load(arena.allocator(), doc_text(.{
+        .categories = "[{\"name\":\"read\",\"on\":false,\"default\":\"deny\"},{\"name\":\"write\",\"on\":false,\"default\":\"warn\"}]",
+        .rules = "[{\"category\":\"read\",\"action\":\"allow\",\"pattern\":\"/usr/***\",\"origin\":\"f:1\"}," ++
+            "{\"category\":\"read\",\"action\":\"deny\",\"pattern\":\"/usr/secret/**\",\"origin\":\"f:2\"}," ++
+            "{\"category\":\"write\",\"action\":\"filter\",\"pattern\":\"/tmp/*\",\"origin\":\"-m#1\"}]",
+    }), &diag);
+    const cases = [_]struct { cat: Cat, path: []const u8, action: Action, origin: []const u8 }{
+        .{ .cat = .read, .path = "/usr", .action = .allow, .origin = "f:1" },
+        .{ .cat = .read, .path = "/usr/lib/libc.so", .action = .allow, .origin = "f:1" },
+        .{ .cat = .read, .path = "/usr/secret/key", .action = .deny, .origin = "f:2" },
+        .{ .cat = .read, .path = "/etc/passwd", .action = .deny, .origin = "default" },
+        .{ .cat = .write, .path = "/tmp/x", .action = .filter, .origin = "-m#1" },
+        .{ .cat = .write, .path = "/tmp/x/y", .action = .warn, .origin = "default" },
+        .{ .cat = .stat, .path = "/usr", .action = .deny, .origin = "default" },
+    };
+    for (cases) |case| {
+        const verdict = policy.judge(case.cat, case.path);
+        try std.testing.expectEqual(case.action, verdict.action);
+        try std.testing.expectEqualStrings(case.origin, verdict.origin);
+    }
+    try std.testing.expectEqualStrings("net/bind", Cat.net_bind.name());
+    try std.testing.expectEqual(Cat.net_sendfd, Cat.parse("net/sendfd").?);
 }
