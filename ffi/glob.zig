@@ -6,20 +6,24 @@
 //! `?` one byte but `/`; classes (`[a-z]`, `[!x]`, `[^x]`, `[]x]`, `[a-]`, `[[:alpha:]]`) one
 //! byte of the class but never `/`; `\` makes the next byte literal; everything else is literal.
 //!
-//! Needs: nothing but the two slices: no allocation, no recursion, about 1 KiB of stack.
+//! Needs: nothing but the two slices: no allocation, no recursion, about 1.6 KiB of stack.
 //! Assumes: lib/policy/pattern.ts checked the pattern. One that is malformed anyway (unclosed
 //! class, trailing `\`, unknown `[:name:]`, empty, longer than `pattern_len_max`) matches
 //! nothing. Runs of stars that pattern.ts rejects (`****`, `***` not ending the pattern after a
 //! `/`) mean `**`, as in rsync. The path is not checked to be absolute and may be any length.
 //!
-//! The pattern runs as an NFA with one state per offset where a token starts, plus "matched"
-//! at `pattern.len`, kept as a bit set. Each path byte moves every live state once and then
-//! adds the states reachable without a byte (past a star, past the `**/` of `/**/`, from the
-//! `/` of a trailing `/***` to "matched"). No state is visited twice for one byte, so the work
-//! is at most `steps_max(pattern.len, path.len)`, O(pattern.len * path.len), whatever the
-//! input: about 68 million steps for 4096 bytes of each. A backtracking matcher with one
-//! resume point for `*` and one for `**` revisits states after each `**` restart, which makes
-//! `**a*aaa...ab` cubic in the worst case.
+//! The pattern runs as an NFA kept as a bit set over pattern offsets: one state where each
+//! token starts, one more inside each `**` (it has taken a byte), and "matched" at
+//! `pattern.len`. Each path byte moves every live state once, then adds the states reachable
+//! without a byte: past a star; past `**/` from a `**` that comes after a `/` and has taken
+//! nothing (`/**/` matches `/`); to "matched" from the `/` of a trailing `/***`. No state is
+//! visited twice for one byte, so the work is at most `steps_max(pattern.len, path.len)`,
+//! O(pattern.len * path.len), whatever the input: about 100 million steps for 4096 bytes of
+//! each, of which the worst inputs found take two thirds (0.2 s, ReleaseSafe). (A backtracking
+//! matcher with one resume point for `*` and one for `**` revisits states after each `**`
+//! restart: `**a*aaa...ab` against a long path takes O(pattern.len * path.len^2).) Before the
+//! NFA, the pattern's literal prefix and suffix are compared with the path's, which refuses
+//! most patterns in a few bytes; a live `**` that ends the pattern accepts the rest at once.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -32,64 +36,111 @@ const state_words_max: usize = pattern_len_max / 64 + 1;
 
 comptime {
     assert(state_words_max * 64 >= pattern_len_max + 1);
-    assert(2 * @sizeOf(States) <= 2 * 1024); // the two sets `match_counted` keeps on the stack
-    assert(steps_max(pattern_len_max, 4096) < 70_000_000); // PATH_MAX both: well under a second
+    assert(3 * @sizeOf(States) <= 2 * 1024); // the three sets a match keeps on the stack
+    assert(steps_max(pattern_len_max, 4096) < 102_000_000); // PATH_MAX both: under a second
 }
 
 /// Whether `path` matches `pattern`. Never allocates; malformed patterns match nothing.
 pub fn matches(pattern: []const u8, path: []const u8) bool {
     const outcome = match_counted(pattern, path);
     assert(outcome.steps <= steps_max(pattern.len, path.len));
+    assert(!outcome.matched or (pattern.len >= 1 and pattern.len <= pattern_len_max));
     return outcome.matched;
 }
 
-/// The most steps a match may take: for the start and for each path byte, one step per word
-/// of the state sets three times (clear, move, close), and twice one per state plus one per
-/// pattern byte of its token (move, close).
+/// The most steps a match may take: `per_byte` for the start and for each path byte. A step
+/// is a word of a state set, a state visited or a pattern byte read. Per path byte: clearing,
+/// moving and closing a set, one per word each (3 * `words`); moving the live states, one per
+/// state and one per byte of its token (`states` + `pattern_len`); closing them, one per state,
+/// the stars of a run (twice for a `**`: at its start and inside it), the bytes of a `/` and 3
+/// for a trailing `***` (`states` + 2 * `pattern_len` + 3, under 4 * `states`). The start
+/// (parsing the pattern, its literal prefix and suffix, clearing and closing the first set)
+/// fits in the same; a byte of the literal prefix costs one step instead.
 pub fn steps_max(pattern_len: usize, path_len: usize) u64 {
     const words: u64 = pattern_len / 64 + 1;
-    const per_byte: u64 = 3 * words + 4 * (@as(u64, pattern_len) + 1);
-    assert(per_byte > 0);
+    const states: u64 = @as(u64, pattern_len) + 1;
+    const per_byte: u64 = 3 * words + (states + pattern_len) + 4 * states;
+    assert(per_byte <= 3 * words + 6 * states);
     return (@as(u64, path_len) +| 1) *| per_byte;
 }
 
-const Outcome = struct { matched: bool, steps: u64 };
+const Outcome = struct {
+    matched: bool,
+    /// Steps counted, as `steps_max` bounds them; a refusal by the literal prefix counts none.
+    steps: u64,
+};
 
 /// `matches`, and the steps it took (for the tests).
 fn match_counted(pattern: []const u8, path: []const u8) Outcome {
     if (pattern.len == 0 or pattern.len > pattern_len_max) return .{ .matched = false, .steps = 0 };
-    if (!valid(pattern)) return .{ .matched = false, .steps = 0 };
-    const words_len = pattern.len / 64 + 1;
-    assert(words_len <= state_words_max);
     const budget = steps_max(pattern.len, path.len);
+    const prefix_len = literal_prefix_len(pattern, path) orelse
+        return .{ .matched = false, .steps = 0 };
+    const suffix_len = literal_suffix_len(pattern, prefix_len);
+    if (!std.mem.endsWith(u8, path, pattern[pattern.len - suffix_len ..])) {
+        return .{ .matched = false, .steps = prefix_len + suffix_len };
+    }
+    var nfa: Nfa = undefined;
+    if (!nfa.init(pattern)) return .{ .matched = false, .steps = nfa.steps };
+    nfa.steps += prefix_len + suffix_len;
 
     var sets: [2]States = undefined;
     var current = &sets[0];
     var next = &sets[1];
-    var steps: u64 = 0;
-    current.clear(words_len, &steps);
-    current.add(0);
-    close(pattern, current, words_len, &steps);
-    for (path) |byte| {
-        const alive = advance(pattern, current, next, words_len, byte, &steps);
-        assert(steps <= budget);
-        if (!alive) return .{ .matched = false, .steps = steps };
-        close(pattern, next, words_len, &steps);
-        assert(steps <= budget);
+    nfa.clear(current);
+    current.add(prefix_len);
+    nfa.close(current);
+    assert(nfa.steps <= budget);
+    for (path[prefix_len..]) |byte| {
+        if (nfa.rest_matches) break;
+        const alive = nfa.advance(current, next, byte);
+        assert(nfa.steps <= budget);
+        if (!alive) return .{ .matched = false, .steps = nfa.steps };
+        nfa.close(next);
+        assert(nfa.steps <= budget);
         std.mem.swap(*States, &current, &next);
     }
-    return .{ .matched = current.has(pattern.len), .steps = steps };
+    return .{ .matched = nfa.rest_matches or current.has(pattern.len), .steps = nfa.steps };
 }
 
-/// The NFA's live states: bit `offset` is set when the pattern may continue at `offset`.
+/// The length of the pattern's leading plain bytes, which the path must begin with; null when
+/// it does not. A plain byte is one that is not special and not the `/` of a trailing `/***`:
+/// its token only takes itself, so matching it needs no NFA. Most patterns fail here.
+fn literal_prefix_len(pattern: []const u8, path: []const u8) ?usize {
+    assert(pattern.len <= pattern_len_max);
+    var len: usize = 0;
+    while (len < pattern.len) : (len += 1) {
+        switch (pattern[len]) {
+            '*', '?', '[', '\\' => break,
+            '/' => if (std.mem.eql(u8, pattern[len..], "/***")) break,
+            else => {},
+        }
+        if (len == path.len or path[len] != pattern[len]) return null;
+    }
+    assert(len <= pattern.len and len <= path.len);
+    return len;
+}
+
+/// The length of the pattern's trailing plain bytes after `prefix_len`, which the path must end
+/// with. Stops, to be safe, at any byte that may belong to a class or be escaped. (A `/` right
+/// after `**` may be skipped by `/**/` matching `/`, but the `/` before it then took that byte.)
+fn literal_suffix_len(pattern: []const u8, prefix_len: usize) usize {
+    assert(prefix_len <= pattern.len);
+    var len: usize = 0;
+    while (prefix_len + len < pattern.len) : (len += 1) {
+        const at = pattern.len - 1 - len;
+        switch (pattern[at]) {
+            '*', '?', '[', ']', '\\' => break,
+            else => if (at > 0 and pattern[at - 1] == '\\') break,
+        }
+    }
+    assert(prefix_len + len <= pattern.len);
+    return len;
+}
+
+/// A set of NFA states: bit `offset` is set when the pattern may go on at `offset`.
 const States = struct {
     words: [state_words_max]u64,
-
-    fn clear(self: *States, words_len: usize, steps: *u64) void {
-        assert(words_len >= 1 and words_len <= state_words_max);
-        @memset(self.words[0..words_len], 0);
-        steps.* += words_len;
-    }
 
     fn add(self: *States, offset: usize) void {
         assert(offset <= pattern_len_max);
@@ -103,75 +154,141 @@ const States = struct {
     }
 };
 
-/// Moves every state of `from` over `byte` into `to`; false when none survives.
-fn advance(
+/// One match in progress: the pattern, where its tokens start, and the steps taken so far.
+const Nfa = struct {
     pattern: []const u8,
-    from: *const States,
-    to: *States,
+    /// Words of each state set in use: offsets 0 through `pattern.len`.
     words_len: usize,
-    byte: u8,
-    steps: *u64,
-) bool {
-    assert(words_len == pattern.len / 64 + 1);
-    to.clear(words_len, steps);
-    var alive = false;
-    for (from.words[0..words_len], 0..) |word, word_index| {
-        steps.* += 1;
-        var pending = word;
-        while (pending != 0) : (pending &= pending - 1) {
-            const offset = word_index * 64 + @ctz(pending);
-            steps.* += 1;
-            if (offset == pattern.len) continue; // matched: nothing left to take a byte
-            assert(offset < pattern.len);
-            const token = token_at(pattern, offset, byte).?; // `valid` parsed every token
-            steps.* += token.len;
-            if (!token.takes) continue;
-            to.add(switch (token.kind) {
-                .star, .star_star => offset, // a star takes any number of bytes
-                .literal, .one, .class => offset + token.len,
-            });
-            alive = true;
-        }
-    }
-    assert(alive or !to.has(pattern.len));
-    return alive;
-}
+    /// Offsets where a token starts. Any other live offset below `pattern.len` is the second
+    /// byte of a `**` run, the state of a `**` that has taken a byte.
+    starts: States,
+    steps: u64,
+    /// Set when a live state is a `**` that ends the pattern: any rest of the path matches.
+    rest_matches: bool,
 
-/// Adds to `states` every state reachable without taking a byte. These moves only go forward,
-/// so one pass in offset order, which sees the bits it adds, reaches them all.
-fn close(pattern: []const u8, states: *States, words_len: usize, steps: *u64) void {
-    assert(words_len == pattern.len / 64 + 1);
-    var word_index: usize = 0;
-    while (word_index < words_len) : (word_index += 1) {
-        steps.* += 1;
-        var done: u64 = 0;
-        while (states.words[word_index] & ~done != 0) { // at most 64 rounds: one bit each
-            const bit = @ctz(states.words[word_index] & ~done);
-            done |= @as(u64, 1) << @intCast(bit);
-            const offset = word_index * 64 + bit;
-            steps.* += 1;
-            if (offset == pattern.len) continue;
-            assert(offset < pattern.len);
-            if (pattern[offset] == '*') {
-                const run = star_run_len(pattern, offset);
-                steps.* += run;
-                states.add(offset + run); // a star may match nothing
-                if (run >= 2) {
-                    if (collapse_len(pattern, offset, run)) |slash| {
-                        states.add(offset + run + slash); // `/**/` matches `/`
-                    }
+    /// Parses every token of `pattern`; false when one is malformed.
+    fn init(nfa: *Nfa, pattern: []const u8) bool {
+        assert(pattern.len >= 1 and pattern.len <= pattern_len_max);
+        nfa.* = .{
+            .pattern = pattern,
+            .words_len = pattern.len / 64 + 1,
+            .starts = undefined,
+            .steps = 0,
+            .rest_matches = false,
+        };
+        assert(nfa.words_len <= state_words_max);
+        nfa.clear(&nfa.starts);
+        var offset: usize = 0;
+        while (offset < pattern.len) { // each token spans at least one byte
+            const token = token_at(pattern, offset, 0) orelse return false;
+            nfa.starts.add(offset);
+            nfa.steps += 1 + token.len;
+            offset += token.len;
+        }
+        assert(offset == pattern.len);
+        return true;
+    }
+
+    fn clear(nfa: *Nfa, states: *States) void {
+        assert(nfa.words_len >= 1 and nfa.words_len <= state_words_max);
+        for (states.words[0..nfa.words_len]) |*word| word.* = 0;
+        nfa.steps += nfa.words_len;
+        assert(states.words[nfa.words_len - 1] == 0);
+    }
+
+    /// Moves every state of `from` over `byte` into `to`; false when none survives.
+    fn advance(nfa: *Nfa, from: *const States, to: *States, byte: u8) bool {
+        const pattern = nfa.pattern;
+        assert(from != to);
+        nfa.clear(to);
+        var steps = nfa.steps;
+        var alive = false;
+        for (from.words[0..nfa.words_len], 0..) |word, word_index| {
+            steps += 1;
+            var pending = word;
+            while (pending != 0) : (pending &= pending - 1) {
+                const offset = word_index * 64 + @ctz(pending);
+                steps += 1;
+                if (offset == pattern.len) continue; // matched: nothing left to take a byte
+                assert(offset < pattern.len);
+                if (!nfa.starts.has(offset)) { // inside a `**`, which takes any byte
+                    assert(pattern[offset - 1] == '*' and pattern[offset] == '*');
+                    to.add(offset);
+                    alive = true;
+                    continue;
                 }
-            } else {
-                const slash = slash_len(pattern, offset);
-                steps.* += slash;
-                if (slash > 0 and std.mem.eql(u8, pattern[offset + slash ..], "***")) {
-                    states.add(pattern.len); // `X/***` matches `X`
-                }
+                const target = switch (pattern[offset]) {
+                    '*', '?', '[', '\\' => special: {
+                        const token = token_at(pattern, offset, byte).?; // `init` parsed it
+                        steps += token.len;
+                        if (!token.takes) continue;
+                        break :special switch (token.kind) {
+                            .literal, .one, .class => offset + token.len,
+                            .star => offset, // takes any number of bytes
+                            .star_star => offset + 1, // has taken a byte: `/**/` now needs 2 `/`
+                        };
+                    },
+                    else => |literal| plain: { // the common case, without a call
+                        steps += 1;
+                        if (literal != byte) continue;
+                        break :plain offset + 1;
+                    },
+                };
+                to.add(target);
+                alive = true;
             }
         }
-        assert(done == states.words[word_index]);
+        nfa.steps = steps;
+        assert(alive or !to.has(pattern.len));
+        return alive;
     }
-}
+
+    /// Adds to `states` every state reachable without taking a byte: past a star (it may
+    /// match nothing); past `**/` from a `**` that comes after a `/` and has taken nothing
+    /// (`/**/` matches `/`); and to "matched" from the `/` of a trailing `/***` (`X/***`
+    /// matches `X`). These moves only go forward, so one pass in offset order, which sees
+    /// the bits it adds, reaches them all.
+    fn close(nfa: *Nfa, states: *States) void {
+        const pattern = nfa.pattern;
+        assert(nfa.words_len == pattern.len / 64 + 1);
+        var steps = nfa.steps;
+        var word_index: usize = 0;
+        while (word_index < nfa.words_len) : (word_index += 1) {
+            steps += 1;
+            var done: u64 = 0;
+            while (states.words[word_index] & ~done != 0) { // at most 64 rounds: one bit each
+                const bit = @ctz(states.words[word_index] & ~done);
+                done |= @as(u64, 1) << @intCast(bit);
+                const offset = word_index * 64 + bit;
+                steps += 1;
+                if (offset == pattern.len) continue;
+                assert(offset < pattern.len);
+                if (!nfa.starts.has(offset)) { // inside a `**`: it may stop here
+                    const rest = star_run_len(pattern, offset);
+                    steps += rest;
+                    states.add(offset + rest);
+                    if (offset + rest == pattern.len) nfa.rest_matches = true;
+                } else if (pattern[offset] == '*') {
+                    const run = star_run_len(pattern, offset);
+                    steps += run;
+                    states.add(offset + run);
+                    if (run >= 2) {
+                        if (offset + run == pattern.len) nfa.rest_matches = true;
+                        if (collapse_target(pattern, offset, run)) |target| states.add(target);
+                    }
+                } else if (pattern.len - offset <= 5) { // maybe the `/` or `\/` of a trailing `/***`
+                    const slash = slash_len(pattern, offset);
+                    if (slash > 0) {
+                        steps += slash + 3;
+                        if (std.mem.eql(u8, pattern[offset + slash ..], "***")) states.add(pattern.len);
+                    }
+                }
+            }
+            assert(done == states.words[word_index]);
+        }
+        nfa.steps = steps;
+    }
+};
 
 const Kind = enum { literal, one, class, star, star_star };
 
@@ -207,19 +324,6 @@ fn token_at(pattern: []const u8, offset: usize, byte: u8) ?Token {
     return token;
 }
 
-/// Whether every token of `pattern` parses.
-fn valid(pattern: []const u8) bool {
-    assert(pattern.len <= pattern_len_max);
-    var offset: usize = 0;
-    var tokens: usize = 0;
-    while (offset < pattern.len) : (tokens += 1) { // each token spans at least one byte
-        const token = token_at(pattern, offset, 0) orelse return false;
-        offset += token.len;
-    }
-    assert(offset == pattern.len and tokens <= pattern.len);
-    return true;
-}
-
 fn star_run_len(pattern: []const u8, offset: usize) usize {
     assert(pattern[offset] == '*');
     var end = offset + 1;
@@ -236,15 +340,15 @@ fn slash_len(pattern: []const u8, offset: usize) usize {
     return 0;
 }
 
-/// For the `**` run of `run` stars at `offset`: the bytes of the `/` after it when a `/` also
-/// comes before it (`/**/`), else null. The byte before a token ends the previous token, and
-/// only a `/` or `\/` token ends in `/`.
-fn collapse_len(pattern: []const u8, offset: usize, run: usize) ?usize {
+/// For the `**` run of `run` stars at token start `offset`: the offset past the `/` after it
+/// when a `/` also comes before it (`/**/`), else null. The byte before a token start ends the
+/// previous token, and only a `/` or `\/` token ends in `/`.
+fn collapse_target(pattern: []const u8, offset: usize, run: usize) ?usize {
     assert(run >= 2 and offset + run <= pattern.len);
     if (offset == 0 or pattern[offset - 1] != '/') return null;
     const slash = slash_len(pattern, offset + run);
     assert(slash <= 2);
-    return if (slash == 0) null else slash;
+    return if (slash == 0) null else offset + run + slash;
 }
 
 const ClassScan = struct { len: usize, takes: bool };
@@ -289,7 +393,8 @@ fn class_scan(pattern: []const u8, start: usize, byte: u8) ?ClassScan {
             var high_at = offset + 1;
             if (pattern[high_at] == '\\') high_at += 1;
             if (high_at >= pattern.len) return null;
-            found = found or (previous.? <= byte and byte <= pattern[high_at]); // backwards: empty
+            // A backwards range adds nothing (its low end was added as a byte, as in rsync).
+            found = found or (previous.? <= byte and byte <= pattern[high_at]);
             previous = null;
             offset = high_at + 1;
         } else {
@@ -319,7 +424,7 @@ const NamedClass = enum {
     fn has(class: NamedClass, byte: u8) bool {
         const ascii = std.ascii;
         const graph = byte > ' ' and byte < 0x7f;
-        return switch (class) {
+        const member = switch (class) {
             .alnum => ascii.isAlphanumeric(byte),
             .alpha => ascii.isAlphabetic(byte),
             .blank => byte == ' ' or byte == '\t',
@@ -333,6 +438,8 @@ const NamedClass = enum {
             .upper => ascii.isUpper(byte),
             .xdigit => ascii.isHex(byte),
         };
+        assert(!member or byte < 0x80);
+        return member;
     }
 };
 
@@ -399,6 +506,11 @@ test "/**/ also matches a single /" {
     try expect_match("/**/*.so", "/lib.so");
     try expect_match("/a\\/**\\/b", "/a/b"); // escaped slashes around `**` collapse too
     try expect_no_match("/a**/b", "/ab"); // no `/` before the `**`: no collapse
+    try expect_no_match("/**/a", "/xa"); // a `**` that took a byte needs its `/` after it
+    try expect_match("/**/**/a", "/a"); // `**/**` is `**`: both collapse
+    try expect_match("/**/**/a", "/x/y/a");
+    try expect_no_match("/**/***", ""); // `/**` or `/**/**`: both need a `/`
+    try expect_match("/**/***", "/");
 }
 
 test "* matches within one component only" {
@@ -441,7 +553,8 @@ test "classes: sets, ranges, negation, a first ], a last -, named classes" {
     try expect_no_match("/[a-]", "/b");
     try expect_match("/[-a]", "/-");
     try expect_match("/[a\\]]", "/]");
-    try expect_match("/[a-\\]]", "/]"); // `a`-`]` is backwards: `]` comes from nowhere else
+    try expect_match("/[\\]-a]", "/_"); // `]` to `a` takes `^`, `_` and the backquote
+    try expect_no_match("/[z-a]", "/m"); // backwards: nothing between
     try expect_match("/x[[:digit:]]", "/x7");
     try expect_no_match("/x[[:digit:]]", "/xa");
     try expect_match("/[[:upper:][:digit:]]", "/Q");
@@ -521,29 +634,50 @@ test "malformed patterns match nothing" {
 }
 
 test "long hostile inputs finish within the step budget" {
-    var pattern_buf: [pattern_len_max]u8 = undefined;
-    var path_buf: [8192]u8 = undefined;
-    const cases = [_]struct { unit: []const u8, repeat: usize, head: []const u8, path_unit: u8, path_len: usize, tail: u8 }{
-        .{ .unit = "*a", .repeat = 2000, .head = "", .path_unit = 'a', .path_len = 4000, .tail = 'b' },
-        .{ .unit = "a", .repeat = 1000, .head = "**a*", .path_unit = 'a', .path_len = 4096, .tail = 'b' },
-        .{ .unit = "**/a", .repeat = 1000, .head = "", .path_unit = '/', .path_len = 4096, .tail = 'b' },
-        .{ .unit = "*?", .repeat = 2048, .head = "", .path_unit = 'x', .path_len = 8192, .tail = '/' },
-        .{ .unit = "[[:alpha:]a-z]*", .repeat = 256, .head = "", .path_unit = 'q', .path_len = 4096, .tail = '1' },
+    const Case = struct {
+        head: []const u8 = "",
+        unit: []const u8,
+        repeat: usize,
+        foot: []const u8 = "",
+        fill: u8, // the path: `fill` repeated, then `last`
+        path_len: usize,
+        last: u8,
+        expected: bool,
+    };
+    const cases = [_]Case{
+        // 2000 `*a` against 3999 `a` and a `b`: the literal suffix check refuses it at once,
+        .{ .unit = "*a", .repeat = 2000, .fill = 'a', .path_len = 4000, .last = 'b', .expected = false },
+        // and the NFA runs with every `*` live when it cannot.
+        .{ .unit = "*a", .repeat = 2000, .fill = 'a', .path_len = 1999, .last = 'a', .expected = false },
+        .{ .unit = "*a", .repeat = 2000, .fill = 'a', .path_len = 2100, .last = 'a', .expected = true },
+        .{ .head = "**a*", .unit = "a", .repeat = 1000, .foot = "b*a", .fill = 'a', .path_len = 4096, .last = 'a', .expected = false },
+        .{ .unit = "**/a", .repeat = 1000, .fill = '/', .path_len = 4096, .last = 'a', .expected = false },
+        .{ .unit = "/**", .repeat = 1300, .foot = "/x", .fill = '/', .path_len = 1024, .last = 'x', .expected = true },
+        // PATH_MAX of each, every state live: the most work a test makes (under 0.3 s optimized).
+        .{ .unit = "*?", .repeat = 2048, .fill = 'x', .path_len = 4096, .last = '/', .expected = false },
+        .{ .unit = "[[:alpha:]a-z]*", .repeat = 256, .fill = 'q', .path_len = 2048, .last = '/', .expected = false },
     };
     for (cases) |case| {
-        var pattern_len: usize = case.head.len;
-        @memcpy(pattern_buf[0..case.head.len], case.head);
-        for (0..case.repeat) |_| {
-            if (pattern_len + case.unit.len > pattern_buf.len) break;
-            @memcpy(pattern_buf[pattern_len..][0..case.unit.len], case.unit);
-            pattern_len += case.unit.len;
+        var pattern_buf: [pattern_len_max]u8 = undefined;
+        var pattern_len: usize = 0;
+        const parts = [_]struct { []const u8, usize }{ .{ case.head, 1 }, .{ case.unit, case.repeat }, .{ case.foot, 1 } };
+        for (parts) |part| {
+            const text, const times = part;
+            for (0..times) |_| {
+                @memcpy(pattern_buf[pattern_len..][0..text.len], text);
+                pattern_len += text.len;
+            }
         }
         const pattern = pattern_buf[0..pattern_len];
+        var path_buf: [4096]u8 = undefined;
         const path = path_buf[0..case.path_len];
-        @memset(path, case.path_unit);
-        path[path.len - 1] = case.tail;
+        @memset(path, case.fill);
+        path[path.len - 1] = case.last;
         const outcome = match_counted(pattern, path);
-        try testing.expect(!outcome.matched);
+        if (outcome.matched != case.expected) {
+            std.debug.print("{s}... ({} bytes): expected {}\n", .{ pattern[0..16], pattern.len, case.expected });
+            return error.TestUnexpectedResult;
+        }
         try testing.expect(outcome.steps <= steps_max(pattern.len, path.len));
     }
 }

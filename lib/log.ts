@@ -75,8 +75,34 @@ export function logSetupFromEnv(
   return { level, fd, json: true };
 }
 
+const ACCESS_VERBS: Readonly<Record<string, string>> = {
+  deny: "denied",
+  warn: "allowed (warn)",
+  panic: "denied (panic)",
+  stop: "denied and stopped",
+  abort: "denied and aborted",
+  kill: "denied and killed",
+  exit: "denied, ending the sandbox:",
+};
+
+/**
+ * The readable form of an access record:
+ * `syd: denied read of /etc/shadow by cat[1234] (rule: default; allow with -m 'allow/read+/etc/shadow')`.
+ */
+export function formatAccess(record: Record<string, unknown>): string {
+  const act = String(record.act);
+  const verb = Object.hasOwn(ACCESS_VERBS, act) ? ACCESS_VERBS[act] : act;
+  const tip = typeof record.tip === "string" && record.tip !== ""
+    ? `; allow with -m '${record.tip}'`
+    : "";
+  return `syd: ${verb} ${record.cap} of ${record.path} by ${record.cmd}[${record.pid}] (rule: ${record.rule}${tip})`;
+}
+
 /** The readable form of a record, for terminals. */
 export function formatText(record: Record<string, unknown>): string {
+  if (record.ctx === "access" && record.act !== undefined && record.cap !== undefined) {
+    return formatAccess(record);
+  }
   const { level, ctx, op, msg, ...rest } = record;
   const head = [String(level ?? "info"), ctx, op].filter((part) => part !== undefined).join(" ");
   const fields = Object.entries(rest)

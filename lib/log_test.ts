@@ -48,3 +48,23 @@ Deno.test("parseLine() keeps JSON objects and flags anything else", () => {
     assert.equal(record.line, bad);
   }
 });
+
+Deno.test("formatText() writes an access record as one sentence with the rule and a tip", () => {
+  const line = formatText({
+    level: "warn",
+    ctx: "access",
+    cap: "read",
+    act: "deny",
+    sys: "openat",
+    path: "/etc/shadow",
+    pid: 1234,
+    cmd: "cat",
+    cwd: "/home/u",
+    rule: "default",
+    tip: "allow/read+/etc/shadow",
+  });
+  assert.equal(
+    line,
+    "syd: denied read of /etc/shadow by cat[1234] (rule: default; allow with -m 'allow/read+/etc/shadow')",
+  );
+});
