@@ -207,6 +207,12 @@ test {
     _ = @import("probe.zig");
     _ = @import("filter/sandbox.zig");
     _ = @import("workers/emu.zig");
+    _ = @import("glob.zig");
+    _ = @import("path.zig");
+    _ = @import("caller.zig");
+    _ = @import("handlers/mod.zig");
+    _ = @import("handlers/open.zig");
+    _ = @import("handlers/exec.zig");
 }
 
 test "a handle that is not live is refused" {

@@ -68,6 +68,7 @@ comptime {
 }
 
 pub const flag_continue: u32 = 1;
+pub const addfd_flag_send: u32 = 2;
 pub const flag_sync_wake_up: u64 = 1;
 pub const ret_user_notif: u32 = 0x7fc00000;
 pub const filter_flag_new_listener: u32 = 8;
@@ -113,6 +114,20 @@ pub fn id_valid(fd: i32, id: u64) bool {
 pub fn set_sync_wake_up(fd: i32) sys.Errno!void {
     assert(fd >= 0);
     _ = try sys.retry(linux.ioctl, .{ fd, ioctl_set_flags, flag_sync_wake_up });
+}
+
+/// Puts `srcfd` into the caller as the result of request `id` (ADDFD with SEND, Linux 5.14):
+/// the kernel answers the call with the new fd's number. The caller keeps `srcfd` to close.
+pub fn send_fd(fd: i32, id: u64, srcfd: i32, cloexec: bool) sys.Errno!void {
+    assert(fd >= 0 and srcfd >= 0);
+    const addfd: NotifAddfd = .{
+        .id = id,
+        .flags = addfd_flag_send,
+        .srcfd = @intCast(srcfd),
+        .newfd = 0,
+        .newfd_flags = if (cloexec) @as(u32, 0o2000000) else 0,
+    };
+    _ = try sys.retry(linux.ioctl, .{ fd, ioctl_addfd, @intFromPtr(&addfd) });
 }
 
 /// Whether ADDFD is known to the kernel: asking for a request that does not exist answers

@@ -18,6 +18,7 @@ const sys = @import("sys.zig");
 const Log = @import("log.zig").Log;
 const policy = @import("policy.zig");
 const emu = @import("workers/emu.zig");
+const caller = @import("caller.zig");
 
 /// Wakes syd's own threads out of blocking calls. Blocked everywhere but in syd's threads.
 pub const interrupt_signal: u6 = linux.SIG.ALRM;
@@ -119,7 +120,14 @@ pub const Pool = struct {
     notify_fd: i32,
     tgid: i32,
     settings: policy.Pool,
+    policy: *const policy.Policy,
     log: *Log,
+    /// syd's own credentials, which a caller's must equal for syd to act for it.
+    own: caller.Status = .{},
+    /// Set by the `exit` action: the status syd ends with (0: not set).
+    exit_status: std.atomic.Value(i32) = .init(0),
+    /// The sandbox's first process (set before `start`).
+    child_pid: i32 = 0,
     counter: Counter = .{},
     /// Bumped (and futex-woken) whenever the monitor should look at the pool again.
     monitor_seq: std.atomic.Value(u32) = .init(0),
@@ -129,10 +137,12 @@ pub const Pool = struct {
     monitor: ?std.Thread = null,
     slots: [policy.workers_max]Slot = [_]Slot{.{}} ** policy.workers_max,
 
-    pub fn init(self: *Pool, notify_fd: i32, settings: policy.Pool, log: *Log) void {
+    pub fn init(self: *Pool, notify_fd: i32, rules: *const policy.Policy, log: *Log) sys.Errno!void {
         assert(notify_fd >= 0);
+        const settings = rules.pool;
         assert(settings.core >= 1 and settings.core <= settings.max);
-        self.* = .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .settings = settings, .log = log };
+        self.* = .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .settings = settings, .policy = rules, .log = log };
+        try caller.own_status(&self.own);
     }
 
     /// Starts the monitor, which starts the core workers.

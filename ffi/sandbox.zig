@@ -107,7 +107,11 @@ pub const Sandbox = struct {
 
         const sync = if (notify.set_sync_wake_up(child.notify_fd)) |_| true else |_| false;
         self.log.emit(.debug, .{ .ctx = "run", .op = "spawn", .pid = child.pid, .sync_wake_up = sync, .trapped = filter.trapped.len, .program_len = program.len });
-        pool.init(child.notify_fd, self.policy.pool, &self.log);
+        pool.init(child.notify_fd, &self.policy, &self.log) catch |err| {
+            diag.set("cannot read syd's own credentials: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        pool.child_pid = child.pid;
         pool.start() catch |err| {
             diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;
@@ -126,7 +130,7 @@ pub const Sandbox = struct {
         pool.stop();
         return .{
             .wait_status = status,
-            .exit_code = spawn.exit_code(status),
+            .exit_code = if (pool.exit_status.load(.acquire) != 0) pool.exit_status.load(.acquire) else spawn.exit_code(status),
             .exec_errno = exec_errno orelse 0,
             .notifications = pool.handled_total.load(.monotonic),
             .workers_peak = pool.workers_peak.load(.monotonic),

@@ -52,6 +52,10 @@ comptime {
     for (trapped, 0..) |a, i| for (trapped[i + 1 ..]) |b| assert(a != b);
 }
 
+/// Calls refused outright (ENOSYS): io_uring performs opens and other path calls without a
+/// system call that syd could trap, so it would bypass every check.
+pub const refused = [_]SYS{ .io_uring_setup, .io_uring_enter, .io_uring_register };
+
 /// One classic BPF instruction (`struct sock_filter`).
 pub const SockFilter = extern struct { code: u16, jt: u8, jf: u8, k: u32 };
 comptime {
@@ -69,6 +73,7 @@ pub fn build() sys.Errno!scmp.Ctx {
     try scmp.attr_set(ctx, .ctl_nnp, 0); // syd sets no_new_privs itself, in the child.
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
     for (trapped) |nr| try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(nr));
+    for (refused) |nr| try scmp.rule_add(ctx, scmp.act_errno(@intFromEnum(std.os.linux.E.NOSYS)), @intFromEnum(nr));
     return ctx;
 }
 

@@ -17,6 +17,7 @@ const sys = @import("../sys.zig");
 const notify = @import("../notify.zig");
 const pool_mod = @import("../pool.zig");
 const Pool = pool_mod.Pool;
+const handlers = @import("../handlers/mod.zig");
 
 /// While no sandboxed task is left (the listener hung up), look for `exiting` this often.
 const hangup_poll_ms: u32 = 50;
@@ -25,6 +26,8 @@ pub fn run(pool: *Pool, index: u32) void {
     const slot = &pool.slots[index];
     assert(slot.state.load(.acquire) == .reserved);
     pool_mod.thread_setup("syd_emu");
+    // Its own fs struct: a handler sets the caller's umask for the files it creates.
+    _ = linux.unshare(linux.CLONE.FS);
     slot.tid.store(sys.gettid(), .release);
     slot.state.store(.running, .release);
 
@@ -61,25 +64,28 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
         };
         const now = pool.counter.enter_busy();
         if (now.busy >= now.total) pool.wake_monitor(); // the last idle worker went busy
-        const response = decide(&request);
+        const context: handlers.Request = .{
+            .notif = &request,
+            .notify_fd = pool.notify_fd,
+            .policy = pool.policy,
+            .log = pool.log,
+            .own = &pool.own,
+            .exit_status = &pool.exit_status,
+            .child_pid = pool.child_pid,
+        };
+        const response = handlers.handle(&context);
         // Idle again before answering: the answer wakes the caller, whose next call must not
         // find this worker still counted busy (that would grow the pool for nothing).
         pool.counter.leave_busy();
-        answer(pool, &request, &response);
+        answer(pool, &request, response);
         handled.* += 1;
         slot.handled.store(handled.*, .monotonic);
     }
 }
 
-/// The answer to a request. Until the policy lands, every trapped call continues.
-fn decide(request: *const notify.Notif) notify.NotifResp {
+fn answer(pool: *Pool, request: *const notify.Notif, response: handlers.Response) void {
     assert(request.id != 0 or request.pid != 0);
-    return .{ .id = request.id, .val = 0, .@"error" = 0, .flags = notify.flag_continue };
-}
-
-fn answer(pool: *Pool, request: *const notify.Notif, response: *const notify.NotifResp) void {
-    assert(response.id == request.id);
-    notify.send(pool.notify_fd, response) catch |err| switch (err) {
+    handlers.answer(pool.notify_fd, request.id, response) catch |err| switch (err) {
         error.NOENT => {}, // the caller died or was interrupted: nobody to answer
         else => pool.log.emit(.@"error", .{ .ctx = "emu", .op = "send", .err = @errorName(err), .pid = request.pid, .nr = request.data.nr }),
     };

@@ -1,0 +1,43 @@
+//! execve, execveat: judged on the canonical path of the program for exec. An allowed exec is
+//! continued, not emulated (the kernel cannot be asked to exec on a process's behalf): the
+//! kernel re-reads the path, so a racing thread of the caller could swap it after the check.
+//! The README lists this under Limits.
+//!
+//! Needs: what path.zig needs.
+//! Assumes: nothing beyond mod.zig's Request.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const path_mod = @import("../path.zig");
+const handlers = @import("mod.zig");
+
+const Request = handlers.Request;
+const Response = handlers.Response;
+
+const at_fdcwd: i32 = -100;
+const at_symlink_nofollow: u64 = 0x100;
+const at_empty_path: u64 = 0x1000;
+
+pub fn handle(request: *const Request) Response {
+    const is_execveat = request.notif.data.nr == @intFromEnum(linux.SYS.execveat);
+    const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else at_fdcwd;
+    const path_addr = if (is_execveat) request.arg(1) else request.arg(0);
+    const flags: u64 = if (is_execveat) request.arg(4) else 0;
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, path_addr, &raw_buf) catch |err|
+        return .{ .failure = sys.errno_value(err) };
+    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = path_mod.canonicalize(caller, dirfd, raw, .{
+        .follow = if (flags & at_symlink_nofollow != 0) .nofollow_last else .follow,
+        .empty_path = flags & at_empty_path != 0,
+    }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
+    assert(canonical.len > 0);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    const verdict = handlers.judge(request.policy, &.{.exec}, canonical);
+    if (!verdict.judged) return .continue_call;
+    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    return .continue_call; // see the file comment: exec cannot be emulated
+}

@@ -1,0 +1,208 @@
+//! System call handlers: the decision for one trapped call, and what syd does about it.
+//!
+//! A handler reads the call's arguments from the caller, canonicalises its path in the caller's
+//! view, checks the request is still valid, judges the path for each category the call feeds
+//! (the most severe action wins), logs denials and warnings, and answers: an errno, a value,
+//! an fd it opened itself (ADDFD), or, where the call cannot be emulated, CONTINUE.
+//!
+//! Needs: what path.zig, caller.zig and notify.zig need; SECCOMP_IOCTL_NOTIF_ADDFD with
+//! SECCOMP_ADDFD_FLAG_SEND (Linux 5.14) for emulated opens.
+//! Assumes: the policy was checked at load (only categories whose every call has a handler can
+//! be on); handlers run on emulator threads that have their own fs struct (umask).
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const notify = @import("../notify.zig");
+const policy_mod = @import("../policy.zig");
+const log_mod = @import("../log.zig");
+const caller_mod = @import("../caller.zig");
+const open = @import("open.zig");
+const exec = @import("exec.zig");
+
+const Policy = policy_mod.Policy;
+const Cat = policy_mod.Cat;
+const Action = policy_mod.Action;
+const SYS = linux.SYS;
+/// AUDIT_ARCH_X86_64 (EM_X86_64 | 64-bit | little-endian): the only architecture the sandbox
+/// filter lets through to syd. (Zig 0.14's linux.AUDIT.ARCH does not compile.)
+const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
+
+/// What to answer.
+pub const Response = union(enum) {
+    /// Let the kernel run the call (only where it cannot be emulated, or nothing is judged).
+    continue_call,
+    /// The call succeeded with this value.
+    value: i64,
+    /// The call failed with this errno.
+    failure: i32,
+    /// Hand this fd (opened by syd) to the caller as the call's result; syd closes its copy.
+    fd: struct { fd: i32, cloexec: bool },
+};
+
+/// One trapped call and what judging it needs.
+pub const Request = struct {
+    notif: *const notify.Notif,
+    notify_fd: i32,
+    policy: *const Policy,
+    log: *log_mod.Log,
+    /// syd's own credentials, to compare with the caller's.
+    own: *const caller_mod.Status,
+    /// Set by the `exit` action: the status syd ends with.
+    exit_status: *std.atomic.Value(i32),
+    /// The sandbox's first process, which the `exit` action kills with the caller.
+    child_pid: i32,
+
+    pub fn tid(self: *const Request) i32 {
+        return @intCast(self.notif.pid);
+    }
+
+    pub fn arg(self: *const Request, index: usize) u64 {
+        return self.notif.data.args[index];
+    }
+
+    /// Whether the caller still waits for this answer (call after reading its memory).
+    pub fn valid(self: *const Request) bool {
+        return notify.id_valid(self.notify_fd, self.notif.id);
+    }
+};
+
+/// The name of a trapped system call, for logs.
+pub fn syscall_name(nr: i32) []const u8 {
+    if (nr < 0) return "?";
+    const value: usize = @intCast(nr);
+    inline for (@typeInfo(SYS).@"enum".fields) |field| {
+        if (field.value == value) return field.name;
+    }
+    return "?";
+}
+
+/// Decides one call. Never fails: any error inside syd answers the call with an errno.
+pub fn handle(request: *const Request) Response {
+    const nr = request.notif.data.nr;
+    if (request.notif.data.arch != audit_arch_x86_64) return .{ .failure = @intFromEnum(linux.E.NOSYS) };
+    return switch (@as(SYS, @enumFromInt(@as(usize, @intCast(@max(nr, 0)))))) {
+        .open, .openat, .openat2, .creat => open.handle(request),
+        .execve, .execveat => exec.handle(request),
+        else => .continue_call, // no category these calls feed can be on yet (policy.zig)
+    };
+}
+
+/// The verdict of several categories: the most severe action, and which category gave it.
+pub const Judgement = struct {
+    action: Action,
+    cat: Cat,
+    origin: []const u8,
+    /// Whether any category was judged at all (all off: nothing to check).
+    judged: bool,
+};
+
+/// Judges `path` for every category in `cats` that is on.
+pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
+    assert(cats.len > 0);
+    var result: Judgement = .{ .action = .allow, .cat = cats[0], .origin = "default", .judged = false };
+    for (cats) |cat| {
+        if (!p.on[@intFromEnum(cat)]) continue;
+        const verdict = p.judge(cat, path);
+        if (!result.judged or @intFromEnum(verdict.action) > @intFromEnum(result.action)) {
+            result = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true };
+        }
+    }
+    return result;
+}
+
+/// Acts on a judgement that is not allow: logs (deny and warn) and punishes the caller as the
+/// action says. Returns the errno to answer with, or null when the call may proceed (warn).
+pub fn enforce(request: *const Request, verdict: Judgement, path: []const u8) ?i32 {
+    assert(verdict.judged);
+    const eacces: i32 = @intFromEnum(linux.E.ACCES);
+    switch (verdict.action) {
+        .allow => return null,
+        .warn => {
+            log_access(request, verdict, path, .notice);
+            return null;
+        },
+        .filter => return eacces,
+        .deny => log_access(request, verdict, path, .warn),
+        .panic, .stop, .abort, .kill, .exit => {
+            log_access(request, verdict, path, .warn);
+            punish(request, verdict.action);
+        },
+    }
+    return eacces;
+}
+
+fn punish(request: *const Request, action: Action) void {
+    var status: caller_mod.Status = .{};
+    caller_mod.read_status(request.tid(), &status) catch {};
+    const tgid = if (status.tgid > 0) status.tgid else request.tid();
+    switch (action) {
+        .stop => sys.tgkill(tgid, request.tid(), linux.SIG.STOP) catch {},
+        .abort => sys.tgkill(tgid, request.tid(), linux.SIG.ABRT) catch {},
+        .kill => _ = linux.kill(tgid, linux.SIG.KILL),
+        .exit => {
+            request.exit_status.store(@intFromEnum(linux.E.ACCES), .release);
+            _ = linux.kill(tgid, linux.SIG.KILL);
+            if (request.child_pid > 0) _ = linux.kill(request.child_pid, linux.SIG.KILL);
+        },
+        else => {}, // panic: denied and logged; syd itself keeps going
+    }
+}
+
+/// One access record: what was asked, by whom, which rule decided, and how to allow it.
+fn log_access(request: *const Request, verdict: Judgement, path: []const u8, level: log_mod.Level) void {
+    if (!request.log.enabled(level)) return;
+    var comm_buf: [32]u8 = undefined;
+    var cwd_buf: [4096]u8 = undefined;
+    var tip_buf: [4200]u8 = undefined;
+    const tip = std.fmt.bufPrint(&tip_buf, "allow/{s}+{s}", .{ verdict.cat.name(), path }) catch "";
+    request.log.emit(level, .{
+        .ctx = "access",
+        .cap = verdict.cat.name(),
+        .act = @tagName(verdict.action),
+        .sys = syscall_name(request.notif.data.nr),
+        .path = path,
+        .pid = request.tid(),
+        .cmd = caller_mod.comm(request.tid(), &comm_buf),
+        .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
+        .rule = verdict.origin,
+        .tip = tip,
+    });
+}
+
+/// Answers a call as the response says.
+pub fn answer(notify_fd: i32, id: u64, response: Response) sys.Errno!void {
+    switch (response) {
+        .continue_call => return notify.send_continue(notify_fd, id),
+        .value => |value| {
+            const resp: notify.NotifResp = .{ .id = id, .val = value, .@"error" = 0, .flags = 0 };
+            return notify.send(notify_fd, &resp);
+        },
+        .failure => |errno_value| return notify.send_error(notify_fd, id, errno_value),
+        .fd => |handed| {
+            defer sys.close(handed.fd);
+            return notify.send_fd(notify_fd, id, handed.fd, handed.cloexec);
+        },
+    }
+}
+
+test "judge takes the most severe action of the categories that are on" {
+    var p: Policy = .{
+        .log_level = .warn,
+        .pool = .{ .core = 1, .max = 1, .keep_alive_ms = 100 },
+        .on = .{false} ** policy_mod.category_count,
+        .default = .{.allow} ** policy_mod.category_count,
+        .rules = .{&.{}} ** policy_mod.category_count,
+    };
+    const none = judge(&p, &.{ .read, .write }, "/x");
+    try std.testing.expect(!none.judged);
+    p.on[@intFromEnum(Cat.read)] = true;
+    p.on[@intFromEnum(Cat.write)] = true;
+    p.default[@intFromEnum(Cat.write)] = .deny;
+    const both = judge(&p, &.{ .read, .write }, "/x");
+    try std.testing.expect(both.judged);
+    try std.testing.expectEqual(Action.deny, both.action);
+    try std.testing.expectEqual(Cat.write, both.cat);
+    try std.testing.expectEqualStrings("openat", syscall_name(257));
+}

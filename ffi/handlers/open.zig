@@ -1,0 +1,187 @@
+//! open, openat, openat2, creat: judged on the canonical path for read, write, create and
+//! truncate, and, when allowed, performed by syd (openat2 inside the caller's root, with no
+//! symlink or magic link followed) and handed to the caller with ADDFD.
+//!
+//! Needs: openat2 (Linux 5.6), SECCOMP_IOCTL_NOTIF_ADDFD with SEND (5.14), /proc/TID/root.
+//! Assumes: called from an emulator thread with its own fs struct (it sets the caller's umask).
+//! The path judged is the path opened: a component swapped for a symlink after the check makes
+//! openat2 fail (ELOOP) instead of opening something else.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const path_mod = @import("../path.zig");
+const caller_mod = @import("../caller.zig");
+const policy_mod = @import("../policy.zig");
+const handlers = @import("mod.zig");
+
+const Request = handlers.Request;
+const Response = handlers.Response;
+const Cat = policy_mod.Cat;
+
+const at_fdcwd: i32 = -100;
+const o_accmode: u32 = 0o3;
+const o_creat: u32 = 0o100;
+const o_excl: u32 = 0o200;
+const o_noctty: u32 = 0o400;
+const o_trunc: u32 = 0o1000;
+const o_directory: u32 = 0o200000;
+const o_nofollow: u32 = 0o400000;
+const o_cloexec: u32 = 0o2000000;
+const o_path: u32 = 0o10000000;
+const o_tmpfile: u32 = 0o20000000 | o_directory;
+/// The flags openat2 accepts (it refuses unknown bits that open() ignores).
+const o_valid: u32 = 0o3 | o_creat | o_excl | o_noctty | o_trunc | 0o2000 | 0o4000 | 0o4010000 |
+    0o10000 | 0o20000 | 0o40000 | 0o100000 | o_directory | o_nofollow | 0o1000000 | o_cloexec |
+    o_path | o_tmpfile;
+
+const resolve_no_magiclinks: u64 = 0x02;
+const resolve_no_symlinks: u64 = 0x04;
+const resolve_in_root: u64 = 0x10;
+
+const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
+comptime {
+    assert(@sizeOf(OpenHow) == 24);
+}
+
+/// The arguments of any of the four calls, in openat's terms.
+const Args = struct { dirfd: i32, path_addr: u64, flags: u32, mode: u32 };
+
+pub fn handle(request: *const Request) Response {
+    const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, args.path_addr, &raw_buf) catch |err|
+        return .{ .failure = sys.errno_value(err) };
+    var cats_buf: [4]Cat = undefined;
+    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = path_mod.canonicalize(caller, args.dirfd, raw, .{
+        .follow = if (args.flags & o_nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
+            .nofollow_last
+        else
+            .follow,
+        .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
+    }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
+    const cats = categories(args.flags, is_directory(request.tid(), canonical), &cats_buf);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
+    const verdict = handlers.judge(request.policy, cats, canonical);
+    if (!verdict.judged) return .continue_call; // nothing this call feeds is on
+    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    return emulate(request, args, canonical);
+}
+
+fn decode(request: *const Request) sys.Errno!Args {
+    const nr: linux.SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    const flags32 = struct {
+        fn of(value: u64) u32 {
+            return @truncate(value);
+        }
+    }.of;
+    return switch (nr) {
+        .open => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = flags32(request.arg(1)), .mode = flags32(request.arg(2)) },
+        .creat => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = o_creat | 0o1 | o_trunc, .mode = flags32(request.arg(1)) },
+        .openat => .{ .dirfd = @bitCast(flags32(request.arg(0))), .path_addr = request.arg(1), .flags = flags32(request.arg(2)), .mode = flags32(request.arg(3)) },
+        .openat2 => decode_openat2(request),
+        else => unreachable,
+    };
+}
+
+fn decode_openat2(request: *const Request) sys.Errno!Args {
+    const size = request.arg(3);
+    if (size < @sizeOf(OpenHow)) return error.INVAL;
+    if (size > @sizeOf(OpenHow)) return error.@"2BIG"; // newer fields syd does not know
+    var how: OpenHow = undefined;
+    try read_memory(request.tid(), request.arg(2), std.mem.asBytes(&how));
+    // Resolve restrictions are relative to the caller's dirfd: not emulated yet.
+    if (how.resolve != 0) return error.NOSYS;
+    if (how.flags > std.math.maxInt(u32) or how.mode > 0o7777) return error.INVAL;
+    return .{ .dirfd = @bitCast(@as(u32, @truncate(request.arg(0)))), .path_addr = request.arg(1), .flags = @intCast(how.flags), .mode = @intCast(how.mode) };
+}
+
+fn read_memory(tid: i32, addr: u64, out: []u8) sys.Errno!void {
+    assert(out.len > 0 and out.len <= 4096);
+    if (addr == 0) return error.FAULT;
+    const local = [_]std.posix.iovec{.{ .base = out.ptr, .len = out.len }};
+    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = out.len }};
+    const n = try sys.check(linux.process_vm_readv(tid, &local, &remote, 0));
+    if (n != out.len) return error.FAULT;
+}
+
+/// The categories an open with `flags` feeds.
+pub fn categories(flags: u32, directory: bool, buf: *[4]Cat) []const Cat {
+    var len: usize = 0;
+    const access = flags & o_accmode;
+    if (flags & o_tmpfile == o_tmpfile) {
+        buf[len] = .mktemp;
+        len += 1;
+    } else if (flags & o_creat != 0) {
+        buf[len] = .create;
+        len += 1;
+    }
+    if (access == 0 or access == 2 or access == 3) {
+        buf[len] = if (directory and flags & o_tmpfile != o_tmpfile) .readdir else .read;
+        len += 1;
+    }
+    if (access == 1 or access == 2 or access == 3) {
+        buf[len] = .write;
+        len += 1;
+    }
+    if (flags & o_trunc != 0 and access != 0) {
+        buf[len] = .truncate;
+        len += 1;
+    }
+    assert(len >= 1 and len <= buf.len);
+    return buf[0..len];
+}
+
+fn is_directory(tid: i32, canonical: []const u8) bool {
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return false;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return false;
+    return linux.S.ISDIR(st.mode);
+}
+
+/// Opens `canonical` in the caller's root as the caller asked, and hands the fd over.
+fn emulate(request: *const Request, args: Args, canonical: []const u8) Response {
+    assert(canonical.len > 0 and canonical[0] == '/');
+    var status: caller_mod.Status = .{};
+    caller_mod.read_status(request.tid(), &status) catch |err| return .{ .failure = sys.errno_value(err) };
+    if (!caller_mod.same_credentials(&status, request.own)) {
+        request.log.emit(.warn, .{ .ctx = "access", .msg = "the caller's credentials differ from syd's: acting for another user is not supported yet", .sys = handlers.syscall_name(request.notif.data.nr), .path = canonical, .pid = request.tid() });
+        return .{ .failure = @intFromEnum(linux.E.ACCES) };
+    }
+    const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
+    if (creating) _ = linux.syscall1(.umask, status.umask & 0o777); // this thread's own umask
+
+    var root_path: [64]u8 = undefined;
+    const root = std.fmt.bufPrintZ(&root_path, "/proc/{d}/root", .{request.tid()}) catch unreachable;
+    const root_flags: linux.O = .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true };
+    const root_fd: i32 = @intCast(sys.retry(linux.open, .{ root.ptr, root_flags, @as(linux.mode_t, 0) }) catch |err|
+        return .{ .failure = sys.errno_value(err) });
+    defer sys.close(root_fd);
+
+    var relative_buf: [path_mod.path_len_max + 1]u8 = undefined;
+    const relative = std.fmt.bufPrintZ(&relative_buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
+        return .{ .failure = @intFromEnum(linux.E.NAMETOOLONG) };
+    const how: OpenHow = .{
+        .flags = (args.flags & o_valid) | o_cloexec | o_noctty,
+        .mode = if (creating) args.mode & 0o7777 else 0,
+        .resolve = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks,
+    };
+    const rc = sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, root_fd))), @intFromPtr(relative.ptr), @intFromPtr(&how), @sizeOf(OpenHow) });
+    const fd: i32 = @intCast(rc catch |err| return .{ .failure = sys.errno_value(err) });
+    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & o_cloexec != 0 } };
+}
+
+test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directories" {
+    var buf: [4]Cat = undefined;
+    try std.testing.expectEqualSlices(Cat, &.{.read}, categories(0, false, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.readdir}, categories(o_directory, true, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.write}, categories(1, false, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{ .read, .write }, categories(2, false, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{ .create, .write, .truncate }, categories(1 | o_creat | o_trunc, false, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{ .mktemp, .read, .write }, categories(2 | o_tmpfile, true, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.read}, categories(o_trunc, false, &buf)); // O_TRUNC needs write access
+}
