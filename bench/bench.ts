@@ -1,8 +1,9 @@
 /**
  * `deno task bench`: syd's cost measured side by side in one run, medians of several rounds.
  *
- * 1. An openat()+close() loop (tests/helpers/openat_loop.c): calls per second natively and
- *    under `./syd -poff` (every openat trapped and answered), and the ratio.
+ * 1. An openat()+close() loop (tests/helpers/openat_loop.c): calls per second natively, under
+ *    `./syd -poff` (every openat trapped and continued), and under read sandboxing with an
+ *    allowing rule (every openat judged on its canonical path and performed by syd: emulated).
  * 2. Start-up: `./syd -poff -- true` against `true`.
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
  *    applied) and compiled to the JSON document, in-process.
@@ -72,12 +73,15 @@ async function main(): Promise<void> {
   await build();
   const native: number[] = [];
   const sandboxed: number[] = [];
+  const judged: number[] = [];
+  const judging = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
   const parse: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));
     sandboxed.push(Number(await output(SYD, ["-poff", "--", LOOP, String(ITERATIONS)])));
+    judged.push(Number(await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)])));
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
     parse.push(policyParseMs(1000));
@@ -88,7 +92,12 @@ async function main(): Promise<void> {
   console.log(`openat+close loop, ${ITERATIONS} iterations, median of ${ROUNDS} rounds:`);
   console.log(`  native:          ${fmt(n)} calls/s (${(1e6 / n).toFixed(2)} µs per iteration)`);
   console.log(`  syd -poff:       ${fmt(s)} calls/s (${(1e6 / s).toFixed(2)} µs per iteration)`);
+  const j = median(judged);
+  console.log(`  judged, emulated: ${fmt(j)} calls/s (${(1e6 / j).toFixed(2)} µs per iteration)`);
   console.log(`  cost ratio:      ${(n / s).toFixed(2)}x (trapped / untrapped time per iteration)`);
+  console.log(
+    `  judged ratio:    ${(n / j).toFixed(2)}x untrapped, ${(s / j).toFixed(2)}x passthrough`,
+  );
   console.log(`start-up, median of ${ROUNDS} rounds:`);
   console.log(`  true:            ${median(trueNative).toFixed(1)} ms`);
   console.log(`  syd -poff true:  ${median(trueSyd).toFixed(1)} ms`);

@@ -3,7 +3,7 @@
  * canonical paths, with allowed opens performed by syd and handed over with ADDFD.
  */
 import assert from "node:assert/strict";
-import { records, runSyd } from "./_syd.ts";
+import { helper, records, run, runSyd } from "./_syd.ts";
 
 /** Only these categories on, with everything allowed unless the test says otherwise. */
 const BASE = [
@@ -221,4 +221,85 @@ print(fd, errno.errorcode.get(ctypes.get_errno(), ctypes.get_errno()))
   const result = await runSyd(["-poff", "--", "python3", "-c", script]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, "-1 ENOSYS\n");
+});
+
+Deno.test("a racing attacker never reads a denied file: buffer swaps and symlink swaps fail closed", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/swap`, "public\n");
+    // Natively the attack works: the check would be worthless if syd continued the call.
+    const native = await run(helper("race_open"), [dir, "10000"]);
+    assert.equal(native.code, 0, native.stderr);
+    assert.doesNotMatch(native.stdout, /secret=0\n/, "the attack should succeed without syd");
+    const result = await runSyd([
+      ...BASE,
+      "-m",
+      `filter/read+${dir}/secret`,
+      "--",
+      helper("race_open"),
+      dir,
+      "10000",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const match = /^opens=(\d+) secret=(\d+)\n$/.exec(result.stdout);
+    assert.ok(match, result.stdout);
+    assert.equal(match[2], "0", "syd let the denied file be read");
+    assert.ok(Number(match[1]) > 1000, "the allowed file was never read: the test proves nothing");
+  });
+});
+
+Deno.test("openat on a dirfd is judged on the path it names", async () => {
+  await withDir(async (dir) => {
+    const script = `
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+print(os.read(os.open("public", os.O_RDONLY, dir_fd=fd), 10).decode().strip())
+try:
+    os.open("secret", os.O_RDONLY, dir_fd=fd)
+except PermissionError:
+    print("denied")
+`;
+    const result = await runSyd([
+      ...BASE,
+      "-m",
+      `deny/read+${dir}/secret`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "public\ndenied\n");
+    assert.equal(records(result.stderr).find((r) => r.ctx === "access")?.path, `${dir}/secret`);
+  });
+});
+
+Deno.test("last match wins for writes: a later allow opens a hole, a later deny closes it", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/ok`);
+    const write = (file: string, rules: string[]) =>
+      runSyd([...BASE, ...rules, "--", "sh", "-c", `echo x > ${dir}/${file}`]);
+    const hole = ["-m", `deny/write+${dir}/***`, "-m", `allow/write+${dir}/ok/***`];
+    assert.equal((await write("ok/f", hole)).code, 0);
+    assert.notEqual((await write("g", hole)).code, 0);
+    const closed = ["-m", `allow/write+${dir}/ok/***`, "-m", `deny/write+${dir}/***`];
+    assert.notEqual((await write("ok/h", closed)).code, 0);
+  });
+});
+
+Deno.test("hostile arguments get the kernel's errors: a bad pointer EFAULT, a long path ENAMETOOLONG", async () => {
+  const script = `
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.open.argtypes = [ctypes.c_void_p, ctypes.c_int]
+print(libc.open(None, 0), errno.errorcode[ctypes.get_errno()])
+print(libc.open(ctypes.c_void_p(8), 0), errno.errorcode[ctypes.get_errno()])
+try:
+    os.open("/" + "a" * 5000, os.O_RDONLY)
+except OSError as e:
+    print(errno.errorcode[e.errno])
+`;
+  const result = await runSyd([...BASE, "--", "python3", "-c", script]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "-1 EFAULT\n-1 EFAULT\nENAMETOOLONG\n");
 });

@@ -21,6 +21,7 @@ const at_symlink_nofollow: u64 = 0x100;
 const at_empty_path: u64 = 0x1000;
 
 pub fn handle(request: *const Request) Response {
+    if (!handlers.any_on(request.policy, &.{.exec})) return .continue_call;
     const is_execveat = request.notif.data.nr == @intFromEnum(linux.SYS.execveat);
     const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else at_fdcwd;
     const path_addr = if (is_execveat) request.arg(1) else request.arg(0);

@@ -98,6 +98,13 @@ pub const Judgement = struct {
     judged: bool,
 };
 
+/// Whether any of `cats` is on: a handler whose categories are all off continues at once.
+pub fn any_on(p: *const Policy, cats: []const Cat) bool {
+    assert(cats.len > 0);
+    for (cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
+    return false;
+}
+
 /// Judges `path` for every category in `cats` that is on.
 pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
     assert(cats.len > 0);
