@@ -213,6 +213,9 @@ test {
     _ = @import("handlers/mod.zig");
     _ = @import("handlers/open.zig");
     _ = @import("handlers/exec.zig");
+    _ = @import("handlers/emulate.zig");
+    _ = @import("handlers/mknod.zig");
+    _ = @import("handlers/truncate.zig");
 }
 
 test "a handle that is not live is refused" {

@@ -101,7 +101,7 @@ comptime {
 /// set is how a category lands: a category whose calls are not all judged is refused at load.
 pub fn supported(cat: Cat) bool {
     return switch (cat) {
-        .read, .write, .exec => true,
+        .read, .write, .exec, .create, .truncate, .mkfifo, .mkcdev, .mkbdev => true,
         else => false,
     };
 }
@@ -246,8 +246,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
             return error.INVAL;
         }
         if (category.on and !supported(Cat.parse(category.name).?)) {
-            diag.set("sandboxing of {s} is not supported yet (these are: read, write, exec; " ++
-                "e.g. -m sandbox/all:off -m sandbox/read,write,exec:on)", .{category.name});
+            diag.set("sandboxing of {s} is not supported yet (these are: read, write, exec, create, truncate, " ++
+                "mkfifo, mkcdev, mkbdev; e.g. -m sandbox/all:off -m sandbox/read,write,exec:on)", .{category.name});
             return error.OPNOTSUPP;
         }
     }

@@ -11,6 +11,9 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The development launcher. */
 export const SYD = `${ROOT}syd`;
 
+/** The longest a command under test may run before it is killed (SIGTERM). */
+export const RUN_TIMEOUT_MS = 120_000;
+
 /** What a finished command showed. */
 export interface Outcome {
   code: number;
@@ -42,6 +45,8 @@ export async function run(
     env: options.env,
     cwd: options.cwd ?? ROOT,
     stdin: options.stdin === undefined ? "null" : "piped",
+    // A hung sandbox fails its test instead of hanging the whole run.
+    signal: AbortSignal.timeout(RUN_TIMEOUT_MS),
     stdout: "piped",
     stderr: "piped",
   });

@@ -303,3 +303,69 @@ except OSError as e:
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, "-1 EFAULT\n-1 EFAULT\nENAMETOOLONG\n");
 });
+
+Deno.test("create, mkfifo and truncate are judged for mknod, creat, truncate, ftruncate and fallocate", async () => {
+  await withDir(async (dir) => {
+    const on = [
+      "-m",
+      "sandbox/create,mkfifo,truncate:on",
+      "-m",
+      "allow/create,mkfifo,truncate+/***",
+    ];
+    const script = `
+import os, sys
+d = sys.argv[1]
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ok")
+    except OSError as e:
+        print(name, os.strerror(e.errno))
+attempt("creat", lambda: os.close(os.open(d + "/new", os.O_WRONLY | os.O_CREAT, 0o600)))
+attempt("mknod", lambda: os.mknod(d + "/node", 0o600))
+attempt("mkfifo", lambda: os.mkfifo(d + "/fifo"))
+attempt("truncate", lambda: os.truncate(d + "/public", 1))
+fd = os.open(d + "/public", os.O_WRONLY)
+attempt("ftruncate", lambda: os.ftruncate(fd, 2))
+attempt("fallocate", lambda: os.posix_fallocate(fd, 0, 4096))
+`;
+    const deny = ["-m", `deny/create,mkfifo,truncate+${dir}/***`];
+    const denied = await runSyd([...BASE, ...on, ...deny, "--", "python3", "-c", script, dir], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(
+      denied.stdout,
+      ["creat", "mknod", "mkfifo", "truncate", "ftruncate", "fallocate"].map((n) =>
+        `${n} Permission denied\n`
+      ).join(""),
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/public`), "public\n");
+    const allowed = await runSyd([...BASE, ...on, "--", "python3", "-c", script, dir]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(
+      allowed.stdout,
+      ["creat", "mknod", "mkfifo", "truncate", "ftruncate", "fallocate"].map((n) => `${n} ok\n`)
+        .join(""),
+    );
+    assert.ok((await Deno.stat(`${dir}/fifo`)).isFifo);
+    assert.equal((await Deno.stat(`${dir}/public`)).size, 4096);
+  });
+});
+
+Deno.test("nodes syd creates get the caller's umask", async () => {
+  await withDir(async (dir) => {
+    const on = ["-m", "sandbox/create,mkfifo:on", "-m", "allow/create,mkfifo+/***"];
+    const result = await runSyd([
+      ...BASE,
+      ...on,
+      "--",
+      "sh",
+      "-c",
+      `umask 077; mkfifo -m 666 ${dir}/f; umask 027; mkfifo ${dir}/g`,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((await Deno.stat(`${dir}/f`)).mode! & 0o777, 0o666); // an explicit mode is chmod-ed by mkfifo(1)
+    assert.equal((await Deno.stat(`${dir}/g`)).mode! & 0o777, 0o640);
+  });
+});

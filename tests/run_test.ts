@@ -195,7 +195,7 @@ Deno.test("with no profile syd refuses to run unenforced categories", async () =
   assert.equal(result.code, 95);
   assert.match(
     result.stderr,
-    /^syd: sandboxing of \w+ is not supported yet \(these are: read, write, exec; /,
+    /^syd: sandboxing of \w+ is not supported yet \(these are: read, write, exec, create, truncate, /,
   );
 });
 

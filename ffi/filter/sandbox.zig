@@ -53,8 +53,9 @@ comptime {
 }
 
 /// Calls refused outright (ENOSYS): io_uring performs opens and other path calls without a
-/// system call that syd could trap, so it would bypass every check.
-pub const refused = [_]SYS{ .io_uring_setup, .io_uring_enter, .io_uring_register };
+/// system call that syd could trap, and open_by_handle_at opens a file by handle, without a
+/// path to judge (a sandboxed root process could read anything with it).
+pub const refused = [_]SYS{ .io_uring_setup, .io_uring_enter, .io_uring_register, .open_by_handle_at };
 
 /// One classic BPF instruction (`struct sock_filter`).
 pub const SockFilter = extern struct { code: u16, jt: u8, jf: u8, k: u32 };

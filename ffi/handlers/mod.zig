@@ -20,6 +20,8 @@ const log_mod = @import("../log.zig");
 const caller_mod = @import("../caller.zig");
 const open = @import("open.zig");
 const exec = @import("exec.zig");
+const mknod = @import("mknod.zig");
+const truncate = @import("truncate.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -85,6 +87,8 @@ pub fn handle(request: *const Request) Response {
     return switch (@as(SYS, @enumFromInt(@as(usize, @intCast(@max(nr, 0)))))) {
         .open, .openat, .openat2, .creat => open.handle(request),
         .execve, .execveat => exec.handle(request),
+        .mknod, .mknodat => mknod.handle(request),
+        .truncate, .ftruncate, .fallocate => truncate.handle(request),
         else => .continue_call, // no category these calls feed can be on yet (policy.zig)
     };
 }

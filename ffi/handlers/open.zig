@@ -15,6 +15,7 @@ const path_mod = @import("../path.zig");
 const caller_mod = @import("../caller.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
+const emulate_mod = @import("emulate.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -36,20 +37,13 @@ const o_valid: u32 = 0o3 | o_creat | o_excl | o_noctty | o_trunc | 0o2000 | 0o40
     0o10000 | 0o20000 | 0o40000 | 0o100000 | o_directory | o_nofollow | 0o1000000 | o_cloexec |
     o_path | o_tmpfile;
 
-const resolve_no_magiclinks: u64 = 0x02;
-const resolve_no_symlinks: u64 = 0x04;
-const resolve_in_root: u64 = 0x10;
-
-const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
-comptime {
-    assert(@sizeOf(OpenHow) == 24);
-}
+const OpenHow = emulate_mod.OpenHow;
 
 /// The arguments of any of the four calls, in openat's terms.
 const Args = struct { dirfd: i32, path_addr: u64, flags: u32, mode: u32 };
 
 /// Every category an open can feed: when none is on, nothing is read or judged.
-const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp };
+const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .stat };
 
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
@@ -115,6 +109,10 @@ fn read_memory(tid: i32, addr: u64, out: []u8) sys.Errno!void {
 /// The categories an open with `flags` feeds.
 pub fn categories(flags: u32, directory: bool, buf: *[4]Cat) []const Cat {
     var len: usize = 0;
+    if (flags & o_path != 0) { // an O_PATH fd names a file but gives no access to its contents
+        buf[0] = .stat;
+        return buf[0..1];
+    }
     const access = flags & o_accmode;
     if (flags & o_tmpfile == o_tmpfile) {
         buf[len] = .mktemp;
@@ -150,32 +148,12 @@ fn is_directory(tid: i32, canonical: []const u8) bool {
 /// Opens `canonical` in the caller's root as the caller asked, and hands the fd over.
 fn emulate(request: *const Request, args: Args, canonical: []const u8) Response {
     assert(canonical.len > 0 and canonical[0] == '/');
-    var status: caller_mod.Status = .{};
-    caller_mod.read_status(request.tid(), &status) catch |err| return .{ .failure = sys.errno_value(err) };
-    if (!caller_mod.same_credentials(&status, request.own)) {
-        request.log.emit(.warn, .{ .ctx = "access", .msg = "the caller's credentials differ from syd's: acting for another user is not supported yet", .sys = handlers.syscall_name(request.notif.data.nr), .path = canonical, .pid = request.tid() });
-        return .{ .failure = @intFromEnum(linux.E.ACCES) };
-    }
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
-    if (creating) _ = linux.syscall1(.umask, status.umask & 0o777); // this thread's own umask
-
-    var root_path: [64]u8 = undefined;
-    const root = std.fmt.bufPrintZ(&root_path, "/proc/{d}/root", .{request.tid()}) catch unreachable;
-    const root_flags: linux.O = .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true };
-    const root_fd: i32 = @intCast(sys.retry(linux.open, .{ root.ptr, root_flags, @as(linux.mode_t, 0) }) catch |err|
-        return .{ .failure = sys.errno_value(err) });
-    defer sys.close(root_fd);
-
-    var relative_buf: [path_mod.path_len_max + 1]u8 = undefined;
-    const relative = std.fmt.bufPrintZ(&relative_buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
-        return .{ .failure = @intFromEnum(linux.E.NAMETOOLONG) };
-    const how: OpenHow = .{
-        .flags = (args.flags & o_valid) | o_cloexec | o_noctty,
-        .mode = if (creating) args.mode & 0o7777 else 0,
-        .resolve = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks,
-    };
-    const rc = sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, root_fd))), @intFromPtr(relative.ptr), @intFromPtr(&how), @sizeOf(OpenHow) });
-    const fd: i32 = @intCast(rc catch |err| return .{ .failure = sys.errno_value(err) });
+    _ = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
+    const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
+    defer root.close();
+    const mode: u64 = if (creating) args.mode & 0o7777 else 0;
+    const fd = root.openat2(canonical, args.flags & o_valid, mode) catch |err| return .{ .failure = sys.errno_value(err) };
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & o_cloexec != 0 } };
 }
 
@@ -188,4 +166,5 @@ test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directo
     try std.testing.expectEqualSlices(Cat, &.{ .create, .write, .truncate }, categories(1 | o_creat | o_trunc, false, &buf));
     try std.testing.expectEqualSlices(Cat, &.{ .mktemp, .read, .write }, categories(2 | o_tmpfile, true, &buf));
     try std.testing.expectEqualSlices(Cat, &.{.read}, categories(o_trunc, false, &buf)); // O_TRUNC needs write access
+    try std.testing.expectEqualSlices(Cat, &.{.stat}, categories(o_path | o_nofollow, false, &buf));
 }

@@ -87,7 +87,11 @@ fn answer(pool: *Pool, request: *const notify.Notif, response: handlers.Response
     assert(request.id != 0 or request.pid != 0);
     handlers.answer(pool.notify_fd, request.id, response) catch |err| switch (err) {
         error.NOENT => {}, // the caller died or was interrupted: nobody to answer
-        else => pool.log.emit(.@"error", .{ .ctx = "emu", .op = "send", .err = @errorName(err), .pid = request.pid, .nr = request.data.nr }),
+        else => {
+            pool.log.emit(.@"error", .{ .ctx = "emu", .op = "send", .err = @errorName(err), .pid = request.pid, .nr = request.data.nr });
+            // Never leave a call waiting: if the answer could not be given, refuse the call.
+            notify.send_error(pool.notify_fd, request.id, sys.errno_value(err)) catch {};
+        },
     };
 }
 

@@ -1,0 +1,80 @@
+//! truncate, ftruncate, fallocate: judged for truncate, then performed by syd: truncate(2) on
+//! the judged path (opened for writing inside the caller's root), the fd calls on syd's own
+//! copy of the caller's fd (pidfd_getfd), whose path is judged after it is copied, so that a
+//! caller swapping the fd number meanwhile cannot redirect the call.
+//!
+//! Needs: pidfd_open and pidfd_getfd (Linux 5.6), what emulate.zig needs.
+//! Assumes: nothing beyond mod.zig's Request.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const path_mod = @import("../path.zig");
+const caller_mod = @import("../caller.zig");
+const handlers = @import("mod.zig");
+const emulate = @import("emulate.zig");
+
+const Request = handlers.Request;
+const Response = handlers.Response;
+
+const o_wronly: u64 = 0o1;
+const o_nonblock: u64 = 0o4000;
+
+pub fn handle(request: *const Request) Response {
+    if (!handlers.any_on(request.policy, &.{.truncate})) return .continue_call;
+    const nr: linux.SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    return switch (nr) {
+        .truncate => by_path(request),
+        .ftruncate, .fallocate => by_fd(request, nr),
+        else => unreachable,
+    };
+}
+
+fn by_path(request: *const Request) Response {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, request.arg(0), &raw_buf) catch |err| return .{ .failure = sys.errno_value(err) };
+    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = path_mod.canonicalize(caller, -100, raw, .{}, &canonical_buf) catch |err|
+        return .{ .failure = sys.errno_value(err) };
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    const verdict = handlers.judge(request.policy, &.{.truncate}, canonical);
+    if (!verdict.judged) return .continue_call;
+    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .failure = sys.errno_value(err) };
+    const root = emulate.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
+    defer root.close();
+    const fd = root.openat2(canonical, o_wronly | o_nonblock, 0) catch |err| return .{ .failure = sys.errno_value(err) };
+    defer sys.close(fd);
+    const length: i64 = @bitCast(request.arg(1));
+    _ = sys.retry(linux.ftruncate, .{ fd, length }) catch |err| return .{ .failure = sys.errno_value(err) };
+    return .{ .value = 0 };
+}
+
+fn by_fd(request: *const Request, nr: linux.SYS) Response {
+    const status = emulate.caller_for(request, "", false) catch |err| return .{ .failure = sys.errno_value(err) };
+    const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
+    if (target < 0) return .{ .failure = @intFromEnum(linux.E.BADF) };
+    const pidfd = sys.pidfd_open(status.tgid) catch |err| return .{ .failure = sys.errno_value(err) };
+    defer sys.close(pidfd);
+    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return .{ .failure = sys.errno_value(err) };
+    defer sys.close(fd);
+    // The path of syd's own copy: what will be truncated, whatever the caller does meanwhile.
+    const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
+    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &canonical_buf) catch |err|
+        return .{ .failure = sys.errno_value(err) };
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    const verdict = handlers.judge(request.policy, &.{.truncate}, canonical);
+    if (!verdict.judged) return .continue_call;
+    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    const rc = switch (nr) {
+        .ftruncate => sys.retry(linux.ftruncate, .{ fd, @as(i64, @bitCast(request.arg(1))) }),
+        .fallocate => sys.retry(linux.fallocate, .{ fd, @as(i32, @bitCast(@as(u32, @truncate(request.arg(1))))), @as(i64, @bitCast(request.arg(2))), @as(i64, @bitCast(request.arg(3))) }),
+        else => unreachable,
+    };
+    _ = rc catch |err| return .{ .failure = sys.errno_value(err) };
+    assert(caller_mod.groups_max > 0);
+    return .{ .value = 0 };
+}
