@@ -216,6 +216,7 @@ test {
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/mknod.zig");
     _ = @import("handlers/truncate.zig");
+    _ = @import("handlers/dirops.zig");
 }
 
 test "a handle that is not live is refused" {

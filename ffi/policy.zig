@@ -102,6 +102,7 @@ comptime {
 pub fn supported(cat: Cat) bool {
     return switch (cat) {
         .read, .write, .exec, .create, .truncate, .mkfifo, .mkcdev, .mkbdev => true,
+        .delete, .rename, .symlink, .mkdir, .rmdir => true,
         else => false,
     };
 }
@@ -247,7 +248,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         }
         if (category.on and !supported(Cat.parse(category.name).?)) {
             diag.set("sandboxing of {s} is not supported yet (these are: read, write, exec, create, truncate, " ++
-                "mkfifo, mkcdev, mkbdev; e.g. -m sandbox/all:off -m sandbox/read,write,exec:on)", .{category.name});
+                "mkfifo, mkcdev, mkbdev, delete, rename, symlink, mkdir, rmdir; " ++
+                "e.g. -m sandbox/all:off -m sandbox/read,write,exec:on)", .{category.name});
             return error.OPNOTSUPP;
         }
     }

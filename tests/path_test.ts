@@ -369,3 +369,70 @@ Deno.test("nodes syd creates get the caller's umask", async () => {
     assert.equal((await Deno.stat(`${dir}/g`)).mode! & 0o777, 0o640);
   });
 });
+
+Deno.test("mkdir, rmdir, delete, symlink and rename are judged on every name they touch", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/locked`);
+    await Deno.writeTextFile(`${dir}/locked/file`, "x");
+    await Deno.mkdir(`${dir}/locked/empty`);
+    const cats = "mkdir,rmdir,delete,symlink,rename";
+    const on = [
+      "-m",
+      `sandbox/${cats}:on`,
+      "-m",
+      `allow/${cats}+/***`,
+      "-m",
+      `deny/${cats}+${dir}/locked/***`,
+    ];
+    const script = `
+import os, sys
+d = sys.argv[1]
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ok")
+    except OSError as e:
+        print(name, os.strerror(e.errno))
+attempt("mkdir", lambda: os.mkdir(d + "/locked/new"))
+attempt("rmdir", lambda: os.rmdir(d + "/locked/empty"))
+attempt("unlink", lambda: os.unlink(d + "/locked/file"))
+attempt("symlink", lambda: os.symlink("/etc/passwd", d + "/locked/link"))
+attempt("rename-out", lambda: os.rename(d + "/locked/file", d + "/moved"))
+attempt("rename-in", lambda: os.rename(d + "/public", d + "/locked/public"))
+attempt("link-in", lambda: os.link(d + "/public", d + "/locked/hard"))
+attempt("mkdir-free", lambda: os.mkdir(d + "/free"))
+attempt("symlink-free", lambda: os.symlink("public", d + "/free/link"))
+attempt("rename-free", lambda: os.rename(d + "/free/link", d + "/free/link2"))
+attempt("link-free", lambda: os.link(d + "/public", d + "/free/hard"))
+attempt("unlink-free", lambda: os.unlink(d + "/free/hard"))
+attempt("rmdir-busy", lambda: os.rmdir(d + "/free"))
+print(os.readlink(d + "/free/link2"))
+`;
+    const result = await runSyd([...BASE, ...on, "--", "python3", "-c", script, dir], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      [
+        "mkdir Permission denied",
+        "rmdir Permission denied",
+        "unlink Permission denied",
+        "symlink Permission denied",
+        "rename-out Permission denied",
+        "rename-in Permission denied",
+        "link-in Permission denied",
+        "mkdir-free ok",
+        "symlink-free ok",
+        "rename-free ok",
+        "link-free ok",
+        "unlink-free ok",
+        "rmdir-busy Directory not empty",
+        "public",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/locked/file`), "x");
+    assert.ok((await Deno.stat(`${dir}/locked/empty`)).isDirectory);
+  });
+});

@@ -18,10 +18,12 @@ const notify = @import("../notify.zig");
 const policy_mod = @import("../policy.zig");
 const log_mod = @import("../log.zig");
 const caller_mod = @import("../caller.zig");
+const path_mod = @import("../path.zig");
 const open = @import("open.zig");
 const exec = @import("exec.zig");
 const mknod = @import("mknod.zig");
 const truncate = @import("truncate.zig");
+const dirops = @import("dirops.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -89,6 +91,10 @@ pub fn handle(request: *const Request) Response {
         .execve, .execveat => exec.handle(request),
         .mknod, .mknodat => mknod.handle(request),
         .truncate, .ftruncate, .fallocate => truncate.handle(request),
+        .mkdir, .mkdirat => dirops.mkdir(request),
+        .rmdir, .unlink, .unlinkat => dirops.unlink(request),
+        .symlink, .symlinkat => dirops.symlink(request),
+        .rename, .renameat, .renameat2, .link, .linkat => dirops.rename(request),
         else => .continue_call, // no category these calls feed can be on yet (policy.zig)
     };
 }
@@ -121,6 +127,31 @@ pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
         }
     }
     return result;
+}
+
+/// Judges `canonical` for `cats` and enforces the verdict: null when syd may perform the call;
+/// otherwise the answer (continue when no category is on, the errno when denied).
+pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8) ?Response {
+    const verdict = judge(request.policy, cats, canonical);
+    if (!verdict.judged) return .continue_call;
+    if (enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    return null;
+}
+
+/// Reads the path argument at `addr` and canonicalises it in the caller's view into `out`.
+pub fn resolve(
+    request: *const Request,
+    dirfd: i32,
+    addr: u64,
+    options: path_mod.Options,
+    out: *[path_mod.path_len_max]u8,
+) sys.Errno![]const u8 {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = try path_mod.read_string(caller, addr, &raw_buf);
+    const canonical = try path_mod.canonicalize(caller, dirfd, raw, options, out);
+    assert(canonical.len > 0 and canonical[0] == '/');
+    return canonical;
 }
 
 /// Acts on a judgement that is not allow: logs (deny and warn) and punishes the caller as the
