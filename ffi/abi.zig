@@ -217,6 +217,7 @@ test {
     _ = @import("handlers/mknod.zig");
     _ = @import("handlers/truncate.zig");
     _ = @import("handlers/dirops.zig");
+    _ = @import("handlers/metadata.zig");
 }
 
 test "a handle that is not live is refused" {

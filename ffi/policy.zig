@@ -103,6 +103,7 @@ pub fn supported(cat: Cat) bool {
     return switch (cat) {
         .read, .write, .exec, .create, .truncate, .mkfifo, .mkcdev, .mkbdev => true,
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
+        .chmod, .chown, .chgrp, .utime, .chattr => true,
         else => false,
     };
 }
@@ -248,7 +249,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         }
         if (category.on and !supported(Cat.parse(category.name).?)) {
             diag.set("sandboxing of {s} is not supported yet (these are: read, write, exec, create, truncate, " ++
-                "mkfifo, mkcdev, mkbdev, delete, rename, symlink, mkdir, rmdir; " ++
+                "mkfifo, mkcdev, mkbdev, delete, rename, symlink, mkdir, rmdir, chmod, chown, chgrp, utime, chattr; " ++
                 "e.g. -m sandbox/all:off -m sandbox/read,write,exec:on)", .{category.name});
             return error.OPNOTSUPP;
         }

@@ -436,3 +436,57 @@ print(os.readlink(d + "/free/link2"))
     assert.ok((await Deno.stat(`${dir}/locked/empty`)).isDirectory);
   });
 });
+
+Deno.test("chmod, chown, chgrp, utime and chattr are judged and performed by syd", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/locked`);
+    await Deno.writeTextFile(`${dir}/locked/file`, "x");
+    const cats = "chmod,chown,chgrp,utime,chattr";
+    const on = [
+      "-m",
+      `sandbox/${cats}:on`,
+      "-m",
+      `allow/${cats}+/***`,
+      "-m",
+      `deny/${cats}+${dir}/locked/***`,
+    ];
+    const script = `
+import os, sys
+d = sys.argv[1]
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ok")
+    except OSError as e:
+        print(name, os.strerror(e.errno))
+for target in (d + "/locked/file", d + "/public"):
+    attempt("chmod", lambda: os.chmod(target, 0o600))
+    attempt("chown", lambda: os.chown(target, 4242, -1))
+    attempt("chgrp", lambda: os.chown(target, -1, 4343))
+    attempt("utime", lambda: os.utime(target, (1000000000, 1000000000)))
+    attempt("setxattr", lambda: os.setxattr(target, "user.syd", b"v"))
+    fd = os.open(target, os.O_RDONLY)
+    attempt("fchmod", lambda: os.fchmod(fd, 0o640))
+    attempt("futimens", lambda: os.utime(fd, (2000000000, 2000000000)))
+    os.close(fd)
+`;
+    const result = await runSyd([...BASE, ...on, "--", "python3", "-c", script, dir], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const names = ["chmod", "chown", "chgrp", "utime", "setxattr", "fchmod", "futimens"];
+    assert.equal(
+      result.stdout,
+      [...names.map((n) => `${n} Permission denied`), ...names.map((n) => `${n} ok`), ""].join(
+        "\n",
+      ),
+    );
+    const locked = await Deno.stat(`${dir}/locked/file`);
+    assert.notEqual(locked.uid, 4242);
+    const open = await Deno.stat(`${dir}/public`);
+    assert.equal(open.mode! & 0o777, 0o640);
+    assert.equal(open.uid, 4242);
+    assert.equal(open.gid, 4343);
+    assert.equal(open.mtime?.getTime(), 2000000000 * 1000);
+  });
+});

@@ -24,6 +24,7 @@ const exec = @import("exec.zig");
 const mknod = @import("mknod.zig");
 const truncate = @import("truncate.zig");
 const dirops = @import("dirops.zig");
+const metadata = @import("metadata.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -95,6 +96,10 @@ pub fn handle(request: *const Request) Response {
         .rmdir, .unlink, .unlinkat => dirops.unlink(request),
         .symlink, .symlinkat => dirops.symlink(request),
         .rename, .renameat, .renameat2, .link, .linkat => dirops.rename(request),
+        .chmod, .fchmod, .fchmodat, .fchmodat2 => metadata.chmod(request),
+        .chown, .lchown, .fchown, .fchownat => metadata.chown(request),
+        .utime, .utimes, .futimesat, .utimensat => metadata.utime(request),
+        .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr => metadata.xattr(request),
         else => .continue_call, // no category these calls feed can be on yet (policy.zig)
     };
 }
