@@ -218,6 +218,8 @@ test {
     _ = @import("handlers/truncate.zig");
     _ = @import("handlers/dirops.zig");
     _ = @import("handlers/metadata.zig");
+    _ = @import("handlers/dir.zig");
+    _ = @import("handlers/stat.zig");
 }
 
 test "a handle that is not live is refused" {

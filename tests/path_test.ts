@@ -202,11 +202,11 @@ Deno.test("the exit action ends the sandbox with EACCES as syd's status", async 
 });
 
 Deno.test("categories whose calls are not all judged yet are refused, with a hint", async () => {
-  const result = await runSyd(["-m", "sandbox/all:off", "-m", "sandbox/stat:on", "--", "true"]);
+  const result = await runSyd(["-m", "sandbox/all:off", "-m", "sandbox/net/bind:on", "--", "true"]);
   assert.equal(result.code, 95);
   assert.match(
     result.stderr,
-    /sandboxing of stat is not supported yet \(these are: read, write, exec/,
+    /sandboxing of net\/bind is not supported yet \(every path category but ioctl is; /,
   );
 });
 
@@ -488,5 +488,72 @@ for target in (d + "/locked/file", d + "/public"):
     assert.equal(open.uid, 4242);
     assert.equal(open.gid, 4343);
     assert.equal(open.mtime?.getTime(), 2000000000 * 1000);
+  });
+});
+
+Deno.test("a path denied for stat is invisible: stat fails with ENOENT and listings leave it out", async () => {
+  await withDir(async (dir) => {
+    const on = [
+      "-m",
+      "sandbox/stat,readdir:on",
+      "-m",
+      "allow/stat,readdir+/***",
+      "-m",
+      `deny/stat+${dir}/secret`,
+    ];
+    const script =
+      `test -e ${dir}/secret && echo visible || echo hidden; test -e ${dir}/public && echo public; ls -a ${dir}`;
+    const result = await runSyd([...BASE, ...on, "--", "sh", "-c", script], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "hidden\npublic\n.\n..\npublic\n");
+    const python = `
+import os, sys
+for call in (os.stat, os.lstat, lambda p: os.access(p, os.R_OK) or (_ for _ in ()).throw(FileNotFoundError())):
+    try:
+        call(sys.argv[1] + "/secret")
+        print("found")
+    except FileNotFoundError:
+        print("ENOENT")
+print(os.stat(sys.argv[1] + "/public").st_size, os.access(sys.argv[1] + "/public", os.R_OK))
+os.symlink("public", sys.argv[1] + "/link")
+print(os.readlink(sys.argv[1] + "/link"), sorted(os.listdir(sys.argv[1])))
+`;
+    const more = await runSyd([...BASE, ...on, "--", "python3", "-c", python, dir], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(more.code, 0, more.stderr);
+    assert.equal(more.stdout, "ENOENT\nENOENT\nENOENT\n7 True\npublic ['link', 'public']\n");
+  });
+});
+
+Deno.test("readdir, chdir and mktemp are judged", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/closed`);
+    const on = ["-m", "sandbox/readdir,chdir,mktemp:on", "-m", "allow/readdir,chdir,mktemp+/***"];
+    const deny = ["-m", `deny/readdir,chdir,mktemp+${dir}/closed`];
+    const script = `
+import os, sys
+d = sys.argv[1] + "/closed"
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ok")
+    except OSError as e:
+        print(name, os.strerror(e.errno))
+attempt("listdir", lambda: os.listdir(d))
+attempt("chdir", lambda: os.chdir(d))
+attempt("tmpfile", lambda: os.close(os.open(d, os.O_TMPFILE | os.O_WRONLY, 0o600)))
+attempt("listdir-open", lambda: os.listdir(sys.argv[1]))
+`;
+    const result = await runSyd([...BASE, ...on, ...deny, "--", "python3", "-c", script, dir], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "listdir Permission denied\nchdir Permission denied\ntmpfile Permission denied\nlistdir-open ok\n",
+    );
   });
 });

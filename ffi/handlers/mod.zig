@@ -25,6 +25,8 @@ const mknod = @import("mknod.zig");
 const truncate = @import("truncate.zig");
 const dirops = @import("dirops.zig");
 const metadata = @import("metadata.zig");
+const dir = @import("dir.zig");
+const stat = @import("stat.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -97,6 +99,9 @@ pub fn handle(request: *const Request) Response {
         .symlink, .symlinkat => dirops.symlink(request),
         .rename, .renameat, .renameat2, .link, .linkat => dirops.rename(request),
         .chmod, .fchmod, .fchmodat, .fchmodat2 => metadata.chmod(request),
+        .chdir, .fchdir, .chroot => dir.chdir(request),
+        .getdents64, .getdents => dir.getdents(request),
+        .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),
         .utime, .utimes, .futimesat, .utimensat => metadata.utime(request),
         .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr => metadata.xattr(request),
@@ -157,6 +162,13 @@ pub fn resolve(
     const canonical = try path_mod.canonicalize(caller, dirfd, raw, options, out);
     assert(canonical.len > 0 and canonical[0] == '/');
     return canonical;
+}
+
+/// The canonical path of the caller's fd `fd`, judged on syd's own copy would need the copy;
+/// this reads the caller's /proc link (for calls that cannot be emulated anyway).
+pub fn resolve_fd(request: *const Request, fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    return path_mod.canonicalize(caller, fd, "", .{ .empty_path = true }, out);
 }
 
 /// Acts on a judgement that is not allow: logs (deny and warn) and punishes the caller as the

@@ -65,7 +65,15 @@ pub fn handle(request: *const Request) Response {
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
     const verdict = handlers.judge(request.policy, cats, canonical);
     if (!verdict.judged) return .continue_call; // nothing this call feeds is on
-    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    const path_only = cats.len == 1 and cats[0] == .stat;
+    if (handlers.enforce(request, verdict, canonical)) |errno_value| {
+        // An O_PATH open judged for stat: a hidden path does not exist.
+        const hidden = path_only and errno_value == @intFromEnum(linux.E.ACCES);
+        return .{ .failure = if (hidden) @intFromEnum(linux.E.NOENT) else errno_value };
+    }
+    // An O_PATH fd cannot be handed over (ADDFD refuses it) and gives no access to contents:
+    // it is judged, then continued (see the README's Limits).
+    if (path_only) return .continue_call;
     return emulate(request, args, canonical);
 }
 

@@ -1,0 +1,123 @@
+//! Directories: chdir, fchdir and chroot are judged (chdir, chroot) and then continued, since
+//! syd cannot change another process's working directory or root; getdents64 is judged for
+//! readdir on the directory's path and performed by syd on its own copy of the caller's fd
+//! (sharing its offset), leaving out the entries whose paths are hidden from stat.
+//!
+//! Needs: pidfd_getfd (Linux 5.6), process_vm_writev.
+//! Assumes: nothing beyond mod.zig's Request.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const path_mod = @import("../path.zig");
+const policy_mod = @import("../policy.zig");
+const handlers = @import("mod.zig");
+const emulate = @import("emulate.zig");
+
+const Request = handlers.Request;
+const Response = handlers.Response;
+const Cat = policy_mod.Cat;
+const SYS = linux.SYS;
+
+const at_fdcwd: i32 = -100;
+/// The most directory entries read for the caller at once.
+const dents_len_max: usize = 32 * 1024;
+/// Batches read to find one visible entry before answering with what there is.
+const batches_max: u32 = 64;
+
+fn failure(err: sys.Errno) Response {
+    return .{ .failure = sys.errno_value(err) };
+}
+
+pub fn chdir(request: *const Request) Response {
+    const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    const cat: Cat = if (nr == .chroot) .chroot else .chdir;
+    if (!handlers.any_on(request.policy, &.{cat})) return .continue_call;
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = (if (nr == .fchdir)
+        handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf)
+    else
+        handlers.resolve(request, at_fdcwd, request.arg(0), .{}, &buf)) catch |err| return failure(err);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
+    return .continue_call; // cannot be emulated: see the file comment and the README's Limits
+}
+
+/// The kernel's struct linux_dirent64 header; the name follows, NUL-terminated.
+const Dirent = extern struct { ino: u64, off: i64, reclen: u16, type: u8 };
+
+pub fn getdents(request: *const Request) Response {
+    if (!handlers.any_on(request.policy, &.{ .readdir, .stat })) return .continue_call;
+    const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    if (nr == .getdents) return .{ .failure = @intFromEnum(linux.E.NOSYS) }; // the old layout: use getdents64
+    const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
+    const count: usize = @min(request.arg(2), dents_len_max);
+    if (target < 0) return .{ .failure = @intFromEnum(linux.E.BADF) };
+    const status = emulate.caller_for(request, "", false) catch |err| return failure(err);
+    const pidfd = sys.pidfd_open(status.tgid) catch |err| return failure(err);
+    defer sys.close(pidfd);
+    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return failure(err);
+    defer sys.close(fd);
+    const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
+    var dir_buf: [path_mod.path_len_max]u8 = undefined;
+    const dir = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &dir_buf) catch |err| return failure(err);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (handlers.decide(request, &.{.readdir}, dir)) |response| {
+        if (response != .continue_call or !request.policy.on[@intFromEnum(Cat.stat)]) return response;
+    }
+    var out: [dents_len_max]u8 = undefined;
+    const len = read_visible(request, fd, dir, out[0..count]) catch |err| return failure(err);
+    if (len > 0) write_memory(request.tid(), request.arg(1), out[0..len]) catch |err| return failure(err);
+    return .{ .value = @intCast(len) };
+}
+
+/// Reads entries into `out`, keeping those visible to stat; reads on while a batch was all hidden.
+fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sys.Errno!usize {
+    var batch: u32 = 0;
+    while (batch < batches_max) : (batch += 1) {
+        const n = try sys.retry(linux.getdents64, .{ fd, out.ptr, out.len });
+        if (n == 0) return 0;
+        const kept = filter(request, dir, out[0..n]);
+        if (kept > 0) return kept;
+    }
+    return 0; // so many hidden entries in a row: answer "end" rather than loop on
+}
+
+/// Compacts `dents` in place to the entries whose paths stat does not hide; returns the length.
+fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
+    if (!request.policy.on[@intFromEnum(Cat.stat)]) return dents.len;
+    var read_at: usize = 0;
+    var write_at: usize = 0;
+    var path_buf: [path_mod.path_len_max + 256]u8 = undefined;
+    while (read_at + @sizeOf(Dirent) <= dents.len) {
+        const header = std.mem.bytesAsValue(Dirent, dents[read_at..][0..@sizeOf(Dirent)]);
+        const reclen: usize = header.reclen;
+        assert(reclen >= @sizeOf(Dirent) and read_at + reclen <= dents.len);
+        const name = std.mem.sliceTo(dents[read_at + 19 .. read_at + reclen], 0);
+        const visible = std.mem.eql(u8, name, ".") or std.mem.eql(u8, name, "..") or
+            !hidden(request, dir, name, &path_buf);
+        if (visible) {
+            std.mem.copyForwards(u8, dents[write_at..][0..reclen], dents[read_at..][0..reclen]);
+            write_at += reclen;
+        }
+        read_at += reclen;
+    }
+    return write_at;
+}
+
+fn hidden(request: *const Request, dir: []const u8, name: []const u8, buf: []u8) bool {
+    const sep = if (dir.len == 1) "" else "/";
+    const path = std.fmt.bufPrint(buf, "{s}{s}{s}", .{ dir, sep, name }) catch return true;
+    const action = request.policy.judge(.stat, path).action;
+    return @intFromEnum(action) >= @intFromEnum(policy_mod.Action.filter);
+}
+
+fn write_memory(tid: i32, addr: u64, data: []const u8) sys.Errno!void {
+    assert(data.len > 0);
+    if (addr == 0) return error.FAULT;
+    const local = [_]std.posix.iovec_const{.{ .base = data.ptr, .len = data.len }};
+    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = data.len }};
+    const n = try sys.check(linux.process_vm_writev(tid, &local, &remote, 0));
+    if (n != data.len) return error.FAULT;
+}
