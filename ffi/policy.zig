@@ -104,7 +104,7 @@ pub fn supported(cat: Cat) bool {
         .read, .write, .exec, .create, .truncate, .mkfifo, .mkcdev, .mkbdev => true,
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
-        .stat, .readdir, .chdir, .chroot, .mktemp => true,
+        .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
         else => false,
     };
 }
@@ -249,8 +249,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
             return error.INVAL;
         }
         if (category.on and !supported(Cat.parse(category.name).?)) {
-            diag.set("sandboxing of {s} is not supported yet (every path category but ioctl is; " ++
-                "turn the others off with -m sandbox/ioctl,net:off)", .{category.name});
+            diag.set("sandboxing of {s} is not supported yet (every path category is; " ++
+                "turn network sandboxing off with -m sandbox/net:off)", .{category.name});
             return error.OPNOTSUPP;
         }
     }
@@ -417,7 +417,7 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .pool = "{\"core\":4,\"max\":2,\"keep_alive_ms\":100}" }), .err = error.INVAL, .msg = "maximum emulator count" },
         .{ .json = doc_text(.{ .pool = "{\"core\":1,\"max\":1,\"keep_alive_ms\":1}" }), .err = error.INVAL, .msg = "keep-alive" },
         .{ .json = doc_text(.{ .categories = "[{\"name\":\"raed\",\"on\":false,\"default\":\"deny\"}]" }), .err = error.INVAL, .msg = "unknown sandbox category \"raed\"" },
-        .{ .json = doc_text(.{ .categories = "[{\"name\":\"ioctl\",\"on\":true,\"default\":\"deny\"}]" }), .err = error.OPNOTSUPP, .msg = "not supported yet" },
+        .{ .json = doc_text(.{ .categories = "[{\"name\":\"net/bind\",\"on\":true,\"default\":\"deny\"}]" }), .err = error.OPNOTSUPP, .msg = "not supported yet" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"net/bind\",\"action\":\"allow\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "not a path category" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"read\",\"action\":\"maybe\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "unknown action" },
         .{ .json = doc_text(.{ .lock = "\"exec\"" }), .err = error.OPNOTSUPP, .msg = "lock:exec" },

@@ -92,7 +92,8 @@ pub const Sandbox = struct {
         defer arena_state.deinit();
         const arena = arena_state.allocator();
 
-        const program = build_program(arena, diag) catch |err| return err;
+        const options: filter.Options = .{ .trap_ioctl = self.policy.on[@intFromEnum(policy.Cat.ioctl)] };
+        const program = build_program(arena, options, diag) catch |err| return err;
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
         const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates };
         const pool = arena.create(Pool) catch return error.NOMEM;
@@ -138,8 +139,8 @@ pub const Sandbox = struct {
     }
 };
 
-fn build_program(arena: std.mem.Allocator, diag: *policy.Diag) sys.Errno![]const filter.SockFilter {
-    const ctx = filter.build() catch |err| {
+fn build_program(arena: std.mem.Allocator, options: filter.Options, diag: *policy.Diag) sys.Errno![]const filter.SockFilter {
+    const ctx = filter.build(options) catch |err| {
         diag.set("cannot assemble the sandbox filter: {s}", .{errno_text(sys.errno_value(err))});
         return err;
     };

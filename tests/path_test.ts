@@ -206,7 +206,7 @@ Deno.test("categories whose calls are not all judged yet are refused, with a hin
   assert.equal(result.code, 95);
   assert.match(
     result.stderr,
-    /sandboxing of net\/bind is not supported yet \(every path category but ioctl is; /,
+    /sandboxing of net\/bind is not supported yet \(every path category is; /,
   );
 });
 
@@ -555,5 +555,37 @@ attempt("listdir-open", lambda: os.listdir(sys.argv[1]))
       result.stdout,
       "listdir Permission denied\nchdir Permission denied\ntmpfile Permission denied\nlistdir-open ok\n",
     );
+  });
+});
+
+Deno.test("ioctl is judged on the path of its fd when ioctl sandboxing is on", async () => {
+  await withDir(async (dir) => {
+    const script = `
+import fcntl, os, sys, termios
+fd = os.open(sys.argv[1] + "/public", os.O_RDONLY)
+try:
+    fcntl.ioctl(fd, termios.FIONREAD, b"\\0\\0\\0\\0")
+    print("ioctl ok")
+except OSError as e:
+    print("ioctl", os.strerror(e.errno))
+`;
+    const on = ["-m", "sandbox/ioctl:on", "-m", "allow/ioctl+/***"];
+    const denied = await runSyd([
+      ...BASE,
+      ...on,
+      "-m",
+      `deny/ioctl+${dir}/public`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(denied.stdout, "ioctl Permission denied\n");
+    const allowed = await runSyd([...BASE, ...on, "--", "python3", "-c", script, dir]);
+    assert.equal(allowed.stdout, "ioctl ok\n");
   });
 });

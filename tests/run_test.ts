@@ -84,7 +84,7 @@ Deno.test("options not implemented yet fail with 95 and say so", async () => {
 Deno.test("policy features that cannot be enforced yet are refused with 95, never ignored", async () => {
   const trace = await runSyd(["-x", "--", "true"]);
   assert.equal(trace.code, 95);
-  assert.match(trace.stderr, /^syd: sandboxing of \w+ is not supported yet/);
+  assert.match(trace.stderr, /^syd: sandboxing of [\w/]+ is not supported yet/);
   const lib = await runSyd(["-p", "lib", "--", "true"]);
   assert.equal(lib.code, 95);
   assert.match(
@@ -108,11 +108,11 @@ Deno.test("a bad -m command makes syd refuse to start with a diagnostic and 22",
 Deno.test("-m, -P and -p apply in command-line order", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/on.syd-3`, "# turn ioctl on\nsandbox/ioctl:on\n");
-    // off, then the file turns ioctl on: refused, since ioctl cannot be enforced yet.
+    await Deno.writeTextFile(`${dir}/on.syd-3`, "# turn net on\nsandbox/net:on\n");
+    // off, then the file turns net on: refused, since net cannot be enforced yet.
     const on = await runSyd(["-p", "off", "-P", `${dir}/on.syd-3`, "--", "true"]);
     assert.equal(on.code, 95);
-    assert.match(on.stderr, /sandboxing of ioctl is not supported yet/);
+    assert.match(on.stderr, /sandboxing of net\/bind is not supported yet/);
     // The file first, then off: every category ends off, and the program runs.
     const off = await runSyd([
       "-P",
@@ -195,7 +195,7 @@ Deno.test("with no profile syd refuses to run unenforced categories", async () =
   assert.equal(result.code, 95);
   assert.match(
     result.stderr,
-    /^syd: sandboxing of [\w/]+ is not supported yet \(every path category but ioctl is; /,
+    /^syd: sandboxing of [\w/]+ is not supported yet \(every path category is; /,
   );
 });
 

@@ -66,14 +66,21 @@ comptime {
 /// Programs are at most BPF_MAXINSNS instructions.
 pub const program_len_max: usize = 4096;
 
+/// What the policy asks the filter for beyond the calls always trapped.
+pub const Options = struct {
+    /// Trap ioctl(2) too: only when ioctl sandboxing is on, since terminals call it constantly.
+    trap_ioctl: bool = false,
+};
+
 /// Assembles the sandbox filter into a libseccomp context the caller releases.
-pub fn build() sys.Errno!scmp.Ctx {
+pub fn build(options: Options) sys.Errno!scmp.Ctx {
     const ctx = try scmp.init(scmp.act_allow);
     errdefer scmp.release(ctx);
     try scmp.attr_set(ctx, .act_badarch, scmp.act_kill_process);
     try scmp.attr_set(ctx, .ctl_nnp, 0); // syd sets no_new_privs itself, in the child.
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
     for (trapped) |nr| try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(nr));
+    if (options.trap_ioctl) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.ioctl));
     for (refused) |nr| try scmp.rule_add(ctx, scmp.act_errno(@intFromEnum(std.os.linux.E.NOSYS)), @intFromEnum(nr));
     return ctx;
 }
@@ -96,7 +103,7 @@ pub fn export_program(ctx: scmp.Ctx, out: []SockFilter) sys.Errno![]SockFilter {
 }
 
 test "the sandbox filter assembles and exports a whole program" {
-    const ctx = try build();
+    const ctx = try build(.{});
     defer scmp.release(ctx);
     var buf: [program_len_max + 1]SockFilter = undefined;
     const program = try export_program(ctx, &buf);

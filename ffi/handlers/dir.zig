@@ -30,6 +30,17 @@ fn failure(err: sys.Errno) Response {
     return .{ .failure = sys.errno_value(err) };
 }
 
+/// ioctl: judged on the path of its fd, then continued (its argument points into the caller).
+pub fn ioctl(request: *const Request) Response {
+    if (!handlers.any_on(request.policy, &.{.ioctl})) return .continue_call;
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf) catch |err|
+        return failure(err);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (handlers.decide(request, &.{.ioctl}, canonical)) |response| return response;
+    return .continue_call; // cannot be emulated: see the README's Limits
+}
+
 pub fn chdir(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const cat: Cat = if (nr == .chroot) .chroot else .chdir;

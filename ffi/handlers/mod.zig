@@ -100,6 +100,7 @@ pub fn handle(request: *const Request) Response {
         .rename, .renameat, .renameat2, .link, .linkat => dirops.rename(request),
         .chmod, .fchmod, .fchmodat, .fchmodat2 => metadata.chmod(request),
         .chdir, .fchdir, .chroot => dir.chdir(request),
+        .ioctl => dir.ioctl(request),
         .getdents64, .getdents => dir.getdents(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),
