@@ -37,8 +37,6 @@ pub fn handle(request: *const Request) Response {
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
     assert(canonical.len > 0);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    const verdict = handlers.judge(request.policy, &.{.exec}, canonical);
-    if (!verdict.judged) return .continue_call;
-    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    if (handlers.decide(request, &.{.exec}, canonical)) |response| return response;
     return .continue_call; // see the file comment: exec cannot be emulated
 }

@@ -143,10 +143,36 @@ pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
 /// Judges `canonical` for `cats` and enforces the verdict: null when syd may perform the call;
 /// otherwise the answer (continue when no category is on, the errno when denied).
 pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8) ?Response {
-    const verdict = judge(request.policy, cats, canonical);
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const name = view(request.tid(), canonical, &buf);
+    const verdict = judge(request.policy, cats, name);
     if (!verdict.judged) return .continue_call;
-    if (enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    if (enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
     return null;
+}
+
+/// The name a path is judged and logged by: the caller's own /proc/TID is /proc/self, and
+/// /proc/TID/task/TID is /proc/thread-self, as the original syd's rules write them.
+pub fn view(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
+    assert(tid > 0 and canonical.len > 0);
+    var own_buf: [48]u8 = undefined;
+    const thread = std.fmt.bufPrint(&own_buf, "/proc/{d}/task/{d}", .{ tid, tid }) catch unreachable;
+    if (rest_after(canonical, thread)) |rest| {
+        return std.fmt.bufPrint(buf, "/proc/thread-self{s}", .{rest}) catch canonical;
+    }
+    const process = thread[0 .. thread.len - std.fmt.count("/task/{d}", .{tid})];
+    if (rest_after(canonical, process)) |rest| {
+        return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
+    }
+    return canonical;
+}
+
+/// What follows `prefix` in `path` when `prefix` is a whole leading part of it.
+fn rest_after(path: []const u8, prefix: []const u8) ?[]const u8 {
+    if (!std.mem.startsWith(u8, path, prefix)) return null;
+    const rest = path[prefix.len..];
+    if (rest.len > 0 and rest[0] != '/') return null;
+    return rest;
 }
 
 /// Reads the path argument at `addr` and canonicalises it in the caller's view into `out`.
@@ -245,6 +271,15 @@ pub fn answer(notify_fd: i32, id: u64, response: Response) sys.Errno!void {
             return notify.send_fd(notify_fd, id, handed.fd, handed.cloexec);
         },
     }
+}
+
+test "view names the caller's own /proc entries as /proc/self and /proc/thread-self" {
+    var buf: [128]u8 = undefined;
+    try std.testing.expectEqualStrings("/proc/self/fd/3", view(42, "/proc/42/fd/3", &buf));
+    try std.testing.expectEqualStrings("/proc/self", view(42, "/proc/42", &buf));
+    try std.testing.expectEqualStrings("/proc/thread-self/comm", view(42, "/proc/42/task/42/comm", &buf));
+    try std.testing.expectEqualStrings("/proc/421/fd/3", view(42, "/proc/421/fd/3", &buf));
+    try std.testing.expectEqualStrings("/etc/passwd", view(42, "/etc/passwd", &buf));
 }
 
 test "judge takes the most severe action of the categories that are on" {

@@ -63,10 +63,12 @@ pub fn handle(request: *const Request) Response {
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
     const cats = categories(args.flags, is_directory(request.tid(), canonical), &cats_buf);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
-    const verdict = handlers.judge(request.policy, cats, canonical);
+    var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const name = handlers.view(request.tid(), canonical, &view_buf);
+    const verdict = handlers.judge(request.policy, cats, name);
     if (!verdict.judged) return .continue_call; // nothing this call feeds is on
     const path_only = cats.len == 1 and cats[0] == .stat;
-    if (handlers.enforce(request, verdict, canonical)) |errno_value| {
+    if (handlers.enforce(request, verdict, name)) |errno_value| {
         // An O_PATH open judged for stat: a hidden path does not exist.
         const hidden = path_only and errno_value == @intFromEnum(linux.E.ACCES);
         return .{ .failure = if (hidden) @intFromEnum(linux.E.NOENT) else errno_value };
