@@ -26,16 +26,12 @@ const dents_len_max: usize = 32 * 1024;
 /// Batches read to find one visible entry before answering with what there is.
 const batches_max: u32 = 64;
 
-fn failure(err: sys.Errno) Response {
-    return .{ .failure = sys.errno_value(err) };
-}
-
 /// ioctl: judged on the path of its fd, then continued (its argument points into the caller).
 pub fn ioctl(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.ioctl})) return .continue_call;
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf) catch |err|
-        return failure(err);
+        return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.ioctl}, canonical)) |response| return response;
     return .continue_call; // cannot be emulated: see the README's Limits
@@ -49,7 +45,7 @@ pub fn chdir(request: *const Request) Response {
     const canonical = (if (nr == .fchdir)
         handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf)
     else
-        handlers.resolve(request, at_fdcwd, request.arg(0), .{}, &buf)) catch |err| return failure(err);
+        handlers.resolve(request, at_fdcwd, request.arg(0), .{}, &buf)) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     return .continue_call; // cannot be emulated: see the file comment and the README's Limits
@@ -65,21 +61,21 @@ pub fn getdents(request: *const Request) Response {
     const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
     const count: usize = @min(request.arg(2), dents_len_max);
     if (target < 0) return .{ .failure = @intFromEnum(linux.E.BADF) };
-    const status = emulate.caller_for(request, "", false) catch |err| return failure(err);
-    const pidfd = sys.pidfd_open(status.tgid) catch |err| return failure(err);
+    const status = emulate.caller_for(request, "", false) catch |err| return handlers.failure(err);
+    const pidfd = sys.pidfd_open(status.tgid) catch |err| return handlers.failure(err);
     defer sys.close(pidfd);
-    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return failure(err);
+    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
     var dir_buf: [path_mod.path_len_max]u8 = undefined;
-    const dir = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &dir_buf) catch |err| return failure(err);
+    const dir = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &dir_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.readdir}, dir)) |response| {
         if (response != .continue_call or !request.policy.on[@intFromEnum(Cat.stat)]) return response;
     }
     var out: [dents_len_max]u8 = undefined;
-    const len = read_visible(request, fd, dir, out[0..count]) catch |err| return failure(err);
-    if (len > 0) write_memory(request.tid(), request.arg(1), out[0..len]) catch |err| return failure(err);
+    const len = read_visible(request, fd, dir, out[0..count]) catch |err| return handlers.failure(err);
+    if (len > 0) handlers.write_memory(request.tid(), request.arg(1), out[0..len]) catch |err| return handlers.failure(err);
     return .{ .value = @intCast(len) };
 }
 
@@ -122,13 +118,4 @@ fn hidden(request: *const Request, dir: []const u8, name: []const u8, buf: []u8)
     const path = std.fmt.bufPrint(buf, "{s}{s}{s}", .{ dir, sep, name }) catch return true;
     const action = request.policy.judge(.stat, path).action;
     return @intFromEnum(action) >= @intFromEnum(policy_mod.Action.filter);
-}
-
-fn write_memory(tid: i32, addr: u64, data: []const u8) sys.Errno!void {
-    assert(data.len > 0);
-    if (addr == 0) return error.FAULT;
-    const local = [_]std.posix.iovec_const{.{ .base = data.ptr, .len = data.len }};
-    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = data.len }};
-    const n = try sys.check(linux.process_vm_writev(tid, &local, &remote, 0));
-    if (n != data.len) return error.FAULT;
 }

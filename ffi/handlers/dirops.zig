@@ -25,18 +25,6 @@ const at_removedir: u32 = 0x200;
 const at_symlink_follow: u32 = 0x400;
 const at_empty_path: u32 = 0x1000;
 
-fn fd_arg(request: *const Request, index: usize) i32 {
-    return @bitCast(@as(u32, @truncate(request.arg(index))));
-}
-
-fn nr_of(request: *const Request) SYS {
-    return @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
-}
-
-fn failure(err: sys.Errno) Response {
-    return .{ .failure = sys.errno_value(err) };
-}
-
 /// The name of a new entry: its symlink not followed, allowed not to exist.
 const new_entry: path_mod.Options = .{ .follow = .nofollow_last, .missing = .last_may_be_missing };
 /// An existing entry, its symlink not followed.
@@ -51,85 +39,85 @@ fn parent_of(request: *const Request, root: emulate.Root, canonical: []const u8,
 
 pub fn mkdir(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.mkdir})) return .continue_call;
-    const at = nr_of(request) == .mkdirat;
+    const at = handlers.nr_of(request) == .mkdirat;
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, if (at) fd_arg(request, 0) else at_fdcwd, request.arg(if (at) 1 else 0), new_entry, &buf) catch |err|
-        return failure(err);
+    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 0) else at_fdcwd, request.arg(if (at) 1 else 0), new_entry, &buf) catch |err|
+        return handlers.failure(err);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.mkdir}, canonical)) |response| return response;
     if (canonical.len == 1) return .{ .failure = @intFromEnum(linux.E.EXIST) };
-    _ = emulate.caller_for(request, canonical, true) catch |err| return failure(err);
-    const root = emulate.Root.open(request.tid()) catch |err| return failure(err);
+    _ = emulate.caller_for(request, canonical, true) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
-    const parent = parent_of(request, root, canonical, &name_buf) catch |err| return failure(err);
+    const parent = parent_of(request, root, canonical, &name_buf) catch |err| return handlers.failure(err);
     defer sys.close(parent.fd);
-    _ = sys.retry(linux.mkdirat, .{ parent.fd, parent.name.ptr, mode }) catch |err| return failure(err);
+    _ = sys.retry(linux.mkdirat, .{ parent.fd, parent.name.ptr, mode }) catch |err| return handlers.failure(err);
     return .{ .value = 0 };
 }
 
 pub fn unlink(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{ .delete, .rmdir })) return .continue_call;
-    const nr = nr_of(request);
+    const nr = handlers.nr_of(request);
     const flags: u32 = switch (nr) {
         .rmdir => at_removedir,
         .unlink => 0,
         else => @truncate(request.arg(2)),
     };
     if (flags & ~at_removedir != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    const dirfd = if (nr == .unlinkat) fd_arg(request, 0) else at_fdcwd;
+    const dirfd = if (nr == .unlinkat) handlers.fd_arg(request, 0) else at_fdcwd;
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, dirfd, request.arg(if (nr == .unlinkat) 1 else 0), old_entry, &buf) catch |err|
-        return failure(err);
+        return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     const cat: Cat = if (flags & at_removedir != 0) .rmdir else .delete;
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
-    _ = emulate.caller_for(request, canonical, false) catch |err| return failure(err);
-    const root = emulate.Root.open(request.tid()) catch |err| return failure(err);
+    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
     const parent = parent_of(request, root, canonical, &name_buf) catch |err|
-        return failure(if (err == error.BUSY and cat == .delete) error.ISDIR else err);
+        return handlers.failure(if (err == error.BUSY and cat == .delete) error.ISDIR else err);
     defer sys.close(parent.fd);
-    _ = sys.retry(linux.unlinkat, .{ parent.fd, parent.name.ptr, flags }) catch |err| return failure(err);
+    _ = sys.retry(linux.unlinkat, .{ parent.fd, parent.name.ptr, flags }) catch |err| return handlers.failure(err);
     return .{ .value = 0 };
 }
 
 pub fn symlink(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.symlink})) return .continue_call;
-    const at = nr_of(request) == .symlinkat;
+    const at = handlers.nr_of(request) == .symlinkat;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var target_buf: [path_mod.path_len_max]u8 = undefined;
-    const target = path_mod.read_string(caller, request.arg(0), &target_buf) catch |err| return failure(err);
+    const target = path_mod.read_string(caller, request.arg(0), &target_buf) catch |err| return handlers.failure(err);
     if (target.len == 0) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, if (at) fd_arg(request, 1) else at_fdcwd, request.arg(if (at) 2 else 1), new_entry, &buf) catch |err|
-        return failure(err);
+    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 1) else at_fdcwd, request.arg(if (at) 2 else 1), new_entry, &buf) catch |err|
+        return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.symlink}, canonical)) |response| return response;
     if (canonical.len == 1) return .{ .failure = @intFromEnum(linux.E.EXIST) };
-    _ = emulate.caller_for(request, canonical, false) catch |err| return failure(err);
-    const root = emulate.Root.open(request.tid()) catch |err| return failure(err);
+    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
-    const parent = parent_of(request, root, canonical, &name_buf) catch |err| return failure(err);
+    const parent = parent_of(request, root, canonical, &name_buf) catch |err| return handlers.failure(err);
     defer sys.close(parent.fd);
     var target_z: [path_mod.path_len_max + 1]u8 = undefined;
     @memcpy(target_z[0..target.len], target);
     target_z[target.len] = 0;
     _ = sys.retry(linux.symlinkat, .{ @as([*:0]const u8, @ptrCast(&target_z)), parent.fd, parent.name.ptr }) catch |err|
-        return failure(err);
+        return handlers.failure(err);
     return .{ .value = 0 };
 }
 
 /// rename, renameat, renameat2, link, linkat: both names judged for rename.
 pub fn rename(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.rename})) return .continue_call;
-    const nr = nr_of(request);
+    const nr = handlers.nr_of(request);
     const two_dirs = nr == .renameat or nr == .renameat2 or nr == .linkat;
-    const old_dirfd = if (two_dirs) fd_arg(request, 0) else at_fdcwd;
-    const new_dirfd = if (two_dirs) fd_arg(request, 2) else at_fdcwd;
+    const old_dirfd = if (two_dirs) handlers.fd_arg(request, 0) else at_fdcwd;
+    const new_dirfd = if (two_dirs) handlers.fd_arg(request, 2) else at_fdcwd;
     const old_addr = request.arg(if (two_dirs) 1 else 0);
     const new_addr = request.arg(if (two_dirs) 3 else 1);
     const flags: u32 = if (nr == .renameat2 or nr == .linkat) @truncate(request.arg(4)) else 0;
@@ -138,25 +126,25 @@ pub fn rename(request: *const Request) Response {
     if (linking and flags & ~at_symlink_follow != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const old_options: path_mod.Options = if (linking and flags & at_symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
-    const old = handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf) catch |err| return failure(err);
+    const old = handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf) catch |err| return handlers.failure(err);
     var new_buf: [path_mod.path_len_max]u8 = undefined;
-    const new = handlers.resolve(request, new_dirfd, new_addr, new_entry, &new_buf) catch |err| return failure(err);
+    const new = handlers.resolve(request, new_dirfd, new_addr, new_entry, &new_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.rename}, old)) |response| return response;
     if (handlers.decide(request, &.{.rename}, new)) |response| return response;
-    _ = emulate.caller_for(request, new, false) catch |err| return failure(err);
-    const root = emulate.Root.open(request.tid()) catch |err| return failure(err);
+    _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var old_name: [256]u8 = undefined;
-    const old_parent = parent_of(request, root, old, &old_name) catch |err| return failure(err);
+    const old_parent = parent_of(request, root, old, &old_name) catch |err| return handlers.failure(err);
     defer sys.close(old_parent.fd);
     var new_name: [256]u8 = undefined;
-    const new_parent = parent_of(request, root, new, &new_name) catch |err| return failure(if (err == error.BUSY and linking) error.EXIST else err);
+    const new_parent = parent_of(request, root, new, &new_name) catch |err| return handlers.failure(if (err == error.BUSY and linking) error.EXIST else err);
     defer sys.close(new_parent.fd);
     const rc = if (linking)
         sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
     else
         sys.retry(linux.renameat2, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, flags });
-    _ = rc catch |err| return failure(err);
+    _ = rc catch |err| return handlers.failure(err);
     return .{ .value = 0 };
 }

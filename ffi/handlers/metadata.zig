@@ -44,14 +44,6 @@ const Target = struct {
 
 const Found = union(enum) { answer: Response, target: Target };
 
-fn failure(err: sys.Errno) Response {
-    return .{ .failure = sys.errno_value(err) };
-}
-
-fn fd_arg(request: *const Request, index: usize) i32 {
-    return @bitCast(@as(u32, @truncate(request.arg(index))));
-}
-
 /// Judges the path at `addr` (relative to `dirfd`) for `cats` and opens it (O_PATH) for syd.
 fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []const Cat) Found {
     var buf: [path_mod.path_len_max]u8 = undefined;
@@ -59,28 +51,28 @@ fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []c
     const canonical = handlers.resolve(request, dirfd, addr, .{
         .follow = if (follow) .follow else .nofollow_last,
         .empty_path = flags & at_empty_path != 0,
-    }, &buf) catch |err| return .{ .answer = failure(err) };
+    }, &buf) catch |err| return .{ .answer = handlers.failure(err) };
     if (!request.valid()) return .{ .answer = .{ .failure = @intFromEnum(linux.E.NOENT) } };
     if (handlers.decide(request, cats, canonical)) |response| return .{ .answer = response };
-    _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .answer = failure(err) };
-    const root = emulate.Root.open(request.tid()) catch |err| return .{ .answer = failure(err) };
+    _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .answer = handlers.failure(err) };
+    const root = emulate.Root.open(request.tid()) catch |err| return .{ .answer = handlers.failure(err) };
     defer root.close();
-    const fd = root.openat2(canonical, o_path | (if (follow) 0 else o_nofollow), 0) catch |err| return .{ .answer = failure(err) };
+    const fd = root.openat2(canonical, o_path | (if (follow) 0 else o_nofollow), 0) catch |err| return .{ .answer = handlers.failure(err) };
     return .{ .target = .{ .fd = fd, .by_path = true } };
 }
 
 /// Copies the caller's fd `target`, judges the copy's path for `cats`.
 fn by_fd(request: *const Request, target: i32, cats: []const Cat) Found {
     if (target < 0) return .{ .answer = .{ .failure = @intFromEnum(linux.E.BADF) } };
-    const status = emulate.caller_for(request, "", false) catch |err| return .{ .answer = failure(err) };
-    const pidfd = sys.pidfd_open(status.tgid) catch |err| return .{ .answer = failure(err) };
+    const status = emulate.caller_for(request, "", false) catch |err| return .{ .answer = handlers.failure(err) };
+    const pidfd = sys.pidfd_open(status.tgid) catch |err| return .{ .answer = handlers.failure(err) };
     defer sys.close(pidfd);
-    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return .{ .answer = failure(err) };
+    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return .{ .answer = handlers.failure(err) };
     const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &buf) catch |err| {
         sys.close(fd);
-        return .{ .answer = failure(err) };
+        return .{ .answer = handlers.failure(err) };
     };
     const answer: ?Response = if (!request.valid())
         .{ .failure = @intFromEnum(linux.E.NOENT) }
@@ -94,7 +86,7 @@ fn by_fd(request: *const Request, target: i32, cats: []const Cat) Found {
 }
 
 fn done(rc: sys.Errno!usize) Response {
-    _ = rc catch |err| return failure(err);
+    _ = rc catch |err| return handlers.failure(err);
     return .{ .value = 0 };
 }
 
@@ -104,9 +96,9 @@ pub fn chmod(request: *const Request) Response {
     const mode: u32 = @truncate(request.arg(if (nr == .chmod) 1 else if (nr == .fchmod) 1 else 2));
     const found = switch (nr) {
         .chmod => by_path(request, at_fdcwd, request.arg(0), 0, &.{.chmod}),
-        .fchmodat => by_path(request, fd_arg(request, 0), request.arg(1), 0, &.{.chmod}),
-        .fchmodat2 => by_path(request, fd_arg(request, 0), request.arg(1), @truncate(request.arg(3)), &.{.chmod}),
-        .fchmod => by_fd(request, fd_arg(request, 0), &.{.chmod}),
+        .fchmodat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), 0, &.{.chmod}),
+        .fchmodat2 => by_path(request, handlers.fd_arg(request, 0), request.arg(1), @truncate(request.arg(3)), &.{.chmod}),
+        .fchmod => by_fd(request, handlers.fd_arg(request, 0), &.{.chmod}),
         else => unreachable,
     };
     const target = switch (found) {
@@ -140,8 +132,8 @@ pub fn chown(request: *const Request) Response {
     const found = switch (nr) {
         .chown => by_path(request, at_fdcwd, request.arg(0), 0, cats),
         .lchown => by_path(request, at_fdcwd, request.arg(0), at_symlink_nofollow, cats),
-        .fchownat => by_path(request, fd_arg(request, 0), request.arg(1), @truncate(request.arg(4)), cats),
-        .fchown => by_fd(request, fd_arg(request, 0), cats),
+        .fchownat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), @truncate(request.arg(4)), cats),
+        .fchown => by_fd(request, handlers.fd_arg(request, 0), cats),
         else => unreachable,
     };
     const target = switch (found) {
@@ -158,16 +150,16 @@ pub fn utime(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     var times: [2]linux.timespec = undefined;
     const times_addr = request.arg(if (nr == .futimesat or nr == .utimensat) 2 else 1);
-    const have_times = read_times(request, nr, times_addr, &times) catch |err| return failure(err);
+    const have_times = read_times(request, nr, times_addr, &times) catch |err| return handlers.failure(err);
     const flags: u32 = if (nr == .utimensat) @truncate(request.arg(3)) else 0;
     if (flags & ~(at_symlink_nofollow | at_empty_path) != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const found = switch (nr) {
         .utime, .utimes => by_path(request, at_fdcwd, request.arg(0), 0, &.{.utime}),
-        .futimesat => by_path(request, fd_arg(request, 0), request.arg(1), 0, &.{.utime}),
+        .futimesat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), 0, &.{.utime}),
         .utimensat => if (request.arg(1) == 0) // futimens: the fd itself
-            by_fd(request, fd_arg(request, 0), &.{.utime})
+            by_fd(request, handlers.fd_arg(request, 0), &.{.utime})
         else
-            by_path(request, fd_arg(request, 0), request.arg(1), flags, &.{.utime}),
+            by_path(request, handlers.fd_arg(request, 0), request.arg(1), flags, &.{.utime}),
         else => unreachable,
     };
     const target = switch (found) {
@@ -187,28 +179,20 @@ fn read_times(request: *const Request, nr: SYS, addr: u64, out: *[2]linux.timesp
     switch (nr) {
         .utime => {
             var buf: [2]i64 = undefined; // struct utimbuf { actime, modtime }
-            try read_memory(request.tid(), addr, std.mem.asBytes(&buf));
+            try handlers.read_memory(request.tid(), addr, std.mem.asBytes(&buf));
             out.* = .{ .{ .sec = buf[0], .nsec = 0 }, .{ .sec = buf[1], .nsec = 0 } };
         },
         .utimes, .futimesat => {
             var buf: [4]i64 = undefined; // struct timeval[2]
-            try read_memory(request.tid(), addr, std.mem.asBytes(&buf));
+            try handlers.read_memory(request.tid(), addr, std.mem.asBytes(&buf));
             for (0..2) |i| {
                 if (buf[2 * i + 1] < 0 or buf[2 * i + 1] >= 1_000_000) return error.INVAL;
                 out[i] = .{ .sec = buf[2 * i], .nsec = buf[2 * i + 1] * 1000 };
             }
         },
-        else => try read_memory(request.tid(), addr, std.mem.asBytes(out)),
+        else => try handlers.read_memory(request.tid(), addr, std.mem.asBytes(out)),
     }
     return true;
-}
-
-fn read_memory(tid: i32, addr: u64, out: []u8) sys.Errno!void {
-    assert(out.len > 0 and out.len <= xattr_size_max);
-    const local = [_]std.posix.iovec{.{ .base = out.ptr, .len = out.len }};
-    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = out.len }};
-    const n = try sys.check(linux.process_vm_readv(tid, &local, &remote, 0));
-    if (n != out.len) return error.FAULT;
 }
 
 pub fn xattr(request: *const Request) Response {
@@ -216,7 +200,7 @@ pub fn xattr(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var name_buf: [path_mod.path_len_max]u8 = undefined;
-    const name = path_mod.read_string(caller, request.arg(1), &name_buf) catch |err| return failure(err);
+    const name = path_mod.read_string(caller, request.arg(1), &name_buf) catch |err| return handlers.failure(err);
     if (name.len == 0 or name.len > xattr_name_max) return .{ .failure = @intFromEnum(linux.E.RANGE) };
     name_buf[name.len] = 0;
     const setting = nr == .setxattr or nr == .lsetxattr or nr == .fsetxattr;
@@ -226,14 +210,14 @@ pub fn xattr(request: *const Request) Response {
         const size = request.arg(3);
         if (size > xattr_size_max) return .{ .failure = @intFromEnum(linux.E.@"2BIG") };
         if (size > 0) {
-            read_memory(request.tid(), request.arg(2), value_buf[0..size]) catch |err| return failure(err);
+            handlers.read_memory(request.tid(), request.arg(2), value_buf[0..size]) catch |err| return handlers.failure(err);
             value = value_buf[0..size];
         }
     }
     const found = switch (nr) {
         .setxattr, .removexattr => by_path(request, at_fdcwd, request.arg(0), 0, &.{.chattr}),
         .lsetxattr, .lremovexattr => by_path(request, at_fdcwd, request.arg(0), at_symlink_nofollow, &.{.chattr}),
-        .fsetxattr, .fremovexattr => by_fd(request, fd_arg(request, 0), &.{.chattr}),
+        .fsetxattr, .fremovexattr => by_fd(request, handlers.fd_arg(request, 0), &.{.chattr}),
         else => unreachable,
     };
     const target = switch (found) {

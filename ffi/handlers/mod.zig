@@ -75,6 +75,41 @@ pub const Request = struct {
     }
 };
 
+/// The errno answer for a failed step.
+pub fn failure(err: sys.Errno) Response {
+    return .{ .failure = sys.errno_value(err) };
+}
+
+/// Argument `index` as an fd (the kernel reads fds as 32-bit ints).
+pub fn fd_arg(request: *const Request, index: usize) i32 {
+    return @bitCast(@as(u32, @truncate(request.arg(index))));
+}
+
+/// The call's number as the syscall enum.
+pub fn nr_of(request: *const Request) SYS {
+    return @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+}
+
+/// Reads `out.len` bytes at `addr` in the caller's memory (at most 64 KiB).
+pub fn read_memory(tid: i32, addr: u64, out: []u8) sys.Errno!void {
+    assert(out.len > 0 and out.len <= 65536);
+    if (addr == 0) return error.FAULT;
+    const local = [_]std.posix.iovec{.{ .base = out.ptr, .len = out.len }};
+    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = out.len }};
+    const n = try sys.check(linux.process_vm_readv(tid, &local, &remote, 0));
+    if (n != out.len) return error.FAULT;
+}
+
+/// Writes `data` at `addr` in the caller's memory.
+pub fn write_memory(tid: i32, addr: u64, data: []const u8) sys.Errno!void {
+    assert(data.len > 0);
+    if (addr == 0) return error.FAULT;
+    const local = [_]std.posix.iovec_const{.{ .base = data.ptr, .len = data.len }};
+    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = data.len }};
+    const n = try sys.check(linux.process_vm_writev(tid, &local, &remote, 0));
+    if (n != data.len) return error.FAULT;
+}
+
 /// The name of a trapped system call, for logs.
 pub fn syscall_name(nr: i32) []const u8 {
     if (nr < 0) return "?";

@@ -100,20 +100,11 @@ fn decode_openat2(request: *const Request) sys.Errno!Args {
     if (size < @sizeOf(OpenHow)) return error.INVAL;
     if (size > @sizeOf(OpenHow)) return error.@"2BIG"; // newer fields syd does not know
     var how: OpenHow = undefined;
-    try read_memory(request.tid(), request.arg(2), std.mem.asBytes(&how));
+    try handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&how));
     // Resolve restrictions are relative to the caller's dirfd: not emulated yet.
     if (how.resolve != 0) return error.NOSYS;
     if (how.flags > std.math.maxInt(u32) or how.mode > 0o7777) return error.INVAL;
     return .{ .dirfd = @bitCast(@as(u32, @truncate(request.arg(0)))), .path_addr = request.arg(1), .flags = @intCast(how.flags), .mode = @intCast(how.mode) };
-}
-
-fn read_memory(tid: i32, addr: u64, out: []u8) sys.Errno!void {
-    assert(out.len > 0 and out.len <= 4096);
-    if (addr == 0) return error.FAULT;
-    const local = [_]std.posix.iovec{.{ .base = out.ptr, .len = out.len }};
-    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = out.len }};
-    const n = try sys.check(linux.process_vm_readv(tid, &local, &remote, 0));
-    if (n != out.len) return error.FAULT;
 }
 
 /// The categories an open with `flags` feeds.

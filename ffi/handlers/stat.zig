@@ -36,14 +36,6 @@ comptime {
     assert(@sizeOf(linux.Statx) == statx_size);
 }
 
-fn failure(err: sys.Errno) Response {
-    return .{ .failure = sys.errno_value(err) };
-}
-
-fn fd_arg(request: *const Request, index: usize) i32 {
-    return @bitCast(@as(u32, @truncate(request.arg(index))));
-}
-
 /// Where a call's path is, and how it resolves.
 const Call = struct { dirfd: i32, path_addr: u64, flags: u32 };
 
@@ -51,12 +43,12 @@ fn call_of(request: *const Request, nr: SYS) Call {
     return switch (nr) {
         .stat, .statfs, .access, .readlink => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = 0 },
         .lstat => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = at_symlink_nofollow },
-        .fstatat64 => .{ .dirfd = fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(3)) },
-        .statx => .{ .dirfd = fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(2)) },
-        .faccessat => .{ .dirfd = fd_arg(request, 0), .path_addr = request.arg(1), .flags = 0 },
-        .faccessat2 => .{ .dirfd = fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(3)) },
+        .fstatat64 => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(3)) },
+        .statx => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(2)) },
+        .faccessat => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = 0 },
+        .faccessat2 => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(3)) },
         // readlink never follows the last component.
-        .readlinkat => .{ .dirfd = fd_arg(request, 0), .path_addr = request.arg(1), .flags = at_symlink_nofollow },
+        .readlinkat => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = at_symlink_nofollow },
         else => unreachable,
     };
 }
@@ -68,21 +60,21 @@ pub fn handle(request: *const Request) Response {
     if (nr == .readlink) call.flags = at_symlink_nofollow;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return failure(err);
+    const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
     if (raw.len == 0 and call.flags & at_empty_path != 0) return .continue_call; // the fd itself
     var buf: [path_mod.path_len_max]u8 = undefined;
     const nofollow = call.flags & at_symlink_nofollow != 0;
     const canonical = path_mod.canonicalize(caller, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,
-    }, &buf) catch |err| return failure(err);
+    }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.stat}, canonical)) |response| return hide(response);
-    _ = emulate.caller_for(request, canonical, false) catch |err| return failure(err);
-    const root = emulate.Root.open(request.tid()) catch |err| return failure(err);
+    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
-    const fd = root.openat2(canonical, o_path | (if (nofollow) o_nofollow else 0), 0) catch |err| return failure(err);
+    const fd = root.openat2(canonical, o_path | (if (nofollow) o_nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
-    return perform(request, nr, call, fd) catch |err| failure(err);
+    return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
 
 /// A path denied for stat does not exist, for the caller.
@@ -98,18 +90,18 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
         .stat, .lstat, .fstatat64 => {
             var st: linux.Stat = undefined;
             _ = try sys.retry(linux.fstatat, .{ fd, "", &st, at_empty_path });
-            try write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
+            try handlers.write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
         },
         .statx => {
             var stx: linux.Statx = undefined;
             const flags = at_empty_path | (call.flags & at_statx_sync_mask);
             _ = try sys.retry(linux.statx, .{ fd, "", flags, @as(u32, @truncate(request.arg(3))), &stx });
-            try write_memory(request.tid(), request.arg(4), std.mem.asBytes(&stx));
+            try handlers.write_memory(request.tid(), request.arg(4), std.mem.asBytes(&stx));
         },
         .statfs => {
             var buf: [statfs_size]u8 = undefined;
             _ = try sys.retry(linux.syscall2, .{ .fstatfs, @as(usize, @intCast(fd)), @intFromPtr(&buf) });
-            try write_memory(request.tid(), request.arg(1), &buf);
+            try handlers.write_memory(request.tid(), request.arg(1), &buf);
         },
         .access, .faccessat, .faccessat2 => {
             const mode: u32 = @truncate(request.arg(if (nr == .access) 1 else 2));
@@ -122,19 +114,10 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
             if (size == 0 or size > std.math.maxInt(i32)) return error.INVAL;
             var target: [path_mod.path_len_max]u8 = undefined;
             const len = try sys.retry(linux.readlinkat, .{ fd, "", &target, @min(size, target.len) });
-            if (len > 0) try write_memory(request.tid(), buf_addr, target[0..len]);
+            if (len > 0) try handlers.write_memory(request.tid(), buf_addr, target[0..len]);
             return .{ .value = @intCast(len) };
         },
         else => unreachable,
     }
     return .{ .value = 0 };
-}
-
-fn write_memory(tid: i32, addr: u64, data: []const u8) sys.Errno!void {
-    assert(data.len > 0);
-    if (addr == 0) return error.FAULT;
-    const local = [_]std.posix.iovec_const{.{ .base = data.ptr, .len = data.len }};
-    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(addr), .len = data.len }};
-    const n = try sys.check(linux.process_vm_writev(tid, &local, &remote, 0));
-    if (n != data.len) return error.FAULT;
 }
