@@ -31,8 +31,7 @@ const new_entry: path_mod.Options = .{ .follow = .nofollow_last, .missing = .las
 const old_entry: path_mod.Options = .{ .follow = .nofollow_last };
 
 /// Opens the judged parent of `canonical` in the caller's root.
-fn parent_of(request: *const Request, root: emulate.Root, canonical: []const u8, name_buf: *[256]u8) sys.Errno!emulate.Parent {
-    _ = request;
+fn parent_of(root: emulate.Root, canonical: []const u8, name_buf: *[256]u8) sys.Errno!emulate.Parent {
     if (canonical.len == 1) return error.BUSY; // "/" has no parent entry
     return root.parent(canonical, name_buf);
 }
@@ -51,7 +50,7 @@ pub fn mkdir(request: *const Request) Response {
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
-    const parent = parent_of(request, root, canonical, &name_buf) catch |err| return handlers.failure(err);
+    const parent = parent_of(root, canonical, &name_buf) catch |err| return handlers.failure(err);
     defer sys.close(parent.fd);
     _ = sys.retry(linux.mkdirat, .{ parent.fd, parent.name.ptr, mode }) catch |err| return handlers.failure(err);
     return .{ .value = 0 };
@@ -77,7 +76,7 @@ pub fn unlink(request: *const Request) Response {
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
-    const parent = parent_of(request, root, canonical, &name_buf) catch |err|
+    const parent = parent_of(root, canonical, &name_buf) catch |err|
         return handlers.failure(if (err == error.BUSY and cat == .delete) error.ISDIR else err);
     defer sys.close(parent.fd);
     _ = sys.retry(linux.unlinkat, .{ parent.fd, parent.name.ptr, flags }) catch |err| return handlers.failure(err);
@@ -101,7 +100,7 @@ pub fn symlink(request: *const Request) Response {
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
-    const parent = parent_of(request, root, canonical, &name_buf) catch |err| return handlers.failure(err);
+    const parent = parent_of(root, canonical, &name_buf) catch |err| return handlers.failure(err);
     defer sys.close(parent.fd);
     var target_z: [path_mod.path_len_max + 1]u8 = undefined;
     @memcpy(target_z[0..target.len], target);
@@ -136,10 +135,10 @@ pub fn rename(request: *const Request) Response {
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var old_name: [256]u8 = undefined;
-    const old_parent = parent_of(request, root, old, &old_name) catch |err| return handlers.failure(err);
+    const old_parent = parent_of(root, old, &old_name) catch |err| return handlers.failure(err);
     defer sys.close(old_parent.fd);
     var new_name: [256]u8 = undefined;
-    const new_parent = parent_of(request, root, new, &new_name) catch |err| return handlers.failure(if (err == error.BUSY and linking) error.EXIST else err);
+    const new_parent = parent_of(root, new, &new_name) catch |err| return handlers.failure(if (err == error.BUSY and linking) error.EXIST else err);
     defer sys.close(new_parent.fd);
     const rc = if (linking)
         sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })

@@ -12,7 +12,6 @@ const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const path_mod = @import("../path.zig");
-const caller_mod = @import("../caller.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate_mod = @import("emulate.zig");
