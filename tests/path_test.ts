@@ -15,6 +15,16 @@ const BASE = [
   "allow/read,write,exec+/***",
 ];
 
+/** A Python prelude: `d` is the first argument; attempt(name, fn) prints "name ok" or the error. */
+const ATTEMPT = `import os, sys
+d = sys.argv[1]
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ok")
+    except OSError as e:
+        print(name, os.strerror(e.errno))`;
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-path-" }));
   try {
@@ -312,15 +322,7 @@ Deno.test("create, mkfifo and truncate are judged for mknod, creat, truncate, ft
       "-m",
       "allow/create,mkfifo,truncate+/***",
     ];
-    const script = `
-import os, sys
-d = sys.argv[1]
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "ok")
-    except OSError as e:
-        print(name, os.strerror(e.errno))
+    const script = `${ATTEMPT}
 attempt("creat", lambda: os.close(os.open(d + "/new", os.O_WRONLY | os.O_CREAT, 0o600)))
 attempt("mknod", lambda: os.mknod(d + "/node", 0o600))
 attempt("mkfifo", lambda: os.mkfifo(d + "/fifo"))
@@ -384,15 +386,7 @@ Deno.test("mkdir, rmdir, delete, symlink and rename are judged on every name the
       "-m",
       `deny/${cats}+${dir}/locked/***`,
     ];
-    const script = `
-import os, sys
-d = sys.argv[1]
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "ok")
-    except OSError as e:
-        print(name, os.strerror(e.errno))
+    const script = `${ATTEMPT}
 attempt("mkdir", lambda: os.mkdir(d + "/locked/new"))
 attempt("rmdir", lambda: os.rmdir(d + "/locked/empty"))
 attempt("unlink", lambda: os.unlink(d + "/locked/file"))
@@ -450,15 +444,7 @@ Deno.test("chmod, chown, chgrp, utime and chattr are judged and performed by syd
       "-m",
       `deny/${cats}+${dir}/locked/***`,
     ];
-    const script = `
-import os, sys
-d = sys.argv[1]
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "ok")
-    except OSError as e:
-        print(name, os.strerror(e.errno))
+    const script = `${ATTEMPT}
 for target in (d + "/locked/file", d + "/public"):
     attempt("chmod", lambda: os.chmod(target, 0o600))
     attempt("chown", lambda: os.chown(target, 4242, -1))
@@ -533,15 +519,8 @@ Deno.test("readdir, chdir and mktemp are judged", async () => {
     await Deno.mkdir(`${dir}/closed`);
     const on = ["-m", "sandbox/readdir,chdir,mktemp:on", "-m", "allow/readdir,chdir,mktemp+/***"];
     const deny = ["-m", `deny/readdir,chdir,mktemp+${dir}/closed`];
-    const script = `
-import os, sys
+    const script = `${ATTEMPT}
 d = sys.argv[1] + "/closed"
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "ok")
-    except OSError as e:
-        print(name, os.strerror(e.errno))
 attempt("listdir", lambda: os.listdir(d))
 attempt("chdir", lambda: os.chdir(d))
 attempt("tmpfile", lambda: os.close(os.open(d, os.O_TMPFILE | os.O_WRONLY, 0o600)))

@@ -20,7 +20,6 @@ const Response = handlers.Response;
 const Cat = policy_mod.Cat;
 const SYS = linux.SYS;
 
-const at_fdcwd: i32 = -100;
 /// The most directory entries read for the caller at once.
 const dents_len_max: usize = 32 * 1024;
 /// Batches read to find one visible entry before answering with what there is.
@@ -45,7 +44,7 @@ pub fn chdir(request: *const Request) Response {
     const canonical = (if (nr == .fchdir)
         handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf)
     else
-        handlers.resolve(request, at_fdcwd, request.arg(0), .{}, &buf)) catch |err| return handlers.failure(err);
+        handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &buf)) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     return .continue_call; // cannot be emulated: see the file comment and the README's Limits

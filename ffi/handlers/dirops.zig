@@ -20,11 +20,6 @@ const Response = handlers.Response;
 const Cat = policy_mod.Cat;
 const SYS = linux.SYS;
 
-const at_fdcwd: i32 = -100;
-const at_removedir: u32 = 0x200;
-const at_symlink_follow: u32 = 0x400;
-const at_empty_path: u32 = 0x1000;
-
 /// The name of a new entry: its symlink not followed, allowed not to exist.
 const new_entry: path_mod.Options = .{ .follow = .nofollow_last, .missing = .last_may_be_missing };
 /// An existing entry, its symlink not followed.
@@ -40,7 +35,7 @@ pub fn mkdir(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.mkdir})) return .continue_call;
     const at = handlers.nr_of(request) == .mkdirat;
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 0) else at_fdcwd, request.arg(if (at) 1 else 0), new_entry, &buf) catch |err|
+    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 0) else handlers.at.fdcwd, request.arg(if (at) 1 else 0), new_entry, &buf) catch |err|
         return handlers.failure(err);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
@@ -60,17 +55,17 @@ pub fn unlink(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{ .delete, .rmdir })) return .continue_call;
     const nr = handlers.nr_of(request);
     const flags: u32 = switch (nr) {
-        .rmdir => at_removedir,
+        .rmdir => handlers.at.removedir,
         .unlink => 0,
         else => @truncate(request.arg(2)),
     };
-    if (flags & ~at_removedir != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    const dirfd = if (nr == .unlinkat) handlers.fd_arg(request, 0) else at_fdcwd;
+    if (flags & ~handlers.at.removedir != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    const dirfd = if (nr == .unlinkat) handlers.fd_arg(request, 0) else handlers.at.fdcwd;
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, dirfd, request.arg(if (nr == .unlinkat) 1 else 0), old_entry, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    const cat: Cat = if (flags & at_removedir != 0) .rmdir else .delete;
+    const cat: Cat = if (flags & handlers.at.removedir != 0) .rmdir else .delete;
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
@@ -91,7 +86,7 @@ pub fn symlink(request: *const Request) Response {
     const target = path_mod.read_string(caller, request.arg(0), &target_buf) catch |err| return handlers.failure(err);
     if (target.len == 0) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 1) else at_fdcwd, request.arg(if (at) 2 else 1), new_entry, &buf) catch |err|
+    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 1) else handlers.at.fdcwd, request.arg(if (at) 2 else 1), new_entry, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.symlink}, canonical)) |response| return response;
@@ -115,15 +110,15 @@ pub fn rename(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.rename})) return .continue_call;
     const nr = handlers.nr_of(request);
     const two_dirs = nr == .renameat or nr == .renameat2 or nr == .linkat;
-    const old_dirfd = if (two_dirs) handlers.fd_arg(request, 0) else at_fdcwd;
-    const new_dirfd = if (two_dirs) handlers.fd_arg(request, 2) else at_fdcwd;
+    const old_dirfd = if (two_dirs) handlers.fd_arg(request, 0) else handlers.at.fdcwd;
+    const new_dirfd = if (two_dirs) handlers.fd_arg(request, 2) else handlers.at.fdcwd;
     const old_addr = request.arg(if (two_dirs) 1 else 0);
     const new_addr = request.arg(if (two_dirs) 3 else 1);
     const flags: u32 = if (nr == .renameat2 or nr == .linkat) @truncate(request.arg(4)) else 0;
     const linking = nr == .link or nr == .linkat;
-    if (linking and flags & at_empty_path != 0) return .{ .failure = @intFromEnum(linux.E.NOSYS) }; // not emulated
-    if (linking and flags & ~at_symlink_follow != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    const old_options: path_mod.Options = if (linking and flags & at_symlink_follow != 0) .{} else old_entry;
+    if (linking and flags & handlers.at.empty_path != 0) return .{ .failure = @intFromEnum(linux.E.NOSYS) }; // not emulated
+    if (linking and flags & ~handlers.at.symlink_follow != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
     const old = handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf) catch |err| return handlers.failure(err);
     var new_buf: [path_mod.path_len_max]u8 = undefined;

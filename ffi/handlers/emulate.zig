@@ -14,9 +14,6 @@ const path_mod = @import("../path.zig");
 const caller_mod = @import("../caller.zig");
 const handlers = @import("mod.zig");
 
-const o_cloexec: u64 = 0o2000000;
-const o_noctty: u64 = 0o400;
-const o_path: u64 = 0o10000000;
 const resolve_no_magiclinks: u64 = 0x02;
 const resolve_no_symlinks: u64 = 0x04;
 const resolve_in_root: u64 = 0x10;
@@ -50,7 +47,7 @@ pub const Root = struct {
         const relative = std.fmt.bufPrintZ(&buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
             return error.NAMETOOLONG;
         // O_PATH takes no other flags but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (else EINVAL).
-        const extra: u64 = if (flags & o_path != 0) o_cloexec else o_cloexec | o_noctty;
+        const extra: u64 = if (flags & handlers.o.path != 0) handlers.o.cloexec else handlers.o.cloexec | handlers.o.noctty;
         const how: OpenHow = .{
             .flags = flags | extra,
             .mode = mode,
@@ -69,7 +66,7 @@ pub const Root = struct {
         @memcpy(name_buf[0..name.len], name);
         name_buf[name.len] = 0;
         const dir = if (slash == 0) "/" else canonical[0..slash];
-        const fd = try self.openat2(dir, o_path | 0o200000, 0); // O_DIRECTORY
+        const fd = try self.openat2(dir, handlers.o.path | 0o200000, 0); // O_DIRECTORY
         return .{ .fd = fd, .name = name_buf[0..name.len :0] };
     }
 };

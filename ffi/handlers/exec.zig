@@ -16,14 +16,10 @@ const handlers = @import("mod.zig");
 const Request = handlers.Request;
 const Response = handlers.Response;
 
-const at_fdcwd: i32 = -100;
-const at_symlink_nofollow: u64 = 0x100;
-const at_empty_path: u64 = 0x1000;
-
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.exec})) return .continue_call;
     const is_execveat = request.notif.data.nr == @intFromEnum(linux.SYS.execveat);
-    const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else at_fdcwd;
+    const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else handlers.at.fdcwd;
     const path_addr = if (is_execveat) request.arg(1) else request.arg(0);
     const flags: u64 = if (is_execveat) request.arg(4) else 0;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
@@ -32,8 +28,8 @@ pub fn handle(request: *const Request) Response {
         return .{ .failure = sys.errno_value(err) };
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = path_mod.canonicalize(caller, dirfd, raw, .{
-        .follow = if (flags & at_symlink_nofollow != 0) .nofollow_last else .follow,
-        .empty_path = flags & at_empty_path != 0,
+        .follow = if (flags & handlers.at.symlink_nofollow != 0) .nofollow_last else .follow,
+        .empty_path = flags & handlers.at.empty_path != 0,
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
     assert(canonical.len > 0);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };

@@ -20,11 +20,6 @@ const Response = handlers.Response;
 const Cat = policy_mod.Cat;
 const SYS = linux.SYS;
 
-const at_fdcwd: i32 = -100;
-const at_symlink_nofollow: u32 = 0x100;
-const at_empty_path: u32 = 0x1000;
-const o_path: u64 = 0o10000000;
-const o_nofollow: u64 = 0o400000;
 const xattr_name_max: usize = 255;
 const xattr_size_max: usize = 65536;
 
@@ -47,17 +42,17 @@ const Found = union(enum) { answer: Response, target: Target };
 /// Judges the path at `addr` (relative to `dirfd`) for `cats` and opens it (O_PATH) for syd.
 fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []const Cat) Found {
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const follow = flags & at_symlink_nofollow == 0;
+    const follow = flags & handlers.at.symlink_nofollow == 0;
     const canonical = handlers.resolve(request, dirfd, addr, .{
         .follow = if (follow) .follow else .nofollow_last,
-        .empty_path = flags & at_empty_path != 0,
+        .empty_path = flags & handlers.at.empty_path != 0,
     }, &buf) catch |err| return .{ .answer = handlers.failure(err) };
     if (!request.valid()) return .{ .answer = .{ .failure = @intFromEnum(linux.E.NOENT) } };
     if (handlers.decide(request, cats, canonical)) |response| return .{ .answer = response };
     _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .answer = handlers.failure(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .answer = handlers.failure(err) };
     defer root.close();
-    const fd = root.openat2(canonical, o_path | (if (follow) 0 else o_nofollow), 0) catch |err| return .{ .answer = handlers.failure(err) };
+    const fd = root.openat2(canonical, handlers.o.path | (if (follow) 0 else handlers.o.nofollow), 0) catch |err| return .{ .answer = handlers.failure(err) };
     return .{ .target = .{ .fd = fd, .by_path = true } };
 }
 
@@ -95,7 +90,7 @@ pub fn chmod(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const mode: u32 = @truncate(request.arg(if (nr == .chmod) 1 else if (nr == .fchmod) 1 else 2));
     const found = switch (nr) {
-        .chmod => by_path(request, at_fdcwd, request.arg(0), 0, &.{.chmod}),
+        .chmod => by_path(request, handlers.at.fdcwd, request.arg(0), 0, &.{.chmod}),
         .fchmodat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), 0, &.{.chmod}),
         .fchmodat2 => by_path(request, handlers.fd_arg(request, 0), request.arg(1), @truncate(request.arg(3)), &.{.chmod}),
         .fchmod => by_fd(request, handlers.fd_arg(request, 0), &.{.chmod}),
@@ -108,7 +103,7 @@ pub fn chmod(request: *const Request) Response {
     defer sys.close(target.fd);
     if (!target.by_path) return done(sys.retry(linux.fchmod, .{ target.fd, mode }));
     var buf: [32]u8 = undefined;
-    return done(sys.retry(linux.fchmodat, .{ at_fdcwd, target.proc_path(&buf).ptr, mode, @as(u32, 0) }));
+    return done(sys.retry(linux.fchmodat, .{ handlers.at.fdcwd, target.proc_path(&buf).ptr, mode, @as(u32, 0) }));
 }
 
 pub fn chown(request: *const Request) Response {
@@ -130,8 +125,8 @@ pub fn chown(request: *const Request) Response {
     if (cats_len == 0) return .continue_call; // changes nothing: nothing to judge
     const cats = cats_buf[0..cats_len];
     const found = switch (nr) {
-        .chown => by_path(request, at_fdcwd, request.arg(0), 0, cats),
-        .lchown => by_path(request, at_fdcwd, request.arg(0), at_symlink_nofollow, cats),
+        .chown => by_path(request, handlers.at.fdcwd, request.arg(0), 0, cats),
+        .lchown => by_path(request, handlers.at.fdcwd, request.arg(0), handlers.at.symlink_nofollow, cats),
         .fchownat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), @truncate(request.arg(4)), cats),
         .fchown => by_fd(request, handlers.fd_arg(request, 0), cats),
         else => unreachable,
@@ -141,7 +136,7 @@ pub fn chown(request: *const Request) Response {
         .target => |target| target,
     };
     defer sys.close(target.fd);
-    const rc = sys.retry(linux.syscall5, .{ .fchownat, @as(usize, @intCast(target.fd)), @intFromPtr(""), uid, gid, at_empty_path });
+    const rc = sys.retry(linux.syscall5, .{ .fchownat, @as(usize, @intCast(target.fd)), @intFromPtr(""), uid, gid, handlers.at.empty_path });
     return done(rc);
 }
 
@@ -152,9 +147,9 @@ pub fn utime(request: *const Request) Response {
     const times_addr = request.arg(if (nr == .futimesat or nr == .utimensat) 2 else 1);
     const have_times = read_times(request, nr, times_addr, &times) catch |err| return handlers.failure(err);
     const flags: u32 = if (nr == .utimensat) @truncate(request.arg(3)) else 0;
-    if (flags & ~(at_symlink_nofollow | at_empty_path) != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    if (flags & ~(handlers.at.symlink_nofollow | handlers.at.empty_path) != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const found = switch (nr) {
-        .utime, .utimes => by_path(request, at_fdcwd, request.arg(0), 0, &.{.utime}),
+        .utime, .utimes => by_path(request, handlers.at.fdcwd, request.arg(0), 0, &.{.utime}),
         .futimesat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), 0, &.{.utime}),
         .utimensat => if (request.arg(1) == 0) // futimens: the fd itself
             by_fd(request, handlers.fd_arg(request, 0), &.{.utime})
@@ -170,7 +165,7 @@ pub fn utime(request: *const Request) Response {
     const times_ptr: ?*const [2]linux.timespec = if (have_times) &times else null;
     if (!target.by_path) return done(sys.retry(linux.utimensat, .{ target.fd, null, times_ptr, @as(u32, 0) }));
     var buf: [32]u8 = undefined;
-    return done(sys.retry(linux.utimensat, .{ at_fdcwd, target.proc_path(&buf).ptr, times_ptr, @as(u32, 0) }));
+    return done(sys.retry(linux.utimensat, .{ handlers.at.fdcwd, target.proc_path(&buf).ptr, times_ptr, @as(u32, 0) }));
 }
 
 /// Reads the caller's times in the call's format into timespecs; false for "now" (NULL).
@@ -215,8 +210,8 @@ pub fn xattr(request: *const Request) Response {
         }
     }
     const found = switch (nr) {
-        .setxattr, .removexattr => by_path(request, at_fdcwd, request.arg(0), 0, &.{.chattr}),
-        .lsetxattr, .lremovexattr => by_path(request, at_fdcwd, request.arg(0), at_symlink_nofollow, &.{.chattr}),
+        .setxattr, .removexattr => by_path(request, handlers.at.fdcwd, request.arg(0), 0, &.{.chattr}),
+        .lsetxattr, .lremovexattr => by_path(request, handlers.at.fdcwd, request.arg(0), handlers.at.symlink_nofollow, &.{.chattr}),
         .fsetxattr, .fremovexattr => by_fd(request, handlers.fd_arg(request, 0), &.{.chattr}),
         else => unreachable,
     };

@@ -17,7 +17,6 @@ const Request = handlers.Request;
 const Response = handlers.Response;
 const Cat = policy_mod.Cat;
 
-const at_fdcwd: i32 = -100;
 const s_ifmt: u32 = 0o170000;
 
 /// Every category mknod can feed.
@@ -36,7 +35,7 @@ pub fn category(mode: u32) Cat {
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const at = request.notif.data.nr == @intFromEnum(linux.SYS.mknodat);
-    const dirfd: i32 = if (at) @bitCast(@as(u32, @truncate(request.arg(0)))) else at_fdcwd;
+    const dirfd: i32 = if (at) @bitCast(@as(u32, @truncate(request.arg(0)))) else handlers.at.fdcwd;
     const path_addr = request.arg(if (at) 1 else 0);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     const dev: u32 = @truncate(request.arg(if (at) 3 else 2));

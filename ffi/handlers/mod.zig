@@ -75,6 +75,27 @@ pub const Request = struct {
     }
 };
 
+/// The `*at` flags and special fd the handlers read (include/uapi/linux/fcntl.h).
+pub const at = struct {
+    pub const fdcwd: i32 = -100;
+    pub const symlink_nofollow: u32 = 0x100;
+    pub const removedir: u32 = 0x200;
+    pub const eaccess: u32 = 0x200;
+    pub const symlink_follow: u32 = 0x400;
+    pub const empty_path: u32 = 0x1000;
+    pub const statx_sync_mask: u32 = 0x6000;
+};
+
+/// Open flags the handlers add or test (x86_64 values).
+pub const o = struct {
+    pub const wronly: u32 = 0o1;
+    pub const noctty: u32 = 0o400;
+    pub const nonblock: u32 = 0o4000;
+    pub const nofollow: u32 = 0o400000;
+    pub const cloexec: u32 = 0o2000000;
+    pub const path: u32 = 0o10000000;
+};
+
 /// The errno answer for a failed step.
 pub fn failure(err: sys.Errno) Response {
     return .{ .failure = sys.errno_value(err) };

@@ -20,21 +20,16 @@ const Request = handlers.Request;
 const Response = handlers.Response;
 const Cat = policy_mod.Cat;
 
-const at_fdcwd: i32 = -100;
 const o_accmode: u32 = 0o3;
 const o_creat: u32 = 0o100;
 const o_excl: u32 = 0o200;
-const o_noctty: u32 = 0o400;
 const o_trunc: u32 = 0o1000;
 const o_directory: u32 = 0o200000;
-const o_nofollow: u32 = 0o400000;
-const o_cloexec: u32 = 0o2000000;
-const o_path: u32 = 0o10000000;
 const o_tmpfile: u32 = 0o20000000 | o_directory;
 /// The flags openat2 accepts (it refuses unknown bits that open() ignores).
-const o_valid: u32 = 0o3 | o_creat | o_excl | o_noctty | o_trunc | 0o2000 | 0o4000 | 0o4010000 |
-    0o10000 | 0o20000 | 0o40000 | 0o100000 | o_directory | o_nofollow | 0o1000000 | o_cloexec |
-    o_path | o_tmpfile;
+const o_valid: u32 = 0o3 | o_creat | o_excl | handlers.o.noctty | o_trunc | 0o2000 | 0o4000 | 0o4010000 |
+    0o10000 | 0o20000 | 0o40000 | 0o100000 | o_directory | handlers.o.nofollow | 0o1000000 | handlers.o.cloexec |
+    handlers.o.path | o_tmpfile;
 
 const OpenHow = emulate_mod.OpenHow;
 
@@ -54,7 +49,7 @@ pub fn handle(request: *const Request) Response {
     var cats_buf: [4]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = path_mod.canonicalize(caller, args.dirfd, raw, .{
-        .follow = if (args.flags & o_nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
+        .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
             .nofollow_last
         else
             .follow,
@@ -86,8 +81,8 @@ fn decode(request: *const Request) sys.Errno!Args {
         }
     }.of;
     return switch (nr) {
-        .open => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = flags32(request.arg(1)), .mode = flags32(request.arg(2)) },
-        .creat => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = o_creat | 0o1 | o_trunc, .mode = flags32(request.arg(1)) },
+        .open => .{ .dirfd = handlers.at.fdcwd, .path_addr = request.arg(0), .flags = flags32(request.arg(1)), .mode = flags32(request.arg(2)) },
+        .creat => .{ .dirfd = handlers.at.fdcwd, .path_addr = request.arg(0), .flags = o_creat | 0o1 | o_trunc, .mode = flags32(request.arg(1)) },
         .openat => .{ .dirfd = @bitCast(flags32(request.arg(0))), .path_addr = request.arg(1), .flags = flags32(request.arg(2)), .mode = flags32(request.arg(3)) },
         .openat2 => decode_openat2(request),
         else => unreachable,
@@ -109,7 +104,7 @@ fn decode_openat2(request: *const Request) sys.Errno!Args {
 /// The categories an open with `flags` feeds.
 pub fn categories(flags: u32, directory: bool, buf: *[4]Cat) []const Cat {
     var len: usize = 0;
-    if (flags & o_path != 0) { // an O_PATH fd names a file but gives no access to its contents
+    if (flags & handlers.o.path != 0) { // an O_PATH fd names a file but gives no access to its contents
         buf[0] = .stat;
         return buf[0..1];
     }
@@ -154,7 +149,7 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8) Response 
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
     const fd = root.openat2(canonical, args.flags & o_valid, mode) catch |err| return .{ .failure = sys.errno_value(err) };
-    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & o_cloexec != 0 } };
+    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 
 test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directories" {
@@ -166,5 +161,5 @@ test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directo
     try std.testing.expectEqualSlices(Cat, &.{ .create, .write, .truncate }, categories(1 | o_creat | o_trunc, false, &buf));
     try std.testing.expectEqualSlices(Cat, &.{ .mktemp, .read, .write }, categories(2 | o_tmpfile, true, &buf));
     try std.testing.expectEqualSlices(Cat, &.{.read}, categories(o_trunc, false, &buf)); // O_TRUNC needs write access
-    try std.testing.expectEqualSlices(Cat, &.{.stat}, categories(o_path | o_nofollow, false, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.stat}, categories(handlers.o.path | handlers.o.nofollow, false, &buf));
 }

@@ -20,13 +20,6 @@ const Request = handlers.Request;
 const Response = handlers.Response;
 const SYS = linux.SYS;
 
-const at_fdcwd: i32 = -100;
-const at_symlink_nofollow: u32 = 0x100;
-const at_eaccess: u32 = 0x200;
-const at_empty_path: u32 = 0x1000;
-const at_statx_sync_mask: u32 = 0x6000;
-const o_path: u64 = 0o10000000;
-const o_nofollow: u64 = 0o400000;
 const stat_size: usize = 144;
 const statx_size: usize = 256;
 const statfs_size: usize = 120;
@@ -41,14 +34,14 @@ const Call = struct { dirfd: i32, path_addr: u64, flags: u32 };
 
 fn call_of(request: *const Request, nr: SYS) Call {
     return switch (nr) {
-        .stat, .statfs, .access, .readlink => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = 0 },
-        .lstat => .{ .dirfd = at_fdcwd, .path_addr = request.arg(0), .flags = at_symlink_nofollow },
+        .stat, .statfs, .access, .readlink => .{ .dirfd = handlers.at.fdcwd, .path_addr = request.arg(0), .flags = 0 },
+        .lstat => .{ .dirfd = handlers.at.fdcwd, .path_addr = request.arg(0), .flags = handlers.at.symlink_nofollow },
         .fstatat64 => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(3)) },
         .statx => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(2)) },
         .faccessat => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = 0 },
         .faccessat2 => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = @truncate(request.arg(3)) },
         // readlink never follows the last component.
-        .readlinkat => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = at_symlink_nofollow },
+        .readlinkat => .{ .dirfd = handlers.fd_arg(request, 0), .path_addr = request.arg(1), .flags = handlers.at.symlink_nofollow },
         else => unreachable,
     };
 }
@@ -57,13 +50,13 @@ pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.stat})) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     var call = call_of(request, nr);
-    if (nr == .readlink) call.flags = at_symlink_nofollow;
+    if (nr == .readlink) call.flags = handlers.at.symlink_nofollow;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
-    if (raw.len == 0 and call.flags & at_empty_path != 0) return .continue_call; // the fd itself
+    if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return .continue_call; // the fd itself
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const nofollow = call.flags & at_symlink_nofollow != 0;
+    const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
     const canonical = path_mod.canonicalize(caller, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,
     }, &buf) catch |err| return handlers.failure(err);
@@ -72,7 +65,7 @@ pub fn handle(request: *const Request) Response {
     _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
-    const fd = root.openat2(canonical, o_path | (if (nofollow) o_nofollow else 0), 0) catch |err| return handlers.failure(err);
+    const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
@@ -89,12 +82,12 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
     switch (nr) {
         .stat, .lstat, .fstatat64 => {
             var st: linux.Stat = undefined;
-            _ = try sys.retry(linux.fstatat, .{ fd, "", &st, at_empty_path });
+            _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
             try handlers.write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
         },
         .statx => {
             var stx: linux.Statx = undefined;
-            const flags = at_empty_path | (call.flags & at_statx_sync_mask);
+            const flags = handlers.at.empty_path | (call.flags & handlers.at.statx_sync_mask);
             _ = try sys.retry(linux.statx, .{ fd, "", flags, @as(u32, @truncate(request.arg(3))), &stx });
             try handlers.write_memory(request.tid(), request.arg(4), std.mem.asBytes(&stx));
         },
@@ -105,7 +98,7 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
         },
         .access, .faccessat, .faccessat2 => {
             const mode: u32 = @truncate(request.arg(if (nr == .access) 1 else 2));
-            const flags = at_empty_path | (call.flags & at_eaccess);
+            const flags = handlers.at.empty_path | (call.flags & handlers.at.eaccess);
             _ = try sys.retry(linux.syscall4, .{ .faccessat2, @as(usize, @intCast(fd)), @intFromPtr(""), mode, flags });
         },
         .readlink, .readlinkat => {

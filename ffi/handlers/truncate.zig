@@ -17,9 +17,6 @@ const emulate = @import("emulate.zig");
 const Request = handlers.Request;
 const Response = handlers.Response;
 
-const o_wronly: u64 = 0o1;
-const o_nonblock: u64 = 0o4000;
-
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.truncate})) return .continue_call;
     const nr: linux.SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
@@ -44,7 +41,7 @@ fn by_path(request: *const Request) Response {
     _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
-    const fd = root.openat2(canonical, o_wronly | o_nonblock, 0) catch |err| return .{ .failure = sys.errno_value(err) };
+    const fd = root.openat2(canonical, handlers.o.wronly | handlers.o.nonblock, 0) catch |err| return .{ .failure = sys.errno_value(err) };
     defer sys.close(fd);
     const length: i64 = @bitCast(request.arg(1));
     _ = sys.retry(linux.ftruncate, .{ fd, length }) catch |err| return .{ .failure = sys.errno_value(err) };
