@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { HELP, type OptionUse, parse, UsageError } from "./lib/cli.ts";
+import { HELP, type OptionUse, parse, parseDuration, UsageError } from "./lib/cli.ts";
 import { configureLogging, emit, LogSetupError, logSetupFromEnv, pumpLog } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
 import { lint } from "./lib/lint.ts";
@@ -29,7 +29,6 @@ const WORKERS_MAX = 1024;
 /** Options accepted by the CLI whose feature has not landed yet. */
 const NOT_YET = new Set<OptionUse["name"]>([
   "export",
-  "timeout",
   "env",
   "alias",
   "command",
@@ -125,15 +124,17 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     for (const error of errors) console.error(formatDiagnostic(error));
     return policyErrorStatus(errors);
   }
+  const timeout = options.findLast((option) => option.name === "timeout");
+  const timeoutMs = timeout ? parseDuration(timeout.value ?? "") : 0;
   configureLogging(log);
-  const policy = compile(loaded.state, { logLevel: log.level, pool });
+  const policy = compile(loaded.state, { logLevel: log.level, pool, timeoutMs });
   const sandbox = Sandbox.create(JSON.stringify(policy));
   let pump: Promise<void> | undefined;
   try {
     const fd = sandbox.logFd();
     pump = pumpLog(fd, () => sandbox.closeLogFd());
     const env = Object.entries(Deno.env.toObject()).map(([key, value]) => `${key}=${value}`);
-    const result = await sandbox.run(argv, env);
+    const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
     emit({
       level: "debug",
       ctx: "run",
@@ -157,6 +158,35 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
   } finally {
     sandbox.free(); // ends the log pipe: the pump drains it and stops
     await pump;
+  }
+}
+
+/** The signals syd passes on to the sandboxed program instead of dying of them. */
+const FORWARDED: readonly Deno.Signal[] = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM"];
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGTERM: 15,
+};
+
+/** Runs `body` while SIGHUP, SIGINT, SIGQUIT and SIGTERM sent to syd go to the sandbox instead. */
+async function withForwardedSignals<T>(sandbox: Sandbox, body: () => Promise<T>): Promise<T> {
+  const handlers = FORWARDED.map((signal) => {
+    const handler = () => {
+      try {
+        sandbox.signal(SIGNAL_NUMBERS[signal]);
+      } catch {
+        // the program has ended already: nothing to forward to
+      }
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return await body();
+  } finally {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   }
 }
 

@@ -191,6 +191,14 @@ export fn syd_run(
     return 0;
 }
 
+/// int32_t syd_sandbox_signal(uint64_t handle, int32_t sig): forwards SIGHUP, SIGINT, SIGQUIT
+/// or SIGTERM to the sandbox's first process while it runs.
+export fn syd_sandbox_signal(handle: u64, sig: i32) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    sandbox.signal(sig) catch |err| return fail(err, "cannot forward the signal");
+    return 0;
+}
+
 /// void syd_sandbox_free(uint64_t handle): ends the log (the reader sees end of file).
 export fn syd_sandbox_free(handle: u64) void {
     const sandbox = handle_remove(handle) orelse return;
@@ -207,6 +215,7 @@ test {
     _ = @import("probe.zig");
     _ = @import("filter/sandbox.zig");
     _ = @import("workers/emu.zig");
+    _ = @import("workers/out.zig");
     _ = @import("glob.zig");
     _ = @import("path.zig");
     _ = @import("caller.zig");

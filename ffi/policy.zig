@@ -175,11 +175,14 @@ pub const Document = struct {
     exec_kill: []const Entry,
     exit_wait_all: bool,
     deny_dotdot: bool,
+    /// Wall-clock limit for the sandbox (-t); 0: none.
+    timeout_ms: u64,
 };
 
 pub const Policy = struct {
     log_level: Level,
     pool: Pool,
+    timeout_ms: u64 = 0,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -257,6 +260,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     var policy: Policy = .{
         .log_level = level,
         .pool = doc.pool,
+        .timeout_ms = doc.timeout_ms,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,
@@ -386,7 +390,7 @@ fn doc_text(comptime f: struct {
     return "{\"version\":" ++ f.version ++ ",\"log_level\":" ++ f.log_level ++ ",\"pool\":" ++ f.pool ++
         ",\"lock\":" ++ f.lock ++ ",\"categories\":" ++ f.categories ++ ",\"rules\":" ++ f.rules ++
         ",\"net_rules\":" ++ f.net_rules ++ ",\"mask\":" ++ f.mask ++ ",\"exec_kill\":[]" ++
-        ",\"exit_wait_all\":" ++ f.exit_wait_all ++ ",\"deny_dotdot\":false" ++ f.extra ++ "}";
+        ",\"exit_wait_all\":" ++ f.exit_wait_all ++ ",\"deny_dotdot\":false,\"timeout_ms\":0" ++ f.extra ++ "}";
 }
 
 fn load_text(json: []const u8, diag: *Diag) sys.Errno!Policy {

@@ -15,6 +15,8 @@ const notify = @import("notify.zig");
 const filter = @import("filter/sandbox.zig");
 const scmp = @import("filter/scmp.zig");
 const Pool = @import("pool.zig").Pool;
+const Timeouter = @import("workers/out.zig").Timeouter;
+const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
 
@@ -37,6 +39,9 @@ pub const Sandbox = struct {
     log: log_mod.Log,
     log_rd: i32,
     ran: std.atomic.Value(bool) = .init(false),
+    /// The running child's pidfd, for forwarding signals (-1 when none); guarded by `signal_mutex`.
+    child_pidfd: i32 = -1,
+    signal_mutex: std.Thread.Mutex = .{},
 
     /// Loads `json` into a new sandbox; `diag` says why when it fails.
     pub fn create(json: []const u8, diag: *policy.Diag) sys.Errno!*Sandbox {
@@ -73,6 +78,22 @@ pub const Sandbox = struct {
         self.log_rd = -1;
     }
 
+    fn publish_pidfd(self: *Sandbox, pidfd: i32) void {
+        self.signal_mutex.lock();
+        defer self.signal_mutex.unlock();
+        self.child_pidfd = pidfd;
+    }
+
+    /// Sends `sig` (SIGHUP, SIGINT, SIGQUIT or SIGTERM) to the running child; ESRCH when none.
+    pub fn signal(self: *Sandbox, sig: i32) sys.Errno!void {
+        const forwardable = sig == linux.SIG.HUP or sig == linux.SIG.INT or sig == linux.SIG.QUIT or sig == linux.SIG.TERM;
+        if (!forwardable) return error.INVAL;
+        self.signal_mutex.lock();
+        defer self.signal_mutex.unlock();
+        if (self.child_pidfd < 0) return error.SRCH;
+        _ = try sys.check(linux.syscall4(.pidfd_send_signal, @as(usize, @intCast(self.child_pidfd)), @as(usize, @intCast(sig)), 0, 0));
+    }
+
     /// Runs `argv` under the sandbox and waits for it.
     pub fn run(
         self: *Sandbox,
@@ -104,6 +125,8 @@ pub const Sandbox = struct {
             return err;
         };
         defer spawn.close(&child);
+        self.publish_pidfd(child.pidfd);
+        defer self.publish_pidfd(-1); // before spawn.close: no signal may reach a reused fd
         errdefer spawn.reap(child.pid);
 
         const sync = if (notify.set_sync_wake_up(child.notify_fd)) |_| true else |_| false;
@@ -118,6 +141,12 @@ pub const Sandbox = struct {
             return err;
         };
         defer pool.stop();
+        var timeouter: Timeouter = .{ .timeout_ms = self.policy.timeout_ms, .pidfd = child.pidfd, .log = &self.log };
+        if (self.policy.timeout_ms > 0) timeouter.start() catch |err| {
+            diag.set("cannot start the timeout thread: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        defer timeouter.stop();
         spawn.release(&child) catch |err| {
             diag.set("cannot release the sandboxed process: {s}", .{errno_text(sys.errno_value(err))});
             return err;
@@ -127,11 +156,17 @@ pub const Sandbox = struct {
             return err;
         };
         const status = try sys.wait_exit(child.pid);
+        timeouter.stop();
         self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });
         pool.stop();
         return .{
             .wait_status = status,
-            .exit_code = if (pool.exit_status.load(.acquire) != 0) pool.exit_status.load(.acquire) else spawn.exit_code(status),
+            .exit_code = if (timeouter.timed_out.load(.acquire))
+                124 // as timeout(1)
+            else if (pool.exit_status.load(.acquire) != 0)
+                pool.exit_status.load(.acquire)
+            else
+                spawn.exit_code(status),
             .exec_errno = exec_errno orelse 0,
             .notifications = pool.handled_total.load(.monotonic),
             .workers_peak = pool.workers_peak.load(.monotonic),

@@ -130,6 +130,27 @@ function cleanMessage(message: string): string {
     .replace(/ \(or use --\w+ instead\)/, "");
 }
 
+/**
+ * Parses a duration for `-t`: a number of seconds, or a number with a unit (ms, s, m, h).
+ *
+ * @example
+ * ```ts
+ * parseDuration("1.5s"); // 1500
+ * ```
+ */
+export function parseDuration(text: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) {
+    throw new UsageError(`-t: "${text}" is not a duration (e.g. 30, 1.5s, 500ms, 2m, 1h)`);
+  }
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
+  const ms = Math.round(Number(match[1]) * scale);
+  if (ms < 1 || ms > 366 * 24 * 3_600_000) {
+    throw new UsageError(`-t: "${text}" is out of range (1ms to 366 days)`);
+  }
+  return ms;
+}
+
 /** The help text for `syd -h`. */
 export const HELP = `syd: run a program under a seccomp user-notification sandbox
 
@@ -146,7 +167,7 @@ Options (they stop at the first operand, or at --):
   -p NAME             apply a profile (repeatable); syd lint --profiles lists them
   -x                  trace mode: the trace profile (every category on, action warn)
   -E MODE             print the seccomp filters as bpf or pfc (not supported yet)
-  -t TIMEOUT          end the sandbox after TIMEOUT (not supported yet)
+  -t TIMEOUT          end the sandbox after TIMEOUT (30, 1.5s, 500ms, 2m, 1h): exit 124
   -e VAR[=VAL]        set or unset an environment variable (not supported yet)
   -a ALIAS            argv[0] for the command (not supported yet)
 

@@ -29,6 +29,8 @@ export const symbols = {
    * struct RunResult *out)
    */
   syd_run: { parameters: ["u64", "buffer", "buffer", "buffer"], result: "i32", nonblocking: true },
+  /** int32_t syd_sandbox_signal(uint64_t handle, int32_t sig) */
+  syd_sandbox_signal: { parameters: ["u64", "i32"], result: "i32" },
   /** void syd_sandbox_free(uint64_t handle) */
   syd_sandbox_free: { parameters: ["u64"], result: "void" },
   /** size_t syd_last_error(char *buf, size_t len) */
@@ -254,6 +256,12 @@ export class Sandbox {
       notifications: view.getBigUint64(16, true),
       logDropped: view.getBigUint64(24, true),
     };
+  }
+
+  /** Forwards a signal (SIGHUP, SIGINT, SIGQUIT or SIGTERM, by number) to the running child. */
+  signal(sig: number): void {
+    const rc = library().symbols.syd_sandbox_signal(this.#handle, sig);
+    if (rc < 0) throw lastError(-rc);
   }
 
   /** Frees the sandbox; the log pipe's reader then sees end of file. */

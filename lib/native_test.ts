@@ -16,6 +16,7 @@ function policy(overrides: Record<string, unknown> = {}): string {
     exec_kill: [],
     exit_wait_all: false,
     deny_dotdot: false,
+    timeout_ms: 0,
     ...overrides,
   });
 }

@@ -45,6 +45,8 @@ export interface CompiledPolicy {
   exec_kill: { pattern: string; origin: string }[];
   exit_wait_all: boolean;
   deny_dotdot: boolean;
+  /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
+  timeout_ms: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface CompiledPolicy {
  */
 export function compile(
   state: PolicyState,
-  options: { logLevel: string; pool: PoolSettings },
+  options: { logLevel: string; pool: PoolSettings; timeoutMs?: number },
 ): CompiledPolicy {
   return {
     version: 1,
@@ -89,5 +91,6 @@ export function compile(
     exec_kill: state.execKill.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exit_wait_all: state.exitWaitAll,
     deny_dotdot: state.denyDotdot,
+    timeout_ms: options.timeoutMs ?? 0,
   };
 }
