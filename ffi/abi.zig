@@ -229,6 +229,7 @@ test {
     _ = @import("handlers/metadata.zig");
     _ = @import("handlers/dir.zig");
     _ = @import("handlers/stat.zig");
+    _ = @import("handlers/net.zig");
 }
 
 test "a handle that is not live is refused" {

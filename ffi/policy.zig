@@ -105,7 +105,7 @@ pub fn supported(cat: Cat) bool {
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
         .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
-        else => false,
+        .net_bind, .net_connect, .net_sendfd => true,
     };
 }
 
@@ -115,6 +115,56 @@ pub const PathRule = struct {
     pattern: []const u8,
     origin: []const u8,
 };
+
+/// How a network rule names its peers.
+pub const NetKind = enum { inet, unix, abstract };
+
+/// An address range: `prefix` leading bits of `bytes` (4 used for IPv4, 16 for IPv6).
+pub const Range = struct { family: u8, bytes: [16]u8, prefix: u8 };
+
+/// One network rule, ready to match.
+pub const NetRuleC = struct {
+    action: Action,
+    kind: NetKind,
+    ranges: []const Range,
+    port_min: u16,
+    port_max: u16,
+    pattern: []const u8,
+    origin: []const u8,
+};
+
+/// The peer of a network call, as judged: an IP address and port, a UNIX socket path, or an
+/// abstract socket name (without its leading NUL).
+pub const Peer = union(enum) {
+    inet: struct { family: u8, bytes: [16]u8, port: u16 },
+    unix: []const u8,
+    abstract: []const u8,
+};
+
+/// Whether the first `prefix` bits of `a` and `b` agree.
+pub fn prefix_equal(a: *const [16]u8, b: *const [16]u8, prefix: u8) bool {
+    assert(prefix <= 128);
+    const whole: usize = prefix / 8;
+    if (!std.mem.eql(u8, a[0..whole], b[0..whole])) return false;
+    const rest: u3 = @intCast(prefix % 8);
+    if (rest == 0) return true;
+    const mask: u8 = @as(u8, 0xff) << @intCast(8 - @as(u4, rest));
+    return (a[whole] & mask) == (b[whole] & mask);
+}
+
+fn net_matches(rule: *const NetRuleC, peer: Peer) bool {
+    switch (peer) {
+        .inet => |inet| {
+            if (rule.kind != .inet or inet.port < rule.port_min or inet.port > rule.port_max) return false;
+            for (rule.ranges) |range| {
+                if (range.family == inet.family and prefix_equal(&range.bytes, &inet.bytes, range.prefix)) return true;
+            }
+            return false;
+        },
+        .unix => |path| return rule.kind == .unix and glob.matches(rule.pattern, path),
+        .abstract => |name| return rule.kind == .abstract and glob.matches(rule.pattern, name),
+    }
+}
 
 /// What decided a call: the action and the origin of the rule (`file:line`, `-m#N`) or "default".
 pub const Verdict = struct {
@@ -187,6 +237,21 @@ pub const Policy = struct {
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
     rules: [category_count][]const PathRule,
+    /// The network categories' rules (net/bind, net/connect, net/sendfd), in policy order.
+    net_rules: [3][]const NetRuleC = .{ &.{}, &.{}, &.{} },
+
+    /// Judges a network peer for `cat` (a net/ category): the last matching rule, else the default.
+    pub fn judge_net(self: *const Policy, cat: Cat, peer: Peer) Verdict {
+        const index = @intFromEnum(cat) - @intFromEnum(Cat.net_bind);
+        assert(index < 3);
+        const list = self.net_rules[index];
+        var i = list.len;
+        while (i > 0) {
+            i -= 1;
+            if (net_matches(&list[i], peer)) return .{ .action = list[i].action, .origin = list[i].origin };
+        }
+        return .{ .action = self.default[@intFromEnum(cat)], .origin = "default" };
+    }
 
     /// Judges `path` for `cat`: the last matching rule's action, else the category's default.
     /// Allocation-free; bounded by the rules' count times glob's step bound.
@@ -271,7 +336,50 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         policy.default[@intFromEnum(cat)] = Action.parse(category.default).?;
     }
     try build_rules(arena, doc.rules, &policy.rules);
+    try build_net_rules(arena, doc.net_rules, &policy.net_rules, diag);
     return policy;
+}
+
+/// Builds the network rules per category, keeping their order; address texts become bytes.
+fn build_net_rules(
+    arena: std.mem.Allocator,
+    rules: []const NetRule,
+    out: *[3][]const NetRuleC,
+    diag: *Diag,
+) sys.Errno!void {
+    var lists: [3]std.ArrayListUnmanaged(NetRuleC) = .{ .empty, .empty, .empty };
+    for (rules) |rule| {
+        const cat = Cat.parse(rule.category).?; // checked in check_rules
+        const ranges = arena.alloc(Range, rule.cidrs.len) catch return error.NOMEM;
+        for (rule.cidrs, ranges) |cidr, *range| {
+            range.* = .{ .family = cidr.family, .bytes = .{0} ** 16, .prefix = cidr.prefix };
+            if (cidr.family == 4) {
+                const address = std.net.Address.parseIp4(cidr.address, 0) catch {
+                    diag.set("rule from {s}: \"{s}\" is not an IPv4 address", .{ rule.origin, cidr.address });
+                    return error.INVAL;
+                };
+                @memcpy(range.bytes[0..4], std.mem.asBytes(&address.in.sa.addr));
+            } else {
+                const address = std.net.Address.parseIp6(cidr.address, 0) catch {
+                    diag.set("rule from {s}: \"{s}\" is not an IPv6 address", .{ rule.origin, cidr.address });
+                    return error.INVAL;
+                };
+                range.bytes = address.in6.sa.addr;
+            }
+        }
+        const kind = std.meta.stringToEnum(NetKind, rule.kind).?; // checked in check_rules
+        const index = @intFromEnum(cat) - @intFromEnum(Cat.net_bind);
+        lists[index].append(arena, .{
+            .action = Action.parse(rule.action).?,
+            .kind = kind,
+            .ranges = ranges,
+            .port_min = rule.port_min,
+            .port_max = rule.port_max,
+            .pattern = rule.pattern,
+            .origin = rule.origin,
+        }) catch return error.NOMEM;
+    }
+    for (out, &lists) |*slot, *list| slot.* = list.items;
 }
 
 /// Splits the rules by category, keeping their order, into slices of `arena`.
@@ -421,7 +529,6 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .pool = "{\"core\":4,\"max\":2,\"keep_alive_ms\":100}" }), .err = error.INVAL, .msg = "maximum emulator count" },
         .{ .json = doc_text(.{ .pool = "{\"core\":1,\"max\":1,\"keep_alive_ms\":1}" }), .err = error.INVAL, .msg = "keep-alive" },
         .{ .json = doc_text(.{ .categories = "[{\"name\":\"raed\",\"on\":false,\"default\":\"deny\"}]" }), .err = error.INVAL, .msg = "unknown sandbox category \"raed\"" },
-        .{ .json = doc_text(.{ .categories = "[{\"name\":\"net/bind\",\"on\":true,\"default\":\"deny\"}]" }), .err = error.OPNOTSUPP, .msg = "not supported yet" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"net/bind\",\"action\":\"allow\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "not a path category" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"read\",\"action\":\"maybe\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "unknown action" },
         .{ .json = doc_text(.{ .lock = "\"exec\"" }), .err = error.OPNOTSUPP, .msg = "lock:exec" },
@@ -462,4 +569,35 @@ test "judge lets the last matching rule decide, else the category's default" {
     }
     try std.testing.expectEqualStrings("net/bind", Cat.net_bind.name());
     try std.testing.expectEqual(Cat.net_sendfd, Cat.parse("net/sendfd").?);
+}
+
+test "judge_net matches address ranges, ports, UNIX paths and abstract names; last match wins" {
+    var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
+    defer arena.deinit();
+    var diag: Diag = .{};
+    const policy = try load(arena.allocator(), doc_text(.{
+        .net_rules = "[{\"category\":\"net/connect\",\"action\":\"allow\",\"kind\":\"inet\",\"cidrs\":[{\"family\":4,\"address\":\"127.0.0.0\",\"prefix\":8},{\"family\":6,\"address\":\"::1\",\"prefix\":128}],\"port_min\":1000,\"port_max\":2000,\"pattern\":\"\",\"origin\":\"-m#1\"}," ++
+            "{\"category\":\"net/connect\",\"action\":\"deny\",\"kind\":\"inet\",\"cidrs\":[{\"family\":4,\"address\":\"127.0.0.2\",\"prefix\":32}],\"port_min\":0,\"port_max\":65535,\"pattern\":\"\",\"origin\":\"-m#2\"}," ++
+            "{\"category\":\"net/connect\",\"action\":\"allow\",\"kind\":\"unix\",\"cidrs\":[],\"port_min\":0,\"port_max\":0,\"pattern\":\"/run/**\",\"origin\":\"-m#3\"}," ++
+            "{\"category\":\"net/connect\",\"action\":\"allow\",\"kind\":\"abstract\",\"cidrs\":[],\"port_min\":0,\"port_max\":0,\"pattern\":\"app*\",\"origin\":\"-m#4\"}]",
+    }), &diag);
+    const v4 = struct {
+        fn peer(a: u8, b: u8, c: u8, d: u8, port: u16) Peer {
+            var bytes: [16]u8 = .{0} ** 16;
+            bytes[0..4].* = .{ a, b, c, d };
+            return .{ .inet = .{ .family = 4, .bytes = bytes, .port = port } };
+        }
+    }.peer;
+    try std.testing.expectEqual(Action.allow, policy.judge_net(.net_connect, v4(127, 0, 0, 1, 1500)).action);
+    try std.testing.expectEqual(Action.deny, policy.judge_net(.net_connect, v4(127, 0, 0, 1, 80)).action);
+    try std.testing.expectEqualStrings("-m#2", policy.judge_net(.net_connect, v4(127, 0, 0, 2, 1500)).origin);
+    try std.testing.expectEqual(Action.deny, policy.judge_net(.net_connect, v4(10, 0, 0, 1, 1500)).action);
+    var one: [16]u8 = .{0} ** 16;
+    one[15] = 1;
+    try std.testing.expectEqual(Action.allow, policy.judge_net(.net_connect, .{ .inet = .{ .family = 6, .bytes = one, .port = 1000 } }).action);
+    try std.testing.expectEqual(Action.allow, policy.judge_net(.net_connect, .{ .unix = "/run/x.sock" }).action);
+    try std.testing.expectEqual(Action.deny, policy.judge_net(.net_connect, .{ .unix = "/tmp/x.sock" }).action);
+    try std.testing.expectEqual(Action.allow, policy.judge_net(.net_connect, .{ .abstract = "app1" }).action);
+    try std.testing.expectEqual(Action.deny, policy.judge_net(.net_bind, v4(127, 0, 0, 1, 1500)).action);
+    try std.testing.expect(prefix_equal(&one, &one, 128));
 }

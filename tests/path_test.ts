@@ -211,15 +211,6 @@ Deno.test("the exit action ends the sandbox with EACCES as syd's status", async 
   });
 });
 
-Deno.test("categories whose calls are not all judged yet are refused, with a hint", async () => {
-  const result = await runSyd(["-m", "sandbox/all:off", "-m", "sandbox/net/bind:on", "--", "true"]);
-  assert.equal(result.code, 95);
-  assert.match(
-    result.stderr,
-    /sandboxing of net\/bind is not supported yet \(every path category is; /,
-  );
-});
-
 Deno.test("io_uring is refused inside the sandbox, since it would bypass every check", async () => {
   const script = `
 import ctypes, errno

@@ -81,9 +81,13 @@ Deno.test("options not implemented yet fail with 95 and say so", async () => {
 });
 
 Deno.test("policy features that cannot be enforced yet are refused with 95, never ignored", async () => {
-  const trace = await runSyd(["-x", "--", "true"]);
-  assert.equal(trace.code, 95);
-  assert.match(trace.stderr, /^syd: sandboxing of [\w/]+ is not supported yet/);
+  // -x (the trace profile) runs: every access allowed with a warning, logged at notice.
+  const trace = await runSyd(["-x", "--", "true"], { env: { SYD_LOG: "notice" } });
+  assert.equal(trace.code, 0, trace.stderr);
+  assert.ok(
+    records(trace.stderr).some((r) => r.ctx === "access" && r.act === "warn"),
+    trace.stderr,
+  );
   const lib = await runSyd(["-p", "lib", "--", "true"]);
   assert.equal(lib.code, 95);
   assert.match(
@@ -107,11 +111,10 @@ Deno.test("a bad -m command makes syd refuse to start with a diagnostic and 22",
 Deno.test("-m, -P and -p apply in command-line order", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/on.syd-3`, "# turn net on\nsandbox/net:on\n");
-    // off, then the file turns net on: refused, since net cannot be enforced yet.
+    await Deno.writeTextFile(`${dir}/on.syd-3`, "# exec on, denying\nsandbox/exec:on\n");
+    // off, then the file turns exec on: every exec is denied by default.
     const on = await runSyd(["-p", "off", "-P", `${dir}/on.syd-3`, "--", "true"]);
-    assert.equal(on.code, 95);
-    assert.match(on.stderr, /sandboxing of net\/bind is not supported yet/);
+    assert.equal(on.code, 13);
     // The file first, then off: every category ends off, and the program runs.
     const off = await runSyd([
       "-P",
@@ -189,13 +192,13 @@ Deno.test("-p off, -poff and --profile=off all run the program", async () => {
   }
 });
 
-Deno.test("with no profile syd refuses to run unenforced categories", async () => {
+Deno.test("with no profile every category is on and denies: `syd -- true` exits 13", async () => {
   const result = await runSyd(["--", "true"]);
-  assert.equal(result.code, 95);
-  assert.match(
-    result.stderr,
-    /^syd: sandboxing of [\w/]+ is not supported yet \(every path category is; /,
-  );
+  assert.equal(result.code, 13);
+  assert.match(result.stderr, /syd: exec error: Permission denied\n/);
+  const denial = records(result.stderr).find((r) => r.ctx === "access");
+  assert.equal(denial?.cap, "exec");
+  assert.equal(denial?.rule, "default");
 });
 
 Deno.test("`syd -- lint` runs a program named lint", async () => {

@@ -27,6 +27,7 @@ const dirops = @import("dirops.zig");
 const metadata = @import("metadata.zig");
 const dir = @import("dir.zig");
 const stat = @import("stat.zig");
+const net = @import("net.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -157,6 +158,7 @@ pub fn handle(request: *const Request) Response {
         .chmod, .fchmod, .fchmodat, .fchmodat2 => metadata.chmod(request),
         .chdir, .fchdir, .chroot => dir.chdir(request),
         .ioctl => dir.ioctl(request),
+        .bind, .connect, .sendto, .sendmsg, .sendmmsg => net.handle(request),
         .getdents64, .getdents => dir.getdents(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),

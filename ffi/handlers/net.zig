@@ -1,0 +1,378 @@
+//! Network calls: bind (net/bind), connect, sendto, sendmsg and sendmmsg with an address
+//! (net/connect), and file descriptors passed with SCM_RIGHTS (net/sendfd, judged on the
+//! destination socket's path). The address is read once from the caller, judged, and the call
+//! is performed by syd on its own copy of the caller's socket (pidfd_getfd) with exactly the
+//! address judged, so a thread rewriting it meanwhile changes nothing.
+//!
+//! Needs: pidfd_getfd (Linux 5.6), process_vm_readv.
+//! Assumes: nothing beyond mod.zig's Request. A blocking connect blocks the emulator thread
+//! until it completes (the interrupter that lets a signal end it arrives with issue 5).
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const path_mod = @import("../path.zig");
+const policy_mod = @import("../policy.zig");
+const handlers = @import("mod.zig");
+const emulate = @import("emulate.zig");
+
+const Request = handlers.Request;
+const Response = handlers.Response;
+const Cat = policy_mod.Cat;
+const Peer = policy_mod.Peer;
+const SYS = linux.SYS;
+
+const af_unix: u16 = 1;
+const af_inet: u16 = 2;
+const af_inet6: u16 = 10;
+const af_netlink: u16 = 16;
+const sockaddr_len_max: usize = 128;
+const sun_path_len_max: usize = 108;
+/// The most bytes one emulated send carries; longer stream sends are partial, as allowed.
+const send_len_max: usize = 64 * 1024;
+const iov_count_max: usize = 1024;
+const control_len_max: usize = 4096;
+const fds_max: usize = 253; // SCM_MAX_FD
+const sol_socket: i32 = 1;
+const scm_rights: i32 = 1;
+
+const family = [_]Cat{ .net_bind, .net_connect, .net_sendfd };
+
+/// An address read from the caller, and how it is judged.
+const Address = struct {
+    bytes: [sockaddr_len_max]u8 = undefined,
+    len: usize = 0,
+    /// null: not judged (netlink, an unnamed UNIX socket).
+    peer: ?Peer = null,
+    /// The canonical path of a UNIX socket (what is judged, and what syd binds or connects to).
+    path_buf: [path_mod.path_len_max]u8 = undefined,
+    /// Text for logs: `127.0.0.1!80`, a path, or `@name`.
+    text_buf: [path_mod.path_len_max + 64]u8 = undefined,
+    text: []const u8 = "",
+};
+
+/// The errno the original answers a denied call of this kind with.
+fn denial_errno(cat: Cat, nr: SYS) i32 {
+    return @intFromEnum(switch (cat) {
+        .net_bind => linux.E.ADDRNOTAVAIL,
+        .net_sendfd => linux.E.ACCES,
+        else => if (nr == .connect) linux.E.CONNREFUSED else linux.E.NOTCONN,
+    });
+}
+
+/// Reads and parses the sockaddr at `addr` (`len` bytes). `binding`: a UNIX path names a new
+/// socket (its last component may be missing, and is not followed).
+fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out: *Address) sys.Errno!void {
+    if (len < 2 or len > sockaddr_len_max) return error.INVAL;
+    out.len = @intCast(len);
+    try handlers.read_memory(request.tid(), addr, out.bytes[0..out.len]);
+    const family_value = std.mem.readInt(u16, out.bytes[0..2], .little);
+    switch (family_value) {
+        af_inet => {
+            if (out.len < 16) return error.INVAL;
+            var bytes: [16]u8 = .{0} ** 16;
+            bytes[0..4].* = out.bytes[4..8].*;
+            out.peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = std.mem.readInt(u16, out.bytes[2..4], .big) } };
+        },
+        af_inet6 => {
+            if (out.len < 24) return error.INVAL;
+            var bytes: [16]u8 = out.bytes[8..24].*;
+            const port = std.mem.readInt(u16, out.bytes[2..4], .big);
+            const mapped = std.mem.allEqual(u8, bytes[0..10], 0) and bytes[10] == 0xff and bytes[11] == 0xff;
+            if (mapped) { // judged as the IPv4 address it carries
+                var v4: [16]u8 = .{0} ** 16;
+                v4[0..4].* = bytes[12..16].*;
+                out.peer = .{ .inet = .{ .family = 4, .bytes = v4, .port = port } };
+            } else {
+                out.peer = .{ .inet = .{ .family = 6, .bytes = bytes, .port = port } };
+            }
+        },
+        af_unix => try read_unix(request, binding, out),
+        af_netlink => out.peer = null, // kernel messages: not judged (README: Limits)
+        else => return error.AFNOSUPPORT, // raw and other families are refused, never let through
+    }
+    out.text = describe(out);
+}
+
+fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!void {
+    if (out.len == 2) return; // unnamed: autobind, nothing to judge
+    const sun = out.bytes[2..out.len];
+    if (sun[0] == 0) {
+        out.peer = .{ .abstract = sun[1..] };
+        return;
+    }
+    const raw = std.mem.sliceTo(sun, 0);
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    const options: path_mod.Options = if (binding) .{ .follow = .nofollow_last, .missing = .last_may_be_missing } else .{};
+    const canonical = try path_mod.canonicalize(caller, handlers.at.fdcwd, raw, options, &out.path_buf);
+    if (canonical.len >= sun_path_len_max) return error.NAMETOOLONG; // syd must name it absolutely
+    out.peer = .{ .unix = canonical };
+    // What syd binds or connects to: the absolute canonical path.
+    @memset(out.bytes[2..], 0);
+    @memcpy(out.bytes[2..][0..canonical.len], canonical);
+    out.len = 2 + canonical.len + 1;
+}
+
+fn describe(address: *Address) []const u8 {
+    const peer = address.peer orelse return "(unnamed)";
+    return switch (peer) {
+        .unix => |path| path,
+        .abstract => |name| std.fmt.bufPrint(&address.text_buf, "@{s}", .{name}) catch "@",
+        .inet => |inet| blk: {
+            if (inet.family == 4) {
+                break :blk std.fmt.bufPrint(&address.text_buf, "{d}.{d}.{d}.{d}!{d}", .{ inet.bytes[0], inet.bytes[1], inet.bytes[2], inet.bytes[3], inet.port }) catch "";
+            }
+            const ip6 = std.net.Ip6Address.init(inet.bytes, inet.port, 0, 0);
+            var tmp: [64]u8 = undefined;
+            const text = std.fmt.bufPrint(&tmp, "{}", .{ip6}) catch break :blk ""; // [addr]:port
+            const close = std.mem.lastIndexOfScalar(u8, text, ']') orelse break :blk "";
+            break :blk std.fmt.bufPrint(&address.text_buf, "{s}!{d}", .{ text[1..close], inet.port }) catch "";
+        },
+    };
+}
+
+/// Judges `address` for `cat`; null when allowed, else the answer.
+fn judge(request: *const Request, cat: Cat, nr: SYS, address: *const Address) ?Response {
+    const peer = address.peer orelse return null; // not judged
+    if (!request.policy.on[@intFromEnum(cat)]) return null;
+    const verdict = request.policy.judge_net(cat, peer);
+    const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true };
+    if (handlers.enforce(request, judgement, address.text)) |_| return .{ .failure = denial_errno(cat, nr) };
+    return null;
+}
+
+/// syd's own copy of the caller's socket `fd`.
+fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
+    if (fd < 0) return error.BADF;
+    const status = try emulate.caller_for(request, "", true); // the umask names bound sockets
+    const pidfd = try sys.pidfd_open(status.tgid);
+    defer sys.close(pidfd);
+    return sys.pidfd_getfd(pidfd, fd);
+}
+
+pub fn handle(request: *const Request) Response {
+    if (!handlers.any_on(request.policy, &family)) return .continue_call;
+    const nr = handlers.nr_of(request);
+    return switch (nr) {
+        .bind, .connect => bind_or_connect(request, nr) catch |err| handlers.failure(err),
+        .sendto => sendto(request) catch |err| handlers.failure(err),
+        .sendmsg => sendmsg_one(request, request.arg(1), @truncate(request.arg(2))) catch |err| handlers.failure(err),
+        .sendmmsg => sendmmsg(request) catch |err| handlers.failure(err),
+        else => unreachable,
+    };
+}
+
+fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
+    const cat: Cat = if (nr == .bind) .net_bind else .net_connect;
+    if (!request.policy.on[@intFromEnum(cat)]) return .continue_call;
+    var address: Address = .{};
+    try read_address(request, request.arg(1), request.arg(2), nr == .bind, &address);
+    if (!request.valid()) return error.NOENT;
+    if (address.peer == null) return .continue_call;
+    if (judge(request, cat, nr, &address)) |response| return response;
+    const fd = try socket_copy(request, handlers.fd_arg(request, 0));
+    defer sys.close(fd);
+    const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
+    const len: linux.socklen_t = @intCast(address.len);
+    if (nr == .bind) {
+        _ = try sys.retry(linux.bind, .{ fd, sa, len });
+    } else {
+        _ = try sys.retry(linux.connect, .{ fd, sa, len });
+    }
+    return .{ .value = 0 };
+}
+
+fn sendto(request: *const Request) sys.Errno!Response {
+    if (request.arg(4) == 0) return .continue_call; // a connected socket: judged at connect
+    if (!request.policy.on[@intFromEnum(Cat.net_connect)]) return .continue_call;
+    var address: Address = .{};
+    try read_address(request, request.arg(4), request.arg(5), false, &address);
+    var data: [send_len_max]u8 = undefined;
+    const len: usize = @intCast(@min(request.arg(2), send_len_max));
+    if (len > 0) try handlers.read_memory(request.tid(), request.arg(1), data[0..len]);
+    if (!request.valid()) return error.NOENT;
+    if (address.peer == null) return .continue_call;
+    if (judge(request, .net_connect, .sendto, &address)) |response| return response;
+    const fd = try socket_copy(request, handlers.fd_arg(request, 0));
+    defer sys.close(fd);
+    if (request.arg(2) > send_len_max and try is_datagram(fd)) return error.MSGSIZE;
+    const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
+    const sent = try sys.retry(linux.sendto, .{ fd, &data, len, @as(u32, @truncate(request.arg(3))), sa, @as(linux.socklen_t, @intCast(address.len)) });
+    return .{ .value = @intCast(sent) };
+}
+
+fn is_datagram(fd: i32) sys.Errno!bool {
+    var kind: i32 = 0;
+    var len: linux.socklen_t = @sizeOf(i32);
+    _ = try sys.check(linux.getsockopt(fd, linux.SOL.SOCKET, linux.SO.TYPE, @ptrCast(&kind), &len));
+    return kind != linux.SOCK.STREAM;
+}
+
+const MsgHdr = extern struct {
+    name: u64,
+    namelen: u32,
+    pad0: u32,
+    iov: u64,
+    iovlen: u64,
+    control: u64,
+    controllen: u64,
+    flags: i32,
+    pad1: u32,
+};
+comptime {
+    assert(@sizeOf(MsgHdr) == 56);
+}
+
+fn sendmmsg(request: *const Request) sys.Errno!Response {
+    const vlen: usize = @intCast(@min(request.arg(2), iov_count_max));
+    const flags: u32 = @truncate(request.arg(3));
+    var sent: usize = 0;
+    while (sent < vlen) : (sent += 1) {
+        const entry = request.arg(1) + sent * 64; // struct mmsghdr: msghdr + msg_len (+ padding)
+        const response = sendmsg_one(request, entry, flags) catch |err| {
+            if (sent == 0) return err;
+            break;
+        };
+        switch (response) {
+            .value => |count| {
+                var len: u32 = @intCast(count);
+                try handlers.write_memory(request.tid(), entry + 56, std.mem.asBytes(&len));
+            },
+            .continue_call => if (sent == 0) return .continue_call else break, // the kernel sends the rest
+            else => return if (sent == 0) response else .{ .value = @intCast(sent) },
+        }
+    }
+    return .{ .value = @intCast(sent) };
+}
+
+/// Judges and performs one sendmsg; continues it when it has neither an address nor fds.
+fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Response {
+    var msg: MsgHdr = undefined;
+    try handlers.read_memory(request.tid(), msg_addr, std.mem.asBytes(&msg));
+    var control: [control_len_max]u8 align(8) = undefined;
+    const control_len: usize = @intCast(@min(msg.controllen, control_len_max));
+    if (msg.controllen > control_len_max) return error.NOBUFS;
+    if (control_len > 0) try handlers.read_memory(request.tid(), msg.control, control[0..control_len]);
+    const passes_fds = has_rights(control[0..control_len]);
+    if (msg.name == 0 and !passes_fds) return .continue_call; // nothing to judge
+    var address: Address = .{};
+    if (msg.name != 0) try read_address(request, msg.name, msg.namelen, false, &address);
+    var data: [send_len_max]u8 = undefined;
+    const data_len = try gather(request, msg, &data);
+    if (!request.valid()) return error.NOENT;
+    if (msg.name != 0) {
+        if (judge(request, .net_connect, .sendmsg, &address)) |response| return response;
+    }
+    const fd = try socket_copy(request, handlers.fd_arg(request, 0));
+    defer sys.close(fd);
+    if (passes_fds) {
+        var dest: Address = .{};
+        if (msg.name != 0) dest = address else try peer_of(fd, &dest);
+        if (judge(request, .net_sendfd, .sendmsg, &dest)) |response| return response;
+    }
+    var fds_buf: [fds_max]i32 = undefined;
+    const fds = try translate_rights(request, control[0..control_len], &fds_buf);
+    defer for (fds) |copy| sys.close(copy);
+    var iov = [_]std.posix.iovec_const{.{ .base = &data, .len = data_len }};
+    const out: linux.msghdr_const = .{
+        .name = if (msg.name != 0) @ptrCast(@alignCast(&address.bytes)) else null,
+        .namelen = if (msg.name != 0) @intCast(address.len) else 0,
+        .iov = &iov,
+        .iovlen = 1,
+        .control = if (control_len > 0) &control else null,
+        .controllen = @intCast(control_len),
+        .flags = 0,
+    };
+    const sent = try sys.retry(linux.sendmsg, .{ fd, &out, flags });
+    return .{ .value = @intCast(sent) };
+}
+
+/// Copies the caller's iovecs into `out` (at most send_len_max bytes); returns the length.
+fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8) sys.Errno!usize {
+    if (msg.iovlen > iov_count_max) return error.MSGSIZE;
+    var total: usize = 0;
+    var i: u64 = 0;
+    while (i < msg.iovlen and total < out.len) : (i += 1) {
+        var iov: [2]u64 = undefined; // struct iovec { base, len }
+        try handlers.read_memory(request.tid(), msg.iov + i * 16, std.mem.asBytes(&iov));
+        const len: usize = @intCast(@min(iov[1], out.len - total));
+        if (len > 0) try handlers.read_memory(request.tid(), iov[0], out[total..][0..len]);
+        total += len;
+    }
+    assert(total <= out.len);
+    return total;
+}
+
+/// Walks the control messages; calls `visit` on each SCM_RIGHTS payload.
+fn each_rights(control: []u8, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
+    var at: usize = 0;
+    var count: usize = 0;
+    while (at + 16 <= control.len and count < control_len_max / 16) : (count += 1) {
+        const len: usize = @intCast(std.mem.readInt(u64, control[at..][0..8], .little));
+        if (len < 16 or at + len > control.len) return error.INVAL;
+        const level = std.mem.readInt(i32, control[at + 8 ..][0..4], .little);
+        const kind = std.mem.readInt(i32, control[at + 12 ..][0..4], .little);
+        if (level == sol_socket and kind == scm_rights) try visit(context, control[at + 16 .. at + len]);
+        at += std.mem.alignForward(usize, len, 8);
+    }
+}
+
+fn has_rights(control: []u8) bool {
+    var found = false;
+    each_rights(control, &found, struct {
+        fn visit(flag: *bool, _: []u8) sys.Errno!void {
+            flag.* = true;
+        }
+    }.visit) catch return true; // malformed: treat as passing fds (judged, and the kernel refuses)
+    return found;
+}
+
+/// Replaces the caller's fd numbers in SCM_RIGHTS with syd's copies; returns the copies.
+fn translate_rights(request: *const Request, control: []u8, buf: *[fds_max]i32) sys.Errno![]const i32 {
+    const Context = struct { request: *const Request, buf: *[fds_max]i32, len: usize = 0, pidfd: i32 = -1 };
+    var context: Context = .{ .request = request, .buf = buf };
+    errdefer for (buf[0..context.len]) |copy| sys.close(copy);
+    defer if (context.pidfd >= 0) sys.close(context.pidfd);
+    try each_rights(control, &context, struct {
+        fn visit(c: *Context, payload: []u8) sys.Errno!void {
+            if (c.pidfd < 0) {
+                const status = try emulate.caller_for(c.request, "", false);
+                c.pidfd = try sys.pidfd_open(status.tgid);
+            }
+            var i: usize = 0;
+            while (i + 4 <= payload.len) : (i += 4) {
+                if (c.len == fds_max) return error.INVAL;
+                const theirs = std.mem.readInt(i32, payload[i..][0..4], .little);
+                const ours = try sys.pidfd_getfd(c.pidfd, theirs);
+                c.buf[c.len] = ours;
+                c.len += 1;
+                std.mem.writeInt(i32, payload[i..][0..4], ours, .little);
+            }
+        }
+    }.visit);
+    return buf[0..context.len];
+}
+
+/// The connected peer's address of syd's copy of a socket, as `out`.
+fn peer_of(fd: i32, out: *Address) sys.Errno!void {
+    var len: linux.socklen_t = sockaddr_len_max;
+    _ = try sys.check(linux.getpeername(fd, @ptrCast(@alignCast(&out.bytes)), &len));
+    out.len = len;
+    if (std.mem.readInt(u16, out.bytes[0..2], .little) != af_unix) return error.AFNOSUPPORT;
+    const sun = out.bytes[2..out.len];
+    if (sun.len == 0) {
+        out.peer = .{ .unix = "(unnamed)" };
+    } else if (sun[0] == 0) {
+        out.peer = .{ .abstract = sun[1..] };
+    } else {
+        out.peer = .{ .unix = std.mem.sliceTo(sun, 0) };
+    }
+    out.text = describe(out);
+}
+
+test "denied network calls answer the original's errnos" {
+    try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.ADDRNOTAVAIL)), denial_errno(.net_bind, .bind));
+    try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.CONNREFUSED)), denial_errno(.net_connect, .connect));
+    try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.NOTCONN)), denial_errno(.net_connect, .sendto));
+}
