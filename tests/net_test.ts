@@ -1,0 +1,260 @@
+/**
+ * End-to-end tests of network sandboxing: python3 clients under ./syd talk to peers run by the
+ * test itself, outside the sandbox, on loopback addresses and UNIX sockets only.
+ */
+import assert from "node:assert/strict";
+import { records, ROOT, runSyd } from "./_syd.ts";
+
+const NET = ["-m", "sandbox/all:off", "-m", "sandbox/net:on"];
+
+/** A TCP listener on 127.0.0.1 answering "pong" to every connection; stops when done. */
+async function withTcpServer(fn: (port: number) => Promise<void>): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.write(new TextEncoder().encode("pong")).catch(() => {});
+      conn.close();
+    }
+  })();
+  try {
+    await fn((listener.addr as Deno.NetAddr).port);
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
+  }
+}
+
+/** A helper peer in python3, outside the sandbox, that prints "ready" once listening. */
+async function withPeer(
+  script: string,
+  args: string[],
+  fn: (first: string, rest: () => Promise<string>) => Promise<void>,
+) {
+  const child = new Deno.Command("python3", {
+    args: ["-c", script, ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+    signal: AbortSignal.timeout(60_000),
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) { // the first line, however the pipe splits it
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += decoder.decode(chunk.value);
+  }
+  const first = text;
+  assert.match(first, /^ready/);
+  const rest = async () => {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += decoder.decode(chunk.value);
+    }
+    return text;
+  };
+  try {
+    await fn(first, rest);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // it ended already
+    }
+    await child.status;
+  }
+}
+
+const CLIENT = `
+import errno, socket, sys
+def attempt(name, fn):
+    try:
+        print(name, fn())
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+`;
+
+Deno.test("connect is judged by address and port: allowed talks, denied gets ECONNREFUSED and a record", async () => {
+  await withTcpServer(async (port) => {
+    const script = CLIENT + `
+def talk(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    return s.recv(10).decode()
+attempt("allowed", lambda: talk(${port}))
+attempt("denied", lambda: talk(${port + 1 > 65535 ? port - 1 : port + 1}))
+`;
+    const result = await runSyd([
+      ...NET,
+      "-m",
+      `allow/net/connect+127.0.0.1!${port}`,
+      "--",
+      "python3",
+      "-c",
+      script,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "allowed pong\ndenied ECONNREFUSED\n");
+    const denials = records(result.stderr).filter((r) => r.ctx === "access");
+    assert.equal(denials.length, 1, result.stderr);
+    assert.equal(denials[0].cap, "net/connect");
+    assert.equal(denials[0].sys, "connect");
+    assert.match(String(denials[0].path), /^127\.0\.0\.1!\d+$/);
+    assert.equal(denials[0].rule, "default");
+  });
+});
+
+Deno.test("bind: loopback!0 allows an ephemeral port, a fixed port is denied with EADDRNOTAVAIL", async () => {
+  const script = CLIENT + `
+def bind(host, port, family=socket.AF_INET):
+    s = socket.socket(family)
+    s.bind((host, port))
+    return "port" if s.getsockname()[1] > 0 else "none"
+attempt("ephemeral", lambda: bind("127.0.0.1", 0))
+attempt("fixed", lambda: bind("127.0.0.1", 8080))
+attempt("v6-ephemeral", lambda: bind("::1", 0, socket.AF_INET6))
+`;
+  const result = await runSyd([
+    ...NET,
+    "-m",
+    "allow/net/bind+loopback!0",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ], {
+    env: { SYD_LOG: "error" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "ephemeral port\nfixed EADDRNOTAVAIL\nv6-ephemeral port\n");
+});
+
+Deno.test("IPv6 follows the ::1 rules and a v4-mapped address is judged as the IPv4 it carries", async () => {
+  await withTcpServer(async (port) => {
+    const script = CLIENT + `
+def talk(host):
+    s = socket.socket(socket.AF_INET6)
+    s.connect((host, ${port}))
+    return s.recv(10).decode()
+attempt("mapped", lambda: talk("::ffff:127.0.0.1"))
+attempt("v6", lambda: talk("::1"))
+`;
+    const allowV4 = ["-m", `allow/net/connect+127.0.0.1!${port}`];
+    const result = await runSyd([...NET, ...allowV4, "--", "python3", "-c", script], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    // The mapped address reaches the IPv4 listener; ::1 is not allowed (and nothing listens there).
+    assert.equal(result.stdout, "mapped pong\nv6 ECONNREFUSED\n");
+  });
+});
+
+const UNIX_SERVER = `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        data, fds, _, _ = socket.recv_fds(c, 100, 4)
+        print("fds", len(fds), flush=True)
+    except OSError:
+        pass
+    try:
+        c.sendall(b"pong")
+    except OSError:
+        pass
+    c.close()
+`;
+
+Deno.test("UNIX sockets are judged by path: an allowed one works, another path is denied", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    await Deno.writeTextFile(`${dir}/other`, ""); // exists, but no rule allows it
+    await withPeer(UNIX_SERVER, [`${dir}/sock`], async () => {
+      const script = CLIENT + `
+def talk(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall(b"x")
+    return s.recv(10).decode()
+attempt("allowed", lambda: talk(sys.argv[1] + "/sock"))
+attempt("denied", lambda: talk(sys.argv[1] + "/other"))
+`;
+      const rules = ["-m", `allow/net/connect+${dir}/sock`];
+      const result = await runSyd([...NET, ...rules, "--", "python3", "-c", script, dir], {
+        env: { SYD_LOG: "error" },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "allowed pong\ndenied ECONNREFUSED\n");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("passing an fd over a UNIX socket is denied unless net/sendfd allows the socket's path", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    await withPeer(UNIX_SERVER, [`${dir}/fdsock`], async () => {
+      const script = CLIENT + `
+def send_fd(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    socket.send_fds(s, [b"x"], [0])
+    return s.recv(10).decode()
+attempt("send", lambda: send_fd(sys.argv[1] + "/fdsock"))
+`;
+      const connect = ["-m", `allow/net/connect+${dir}/fdsock`];
+      const denied = await runSyd([...NET, ...connect, "--", "python3", "-c", script, dir], {
+        env: { SYD_LOG: "error" },
+      });
+      assert.equal(denied.code, 0, denied.stderr);
+      assert.equal(denied.stdout, "send EACCES\n");
+      const allow = ["-m", `allow/net/sendfd+${dir}/fdsock`];
+      const allowed = await runSyd([
+        ...NET,
+        ...connect,
+        ...allow,
+        "--",
+        "python3",
+        "-c",
+        script,
+        dir,
+      ]);
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(allowed.stdout, "send pong\n");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sendto on UDP is judged by address: denied is refused, allowed is delivered", async () => {
+  const receiver = `
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print("ready", s.getsockname()[1], flush=True)
+data, _ = s.recvfrom(100)
+print("got", data.decode(), flush=True)
+`;
+  await withPeer(receiver, [], async (first, rest) => {
+    const port = Number(/ready (\d+)/.exec(first)?.[1]);
+    assert.ok(port > 0, first);
+    const other = port === 65535 ? port - 1 : port + 1;
+    const script = CLIENT + `
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attempt("denied", lambda: s.sendto(b"nope", ("127.0.0.1", ${other})))
+attempt("allowed", lambda: s.sendto(b"hello", ("127.0.0.1", ${port})))
+`;
+    const rules = ["-m", `allow/net/connect+127.0.0.1!${port}`];
+    const result = await runSyd([...NET, ...rules, "--", "python3", "-c", script], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "denied ENOTCONN\nallowed 5\n");
+    assert.match(await rest(), /got hello\n/);
+  });
+});
