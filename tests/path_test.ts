@@ -3,7 +3,7 @@
  * canonical paths, with allowed opens performed by syd and handed over with ADDFD.
  */
 import assert from "node:assert/strict";
-import { helper, records, run, runSyd } from "./_syd.ts";
+import { helper, records, ROOT, run, runSyd } from "./_syd.ts";
 
 /** Only these categories on, with everything allowed unless the test says otherwise. */
 const BASE = [
@@ -558,4 +558,30 @@ except OSError as e:
     const allowed = await runSyd([...BASE, ...on, "--", "python3", "-c", script, dir]);
     assert.equal(allowed.stdout, "ioctl ok\n");
   });
+});
+
+Deno.test("a C project builds under the paludis profile, and writing outside its places fails", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-build-" })); // under /tmp
+  const outside = await Deno.realPath(
+    await Deno.makeTempDir({ dir: ROOT, prefix: ".syd-outside-" }),
+  );
+  try {
+    for (const name of ["Makefile", "main.c", "greet.c", "greet.h"]) {
+      await Deno.copyFile(`${ROOT}tests/fixtures/hello/${name}`, `${dir}/${name}`);
+    }
+    const build = await runSyd(["-p", "paludis", "--", "make", "-C", dir], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(build.code, 0, build.stderr);
+    const run = await runSyd(["-p", "paludis", "--", `${dir}/hello`]);
+    assert.equal(run.stdout, "hello, syd\n");
+    const write = await runSyd(["-p", "paludis", "--", "sh", "-c", `echo x > ${outside}/file`], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.notEqual(write.code, 0);
+    assert.match(write.stderr, /Permission denied/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
 });

@@ -118,7 +118,7 @@ const PALUDIS =
   `# Package builds (Paludis): the linux and tty profiles, broad reads, build and temporary places.
 include_profile linux
 include_profile tty
-sandbox/exec:off
+sandbox/exec,ioctl:off
 allow/read,stat,chdir,readdir+/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/var/tmp/**
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/tmp/**
