@@ -258,3 +258,42 @@ attempt("allowed", lambda: s.sendto(b"hello", ("127.0.0.1", ${port})))
     assert.match(await rest(), /got hello\n/);
   });
 });
+
+Deno.test("abstract UNIX sockets are judged by their @name rules", async () => {
+  const name = `syd-test-${crypto.randomUUID()}`;
+  const server = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind("\\0" + sys.argv[1])
+s.listen(8)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"pong")
+    c.close()
+`;
+  await withPeer(server, [name], async () => {
+    const script = CLIENT + `
+def talk():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect("\\0" + sys.argv[1])
+    return s.recv(10).decode()
+attempt("abstract", talk)
+`;
+    const allowed = await runSyd([
+      ...NET,
+      "-m",
+      "allow/net/connect+@syd-test-*",
+      "--",
+      "python3",
+      "-c",
+      script,
+      name,
+    ]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(allowed.stdout, "abstract pong\n");
+    const denied = await runSyd([...NET, "--", "python3", "-c", script, name]);
+    assert.equal(denied.stdout, "abstract ECONNREFUSED\n");
+    assert.equal(records(denied.stderr).find((r) => r.ctx === "access")?.path, `@${name}`);
+  });
+});
