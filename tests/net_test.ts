@@ -297,3 +297,63 @@ attempt("abstract", talk)
     assert.equal(records(denied.stderr).find((r) => r.ctx === "access")?.path, `@${name}`);
   });
 });
+
+Deno.test("the noipv4 profile refuses IPv4 connects and lets IPv6 ones through", async () => {
+  const listener = Deno.listen({ hostname: "::1", port: 0 });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.write(new TextEncoder().encode("pong")).catch(() => {});
+      conn.close();
+    }
+  })();
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const script = CLIENT + `
+def talk(family, host):
+    s = socket.socket(family)
+    s.connect((host, ${port}))
+    return s.recv(10).decode()
+attempt("v6", lambda: talk(socket.AF_INET6, "::1"))
+attempt("v4", lambda: talk(socket.AF_INET, "127.0.0.1"))
+`;
+    const result = await runSyd([
+      "-m",
+      "sandbox/all:off",
+      "-p",
+      "noipv4",
+      "--",
+      "python3",
+      "-c",
+      script,
+    ], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "v6 pong\nv4 ECONNREFUSED\n");
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
+
+Deno.test("sockets of other families are refused with a record while network sandboxing is on", async () => {
+  const script = CLIENT + `
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
+attempt("packet-bind", lambda: s.bind(("lo", 0)))
+`;
+  const result = await runSyd([
+    ...NET,
+    "-m",
+    "allow/net/bind+any!0-65535",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "packet-bind EAFNOSUPPORT\n");
+  assert.ok(
+    records(result.stderr).some((r) => r.ctx === "access" && r.cap === "net/bind"),
+    result.stderr,
+  );
+});

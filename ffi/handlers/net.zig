@@ -154,12 +154,25 @@ fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const nr = handlers.nr_of(request);
-    return switch (nr) {
-        .bind, .connect => bind_or_connect(request, nr) catch |err| handlers.failure(err),
-        .sendto => sendto(request) catch |err| handlers.failure(err),
-        .sendmsg => sendmsg_one(request, request.arg(1), @truncate(request.arg(2))) catch |err| handlers.failure(err),
-        .sendmmsg => sendmmsg(request) catch |err| handlers.failure(err),
+    const result = switch (nr) {
+        .bind, .connect => bind_or_connect(request, nr),
+        .sendto => sendto(request),
+        .sendmsg => sendmsg_one(request, request.arg(1), @truncate(request.arg(2))),
+        .sendmmsg => sendmmsg(request),
         else => unreachable,
+    };
+    return result catch |err| {
+        if (err == error.AFNOSUPPORT) {
+            request.log.emit(.warn, .{
+                .ctx = "access",
+                .cap = if (nr == .bind) "net/bind" else "net/connect",
+                .act = "deny",
+                .sys = handlers.syscall_name(request.notif.data.nr),
+                .msg = "sockets of this family are not judged by syd: refused while network sandboxing is on",
+                .pid = request.tid(),
+            });
+        }
+        return handlers.failure(err);
     };
 }
 
