@@ -19,11 +19,14 @@ const Log = @import("log.zig").Log;
 const policy = @import("policy.zig");
 const emu = @import("workers/emu.zig");
 const caller = @import("caller.zig");
+const notify = @import("notify.zig");
 
 /// Wakes syd's own threads out of blocking calls. Blocked everywhere but in syd's threads.
 pub const interrupt_signal: u6 = linux.SIG.ALRM;
 /// How often the monitor looks for idle helpers, at most (also bounded by keep-alive / 4).
 pub const retire_poll_ms_max: u32 = 1000;
+/// How often the monitor looks for blocked calls whose caller stopped waiting.
+pub const blocked_poll_ms: u32 = 100;
 /// After a failed spawn the monitor waits this long before trying again.
 pub const spawn_retry_ms: u32 = 10;
 /// How long `stop` keeps waking workers before it reports them stuck.
@@ -111,6 +114,9 @@ pub const Slot = struct {
     core: bool = false,
     retire: std.atomic.Value(bool) = .init(false),
     handled: std.atomic.Value(u64) = .init(0),
+    /// The request a call performed for it may block on (0: none): the monitor interrupts the
+    /// worker when that request is no longer valid.
+    blocking_id: std.atomic.Value(u64) = .init(0),
     // The monitor's own bookkeeping for retirement.
     handled_seen: u64 = 0,
     idle_since_ms: u64 = 0,
@@ -173,7 +179,9 @@ pub const Pool = struct {
         self.log.emit(.debug, .{ .ctx = "pool", .op = "start_monitor", .tid = sys.gettid(), .core = self.settings.core, .max = self.settings.max, .keep_alive_ms = self.settings.keep_alive_ms });
         while (!self.exiting.load(.acquire)) {
             const seq = self.monitor_seq.load(.acquire);
-            const timeout_ms = self.grow() orelse self.retire_idle();
+            self.interrupt_abandoned();
+            const retire_ms = self.grow() orelse self.retire_idle() orelse blocked_poll_ms;
+            const timeout_ms: u32 = @min(retire_ms, blocked_poll_ms);
             if (self.exiting.load(.acquire)) break;
             sys.futex_wait(&self.monitor_seq, seq, timeout_ms);
         }
@@ -222,6 +230,18 @@ pub const Pool = struct {
         return null;
     }
 
+    /// Interrupts workers blocked in a call (an open of a FIFO, a connect) for a request that is no
+    /// longer valid: its caller died or was interrupted by a signal and no longer waits.
+    fn interrupt_abandoned(self: *Pool) void {
+        for (&self.slots) |*slot| {
+            if (slot.state.load(.acquire) != .running) continue;
+            const id = slot.blocking_id.load(.acquire);
+            if (id == 0 or notify.id_valid(self.notify_fd, id)) continue;
+            const tid = slot.tid.load(.acquire);
+            if (tid > 0) sys.tgkill(self.tgid, tid, interrupt_signal) catch {};
+        }
+    }
+
     /// Retires helpers that handled nothing for the keep-alive; returns when to look again.
     fn retire_idle(self: *Pool) ?u32 {
         const now_ms = sys.monotonic_ms();
@@ -235,7 +255,9 @@ pub const Pool = struct {
             if (handled != slot.handled_seen) {
                 slot.handled_seen = handled;
                 slot.idle_since_ms = now_ms;
-            } else if (now_ms -| slot.idle_since_ms >= self.settings.keep_alive_ms and !slot.retire.load(.monotonic)) {
+            } else if (now_ms -| slot.idle_since_ms >= self.settings.keep_alive_ms and !slot.retire.load(.monotonic) and
+                slot.blocking_id.load(.acquire) == 0)
+            {
                 slot.retire.store(true, .release);
                 const tid = slot.tid.load(.acquire);
                 if (tid > 0) sys.tgkill(self.tgid, tid, interrupt_signal) catch {};

@@ -3,7 +3,7 @@
  * program instead of ending syd first.
  */
 import assert from "node:assert/strict";
-import { records, ROOT, runSyd, SYD } from "./_syd.ts";
+import { helper, records, ROOT, runSyd, SYD } from "./_syd.ts";
 
 Deno.test("-t ends a sandbox that runs too long, with 124 as timeout(1), and logs it", async () => {
   const start = performance.now();
@@ -58,4 +58,102 @@ Deno.test("SIGTERM sent to syd reaches the program, which may handle it", async 
 Deno.test("SIGINT sent to syd kills a program that does not handle it: 130", async () => {
   const result = await signalled("SIGINT", "echo ready; exec sleep 30");
   assert.equal(result.code, 130);
+});
+
+Deno.test("an open syd performs is interrupted by the caller's signal: EINTR without SA_RESTART", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/fifo`;
+    await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    const rules = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+    const start = performance.now();
+    const result = await runSyd([...rules, "--", helper("fifo_alarm"), fifo, "norestart"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /^EINTR after 1\.\d s\n$/);
+    assert.ok(
+      performance.now() - start < 5_000,
+      "syd did not end promptly: its emulator stayed blocked",
+    );
+    assert.doesNotMatch(result.stderr, /did not stop/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("with SA_RESTART the interrupted open restarts and completes once a writer appears", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/fifo`;
+    await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    const writer = new Deno.Command("sh", { args: ["-c", `sleep 2; echo x > ${fifo}`] }).spawn();
+    const rules = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+    const result = await runSyd([...rules, "--", helper("fifo_alarm"), fifo, "restart"]);
+    await writer.status;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^opened after [12]\.\d s\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a connect blocked on an unresponsive peer ends when the caller gets SIGINT", async () => {
+  // A listener with a full backlog never completes another handshake.
+  const peer = new Deno.Command("python3", {
+    args: [
+      "-c",
+      `
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", port))
+    fill.append(c)
+print(port, flush=True)
+time.sleep(60)
+`,
+    ],
+    stdout: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).spawn();
+  const reader = peer.stdout.getReader();
+  const port = Number(new TextDecoder().decode((await reader.read()).value).trim());
+  try {
+    // A background job of a non-interactive sh starts with SIGINT ignored: take it back.
+    const client = `
+import signal, socket
+signal.signal(signal.SIGINT, signal.default_int_handler)
+s = socket.socket()
+s.connect(("127.0.0.1", ${port}))
+print("connected")
+`;
+    const script =
+      `python3 -c '${client}' & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo "status=$?"`;
+    const rules = [
+      "-m",
+      "sandbox/all:off",
+      "-m",
+      "sandbox/net:on",
+      "-m",
+      `allow/net/connect+127.0.0.1!${port}`,
+    ];
+    const start = performance.now();
+    const result = await runSyd([...rules, "--", "sh", "-c", script], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /status=(130|1)\n/);
+    assert.ok(performance.now() - start < 10_000, "the blocked connect was not interrupted");
+  } finally {
+    try {
+      peer.kill("SIGKILL");
+    } catch {
+      // it ended already
+    }
+    await peer.status;
+  }
 });

@@ -57,6 +57,21 @@ pub const Root = struct {
         return @intCast(fd);
     }
 
+    /// As `openat2`, for opens that may block (a FIFO without a peer): interruptible by the monitor.
+    pub fn openat2_blocking(self: Root, request: *const handlers.Request, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
+        assert(canonical.len > 0 and canonical[0] == '/');
+        var buf: [path_mod.path_len_max + 1]u8 = undefined;
+        const relative = std.fmt.bufPrintZ(&buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
+            return error.NAMETOOLONG;
+        const how: OpenHow = .{
+            .flags = flags | handlers.o.cloexec | handlers.o.noctty,
+            .mode = mode,
+            .resolve = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks,
+        };
+        const fd = try handlers.blocking_call(request, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(relative.ptr), @intFromPtr(&how), @sizeOf(OpenHow) });
+        return @intCast(fd);
+    }
+
     /// Opens the directory holding `canonical` (O_PATH) and returns it with the last component.
     pub fn parent(self: Root, canonical: []const u8, name_buf: *[256]u8) sys.Errno!Parent {
         assert(canonical.len > 1 and canonical[0] == '/');

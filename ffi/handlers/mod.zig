@@ -61,6 +61,11 @@ pub const Request = struct {
     exit_status: *std.atomic.Value(i32),
     /// The sandbox's first process, which the `exit` action kills with the caller.
     child_pid: i32,
+    /// This worker's slot word: the request id while syd performs a call that may block (the
+    /// monitor interrupts it when the request is no longer valid), else 0.
+    blocking: *std.atomic.Value(u64),
+    /// Set when the sandbox ends: a blocked call interrupted then gives up.
+    exiting: *const std.atomic.Value(bool),
 
     pub fn tid(self: *const Request) i32 {
         return @intCast(self.notif.pid);
@@ -96,6 +101,18 @@ pub const o = struct {
     pub const cloexec: u32 = 0o2000000;
     pub const path: u32 = 0o10000000;
 };
+
+/// Performs a call that may block for long (an open of a FIFO, a connect) on the caller's behalf.
+/// The monitor interrupts it (SIGALRM, so the call returns EINTR) once the caller is gone or no
+/// longer waits (it was interrupted by a signal of its own) or the sandbox ends; the caller then
+/// gets EINTR, if it still listens. Not retried: an interrupted connect must not be restarted.
+pub fn blocking_call(request: *const Request, comptime f: anytype, args: anytype) sys.Errno!usize {
+    assert(request.notif.id != 0 or request.notif.pid != 0);
+    request.blocking.store(request.notif.id, .release);
+    defer request.blocking.store(0, .release);
+    const rc: usize = @call(.auto, f, args);
+    return sys.check(rc);
+}
 
 /// The errno answer for a failed step.
 pub fn failure(err: sys.Errno) Response {

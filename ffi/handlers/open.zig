@@ -148,7 +148,7 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8) Response 
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
-    const fd = root.openat2(canonical, args.flags & o_valid, mode) catch |err| return .{ .failure = sys.errno_value(err) };
+    const fd = root.openat2_blocking(request, canonical, args.flags & o_valid, mode) catch |err| return .{ .failure = sys.errno_value(err) };
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 

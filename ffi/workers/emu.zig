@@ -72,6 +72,8 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
             .own = &pool.own,
             .exit_status = &pool.exit_status,
             .child_pid = pool.child_pid,
+            .blocking = &slot.blocking_id,
+            .exiting = &pool.exiting,
         };
         const response = handlers.handle(&context);
         // Idle again before answering: the answer wakes the caller, whose next call must not
