@@ -8,8 +8,11 @@ import { records, ROOT, runSyd } from "./_syd.ts";
 const NET = ["-m", "sandbox/all:off", "-m", "sandbox/net:on"];
 
 /** A TCP listener on 127.0.0.1 answering "pong" to every connection; stops when done. */
-async function withTcpServer(fn: (port: number) => Promise<void>): Promise<void> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+async function withTcpServer(
+  fn: (port: number) => Promise<void>,
+  hostname = "127.0.0.1",
+): Promise<void> {
+  const listener = Deno.listen({ hostname, port: 0 });
   const serving = (async () => {
     for await (const conn of listener) {
       await conn.write(new TextEncoder().encode("pong")).catch(() => {});
@@ -299,15 +302,7 @@ attempt("abstract", talk)
 });
 
 Deno.test("the noipv4 profile refuses IPv4 connects and lets IPv6 ones through", async () => {
-  const listener = Deno.listen({ hostname: "::1", port: 0 });
-  const serving = (async () => {
-    for await (const conn of listener) {
-      await conn.write(new TextEncoder().encode("pong")).catch(() => {});
-      conn.close();
-    }
-  })();
-  try {
-    const port = (listener.addr as Deno.NetAddr).port;
+  await withTcpServer(async (port) => {
     const script = CLIENT + `
 def talk(family, host):
     s = socket.socket(family)
@@ -330,10 +325,7 @@ attempt("v4", lambda: talk(socket.AF_INET, "127.0.0.1"))
     });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, "v6 pong\nv4 ECONNREFUSED\n");
-  } finally {
-    listener.close();
-    await serving.catch(() => {});
-  }
+  }, "::1");
 });
 
 Deno.test("sockets of other families are refused with a record while network sandboxing is on", async () => {
