@@ -225,6 +225,7 @@ pub const Document = struct {
     exec_kill: []const Entry,
     exit_wait_all: bool,
     deny_dotdot: bool,
+    allow_unsupp_socket: bool,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
 };
@@ -233,6 +234,8 @@ pub const Policy = struct {
     log_level: Level,
     pool: Pool,
     timeout_ms: u64 = 0,
+    /// trace/allow_unsupp_socket: sockets of other families than UNIX, IPv4 and IPv6 allowed.
+    allow_unsupp_socket: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -326,6 +329,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .log_level = level,
         .pool = doc.pool,
         .timeout_ms = doc.timeout_ms,
+        .allow_unsupp_socket = doc.allow_unsupp_socket,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,
@@ -501,7 +505,7 @@ fn doc_text(comptime f: struct {
     return "{\"version\":" ++ f.version ++ ",\"log_level\":" ++ f.log_level ++ ",\"pool\":" ++ f.pool ++
         ",\"lock\":" ++ f.lock ++ ",\"categories\":" ++ f.categories ++ ",\"rules\":" ++ f.rules ++
         ",\"net_rules\":" ++ f.net_rules ++ ",\"mask\":" ++ f.mask ++ ",\"exec_kill\":[]" ++
-        ",\"exit_wait_all\":" ++ f.exit_wait_all ++ ",\"deny_dotdot\":false,\"timeout_ms\":0" ++ f.extra ++ "}";
+        ",\"exit_wait_all\":" ++ f.exit_wait_all ++ ",\"deny_dotdot\":false,\"allow_unsupp_socket\":false,\"timeout_ms\":0" ++ f.extra ++ "}";
 }
 
 fn load_text(json: []const u8, diag: *Diag) sys.Errno!Policy {

@@ -113,7 +113,12 @@ pub const Sandbox = struct {
         defer arena_state.deinit();
         const arena = arena_state.allocator();
 
-        const options: filter.Options = .{ .trap_ioctl = self.policy.on[@intFromEnum(policy.Cat.ioctl)] };
+        const net_on = self.policy.on[@intFromEnum(policy.Cat.net_bind)] or
+            self.policy.on[@intFromEnum(policy.Cat.net_connect)] or self.policy.on[@intFromEnum(policy.Cat.net_sendfd)];
+        const options: filter.Options = .{
+            .trap_ioctl = self.policy.on[@intFromEnum(policy.Cat.ioctl)],
+            .trap_socket = net_on and !self.policy.allow_unsupp_socket,
+        };
         const program = build_program(arena, options, diag) catch |err| return err;
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
         const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates };

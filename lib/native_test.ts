@@ -15,6 +15,7 @@ function policy(overrides: Record<string, unknown> = {}): string {
     mask: [],
     exec_kill: [],
     exit_wait_all: false,
+    allow_unsupp_socket: false,
     deny_dotdot: false,
     timeout_ms: 0,
     ...overrides,

@@ -70,6 +70,8 @@ pub const program_len_max: usize = 4096;
 pub const Options = struct {
     /// Trap ioctl(2) too: only when ioctl sandboxing is on, since terminals call it constantly.
     trap_ioctl: bool = false,
+    /// Trap socket(2) too: while network sandboxing is on, to refuse unjudged families.
+    trap_socket: bool = false,
 };
 
 /// Assembles the sandbox filter into a libseccomp context the caller releases.
@@ -81,6 +83,7 @@ pub fn build(options: Options) sys.Errno!scmp.Ctx {
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
     for (trapped) |nr| try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(nr));
     if (options.trap_ioctl) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.ioctl));
+    if (options.trap_socket) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.socket));
     for (refused) |nr| try scmp.rule_add(ctx, scmp.act_errno(@intFromEnum(std.os.linux.E.NOSYS)), @intFromEnum(nr));
     return ctx;
 }

@@ -176,6 +176,7 @@ pub fn handle(request: *const Request) Response {
         .chdir, .fchdir, .chroot => dir.chdir(request),
         .ioctl => dir.ioctl(request),
         .bind, .connect, .sendto, .sendmsg, .sendmmsg => net.handle(request),
+        .socket => net.socket(request),
         .getdents64, .getdents => dir.getdents(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),

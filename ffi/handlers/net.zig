@@ -26,7 +26,6 @@ const SYS = linux.SYS;
 const af_unix: u16 = 1;
 const af_inet: u16 = 2;
 const af_inet6: u16 = 10;
-const af_netlink: u16 = 16;
 const sockaddr_len_max: usize = 128;
 const sun_path_len_max: usize = 108;
 /// The most bytes one emulated send carries; longer stream sends are partial, as allowed.
@@ -89,8 +88,11 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
             }
         },
         af_unix => try read_unix(request, binding, out),
-        af_netlink => out.peer = null, // kernel messages: not judged (README: Limits)
-        else => return error.AFNOSUPPORT, // raw and other families are refused, never let through
+        // Other families (netlink, packet, ...) are not judged: allowed only with
+        // trace/allow_unsupp_socket, refused otherwise (socket() refuses them first).
+        else => if (request.policy.allow_unsupp_socket) {
+            out.peer = null;
+        } else return error.AFNOSUPPORT,
     }
     out.text = describe(out);
 }
@@ -149,6 +151,25 @@ fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
     const pidfd = try sys.pidfd_open(status.tgid);
     defer sys.close(pidfd);
     return sys.pidfd_getfd(pidfd, fd);
+}
+
+/// socket(2), trapped while network sandboxing is on: families other than UNIX, IPv4 and IPv6
+/// cannot be judged and are refused unless trace/allow_unsupp_socket allows them.
+pub fn socket(request: *const Request) Response {
+    const domain: u32 = @truncate(request.arg(0));
+    if (domain == af_unix or domain == af_inet or domain == af_inet6) return .continue_call;
+    if (request.policy.allow_unsupp_socket) return .continue_call;
+    request.log.emit(.warn, .{
+        .ctx = "access",
+        .cap = "net",
+        .act = "deny",
+        .sys = "socket",
+        .family = domain,
+        .msg = "sockets of this family are not judged by syd: refused (trace/allow_unsupp_socket:1 allows them)",
+        .pid = request.tid(),
+        .tip = "trace/allow_unsupp_socket:1",
+    });
+    return .{ .failure = @intFromEnum(linux.E.AFNOSUPPORT) };
 }
 
 pub fn handle(request: *const Request) Response {

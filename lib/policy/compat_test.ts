@@ -118,3 +118,13 @@ Deno.test("a rule naming path and network categories judges UNIX sockets at that
     "/run/app.sock",
   ]]);
 });
+
+Deno.test("trace/allow_unsupp_socket is understood and dumped", () => {
+  assert.deepEqual(parseCommand("trace/allow_unsupp_socket:1"), {
+    kind: "trace",
+    option: "allow_unsupp_socket",
+    value: true,
+  });
+  const result = load([{ kind: "command", text: "trace/allow_unsupp_socket:1" }], { env: {} });
+  assert.equal(result.state.allowUnsuppSocket, true);
+});

@@ -44,6 +44,8 @@ export interface CompiledPolicy {
   mask: { pattern: string; origin: string }[];
   exec_kill: { pattern: string; origin: string }[];
   exit_wait_all: boolean;
+  /** Sockets of families other than UNIX, IPv4 and IPv6 allowed (trace/allow_unsupp_socket). */
+  allow_unsupp_socket: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -90,6 +92,7 @@ export function compile(
     mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exec_kill: state.execKill.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exit_wait_all: state.exitWaitAll,
+    allow_unsupp_socket: state.allowUnsuppSocket,
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs ?? 0,
   };

@@ -30,7 +30,7 @@ export type Op = "+" | "-" | "^";
 /** A lock state. */
 export type LockState = "on" | "off" | "exec";
 /** A trace option. */
-export type TraceOption = "exit_wait_all" | "deny_dotdot";
+export type TraceOption = "exit_wait_all" | "deny_dotdot" | "allow_unsupp_socket";
 
 /** One parsed command. */
 export type Command =
@@ -238,7 +238,10 @@ export function parseCommand(text: string): Command {
       ? { kind: "mask", op: op as Op, pattern }
       : { kind: "exec_kill", op: op as Op, pattern };
   }
-  if (key === "trace/exit_wait_all" || key === "trace/deny_dotdot") {
+  if (
+    key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
+    key === "trace/allow_unsupp_socket"
+  ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
   }

@@ -64,6 +64,8 @@ export interface PolicyState {
   execKill: PatternEntry[];
   exitWaitAll: boolean;
   denyDotdot: boolean;
+  /** trace/allow_unsupp_socket: sockets of families other than UNIX, IPv4 and IPv6 allowed. */
+  allowUnsuppSocket: boolean;
 }
 
 /** The original syd's state before any profile or command: every category on, denying. */
@@ -84,6 +86,7 @@ export function initialState(): PolicyState {
     execKill: [],
     exitWaitAll: false,
     denyDotdot: false,
+    allowUnsuppSocket: false,
   };
 }
 
@@ -188,7 +191,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     }
     case "trace":
       if (command.option === "exit_wait_all") state.exitWaitAll = command.value;
-      else state.denyDotdot = command.value;
+      else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
+      else state.allowUnsuppSocket = command.value;
       return 0;
     case "reset": {
       Object.assign(state, initialState());
@@ -263,6 +267,7 @@ export function dump(state: PolicyState): string[] {
   }
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");
+  if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
   return lines;
 }

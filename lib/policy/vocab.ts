@@ -166,6 +166,7 @@ export const KNOWN_WORDS = [
   "mask",
   "exec/kill",
   "trace/exit_wait_all",
+  "trace/allow_unsupp_socket",
   "trace/deny_dotdot",
   "reset",
   "include",
