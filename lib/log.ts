@@ -95,7 +95,8 @@ export function formatAccess(record: Record<string, unknown>): string {
   const tip = typeof record.tip === "string" && record.tip !== ""
     ? `; allow with -m '${record.tip}'`
     : "";
-  return `syd: ${verb} ${record.cap} of ${record.path} by ${record.cmd}[${record.pid}] (rule: ${record.rule}${tip})`;
+  const target = record.addr ?? record.path;
+  return `syd: ${verb} ${record.cap} of ${target} by ${record.cmd}[${record.pid}] (rule: ${record.rule}${tip})`;
 }
 
 /** The readable form of a record, for terminals. */

@@ -101,7 +101,8 @@ attempt("denied", lambda: talk(${port + 1 > 65535 ? port - 1 : port + 1}))
     assert.equal(denials.length, 1, result.stderr);
     assert.equal(denials[0].cap, "net/connect");
     assert.equal(denials[0].sys, "connect");
-    assert.match(String(denials[0].path), /^127\.0\.0\.1!\d+$/);
+    assert.match(String(denials[0].addr), /^127\.0\.0\.1!\d+$/);
+    assert.equal(denials[0].family, "inet");
     assert.equal(denials[0].rule, "default");
   });
 });
@@ -297,7 +298,9 @@ attempt("abstract", talk)
     assert.equal(allowed.stdout, "abstract pong\n");
     const denied = await runSyd([...NET, "--", "python3", "-c", script, name]);
     assert.equal(denied.stdout, "abstract ECONNREFUSED\n");
-    assert.equal(records(denied.stderr).find((r) => r.ctx === "access")?.path, `@${name}`);
+    const denial = records(denied.stderr).find((r) => r.ctx === "access");
+    assert.equal(denial?.addr, `@${name}`);
+    assert.equal(denial?.family, "abstract");
   });
 });
 

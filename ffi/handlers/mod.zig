@@ -193,6 +193,8 @@ pub const Judgement = struct {
     origin: []const u8,
     /// Whether any category was judged at all (all off: nothing to check).
     judged: bool,
+    /// For network calls, the address family judged ("inet", "inet6", "unix", "abstract").
+    family: []const u8 = "",
 };
 
 /// Whether any of `cats` is on: a handler whose categories are all off continues at once.
@@ -319,6 +321,22 @@ fn log_access(request: *const Request, verdict: Judgement, path: []const u8, lev
     var cwd_buf: [4096]u8 = undefined;
     var tip_buf: [4200]u8 = undefined;
     const tip = std.fmt.bufPrint(&tip_buf, "allow/{s}+{s}", .{ verdict.cat.name(), path }) catch "";
+    if (verdict.family.len > 0) {
+        request.log.emit(level, .{
+            .ctx = "access",
+            .cap = verdict.cat.name(),
+            .act = @tagName(verdict.action),
+            .sys = syscall_name(request.notif.data.nr),
+            .addr = path,
+            .family = verdict.family,
+            .pid = request.tid(),
+            .cmd = caller_mod.comm(request.tid(), &comm_buf),
+            .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
+            .rule = verdict.origin,
+            .tip = tip,
+        });
+        return;
+    }
     request.log.emit(level, .{
         .ctx = "access",
         .cap = verdict.cat.name(),

@@ -139,7 +139,12 @@ fn judge(request: *const Request, cat: Cat, nr: SYS, address: *const Address) ?R
     const peer = address.peer orelse return null; // not judged
     if (!request.policy.on[@intFromEnum(cat)]) return null;
     const verdict = request.policy.judge_net(cat, peer);
-    const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true };
+    const family_name: []const u8 = switch (peer) {
+        .inet => |inet| if (inet.family == 4) "inet" else "inet6",
+        .unix => "unix",
+        .abstract => "abstract",
+    };
+    const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true, .family = family_name };
     if (handlers.enforce(request, judgement, address.text)) |_| return .{ .failure = denial_errno(cat, nr) };
     return null;
 }
