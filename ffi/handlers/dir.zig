@@ -59,15 +59,10 @@ pub fn getdents(request: *const Request) Response {
     if (nr == .getdents) return .{ .failure = @intFromEnum(linux.E.NOSYS) }; // the old layout: use getdents64
     const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
     const count: usize = @min(request.arg(2), dents_len_max);
-    if (target < 0) return .{ .failure = @intFromEnum(linux.E.BADF) };
-    const status = emulate.caller_for(request, "", false) catch |err| return handlers.failure(err);
-    const pidfd = sys.pidfd_open(status.tgid) catch |err| return handlers.failure(err);
-    defer sys.close(pidfd);
-    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return handlers.failure(err);
+    const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
-    const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
     var dir_buf: [path_mod.path_len_max]u8 = undefined;
-    const dir = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &dir_buf) catch |err| return handlers.failure(err);
+    const dir = emulate.own_fd_path(fd, &dir_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.readdir}, dir)) |response| {
         if (response != .continue_call or !request.policy.on[@intFromEnum(Cat.stat)]) return response;

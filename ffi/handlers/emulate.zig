@@ -40,35 +40,34 @@ pub const Root = struct {
         sys.close(self.fd);
     }
 
-    /// Opens `canonical` inside the root; `flags` are open flags (O_CLOEXEC, O_NOCTTY added).
-    pub fn openat2(self: Root, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
+    /// The openat2 arguments for `canonical` inside the root: the path relative to it, and the
+    /// open flags with O_CLOEXEC and O_NOCTTY added, resolving no symlink or magic link.
+    fn prepare(canonical: []const u8, flags: u64, mode: u64, buf: *[path_mod.path_len_max + 1]u8) sys.Errno!Prepared {
         assert(canonical.len > 0 and canonical[0] == '/');
-        var buf: [path_mod.path_len_max + 1]u8 = undefined;
-        const relative = std.fmt.bufPrintZ(&buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
+        const relative = std.fmt.bufPrintZ(buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
             return error.NAMETOOLONG;
         // O_PATH takes no other flags but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (else EINVAL).
         const extra: u64 = if (flags & handlers.o.path != 0) handlers.o.cloexec else handlers.o.cloexec | handlers.o.noctty;
-        const how: OpenHow = .{
+        return .{ .relative = relative, .how = .{
             .flags = flags | extra,
             .mode = mode,
             .resolve = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks,
-        };
-        const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(relative.ptr), @intFromPtr(&how), @sizeOf(OpenHow) });
+        } };
+    }
+
+    /// Opens `canonical` inside the root; `flags` are open flags (O_CLOEXEC, O_NOCTTY added).
+    pub fn openat2(self: Root, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
+        var buf: [path_mod.path_len_max + 1]u8 = undefined;
+        const call = try prepare(canonical, flags, mode, &buf);
+        const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
         return @intCast(fd);
     }
 
     /// As `openat2`, for opens that may block (a FIFO without a peer): interruptible by the monitor.
     pub fn openat2_blocking(self: Root, request: *const handlers.Request, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
-        assert(canonical.len > 0 and canonical[0] == '/');
         var buf: [path_mod.path_len_max + 1]u8 = undefined;
-        const relative = std.fmt.bufPrintZ(&buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
-            return error.NAMETOOLONG;
-        const how: OpenHow = .{
-            .flags = flags | handlers.o.cloexec | handlers.o.noctty,
-            .mode = mode,
-            .resolve = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks,
-        };
-        const fd = try handlers.blocking_call(request, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(relative.ptr), @intFromPtr(&how), @sizeOf(OpenHow) });
+        const call = try prepare(canonical, flags, mode, &buf);
+        const fd = try handlers.blocking_call(request, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
         return @intCast(fd);
     }
 
@@ -87,6 +86,26 @@ pub const Root = struct {
 };
 
 pub const Parent = struct { fd: i32, name: [:0]const u8 };
+
+const Prepared = struct { relative: [:0]const u8, how: OpenHow };
+
+/// syd's own copy of the caller's fd `target` (pidfd_getfd). Fd calls act on it and judge its
+/// path, so that the caller swapping the fd number meanwhile redirects nothing. `creating`: set
+/// the caller's umask (a bound UNIX socket is a new file).
+pub fn caller_fd(request: *const handlers.Request, target: i32, creating: bool) sys.Errno!i32 {
+    if (target < 0) return error.BADF;
+    const status = try caller_for(request, "", creating);
+    const pidfd = try sys.pidfd_open(status.tgid);
+    defer sys.close(pidfd);
+    return sys.pidfd_getfd(pidfd, target);
+}
+
+/// The canonical path of one of syd's own fds (a copy made by `caller_fd`).
+pub fn own_fd_path(fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+    assert(fd >= 0);
+    const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
+    return path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, out);
+}
 
 /// The caller's status, when syd may act for it: its filesystem credentials must be syd's
 /// (otherwise EACCES, logged). Sets this thread's umask to the caller's when `creating`.

@@ -22,15 +22,11 @@ pub fn handle(request: *const Request) Response {
     const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else handlers.at.fdcwd;
     const path_addr = if (is_execveat) request.arg(1) else request.arg(0);
     const flags: u64 = if (is_execveat) request.arg(4) else 0;
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, path_addr, &raw_buf) catch |err|
-        return .{ .failure = sys.errno_value(err) };
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = path_mod.canonicalize(caller, dirfd, raw, .{
+    const canonical = handlers.resolve(request, dirfd, path_addr, .{
         .follow = if (flags & handlers.at.symlink_nofollow != 0) .nofollow_last else .follow,
         .empty_path = flags & handlers.at.empty_path != 0,
-    }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
+    }, &canonical_buf) catch |err| return handlers.failure(err);
     assert(canonical.len > 0);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.exec}, canonical)) |response| return response;

@@ -58,14 +58,9 @@ fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []c
 
 /// Copies the caller's fd `target`, judges the copy's path for `cats`.
 fn by_fd(request: *const Request, target: i32, cats: []const Cat) Found {
-    if (target < 0) return .{ .answer = .{ .failure = @intFromEnum(linux.E.BADF) } };
-    const status = emulate.caller_for(request, "", false) catch |err| return .{ .answer = handlers.failure(err) };
-    const pidfd = sys.pidfd_open(status.tgid) catch |err| return .{ .answer = handlers.failure(err) };
-    defer sys.close(pidfd);
-    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return .{ .answer = handlers.failure(err) };
-    const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
+    const fd = emulate.caller_fd(request, target, false) catch |err| return .{ .answer = handlers.failure(err) };
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &buf) catch |err| {
+    const canonical = emulate.own_fd_path(fd, &buf) catch |err| {
         sys.close(fd);
         return .{ .answer = handlers.failure(err) };
     };

@@ -39,16 +39,11 @@ pub fn handle(request: *const Request) Response {
     const path_addr = request.arg(if (at) 1 else 0);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     const dev: u32 = @truncate(request.arg(if (at) 3 else 2));
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, path_addr, &raw_buf) catch |err| return .{ .failure = sys.errno_value(err) };
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = path_mod.canonicalize(caller, dirfd, raw, .{ .follow = .nofollow_last, .missing = .last_may_be_missing }, &canonical_buf) catch |err|
-        return .{ .failure = sys.errno_value(err) };
+    const canonical = handlers.resolve(request, dirfd, path_addr, .{ .follow = .nofollow_last, .missing = .last_may_be_missing }, &canonical_buf) catch |err|
+        return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    const verdict = handlers.judge(request.policy, &.{category(mode)}, canonical);
-    if (!verdict.judged) return .continue_call;
-    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    if (handlers.decide(request, &.{category(mode)}, canonical)) |response| return response;
     if (canonical.len == 1) return .{ .failure = @intFromEnum(linux.E.EXIST) }; // "/" exists
     _ = emulate.caller_for(request, canonical, true) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };

@@ -149,13 +149,9 @@ fn judge(request: *const Request, cat: Cat, nr: SYS, address: *const Address) ?R
     return null;
 }
 
-/// syd's own copy of the caller's socket `fd`.
+/// syd's own copy of the caller's socket `fd`, with the caller's umask for a bound socket file.
 fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
-    if (fd < 0) return error.BADF;
-    const status = try emulate.caller_for(request, "", true); // the umask names bound sockets
-    const pidfd = try sys.pidfd_open(status.tgid);
-    defer sys.close(pidfd);
-    return sys.pidfd_getfd(pidfd, fd);
+    return emulate.caller_fd(request, fd, true);
 }
 
 /// socket(2), trapped while network sandboxing is on: families other than UNIX, IPv4 and IPv6

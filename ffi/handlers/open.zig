@@ -42,13 +42,9 @@ const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .st
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, args.path_addr, &raw_buf) catch |err|
-        return .{ .failure = sys.errno_value(err) };
     var cats_buf: [4]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = path_mod.canonicalize(caller, args.dirfd, raw, .{
+    const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
         .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
             .nofollow_last
         else

@@ -28,16 +28,11 @@ pub fn handle(request: *const Request) Response {
 }
 
 fn by_path(request: *const Request) Response {
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, request.arg(0), &raw_buf) catch |err| return .{ .failure = sys.errno_value(err) };
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = path_mod.canonicalize(caller, -100, raw, .{}, &canonical_buf) catch |err|
-        return .{ .failure = sys.errno_value(err) };
+    const canonical = handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &canonical_buf) catch |err|
+        return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    const verdict = handlers.judge(request.policy, &.{.truncate}, canonical);
-    if (!verdict.judged) return .continue_call;
-    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    if (handlers.decide(request, &.{.truncate}, canonical)) |response| return response;
     _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
@@ -49,22 +44,13 @@ fn by_path(request: *const Request) Response {
 }
 
 fn by_fd(request: *const Request, nr: linux.SYS) Response {
-    const status = emulate.caller_for(request, "", false) catch |err| return .{ .failure = sys.errno_value(err) };
-    const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
-    if (target < 0) return .{ .failure = @intFromEnum(linux.E.BADF) };
-    const pidfd = sys.pidfd_open(status.tgid) catch |err| return .{ .failure = sys.errno_value(err) };
-    defer sys.close(pidfd);
-    const fd = sys.pidfd_getfd(pidfd, target) catch |err| return .{ .failure = sys.errno_value(err) };
+    const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     // The path of syd's own copy: what will be truncated, whatever the caller does meanwhile.
-    const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, &canonical_buf) catch |err|
-        return .{ .failure = sys.errno_value(err) };
+    const canonical = emulate.own_fd_path(fd, &canonical_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    const verdict = handlers.judge(request.policy, &.{.truncate}, canonical);
-    if (!verdict.judged) return .continue_call;
-    if (handlers.enforce(request, verdict, canonical)) |errno_value| return .{ .failure = errno_value };
+    if (handlers.decide(request, &.{.truncate}, canonical)) |response| return response;
     const rc = switch (nr) {
         .ftruncate => sys.retry(linux.ftruncate, .{ fd, @as(i64, @bitCast(request.arg(1))) }),
         .fallocate => sys.retry(linux.fallocate, .{ fd, @as(i32, @bitCast(@as(u32, @truncate(request.arg(1))))), @as(i64, @bitCast(request.arg(2))), @as(i64, @bitCast(request.arg(3))) }),
