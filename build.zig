@@ -10,6 +10,10 @@ pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (default: ReleaseSafe)") orelse .ReleaseSafe;
 
+    const faults = b.option(bool, "faults", "Compile in the test-only fault switch (SYD_FAULT; see ffi/fault.zig)") orelse false;
+    const options = b.addOptions();
+    options.addOption(bool, "faults", faults);
+
     const module = b.createModule(.{
         .root_source_file = b.path("ffi/abi.zig"),
         .target = target,
@@ -18,6 +22,7 @@ pub fn build(b: *std.Build) void {
         .pic = true,
     });
     module.addObjectFile(.{ .cwd_relative = libseccomp_a });
+    module.addOptions("build_options", options);
 
     const lib = b.addLibrary(.{ .name = "syd", .linkage = .dynamic, .root_module = module });
     lib.setVersionScript(b.path("ffi/libsyd.map"));

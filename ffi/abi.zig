@@ -205,6 +205,15 @@ export fn syd_sandbox_free(handle: u64) void {
     sandbox.destroy();
 }
 
+/// Panics: an emulator thread handling a call recovers (workers/emu.zig: the call is answered
+/// EACCES and the thread ends); anywhere else syd aborts, as Zig's default handler does.
+pub const panic = std.debug.FullPanic(on_panic);
+
+fn on_panic(msg: []const u8, first_trace_addr: ?usize) noreturn {
+    @import("workers/emu.zig").on_panic(msg);
+    std.debug.defaultPanic(msg, first_trace_addr);
+}
+
 test {
     _ = @import("sys.zig");
     _ = @import("notify.zig");
@@ -214,8 +223,13 @@ test {
     _ = @import("spawn.zig");
     _ = @import("probe.zig");
     _ = @import("filter/sandbox.zig");
+    _ = @import("filter/confine.zig");
     _ = @import("workers/emu.zig");
     _ = @import("workers/out.zig");
+    _ = @import("workers/int.zig");
+    _ = @import("reap.zig");
+    _ = @import("fault.zig");
+    _ = @import("handlers/signal.zig");
     _ = @import("glob.zig");
     _ = @import("path.zig");
     _ = @import("caller.zig");

@@ -230,9 +230,30 @@ pub const Document = struct {
     timeout_ms: u64,
 };
 
+/// Who may change the policy at run time through /dev/syd. `unset` becomes `on` when the
+/// sandbox's first process is executed, as in the original.
+pub const Lock = enum {
+    unset,
+    /// Nobody: /dev/syd is an ordinary (missing) path.
+    on,
+    /// Every sandboxed process.
+    off,
+    /// Only the sandbox's first process (the pid syd executed), while it lives.
+    exec,
+
+    pub fn parse(text: ?[]const u8) ?Lock {
+        const name = text orelse return .unset;
+        if (std.mem.eql(u8, name, "unset")) return null;
+        return std.meta.stringToEnum(Lock, name);
+    }
+};
+
 pub const Policy = struct {
     log_level: Level,
     pool: Pool,
+    lock: Lock = .unset,
+    /// trace/exit_wait_all: syd waits for every sandboxed process, not only the first.
+    exit_wait_all: bool = false,
     timeout_ms: u64 = 0,
     /// trace/allow_unsupp_socket: sockets of other families than UNIX, IPv4 and IPv6 allowed.
     allow_unsupp_socket: bool = false,
@@ -328,6 +349,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     var policy: Policy = .{
         .log_level = level,
         .pool = doc.pool,
+        .lock = Lock.parse(doc.lock).?, // checked above
+        .exit_wait_all = doc.exit_wait_all,
         .timeout_ms = doc.timeout_ms,
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .on = .{false} ** category_count,
@@ -448,23 +471,13 @@ fn check_rules(doc: Document, diag: *Diag) sys.Errno!void {
 
 /// What the document may ask for that this libsyd cannot do yet: refused, never ignored.
 fn check_unsupported(doc: Document, diag: *Diag) sys.Errno!void {
-    if (doc.lock) |lock| {
-        if (!contains(&.{ "on", "off", "exec" }, lock)) {
-            diag.set("unknown lock state \"{s}\"", .{lock});
-            return error.INVAL;
-        }
-        // lock:on and lock:exec both hold: without /dev/syd (not implemented yet) nothing can
-        // change the policy at run time, which lock:exec allows only the first process anyway.
-        // lock:off asks for run-time changes by every process: refused until /dev/syd exists.
-        if (std.mem.eql(u8, lock, "off")) {
-            diag.set("lock:off (changing the policy at run time through /dev/syd) is not supported yet", .{});
-            return error.OPNOTSUPP;
-        }
+    if (Lock.parse(doc.lock) == null) {
+        diag.set("unknown lock state \"{s}\"", .{doc.lock.?});
+        return error.INVAL;
     }
     const features = [_]struct { used: bool, name: []const u8 }{
         .{ .used = doc.mask.len > 0, .name = "mask" },
         .{ .used = doc.exec_kill.len > 0, .name = "exec/kill" },
-        .{ .used = doc.exit_wait_all, .name = "trace/exit_wait_all" },
         .{ .used = doc.deny_dotdot, .name = "trace/deny_dotdot" },
     };
     for (features) |feature| if (feature.used) {
@@ -538,9 +551,8 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .categories = "[{\"name\":\"raed\",\"on\":false,\"default\":\"deny\"}]" }), .err = error.INVAL, .msg = "unknown sandbox category \"raed\"" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"net/bind\",\"action\":\"allow\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "not a path category" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"read\",\"action\":\"maybe\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "unknown action" },
-        .{ .json = doc_text(.{ .lock = "\"off\"" }), .err = error.OPNOTSUPP, .msg = "lock:off" },
+        .{ .json = doc_text(.{ .lock = "\"unset\"" }), .err = error.INVAL, .msg = "unknown lock state" },
         .{ .json = doc_text(.{ .mask = "[{\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.OPNOTSUPP, .msg = "mask is not supported yet" },
-        .{ .json = doc_text(.{ .exit_wait_all = "true" }), .err = error.OPNOTSUPP, .msg = "exit_wait_all" },
         .{ .json = doc_text(.{ .extra = ",\"extra\":0" }), .err = error.INVAL, .msg = "UnknownField" },
     };
     for (cases) |case| {

@@ -20,13 +20,12 @@ const policy = @import("policy.zig");
 const emu = @import("workers/emu.zig");
 const caller = @import("caller.zig");
 const notify = @import("notify.zig");
+const int_mod = @import("workers/int.zig");
 
 /// Wakes syd's own threads out of blocking calls. Blocked everywhere but in syd's threads.
 pub const interrupt_signal: u6 = linux.SIG.ALRM;
 /// How often the monitor looks for idle helpers, at most (also bounded by keep-alive / 4).
 pub const retire_poll_ms_max: u32 = 1000;
-/// How often the monitor looks for blocked calls whose caller stopped waiting.
-pub const blocked_poll_ms: u32 = 100;
 /// After a failed spawn the monitor waits this long before trying again.
 pub const spawn_retry_ms: u32 = 10;
 /// How long `stop` keeps waking workers before it reports them stuck.
@@ -114,9 +113,8 @@ pub const Slot = struct {
     core: bool = false,
     retire: std.atomic.Value(bool) = .init(false),
     handled: std.atomic.Value(u64) = .init(0),
-    /// The request a call performed for it may block on (0: none): the monitor interrupts the
-    /// worker when that request is no longer valid.
-    blocking_id: std.atomic.Value(u64) = .init(0),
+    /// The call this worker performs that may block (the interrupter watches it).
+    blocked: int_mod.Entry = .{},
     // The monitor's own bookkeeping for retirement.
     handled_seen: u64 = 0,
     idle_since_ms: u64 = 0,
@@ -141,6 +139,7 @@ pub const Pool = struct {
     handled_total: std.atomic.Value(u64) = .init(0),
     workers_peak: std.atomic.Value(u32) = .init(0),
     monitor: ?std.Thread = null,
+    int: int_mod.Interrupter = undefined,
     slots: [policy.workers_max]Slot = [_]Slot{.{}} ** policy.workers_max,
 
     pub fn init(self: *Pool, notify_fd: i32, rules: *const policy.Policy, log: *Log) sys.Errno!void {
@@ -148,13 +147,16 @@ pub const Pool = struct {
         const settings = rules.pool;
         assert(settings.core >= 1 and settings.core <= settings.max);
         self.* = .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .settings = settings, .policy = rules, .log = log };
+        self.int = .{ .pool = self };
         try caller.own_status(&self.own);
     }
 
-    /// Starts the monitor, which starts the core workers.
+    /// Starts the interrupter and the monitor, which starts the core workers.
     pub fn start(self: *Pool) sys.Errno!void {
         assert(self.monitor == null);
         interrupt_handler_install();
+        try self.int.start();
+        errdefer self.int.stop();
         self.monitor = std.Thread.spawn(.{ .stack_size = thread_stack_size }, monitor_main, .{self}) catch
             return error.AGAIN;
     }
@@ -166,6 +168,7 @@ pub const Pool = struct {
         self.wake_monitor();
         thread.join();
         self.monitor = null;
+        self.int.stop();
         assert(self.exiting.load(.acquire));
     }
 
@@ -179,11 +182,9 @@ pub const Pool = struct {
         self.log.emit(.debug, .{ .ctx = "pool", .op = "start_monitor", .tid = sys.gettid(), .core = self.settings.core, .max = self.settings.max, .keep_alive_ms = self.settings.keep_alive_ms });
         while (!self.exiting.load(.acquire)) {
             const seq = self.monitor_seq.load(.acquire);
-            self.interrupt_abandoned();
-            const retire_ms = self.grow() orelse self.retire_idle() orelse blocked_poll_ms;
-            const timeout_ms: u32 = @min(retire_ms, blocked_poll_ms);
+            const retire_ms = self.grow() orelse self.retire_idle();
             if (self.exiting.load(.acquire)) break;
-            sys.futex_wait(&self.monitor_seq, seq, timeout_ms);
+            sys.futex_wait(&self.monitor_seq, seq, retire_ms);
         }
         self.stop_workers();
         self.log.emit(.debug, .{ .ctx = "pool", .op = "stop_monitor", .handled = self.handled_total.load(.monotonic), .workers_peak = self.workers_peak.load(.monotonic) });
@@ -196,7 +197,11 @@ pub const Pool = struct {
             const now = self.counter.load();
             const decision = spawn_decision(now, self.settings.core, self.settings.max);
             switch (decision) {
-                .idle_available, .full => return null,
+                .idle_available => return null,
+                .full => {
+                    self.exhausted(now);
+                    return null;
+                },
                 .core, .helper => self.spawn(decision == .core, now) catch |err| {
                     self.log.emit(.warn, .{ .ctx = "pool", .op = "spawn_emulator", .err = @errorName(err), .total = now.total, .busy = now.busy });
                     return spawn_retry_ms;
@@ -230,16 +235,18 @@ pub const Pool = struct {
         return null;
     }
 
-    /// Interrupts workers blocked in a call (an open of a FIFO, a connect) for a request that is no
-    /// longer valid: its caller died or was interrupted by a signal and no longer waits.
-    fn interrupt_abandoned(self: *Pool) void {
+    /// Every worker is busy and the pool is at its maximum: if some of them are blocked in calls
+    /// performed for sandboxed threads (a program starving syd by blocking every emulator), have
+    /// the interrupter end those calls (EINTR) so that the pool serves again.
+    fn exhausted(self: *Pool, now: Split) void {
+        assert(now.total >= self.settings.max);
+        var blocked: u32 = 0;
         for (&self.slots) |*slot| {
-            if (slot.state.load(.acquire) != .running) continue;
-            const id = slot.blocking_id.load(.acquire);
-            if (id == 0 or notify.id_valid(self.notify_fd, id)) continue;
-            const tid = slot.tid.load(.acquire);
-            if (tid > 0) sys.tgkill(self.tgid, tid, interrupt_signal) catch {};
+            if (slot.blocked.id.load(.acquire) != 0) blocked += 1;
         }
+        if (blocked == 0) return;
+        self.log.emit(.warn, .{ .ctx = "pool", .op = "interrupt_blocked", .msg = "every emulator is busy and the pool is at its maximum: interrupting blocked calls", .total = now.total, .blocked = blocked });
+        self.int.interrupt_all();
     }
 
     /// Retires helpers that handled nothing for the keep-alive; returns when to look again.
@@ -256,7 +263,7 @@ pub const Pool = struct {
                 slot.handled_seen = handled;
                 slot.idle_since_ms = now_ms;
             } else if (now_ms -| slot.idle_since_ms >= self.settings.keep_alive_ms and !slot.retire.load(.monotonic) and
-                slot.blocking_id.load(.acquire) == 0)
+                slot.blocked.id.load(.acquire) == 0)
             {
                 slot.retire.store(true, .release);
                 const tid = slot.tid.load(.acquire);

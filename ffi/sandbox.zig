@@ -16,6 +16,7 @@ const filter = @import("filter/sandbox.zig");
 const scmp = @import("filter/scmp.zig");
 const Pool = @import("pool.zig").Pool;
 const Timeouter = @import("workers/out.zig").Timeouter;
+const reap = @import("reap.zig");
 const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
@@ -42,9 +43,12 @@ pub const Sandbox = struct {
     /// The running child's pidfd, for forwarding signals (-1 when none); guarded by `signal_mutex`.
     child_pidfd: i32 = -1,
     signal_mutex: std.Thread.Mutex = .{},
+    /// Set when a signal to forward finds the first process gone: stop waiting for the others.
+    stop_wait: std.atomic.Value(bool) = .init(false),
 
     /// Loads `json` into a new sandbox; `diag` says why when it fails.
     pub fn create(json: []const u8, diag: *policy.Diag) sys.Errno!*Sandbox {
+        @import("fault.zig").init();
         const self = std.heap.c_allocator.create(Sandbox) catch return error.NOMEM;
         errdefer std.heap.c_allocator.destroy(self);
         self.arena_state = std.heap.ArenaAllocator.init(std.heap.c_allocator);
@@ -91,7 +95,12 @@ pub const Sandbox = struct {
         self.signal_mutex.lock();
         defer self.signal_mutex.unlock();
         if (self.child_pidfd < 0) return error.SRCH;
-        _ = try sys.check(linux.syscall4(.pidfd_send_signal, @as(usize, @intCast(self.child_pidfd)), @as(usize, @intCast(sig)), 0, 0));
+        _ = sys.check(linux.syscall4(.pidfd_send_signal, @as(usize, @intCast(self.child_pidfd)), @as(usize, @intCast(sig)), 0, 0)) catch |err| {
+            // The first process is gone and syd waits for the others (trace/exit_wait_all):
+            // the signal ends the wait, and every sandboxed process left is killed.
+            if (err == error.SRCH) self.stop_wait.store(true, .release);
+            return err;
+        };
     }
 
     /// Runs `argv` under the sandbox and waits for it.
@@ -123,6 +132,11 @@ pub const Sandbox = struct {
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
         const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates };
         const pool = arena.create(Pool) catch return error.NOMEM;
+        const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
+        reap.subreaper_set() catch |err| {
+            diag.set("cannot make syd the reaper of the sandbox's orphans: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
 
         var failure: spawn.Failure = .{};
         var child = spawn.start(&plan, &failure) catch |err| {
@@ -161,8 +175,15 @@ pub const Sandbox = struct {
             return err;
         };
         const status = try sys.wait_exit(child.pid);
-        timeouter.stop();
         self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });
+        const root = sys.getpid();
+        if (self.policy.exit_wait_all) {
+            self.log.emit(.debug, .{ .ctx = "run", .op = "wait_all", .msg = "waiting for every sandboxed process (trace/exit_wait_all)" });
+            reap.wait_all(root, tree, &.{ &timeouter.timed_out, &self.stop_wait });
+        }
+        timeouter.stop();
+        const killed = reap.kill_all(root, tree);
+        if (killed > 0) self.log.emit(.info, .{ .ctx = "run", .op = "kill_all", .msg = "killed the sandboxed processes left behind", .killed = killed });
         pool.stop();
         return .{
             .wait_status = status,

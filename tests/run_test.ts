@@ -88,12 +88,6 @@ Deno.test("policy features that cannot be enforced yet are refused with 95, neve
     records(trace.stderr).some((r) => r.ctx === "access" && r.act === "warn"),
     trace.stderr,
   );
-  const unlocked = await runSyd(["-poff", "-m", "lock:off", "--", "true"]);
-  assert.equal(unlocked.code, 95);
-  assert.match(
-    unlocked.stderr,
-    /lock:off \(changing the policy at run time through \/dev\/syd\) is not supported yet/,
-  );
   const mask = await runSyd(["-poff", "-m", "mask+/etc/passwd", "--", "true"]);
   assert.equal(mask.code, 95);
   assert.match(mask.stderr, /^syd: mask is not supported yet/);

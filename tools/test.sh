@@ -17,6 +17,8 @@ echo "== format and lint"
 
 echo "== build"
 "$zig" build
+# The same library with the test-only fault switch (ffi/fault.zig), for tests/int_test.ts.
+"$zig" build -Dfaults=true -p zig-out/faults
 mkdir -p tests/helpers/bin
 for source in tests/helpers/*.c; do
   name=$(basename "$source" .c)

@@ -44,6 +44,8 @@ pub const trapped = [_]SYS{
     // net/bind, net/connect, net/sendfd
          .bind,      .connect,    .sendto,    .sendmsg,
     .sendmmsg,
+    // not judged: which signals restart calls (workers/int.zig)
+        .rt_sigaction,
 };
 
 comptime {

@@ -67,7 +67,7 @@ pub const Root = struct {
     pub fn openat2_blocking(self: Root, request: *const handlers.Request, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
         var buf: [path_mod.path_len_max + 1]u8 = undefined;
         const call = try prepare(canonical, flags, mode, &buf);
-        const fd = try handlers.blocking_call(request, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
+        const fd = try handlers.blocking_call(request, true, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
         return @intCast(fd);
     }
 

@@ -15,12 +15,15 @@ const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const notify = @import("../notify.zig");
+const int_mod = @import("../workers/int.zig");
+const fault = @import("../fault.zig");
 const policy_mod = @import("../policy.zig");
 const log_mod = @import("../log.zig");
 const caller_mod = @import("../caller.zig");
 const path_mod = @import("../path.zig");
 const open = @import("open.zig");
 const exec = @import("exec.zig");
+const signal = @import("signal.zig");
 const mknod = @import("mknod.zig");
 const truncate = @import("truncate.zig");
 const dirops = @import("dirops.zig");
@@ -61,9 +64,9 @@ pub const Request = struct {
     exit_status: *std.atomic.Value(i32),
     /// The sandbox's first process, which the `exit` action kills with the caller.
     child_pid: i32,
-    /// This worker's slot word: the request id while syd performs a call that may block (the
-    /// monitor interrupts it when the request is no longer valid), else 0.
-    blocking: *std.atomic.Value(u64),
+    /// This worker's entry in the registry of blocked calls, and the interrupter watching it.
+    blocked: *int_mod.Entry,
+    interrupter: *int_mod.Interrupter,
     /// Set when the sandbox ends: a blocked call interrupted then gives up.
     exiting: *const std.atomic.Value(bool),
 
@@ -102,17 +105,27 @@ pub const o = struct {
     pub const path: u32 = 0o10000000;
 };
 
-/// Performs a call that may block for long (an open of a FIFO, a connect) on the caller's behalf.
-/// The monitor interrupts it (SIGALRM, so the call returns EINTR) once the caller is gone or no
-/// longer waits (it was interrupted by a signal of its own) or the sandbox ends; the caller then
-/// gets EINTR, if it still listens. Not retried: an interrupted connect must not be restarted.
-pub fn blocking_call(request: *const Request, comptime f: anytype, args: anytype) sys.Errno!usize {
-    assert(request.notif.id != 0 or request.notif.pid != 0);
-    request.blocking.store(request.notif.id, .release);
-    defer request.blocking.store(0, .release);
-    const rc: usize = @call(.auto, f, args);
-    return sys.check(rc);
+/// Performs a call that may block for long (an open of a FIFO, a connect) on the caller's behalf,
+/// registered with the interrupter, which signals this worker (the call returns EINTR) once the
+/// caller is gone, no longer waits, or has a signal pending that must interrupt the call; or the
+/// sandbox ends. The caller then gets EINTR, if it still listens. A stray signal (not meant for
+/// this call) restarts a `restartable` call; an interrupted connect must not be restarted.
+pub fn blocking_call(request: *const Request, restartable: bool, comptime f: anytype, args: anytype) sys.Errno!usize {
+    const id = request.notif.id;
+    request.blocked.register(request.interrupter, id, request.tid(), false);
+    defer request.blocked.deregister();
+    var attempt: u32 = 0;
+    while (attempt < blocking_restarts_max) : (attempt += 1) {
+        const rc: usize = @call(.auto, f, args);
+        const result = sys.check(rc);
+        if (result != error.INTR) return result;
+        if (!restartable or request.blocked.interrupted(id) or request.exiting.load(.acquire)) return error.INTR;
+    }
+    return error.INTR;
 }
+
+/// How often a restartable blocking call is restarted after stray signals before giving up.
+const blocking_restarts_max: u32 = 64;
 
 /// The errno answer for a failed step.
 pub fn failure(err: sys.Errno) Response {
@@ -163,6 +176,7 @@ pub fn syscall_name(nr: i32) []const u8 {
 pub fn handle(request: *const Request) Response {
     const nr = request.notif.data.nr;
     if (request.notif.data.arch != audit_arch_x86_64) return .{ .failure = @intFromEnum(linux.E.NOSYS) };
+    fault.maybe(nr, request.notif.data.args);
     return switch (@as(SYS, @enumFromInt(@as(usize, @intCast(@max(nr, 0)))))) {
         .open, .openat, .openat2, .creat => open.handle(request),
         .execve, .execveat => exec.handle(request),
@@ -178,6 +192,7 @@ pub fn handle(request: *const Request) Response {
         .bind, .connect, .sendto, .sendmsg, .sendmmsg => net.handle(request),
         .socket => net.socket(request),
         .getdents64, .getdents => dir.getdents(request),
+        .rt_sigaction => signal.rt_sigaction(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),
         .utime, .utimes, .futimesat, .utimensat => metadata.utime(request),

@@ -63,6 +63,9 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
             },
         };
         const now = pool.counter.enter_busy();
+        var flight: InFlight = .{ .pool = pool, .slot = slot, .id = request.id, .pid = request.pid, .nr = request.data.nr };
+        in_flight = &flight;
+        defer in_flight = null;
         if (now.busy >= now.total) pool.wake_monitor(); // the last idle worker went busy
         const context: handlers.Request = .{
             .notif = &request,
@@ -72,17 +75,54 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
             .own = &pool.own,
             .exit_status = &pool.exit_status,
             .child_pid = pool.child_pid,
-            .blocking = &slot.blocking_id,
+            .blocked = &slot.blocked,
+            .interrupter = &pool.int,
             .exiting = &pool.exiting,
         };
         const response = handlers.handle(&context);
         // Idle again before answering: the answer wakes the caller, whose next call must not
         // find this worker still counted busy (that would grow the pool for nothing).
         pool.counter.leave_busy();
+        flight.busy = false;
         answer(pool, &request, response);
         handled.* += 1;
         slot.handled.store(handled.*, .monotonic);
     }
+}
+
+/// The call an emulator thread is handling, for the panic handler.
+const InFlight = struct {
+    pool: *Pool,
+    slot: *pool_mod.Slot,
+    id: u64,
+    pid: u32,
+    nr: i32,
+    /// Counted busy (between `enter_busy` and `leave_busy`).
+    busy: bool = true,
+};
+
+threadlocal var in_flight: ?*InFlight = null;
+
+/// Called by the library's panic handler (abi.zig) on the panicking thread. On an emulator
+/// thread handling a call, it answers that call EACCES (no sandboxed thread is left waiting),
+/// puts the counter and the slot right, wakes the monitor (which replaces a core worker) and
+/// ends this thread alone; its stack stays mapped (a leak of one stack per crash). Elsewhere,
+/// or on a second panic while recovering, it returns and the default handler aborts syd.
+pub fn on_panic(msg: []const u8) void {
+    const flight = in_flight orelse return;
+    in_flight = null;
+    const pool = flight.pool;
+    assert(flight.slot.state.load(.acquire) == .running);
+    notify.send_error(pool.notify_fd, flight.id, @intFromEnum(linux.E.ACCES)) catch {};
+    pool.log.emit(.@"error", .{ .ctx = "emu", .op = "panic", .msg = msg, .pid = flight.pid, .sys = handlers.syscall_name(flight.nr), .errno = @as(i32, @intFromEnum(linux.E.ACCES)) });
+    flight.slot.blocked.id.store(0, .release);
+    if (flight.busy) pool.counter.leave_busy();
+    _ = pool.counter.release_worker();
+    flight.slot.tid.store(0, .release);
+    flight.slot.state.store(.free, .release);
+    pool.wake_monitor();
+    _ = linux.syscall1(.exit, 0); // this thread only
+    unreachable;
 }
 
 fn answer(pool: *Pool, request: *const notify.Notif, response: handlers.Response) void {

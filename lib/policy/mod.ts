@@ -17,5 +17,5 @@ export {
   type LoadResult,
   type SourceSpec,
 } from "./sources.ts";
-export { dump, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
+export { apply, dump, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
 export { ACTIONS, CATEGORIES, type Category } from "./vocab.ts";

@@ -14,19 +14,21 @@ import {
   type PathCategory,
 } from "./vocab.ts";
 
-/** Where a command came from: a file and line, a `-m` argument, or a profile's line. */
+/** Where a command came from: a file and line, a `-m` argument, a profile's line, or `/dev/syd`. */
 export interface Origin {
-  /** A file's path, `-m#N` for the N-th `-m`, or `profile:NAME`. */
+  /** A file's path, `-m#N` for the N-th `-m`, `profile:NAME`, or `/dev/syd (pid N)`. */
   file: string;
-  /** 1-based line (1 for `-m`). */
+  /** 1-based line (1 for `-m`; for `/dev/syd`, the number of the request). */
   line: number;
   /** 1-based column of the command, where known. */
   col?: number;
 }
 
-/** `file:line`, as logs and diagnostics name the rule that decided. */
+/** `file:line`, as logs and diagnostics name the rule that decided; `-m#N` and `/dev/syd (pid N)`
+ * have no lines and stand alone. */
 export function formatOrigin(origin: Origin): string {
-  return origin.file.startsWith("-m#") ? origin.file : `${origin.file}:${origin.line}`;
+  const alone = origin.file.startsWith("-m#") || origin.file.startsWith("/dev/syd (pid ");
+  return alone ? origin.file : `${origin.file}:${origin.line}`;
 }
 
 /** One path rule, for one category. */

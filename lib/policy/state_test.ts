@@ -268,10 +268,11 @@ Deno.test("apply() commands after reset apply to the initial state", () => {
 
 // formatOrigin.
 
-Deno.test("formatOrigin() writes file:line, and -m#N alone", () => {
+Deno.test("formatOrigin() writes file:line, and -m#N and /dev/syd (pid N) alone", () => {
   assert.equal(formatOrigin({ file: "/etc/a.syd-3", line: 7, col: 3 }), "/etc/a.syd-3:7");
   assert.equal(formatOrigin({ file: "profile:user", line: 2 }), "profile:user:2");
   assert.equal(formatOrigin({ file: "-m#4", line: 1, col: 1 }), "-m#4");
+  assert.equal(formatOrigin({ file: "/dev/syd (pid 42)", line: 9 }), "/dev/syd (pid 42)");
 });
 
 // dump.

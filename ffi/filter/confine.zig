@@ -1,0 +1,614 @@
+//! Self-confinement of syd's own threads: the seccomp allow-list each kind of syd thread
+//! (`syd_emu`, `syd_int`, `syd_mon`, `syd_out`) loads on itself once the sandbox is locked, so
+//! that a thread taken over through a bug can make only the calls its own job needs. Any other
+//! call kills the whole process (SECCOMP_RET_KILL_PROCESS), as does any architecture but x86_64.
+//!
+//! A filter binds the thread that loads it and every thread that thread spawns afterwards, and
+//! stacked filters all apply. The monitor spawns the emulators, so its filter carries the
+//! emulators' rules as well as its own, plus what a new emulator does before confining itself
+//! (naming itself, unsharing its fs struct, loading its filter): the monitor is therefore
+//! confined far less tightly than the others, and the emulator's own filter, stacked on the
+//! inherited one, is what binds an emulator.
+//!
+//! Needs: seccomp filters (Linux 3.17), SECCOMP_RET_KILL_PROCESS (4.14); libseccomp to
+//! assemble the programs (in an unconfined thread: libseccomp probes the kernel with seccomp(2)
+//! calls on its first use in a process, and no filter here lets those through).
+//! Assumes: x86_64; the threads are glibc pthreads started by std.Thread; every signal but the
+//! interrupt signal is blocked in them and that one has a no-op handler (pool.zig). NO_NEW_PRIVS
+//! is set on the loading thread (libseccomp's ctl_nnp, or `load_program`): it is a per-thread
+//! flag, inherited by the threads it spawns, and touches neither Deno's threads nor the
+//! sandboxed child, which is forked from the run thread. The allow-lists below were read off
+//! the code of pool.zig, workers/*.zig, handlers/*.zig, path.zig, caller.zig, notify.zig,
+//! log.zig and sys.zig: a call added there must be added here, or the process dies on it.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const SYS = linux.SYS;
+const sys = @import("../sys.zig");
+const scmp = @import("scmp.zig");
+const sandbox_filter = @import("sandbox.zig");
+const notify = @import("../notify.zig");
+
+pub const Kind = enum { emu, int, mon, out };
+
+/// What the rules compare arguments with: known only when the sandbox runs.
+pub const Params = struct { notify_fd: i32, tgid: i32, interrupt_signal: u6 };
+
+pub fn thread_name(kind: Kind) [:0]const u8 {
+    return switch (kind) {
+        .emu => "syd_emu",
+        .int => "syd_int",
+        .mon => "syd_mon",
+        .out => "syd_out",
+    };
+}
+
+const Kinds = std.EnumSet(Kind);
+const every = Kinds.initFull();
+const emu = Kinds.initOne(.emu);
+const mon = Kinds.initOne(.mon);
+const int = Kinds.initOne(.int);
+const out = Kinds.initOne(.out);
+const int_mon = Kinds.initMany(&.{ .int, .mon });
+const emu_int_mon = Kinds.initMany(&.{ .emu, .int, .mon });
+
+/// A value a rule compares an argument with.
+const Datum = union(enum) { value: u32, notify_fd, tgid, interrupt_signal };
+
+/// `(argument & mask) == datum`, on the argument's low 32 bits only: fds, pids, signals and ioctl
+/// requests are 32-bit ints to the kernel, and the flag bits compared live in the low half, so a
+/// caller that sign-extends an int is not killed for an upper half the kernel ignores.
+const Arg = struct { index: u3, mask: u32 = std.math.maxInt(u32), datum: Datum };
+
+const Action = union(enum) { allow, errno: linux.E };
+
+const Rule = struct {
+    nr: SYS,
+    kinds: Kinds,
+    args: []const Arg = &.{},
+    action: Action = .allow,
+};
+
+fn eq(index: u3, datum: Datum) Arg {
+    return .{ .index = index, .datum = datum };
+}
+
+fn value(v: u32) Datum {
+    return .{ .value = v };
+}
+
+const sig_kill: u32 = linux.SIG.KILL;
+const o_rdonly_cloexec: u32 = @bitCast(linux.O{ .CLOEXEC = true });
+const prot_exec: u32 = linux.PROT.EXEC;
+/// The clone flags that make new namespaces; with the exit-signal byte (a thread has none;
+/// CLONE_NEWTIME shares its bit) and CLONE_THREAD | CLONE_VM, which a thread must have.
+const clone_checked: u32 = linux.CLONE.NEWNS | linux.CLONE.NEWCGROUP | linux.CLONE.NEWUTS |
+    linux.CLONE.NEWIPC | linux.CLONE.NEWUSER | linux.CLONE.NEWPID | linux.CLONE.NEWNET | 0xff |
+    linux.CLONE.THREAD | linux.CLONE.VM;
+const clone_thread: u32 = linux.CLONE.THREAD | linux.CLONE.VM;
+
+/// Every thread: a glibc pthread's life and death, the clock, the log.
+const common = [_]Rule{
+    // Mutexes, futex words (pool counters, wake-ups), and the kernel's wake at thread exit.
+    .{ .nr = .futex, .kinds = every },
+    // The end of a thread (pthread exit, emu's panic recovery); never exit_group.
+    .{ .nr = .exit, .kinds = every },
+    // pthread start and exit block and restore signals; thread_setup sets the mask.
+    .{ .nr = .rt_sigprocmask, .kinds = every },
+    // The return from the interrupt signal's no-op handler.
+    .{ .nr = .rt_sigreturn, .kinds = every },
+    // A sleep or a timed futex wait resumed after SIGSTOP/SIGCONT of the process.
+    .{ .nr = .restart_syscall, .kinds = every },
+    // glibc malloc (args of std.Thread, tcaches, arenas) and the stack released at thread exit.
+    // Executable memory is refused (EACCES), not killed: callers handle a failed mapping.
+    .{ .nr = .mmap, .kinds = every, .args = &.{.{ .index = 2, .mask = prot_exec, .datum = value(0) }} },
+    .{ .nr = .mmap, .kinds = every, .args = &.{.{ .index = 2, .mask = prot_exec, .datum = value(prot_exec) }}, .action = .{ .errno = .ACCES } },
+    .{ .nr = .mprotect, .kinds = every, .args = &.{.{ .index = 2, .mask = prot_exec, .datum = value(0) }} },
+    .{ .nr = .mprotect, .kinds = every, .args = &.{.{ .index = 2, .mask = prot_exec, .datum = value(prot_exec) }}, .action = .{ .errno = .ACCES } },
+    .{ .nr = .munmap, .kinds = every },
+    .{ .nr = .madvise, .kinds = every },
+    .{ .nr = .brk, .kinds = every },
+    // glibc's lazy one-time probes (arena count, malloc), whichever thread comes first.
+    .{ .nr = .sched_getaffinity, .kinds = every },
+    .{ .nr = .getrandom, .kinds = every },
+    .{ .nr = .sched_yield, .kinds = every },
+    // sys.monotonic_ms (vDSO, with the system call as its fallback), sleeps.
+    .{ .nr = .clock_gettime, .kinds = every },
+    .{ .nr = .clock_nanosleep, .kinds = every },
+    .{ .nr = .nanosleep, .kinds = every },
+    .{ .nr = .getpid, .kinds = every },
+    .{ .nr = .gettid, .kinds = every },
+    // The log pipe (log.zig), and a panic's message on stderr.
+    .{ .nr = .write, .kinds = every },
+    // A panic ends in abort(): SIGABRT raised at a thread of syd's own, so a crash reads as one.
+    .{ .nr = .tgkill, .kinds = every, .args = &.{ eq(0, .tgid), eq(2, value(linux.SIG.ABRT)) } },
+};
+
+/// The notify listener: one rule per ioctl request, each on the listener only.
+const listener = [_]Rule{
+    // The interrupter and the monitor only ask whether a request still waits.
+    .{ .nr = .ioctl, .kinds = emu_int_mon, .args = &.{ eq(0, .notify_fd), eq(1, value(notify.ioctl_id_valid)) } },
+    .{ .nr = .ioctl, .kinds = emu, .args = &.{ eq(0, .notify_fd), eq(1, value(notify.ioctl_recv)) } },
+    .{ .nr = .ioctl, .kinds = emu, .args = &.{ eq(0, .notify_fd), eq(1, value(notify.ioctl_send)) } },
+    .{ .nr = .ioctl, .kinds = emu, .args = &.{ eq(0, .notify_fd), eq(1, value(notify.ioctl_addfd)) } },
+    .{ .nr = .ioctl, .kinds = emu, .args = &.{ eq(0, .notify_fd), eq(1, value(notify.ioctl_set_flags)) } },
+};
+
+/// Waking syd's own emulators out of blocking calls (the interrupt signal, at syd only).
+const interrupting = [_]Rule{
+    .{ .nr = .tgkill, .kinds = int_mon, .args = &.{ eq(0, .tgid), eq(2, .interrupt_signal) } },
+};
+
+/// The interrupter reads callers' /proc/TID/status, read-only: open as workers/int.zig does,
+/// openat as glibc does (a lazy probe of its own).
+const interrupter = [_]Rule{
+    .{ .nr = .open, .kinds = int, .args = &.{eq(1, value(o_rdonly_cloexec))} },
+    .{ .nr = .openat, .kinds = int, .args = &.{eq(2, value(o_rdonly_cloexec))} },
+    .{ .nr = .pread64, .kinds = int },
+    .{ .nr = .read, .kinds = int },
+    .{ .nr = .lseek, .kinds = int },
+    .{ .nr = .close, .kinds = int },
+};
+
+/// The timeouter kills the sandbox's first process through its pidfd, with SIGKILL only.
+const timeouter = [_]Rule{
+    .{ .nr = .pidfd_send_signal, .kinds = out, .args = &.{eq(1, value(sig_kill))} },
+    // glibc may open /proc/sys/vm/overcommit_memory once, lazily, when a heap shrinks: fail it
+    // (it then assumes the default) rather than kill syd over it.
+    .{ .nr = .openat, .kinds = out, .action = .{ .errno = .ACCES } },
+};
+
+/// The monitor spawns emulators (std.Thread over pthread_create), and each new emulator runs
+/// its prelude under the monitor's filter before loading its own.
+const spawning = [_]Rule{
+    // Threads only: no new namespace, no exit signal, always CLONE_THREAD | CLONE_VM.
+    .{ .nr = .clone, .kinds = mon, .args = &.{.{ .index = 0, .mask = clone_checked, .datum = value(clone_thread) }} },
+    // clone3 passes its flags in memory, out of the filter's sight: glibc then falls back to clone.
+    .{ .nr = .clone3, .kinds = mon, .action = .{ .errno = .NOSYS } },
+    // A new pthread registers its robust futex list and its rseq area.
+    .{ .nr = .set_robust_list, .kinds = mon },
+    .{ .nr = .rseq, .kinds = mon },
+    // The emulator's prelude: thread_setup names it; it unshares its fs struct (umask); it sets
+    // NO_NEW_PRIVS and loads its own filter on itself (no flags: no TSYNC, no listener).
+    .{ .nr = .prctl, .kinds = mon, .args = &.{eq(0, value(@intFromEnum(linux.PR.SET_NAME)))} },
+    .{ .nr = .prctl, .kinds = mon, .args = &.{eq(0, value(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS)))} },
+    .{ .nr = .unshare, .kinds = mon, .args = &.{eq(0, value(linux.CLONE.FS))} },
+    .{ .nr = .seccomp, .kinds = mon, .args = &.{ eq(0, value(linux.SECCOMP.SET_MODE_FILTER)), eq(1, value(0)) } },
+};
+
+/// The emulators: receiving and answering, reading and writing callers' memory, and performing
+/// the judged calls on the judged objects (handlers/*.zig).
+const emulating = [_]Rule{
+    // path.zig, handlers/mod.zig: the caller's arguments and results.
+    .{ .nr = .process_vm_readv, .kinds = emu },
+    .{ .nr = .process_vm_writev, .kinds = emu },
+    // emulate.zig: syd's own copies of callers' fds.
+    .{ .nr = .pidfd_open, .kinds = emu },
+    .{ .nr = .pidfd_getfd, .kinds = emu },
+    // /proc/TID/{status,comm,root} (caller.zig, emulate.zig), path walks, emulated opens, and
+    // the fds syd opens or copies for one call.
+    .{ .nr = .open, .kinds = emu },
+    .{ .nr = .openat, .kinds = emu },
+    .{ .nr = .openat2, .kinds = emu },
+    .{ .nr = .read, .kinds = emu },
+    .{ .nr = .close, .kinds = emu },
+    // path.zig canonicalisation; stat.zig; open.zig's directory test.
+    .{ .nr = .fstatat64, .kinds = emu }, // newfstatat
+    .{ .nr = .statx, .kinds = emu },
+    .{ .nr = .statfs, .kinds = emu },
+    .{ .nr = .fstatfs, .kinds = emu },
+    .{ .nr = .faccessat2, .kinds = emu },
+    .{ .nr = .readlink, .kinds = emu },
+    .{ .nr = .readlinkat, .kinds = emu },
+    .{ .nr = .getdents64, .kinds = emu },
+    // dirops.zig, mknod.zig.
+    .{ .nr = .mkdirat, .kinds = emu },
+    .{ .nr = .unlinkat, .kinds = emu },
+    .{ .nr = .symlinkat, .kinds = emu },
+    .{ .nr = .linkat, .kinds = emu },
+    .{ .nr = .renameat2, .kinds = emu },
+    .{ .nr = .mknodat, .kinds = emu },
+    // metadata.zig.
+    .{ .nr = .fchmod, .kinds = emu },
+    .{ .nr = .fchmodat, .kinds = emu },
+    .{ .nr = .fchownat, .kinds = emu },
+    .{ .nr = .utimensat, .kinds = emu },
+    .{ .nr = .setxattr, .kinds = emu },
+    .{ .nr = .fsetxattr, .kinds = emu },
+    .{ .nr = .removexattr, .kinds = emu },
+    .{ .nr = .fremovexattr, .kinds = emu },
+    // truncate.zig.
+    .{ .nr = .ftruncate, .kinds = emu },
+    .{ .nr = .fallocate, .kinds = emu },
+    // emulate.zig: the caller's umask for the files syd creates (own fs struct).
+    .{ .nr = .umask, .kinds = emu },
+    // net.zig, on syd's copies of callers' sockets.
+    .{ .nr = .bind, .kinds = emu },
+    .{ .nr = .connect, .kinds = emu },
+    .{ .nr = .sendto, .kinds = emu },
+    .{ .nr = .sendmsg, .kinds = emu },
+    .{ .nr = .getsockopt, .kinds = emu },
+    .{ .nr = .getpeername, .kinds = emu },
+    // emu.zig: whether the listener hung up.
+    .{ .nr = .poll, .kinds = emu },
+    // handlers/mod.zig punishments (kill, exit: SIGKILL; stop, abort: to the caller's thread);
+    // workers/int.zig's liveness probe of a thread group (signal 0).
+    .{ .nr = .kill, .kinds = emu, .args = &.{eq(1, value(sig_kill))} },
+    .{ .nr = .kill, .kinds = emu, .args = &.{eq(1, value(0))} },
+    .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.STOP))} },
+    .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.ABRT))} },
+};
+
+const rules = common ++ listener ++ interrupting ++ interrupter ++ timeouter ++ spawning ++ emulating;
+
+/// Calls no kind may be allowed, whatever else changes (checked at compile time).
+const never = [_]SYS{
+    .execve,            .execveat,          .ptrace,          .fork,            .vfork,
+    .mount,             .umount2,           .pivot_root,      .chroot,          .setns,
+    .move_mount,        .open_tree,         .fsopen,          .fsmount,         .fsconfig,
+    .mount_setattr,     .bpf,               .kexec_load,      .kexec_file_load, .init_module,
+    .finit_module,      .delete_module,     .reboot,          .swapon,          .swapoff,
+    .iopl,              .ioperm,            .personality,     .keyctl,          .add_key,
+    .request_key,       .userfaultfd,       .perf_event_open, .io_uring_setup,  .io_uring_enter,
+    .open_by_handle_at, .name_to_handle_at, .setuid,          .setgid,          .setreuid,
+    .setregid,          .setresuid,         .setresgid,       .setgroups,       .capset,
+    .exit_group,        .vhangup,           .rt_sigaction,    .sigaltstack,     .socket,
+    .socketpair,        .process_madvise,
+};
+
+comptime {
+    @setEvalBranchQuota(100_000);
+    for (rules) |rule| {
+        assert(rule.args.len <= scmp.arg_cmps_max);
+        if (rule.action == .allow) for (never) |nr| assert(rule.nr != nr);
+        // Reading and writing other processes' memory is the emulators' alone.
+        if (rule.nr == .process_vm_readv or rule.nr == .process_vm_writev) assert(rule.kinds.eql(emu));
+        // Namespaces, thread creation and filter loading only under an argument condition.
+        if (rule.nr == .unshare or rule.nr == .clone or rule.nr == .seccomp or rule.nr == .prctl) {
+            assert(rule.args.len >= 1 and rule.kinds.eql(mon));
+        }
+        if (rule.nr == .ioctl) assert(rule.args.len == 2 and rule.args[0].datum == .notify_fd);
+    }
+}
+
+/// Whether `rule` goes into `kind`'s filter: the monitor's carries the emulators' rules, which
+/// the emulators it spawns inherit.
+fn applies(rule: Rule, kind: Kind) bool {
+    return rule.kinds.contains(kind) or (kind == .mon and rule.kinds.contains(.emu));
+}
+
+/// Assembles `kind`'s filter into a libseccomp context the caller releases.
+pub fn build(kind: Kind, params: Params) sys.Errno!scmp.Ctx {
+    assert(params.notify_fd >= 0 and params.tgid > 0);
+    assert(params.interrupt_signal >= 1 and params.interrupt_signal <= 64);
+    const ctx = try scmp.init(scmp.act_kill_process);
+    errdefer scmp.release(ctx);
+    try scmp.attr_set(ctx, .act_badarch, scmp.act_kill_process);
+    try scmp.attr_set(ctx, .ctl_nnp, 1); // seccomp(2) without CAP_SYS_ADMIN needs it; per thread.
+    try scmp.attr_set(ctx, .ctl_tsync, 0); // The calling thread only, never its siblings.
+    try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
+    try scmp.attr_set(ctx, .api_sysrawrc, 1); // The kernel's errno from a failed load.
+    var added: u32 = 0;
+    for (rules) |rule| {
+        if (!applies(rule, kind)) continue;
+        try add(ctx, rule, params);
+        added += 1;
+    }
+    assert(added > common.len);
+    return ctx;
+}
+
+fn add(ctx: scmp.Ctx, rule: Rule, params: Params) sys.Errno!void {
+    const action = switch (rule.action) {
+        .allow => scmp.act_allow,
+        .errno => |e| scmp.act_errno(@intFromEnum(e)),
+    };
+    if (rule.args.len == 0) return scmp.rule_add(ctx, action, @intFromEnum(rule.nr));
+    var cmps: [scmp.arg_cmps_max]scmp.ArgCmp = undefined;
+    for (rule.args, cmps[0..rule.args.len]) |arg, *cmp| cmp.* = arg_cmp(arg, params);
+    return scmp.rule_add_cmps(ctx, action, @intFromEnum(rule.nr), cmps[0..rule.args.len]);
+}
+
+fn arg_cmp(arg: Arg, params: Params) scmp.ArgCmp {
+    const datum: u32 = switch (arg.datum) {
+        .value => |v| v,
+        .notify_fd => @bitCast(params.notify_fd),
+        .tgid => @bitCast(params.tgid),
+        .interrupt_signal => params.interrupt_signal,
+    };
+    assert(datum & ~arg.mask == 0); // a bit outside the mask could never compare equal
+    return .{ .arg = arg.index, .op = .masked_eq, .datum_a = arg.mask, .datum_b = datum };
+}
+
+/// Loads `ctx` into the calling thread only (no TSYNC), with NO_NEW_PRIVS set on it first.
+/// libseccomp generates the program here, allocating (which the monitor's filter allows an
+/// emulator); `load_program` loads a program exported beforehand without allocating.
+pub fn load(ctx: scmp.Ctx) sys.Errno!void {
+    try scmp.load(ctx);
+}
+
+/// Loads a program exported with `export_program` into the calling thread only: two system
+/// calls, no allocation (for threads that run under the monitor's filter already).
+pub fn load_program(program: []const sandbox_filter.SockFilter) sys.Errno!void {
+    assert(program.len >= 1 and program.len <= sandbox_filter.program_len_max);
+    const Fprog = extern struct { len: u16, filter: [*]const sandbox_filter.SockFilter };
+    const fprog: Fprog = .{ .len = @intCast(program.len), .filter = program.ptr };
+    _ = try sys.check(linux.prctl(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS), 1, 0, 0, 0));
+    _ = try sys.check(linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, 0, &fprog));
+}
+
+/// Exports `ctx` as raw BPF into `out`: sandbox.zig's exporter (through a memfd).
+pub const export_program = sandbox_filter.export_program;
+
+// Tests. Filters loaded here bind only the test's own short-lived threads.
+
+const testing = std.testing;
+
+fn test_params(notify_fd: i32) Params {
+    return .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .interrupt_signal = linux.SIG.ALRM };
+}
+
+/// `ctx` exported (BPF or PFC text) into `buf`, through a memfd.
+fn export_bytes(ctx: scmp.Ctx, comptime pfc: bool, buf: []u8) ![]u8 {
+    const fd: i32 = @intCast(try sys.check(linux.memfd_create("syd-confine-test", linux.MFD.CLOEXEC)));
+    defer sys.close(fd);
+    if (pfc) try scmp.export_pfc(ctx, fd) else try scmp.export_bpf(ctx, fd);
+    _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
+    const len = try sys.read_full(fd, buf);
+    try testing.expect(len > 0 and len < buf.len);
+    return buf[0..len];
+}
+
+/// The block of PFC text that filters syscall `name` (empty if none).
+fn pfc_block(text: []const u8, comptime name: []const u8) []const u8 {
+    const head = "# filter for syscall \"" ++ name ++ "\"";
+    const start = std.mem.indexOf(u8, text, head) orelse return "";
+    const rest = text[start + head.len ..];
+    const end = std.mem.indexOf(u8, rest, "# filter for syscall") orelse
+        std.mem.indexOf(u8, rest, "# default action") orelse rest.len;
+    return rest[0..end];
+}
+
+test "every kind assembles and exports whole BPF instructions and PFC text" {
+    var buf: [64 * 1024]u8 = undefined;
+    for (std.enums.values(Kind)) |kind| {
+        const ctx = try build(kind, test_params(7));
+        defer scmp.release(ctx);
+        const bpf = try export_bytes(ctx, false, &buf);
+        try testing.expectEqual(@as(usize, 0), bpf.len % @sizeOf(sandbox_filter.SockFilter));
+        const text = try export_bytes(ctx, true, &buf);
+        try testing.expect(std.mem.indexOf(u8, text, "action KILL_PROCESS;") != null);
+        try testing.expect(std.mem.indexOf(u8, text, "\"futex\"") != null);
+        try testing.expect(std.mem.startsWith(u8, thread_name(kind), "syd_"));
+    }
+}
+
+test "no kind allows execve, and the monitor answers clone3 ENOSYS" {
+    var buf: [64 * 1024]u8 = undefined;
+    for (std.enums.values(Kind)) |kind| {
+        const ctx = try build(kind, test_params(7));
+        defer scmp.release(ctx);
+        const text = try export_bytes(ctx, true, &buf);
+        try testing.expect(std.mem.indexOf(u8, text, "\"execve\"") == null);
+        try testing.expect(std.mem.indexOf(u8, text, "\"execveat\"") == null);
+        try testing.expect(std.mem.indexOf(u8, text, "\"vhangup\"") == null);
+        const clone3 = pfc_block(text, "clone3");
+        if (kind == .mon) {
+            try testing.expect(std.mem.indexOf(u8, clone3, "action ERRNO(38);") != null);
+        } else {
+            try testing.expectEqual(@as(usize, 0), clone3.len);
+        }
+    }
+}
+
+test "the emulator's ioctl is allowed only on the notify fd" {
+    var buf: [64 * 1024]u8 = undefined;
+    const ctx = try build(.emu, test_params(4242));
+    defer scmp.release(ctx);
+    const text = try export_bytes(ctx, true, &buf);
+    const ioctl = pfc_block(text, "ioctl");
+    try testing.expect(ioctl.len > 0);
+    // Every allowing path goes through a test of argument 0 against fd 4242 (0x1092).
+    var lines = std.mem.splitScalar(u8, ioctl, '\n');
+    var fd_tests: u32 = 0;
+    var allows: u32 = 0;
+    var in_fd_test = false;
+    var fd_indent: usize = 0;
+    while (lines.next()) |line| {
+        const indent = line.len - std.mem.trimLeft(u8, line, " ").len;
+        if (in_fd_test and indent <= fd_indent) in_fd_test = false;
+        if (std.mem.indexOf(u8, line, "$a0.lo32") != null) {
+            try testing.expect(std.mem.indexOf(u8, line, "== 4242") != null);
+            fd_tests += 1;
+            in_fd_test = true;
+            fd_indent = indent;
+        }
+        if (std.mem.indexOf(u8, line, "action ALLOW") != null) {
+            try testing.expect(in_fd_test);
+            allows += 1;
+        }
+    }
+    try testing.expect(fd_tests >= 1 and allows >= 1);
+}
+
+/// The outcome of a test thread that confined itself: any error, for the joining thread to see.
+const Outcome = struct { result: anyerror!void = {} };
+
+fn exported(kind: Kind, params: Params, buf: []sandbox_filter.SockFilter) ![]sandbox_filter.SockFilter {
+    const ctx = try build(kind, params);
+    defer scmp.release(ctx);
+    return export_program(ctx, buf);
+}
+
+fn out_calls(log_fd: i32) !void {
+    const ctx = try build(.out, test_params(log_fd));
+    try load(ctx);
+    scmp.release(ctx); // frees under the filter: glibc's free may munmap or madvise
+    var word: std.atomic.Value(u32) = .init(0);
+    sys.futex_wake(&word, 1);
+    sys.futex_wait(&word, 1, 1); // the value differs: returns at once
+    try testing.expectEqual(@as(usize, 1), try sys.write(log_fd, "x"));
+    std.Thread.sleep(std.time.ns_per_ms); // glibc: clock_nanosleep
+    sys.sleep_ms(1); // nanosleep
+    try testing.expect(sys.monotonic_ms() > 0);
+}
+
+fn run_out(outcome: *Outcome, log_fd: i32) void {
+    outcome.result = out_calls(log_fd);
+}
+
+test "a thread confined as the timeouter makes its calls and exits" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var outcome: Outcome = .{};
+    const thread = try std.Thread.spawn(.{}, run_out, .{ &outcome, fds[1] });
+    thread.join();
+    try outcome.result;
+    var buf: [4]u8 = undefined;
+    try testing.expectEqual(@as(usize, 1), try sys.read(fds[0], &buf));
+}
+
+/// What an emulator does, from its start under the monitor's filter to a few calls under its
+/// own: the prelude of workers/emu.zig, then calls of path.zig, caller.zig and notify.zig.
+fn emu_calls(program: []const sandbox_filter.SockFilter, listener_fd: i32) !void {
+    _ = try sys.check(linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr("syd_emu"), 0, 0, 0));
+    try sys.sigmask_set(std.math.maxInt(u64) & ~sys.sig_bit(linux.SIG.ALRM));
+    _ = try sys.check(linux.unshare(linux.CLONE.FS));
+    try load_program(program);
+    var path_buf: [64]u8 = undefined;
+    const path = try std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{sys.gettid()});
+    var status_buf: [4096]u8 = undefined;
+    const status = try @import("../caller.zig").read_proc(path.ptr, &status_buf);
+    try testing.expect(std.mem.indexOf(u8, status, "syd_emu") != null);
+    var copy: [8]u8 = undefined;
+    const local = [_]std.posix.iovec{.{ .base = &copy, .len = copy.len }};
+    const remote = [_]std.posix.iovec_const{.{ .base = status.ptr, .len = copy.len }};
+    _ = try sys.check(linux.process_vm_readv(sys.gettid(), &local, &remote, 0));
+    try testing.expectEqualSlices(u8, status[0..8], &copy);
+    const pidfd = try sys.pidfd_open(sys.getpid());
+    sys.close(pidfd);
+    // Not a listener: the kernel refuses the request (ENOTTY), the filter lets it through.
+    try testing.expect(!notify.id_valid(listener_fd, 1));
+}
+
+fn run_emu(outcome: *Outcome, program: []const sandbox_filter.SockFilter, listener_fd: i32) void {
+    outcome.result = emu_calls(program, listener_fd);
+}
+
+fn mon_calls(emu_program: []const sandbox_filter.SockFilter, listener_fd: i32) !void {
+    const ctx = try build(.mon, test_params(listener_fd));
+    try load(ctx);
+    scmp.release(ctx);
+    var outcome: Outcome = .{};
+    // glibc tries clone3 (ENOSYS here), then clone with a thread's flags.
+    const thread = try std.Thread.spawn(.{ .stack_size = 256 * 1024 }, run_emu, .{ &outcome, emu_program, listener_fd });
+    thread.join();
+    try outcome.result;
+    try testing.expect(!notify.id_valid(listener_fd, 1));
+}
+
+fn run_mon(outcome: *Outcome, emu_program: []const sandbox_filter.SockFilter, listener_fd: i32) void {
+    outcome.result = mon_calls(emu_program, listener_fd);
+}
+
+test "a thread confined as the monitor spawns an emulator that confines itself in turn" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var buf: [sandbox_filter.program_len_max + 1]sandbox_filter.SockFilter = undefined;
+    const program = try exported(.emu, test_params(fds[0]), &buf);
+    var outcome: Outcome = .{};
+    const thread = try std.Thread.spawn(.{}, run_mon, .{ &outcome, program, fds[0] });
+    thread.join();
+    try outcome.result;
+}
+
+fn int_calls(listener_fd: i32) !void {
+    const ctx = try build(.int, test_params(listener_fd));
+    try load(ctx);
+    scmp.release(ctx);
+    var path_buf: [64]u8 = undefined;
+    const path = try std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{sys.gettid()});
+    const fd: i32 = @intCast(try sys.retry(linux.open, .{ path.ptr, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }));
+    defer sys.close(fd);
+    var buf: [4096]u8 = undefined;
+    const len = try sys.retry(linux.pread, .{ fd, &buf, buf.len, 0 });
+    try testing.expect(std.mem.indexOf(u8, buf[0..len], "SigBlk:") != null);
+    try testing.expect(!notify.id_valid(listener_fd, 1));
+    // The interrupt signal at this very thread, blocked: it stays pending and dies with it.
+    try sys.sigmask_set(sys.sig_bit(linux.SIG.ALRM));
+    try sys.tgkill(sys.getpid(), sys.gettid(), linux.SIG.ALRM);
+}
+
+fn run_int(outcome: *Outcome, listener_fd: i32) void {
+    outcome.result = int_calls(listener_fd);
+}
+
+test "a thread confined as the interrupter reads a status file and signals a thread of syd" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var outcome: Outcome = .{};
+    const thread = try std.Thread.spawn(.{}, run_int, .{ &outcome, fds[0] });
+    thread.join();
+    try outcome.result;
+}
+
+/// Forks a child that loads `program` and runs `f` (raw system calls only), which returns its
+/// exit status; returns the child's wait status. A call the filter refuses kills the child.
+fn in_child(program: []const sandbox_filter.SockFilter, comptime f: fn () u8) !u32 {
+    const pid = try std.posix.fork();
+    if (pid == 0) {
+        load_program(program) catch linux.exit(100);
+        linux.exit(f()); // SYS_exit: the child has one thread
+    }
+    return sys.wait_exit(pid);
+}
+
+fn killed_by_filter(status: u32) bool {
+    return linux.W.IFSIGNALED(status) and linux.W.TERMSIG(status) == linux.SIG.SYS;
+}
+
+const refused_calls = struct {
+    fn execve() u8 {
+        _ = linux.execve("/bin/true", &.{null}, &.{null});
+        return 1;
+    }
+    fn unshare_user() u8 {
+        _ = linux.unshare(linux.CLONE.NEWUSER);
+        return 1;
+    }
+    fn ioctl_other_fd() u8 {
+        var request: notify.Notif = std.mem.zeroes(notify.Notif);
+        _ = linux.ioctl(0, notify.ioctl_recv, @intFromPtr(&request));
+        return 1;
+    }
+    fn tgkill_kill() u8 {
+        _ = linux.tgkill(linux.getpid(), linux.gettid(), linux.SIG.KILL);
+        return 1;
+    }
+    /// clone3 answers ENOSYS, executable memory EACCES: failures, not deaths.
+    fn soft_failures() u8 {
+        const clone3 = linux.syscall2(.clone3, 0, 0);
+        if (linux.E.init(clone3) != .NOSYS) return 2;
+        const map = linux.mmap(null, 4096, linux.PROT.READ | linux.PROT.EXEC, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0);
+        if (linux.E.init(map) != .ACCES) return 3;
+        return 0;
+    }
+};
+
+test "calls outside a kind's allow-list kill the process, or fail where they must" {
+    var buf: [sandbox_filter.program_len_max + 1]sandbox_filter.SockFilter = undefined;
+    const params = test_params(1000);
+    try testing.expect(killed_by_filter(try in_child(try exported(.out, params, &buf), refused_calls.execve)));
+    try testing.expect(killed_by_filter(try in_child(try exported(.emu, params, &buf), refused_calls.execve)));
+    try testing.expect(killed_by_filter(try in_child(try exported(.emu, params, &buf), refused_calls.ioctl_other_fd)));
+    try testing.expect(killed_by_filter(try in_child(try exported(.int, params, &buf), refused_calls.tgkill_kill)));
+    const mon_program = try exported(.mon, params, &buf);
+    try testing.expect(killed_by_filter(try in_child(mon_program, refused_calls.unshare_user)));
+    const status = try in_child(mon_program, refused_calls.soft_failures);
+    try testing.expect(linux.W.IFEXITED(status));
+    try testing.expectEqual(@as(u32, 0), linux.W.EXITSTATUS(status));
+}

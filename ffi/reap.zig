@@ -1,0 +1,202 @@
+//! The sandbox's process tree after its first process: syd is a child subreaper, so every
+//! sandboxed process whose parent dies is reparented to syd and stays syd's descendant. When
+//! the first process exits syd either kills every sandboxed process left (the default: none
+//! outlives syd) or waits for them all (`trace/exit_wait_all:1`), then kills what is left.
+//!
+//! A sandboxed process is a descendant of syd's process under a seccomp filter (Seccomp: 2);
+//! the check keeps other children of an embedding process out of reach.
+//!
+//! Needs: PR_SET_CHILD_SUBREAPER (Linux 3.4); /proc/PID/stat and /proc/PID/status.
+//! Assumes: called from the run thread; the process tree is read racily (processes come and go
+//! during a scan): killing is repeated until a scan finds nothing, bounded.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("sys.zig");
+
+/// Processes looked at per scan of /proc.
+pub const processes_max: usize = 32768;
+/// Kill rounds before giving up on a tree that keeps growing.
+pub const kill_rounds_max: u32 = 200;
+pub const wait_poll_ms: u32 = 20;
+
+/// Makes syd's process the reaper of orphaned descendants.
+pub fn subreaper_set() sys.Errno!void {
+    _ = try sys.check(linux.prctl(@intFromEnum(linux.PR.SET_CHILD_SUBREAPER), 1, 0, 0, 0));
+}
+
+pub const Proc = struct { pid: i32, ppid: i32, zombie: bool, mark: bool = false };
+
+/// The live sandboxed processes under `root` (syd's pid): their count (bounded by `out`), after
+/// reaping every sandboxed zombie that is syd's own child.
+pub fn sandboxed(root: i32, table: []Proc, out: []i32) usize {
+    assert(root > 0 and out.len > 0);
+    const count = scan(table);
+    mark_descendants(root, table[0..count]);
+    var len: usize = 0;
+    for (table[0..count]) |p| {
+        if (!p.mark or !filtered(p.pid)) continue;
+        if (p.zombie) {
+            if (p.ppid == root) reap(p.pid);
+            continue;
+        }
+        if (len == out.len) break;
+        out[len] = p.pid;
+        len += 1;
+    }
+    return len;
+}
+
+/// Kills every sandboxed process left, repeating until none is found (bounded). `table` is
+/// scratch space for a scan (`processes_max` entries).
+pub fn kill_all(root: i32, table: []Proc) u32 {
+    var pids: [4096]i32 = undefined;
+    var killed: u32 = 0;
+    var round: u32 = 0;
+    while (round < kill_rounds_max) : (round += 1) {
+        const len = sandboxed(root, table, &pids);
+        if (len == 0) return killed;
+        for (pids[0..len]) |pid| {
+            if (linux.E.init(linux.kill(pid, linux.SIG.KILL)) == .SUCCESS) killed += 1;
+        }
+        sys.sleep_ms(1);
+    }
+    return killed;
+}
+
+/// Waits until no sandboxed process is left, or one of `stops` is set.
+pub fn wait_all(root: i32, table: []Proc, stops: []const *const std.atomic.Value(bool)) void {
+    assert(stops.len > 0);
+    var pids: [1]i32 = undefined;
+    // Not a bounded loop: trace/exit_wait_all waits as long as a sandboxed process lives.
+    while (true) {
+        for (stops) |stop| if (stop.load(.acquire)) return;
+        if (sandboxed(root, table, &pids) == 0) return;
+        sys.sleep_ms(wait_poll_ms);
+    }
+}
+
+fn reap(pid: i32) void {
+    var info: linux.siginfo_t = undefined;
+    _ = linux.waitid(.PID, pid, &info, linux.W.EXITED | linux.W.NOHANG | 0x40000000); // __WALL
+}
+
+/// Fills `table` with every process's pid, parent and whether it is a zombie.
+fn scan(table: []Proc) usize {
+    const dir_fd = sys.retry(linux.open, .{ "/proc", linux.O{ .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return 0;
+    defer sys.close(@intCast(dir_fd));
+    var buf: [8192]u8 align(8) = undefined;
+    var count: usize = 0;
+    var reads: usize = 0;
+    while (reads < processes_max) : (reads += 1) {
+        const n = sys.retry(linux.getdents64, .{ @as(i32, @intCast(dir_fd)), &buf, buf.len }) catch break;
+        if (n == 0) break;
+        var offset: usize = 0;
+        while (offset < n) {
+            const entry: *align(1) const linux.dirent64 = @ptrCast(&buf[offset]);
+            offset += entry.reclen;
+            const name = std.mem.sliceTo(@as([*:0]const u8, @ptrCast(&entry.name)), 0);
+            const pid = std.fmt.parseInt(i32, name, 10) catch continue;
+            if (count == table.len) return count;
+            table[count] = stat_of(pid) orelse continue;
+            count += 1;
+        }
+    }
+    return count;
+}
+
+fn stat_of(pid: i32) ?Proc {
+    var path_buf: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/stat", .{pid}) catch unreachable;
+    var buf: [512]u8 = undefined;
+    const text = read_small(path, &buf) orelse return null;
+    return parse_stat(pid, text);
+}
+
+/// Parses `pid (comm) S ppid ...`; the command name may hold spaces and parentheses.
+pub fn parse_stat(pid: i32, text: []const u8) ?Proc {
+    const close = std.mem.lastIndexOfScalar(u8, text, ')') orelse return null;
+    var fields = std.mem.tokenizeScalar(u8, text[close + 1 ..], ' ');
+    const state = fields.next() orelse return null;
+    const ppid = std.fmt.parseInt(i32, fields.next() orelse return null, 10) catch return null;
+    if (state.len != 1) return null;
+    return .{ .pid = pid, .ppid = ppid, .zombie = state[0] == 'Z' or state[0] == 'X' };
+}
+
+/// Marks every process whose chain of parents reaches `root`. Sorts `table` by pid.
+fn mark_descendants(root: i32, table: []Proc) void {
+    std.mem.sort(Proc, table, {}, struct {
+        fn less(_: void, a: Proc, b: Proc) bool {
+            return a.pid < b.pid;
+        }
+    }.less);
+    var changed = true;
+    var depth: usize = 0;
+    while (changed and depth < table.len) : (depth += 1) {
+        changed = false;
+        for (table) |*p| {
+            if (p.mark) continue;
+            if (p.ppid == root or parent_marked(table, p.ppid)) {
+                p.mark = true;
+                changed = true;
+            }
+        }
+    }
+}
+
+fn parent_marked(table: []const Proc, ppid: i32) bool {
+    const index = std.sort.binarySearch(Proc, table, ppid, struct {
+        fn order(pid: i32, p: Proc) std.math.Order {
+            return std.math.order(pid, p.pid);
+        }
+    }.order) orelse return false;
+    return table[index].mark;
+}
+
+/// Whether `pid` runs under a seccomp filter (a zombie's status says so no more: counted).
+fn filtered(pid: i32) bool {
+    var path_buf: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{pid}) catch unreachable;
+    var buf: [4096]u8 = undefined;
+    const text = read_small(path, &buf) orelse return false;
+    const at = std.mem.indexOf(u8, text, "\nSeccomp:\t") orelse return true;
+    return text.len > at + 10 and text[at + 10] == '2';
+}
+
+fn read_small(path: [:0]const u8, buf: []u8) ?[]const u8 {
+    const fd = sys.retry(linux.open, .{ path.ptr, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return null;
+    defer sys.close(@intCast(fd));
+    const len = sys.read_full(@intCast(fd), buf) catch return null;
+    return buf[0..len];
+}
+
+test "parse_stat reads the state and parent past a command name with parentheses" {
+    const p = parse_stat(12, "12 (a) b (c)) S 7 12 12 0 -1").?;
+    try std.testing.expectEqual(@as(i32, 7), p.ppid);
+    try std.testing.expect(!p.zombie);
+    try std.testing.expect(parse_stat(12, "12 (x) Z 1 2").?.zombie);
+    try std.testing.expect(parse_stat(12, "garbage") == null);
+}
+
+test "mark_descendants follows parents to the root, in any order" {
+    var table = [_]Proc{
+        .{ .pid = 30, .ppid = 20, .zombie = false },
+        .{ .pid = 20, .ppid = 10, .zombie = false },
+        .{ .pid = 40, .ppid = 1, .zombie = false },
+        .{ .pid = 10, .ppid = 5, .zombie = false },
+    };
+    mark_descendants(5, &table);
+    for (table) |p| try std.testing.expectEqual(p.pid != 40, p.mark);
+}
+
+test "scan finds this process and its parent" {
+    const table = try std.testing.allocator.alloc(Proc, processes_max);
+    defer std.testing.allocator.free(table);
+    const count = scan(table);
+    var found = false;
+    for (table[0..count]) |p| if (p.pid == sys.getpid()) {
+        found = p.ppid == linux.getppid();
+    };
+    try std.testing.expect(found);
+}

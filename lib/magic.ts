@@ -1,0 +1,464 @@
+/**
+ * `/dev/syd`, the TypeScript half: a sandboxed process calls `stat("/dev/syd/CMD")`, libsyd
+ * forwards CMD here as one JSON line (`{"id":N,"pid":P,"cmd":"CMD"}`), and the answer (an errno,
+ * and the new compiled policy when the command changed it) goes back through the FFI.
+ *
+ * Errnos, as the original's: 0 done (stat answers like /dev/null), 2 ENOENT (a query whose answer
+ * is false, or a locked sandbox), 22 EINVAL (a command that does not parse or cannot apply), 95
+ * EOPNOTSUPP (a feature of the original that this syd does not implement).
+ *
+ * Needs: the policy parser and compiler (`lib/policy/`), logging (`lib/log.ts`).
+ * Assumes: libsyd sends one request per line and matches answers to requests by `id` alone;
+ * it does not forward requests of processes that lock:exec keeps out (only it knows which
+ * process is the first one); a command is at most a path long (PATH_MAX bytes).
+ *
+ * @module
+ */
+import { emit, type SydLevel } from "./log.ts";
+import {
+  apply,
+  type Command,
+  CommandError,
+  compile,
+  load,
+  parseCommand,
+  type PolicyState,
+} from "./policy/mod.ts";
+
+const ENOENT = 2;
+const EINVAL = 22;
+const EOPNOTSUPP = 95;
+
+/** The longest command a process can send: a path, PATH_MAX bytes with its NUL. */
+const COMMAND_BYTES_MAX = 4096;
+/** The longest request line read, in bytes; a longer one is dropped whole. */
+export const LINE_BYTES_MAX = 64 * 1024;
+// JSON escaping grows a byte to at most six (`\u00XX`); the id, pid and keys fit in the rest.
+if (COMMAND_BYTES_MAX * 6 + 256 > LINE_BYTES_MAX) throw new Error("LINE_BYTES_MAX is too small");
+
+/** The largest pid Linux hands out (pid_max is at most 2^22, pid_t is 32 bits). */
+const PID_MAX = 2 ** 31 - 1;
+
+/** One command from a sandboxed process, as libsyd forwards it. */
+export interface MagicRequest {
+  /** libsyd's name for the call (a u64 that fits a JS number): passed back untouched. */
+  id: number;
+  /** The process that made the call. */
+  pid: number;
+  /** The text after `/dev/syd/`. */
+  cmd: string;
+}
+
+/** What libsyd answers the call with. */
+export interface MagicAnswer {
+  /** The request's id. */
+  id: number;
+  /** 0, 2 (ENOENT), 22 (EINVAL) or 95 (EOPNOTSUPP). */
+  errno: number;
+  /** The new compiled policy (JSON text), present only when the command changed the policy. */
+  policy?: string;
+}
+
+/** Options of a {@linkcode MagicServer}. */
+export interface MagicServerOptions {
+  /**
+   * The environment `${VAR}` sees in profiles named by `include_profile` (the `user` profile
+   * needs `HOME` and `SYD_UID`). Default: syd's own, plus `SYD_UID` and `SYD_GID`, as at start.
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** A request line that is not a request; `id` is set when the line named one. */
+export class MagicLineError extends Error {
+  /** The line's id, when it had a good one (the request can then be answered EINVAL). */
+  readonly id?: number;
+  /** An error with its message and, where known, the request's id. */
+  constructor(message: string, id?: number) {
+    super(message);
+    this.name = "MagicLineError";
+    this.id = id;
+  }
+}
+
+type CompileOptions = Parameters<typeof compile>[1];
+
+/** How a request went, before it is logged and answered. */
+interface Outcome {
+  errno: number;
+  /** The new state, when the command changed it. */
+  next?: PolicyState;
+  /** The new state's compiled policy text, with `next`. */
+  policy?: string;
+  level: SydLevel;
+  msg: string;
+}
+
+/** What libsyd refuses at run time though the parser accepts it (ffi/policy.zig). */
+function refusedByLibsyd(state: PolicyState): string | undefined {
+  if (state.mask.length > 0) return "mask";
+  if (state.execKill.length > 0) return "exec/kill";
+  if (state.exitWaitAll) return "trace/exit_wait_all";
+  if (state.denyDotdot) return "trace/deny_dotdot";
+  return undefined;
+}
+
+function defaultEnv(): Record<string, string | undefined> {
+  try {
+    return {
+      ...Deno.env.toObject(),
+      SYD_UID: String(Deno.uid() ?? ""),
+      SYD_GID: String(Deno.gid() ?? ""),
+    };
+  } catch {
+    return {}; // no permission to read the environment: a profile's ${VAR} is then an error
+  }
+}
+
+/** Logs a record; a failing log never keeps a caller from its answer. */
+function log(record: Record<string, unknown>): void {
+  try {
+    emit({ ctx: "magic", ...record });
+  } catch {
+    // the log's writer failed (a closed SYD_LOG_FD): nothing better to do with the record
+  }
+}
+
+function refuseFiles(path: string): never {
+  throw new Error(`syd does not read files for /dev/syd: ${path}`);
+}
+
+/**
+ * Holds the current policy state and answers commands against it.
+ *
+ * @example
+ * ```ts
+ * const server = new MagicServer(initialState(), { logLevel: "warn", pool });
+ * server.answer({ id: 7, pid: 1234, cmd: "sandbox/read?" }); // { id: 7, errno: 0 }
+ * server.answer({ id: 8, pid: 1234, cmd: "sandbox/read:off" }); // { id: 8, errno: 0, policy: "{...}" }
+ * ```
+ */
+export class MagicServer {
+  #state: PolicyState;
+  /** The compiled policy of `#state`, as JSON text. */
+  #policy: string;
+  readonly #compileOptions: CompileOptions;
+  readonly #env: Record<string, string | undefined>;
+  /** Requests answered so far: the line of the origin of the rules the next one adds. */
+  #requests = 0;
+
+  /** Starts from a copy of `state`; `compileOptions` are those the first policy was compiled with. */
+  constructor(
+    state: PolicyState,
+    compileOptions: CompileOptions,
+    options: MagicServerOptions = {},
+  ) {
+    this.#state = structuredClone(state);
+    this.#compileOptions = compileOptions;
+    this.#env = options.env ?? defaultEnv();
+    this.#policy = JSON.stringify(compile(this.#state, compileOptions));
+  }
+
+  /** A copy of the current policy state. */
+  get state(): PolicyState {
+    return structuredClone(this.#state);
+  }
+
+  /** The current compiled policy, as JSON text. */
+  get policy(): string {
+    return this.#policy;
+  }
+
+  /**
+   * Answers one request (pure apart from logging; does not touch FFI). Applies the command to a
+   * copy of the state, so that a command that fails changes nothing. Never throws.
+   *
+   * `include PATH` is refused (EINVAL): a sandboxed process must not make syd read files. (The
+   * original's manual pages found do not say; its `esyd` helper loads configuration at run time
+   * with a separate `load` command, which this syd does not implement.) `include_profile NAME`
+   * applies a built-in profile, with the environment of {@linkcode MagicServerOptions.env}.
+   *
+   * @example
+   * ```ts
+   * server.answer({ id: 1, pid: 42, cmd: "allow/read+/tmp/***" }).errno; // 0
+   * server.answer({ id: 2, pid: 42, cmd: "include /etc/x.syd-3" }).errno; // 22
+   * ```
+   */
+  answer(request: MagicRequest): MagicAnswer {
+    let outcome: Outcome;
+    try {
+      outcome = this.#decide(request);
+    } catch (err) {
+      // A bug, not the caller's fault: the state is untouched, the caller gets EINVAL.
+      outcome = { errno: EINVAL, level: "error", msg: `internal error: ${String(err)}` };
+    }
+    if (outcome.next !== undefined && outcome.policy !== undefined) {
+      if (outcome.errno !== 0) throw new Error("a failed command changed the state");
+      this.#state = outcome.next;
+      this.#policy = outcome.policy;
+    }
+    log({
+      level: outcome.level,
+      msg: outcome.msg,
+      cmd: request.cmd,
+      pid: request.pid,
+      errno: outcome.errno,
+    });
+    const answer: MagicAnswer = { id: request.id, errno: outcome.errno };
+    if (outcome.policy !== undefined) answer.policy = outcome.policy;
+    return answer;
+  }
+
+  #decide(request: MagicRequest): Outcome {
+    this.#requests++;
+    const cmd = request.cmd;
+    if (typeof cmd !== "string" || !cmd.isWellFormed()) {
+      return { errno: EINVAL, level: "warn", msg: "the command is not valid UTF-8 text" };
+    }
+    if (this.#state.lock === "on") {
+      // As the original: a locked sandbox has no /dev/syd, so every command finds nothing.
+      return { errno: ENOENT, level: "warn", msg: "refused: the sandbox is locked (lock:on)" };
+    }
+    let command: Command;
+    try {
+      command = parseCommand(cmd);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      const hint = err.hint ? ` (${err.hint})` : "";
+      return {
+        errno: err.unsupported ? EOPNOTSUPP : EINVAL,
+        level: "warn",
+        msg: `${err.message}${hint}`,
+      };
+    }
+    if (command.kind === "sandbox_query") {
+      const on = command.categories.every((category) => this.#state.on[category]);
+      return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
+    }
+    if (command.kind === "include") {
+      return {
+        errno: EINVAL,
+        level: "warn",
+        msg: "include is refused through /dev/syd: a sandboxed process may not make syd read files",
+      };
+    }
+    const next = structuredClone(this.#state);
+    if (command.kind === "include_profile") {
+      const refused = this.#applyProfile(next, command.name);
+      if (refused !== undefined) return refused;
+    } else {
+      const origin = { file: `/dev/syd (pid ${request.pid})`, line: this.#requests, col: 1 };
+      apply(next, command, origin);
+    }
+    const unsupported = refusedByLibsyd(next);
+    if (unsupported !== undefined) {
+      return { errno: EOPNOTSUPP, level: "warn", msg: `${unsupported} is not supported yet` };
+    }
+    const policy = JSON.stringify(compile(next, this.#compileOptions));
+    if (policy === this.#policy) return { errno: 0, level: "info", msg: "no change" };
+    return { errno: 0, next, policy, level: "info", msg: "policy changed" };
+  }
+
+  /** Applies a built-in profile onto `state`; returns the refusal when it cannot. */
+  #applyProfile(state: PolicyState, name: string): Outcome | undefined {
+    const loaded = load([{ kind: "profile", name }], {
+      env: this.#env,
+      readTextFile: refuseFiles,
+      realPath: refuseFiles,
+    });
+    const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      const first = errors[0];
+      return {
+        errno: errors.every((d) => d.unsupported) ? EOPNOTSUPP : EINVAL,
+        level: "warn",
+        msg: `include_profile ${name}: ${first.message}${first.hint ? ` (${first.hint})` : ""}`,
+      };
+    }
+    for (const applied of loaded.applied) {
+      apply(state, applied.command, { ...applied.origin, col: applied.col });
+    }
+    return undefined;
+  }
+
+  /**
+   * Parses one request line; throws a {@linkcode MagicLineError} (with the id, when the line
+   * had a good one) on garbage.
+   *
+   * @example
+   * ```ts
+   * MagicServer.parseLine('{"id":7,"pid":1234,"cmd":"sandbox/read?"}');
+   * // { id: 7, pid: 1234, cmd: "sandbox/read?" }
+   * ```
+   */
+  static parseLine(line: string): MagicRequest {
+    const shown = line.length > 80
+      ? `${JSON.stringify(line.slice(0, 80))}...`
+      : JSON.stringify(line);
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new MagicLineError(`request line is not JSON: ${shown}`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new MagicLineError(`request line is not a JSON object: ${shown}`);
+    }
+    const { id, pid, cmd } = value as Record<string, unknown>;
+    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) {
+      throw new MagicLineError(`request "id" is not a whole number from 0 to 2^53-1: ${shown}`);
+    }
+    if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid < 1 || pid > PID_MAX) {
+      throw new MagicLineError(`request "pid" is not a process id: ${shown}`, id);
+    }
+    if (typeof cmd !== "string") {
+      throw new MagicLineError(`request "cmd" is not a string: ${shown}`, id);
+    }
+    return { id, pid, cmd };
+  }
+}
+
+/** Splits a byte stream into lines of at most `max` bytes; a longer line is dropped whole. */
+class LineSplitter {
+  readonly #max: number;
+  #parts: Uint8Array[] = [];
+  #size = 0;
+  #overlong = false;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** The lines `chunk` completes; `null` stands for a line dropped for its length. */
+  push(chunk: Uint8Array): (Uint8Array | null)[] {
+    const lines: (Uint8Array | null)[] = [];
+    let start = 0;
+    while (start <= chunk.length) { // each pass takes up to one newline: at most length+1 passes
+      const newline = chunk.indexOf(0x0a, start);
+      this.#take(chunk.subarray(start, newline < 0 ? chunk.length : newline));
+      if (newline < 0) break;
+      lines.push(this.end());
+      start = newline + 1;
+    }
+    return lines;
+  }
+
+  /** Ends the current line: its bytes, or `null` if it was too long. */
+  end(): Uint8Array | null {
+    const overlong = this.#overlong;
+    const line = new Uint8Array(this.#size);
+    let at = 0;
+    for (const part of this.#parts) {
+      line.set(part, at);
+      at += part.length;
+    }
+    this.#parts = [];
+    this.#size = 0;
+    this.#overlong = false;
+    return overlong ? null : line;
+  }
+
+  #take(piece: Uint8Array): void {
+    if (this.#overlong || piece.length === 0) return;
+    if (this.#size + piece.length > this.#max) {
+      this.#overlong = true;
+      this.#parts = [];
+      this.#size = 0;
+      return;
+    }
+    this.#parts.push(piece.slice()); // the stream may reuse its chunk
+    this.#size += piece.length;
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const LOSSY_UTF8 = new TextDecoder("utf-8");
+
+/**
+ * Reads request lines from `readable` until it ends, calling `reply` for each answer, in order.
+ * A bad line is logged and skipped (its id unknown), or answered EINVAL when its id is readable
+ * (a line that is not UTF-8, a bad pid or cmd). Returns when the stream ends or fails. Never
+ * throws: a failing `reply` or stream is logged.
+ *
+ * @example
+ * ```ts
+ * await serveMagic(requests.readable, server, (answer) => native.magicAnswer(answer));
+ * ```
+ */
+export async function serveMagic(
+  readable: ReadableStream<Uint8Array>,
+  server: MagicServer,
+  reply: (answer: MagicAnswer) => void,
+): Promise<void> {
+  const send = (answer: MagicAnswer) => {
+    try {
+      reply(answer);
+    } catch (err) {
+      log({ level: "error", msg: `answering failed: ${String(err)}`, id: answer.id });
+    }
+  };
+  const handle = (bytes: Uint8Array | null) => {
+    try {
+      handleLine(bytes);
+    } catch (err) { // a bug: one request lost, the others still served
+      log({ level: "error", msg: `a request line failed: ${String(err)}` });
+    }
+  };
+  const handleLine = (bytes: Uint8Array | null) => {
+    if (bytes === null) {
+      log({ level: "warn", msg: `skipped a request line over ${LINE_BYTES_MAX} bytes` });
+      return;
+    }
+    if (bytes.length === 0) return;
+    let text: string;
+    let utf8 = true;
+    try {
+      text = STRICT_UTF8.decode(bytes);
+    } catch {
+      text = LOSSY_UTF8.decode(bytes);
+      utf8 = false;
+    }
+    let request: MagicRequest;
+    try {
+      request = MagicServer.parseLine(text);
+    } catch (err) {
+      const id = err instanceof MagicLineError ? err.id : undefined;
+      const msg = id === undefined ? "skipped a request line" : "refused a request line";
+      log({ level: "warn", msg: `${msg}: ${(err as Error).message}`, errno: EINVAL });
+      if (id !== undefined) send({ id, errno: EINVAL });
+      return;
+    }
+    if (!utf8) {
+      log({
+        level: "warn",
+        msg: "the request line is not valid UTF-8",
+        cmd: request.cmd,
+        pid: request.pid,
+        errno: EINVAL,
+      });
+      send({ id: request.id, errno: EINVAL });
+      return;
+    }
+    send(server.answer(request));
+  };
+
+  const lines = new LineSplitter(LINE_BYTES_MAX);
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = readable.getReader();
+  } catch (err) {
+    log({ level: "error", msg: `cannot read requests: ${String(err)}` });
+    return;
+  }
+  try {
+    while (true) { // ends with the stream
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const line of lines.push(value)) handle(line);
+    }
+    handle(lines.end()); // a last line without its newline
+  } catch (err) {
+    log({ level: "error", msg: `reading requests failed: ${String(err)}` });
+  } finally {
+    reader.releaseLock();
+  }
+}

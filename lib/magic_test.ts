@@ -1,0 +1,462 @@
+import assert from "node:assert/strict";
+import { configureSync, resetSync } from "@logtape/logtape";
+import {
+  LINE_BYTES_MAX,
+  type MagicAnswer,
+  MagicLineError,
+  type MagicRequest,
+  MagicServer,
+  serveMagic,
+} from "./magic.ts";
+import { type CompiledPolicy, load, type PolicyState } from "./policy/mod.ts";
+
+const ENV = { HOME: "/home/u", SYD_UID: "1000", SYD_GID: "1000" };
+const COMPILE = { logLevel: "warn", pool: { core: 1, max: 4, keep_alive_ms: 1000 } };
+const encoder = new TextEncoder();
+
+/** A server whose state is the initial one with `commands` applied, as `-m` would. */
+function serverWith(...commands: string[]): MagicServer {
+  const loaded = load(commands.map((text) => ({ kind: "command", text })), { env: ENV });
+  assert.deepEqual(loaded.diagnostics, []);
+  return new MagicServer(loaded.state, COMPILE, { env: ENV });
+}
+
+let nextId = 1;
+/** Sends one command from pid 1234. */
+function ask(server: MagicServer, cmd: string, pid = 1234): MagicAnswer {
+  return server.answer({ id: nextId++, pid, cmd });
+}
+
+function policyOf(answer: MagicAnswer): CompiledPolicy {
+  assert.ok(answer.policy !== undefined, "the answer carries a policy");
+  return JSON.parse(answer.policy);
+}
+
+function isOn(policy: CompiledPolicy, category: string): boolean | undefined {
+  return policy.categories.find((c) => c.name === category)?.on;
+}
+
+/** The request line libsyd would send. */
+function line(request: MagicRequest): string {
+  return JSON.stringify(request) + "\n";
+}
+
+function streamOf(...chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
+  return ReadableStream.from(chunks.map((c) => (typeof c === "string" ? encoder.encode(c) : c)));
+}
+
+async function serveAll(
+  readable: ReadableStream<Uint8Array>,
+  server = serverWith(),
+): Promise<MagicAnswer[]> {
+  const answers: MagicAnswer[] = [];
+  await serveMagic(readable, server, (answer) => answers.push(answer));
+  return answers;
+}
+
+// MagicServer.answer(): setting, querying, rules.
+
+Deno.test("MagicServer.answer() turns read sandboxing on and returns the new policy", () => {
+  const server = serverWith("sandbox/read:off");
+  const answer = server.answer({ id: 41, pid: 1234, cmd: "sandbox/read:on" });
+  assert.equal(answer.id, 41);
+  assert.equal(answer.errno, 0);
+  const policy = policyOf(answer);
+  assert.equal(isOn(policy, "read"), true);
+  assert.equal(policy.log_level, "warn");
+  assert.deepEqual(policy.pool, COMPILE.pool);
+  assert.equal(server.state.on.read, true);
+  assert.equal(server.policy, answer.policy);
+});
+
+Deno.test("MagicServer.answer() gives no policy when the command changes nothing", () => {
+  const server = serverWith();
+  const before = server.policy;
+  assert.deepEqual(ask(server, "sandbox/read:on"), { id: nextId - 1, errno: 0 });
+  assert.deepEqual(Object.keys(ask(server, "allow/read-/never/added")), ["id", "errno"]);
+  assert.equal(server.policy, before);
+});
+
+Deno.test("MagicServer.answer() answers a query 0 when every named category is on, else 2", () => {
+  const server = serverWith("sandbox/stat:off");
+  assert.deepEqual(server.answer({ id: 5, pid: 9, cmd: "sandbox/read?" }), { id: 5, errno: 0 });
+  assert.deepEqual(server.answer({ id: 6, pid: 9, cmd: "sandbox/stat?" }), { id: 6, errno: 2 });
+  assert.deepEqual(server.answer({ id: 7, pid: 9, cmd: "sandbox/read,stat?" }), {
+    id: 7,
+    errno: 2,
+  });
+  assert.equal(ask(server, "sandbox/net?").errno, 0);
+});
+
+Deno.test("MagicServer.answer() adds a rule naming /dev/syd and the pid, then removes it", () => {
+  const server = serverWith();
+  const added = ask(server, "allow/read,stat+/tmp/***", 4242);
+  assert.equal(added.errno, 0);
+  assert.deepEqual(policyOf(added).rules, [
+    { category: "read", action: "allow", pattern: "/tmp/***", origin: "/dev/syd (pid 4242)" },
+    { category: "stat", action: "allow", pattern: "/tmp/***", origin: "/dev/syd (pid 4242)" },
+  ]);
+  const removed = ask(server, "allow/read-/tmp/***");
+  assert.equal(removed.errno, 0);
+  assert.deepEqual(policyOf(removed).rules.map((r) => r.category), ["stat"]);
+  assert.equal(ask(server, "allow/stat^/tmp/***").errno, 0);
+  assert.deepEqual(server.state.rules, []);
+});
+
+Deno.test("MagicServer.answer() adds a network rule", () => {
+  const server = serverWith();
+  const policy = policyOf(ask(server, "allow/net/connect+127.0.0.1!8080"));
+  assert.deepEqual(policy.net_rules.map((r) => [r.category, r.port_min, r.origin]), [
+    ["net/connect", 8080, "/dev/syd (pid 1234)"],
+  ]);
+});
+
+// MagicServer.answer(): refusals.
+
+Deno.test("MagicServer.answer() refuses a command that does not parse with 22, state unchanged", () => {
+  const server = serverWith("allow/read+/usr/***");
+  const before = server.state;
+  for (const cmd of ["sandbox/raed:on", "allow/read+", "bogus", "", "sandbox/read:on\0x", "\n"]) {
+    const answer = ask(server, cmd);
+    assert.deepEqual(answer, { id: nextId - 1, errno: 22 }, JSON.stringify(cmd));
+  }
+  assert.deepEqual(server.state, before);
+});
+
+Deno.test("MagicServer.answer() refuses text that is not well-formed (a lone surrogate) with 22", () => {
+  const server = serverWith();
+  assert.equal(ask(server, "allow/read+/tmp/\ud800").errno, 22);
+  assert.equal(ask(server, "sandbox/read:off\udc00").errno, 22);
+  assert.equal(server.state.on.read, true);
+});
+
+Deno.test("MagicServer.answer() answers 95 for a feature this syd does not support", () => {
+  const server = serverWith();
+  const before = server.state;
+  for (const cmd of ["sandbox/mem:on", "force+/usr/bin/x:sha256:00", "sandbox/lock?"]) {
+    assert.equal(ask(server, cmd).errno, 95, cmd);
+  }
+  // Parsed, but refused by libsyd at run time: refused here too, so the states agree.
+  for (const cmd of ["mask+/proc/1/***", "exec/kill+/bin/x", "trace/deny_dotdot:1"]) {
+    assert.equal(ask(server, cmd).errno, 95, cmd);
+  }
+  assert.deepEqual(server.state, before);
+});
+
+Deno.test("MagicServer.answer() refuses include PATH with 22: syd reads no file for the sandbox", () => {
+  const server = serverWith();
+  const before = server.state;
+  assert.deepEqual(server.answer({ id: 3, pid: 1, cmd: "include /etc/user.syd-3" }), {
+    id: 3,
+    errno: 22,
+  });
+  assert.equal(ask(server, "include ../x.syd-3").errno, 22);
+  assert.deepEqual(server.state, before);
+});
+
+Deno.test("MagicServer.answer() applies include_profile NAME onto the current state", () => {
+  const server = serverWith("allow/read+/opt/***");
+  const policy = policyOf(ask(server, "include_profile off"));
+  assert.ok(policy.categories.every((c) => !c.on));
+  assert.deepEqual(policy.rules.map((r) => r.pattern), ["/opt/***"]); // kept: applied on top
+  const user = policyOf(ask(server, "include_profile user"));
+  assert.ok(user.rules.some((r) => r.pattern === "/home/u/**" && r.origin.startsWith("profile:")));
+  assert.equal(ask(server, "include_profile nosuch").errno, 22);
+});
+
+Deno.test("MagicServer.answer() refuses a profile whose ${VAR} is unset with 22", () => {
+  const server = new MagicServer(serverWith().state, COMPILE, { env: {} });
+  const before = server.state;
+  assert.equal(ask(server, "include_profile user").errno, 22);
+  assert.deepEqual(server.state, before);
+});
+
+// Lock.
+
+Deno.test("MagicServer.answer() applies lock:on, after which every command answers 2", () => {
+  const server = serverWith();
+  const locked = ask(server, "lock:on");
+  assert.equal(policyOf(locked).lock, "on");
+  const before = server.state;
+  for (const cmd of ["sandbox/read:off", "sandbox/read?", "lock:off", "garbage"]) {
+    assert.deepEqual(Object.keys(ask(server, cmd)), ["id", "errno"]);
+    assert.equal(ask(server, cmd).errno, 2, cmd);
+  }
+  assert.deepEqual(server.state, before);
+});
+
+Deno.test("MagicServer.answer() sets lock:exec and lock:off as the parser reads them", () => {
+  const server = serverWith();
+  assert.equal(policyOf(ask(server, "lock:exec")).lock, "exec");
+  assert.equal(ask(server, "sandbox/read:off").errno, 0); // libsyd keeps other processes out
+  assert.equal(policyOf(ask(server, "lock:off")).lock, "off");
+});
+
+Deno.test("MagicServer.answer() resets to the initial state on reset", () => {
+  const server = serverWith("sandbox/all:off", "allow/read+/x");
+  const policy = policyOf(ask(server, "reset"));
+  assert.ok(policy.categories.every((c) => c.on && c.default === "deny"));
+  assert.deepEqual(policy.rules, []);
+});
+
+Deno.test("MagicServer keeps its own copy of the state it was given and hands out copies", () => {
+  const state: PolicyState = serverWith().state;
+  const server = new MagicServer(state, COMPILE, { env: ENV });
+  state.on.read = false;
+  assert.equal(server.state.on.read, true);
+  server.state.on.read = false;
+  assert.equal(server.state.on.read, true);
+});
+
+// Logging.
+
+Deno.test("MagicServer.answer() logs each request at info, a refused one at warn", () => {
+  const records: Record<string, unknown>[] = [];
+  configureSync({
+    sinks: { capture: (record) => records.push(record.properties) },
+    loggers: [
+      { category: ["syd"], lowestLevel: "debug", sinks: ["capture"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+  try {
+    const server = serverWith();
+    server.answer({ id: 1, pid: 77, cmd: "sandbox/read:off" });
+    server.answer({ id: 2, pid: 77, cmd: "sandbox/read?" });
+    server.answer({ id: 3, pid: 78, cmd: "sandbox/raed:on" });
+  } finally {
+    resetSync();
+  }
+  const seen = records.map(({ level, ctx, cmd, pid, errno }) => ({ level, ctx, cmd, pid, errno }));
+  assert.deepEqual(seen, [
+    { level: "info", ctx: "magic", cmd: "sandbox/read:off", pid: 77, errno: 0 },
+    { level: "info", ctx: "magic", cmd: "sandbox/read?", pid: 77, errno: 2 },
+    { level: "warn", ctx: "magic", cmd: "sandbox/raed:on", pid: 78, errno: 22 },
+  ]);
+  assert.match(String(records[2].msg), /unknown category "raed" \(did you mean "read"\?\)/);
+});
+
+// MagicServer.parseLine().
+
+Deno.test("MagicServer.parseLine() reads a request and ignores other fields", () => {
+  assert.deepEqual(MagicServer.parseLine('{"id":7,"pid":1234,"cmd":"sandbox/read?","x":1}'), {
+    id: 7,
+    pid: 1234,
+    cmd: "sandbox/read?",
+  });
+  assert.deepEqual(MagicServer.parseLine('{"id":0,"pid":1,"cmd":"a\\u0000b"}').cmd, "a\0b");
+});
+
+Deno.test("MagicServer.parseLine() throws a clear error on garbage", () => {
+  const cases: [string, RegExp, number | undefined][] = [
+    ["", /not JSON/, undefined],
+    ["{", /not JSON: "\{"/, undefined],
+    ["[1,2]", /not a JSON object/, undefined],
+    ["null", /not a JSON object/, undefined],
+    ['"cmd"', /not a JSON object/, undefined],
+    ['{"pid":1,"cmd":"x"}', /"id" is not a whole number/, undefined],
+    ['{"id":-1,"pid":1,"cmd":"x"}', /"id"/, undefined],
+    ['{"id":1.5,"pid":1,"cmd":"x"}', /"id"/, undefined],
+    ['{"id":"7","pid":1,"cmd":"x"}', /"id"/, undefined],
+    ['{"id":1e300,"pid":1,"cmd":"x"}', /"id"/, undefined],
+    ['{"id":7,"cmd":"x"}', /"pid" is not a process id/, 7],
+    ['{"id":7,"pid":0,"cmd":"x"}', /"pid"/, 7],
+    ['{"id":7,"pid":1}', /"cmd" is not a string/, 7],
+    ['{"id":7,"pid":1,"cmd":["x"]}', /"cmd"/, 7],
+  ];
+  for (const [text, message, id] of cases) {
+    assert.throws(
+      () => MagicServer.parseLine(text),
+      (err: unknown) => err instanceof MagicLineError && message.test(err.message) && err.id === id,
+      text,
+    );
+  }
+  assert.throws(() => MagicServer.parseLine("x".repeat(500)), /"x{80}"\.\.\.$/);
+});
+
+// serveMagic().
+
+Deno.test("serveMagic() answers lines in order across chunks and skips a garbage line", async () => {
+  const first = line({ id: 1, pid: 10, cmd: "sandbox/read:off" });
+  const unicode = encoder.encode(line({ id: 3, pid: 10, cmd: "allow/stat+/tmp/é" }));
+  const split = unicode.indexOf(0xc3) + 1; // inside the two bytes of é
+  const answers = await serveAll(
+    streamOf(
+      first.slice(0, 5),
+      first.slice(5) + "this is not json\n" + line({ id: 2, pid: 10, cmd: "sandbox/read?" }),
+      unicode.subarray(0, split),
+      unicode.subarray(split),
+      "\n\n",
+      line({ id: 4, pid: 11, cmd: "sandbox/bogus:on" }),
+      JSON.stringify({ id: 5, pid: 11, cmd: "sandbox/stat?" }), // the last line has no newline
+    ),
+  );
+  assert.deepEqual(answers.map(({ id, errno }) => [id, errno]), [[1, 0], [2, 2], [3, 0], [4, 22], [
+    5,
+    0,
+  ]]);
+  assert.equal(isOn(policyOf(answers[0]), "read"), false);
+  assert.deepEqual(policyOf(answers[2]).rules.map((r) => r.pattern), ["/tmp/é"]);
+});
+
+Deno.test("serveMagic() answers 22 to a line whose id is readable but whose rest is not", async () => {
+  const bad = new Uint8Array([
+    ...encoder.encode('{"id":8,"pid":3,"cmd":"allow/read+/tmp/'),
+    0xff, // not UTF-8
+    ...encoder.encode('"}\n'),
+  ]);
+  const answers = await serveAll(
+    streamOf(
+      bad,
+      '{"id":9,"pid":0,"cmd":"x"}\n',
+      '{"id":10,"pid":3}\n',
+      line({
+        id: 11,
+        pid: 3,
+        cmd: "sandbox/read?",
+      }),
+    ),
+  );
+  assert.deepEqual(answers, [
+    { id: 8, errno: 22 },
+    { id: 9, errno: 22 },
+    { id: 10, errno: 22 },
+    { id: 11, errno: 0 },
+  ]);
+});
+
+Deno.test("serveMagic() drops a line longer than LINE_BYTES_MAX and goes on", async () => {
+  const long = `{"id":1,"pid":2,"cmd":"allow/read+/${"a".repeat(LINE_BYTES_MAX)}"}\n`;
+  const answers = await serveAll(
+    streamOf(long.slice(0, 1000), long.slice(1000), line({ id: 2, pid: 2, cmd: "sandbox/read?" })),
+  );
+  assert.deepEqual(answers, [{ id: 2, errno: 0 }]);
+});
+
+Deno.test("serveMagic() survives a reply that throws and a stream that fails", async () => {
+  let pulls = 0;
+  const failing = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulls++ === 0) {
+        controller.enqueue(
+          encoder.encode(
+            line({ id: 1, pid: 2, cmd: "sandbox/read?" }) +
+              line({ id: 2, pid: 2, cmd: "sandbox/read:off" }),
+          ),
+        );
+      } else {
+        controller.error(new Error("the pipe broke"));
+      }
+    },
+  });
+  const server = serverWith();
+  const replied: number[] = [];
+  await serveMagic(failing, server, (answer) => {
+    replied.push(answer.id);
+    if (answer.id === 1) throw new Error("the FFI call failed");
+  });
+  assert.deepEqual(replied, [1, 2]);
+  assert.equal(server.state.on.read, false);
+});
+
+Deno.test("serveMagic() returns at once on an empty stream", async () => {
+  assert.deepEqual(await serveAll(streamOf()), []);
+});
+
+// Property.
+
+/** A small seeded generator (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [
+  "sandbox/",
+  "read",
+  "stat",
+  "write",
+  "net",
+  "all",
+  ",",
+  ":on",
+  ":off",
+  "?",
+  "allow/",
+  "deny/",
+  "default/",
+  "+",
+  "-",
+  "^",
+  "/tmp/***",
+  "/",
+  "127.0.0.1!80",
+  "include ",
+  "include_profile ",
+  "off",
+  "reset",
+  "lock:exec",
+  "mask+",
+  ":",
+];
+
+/** Whole commands, some of which change the state and some of which query it. */
+const COMMANDS = [
+  "sandbox/read:off",
+  "sandbox/read:on",
+  "sandbox/read?",
+  "sandbox/read,stat?",
+  "sandbox/all:off",
+  "allow/read+/tmp/***",
+  "allow/read-/tmp/***",
+  "include_profile off",
+  "reset",
+];
+
+Deno.test("MagicServer.answer() never throws on 2,000 random commands and changes state only on 0", () => {
+  const next = random(0x5eed);
+  const decoder = new TextDecoder();
+  let server = serverWith();
+  const seen = new Map<number, number>();
+  for (let i = 0; i < 2000; i++) {
+    let cmd: string;
+    if (i % 2 === 0) { // random bytes, read as UTF-8 (invalid sequences become U+FFFD)
+      const bytes = Uint8Array.from({ length: Math.floor(next() * 48) }, () => next() * 256);
+      cmd = decoder.decode(bytes);
+    } else { // pieces of commands with random bytes and UTF-16 code units (lone surrogates) mixed in
+      cmd = "";
+      for (let n = Math.floor(next() * 4); n >= 0; n--) {
+        const roll = next();
+        if (roll < 0.2) cmd += COMMANDS[Math.floor(next() * COMMANDS.length)];
+        else if (roll < 0.8) cmd += PIECES[Math.floor(next() * PIECES.length)];
+        else if (roll < 0.9) cmd += String.fromCharCode(Math.floor(next() * 256));
+        else cmd += String.fromCharCode(Math.floor(next() * 0x10000));
+      }
+    }
+    const before = JSON.stringify(server.state);
+    const policyBefore = server.policy;
+    let answer: MagicAnswer;
+    try {
+      answer = server.answer({ id: i, pid: 100 + i, cmd });
+    } catch (err) {
+      throw new Error(`answer() threw on ${JSON.stringify(cmd)}: ${err}`);
+    }
+    assert.equal(answer.id, i);
+    assert.ok([0, 2, 22, 95].includes(answer.errno), `errno ${answer.errno} for ${cmd}`);
+    seen.set(answer.errno, (seen.get(answer.errno) ?? 0) + 1);
+    if (answer.policy === undefined) {
+      assert.equal(JSON.stringify(server.state), before, JSON.stringify(cmd));
+      assert.equal(server.policy, policyBefore);
+    } else {
+      assert.equal(answer.errno, 0, JSON.stringify(cmd));
+      assert.notEqual(answer.policy, policyBefore);
+      assert.equal(answer.policy, server.policy);
+    }
+    if (server.state.lock === "on") server = serverWith(); // a locked server answers only 2
+  }
+  for (const errno of [0, 2, 22, 95]) assert.ok((seen.get(errno) ?? 0) > 0, `errno ${errno} seen`);
+});
