@@ -8,6 +8,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseDurationMs } from "./policy/parse.ts";
 
 /** The options syd knows, in parseArgs' terms. */
 export const OPTIONS = {
@@ -139,14 +140,11 @@ function cleanMessage(message: string): string {
  * ```
  */
 export function parseDuration(text: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) {
-    throw new UsageError(`-t: "${text}" is not a duration (e.g. 30, 1.5s, 500ms, 2m, 1h)`);
-  }
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
-  const ms = Math.round(Number(match[1]) * scale);
-  if (ms < 1 || ms > 366 * 24 * 3_600_000) {
-    throw new UsageError(`-t: "${text}" is out of range (1ms to 366 days)`);
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    throw new UsageError(
+      `-t: "${text}" is not a duration from 1ms to 366 days (e.g. 30, 1.5s, 500ms, 2m, 1h)`,
+    );
   }
   return ms;
 }

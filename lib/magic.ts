@@ -5,7 +5,8 @@
  *
  * Errnos, as the original's: 0 done (stat answers like /dev/null), 2 ENOENT (a query whose answer
  * is false, or a locked sandbox), 22 EINVAL (a command that does not parse or cannot apply), 95
- * EOPNOTSUPP (a feature of the original that this syd does not implement).
+ * EOPNOTSUPP (a feature of the original that this syd does not implement), 16 EBUSY (a setting
+ * fixed when the sandbox starts: timeout, trace/...).
  *
  * Needs: the policy parser and compiler (`lib/policy/`), logging (`lib/log.ts`).
  * Assumes: libsyd sends one request per line and matches answers to requests by `id` alone;
@@ -20,6 +21,7 @@ import {
   type Command,
   CommandError,
   compile,
+  formatCommand,
   load,
   parseCommand,
   type PolicyState,
@@ -28,6 +30,7 @@ import {
 const ENOENT = 2;
 const EINVAL = 22;
 const EOPNOTSUPP = 95;
+const EBUSY = 16;
 
 /** The longest command a process can send: a path, PATH_MAX bytes with its NUL. */
 const COMMAND_BYTES_MAX = 4096;
@@ -97,7 +100,6 @@ interface Outcome {
 function refusedByLibsyd(state: PolicyState): string | undefined {
   if (state.mask.length > 0) return "mask";
   if (state.execKill.length > 0) return "exec/kill";
-  if (state.exitWaitAll) return "trace/exit_wait_all";
   if (state.denyDotdot) return "trace/deny_dotdot";
   return undefined;
 }
@@ -233,6 +235,13 @@ export class MagicServer {
     if (command.kind === "sandbox_query") {
       const on = command.categories.every((category) => this.#state.on[category]);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
+    }
+    if (command.kind === "timeout" || command.kind === "trace") {
+      return {
+        errno: EBUSY,
+        level: "warn",
+        msg: `${formatCommand(command)} can only be set before the sandbox starts`,
+      };
     }
     if (command.kind === "include") {
       return {

@@ -16,6 +16,25 @@ Deno.test("-t ends a sandbox that runs too long, with 124 as timeout(1), and log
   assert.equal(quick.code, 7);
 });
 
+Deno.test("the timeout: command limits the sandbox as -t does; -t wins over it", async () => {
+  const start = performance.now();
+  const result = await runSyd(["-poff", "-m", "timeout:500ms", "--", "sleep", "30"]);
+  assert.equal(result.code, 124, result.stderr);
+  assert.ok(performance.now() - start < 10_000);
+  const overridden = await runSyd([
+    "-poff",
+    "-m",
+    "timeout:100ms",
+    "-t",
+    "30s",
+    "--",
+    "sh",
+    "-c",
+    "sleep 1; exit 5",
+  ]);
+  assert.equal(overridden.code, 5, overridden.stderr);
+});
+
 Deno.test("-t refuses a value that is not a duration", async () => {
   for (const bad of ["soon", "-1", "0", "10x"]) {
     const result = await runSyd(["-poff", "-t", bad, "--", "true"]);

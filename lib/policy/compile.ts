@@ -94,6 +94,6 @@ export function compile(
     exit_wait_all: state.exitWaitAll,
     allow_unsupp_socket: state.allowUnsuppSocket,
     deny_dotdot: state.denyDotdot,
-    timeout_ms: options.timeoutMs ?? 0,
+    timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };
 }

@@ -41,6 +41,7 @@ export type Command =
   | { kind: "rule"; action: Action; categories: Category[]; op: Op; pattern: string }
   | { kind: "net_rule"; action: Action; categories: NetCategory[]; op: Op; address: Address }
   | { kind: "lock"; state: LockState }
+  | { kind: "timeout"; ms: number }
   | { kind: "mask"; op: Op; pattern: string }
   | { kind: "exec_kill"; op: Op; pattern: string }
   | { kind: "trace"; option: TraceOption; value: boolean }
@@ -67,12 +68,34 @@ export class CommandError extends Error {
   }
 }
 
+/** The longest time limit: 366 days, in milliseconds. */
+export const DURATION_MS_MAX = 366 * 24 * 3_600_000;
+
+/**
+ * Parses a duration: a number with an optional unit (ms, s, m, h; seconds without one), from
+ * 1 ms to 366 days. Returns undefined for anything else.
+ *
+ * @example
+ * ```ts
+ * parseDurationMs("1.5s"); // 1500
+ * parseDurationMs("0"); // undefined
+ * ```
+ */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^([0-9]{1,12}(?:\.[0-9]{1,9})?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
+  const ms = Math.round(Number(match[1]) * scale);
+  return ms >= 1 && ms <= DURATION_MS_MAX ? ms : undefined;
+}
+
 const OPERATORS = ":?+-^!";
 const TOP_WORDS = [
   "sandbox",
   "default",
   ...ACTIONS,
   "lock",
+  "timeout",
   "mask",
   "exec",
   "trace",
@@ -231,6 +254,18 @@ export function parseCommand(text: string): Command {
       hint: didYouMean(value, ["on", "off", "exec"]),
     });
   }
+  if (key === "timeout") {
+    expectOp(op, ":", key, split);
+    if (value === "none" || value === "off") return { kind: "timeout", ms: 0 };
+    const ms = parseDurationMs(value);
+    if (ms === undefined) {
+      throw new CommandError(
+        `"${value}" is not a duration (e.g. 30, 1.5s, 500ms, 2m, 1h; none or off: no limit)`,
+        valueAt,
+      );
+    }
+    return { kind: "timeout", ms };
+  }
   if (key === "mask" || key === "exec/kill") {
     expectOp(op, "+-^", key, split);
     const pattern = checkPatternAt(value, valueAt);
@@ -350,6 +385,8 @@ export function formatCommand(command: Command): string {
       }`;
     case "lock":
       return `lock:${command.state}`;
+    case "timeout":
+      return command.ms === 0 ? "timeout:none" : `timeout:${command.ms}ms`;
     case "mask":
       return `mask${command.op}${command.pattern}`;
     case "exec_kill":

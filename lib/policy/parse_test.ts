@@ -523,3 +523,18 @@ Deno.test({
     }
   },
 });
+
+Deno.test("parseCommand() reads timeout: as a duration, none or off, seconds without a unit", () => {
+  assert.deepEqual(parseCommand("timeout:90"), { kind: "timeout", ms: 90_000 });
+  assert.deepEqual(parseCommand("timeout:1.5s"), { kind: "timeout", ms: 1_500 });
+  assert.deepEqual(parseCommand("timeout:250ms"), { kind: "timeout", ms: 250 });
+  assert.deepEqual(parseCommand("timeout:2h"), { kind: "timeout", ms: 7_200_000 });
+  assert.deepEqual(parseCommand("timeout:none"), { kind: "timeout", ms: 0 });
+  assert.deepEqual(parseCommand("timeout:off"), { kind: "timeout", ms: 0 });
+  assert.equal(formatCommand(parseCommand("timeout:1.5s")), "timeout:1500ms");
+  for (
+    const bad of ["timeout:0", "timeout:-1", "timeout:soon", "timeout:1y", "timeout:", "timeout+1"]
+  ) {
+    assert.throws(() => parseCommand(bad), CommandError, bad);
+  }
+});

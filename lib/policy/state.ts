@@ -65,6 +65,8 @@ export interface PolicyState {
   mask: PatternEntry[];
   execKill: PatternEntry[];
   exitWaitAll: boolean;
+  /** The sandbox's wall-clock limit from `timeout:` in milliseconds (0: none). */
+  timeoutMs: number;
   denyDotdot: boolean;
   /** trace/allow_unsupp_socket: sockets of families other than UNIX, IPv4 and IPv6 allowed. */
   allowUnsuppSocket: boolean;
@@ -87,6 +89,7 @@ export function initialState(): PolicyState {
     mask: [],
     execKill: [],
     exitWaitAll: false,
+    timeoutMs: 0,
     denyDotdot: false,
     allowUnsuppSocket: false,
   };
@@ -182,6 +185,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "lock":
       state.lock = command.state;
       return 0;
+    case "timeout":
+      state.timeoutMs = command.ms;
+      return 0;
     case "mask":
     case "exec_kill": {
       const list = command.kind === "mask" ? state.mask : state.execKill;
@@ -270,6 +276,7 @@ export function dump(state: PolicyState): string[] {
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
+  if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
   return lines;
 }
