@@ -11,6 +11,7 @@ import { HELP, type OptionUse, parse, parseDuration, UsageError } from "./lib/cl
 import { configureLogging, emit, LogSetupError, logSetupFromEnv, pumpLog } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
 import { lint } from "./lib/lint.ts";
+import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
   compile,
   type Diagnostic,
@@ -130,9 +131,14 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
   const policy = compile(loaded.state, { logLevel: log.level, pool, timeoutMs });
   const sandbox = Sandbox.create(JSON.stringify(policy));
   let pump: Promise<void> | undefined;
+  let commands: Promise<void> | undefined;
   try {
     const fd = sandbox.logFd();
     pump = pumpLog(fd, () => sandbox.closeLogFd());
+    commands = serveCommands(
+      sandbox,
+      new MagicServer(loaded.state, { logLevel: log.level, pool, timeoutMs }),
+    );
     const env = Object.entries(Deno.env.toObject()).map(([key, value]) => `${key}=${value}`);
     const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
     emit({
@@ -156,9 +162,28 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     }
     return result.exitCode;
   } finally {
-    sandbox.free(); // ends the log pipe: the pump drains it and stops
+    sandbox.free(); // ends the log and command pipes: their readers drain them and stop
     await pump;
+    await commands;
   }
+}
+
+/** Answers /dev/syd commands of the sandboxed processes until the sandbox is freed. */
+async function serveCommands(sandbox: Sandbox, server: MagicServer): Promise<void> {
+  const file = await Deno.open(`/proc/self/fd/${sandbox.cmdFd()}`, { read: true });
+  sandbox.closeCmdFd();
+  await serveMagic(file.readable, server, (answer) => {
+    try {
+      sandbox.reply(answer.id, answer.errno, answer.policy);
+    } catch (err) {
+      emit({
+        level: "warn",
+        ctx: "magic",
+        msg: `the answer was not delivered: ${err}`,
+        id: answer.id,
+      });
+    }
+  });
 }
 
 /** The signals syd passes on to the sandboxed program instead of dying of them. */

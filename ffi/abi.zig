@@ -18,7 +18,7 @@ const sandbox_mod = @import("sandbox.zig");
 const Sandbox = sandbox_mod.Sandbox;
 
 /// Bumped whenever an export or a structure below changes; lib/native.ts checks it.
-pub const abi_version: u32 = 1;
+pub const abi_version: u32 = 2;
 
 pub const Features = extern struct {
     abi_version: u32,
@@ -169,6 +169,36 @@ export fn syd_sandbox_log_fd_close(handle: u64) i32 {
     return 0;
 }
 
+/// int32_t syd_sandbox_cmd_fd(uint64_t handle): the read end of /dev/syd's command pipe
+/// (close-on-exec): one JSON line per command, `{"id":N,"pid":P,"cmd":"..."}`.
+export fn syd_sandbox_cmd_fd(handle: u64) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    if (sandbox.channel.pipe_rd < 0) return fail(error.BADF, "the command pipe was handed over already");
+    return sandbox.channel.pipe_rd;
+}
+
+/// int32_t syd_sandbox_cmd_fd_close(uint64_t handle): closes syd's copy of the read end, once
+/// the reader opened its own (through /proc/self/fd/N).
+export fn syd_sandbox_cmd_fd_close(handle: u64) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    if (sandbox.channel.pipe_rd >= 0) sys.close(sandbox.channel.pipe_rd);
+    sandbox.channel.pipe_rd = -1;
+    return 0;
+}
+
+/// int32_t syd_sandbox_cmd_reply(uint64_t handle, uint64_t id, int32_t errnum,
+/// const uint8_t *policy_json, size_t len): answers command `id` with an errno (0: done), and
+/// with the new compiled policy when the command changed it (len 0: unchanged).
+export fn syd_sandbox_cmd_reply(handle: u64, id: u64, errnum: i32, json: ?[*]const u8, len: usize) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    if (errnum < 0 or errnum > 4095) return fail(error.INVAL, "the errno is out of range");
+    if (len > 64 << 20) return fail(error.@"2BIG", "policy document is larger than 64 MiB");
+    const text: ?[]const u8 = if (len == 0) null else if (json) |ptr| ptr[0..len] else return fail(error.FAULT, "no policy document");
+    var diag: policy.Diag = .{};
+    sandbox.channel.reply(id, errnum, text, &diag) catch |err| return fail(err, if (diag.len > 0) diag.text() else "nobody waits for that command any more");
+    return 0;
+}
+
 /// int32_t syd_run(uint64_t handle, const char *const *argv, const char *const *envp,
 /// struct RunResult *out): runs argv under the sandbox until it ends (nonblocking in Deno).
 export fn syd_run(
@@ -228,8 +258,10 @@ test {
     _ = @import("workers/out.zig");
     _ = @import("workers/int.zig");
     _ = @import("reap.zig");
+    _ = @import("magic.zig");
     _ = @import("fault.zig");
     _ = @import("handlers/signal.zig");
+    _ = @import("handlers/magic.zig");
     _ = @import("glob.zig");
     _ = @import("path.zig");
     _ = @import("caller.zig");

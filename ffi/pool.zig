@@ -21,6 +21,7 @@ const emu = @import("workers/emu.zig");
 const caller = @import("caller.zig");
 const notify = @import("notify.zig");
 const int_mod = @import("workers/int.zig");
+const magic = @import("magic.zig");
 
 /// Wakes syd's own threads out of blocking calls. Blocked everywhere but in syd's threads.
 pub const interrupt_signal: u6 = linux.SIG.ALRM;
@@ -124,7 +125,8 @@ pub const Pool = struct {
     notify_fd: i32,
     tgid: i32,
     settings: policy.Pool,
-    policy: *const policy.Policy,
+    /// The policy in force (swapped by /dev/syd commands).
+    channel: *magic.Channel,
     log: *Log,
     /// syd's own credentials, which a caller's must equal for syd to act for it.
     own: caller.Status = .{},
@@ -142,11 +144,11 @@ pub const Pool = struct {
     int: int_mod.Interrupter = undefined,
     slots: [policy.workers_max]Slot = [_]Slot{.{}} ** policy.workers_max,
 
-    pub fn init(self: *Pool, notify_fd: i32, rules: *const policy.Policy, log: *Log) sys.Errno!void {
+    pub fn init(self: *Pool, notify_fd: i32, channel: *magic.Channel, log: *Log) sys.Errno!void {
         assert(notify_fd >= 0);
-        const settings = rules.pool;
+        const settings = channel.policy_now().pool;
         assert(settings.core >= 1 and settings.core <= settings.max);
-        self.* = .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .settings = settings, .policy = rules, .log = log };
+        self.* = .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .settings = settings, .channel = channel, .log = log };
         self.int = .{ .pool = self };
         try caller.own_status(&self.own);
     }

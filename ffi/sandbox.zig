@@ -17,6 +17,7 @@ const scmp = @import("filter/scmp.zig");
 const Pool = @import("pool.zig").Pool;
 const Timeouter = @import("workers/out.zig").Timeouter;
 const reap = @import("reap.zig");
+const magic = @import("magic.zig");
 const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
@@ -35,8 +36,8 @@ pub const Outcome = struct {
 };
 
 pub const Sandbox = struct {
-    arena_state: std.heap.ArenaAllocator,
-    policy: policy.Policy,
+    /// The policy in force, and /dev/syd's channel to TypeScript.
+    channel: magic.Channel,
     log: log_mod.Log,
     log_rd: i32,
     ran: std.atomic.Value(bool) = .init(false),
@@ -51,19 +52,25 @@ pub const Sandbox = struct {
         @import("fault.zig").init();
         const self = std.heap.c_allocator.create(Sandbox) catch return error.NOMEM;
         errdefer std.heap.c_allocator.destroy(self);
-        self.arena_state = std.heap.ArenaAllocator.init(std.heap.c_allocator);
-        errdefer self.arena_state.deinit();
-        const loaded = try policy.load(self.arena_state.allocator(), json, diag);
+        const first = try magic.Generation.create(json, diag);
+        var first_owned = true;
+        errdefer if (first_owned) first.destroy();
         const fds = sys.pipe(true) catch |err| {
             diag.set("cannot make the log pipe: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
         self.* = .{
-            .arena_state = self.arena_state,
-            .policy = loaded,
-            .log = .{ .fd = fds[1], .level_max = loaded.log_level },
+            .channel = undefined,
+            .log = .{ .fd = fds[1], .level_max = first.policy.log_level },
             .log_rd = fds[0],
         };
+        self.channel.init(first) catch |err| {
+            sys.close(fds[0]);
+            sys.close(fds[1]);
+            diag.set("cannot make the /dev/syd pipe: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        first_owned = false; // the channel frees it from here on
         assert(self.log.fd >= 0 and self.log_rd >= 0);
         return self;
     }
@@ -72,7 +79,7 @@ pub const Sandbox = struct {
     pub fn destroy(self: *Sandbox) void {
         if (self.log_rd >= 0) sys.close(self.log_rd);
         if (self.log.fd >= 0) sys.close(self.log.fd);
-        self.arena_state.deinit();
+        self.channel.deinit();
         std.heap.c_allocator.destroy(self);
     }
 
@@ -122,11 +129,16 @@ pub const Sandbox = struct {
         defer arena_state.deinit();
         const arena = arena_state.allocator();
 
-        const net_on = self.policy.on[@intFromEnum(policy.Cat.net_bind)] or
-            self.policy.on[@intFromEnum(policy.Cat.net_connect)] or self.policy.on[@intFromEnum(policy.Cat.net_sendfd)];
+        const rules = self.channel.policy_now();
+        const net_on = rules.on[@intFromEnum(policy.Cat.net_bind)] or
+            rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.net_sendfd)];
+        // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
+        // from the start (the filter cannot change once loaded); their handlers look at the
+        // policy in force.
+        const changeable = rules.lock == .off or rules.lock == .exec;
         const options: filter.Options = .{
-            .trap_ioctl = self.policy.on[@intFromEnum(policy.Cat.ioctl)],
-            .trap_socket = net_on and !self.policy.allow_unsupp_socket,
+            .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
+            .trap_socket = (net_on or changeable) and !rules.allow_unsupp_socket,
         };
         const program = build_program(arena, options, diag) catch |err| return err;
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
@@ -150,7 +162,7 @@ pub const Sandbox = struct {
 
         const sync = if (notify.set_sync_wake_up(child.notify_fd)) |_| true else |_| false;
         self.log.emit(.debug, .{ .ctx = "run", .op = "spawn", .pid = child.pid, .sync_wake_up = sync, .trapped = filter.trapped.len, .program_len = program.len });
-        pool.init(child.notify_fd, &self.policy, &self.log) catch |err| {
+        pool.init(child.notify_fd, &self.channel, &self.log) catch |err| {
             diag.set("cannot read syd's own credentials: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
@@ -160,8 +172,8 @@ pub const Sandbox = struct {
             return err;
         };
         defer pool.stop();
-        var timeouter: Timeouter = .{ .timeout_ms = self.policy.timeout_ms, .pidfd = child.pidfd, .log = &self.log };
-        if (self.policy.timeout_ms > 0) timeouter.start() catch |err| {
+        var timeouter: Timeouter = .{ .timeout_ms = rules.timeout_ms, .pidfd = child.pidfd, .log = &self.log };
+        if (rules.timeout_ms > 0) timeouter.start() catch |err| {
             diag.set("cannot start the timeout thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
@@ -177,7 +189,7 @@ pub const Sandbox = struct {
         const status = try sys.wait_exit(child.pid);
         self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });
         const root = sys.getpid();
-        if (self.policy.exit_wait_all) {
+        if (rules.exit_wait_all) {
             self.log.emit(.debug, .{ .ctx = "run", .op = "wait_all", .msg = "waiting for every sandboxed process (trace/exit_wait_all)" });
             reap.wait_all(root, tree, &.{ &timeouter.timed_out, &self.stop_wait });
         }

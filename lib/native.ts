@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this file is written for; libsyd.so must report the same. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Every libsyd.so export, with its C signature. Nothing else calls FFI. */
 export const symbols = {
@@ -24,6 +24,18 @@ export const symbols = {
   syd_sandbox_log_fd: { parameters: ["u64"], result: "i32" },
   /** int32_t syd_sandbox_log_fd_close(uint64_t handle) */
   syd_sandbox_log_fd_close: { parameters: ["u64"], result: "i32" },
+  /** int32_t syd_sandbox_cmd_fd(uint64_t handle) */
+  syd_sandbox_cmd_fd: { parameters: ["u64"], result: "i32" },
+  /** int32_t syd_sandbox_cmd_fd_close(uint64_t handle) */
+  syd_sandbox_cmd_fd_close: { parameters: ["u64"], result: "i32" },
+  /**
+   * int32_t syd_sandbox_cmd_reply(uint64_t handle, uint64_t id, int32_t errnum,
+   * const uint8_t *policy_json, size_t len)
+   */
+  syd_sandbox_cmd_reply: {
+    parameters: ["u64", "u64", "i32", "buffer", "usize"],
+    result: "i32",
+  },
   /**
    * int32_t syd_run(uint64_t handle, const char *const *argv, const char *const *envp,
    * struct RunResult *out)
@@ -234,6 +246,38 @@ export class Sandbox {
   /** Closes libsyd's copy of the log pipe's read end. */
   closeLogFd(): void {
     const rc = library().symbols.syd_sandbox_log_fd_close(this.#handle);
+    if (rc < 0) throw lastError(-rc);
+  }
+
+  /**
+   * The read end of /dev/syd's command pipe (one JSON line per command); open
+   * `/proc/self/fd/N`, then call `closeCmdFd()`.
+   */
+  cmdFd(): number {
+    const rc = library().symbols.syd_sandbox_cmd_fd(this.#handle);
+    if (rc < 0) throw lastError(-rc);
+    return rc;
+  }
+
+  /** Closes libsyd's copy of the command pipe's read end. */
+  closeCmdFd(): void {
+    const rc = library().symbols.syd_sandbox_cmd_fd_close(this.#handle);
+    if (rc < 0) throw lastError(-rc);
+  }
+
+  /**
+   * Answers /dev/syd command `id` with an errno (0: done) and, when the command changed the
+   * policy, the new compiled policy document, which libsyd swaps in before the caller resumes.
+   */
+  reply(id: number, errno: number, policyJson?: string): void {
+    const json = policyJson === undefined ? null : encoder.encode(policyJson);
+    const rc = library().symbols.syd_sandbox_cmd_reply(
+      this.#handle,
+      BigInt(id),
+      errno,
+      json,
+      BigInt(json?.length ?? 0),
+    );
     if (rc < 0) throw lastError(-rc);
   }
 

@@ -17,6 +17,7 @@ const sys = @import("../sys.zig");
 const notify = @import("../notify.zig");
 const int_mod = @import("../workers/int.zig");
 const fault = @import("../fault.zig");
+const magic = @import("../magic.zig");
 const policy_mod = @import("../policy.zig");
 const log_mod = @import("../log.zig");
 const caller_mod = @import("../caller.zig");
@@ -57,6 +58,8 @@ pub const Request = struct {
     notif: *const notify.Notif,
     notify_fd: i32,
     policy: *const Policy,
+    /// /dev/syd's channel to TypeScript (and the policy generations).
+    channel: *magic.Channel,
     log: *log_mod.Log,
     /// syd's own credentials, to compare with the caller's.
     own: *const caller_mod.Status,

@@ -15,6 +15,7 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const magic = @import("magic.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -47,13 +48,16 @@ fn call_of(request: *const Request, nr: SYS) Call {
 }
 
 pub fn handle(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.stat})) return .continue_call;
+    const unlocked = magic.unlocked_for(request);
+    if (!unlocked and !handlers.any_on(request.policy, &.{.stat})) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     var call = call_of(request, nr);
     if (nr == .readlink) call.flags = handlers.at.symlink_nofollow;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
+    if (unlocked) if (magic.command(request, raw)) |errno_value| return magic_answer(request, nr, call, errno_value);
+    if (!handlers.any_on(request.policy, &.{.stat})) return .continue_call;
     if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return .continue_call; // the fd itself
     var buf: [path_mod.path_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
@@ -68,6 +72,15 @@ pub fn handle(request: *const Request) Response {
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+/// A /dev/syd command's answer: its errno, or /dev/null's metadata on success.
+fn magic_answer(request: *const Request, nr: SYS, call: Call, errno_value: i32) Response {
+    if (errno_value != 0) return .{ .failure = errno_value };
+    const fd = sys.retry(linux.open, .{ "/dev/null", linux.O{ .PATH = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
+        return handlers.failure(err);
+    defer sys.close(@intCast(fd));
+    return perform(request, nr, call, @intCast(fd)) catch |err| handlers.failure(err);
 }
 
 /// A path denied for stat does not exist, for the caller.

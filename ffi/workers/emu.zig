@@ -70,7 +70,8 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
         const context: handlers.Request = .{
             .notif = &request,
             .notify_fd = pool.notify_fd,
-            .policy = pool.policy,
+            .policy = pool.channel.policy_now(),
+            .channel = pool.channel,
             .log = pool.log,
             .own = &pool.own,
             .exit_status = &pool.exit_status,

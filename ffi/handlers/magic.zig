@@ -1,0 +1,81 @@
+//! `/dev/syd`, the libsyd half: `stat("/dev/syd/CMD")` from a process the lock lets through
+//! runs CMD (forwarded to TypeScript by magic.zig's channel) and answers like /dev/null on
+//! success; `open("/dev/syd")` reads the policy in force as JSON. For a process the lock keeps
+//! out, /dev/syd is an ordinary path (which does not exist).
+//!
+//! Paths are matched as the caller wrote them, not canonicalised, as in the original: a
+//! command's text may hold anything but NUL, `..` and `//` included.
+//!
+//! Needs: memfd_create with sealing (Linux 3.17).
+//! Assumes: nothing beyond mod.zig's Request.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const handlers = @import("mod.zig");
+
+const Request = handlers.Request;
+const Response = handlers.Response;
+
+pub const prefix = "/dev/syd";
+
+/// Whether /dev/syd is open to the caller: lock:off lets everyone through, lock:exec the
+/// sandbox's first process only; lock:on (and no lock, which means on once the first process
+/// runs) nobody.
+pub fn unlocked_for(request: *const Request) bool {
+    return switch (request.policy.lock) {
+        .unset, .on => false,
+        .off => true,
+        .exec => request.tid() == request.child_pid,
+    };
+}
+
+/// For a stat-family call on `raw`: null when `raw` is not a /dev/syd path; else the errno
+/// the command answered (0: answer with /dev/null's metadata).
+pub fn command(request: *const Request, raw: []const u8) ?i32 {
+    if (!std.mem.startsWith(u8, raw, prefix)) return null;
+    if (raw.len == prefix.len) return 0; // /dev/syd itself: nothing to run
+    if (raw[prefix.len] != '/') return null;
+    const text = raw[prefix.len + 1 ..];
+    assert(raw.len > prefix.len);
+    const errno_value = request.channel.forward(request.tid(), text, request.exiting) catch |err| {
+        request.log.emit(.warn, .{ .ctx = "magic", .msg = "the command could not be run", .err = @errorName(err), .cmd = text, .pid = request.tid() });
+        return sys.errno_value(err);
+    };
+    return errno_value;
+}
+
+/// For an open of `raw`: null when `raw` is not /dev/syd; else the policy in force as JSON,
+/// in a sealed memfd handed to the caller.
+pub fn open_state(request: *const Request, raw: []const u8, flags: u32) ?Response {
+    if (!std.mem.eql(u8, raw, prefix)) return null;
+    const o_accmode: u32 = 0o3;
+    if (flags & o_accmode != 0 or flags & handlers.o.path != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    const fd = state_memfd(request.channel.current.load(.acquire).json) catch |err| return handlers.failure(err);
+    assert(fd >= 0);
+    return .{ .fd = .{ .fd = fd, .cloexec = flags & handlers.o.cloexec != 0 } };
+}
+
+fn state_memfd(json: []const u8) sys.Errno!i32 {
+    const mfd_cloexec: u32 = 1;
+    const mfd_allow_sealing: u32 = 2;
+    const fd: i32 = @intCast(try sys.check(linux.memfd_create("syd-policy", mfd_cloexec | mfd_allow_sealing)));
+    errdefer sys.close(fd);
+    var written: usize = 0;
+    while (written < json.len) written += try sys.write(fd, json[written..]);
+    _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
+    const f_add_seals: i32 = 1033;
+    const seals: usize = 0x1 | 0x2 | 0x4 | 0x8; // seal, shrink, grow, write
+    _ = try sys.check(linux.fcntl(fd, f_add_seals, seals));
+    return fd;
+}
+
+test "state_memfd holds the text, read-only" {
+    const fd = try state_memfd("{\"version\":1}");
+    defer sys.close(fd);
+    var buf: [32]u8 = undefined;
+    const len = try sys.read(fd, &buf);
+    try std.testing.expectEqualStrings("{\"version\":1}", buf[0..len]);
+    try std.testing.expectError(error.PERM, sys.write(fd, "x"));
+}
