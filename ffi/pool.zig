@@ -22,6 +22,8 @@ const caller = @import("caller.zig");
 const notify = @import("notify.zig");
 const int_mod = @import("workers/int.zig");
 const magic = @import("magic.zig");
+const confine = @import("filter/confine.zig");
+const SockFilter = @import("filter/sandbox.zig").SockFilter;
 
 /// Wakes syd's own threads out of blocking calls. Blocked everywhere but in syd's threads.
 pub const interrupt_signal: u6 = linux.SIG.ALRM;
@@ -121,6 +123,49 @@ pub const Slot = struct {
     idle_since_ms: u64 = 0,
 };
 
+/// The seccomp programs syd's threads confine themselves with, prepared before the sandbox
+/// locks (libseccomp allocates and probes the kernel: never from a confined thread), and the
+/// switch that tells each thread to load its own once it has.
+pub const Confinement = struct {
+    programs: [kinds_count][]const SockFilter = .{&.{}} ** kinds_count,
+    /// Set once the sandbox is locked: each thread loads its program at its next turn.
+    now: std.atomic.Value(bool) = .init(false),
+    /// SYD_SKIP_SCMP=1: threads stay unconfined (debugging; logged as a warning).
+    skip: bool = false,
+    log: *Log,
+
+    const kinds_count = @typeInfo(confine.Kind).@"enum".fields.len;
+
+    /// Assembles and exports every kind's program into `arena`.
+    pub fn prepare(self: *Confinement, arena: std.mem.Allocator, params: confine.Params) sys.Errno!void {
+        inline for (@typeInfo(confine.Kind).@"enum".fields) |field| {
+            const kind: confine.Kind = @enumFromInt(field.value);
+            const ctx = try confine.build(kind, params);
+            defer @import("filter/scmp.zig").release(ctx);
+            const buf = arena.alloc(SockFilter, @import("filter/sandbox.zig").program_len_max + 1) catch return error.NOMEM;
+            self.programs[field.value] = try confine.export_program(ctx, buf);
+            assert(self.programs[field.value].len > 0);
+        }
+    }
+
+    /// Loads `kind`'s program into the calling thread if the sandbox is locked and this thread
+    /// has not yet. A program that cannot be loaded ends syd (exit 101): never run unconfined
+    /// after the lock.
+    pub fn check(self: *Confinement, kind: confine.Kind) void {
+        if (confined or !self.now.load(.acquire) or self.skip) return;
+        const program = self.programs[@intFromEnum(kind)];
+        assert(program.len > 0);
+        confine.load_program(program) catch |err| {
+            self.log.emit(.@"error", .{ .ctx = "confine", .op = "load", .thread = confine.thread_name(kind), .err = @errorName(err), .msg = "cannot confine a syd thread: exiting" });
+            std.process.exit(101);
+        };
+        confined = true;
+    }
+};
+
+/// Whether this thread loaded its own confinement program.
+threadlocal var confined: bool = false;
+
 pub const Pool = struct {
     notify_fd: i32,
     tgid: i32,
@@ -142,6 +187,7 @@ pub const Pool = struct {
     workers_peak: std.atomic.Value(u32) = .init(0),
     monitor: ?std.Thread = null,
     int: int_mod.Interrupter = undefined,
+    confinement: Confinement = undefined,
     slots: [policy.workers_max]Slot = [_]Slot{.{}} ** policy.workers_max,
 
     pub fn init(self: *Pool, notify_fd: i32, channel: *magic.Channel, log: *Log) sys.Errno!void {
@@ -150,6 +196,7 @@ pub const Pool = struct {
         assert(settings.core >= 1 and settings.core <= settings.max);
         self.* = .{ .notify_fd = notify_fd, .tgid = sys.getpid(), .settings = settings, .channel = channel, .log = log };
         self.int = .{ .pool = self };
+        self.confinement = .{ .log = log };
         try caller.own_status(&self.own);
     }
 
@@ -174,6 +221,22 @@ pub const Pool = struct {
         assert(self.exiting.load(.acquire));
     }
 
+    /// The sandbox is locked: every syd thread confines itself at its next turn, woken now.
+    pub fn lock(self: *Pool) void {
+        if (self.confinement.now.swap(true, .acq_rel)) return;
+        if (self.confinement.skip) {
+            self.log.emit(.warn, .{ .ctx = "confine", .msg = "SYD_SKIP_SCMP is set: syd's threads stay unconfined (debugging only)" });
+            return;
+        }
+        self.log.emit(.debug, .{ .ctx = "confine", .op = "lock", .msg = "syd's threads confine themselves" });
+        self.wake_monitor();
+        self.int.wake();
+        for (&self.slots) |*slot| {
+            const tid = slot.tid.load(.acquire);
+            if (slot.state.load(.acquire) == .running and tid > 0) sys.tgkill(self.tgid, tid, interrupt_signal) catch {};
+        }
+    }
+
     pub fn wake_monitor(self: *Pool) void {
         _ = self.monitor_seq.fetchAdd(1, .release);
         sys.futex_wake(&self.monitor_seq, 1);
@@ -183,6 +246,7 @@ pub const Pool = struct {
         thread_setup("syd_mon");
         self.log.emit(.debug, .{ .ctx = "pool", .op = "start_monitor", .tid = sys.gettid(), .core = self.settings.core, .max = self.settings.max, .keep_alive_ms = self.settings.keep_alive_ms });
         while (!self.exiting.load(.acquire)) {
+            self.confinement.check(.mon);
             const seq = self.monitor_seq.load(.acquire);
             const retire_ms = self.grow() orelse self.retire_idle();
             if (self.exiting.load(.acquire)) break;

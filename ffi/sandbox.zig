@@ -14,7 +14,8 @@ const spawn = @import("spawn.zig");
 const notify = @import("notify.zig");
 const filter = @import("filter/sandbox.zig");
 const scmp = @import("filter/scmp.zig");
-const Pool = @import("pool.zig").Pool;
+const pool_mod = @import("pool.zig");
+const Pool = pool_mod.Pool;
 const Timeouter = @import("workers/out.zig").Timeouter;
 const reap = @import("reap.zig");
 const magic = @import("magic.zig");
@@ -167,12 +168,17 @@ pub const Sandbox = struct {
             return err;
         };
         pool.child_pid = child.pid;
+        pool.confinement.skip = skip_confinement();
+        pool.confinement.prepare(arena, .{ .notify_fd = child.notify_fd, .tgid = pool.tgid, .interrupt_signal = pool_mod.interrupt_signal }) catch |err| {
+            diag.set("cannot assemble the filters syd's threads confine themselves with: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
         pool.start() catch |err| {
             diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
         defer pool.stop();
-        var timeouter: Timeouter = .{ .timeout_ms = rules.timeout_ms, .pidfd = child.pidfd, .log = &self.log };
+        var timeouter: Timeouter = .{ .timeout_ms = rules.timeout_ms, .pidfd = child.pidfd, .log = &self.log, .confinement = &pool.confinement };
         if (rules.timeout_ms > 0) timeouter.start() catch |err| {
             diag.set("cannot start the timeout thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;
@@ -186,6 +192,10 @@ pub const Sandbox = struct {
             diag.set("lost track of the sandboxed process's exec: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
+        if (rules.lock != .off) { // unset: locked once the first process runs, as the original
+            pool.lock();
+            timeouter.wake();
+        }
         const status = try sys.wait_exit(child.pid);
         self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });
         const root = sys.getpid();
@@ -211,6 +221,12 @@ pub const Sandbox = struct {
         };
     }
 };
+
+/// SYD_SKIP_SCMP=1 (or any value but 0): syd's threads do not confine themselves.
+fn skip_confinement() bool {
+    const value = std.posix.getenv("SYD_SKIP_SCMP") orelse return false;
+    return value.len > 0 and !std.mem.eql(u8, value, "0");
+}
 
 fn build_program(arena: std.mem.Allocator, options: filter.Options, diag: *policy.Diag) sys.Errno![]const filter.SockFilter {
     const ctx = filter.build(options) catch |err| {

@@ -51,6 +51,7 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
     while (true) {
         if (pool.exiting.load(.acquire)) return "exit";
         if (slot.retire.load(.acquire)) return "idle";
+        pool.confinement.check(.emu);
         notify.recv(pool.notify_fd, &request) catch |err| switch (err) {
             error.INTR => continue, // woken on purpose: look at the flags again
             error.NOENT => {
@@ -62,6 +63,10 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
                 return "error";
             },
         };
+        // Never handle a call unconfined once the sandbox is locked (a /dev/syd command may
+        // have locked it while this worker waited).
+        if (!pool.confinement.now.load(.monotonic) and pool.channel.policy_now().lock != .off) pool.lock();
+        pool.confinement.check(.emu);
         const now = pool.counter.enter_busy();
         var flight: InFlight = .{ .pool = pool, .slot = slot, .id = request.id, .pid = request.pid, .nr = request.data.nr };
         in_flight = &flight;

@@ -179,6 +179,7 @@ pub const Interrupter = struct {
         var poll_ms: u32 = poll_ms_min;
         // Not a bounded loop: the thread runs until the sandbox ends.
         while (!self.exiting.load(.acquire)) {
+            self.pool.confinement.check(.int);
             const seq = self.seq.load(.acquire);
             const round = self.scan();
             if (round.registered == 0) {

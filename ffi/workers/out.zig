@@ -19,6 +19,7 @@ pub const Timeouter = struct {
     timeout_ms: u64,
     pidfd: i32,
     log: *Log,
+    confinement: *pool.Confinement,
     /// Becomes 1 when the run is over (futex word).
     done: std.atomic.Value(u32) = .init(0),
     timed_out: std.atomic.Value(bool) = .init(false),
@@ -28,6 +29,11 @@ pub const Timeouter = struct {
         assert(self.timeout_ms > 0 and self.pidfd >= 0);
         assert(self.thread == null);
         self.thread = std.Thread.spawn(.{ .stack_size = pool.thread_stack_size }, main, .{self}) catch return error.AGAIN;
+    }
+
+    /// Wakes the thread (to confine itself).
+    pub fn wake(self: *Timeouter) void {
+        sys.futex_wake(&self.done, 1);
     }
 
     pub fn stop(self: *Timeouter) void {
@@ -43,6 +49,7 @@ pub const Timeouter = struct {
         const deadline_ms = sys.monotonic_ms() + self.timeout_ms;
         // Not a bounded loop: it sleeps until the deadline or the end of the run.
         while (self.done.load(.acquire) == 0) {
+            self.confinement.check(.out);
             const now_ms = sys.monotonic_ms();
             if (now_ms >= deadline_ms) {
                 self.timed_out.store(true, .release);
