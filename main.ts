@@ -14,9 +14,11 @@ import { lint } from "./lib/lint.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
   compile,
+  type CompiledPolicy,
   type Diagnostic,
   formatDiagnostic,
   load,
+  type PolicyState,
   type PoolSettings,
   type SourceSpec,
 } from "./lib/policy/mod.ts";
@@ -29,7 +31,6 @@ const WORKERS_MAX = 1024;
 
 /** Options accepted by the CLI whose feature has not landed yet. */
 const NOT_YET = new Set<OptionUse["name"]>([
-  "export",
   "env",
   "alias",
   "command",
@@ -116,29 +117,73 @@ function policyErrorStatus(errors: readonly Diagnostic[]): number {
   return errors.every((d) => d.unsupported) ? EOPNOTSUPP : EINVAL;
 }
 
-async function runSandboxed(options: readonly OptionUse[], argv: string[]): Promise<number> {
+/** A policy ready for libsyd, with what it was made from; or the exit status of its errors. */
+type Prepared =
+  | {
+    state: PolicyState;
+    policy: CompiledPolicy;
+    compileOptions: Parameters<typeof compile>[1];
+  }
+  | { status: number };
+
+/** Loads the policy the options give, reports its errors, and compiles it. */
+function preparePolicy(options: readonly OptionUse[]): Prepared {
   const log = logSetupFromEnv(Deno.env.toObject(), Deno.stderr.isTerminal());
   const pool = poolFromEnv();
   const loaded = load(sourcesOf(options), { env: expansionEnv() });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     for (const error of errors) console.error(formatDiagnostic(error));
-    return policyErrorStatus(errors);
+    return { status: policyErrorStatus(errors) };
   }
   const timeout = options.findLast((option) => option.name === "timeout");
   const timeoutMs = timeout ? parseDuration(timeout.value ?? "") : 0;
   configureLogging(log);
-  const policy = compile(loaded.state, { logLevel: log.level, pool, timeoutMs });
+  const compileOptions = { logLevel: log.level, pool, timeoutMs };
+  return { state: loaded.state, policy: compile(loaded.state, compileOptions), compileOptions };
+}
+
+/** `-E MODE` or SYD_DUMP_SCMP: the filter export format asked for, if any. */
+export function exportMode(options: readonly OptionUse[]): "pfc" | "bpf" | undefined {
+  const option = options.findLast((o) => o.name === "export");
+  const text = option?.value ?? Deno.env.get("SYD_DUMP_SCMP");
+  if (text === undefined || text === "") return undefined;
+  const mode = text.toLowerCase();
+  if (mode !== "pfc" && mode !== "bpf") {
+    const source = option ? "-E" : "SYD_DUMP_SCMP";
+    throw new UsageError(`${source}: "${text}" is not an export format (pfc or bpf)`);
+  }
+  return mode;
+}
+
+/**
+ * Prints every seccomp filter the policy would load (pfc: to standard output), or writes each
+ * as raw BPF into $SYD_TMPDIR, $TMPDIR or /tmp (bpf), without running anything.
+ */
+function exportFilters(options: readonly OptionUse[], mode: "pfc" | "bpf"): number {
+  const prepared = preparePolicy(options);
+  if ("status" in prepared) return prepared.status;
+  const sandbox = Sandbox.create(JSON.stringify(prepared.policy));
+  try {
+    const dir = Deno.env.get("SYD_TMPDIR") || Deno.env.get("TMPDIR") || "/tmp";
+    sandbox.exportFilters(mode, 1, dir);
+  } finally {
+    sandbox.free();
+  }
+  return 0;
+}
+
+async function runSandboxed(options: readonly OptionUse[], argv: string[]): Promise<number> {
+  const prepared = preparePolicy(options);
+  if ("status" in prepared) return prepared.status;
+  const { policy, compileOptions } = prepared;
   const sandbox = Sandbox.create(JSON.stringify(policy));
   let pump: Promise<void> | undefined;
   let commands: Promise<void> | undefined;
   try {
     const fd = sandbox.logFd();
     pump = pumpLog(fd, () => sandbox.closeLogFd());
-    commands = serveCommands(
-      sandbox,
-      new MagicServer(loaded.state, { logLevel: log.level, pool, timeoutMs }),
-    );
+    commands = serveCommands(sandbox, new MagicServer(prepared.state, compileOptions));
     const env = Object.entries(Deno.env.toObject()).map(([key, value]) => `${key}=${value}`);
     const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
     emit({
@@ -245,6 +290,14 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   const unsupported = cli.options.find((option) => NOT_YET.has(option.name));
   if (unsupported) return fail(`${unsupported.flag}: not supported yet`, EOPNOTSUPP);
+  try {
+    const mode = exportMode(cli.options);
+    if (mode !== undefined) return exportFilters(cli.options, mode);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof LogSetupError) return fail(err.message, EINVAL);
+    if (err instanceof NativeError) return fail(err.message, err.errno);
+    throw err;
+  }
   if (cli.argv.length === 0) {
     return fail("no command given (starting a login shell is not supported yet)", EOPNOTSUPP);
   }

@@ -3,7 +3,9 @@
  *
  * 1. An openat()+close() loop (tests/helpers/openat_loop.c): calls per second natively, under
  *    `./syd -poff` (every openat trapped and continued), and under read sandboxing with an
- *    allowing rule (every openat judged on its canonical path and performed by syd: emulated).
+ *    allowing rule (every openat judged on its canonical path and performed by syd: emulated),
+ *    the latter also with syd's threads unconfined (SYD_SKIP_SCMP=1): what self-confinement
+ *    costs.
  * 2. Start-up: `./syd -poff -- true` against `true`.
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
  *    applied) and compiled to the JSON document, in-process.
@@ -25,8 +27,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function output(program: string, args: string[]): Promise<string> {
-  const result = await new Deno.Command(program, { args, stderr: "inherit" }).output();
+async function output(
+  program: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const result = await new Deno.Command(program, { args, env, stderr: "inherit" }).output();
   if (!result.success) throw new Error(`${program} ${args.join(" ")} exited ${result.code}`);
   return new TextDecoder().decode(result.stdout);
 }
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
   const native: number[] = [];
   const sandboxed: number[] = [];
   const judged: number[] = [];
+  const unconfined: number[] = [];
   const judging = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
@@ -82,6 +89,11 @@ async function main(): Promise<void> {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));
     sandboxed.push(Number(await output(SYD, ["-poff", "--", LOOP, String(ITERATIONS)])));
     judged.push(Number(await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)])));
+    unconfined.push(
+      Number(
+        await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)], { SYD_SKIP_SCMP: "1" }),
+      ),
+    );
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
     parse.push(policyParseMs(1000));
@@ -94,6 +106,9 @@ async function main(): Promise<void> {
   console.log(`  syd -poff:       ${fmt(s)} calls/s (${(1e6 / s).toFixed(2)} µs per iteration)`);
   const j = median(judged);
   console.log(`  judged, emulated: ${fmt(j)} calls/s (${(1e6 / j).toFixed(2)} µs per iteration)`);
+  const u = median(unconfined);
+  console.log(`  judged, threads unconfined: ${fmt(u)} calls/s (${(1e6 / u).toFixed(2)} µs)`);
+  console.log(`  self-confinement cost: ${((u / j - 1) * 100).toFixed(1)}% per judged call`);
   console.log(`  cost ratio:      ${(n / s).toFixed(2)}x (trapped / untrapped time per iteration)`);
   console.log(
     `  judged ratio:    ${(n / j).toFixed(2)}x untrapped, ${(s / j).toFixed(2)}x passthrough`,

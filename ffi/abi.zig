@@ -12,6 +12,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const policy = @import("policy.zig");
+const dump = @import("filter/dump.zig");
 const probe = @import("probe.zig");
 const scmp = @import("filter/scmp.zig");
 const sandbox_mod = @import("sandbox.zig");
@@ -169,6 +170,23 @@ export fn syd_sandbox_log_fd_close(handle: u64) i32 {
     return 0;
 }
 
+/// int32_t syd_sandbox_export(uint64_t handle, uint32_t format, int32_t out_fd, const char *dir,
+/// size_t dir_len): every seccomp filter of the sandbox's policy, as pfc text to out_fd
+/// (format 0) or as raw BPF files created new in dir (format 1; their paths go to out_fd).
+export fn syd_sandbox_export(handle: u64, format: u32, out_fd: i32, dir: ?[*]const u8, dir_len: usize) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    if (format > 1) return fail(error.INVAL, "unknown export format");
+    if (out_fd < 0) return fail(error.BADF, "no fd to write to");
+    if (dir_len > 4000) return fail(error.NAMETOOLONG, "the directory name is too long");
+    const dir_text: []const u8 = if (dir) |ptr| ptr[0..dir_len] else "";
+    if (format == 1 and dir_text.len == 0) return fail(error.INVAL, "no directory for the BPF files");
+    const rules = sandbox.channel.policy_now();
+    var diag: policy.Diag = .{};
+    dump.dump(sandbox_mod.filter_options(rules), rules.lock, sandbox_mod.skip_confinement(), @enumFromInt(format), out_fd, dir_text, &diag) catch |err|
+        return fail(err, if (diag.len > 0) diag.text() else "cannot export the filters");
+    return 0;
+}
+
 /// int32_t syd_sandbox_cmd_fd(uint64_t handle): the read end of /dev/syd's command pipe
 /// (close-on-exec): one JSON line per command, `{"id":N,"pid":P,"cmd":"..."}`.
 export fn syd_sandbox_cmd_fd(handle: u64) i32 {
@@ -254,6 +272,7 @@ test {
     _ = @import("probe.zig");
     _ = @import("filter/sandbox.zig");
     _ = @import("filter/confine.zig");
+    _ = @import("filter/dump.zig");
     _ = @import("workers/emu.zig");
     _ = @import("workers/out.zig");
     _ = @import("workers/int.zig");

@@ -131,16 +131,7 @@ pub const Sandbox = struct {
         const arena = arena_state.allocator();
 
         const rules = self.channel.policy_now();
-        const net_on = rules.on[@intFromEnum(policy.Cat.net_bind)] or
-            rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.net_sendfd)];
-        // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
-        // from the start (the filter cannot change once loaded); their handlers look at the
-        // policy in force.
-        const changeable = rules.lock == .off or rules.lock == .exec;
-        const options: filter.Options = .{
-            .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
-            .trap_socket = (net_on or changeable) and !rules.allow_unsupp_socket,
-        };
+        const options = filter_options(rules);
         const program = build_program(arena, options, diag) catch |err| return err;
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
         const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates };
@@ -222,8 +213,22 @@ pub const Sandbox = struct {
     }
 };
 
+/// What the policy asks of the sandbox filter.
+pub fn filter_options(rules: *const policy.Policy) filter.Options {
+    const net_on = rules.on[@intFromEnum(policy.Cat.net_bind)] or
+        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.net_sendfd)];
+    // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
+    // from the start (the filter cannot change once loaded); their handlers look at the
+    // policy in force.
+    const changeable = rules.lock == .off or rules.lock == .exec;
+    return .{
+        .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
+        .trap_socket = (net_on or changeable) and !rules.allow_unsupp_socket,
+    };
+}
+
 /// SYD_SKIP_SCMP=1 (or any value but 0): syd's threads do not confine themselves.
-fn skip_confinement() bool {
+pub fn skip_confinement() bool {
     const value = std.posix.getenv("SYD_SKIP_SCMP") orelse return false;
     return value.len > 0 and !std.mem.eql(u8, value, "0");
 }

@@ -24,6 +24,14 @@ export const symbols = {
   syd_sandbox_log_fd: { parameters: ["u64"], result: "i32" },
   /** int32_t syd_sandbox_log_fd_close(uint64_t handle) */
   syd_sandbox_log_fd_close: { parameters: ["u64"], result: "i32" },
+  /**
+   * int32_t syd_sandbox_export(uint64_t handle, uint32_t format, int32_t out_fd,
+   * const char *dir, size_t dir_len)
+   */
+  syd_sandbox_export: {
+    parameters: ["u64", "u32", "i32", "buffer", "usize"],
+    result: "i32",
+  },
   /** int32_t syd_sandbox_cmd_fd(uint64_t handle) */
   syd_sandbox_cmd_fd: { parameters: ["u64"], result: "i32" },
   /** int32_t syd_sandbox_cmd_fd_close(uint64_t handle) */
@@ -246,6 +254,22 @@ export class Sandbox {
   /** Closes libsyd's copy of the log pipe's read end. */
   closeLogFd(): void {
     const rc = library().symbols.syd_sandbox_log_fd_close(this.#handle);
+    if (rc < 0) throw lastError(-rc);
+  }
+
+  /**
+   * Exports every seccomp filter of this sandbox's policy: as pfc text to fd `outFd`, or as
+   * raw BPF files `syd_*.bpf` created new in `dir` (their paths are written to `outFd`).
+   */
+  exportFilters(format: "pfc" | "bpf", outFd: number, dir: string): void {
+    const path = encoder.encode(dir);
+    const rc = library().symbols.syd_sandbox_export(
+      this.#handle,
+      format === "pfc" ? 0 : 1,
+      outFd,
+      path,
+      BigInt(path.length),
+    );
     if (rc < 0) throw lastError(-rc);
   }
 

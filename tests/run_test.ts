@@ -69,7 +69,7 @@ Deno.test("-h prints the usage", async () => {
 
 Deno.test("options not implemented yet fail with 95 and say so", async () => {
   const cases: [string[], string][] = [
-    [["-E", "pfc"], "-E"],
+    [["-c", "true"], "-c"],
     [["-e", "A=1"], "-e"],
     [["-a", "alias"], "-a"],
   ];

@@ -181,6 +181,9 @@ pub const Interrupter = struct {
         while (!self.exiting.load(.acquire)) {
             self.pool.confinement.check(.int);
             const seq = self.seq.load(.acquire);
+            // `stop` sets `exiting` before it bumps `seq`: looked at after loading `seq`, a stop
+            // cannot slip in between and leave the futex wait below asleep for good.
+            if (self.exiting.load(.acquire)) break;
             const round = self.scan();
             if (round.registered == 0) {
                 self.sleeping.store(1, .seq_cst);

@@ -1,0 +1,107 @@
+//! `syd -E pfc|bpf` (and SYD_DUMP_SCMP): every seccomp filter syd would load for a policy, for
+//! auditing. PFC (libseccomp's pseudo-filter code) goes to one fd, a `#` header line before each
+//! filter; BPF goes to one file per filter in a directory (`syd_process.bpf` for the sandbox's
+//! filter, `syd_emu.bpf`, `syd_int.bpf`, `syd_mon.bpf`, `syd_out.bpf` for syd's threads),
+//! created new with mode 0400: an existing file is never overwritten (EEXIST).
+//!
+//! The threads' filters compare arguments with the notify fd, which is only known when the
+//! sandbox runs: the export shows `export_notify_fd` in its place, and says so.
+//!
+//! Needs: libseccomp (export); openat with O_EXCL.
+//! Assumes: called from an unconfined thread (libseccomp allocates and probes the kernel).
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const policy = @import("../policy.zig");
+const scmp = @import("scmp.zig");
+const sandbox_filter = @import("sandbox.zig");
+const confine = @import("confine.zig");
+
+pub const Format = enum(u32) { pfc = 0, bpf = 1 };
+
+/// The notify fd the threads' filters are shown with (the real one is chosen at run time).
+pub const export_notify_fd: i32 = 1023;
+const kinds = @typeInfo(confine.Kind).@"enum".fields;
+
+/// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
+pub fn dump(options: sandbox_filter.Options, lock: policy.Lock, skip: bool, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+    assert(out_fd >= 0);
+    {
+        const ctx = try sandbox_filter.build(options);
+        defer scmp.release(ctx);
+        try emit(ctx, "syd_process", "the sandboxed processes (loaded into the first one before it is executed)", format, out_fd, dir, diag);
+    }
+    const when: []const u8 = if (skip)
+        "never loaded: SYD_SKIP_SCMP is set"
+    else switch (lock) {
+        .off => "loaded only if a /dev/syd command locks the sandbox (lock:off)",
+        .exec => "loaded once the first process runs (lock:exec)",
+        .on, .unset => "loaded once the first process runs (lock:on)",
+    };
+    const params: confine.Params = .{ .notify_fd = export_notify_fd, .tgid = sys.getpid(), .interrupt_signal = std.os.linux.SIG.ALRM };
+    inline for (kinds) |field| {
+        const kind: confine.Kind = @enumFromInt(field.value);
+        const ctx = try confine.build(kind, params);
+        defer scmp.release(ctx);
+        var what_buf: [256]u8 = undefined;
+        const what = std.fmt.bufPrint(&what_buf, "syd's {s}, {s}; notify fd shown as {d}", .{ describe(kind), when, export_notify_fd }) catch unreachable;
+        try emit(ctx, confine.thread_name(kind), what, format, out_fd, dir, diag);
+    }
+}
+
+fn describe(kind: confine.Kind) []const u8 {
+    return switch (kind) {
+        .emu => "emulator threads",
+        .int => "interrupter thread",
+        .mon => "monitor thread",
+        .out => "timeouter thread",
+    };
+}
+
+fn emit(ctx: scmp.Ctx, name: []const u8, what: []const u8, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+    assert(name.len > 0);
+    switch (format) {
+        .pfc => {
+            var header_buf: [512]u8 = undefined;
+            const header = std.fmt.bufPrint(&header_buf, "# {s}: the filter of {s}\n", .{ name, what }) catch unreachable;
+            try write_all(out_fd, header);
+            try scmp.export_pfc(ctx, out_fd);
+        },
+        .bpf => {
+            var path_buf: [4096]u8 = undefined;
+            const path = std.fmt.bufPrintZ(&path_buf, "{s}/{s}.bpf", .{ dir, name }) catch return error.NAMETOOLONG;
+            const fd = sys.retry(linux.open, .{ path.ptr, linux.O{ .ACCMODE = .WRONLY, .CREAT = true, .EXCL = true, .CLOEXEC = true }, @as(linux.mode_t, 0o400) }) catch |err| {
+                diag.set("cannot create {s}: {s}", .{ path, if (err == error.EXIST) "it exists already (never overwritten)" else @errorName(err) });
+                return err;
+            };
+            defer sys.close(@intCast(fd));
+            try scmp.export_bpf(ctx, @intCast(fd));
+            var line_buf: [4200]u8 = undefined;
+            const line = std.fmt.bufPrint(&line_buf, "{s}\n", .{path}) catch unreachable;
+            try write_all(out_fd, line);
+        },
+    }
+}
+
+fn write_all(fd: i32, bytes: []const u8) sys.Errno!void {
+    var written: usize = 0;
+    var rounds: usize = 0;
+    while (written < bytes.len and rounds < 1024) : (rounds += 1) written += try sys.write(fd, bytes[written..]);
+    if (written < bytes.len) return error.IO;
+}
+
+test "dump writes a PFC section per filter, headed by the filter's name" {
+    const fd: i32 = @intCast(try sys.check(linux.memfd_create("dump-test", linux.MFD.CLOEXEC)));
+    defer sys.close(fd);
+    var diag: policy.Diag = .{};
+    try dump(.{}, .unset, false, .pfc, fd, "", &diag);
+    _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
+    const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
+    defer std.heap.page_allocator.free(text);
+    const len = try sys.read_full(fd, text);
+    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:" }) |header| {
+        try std.testing.expect(std.mem.indexOf(u8, text[0..len], header) != null);
+    }
+}

@@ -1,0 +1,292 @@
+/**
+ * End-to-end tests of syd's self-confinement (each syd thread under its own seccomp filter once
+ * the sandbox is locked), of the filter export (-E pfc|bpf), and of /dev/syd with the lock.
+ */
+import assert from "node:assert/strict";
+import { records, ROOT, run, runSyd, SYD } from "./_syd.ts";
+
+function tempDir(): string {
+  return Deno.makeTempDirSync({ prefix: "syd-confine-" });
+}
+
+async function waitForFile(path: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      Deno.statSync(path);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error(`${path} did not appear within ${timeoutMs} ms`);
+}
+
+/** Every thread of process `pid`: its name and its seccomp mode. */
+function threads(pid: number): { comm: string; seccomp: number }[] {
+  const found: { comm: string; seccomp: number }[] = [];
+  for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/comm`).trim();
+      const status = Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/status`);
+      found.push({ comm, seccomp: Number(/^Seccomp:\s+(\d)/m.exec(status)?.[1]) });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return found;
+}
+
+Deno.test("while a locked sandbox runs every syd_* thread is confined, Deno's are not, and syd still logs", async () => {
+  const dir = tempDir();
+  try {
+    const child = new Deno.Command(SYD, {
+      args: [
+        "-poff",
+        "-t",
+        "20s",
+        "-m",
+        "sandbox/read:on",
+        "-m",
+        "allow/read+/***",
+        "-m",
+        `deny/read+${dir}/secret`,
+        "--",
+        "sh",
+        "-c",
+        `echo x > secret; touch marker; sleep 1.5; cat secret 2>/dev/null; echo "cat=$?"`,
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await waitForFile(`${dir}/marker`, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seen = threads(child.pid);
+    const output = await child.output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    assert.equal(new TextDecoder().decode(output.stdout), "cat=1\n");
+    const syd = seen.filter((t) => t.comm.startsWith("syd_"));
+    for (const name of ["syd_emu", "syd_int", "syd_mon", "syd_out"]) {
+      assert.ok(syd.some((t) => t.comm === name), `no ${name} thread: ${JSON.stringify(seen)}`);
+    }
+    for (const t of syd) assert.equal(t.seccomp, 2, `${t.comm} is not confined`);
+    const others = seen.filter((t) => !t.comm.startsWith("syd_"));
+    assert.ok(others.length > 0);
+    for (const t of others) assert.equal(t.seccomp, 0, `${t.comm} (Deno's) is confined`);
+    // The denial after the lock was logged (through Deno's unconfined threads).
+    assert.ok(
+      records(stderr).some((r) => r.ctx === "access" && r.path === `${dir}/secret`),
+      stderr,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("an emulator calling outside its allow-list after the lock gets syd killed (SIGSYS)", async () => {
+  const library = `${ROOT}zig-out/faults/lib/libsyd.so`;
+  try {
+    Deno.statSync(library);
+  } catch {
+    throw new Error(`${library} is missing: tools/test.sh builds it`);
+  }
+  const dir = tempDir();
+  try {
+    const env = { SYD_LIBSYD: library, SYD_FAULT: "syscall" };
+    const script = "mkdir -m 713 d; echo survived";
+    const killed = await runSyd(["-poff", "--", "sh", "-c", script], { cwd: dir, env });
+    assert.equal(killed.signal, "SIGSYS", JSON.stringify(killed));
+    assert.equal(killed.stdout, "");
+    // Unconfined (SYD_SKIP_SCMP=1) the same call merely fails, and syd carries on.
+    const skipped = await runSyd(["-poff", "--", "sh", "-c", script], {
+      cwd: dir,
+      env: { ...env, SYD_SKIP_SCMP: "1" },
+    });
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.equal(skipped.stdout, "survived\n");
+    assert.match(skipped.stderr, /SYD_SKIP_SCMP is set/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+/** The sections of `syd -E pfc` output, by filter name. */
+function sections(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  const parts = text.split(/^# (syd_\w+): /m);
+  for (let i = 1; i + 1 < parts.length; i += 2) map.set(parts[i], parts[i + 1]);
+  return map;
+}
+
+/** The PFC block of one system call in a section (up to the next syscall block). */
+function syscallBlock(section: string, name: string): string | undefined {
+  const start = section.indexOf(`# filter for syscall "${name}" `);
+  if (start < 0) return undefined;
+  const next = section.indexOf("# filter for syscall", start + 1);
+  return section.slice(start, next < 0 ? undefined : next);
+}
+
+Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need the notify fd; no execve anywhere", async () => {
+  const result = await runSyd(["-E", "pfc"]);
+  assert.equal(result.code, 0, result.stderr);
+  const map = sections(result.stdout);
+  assert.deepEqual([...map.keys()], ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out"]);
+  const ioctl = syscallBlock(map.get("syd_emu")!, "ioctl");
+  assert.ok(ioctl, "the emulator filter has no ioctl rule");
+  const lines = ioctl.split("\n").map((line) => line.trim());
+  const fdCheck = lines.findIndex((line) => /^if \(\$a0\.lo32 & 0xffffffff == 1023\)$/.test(line));
+  assert.ok(fdCheck > 0, ioctl);
+  const allows = lines.flatMap((line, i) => (line === "action ALLOW;" ? [i] : []));
+  assert.ok(allows.length >= 5, ioctl); // RECV, SEND, ID_VALID, ADDFD, SET_FLAGS
+  for (const i of allows) {
+    assert.ok(i > fdCheck, `an ioctl is allowed without the fd check:\n${ioctl}`);
+  }
+  for (const [name, section] of map) {
+    for (const call of ["execve", "execveat", "ptrace"]) {
+      const block = syscallBlock(section, call);
+      assert.ok(!block?.includes("action ALLOW"), `${name} allows ${call}`);
+    }
+  }
+  // The sandbox's own filter hands execve to syd (judged), it does not allow it.
+  // (libseccomp 2.5 prints the notify action as its number, 0x7fc00000)
+  assert.match(syscallBlock(map.get("syd_process")!, "execve") ?? "", /action (NOTIFY|0x7fc00000)/);
+});
+
+Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is said in the headers", async () => {
+  const plain = await runSyd(["-poff", "-E", "pfc"]);
+  const ioctl = await runSyd(["-poff", "-m", "sandbox/ioctl:on", "-E", "pfc"]);
+  assert.equal(syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl"), undefined);
+  assert.match(
+    syscallBlock(sections(ioctl.stdout).get("syd_process")!, "ioctl") ?? "",
+    /action (NOTIFY|0x7fc00000)/,
+  );
+  const off = await runSyd(["-poff", "-m", "lock:off", "-E", "pfc"]);
+  assert.match(off.stdout, /^# syd_emu: .*lock:off/m);
+  assert.match(plain.stdout, /^# syd_emu: .*lock:on/m);
+  const skipped = await runSyd(["-poff", "-E", "PFC"], { env: { SYD_SKIP_SCMP: "1" } });
+  assert.match(skipped.stdout, /^# syd_emu: .*never loaded: SYD_SKIP_SCMP/m);
+});
+
+Deno.test("syd -E bpf writes one raw program per filter, never overwrites, and refuses other formats", async () => {
+  const dir = tempDir();
+  try {
+    const result = await runSyd(["-E", "bpf"], { env: { SYD_TMPDIR: dir } });
+    assert.equal(result.code, 0, result.stderr);
+    const names = ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out"];
+    assert.deepEqual(result.stdout.trim().split("\n"), names.map((n) => `${dir}/${n}.bpf`));
+    for (const name of names) {
+      const info = Deno.statSync(`${dir}/${name}.bpf`);
+      assert.ok(info.size > 0 && info.size % 8 === 0, `${name}.bpf is ${info.size} bytes`);
+      assert.equal(info.mode! & 0o777, 0o400);
+    }
+    const again = await runSyd(["-E", "bpf"], { env: { SYD_TMPDIR: dir } });
+    assert.equal(again.code, 17, again.stderr);
+    assert.match(again.stderr, /exists already/);
+    const dumped = await runSyd([], { env: { SYD_DUMP_SCMP: "pfc" } });
+    assert.equal(dumped.code, 0);
+    assert.match(dumped.stdout, /^# syd_emu: /m);
+    const bad = await runSyd(["-E", "xml"]);
+    assert.equal(bad.code, 22);
+    assert.match(bad.stderr, /"xml" is not an export format/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+// The original locks the sandbox when its first process starts unless the policy says
+// otherwise (syd.2, "lock"); lock:exec leaves /dev/syd open to that first process only.
+const ACCEPTANCE =
+  "test -c /dev/syd/sandbox/read:on && test -c /dev/syd/sandbox/read? && ! cat /etc/hostname";
+
+Deno.test("/dev/syd runs commands for the first process under lock:exec, and not once locked", async () => {
+  const open = await runSyd(["-p", "off", "-m", "lock:exec", "--", "sh", "-c", ACCEPTANCE]);
+  assert.equal(open.code, 0, open.stderr);
+  for (const lock of [["-m", "lock:on"], []]) {
+    const locked = await runSyd([
+      "-p",
+      "off",
+      ...lock,
+      "--",
+      "sh",
+      "-c",
+      "test -c /dev/syd/sandbox/read:on",
+    ]);
+    assert.equal(locked.code, 1, `${lock}: ${locked.stderr}`);
+  }
+  // Under lock:exec, the first process's children are kept out.
+  const child = await runSyd([
+    "-p",
+    "off",
+    "-m",
+    "lock:exec",
+    "--",
+    "sh",
+    "-c",
+    "sh -c 'test -c /dev/syd/sandbox/read?; echo child=$?'; test -c /dev/syd/sandbox/read:on; echo first=$?",
+  ]);
+  assert.equal(child.stdout, "child=1\nfirst=0\n", child.stderr);
+});
+
+Deno.test("/dev/syd answers EINVAL for a bad command, ENOENT for a false query, and changes what is enforced", async () => {
+  const script = [
+    "import os, errno",
+    "def probe(cmd):",
+    "    try:",
+    "        os.stat('/dev/syd/' + cmd)",
+    "        return 0",
+    "    except OSError as e:",
+    "        return e.errno",
+    "print(probe('bogus:1'), probe('sandbox/write?'), probe('sandbox/read:on'), probe('sandbox/read?'))",
+    "print(probe('deny/read+/etc/hostname'))",
+    "try:",
+    "    open('/etc/hostname').read()",
+    "    print('read')",
+    "except OSError as e:",
+    "    print(errno.errorcode[e.errno])",
+    "print(probe('allow/read+/etc/hostname'))",
+    "open('/etc/hostname').read(); print('read')",
+  ].join("\n");
+  const result = await runSyd([
+    "-p",
+    "off",
+    "-m",
+    "lock:exec",
+    "-m",
+    "sandbox/read:off",
+    "-m",
+    "allow/read+/***",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "22 2 0 0\n0\nEACCES\n0\nread\n");
+});
+
+Deno.test("reading /dev/syd gives the policy in force as JSON", async () => {
+  const result = await runSyd([
+    "-p",
+    "off",
+    "-m",
+    "lock:off",
+    "--",
+    "sh",
+    "-c",
+    "test -c /dev/syd/allow/read+/srv/*** && cat /dev/syd | python3 -m json.tool",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const policy = JSON.parse(result.stdout);
+  assert.equal(policy.lock, "off");
+  assert.ok(
+    policy.rules.some((r: { pattern: string; origin: string }) =>
+      r.pattern === "/srv/***" && r.origin.startsWith("/dev/syd (pid ")
+    ),
+    result.stdout,
+  );
+  const locked = await run(SYD, ["-p", "off", "--", "cat", "/dev/syd"]);
+  assert.equal(locked.code, 1); // locked: an ordinary path, which does not exist
+  assert.match(locked.stderr, /No such file or directory/);
+});
