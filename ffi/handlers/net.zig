@@ -160,6 +160,8 @@ pub fn socket(request: *const Request) Response {
     const domain: u32 = @truncate(request.arg(0));
     if (domain == af_unix or domain == af_inet or domain == af_inet6) return .continue_call;
     if (request.policy.allow_unsupp_socket) return .continue_call;
+    // Trapped while /dev/syd may turn network sandboxing on (sandbox.zig): judged only once it is.
+    if (!handlers.any_on(request.policy, &.{ .net_bind, .net_connect, .net_sendfd })) return .continue_call;
     request.log.emit(.warn, .{
         .ctx = "access",
         .cap = "net",
