@@ -359,10 +359,16 @@ pub const Pool = struct {
     }
 };
 
-/// Names the thread and blocks every signal but the interrupt signal, which must reach it.
+/// Names the thread, unshares its fs struct, fd table and SysV semaphore undo list (each syd
+/// thread has its own: fds one thread opens are out of the others' reach), and blocks every
+/// signal but the interrupt signal, which must reach it. An fd a thread opens after this must
+/// be closed by that thread.
 pub fn thread_setup(comptime name: [:0]const u8) void {
     comptime assert(name.len <= 15);
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(name.ptr), 0, 0, 0);
+    _ = sys.check(linux.unshare(confine.thread_unshare_flags)) catch |err| {
+        std.debug.panic("{s}: cannot unshare its fs struct and fd table: {s}", .{ name, @errorName(err) });
+    };
     const all: u64 = std.math.maxInt(u64);
     sys.sigmask_set(all & ~sys.sig_bit(interrupt_signal)) catch unreachable; // a valid mask cannot fail
 }

@@ -32,6 +32,10 @@ const notify = @import("../notify.zig");
 
 pub const Kind = enum { emu, int, mon, out };
 
+/// What each syd thread unshares when it starts (pool.thread_setup): its fs struct (cwd, root,
+/// umask: an emulator sets the caller's umask), its fd table, and its SysV semaphore undo list.
+pub const thread_unshare_flags: u32 = linux.CLONE.FS | linux.CLONE.FILES | linux.CLONE.SYSVSEM;
+
 /// The flags `load_program` loads with: SECCOMP_FILTER_FLAG_SPEC_ALLOW (Linux 4.17; see there).
 pub const load_flags: u32 = 1 << 2;
 
@@ -176,7 +180,7 @@ const spawning = [_]Rule{
     // NO_NEW_PRIVS and loads its own filter on itself (no flags: no TSYNC, no listener).
     .{ .nr = .prctl, .kinds = mon, .args = &.{eq(0, value(@intFromEnum(linux.PR.SET_NAME)))} },
     .{ .nr = .prctl, .kinds = mon, .args = &.{eq(0, value(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS)))} },
-    .{ .nr = .unshare, .kinds = mon, .args = &.{eq(0, value(linux.CLONE.FS))} },
+    .{ .nr = .unshare, .kinds = mon, .args = &.{eq(0, value(thread_unshare_flags))} },
     .{ .nr = .seccomp, .kinds = mon, .args = &.{ eq(0, value(linux.SECCOMP.SET_MODE_FILTER)), eq(1, value(load_flags)) } },
 };
 
@@ -483,7 +487,7 @@ test "a thread confined as the timeouter makes its calls and exits" {
 fn emu_calls(program: []const sandbox_filter.SockFilter, listener_fd: i32) !void {
     _ = try sys.check(linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr("syd_emu"), 0, 0, 0));
     try sys.sigmask_set(std.math.maxInt(u64) & ~sys.sig_bit(linux.SIG.ALRM));
-    _ = try sys.check(linux.unshare(linux.CLONE.FS));
+    _ = try sys.check(linux.unshare(thread_unshare_flags));
     try load_program(program);
     var path_buf: [64]u8 = undefined;
     const path = try std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{sys.gettid()});

@@ -31,9 +31,10 @@ const Target = struct {
     fd: i32,
     by_path: bool,
 
-    /// `/proc/self/fd/N`, to act through an O_PATH fd with calls that take a path.
-    fn proc_path(self: Target, buf: *[32]u8) [:0]const u8 {
-        return std.fmt.bufPrintZ(buf, "/proc/self/fd/{d}", .{self.fd}) catch unreachable;
+    /// `/proc/thread-self/fd/N`, to act through an O_PATH fd with calls that take a path.
+    fn proc_path(self: Target, buf: *[48]u8) [:0]const u8 {
+        // thread-self: each syd thread has its own fd table (pool.thread_setup).
+        return std.fmt.bufPrintZ(buf, "/proc/thread-self/fd/{d}", .{self.fd}) catch unreachable;
     }
 };
 
@@ -97,7 +98,7 @@ pub fn chmod(request: *const Request) Response {
     };
     defer sys.close(target.fd);
     if (!target.by_path) return done(sys.retry(linux.fchmod, .{ target.fd, mode }));
-    var buf: [32]u8 = undefined;
+    var buf: [48]u8 = undefined;
     return done(sys.retry(linux.fchmodat, .{ handlers.at.fdcwd, target.proc_path(&buf).ptr, mode, @as(u32, 0) }));
 }
 
@@ -159,7 +160,7 @@ pub fn utime(request: *const Request) Response {
     defer sys.close(target.fd);
     const times_ptr: ?*const [2]linux.timespec = if (have_times) &times else null;
     if (!target.by_path) return done(sys.retry(linux.utimensat, .{ target.fd, null, times_ptr, @as(u32, 0) }));
-    var buf: [32]u8 = undefined;
+    var buf: [48]u8 = undefined;
     return done(sys.retry(linux.utimensat, .{ handlers.at.fdcwd, target.proc_path(&buf).ptr, times_ptr, @as(u32, 0) }));
 }
 
@@ -223,7 +224,7 @@ pub fn xattr(request: *const Request) Response {
         else
             sys.retry(linux.syscall2, .{ .fremovexattr, @as(usize, @intCast(target.fd)), @intFromPtr(name_z) }));
     }
-    var buf: [32]u8 = undefined;
+    var buf: [48]u8 = undefined;
     const proc_path = target.proc_path(&buf);
     return done(if (setting)
         sys.retry(linux.setxattr, .{ proc_path.ptr, name_z, value.ptr, value.len, flags })

@@ -25,9 +25,7 @@ const hangup_poll_ms: u32 = 50;
 pub fn run(pool: *Pool, index: u32) void {
     const slot = &pool.slots[index];
     assert(slot.state.load(.acquire) == .reserved);
-    pool_mod.thread_setup("syd_emu");
-    // Its own fs struct: a handler sets the caller's umask for the files it creates.
-    _ = linux.unshare(linux.CLONE.FS);
+    pool_mod.thread_setup("syd_emu"); // its own fs struct too: handlers set the caller's umask
     slot.tid.store(sys.gettid(), .release);
     slot.state.store(.running, .release);
 

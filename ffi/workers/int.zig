@@ -154,7 +154,6 @@ pub const Interrupter = struct {
         self.wake();
         thread.join();
         self.thread = null;
-        for (&self.status_fd) |*fd| close_status(fd);
     }
 
     /// An emulator registered a call: wake the thread if it sleeps.
@@ -199,6 +198,8 @@ pub const Interrupter = struct {
             poll_ms = if (round.changed) poll_ms_min else @min(poll_ms * 2, poll_ms_max);
             sys.futex_wait(&self.seq, seq, poll_ms);
         }
+        // The status fds live in this thread's own fd table (pool.thread_setup): closed here.
+        for (&self.status_fd) |*fd| close_status(fd);
     }
 
     fn any_registered(self: *const Interrupter) bool {
