@@ -217,17 +217,9 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
 async function serveCommands(sandbox: Sandbox, server: MagicServer): Promise<void> {
   const file = await Deno.open(`/proc/self/fd/${sandbox.cmdFd()}`, { read: true });
   sandbox.closeCmdFd();
+  // A reply libsyd refuses throws: serveMagic then takes the change back (MagicServer.revert).
   await serveMagic(file.readable, server, (answer) => {
-    try {
-      sandbox.reply(answer.id, answer.errno, answer.policy);
-    } catch (err) {
-      emit({
-        level: "warn",
-        ctx: "magic",
-        msg: `the answer was not delivered: ${err}`,
-        id: answer.id,
-      });
-    }
+    sandbox.reply(answer.id, answer.errno, answer.policy);
   });
 }
 

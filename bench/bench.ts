@@ -88,12 +88,22 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));
     sandboxed.push(Number(await output(SYD, ["-poff", "--", LOOP, String(ITERATIONS)])));
-    judged.push(Number(await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)])));
-    unconfined.push(
-      Number(
-        await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)], { SYD_SKIP_SCMP: "1" }),
-      ),
-    );
+    // Confined and unconfined take turns going first: neither always follows the same run.
+    const confinedRun = async () =>
+      judged.push(Number(await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)])));
+    const unconfinedRun = async () =>
+      unconfined.push(
+        Number(
+          await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)], { SYD_SKIP_SCMP: "1" }),
+        ),
+      );
+    if (round % 2 === 0) {
+      await confinedRun();
+      await unconfinedRun();
+    } else {
+      await unconfinedRun();
+      await confinedRun();
+    }
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
     parse.push(policyParseMs(1000));

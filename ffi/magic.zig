@@ -29,6 +29,8 @@ const line_len_max: usize = 2 * command_len_max + 128; // escapes at most double
 /// How long an emulator waits for TypeScript's answer before failing the call (EIO).
 pub const answer_timeout_ms: u64 = 10_000;
 pub const generations_max: usize = 4096;
+/// The most bytes of policy documents kept at once (each generation holds a whole document).
+pub const generations_bytes_max: usize = 256 << 20;
 
 comptime {
     assert(pending_max * line_len_max < 65536); // a pipe holds 64 KiB: a write never blocks
@@ -72,6 +74,7 @@ pub const Channel = struct {
     /// Every generation, for freeing; guarded by `mutex`.
     generations: [generations_max]*Generation = undefined,
     generations_len: usize = 0,
+    generations_bytes: usize = 0,
     mutex: std.Thread.Mutex = .{},
     pending: [pending_max]Pending = [_]Pending{.{}} ** pending_max,
     next_id: u64 = 1,
@@ -158,12 +161,16 @@ pub const Channel = struct {
     pub fn reply(self: *Channel, id: u64, errno_value: i32, json: ?[]const u8, diag: *policy.Diag) sys.Errno!void {
         const slot = self.find(id) orelse return error.SRCH;
         var generation: ?*Generation = null;
-        var answer = errno_value;
+        const answer = errno_value;
         if (json) |text| {
             if (errno_value != 0) return error.INVAL;
-            if (self.generations_len == generations_max) {
-                answer = @intFromEnum(linux.E.NOSPC);
-            } else if (Generation.create(text, diag)) |created| {
+            if (self.generations_len == generations_max or self.generations_bytes + text.len > generations_bytes_max) {
+                // Refused, and said so to TypeScript too, which then keeps its old state.
+                diag.set("too many policy changes through /dev/syd ({d} kept)", .{self.generations_len});
+                self.finish(slot, @intFromEnum(linux.E.NOSPC));
+                return error.NOSPC;
+            }
+            if (Generation.create(text, diag)) |created| {
                 generation = created;
             } else |err| {
                 self.finish(slot, @intFromEnum(linux.E.INVAL));
@@ -207,6 +214,7 @@ pub const Channel = struct {
         assert(self.generations_len < generations_max);
         self.generations[self.generations_len] = generation;
         self.generations_len += 1;
+        self.generations_bytes += generation.json.len;
         self.current.store(generation, .release);
     }
 };

@@ -232,6 +232,9 @@ pub const Pool = struct {
         self.wake_monitor();
         self.int.wake();
         for (&self.slots) |*slot| {
+            // A worker blocked in a call it performs (a connect is not restarted) confines itself
+            // when that call ends, before it handles another.
+            if (slot.blocked.id.load(.acquire) != 0) continue;
             const tid = slot.tid.load(.acquire);
             if (slot.state.load(.acquire) == .running and tid > 0) sys.tgkill(self.tgid, tid, interrupt_signal) catch {};
         }

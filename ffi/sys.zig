@@ -165,7 +165,7 @@ pub fn futex_wake(word: *const std.atomic.Value(u32), waiters_max: u31) void {
 }
 
 /// The kernel's signal mask for one signal (bit N-1 for signal N).
-pub fn sig_bit(sig: u6) u64 {
+pub fn sig_bit(sig: u7) u64 {
     assert(sig >= 1 and sig <= 64);
     return @as(u64, 1) << @intCast(sig - 1);
 }

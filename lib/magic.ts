@@ -143,6 +143,8 @@ export class MagicServer {
   #state: PolicyState;
   /** The compiled policy of `#state`, as JSON text. */
   #policy: string;
+  /** The state before the last change, until libsyd took the new policy (see `revert`). */
+  #undo?: { id: number; state: PolicyState; policy: string };
   readonly #compileOptions: CompileOptions;
   readonly #env: Record<string, string | undefined>;
   /** Requests answered so far: the line of the origin of the rules the next one adds. */
@@ -195,6 +197,7 @@ export class MagicServer {
     }
     if (outcome.next !== undefined && outcome.policy !== undefined) {
       if (outcome.errno !== 0) throw new Error("a failed command changed the state");
+      this.#undo = { id: request.id, state: this.#state, policy: this.#policy };
       this.#state = outcome.next;
       this.#policy = outcome.policy;
     }
@@ -208,6 +211,18 @@ export class MagicServer {
     const answer: MagicAnswer = { id: request.id, errno: outcome.errno };
     if (outcome.policy !== undefined) answer.policy = outcome.policy;
     return answer;
+  }
+
+  /**
+   * Takes back the change command `id` made, when its answer could not be delivered (libsyd
+   * refused the new policy, or nobody waited for the answer any more): libsyd and this server
+   * then still agree on the policy in force. Only the last change can be taken back.
+   */
+  revert(id: number): void {
+    if (this.#undo === undefined || this.#undo.id !== id) return;
+    this.#state = this.#undo.state;
+    this.#policy = this.#undo.policy;
+    this.#undo = undefined;
   }
 
   #decide(request: MagicRequest): Outcome {
@@ -402,7 +417,9 @@ export async function serveMagic(
     try {
       reply(answer);
     } catch (err) {
-      log({ level: "error", msg: `answering failed: ${String(err)}`, id: answer.id });
+      // Not delivered: libsyd did not take the new policy, so neither does the server.
+      server.revert(answer.id);
+      log({ level: "warn", msg: `the answer was not delivered: ${String(err)}`, id: answer.id });
     }
   };
   const handle = (bytes: Uint8Array | null) => {

@@ -469,3 +469,26 @@ Deno.test("MagicServer.answer() never throws on 2,000 random commands and change
   }
   for (const errno of [0, 2, 22, 95]) assert.ok((seen.get(errno) ?? 0) > 0, `errno ${errno} seen`);
 });
+
+Deno.test("serveMagic() takes a change back when its answer cannot be delivered", async () => {
+  const server = serverWith("sandbox/all:off");
+  const lines = [
+    JSON.stringify({ id: 1, pid: 10, cmd: "sandbox/read:on" }),
+    JSON.stringify({ id: 2, pid: 10, cmd: "sandbox/write:on" }),
+  ].join("\n") + "\n";
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(lines));
+      controller.close();
+    },
+  });
+  await serveMagic(stream, server, (answer) => {
+    if (answer.id === 2) throw new Error("nobody waits for that command any more");
+  });
+  assert.equal(server.state.on.read, true); // delivered
+  assert.equal(server.state.on.write, false); // not delivered: taken back
+  assert.equal(
+    JSON.parse(server.policy).categories.find((c: { name: string }) => c.name === "write").on,
+    false,
+  );
+});

@@ -95,7 +95,8 @@ Deno.test("an emulator calling outside its allow-list after the lock gets syd ki
   const dir = tempDir();
   try {
     const env = { SYD_LIBSYD: library, SYD_FAULT: "syscall" };
-    const script = "mkdir -m 713 d; echo survived";
+    // (the first process dies with syd: its parent-death signal, before the sleep ends)
+    const script = "mkdir -m 713 d; sleep 2; echo survived";
     const killed = await runSyd(["-poff", "--", "sh", "-c", script], { cwd: dir, env });
     assert.equal(killed.signal, "SIGSYS", JSON.stringify(killed));
     assert.equal(killed.stdout, "");
@@ -204,18 +205,12 @@ Deno.test("/dev/syd runs commands for the first process under lock:exec, and not
   const open = await runSyd(["-p", "off", "-m", "lock:exec", "--", "sh", "-c", ACCEPTANCE]);
   assert.equal(open.code, 0, open.stderr);
   for (const lock of [["-m", "lock:on"], []]) {
-    const locked = await runSyd([
-      "-p",
-      "off",
-      ...lock,
-      "--",
-      "sh",
-      "-c",
-      "test -c /dev/syd/sandbox/read:on",
-    ]);
-    assert.equal(locked.code, 1, `${lock}: ${locked.stderr}`);
-  }
-  // Under lock:exec, the first process's children are kept out.
+    const script =
+      "test -c /dev/syd/sandbox/read:on; echo test=$?; cat /etc/hostname >/dev/null && echo cat=ok";
+    const locked = await runSyd(["-p", "off", ...lock, "--", "sh", "-c", script]);
+    // The command failed and was not applied: reading still works.
+    assert.equal(locked.stdout, "test=1\ncat=ok\n", `${lock}: ${locked.stderr}`);
+  } // Under lock:exec, the first process's children are kept out.
   const child = await runSyd([
     "-p",
     "off",
@@ -286,6 +281,10 @@ Deno.test("reading /dev/syd gives the policy in force as JSON", async () => {
     ),
     result.stdout,
   );
+  // The first process under lock:exec reads it too, with syd's threads confined.
+  const first = await run(SYD, ["-p", "off", "-m", "lock:exec", "--", "cat", "/dev/syd"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(JSON.parse(first.stdout).lock, "exec");
   const locked = await run(SYD, ["-p", "off", "--", "cat", "/dev/syd"]);
   assert.equal(locked.code, 1); // locked: an ordinary path, which does not exist
   assert.match(locked.stderr, /No such file or directory/);

@@ -274,3 +274,17 @@ Deno.test("a handler that crashes answers its call EACCES, and the pool keeps se
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("rt_sigaction is watched for every signal number, SIGRTMAX included, and still performed", async () => {
+  const script = [
+    "import signal",
+    "for sig in (signal.SIGINT, signal.SIGRTMIN, signal.SIGRTMAX):",
+    "    signal.signal(sig, lambda *a: None)",
+    "    signal.siginterrupt(sig, False)",
+    "print(signal.getsignal(signal.SIGRTMAX) is not signal.SIG_DFL)",
+  ].join("\n");
+  const result = await runSyd(["-poff", "--", "python3", "-c", script]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "True\n");
+  assert.ok(!records(result.stderr).some((r) => r.op === "panic"), result.stderr);
+});

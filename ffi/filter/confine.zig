@@ -239,6 +239,10 @@ const emulating = [_]Rule{
     .{ .nr = .getpeername, .kinds = emu },
     // emu.zig: whether the listener hung up.
     .{ .nr = .poll, .kinds = emu },
+    // handlers/magic.zig: the sealed memfd reading /dev/syd returns.
+    .{ .nr = .memfd_create, .kinds = emu, .args = &.{eq(1, value(mfd_cloexec | mfd_allow_sealing))} },
+    .{ .nr = .lseek, .kinds = emu },
+    .{ .nr = .fcntl, .kinds = emu, .args = &.{eq(1, value(f_add_seals))} },
     // handlers/mod.zig punishments (kill, exit: SIGKILL; stop, abort: to the caller's thread);
     // workers/int.zig's liveness probe of a thread group (signal 0).
     .{ .nr = .kill, .kinds = emu, .args = &.{eq(1, value(sig_kill))} },
@@ -246,6 +250,10 @@ const emulating = [_]Rule{
     .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.STOP))} },
     .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.ABRT))} },
 };
+
+const mfd_cloexec: u32 = 1;
+const mfd_allow_sealing: u32 = 2;
+const f_add_seals: u32 = 1033;
 
 const rules = common ++ listener ++ interrupting ++ interrupter ++ timeouter ++ spawning ++ emulating;
 

@@ -107,6 +107,10 @@ const InFlight = struct {
 
 threadlocal var in_flight: ?*InFlight = null;
 
+/// Handler crashes syd recovers from, per process; the next one aborts syd.
+const panics_max: u32 = 64;
+var panics: std.atomic.Value(u32) = .init(0);
+
 /// Called by the library's panic handler (abi.zig) on the panicking thread. On an emulator
 /// thread handling a call, it answers that call EACCES (no sandboxed thread is left waiting),
 /// puts the counter and the slot right, wakes the monitor (which replaces a core worker) and
@@ -115,6 +119,8 @@ threadlocal var in_flight: ?*InFlight = null;
 pub fn on_panic(msg: []const u8) void {
     const flight = in_flight orelse return;
     in_flight = null;
+    // Each recovery leaks a thread stack: past a bound, crashing is the safer answer.
+    if (panics.fetchAdd(1, .monotonic) >= panics_max) return;
     const pool = flight.pool;
     assert(flight.slot.state.load(.acquire) == .running);
     notify.send_error(pool.notify_fd, flight.id, @intFromEnum(linux.E.ACCES)) catch {};

@@ -83,7 +83,7 @@ pub const Restarts = struct {
     masks: [restarts_max]u64 = [_]u64{0} ** restarts_max,
 
     /// Records whether `sig`'s handler in thread group `tgid` restarts calls.
-    pub fn set(self: *Restarts, tgid: i32, sig: u6, restart: bool) void {
+    pub fn set(self: *Restarts, tgid: i32, sig: u7, restart: bool) void {
         assert(tgid > 0 and sig >= 1);
         self.mutex.lock();
         defer self.mutex.unlock();
@@ -271,6 +271,8 @@ pub const Interrupter = struct {
         assert(id != 0);
         slot.blocked.interrupt_id.store(id, .release);
         const tid = slot.tid.load(.acquire);
+        // The call may have ended meanwhile: a signal then would hit the emulator's next call.
+        if (slot.blocked.id.load(.acquire) != id) return;
         if (tid > 0) sys.tgkill(self.pool.tgid, tid, pool_mod.interrupt_signal) catch {};
         if (self.logged_id[index] == id) return; // signalled again: logged once
         self.logged_id[index] = id;
