@@ -28,6 +28,29 @@ pub const Status = struct {
     }
 };
 
+/// The `Key:\tvalue` lines of a /proc status file (at most `status_lines_max` are looked at).
+pub const Fields = struct {
+    lines: std.mem.SplitIterator(u8, .scalar),
+    count: usize = 0,
+
+    pub const Field = struct { key: []const u8, value: []const u8 };
+    const status_lines_max: usize = 256; // a status file has about 60
+
+    pub fn init(text: []const u8) Fields {
+        return .{ .lines = std.mem.splitScalar(u8, text, '\n') };
+    }
+
+    pub fn next(self: *Fields) ?Field {
+        while (self.lines.next()) |line| {
+            self.count += 1;
+            if (self.count > status_lines_max) return null;
+            const colon = std.mem.indexOfScalar(u8, line, ':') orelse continue;
+            return .{ .key = line[0..colon], .value = std.mem.trim(u8, line[colon + 1 ..], " \t") };
+        }
+        return null;
+    }
+};
+
 /// Reads a small /proc file into `buf`; returns its text.
 pub fn read_proc(path: [*:0]const u8, buf: []u8) sys.Errno![]const u8 {
     assert(buf.len > 0);
@@ -53,11 +76,10 @@ pub fn read_status(tid: i32, out: *Status) sys.Errno!void {
 /// Parses the text of /proc/TID/status.
 pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
     var seen: u8 = 0;
-    var lines = std.mem.splitScalar(u8, text, '\n');
-    while (lines.next()) |line| {
-        const colon = std.mem.indexOfScalar(u8, line, ':') orelse continue;
-        const key = line[0..colon];
-        const value = std.mem.trim(u8, line[colon + 1 ..], " \t");
+    var fields = Fields.init(text);
+    while (fields.next()) |f| {
+        const key = f.key;
+        const value = f.value;
         if (std.mem.eql(u8, key, "Tgid")) {
             out.tgid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
             seen |= 1;

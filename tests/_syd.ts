@@ -81,3 +81,22 @@ export function helper(name: string): string {
 export function records(text: string): Record<string, unknown>[] {
   return text.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
 }
+
+/** A new temporary directory for one test. */
+export function tempDir(prefix = "syd-test-"): string {
+  return Deno.makeTempDirSync({ prefix });
+}
+
+/** Waits until `path` exists; throws after `timeoutMs`. */
+export async function waitForFile(path: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      Deno.statSync(path);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error(`${path} did not appear within ${timeoutMs} ms`);
+}

@@ -3,24 +3,7 @@
  * the sandbox is locked), of the filter export (-E pfc|bpf), and of /dev/syd with the lock.
  */
 import assert from "node:assert/strict";
-import { records, ROOT, run, runSyd, SYD } from "./_syd.ts";
-
-function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "syd-confine-" });
-}
-
-async function waitForFile(path: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    try {
-      Deno.statSync(path);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  throw new Error(`${path} did not appear within ${timeoutMs} ms`);
-}
+import { records, ROOT, run, runSyd, SYD, tempDir, waitForFile } from "./_syd.ts";
 
 /** Every thread of process `pid`: its name and its seccomp mode. */
 function threads(pid: number): { comm: string; seccomp: number }[] {
@@ -38,7 +21,7 @@ function threads(pid: number): { comm: string; seccomp: number }[] {
 }
 
 Deno.test("while a locked sandbox runs every syd_* thread is confined, Deno's are not, and syd still logs", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-confine-");
   try {
     const child = new Deno.Command(SYD, {
       args: [
@@ -92,7 +75,7 @@ Deno.test("an emulator calling outside its allow-list after the lock gets syd ki
   } catch {
     throw new Error(`${library} is missing: tools/test.sh builds it`);
   }
-  const dir = tempDir();
+  const dir = tempDir("syd-confine-");
   try {
     const env = { SYD_LIBSYD: library, SYD_FAULT: "syscall" };
     // (the first process dies with syd: its parent-death signal, before the sleep ends)
@@ -171,7 +154,7 @@ Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is 
 });
 
 Deno.test("syd -E bpf writes one raw program per filter, never overwrites, and refuses other formats", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-confine-");
   try {
     const result = await runSyd(["-E", "bpf"], { env: { SYD_TMPDIR: dir } });
     assert.equal(result.code, 0, result.stderr);

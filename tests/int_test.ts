@@ -4,15 +4,11 @@
  * again, a crashing handler answers its call, and how syd ends (exit_wait_all, leftovers).
  */
 import assert from "node:assert/strict";
-import { records, ROOT, runSyd, SYD } from "./_syd.ts";
+import { records, ROOT, runSyd, SYD, tempDir, waitForFile } from "./_syd.ts";
 
 const OPENAT2 = 437; // x86_64
 /** Opens judged (so performed by syd, and FIFO opens block in syd), every path allowed. */
 const EMULATED = ["-poff", "-m", "sandbox/read,write:on", "-m", "allow/read,write+/***"];
-
-function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "syd-int-" });
-}
 
 function mkfifo(path: string): void {
   const status = new Deno.Command("mkfifo", { args: [path] }).outputSync();
@@ -35,19 +31,6 @@ function emulators(pid: number): { tid: string; syscall: number }[] {
     }
   }
   return found;
-}
-
-async function waitForFile(path: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    try {
-      Deno.statSync(path);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  throw new Error(`${path} did not appear within ${timeoutMs} ms`);
 }
 
 /**
@@ -84,7 +67,7 @@ async function blockedAfter(
 
 for (const [signal, status] of [["INT", 124], ["KILL", 137]] as const) {
   Deno.test(`timeout -s ${signal} 1 cat FIFO ends with ${status} and leaves no emulator blocked`, async () => {
-    const dir = tempDir();
+    const dir = tempDir("syd-int-");
     try {
       mkfifo(`${dir}/fifo`);
       const start = performance.now();
@@ -106,7 +89,7 @@ for (const [signal, status] of [["INT", 124], ["KILL", 137]] as const) {
 }
 
 Deno.test("timeout -s INT 1 cat FIFO under syd exits 124 within two seconds, and syd exits", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-int-");
   try {
     mkfifo(`${dir}/fifo`);
     const start = performance.now();
@@ -129,7 +112,7 @@ Deno.test("timeout -s INT 1 cat FIFO under syd exits 124 within two seconds, and
 });
 
 Deno.test("a caller killed while syd opens a FIFO for it frees that emulator within a second", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-int-");
   try {
     mkfifo(`${dir}/fifo`);
     const result = await blockedAfter(
@@ -151,7 +134,7 @@ Deno.test("a caller killed while syd opens a FIFO for it frees that emulator wit
 });
 
 Deno.test("with every core emulator blocked on a FIFO, other calls still complete and the pool shrinks after", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-int-");
   const cpus = navigator.hardwareConcurrency || 1;
   const count = 4 * cpus;
   try {
@@ -184,7 +167,7 @@ Deno.test("with every core emulator blocked on a FIFO, other calls still complet
 });
 
 Deno.test("a pool at its maximum with every emulator blocked interrupts the blocked calls (EINTR)", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-int-");
   try {
     mkfifo(`${dir}/fifo0`);
     mkfifo(`${dir}/fifo1`);
@@ -203,7 +186,7 @@ Deno.test("a pool at its maximum with every emulator blocked interrupts the bloc
 });
 
 Deno.test("trace/exit_wait_all:1 waits for every sandboxed process; without it none outlives syd", async () => {
-  const dir = tempDir();
+  const dir = tempDir("syd-int-");
   try {
     const script = "(sleep 1; touch F) & exit 0";
     const early = await runSyd(["-poff", "--", "sh", "-c", script], { cwd: dir });
@@ -255,7 +238,7 @@ Deno.test("a handler that crashes answers its call EACCES, and the pool keeps se
       `${library} is missing: tools/test.sh builds it (zig build -Dfaults=true -p zig-out/faults)`,
     );
   }
-  const dir = tempDir();
+  const dir = tempDir("syd-int-");
   try {
     const script =
       "mkdir -m 713 crash; echo crash=$?; mkdir ok && echo ok=$?; mkdir -m 713 crash2; echo crash2=$?; mkdir ok2 && echo ok2=$?";

@@ -28,6 +28,7 @@ const sys = @import("../sys.zig");
 const notify = @import("../notify.zig");
 const policy = @import("../policy.zig");
 const pool_mod = @import("../pool.zig");
+const caller = @import("../caller.zig");
 const Pool = pool_mod.Pool;
 
 /// Shortest poll interval while calls are registered; doubled while nothing changes.
@@ -299,13 +300,10 @@ pub const Signals = struct { tgid: i32 = 0, ppid: i32 = 0, sigpnd: u64 = 0, shdp
 pub fn parse_signals(text: []const u8) sys.Errno!Signals {
     var out: Signals = .{};
     var seen: u8 = 0;
-    var lines = std.mem.splitScalar(u8, text, '\n');
-    var count: usize = 0;
-    while (lines.next()) |line| : (count += 1) {
-        if (count > 256) return error.INVAL; // a status file has about 60 lines
-        const colon = std.mem.indexOfScalar(u8, line, ':') orelse continue;
-        const key = line[0..colon];
-        const value = std.mem.trim(u8, line[colon + 1 ..], " \t");
+    var fields = caller.Fields.init(text);
+    while (fields.next()) |f| {
+        const key = f.key;
+        const value = f.value;
         if (std.mem.eql(u8, key, "Tgid")) {
             out.tgid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
             seen |= 1;
