@@ -13,6 +13,7 @@ import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
 import { lint } from "./lib/lint.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
+  CATEGORIES,
   compile,
   type CompiledPolicy,
   type Diagnostic,
@@ -140,7 +141,20 @@ function preparePolicy(options: readonly OptionUse[]): Prepared {
   const timeoutMs = timeout ? parseDuration(timeout.value ?? "") : 0;
   configureLogging(log);
   const compileOptions = { logLevel: log.level, pool, timeoutMs };
+  lockByDefault(loaded.state);
   return { state: loaded.state, policy: compile(loaded.state, compileOptions), compileOptions };
+}
+
+/**
+ * The lock when the policy sets none. As the original, a sandbox that restricts anything is
+ * locked once its first process runs (`lock:on`: /dev/syd is closed to every process). A policy
+ * that restricts nothing (`-p off` alone) gets `lock:exec` instead: its first process may then
+ * configure the sandbox through /dev/syd, as it could under the original before 3.17, which
+ * cannot take away anything the user asked for, since nothing was asked for.
+ */
+export function lockByDefault(state: PolicyState): void {
+  if (state.lock !== null) return;
+  state.lock = CATEGORIES.some((category) => state.on[category]) ? "on" : "exec";
 }
 
 /** `-E MODE` or SYD_DUMP_SCMP: the filter export format asked for, if any. */

@@ -139,7 +139,7 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
 });
 
 Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is said in the headers", async () => {
-  const plain = await runSyd(["-poff", "-E", "pfc"]);
+  const plain = await runSyd(["-poff", "-m", "lock:on", "-E", "pfc"]);
   const ioctl = await runSyd(["-poff", "-m", "sandbox/ioctl:on", "-E", "pfc"]);
   assert.equal(syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl"), undefined);
   assert.match(
@@ -149,6 +149,10 @@ Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is 
   const off = await runSyd(["-poff", "-m", "lock:off", "-E", "pfc"]);
   assert.match(off.stdout, /^# syd_emu: .*lock:off/m);
   assert.match(plain.stdout, /^# syd_emu: .*lock:on/m);
+  const alone = await runSyd(["-poff", "-E", "pfc"]);
+  assert.match(alone.stdout, /^# syd_emu: .*lock:exec/m); // -p off alone: see lockByDefault
+  const user = await runSyd(["-p", "user", "-E", "pfc"]);
+  assert.match(user.stdout, /^# syd_emu: .*lock:on/m);
   const skipped = await runSyd(["-poff", "-E", "PFC"], { env: { SYD_SKIP_SCMP: "1" } });
   assert.match(skipped.stdout, /^# syd_emu: .*never loaded: SYD_SKIP_SCMP/m);
 });
@@ -180,14 +184,18 @@ Deno.test("syd -E bpf writes one raw program per filter, never overwrites, and r
 });
 
 // The original locks the sandbox when its first process starts unless the policy says
-// otherwise (syd.2, "lock"); lock:exec leaves /dev/syd open to that first process only.
+// otherwise (syd.2, "lock"); lock:exec leaves /dev/syd open to that first process only. A policy
+// that restricts nothing (-p off alone) gets lock:exec here (main.ts, lockByDefault).
 const ACCEPTANCE =
   "test -c /dev/syd/sandbox/read:on && test -c /dev/syd/sandbox/read? && ! cat /etc/hostname";
 
 Deno.test("/dev/syd runs commands for the first process under lock:exec, and not once locked", async () => {
   const open = await runSyd(["-p", "off", "-m", "lock:exec", "--", "sh", "-c", ACCEPTANCE]);
   assert.equal(open.code, 0, open.stderr);
-  for (const lock of [["-m", "lock:on"], []]) {
+  const plain = await runSyd(["-p", "off", "--", "sh", "-c", ACCEPTANCE]);
+  assert.equal(plain.code, 0, plain.stderr);
+  const restricting = ["-m", "sandbox/stat:on", "-m", "allow/stat+/***"]; // locked by default
+  for (const lock of [["-m", "lock:on"], restricting]) {
     const script =
       "test -c /dev/syd/sandbox/read:on; echo test=$?; cat /etc/hostname >/dev/null && echo cat=ok";
     const locked = await runSyd(["-p", "off", ...lock, "--", "sh", "-c", script]);
@@ -268,7 +276,7 @@ Deno.test("reading /dev/syd gives the policy in force as JSON", async () => {
   const first = await run(SYD, ["-p", "off", "-m", "lock:exec", "--", "cat", "/dev/syd"]);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(JSON.parse(first.stdout).lock, "exec");
-  const locked = await run(SYD, ["-p", "off", "--", "cat", "/dev/syd"]);
+  const locked = await run(SYD, ["-p", "off", "-m", "lock:on", "--", "cat", "/dev/syd"]);
   assert.equal(locked.code, 1); // locked: an ordinary path, which does not exist
   assert.match(locked.stderr, /No such file or directory/);
 });

@@ -178,7 +178,8 @@ Deno.test("a pool at its maximum with every emulator blocked interrupts the bloc
       env: { SYD_LOG: "info", SYD_NPROC: "1", SYD_NPROC_MAX: "2" },
     });
     assert.match(result.stdout, /stat-ok/);
-    assert.match(result.stderr, /cat: fifo[01]: Interrupted system call/);
+    // (cat's message and syd's records may interleave on stderr)
+    assert.match(result.stderr, /Interrupted system call/);
     assert.ok(records(result.stderr).some((r) => r.op === "interrupt_blocked"), result.stderr);
   } finally {
     Deno.removeSync(dir, { recursive: true });
