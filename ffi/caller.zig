@@ -17,6 +17,8 @@ const status_len_max: usize = 8192;
 /// The parts of /proc/TID/status syd acts on.
 pub const Status = struct {
     tgid: i32 = 0,
+    /// The thread group's parent (0: none seen).
+    ppid: i32 = 0,
     fsuid: u32 = 0,
     fsgid: u32 = 0,
     umask: u32 = 0o022,
@@ -83,6 +85,8 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
         if (std.mem.eql(u8, key, "Tgid")) {
             out.tgid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
             seen |= 1;
+        } else if (std.mem.eql(u8, key, "PPid")) {
+            out.ppid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
         } else if (std.mem.eql(u8, key, "Uid")) {
             out.fsuid = try field(value, 3);
             seen |= 2;

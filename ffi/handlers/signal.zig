@@ -36,6 +36,6 @@ pub fn rt_sigaction(request: *const Request) Response {
     caller_mod.read_status(request.tid(), &status) catch return .continue_call;
     assert(status.tgid > 0);
     const restart = act.handler != sig_dfl and act.handler != sig_ign and act.flags & sa_restart != 0;
-    request.interrupter.restarts.set(status.tgid, @intCast(sig), restart);
+    request.interrupter.restarts.set(status.tgid, status.ppid, @intCast(sig), restart);
     return .continue_call;
 }

@@ -83,12 +83,18 @@ pub const Restarts = struct {
     tgids: [restarts_max]i32 = [_]i32{0} ** restarts_max,
     masks: [restarts_max]u64 = [_]u64{0} ** restarts_max,
 
-    /// Records whether `sig`'s handler in thread group `tgid` restarts calls.
-    pub fn set(self: *Restarts, tgid: i32, sig: u7, restart: bool) void {
+    /// Records whether `sig`'s handler in thread group `tgid` restarts calls. A group seen for
+    /// the first time starts from its parent's flags (`ppid`; fork copies the dispositions).
+    pub fn set(self: *Restarts, tgid: i32, ppid: i32, sig: u7, restart: bool) void {
         assert(tgid > 0 and sig >= 1);
         self.mutex.lock();
         defer self.mutex.unlock();
-        const index = self.find(tgid) orelse self.claim(tgid);
+        const index = self.find(tgid) orelse seeded: {
+            const inherited: u64 = if (ppid > 0) if (self.find(ppid)) |p| self.masks[p] else 0 else 0;
+            const claimed = self.claim(tgid);
+            self.masks[claimed] = inherited;
+            break :seeded claimed;
+        };
         if (restart) self.masks[index] |= sys.sig_bit(sig) else self.masks[index] &= ~sys.sig_bit(sig);
         assert(self.tgids[index] == tgid);
     }
@@ -348,13 +354,15 @@ test "parse_signals reads this thread's own status" {
 
 test "Restarts keeps SA_RESTART bits per thread group and evicts dead groups when full" {
     var restarts: Restarts = .{};
-    restarts.set(100, 2, true);
-    restarts.set(100, 14, true);
-    restarts.set(100, 2, false);
+    restarts.set(100, 1, 2, true);
+    restarts.set(100, 1, 14, true);
+    restarts.set(100, 1, 2, false);
     try std.testing.expectEqual(sys.sig_bit(14), restarts.mask(100).?);
     try std.testing.expect(restarts.mask(101) == null);
+    restarts.set(101, 100, 64, true); // a child starts from its parent's flags
+    try std.testing.expectEqual(sys.sig_bit(14) | sys.sig_bit(64), restarts.mask(101).?);
     // Fill every slot with this (live) process and then dead ones; a new group still fits.
     for (0..restarts_max) |i| restarts.tgids[i] = if (i % 2 == 0) sys.getpid() else 0x3fff_fff0;
-    restarts.set(555, 1, true);
+    restarts.set(555, 0, 1, true);
     try std.testing.expectEqual(sys.sig_bit(1), restarts.mask(555).?);
 }
