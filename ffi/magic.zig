@@ -28,9 +28,12 @@ pub const command_len_max: usize = 4000;
 const line_len_max: usize = 2 * command_len_max + 128; // escapes at most double the text
 /// How long an emulator waits for TypeScript's answer before failing the call (EIO).
 pub const answer_timeout_ms: u64 = 10_000;
-pub const generations_max: usize = 4096;
-/// The most bytes of policy documents kept at once (each generation holds a whole document).
-pub const generations_bytes_max: usize = 256 << 20;
+pub const generations_max: usize = 1024;
+/// How many times (1 ms apart) a command waits for a free slot before EBUSY.
+const acquire_tries_max: u32 = 2000;
+/// The most bytes of policy documents kept at once (each generation holds a whole document and
+/// its parsed form, a few times its size).
+pub const generations_bytes_max: usize = 32 << 20;
 
 comptime {
     assert(pending_max * line_len_max < 65536); // a pipe holds 64 KiB: a write never blocks
@@ -103,13 +106,20 @@ pub const Channel = struct {
 
     /// Sends `text` (a command) for the thread `pid` and waits for the answer's errno.
     /// `exiting` ends the wait early (EINTR).
-    pub fn forward(self: *Channel, pid: i32, text: []const u8, exiting: *const std.atomic.Value(bool)) sys.Errno!i32 {
+    pub fn forward(self: *Channel, pid: i32, first: bool, text: []const u8, exiting: *const std.atomic.Value(bool)) sys.Errno!i32 {
         if (text.len == 0 or text.len > command_len_max) return @intFromEnum(linux.E.INVAL);
         if (!std.unicode.utf8ValidateSlice(text)) return @intFromEnum(linux.E.INVAL);
-        const index = self.acquire() orelse return error.BUSY;
+        // Wait for a free slot (bounded): commands of one busy process are not refused for
+        // being many, only for taking too long.
+        var tries: u32 = 0;
+        const index = while (tries < acquire_tries_max) : (tries += 1) {
+            if (self.acquire()) |free| break free;
+            if (exiting.load(.acquire)) return error.INTR;
+            sys.sleep_ms(1);
+        } else return error.BUSY;
         const slot = &self.pending[index];
         var line_buf: [line_len_max]u8 = undefined;
-        const line = format_line(&line_buf, slot.id, pid, text) catch {
+        const line = format_line(&line_buf, slot.id, pid, first, text) catch {
             slot.state.store(@intFromEnum(SlotState.free), .release);
             return error.NAMETOOLONG;
         };
@@ -164,9 +174,7 @@ pub const Channel = struct {
         const answer = errno_value;
         if (json) |text| {
             if (errno_value != 0) return error.INVAL;
-            if (self.generations_len == generations_max or self.generations_bytes + text.len > generations_bytes_max) {
-                // Refused, and said so to TypeScript too, which then keeps its old state.
-                diag.set("too many policy changes through /dev/syd ({d} kept)", .{self.generations_len});
+            if (self.generations_len == generations_max) {
                 self.finish(slot, @intFromEnum(linux.E.NOSPC));
                 return error.NOSPC;
             }
@@ -175,6 +183,17 @@ pub const Channel = struct {
             } else |err| {
                 self.finish(slot, @intFromEnum(linux.E.INVAL));
                 return err;
+            }
+            // Past the budget only a policy that locks the sandbox still goes in (the last
+            // slot is kept for it): no amount of changes may keep the sandbox from locking.
+            const full = self.generations_len + 1 == generations_max or
+                self.generations_bytes + text.len > generations_bytes_max;
+            if (full and generation.?.policy.lock != .on) {
+                generation.?.destroy();
+                // Refused, and said so to TypeScript too, which then keeps its old state.
+                diag.set("too many policy changes through /dev/syd ({d} kept)", .{self.generations_len});
+                self.finish(slot, @intFromEnum(linux.E.NOSPC));
+                return error.NOSPC;
             }
         }
         slot.errno_value = answer;
@@ -219,11 +238,12 @@ pub const Channel = struct {
     }
 };
 
-/// `{"id":N,"pid":P,"cmd":"TEXT"}\n`, TEXT escaped as a JSON string.
-fn format_line(buf: []u8, id: u64, pid: i32, text: []const u8) ![]const u8 {
+/// `{"id":N,"pid":P,"first":B,"cmd":"TEXT"}\n`, TEXT escaped as a JSON string; `first`: the
+/// caller is the sandbox's first process (TypeScript applies lock:exec with it, in order).
+fn format_line(buf: []u8, id: u64, pid: i32, first: bool, text: []const u8) ![]const u8 {
     var stream = std.io.fixedBufferStream(buf);
     const writer = stream.writer();
-    try writer.print("{{\"id\":{d},\"pid\":{d},\"cmd\":", .{ id, pid });
+    try writer.print("{{\"id\":{d},\"pid\":{d},\"first\":{},\"cmd\":", .{ id, pid, first });
     try std.json.encodeJsonString(text, .{}, writer);
     try writer.writeAll("}\n");
     return stream.getWritten();
@@ -231,8 +251,8 @@ fn format_line(buf: []u8, id: u64, pid: i32, text: []const u8) ![]const u8 {
 
 test "format_line escapes the command as a JSON string" {
     var buf: [256]u8 = undefined;
-    const line = try format_line(&buf, 7, 42, "allow/read+/a\"b\\c\n");
-    try std.testing.expectEqualStrings("{\"id\":7,\"pid\":42,\"cmd\":\"allow/read+/a\\\"b\\\\c\\n\"}\n", line);
+    const line = try format_line(&buf, 7, 42, true, "allow/read+/a\"b\\c\n");
+    try std.testing.expectEqualStrings("{\"id\":7,\"pid\":42,\"first\":true,\"cmd\":\"allow/read+/a\\\"b\\\\c\\n\"}\n", line);
 }
 
 test "a command is answered through reply, and a new generation swapped in" {
@@ -263,11 +283,11 @@ test "a command is answered through reply, and a new generation swapped in" {
         }
     };
     const thread = try std.Thread.spawn(.{}, Answerer.run, .{ &channel, first_json });
-    const errno_value = try channel.forward(1234, "sandbox/read:on", &exiting);
+    const errno_value = try channel.forward(1234, true, "sandbox/read:on", &exiting);
     thread.join();
     try std.testing.expectEqual(@as(i32, 0), errno_value);
     try std.testing.expectEqual(@import("log.zig").Level.info, channel.policy_now().log_level);
     try std.testing.expectEqual(@as(usize, 2), channel.generations_len);
     try std.testing.expectError(error.SRCH, channel.reply(1, 0, null, &diag)); // answered already
-    try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.INVAL)), try channel.forward(1, "\xff", &exiting));
+    try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.INVAL)), try channel.forward(1, false, "\xff", &exiting));
 }

@@ -166,6 +166,10 @@ pub const Confinement = struct {
 /// Whether this thread loaded its own confinement program.
 threadlocal var confined: bool = false;
 
+pub fn thread_confined() bool {
+    return confined;
+}
+
 pub const Pool = struct {
     notify_fd: i32,
     tgid: i32,

@@ -50,6 +50,8 @@ export interface MagicRequest {
   pid: number;
   /** The text after `/dev/syd/`. */
   cmd: string;
+  /** Whether the caller is the sandbox's first process (what lock:exec lets through). */
+  first?: boolean;
 }
 
 /** What libsyd answers the call with. */
@@ -235,6 +237,15 @@ export class MagicServer {
       // As the original: a locked sandbox has no /dev/syd, so every command finds nothing.
       return { errno: ENOENT, level: "warn", msg: "refused: the sandbox is locked (lock:on)" };
     }
+    if (this.#state.lock === "exec" && request.first !== true) {
+      // libsyd checked the lock when the command arrived; a lock:exec applied since (the
+      // commands queue) must hold for the commands behind it too.
+      return {
+        errno: ENOENT,
+        level: "warn",
+        msg: "refused: lock:exec leaves /dev/syd to the sandbox's first process",
+      };
+    }
     let command: Command;
     try {
       command = parseCommand(cmd);
@@ -327,17 +338,20 @@ export class MagicServer {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new MagicLineError(`request line is not a JSON object: ${shown}`);
     }
-    const { id, pid, cmd } = value as Record<string, unknown>;
+    const { id, pid, cmd, first } = value as Record<string, unknown>;
     if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) {
       throw new MagicLineError(`request "id" is not a whole number from 0 to 2^53-1: ${shown}`);
     }
     if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid < 1 || pid > PID_MAX) {
       throw new MagicLineError(`request "pid" is not a process id: ${shown}`, id);
     }
+    if (first !== undefined && typeof first !== "boolean") {
+      throw new MagicLineError(`request "first" is not a boolean: ${shown}`, id);
+    }
     if (typeof cmd !== "string") {
       throw new MagicLineError(`request "cmd" is not a string: ${shown}`, id);
     }
-    return { id, pid, cmd };
+    return first === undefined ? { id, pid, cmd } : { id, pid, cmd, first };
   }
 }
 

@@ -22,9 +22,9 @@ function serverWith(...commands: string[]): MagicServer {
 }
 
 let nextId = 1;
-/** Sends one command from pid 1234. */
+/** Sends one command from pid 1234, the sandbox's first process. */
 function ask(server: MagicServer, cmd: string, pid = 1234): MagicAnswer {
-  return server.answer({ id: nextId++, pid, cmd });
+  return server.answer({ id: nextId++, pid, cmd, first: true });
 }
 
 function policyOf(answer: MagicAnswer): CompiledPolicy {
@@ -197,7 +197,7 @@ Deno.test("MagicServer.answer() applies lock:on, after which every command answe
 Deno.test("MagicServer.answer() sets lock:exec and lock:off as the parser reads them", () => {
   const server = serverWith();
   assert.equal(policyOf(ask(server, "lock:exec")).lock, "exec");
-  assert.equal(ask(server, "sandbox/read:off").errno, 0); // libsyd keeps other processes out
+  assert.equal(ask(server, "sandbox/read:off").errno, 0); // from the first process
   assert.equal(policyOf(ask(server, "lock:off")).lock, "off");
 });
 
@@ -491,4 +491,16 @@ Deno.test("serveMagic() takes a change back when its answer cannot be delivered"
     JSON.parse(server.policy).categories.find((c: { name: string }) => c.name === "write").on,
     false,
   );
+});
+
+Deno.test("MagicServer.answer() applies lock:exec in order: only the first process passes after it", () => {
+  const server = serverWith("sandbox/all:off", "lock:off");
+  assert.equal(server.answer({ id: 9001, pid: 10, cmd: "lock:exec", first: true }).errno, 0);
+  // A command another process sent before lock:exec took effect, answered after it: refused.
+  const late = server.answer({ id: 9002, pid: 11, cmd: "lock:off", first: false });
+  assert.equal(late.errno, 2);
+  assert.equal(server.state.lock, "exec");
+  assert.equal(server.answer({ id: 9003, pid: 10, cmd: "sandbox/read:on", first: true }).errno, 0);
+  assert.equal(MagicServer.parseLine('{"id":1,"pid":2,"first":true,"cmd":"x"}').first, true);
+  assert.throws(() => MagicServer.parseLine('{"id":1,"pid":2,"first":1,"cmd":"x"}'), /"first"/);
 });

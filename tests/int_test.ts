@@ -272,3 +272,25 @@ Deno.test("rt_sigaction is watched for every signal number, SIGRTMAX included, a
   assert.equal(result.stdout, "True\n");
   assert.ok(!records(result.stderr).some((r) => r.op === "panic"), result.stderr);
 });
+
+Deno.test("past 64 handler crashes syd ends with SIGABRT and says why (never SIGSYS, never silently)", async () => {
+  const library = `${ROOT}zig-out/faults/lib/libsyd.so`;
+  const dir = tempDir("syd-int-");
+  try {
+    const script =
+      "i=0; while [ $i -lt 70 ]; do mkdir -m 713 d$i 2>/dev/null; i=$((i+1)); done; sleep 2";
+    const result = await runSyd(["-poff", "--", "sh", "-c", script], {
+      cwd: dir,
+      env: { SYD_LIBSYD: library, SYD_FAULT: "panic" },
+    });
+    assert.equal(
+      result.signal,
+      "SIGABRT",
+      JSON.stringify({ ...result, stderr: result.stderr.slice(-500) }),
+    );
+    assert.match(result.stderr, /syd: panic in a confined thread: test fault/);
+    assert.equal(records(result.stderr).filter((r) => r.op === "panic").length, 64);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

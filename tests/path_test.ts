@@ -585,3 +585,42 @@ Deno.test("a C project builds under the paludis profile, and writing outside its
     await Deno.remove(outside).catch(() => {});
   }
 });
+
+Deno.test("an O_RDONLY|O_TRUNC open is judged for truncate; O_CREAT of an existing file for write only", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "syd-trunc-" });
+  try {
+    Deno.writeTextFileSync(`${dir}/keep`, "hello\n");
+    const script = [
+      "import os, errno",
+      `p = ${JSON.stringify(`${dir}/keep`)}`,
+      "try:",
+      "    os.close(os.open(p, os.O_RDONLY | os.O_TRUNC))",
+      "    print('truncated')",
+      "except OSError as e:",
+      "    print(errno.errorcode[e.errno])",
+      "print(open(p).read().strip())",
+      "with open('/dev/null', 'w') as f: f.write('x')", // O_CREAT|O_TRUNC of an existing file
+      "print('devnull ok')",
+    ].join("\n");
+    const result = await runSyd([
+      "-m",
+      "sandbox/all:off",
+      "-m",
+      "sandbox/read,write,create,truncate:on",
+      "-m",
+      "allow/read+/***",
+      "-m",
+      "allow/write+/dev/null",
+      "-m",
+      "allow/truncate+/dev/null",
+      "--",
+      "python3",
+      "-c",
+      script,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "EACCES\nhello\ndevnull ok\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -31,15 +31,20 @@ pub fn unlocked_for(request: *const Request) bool {
     };
 }
 
-/// For a stat-family call on `raw`: null when `raw` is not a /dev/syd path; else the errno
-/// the command answered (0: answer with /dev/null's metadata).
-pub fn command(request: *const Request, raw: []const u8) ?i32 {
+/// The command in `raw`: null when `raw` is not a /dev/syd path, empty for /dev/syd itself.
+pub fn command_text(raw: []const u8) ?[]const u8 {
     if (!std.mem.startsWith(u8, raw, prefix)) return null;
-    if (raw.len == prefix.len) return 0; // /dev/syd itself: nothing to run
+    if (raw.len == prefix.len) return raw[prefix.len..]; // /dev/syd itself: nothing to run
     if (raw[prefix.len] != '/') return null;
-    const text = raw[prefix.len + 1 ..];
     assert(raw.len > prefix.len);
-    const errno_value = request.channel.forward(request.tid(), text, request.exiting) catch |err| {
+    return raw[prefix.len + 1 ..];
+}
+
+/// Runs `text` (not empty) for the caller; returns the errno it answered (0: done).
+pub fn run(request: *const Request, text: []const u8) i32 {
+    assert(text.len > 0);
+    const first = request.tid() == request.child_pid;
+    const errno_value = request.channel.forward(request.tid(), first, text, request.exiting) catch |err| {
         request.log.emit(.warn, .{ .ctx = "magic", .msg = "the command could not be run", .err = @errorName(err), .cmd = text, .pid = request.tid() });
         return sys.errno_value(err);
     };

@@ -55,7 +55,7 @@ pub fn handle(request: *const Request) Response {
             .follow,
         .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
-    const cats = categories(args.flags, is_directory(request.tid(), canonical), &cats_buf);
+    const cats = categories(args.flags, existing_of(request.tid(), canonical), &cats_buf);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
     var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = handlers.view(request.tid(), canonical, &view_buf);
@@ -109,43 +109,50 @@ fn decode_openat2(request: *const Request) sys.Errno!Args {
     return .{ .dirfd = @bitCast(@as(u32, @truncate(request.arg(0)))), .path_addr = request.arg(1), .flags = @intCast(how.flags), .mode = @intCast(how.mode) };
 }
 
-/// The categories an open with `flags` feeds.
-pub fn categories(flags: u32, directory: bool, buf: *[4]Cat) []const Cat {
+/// What the path an open names is, before the open.
+pub const Existing = enum { missing, directory, other };
+
+/// The categories an open with `flags` feeds, as the original: at most one of mktemp, create
+/// and truncate (O_TMPFILE before O_CREAT before O_TRUNC); O_CREAT of a file that exists
+/// creates nothing; O_TRUNC truncates whatever the access mode (the kernel truncates an
+/// O_RDONLY|O_TRUNC open too).
+pub fn categories(flags: u32, existing: Existing, buf: *[4]Cat) []const Cat {
     var len: usize = 0;
     if (flags & handlers.o.path != 0) { // an O_PATH fd names a file but gives no access to its contents
         buf[0] = .stat;
         return buf[0..1];
     }
     const access = flags & o_accmode;
-    if (flags & o_tmpfile == o_tmpfile) {
+    const tmpfile = flags & o_tmpfile == o_tmpfile;
+    if (tmpfile) {
         buf[len] = .mktemp;
         len += 1;
-    } else if (flags & o_creat != 0) {
+    } else if (flags & o_creat != 0 and existing == .missing) {
         buf[len] = .create;
+        len += 1;
+    } else if (flags & o_trunc != 0) {
+        buf[len] = .truncate;
         len += 1;
     }
     if (access == 0 or access == 2 or access == 3) {
-        buf[len] = if (directory and flags & o_tmpfile != o_tmpfile) .readdir else .read;
+        buf[len] = if (existing == .directory and !tmpfile) .readdir else .read;
         len += 1;
     }
     if (access == 1 or access == 2 or access == 3) {
         buf[len] = .write;
         len += 1;
     }
-    if (flags & o_trunc != 0 and access != 0) {
-        buf[len] = .truncate;
-        len += 1;
-    }
     assert(len >= 1 and len <= buf.len);
     return buf[0..len];
 }
 
-fn is_directory(tid: i32, canonical: []const u8) bool {
+fn existing_of(tid: i32, canonical: []const u8) Existing {
     var buf: [path_mod.path_len_max + 32]u8 = undefined;
-    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return false;
+    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return .other;
     var st: linux.Stat = undefined;
-    _ = sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return false;
-    return linux.S.ISDIR(st.mode);
+    _ = sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch |err|
+        return if (err == error.NOENT) .missing else .other;
+    return if (linux.S.ISDIR(st.mode)) .directory else .other;
 }
 
 /// Opens `canonical` in the caller's root as the caller asked, and hands the fd over.
@@ -160,14 +167,19 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8) Response 
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 
-test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directories" {
+test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directories, as the original" {
     var buf: [4]Cat = undefined;
-    try std.testing.expectEqualSlices(Cat, &.{.read}, categories(0, false, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{.readdir}, categories(o_directory, true, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{.write}, categories(1, false, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{ .read, .write }, categories(2, false, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{ .create, .write, .truncate }, categories(1 | o_creat | o_trunc, false, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{ .mktemp, .read, .write }, categories(2 | o_tmpfile, true, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{.read}, categories(o_trunc, false, &buf)); // O_TRUNC needs write access
-    try std.testing.expectEqualSlices(Cat, &.{.stat}, categories(handlers.o.path | handlers.o.nofollow, false, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.read}, categories(0, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.readdir}, categories(o_directory, .directory, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.write}, categories(1, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{ .read, .write }, categories(2, .other, &buf));
+    // One of mktemp, create, truncate: O_CREAT of a missing file creates (and truncates nothing).
+    try std.testing.expectEqualSlices(Cat, &.{ .create, .write }, categories(1 | o_creat | o_trunc, .missing, &buf));
+    // O_CREAT of a file that exists creates nothing: `echo > /dev/null` needs write only.
+    try std.testing.expectEqualSlices(Cat, &.{.write}, categories(1 | o_creat, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{ .truncate, .write }, categories(1 | o_creat | o_trunc, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{ .mktemp, .read, .write }, categories(2 | o_tmpfile, .directory, &buf));
+    // The kernel truncates an O_RDONLY|O_TRUNC open: judged for truncate too.
+    try std.testing.expectEqualSlices(Cat, &.{ .truncate, .read }, categories(o_trunc, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.stat}, categories(handlers.o.path | handlers.o.nofollow, .other, &buf));
 }

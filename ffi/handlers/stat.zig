@@ -56,7 +56,10 @@ pub fn handle(request: *const Request) Response {
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
-    if (unlocked) if (magic.command(request, raw)) |errno_value| return magic_answer(request, nr, call, errno_value);
+    // Commands run through the stat calls only (as the original); for access, readlink or
+    // statfs, /dev/syd/... is an ordinary path.
+    const stat_call = nr == .stat or nr == .lstat or nr == .fstatat64 or nr == .statx;
+    if (unlocked and stat_call) if (magic.command_text(raw)) |text| return magic_stat(request, nr, call, text);
     if (!handlers.any_on(request.policy, &.{.stat})) return .continue_call;
     if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return .continue_call; // the fd itself
     var buf: [path_mod.path_len_max]u8 = undefined;
@@ -74,13 +77,17 @@ pub fn handle(request: *const Request) Response {
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
 
-/// A /dev/syd command's answer: its errno, or /dev/null's metadata on success.
-fn magic_answer(request: *const Request, nr: SYS, call: Call, errno_value: i32) Response {
-    if (errno_value != 0) return .{ .failure = errno_value };
+/// A /dev/syd command: /dev/null's metadata is written first (a bad buffer fails the call
+/// before the command runs, so a change is never applied behind a failed call), then the
+/// command runs and its errno is the answer.
+fn magic_stat(request: *const Request, nr: SYS, call: Call, text: []const u8) Response {
     const fd = sys.retry(linux.open, .{ "/dev/null", linux.O{ .PATH = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
         return handlers.failure(err);
     defer sys.close(@intCast(fd));
-    return perform(request, nr, call, @intCast(fd)) catch |err| handlers.failure(err);
+    const written = perform(request, nr, call, @intCast(fd)) catch |err| return handlers.failure(err);
+    if (text.len == 0) return written;
+    const errno_value = magic.run(request, text);
+    return if (errno_value == 0) written else .{ .failure = errno_value };
 }
 
 /// A path denied for stat does not exist, for the caller.
