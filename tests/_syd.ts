@@ -77,9 +77,23 @@ export function helper(name: string): string {
   return path;
 }
 
-/** The JSON records among the lines of `text` (other lines are skipped). */
+/**
+ * The JSON records among the lines of `text` (other lines are skipped). syd writes each record
+ * whole, in one write, but another program writing a message in pieces to the same stderr may
+ * put text before it on its line: a record is looked for from the line's first `{"`.
+ */
 export function records(text: string): Record<string, unknown>[] {
-  return text.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+  const found: Record<string, unknown>[] = [];
+  for (const line of text.split("\n")) {
+    const start = line.indexOf('{"');
+    if (start < 0) continue;
+    try {
+      found.push(JSON.parse(line.slice(start)));
+    } catch {
+      // not a record: a program's own output that happens to hold `{"`
+    }
+  }
+  return found;
 }
 
 /** A new temporary directory for one test. */
