@@ -112,7 +112,8 @@ pub const o = struct {
 /// registered with the interrupter, which signals this worker (the call returns EINTR) once the
 /// caller is gone, no longer waits, or has a signal pending that must interrupt the call; or the
 /// sandbox ends. The caller then gets EINTR, if it still listens. A stray signal (not meant for
-/// this call) restarts a `restartable` call; an interrupted connect must not be restarted.
+/// this call) restarts a `restartable` call (a send interrupted before it sent anything, an open);
+/// an interrupted connect goes on in the kernel and must not be restarted.
 pub fn blocking_call(request: *const Request, restartable: bool, comptime f: anytype, args: anytype) sys.Errno!usize {
     const id = request.notif.id;
     request.blocked.register(request.interrupter, id, request.tid(), false);

@@ -235,7 +235,7 @@ fn sendto(request: *const Request) sys.Errno!Response {
     defer sys.close(fd);
     if (request.arg(2) > send_len_max and try is_datagram(fd)) return error.MSGSIZE;
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
-    const sent = try handlers.blocking_call(request, false, linux.sendto, .{ fd, &data, len, @as(u32, @truncate(request.arg(3))), sa, @as(linux.socklen_t, @intCast(address.len)) });
+    const sent = try handlers.blocking_call(request, true, linux.sendto, .{ fd, &data, len, @as(u32, @truncate(request.arg(3))), sa, @as(linux.socklen_t, @intCast(address.len)) });
     return .{ .value = @intCast(sent) };
 }
 
@@ -321,7 +321,7 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
         .controllen = @intCast(control_len),
         .flags = 0,
     };
-    const sent = try handlers.blocking_call(request, false, linux.sendmsg, .{ fd, &out, flags });
+    const sent = try handlers.blocking_call(request, true, linux.sendmsg, .{ fd, &out, flags });
     return .{ .value = @intCast(sent) };
 }
 
