@@ -5,7 +5,8 @@
  *
  * Errnos, as the original's: 0 done (stat answers like /dev/null), 2 ENOENT (a query whose answer
  * is false, or a locked sandbox), 22 EINVAL (a command that does not parse or cannot apply), 95
- * EOPNOTSUPP (a feature of the original that this syd does not implement), 16 EBUSY (a setting
+ * EOPNOTSUPP (a feature of the original that this syd does not implement), 1 EPERM (a lock
+ * lowered: off < exec < on), 16 EBUSY (a setting
  * fixed when the sandbox starts: timeout, trace/...).
  *
  * Needs: the policy parser and compiler (`lib/policy/`), logging (`lib/log.ts`).
@@ -31,6 +32,7 @@ const ENOENT = 2;
 const EINVAL = 22;
 const EOPNOTSUPP = 95;
 const EBUSY = 16;
+const EPERM = 1;
 
 /** The longest command a process can send: a path, PATH_MAX bytes with its NUL. */
 const COMMAND_BYTES_MAX = 4096;
@@ -261,6 +263,17 @@ export class MagicServer {
     if (command.kind === "sandbox_query") {
       const on = command.categories.every((category) => this.#state.on[category]);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
+    }
+    if (command.kind === "lock" && this.#state.lock !== null) {
+      // As the original (3.59): the lock only tightens (off < exec < on); lowering it is EPERM.
+      const rank = { off: 0, exec: 1, on: 2 } as const;
+      if (rank[command.state] < rank[this.#state.lock]) {
+        return {
+          errno: EPERM,
+          level: "warn",
+          msg: `lock:${command.state} would lower lock:${this.#state.lock}: refused`,
+        };
+      }
     }
     if (command.kind === "timeout" || command.kind === "trace") {
       return {

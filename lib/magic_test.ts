@@ -194,11 +194,15 @@ Deno.test("MagicServer.answer() applies lock:on, after which every command answe
   assert.deepEqual(server.state, before);
 });
 
-Deno.test("MagicServer.answer() sets lock:exec and lock:off as the parser reads them", () => {
-  const server = serverWith();
+Deno.test("MagicServer.answer() lets the lock tighten, never loosen (EPERM), as the original", () => {
+  const server = serverWith("lock:off");
   assert.equal(policyOf(ask(server, "lock:exec")).lock, "exec");
   assert.equal(ask(server, "sandbox/read:off").errno, 0); // from the first process
-  assert.equal(policyOf(ask(server, "lock:off")).lock, "off");
+  const lowered = ask(server, "lock:off");
+  assert.equal(lowered.errno, 1);
+  assert.equal(lowered.policy, undefined);
+  assert.equal(server.state.lock, "exec");
+  assert.equal(policyOf(ask(server, "lock:on")).lock, "on");
 });
 
 Deno.test("MagicServer.answer() resets to the initial state on reset", () => {
@@ -455,7 +459,7 @@ Deno.test("MagicServer.answer() never throws on 2,000 random commands and change
       throw new Error(`answer() threw on ${JSON.stringify(cmd)}: ${err}`);
     }
     assert.equal(answer.id, i);
-    assert.ok([0, 2, 16, 22, 95].includes(answer.errno), `errno ${answer.errno} for ${cmd}`);
+    assert.ok([0, 1, 2, 16, 22, 95].includes(answer.errno), `errno ${answer.errno} for ${cmd}`);
     seen.set(answer.errno, (seen.get(answer.errno) ?? 0) + 1);
     if (answer.policy === undefined) {
       assert.equal(JSON.stringify(server.state), before, JSON.stringify(cmd));

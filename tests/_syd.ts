@@ -114,3 +114,11 @@ export async function waitForFile(path: string, timeoutMs: number): Promise<void
   }
   throw new Error(`${path} did not appear within ${timeoutMs} ms`);
 }
+
+/**
+ * `text` without syd's records: what the programs themselves wrote. A record may land inside a
+ * program's message written in pieces (`cat: ` ... `x: Permission denied`); it is cut out whole.
+ */
+export function withoutRecords(text: string): string {
+  return text.replace(/\{"[^\n]*\}\n/g, "");
+}
