@@ -299,15 +299,9 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     const mode = exportMode(cli.options);
     if (mode !== undefined) return exportFilters(cli.options, mode);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof LogSetupError) return fail(err.message, EINVAL);
-    if (err instanceof NativeError) return fail(err.message, err.errno);
-    throw err;
-  }
-  if (cli.argv.length === 0) {
-    return fail("no command given (starting a login shell is not supported yet)", EOPNOTSUPP);
-  }
-  try {
+    if (cli.argv.length === 0) {
+      return fail("no command given (starting a login shell is not supported yet)", EOPNOTSUPP);
+    }
     return await runSandboxed(cli.options, cli.argv);
   } catch (err) {
     if (err instanceof UsageError || err instanceof LogSetupError) return fail(err.message, EINVAL);

@@ -14,6 +14,7 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
+const caller = @import("caller.zig");
 
 /// Processes looked at per scan of /proc.
 pub const processes_max: usize = 32768;
@@ -110,7 +111,7 @@ fn stat_of(pid: i32) ?Proc {
     var path_buf: [32]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/stat", .{pid}) catch unreachable;
     var buf: [512]u8 = undefined;
-    const text = read_small(path, &buf) orelse return null;
+    const text = caller.read_proc(path.ptr, &buf) catch return null;
     return parse_stat(pid, text);
 }
 
@@ -159,16 +160,9 @@ fn filtered(pid: i32) bool {
     var path_buf: [32]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{pid}) catch unreachable;
     var buf: [4096]u8 = undefined;
-    const text = read_small(path, &buf) orelse return false;
+    const text = caller.read_proc(path.ptr, &buf) catch return false;
     const at = std.mem.indexOf(u8, text, "\nSeccomp:\t") orelse return true;
     return text.len > at + 10 and text[at + 10] == '2';
-}
-
-fn read_small(path: [:0]const u8, buf: []u8) ?[]const u8 {
-    const fd = sys.retry(linux.open, .{ path.ptr, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return null;
-    defer sys.close(@intCast(fd));
-    const len = sys.read_full(@intCast(fd), buf) catch return null;
-    return buf[0..len];
 }
 
 test "parse_stat reads the state and parent past a command name with parentheses" {

@@ -80,6 +80,14 @@ pub fn write(fd: i32, buf: []const u8) Errno!usize {
     return retry(linux.write, .{ fd, buf.ptr, buf.len });
 }
 
+/// Writes all of `bytes` (a write may take part of them), in at most 1,024 writes (EIO past).
+pub fn write_all(fd: i32, bytes: []const u8) Errno!void {
+    var written: usize = 0;
+    var rounds: usize = 0;
+    while (written < bytes.len and rounds < 1024) : (rounds += 1) written += try write(fd, bytes[written..]);
+    if (written < bytes.len) return error.IO;
+}
+
 /// Reads exactly `buf.len` bytes, or fewer at end of file; returns how many.
 pub fn read_full(fd: i32, buf: []u8) Errno!usize {
     var done: usize = 0;

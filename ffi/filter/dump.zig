@@ -66,7 +66,7 @@ fn emit(ctx: scmp.Ctx, name: []const u8, what: []const u8, format: Format, out_f
         .pfc => {
             var header_buf: [512]u8 = undefined;
             const header = std.fmt.bufPrint(&header_buf, "# {s}: the filter of {s}\n", .{ name, what }) catch unreachable;
-            try write_all(out_fd, header);
+            try sys.write_all(out_fd, header);
             try scmp.export_pfc(ctx, out_fd);
         },
         .bpf => {
@@ -80,16 +80,9 @@ fn emit(ctx: scmp.Ctx, name: []const u8, what: []const u8, format: Format, out_f
             try scmp.export_bpf(ctx, @intCast(fd));
             var line_buf: [4200]u8 = undefined;
             const line = std.fmt.bufPrint(&line_buf, "{s}\n", .{path}) catch unreachable;
-            try write_all(out_fd, line);
+            try sys.write_all(out_fd, line);
         },
     }
-}
-
-fn write_all(fd: i32, bytes: []const u8) sys.Errno!void {
-    var written: usize = 0;
-    var rounds: usize = 0;
-    while (written < bytes.len and rounds < 1024) : (rounds += 1) written += try sys.write(fd, bytes[written..]);
-    if (written < bytes.len) return error.IO;
 }
 
 test "dump writes a PFC section per filter, headed by the filter's name" {

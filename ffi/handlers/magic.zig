@@ -31,6 +31,17 @@ pub fn unlocked_for(request: *const Request) bool {
     };
 }
 
+/// Whether the path at `addr` in the caller's memory names /dev/syd itself (`exact`) or a path
+/// below it: 9 bytes are read, not the whole path, since every call of a process the lock lets
+/// through asks. A string that cannot be read that far is shorter than any such path (each
+/// byte of a C string up to its NUL is mapped), so a failed read means no.
+pub fn names_dev_syd(request: *const Request, addr: u64, exact: bool) bool {
+    var head: [prefix.len + 1]u8 = undefined;
+    handlers.read_memory(request.tid(), addr, &head) catch return false;
+    if (!std.mem.eql(u8, head[0..prefix.len], prefix)) return false;
+    return head[prefix.len] == 0 or (!exact and head[prefix.len] == '/');
+}
+
 /// The command in `raw`: null when `raw` is not a /dev/syd path, empty for /dev/syd itself.
 pub fn command_text(raw: []const u8) ?[]const u8 {
     if (!std.mem.startsWith(u8, raw, prefix)) return null;
@@ -51,10 +62,9 @@ pub fn run(request: *const Request, text: []const u8) i32 {
     return errno_value;
 }
 
-/// For an open of `raw`: null when `raw` is not /dev/syd; else the policy in force as JSON,
-/// in a sealed memfd handed to the caller.
-pub fn open_state(request: *const Request, raw: []const u8, flags: u32) ?Response {
-    if (!std.mem.eql(u8, raw, prefix)) return null;
+/// For an open of /dev/syd (`names_dev_syd`, exact): the policy in force as JSON, in a sealed
+/// memfd handed to the caller.
+pub fn open_state(request: *const Request, flags: u32) Response {
     const o_accmode: u32 = 0o3;
     if (flags & o_accmode != 0 or flags & handlers.o.path != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const fd = state_memfd(request.channel.current.load(.acquire).json) catch |err| return handlers.failure(err);
@@ -67,8 +77,7 @@ fn state_memfd(json: []const u8) sys.Errno!i32 {
     const mfd_allow_sealing: u32 = 2;
     const fd: i32 = @intCast(try sys.check(linux.memfd_create("syd-policy", mfd_cloexec | mfd_allow_sealing)));
     errdefer sys.close(fd);
-    var written: usize = 0;
-    while (written < json.len) written += try sys.write(fd, json[written..]);
+    try sys.write_all(fd, json);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const f_add_seals: i32 = 1033;
     const seals: usize = 0x1 | 0x2 | 0x4 | 0x8; // seal, shrink, grow, write

@@ -44,7 +44,7 @@ pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     if (!unlocked and !handlers.any_on(request.policy, &family)) return .continue_call;
     const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
-    if (unlocked) if (magic_open(request, args)) |response| return response;
+    if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     var cats_buf: [4]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
@@ -71,14 +71,6 @@ pub fn handle(request: *const Request) Response {
     // it is judged, then continued (see the README's Limits).
     if (path_only) return .continue_call;
     return emulate(request, args, canonical);
-}
-
-/// An open of /dev/syd by a process the lock lets through: the policy as JSON.
-fn magic_open(request: *const Request, args: Args) ?Response {
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, args.path_addr, &raw_buf) catch |err| return handlers.failure(err);
-    return magic.open_state(request, raw, args.flags);
 }
 
 fn decode(request: *const Request) sys.Errno!Args {

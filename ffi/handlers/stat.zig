@@ -48,19 +48,20 @@ fn call_of(request: *const Request, nr: SYS) Call {
 }
 
 pub fn handle(request: *const Request) Response {
-    const unlocked = magic.unlocked_for(request);
-    if (!unlocked and !handlers.any_on(request.policy, &.{.stat})) return .continue_call;
+    const stat_on = handlers.any_on(request.policy, &.{.stat});
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
-    var call = call_of(request, nr);
-    if (nr == .readlink) call.flags = handlers.at.symlink_nofollow;
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
     // Commands run through the stat calls only (as the original); for access, readlink or
     // statfs, /dev/syd/... is an ordinary path.
     const stat_call = nr == .stat or nr == .lstat or nr == .fstatat64 or nr == .statx;
-    if (unlocked and stat_call) if (magic.command_text(raw)) |text| return magic_stat(request, nr, call, text);
-    if (!handlers.any_on(request.policy, &.{.stat})) return .continue_call;
+    var call = call_of(request, nr);
+    if (nr == .readlink) call.flags = handlers.at.symlink_nofollow;
+    const magic_path = stat_call and magic.unlocked_for(request) and magic.names_dev_syd(request, call.path_addr, false);
+    if (!stat_on and !magic_path) return .continue_call;
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
+    if (magic_path) if (magic.command_text(raw)) |text| return magic_stat(request, nr, call, text);
+    if (!stat_on) return .continue_call; // the caller changed its path since: an ordinary one
     if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return .continue_call; // the fd itself
     var buf: [path_mod.path_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
