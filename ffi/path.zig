@@ -121,13 +121,14 @@ pub fn canonicalize(
     if (path.len >= path_len_max) return error.NAMETOOLONG;
     if (path.len == 0 and !options.empty_path) return error.NOENT;
     const absolute = path.len > 0 and path[0] == '/';
-    var walk: Walk = .{ .caller = caller, .options = options, .out = out };
+    var walk: Walk = .{ .caller = caller, .options = options, .out = out, .guard = caller.pid != sys.getpid() };
     walk.rest_start = pending_len_max - path.len;
     @memcpy(walk.rest[walk.rest_start..], path); // Before `out` is written: `path` may be in it.
     walk.root_fd = try open_root(caller.tid);
     defer sys.close(walk.root_fd);
     if (absolute) walk.set_out("/") else try walk.start_at(dirfd, path.len == 0);
     const result = try walk.run();
+    if (walk.guard and !walk.may_name(result)) return error.ACCES;
     assert(result.len > 0 and result.len < path_len_max and result[0] == '/');
     assert(result.len == 1 or result[result.len - 1] != '/');
     return result;
@@ -154,6 +155,7 @@ const Walk = struct {
     link: [path_len_max]u8 = undefined, // a link body, or the caller's root as syd sees it
     links: u32 = 0,
     procfs: ?bool = null, // whether the caller's /proc is a procfs root, once asked
+    guard: bool, // whether syd's own /proc entries are refused (not when syd resolves its own fds)
 
     fn set_out(self: *Walk, text: []const u8) void {
         assert(text.len > 0 and text.len < path_len_max and text[0] == '/');
@@ -401,6 +403,20 @@ const Walk = struct {
         self.out_len += slash_len;
         @memcpy(self.out[self.out_len..][0..name.len], name);
         self.out_len += name.len;
+        // Refused before anything below it is looked at: no answer tells which entries exist.
+        if (self.guard and !self.may_name(self.out[0..self.out_len])) return error.ACCES;
+    }
+
+    /// Whether the caller may name `path`: anything but another process's /proc/<N>/... (as
+    /// the original: EACCES). syd reads /proc with CAP_SYS_PTRACE and from outside the
+    /// sandbox's Landlock domain: performing the call for the caller would lend it both (another
+    /// process's mem, environ, fds), and syd's own entries are syd's alone.
+    fn may_name(self: *Walk, path: []const u8) bool {
+        const pid = proc_pid_of(path) orelse return true;
+        if (pid.value == self.caller.tid or pid.value == self.caller.pid) return true;
+        var name_buf: [proc_name_len_max]u8 = undefined;
+        const task = proc_name(&name_buf, "/proc/{d}/task/{d}", .{ pid.value, self.caller.tid });
+        return exists(task);
     }
 
     /// Drops the last component of `out`; the root stays the root.
@@ -422,6 +438,51 @@ fn strip_root(root: []const u8, path: []const u8) ?usize {
     if (path.len > root.len and path[root.len] != '/') return null; // "/jail" is not in "/jailx"
     assert(root.len <= path.len);
     return root.len;
+}
+
+/// The pid a /proc path starts with (`/proc/<N>`), and the thread after `/task/` if any.
+const ProcPid = struct { value: i64, task: ?i64 };
+
+fn proc_pid_of(path: []const u8) ?ProcPid {
+    const prefix = "/proc/";
+    if (!std.mem.startsWith(u8, path, prefix)) return null;
+    const rest = path[prefix.len..];
+    const end = std.mem.indexOfScalar(u8, rest, '/') orelse rest.len;
+    const value = std.fmt.parseInt(i64, rest[0..end], 10) catch return null;
+    if (rest[0] < '0' or rest[0] > '9') return null; // "+1" is no /proc entry
+    const task_prefix = "/task/";
+    var task: ?i64 = null;
+    if (std.mem.startsWith(u8, rest[end..], task_prefix)) {
+        const tail = rest[end + task_prefix.len ..];
+        const task_end = std.mem.indexOfScalar(u8, tail, '/') orelse tail.len;
+        if (task_end > 0 and tail[0] >= '0' and tail[0] <= '9') task = std.fmt.parseInt(i64, tail[0..task_end], 10) catch null;
+    }
+    return .{ .value = value, .task = task };
+}
+
+/// Whether `path` names one of syd's own /proc entries (/proc/<syd pid or tid>/..., also as
+/// /proc/<pid>/task/<syd tid>/...): never the sandbox's to open, stat or read, whatever the
+/// policy (as the original).
+pub fn names_syd_proc(path: []const u8) bool {
+    const pid = proc_pid_of(path) orelse return false;
+    if (is_syd_task(pid.value)) return true;
+    if (pid.task) |task| return is_syd_task(task);
+    return false;
+}
+
+/// Whether `id` is syd's process or one of its threads (/proc/<syd>/task/<id> exists).
+pub fn is_syd_task(id: i64) bool {
+    if (id <= 0 or id > std.math.maxInt(i32)) return false;
+    const own = sys.getpid();
+    if (id == own) return true;
+    var name_buf: [proc_name_len_max]u8 = undefined;
+    return exists(proc_name(&name_buf, "/proc/{d}/task/{d}", .{ own, id }));
+}
+
+fn exists(path: [*:0]const u8) bool {
+    var st: linux.Stat = undefined;
+    _ = sys.retry(linux.fstatat, .{ linux.AT.FDCWD, path, &st, @as(u32, linux.AT.SYMLINK_NOFOLLOW) }) catch return false;
+    return true;
 }
 
 fn is_deleted(target: []const u8) bool {

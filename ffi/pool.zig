@@ -21,6 +21,7 @@ const emu = @import("workers/emu.zig");
 const caller = @import("caller.zig");
 const notify = @import("notify.zig");
 const int_mod = @import("workers/int.zig");
+const caps = @import("layers/caps.zig");
 const magic = @import("magic.zig");
 const confine = @import("filter/confine.zig");
 const SockFilter = @import("filter/sandbox.zig").SockFilter;
@@ -373,11 +374,25 @@ pub const Pool = struct {
 pub fn thread_setup(comptime name: [:0]const u8) void {
     comptime assert(name.len <= 15);
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(name.ptr), 0, 0, 0);
+    // Capabilities are per thread: each keeps what its kind uses, so that no call performed
+    // for the sandbox succeeds on a privilege the caller lacks (layers/caps.zig).
+    caps.thread_keep(comptime thread_caps(name)) catch |err| {
+        std.debug.panic("{s}: cannot drop its capabilities: {s}", .{ name, @errorName(err) });
+    };
     _ = sys.check(linux.unshare(confine.thread_unshare_flags)) catch |err| {
         std.debug.panic("{s}: cannot unshare its fs struct and fd table: {s}", .{ name, @errorName(err) });
     };
     const all: u64 = std.math.maxInt(u64);
     sys.sigmask_set(all & ~sys.sig_bit(interrupt_signal)) catch unreachable; // a valid mask cannot fail
+}
+
+/// The capabilities a syd thread keeps: emulators (and the monitor, which starts them) read
+/// sandboxed processes' memory and /proc entries, even of one that made itself non-dumpable;
+/// the interrupter and the timeouter signal syd's own threads and the sandbox, whose
+/// credentials are syd's (it cannot change them without capabilities).
+fn thread_caps(comptime name: []const u8) caps.Set {
+    if (std.mem.eql(u8, name, "syd_emu") or std.mem.eql(u8, name, "syd_mon")) return caps.bit(caps.cap_sys_ptrace);
+    return 0;
 }
 
 fn interrupt_handler(_: i32) callconv(.c) void {}

@@ -19,6 +19,7 @@ const Pool = pool_mod.Pool;
 const Timeouter = @import("workers/out.zig").Timeouter;
 const reap = @import("reap.zig");
 const magic = @import("magic.zig");
+const landlock = @import("layers/landlock.zig");
 const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
@@ -134,7 +135,19 @@ pub const Sandbox = struct {
         const options = filter_options(rules);
         const program = build_program(arena, options, diag) catch |err| return err;
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
-        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates };
+        const landlock_abi = landlock.abi();
+        switch (landlock.protection(landlock_abi)) {
+            .ptrace_and_signals => {},
+            .ptrace => self.log.emit(.warn, .{ .ctx = "run", .op = "landlock", .abi = landlock_abi, .msg = "this kernel's Landlock cannot scope signals (ABI 6, Linux 6.12): the sandbox can signal syd and processes outside it" }),
+            .none => self.log.emit(.warn, .{ .ctx = "run", .op = "landlock", .abi = landlock_abi, .msg = "Landlock is missing: the sandbox can signal syd and processes outside it (ptrace stays refused by the filter)" }),
+        }
+        // Out of the sandbox's reach: /proc/<syd>/{mem,environ,fd,maps,...} and ptrace-like
+        // access need CAP_SYS_PTRACE, which the sandbox never holds.
+        _ = sys.check(linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 0, 0, 0, 0)) catch |err| {
+            diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi };
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
         reap.subreaper_set() catch |err| {

@@ -5,7 +5,10 @@
 //! thread (PDEATHSIG), sets no_new_privs, loads the prebuilt sandbox filter with a new listener,
 //! tells the parent the listener's fd number, waits for the parent to have copied it
 //! (`pidfd_getfd`) and to have started the emulators, then execs. Its first trapped call
-//! (`execve`) therefore always finds a worker to answer it.
+//! (`execve`) therefore always finds a worker to answer it. Before the filter it drops every
+//! capability (layers/caps.zig), makes itself dumpable again (syd is not, and fork copies
+//! that) and enters a Landlock domain that keeps signals and ptrace inside the sandbox
+//! (layers/landlock.zig).
 //!
 //! Needs: seccomp user notification (5.0), pidfd_open (5.3), pidfd_getfd (5.6).
 //! Assumes: the caller keeps the forking thread alive until the child is waited for (the
@@ -18,6 +21,8 @@ const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const SockFilter = @import("filter/sandbox.zig").SockFilter;
 const notify = @import("notify.zig");
+const caps = @import("layers/caps.zig");
+const landlock = @import("layers/landlock.zig");
 
 pub const path_len_max: usize = 4096;
 pub const candidates_max: usize = 256;
@@ -46,6 +51,9 @@ pub const Stage = enum(u32) {
     seccomp = 5,
     handover = 6,
     exec = 7,
+    dumpable = 8,
+    capabilities = 9,
+    landlock = 10,
     _,
 
     pub fn name(stage: Stage) []const u8 {
@@ -58,6 +66,9 @@ pub const Stage = enum(u32) {
             .seccomp => "loading the seccomp filter",
             .handover => "handing the listener over",
             .exec => "executing the command",
+            .dumpable => "making itself dumpable for syd",
+            .capabilities => "dropping its capabilities",
+            .landlock => "entering its Landlock domain",
             _ => "an unknown stage",
         };
     }
@@ -70,6 +81,9 @@ pub const Plan = struct {
     argv: [*:null]const ?[*:0]const u8,
     envp: [*:null]const ?[*:0]const u8,
     candidates: []const [*:0]const u8,
+    /// The kernel's Landlock ABI (0: none): the child enters a domain scoping signals and
+    /// ptrace to the sandbox (layers/landlock.zig).
+    landlock_abi: u32,
 };
 
 pub const Child = struct {
@@ -226,8 +240,18 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32) 
     rc = linux.prctl(@intFromEnum(linux.PR.SET_PDEATHSIG), linux.SIG.KILL, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
     if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
+    rc = caps.child_drop_all();
+    if (rc != 0) child_fail(status_wr, .capabilities, rc);
+    // syd is not dumpable and the fork copied that: syd copies the listener out of this
+    // process (pidfd_getfd), which a non-dumpable target refuses without CAP_SYS_PTRACE.
+    rc = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 1, 0, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .dumpable, rc);
     rc = linux.prctl(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS), 1, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .no_new_privs, rc);
+    if (plan.landlock_abi >= 1) {
+        rc = landlock.child_enter(plan.landlock_abi);
+        if (rc != 0) child_fail(status_wr, .landlock, rc);
+    }
 
     const prog: SockFprog = .{ .len = @intCast(plan.program.len), .filter = plan.program.ptr };
     rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, notify.filter_flag_new_listener, &prog);

@@ -181,6 +181,9 @@ const spawning = [_]Rule{
     .{ .nr = .prctl, .kinds = mon, .args = &.{eq(0, value(@intFromEnum(linux.PR.SET_NAME)))} },
     .{ .nr = .prctl, .kinds = mon, .args = &.{eq(0, value(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS)))} },
     .{ .nr = .unshare, .kinds = mon, .args = &.{eq(0, value(thread_unshare_flags))} },
+    // thread_setup reads its capabilities: a helper inherits the monitor's, already reduced to
+    // what emulators keep, so it drops nothing (capset stays out of every list).
+    .{ .nr = .capget, .kinds = mon },
     .{ .nr = .seccomp, .kinds = mon, .args = &.{ eq(0, value(linux.SECCOMP.SET_MODE_FILTER)), eq(1, value(load_flags)) } },
 };
 

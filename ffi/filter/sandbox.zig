@@ -52,12 +52,94 @@ comptime {
     @setEvalBranchQuota(20_000);
     assert(trapped.len < 128);
     for (trapped, 0..) |a, i| for (trapped[i + 1 ..]) |b| assert(a != b);
+    // A call is either trapped or answered by the filter, never both.
+    for (answered) |a| for (trapped) |t| assert(a.nr != @intFromEnum(t));
 }
 
-/// Calls refused outright (ENOSYS): io_uring performs opens and other path calls without a
-/// system call that syd could trap, and open_by_handle_at opens a file by handle, without a
-/// path to judge (a sandboxed root process could read anything with it).
-pub const refused = [_]SYS{ .io_uring_setup, .io_uring_enter, .io_uring_register, .open_by_handle_at };
+/// A call the filter answers itself, with an errno (0: a no-op that succeeds), when every
+/// comparison in `args` holds (none: always). The kernel never runs it and syd never sees it.
+pub const Answer = struct {
+    nr: usize,
+    errno: E,
+    args: []const scmp.ArgCmp = &.{},
+    /// Why, for `-E pfc` readers and reviewers.
+    why: []const u8,
+};
+
+const E = std.os.linux.E;
+
+fn nr_of(comptime call: SYS) usize {
+    return @intFromEnum(call);
+}
+
+/// `(argument & flag) == flag`: the flag is set.
+fn flag_set(index: c_uint, flag: u64) [1]scmp.ArgCmp {
+    return .{.{ .arg = index, .op = .masked_eq, .datum_a = flag, .datum_b = flag }};
+}
+
+fn eq2(index_a: c_uint, a: u64, index_b: c_uint, b: u64) [2]scmp.ArgCmp {
+    return .{ .{ .arg = index_a, .op = .eq, .datum_a = a, .datum_b = 0 }, .{ .arg = index_b, .op = .eq, .datum_a = b, .datum_b = 0 } };
+}
+
+/// Namespace flags of clone(2) and unshare(2) (CLONE_NEWTIME only unshare: in clone(2) that bit
+/// belongs to the exit signal).
+const clone_newns: u64 = 0x00020000;
+const clone_newcgroup: u64 = 0x02000000;
+const clone_newuts: u64 = 0x04000000;
+const clone_newipc: u64 = 0x08000000;
+const clone_newuser: u64 = 0x10000000;
+const clone_newpid: u64 = 0x20000000;
+const clone_newnet: u64 = 0x40000000;
+const clone_newtime: u64 = 0x00000080;
+const clone_namespaces = [_]u64{ clone_newns, clone_newcgroup, clone_newuts, clone_newipc, clone_newuser, clone_newpid, clone_newnet };
+
+/// System call numbers newer than Zig 0.14's table.
+const nr_open_tree_attr: usize = 467;
+
+const why_bypass = "performs path calls without a system call syd could judge";
+const why_reach = "reaches into another process: syd or one outside the sandbox (the original answers ENOSYS)";
+const why_view = "would change the sandbox's view of the file system, under which paths are judged";
+const why_ns = "new namespaces would remap paths, users and addresses syd judges (the original: EPERM)";
+
+/// Calls answered by the filter, as the original syd answers them by default. ptrace is a
+/// no-op for every request (as the original; PTRACE_TRACEME too, or syd would become the
+/// tracer of its first process and stop it at exec).
+pub const answered = [_]Answer{
+    .{ .nr = nr_of(.io_uring_setup), .errno = .NOSYS, .why = why_bypass },
+    .{ .nr = nr_of(.io_uring_enter), .errno = .NOSYS, .why = why_bypass },
+    .{ .nr = nr_of(.io_uring_register), .errno = .NOSYS, .why = why_bypass },
+    .{ .nr = nr_of(.open_by_handle_at), .errno = .NOSYS, .why = "opens a file by handle, with no path to judge" },
+    .{ .nr = nr_of(.ptrace), .errno = .SUCCESS, .why = "a no-op: tracing would reach syd, outside processes, or rewrite a call after syd judged it" },
+    .{ .nr = nr_of(.process_vm_readv), .errno = .NOSYS, .why = why_reach },
+    .{ .nr = nr_of(.process_vm_writev), .errno = .NOSYS, .why = why_reach },
+    .{ .nr = nr_of(.process_madvise), .errno = .NOSYS, .why = why_reach },
+    .{ .nr = nr_of(.pidfd_getfd), .errno = .NOSYS, .why = why_reach },
+    .{ .nr = nr_of(.kcmp), .errno = .NOSYS, .why = why_reach },
+    .{ .nr = nr_of(.mount), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.umount2), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.open_tree), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_open_tree_attr, .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.move_mount), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.fsopen), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.fsconfig), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.fsmount), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.fspick), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.mount_setattr), .errno = .NOSYS, .why = why_view },
+    .{ .nr = nr_of(.pivot_root), .errno = .PERM, .why = why_view },
+    .{ .nr = nr_of(.setns), .errno = .PERM, .why = why_ns },
+    // clone3 passes its flags in memory, out of the filter's sight: glibc falls back to clone.
+    .{ .nr = nr_of(.clone3), .errno = .NOSYS, .why = why_ns },
+} ++ namespace_flags(.clone, &clone_namespaces) ++ namespace_flags(.unshare, &(clone_namespaces ++ .{clone_newtime})) ++ [_]Answer{
+    // The kernel would take the IP header from the caller's data: not the address syd judged.
+    .{ .nr = nr_of(.setsockopt), .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
+    .{ .nr = nr_of(.setsockopt), .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
+};
+
+fn namespace_flags(comptime call: SYS, comptime flags: []const u64) [flags.len]Answer {
+    var out: [flags.len]Answer = undefined;
+    for (flags, 0..) |flag, i| out[i] = .{ .nr = nr_of(call), .errno = .PERM, .args = &flag_set(0, flag), .why = why_ns };
+    return out;
+}
 
 /// One classic BPF instruction (`struct sock_filter`).
 pub const SockFilter = extern struct { code: u16, jt: u8, jf: u8, k: u32 };
@@ -86,7 +168,10 @@ pub fn build(options: Options) sys.Errno!scmp.Ctx {
     for (trapped) |nr| try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(nr));
     if (options.trap_ioctl) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.ioctl));
     if (options.trap_socket) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.socket));
-    for (refused) |nr| try scmp.rule_add(ctx, scmp.act_errno(@intFromEnum(std.os.linux.E.NOSYS)), @intFromEnum(nr));
+    for (answered) |a| {
+        const action = scmp.act_errno(@intFromEnum(a.errno));
+        if (a.args.len == 0) try scmp.rule_add(ctx, action, a.nr) else try scmp.rule_add_cmps(ctx, action, a.nr, a.args);
+    }
     return ctx;
 }
 

@@ -1,5 +1,6 @@
-//! Directories: chdir, fchdir and chroot are judged (chdir, chroot) and then continued, since
-//! syd cannot change another process's working directory or root; getdents64 is judged for
+//! Directories: chdir and fchdir are judged (chdir) and then continued, since syd cannot change
+//! another process's working directory; chroot is judged and answered without changing the
+//! caller's root (as the original); getdents64 is judged for
 //! readdir on the directory's path and performed by syd on its own copy of the caller's fd
 //! (sharing its offset), leaving out the entries whose paths are hidden from stat.
 //!
@@ -36,9 +37,31 @@ pub fn ioctl(request: *const Request) Response {
     return .continue_call; // cannot be emulated: see the README's Limits
 }
 
+/// chroot: judged for chroot, then answered 0 without changing anything, as the original syd:
+/// the sandbox's view of the file system, under which every path is judged, never moves (a
+/// denied file never gets an allowed name). A path that is missing or no directory fails as
+/// the kernel would fail it.
+pub fn chroot(request: *const Request) Response {
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &buf) catch |err|
+        return handlers.failure(err);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (handlers.decide(request, &.{.chroot}, canonical)) |response| {
+        if (response != .continue_call) return response; // denied
+    }
+    var full_buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const full = std.fmt.bufPrintZ(&full_buf, "/proc/{d}/root{s}", .{ request.tid(), canonical }) catch
+        return .{ .failure = @intFromEnum(linux.E.NAMETOOLONG) };
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, 0)) catch |err| return handlers.failure(err);
+    if (!linux.S.ISDIR(st.mode)) return .{ .failure = @intFromEnum(linux.E.NOTDIR) };
+    return .{ .value = 0 };
+}
+
 pub fn chdir(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
-    const cat: Cat = if (nr == .chroot) .chroot else .chdir;
+    assert(nr != .chroot);
+    const cat: Cat = .chdir;
     if (!handlers.any_on(request.policy, &.{cat})) return .continue_call;
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = (if (nr == .fchdir)

@@ -60,7 +60,7 @@ pub const Root = struct {
         var buf: [path_mod.path_len_max + 1]u8 = undefined;
         const call = try prepare(canonical, flags, mode, &buf);
         const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
-        return @intCast(fd);
+        return checked(@intCast(fd), canonical);
     }
 
     /// As `openat2`, for opens that may block (a FIFO without a peer): interruptible by the monitor.
@@ -68,7 +68,19 @@ pub const Root = struct {
         var buf: [path_mod.path_len_max + 1]u8 = undefined;
         const call = try prepare(canonical, flags, mode, &buf);
         const fd = try handlers.blocking_call(request, true, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
-        return @intCast(fd);
+        return checked(@intCast(fd), canonical);
+    }
+
+    /// syd opens as itself, and its own /proc entries are open to it: the canonical path was
+    /// checked before the open (path.zig), and is checked again once the fd holds the object,
+    /// so that a sandboxed pid reused by a syd thread in between is refused too.
+    fn checked(fd: i32, canonical: []const u8) sys.Errno!i32 {
+        assert(fd >= 0);
+        if (path_mod.names_syd_proc(canonical)) {
+            sys.close(fd);
+            return error.ACCES;
+        }
+        return fd;
     }
 
     /// Opens the directory holding `canonical` (O_PATH) and returns it with the last component.

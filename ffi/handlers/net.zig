@@ -158,6 +158,11 @@ fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
 /// cannot be judged and are refused unless trace/allow_unsupp_socket allows them.
 pub fn socket(request: *const Request) Response {
     const domain: u32 = @truncate(request.arg(0));
+    const kind: u32 = @as(u32, @truncate(request.arg(1))) & 0xf; // without SOCK_NONBLOCK, SOCK_CLOEXEC
+    // Raw and packet sockets: EPERM as the original (the sandbox holds no CAP_NET_RAW, so the
+    // kernel answers the same where socket(2) is not trapped).
+    const inet = domain == af_inet or domain == af_inet6;
+    if (domain == af_packet or (inet and (kind == sock_raw or kind == sock_packet))) return .{ .failure = @intFromEnum(linux.E.PERM) };
     if (domain == af_unix or domain == af_inet or domain == af_inet6) return .continue_call;
     if (request.policy.allow_unsupp_socket) return .continue_call;
     // Trapped while /dev/syd may turn network sandboxing on (sandbox.zig): judged only once it is.
@@ -174,6 +179,10 @@ pub fn socket(request: *const Request) Response {
     });
     return .{ .failure = @intFromEnum(linux.E.AFNOSUPPORT) };
 }
+
+const af_packet: u32 = 17;
+const sock_raw: u32 = 3;
+const sock_packet: u32 = 10;
 
 pub fn handle(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &family)) return .continue_call;

@@ -1,0 +1,129 @@
+//! Capabilities: the sandbox runs with none, and syd's own threads keep only what they use, so
+//! that no call syd performs for the sandbox succeeds on a privilege the caller lacks.
+//!
+//! As the original syd (with none of its `trace/allow_unsafe_*` capability options), the
+//! sandboxed child empties its bounding set (when it may: CAP_SETPCAP), its ambient, inheritable,
+//! permitted and effective sets before it execs: a root program in the sandbox cannot override
+//! file permissions, trace, change its uid, bind a privileged port, open raw sockets, chroot or
+//! mount. syd's threads drop, each for itself (capabilities are per thread), every capability
+//! but those listed for their kind: an emulator acting for a capability-less caller then has no
+//! CAP_DAC_OVERRIDE or CAP_CHOWN to lend it. Emulators keep CAP_SYS_PTRACE alone, to read the
+//! memory and /proc entries of a sandboxed process that made itself non-dumpable.
+//!
+//! Needs: capget/capset (v3), prctl PR_CAPBSET_DROP and PR_CAP_AMBIENT (Linux 4.3).
+//! Assumes: `child_drop_all` runs in the forked child (raw system calls only); `thread_keep`
+//! runs once on a thread syd created, before it confines itself (capset is not in any
+//! confinement list). Deno's own threads keep theirs: they act for nobody in the sandbox.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+
+pub const cap_kill: u6 = 5;
+pub const cap_setpcap: u6 = 8;
+pub const cap_sys_ptrace: u6 = 19;
+/// The highest capability number any kernel may know; PR_CAPBSET_DROP answers EINVAL past the
+/// running kernel's last one.
+const cap_last_max: u6 = 63;
+
+const linux_capability_version_3: u32 = 0x20080522;
+const pr_capbset_drop: i32 = 24;
+const pr_cap_ambient: i32 = 47;
+const pr_cap_ambient_clear_all: usize = 4;
+
+const Header = extern struct { version: u32, pid: i32 };
+/// Two 32-bit halves of each set (v3): [0] capabilities 0..31, [1] 32..63.
+const Data = extern struct { effective: u32, permitted: u32, inheritable: u32 };
+comptime {
+    assert(@sizeOf(Header) == 8 and @sizeOf(Data) == 12);
+}
+
+/// A capability set as one 64-bit mask (bit N: capability N).
+pub const Set = u64;
+
+pub fn bit(cap: u6) Set {
+    return @as(Set, 1) << cap;
+}
+
+/// The calling thread's sets.
+pub const Sets = struct { effective: Set, permitted: Set, inheritable: Set };
+
+pub fn get() sys.Errno!Sets {
+    var header: Header = .{ .version = linux_capability_version_3, .pid = 0 };
+    var data: [2]Data = undefined;
+    _ = try sys.check(linux.syscall2(.capget, @intFromPtr(&header), @intFromPtr(&data)));
+    return .{
+        .effective = join(data[0].effective, data[1].effective),
+        .permitted = join(data[0].permitted, data[1].permitted),
+        .inheritable = join(data[0].inheritable, data[1].inheritable),
+    };
+}
+
+fn join(low: u32, high: u32) Set {
+    return @as(Set, high) << 32 | low;
+}
+
+fn set_raw(sets: Sets) usize {
+    var header: Header = .{ .version = linux_capability_version_3, .pid = 0 };
+    const data = [2]Data{
+        .{ .effective = @truncate(sets.effective), .permitted = @truncate(sets.permitted), .inheritable = @truncate(sets.inheritable) },
+        .{ .effective = @truncate(sets.effective >> 32), .permitted = @truncate(sets.permitted >> 32), .inheritable = @truncate(sets.inheritable >> 32) },
+    };
+    return linux.syscall2(.capset, @intFromPtr(&header), @intFromPtr(&data));
+}
+
+/// Keeps, on the calling thread, only the capabilities in `keep` that it has: effective and
+/// permitted become `keep ∩ permitted`, inheritable and ambient empty. Cannot be undone.
+pub fn thread_keep(keep: Set) sys.Errno!void {
+    const now = try get();
+    const kept = now.permitted & keep;
+    // A thread started by one that kept the same has nothing to drop (and, confined by its
+    // creator's filter, could not call capset).
+    if (now.permitted == kept and now.effective & ~keep == 0 and now.inheritable == 0) return;
+    _ = linux.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0); // EINVAL before 4.3: none to clear
+    _ = try sys.check(set_raw(.{ .effective = kept, .permitted = kept, .inheritable = 0 }));
+    const after = try get();
+    assert(after.permitted & ~keep == 0 and after.effective & ~keep == 0);
+}
+
+/// In the forked child (raw system calls only): empties the bounding set (when the child holds
+/// CAP_SETPCAP; without it the set cannot grow its permitted set anyway), the ambient set, and
+/// the inheritable, permitted and effective sets. Returns the failing call's raw result, or 0.
+pub fn child_drop_all() usize {
+    var header: Header = .{ .version = linux_capability_version_3, .pid = 0 };
+    var data: [2]Data = undefined;
+    var rc = linux.syscall2(.capget, @intFromPtr(&header), @intFromPtr(&data));
+    if (linux.E.init(rc) != .SUCCESS) return rc;
+    if (data[0].effective & (@as(u32, 1) << cap_setpcap) != 0) {
+        var cap: u32 = 0;
+        while (cap <= cap_last_max) : (cap += 1) {
+            rc = linux.prctl(pr_capbset_drop, cap, 0, 0, 0);
+            if (linux.E.init(rc) == .INVAL) break; // past the kernel's last capability
+            if (linux.E.init(rc) != .SUCCESS) return rc;
+        }
+    }
+    rc = linux.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS and linux.E.init(rc) != .INVAL) return rc;
+    rc = set_raw(.{ .effective = 0, .permitted = 0, .inheritable = 0 });
+    if (linux.E.init(rc) != .SUCCESS) return rc;
+    return 0;
+}
+
+test "thread_keep leaves a thread only the capabilities it keeps" {
+    const Probe = struct {
+        fn run(out: *?Sets) void {
+            thread_keep(bit(cap_sys_ptrace)) catch return;
+            out.* = get() catch null;
+        }
+    };
+    const before = try get();
+    var seen: ?Sets = null;
+    const thread = try std.Thread.spawn(.{}, Probe.run, .{&seen});
+    thread.join();
+    const after = seen orelse return error.TestUnexpectedResult;
+    try std.testing.expectEqual(before.permitted & bit(cap_sys_ptrace), after.permitted);
+    try std.testing.expectEqual(@as(Set, 0), after.inheritable);
+    // The thread that spawned it keeps its own (capabilities are per thread).
+    try std.testing.expectEqual(before, try get());
+}
