@@ -5,7 +5,8 @@
  *    `./syd -poff` (every openat trapped and continued), and under read sandboxing with an
  *    allowing rule (every openat judged on its canonical path and performed by syd: emulated),
  *    the latter also with syd's threads unconfined (SYD_SKIP_SCMP=1): what self-confinement
- *    costs.
+ *    costs; with BENCH_BASELINE=path/to/libsyd.so also on that build (an earlier commit's), so
+ *    that a change's cost is measured side by side in the same rounds.
  * 2. Start-up: `./syd -poff -- true` against `true`.
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
  *    applied) and compiled to the JSON document, in-process.
@@ -18,6 +19,8 @@ import { compile, load, type SourceSpec } from "../lib/policy/mod.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYD = `${ROOT}syd`;
 const LOOP = `${ROOT}bench/bin/openat_loop`;
+/** BENCH_BASELINE=path/to/libsyd.so: also run the judged loop on that build, side by side. */
+const BASELINE = Deno.env.get("BENCH_BASELINE");
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 7);
 const ITERATIONS = Number(Deno.env.get("BENCH_ITERATIONS") ?? 200_000);
 
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   const sandboxed: number[] = [];
   const judged: number[] = [];
   const unconfined: number[] = [];
+  const baseline: number[] = [];
   const judging = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
@@ -104,6 +108,14 @@ async function main(): Promise<void> {
       await unconfinedRun();
       await confinedRun();
     }
+    if (BASELINE !== undefined) { // another build's libsyd.so, side by side in the same rounds
+      baseline.push(
+        Number(
+          await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)], { SYD_LIBSYD: BASELINE }),
+        ),
+      );
+      judged.push(Number(await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)])));
+    }
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
     parse.push(policyParseMs(1000));
@@ -119,6 +131,11 @@ async function main(): Promise<void> {
   const u = median(unconfined);
   console.log(`  judged, threads unconfined: ${fmt(u)} calls/s (${(1e6 / u).toFixed(2)} µs)`);
   console.log(`  self-confinement cost: ${((u / j - 1) * 100).toFixed(1)}% per judged call`);
+  if (BASELINE !== undefined) {
+    const b = median(baseline);
+    console.log(`  judged, baseline ${BASELINE}: ${fmt(b)} calls/s (${(1e6 / b).toFixed(2)} µs)`);
+    console.log(`  judged, this build vs baseline: ${((b / j - 1) * 100).toFixed(1)}% per call`);
+  }
   console.log(`  cost ratio:      ${(n / s).toFixed(2)}x (trapped / untrapped time per iteration)`);
   console.log(
     `  judged ratio:    ${(n / j).toFixed(2)}x untrapped, ${(s / j).toFixed(2)}x passthrough`,

@@ -412,11 +412,7 @@ const Walk = struct {
     /// sandbox's Landlock domain: performing the call for the caller would lend it both (another
     /// process's mem, environ, fds), and syd's own entries are syd's alone.
     fn may_name(self: *Walk, path: []const u8) bool {
-        const pid = proc_pid_of(path) orelse return true;
-        if (pid.value == self.caller.tid or pid.value == self.caller.pid) return true;
-        var name_buf: [proc_name_len_max]u8 = undefined;
-        const task = proc_name(&name_buf, "/proc/{d}/task/{d}", .{ pid.value, self.caller.tid });
-        return exists(task);
+        return caller_may_name(self.caller, path);
     }
 
     /// Drops the last component of `out`; the root stays the root.
@@ -438,6 +434,15 @@ fn strip_root(root: []const u8, path: []const u8) ?usize {
     if (path.len > root.len and path[root.len] != '/') return null; // "/jail" is not in "/jailx"
     assert(root.len <= path.len);
     return root.len;
+}
+
+/// Whether `caller` may name `path` (see Walk.may_name): not another process's /proc/<N>/...
+pub fn caller_may_name(caller: Caller, path: []const u8) bool {
+    const pid = proc_pid_of(path) orelse return true;
+    if (pid.value == caller.tid or pid.value == caller.pid) return true;
+    var name_buf: [proc_name_len_max]u8 = undefined;
+    const task = proc_name(&name_buf, "/proc/{d}/task/{d}", .{ pid.value, caller.tid });
+    return exists(task);
 }
 
 /// The pid a /proc path starts with (`/proc/<N>`), and the thread after `/task/` if any.

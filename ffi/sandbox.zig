@@ -20,6 +20,7 @@ const Timeouter = @import("workers/out.zig").Timeouter;
 const reap = @import("reap.zig");
 const magic = @import("magic.zig");
 const landlock = @import("layers/landlock.zig");
+const caps = @import("layers/caps.zig");
 const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
@@ -141,13 +142,16 @@ pub const Sandbox = struct {
             .ptrace => self.log.emit(.warn, .{ .ctx = "run", .op = "landlock", .abi = landlock_abi, .msg = "this kernel's Landlock cannot scope signals (ABI 6, Linux 6.12): the sandbox can signal syd and processes outside it" }),
             .none => self.log.emit(.warn, .{ .ctx = "run", .op = "landlock", .abi = landlock_abi, .msg = "Landlock is missing: the sandbox can signal syd and processes outside it (ptrace stays refused by the filter)" }),
         }
+        // A root syd gives the sandbox its own /proc, hiding syd and every outside process.
+        const private_proc = caps.has_effective(caps.cap_sys_admin);
+        if (!private_proc) self.log.emit(.info, .{ .ctx = "run", .op = "proc", .msg = "without CAP_SYS_ADMIN the sandbox shares syd's /proc: syd's world-readable entries (status, cmdline) answer the calls syd does not judge" });
         // Out of the sandbox's reach: /proc/<syd>/{mem,environ,fd,maps,...} and ptrace-like
         // access need CAP_SYS_PTRACE, which the sandbox never holds.
         _ = sys.check(linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 0, 0, 0, 0)) catch |err| {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi };
+        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc };
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
         reap.subreaper_set() catch |err| {

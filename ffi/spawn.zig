@@ -54,6 +54,7 @@ pub const Stage = enum(u32) {
     dumpable = 8,
     capabilities = 9,
     landlock = 10,
+    private_proc = 11,
     _,
 
     pub fn name(stage: Stage) []const u8 {
@@ -69,6 +70,7 @@ pub const Stage = enum(u32) {
             .dumpable => "making itself dumpable for syd",
             .capabilities => "dropping its capabilities",
             .landlock => "entering its Landlock domain",
+            .private_proc => "mounting its own /proc (hidepid=ptraceable) in a new mount namespace",
             _ => "an unknown stage",
         };
     }
@@ -84,6 +86,10 @@ pub const Plan = struct {
     /// The kernel's Landlock ABI (0: none): the child enters a domain scoping signals and
     /// ptrace to the sandbox (layers/landlock.zig).
     landlock_abi: u32,
+    /// Mount the child's own /proc with hidepid=ptraceable in a new mount namespace (needs
+    /// CAP_SYS_ADMIN: a root syd), so that the kernel hides syd and every process outside the
+    /// sandbox from it, for the calls syd continues unjudged too.
+    private_proc: bool,
 };
 
 pub const Child = struct {
@@ -240,6 +246,10 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32) 
     rc = linux.prctl(@intFromEnum(linux.PR.SET_PDEATHSIG), linux.SIG.KILL, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
     if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
+    if (plan.private_proc) {
+        rc = child_private_proc();
+        if (rc != 0) child_fail(status_wr, .private_proc, rc);
+    }
     rc = caps.child_drop_all();
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     // syd is not dumpable and the fork copied that: syd copies the listener out of this
@@ -267,6 +277,25 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32) 
     if (rc != 1) linux.exit_group(127); // the parent gave up on us
     _ = linux.close(listener);
     child_exec(plan, status_wr);
+}
+
+/// A new mount namespace whose mounts follow syd's (slave propagation: mounts made outside
+/// appear inside, none made inside leak out), with a procfs of its own over /proc, mounted
+/// hidepid=ptraceable (whatever the caller's groups): /proc/PID of a process the caller cannot ptrace (syd, not dumpable;
+/// anything outside the sandbox's Landlock domain) does not exist for it.
+fn child_private_proc() usize {
+    const ms_nosuid: u32 = 0x2;
+    const ms_nodev: u32 = 0x4;
+    const ms_noexec: u32 = 0x8;
+    const ms_rec: u32 = 0x4000;
+    const ms_slave: u32 = 0x80000;
+    var rc = linux.unshare(linux.CLONE.NEWNS);
+    if (linux.E.init(rc) != .SUCCESS) return rc;
+    rc = linux.mount("none", "/", null, ms_rec | ms_slave, 0);
+    if (linux.E.init(rc) != .SUCCESS) return rc;
+    rc = linux.mount("proc", "/proc", "proc", ms_nosuid | ms_nodev | ms_noexec, @intFromPtr("hidepid=ptraceable"));
+    if (linux.E.init(rc) != .SUCCESS) return rc;
+    return 0;
 }
 
 /// Tries each candidate as execvp does; on failure reports the errno and exits.

@@ -141,7 +141,15 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
 Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is said in the headers", async () => {
   const plain = await runSyd(["-poff", "-m", "lock:on", "-E", "pfc"]);
   const ioctl = await runSyd(["-poff", "-m", "sandbox/ioctl:on", "-E", "pfc"]);
-  assert.equal(syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl"), undefined);
+  // Not trapped: only the requests refused whatever the fd (TIOCSTI, ...) are answered.
+  assert.doesNotMatch(
+    syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl") ?? "",
+    /action (NOTIFY|0x7fc00000)/,
+  );
+  assert.match(
+    syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl") ?? "",
+    /== 21522\)\n\s+action ERRNO\(1\)/, // TIOCSTI: EPERM
+  );
   assert.match(
     syscallBlock(sections(ioctl.stdout).get("syd_process")!, "ioctl") ?? "",
     /action (NOTIFY|0x7fc00000)/,

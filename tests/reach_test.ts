@@ -679,39 +679,58 @@ const WALK_CLASSES = [
   "comm",
 ];
 
-/** Syd's fd numbers, read from outside. */
-function fdNumbers(pid: number): number[] {
-  return [...Deno.readDirSync(`/proc/${pid}/fd`)].map((entry) => Number(entry.name));
+/**
+ * The fd numbers of each of syd's threads, read from outside (empty for a thread that ended).
+ * syd's workers unshare their fd tables, so task/TID/fd/ differs from thread to thread.
+ */
+function fdTables(pid: number, tids: number[]): Map<number, Set<number>> {
+  const tables = new Map<number, Set<number>>();
+  for (const tid of tids) {
+    try {
+      const names = [...Deno.readDirSync(`/proc/${pid}/task/${tid}/fd`)].map((e) => Number(e.name));
+      tables.set(tid, new Set(names));
+    } catch {
+      tables.set(tid, new Set()); // the thread ended meanwhile
+    }
+  }
+  return tables;
 }
 
 /** What reach_procwalk did under one policy, with syd's threads and fds as the test saw them. */
 interface Walk {
   outcome: Finished & { pid: number };
   attempts: Attempt[];
-  /** syd's thread ids and fds when the walk began, and once it had ended. */
+  /** syd's thread ids when the walk began, and once it had ended. */
   tids: number[];
-  fds: number[];
   tidsAfter: number[];
-  fdsAfter: number[];
+  /** The fds walked under every base: those of any of syd's threads when the walk began. */
+  fds: number[];
+  /** The fd table of each thread when the walk began, and once it had ended. */
+  tables: Map<number, Set<number>>;
+  tablesAfter: Map<number, Set<number>>;
   /** The problems no walk may have: syd's exit, `served`, the parent, attempts not made. */
   problems: string[];
 }
 
 /**
- * Runs reach_procwalk under `policy`: once it is ready, sends it syd's thread ids and fd numbers
- * (read from outside while syd is idle), and reads them again once the walk has ended.
+ * Runs reach_procwalk under `policy`: once it is ready, sends it syd's thread ids and the fd
+ * numbers of all their tables (read from outside while syd is idle), and reads them again once the
+ * walk has ended.
  */
 async function procWalk(dir: string, policy: string[]): Promise<Walk> {
   const sandbox = new Sandbox("me", dir, [...policy, "--", helper("reach_procwalk"), dir]);
   try {
     await sandbox.waitFor("ready");
     const tids = threadIds(sandbox.pid).sort((a, b) => a - b);
-    const fds = fdNumbers(sandbox.pid).sort((a, b) => a - b);
+    const tables = fdTables(sandbox.pid, tids);
+    const fds = [...new Set([...tables.values()].flatMap((table) => [...table]))].sort((a, b) =>
+      a - b
+    );
     await sandbox.send(tids.join(" "));
     await sandbox.send(fds.join(" "));
     await sandbox.waitFor("walked");
     const tidsAfter = threadIds(sandbox.pid);
-    const fdsAfter = fdNumbers(sandbox.pid);
+    const tablesAfter = fdTables(sandbox.pid, tids);
     await sandbox.send("go");
     const outcome = { ...(await sandbox.finish()), pid: sandbox.pid };
     const attempts: Attempt[] = [];
@@ -754,7 +773,7 @@ async function procWalk(dir: string, policy: string[]): Promise<Walk> {
     if (missing.length > 0) {
       problems.push(`${missing.length} attempts not made:\n  ${missing.join("\n  ")}`);
     }
-    return { outcome, attempts, tids, fds, tidsAfter, fdsAfter, problems };
+    return { outcome, attempts, tids, tidsAfter, fds, tables, tablesAfter, problems };
   } finally {
     await sandbox.finish().catch(() => {});
   }
@@ -774,13 +793,15 @@ function walkedPath(path: string): { tid: number; entry: string; fd?: number } |
 
 /** What a failed walk shows besides its problems (not the whole output: it is long). */
 function walkContext(walk: Walk): string {
-  const gone = (before: number[], after: number[]) =>
-    before.filter((n) => !after.includes(n)).join(" ") || "none";
-  return `syd ${walk.outcome.pid}; threads ${walk.tids.join(" ")} (gone by the end: ${
-    gone(walk.tids, walk.tidsAfter)
-  }); fds ${walk.fds.join(" ")} (closed by the end: ${
-    gone(walk.fds, walk.fdsAfter)
-  }); ${walk.attempts.length} attempts\nstderr:\n${walk.outcome.stderr}`;
+  const list = (table: Set<number> | undefined) => [...(table ?? [])].sort((a, b) => a - b);
+  const tables = walk.tids.map((tid) =>
+    `  thread ${tid}: fds ${list(walk.tables.get(tid)).join(" ")}; at the end ${
+      walk.tidsAfter.includes(tid) ? list(walk.tablesAfter.get(tid)).join(" ") : "(ended)"
+    }`
+  );
+  return `syd ${walk.outcome.pid}; ${walk.attempts.length} attempts\n${
+    tables.join("\n")
+  }\nstderr:\n${walk.outcome.stderr}`;
 }
 
 Deno.test("with read, stat and chdir sandboxing on, every /proc/<syd> path (mem, fd, fd/N, fdinfo, fdinfo/N, environ, maps, root, cwd, exe, cmdline, status, stat, comm; under /proc/SYD, task/TID and /proc/TID of each syd thread) answers EACCES to open, O_PATH, stat, lstat, statx and readlink, directly and through symlinks, openat, .. and chdir", async () => {
@@ -827,7 +848,7 @@ const KERNEL_REFUSED: Record<string, string[]> = {
   exe: ["open_rdonly", "readlink"],
 };
 
-Deno.test("with -poff (syd judges no path) the kernel still refuses syd's mem, environ, maps, fd/N, fdinfo/N, root, cwd and exe with EACCES, under /proc/SYD, task/TID and /proc/TID of each syd thread", async () => {
+Deno.test("with -poff (syd judges no path) the kernel still refuses syd's /proc entries: all of them hidden (ENOENT) under a root syd, mem, environ, maps, fd/N, fdinfo/N, root, cwd and exe (EACCES) otherwise", async () => {
   // With no category on, syd continues every path call without reading its path and the kernel
   // decides (README, "Limits"): the world-readable entries (status, stat, comm, cmdline), the
   // names in fd/, and stat() of the entries themselves answer as for any process. Only what needs
@@ -838,14 +859,27 @@ Deno.test("with -poff (syd judges no path) the kernel still refuses syd's mem, e
     const problems = [...walk.problems];
     const offending: string[] = [];
     let checked = 0;
+    // A root syd gives the sandbox its own /proc, mounted hidepid=ptraceable: syd's entries do
+    // not exist for it at all, whatever the call.
+    const hidden = Deno.uid() === 0;
     for (const attempt of walk.attempts) {
       const walked = walkedPath(attempt.path);
+      if (hidden && walked) {
+        checked++;
+        if (attempt.result !== "ENOENT") {
+          offending.push(`${attempt.path} ${attempt.op} ${attempt.result}`);
+        }
+        continue;
+      }
       if (!walked || !KERNEL_REFUSED[walked.entry]?.includes(attempt.op)) continue;
       checked++;
       if (attempt.result === "EACCES") continue;
-      // the kernel answers ENOENT for a thread or an fd that ended during the walk
+      // the kernel answers ENOENT for a thread that ended during the walk, and for an fd that is
+      // not in that thread's table (each worker has its own) at the start or at the end
       const ended = !walk.tidsAfter.includes(walked.tid) ||
-        (walked.fd !== undefined && !walk.fdsAfter.includes(walked.fd));
+        (walked.fd !== undefined &&
+          !(walk.tables.get(walked.tid)?.has(walked.fd) &&
+            walk.tablesAfter.get(walked.tid)?.has(walked.fd)));
       if (attempt.result === "ENOENT" && ended) continue;
       offending.push(`${attempt.path} ${attempt.op} ${attempt.result}`);
     }
@@ -859,4 +893,87 @@ Deno.test("with -poff (syd judges no path) the kernel still refuses syd's mem, e
     }
     assert.deepEqual(problems, [], `${problems.join("\n")}\n${walkContext(walk)}`);
   });
+});
+
+/** A python3 attack run under syd: its `name=ERRNO` lines (`OK` on success). */
+const PY_ATTACK = `
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def say(name, rc):
+    print(f"{name}={'OK' if rc >= 0 else errno.errorcode[ctypes.get_errno()]}", flush=True)
+`;
+
+Deno.test("terminal injection, userfaultfd and other processes' resource limits are refused, whether ioctl is trapped or not", async () => {
+  const script = PY_ATTACK + `
+ioctl = libc.ioctl
+ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_char_p]
+say("tiocsti", ioctl(0, 0x5412, b"x"))
+say("tiocsti_high_bits", ioctl(0, 0xffffffff00005412, b"x"))
+say("tioclinux", ioctl(0, 0x541C, b"x"))
+say("uffd_new", ioctl(0, 0xAA00, b"x"))
+say("userfaultfd", libc.syscall(323, 0))
+limit = (ctypes.c_ulonglong * 2)(0, 0)
+say("prlimit_syd", libc.syscall(302, os.getppid(), 0, limit, None))
+say("prlimit_self", libc.syscall(302, 0, 7, None, limit))
+`;
+  const trapped = ["-poff", "-m", "lock:on", "-m", "sandbox/ioctl:on", "-m", "allow/ioctl+/***"];
+  for (const policy of [["-poff", "-m", "lock:on"], trapped]) {
+    const result = await run(SYD, [...policy, "--", "python3", "-c", script], { stdin: "" });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "tiocsti=EPERM\ntiocsti_high_bits=EPERM\ntioclinux=EPERM\nuffd_new=EPERM\n" +
+        "userfaultfd=EPERM\nprlimit_syd=EPERM\nprlimit_self=OK\n",
+      `${policy.join(" ")}: ${result.stderr}`,
+    );
+  }
+});
+
+Deno.test({
+  name:
+    "syd never lists another process's /proc entries for the caller through an fd it got earlier (syd as nobody, which shares its /proc with the sandbox)",
+  ignore: NOBODY_PROBLEM !== undefined,
+  fn: async () => {
+    // The first process of `-poff` may configure the sandbox: it opens the map_files of a
+    // process of its user outside the sandbox (the kernel lets it open the directory: nothing
+    // is judged; it lists no entry there without ptrace access, which the Landlock domain
+    // refuses), then turns
+    // stat sandboxing on, so that syd performs its getdents64 on its own copy of that fd, from
+    // outside the domain. (A root syd's sandbox has its own /proc, where no outside process
+    // exists.)
+    const script = PY_ATTACK + `
+fd = os.open(f"/proc/{sys.argv[1]}/map_files", os.O_RDONLY | os.O_DIRECTORY)
+buf = ctypes.create_string_buffer(4096)
+print(f"kernel_bytes={libc.syscall(217, fd, buf, 4096)}")  # "." and ".." only: 24 bytes each
+os.stat("/dev/syd/sandbox/stat:on")
+say("getdents64_syd", libc.syscall(217, fd, buf, 4096))
+`;
+    await withDir("nobody", async (dir) => {
+      const outside = new Deno.Command("setpriv", { args: [...SETPRIV, "sleep", "30"] }).spawn();
+      try {
+        // Until sleep runs (setpriv has dropped to nobody and exec'd, which makes it dumpable).
+        for (let i = 0; i < 200 && state(outside.pid) !== "gone"; i++) {
+          if (Deno.readTextFileSync(`/proc/${outside.pid}/comm`).trim() === "sleep") break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const result = await attack("nobody", dir, [
+          "-poff",
+          "--",
+          "python3",
+          "-c",
+          script,
+          String(outside.pid),
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(
+          result.stdout,
+          "kernel_bytes=48\ngetdents64_syd=EACCES\n",
+          result.stderr,
+        );
+      } finally {
+        outside.kill("SIGKILL");
+        await outside.status;
+      }
+    });
+  },
 });

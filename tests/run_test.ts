@@ -3,7 +3,7 @@
  * user sees (exit status, output, messages, log records).
  */
 import assert from "node:assert/strict";
-import { helper, records, run, runSyd } from "./_syd.ts";
+import { helper, records, run, runSyd, SYD, tempDir, waitForFile } from "./_syd.ts";
 
 Deno.test("a sandboxed program's exit status becomes syd's", async () => {
   const result = await runSyd(["-poff", "--", "sh", "-c", "exit 42"]);
@@ -288,12 +288,22 @@ Deno.test("eight processes at once all finish; the pool grows when busy and help
   assert.ok(Number(summary?.notifications) >= 80_000, JSON.stringify(summary));
 });
 
-Deno.test("syd's threads are named and visible in /proc", async () => {
-  const result = await runSyd(["-poff", "--", "sh", "-c", "cat /proc/$PPID/task/*/comm"], {
+Deno.test("syd's threads are named and visible in /proc (from outside the sandbox)", async () => {
+  const dir = tempDir();
+  const child = new Deno.Command(SYD, {
+    args: ["-poff", "--", "sh", "-c", `touch ${dir}/marker; sleep 1`],
     env: { SYD_NPROC: "2" },
-  });
-  assert.equal(result.code, 0, result.stderr);
-  const names = result.stdout.trim().split("\n");
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForFile(`${dir}/marker`, 20_000);
+  const names: string[] = [];
+  for (const entry of Deno.readDirSync(`/proc/${child.pid}/task`)) {
+    names.push(Deno.readTextFileSync(`/proc/${child.pid}/task/${entry.name}/comm`).trim());
+  }
+  const result = await child.output();
+  Deno.removeSync(dir, { recursive: true });
+  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
   assert.equal(names.filter((n) => n === "syd_mon").length, 1);
   assert.ok(names.filter((n) => n === "syd_emu").length >= 2, names.join(","));
 });

@@ -129,11 +129,37 @@ pub const answered = [_]Answer{
     .{ .nr = nr_of(.setns), .errno = .PERM, .why = why_ns },
     // clone3 passes its flags in memory, out of the filter's sight: glibc falls back to clone.
     .{ .nr = nr_of(.clone3), .errno = .NOSYS, .why = why_ns },
+    // userfaultfd can stall syd's own reads of the caller's memory (a fault never served).
+    .{ .nr = nr_of(.userfaultfd), .errno = .PERM, .why = "would let the caller stall syd's reads of its memory" },
+    // Resource limits of another process (syd's CPU time: SIGKILL; its fd limit: EMFILE).
+    .{ .nr = nr_of(.prlimit64), .errno = .PERM, .args = &.{.{ .arg = 0, .op = .ne, .datum_a = 0, .datum_b = 0 }}, .why = "another process's limits: syd's, or one outside the sandbox" },
 } ++ namespace_flags(.clone, &clone_namespaces) ++ namespace_flags(.unshare, &(clone_namespaces ++ .{clone_newtime})) ++ [_]Answer{
     // The kernel would take the IP header from the caller's data: not the address syd judged.
     .{ .nr = nr_of(.setsockopt), .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
     .{ .nr = nr_of(.setsockopt), .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
 };
+
+/// ioctl requests refused whatever the fd, as the original's default denylist: TIOCSTI and
+/// TIOCLINUX push input into a terminal (the shell syd was started from runs it outside the
+/// sandbox once syd ends), TIOCCONS redirects the console, TIOCSETD changes the line
+/// discipline; USERFAULTFD_IOC_NEW makes a userfaultfd from /dev/userfaultfd (see above). The
+/// kernel reads the request as 32 bits: only those are compared.
+pub const ioctls_refused = [_]u32{ 0x5412, 0x541C, 0x541D, 0x5423, 0xAA00 };
+
+/// The filter's answer to the refused ioctls when ioctl(2) is not trapped (handlers/dir.zig
+/// refuses them itself where it is).
+const ioctl_refusals = ioctl_answers(); // comptime: the rules' argument slices are constants
+
+fn ioctl_answers() [ioctls_refused.len]Answer {
+    var out: [ioctls_refused.len]Answer = undefined;
+    for (ioctls_refused, 0..) |request, i| out[i] = .{
+        .nr = nr_of(.ioctl),
+        .errno = .PERM,
+        .args = &.{.{ .arg = 1, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = request }},
+        .why = "a terminal, console or userfaultfd request the original refuses",
+    };
+    return out;
+}
 
 fn namespace_flags(comptime call: SYS, comptime flags: []const u64) [flags.len]Answer {
     var out: [flags.len]Answer = undefined;
@@ -166,7 +192,11 @@ pub fn build(options: Options) sys.Errno!scmp.Ctx {
     try scmp.attr_set(ctx, .ctl_nnp, 0); // syd sets no_new_privs itself, in the child.
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
     for (trapped) |nr| try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(nr));
-    if (options.trap_ioctl) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.ioctl));
+    if (options.trap_ioctl) {
+        try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.ioctl));
+    } else for (ioctl_refusals) |a| {
+        try scmp.rule_add_cmps(ctx, scmp.act_errno(@intFromEnum(a.errno)), a.nr, a.args);
+    }
     if (options.trap_socket) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.socket));
     for (answered) |a| {
         const action = scmp.act_errno(@intFromEnum(a.errno));

@@ -15,6 +15,7 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const sandbox_filter = @import("../filter/sandbox.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -28,6 +29,8 @@ const batches_max: u32 = 64;
 
 /// ioctl: judged on the path of its fd, then continued (its argument points into the caller).
 pub fn ioctl(request: *const Request) Response {
+    const code: u32 = @truncate(request.arg(1)); // the kernel reads the request as 32 bits
+    for (sandbox_filter.ioctls_refused) |refused| if (code == refused) return .{ .failure = @intFromEnum(linux.E.PERM) };
     if (!handlers.any_on(request.policy, &.{.ioctl})) return .continue_call;
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf) catch |err|
@@ -85,7 +88,7 @@ pub fn getdents(request: *const Request) Response {
     const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     var dir_buf: [path_mod.path_len_max]u8 = undefined;
-    const dir = emulate.own_fd_path(fd, &dir_buf) catch |err| return handlers.failure(err);
+    const dir = emulate.own_fd_path(request, fd, &dir_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.readdir}, dir)) |response| {
         if (response != .continue_call or !request.policy.on[@intFromEnum(Cat.stat)]) return response;

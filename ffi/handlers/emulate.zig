@@ -112,11 +112,17 @@ pub fn caller_fd(request: *const handlers.Request, target: i32, creating: bool) 
     return sys.pidfd_getfd(pidfd, target);
 }
 
-/// The canonical path of one of syd's own fds (a copy made by `caller_fd`).
-pub fn own_fd_path(fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+/// The canonical path of one of syd's own fds (a copy made by `caller_fd`). Another
+/// process's /proc entry (an fd the caller got to /proc/<N>/map_files, say) is refused as
+/// path.zig refuses it by name: syd would act on it with CAP_SYS_PTRACE, from outside the
+/// sandbox's Landlock domain.
+pub fn own_fd_path(request: *const handlers.Request, fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
     assert(fd >= 0);
     const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
-    return path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, out);
+    const path = try path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, out);
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    if (!path_mod.caller_may_name(caller, path)) return error.ACCES;
+    return path;
 }
 
 /// The caller's status, when syd may act for it: its filesystem credentials must be syd's

@@ -61,7 +61,7 @@ fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []c
 fn by_fd(request: *const Request, target: i32, cats: []const Cat) Found {
     const fd = emulate.caller_fd(request, target, false) catch |err| return .{ .answer = handlers.failure(err) };
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = emulate.own_fd_path(fd, &buf) catch |err| {
+    const canonical = emulate.own_fd_path(request, fd, &buf) catch |err| {
         sys.close(fd);
         return .{ .answer = handlers.failure(err) };
     };

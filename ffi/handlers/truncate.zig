@@ -48,7 +48,7 @@ fn by_fd(request: *const Request, nr: linux.SYS) Response {
     defer sys.close(fd);
     // The path of syd's own copy: what will be truncated, whatever the caller does meanwhile.
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = emulate.own_fd_path(fd, &canonical_buf) catch |err| return handlers.failure(err);
+    const canonical = emulate.own_fd_path(request, fd, &canonical_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.truncate}, canonical)) |response| return response;
     const rc = switch (nr) {

@@ -23,6 +23,7 @@ const sys = @import("../sys.zig");
 pub const cap_kill: u6 = 5;
 pub const cap_setpcap: u6 = 8;
 pub const cap_sys_ptrace: u6 = 19;
+pub const cap_sys_admin: u6 = 21;
 /// The highest capability number any kernel may know; PR_CAPBSET_DROP answers EINVAL past the
 /// running kernel's last one.
 const cap_last_max: u6 = 63;
@@ -58,6 +59,12 @@ pub fn get() sys.Errno!Sets {
         .permitted = join(data[0].permitted, data[1].permitted),
         .inheritable = join(data[0].inheritable, data[1].inheritable),
     };
+}
+
+/// Whether the calling thread holds `cap` in its effective set (false when it cannot tell).
+pub fn has_effective(cap: u6) bool {
+    const sets = get() catch return false;
+    return sets.effective & bit(cap) != 0;
 }
 
 fn join(low: u32, high: u32) Set {
