@@ -31,13 +31,13 @@ pub const Proc = struct { pid: i32, ppid: i32, zombie: bool, mark: bool = false 
 
 /// The live sandboxed processes under `root` (syd's pid): their count (bounded by `out`), after
 /// reaping every sandboxed zombie that is syd's own child.
-pub fn sandboxed(root: i32, table: []Proc, out: []i32) usize {
+pub fn sandboxed(root: i32, table: []Proc, out: []i32, exclude: i32) usize {
     assert(root > 0 and out.len > 0);
     const count = scan(table);
     mark_descendants(root, table[0..count]);
     var len: usize = 0;
     for (table[0..count]) |p| {
-        if (!p.mark or !filtered(p.pid)) continue;
+        if (!p.mark or p.pid == exclude or !filtered(p.pid)) continue;
         if (p.zombie) {
             if (p.ppid == root) reap(p.pid);
             continue;
@@ -56,7 +56,7 @@ pub fn kill_all(root: i32, table: []Proc) u32 {
     var killed: u32 = 0;
     var round: u32 = 0;
     while (round < kill_rounds_max) : (round += 1) {
-        const len = sandboxed(root, table, &pids);
+        const len = sandboxed(root, table, &pids, 0);
         if (len == 0) return killed;
         for (pids[0..len]) |pid| {
             if (linux.E.init(linux.kill(pid, linux.SIG.KILL)) == .SUCCESS) killed += 1;
@@ -66,14 +66,15 @@ pub fn kill_all(root: i32, table: []Proc) u32 {
     return killed;
 }
 
-/// Waits until no sandboxed process is left, or one of `stops` is set.
-pub fn wait_all(root: i32, table: []Proc, stops: []const *const std.atomic.Value(bool)) void {
+/// Waits until no sandboxed process is left but `exclude` (the sentinel, which waits for syd),
+/// or one of `stops` is set.
+pub fn wait_all(root: i32, table: []Proc, exclude: i32, stops: []const *const std.atomic.Value(bool)) void {
     assert(stops.len > 0);
     var pids: [1]i32 = undefined;
     // Not a bounded loop: trace/exit_wait_all waits as long as a sandboxed process lives.
     while (true) {
         for (stops) |stop| if (stop.load(.acquire)) return;
-        if (sandboxed(root, table, &pids) == 0) return;
+        if (sandboxed(root, table, &pids, exclude) == 0) return;
         sys.sleep_ms(wait_poll_ms);
     }
 }

@@ -142,6 +142,13 @@ pub const Sandbox = struct {
             .ptrace => self.log.emit(.warn, .{ .ctx = "run", .op = "landlock", .abi = landlock_abi, .msg = "this kernel's Landlock cannot scope signals (ABI 6, Linux 6.12): the sandbox can signal syd and processes outside it" }),
             .none => self.log.emit(.warn, .{ .ctx = "run", .op = "landlock", .abi = landlock_abi, .msg = "Landlock is missing: the sandbox can signal syd and processes outside it (ptrace stays refused by the filter)" }),
         }
+        // The sandbox shares syd's terminal: a sandboxed process that takes the foreground (and
+        // sets TOSTOP) must not stop syd with SIGTTOU at its next record, nor SIGTTIN. The
+        // child resets both to their defaults.
+        for ([_]u6{ linux.SIG.TTOU, linux.SIG.TTIN }) |sig| {
+            var ignore: std.posix.Sigaction = .{ .handler = .{ .handler = std.posix.SIG.IGN }, .mask = std.posix.empty_sigset, .flags = 0 };
+            std.posix.sigaction(sig, &ignore, null);
+        }
         // A root syd gives the sandbox its own /proc, hiding syd and every outside process.
         const private_proc = caps.has_effective(caps.cap_sys_admin);
         if (!private_proc) self.log.emit(.info, .{ .ctx = "run", .op = "proc", .msg = "without CAP_SYS_ADMIN the sandbox shares syd's /proc: syd's world-readable entries (status, cmdline) answer the calls syd does not judge" });
@@ -151,7 +158,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc };
+        const plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals };
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
         reap.subreaper_set() catch |err| {
@@ -209,9 +216,10 @@ pub const Sandbox = struct {
         const root = sys.getpid();
         if (rules.exit_wait_all) {
             self.log.emit(.debug, .{ .ctx = "run", .op = "wait_all", .msg = "waiting for every sandboxed process (trace/exit_wait_all)" });
-            reap.wait_all(root, tree, &.{ &timeouter.timed_out, &self.stop_wait });
+            reap.wait_all(root, tree, child.sentinel_pid, &.{ &timeouter.timed_out, &self.stop_wait });
         }
         timeouter.stop();
+        spawn.fire_sentinel(&child); // every sandboxed process at once; kill_all finds stragglers
         const killed = reap.kill_all(root, tree);
         if (killed > 0) self.log.emit(.info, .{ .ctx = "run", .op = "kill_all", .msg = "killed the sandboxed processes left behind", .killed = killed });
         pool.stop();

@@ -23,6 +23,7 @@ const SockFilter = @import("filter/sandbox.zig").SockFilter;
 const notify = @import("notify.zig");
 const caps = @import("layers/caps.zig");
 const landlock = @import("layers/landlock.zig");
+const sentinel = @import("layers/sentinel.zig");
 
 pub const path_len_max: usize = 4096;
 pub const candidates_max: usize = 256;
@@ -35,7 +36,7 @@ pub const Msg = extern struct {
     value: i32,
     reserved: u32 = 0,
 
-    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, _ };
+    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, sentinel = 4, _ };
 };
 comptime {
     assert(@sizeOf(Msg) == 16); // well under PIPE_BUF: one atomic write
@@ -55,6 +56,7 @@ pub const Stage = enum(u32) {
     capabilities = 9,
     landlock = 10,
     private_proc = 11,
+    sentinel = 12,
     _,
 
     pub fn name(stage: Stage) []const u8 {
@@ -70,6 +72,7 @@ pub const Stage = enum(u32) {
             .dumpable => "making itself dumpable for syd",
             .capabilities => "dropping its capabilities",
             .landlock => "entering its Landlock domain",
+            .sentinel => "starting the sentinel (layers/sentinel.zig)",
             .private_proc => "mounting its own /proc (hidepid=ptraceable) in a new mount namespace",
             _ => "an unknown stage",
         };
@@ -90,6 +93,9 @@ pub const Plan = struct {
     /// CAP_SYS_ADMIN: a root syd), so that the kernel hides syd and every process outside the
     /// sandbox from it, for the calls syd continues unjudged too.
     private_proc: bool,
+    /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
+    /// only with Landlock signal scoping).
+    sentinel: bool,
 };
 
 pub const Child = struct {
@@ -99,6 +105,9 @@ pub const Child = struct {
     ack_wr: i32,
     /// The listener, copied into this process.
     notify_fd: i32,
+    /// The sentinel (0: none) and the pipe that fires it (-1: none or fired).
+    sentinel_pid: i32 = 0,
+    sentinel_wr: i32 = -1,
 };
 
 /// Why `start` failed, for the user.
@@ -152,12 +161,20 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
         return err;
     };
     errdefer sys.close(ack[1]);
+    var sentinel_pipe: [2]i32 = .{ -1, -1 };
+    if (plan.sentinel) sentinel_pipe = sys.pipe(false) catch |err| {
+        sys.close(status[1]);
+        sys.close(ack[0]);
+        return err;
+    };
+    errdefer if (sentinel_pipe[1] >= 0) sys.close(sentinel_pipe[1]);
     const parent_tgid = sys.getpid();
 
     const rc = linux.fork();
-    if (rc == 0) child_main(plan, status[1], ack[0], parent_tgid);
+    if (rc == 0) child_main(plan, status[1], ack[0], parent_tgid, sentinel_pipe[0]);
     sys.close(status[1]);
     sys.close(ack[0]);
+    if (sentinel_pipe[0] >= 0) sys.close(sentinel_pipe[0]);
     const pid: i32 = @intCast(sys.check(rc) catch |err| {
         failure.* = .{ .stage = .none, .errno_value = sys.errno_value(err) };
         return err;
@@ -165,10 +182,17 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
     errdefer reap(pid);
 
     var msg: Msg = undefined;
-    const len = try sys.read_full(status[0], std.mem.asBytes(&msg));
-    if (len != @sizeOf(Msg)) {
-        failure.* = .{ .stage = .handover, .errno_value = @intFromEnum(linux.E.PIPE) };
-        return error.PIPE; // the child died before saying anything
+    var sentinel_pid: i32 = 0;
+    errdefer if (sentinel_pid > 0) reap(sentinel_pid);
+    var msgs: u32 = 0;
+    while (msgs < 2) : (msgs += 1) { // the sentinel's pid first, when there is one
+        const len = try sys.read_full(status[0], std.mem.asBytes(&msg));
+        if (len != @sizeOf(Msg)) {
+            failure.* = .{ .stage = .handover, .errno_value = @intFromEnum(linux.E.PIPE) };
+            return error.PIPE; // the child died before saying anything
+        }
+        if (msg.kind != .sentinel or sentinel_pid != 0 or msg.value <= 0) break;
+        sentinel_pid = msg.value;
     }
     if (msg.kind != .listener) {
         failure.* = .{ .stage = msg.stage, .errno_value = msg.value };
@@ -181,8 +205,34 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
         return err;
     };
     assert(notify_fd >= 0);
-    return .{ .pid = pid, .pidfd = pidfd, .status_rd = status[0], .ack_wr = ack[1], .notify_fd = notify_fd };
+    if (plan.sentinel and sentinel_pid == 0) return error.PROTO;
+    return .{ .pid = pid, .pidfd = pidfd, .status_rd = status[0], .ack_wr = ack[1], .notify_fd = notify_fd, .sentinel_pid = sentinel_pid, .sentinel_wr = sentinel_pipe[1] };
 }
+
+/// Fires the sentinel: every sandboxed process is killed at once (layers/sentinel.zig). A
+/// stopped sentinel is continued first; one that does not end within `sentinel_wait_ms` (or was
+/// killed by the sandbox) leaves the work to reap.kill_all. Idempotent.
+pub fn fire_sentinel(child: *Child) void {
+    if (child.sentinel_wr < 0) return;
+    assert(child.sentinel_pid > 0);
+    // The sentinel is syd's child: its pid is not reused before syd reaps it.
+    _ = linux.kill(child.sentinel_pid, linux.SIG.CONT);
+    _ = sys.write(child.sentinel_wr, "x") catch 0;
+    sys.close(child.sentinel_wr);
+    child.sentinel_wr = -1;
+    var waited_ms: u32 = 0;
+    while (waited_ms < sentinel_wait_ms) : (waited_ms += 1) {
+        var info: linux.siginfo_t = undefined;
+        info.fields.common.first.piduid.pid = 0;
+        const rc = linux.waitid(.PID, child.sentinel_pid, &info, linux.W.EXITED | linux.W.NOHANG);
+        if (linux.E.init(rc) != .SUCCESS) break; // reaped already (ECHILD)
+        if (info.fields.common.first.piduid.pid != 0) break;
+        sys.sleep_ms(1);
+    } else reap(child.sentinel_pid);
+    child.sentinel_pid = 0;
+}
+
+const sentinel_wait_ms: u32 = 1000;
 
 /// Lets the child exec. Call once the emulators are started.
 pub fn release(child: *Child) sys.Errno!void {
@@ -213,6 +263,7 @@ pub fn reap(pid: i32) void {
 }
 
 pub fn close(child: *Child) void {
+    fire_sentinel(child);
     if (child.status_rd >= 0) sys.close(child.status_rd);
     if (child.ack_wr >= 0) sys.close(child.ack_wr);
     sys.close(child.pidfd);
@@ -239,7 +290,7 @@ fn child_fail(fd: i32, stage: Stage, rc: usize) noreturn {
     linux.exit_group(127);
 }
 
-fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32) noreturn {
+fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, sentinel_rd: i32) noreturn {
     sys.signals_reset_default();
     var rc = linux.syscall4(.rt_sigprocmask, linux.SIG.SETMASK, @intFromPtr(&@as(u64, 0)), 0, 8);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .signals, rc);
@@ -261,6 +312,12 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32) 
     if (plan.landlock_abi >= 1) {
         rc = landlock.child_enter(plan.landlock_abi);
         if (rc != 0) child_fail(status_wr, .landlock, rc);
+    }
+    if (sentinel_rd >= 0) {
+        assert(plan.sentinel and plan.landlock_abi >= landlock.abi_scoped_signals);
+        rc = sentinel.child_start(sentinel_rd);
+        if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .sentinel, rc);
+        child_send(status_wr, .sentinel, .sentinel, @intCast(rc));
     }
 
     const prog: SockFprog = .{ .len = @intCast(plan.program.len), .filter = plan.program.ptr };
@@ -287,7 +344,6 @@ fn child_private_proc() usize {
     const ms_nosuid: u32 = 0x2;
     const ms_nodev: u32 = 0x4;
     const ms_noexec: u32 = 0x8;
-    const ms_rec: u32 = 0x4000;
     const ms_slave: u32 = 0x80000;
     var rc = linux.unshare(linux.CLONE.NEWNS);
     if (linux.E.init(rc) != .SUCCESS) return rc;
@@ -295,8 +351,30 @@ fn child_private_proc() usize {
     if (linux.E.init(rc) != .SUCCESS) return rc;
     rc = linux.mount("proc", "/proc", "proc", ms_nosuid | ms_nodev | ms_noexec, @intFromPtr("hidepid=ptraceable"));
     if (linux.E.init(rc) != .SUCCESS) return rc;
+    // Root without capabilities may still write what root owns: the kernel's settings
+    // (core_pattern runs a program as full root outside every namespace), the magic SysRq key,
+    // cgroups (freezing or moving syd). Read-only in the sandbox's view.
+    for ([_][*:0]const u8{ "/proc/sys", "/proc/sysrq-trigger" }) |path| {
+        rc = linux.mount(path, path, null, ms_bind | ms_rec, 0);
+        if (linux.E.init(rc) == .NOENT) continue; // a kernel without SysRq
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+        rc = linux.mount("none", path, null, ms_bind | ms_remount | ms_rdonly | ms_nosuid | ms_nodev | ms_noexec, 0);
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+    }
+    // /sys and every mount below it (cgroupfs); where /sys is no mount of its own, nothing to do.
+    const attr = MountAttr{ .attr_set = mount_attr_rdonly, .attr_clr = 0, .propagation = 0, .userns_fd = 0 };
+    rc = linux.syscall5(.mount_setattr, @bitCast(@as(isize, linux.AT.FDCWD)), @intFromPtr("/sys"), at_recursive, @intFromPtr(&attr), @sizeOf(MountAttr));
+    if (linux.E.init(rc) != .SUCCESS and linux.E.init(rc) != .INVAL and linux.E.init(rc) != .NOENT) return rc;
     return 0;
 }
+
+const ms_rdonly: u32 = 0x1;
+const ms_remount: u32 = 0x20;
+const ms_bind: u32 = 0x1000;
+const ms_rec: u32 = 0x4000;
+const at_recursive: usize = 0x8000;
+const mount_attr_rdonly: u64 = 0x1;
+const MountAttr = extern struct { attr_set: u64, attr_clr: u64, propagation: u64, userns_fd: u64 };
 
 /// Tries each candidate as execvp does; on failure reports the errno and exits.
 fn child_exec(plan: *const Plan, status_wr: i32) noreturn {

@@ -977,3 +977,126 @@ say("getdents64_syd", libc.syscall(217, fd, buf, 4096))
     });
   },
 });
+
+Deno.test("no sandboxed process outlives syd, not even a chain that keeps forking and exiting", async () => {
+  await withDir("me", async (dir) => {
+    const result = await run(SYD, ["-t", "30s", "-poff", "--", helper("reach_survive"), dir]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "first process exits\n");
+    const heartbeat = () => Deno.readTextFileSync(`${dir}/heartbeat`).split("\n").length;
+    const atExit = heartbeat();
+    assert.ok(atExit > 3, `the chain never ran: ${atExit} heartbeats`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(heartbeat(), atExit, "a sandboxed process went on after syd exited");
+  });
+});
+
+Deno.test("the newer xattr and file-attribute calls syd does not judge yet answer ENOSYS", async () => {
+  await withDir("me", async (dir) => {
+    const script = PY_ATTACK + `
+path = (sys.argv[1] + "/public").encode()
+args = ctypes.create_string_buffer(32)
+for name, nr in (("setxattrat", 463), ("getxattrat", 464), ("listxattrat", 465),
+                 ("removexattrat", 466), ("file_getattr", 468), ("file_setattr", 469)):
+    say(name, libc.syscall(nr, -100, path, 0, b"user.x", args, 32))
+`;
+    const result = await run(SYD, [
+      "-poff",
+      "-m",
+      "sandbox/chattr:on",
+      "-m",
+      "allow/chattr+/***",
+      "-m",
+      `deny/chattr+${dir}/**`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "setxattrat=ENOSYS\ngetxattrat=ENOSYS\nlistxattrat=ENOSYS\nremovexattrat=ENOSYS\n" +
+        "file_getattr=ENOSYS\nfile_setattr=ENOSYS\n",
+    );
+  });
+});
+
+Deno.test("a sandboxed program that takes the terminal's foreground with TOSTOP set does not stop syd", async () => {
+  // In a pseudo-terminal: the program makes its own process group the foreground and sets
+  // TOSTOP, then is denied a read, so syd writes a record to the terminal from the background.
+  const script = `
+import os, termios, signal, sys
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+os.setpgid(0, 0)
+tty = os.open("/dev/tty", os.O_RDWR)
+os.tcsetpgrp(tty, os.getpgrp())
+attrs = termios.tcgetattr(tty)
+attrs[3] |= termios.TOSTOP
+termios.tcsetattr(tty, termios.TCSANOW, attrs)
+for _ in range(2):
+    try:
+        open("/etc/hostname").read()
+    except OSError as e:
+        print("denied", e.errno, flush=True)
+`;
+  const driver = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, deadline, reading = b"", time.time() + 30, True
+while time.time() < deadline:
+    if reading and select.select([fd], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the terminal's last reader is gone
+            chunk = b""
+        out += chunk
+        reading = len(chunk) > 0
+    elif not reading:
+        time.sleep(0.05)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("exit", os.waitstatus_to_exitcode(status))
+        break
+else:
+    os.kill(pid, 9)
+    print("hung")
+sys.stdout.write(out.decode(errors="replace"))
+`;
+  // Under a job-control shell, as a user runs it: syd is the foreground job, in a process group
+  // of its own whose parent (the shell) is in the session, so the group is not orphaned and a
+  // write from the background would stop it.
+  const result = await run("python3", [
+    "-c",
+    driver,
+    "bash",
+    "--norc",
+    "-c",
+    'set -m; "$@"; echo "syd exited $?"',
+    "bash",
+    SYD,
+    "-poff",
+    "-m",
+    "sandbox/read:on",
+    "-m",
+    "allow/read+/***",
+    "-m",
+    "deny/read+/etc/hostname",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.match(result.stdout, /^exit 0\n/, result.stdout + result.stderr);
+  assert.match(result.stdout, /syd exited 0/, result.stdout);
+  assert.equal(result.stdout.match(/denied 13/g)?.length, 2, result.stdout);
+  // syd's records reached the terminal too (neither stopped nor failed with EIO).
+  assert.equal(
+    result.stdout.match(/syd: denied read of \/etc\/hostname/g)?.length,
+    2,
+    result.stdout,
+  );
+});

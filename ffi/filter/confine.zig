@@ -252,6 +252,8 @@ const emulating = [_]Rule{
     .{ .nr = .kill, .kinds = emu, .args = &.{eq(1, value(0))} },
     .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.STOP))} },
     .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.ABRT))} },
+    // net.zig: the SIGPIPE a caller's own send would have raised, after syd's gets EPIPE.
+    .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.PIPE))} },
 };
 
 const mfd_cloexec: u32 = 1;

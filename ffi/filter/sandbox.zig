@@ -99,6 +99,7 @@ const nr_open_tree_attr: usize = 467;
 const why_bypass = "performs path calls without a system call syd could judge";
 const why_reach = "reaches into another process: syd or one outside the sandbox (the original answers ENOSYS)";
 const why_view = "would change the sandbox's view of the file system, under which paths are judged";
+const why_unjudged = "names a file by a call syd does not judge yet: answered as an older kernel would";
 const why_ns = "new namespaces would remap paths, users and addresses syd judges (the original: EPERM)";
 
 /// Calls answered by the filter, as the original syd answers them by default. ptrace is a
@@ -129,6 +130,14 @@ pub const answered = [_]Answer{
     .{ .nr = nr_of(.setns), .errno = .PERM, .why = why_ns },
     // clone3 passes its flags in memory, out of the filter's sight: glibc falls back to clone.
     .{ .nr = nr_of(.clone3), .errno = .NOSYS, .why = why_ns },
+    // Newer calls naming a file that syd does not judge yet: refused, so that glibc and
+    // programs fall back to the calls syd judges (setxattr, getxattr, ioctl FS_IOC_*).
+    .{ .nr = 463, .errno = .NOSYS, .why = why_unjudged }, // setxattrat
+    .{ .nr = 464, .errno = .NOSYS, .why = why_unjudged }, // getxattrat
+    .{ .nr = 465, .errno = .NOSYS, .why = why_unjudged }, // listxattrat
+    .{ .nr = 466, .errno = .NOSYS, .why = why_unjudged }, // removexattrat
+    .{ .nr = 468, .errno = .NOSYS, .why = why_unjudged }, // file_getattr
+    .{ .nr = 469, .errno = .NOSYS, .why = why_unjudged }, // file_setattr
     // userfaultfd can stall syd's own reads of the caller's memory (a fault never served).
     .{ .nr = nr_of(.userfaultfd), .errno = .PERM, .why = "would let the caller stall syd's reads of its memory" },
     // Resource limits of another process (syd's CPU time: SIGKILL; its fd limit: EMFILE).

@@ -24,8 +24,11 @@ const SYS = linux.SYS;
 
 /// The most directory entries read for the caller at once.
 const dents_len_max: usize = 32 * 1024;
-/// Batches read to find one visible entry before answering with what there is.
-const batches_max: u32 = 64;
+/// Batches read to find one visible entry (each holds one entry at least): a bound no
+/// directory reaches.
+const batches_max: u32 = 1 << 24;
+/// How often a long walk over hidden entries checks that the caller still waits.
+const batches_per_check: u32 = 64;
 
 /// ioctl: judged on the path of its fd, then continued (its argument points into the caller).
 pub fn ioctl(request: *const Request) Response {
@@ -102,13 +105,17 @@ pub fn getdents(request: *const Request) Response {
 /// Reads entries into `out`, keeping those visible to stat; reads on while a batch was all hidden.
 fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sys.Errno!usize {
     var batch: u32 = 0;
+    // Each batch consumes at least one entry: the walk ends with the directory. Answering 0
+    // before its end would make the caller take the visible entries after a run of hidden ones
+    // for the end of the listing.
     while (batch < batches_max) : (batch += 1) {
         const n = try sys.retry(linux.getdents64, .{ fd, out.ptr, out.len });
         if (n == 0) return 0;
         const kept = filter(request, dir, out[0..n]);
         if (kept > 0) return kept;
+        if (batch % batches_per_check == batches_per_check - 1 and !request.valid()) return error.NOENT;
     }
-    return 0; // so many hidden entries in a row: answer "end" rather than loop on
+    return error.INTR; // more hidden entries than any directory holds: the caller may retry
 }
 
 /// Compacts `dents` in place to the entries whose paths stat does not hide; returns the length.

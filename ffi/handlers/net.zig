@@ -16,6 +16,7 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const caller_mod = @import("../caller.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -244,7 +245,11 @@ fn sendto(request: *const Request) sys.Errno!Response {
     defer sys.close(fd);
     if (request.arg(2) > send_len_max and try is_datagram(fd)) return error.MSGSIZE;
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
-    const sent = try handlers.blocking_call(request, true, linux.sendto, .{ fd, &data, len, @as(u32, @truncate(request.arg(3))), sa, @as(linux.socklen_t, @intCast(address.len)) });
+    const flags: u32 = @truncate(request.arg(3));
+    const sent = handlers.blocking_call(request, true, linux.sendto, .{ fd, &data, len, flags, sa, @as(linux.socklen_t, @intCast(address.len)) }) catch |err| {
+        if (err == error.PIPE) raise_sigpipe(request, flags);
+        return err;
+    };
     return .{ .value = @intCast(sent) };
 }
 
@@ -275,7 +280,8 @@ fn sendmmsg(request: *const Request) sys.Errno!Response {
     const flags: u32 = @truncate(request.arg(3));
     var sent: usize = 0;
     while (sent < vlen) : (sent += 1) {
-        const entry = request.arg(1) + sent * 64; // struct mmsghdr: msghdr + msg_len (+ padding)
+        // struct mmsghdr: msghdr + msg_len (+ padding); a pointer near the top wraps: EFAULT.
+        const entry = std.math.add(u64, request.arg(1), sent * 64) catch return if (sent == 0) error.FAULT else .{ .value = @intCast(sent) };
         const response = sendmsg_one(request, entry, flags) catch |err| {
             if (sent == 0) return err;
             break;
@@ -285,7 +291,7 @@ fn sendmmsg(request: *const Request) sys.Errno!Response {
                 var len: u32 = @intCast(count);
                 try handlers.write_memory(request.tid(), entry + 56, std.mem.asBytes(&len));
             },
-            .continue_call => if (sent == 0) return .continue_call else break, // the kernel sends the rest
+            .continue_call => unreachable, // sendmsg_one performs every send itself
             else => return if (sent == 0) response else .{ .value = @intCast(sent) },
         }
     }
@@ -301,11 +307,13 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
     if (msg.controllen > control_len_max) return error.NOBUFS;
     if (control_len > 0) try handlers.read_memory(request.tid(), msg.control, control[0..control_len]);
     const passes_fds = has_rights(control[0..control_len]);
-    if (msg.name == 0 and !passes_fds) return .continue_call; // nothing to judge
+    // Never continued, even with nothing to judge: the kernel would read the message again,
+    // and another thread may have put an address or fds in it meanwhile.
     var address: Address = .{};
     if (msg.name != 0) try read_address(request, msg.name, msg.namelen, false, &address);
     var data: [send_len_max]u8 = undefined;
-    const data_len = try gather(request, msg, &data);
+    var cut = false;
+    const data_len = try gather(request, msg, &data, &cut);
     if (!request.valid()) return error.NOENT;
     if (msg.name != 0) {
         if (judge(request, .net_connect, .sendmsg, &address)) |response| return response;
@@ -317,6 +325,7 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
         if (msg.name != 0) dest = address else try peer_of(fd, &dest);
         if (judge(request, .net_sendfd, .sendmsg, &dest)) |response| return response;
     }
+    if (cut and try is_datagram(fd)) return error.MSGSIZE; // a datagram is never cut short
     var fds_buf: [fds_max]i32 = undefined;
     const fds = try translate_rights(request, control[0..control_len], &fds_buf);
     defer for (fds) |copy| sys.close(copy);
@@ -330,18 +339,39 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
         .controllen = @intCast(control_len),
         .flags = 0,
     };
-    const sent = try handlers.blocking_call(request, true, linux.sendmsg, .{ fd, &out, flags });
+    const sent = handlers.blocking_call(request, true, linux.sendmsg, .{ fd, &out, flags }) catch |err| {
+        if (err == error.PIPE) raise_sigpipe(request, flags);
+        return err;
+    };
     return .{ .value = @intCast(sent) };
 }
 
-/// Copies the caller's iovecs into `out` (at most send_len_max bytes); returns the length.
-fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8) sys.Errno!usize {
+const msg_nosignal: u32 = 0x4000;
+
+/// A send syd performs on its copy of a socket whose peer is gone gets EPIPE without a signal
+/// (syd ignores SIGPIPE): the caller gets the SIGPIPE its own send would have raised.
+fn raise_sigpipe(request: *const Request, flags: u32) void {
+    if (flags & msg_nosignal != 0) return;
+    var status: caller_mod.Status = .{};
+    caller_mod.read_status(request.tid(), &status) catch return;
+    sys.tgkill(status.tgid, request.tid(), linux.SIG.PIPE) catch {};
+}
+
+/// Copies the caller's iovecs into `out` (at most send_len_max bytes); returns the length, and
+/// sets `cut` when the message is longer.
+fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8, cut: *bool) sys.Errno!usize {
     if (msg.iovlen > iov_count_max) return error.MSGSIZE;
     var total: usize = 0;
     var i: u64 = 0;
-    while (i < msg.iovlen and total < out.len) : (i += 1) {
+    while (i < msg.iovlen) : (i += 1) {
+        if (total == out.len) {
+            cut.* = true; // whether the rest holds any byte: the kernel would count them
+            break;
+        }
         var iov: [2]u64 = undefined; // struct iovec { base, len }
-        try handlers.read_memory(request.tid(), msg.iov + i * 16, std.mem.asBytes(&iov));
+        const at = std.math.add(u64, msg.iov, i * 16) catch return error.FAULT;
+        try handlers.read_memory(request.tid(), at, std.mem.asBytes(&iov));
+        if (iov[1] > out.len - total) cut.* = true;
         const len: usize = @intCast(@min(iov[1], out.len - total));
         if (len > 0) try handlers.read_memory(request.tid(), iov[0], out[total..][0..len]);
         total += len;
@@ -354,13 +384,39 @@ fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8) sys.Errn
 fn each_rights(control: []u8, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
     var at: usize = 0;
     var count: usize = 0;
-    while (at + 16 <= control.len and count < control_len_max / 16) : (count += 1) {
-        const len: usize = @intCast(std.mem.readInt(u64, control[at..][0..8], .little));
-        if (len < 16 or at + len > control.len) return error.INVAL;
+    // cmsg_len comes from the caller: any u64. Compared with what is left, never added to.
+    while (control.len - at >= 16 and count < control_len_max / 16) : (count += 1) {
+        const len: u64 = std.mem.readInt(u64, control[at..][0..8], .little);
+        if (len < 16 or len > control.len - at) return error.INVAL;
+        const whole: usize = @intCast(len); // at most control.len
         const level = std.mem.readInt(i32, control[at + 8 ..][0..4], .little);
         const kind = std.mem.readInt(i32, control[at + 12 ..][0..4], .little);
-        if (level == sol_socket and kind == scm_rights) try visit(context, control[at + 16 .. at + len]);
-        at += std.mem.alignForward(usize, len, 8);
+        if (level == sol_socket and kind == scm_rights) try visit(context, control[at + 16 .. at + whole]);
+        // The next header starts at the aligned end; past the buffer the walk is over.
+        const step = std.mem.alignForward(usize, whole, 8);
+        if (step >= control.len - at) break;
+        at += step;
+    }
+    assert(at <= control.len);
+}
+
+test "each_rights survives any cmsg_len: huge, short, unaligned, past the end" {
+    var prng = std.Random.DefaultPrng.init(0x5eed);
+    const random = prng.random();
+    var control: [256]u8 align(8) = undefined;
+    const lens = [_]u64{ 0, 15, 16, 17, 20, 24, 255, 256, 257, std.math.maxInt(u64), std.math.maxInt(u64) - 7, 1 << 63 };
+    var round: usize = 0;
+    while (round < 20_000) : (round += 1) {
+        random.bytes(&control);
+        var at: usize = 0;
+        while (at + 16 <= control.len) : (at += 24) { // plant headers with boundary lengths
+            const len = if (random.boolean()) lens[random.uintLessThan(usize, lens.len)] else random.int(u64);
+            std.mem.writeInt(u64, control[at..][0..8], len, .little);
+            if (random.boolean()) std.mem.writeInt(i32, control[at + 8 ..][0..4], sol_socket, .little);
+            if (random.boolean()) std.mem.writeInt(i32, control[at + 12 ..][0..4], scm_rights, .little);
+        }
+        const cut = random.uintAtMost(usize, control.len);
+        _ = has_rights(control[0..cut]); // never panics, never reads past `cut`
     }
 }
 

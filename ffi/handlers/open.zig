@@ -60,16 +60,10 @@ pub fn handle(request: *const Request) Response {
     var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = handlers.view(request.tid(), canonical, &view_buf);
     const verdict = handlers.judge(request.policy, cats, name);
-    if (!verdict.judged) return .continue_call; // nothing this call feeds is on
-    const path_only = cats.len == 1 and cats[0] == .stat;
-    if (handlers.enforce(request, verdict, name)) |errno_value| {
-        // An O_PATH open judged for stat: a hidden path does not exist.
-        const hidden = path_only and errno_value == @intFromEnum(linux.E.ACCES);
-        return .{ .failure = if (hidden) @intFromEnum(linux.E.NOENT) else errno_value };
-    }
-    // An O_PATH fd cannot be handed over (ADDFD refuses it) and gives no access to contents:
-    // it is judged, then continued (see the README's Limits).
-    if (path_only) return .continue_call;
+    // Nothing this call feeds may be on (a directory's readdir is off, its read on): performed
+    // all the same, never continued, since the kernel would read the path again, and another
+    // thread may have swapped it for a file that read judges.
+    if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
     return emulate(request, args, canonical);
 }
 
@@ -110,8 +104,10 @@ pub const Existing = enum { missing, directory, other };
 /// O_RDONLY|O_TRUNC open too).
 pub fn categories(flags: u32, existing: Existing, buf: *[4]Cat) []const Cat {
     var len: usize = 0;
-    if (flags & handlers.o.path != 0) { // an O_PATH fd names a file but gives no access to its contents
-        buf[0] = .stat;
+    if (flags & handlers.o.path != 0) {
+        // ADDFD cannot hand over an O_PATH fd: syd opens it O_RDONLY instead (as the original),
+        // so it is judged as a read open (or a directory's).
+        buf[0] = if (existing == .directory) .readdir else .read;
         return buf[0..1];
     }
     const access = flags & o_accmode;
@@ -155,8 +151,22 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8) Response 
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
-    const fd = root.openat2_blocking(request, canonical, args.flags & o_valid, mode) catch |err| return .{ .failure = sys.errno_value(err) };
+    const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+}
+
+/// The flags syd opens with: the caller's, but an O_PATH open becomes O_RDONLY|O_NONBLOCK
+/// (ADDFD refuses O_PATH fds, and continuing would let the kernel read the path, and openat2's
+/// flags, again), keeping O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC, as the original does.
+fn flags_performed(flags: u32) u32 {
+    if (flags & handlers.o.path == 0) return flags & o_valid;
+    return (flags & (o_directory | handlers.o.nofollow | handlers.o.cloexec)) | handlers.o.nonblock;
+}
+
+test "an O_PATH open is performed as a non-blocking read-only open with its path flags" {
+    try std.testing.expectEqual(handlers.o.nonblock | handlers.o.cloexec, flags_performed(handlers.o.path | handlers.o.cloexec));
+    try std.testing.expectEqual(o_directory | handlers.o.nofollow | handlers.o.nonblock, flags_performed(handlers.o.path | o_directory | handlers.o.nofollow | 0o2));
+    try std.testing.expectEqual(@as(u32, 0o2 | o_creat), flags_performed(0o2 | o_creat));
 }
 
 test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directories, as the original" {
@@ -173,5 +183,6 @@ test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directo
     try std.testing.expectEqualSlices(Cat, &.{ .mktemp, .read, .write }, categories(2 | o_tmpfile, .directory, &buf));
     // The kernel truncates an O_RDONLY|O_TRUNC open: judged for truncate too.
     try std.testing.expectEqualSlices(Cat, &.{ .truncate, .read }, categories(o_trunc, .other, &buf));
-    try std.testing.expectEqualSlices(Cat, &.{.stat}, categories(handlers.o.path | handlers.o.nofollow, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.read}, categories(handlers.o.path | handlers.o.nofollow, .other, &buf));
+    try std.testing.expectEqualSlices(Cat, &.{.readdir}, categories(handlers.o.path, .directory, &buf));
 }
