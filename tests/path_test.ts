@@ -625,3 +625,33 @@ Deno.test("an O_RDONLY|O_TRUNC open is judged for truncate; O_CREAT of an existi
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("names grant nothing new: link, rename and exchange never give a read-denied file a readable name", async () => {
+  await withDir(async (dir) => {
+    const policy = (on: string) => [
+      "-poff",
+      "-m",
+      `sandbox/${on}:on`,
+      "-m",
+      `allow/${on}+/***`,
+      "-m",
+      `deny/read+${dir}/secret`,
+    ];
+    const judged = await runSyd([...policy("read,rename"), "--", helper("names_expose"), dir]);
+    assert.equal(judged.code, 0, judged.stderr);
+    assert.equal(
+      judged.stdout,
+      "link=EACCES\nrename=EACCES\nexchange=EACCES\nread_public=public\n",
+      judged.stderr,
+    );
+    assert.ok(
+      records(judged.stderr).some((r) => r.cap === "read" && r.path === `${dir}/alias`),
+      judged.stderr,
+    );
+    // Where read sandboxing does not judge the names, the same calls go through: the helper
+    // does what it says.
+    const unjudged = await runSyd([...policy("rename"), "--", helper("names_expose"), dir]);
+    assert.equal(unjudged.code, 0, unjudged.stderr);
+    assert.match(unjudged.stdout, /^link=OK\nread_alias=secret\nrename=OK\nread_moved=secret\n/);
+  });
+});

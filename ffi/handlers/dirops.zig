@@ -105,6 +105,33 @@ pub fn symlink(request: *const Request) Response {
     return .{ .value = 0 };
 }
 
+/// The categories that judge access to an object under its name (not the making of names).
+const object_cats = [_]Cat{ .stat, .read, .write, .exec, .ioctl, .truncate, .readdir, .chdir, .delete, .rmdir, .chown, .chgrp, .chmod, .chattr, .utime };
+
+/// Whether giving the object named `from` the name `to` would allow it something `from`
+/// denies, in a category that is on (as the original refuses such links and exchanges): the
+/// answer (EACCES, logged as a denial of `to` for that category), or null.
+fn exposes(request: *const Request, from: []const u8, to: []const u8) ?Response {
+    var from_buf: [path_mod.path_len_max + 32]u8 = undefined;
+    var to_buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const from_name = handlers.view(request.tid(), from, &from_buf);
+    const to_name = handlers.view(request.tid(), to, &to_buf);
+    for (object_cats) |cat| {
+        if (!request.policy.on[@intFromEnum(cat)]) continue;
+        const before = handlers.judge(request.policy, &.{cat}, from_name);
+        if (allows(before.action)) continue;
+        const after = handlers.judge(request.policy, &.{cat}, to_name);
+        if (!allows(after.action)) continue;
+        // Refused as `from`'s own verdict refuses it, under the new name.
+        if (handlers.enforce(request, before, to_name)) |errno_value| return .{ .failure = errno_value };
+    }
+    return null;
+}
+
+fn allows(action: policy_mod.Action) bool {
+    return action == .allow or action == .warn;
+}
+
 /// rename, renameat, renameat2, link, linkat: both names judged for rename.
 pub fn rename(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.rename})) return .continue_call;
@@ -126,6 +153,11 @@ pub fn rename(request: *const Request) Response {
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.rename}, old)) |response| return response;
     if (handlers.decide(request, &.{.rename}, new)) |response| return response;
+    // Names grant nothing new: the object at `old` gets the name `new` (and, exchanged, the
+    // other way round); a category that denies the old name must not be allowed by the new one.
+    if (exposes(request, old, new)) |response| return response;
+    const rename_exchange: u32 = 2;
+    if (!linking and flags & rename_exchange != 0) if (exposes(request, new, old)) |response| return response;
     _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
