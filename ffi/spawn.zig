@@ -318,6 +318,10 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
         rc = sentinel.child_start(sentinel_rd);
         if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .sentinel, rc);
         child_send(status_wr, .sentinel, .sentinel, @intCast(rc));
+        // The sandbox goes one domain down: the sentinel (in the parent domain) can still kill
+        // it, and nothing in it can signal or trace the sentinel.
+        rc = landlock.child_enter(plan.landlock_abi);
+        if (rc != 0) child_fail(status_wr, .landlock, rc);
     }
 
     const prog: SockFprog = .{ .len = @intCast(plan.program.len), .filter = plan.program.ptr };
@@ -353,10 +357,11 @@ fn child_private_proc() usize {
     if (linux.E.init(rc) != .SUCCESS) return rc;
     // Root without capabilities may still write what root owns: the kernel's settings
     // (core_pattern runs a program as full root outside every namespace), the magic SysRq key,
-    // cgroups (freezing or moving syd). Read-only in the sandbox's view.
-    for ([_][*:0]const u8{ "/proc/sys", "/proc/sysrq-trigger" }) |path| {
+    // IRQ affinities and PCI config space, cgroups (freezing or moving syd). Read-only in the
+    // sandbox's view.
+    for ([_][*:0]const u8{ "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs" }) |path| {
         rc = linux.mount(path, path, null, ms_bind | ms_rec, 0);
-        if (linux.E.init(rc) == .NOENT) continue; // a kernel without SysRq
+        if (linux.E.init(rc) == .NOENT) continue; // a kernel without SysRq, PCI, ...
         if (linux.E.init(rc) != .SUCCESS) return rc;
         rc = linux.mount("none", path, null, ms_bind | ms_remount | ms_rdonly | ms_nosuid | ms_nodev | ms_noexec, 0);
         if (linux.E.init(rc) != .SUCCESS) return rc;

@@ -8,8 +8,10 @@
 //! nothing is born meanwhile. The sentinel is forked by the child with CLONE_PARENT (so it is
 //! syd's child, not the command's) after the child entered its domain, and before its seccomp
 //! filter: it runs nothing but this file, under a filter of its own (read, kill, exit), not
-//! dumpable (so no sandboxed process can write its memory through /proc), without capabilities.
-//! It waits on a pipe: a byte from syd, or end of file when syd dies, fires it.
+//! dumpable, without capabilities. The child then enters a second domain nested in the first:
+//! the sentinel can signal into it, and nothing in it can signal, trace or open the memory of
+//! the sentinel (a sandbox that killed its sentinel kept fork-and-exit chains alive after syd:
+//! found by review). It waits on a pipe: a byte from syd, or end of file when syd dies, fires it.
 //!
 //! Needs: Landlock signal scoping (ABI 6, Linux 6.12): without it kill(-1) would reach syd and
 //! every process of the user, and syd does not start a sentinel. close_range (5.9).

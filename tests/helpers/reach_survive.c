@@ -1,8 +1,10 @@
 /* A sandboxed process tree that tries to outlive syd: a chain of processes that keeps forking
  * and exiting (the pid syd saw is always gone), writing a heartbeat line to DIR/heartbeat every
  * 20 ms for at most 10 s, while the first process exits after 300 ms.
- * Usage: reach_survive DIR
- * Prints: "first process exits". Under syd the heartbeat must stop when syd ends. */
+ * With "kill-first", it first sends SIGKILL to every process it may signal (kill(-1)): syd's
+ * sentinel, were it in reach. Usage: reach_survive DIR [kill-first]
+ * Prints: "kill(-1)=..." with kill-first, then "first process exits". Under syd the heartbeat must
+ * stop when syd ends. */
 #include "reach.h"
 #include <signal.h>
 #include <time.h>
@@ -15,7 +17,8 @@ static double now(void) {
 
 int main(int argc, char **argv) {
   require_sandbox("reach_survive");
-  check_args(argc == 2, "reach_survive DIR");
+  check_args(argc == 2 || (argc == 3 && strcmp(argv[2], "kill-first") == 0), "reach_survive DIR [kill-first]");
+  if (argc == 3) report("kill(-1)", kill(-1, SIGKILL));
   char path[4096];
   snprintf(path, sizeof path, "%s/heartbeat", argv[1]);
   int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
