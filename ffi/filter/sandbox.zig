@@ -1,5 +1,7 @@
-//! The sandbox filter: the seccomp program loaded into the sandboxed child, which hands every
-//! path and network call of the families syd judges to syd's notify listener.
+//! The sandbox filter: the seccomp program loaded into the sandboxed child, built from the one
+//! table of every system call (filter/table.zig): trapped calls go to syd's notify listener,
+//! allowed calls to the kernel, refused ones get the table's errno, and every number without a
+//! row (above the table) answers ENOSYS, the program's default.
 //!
 //! Needs: seccomp user notification (Linux 5.0); libseccomp to assemble the program.
 //! Assumes: x86_64. Calls of any other architecture (the 32-bit x86 ABI, x32) kill the process:
@@ -9,52 +11,23 @@
 const std = @import("std");
 const assert = std.debug.assert;
 const SYS = std.os.linux.SYS;
+const E = std.os.linux.E;
 const sys = @import("../sys.zig");
 const scmp = @import("scmp.zig");
+const table = @import("table.zig");
 
-/// The calls syd traps, by family (the categories that judge them are in the README).
-pub const trapped = [_]SYS{
-    // stat
-    .stat,         .lstat,        .fstatat64, .statx,      .statfs,    .access,
-    .faccessat,    .faccessat2,   .readlink,  .readlinkat,
-    // open: read, write, create, truncate, readdir, mktemp
-    .open,      .openat,
-    .openat2,      .creat,
-    // exec
-           .execve,    .execveat,
-    // delete, rename, link, symlink, mkdir, rmdir
-      .unlink,    .unlinkat,
-    .rename,       .renameat,     .renameat2, .link,       .linkat,    .symlink,
-    .symlinkat,    .mkdir,        .mkdirat,   .rmdir,
-    // truncate
-         .truncate,  .ftruncate,
-    .fallocate,
-    // chdir, readdir, chroot
-       .chdir,        .fchdir,    .getdents64, .getdents,  .chroot,
-    // chown, chgrp, chmod
-    .chown,        .fchown,       .lchown,    .fchownat,   .chmod,     .fchmod,
-    .fchmodat,     .fchmodat2,
-    // chattr
-       .setxattr,  .lsetxattr,  .fsetxattr, .removexattr,
-    .lremovexattr, .fremovexattr,
-    // utime
-    .utime,     .utimes,     .utimensat, .futimesat,
-    // mkdev, mkfifo
-    .mknod,        .mknodat,
-    // net/bind, net/connect, net/sendfd
-         .bind,      .connect,    .sendto,    .sendmsg,
-    .sendmmsg,
-    // not judged: which signals restart calls (workers/int.zig)
-        .rt_sigaction,
+/// The calls syd always traps, in number order (the categories that judge them are in the
+/// README; `table.rows` names each one's handler).
+pub const trapped = trapped: {
+    var out: [count(.trap)]SYS = undefined;
+    var n: usize = 0;
+    for (table.rows) |row| if (row.disposition == .trap) {
+        out[n] = @enumFromInt(row.nr);
+        n += 1;
+    };
+    const final = out;
+    break :trapped final;
 };
-
-comptime {
-    @setEvalBranchQuota(20_000);
-    assert(trapped.len < 128);
-    for (trapped, 0..) |a, i| for (trapped[i + 1 ..]) |b| assert(a != b);
-    // A call is either trapped or answered by the filter, never both.
-    for (answered) |a| for (trapped) |t| assert(a.nr != @intFromEnum(t));
-}
 
 /// A call the filter answers itself, with an errno (0: a no-op that succeeds), when every
 /// comparison in `args` holds (none: always). The kernel never runs it and syd never sees it.
@@ -66,114 +39,45 @@ pub const Answer = struct {
     why: []const u8,
 };
 
-const E = std.os.linux.E;
-
-fn nr_of(comptime call: SYS) usize {
-    return @intFromEnum(call);
-}
-
-/// `(argument & flag) == flag`: the flag is set.
-fn flag_set(index: c_uint, flag: u64) [1]scmp.ArgCmp {
-    return .{.{ .arg = index, .op = .masked_eq, .datum_a = flag, .datum_b = flag }};
-}
-
-fn eq2(index_a: c_uint, a: u64, index_b: c_uint, b: u64) [2]scmp.ArgCmp {
-    return .{ .{ .arg = index_a, .op = .eq, .datum_a = a, .datum_b = 0 }, .{ .arg = index_b, .op = .eq, .datum_a = b, .datum_b = 0 } };
-}
-
-/// Namespace flags of clone(2) and unshare(2) (CLONE_NEWTIME only unshare: in clone(2) that bit
-/// belongs to the exit signal).
-const clone_newns: u64 = 0x00020000;
-const clone_newcgroup: u64 = 0x02000000;
-const clone_newuts: u64 = 0x04000000;
-const clone_newipc: u64 = 0x08000000;
-const clone_newuser: u64 = 0x10000000;
-const clone_newpid: u64 = 0x20000000;
-const clone_newnet: u64 = 0x40000000;
-const clone_newtime: u64 = 0x00000080;
-const clone_namespaces = [_]u64{ clone_newns, clone_newcgroup, clone_newuts, clone_newipc, clone_newuser, clone_newpid, clone_newnet };
-
-/// System call numbers newer than Zig 0.14's table.
-const nr_open_tree_attr: usize = 467;
-
-const why_bypass = "performs path calls without a system call syd could judge";
-const why_reach = "reaches into another process: syd or one outside the sandbox (the original answers ENOSYS)";
-const why_view = "would change the sandbox's view of the file system, under which paths are judged";
-const why_unjudged = "names a file by a call syd does not judge yet: answered as an older kernel would";
-const why_ns = "new namespaces would remap paths, users and addresses syd judges (the original: EPERM)";
-
-/// Calls answered by the filter, as the original syd answers them by default. ptrace is a
-/// no-op for every request (as the original; PTRACE_TRACEME too, or syd would become the
-/// tracer of its first process and stop it at exec).
-pub const answered = [_]Answer{
-    .{ .nr = nr_of(.io_uring_setup), .errno = .NOSYS, .why = why_bypass },
-    .{ .nr = nr_of(.io_uring_enter), .errno = .NOSYS, .why = why_bypass },
-    .{ .nr = nr_of(.io_uring_register), .errno = .NOSYS, .why = why_bypass },
-    .{ .nr = nr_of(.open_by_handle_at), .errno = .NOSYS, .why = "opens a file by handle, with no path to judge" },
-    .{ .nr = nr_of(.ptrace), .errno = .SUCCESS, .why = "a no-op: tracing would reach syd, outside processes, or rewrite a call after syd judged it" },
-    .{ .nr = nr_of(.process_vm_readv), .errno = .NOSYS, .why = why_reach },
-    .{ .nr = nr_of(.process_vm_writev), .errno = .NOSYS, .why = why_reach },
-    .{ .nr = nr_of(.process_madvise), .errno = .NOSYS, .why = why_reach },
-    .{ .nr = nr_of(.pidfd_getfd), .errno = .NOSYS, .why = why_reach },
-    .{ .nr = nr_of(.kcmp), .errno = .NOSYS, .why = why_reach },
-    .{ .nr = nr_of(.mount), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.umount2), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.open_tree), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_open_tree_attr, .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.move_mount), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.fsopen), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.fsconfig), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.fsmount), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.fspick), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.mount_setattr), .errno = .NOSYS, .why = why_view },
-    .{ .nr = nr_of(.pivot_root), .errno = .PERM, .why = why_view },
-    .{ .nr = nr_of(.setns), .errno = .PERM, .why = why_ns },
-    // clone3 passes its flags in memory, out of the filter's sight: glibc falls back to clone.
-    .{ .nr = nr_of(.clone3), .errno = .NOSYS, .why = why_ns },
-    // Newer calls naming a file that syd does not judge yet: refused, so that glibc and
-    // programs fall back to the calls syd judges (setxattr, getxattr, ioctl FS_IOC_*).
-    .{ .nr = 463, .errno = .NOSYS, .why = why_unjudged }, // setxattrat
-    .{ .nr = 464, .errno = .NOSYS, .why = why_unjudged }, // getxattrat
-    .{ .nr = 465, .errno = .NOSYS, .why = why_unjudged }, // listxattrat
-    .{ .nr = 466, .errno = .NOSYS, .why = why_unjudged }, // removexattrat
-    .{ .nr = 468, .errno = .NOSYS, .why = why_unjudged }, // file_getattr
-    .{ .nr = 469, .errno = .NOSYS, .why = why_unjudged }, // file_setattr
-    // userfaultfd can stall syd's own reads of the caller's memory (a fault never served).
-    .{ .nr = nr_of(.userfaultfd), .errno = .PERM, .why = "would let the caller stall syd's reads of its memory" },
-    // Resource limits of another process (syd's CPU time: SIGKILL; its fd limit: EMFILE).
-    .{ .nr = nr_of(.prlimit64), .errno = .PERM, .args = &.{.{ .arg = 0, .op = .ne, .datum_a = 0, .datum_b = 0 }}, .why = "another process's limits: syd's, or one outside the sandbox" },
-} ++ namespace_flags(.clone, &clone_namespaces) ++ namespace_flags(.unshare, &(clone_namespaces ++ .{clone_newtime})) ++ [_]Answer{
-    // The kernel would take the IP header from the caller's data: not the address syd judged.
-    .{ .nr = nr_of(.setsockopt), .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
-    .{ .nr = nr_of(.setsockopt), .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
+/// Every refusal of the table's answered calls, flattened (ioctl's, which apply only while
+/// ioctl is not trapped, are in `table.rows`). The unconditional ENOSYS ones are the program's
+/// default and add no rule.
+pub const answered = answered: {
+    @setEvalBranchQuota(20_000);
+    var out: [refusals_count()]Answer = undefined;
+    var n: usize = 0;
+    for (table.rows) |row| if (row.disposition == .answer) for (row.disposition.answer.refusals) |r| {
+        out[n] = .{ .nr = row.nr, .errno = r.errno, .args = r.args, .why = r.why };
+        n += 1;
+    };
+    const final = out;
+    break :answered final;
 };
 
-/// ioctl requests refused whatever the fd, as the original's default denylist: TIOCSTI and
-/// TIOCLINUX push input into a terminal (the shell syd was started from runs it outside the
-/// sandbox once syd ends), TIOCCONS redirects the console, TIOCSETD changes the line
-/// discipline; USERFAULTFD_IOC_NEW makes a userfaultfd from /dev/userfaultfd (see above). The
-/// kernel reads the request as 32 bits: only those are compared.
-pub const ioctls_refused = [_]u32{ 0x5412, 0x541C, 0x541D, 0x5423, 0xAA00 };
+pub const ioctls_refused = table.ioctls_refused;
 
-/// The filter's answer to the refused ioctls when ioctl(2) is not trapped (handlers/dir.zig
-/// refuses them itself where it is).
-const ioctl_refusals = ioctl_answers(); // comptime: the rules' argument slices are constants
-
-fn ioctl_answers() [ioctls_refused.len]Answer {
-    var out: [ioctls_refused.len]Answer = undefined;
-    for (ioctls_refused, 0..) |request, i| out[i] = .{
-        .nr = nr_of(.ioctl),
-        .errno = .PERM,
-        .args = &.{.{ .arg = 1, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = request }},
-        .why = "a terminal, console or userfaultfd request the original refuses",
-    };
-    return out;
+fn count(comptime tag: std.meta.Tag(table.Disposition)) usize {
+    var n: usize = 0;
+    for (table.rows) |row| n += @intFromBool(row.disposition == tag);
+    return n;
 }
 
-fn namespace_flags(comptime call: SYS, comptime flags: []const u64) [flags.len]Answer {
-    var out: [flags.len]Answer = undefined;
-    for (flags, 0..) |flag, i| out[i] = .{ .nr = nr_of(call), .errno = .PERM, .args = &flag_set(0, flag), .why = why_ns };
-    return out;
+fn refusals_count() usize {
+    var n: usize = 0;
+    for (table.rows) |row| if (row.disposition == .answer) {
+        n += row.disposition.answer.refusals.len;
+    };
+    return n;
+}
+
+comptime {
+    @setEvalBranchQuota(100_000);
+    assert(trapped.len < 128);
+    for (trapped, 0..) |a, i| for (trapped[i + 1 ..]) |b| assert(a != b);
+    // A call is either trapped or answered by the filter, never both.
+    for (answered) |a| for (trapped) |t| assert(a.nr != @intFromEnum(t));
+    // Every table option is a filter option.
+    for (std.enums.values(table.Option)) |option| assert(@hasField(Options, @tagName(option)));
 }
 
 /// One classic BPF instruction (`struct sock_filter`).
@@ -185,7 +89,7 @@ comptime {
 /// Programs are at most BPF_MAXINSNS instructions.
 pub const program_len_max: usize = 4096;
 
-/// What the policy asks the filter for beyond the calls always trapped.
+/// What the policy asks the filter for beyond the calls always trapped (`table.Option`).
 pub const Options = struct {
     /// Trap ioctl(2) too: only when ioctl sandboxing is on, since terminals call it constantly.
     trap_ioctl: bool = false,
@@ -193,25 +97,55 @@ pub const Options = struct {
     trap_socket: bool = false,
 };
 
-/// Assembles the sandbox filter into a libseccomp context the caller releases.
+/// The program's answer to every number without a row, and to the table's ENOSYS refusals.
+const act_default = scmp.act_errno(@intFromEnum(E.NOSYS));
+
+/// Assembles the sandbox filter into a libseccomp context the caller releases: a rule per row
+/// of the table (allowed calls are rules too, since the default refuses).
 pub fn build(options: Options) sys.Errno!scmp.Ctx {
-    const ctx = try scmp.init(scmp.act_allow);
+    const ctx = try scmp.init(act_default);
     errdefer scmp.release(ctx);
     try scmp.attr_set(ctx, .act_badarch, scmp.act_kill_process);
     try scmp.attr_set(ctx, .ctl_nnp, 0); // syd sets no_new_privs itself, in the child.
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
-    for (trapped) |nr| try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(nr));
-    if (options.trap_ioctl) {
-        try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.ioctl));
-    } else for (ioctl_refusals) |a| {
-        try scmp.rule_add_cmps(ctx, scmp.act_errno(@intFromEnum(a.errno)), a.nr, a.args);
-    }
-    if (options.trap_socket) try scmp.rule_add(ctx, scmp.act_notify, @intFromEnum(SYS.socket));
-    for (answered) |a| {
-        const action = scmp.act_errno(@intFromEnum(a.errno));
-        if (a.args.len == 0) try scmp.rule_add(ctx, action, a.nr) else try scmp.rule_add_cmps(ctx, action, a.nr, a.args);
-    }
+    for (table.rows) |row| switch (row.disposition) {
+        .trap => try scmp.rule_add(ctx, scmp.act_notify, row.nr),
+        .trap_if => |t| if (option_set(options, t.option)) {
+            try scmp.rule_add(ctx, scmp.act_notify, row.nr);
+        } else switch (t.otherwise) {
+            .allow => try scmp.rule_add(ctx, scmp.act_allow, row.nr),
+            .answer => |a| try add_answer(ctx, row.nr, a),
+        },
+        .allow => try scmp.rule_add(ctx, scmp.act_allow, row.nr),
+        .answer => |a| try add_answer(ctx, row.nr, a),
+    };
     return ctx;
+}
+
+fn option_set(options: Options, option: table.Option) bool {
+    return switch (option) {
+        inline else => |o| @field(options, @tagName(o)),
+    };
+}
+
+/// The refusals of an answer, and for a conditional one an allow rule that always holds
+/// (`argument >= 0` on the lowest argument the refusals compare): libseccomp orders a call's
+/// comparisons by argument, then operator (equalities before `>=`) and tries them in turn, so
+/// the refusals are tried first and the allow rule takes the rest. The test below runs the
+/// exported program to prove it.
+fn add_answer(ctx: scmp.Ctx, nr: usize, answer: table.Answer) sys.Errno!void {
+    assert(table.disposition_valid(.{ .answer = answer }));
+    for (answer.refusals) |r| {
+        const action = scmp.act_errno(@intFromEnum(r.errno));
+        if (r.args.len > 0) {
+            try scmp.rule_add_cmps(ctx, action, nr, r.args);
+        } else if (action != act_default) {
+            try scmp.rule_add(ctx, action, nr);
+        } // else: the default answers it (libseccomp refuses a rule with the default's action).
+    }
+    if (answer.otherwise == null) return;
+    const rest = [_]scmp.ArgCmp{.{ .arg = table.lowest_arg(answer), .op = .ge, .datum_a = 0, .datum_b = 0 }};
+    try scmp.rule_add_cmps(ctx, scmp.act_allow, nr, &rest);
 }
 
 /// Exports `ctx` as raw BPF into `out` (through a memfd); returns the instructions.
@@ -231,6 +165,10 @@ pub fn export_program(ctx: scmp.Ctx, out: []SockFilter) sys.Errno![]SockFilter {
     return program;
 }
 
+test {
+    _ = table;
+}
+
 test "the sandbox filter assembles and exports a whole program" {
     const ctx = try build(.{});
     defer scmp.release(ctx);
@@ -240,4 +178,159 @@ test "the sandbox filter assembles and exports a whole program" {
     // The last instruction returns; the first loads the architecture.
     try std.testing.expectEqual(@as(u16, 0x06), program[program.len - 1].code & 0x07);
     try std.testing.expectEqual(@as(u32, 4), program[0].k); // offsetof(seccomp_data, arch)
+}
+
+/// `struct seccomp_data` as a classic BPF program reads it (little-endian words).
+const Data = struct {
+    nr: u32,
+    arch: u32 = audit_arch_x86_64,
+    args: [6]u64 = .{0} ** 6,
+
+    fn word(self: *const Data, offset: u32) error{BadLoad}!u32 {
+        if (offset == 0) return self.nr;
+        if (offset == 4) return self.arch;
+        if (offset == 8 or offset == 12) return 0; // the instruction pointer
+        if (offset < 16 or offset >= 64 or offset % 4 != 0) return error.BadLoad;
+        const arg = self.args[(offset - 16) / 8];
+        return if (offset % 8 == 0) @truncate(arg) else @truncate(arg >> 32);
+    }
+};
+
+const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
+const audit_arch_i386: u32 = 3 | 0x40000000;
+
+/// Runs a classic BPF program the way the kernel runs a seccomp filter; returns its action.
+/// Knows the instructions libseccomp emits; any other fails the test.
+fn run_program(program: []const SockFilter, data: Data) !u32 {
+    var a: u32 = 0;
+    var x: u32 = 0;
+    var scratch: [16]u32 = .{0} ** 16;
+    var pc: usize = 0;
+    while (pc < program.len) { // every jump goes forward: at most program.len steps
+        const insn = program[pc];
+        pc += 1;
+        switch (insn.code) {
+            0x20 => a = try data.word(insn.k), // ld [k]
+            0x00 => a = insn.k, // ld #k
+            0x01 => x = insn.k, // ldx #k
+            0x60 => a = scratch[insn.k], // ld M[k]
+            0x61 => x = scratch[insn.k], // ldx M[k]
+            0x02 => scratch[insn.k] = a, // st M[k]
+            0x03 => scratch[insn.k] = x, // stx M[k]
+            0x54 => a &= insn.k, // and #k
+            0x07 => x = a, // tax
+            0x87 => a = x, // txa
+            0x05 => pc += insn.k, // ja
+            0x15 => pc += if (a == insn.k) insn.jt else insn.jf, // jeq #k
+            0x25 => pc += if (a > insn.k) insn.jt else insn.jf, // jgt #k
+            0x35 => pc += if (a >= insn.k) insn.jt else insn.jf, // jge #k
+            0x45 => pc += if (a & insn.k != 0) insn.jt else insn.jf, // jset #k
+            0x06 => return insn.k, // ret #k
+            0x16 => return a, // ret a
+            else => return error.UnknownInstruction,
+        }
+    }
+    return error.RanOffTheEnd;
+}
+
+/// What the table says the filter answers for one call.
+fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
+    return switch (row.disposition) {
+        .trap => scmp.act_notify,
+        .trap_if => |t| if (option_set(options, t.option)) scmp.act_notify else switch (t.otherwise) {
+            .allow => scmp.act_allow,
+            .answer => |a| expected_answer(a, args),
+        },
+        .allow => scmp.act_allow,
+        .answer => |a| expected_answer(a, args),
+    };
+}
+
+fn expected_answer(answer: table.Answer, args: [6]u64) u32 {
+    for (answer.refusals) |r| {
+        if (holds(r.args, args)) return scmp.act_errno(@intFromEnum(r.errno));
+    }
+    return scmp.act_allow;
+}
+
+fn holds(cmps: []const scmp.ArgCmp, args: [6]u64) bool {
+    for (cmps) |c| {
+        const v = args[c.arg];
+        const ok = switch (c.op) {
+            .ne => v != c.datum_a,
+            .lt => v < c.datum_a,
+            .le => v <= c.datum_a,
+            .eq => v == c.datum_a,
+            .ge => v >= c.datum_a,
+            .gt => v > c.datum_a,
+            .masked_eq => v & c.datum_a == c.datum_b,
+        };
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/// Arguments that meet every comparison of `cmps`, with `noise` in what they leave free.
+fn meeting(cmps: []const scmp.ArgCmp, noise: [6]u64) [6]u64 {
+    var args = noise;
+    for (cmps) |c| args[c.arg] = switch (c.op) {
+        .eq, .le, .ge => c.datum_a,
+        .ne, .gt => c.datum_a +% 1,
+        .lt => c.datum_a -% 1,
+        .masked_eq => c.datum_b | (noise[c.arg] & ~c.datum_a),
+    };
+    return args;
+}
+
+fn expect_row(program: []const SockFilter, row: table.Row, options: Options, args: [6]u64) !void {
+    const got = try run_program(program, .{ .nr = row.nr, .args = args });
+    const want = expected_action(row, options, args);
+    if (got != want) {
+        std.debug.print("{s} ({d}) {any}: program 0x{x}, table 0x{x}\n", .{ row.name, row.nr, args, got, want });
+        return error.TestUnexpectedResult;
+    }
+}
+
+test "the program does what the table says, for every number and every option" {
+    var prng = std.Random.DefaultPrng.init(0x5bd);
+    const random = prng.random();
+    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_ioctl = true, .trap_socket = true } }) |options| {
+        const ctx = try build(options);
+        defer scmp.release(ctx);
+        var buf: [program_len_max + 1]SockFilter = undefined;
+        const program = try export_program(ctx, &buf);
+        for (table.rows) |row| {
+            var samples: [8][6]u64 = undefined;
+            samples[0] = .{0} ** 6;
+            samples[1] = .{std.math.maxInt(u64)} ** 6;
+            for (samples[2..]) |*s| for (s, 0..) |*arg, i| {
+                arg.* = if (i % 2 == 0) random.int(u64) else random.uintLessThan(u64, 64);
+            };
+            for (samples) |args| try expect_row(program, row, options, args);
+            // Arguments that meet each refusal, and the same with one argument off by a bit.
+            const answer: ?table.Answer = switch (row.disposition) {
+                .answer => |a| a,
+                .trap_if => |t| if (t.otherwise == .answer) t.otherwise.answer else null,
+                else => null,
+            };
+            const refusals = if (answer) |a| a.refusals else &.{};
+            for (refusals) |r| for (samples) |noise| {
+                const met = meeting(r.args, noise);
+                try expect_row(program, row, options, met);
+                for (r.args) |c| for ([_]u64{ 1, 1 << 31, 1 << 32, 1 << 63 }) |bit| {
+                    var off = met;
+                    off[c.arg] ^= bit;
+                    try expect_row(program, row, options, off);
+                };
+            };
+        }
+        // Numbers above the table answer ENOSYS; other ABIs (x32, i386) kill.
+        const enosys = scmp.act_errno(@intFromEnum(E.NOSYS));
+        var nr: u32 = table.nr_max + 1;
+        while (nr < 2048) : (nr += 1) try std.testing.expectEqual(enosys, try run_program(program, .{ .nr = nr }));
+        try std.testing.expectEqual(enosys, try run_program(program, .{ .nr = 0x3fff_ffff }));
+        try std.testing.expectEqual(scmp.act_kill_process, try run_program(program, .{ .nr = 0x4000_0000 }));
+        try std.testing.expectEqual(scmp.act_kill_process, try run_program(program, .{ .nr = 0x4000_0000 | 257 }));
+        try std.testing.expectEqual(scmp.act_kill_process, try run_program(program, .{ .nr = 5, .arch = audit_arch_i386 }));
+    }
 }

@@ -276,7 +276,8 @@ comptime {
 }
 
 fn sendmmsg(request: *const Request) sys.Errno!Response {
-    const vlen: usize = @intCast(@min(request.arg(2), iov_count_max));
+    // The kernel reads vlen as an unsigned int: 2^32 is 0 (found by the fuzz test).
+    const vlen: usize = @min(@as(u32, @truncate(request.arg(2))), iov_count_max);
     const flags: u32 = @truncate(request.arg(3));
     var sent: usize = 0;
     while (sent < vlen) : (sent += 1) {
@@ -446,6 +447,7 @@ fn translate_rights(request: *const Request, control: []u8, buf: *[fds_max]i32) 
             while (i + 4 <= payload.len) : (i += 4) {
                 if (c.len == fds_max) return error.INVAL;
                 const theirs = std.mem.readInt(i32, payload[i..][0..4], .little);
+                if (theirs < 0) return error.BADF; // as the kernel answers (found by the fuzz test)
                 const ours = try sys.pidfd_getfd(c.pidfd, theirs);
                 c.buf[c.len] = ours;
                 c.len += 1;

@@ -1,0 +1,752 @@
+//! Every x86_64 system call, by number, with its one disposition in the sandbox's filter:
+//! trapped (the handler family of handlers/mod.zig `handle` that decides it), allowed (why it
+//! reaches no path, address or process outside the sandbox), or answered by the filter itself
+//! with an errno (always, or when its register arguments say so). filter/sandbox.zig builds the
+//! seccomp program from this table alone; numbers above it answer ENOSYS.
+//!
+//! Needs: nothing at run time (comptime data); `check` proves, at compile time, one row per
+//! number from 0 to `nr_max`.
+//! Assumes: x86_64 numbering (arch/x86/entry/syscalls/syscall_64.tbl up to Linux 6.17); the
+//! names are Zig's `std.os.linux.SYS` names where it has them (`fstatat64` is the kernel's
+//! newfstatat). Calls of other ABIs never reach the table: the filter kills them.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const E = std.os.linux.E;
+const scmp = @import("scmp.zig");
+
+/// The highest number the table knows: file_setattr (Linux 6.17).
+pub const nr_max: usize = 469;
+
+/// The function of handlers/ that decides a trapped call (handlers/mod.zig `handle`).
+pub const Handler = enum {
+    /// open.handle
+    open,
+    /// stat.handle
+    stat,
+    /// exec.handle
+    exec,
+    /// mknod.handle
+    mknod,
+    /// truncate.handle
+    truncate,
+    /// dirops.mkdir
+    mkdir,
+    /// dirops.unlink
+    unlink,
+    /// dirops.symlink
+    symlink,
+    /// dirops.rename
+    rename,
+    /// metadata.chmod
+    chmod,
+    /// metadata.chown
+    chown,
+    /// metadata.utime
+    utime,
+    /// metadata.xattr
+    xattr,
+    /// dir.chdir
+    chdir,
+    /// dir.chroot
+    chroot,
+    /// dir.getdents
+    getdents,
+    /// dir.ioctl
+    ioctl,
+    /// net.handle
+    net,
+    /// net.socket
+    socket,
+    /// signal.rt_sigaction: not judged; which signals restart calls (workers/int.zig)
+    signal,
+};
+
+/// A filter option (a field of filter/sandbox.zig `Options`) under which a call is trapped.
+pub const Option = enum {
+    /// ioctl sandboxing may be on (terminals call ioctl constantly: trapped only then).
+    trap_ioctl,
+    /// network sandboxing may be on (socket is trapped to refuse families syd cannot judge).
+    trap_socket,
+};
+
+/// An errno the filter answers with when every comparison of `args` holds (none: always).
+pub const Refusal = struct {
+    errno: E,
+    args: []const scmp.ArgCmp = &.{},
+    /// Why, for `-E pfc` readers and reviewers.
+    why: []const u8,
+};
+
+/// The filter's own answer. Unconditional: one refusal without comparisons. Conditional: the
+/// refusals (one errno) apply where their comparisons hold, and the call is let through
+/// elsewhere, for the reason `otherwise` gives.
+pub const Answer = struct {
+    refusals: []const Refusal,
+    otherwise: ?[]const u8 = null,
+};
+
+/// What a conditionally trapped call gets while its option is off.
+pub const Fallback = union(enum) {
+    allow: []const u8,
+    answer: Answer,
+};
+
+pub const Disposition = union(enum) {
+    /// Sent to syd's notify listener, for this handler.
+    trap: Handler,
+    /// Trapped while `option` is set; otherwise as `otherwise` says.
+    trap_if: struct { option: Option, handler: Handler, otherwise: Fallback },
+    /// Let through: why it reaches no path, address or process outside the sandbox (or, for
+    /// the rows marked `// review:`, which gap it leaves).
+    allow: []const u8,
+    /// Answered by the filter: the kernel never runs it where a refusal applies.
+    answer: Answer,
+};
+
+pub const Row = struct {
+    nr: u16,
+    /// The call's name ("(none)" for a number no x86_64 call has).
+    name: []const u8,
+    disposition: Disposition,
+};
+
+/// What `check` finds wrong with a table, by system call number.
+pub const Defect = union(enum) {
+    /// No row for this number.
+    missing: usize,
+    /// A second row for this number, or one out of order.
+    misplaced: usize,
+    /// A row past the last number the table should cover.
+    beyond: usize,
+    /// A disposition the filter cannot express (see `disposition_valid`).
+    malformed: usize,
+};
+
+/// Whether `table` has exactly one well-formed row for every number from 0 to `last`, in
+/// order; the first defect otherwise.
+pub fn check(table: []const Row, last: usize) ?Defect {
+    for (table, 0..) |r, i| {
+        if (r.nr > i) return .{ .missing = i };
+        if (r.nr < i) return .{ .misplaced = r.nr };
+        if (i > last) return .{ .beyond = r.nr };
+        if (!disposition_valid(r.disposition)) return .{ .malformed = r.nr };
+    }
+    if (table.len <= last) return .{ .missing = table.len };
+    return null;
+}
+
+/// A reason is given for every call let through; an answer is either one unconditional refusal,
+/// or refusals with comparisons (at most six, each on an argument 0..5), one errno among them,
+/// and a reason for the rest. A conditional ENOSYS cannot be told apart from the filter's
+/// default (libseccomp refuses a rule with the default's action), so it is not allowed.
+pub fn disposition_valid(disposition: Disposition) bool {
+    return switch (disposition) {
+        .trap => true,
+        .trap_if => |t| switch (t.otherwise) {
+            .allow => |why| why.len > 0,
+            .answer => |a| answer_valid(a),
+        },
+        .allow => |why| why.len > 0,
+        .answer => |a| answer_valid(a),
+    };
+}
+
+fn answer_valid(a: Answer) bool {
+    if (a.refusals.len == 0) return false;
+    const first = a.refusals[0];
+    if (first.args.len == 0) return a.refusals.len == 1 and a.otherwise == null and first.why.len > 0;
+    if (first.errno == .NOSYS) return false;
+    const otherwise = a.otherwise orelse return false;
+    if (otherwise.len == 0) return false;
+    for (a.refusals) |r| {
+        if (r.errno != first.errno or r.why.len == 0) return false;
+        if (r.args.len == 0 or r.args.len > scmp.arg_cmps_max) return false;
+        for (r.args) |cmp| if (cmp.arg >= scmp.arg_cmps_max) return false;
+    }
+    return true;
+}
+
+/// The lowest argument any refusal of a conditional answer compares.
+pub fn lowest_arg(a: Answer) c_uint {
+    assert(a.refusals.len > 0 and a.otherwise != null);
+    var lowest: c_uint = scmp.arg_cmps_max;
+    for (a.refusals) |r| for (r.args) |cmp| {
+        lowest = @min(lowest, cmp.arg);
+    };
+    assert(lowest < scmp.arg_cmps_max);
+    return lowest;
+}
+
+fn row(nr: u16, name: []const u8, disposition: Disposition) Row {
+    return .{ .nr = nr, .name = name, .disposition = disposition };
+}
+
+fn refuse(errno: E, why: []const u8) Disposition {
+    return .{ .answer = .{ .refusals = &.{.{ .errno = errno, .why = why }} } };
+}
+
+/// Rows for the numbers `first..last` that no x86_64 call has (other architectures' calls,
+/// the 32-bit time64 ones among them).
+fn unused(comptime first: u16, comptime last: u16) [last - first + 1]Row {
+    var out: [last - first + 1]Row = undefined;
+    for (&out, first..) |*r, nr| r.* = row(@intCast(nr), "(none)", refuse(.NOSYS, "no x86_64 call has this number"));
+    return out;
+}
+
+// Why a call let through reaches no path, address or process outside the sandbox.
+const fd = "an fd the caller holds, judged when opened";
+const new_fd = "a new fd of the caller's own, naming no path or address";
+const memory = "memory of the caller only";
+const own = "the caller's own process";
+const children = "the caller's own children";
+const process = "a new process or thread, inside the sandbox";
+const pgid = "the caller or its own children, within its session";
+const ids = "the caller's own credentials";
+const ids_set = "the caller's own credentials: changing them needs a capability the sandbox does not hold";
+const signals = "signals reach the sandbox's processes only: its Landlock domain scopes them (Linux 6.12)";
+const clock = "reads a clock";
+const clock_set = "reads a clock; setting it needs CAP_SYS_TIME, which the sandbox does not hold";
+const info = "reads what any process may read of the system";
+const peek = "reads what any process may read of another (ids, priority, affinity): changes nothing";
+const caps = "needs a capability the sandbox does not hold";
+const gone = "not in the kernel: it answers ENOSYS itself";
+const aio = "asynchronous I/O on fds the caller holds";
+const ptrace_checked = "another process only past the kernel's ptrace access check, which the sandbox's Landlock domain and syd's non-dumpability refuse";
+const restrict = "restricts the caller only";
+const seccomp = "restricts the caller only: the kernel refuses a second listener, so syd's stays the only one";
+const syslog = "the kernel's log, as the host's dmesg_restrict allows; changing it needs CAP_SYSLOG";
+const sync = "writes every file system's caches back: names nothing";
+const pidfd = "a pidfd: what acts through one is judged or refused (pidfd_send_signal scoped, pidfd_getfd and setns refused)";
+const mrelease = "only a process already dying of SIGKILL: frees its memory sooner";
+// Gaps: calls let through today that reach what syd does not judge yet.
+const names_file = "names a file: not judged yet (issue 12)";
+const ipc = "an IPC object shared with processes outside: not judged yet (issue 12)";
+const keys = "a keyring shared with processes outside: not judged yet (issue 12)";
+const nice = "may change another process of the same user, syd included: not judged yet (issue 12)";
+
+// Why the filter answers a call itself.
+const why_bypass = "performs path calls without a system call syd could judge";
+const why_reach = "reaches into another process: syd or one outside the sandbox (the original answers ENOSYS)";
+const why_view = "would change the sandbox's view of the file system, under which paths are judged";
+/// Refused by the original too (its list of calls a sandbox never needs): handles and quotas of
+/// any path, mounts by id (hidden ones included), libraries loaded by path.
+const why_original_dead = "names a file or mount syd does not judge, refused as the original refuses it";
+const why_unjudged = "names a file by a call syd does not judge yet: answered as an older kernel would";
+const why_ns = "new namespaces would remap paths, users and addresses syd judges (the original: EPERM)";
+const why_handle = "opens a file by handle, with no path to judge";
+const why_uffd = "would let the caller stall syd's reads of its memory";
+/// ptrace is a no-op for every request (as the original; PTRACE_TRACEME too, or syd would
+/// become the tracer of its first process and stop it at exec).
+const why_ptrace = "a no-op: tracing would reach syd, outside processes, or rewrite a call after syd judged it";
+
+/// `(argument & flag) == flag`: the flag is set.
+fn flag_set(index: c_uint, flag: u64) [1]scmp.ArgCmp {
+    return .{.{ .arg = index, .op = .masked_eq, .datum_a = flag, .datum_b = flag }};
+}
+
+/// Both arguments equal, compared as the kernel reads them (32-bit ints: the upper half of the
+/// register is ignored, so `0x1_0000_0000` is 0 here as it is to the kernel).
+fn eq2(index_a: c_uint, a: u32, index_b: c_uint, b: u32) [2]scmp.ArgCmp {
+    return .{ .{ .arg = index_a, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = a }, .{ .arg = index_b, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = b } };
+}
+
+/// Namespace flags of clone(2) and unshare(2) (CLONE_NEWTIME only unshare: in clone(2) that bit
+/// belongs to the exit signal).
+const clone_newns: u64 = 0x00020000;
+const clone_newcgroup: u64 = 0x02000000;
+const clone_newuts: u64 = 0x04000000;
+const clone_newipc: u64 = 0x08000000;
+const clone_newuser: u64 = 0x10000000;
+const clone_newpid: u64 = 0x20000000;
+const clone_newnet: u64 = 0x40000000;
+const clone_newtime: u64 = 0x00000080;
+const clone_namespaces = [_]u64{ clone_newns, clone_newcgroup, clone_newuts, clone_newipc, clone_newuser, clone_newpid, clone_newnet };
+
+fn namespace_flags(comptime flags: []const u64) [flags.len]Refusal {
+    var out: [flags.len]Refusal = undefined;
+    for (flags, 0..) |flag, i| out[i] = .{ .errno = .PERM, .args = &flag_set(0, flag), .why = why_ns };
+    return out;
+}
+
+const clone_refusals = namespace_flags(&clone_namespaces);
+const unshare_refusals = namespace_flags(&(clone_namespaces ++ .{clone_newtime}));
+
+const clone_row: Disposition = .{ .answer = .{ .refusals = &clone_refusals, .otherwise = process } };
+const unshare_row: Disposition = .{ .answer = .{ .refusals = &unshare_refusals, .otherwise = "unshares the caller's own files, fs or semaphore undo list" } };
+/// Resource limits of another process (syd's CPU time: SIGKILL; its fd limit: EMFILE).
+const prlimit_row: Disposition = .{ .answer = .{
+    .refusals = &.{.{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .ne, .datum_a = 0, .datum_b = 0 }}, .why = "another process's limits: syd's, or one outside the sandbox" }},
+    .otherwise = "the caller's own limits",
+} };
+/// The kernel would take the IP header from the caller's data: not the address syd judged.
+const setsockopt_row: Disposition = .{ .answer = .{
+    .refusals = &.{
+        .{ .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
+        .{ .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
+    },
+    .otherwise = fd,
+} };
+const ptrace_row = refuse(.SUCCESS, why_ptrace);
+
+/// ioctl requests refused whatever the fd, as the original's default denylist: TIOCSTI and
+/// TIOCLINUX push input into a terminal (the shell syd was started from runs it outside the
+/// sandbox once syd ends), TIOCCONS redirects the console, TIOCSETD changes the line
+/// discipline; USERFAULTFD_IOC_NEW makes a userfaultfd from /dev/userfaultfd (see userfaultfd).
+/// The kernel reads the request as 32 bits: only those are compared. Where ioctl is trapped,
+/// handlers/dir.zig refuses them itself.
+pub const ioctls_refused = [_]u32{ 0x5412, 0x541C, 0x541D, 0x5423, 0xAA00 };
+
+const ioctl_refusals = refusals: {
+    var out: [ioctls_refused.len]Refusal = undefined;
+    for (ioctls_refused, 0..) |request, i| out[i] = .{
+        .errno = .PERM,
+        .args = &.{.{ .arg = 1, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = request }},
+        .why = "a terminal, console or userfaultfd request the original refuses",
+    };
+    break :refusals out;
+};
+
+const ioctl_row: Disposition = .{ .trap_if = .{
+    .option = .trap_ioctl,
+    .handler = .ioctl,
+    .otherwise = .{ .answer = .{ .refusals = &ioctl_refusals, .otherwise = fd } },
+} };
+const socket_row: Disposition = .{ .trap_if = .{
+    .option = .trap_socket,
+    .handler = .socket,
+    .otherwise = .{ .allow = "a new socket of the caller's own: its addresses are judged at bind, connect and send" },
+} };
+
+/// One row per number, 0 to `nr_max`, in order.
+pub const rows = [_]Row{
+    row(0, "read", .{ .allow = fd }),
+    row(1, "write", .{ .allow = fd }),
+    row(2, "open", .{ .trap = .open }),
+    row(3, "close", .{ .allow = fd }),
+    row(4, "stat", .{ .trap = .stat }),
+    row(5, "fstat", .{ .allow = fd }),
+    row(6, "lstat", .{ .trap = .stat }),
+    row(7, "poll", .{ .allow = fd }),
+    row(8, "lseek", .{ .allow = fd }),
+    row(9, "mmap", .{ .allow = memory }),
+    row(10, "mprotect", .{ .allow = memory }),
+    row(11, "munmap", .{ .allow = memory }),
+    row(12, "brk", .{ .allow = memory }),
+    row(13, "rt_sigaction", .{ .trap = .signal }),
+    row(14, "rt_sigprocmask", .{ .allow = own }),
+    row(15, "rt_sigreturn", .{ .allow = own }),
+    row(16, "ioctl", ioctl_row),
+    row(17, "pread64", .{ .allow = fd }),
+    row(18, "pwrite64", .{ .allow = fd }),
+    row(19, "readv", .{ .allow = fd }),
+    row(20, "writev", .{ .allow = fd }),
+    row(21, "access", .{ .trap = .stat }),
+    row(22, "pipe", .{ .allow = new_fd }),
+    row(23, "select", .{ .allow = fd }),
+    row(24, "sched_yield", .{ .allow = own }),
+    row(25, "mremap", .{ .allow = memory }),
+    row(26, "msync", .{ .allow = memory }),
+    row(27, "mincore", .{ .allow = memory }),
+    row(28, "madvise", .{ .allow = memory }),
+    row(29, "shmget", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(30, "shmat", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(31, "shmctl", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(32, "dup", .{ .allow = fd }),
+    row(33, "dup2", .{ .allow = fd }),
+    row(34, "pause", .{ .allow = own }),
+    row(35, "nanosleep", .{ .allow = own }),
+    row(36, "getitimer", .{ .allow = own }),
+    row(37, "alarm", .{ .allow = own }),
+    row(38, "setitimer", .{ .allow = own }),
+    row(39, "getpid", .{ .allow = own }),
+    row(40, "sendfile", .{ .allow = fd }),
+    row(41, "socket", socket_row),
+    row(42, "connect", .{ .trap = .net }),
+    row(43, "accept", .{ .allow = fd }),
+    row(44, "sendto", .{ .trap = .net }),
+    row(45, "recvfrom", .{ .allow = fd }),
+    row(46, "sendmsg", .{ .trap = .net }),
+    row(47, "recvmsg", .{ .allow = fd }),
+    row(48, "shutdown", .{ .allow = fd }),
+    row(49, "bind", .{ .trap = .net }),
+    row(50, "listen", .{ .allow = fd }),
+    row(51, "getsockname", .{ .allow = fd }),
+    row(52, "getpeername", .{ .allow = fd }),
+    row(53, "socketpair", .{ .allow = new_fd }),
+    row(54, "setsockopt", setsockopt_row),
+    row(55, "getsockopt", .{ .allow = fd }),
+    row(56, "clone", clone_row),
+    row(57, "fork", .{ .allow = process }),
+    row(58, "vfork", .{ .allow = process }),
+    row(59, "execve", .{ .trap = .exec }),
+    row(60, "exit", .{ .allow = own }),
+    row(61, "wait4", .{ .allow = children }),
+    row(62, "kill", .{ .allow = signals }),
+    row(63, "uname", .{ .allow = info }),
+    row(64, "semget", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(65, "semop", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(66, "semctl", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(67, "shmdt", .{ .allow = memory }),
+    row(68, "msgget", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(69, "msgsnd", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(70, "msgrcv", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(71, "msgctl", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(72, "fcntl", .{ .allow = fd }),
+    row(73, "flock", .{ .allow = fd }),
+    row(74, "fsync", .{ .allow = fd }),
+    row(75, "fdatasync", .{ .allow = fd }),
+    row(76, "truncate", .{ .trap = .truncate }),
+    row(77, "ftruncate", .{ .trap = .truncate }),
+    row(78, "getdents", .{ .trap = .getdents }),
+    row(79, "getcwd", .{ .allow = own }),
+    row(80, "chdir", .{ .trap = .chdir }),
+    row(81, "fchdir", .{ .trap = .chdir }),
+    row(82, "rename", .{ .trap = .rename }),
+    row(83, "mkdir", .{ .trap = .mkdir }),
+    row(84, "rmdir", .{ .trap = .unlink }),
+    row(85, "creat", .{ .trap = .open }),
+    row(86, "link", .{ .trap = .rename }),
+    row(87, "unlink", .{ .trap = .unlink }),
+    row(88, "symlink", .{ .trap = .symlink }),
+    row(89, "readlink", .{ .trap = .stat }),
+    row(90, "chmod", .{ .trap = .chmod }),
+    row(91, "fchmod", .{ .trap = .chmod }),
+    row(92, "chown", .{ .trap = .chown }),
+    row(93, "fchown", .{ .trap = .chown }),
+    row(94, "lchown", .{ .trap = .chown }),
+    row(95, "umask", .{ .allow = own }),
+    row(96, "gettimeofday", .{ .allow = clock }),
+    row(97, "getrlimit", .{ .allow = own }),
+    row(98, "getrusage", .{ .allow = own }),
+    row(99, "sysinfo", .{ .allow = info }),
+    row(100, "times", .{ .allow = own }),
+    row(101, "ptrace", ptrace_row),
+    row(102, "getuid", .{ .allow = ids }),
+    row(103, "syslog", .{ .allow = syslog }),
+    row(104, "getgid", .{ .allow = ids }),
+    row(105, "setuid", .{ .allow = ids_set }),
+    row(106, "setgid", .{ .allow = ids_set }),
+    row(107, "geteuid", .{ .allow = ids }),
+    row(108, "getegid", .{ .allow = ids }),
+    row(109, "setpgid", .{ .allow = pgid }),
+    row(110, "getppid", .{ .allow = own }),
+    row(111, "getpgrp", .{ .allow = own }),
+    row(112, "setsid", .{ .allow = own }),
+    row(113, "setreuid", .{ .allow = ids_set }),
+    row(114, "setregid", .{ .allow = ids_set }),
+    row(115, "getgroups", .{ .allow = ids }),
+    row(116, "setgroups", .{ .allow = ids_set }),
+    row(117, "setresuid", .{ .allow = ids_set }),
+    row(118, "getresuid", .{ .allow = ids }),
+    row(119, "setresgid", .{ .allow = ids_set }),
+    row(120, "getresgid", .{ .allow = ids }),
+    row(121, "getpgid", .{ .allow = peek }),
+    row(122, "setfsuid", .{ .allow = ids_set }),
+    row(123, "setfsgid", .{ .allow = ids_set }),
+    row(124, "getsid", .{ .allow = peek }),
+    row(125, "capget", .{ .allow = peek }),
+    row(126, "capset", .{ .allow = ids_set }),
+    row(127, "rt_sigpending", .{ .allow = own }),
+    row(128, "rt_sigtimedwait", .{ .allow = own }),
+    row(129, "rt_sigqueueinfo", .{ .allow = signals }),
+    row(130, "rt_sigsuspend", .{ .allow = own }),
+    row(131, "sigaltstack", .{ .allow = own }),
+    row(132, "utime", .{ .trap = .utime }),
+    row(133, "mknod", .{ .trap = .mknod }),
+    row(134, "uselib", refuse(.NOSYS, why_original_dead)),
+    row(135, "personality", .{ .allow = own }),
+    row(136, "ustat", .{ .allow = info }),
+    row(137, "statfs", .{ .trap = .stat }),
+    row(138, "fstatfs", .{ .allow = fd }),
+    row(139, "sysfs", .{ .allow = info }),
+    row(140, "getpriority", .{ .allow = peek }),
+    row(141, "setpriority", .{ .allow = nice }), // review: lowers the priority of any process of the same user, syd included
+    row(142, "sched_setparam", .{ .allow = nice }), // review: changes the scheduling of any process of the same user, syd included
+    row(143, "sched_getparam", .{ .allow = peek }),
+    row(144, "sched_setscheduler", .{ .allow = nice }), // review: changes the scheduling of any process of the same user, syd included
+    row(145, "sched_getscheduler", .{ .allow = peek }),
+    row(146, "sched_get_priority_max", .{ .allow = info }),
+    row(147, "sched_get_priority_min", .{ .allow = info }),
+    row(148, "sched_rr_get_interval", .{ .allow = peek }),
+    row(149, "mlock", .{ .allow = memory }),
+    row(150, "munlock", .{ .allow = memory }),
+    row(151, "mlockall", .{ .allow = memory }),
+    row(152, "munlockall", .{ .allow = memory }),
+    row(153, "vhangup", .{ .allow = caps }),
+    row(154, "modify_ldt", .{ .allow = memory }),
+    row(155, "pivot_root", refuse(.PERM, why_view)),
+    row(156, "sysctl", .{ .allow = gone }),
+    row(157, "prctl", .{ .allow = own }),
+    row(158, "arch_prctl", .{ .allow = own }),
+    row(159, "adjtimex", .{ .allow = clock_set }),
+    row(160, "setrlimit", .{ .allow = own }),
+    row(161, "chroot", .{ .trap = .chroot }),
+    row(162, "sync", .{ .allow = sync }),
+    row(163, "acct", .{ .allow = caps }),
+    row(164, "settimeofday", .{ .allow = clock_set }),
+    row(165, "mount", refuse(.NOSYS, why_view)),
+    row(166, "umount2", refuse(.NOSYS, why_view)),
+    row(167, "swapon", .{ .allow = caps }),
+    row(168, "swapoff", .{ .allow = caps }),
+    row(169, "reboot", .{ .allow = caps }),
+    row(170, "sethostname", .{ .allow = caps }),
+    row(171, "setdomainname", .{ .allow = caps }),
+    row(172, "iopl", .{ .allow = caps }),
+    row(173, "ioperm", .{ .allow = caps }),
+    row(174, "create_module", .{ .allow = gone }),
+    row(175, "init_module", .{ .allow = caps }),
+    row(176, "delete_module", .{ .allow = caps }),
+    row(177, "get_kernel_syms", .{ .allow = gone }),
+    row(178, "query_module", .{ .allow = gone }),
+    row(179, "quotactl", refuse(.NOSYS, why_original_dead)),
+    row(180, "nfsservctl", .{ .allow = gone }),
+    row(181, "getpmsg", .{ .allow = gone }),
+    row(182, "putpmsg", .{ .allow = gone }),
+    row(183, "afs_syscall", .{ .allow = gone }),
+    row(184, "tuxcall", .{ .allow = gone }),
+    row(185, "security", .{ .allow = gone }),
+    row(186, "gettid", .{ .allow = own }),
+    row(187, "readahead", .{ .allow = fd }),
+    row(188, "setxattr", .{ .trap = .xattr }),
+    row(189, "lsetxattr", .{ .trap = .xattr }),
+    row(190, "fsetxattr", .{ .trap = .xattr }),
+    row(191, "getxattr", .{ .allow = names_file }), // review: reads a file's extended attributes by path, unjudged
+    row(192, "lgetxattr", .{ .allow = names_file }), // review: reads a file's extended attributes by path, unjudged
+    row(193, "fgetxattr", .{ .allow = fd }),
+    row(194, "listxattr", .{ .allow = names_file }), // review: lists a file's extended attributes by path, unjudged
+    row(195, "llistxattr", .{ .allow = names_file }), // review: lists a file's extended attributes by path, unjudged
+    row(196, "flistxattr", .{ .allow = fd }),
+    row(197, "removexattr", .{ .trap = .xattr }),
+    row(198, "lremovexattr", .{ .trap = .xattr }),
+    row(199, "fremovexattr", .{ .trap = .xattr }),
+    row(200, "tkill", .{ .allow = signals }),
+    row(201, "time", .{ .allow = clock }),
+    row(202, "futex", .{ .allow = memory }),
+    row(203, "sched_setaffinity", .{ .allow = nice }), // review: pins any process of the same user, syd included, to some CPUs
+    row(204, "sched_getaffinity", .{ .allow = peek }),
+    row(205, "set_thread_area", .{ .allow = memory }),
+    row(206, "io_setup", .{ .allow = aio }),
+    row(207, "io_destroy", .{ .allow = aio }),
+    row(208, "io_getevents", .{ .allow = aio }),
+    row(209, "io_submit", .{ .allow = aio }),
+    row(210, "io_cancel", .{ .allow = aio }),
+    row(211, "get_thread_area", .{ .allow = memory }),
+    row(212, "lookup_dcookie", .{ .allow = caps }),
+    row(213, "epoll_create", .{ .allow = new_fd }),
+    row(214, "epoll_ctl_old", .{ .allow = gone }),
+    row(215, "epoll_wait_old", .{ .allow = gone }),
+    row(216, "remap_file_pages", .{ .allow = memory }),
+    row(217, "getdents64", .{ .trap = .getdents }),
+    row(218, "set_tid_address", .{ .allow = own }),
+    row(219, "restart_syscall", .{ .allow = own }),
+    row(220, "semtimedop", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(221, "fadvise64", .{ .allow = fd }),
+    row(222, "timer_create", .{ .allow = own }),
+    row(223, "timer_settime", .{ .allow = own }),
+    row(224, "timer_gettime", .{ .allow = own }),
+    row(225, "timer_getoverrun", .{ .allow = own }),
+    row(226, "timer_delete", .{ .allow = own }),
+    row(227, "clock_settime", .{ .allow = clock_set }),
+    row(228, "clock_gettime", .{ .allow = clock }),
+    row(229, "clock_getres", .{ .allow = clock }),
+    row(230, "clock_nanosleep", .{ .allow = own }),
+    row(231, "exit_group", .{ .allow = own }),
+    row(232, "epoll_wait", .{ .allow = fd }),
+    row(233, "epoll_ctl", .{ .allow = fd }),
+    row(234, "tgkill", .{ .allow = signals }),
+    row(235, "utimes", .{ .trap = .utime }),
+    row(236, "vserver", .{ .allow = gone }),
+    row(237, "mbind", .{ .allow = memory }),
+    row(238, "set_mempolicy", .{ .allow = memory }),
+    row(239, "get_mempolicy", .{ .allow = memory }),
+    row(240, "mq_open", .{ .allow = ipc }), // review: POSIX message queues of the host's IPC namespace, named objects shared with processes outside
+    row(241, "mq_unlink", .{ .allow = ipc }), // review: POSIX message queues of the host's IPC namespace, named objects shared with processes outside
+    row(242, "mq_timedsend", .{ .allow = fd }),
+    row(243, "mq_timedreceive", .{ .allow = fd }),
+    row(244, "mq_notify", .{ .allow = fd }),
+    row(245, "mq_getsetattr", .{ .allow = fd }),
+    row(246, "kexec_load", .{ .allow = caps }),
+    row(247, "waitid", .{ .allow = children }),
+    row(248, "add_key", .{ .allow = keys }), // review: the user's keyrings are shared with its processes outside
+    row(249, "request_key", .{ .allow = keys }), // review: the user's keyrings are shared with its processes outside; may run the key helper outside
+    row(250, "keyctl", .{ .allow = keys }), // review: the user's keyrings are shared with its processes outside
+    row(251, "ioprio_set", .{ .allow = nice }), // review: lowers the I/O priority of any process of the same user, syd included
+    row(252, "ioprio_get", .{ .allow = peek }),
+    row(253, "inotify_init", .{ .allow = new_fd }),
+    row(254, "inotify_add_watch", .{ .allow = names_file }), // review: watches any path, unjudged: tells when hidden files change
+    row(255, "inotify_rm_watch", .{ .allow = fd }),
+    row(256, "migrate_pages", .{ .allow = ptrace_checked }),
+    row(257, "openat", .{ .trap = .open }),
+    row(258, "mkdirat", .{ .trap = .mkdir }),
+    row(259, "mknodat", .{ .trap = .mknod }),
+    row(260, "fchownat", .{ .trap = .chown }),
+    row(261, "futimesat", .{ .trap = .utime }),
+    row(262, "fstatat64", .{ .trap = .stat }),
+    row(263, "unlinkat", .{ .trap = .unlink }),
+    row(264, "renameat", .{ .trap = .rename }),
+    row(265, "linkat", .{ .trap = .rename }),
+    row(266, "symlinkat", .{ .trap = .symlink }),
+    row(267, "readlinkat", .{ .trap = .stat }),
+    row(268, "fchmodat", .{ .trap = .chmod }),
+    row(269, "faccessat", .{ .trap = .stat }),
+    row(270, "pselect6", .{ .allow = fd }),
+    row(271, "ppoll", .{ .allow = fd }),
+    row(272, "unshare", unshare_row),
+    row(273, "set_robust_list", .{ .allow = memory }),
+    row(274, "get_robust_list", .{ .allow = ptrace_checked }),
+    row(275, "splice", .{ .allow = fd }),
+    row(276, "tee", .{ .allow = fd }),
+    row(277, "sync_file_range", .{ .allow = fd }),
+    row(278, "vmsplice", .{ .allow = fd }),
+    row(279, "move_pages", .{ .allow = ptrace_checked }),
+    row(280, "utimensat", .{ .trap = .utime }),
+    row(281, "epoll_pwait", .{ .allow = fd }),
+    row(282, "signalfd", .{ .allow = new_fd }),
+    row(283, "timerfd_create", .{ .allow = new_fd }),
+    row(284, "eventfd", .{ .allow = new_fd }),
+    row(285, "fallocate", .{ .trap = .truncate }),
+    row(286, "timerfd_settime", .{ .allow = fd }),
+    row(287, "timerfd_gettime", .{ .allow = fd }),
+    row(288, "accept4", .{ .allow = fd }),
+    row(289, "signalfd4", .{ .allow = new_fd }),
+    row(290, "eventfd2", .{ .allow = new_fd }),
+    row(291, "epoll_create1", .{ .allow = new_fd }),
+    row(292, "dup3", .{ .allow = fd }),
+    row(293, "pipe2", .{ .allow = new_fd }),
+    row(294, "inotify_init1", .{ .allow = new_fd }),
+    row(295, "preadv", .{ .allow = fd }),
+    row(296, "pwritev", .{ .allow = fd }),
+    row(297, "rt_tgsigqueueinfo", .{ .allow = signals }),
+    row(298, "perf_event_open", .{ .allow = ptrace_checked }),
+    row(299, "recvmmsg", .{ .allow = fd }),
+    row(300, "fanotify_init", .{ .allow = new_fd }),
+    row(301, "fanotify_mark", .{ .allow = names_file }), // review: marks a path or mount (unprivileged since Linux 5.13), unjudged
+    row(302, "prlimit64", prlimit_row),
+    row(303, "name_to_handle_at", refuse(.NOSYS, why_original_dead)),
+    row(304, "open_by_handle_at", refuse(.NOSYS, why_handle)),
+    row(305, "clock_adjtime", .{ .allow = clock_set }),
+    row(306, "syncfs", .{ .allow = fd }),
+    row(307, "sendmmsg", .{ .trap = .net }),
+    row(308, "setns", refuse(.PERM, why_ns)),
+    row(309, "getcpu", .{ .allow = own }),
+    row(310, "process_vm_readv", refuse(.NOSYS, why_reach)),
+    row(311, "process_vm_writev", refuse(.NOSYS, why_reach)),
+    row(312, "kcmp", refuse(.NOSYS, why_reach)),
+    row(313, "finit_module", .{ .allow = caps }),
+    row(314, "sched_setattr", .{ .allow = nice }), // review: changes the scheduling of any process of the same user, syd included
+    row(315, "sched_getattr", .{ .allow = peek }),
+    row(316, "renameat2", .{ .trap = .rename }),
+    row(317, "seccomp", .{ .allow = seccomp }),
+    row(318, "getrandom", .{ .allow = info }),
+    row(319, "memfd_create", .{ .allow = new_fd }),
+    row(320, "kexec_file_load", .{ .allow = caps }),
+    row(321, "bpf", .{ .allow = names_file }), // review: BPF_OBJ_PIN, BPF_OBJ_GET name bpffs paths; the rest needs CAP_BPF unless unprivileged BPF is on
+    row(322, "execveat", .{ .trap = .exec }),
+    row(323, "userfaultfd", refuse(.PERM, why_uffd)),
+    row(324, "membarrier", .{ .allow = memory }),
+    row(325, "mlock2", .{ .allow = memory }),
+    row(326, "copy_file_range", .{ .allow = fd }),
+    row(327, "preadv2", .{ .allow = fd }),
+    row(328, "pwritev2", .{ .allow = fd }),
+    row(329, "pkey_mprotect", .{ .allow = memory }),
+    row(330, "pkey_alloc", .{ .allow = memory }),
+    row(331, "pkey_free", .{ .allow = memory }),
+    row(332, "statx", .{ .trap = .stat }),
+    row(333, "io_pgetevents", .{ .allow = aio }),
+    row(334, "rseq", .{ .allow = memory }),
+} ++ unused(335, 423) ++ [_]Row{
+    row(424, "pidfd_send_signal", .{ .allow = signals }),
+    row(425, "io_uring_setup", refuse(.NOSYS, why_bypass)),
+    row(426, "io_uring_enter", refuse(.NOSYS, why_bypass)),
+    row(427, "io_uring_register", refuse(.NOSYS, why_bypass)),
+    row(428, "open_tree", refuse(.NOSYS, why_view)),
+    row(429, "move_mount", refuse(.NOSYS, why_view)),
+    row(430, "fsopen", refuse(.NOSYS, why_view)),
+    row(431, "fsconfig", refuse(.NOSYS, why_view)),
+    row(432, "fsmount", refuse(.NOSYS, why_view)),
+    row(433, "fspick", refuse(.NOSYS, why_view)),
+    row(434, "pidfd_open", .{ .allow = pidfd }),
+    row(435, "clone3", refuse(.NOSYS, why_ns)),
+    row(436, "close_range", .{ .allow = fd }),
+    row(437, "openat2", .{ .trap = .open }),
+    row(438, "pidfd_getfd", refuse(.NOSYS, why_reach)),
+    row(439, "faccessat2", .{ .trap = .stat }),
+    row(440, "process_madvise", refuse(.NOSYS, why_reach)),
+    row(441, "epoll_pwait2", .{ .allow = fd }),
+    row(442, "mount_setattr", refuse(.NOSYS, why_view)),
+    row(443, "quotactl_fd", refuse(.NOSYS, why_original_dead)),
+    row(444, "landlock_create_ruleset", .{ .allow = restrict }),
+    row(445, "landlock_add_rule", .{ .allow = restrict }),
+    row(446, "landlock_restrict_self", .{ .allow = restrict }),
+    row(447, "memfd_secret", .{ .allow = new_fd }),
+    row(448, "process_mrelease", .{ .allow = mrelease }),
+    row(449, "futex_waitv", .{ .allow = memory }),
+    row(450, "set_mempolicy_home_node", .{ .allow = memory }),
+    row(451, "cachestat", .{ .allow = fd }),
+    row(452, "fchmodat2", .{ .trap = .chmod }),
+    row(453, "map_shadow_stack", .{ .allow = memory }),
+    row(454, "futex_wake", .{ .allow = memory }),
+    row(455, "futex_wait", .{ .allow = memory }),
+    row(456, "futex_requeue", .{ .allow = memory }),
+    row(457, "statmount", refuse(.NOSYS, why_original_dead)),
+    row(458, "listmount", refuse(.NOSYS, why_original_dead)),
+    row(459, "lsm_get_self_attr", .{ .allow = own }),
+    row(460, "lsm_set_self_attr", .{ .allow = own }),
+    row(461, "lsm_list_modules", .{ .allow = info }),
+    row(462, "mseal", .{ .allow = memory }),
+    row(463, "setxattrat", refuse(.NOSYS, why_unjudged)),
+    row(464, "getxattrat", refuse(.NOSYS, why_unjudged)),
+    row(465, "listxattrat", refuse(.NOSYS, why_unjudged)),
+    row(466, "removexattrat", refuse(.NOSYS, why_unjudged)),
+    row(467, "open_tree_attr", refuse(.NOSYS, why_view)),
+    row(468, "file_getattr", refuse(.NOSYS, why_unjudged)),
+    row(469, "file_setattr", refuse(.NOSYS, why_unjudged)),
+};
+
+comptime {
+    @setEvalBranchQuota(100_000);
+    if (check(&rows, nr_max)) |defect| @compileError(std.fmt.comptimePrint("filter/table.zig: {}", .{defect}));
+    assert(nr_max < 1024); // scmp.rule_add's bound
+}
+
+const testing = std.testing;
+const SYS = std.os.linux.SYS;
+
+test "the table has one row for every number from 0 to nr_max" {
+    try testing.expectEqual(@as(?Defect, null), check(&rows, nr_max));
+    try testing.expectEqual(nr_max + 1, rows.len);
+}
+
+test "check finds a removed row, a doubled row, a row too many and a malformed one" {
+    for ([_]usize{ 0, 57, 335, nr_max }) |gone_nr| {
+        var fewer: [rows.len - 1]Row = undefined;
+        @memcpy(fewer[0..gone_nr], rows[0..gone_nr]);
+        @memcpy(fewer[gone_nr..], rows[gone_nr + 1 ..]);
+        try testing.expectEqual(@as(?Defect, .{ .missing = gone_nr }), check(&fewer, nr_max));
+    }
+    var doubled: [rows.len + 1]Row = undefined;
+    @memcpy(doubled[0..58], rows[0..58]);
+    @memcpy(doubled[58..], rows[57..]);
+    try testing.expectEqual(@as(?Defect, .{ .misplaced = 57 }), check(&doubled, nr_max));
+    try testing.expectEqual(@as(?Defect, .{ .beyond = nr_max }), check(&rows, nr_max - 1));
+    var bad = rows;
+    bad[12].disposition = .{ .allow = "" };
+    try testing.expectEqual(@as(?Defect, .{ .malformed = 12 }), check(&bad, nr_max));
+    bad = rows;
+    bad[56].disposition.answer.otherwise = null; // clone refused for some flags, and then?
+    try testing.expectEqual(@as(?Defect, .{ .malformed = 56 }), check(&bad, nr_max));
+}
+
+test "the names are Zig's SYS names; numbers SYS lacks below 463 have no call" {
+    for (rows) |r| {
+        if (std.meta.intToEnum(SYS, r.nr)) |call| {
+            try testing.expectEqualStrings(@tagName(call), r.name);
+        } else |_| if (r.nr < 463) {
+            try testing.expectEqualStrings("(none)", r.name);
+            try testing.expectEqual(E.NOSYS, r.disposition.answer.refusals[0].errno);
+        }
+    }
+    // Every call Zig knows has its row.
+    for (std.enums.values(SYS)) |call| try testing.expect(@intFromEnum(call) <= nr_max);
+}
