@@ -7,7 +7,8 @@
  *    the latter also with syd's threads unconfined (SYD_SKIP_SCMP=1): what self-confinement
  *    costs; with BENCH_BASELINE=path/to/libsyd.so also on that build (an earlier commit's), so
  *    that a change's cost is measured side by side in the same rounds.
- * 2. Start-up: `./syd -poff -- true` against `true`.
+ * 2. Start-up: `./syd -poff -- true` against `true`; 300 execs of /bin/true by one shell, natively,
+ *    under `-poff` and under exec sandboxing (syd's start-up taken off).
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
  *    applied) and compiled to the JSON document, in-process.
  *
@@ -21,6 +22,7 @@ const SYD = `${ROOT}syd`;
 const LOOP = `${ROOT}bench/bin/openat_loop`;
 /** BENCH_BASELINE=path/to/libsyd.so: also run the judged loop on that build, side by side. */
 const BASELINE = Deno.env.get("BENCH_BASELINE");
+const EXECS = 300;
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 7);
 const ITERATIONS = Number(Deno.env.get("BENCH_ITERATIONS") ?? 200_000);
 
@@ -88,6 +90,12 @@ async function main(): Promise<void> {
   const judging = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
+  const execNative: number[] = [];
+  const execSyd: number[] = [];
+  const execJudged: number[] = [];
+  // 300 execs of /bin/true by one shell: the cost of an exec trapped and continued, and judged.
+  const loop = ["sh", "-c", `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done`];
+  const execJudging = ["-m", "sandbox/all:off", "-m", "sandbox/exec:on", "-m", "allow/exec+/***"];
   const parse: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));
@@ -118,6 +126,9 @@ async function main(): Promise<void> {
     }
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
+    execNative.push(await timed(loop[0], loop.slice(1)));
+    execSyd.push(await timed(SYD, ["-poff", "--", ...loop]) - median(trueSyd));
+    execJudged.push(await timed(SYD, [...execJudging, "--", ...loop]) - median(trueSyd));
     parse.push(policyParseMs(1000));
   }
   const n = median(native);
@@ -140,6 +151,13 @@ async function main(): Promise<void> {
   console.log(
     `  judged ratio:    ${(n / j).toFixed(2)}x untrapped, ${(s / j).toFixed(2)}x passthrough`,
   );
+  const perExec = (xs: number[]) => `${(median(xs) / EXECS * 1000).toFixed(0)} µs per exec`;
+  console.log(`${EXECS} execs of /bin/true from one shell, median of ${ROUNDS} rounds:`);
+  console.log(`  native:          ${median(execNative).toFixed(1)} ms (${perExec(execNative)})`);
+  console.log(
+    `  syd -poff:       ${median(execSyd).toFixed(1)} ms (${perExec(execSyd)}; start-up taken off)`,
+  );
+  console.log(`  exec sandboxing: ${median(execJudged).toFixed(1)} ms (${perExec(execJudged)})`);
   console.log(`start-up, median of ${ROUNDS} rounds:`);
   console.log(`  true:            ${median(trueNative).toFixed(1)} ms`);
   console.log(`  syd -poff true:  ${median(trueSyd).toFixed(1)} ms`);

@@ -1076,12 +1076,6 @@ static void upkeep(void) {
   back_home();
 }
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static int cmp_desc(const void *a, const void *b) {
   const unsigned *x = a, *y = b;
   return (y[0] > x[0]) - (y[0] < x[0]);

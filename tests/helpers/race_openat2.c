@@ -30,12 +30,6 @@ static void *flipper(void *arg) {
   return NULL;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int opath(const char *dir) {
   char secret[4096], public[4096];
   snprintf(secret, sizeof secret, "%s/secret", dir);

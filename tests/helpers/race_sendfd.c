@@ -24,12 +24,6 @@ static void *swapper(void *arg) {
   return NULL;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv) {
   require_sandbox("race_sendfd");
   check_args(argc == 4, "race_sendfd DIR ITERATIONS SECONDS");

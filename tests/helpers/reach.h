@@ -10,7 +10,8 @@
  *   report(name, rc)       prints "name=OK" or "name=ERRNO-NAME"
  *   struct tally, tally_add, tally_print   the outcomes of many tries of one call
  *   served(dir)            prints "served" once syd answers a trapped open of DIR/public
- *   read_line(buf, size)   waits for one line on stdin */
+ *   read_line(buf, size)   waits for one line on stdin
+ *   now()                  seconds on the monotonic clock */
 #ifndef REACH_H
 #define REACH_H
 
@@ -21,7 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Seconds on the monotonic clock. */
+__attribute__((unused)) static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Reads /proc/self/status into BUF (at most SIZE - 1 bytes, NUL-terminated; empty on error). */
 __attribute__((unused)) static void read_status(char *buf, size_t size) {

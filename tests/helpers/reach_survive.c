@@ -9,12 +9,6 @@
 #include <signal.h>
 #include <time.h>
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv) {
   require_sandbox("reach_survive");
   check_args(argc == 2 || (argc == 3 && strcmp(argv[2], "kill-first") == 0), "reach_survive DIR [kill-first]");
