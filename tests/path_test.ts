@@ -655,3 +655,53 @@ Deno.test("names grant nothing new: link, rename and exchange never give a read-
     assert.match(unjudged.stdout, /^link=OK\nread_alias=secret\nrename=OK\nread_moved=secret\n/);
   });
 });
+
+Deno.test("getxattr and listxattr are judged: a path hidden by stat does not exist, a read-denied one is refused", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/other`, "other\n");
+    for (const name of ["public", "secret", "other"]) {
+      const set = await run("python3", [
+        "-c",
+        `import os, sys; os.setxattr(sys.argv[1], "user.k", b"v")`,
+        `${dir}/${name}`,
+      ]);
+      assert.equal(set.code, 0, set.stderr);
+    }
+    const script = `import os, sys
+for name in ("public", "secret", "other", "missing"):
+    path = sys.argv[1] + "/" + name
+    for call in (lambda: os.getxattr(path, "user.k"), lambda: os.listxattr(path),
+                 lambda: os.getxattr(path, "user.k", follow_symlinks=False)):
+        try:
+            print(name, call())
+        except OSError as e:
+            print(name, e.strerror)
+`;
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/stat,read:on",
+      "-m",
+      "allow/stat,read+/***",
+      "-m",
+      `deny/stat+${dir}/secret`,
+      "-m",
+      `deny/read+${dir}/other`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ], { env: { SYD_LOG: "error" } });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = (name: string, answers: string[]) =>
+      answers.map((a) => `${name} ${a}\n`).join("");
+    assert.equal(
+      result.stdout,
+      lines("public", ["b'v'", "['user.k']", "b'v'"]) +
+        lines("secret", Array(3).fill("No such file or directory")) +
+        lines("other", Array(3).fill("Permission denied")) +
+        lines("missing", Array(3).fill("No such file or directory")),
+    );
+  });
+});

@@ -228,6 +228,9 @@ const emulating = [_]Rule{
     .{ .nr = .fsetxattr, .kinds = emu },
     .{ .nr = .removexattr, .kinds = emu },
     .{ .nr = .fremovexattr, .kinds = emu },
+    // metadata.xattr_read: through /proc/thread-self/fd/N of an O_PATH fd.
+    .{ .nr = .getxattr, .kinds = emu },
+    .{ .nr = .listxattr, .kinds = emu },
     // truncate.zig.
     .{ .nr = .ftruncate, .kinds = emu },
     .{ .nr = .fallocate, .kinds = emu },

@@ -46,6 +46,8 @@ pub const Handler = enum {
     utime,
     /// metadata.xattr
     xattr,
+    /// metadata.xattr_read
+    xattr_read,
     /// dir.chdir
     chdir,
     /// dir.chroot
@@ -511,11 +513,11 @@ pub const rows = [_]Row{
     row(188, "setxattr", .{ .trap = .xattr }),
     row(189, "lsetxattr", .{ .trap = .xattr }),
     row(190, "fsetxattr", .{ .trap = .xattr }),
-    row(191, "getxattr", .{ .allow = names_file }), // review: reads a file's extended attributes by path, unjudged
-    row(192, "lgetxattr", .{ .allow = names_file }), // review: reads a file's extended attributes by path, unjudged
+    row(191, "getxattr", .{ .trap = .xattr_read }),
+    row(192, "lgetxattr", .{ .trap = .xattr_read }),
     row(193, "fgetxattr", .{ .allow = fd }),
-    row(194, "listxattr", .{ .allow = names_file }), // review: lists a file's extended attributes by path, unjudged
-    row(195, "llistxattr", .{ .allow = names_file }), // review: lists a file's extended attributes by path, unjudged
+    row(194, "listxattr", .{ .trap = .xattr_read }),
+    row(195, "llistxattr", .{ .trap = .xattr_read }),
     row(196, "flistxattr", .{ .allow = fd }),
     row(197, "removexattr", .{ .trap = .xattr }),
     row(198, "lremovexattr", .{ .trap = .xattr }),

@@ -231,3 +231,54 @@ pub fn xattr(request: *const Request) Response {
     else
         sys.retry(linux.removexattr, .{ proc_path.ptr, name_z }));
 }
+
+/// getxattr, lgetxattr, listxattr, llistxattr: judged for stat (a hidden path answers ENOENT) and
+/// read (as the original judges them), performed by syd through an O_PATH fd of the judged path,
+/// the value or list written into the caller's memory. fgetxattr and flistxattr act on an fd
+/// the caller holds, judged when it was opened.
+pub fn xattr_read(request: *const Request) Response {
+    if (!handlers.any_on(request.policy, &.{ .stat, .read })) return .continue_call;
+    const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    const listing = nr == .listxattr or nr == .llistxattr;
+    const follow = nr == .getxattr or nr == .listxattr;
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var name_buf: [path_mod.path_len_max]u8 = undefined;
+    if (!listing) {
+        const name = path_mod.read_string(caller, request.arg(1), &name_buf) catch |err| return handlers.failure(err);
+        if (name.len == 0 or name.len > xattr_name_max) return .{ .failure = @intFromEnum(linux.E.RANGE) };
+        name_buf[name.len] = 0;
+    }
+    const out_addr = request.arg(if (listing) 1 else 2);
+    // The kernel reads size as a size_t and caps what it returns at 64 KiB.
+    const size: usize = @intCast(@min(request.arg(if (listing) 2 else 3), xattr_size_max));
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{
+        .follow = if (follow) .follow else .nofollow_last,
+    }, &buf) catch |err| return handlers.failure(err);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (handlers.decide(request, &.{.stat}, canonical)) |response| switch (response) {
+        .failure => |errno_value| return .{ .failure = if (errno_value == @intFromEnum(linux.E.ACCES)) @intFromEnum(linux.E.NOENT) else errno_value },
+        else => {}, // stat is off: read decides
+    };
+    if (handlers.decide(request, &.{.read}, canonical)) |response| switch (response) {
+        .failure => return response,
+        else => {}, // read is off: performed all the same, never continued once the path was read
+    };
+    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
+    defer root.close();
+    const fd = root.openat2(canonical, handlers.o.path | (if (follow) 0 else handlers.o.nofollow), 0) catch |err| return handlers.failure(err);
+    defer sys.close(fd);
+    const target: Target = .{ .fd = fd, .by_path = true };
+    var proc_buf: [48]u8 = undefined;
+    const proc_path = target.proc_path(&proc_buf);
+    var value: [xattr_size_max]u8 = undefined;
+    const out: []u8 = value[0..size];
+    const len = (if (listing)
+        sys.retry(linux.listxattr, .{ proc_path.ptr, out.ptr, out.len })
+    else
+        sys.retry(linux.getxattr, .{ proc_path.ptr, @as([*:0]const u8, @ptrCast(&name_buf)), out.ptr, out.len })) catch |err| return handlers.failure(err);
+    assert(len <= xattr_size_max);
+    if (size > 0 and len > 0) handlers.write_memory(request.tid(), out_addr, out[0..len]) catch |err| return handlers.failure(err);
+    return .{ .value = @intCast(len) };
+}

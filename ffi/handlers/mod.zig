@@ -202,6 +202,7 @@ pub fn handle(request: *const Request) Response {
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),
         .utime, .utimes, .futimesat, .utimensat => metadata.utime(request),
         .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr => metadata.xattr(request),
+        .getxattr, .lgetxattr, .listxattr, .llistxattr => metadata.xattr_read(request),
         else => .continue_call, // no category these calls feed can be on yet (policy.zig)
     };
 }
