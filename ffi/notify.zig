@@ -72,6 +72,11 @@ pub const addfd_flag_send: u32 = 2;
 pub const flag_sync_wake_up: u64 = 1;
 pub const ret_user_notif: u32 = 0x7fc00000;
 pub const filter_flag_new_listener: u32 = 8;
+/// Once syd has received a notification, only a fatal signal ends the caller's wait (5.19): a
+/// handled signal (SIGCHLD, say) no longer makes the kernel restart a call syd may already have
+/// performed, whose result (a FIFO paired with its reader) would then be lost. Pending signals
+/// are the interrupter's to act on (workers/int.zig).
+pub const filter_flag_wait_killable_recv: u32 = 32;
 
 /// Receives one notification. `EINTR` is returned, not retried: a signal is how syd wakes a
 /// receiver on purpose (shutdown, retirement).

@@ -325,7 +325,10 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     }
 
     const prog: SockFprog = .{ .len = @intCast(plan.program.len), .filter = plan.program.ptr };
-    rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, notify.filter_flag_new_listener, &prog);
+    rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, notify.filter_flag_new_listener | notify.filter_flag_wait_killable_recv, &prog);
+    if (linux.E.init(rc) == .INVAL) { // before 5.19
+        rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, notify.filter_flag_new_listener, &prog);
+    }
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .seccomp, rc);
     const listener: i32 = @intCast(rc);
     // From here on a trapped call would wait for a worker: make none until the parent answers.
