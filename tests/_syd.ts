@@ -122,3 +122,21 @@ export async function waitForFile(path: string, timeoutMs: number): Promise<void
 export function withoutRecords(text: string): string {
   return text.replace(/\{"[^\n]*\}\n/g, "");
 }
+
+/**
+ * Runs `fn` with a new directory (its real path, prefixed `prefix`) holding `public` and `secret`
+ * ("public\n" and "secret\n", the same length), removed afterwards.
+ */
+export async function withSecretDir(
+  prefix: string,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix }));
+  try {
+    await Deno.writeTextFile(`${dir}/public`, "public\n");
+    await Deno.writeTextFile(`${dir}/secret`, "secret\n");
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

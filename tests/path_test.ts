@@ -3,7 +3,7 @@
  * canonical paths, with allowed opens performed by syd and handed over with ADDFD.
  */
 import assert from "node:assert/strict";
-import { helper, records, ROOT, run, runSyd, withoutRecords } from "./_syd.ts";
+import { helper, records, ROOT, run, runSyd, withoutRecords, withSecretDir } from "./_syd.ts";
 
 /** Only these categories on, with everything allowed unless the test says otherwise. */
 const BASE = [
@@ -25,15 +25,9 @@ def attempt(name, fn):
     except OSError as e:
         print(name, os.strerror(e.errno))`;
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-path-" }));
-  try {
-    await Deno.writeTextFile(`${dir}/public`, "public\n");
-    await Deno.writeTextFile(`${dir}/secret`, "secret\n");
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `fn` with a new directory holding `public` and `secret` (see `withSecretDir`). */
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withSecretDir("syd-path-", fn);
 }
 
 Deno.test("a denied read fails with EACCES and logs one record naming the rule and a tip", async () => {

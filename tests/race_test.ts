@@ -6,22 +6,15 @@
  * where nothing is judged, to show that it is a real attempt that wins there.
  */
 import assert from "node:assert/strict";
-import { helper, records, ROOT, runSyd } from "./_syd.ts";
+import { helper, records, ROOT, runSyd, withSecretDir } from "./_syd.ts";
 
 /** Tries per race, and the most seconds a race may take. */
 const ITERATIONS = "20000";
 const SECONDS = "20";
 
-/** Runs `fn` with a new directory holding `public` and `secret` (each 6 bytes + newline). */
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-race-" }));
-  try {
-    await Deno.writeTextFile(`${dir}/public`, "public\n");
-    await Deno.writeTextFile(`${dir}/secret`, "secret\n");
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `fn` with a new directory holding `public` and `secret` (see `withSecretDir`). */
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withSecretDir("syd-race-", fn);
 }
 
 /** The `name=value` lines of a helper's output. */
