@@ -14,6 +14,7 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const stat = @import("stat.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -191,9 +192,7 @@ pub fn xattr(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var name_buf: [path_mod.path_len_max]u8 = undefined;
-    const name = path_mod.read_string(caller, request.arg(1), &name_buf) catch |err| return handlers.failure(err);
-    if (name.len == 0 or name.len > xattr_name_max) return .{ .failure = @intFromEnum(linux.E.RANGE) };
-    name_buf[name.len] = 0;
+    read_name(caller, request.arg(1), &name_buf) catch |err| return handlers.failure(err);
     const setting = nr == .setxattr or nr == .lsetxattr or nr == .fsetxattr;
     var value_buf: [xattr_size_max]u8 = undefined;
     var value: []const u8 = &.{};
@@ -232,6 +231,14 @@ pub fn xattr(request: *const Request) Response {
         sys.retry(linux.removexattr, .{ proc_path.ptr, name_z }));
 }
 
+/// Reads an attribute name from the caller into `buf`, NUL-terminated: ERANGE when empty or
+/// longer than the kernel allows.
+fn read_name(caller: path_mod.Caller, addr: u64, buf: *[path_mod.path_len_max]u8) sys.Errno!void {
+    const name = try path_mod.read_string(caller, addr, buf);
+    if (name.len == 0 or name.len > xattr_name_max) return error.RANGE;
+    buf[name.len] = 0;
+}
+
 /// getxattr, lgetxattr, listxattr, llistxattr: judged for stat (a hidden path answers ENOENT) and
 /// read (as the original judges them), performed by syd through an O_PATH fd of the judged path,
 /// the value or list written into the caller's memory. fgetxattr and flistxattr act on an fd
@@ -243,11 +250,7 @@ pub fn xattr_read(request: *const Request) Response {
     const follow = nr == .getxattr or nr == .listxattr;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var name_buf: [path_mod.path_len_max]u8 = undefined;
-    if (!listing) {
-        const name = path_mod.read_string(caller, request.arg(1), &name_buf) catch |err| return handlers.failure(err);
-        if (name.len == 0 or name.len > xattr_name_max) return .{ .failure = @intFromEnum(linux.E.RANGE) };
-        name_buf[name.len] = 0;
-    }
+    if (!listing) read_name(caller, request.arg(1), &name_buf) catch |err| return handlers.failure(err);
     const out_addr = request.arg(if (listing) 1 else 2);
     // The kernel reads size as a size_t and caps what it returns at 64 KiB.
     const size: usize = @intCast(@min(request.arg(if (listing) 2 else 3), xattr_size_max));
@@ -257,7 +260,7 @@ pub fn xattr_read(request: *const Request) Response {
     }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.stat}, canonical)) |response| switch (response) {
-        .failure => |errno_value| return .{ .failure = if (errno_value == @intFromEnum(linux.E.ACCES)) @intFromEnum(linux.E.NOENT) else errno_value },
+        .failure => return stat.hide(response),
         else => {}, // stat is off: read decides
     };
     if (handlers.decide(request, &.{.read}, canonical)) |response| switch (response) {

@@ -92,7 +92,8 @@ fn magic_stat(request: *const Request, nr: SYS, call: Call, text: []const u8) Re
 }
 
 /// A path denied for stat does not exist, for the caller.
-fn hide(response: Response) Response {
+/// A stat denial answered as a path that does not exist (the path is hidden).
+pub fn hide(response: Response) Response {
     return switch (response) {
         .failure => |errno_value| .{ .failure = if (errno_value == @intFromEnum(linux.E.ACCES)) @intFromEnum(linux.E.NOENT) else errno_value },
         else => response,
