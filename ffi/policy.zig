@@ -226,6 +226,8 @@ pub const Document = struct {
     exit_wait_all: bool,
     deny_dotdot: bool,
     allow_unsupp_socket: bool,
+    allow_unsafe_ptrace: bool = false,
+    allow_unsafe_exec_ldso: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
 };
@@ -257,6 +259,11 @@ pub const Policy = struct {
     timeout_ms: u64 = 0,
     /// trace/allow_unsupp_socket: sockets of other families than UNIX, IPv4 and IPv6 allowed.
     allow_unsupp_socket: bool = false,
+    /// trace/allow_unsafe_ptrace: syd does not trace the sandbox; exec and chdir are judged
+    /// before the call only (a racing thread can swap what the kernel reads afterwards).
+    allow_unsafe_ptrace: bool = false,
+    /// trace/allow_unsafe_exec_ldso: the dynamic loader may be executed directly.
+    allow_unsafe_exec_ldso: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -353,6 +360,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .exit_wait_all = doc.exit_wait_all,
         .timeout_ms = doc.timeout_ms,
         .allow_unsupp_socket = doc.allow_unsupp_socket,
+        .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
+        .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -21,6 +21,7 @@ const reap = @import("reap.zig");
 const magic = @import("magic.zig");
 const landlock = @import("layers/landlock.zig");
 const caps = @import("layers/caps.zig");
+const trace = @import("workers/trace.zig");
 const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
@@ -199,8 +200,22 @@ pub const Sandbox = struct {
             return err;
         };
         defer timeouter.stop();
+        // The tracer (this thread, the child's parent) seizes the child while it waits for
+        // the release: its first exec is checked like every later one.
+        const traced = options.traced;
+        const tracer = arena.create(trace.Tracer) catch return error.NOMEM;
+        tracer.* = .{ .pool = pool, .first_pid = child.pid, .ldso_allowed = rules.allow_unsafe_exec_ldso };
+        if (traced) trace.seize(child.pid) catch |err| {
+            diag.set("cannot trace the sandboxed process: {s} (Yama's kernel.yama.ptrace_scope is 3, or syd itself runs under a tracer; trace/allow_unsafe_ptrace:1 runs without exec and chdir being checked after the call)", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        if (!traced) self.log.emit(.warn, .{ .ctx = "run", .op = "trace", .msg = "trace/allow_unsafe_ptrace:1: exec and chdir are judged before the call only (a racing thread can swap the path the kernel reads after the check), and the dynamic loader may run any program" });
         spawn.release(&child) catch |err| {
             diag.set("cannot release the sandboxed process: {s}", .{errno_text(sys.errno_value(err))});
+            return err;
+        };
+        if (traced) tracer.until_first_exec() catch |err| {
+            diag.set("lost track of the sandboxed process: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
         const exec_errno = spawn.await_exec(&child) catch |err| {
@@ -211,17 +226,20 @@ pub const Sandbox = struct {
             pool.lock();
             timeouter.wake();
         }
-        const status = try sys.wait_exit(child.pid);
+        const status = if (traced) try tracer.until_first_exit() else try sys.wait_exit(child.pid);
         self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });
         const root = sys.getpid();
         if (rules.exit_wait_all) {
             self.log.emit(.debug, .{ .ctx = "run", .op = "wait_all", .msg = "waiting for every sandboxed process (trace/exit_wait_all)" });
-            reap.wait_all(root, tree, child.sentinel_pid, &.{ &timeouter.timed_out, &self.stop_wait });
+            const stops = [_]*const std.atomic.Value(bool){ &timeouter.timed_out, &self.stop_wait };
+            if (traced) tracer.until_none_left(root, tree, child.sentinel_pid, &stops) else reap.wait_all(root, tree, child.sentinel_pid, &stops);
         }
         timeouter.stop();
         spawn.fire_sentinel(&child); // every sandboxed process at once; kill_all finds stragglers
         const killed = reap.kill_all(root, tree);
         if (killed > 0) self.log.emit(.info, .{ .ctx = "run", .op = "kill_all", .msg = "killed the sandboxed processes left behind", .killed = killed });
+        if (traced) tracer.drain();
+        self.log.emit(.debug, .{ .ctx = "run", .op = "trace", .traced = traced, .execs = tracer.execs, .chdirs = tracer.chdirs });
         pool.stop();
         return .{
             .wait_status = status,
@@ -249,6 +267,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
     return .{
         .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
         .trap_socket = (net_on or changeable) and !rules.allow_unsupp_socket,
+        .traced = !rules.allow_unsafe_ptrace,
     };
 }
 

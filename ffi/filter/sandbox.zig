@@ -16,12 +16,13 @@ const sys = @import("../sys.zig");
 const scmp = @import("scmp.zig");
 const table = @import("table.zig");
 
-/// The calls syd always traps, in number order (the categories that judge them are in the
+/// The calls syd always traps (or, traced, stops for its tracer), in number order (the categories that judge them are in the
 /// README; `table.rows` names each one's handler).
 pub const trapped = trapped: {
-    var out: [count(.trap)]SYS = undefined;
+    @setEvalBranchQuota(10_000);
+    var out: [count(.trap) + count(.trace)]SYS = undefined;
     var n: usize = 0;
-    for (table.rows) |row| if (row.disposition == .trap) {
+    for (table.rows) |row| if (row.disposition == .trap or row.disposition == .trace) {
         out[n] = @enumFromInt(row.nr);
         n += 1;
     };
@@ -95,6 +96,8 @@ pub const Options = struct {
     trap_ioctl: bool = false,
     /// Trap socket(2) too: while network sandboxing is on, to refuse unjudged families.
     trap_socket: bool = false,
+    /// syd traces the sandbox: the table's `trace` rows stop for the tracer, not the listener.
+    traced: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -110,6 +113,7 @@ pub fn build(options: Options) sys.Errno!scmp.Ctx {
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
     for (table.rows) |row| switch (row.disposition) {
         .trap => try scmp.rule_add(ctx, scmp.act_notify, row.nr),
+        .trace => try scmp.rule_add(ctx, if (options.traced) scmp.act_trace else scmp.act_notify, row.nr),
         .trap_if => |t| if (option_set(options, t.option)) {
             try scmp.rule_add(ctx, scmp.act_notify, row.nr);
         } else switch (t.otherwise) {
@@ -237,6 +241,7 @@ fn run_program(program: []const SockFilter, data: Data) !u32 {
 fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
     return switch (row.disposition) {
         .trap => scmp.act_notify,
+        .trace => if (options.traced) scmp.act_trace else scmp.act_notify,
         .trap_if => |t| if (option_set(options, t.option)) scmp.act_notify else switch (t.otherwise) {
             .allow => scmp.act_allow,
             .answer => |a| expected_answer(a, args),
@@ -294,7 +299,7 @@ fn expect_row(program: []const SockFilter, row: table.Row, options: Options, arg
 test "the program does what the table says, for every number and every option" {
     var prng = std.Random.DefaultPrng.init(0x5bd);
     const random = prng.random();
-    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_ioctl = true, .trap_socket = true } }) |options| {
+    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_ioctl = true, .trap_socket = true, .traced = true } }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);
         var buf: [program_len_max + 1]SockFilter = undefined;

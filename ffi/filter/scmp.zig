@@ -15,6 +15,8 @@ pub const Ctx = *opaque {};
 pub const act_kill_process: u32 = 0x80000000;
 pub const act_allow: u32 = 0x7fff0000;
 pub const act_notify: u32 = 0x7fc00000;
+/// SECCOMP_RET_TRACE: a PTRACE_EVENT_SECCOMP stop for the tracer (ENOSYS when untraced).
+pub const act_trace: u32 = 0x7ff00000;
 pub fn act_errno(errno_value: u16) u32 {
     return 0x00050000 | @as(u32, errno_value);
 }

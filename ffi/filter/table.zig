@@ -97,6 +97,10 @@ pub const Fallback = union(enum) {
 pub const Disposition = union(enum) {
     /// Sent to syd's notify listener, for this handler.
     trap: Handler,
+    /// Stopped for syd's tracer (SECCOMP_RET_TRACE, workers/trace.zig), which judges it and
+    /// checks it again when it returns; trapped for `handler` instead while the sandbox is not
+    /// traced (trace/allow_unsafe_ptrace).
+    trace: Handler,
     /// Trapped while `option` is set; otherwise as `otherwise` says.
     trap_if: struct { option: Option, handler: Handler, otherwise: Fallback },
     /// Let through: why it reaches no path, address or process outside the sandbox (or, for
@@ -144,7 +148,7 @@ pub fn check(table: []const Row, last: usize) ?Defect {
 /// default (libseccomp refuses a rule with the default's action), so it is not allowed.
 pub fn disposition_valid(disposition: Disposition) bool {
     return switch (disposition) {
-        .trap => true,
+        .trap, .trace => true,
         .trap_if => |t| switch (t.otherwise) {
             .allow => |why| why.len > 0,
             .answer => |a| answer_valid(a),
@@ -402,8 +406,8 @@ pub const rows = [_]Row{
     row(77, "ftruncate", .{ .trap = .truncate }),
     row(78, "getdents", .{ .trap = .getdents }),
     row(79, "getcwd", .{ .allow = own }),
-    row(80, "chdir", .{ .trap = .chdir }),
-    row(81, "fchdir", .{ .trap = .chdir }),
+    row(80, "chdir", .{ .trace = .chdir }),
+    row(81, "fchdir", .{ .trace = .chdir }),
     row(82, "rename", .{ .trap = .rename }),
     row(83, "mkdir", .{ .trap = .mkdir }),
     row(84, "rmdir", .{ .trap = .unlink }),

@@ -1,5 +1,9 @@
-//! Directories: chdir and fchdir are judged (chdir) and then continued, since syd cannot change
-//! another process's working directory; chroot is judged and answered without changing the
+//! Directories: chdir and fchdir are judged for chdir; syd cannot change another process's
+//! working directory, so the call is let run and checked when it returns: by the tracer
+//! (`chdir_enter` at the SECCOMP_RET_TRACE stop, `chdir_exit` at the syscall-exit stop; the
+//! directory that became the cwd must be the very one judged, or the process is killed), or,
+//! under trace/allow_unsafe_ptrace, judged as a notification and continued (`chdir`: a racing
+//! thread can swap the path after the check). chroot is judged and answered without changing the
 //! caller's root (as the original); getdents64 is judged for
 //! readdir on the directory's path and performed by syd on its own copy of the caller's fd
 //! (sharing its offset), leaving out the entries whose paths are hidden from stat.
@@ -77,6 +81,59 @@ pub fn chdir(request: *const Request) Response {
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     return .continue_call; // cannot be emulated: see the file comment and the README's Limits
+}
+
+/// The directory a traced chdir was judged on, to compare the cwd with when it returns.
+pub const Judged = struct { dev: u64, ino: u64 };
+
+pub const Enter = union(enum) {
+    /// Nothing to judge (chdir sandboxing is off): let the call run unwatched.
+    unjudged,
+    /// Refused with this errno: the call is skipped.
+    refused: i32,
+    /// Allowed: check at the exit that the cwd is this directory.
+    allowed: Judged,
+};
+
+/// chdir and fchdir at the tracer's seccomp stop: judged on what syd resolved itself (the
+/// path read once, opened race-free inside the caller's root; for fchdir syd's copy of the fd).
+pub fn chdir_enter(request: *const Request) Enter {
+    assert(request.traced);
+    const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    assert(nr == .chdir or nr == .fchdir);
+    if (!handlers.any_on(request.policy, &.{.chdir})) return .unjudged;
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    var fd: i32 = -1;
+    defer if (fd >= 0) sys.close(fd);
+    const canonical = if (nr == .fchdir) fd_path: {
+        fd = emulate.caller_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), false) catch |err|
+            return .{ .refused = sys.errno_value(err) };
+        break :fd_path emulate.own_fd_path(request, fd, &buf) catch |err| return .{ .refused = sys.errno_value(err) };
+    } else handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &buf) catch |err|
+        return .{ .refused = sys.errno_value(err) };
+    if (handlers.decide(request, &.{.chdir}, canonical)) |response| switch (response) {
+        .failure => |errno_value| return .{ .refused = errno_value },
+        else => return .unjudged,
+    };
+    if (fd < 0) {
+        const root = emulate.Root.open(request.tid()) catch |err| return .{ .refused = sys.errno_value(err) };
+        defer root.close();
+        fd = root.openat2(canonical, handlers.o.path | 0o200000, 0) catch |err| return .{ .refused = sys.errno_value(err) }; // O_DIRECTORY
+    }
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch |err| return .{ .refused = sys.errno_value(err) };
+    if (!linux.S.ISDIR(st.mode)) return .{ .refused = @intFromEnum(linux.E.NOTDIR) };
+    return .{ .allowed = .{ .dev = st.dev, .ino = st.ino } };
+}
+
+/// Whether thread `tid`'s cwd, after a chdir that succeeded, is the directory judged.
+pub fn chdir_exit(tid: i32, judged: Judged) bool {
+    assert(tid > 0);
+    var path_buf: [48]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/cwd", .{tid}) catch unreachable;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(linux.AT.FDCWD, path.ptr, &st, 0)) catch return false;
+    return st.dev == judged.dev and st.ino == judged.ino;
 }
 
 /// The kernel's struct linux_dirent64 header; the name follows, NUL-terminated.

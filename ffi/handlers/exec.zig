@@ -1,10 +1,15 @@
-//! execve, execveat: judged on the canonical path of the program for exec. An allowed exec is
-//! continued, not emulated (the kernel cannot be asked to exec on a process's behalf): the
-//! kernel re-reads the path, so a racing thread of the caller could swap it after the check.
-//! The README lists this under Limits.
+//! execve, execveat: judged twice. Before the call (a notification) on the canonical path of
+//! the program, so a plainly denied exec fails with EACCES; the allowed call is continued (the
+//! kernel cannot be asked to exec on a process's behalf, and it reads the path again). After
+//! the call, at the tracer's PTRACE_EVENT_EXEC stop (workers/trace.zig), before the new image
+//! runs a single instruction: `verify` judges the files the process now maps to run, whatever
+//! path reached them: the program (/proc/PID/exe, the `#!` interpreter for a script) and its
+//! loader (the ELF's PT_INTERP, found among the executable mappings). A denied one, or the
+//! dynamic loader run as the command (`ld.so /path/prog`, unless trace/allow_unsafe_exec_ldso),
+//! kills the process with a record.
 //!
-//! Needs: what path.zig needs.
-//! Assumes: nothing beyond mod.zig's Request.
+//! Needs: what path.zig needs; /proc/PID/exe and /proc/PID/maps of a stopped tracee.
+//! Assumes: `verify` runs on the tracer with the tracee in its exec stop (nothing of it runs).
 
 const std = @import("std");
 const linux = std.os.linux;
@@ -12,6 +17,7 @@ const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const path_mod = @import("../path.zig");
 const handlers = @import("mod.zig");
+const elf = @import("elf.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -30,5 +36,194 @@ pub fn handle(request: *const Request) Response {
     assert(canonical.len > 0);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.exec}, canonical)) |response| return response;
-    return .continue_call; // see the file comment: exec cannot be emulated
+    return .continue_call; // see the file comment: checked again once the exec is done
+}
+
+/// Files a process maps to run, besides its program: its loader (one, normally).
+const loaders_max: usize = 4;
+/// /proc/PID/maps right after an exec: a few lines. Longer is cut (and then judged as read).
+const maps_len_max: usize = 16 * 1024;
+
+const Mapped = struct { dev: u64, ino: u64, path: []const u8 };
+
+/// Judges the image a process runs after an exec; false: it was killed (with a record).
+pub fn verify(request: *const Request, ldso_allowed: bool) bool {
+    const pid = request.tid();
+    assert(pid > 0);
+    var link_buf: [64]u8 = undefined;
+    const exe_link = std.fmt.bufPrintZ(&link_buf, "/proc/{d}/exe", .{pid}) catch unreachable;
+    var exe_buf: [path_mod.path_len_max]u8 = undefined;
+    const exe_len = sys.check(linux.readlink(exe_link.ptr, &exe_buf, exe_buf.len)) catch |err|
+        return refuse(request, "", "cannot read the program's path", err);
+    if (exe_len == exe_buf.len) return refuse(request, "", "the program's path is too long", error.NAMETOOLONG);
+    const exe_path = undeleted(exe_buf[0..exe_len]);
+    // The program itself, opened through the link: the very file exec mapped.
+    const readable = sys.retry(linux.open, .{ exe_link.ptr, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) });
+    const exe_fd: i32 = @intCast(readable catch sys.retry(linux.open, .{ exe_link.ptr, linux.O{ .PATH = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
+        return refuse(request, exe_path, "cannot open the program", err));
+    defer sys.close(exe_fd);
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(exe_fd, &st)) catch |err| return refuse(request, exe_path, "cannot stat the program", err);
+
+    var maps_buf: [maps_len_max]u8 = undefined;
+    var loaders: [loaders_max]Mapped = undefined;
+    const loader_count = loaders_of(pid, st.dev, st.ino, &maps_buf, &loaders) catch |err|
+        return refuse(request, exe_path, "cannot read the process's mappings", err);
+    for (loaders[0..loader_count]) |loader| {
+        var lst: linux.Stat = undefined;
+        var path_buf: [path_mod.path_len_max + 1]u8 = undefined;
+        const path_z = std.fmt.bufPrintZ(&path_buf, "{s}", .{loader.path}) catch
+            return refuse(request, loader.path, "the loader's path is too long", error.NAMETOOLONG);
+        _ = sys.check(linux.fstatat(linux.AT.FDCWD, path_z.ptr, &lst, linux.AT.SYMLINK_NOFOLLOW)) catch |err|
+            return refuse(request, loader.path, "cannot stat the loader", err);
+        // The name in maps no longer names the mapped file (renamed or replaced since).
+        if (lst.dev != loader.dev or lst.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
+    }
+
+    if (handlers.any_on(request.policy, &.{.exec})) {
+        if (!judged(request, exe_path)) return killed(request);
+        for (loaders[0..loader_count]) |loader| if (!judged(request, loader.path)) return killed(request);
+    }
+    if (!ldso_allowed) {
+        _ = readable catch return refuse(request, exe_path, "cannot read the program to check it is not the dynamic loader run directly (trace/allow_unsafe_exec_ldso:1 skips the check)", error.ACCES);
+        const kind = elf.classify(elf.File{ .fd = exe_fd });
+        if (kind != .program) {
+            request.log.emit(.warn, .{
+                .ctx = "exec",
+                .op = "check_elf",
+                .act = "kill",
+                .pid = pid,
+                .path = exe_path,
+                .exe = @tagName(kind),
+                .msg = if (kind == .shared_object) "ld.so(8) exec-indirection prevented: a shared object was executed as the program" else "the executed image is no ELF program syd can check",
+                .tip = "trace/allow_unsafe_exec_ldso:1",
+            });
+            return killed(request);
+        }
+    }
+    return true;
+}
+
+/// Judges a file the process runs; the original's deny is a kill here (the exec is done: there
+/// is no call left to fail), and the record says so.
+fn judged(request: *const Request, path: []const u8) bool {
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const name = handlers.view(request.tid(), path, &buf);
+    var verdict = handlers.judge(request.policy, &.{.exec}, name);
+    if (!verdict.judged) return true;
+    if (verdict.action == .deny) verdict.action = .kill;
+    return handlers.enforce(request, verdict, name) == null;
+}
+
+/// The file-backed executable mappings other than the program (dev, ino): its loaders.
+fn loaders_of(pid: i32, exe_dev: u64, exe_ino: u64, buf: []u8, out: []Mapped) sys.Errno!usize {
+    var path_buf: [64]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/maps", .{pid}) catch unreachable;
+    const fd: i32 = @intCast(try sys.retry(linux.open, .{ path.ptr, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }));
+    defer sys.close(fd);
+    const len = try sys.read_full(fd, buf);
+    if (len == buf.len) return error.@"2BIG"; // never judge on part of the list
+    return parse_maps(buf[0..len], exe_dev, exe_ino, out);
+}
+
+/// Parses `/proc/PID/maps` lines (`start-end perms offset major:minor inode path`) for
+/// executable mappings of files other than (`exe_dev`, `exe_ino`), distinct, at most `out.len`
+/// (more: E2BIG). Anonymous and special mappings ([vdso], ...) have no path starting with '/'.
+pub fn parse_maps(text: []const u8, exe_dev: u64, exe_ino: u64, out: []Mapped) sys.Errno!usize {
+    var count: usize = 0;
+    var lines = std.mem.splitScalar(u8, text, '\n');
+    while (lines.next()) |line| {
+        if (line.len == 0) continue;
+        var fields = std.mem.tokenizeScalar(u8, line, ' ');
+        _ = fields.next() orelse return error.INVAL; // range
+        const perms = fields.next() orelse return error.INVAL;
+        _ = fields.next() orelse return error.INVAL; // offset
+        const dev_text = fields.next() orelse return error.INVAL;
+        const ino_text = fields.next() orelse return error.INVAL;
+        if (perms.len < 3 or perms[2] != 'x') continue;
+        const rest = fields.rest();
+        if (rest.len == 0 or rest[0] != '/') continue;
+        const colon = std.mem.indexOfScalar(u8, dev_text, ':') orelse return error.INVAL;
+        const major = std.fmt.parseInt(u32, dev_text[0..colon], 16) catch return error.INVAL;
+        const minor = std.fmt.parseInt(u32, dev_text[colon + 1 ..], 16) catch return error.INVAL;
+        const ino = std.fmt.parseInt(u64, ino_text, 10) catch return error.INVAL;
+        const dev = makedev(major, minor);
+        if (dev == exe_dev and ino == exe_ino) continue;
+        const seen = for (out[0..count]) |m| {
+            if (m.dev == dev and m.ino == ino) break true;
+        } else false;
+        if (seen) continue;
+        if (count == out.len) return error.@"2BIG";
+        out[count] = .{ .dev = dev, .ino = ino, .path = undeleted(rest) };
+        count += 1;
+    }
+    return count;
+}
+
+/// The kernel's encoding of a device number in `st_dev` (new_encode_dev).
+fn makedev(major: u32, minor: u32) u64 {
+    return (@as(u64, minor) & 0xff) | ((@as(u64, major) & 0xfff) << 8) |
+        ((@as(u64, minor) & ~@as(u64, 0xff)) << 12) | ((@as(u64, major) & ~@as(u64, 0xfff)) << 32);
+}
+
+/// A mapped file's name without the kernel's " (deleted)" mark.
+fn undeleted(path: []const u8) []const u8 {
+    const mark = " (deleted)";
+    return if (std.mem.endsWith(u8, path, mark)) path[0 .. path.len - mark.len] else path;
+}
+
+/// Kills the process for a check that could not be made, with a record: never run unchecked.
+fn refuse(request: *const Request, path: []const u8, msg: []const u8, err: sys.Errno) bool {
+    request.log.emit(.@"error", .{ .ctx = "exec", .op = "verify", .act = "kill", .pid = request.tid(), .path = path, .msg = msg, .err = @errorName(err) });
+    return killed(request);
+}
+
+fn killed(request: *const Request) bool {
+    _ = linux.kill(request.tid(), linux.SIG.KILL);
+    return false;
+}
+
+test "parse_maps finds the loader and skips the program, anonymous and special mappings" {
+    const text =
+        \\5581a000-5581c000 r--p 00000000 08:01 1234 /usr/bin/true
+        \\5581c000-55820000 r-xp 00002000 08:01 1234 /usr/bin/true
+        \\7f00a000-7f00b000 r--p 00000000 08:01 77 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+        \\7f00b000-7f030000 r-xp 00001000 08:01 77 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+        \\7f030000-7f031000 r-xp 00026000 08:01 77 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+        \\7ffd0000-7ffd2000 r-xp 00000000 00:00 0 [vdso]
+        \\7ffd3000-7ffd4000 rw-p 00000000 00:00 0 
+        \\7ffd5000-7ffd6000 r-xp 00000000 00:05 99 /memfd:x (deleted)
+        \\
+    ;
+    var out: [4]Mapped = undefined;
+    const n = try parse_maps(text, makedev(8, 1), 1234, &out);
+    try std.testing.expectEqual(@as(usize, 2), n);
+    try std.testing.expectEqualStrings("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", out[0].path);
+    try std.testing.expectEqual(@as(u64, 77), out[0].ino);
+    try std.testing.expectEqualStrings("/memfd:x", out[1].path);
+    var one: [1]Mapped = undefined;
+    try std.testing.expectError(error.@"2BIG", parse_maps(text, makedev(8, 1), 1234, &one));
+    try std.testing.expectError(error.INVAL, parse_maps("garbage\n", 0, 0, &out));
+}
+
+test "parse_maps survives any bytes" {
+    var prng = std.Random.DefaultPrng.init(0x3a95);
+    const random = prng.random();
+    const alphabet = "0123456789abcdef:-/ rwxp\n[]";
+    var buf: [512]u8 = undefined;
+    var out: [4]Mapped = undefined;
+    for (0..20_000) |_| {
+        const len = random.uintAtMost(usize, buf.len);
+        for (buf[0..len]) |*c| c.* = alphabet[random.uintLessThan(usize, alphabet.len)];
+        const n = parse_maps(buf[0..len], 0, 0, &out) catch continue;
+        try std.testing.expect(n <= out.len);
+    }
+}
+
+test "makedev matches the kernel's st_dev encoding of this process's root" {
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstatat(linux.AT.FDCWD, "/", &st, 0));
+    const major: u32 = @intCast(((st.dev >> 8) & 0xfff) | ((st.dev >> 32) & ~@as(u64, 0xfff)));
+    const minor: u32 = @intCast((st.dev & 0xff) | ((st.dev >> 12) & ~@as(u64, 0xff)));
+    try std.testing.expectEqual(st.dev, makedev(major, minor));
 }

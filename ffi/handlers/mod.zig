@@ -72,6 +72,10 @@ pub const Request = struct {
     interrupter: *int_mod.Interrupter,
     /// Set when the sandbox ends: a blocked call interrupted then gives up.
     exiting: *const std.atomic.Value(bool),
+    /// Judged by syd's tracer at a ptrace stop (workers/trace.zig), not received from the
+    /// listener: there is no notification to validate, and the caller stays stopped until
+    /// the tracer lets it go (a SIGKILL alone ends it, and then nobody reads the answer).
+    traced: bool = false,
 
     pub fn tid(self: *const Request) i32 {
         return @intCast(self.notif.pid);
@@ -83,6 +87,7 @@ pub const Request = struct {
 
     /// Whether the caller still waits for this answer (call after reading its memory).
     pub fn valid(self: *const Request) bool {
+        if (self.traced) return true;
         return notify.id_valid(self.notify_fd, self.notif.id);
     }
 };

@@ -30,7 +30,12 @@ export type Op = "+" | "-" | "^";
 /** A lock state. */
 export type LockState = "on" | "off" | "exec";
 /** A trace option. */
-export type TraceOption = "exit_wait_all" | "deny_dotdot" | "allow_unsupp_socket";
+export type TraceOption =
+  | "exit_wait_all"
+  | "deny_dotdot"
+  | "allow_unsupp_socket"
+  | "allow_unsafe_ptrace"
+  | "allow_unsafe_exec_ldso";
 
 /** One parsed command. */
 export type Command =
@@ -275,7 +280,8 @@ export function parseCommand(text: string): Command {
   }
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
-    key === "trace/allow_unsupp_socket"
+    key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
+    key === "trace/allow_unsafe_exec_ldso"
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

@@ -70,6 +70,10 @@ export interface PolicyState {
   denyDotdot: boolean;
   /** trace/allow_unsupp_socket: sockets of families other than UNIX, IPv4 and IPv6 allowed. */
   allowUnsuppSocket: boolean;
+  /** trace/allow_unsafe_ptrace: syd does not trace the sandbox (exec and chdir then go unverified). */
+  allowUnsafePtrace: boolean;
+  /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
+  allowUnsafeExecLdso: boolean;
 }
 
 /** The original syd's state before any profile or command: every category on, denying. */
@@ -92,6 +96,8 @@ export function initialState(): PolicyState {
     timeoutMs: 0,
     denyDotdot: false,
     allowUnsuppSocket: false,
+    allowUnsafePtrace: false,
+    allowUnsafeExecLdso: false,
   };
 }
 
@@ -200,7 +206,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "trace":
       if (command.option === "exit_wait_all") state.exitWaitAll = command.value;
       else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
-      else state.allowUnsuppSocket = command.value;
+      else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
+      else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
+      else state.allowUnsafeExecLdso = command.value;
       return 0;
     case "reset": {
       Object.assign(state, initialState());
@@ -276,6 +284,8 @@ export function dump(state: PolicyState): string[] {
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
+  if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
+  if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
   return lines;

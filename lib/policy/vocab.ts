@@ -168,6 +168,8 @@ export const KNOWN_WORDS = [
   "trace/exit_wait_all",
   "trace/allow_unsupp_socket",
   "trace/deny_dotdot",
+  "trace/allow_unsafe_ptrace",
+  "trace/allow_unsafe_exec_ldso",
   "reset",
   "include",
   "include_profile",

@@ -1,0 +1,306 @@
+//! The tracer: the run thread (the one that forked the sandbox's first process and waits for
+//! it) seizes that process before it execs, and every process and thread it makes after
+//! (PTRACE_O_TRACEFORK/VFORK/CLONE), and serves their stops:
+//!
+//! - PTRACE_EVENT_EXEC: the new image is judged before it runs an instruction
+//!   (handlers/exec.zig `verify`); a denied one is killed.
+//! - PTRACE_EVENT_SECCOMP: the filter stops chdir and fchdir here (SECCOMP_RET_TRACE); they
+//!   are judged (handlers/dir.zig `chdir_enter`), refused by skipping the call, or let run to
+//!   the syscall-exit stop, where the cwd must be the directory judged, or the process dies.
+//! - signal-delivery stops pass the signal on; group stops are listened to (PTRACE_LISTEN), so
+//!   job control works as without a tracer; fork, clone and the new tasks' first stops go on.
+//!
+//! PTRACE_O_EXITKILL: if this thread dies, every tracee dies. The tracer also reaps: a wait
+//! for a tracee's stops is a wait for its exit, so the first process's status arrives here.
+//!
+//! Needs: PTRACE_SEIZE, PTRACE_LISTEN (3.4), PTRACE_O_EXITKILL (3.8), PTRACE_EVENT_SECCOMP
+//! ordered as a syscall-entry stop (4.8), PTRACE_GET_SYSCALL_INFO (5.3). Yama's ptrace_scope
+//! 3, or syd itself traced, make the seize fail: syd then refuses to start (the error says so)
+//! unless trace/allow_unsafe_ptrace:1.
+//! Assumes: one tracer per sandbox, on the thread that forked the first process (it stays in
+//! `Sandbox.run` until the end); tracees are waited with __WNOTHREAD, so other threads' children
+//! are never reaped here. Nothing here blocks on a tracee but wait4.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const notify = @import("../notify.zig");
+const pool_mod = @import("../pool.zig");
+const int_mod = @import("int.zig");
+const handlers = @import("../handlers/mod.zig");
+const exec = @import("../handlers/exec.zig");
+const dir = @import("../handlers/dir.zig");
+const reap = @import("../reap.zig");
+const Pool = pool_mod.Pool;
+
+const ptrace_cont: usize = 7;
+const ptrace_getregs: usize = 12;
+const ptrace_setregs: usize = 13;
+const ptrace_syscall: usize = 24;
+const ptrace_seize: usize = 0x4206;
+const ptrace_listen: usize = 0x4208;
+const ptrace_get_syscall_info: usize = 0x420e;
+
+const o_tracesysgood: usize = 0x1;
+const o_tracefork: usize = 0x2;
+const o_tracevfork: usize = 0x4;
+const o_traceclone: usize = 0x8;
+const o_traceexec: usize = 0x10;
+const o_traceseccomp: usize = 0x80;
+const o_exitkill: usize = 0x100000;
+pub const options: usize = o_tracesysgood | o_tracefork | o_tracevfork | o_traceclone |
+    o_traceexec | o_traceseccomp | o_exitkill;
+
+const event_exec: u32 = 4;
+const event_seccomp: u32 = 7;
+const event_stop: u32 = 128;
+
+const wall: u32 = 0x40000000;
+const wnothread: u32 = 0x20000000;
+
+/// chdir calls between their seccomp stop and their exit stop, at once (one per thread).
+pub const pending_max: usize = 4096;
+/// Rounds of the final drain of exited tracees.
+const drain_rounds_max: u32 = 1000;
+/// While waiting for every sandboxed process (trace/exit_wait_all): how often the process tree
+/// and the stop flags are looked at between tracee events.
+const wait_all_scan_ms: u32 = 20;
+
+/// Seizes `pid` (stopped or blocked: it must not exec before this returns).
+pub fn seize(pid: i32) sys.Errno!void {
+    assert(pid > 0);
+    _ = try sys.check(linux.syscall4(.ptrace, ptrace_seize, @intCast(pid), 0, options));
+}
+
+/// `struct ptrace_syscall_info` (the union's largest member: seccomp).
+const SyscallInfo = extern struct {
+    op: u8,
+    pad: [3]u8,
+    arch: u32,
+    instruction_pointer: u64,
+    stack_pointer: u64,
+    nr_or_rval: u64,
+    args_or_error: [6]u64,
+    ret_data: u32,
+    pad2: u32,
+};
+const op_exit: u8 = 2;
+const op_seccomp: u8 = 3;
+comptime {
+    assert(@sizeOf(SyscallInfo) == 88);
+}
+
+/// x86_64 `struct user_regs_struct`, as words; the two the tracer changes.
+const regs_words: usize = 27;
+const reg_rax: usize = 10;
+const reg_orig_rax: usize = 15;
+
+const Pending = struct { tid: i32 = 0, judged: dir.Judged = .{ .dev = 0, .ino = 0 } };
+
+pub const Tracer = struct {
+    pool: *Pool,
+    first_pid: i32,
+    ldso_allowed: bool,
+    /// The first process's wait status, once it ended.
+    first_status: ?u32 = null,
+    /// Whether the first process has exec'ed (its first exec stop was served).
+    first_exec: bool = false,
+    pending: [pending_max]Pending = [_]Pending{.{}} ** pending_max,
+    pending_len: usize = 0,
+    /// A registry entry for the Request (traced calls never block, so it stays unused).
+    blocked: int_mod.Entry = .{},
+    execs: u64 = 0,
+    chdirs: u64 = 0,
+
+    /// Serves stops until the first process has exec'ed or ended.
+    pub fn until_first_exec(self: *Tracer) sys.Errno!void {
+        while (!self.first_exec and self.first_status == null) _ = try self.step(false);
+    }
+
+    /// Serves stops until the first process ends; returns its wait status.
+    pub fn until_first_exit(self: *Tracer) sys.Errno!u32 {
+        while (self.first_status == null) _ = try self.step(false);
+        return self.first_status.?;
+    }
+
+    /// Serves stops until no sandboxed process is left but `exclude`, or a stop flag is set.
+    pub fn until_none_left(self: *Tracer, root: i32, tree: []reap.Proc, exclude: i32, stops: []const *const std.atomic.Value(bool)) void {
+        assert(stops.len > 0);
+        var pids: [1]i32 = undefined;
+        // Not a bounded loop: trace/exit_wait_all waits as long as a sandboxed process lives.
+        while (true) {
+            for (stops) |stop| if (stop.load(.acquire)) return;
+            if (reap.sandboxed(root, tree, &pids, exclude) == 0) return;
+            var waited_ms: u32 = 0;
+            while (waited_ms < wait_all_scan_ms) {
+                const served = self.step(true) catch return; // ECHILD: nobody left to trace
+                if (!served) {
+                    sys.sleep_ms(1);
+                    waited_ms += 1;
+                }
+            }
+        }
+    }
+
+    /// Reaps what exited after the sandbox was killed, and serves what still stops, briefly.
+    pub fn drain(self: *Tracer) void {
+        var round: u32 = 0;
+        while (round < drain_rounds_max) : (round += 1) {
+            const served = self.step(true) catch return;
+            if (!served) return;
+        }
+    }
+
+    /// Waits for one stop or exit and serves it; false when `nohang` and none was ready.
+    fn step(self: *Tracer, nohang: bool) sys.Errno!bool {
+        var status: u32 = 0;
+        const flags: u32 = wall | wnothread | (if (nohang) @as(u32, linux.W.NOHANG) else 0);
+        const rc = sys.check(linux.wait4(-1, &status, flags, null)) catch |err| switch (err) {
+            error.INTR => return true,
+            else => return err,
+        };
+        if (rc == 0) return false;
+        const pid: i32 = @intCast(rc);
+        if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
+            self.forget(pid);
+            if (pid == self.first_pid) self.first_status = status;
+            return true;
+        }
+        if (!linux.W.IFSTOPPED(status)) return true;
+        const sig = linux.W.STOPSIG(status);
+        const event = status >> 16;
+        if (sig == (linux.SIG.TRAP | 0x80)) {
+            self.chdir_exit(pid);
+        } else if (event == event_exec) {
+            self.exec_stop(pid);
+        } else if (event == event_seccomp) {
+            self.seccomp_stop(pid);
+        } else if (event == event_stop) {
+            // A group stop (a stopping signal): stay stopped, as without a tracer, but let
+            // SIGCONT and SIGKILL through. Else a new task's first stop, or an interrupt.
+            const group_stop = sig == linux.SIG.STOP or sig == linux.SIG.TSTP or sig == linux.SIG.TTIN or sig == linux.SIG.TTOU;
+            restart(if (group_stop) ptrace_listen else ptrace_cont, pid, 0);
+        } else if (event != 0) {
+            restart(ptrace_cont, pid, 0); // fork, vfork, clone
+        } else {
+            restart(ptrace_cont, pid, sig); // signal-delivery stop: deliver it
+        }
+        return true;
+    }
+
+    fn request_for(self: *Tracer, notif: *notify.Notif) handlers.Request {
+        return .{
+            .notif = notif,
+            .notify_fd = self.pool.notify_fd,
+            .policy = self.pool.channel.policy_now(),
+            .channel = self.pool.channel,
+            .log = self.pool.log,
+            .own = &self.pool.own,
+            .exit_status = &self.pool.exit_status,
+            .child_pid = self.pool.child_pid,
+            .blocked = &self.blocked,
+            .interrupter = &self.pool.int,
+            .exiting = &self.pool.exiting,
+            .traced = true,
+        };
+    }
+
+    fn exec_stop(self: *Tracer, pid: i32) void {
+        var notif = std.mem.zeroes(notify.Notif);
+        notif.pid = @intCast(pid);
+        notif.data.nr = @intFromEnum(linux.SYS.execve);
+        notif.data.arch = audit_arch_x86_64;
+        const request = self.request_for(&notif);
+        self.execs += 1;
+        if (pid == self.first_pid) self.first_exec = true;
+        if (exec.verify(&request, self.ldso_allowed)) restart(ptrace_cont, pid, 0);
+        // else: killed; its exit arrives as a wait status
+    }
+
+    fn seccomp_stop(self: *Tracer, tid: i32) void {
+        var info = std.mem.zeroes(SyscallInfo);
+        const rc = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch {
+            return kill(tid); // gone (ESRCH), or a kernel without the call: never let it run unjudged
+        };
+        _ = rc;
+        const nr = info.nr_or_rval;
+        if (info.op != op_seccomp or info.arch != audit_arch_x86_64 or
+            (nr != @intFromEnum(linux.SYS.chdir) and nr != @intFromEnum(linux.SYS.fchdir)))
+        {
+            self.pool.log.emit(.@"error", .{ .ctx = "trace", .op = "seccomp_stop", .pid = tid, .nr = nr, .msg = "a seccomp stop for a call the filter does not trace: killed" });
+            return kill(tid);
+        }
+        var notif = std.mem.zeroes(notify.Notif);
+        notif.pid = @intCast(tid);
+        notif.data.nr = @intCast(nr);
+        notif.data.arch = audit_arch_x86_64;
+        notif.data.args = info.args_or_error;
+        const request = self.request_for(&notif);
+        self.chdirs += 1;
+        switch (dir.chdir_enter(&request)) {
+            .unjudged => restart(ptrace_cont, tid, 0),
+            .refused => |errno_value| skip(tid, errno_value),
+            .allowed => |judged| {
+                if (self.pending_len == pending_max) return skip(tid, @intFromEnum(linux.E.AGAIN));
+                self.pending[self.pending_len] = .{ .tid = tid, .judged = judged };
+                self.pending_len += 1;
+                restart(ptrace_syscall, tid, 0); // to the exit stop
+            },
+        }
+    }
+
+    fn chdir_exit(self: *Tracer, tid: i32) void {
+        const index = for (self.pending[0..self.pending_len], 0..) |p, i| {
+            if (p.tid == tid) break i;
+        } else {
+            // A syscall stop nobody asked for: let it go.
+            return restart(ptrace_cont, tid, 0);
+        };
+        const judged = self.pending[index].judged;
+        self.forget(tid);
+        var info = std.mem.zeroes(SyscallInfo);
+        _ = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch
+            return kill(tid);
+        if (info.op != op_exit) return kill(tid);
+        const failed = info.args_or_error[0] & 0xff != 0;
+        if (!failed and !dir.chdir_exit(tid, judged)) {
+            self.pool.log.emit(.warn, .{ .ctx = "access", .cap = "chdir", .act = "kill", .pid = tid, .sys = "chdir", .msg = "the directory the call entered is not the one judged (its path changed after the check): killed" });
+            return kill(tid);
+        }
+        restart(ptrace_cont, tid, 0);
+    }
+
+    fn forget(self: *Tracer, tid: i32) void {
+        var i: usize = 0;
+        while (i < self.pending_len) {
+            if (self.pending[i].tid == tid) {
+                self.pending_len -= 1;
+                self.pending[i] = self.pending[self.pending_len];
+            } else i += 1;
+        }
+        assert(self.pending_len <= pending_max);
+    }
+};
+
+const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
+
+/// Skips the call at its seccomp stop: no call (-1), `errno_value` as its result.
+fn skip(tid: i32, errno_value: i32) void {
+    assert(errno_value > 0);
+    var regs: [regs_words]u64 = undefined;
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_getregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return kill(tid);
+    regs[reg_orig_rax] = std.math.maxInt(u64);
+    regs[reg_rax] = @bitCast(-@as(i64, errno_value));
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_setregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return kill(tid);
+    restart(ptrace_cont, tid, 0);
+}
+
+fn restart(request: usize, tid: i32, sig: u32) void {
+    // ESRCH: killed meanwhile (its exit status follows).
+    _ = linux.syscall4(.ptrace, request, @intCast(tid), 0, sig);
+}
+
+fn kill(tid: i32) void {
+    _ = linux.kill(tid, linux.SIG.KILL);
+}
