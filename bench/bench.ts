@@ -8,7 +8,8 @@
  *    costs; with BENCH_BASELINE=path/to/libsyd.so also on that build (an earlier commit's), so
  *    that a change's cost is measured side by side in the same rounds.
  * 2. Start-up: `./syd -poff -- true` against `true`; 300 execs of /bin/true by one shell, natively,
- *    under `-poff` and under exec sandboxing (syd's start-up taken off).
+ *    under `-poff` and under exec sandboxing, traced (exec checked after the call) and untraced
+ *    (syd's start-up taken off).
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
  *    applied) and compiled to the JSON document, in-process.
  *
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   const execNative: number[] = [];
   const execSyd: number[] = [];
   const execJudged: number[] = [];
+  const execUntraced: number[] = [];
   // 300 execs of /bin/true by one shell: the cost of an exec trapped and continued, and judged.
   const loop = ["sh", "-c", `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done`];
   const execJudging = ["-m", "sandbox/all:off", "-m", "sandbox/exec:on", "-m", "allow/exec+/***"];
@@ -129,6 +131,10 @@ async function main(): Promise<void> {
     execNative.push(await timed(loop[0], loop.slice(1)));
     execSyd.push(await timed(SYD, ["-poff", "--", ...loop]) - median(trueSyd));
     execJudged.push(await timed(SYD, [...execJudging, "--", ...loop]) - median(trueSyd));
+    execUntraced.push(
+      await timed(SYD, [...execJudging, "-m", "trace/allow_unsafe_ptrace:1", "--", ...loop]) -
+        median(trueSyd),
+    );
     parse.push(policyParseMs(1000));
   }
   const n = median(native);
@@ -158,6 +164,11 @@ async function main(): Promise<void> {
     `  syd -poff:       ${median(execSyd).toFixed(1)} ms (${perExec(execSyd)}; start-up taken off)`,
   );
   console.log(`  exec sandboxing: ${median(execJudged).toFixed(1)} ms (${perExec(execJudged)})`);
+  console.log(
+    `  the same, untraced (trace/allow_unsafe_ptrace:1): ${median(execUntraced).toFixed(1)} ms (${
+      perExec(execUntraced)
+    })`,
+  );
   console.log(`start-up, median of ${ROUNDS} rounds:`);
   console.log(`  true:            ${median(trueNative).toFixed(1)} ms`);
   console.log(`  syd -poff true:  ${median(trueSyd).toFixed(1)} ms`);

@@ -29,9 +29,16 @@ pub fn subreaper_set() sys.Errno!void {
 
 pub const Proc = struct { pid: i32, ppid: i32, zombie: bool, mark: bool = false };
 
+/// What `sandboxed` does with the zombies it finds that are syd's own children.
+pub const Zombies = enum {
+    reap,
+    /// Leave them: the tracer reaps (and must see the first process's status).
+    leave,
+};
+
 /// The live sandboxed processes under `root` (syd's pid): their count (bounded by `out`), after
-/// reaping every sandboxed zombie that is syd's own child.
-pub fn sandboxed(root: i32, table: []Proc, out: []i32, exclude: i32) usize {
+/// reaping (`zombies`) every sandboxed zombie that is syd's own child.
+pub fn sandboxed(root: i32, table: []Proc, out: []i32, exclude: i32, zombies: Zombies) usize {
     assert(root > 0 and out.len > 0);
     const count = scan(table);
     mark_descendants(root, table[0..count]);
@@ -39,7 +46,7 @@ pub fn sandboxed(root: i32, table: []Proc, out: []i32, exclude: i32) usize {
     for (table[0..count]) |p| {
         if (!p.mark or p.pid == exclude or !filtered(p.pid)) continue;
         if (p.zombie) {
-            if (p.ppid == root) reap(p.pid);
+            if (p.ppid == root and zombies == .reap) reap(p.pid);
             continue;
         }
         if (len == out.len) break;
@@ -56,7 +63,7 @@ pub fn kill_all(root: i32, table: []Proc) u32 {
     var killed: u32 = 0;
     var round: u32 = 0;
     while (round < kill_rounds_max) : (round += 1) {
-        const len = sandboxed(root, table, &pids, 0);
+        const len = sandboxed(root, table, &pids, 0, .reap);
         if (len == 0) return killed;
         for (pids[0..len]) |pid| {
             if (linux.E.init(linux.kill(pid, linux.SIG.KILL)) == .SUCCESS) killed += 1;
@@ -74,7 +81,7 @@ pub fn wait_all(root: i32, table: []Proc, exclude: i32, stops: []const *const st
     // Not a bounded loop: trace/exit_wait_all waits as long as a sandboxed process lives.
     while (true) {
         for (stops) |stop| if (stop.load(.acquire)) return;
-        if (sandboxed(root, table, &pids, exclude) == 0) return;
+        if (sandboxed(root, table, &pids, exclude, .reap) == 0) return;
         sys.sleep_ms(wait_poll_ms);
     }
 }

@@ -166,6 +166,12 @@ Deno.test("trace/allow_unsafe_ptrace:1 runs untraced with a warning, and still r
   });
 });
 
+Deno.test("clone with CLONE_UNTRACED is refused: no process or thread leaves the tracer", async () => {
+  const result = await runSyd(["-poff", "--", helper("reach_untraced")]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "untraced_process=EPERM\nuntraced_thread=EPERM\n");
+});
+
 // 4. chdir ----------------------------------------------------------------------------------------
 
 /** chdir sandboxing on, everything allowed but DIR/secret. */
@@ -204,6 +210,48 @@ for (const mode of ["path", "fd"] as const) {
     });
   });
 }
+
+Deno.test("a process sharing the cwd of a thread that won a chdir race (CLONE_FS) dies with it", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/public`);
+    await Deno.mkdir(`${dir}/secret`);
+    const args = [helper("race_chdir_fs"), dir, "50"];
+    const open = await runSyd(["-poff", "--", ...args]);
+    assert.equal(open.code, 0, open.stderr);
+    assert.match(open.stdout, /inside=[1-9]/, "the race never won unjudged");
+    const result = await runSyd([...chdirPolicy(dir), "--", ...args], {
+      env: { SYD_LOG: "error" },
+    });
+    // Either no race was won in 50 rounds (the parent reports), or syd killed the parent too.
+    assert.ok(
+      result.code === 137 || /^rounds=50 inside=0$/m.test(result.stdout),
+      `${result.code} ${result.stdout}`,
+    );
+    assert.doesNotMatch(result.stdout, /inside=[1-9]/);
+  });
+});
+
+Deno.test("threads that chdir to allowed directories at once are not mistaken for a race", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/public`);
+    await Deno.mkdir(`${dir}/secret`);
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/chdir:on",
+      "-m",
+      "allow/chdir+/***",
+      "--",
+      helper("race_chdir"),
+      dir,
+      "path",
+      "20000",
+      SECONDS,
+    ]);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    assert.match(result.stdout, /killed=0/);
+  });
+});
 
 Deno.test("a denied chdir fails with EACCES and a record, and the cwd stays", async () => {
   await withDir(async (dir) => {

@@ -650,6 +650,62 @@ Deno.test("names grant nothing new: link, rename and exchange never give a read-
   });
 });
 
+Deno.test("names grant nothing new below a renamed directory: its read-denied entries keep their denial", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/d/sub`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/d/sub/secret`, "deep secret\n");
+    await Deno.writeTextFile(`${dir}/d/open`, "open\n");
+    await Deno.mkdir(`${dir}/plain`);
+    await Deno.writeTextFile(`${dir}/plain/open`, "open\n");
+    const policy = [
+      "-poff",
+      "-m",
+      "sandbox/read,rename:on",
+      "-m",
+      "allow/read,rename+/***",
+      "-m",
+      `deny/read+${dir}/d/sub/secret`,
+    ];
+    const script = `mv ${dir}/d ${dir}/e; echo "mv=$?"; cat ${dir}/e/sub/secret; ` +
+      `mv ${dir}/plain ${dir}/moved && cat ${dir}/moved/open`;
+    const result = await runSyd([...policy, "--", "sh", "-c", script]);
+    assert.equal(withoutRecords(result.stdout), "mv=1\nopen\n", result.stderr);
+    assert.ok(
+      records(result.stderr).some((r) => r.cap === "read" && r.path === `${dir}/e/sub/secret`),
+      result.stderr,
+    );
+    await Deno.stat(`${dir}/d/sub/secret`); // still where it was
+  });
+});
+
+Deno.test("inotify_add_watch and fanotify_mark are judged for stat: a hidden file cannot be watched, an allowed one is", async () => {
+  await withDir(async (dir) => {
+    const open = await runSyd(["-poff", "--", helper("reach_watch"), dir]);
+    assert.equal(open.code, 0, open.stderr);
+    assert.match(open.stdout, /inotify_secret=OK\n/);
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/stat,write:on",
+      "-m",
+      "allow/stat,write+/***",
+      "-m",
+      `deny/stat+${dir}/secret`,
+      "--",
+      helper("reach_watch"),
+      dir,
+    ], { env: { SYD_LOG: "error" } });
+    assert.equal(result.code, 0, result.stderr);
+    const fanotify = /fanotify_init=/.test(open.stdout)
+      ? ""
+      : "fanotify_public=OK\nfanotify_secret=ENOENT\n";
+    assert.equal(
+      result.stdout,
+      `inotify_public=OK\ninotify_secret=ENOENT\n${fanotify}event=public\n`,
+    );
+  });
+});
+
 Deno.test("getxattr and listxattr are judged: a path hidden by stat does not exist, a read-denied one is refused", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/other`, "other\n");

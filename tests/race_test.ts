@@ -470,3 +470,97 @@ Deno.test("a listing with 5,000 hidden entries before the visible ones shows exa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// 6. fd calls and UNIX socket names ---------------------------------------------------------------
+
+/**
+ * Runs `args` (a race helper printing "tries=N wins=W") under `-poff`, where it must win, and
+ * under `policy`, where it must never win; returns the judged run's numbers.
+ */
+async function raceBoth(args: string[], policy: string[]): Promise<Map<string, string>> {
+  const open = await runSyd(["-poff", "--", ...args]);
+  assert.equal(open.code, 0, open.stderr);
+  assert.ok(
+    count(values(open.stdout), "wins", open.stdout) > 0,
+    `never won unjudged:\n${open.stdout}`,
+  );
+  const result = await runSyd([...policy, "--", ...args], { env: { SYD_LOG: "error" } });
+  assert.equal(result.code, 0, result.stderr.slice(-2000));
+  const output = values(result.stdout);
+  assert.ok(count(output, "tries", result.stdout) >= 1000, result.stdout);
+  assert.equal(count(output, "wins", result.stdout), 0, result.stdout);
+  return output;
+}
+
+for (const call of ["newfstatat", "statx", "faccessat2"]) {
+  Deno.test(`${call} with AT_EMPTY_PATH and a path flipping from "" to a hidden name never reaches it`, async () => {
+    await withDir(async (dir) => {
+      await raceBoth([helper("race_statfd"), dir, call, ITERATIONS, SECONDS], [
+        "-poff",
+        "-m",
+        "sandbox/stat:on",
+        "-m",
+        "allow/stat+/***",
+        "-m",
+        `deny/stat+${dir}/secret`,
+      ]);
+    });
+  });
+}
+
+Deno.test("ioctl on an fd dup2-swapped to a file denied for ioctl never reaches it: syd acts on its own copy", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/secret`, "secret, longer\n");
+    const output = await raceBoth([helper("race_ioctl"), dir, ITERATIONS, SECONDS], [
+      "-poff",
+      "-m",
+      "sandbox/ioctl:on",
+      "-m",
+      "allow/ioctl+/***",
+      "-m",
+      `deny/ioctl+${dir}/secret`,
+    ]);
+    // The copies that were the secret were refused, the others answered.
+    assert.ok(count(output, "refused", "") > 0);
+  });
+});
+
+for (const call of ["connect", "sendto", "bind"] as const) {
+  const cat = call === "bind" ? "bind" : "connect";
+  Deno.test(`UNIX ${call} to a path whose directory is exchanged with a symlink to a denied one never reaches it`, async () => {
+    await withDir(async (dir) => {
+      await Deno.remove(`${dir}/secret`); // a directory here
+      await Deno.mkdir(`${dir}/open`);
+      await Deno.mkdir(`${dir}/secret`);
+      await Deno.symlink("secret", `${dir}/link`);
+      const args = [helper("race_unix"), dir, call, ITERATIONS, SECONDS];
+      const open = await runSyd(["-poff", "--", ...args]);
+      assert.equal(open.code, 0, open.stderr);
+      assert.ok(count(values(open.stdout), "wins", open.stdout) > 0, open.stdout);
+      // Fresh directories for the judged run (the unjudged one left them exchanged).
+      await Deno.remove(`${dir}/open`, { recursive: true });
+      await Deno.remove(`${dir}/secret`, { recursive: true });
+      await Deno.remove(`${dir}/link`, { recursive: true });
+      await Deno.mkdir(`${dir}/open`);
+      await Deno.mkdir(`${dir}/secret`);
+      await Deno.symlink("secret", `${dir}/link`);
+      const result = await runSyd([
+        "-poff",
+        "-m",
+        "sandbox/net:on",
+        "-m",
+        `allow/net/bind+${dir}/***`,
+        "-m",
+        `allow/net/connect+${dir}/***`,
+        "-m",
+        `deny/net/${cat}+${dir}/secret/***`,
+        "--",
+        ...args,
+      ], { env: { SYD_LOG: "error" } });
+      assert.equal(result.code, 0, result.stderr.slice(-2000));
+      const output = values(result.stdout);
+      assert.ok(count(output, "tries", result.stdout) >= 1000, result.stdout);
+      assert.equal(count(output, "wins", result.stdout), 0, result.stdout);
+    });
+  });
+}

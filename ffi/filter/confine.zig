@@ -29,6 +29,7 @@ const sys = @import("../sys.zig");
 const scmp = @import("scmp.zig");
 const sandbox_filter = @import("sandbox.zig");
 const notify = @import("../notify.zig");
+const dir_handlers = @import("../handlers/dir.zig");
 
 pub const Kind = enum { emu, int, mon, out };
 
@@ -236,6 +237,13 @@ const emulating = [_]Rule{
     .{ .nr = .fallocate, .kinds = emu },
     // emulate.zig: the caller's umask for the files syd creates (own fs struct).
     .{ .nr = .umask, .kinds = emu },
+    // net.zig: a UNIX socket is bound by its name in the judged directory, made the cwd (own fs
+    // struct), and the cwd is set back to / after.
+    .{ .nr = .fchdir, .kinds = emu },
+    // watch.zig: watches and marks on syd's copy of the caller's inotify or fanotify fd.
+    .{ .nr = .inotify_add_watch, .kinds = emu },
+    .{ .nr = .fanotify_mark, .kinds = emu },
+    .{ .nr = .chdir, .kinds = emu },
     // net.zig, on syd's copies of callers' sockets.
     .{ .nr = .bind, .kinds = emu },
     .{ .nr = .connect, .kinds = emu },
@@ -263,7 +271,16 @@ const mfd_cloexec: u32 = 1;
 const mfd_allow_sealing: u32 = 2;
 const f_add_seals: u32 = 1033;
 
-const rules = common ++ listener ++ interrupting ++ interrupter ++ timeouter ++ spawning ++ emulating;
+/// handlers/dir.zig performs the ioctl requests whose argument is plain data on its own copy of
+/// a caller's fd (terminal settings, queue sizes, ...): those requests alone, on any fd.
+const emulated_ioctls = ioctls: {
+    var list: [dir_handlers.plain_requests.len]Rule = undefined;
+    for (dir_handlers.plain_requests, 0..) |code, i| list[i] = .{ .nr = .ioctl, .kinds = emu, .args = &.{eq(1, value(code))} };
+    const final = list;
+    break :ioctls final;
+};
+
+const rules = common ++ listener ++ interrupting ++ interrupter ++ timeouter ++ spawning ++ emulating ++ emulated_ioctls;
 
 /// Calls no kind may be allowed, whatever else changes (checked at compile time).
 const never = [_]SYS{
@@ -291,7 +308,9 @@ comptime {
         if (rule.nr == .unshare or rule.nr == .clone or rule.nr == .seccomp or rule.nr == .prctl) {
             assert(rule.args.len >= 1 and rule.kinds.eql(mon));
         }
-        if (rule.nr == .ioctl) assert(rule.args.len == 2 and rule.args[0].datum == .notify_fd);
+        if (rule.nr == .ioctl) assert((rule.args.len == 2 and rule.args[0].datum == .notify_fd) or
+            (rule.args.len == 1 and rule.args[0].index == 1 and rule.kinds.eql(emu) and
+                std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, rule.args[0].datum.value) != null));
     }
 }
 
@@ -430,34 +449,48 @@ test "no kind allows execve, and the monitor answers clone3 ENOSYS" {
     }
 }
 
-test "the emulator's ioctl is allowed only on the notify fd" {
+test "the emulator's ioctl is allowed only on the notify fd, or for the requests syd performs itself" {
     var buf: [64 * 1024]u8 = undefined;
     const ctx = try build(.emu, test_params(4242));
     defer scmp.release(ctx);
     const text = try export_bytes(ctx, true, &buf);
     const ioctl = pfc_block(text, "ioctl");
     try testing.expect(ioctl.len > 0);
-    // Every allowing path goes through a test of argument 0 against fd 4242 (0x1092).
+    // Every allowing path goes through a test of argument 0 against fd 4242, or of argument 1
+    // against one of handlers/dir.zig's plain requests.
     var lines = std.mem.splitScalar(u8, ioctl, '\n');
-    var fd_tests: u32 = 0;
-    var allows: u32 = 0;
-    var in_fd_test = false;
-    var fd_indent: usize = 0;
+    var fd_allows: u32 = 0;
+    var request_allows: u32 = 0;
+    const Enclosing = struct { indent: usize, fd: bool, plain: bool };
+    var stack: [16]Enclosing = undefined;
+    var depth: usize = 0;
     while (lines.next()) |line| {
         const indent = line.len - std.mem.trimLeft(u8, line, " ").len;
-        if (in_fd_test and indent <= fd_indent) in_fd_test = false;
-        if (std.mem.indexOf(u8, line, "$a0.lo32") != null) {
-            try testing.expect(std.mem.indexOf(u8, line, "== 4242") != null);
-            fd_tests += 1;
-            in_fd_test = true;
-            fd_indent = indent;
+        while (depth > 0 and stack[depth - 1].indent >= indent) depth -= 1;
+        if (std.mem.indexOf(u8, line, "if (") != null) {
+            const fd = std.mem.indexOf(u8, line, "$a0.lo32") != null and std.mem.endsWith(u8, line, "== 4242)");
+            const plain = if (std.mem.indexOf(u8, line, "$a1.lo32")) |at| is_plain: {
+                const eq_at = std.mem.indexOfPos(u8, line, at, "== ") orelse break :is_plain false;
+                const digits = std.mem.sliceTo(line[eq_at + 3 ..], ')');
+                const code = std.fmt.parseInt(u32, digits, 0) catch break :is_plain false;
+                break :is_plain std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, code) != null;
+            } else false;
+            try testing.expect(depth < stack.len);
+            stack[depth] = .{ .indent = indent, .fd = fd, .plain = plain };
+            depth += 1;
         }
         if (std.mem.indexOf(u8, line, "action ALLOW") != null) {
-            try testing.expect(in_fd_test);
-            allows += 1;
+            const under_fd = for (stack[0..depth]) |e| {
+                if (e.fd) break true;
+            } else false;
+            const under_plain = for (stack[0..depth]) |e| {
+                if (e.plain) break true;
+            } else false;
+            try testing.expect(under_fd or under_plain);
+            if (under_fd) fd_allows += 1 else request_allows += 1;
         }
     }
-    try testing.expect(fd_tests >= 1 and allows >= 1);
+    try testing.expect(fd_allows >= 1 and request_allows >= 1);
 }
 
 /// The outcome of a test thread that confined itself: any error, for the joining thread to see.

@@ -60,6 +60,8 @@ pub const Handler = enum {
     net,
     /// net.socket
     socket,
+    /// watch.handle
+    watch,
     /// signal.rt_sigaction: not judged; which signals restart calls (workers/int.zig)
     signal,
 };
@@ -275,7 +277,11 @@ fn namespace_flags(comptime flags: []const u64) [flags.len]Refusal {
     return out;
 }
 
-const clone_refusals = namespace_flags(&clone_namespaces);
+/// CLONE_UNTRACED: the new task would not be traced, and its execs and chdirs would go
+/// unchecked after the call (found by review). Only kernel threads need it.
+const clone_untraced: u64 = 0x00800000;
+const why_untraced = "the new process or thread would escape syd's tracer, which checks exec and chdir after the call";
+const clone_refusals = namespace_flags(&clone_namespaces) ++ [_]Refusal{.{ .errno = .PERM, .args = &flag_set(0, clone_untraced), .why = why_untraced }};
 const unshare_refusals = namespace_flags(&(clone_namespaces ++ .{clone_newtime}));
 
 const clone_row: Disposition = .{ .answer = .{ .refusals = &clone_refusals, .otherwise = process } };
@@ -580,7 +586,7 @@ pub const rows = [_]Row{
     row(251, "ioprio_set", .{ .allow = nice }), // review: lowers the I/O priority of any process of the same user, syd included
     row(252, "ioprio_get", .{ .allow = peek }),
     row(253, "inotify_init", .{ .allow = new_fd }),
-    row(254, "inotify_add_watch", .{ .allow = names_file }), // review: watches any path, unjudged: tells when hidden files change
+    row(254, "inotify_add_watch", .{ .trap = .watch }),
     row(255, "inotify_rm_watch", .{ .allow = fd }),
     row(256, "migrate_pages", .{ .allow = ptrace_checked }),
     row(257, "openat", .{ .trap = .open }),
@@ -627,7 +633,7 @@ pub const rows = [_]Row{
     row(298, "perf_event_open", .{ .allow = ptrace_checked }),
     row(299, "recvmmsg", .{ .allow = fd }),
     row(300, "fanotify_init", .{ .allow = new_fd }),
-    row(301, "fanotify_mark", .{ .allow = names_file }), // review: marks a path or mount (unprivileged since Linux 5.13), unjudged
+    row(301, "fanotify_mark", .{ .trap = .watch }),
     row(302, "prlimit64", prlimit_row),
     row(303, "name_to_handle_at", refuse(.NOSYS, why_original_dead)),
     row(304, "open_by_handle_at", refuse(.NOSYS, why_handle)),

@@ -34,17 +34,156 @@ const batches_max: u32 = 1 << 24;
 /// How often a long walk over hidden entries checks that the caller still waits.
 const batches_per_check: u32 = 64;
 
-/// ioctl: judged on the path of its fd, then continued (its argument points into the caller).
+/// ioctl: judged on the path of syd's own copy of the fd (pidfd_getfd), then performed by syd on
+/// that copy, for the requests whose argument syd knows (`plain`); those bound to the calling
+/// process (`bound`) are continued; any other request is refused (ENOTTY, with a record) while
+/// ioctl sandboxing is on: syd cannot perform it on the object it judged, and continued, the
+/// kernel would take the fd number again, which another thread may have pointed elsewhere.
 pub fn ioctl(request: *const Request) Response {
     const code: u32 = @truncate(request.arg(1)); // the kernel reads the request as 32 bits
     for (sandbox_filter.ioctls_refused) |refused| if (code == refused) return .{ .failure = @intFromEnum(linux.E.PERM) };
     if (!handlers.any_on(request.policy, &.{.ioctl})) return .continue_call;
+    if (code == fioclex or code == fionclex) return .continue_call; // the caller's fd table, no file
+    const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
+    const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
+    defer sys.close(fd);
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf) catch |err|
-        return handlers.failure(err);
+    const judged = copy_path(request, fd, target, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.ioctl}, canonical)) |response| return response;
-    return .continue_call; // cannot be emulated: see the README's Limits
+    if (handlers.decide(request, &.{.ioctl}, judged)) |response| return response;
+    for (bound) |b| if (b == code) return .continue_call; // see the README's Limits
+    const known = for (plain) |p| {
+        if (p.code == code) break p;
+    } else {
+        request.log.emit(.warn, .{ .ctx = "access", .cap = "ioctl", .act = "deny", .pid = request.tid(), .sys = "ioctl", .path = judged, .request = code, .msg = "an ioctl request syd cannot perform on the fd it judged: refused" });
+        return .{ .failure = @intFromEnum(linux.E.NOTTY) };
+    };
+    return perform_ioctl(request, fd, known) catch |err| handlers.failure(err);
+}
+
+/// The name syd's copy of the caller's fd `target` is judged by: its path, or, for an object
+/// with none in the caller's view (a pipe, a socket, an unlinked file), /proc/self/fd/N.
+fn copy_path(request: *const Request, copy: i32, target: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+    var link_buf: [48]u8 = undefined;
+    // This thread's own fd table (an emulator unshares its files): /proc/TID, not /proc/self.
+    const link = std.fmt.bufPrintZ(&link_buf, "/proc/{d}/fd/{d}", .{ sys.gettid(), copy }) catch unreachable;
+    const len = try sys.check(linux.readlink(link.ptr, out, out.len));
+    const deleted = std.mem.endsWith(u8, out[0..len], " (deleted)");
+    if (len > 0 and out[0] == '/' and !deleted) return emulate.own_fd_path(request, copy, out);
+    return std.fmt.bufPrint(out, "/proc/{d}/fd/{d}", .{ request.tid(), target }) catch error.NAMETOOLONG;
+}
+
+const fioclex: u32 = 0x5451;
+const fionclex: u32 = 0x5450;
+
+/// Requests that act on the calling process itself (its controlling terminal, its session,
+/// the owner of SIGIO, a new fd in its table): syd cannot make them for it. Continued after the
+/// judgement (see the README's Limits).
+const bound = [_]u32{
+    0x540E, // TIOCSCTTY
+    0x540F, // TIOCGPGRP
+    0x5410, // TIOCSPGRP
+    0x5422, // TIOCNOTTY
+    0x5429, // TIOCGSID
+    0x5441, // TIOCGPTPEER
+    0x5452, // FIOASYNC
+    0x8901, // FIOSETOWN
+    0x8902, // SIOCSPGRP
+    0x8903, // FIOGETOWN
+    0x8904, // SIOCGPGRP
+};
+
+/// How a known request's argument is passed: not at all, by value, or as `size` bytes syd
+/// copies in from the caller, or out to it.
+const Arg = enum { none, value, in, out };
+const Plain = struct { code: u32, arg: Arg, size: u8 = 0 };
+
+/// Requests syd performs itself on its copy of the fd: their argument is plain data (no fd
+/// number, no pointer inside), so the result is the caller's own. Terminals, queue sizes,
+/// block device geometry, inode flags (read), entropy count.
+const plain = [_]Plain{
+    .{ .code = 0x5401, .arg = .out, .size = 36 }, // TCGETS (struct termios)
+    .{ .code = 0x5402, .arg = .in, .size = 36 }, // TCSETS
+    .{ .code = 0x5403, .arg = .in, .size = 36 }, // TCSETSW
+    .{ .code = 0x5404, .arg = .in, .size = 36 }, // TCSETSF
+    .{ .code = 0x5405, .arg = .out, .size = 18 }, // TCGETA (struct termio)
+    .{ .code = 0x5406, .arg = .in, .size = 18 }, // TCSETA
+    .{ .code = 0x5407, .arg = .in, .size = 18 }, // TCSETAW
+    .{ .code = 0x5408, .arg = .in, .size = 18 }, // TCSETAF
+    .{ .code = 0x5409, .arg = .value }, // TCSBRK
+    .{ .code = 0x540A, .arg = .value }, // TCXONC
+    .{ .code = 0x540B, .arg = .value }, // TCFLSH
+    .{ .code = 0x540C, .arg = .none }, // TIOCEXCL
+    .{ .code = 0x540D, .arg = .none }, // TIOCNXCL
+    .{ .code = 0x5411, .arg = .out, .size = 4 }, // TIOCOUTQ
+    .{ .code = 0x5413, .arg = .out, .size = 8 }, // TIOCGWINSZ
+    .{ .code = 0x5414, .arg = .in, .size = 8 }, // TIOCSWINSZ
+    .{ .code = 0x5415, .arg = .out, .size = 4 }, // TIOCMGET
+    .{ .code = 0x5416, .arg = .in, .size = 4 }, // TIOCMBIS
+    .{ .code = 0x5417, .arg = .in, .size = 4 }, // TIOCMBIC
+    .{ .code = 0x5418, .arg = .in, .size = 4 }, // TIOCMSET
+    .{ .code = 0x541B, .arg = .out, .size = 4 }, // FIONREAD
+    .{ .code = 0x5420, .arg = .in, .size = 4 }, // TIOCPKT
+    .{ .code = 0x5421, .arg = .in, .size = 4 }, // FIONBIO
+    .{ .code = 0x5424, .arg = .out, .size = 4 }, // TIOCGETD
+    .{ .code = 0x5425, .arg = .value }, // TCSBRKP
+    .{ .code = 0x5427, .arg = .none }, // TIOCSBRK
+    .{ .code = 0x5428, .arg = .none }, // TIOCCBRK
+    .{ .code = 0x5437, .arg = .none }, // TIOCVHANGUP
+    .{ .code = 0x5460, .arg = .out, .size = 8 }, // FIOQSIZE
+    .{ .code = 0x802C542A, .arg = .out, .size = 44 }, // TCGETS2 (struct termios2)
+    .{ .code = 0x402C542B, .arg = .in, .size = 44 }, // TCSETS2
+    .{ .code = 0x402C542C, .arg = .in, .size = 44 }, // TCSETSW2
+    .{ .code = 0x402C542D, .arg = .in, .size = 44 }, // TCSETSF2
+    .{ .code = 0x80045430, .arg = .out, .size = 4 }, // TIOCGPTN
+    .{ .code = 0x40045431, .arg = .in, .size = 4 }, // TIOCSPTLCK
+    .{ .code = 0x80045438, .arg = .out, .size = 4 }, // TIOCGPKT
+    .{ .code = 0x80045439, .arg = .out, .size = 4 }, // TIOCGPTLCK
+    .{ .code = 0x00000002, .arg = .out, .size = 4 }, // FIGETBSZ
+    .{ .code = 0x80086601, .arg = .out, .size = 4 }, // FS_IOC_GETFLAGS (the kernel reads an int)
+    .{ .code = 0x80087601, .arg = .out, .size = 4 }, // FS_IOC_GETVERSION
+    .{ .code = 0x00001260, .arg = .out, .size = 8 }, // BLKGETSIZE
+    .{ .code = 0x0000125E, .arg = .out, .size = 4 }, // BLKROGET
+    .{ .code = 0x00001268, .arg = .out, .size = 4 }, // BLKSSZGET
+    .{ .code = 0x00001278, .arg = .out, .size = 4 }, // BLKIOMIN
+    .{ .code = 0x00001279, .arg = .out, .size = 4 }, // BLKIOOPT
+    .{ .code = 0x0000127B, .arg = .out, .size = 4 }, // BLKPBSZGET
+    .{ .code = 0x80081272, .arg = .out, .size = 8 }, // BLKGETSIZE64
+    .{ .code = 0x80045200, .arg = .out, .size = 4 }, // RNDGETENTCNT
+};
+
+/// The requests of `plain`, which the emulators' confinement lets them make on any fd.
+pub const plain_requests = requests: {
+    var out: [plain.len]u32 = undefined;
+    for (plain, 0..) |p, i| out[i] = p.code;
+    const final = out;
+    break :requests final;
+};
+
+comptime {
+    @setEvalBranchQuota(20_000);
+    for (plain, 0..) |p, i| {
+        assert((p.arg == .in or p.arg == .out) == (p.size > 0));
+        for (plain[i + 1 ..]) |q| assert(p.code != q.code);
+        for (bound) |b| assert(p.code != b);
+        for (sandbox_filter.ioctls_refused) |r| assert(p.code != r);
+    }
+}
+
+/// Performs a known request on syd's copy; may block (TCSETSW drains output): interruptible.
+fn perform_ioctl(request: *const Request, fd: i32, known: Plain) sys.Errno!Response {
+    var data: [64]u8 align(8) = [_]u8{0} ** 64;
+    assert(known.size <= data.len);
+    const addr = request.arg(2);
+    if (known.arg == .in) try handlers.read_memory(request.tid(), addr, data[0..known.size]);
+    const arg: usize = switch (known.arg) {
+        .none => 0,
+        .value => @truncate(addr),
+        .in, .out => @intFromPtr(&data),
+    };
+    const rc = try handlers.blocking_call(request, true, linux.syscall3, .{ .ioctl, @as(usize, @intCast(fd)), @as(usize, known.code), arg });
+    if (known.arg == .out) try handlers.write_memory(request.tid(), addr, data[0..known.size]);
+    return .{ .value = @intCast(@as(isize, @bitCast(rc))) };
 }
 
 /// chroot: judged for chroot, then answered 0 without changing anything, as the original syd:
@@ -126,14 +265,27 @@ pub fn chdir_enter(request: *const Request) Enter {
     return .{ .allowed = .{ .dev = st.dev, .ino = st.ino } };
 }
 
-/// Whether thread `tid`'s cwd, after a chdir that succeeded, is the directory judged.
-pub fn chdir_exit(tid: i32, judged: Judged) bool {
+/// Whether the traced caller's cwd is a directory it may chdir into: judged on its path now
+/// (after a chdir whose outcome differs from what was judged). Logs a denial.
+pub fn cwd_judged(request: *const Request) bool {
+    assert(request.traced);
+    if (!handlers.any_on(request.policy, &.{.chdir})) return true;
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const canonical = path_mod.canonicalize(caller, handlers.at.fdcwd, "", .{ .empty_path = true }, &buf) catch |err|
+        return err == error.SRCH or err == error.NOENT; // gone: nothing left to judge
+    const response = handlers.decide(request, &.{.chdir}, canonical) orelse return true;
+    return response == .continue_call;
+}
+
+/// The directory that is thread `tid`'s cwd (what /proc/TID/cwd leads to); null when gone.
+pub fn cwd_of(tid: i32) ?Judged {
     assert(tid > 0);
     var path_buf: [48]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/cwd", .{tid}) catch unreachable;
     var st: linux.Stat = undefined;
-    _ = sys.check(linux.fstatat(linux.AT.FDCWD, path.ptr, &st, 0)) catch return false;
-    return st.dev == judged.dev and st.ino == judged.ino;
+    _ = sys.check(linux.fstatat(linux.AT.FDCWD, path.ptr, &st, 0)) catch return null;
+    return .{ .dev = st.dev, .ino = st.ino };
 }
 
 /// The kernel's struct linux_dirent64 header; the name follows, NUL-terminated.

@@ -128,6 +128,93 @@ fn exposes(request: *const Request, from: []const u8, to: []const u8) ?Response 
     return null;
 }
 
+/// Entries below a renamed directory looked at, at most; deeper than `below_depth_max`, or more,
+/// the rename is refused with EXDEV (`mv` then copies, and each read of the copy is judged).
+const below_entries_max: u32 = 10_000;
+const below_depth_max: usize = 32;
+
+/// Whether renaming the directory at `parent` (named `from`) to `to` would give an entry below
+/// it a name that allows what its old name denies (the answer, logged), or null. Not a
+/// directory: null. The walk is a snapshot: an entry moved in while it runs (by a rename that
+/// `exposes` judged) is not seen.
+fn below_exposes(request: *const Request, parent: emulate.Parent, from: []const u8, to: []const u8) ?Response {
+    var any_on = false;
+    for (object_cats) |cat| any_on = any_on or request.policy.on[@intFromEnum(cat)];
+    if (!any_on) return null;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(parent.fd, parent.name.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return null; // the rename fails as it must
+    if (!linux.S.ISDIR(st.mode)) return null;
+    const top = sys.retry(linux.openat, .{ parent.fd, parent.name.ptr, linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
+        return handlers.failure(err);
+    var stack: [below_depth_max]struct { fd: i32, rel_len: usize } = undefined;
+    var depth: usize = 1;
+    stack[0] = .{ .fd = @intCast(top), .rel_len = 0 };
+    defer for (stack[0..depth]) |frame| sys.close(frame.fd);
+    var rel: [path_mod.path_len_max]u8 = undefined;
+    var from_buf: [path_mod.path_len_max * 2]u8 = undefined;
+    var to_buf: [path_mod.path_len_max * 2]u8 = undefined;
+    var entries: u32 = 0;
+    var dents: [8192]u8 align(8) = undefined;
+    while (depth > 0) {
+        const frame = stack[depth - 1];
+        const n = sys.retry(linux.getdents64, .{ frame.fd, &dents, dents.len }) catch |err| return handlers.failure(err);
+        if (n == 0) {
+            depth -= 1;
+            sys.close(frame.fd);
+            continue;
+        }
+        var offset: usize = 0;
+        while (offset < n) {
+            const entry: *align(1) const linux.dirent64 = @ptrCast(&dents[offset]);
+            offset += entry.reclen;
+            const name = std.mem.sliceTo(@as([*:0]const u8, @ptrCast(&entry.name)), 0);
+            if (std.mem.eql(u8, name, ".") or std.mem.eql(u8, name, "..")) continue;
+            entries += 1;
+            if (entries > below_entries_max) return too_large(request, from);
+            const rel_path = std.fmt.bufPrint(rel[frame.rel_len..], "/{s}", .{name}) catch return too_large(request, from);
+            const rel_len = frame.rel_len + rel_path.len;
+            const from_path = std.fmt.bufPrint(&from_buf, "{s}{s}", .{ from, rel[0..rel_len] }) catch return too_large(request, from);
+            const to_path = std.fmt.bufPrint(&to_buf, "{s}{s}", .{ to, rel[0..rel_len] }) catch return too_large(request, from);
+            if (exposes(request, from_path, to_path)) |response| return response;
+            if (entry.type != linux.DT.DIR) continue;
+            if (depth == below_depth_max) return too_large(request, from);
+            var name_z: [256]u8 = undefined;
+            @memcpy(name_z[0..name.len], name);
+            name_z[name.len] = 0;
+            const child = sys.retry(linux.openat, .{ frame.fd, @as([*:0]const u8, @ptrCast(&name_z)), linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch continue;
+            stack[depth] = .{ .fd = @intCast(child), .rel_len = rel_len };
+            depth += 1;
+            break; // the child first; this directory's next batch is read when it is done
+        }
+        // Entries of this batch after a descended-into child are read again later: getdents
+        // continues from the fd's offset, which is past them, so rewind to the child's entry.
+        if (offset < n) {
+            _ = linux.lseek(frame.fd, entry_offset(&dents, offset), linux.SEEK.SET);
+        }
+    }
+    return null;
+}
+
+/// The directory offset of the entry that follows the one ending at `end` in a batch.
+fn entry_offset(dents: []const u8, end: usize) i64 {
+    assert(end >= 19);
+    // d_off of the entry just consumed: where the next entry starts in the directory stream.
+    var at: usize = 0;
+    var previous: usize = 0;
+    while (at < end) {
+        const entry: *align(1) const linux.dirent64 = @ptrCast(&dents[at]);
+        previous = at;
+        at += entry.reclen;
+    }
+    const last: *align(1) const linux.dirent64 = @ptrCast(&dents[previous]);
+    return @bitCast(last.off);
+}
+
+fn too_large(request: *const Request, from: []const u8) Response {
+    request.log.emit(.warn, .{ .ctx = "access", .cap = "rename", .act = "deny", .pid = request.tid(), .sys = "rename", .path = from, .msg = "a directory too large or deep for syd to check what its entries' new names would allow: refused (EXDEV: mv copies instead)" });
+    return .{ .failure = @intFromEnum(linux.E.XDEV) };
+}
+
 fn allows(action: policy_mod.Action) bool {
     return action == .allow or action == .warn;
 }
@@ -167,6 +254,11 @@ pub fn rename(request: *const Request) Response {
     var new_name: [256]u8 = undefined;
     const new_parent = parent_of(root, new, &new_name) catch |err| return handlers.failure(if (err == error.BUSY and linking) error.EXIST else err);
     defer sys.close(new_parent.fd);
+    // A directory renamed gives every entry below it a new name too (found by review).
+    if (!linking) {
+        if (below_exposes(request, old_parent, old, new)) |response| return response;
+        if (flags & rename_exchange != 0) if (below_exposes(request, new_parent, new, old)) |response| return response;
+    }
     const rc = if (linking)
         sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
     else

@@ -32,6 +32,7 @@ const metadata = @import("metadata.zig");
 const dir = @import("dir.zig");
 const stat = @import("stat.zig");
 const net = @import("net.zig");
+const watch = @import("watch.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -208,6 +209,7 @@ pub fn handle(request: *const Request) Response {
         .utime, .utimes, .futimesat, .utimensat => metadata.utime(request),
         .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr => metadata.xattr(request),
         .getxattr, .lgetxattr, .listxattr, .llistxattr => metadata.xattr_read(request),
+        .inotify_add_watch, .fanotify_mark => watch.handle(request),
         else => .continue_call, // no category these calls feed can be on yet (policy.zig)
     };
 }

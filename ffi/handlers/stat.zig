@@ -5,7 +5,8 @@
 //!
 //! Needs: what emulate.zig needs; faccessat2 with AT_EMPTY_PATH (Linux 5.8); process_vm_writev.
 //! Assumes: nothing beyond mod.zig's Request. Calls on an fd itself (fstat as newfstatat(fd, "",
-//! AT_EMPTY_PATH)) name no path and are continued: the fd was judged when it was opened.
+//! AT_EMPTY_PATH)) name no path and are not judged (the fd was judged when it was opened), but
+//! performed on syd's copy of the fd all the same: the kernel must never read the path again.
 
 const std = @import("std");
 const linux = std.os.linux;
@@ -62,7 +63,10 @@ pub fn handle(request: *const Request) Response {
     const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
     if (magic_path) if (magic.command_text(raw)) |text| return magic_stat(request, nr, call, text);
     if (!stat_on) return .continue_call; // the caller changed its path since: an ordinary one
-    if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return .continue_call; // the fd itself
+    // The fd itself (or the cwd): named by no path, not judged (the fd was when it was opened),
+    // and performed on syd's own copy: continued, the kernel would read the path again, which
+    // another thread may have made a name meanwhile.
+    if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return on_fd(request, nr, call);
     var buf: [path_mod.path_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
     const canonical = path_mod.canonicalize(caller, call.dirfd, raw, .{
@@ -75,6 +79,20 @@ pub fn handle(request: *const Request) Response {
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
+    return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
+    const fd = if (call.dirfd == handlers.at.fdcwd) cwd: {
+        _ = emulate.caller_for(request, "", false) catch |err| return handlers.failure(err);
+        var path_buf: [48]u8 = undefined;
+        const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/cwd", .{request.tid()}) catch unreachable;
+        const rc = sys.retry(linux.open, .{ path.ptr, linux.O{ .PATH = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
+            return handlers.failure(err);
+        break :cwd @as(i32, @intCast(rc));
+    } else emulate.caller_fd(request, call.dirfd, false) catch |err| return handlers.failure(err);
+    defer sys.close(fd);
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
 

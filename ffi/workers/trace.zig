@@ -61,6 +61,10 @@ const wnothread: u32 = 0x20000000;
 
 /// chdir calls between their seccomp stop and their exit stop, at once (one per thread).
 pub const pending_max: usize = 4096;
+/// Wait reports collected before any is served.
+const batch_max: usize = 256;
+
+const Report = struct { pid: i32, status: u32 };
 /// Rounds of the final drain of exited tracees.
 const drain_rounds_max: u32 = 1000;
 /// While waiting for every sandboxed process (trace/exit_wait_all): how often the process tree
@@ -102,6 +106,8 @@ pub const Tracer = struct {
     pool: *Pool,
     first_pid: i32,
     ldso_allowed: bool,
+    /// Scratch space for a scan of the process tree (reap.processes_max entries).
+    tree: []reap.Proc,
     /// The first process's wait status, once it ended.
     first_status: ?u32 = null,
     /// Whether the first process has exec'ed (its first exec stop was served).
@@ -131,7 +137,7 @@ pub const Tracer = struct {
         // Not a bounded loop: trace/exit_wait_all waits as long as a sandboxed process lives.
         while (true) {
             for (stops) |stop| if (stop.load(.acquire)) return;
-            if (reap.sandboxed(root, tree, &pids, exclude) == 0) return;
+            if (reap.sandboxed(root, tree, &pids, exclude, .leave) == 0) return;
             var waited_ms: u32 = 0;
             while (waited_ms < wait_all_scan_ms) {
                 const served = self.step(true) catch return; // ECHILD: nobody left to trace
@@ -152,22 +158,37 @@ pub const Tracer = struct {
         }
     }
 
-    /// Waits for one stop or exit and serves it; false when `nohang` and none was ready.
+    /// Waits for stops and exits and serves them; false when `nohang` and none was ready.
+    /// Every report ready is collected before any is served: wait4 always returns the first
+    /// ready tracee in the kernel's list, and a tracee restarted that stops again at once (a
+    /// chdir loop) would otherwise be served forever before the others (found by review).
     fn step(self: *Tracer, nohang: bool) sys.Errno!bool {
-        var status: u32 = 0;
-        const flags: u32 = wall | wnothread | (if (nohang) @as(u32, linux.W.NOHANG) else 0);
-        const rc = sys.check(linux.wait4(-1, &status, flags, null)) catch |err| switch (err) {
-            error.INTR => return true,
-            else => return err,
-        };
-        if (rc == 0) return false;
-        const pid: i32 = @intCast(rc);
-        if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
-            self.forget(pid);
-            if (pid == self.first_pid) self.first_status = status;
-            return true;
+        var batch: [batch_max]Report = undefined;
+        var count: usize = 0;
+        while (count < batch_max) {
+            var status: u32 = 0;
+            const hang = !nohang and count == 0;
+            const flags: u32 = wall | wnothread | (if (hang) 0 else @as(u32, linux.W.NOHANG));
+            const rc = sys.check(linux.wait4(-1, &status, flags, null)) catch |err| switch (err) {
+                error.INTR => if (count == 0) return true else break,
+                error.CHILD => if (count == 0) return err else break,
+                else => return err,
+            };
+            if (rc == 0) break;
+            batch[count] = .{ .pid = @intCast(rc), .status = status };
+            count += 1;
         }
-        if (!linux.W.IFSTOPPED(status)) return true;
+        for (batch[0..count]) |report| self.serve(report.pid, report.status);
+        return count > 0;
+    }
+
+    fn serve(self: *Tracer, pid: i32, status: u32) void {
+        if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
+            if (self.forget(pid)) self.audit_cwds(); // died between its chdir and the check
+            if (pid == self.first_pid) self.first_status = status;
+            return;
+        }
+        if (!linux.W.IFSTOPPED(status)) return;
         const sig = linux.W.STOPSIG(status);
         const event = status >> 16;
         if (sig == (linux.SIG.TRAP | 0x80)) {
@@ -186,7 +207,6 @@ pub const Tracer = struct {
         } else {
             restart(ptrace_cont, pid, sig); // signal-delivery stop: deliver it
         }
-        return true;
     }
 
     fn request_for(self: *Tracer, notif: *notify.Notif) handlers.Request {
@@ -214,23 +234,26 @@ pub const Tracer = struct {
         const request = self.request_for(&notif);
         self.execs += 1;
         if (pid == self.first_pid) self.first_exec = true;
+        // A thread other than the leader exec'ed while the leader was between its chdir and
+        // the check: the leader is gone, its chdir may have moved the cwd the image now has.
+        if (self.forget(pid) and !self.cwd_allowed(pid)) return kill(pid);
         if (exec.verify(&request, self.ldso_allowed)) restart(ptrace_cont, pid, 0);
         // else: killed; its exit arrives as a wait status
     }
 
     fn seccomp_stop(self: *Tracer, tid: i32) void {
         var info = std.mem.zeroes(SyscallInfo);
-        const rc = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch {
-            return kill(tid); // gone (ESRCH), or a kernel without the call: never let it run unjudged
-        };
-        _ = rc;
+        _ = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch
+            return; // gone (killed, or its pid taken over by an exec): nothing to serve
+        // A report older than the tracee's state (its pid now names a thread that exec'ed, in
+        // its exec stop, reported apart): nothing to serve here.
+        if (info.op != op_seccomp) return;
         const nr = info.nr_or_rval;
-        if (info.op != op_seccomp or info.arch != audit_arch_x86_64 or
+        // syd's filter traces chdir and fchdir alone. Another stop comes from a filter the
+        // sandbox stacked itself, for a call syd's own filter allows: let it run.
+        if (info.arch != audit_arch_x86_64 or
             (nr != @intFromEnum(linux.SYS.chdir) and nr != @intFromEnum(linux.SYS.fchdir)))
-        {
-            self.pool.log.emit(.@"error", .{ .ctx = "trace", .op = "seccomp_stop", .pid = tid, .nr = nr, .msg = "a seccomp stop for a call the filter does not trace: killed" });
-            return kill(tid);
-        }
+            return restart(ptrace_cont, tid, 0);
         var notif = std.mem.zeroes(notify.Notif);
         notif.pid = @intCast(tid);
         notif.data.nr = @intCast(nr);
@@ -242,6 +265,7 @@ pub const Tracer = struct {
             .unjudged => restart(ptrace_cont, tid, 0),
             .refused => |errno_value| skip(tid, errno_value),
             .allowed => |judged| {
+                _ = self.forget(tid);
                 if (self.pending_len == pending_max) return skip(tid, @intFromEnum(linux.E.AGAIN));
                 self.pending[self.pending_len] = .{ .tid = tid, .judged = judged };
                 self.pending_len += 1;
@@ -258,28 +282,73 @@ pub const Tracer = struct {
             return restart(ptrace_cont, tid, 0);
         };
         const judged = self.pending[index].judged;
-        self.forget(tid);
+        _ = self.forget(tid);
         var info = std.mem.zeroes(SyscallInfo);
-        _ = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch
-            return kill(tid);
-        if (info.op != op_exit) return kill(tid);
+        const got = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info)));
+        // Gone or going (its cwd no longer readable), or a stale report (its pid taken over by
+        // an exec, in its own stop): whether the call ran is unknown, and its fs struct may
+        // live on in another thread or process. Never kill by this pid: it may be another task.
+        _ = got catch return self.audit_cwds();
+        if (info.op != op_exit) return self.audit_cwds();
         const failed = info.args_or_error[0] & 0xff != 0;
-        if (!failed and !dir.chdir_exit(tid, judged)) {
-            self.pool.log.emit(.warn, .{ .ctx = "access", .cap = "chdir", .act = "kill", .pid = tid, .sys = "chdir", .msg = "the directory the call entered is not the one judged (its path changed after the check): killed" });
-            return kill(tid);
-        }
-        restart(ptrace_cont, tid, 0);
+        if (failed) return restart(ptrace_cont, tid, 0);
+        const entered = dir.cwd_of(tid) orelse return self.audit_cwds();
+        if (entered.dev == judged.dev and entered.ino == judged.ino) return restart(ptrace_cont, tid, 0);
+        // Not the directory judged: another thread sharing the cwd moved it meanwhile (allowed
+        // where it went), or the path changed after the check. Judged where it is now.
+        if (self.cwd_allowed(tid)) return restart(ptrace_cont, tid, 0);
+        // The caller dies, and so does every sandboxed process now in that directory: one
+        // sharing the caller's fs struct (clone with CLONE_FS but not CLONE_THREAD) moved too.
+        kill(tid);
+        const others = self.kill_in(entered);
+        self.pool.log.emit(.warn, .{ .ctx = "access", .cap = "chdir", .act = "kill", .pid = tid, .sys = "chdir", .killed_sharing = others, .msg = "the directory the call entered is not the one judged (its path changed after the check): killed" });
     }
 
-    fn forget(self: *Tracer, tid: i32) void {
+    /// Whether thread `tid`'s cwd is a directory it may chdir into (logs a denial).
+    fn cwd_allowed(self: *Tracer, tid: i32) bool {
+        var notif = std.mem.zeroes(notify.Notif);
+        notif.pid = @intCast(tid);
+        notif.data.nr = @intFromEnum(linux.SYS.chdir);
+        notif.data.arch = audit_arch_x86_64;
+        const request = self.request_for(&notif);
+        return dir.cwd_judged(&request);
+    }
+
+    /// After a chdir whose outcome went unchecked: every sandboxed process whose cwd is a
+    /// directory it may not chdir into is killed.
+    fn audit_cwds(self: *Tracer) void {
+        var pids: [4096]i32 = undefined;
+        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, 0, .leave); // the tracer reaps
+        for (pids[0..count]) |pid| if (!self.cwd_allowed(pid)) kill(pid);
+    }
+
+    /// Kills every sandboxed process whose cwd is `dir`; returns how many.
+    fn kill_in(self: *Tracer, cwd: dir.Judged) u32 {
+        var pids: [4096]i32 = undefined;
+        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, 0, .leave); // the tracer reaps
+        var killed: u32 = 0;
+        for (pids[0..count]) |pid| {
+            const other = dir.cwd_of(pid) orelse continue;
+            if (other.dev != cwd.dev or other.ino != cwd.ino) continue;
+            kill(pid);
+            killed += 1;
+        }
+        return killed;
+    }
+
+    /// Drops `tid`'s pending chdir; whether it had one.
+    fn forget(self: *Tracer, tid: i32) bool {
+        var found = false;
         var i: usize = 0;
         while (i < self.pending_len) {
             if (self.pending[i].tid == tid) {
                 self.pending_len -= 1;
                 self.pending[i] = self.pending[self.pending_len];
+                found = true;
             } else i += 1;
         }
         assert(self.pending_len <= pending_max);
+        return found;
     }
 };
 
@@ -289,10 +358,11 @@ const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
 fn skip(tid: i32, errno_value: i32) void {
     assert(errno_value > 0);
     var regs: [regs_words]u64 = undefined;
-    _ = sys.check(linux.syscall4(.ptrace, ptrace_getregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return kill(tid);
+    // ESRCH: not in this stop any more (killed): nothing to skip, and never kill by this pid.
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_getregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
     regs[reg_orig_rax] = std.math.maxInt(u64);
     regs[reg_rax] = @bitCast(-@as(i64, errno_value));
-    _ = sys.check(linux.syscall4(.ptrace, ptrace_setregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return kill(tid);
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_setregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
     restart(ptrace_cont, tid, 0);
 }
 
