@@ -204,7 +204,7 @@ pub const Sandbox = struct {
         // the release: its first exec is checked like every later one.
         const traced = options.traced;
         const tracer = arena.create(trace.Tracer) catch return error.NOMEM;
-        tracer.* = .{ .pool = pool, .first_pid = child.pid, .ldso_allowed = rules.allow_unsafe_exec_ldso, .tree = tree };
+        tracer.* = .{ .pool = pool, .first_pid = child.pid, .ldso_allowed = rules.allow_unsafe_exec_ldso, .tree = tree, .sentinel_pid = child.sentinel_pid, .initial_cwd = @import("handlers/dir.zig").cwd_of(child.pid) };
         if (traced) trace.seize(child.pid) catch |err| {
             diag.set("cannot trace the sandboxed process: {s} (Yama's kernel.yama.ptrace_scope is 3, or syd itself runs under a tracer; trace/allow_unsafe_ptrace:1 runs without exec and chdir being checked after the call)", .{errno_text(sys.errno_value(err))});
             return err;

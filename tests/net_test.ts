@@ -355,3 +355,35 @@ attempt("lookup", lambda: len(socket.getaddrinfo("localhost", 80, flags=socket.A
   ]);
   assert.match(allowed.stdout, /^netlink (16|AddressFamily\.AF_NETLINK)\n/);
 });
+
+Deno.test("a UNIX socket syd binds answers getsockname with the path it was given, from any cwd", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-net-" }));
+  try {
+    await Deno.mkdir(`${dir}/s`);
+    await Deno.mkdir(`${dir}/elsewhere`);
+    const script = `
+import os, socket, sys
+os.chdir(sys.argv[1] + "/elsewhere")
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1] + "/s/sock")
+print(s.getsockname())
+print(os.path.exists(sys.argv[1] + "/s/sock"), os.path.exists("sock"))
+`;
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/net/bind:on",
+      "-m",
+      `allow/net/bind+${dir}/***`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${dir}/s/sock\nTrue False\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -206,6 +206,8 @@ const emulating = [_]Rule{
     .{ .nr = .close, .kinds = emu },
     // path.zig canonicalisation; stat.zig; open.zig's directory test.
     .{ .nr = .fstatat64, .kinds = emu }, // newfstatat
+    // net.zig: the inode of syd's copy of a socket (the paths of the UNIX sockets syd bound).
+    .{ .nr = .fstat, .kinds = emu },
     .{ .nr = .statx, .kinds = emu },
     .{ .nr = .statfs, .kinds = emu },
     .{ .nr = .fstatfs, .kinds = emu },

@@ -60,6 +60,8 @@ pub const Handler = enum {
     net,
     /// net.socket
     socket,
+    /// net.sockname: the path a UNIX socket syd bound was given, not the name syd bound it by
+    sockname,
     /// watch.handle
     watch,
     /// signal.rt_sigaction: not judged; which signals restart calls (workers/int.zig)
@@ -383,7 +385,7 @@ pub const rows = [_]Row{
     row(48, "shutdown", .{ .allow = fd }),
     row(49, "bind", .{ .trap = .net }),
     row(50, "listen", .{ .allow = fd }),
-    row(51, "getsockname", .{ .allow = fd }),
+    row(51, "getsockname", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockname, .otherwise = .{ .allow = fd } } }),
     row(52, "getpeername", .{ .allow = fd }),
     row(53, "socketpair", .{ .allow = new_fd }),
     row(54, "setsockopt", setsockopt_row),

@@ -77,9 +77,26 @@ const fioclex: u32 = 0x5451;
 const fionclex: u32 = 0x5450;
 
 /// Requests that act on the calling process itself (its controlling terminal, its session,
-/// the owner of SIGIO, a new fd in its table): syd cannot make them for it. Continued after the
-/// judgement (see the README's Limits).
+/// the owner of SIGIO, a new fd in its table), or that the kernel subjects to the caller's job
+/// control (terminal changes from a background process stop it with SIGTTOU; syd ignores
+/// SIGTTOU and would change the terminal: found by review): syd cannot make them for it.
+/// Continued after the judgement (see the README's Limits).
 const bound = [_]u32{
+    0x5402, // TCSETS
+    0x5403, // TCSETSW
+    0x5404, // TCSETSF
+    0x5406, // TCSETA
+    0x5407, // TCSETAW
+    0x5408, // TCSETAF
+    0x5409, // TCSBRK
+    0x540A, // TCXONC
+    0x540B, // TCFLSH
+    0x5425, // TCSBRKP
+    0x5427, // TIOCSBRK
+    0x5428, // TIOCCBRK
+    0x402C542B, // TCSETS2
+    0x402C542C, // TCSETSW2
+    0x402C542D, // TCSETSF2
     0x540E, // TIOCSCTTY
     0x540F, // TIOCGPGRP
     0x5410, // TIOCSPGRP
@@ -103,16 +120,7 @@ const Plain = struct { code: u32, arg: Arg, size: u8 = 0 };
 /// block device geometry, inode flags (read), entropy count.
 const plain = [_]Plain{
     .{ .code = 0x5401, .arg = .out, .size = 36 }, // TCGETS (struct termios)
-    .{ .code = 0x5402, .arg = .in, .size = 36 }, // TCSETS
-    .{ .code = 0x5403, .arg = .in, .size = 36 }, // TCSETSW
-    .{ .code = 0x5404, .arg = .in, .size = 36 }, // TCSETSF
     .{ .code = 0x5405, .arg = .out, .size = 18 }, // TCGETA (struct termio)
-    .{ .code = 0x5406, .arg = .in, .size = 18 }, // TCSETA
-    .{ .code = 0x5407, .arg = .in, .size = 18 }, // TCSETAW
-    .{ .code = 0x5408, .arg = .in, .size = 18 }, // TCSETAF
-    .{ .code = 0x5409, .arg = .value }, // TCSBRK
-    .{ .code = 0x540A, .arg = .value }, // TCXONC
-    .{ .code = 0x540B, .arg = .value }, // TCFLSH
     .{ .code = 0x540C, .arg = .none }, // TIOCEXCL
     .{ .code = 0x540D, .arg = .none }, // TIOCNXCL
     .{ .code = 0x5411, .arg = .out, .size = 4 }, // TIOCOUTQ
@@ -126,15 +134,9 @@ const plain = [_]Plain{
     .{ .code = 0x5420, .arg = .in, .size = 4 }, // TIOCPKT
     .{ .code = 0x5421, .arg = .in, .size = 4 }, // FIONBIO
     .{ .code = 0x5424, .arg = .out, .size = 4 }, // TIOCGETD
-    .{ .code = 0x5425, .arg = .value }, // TCSBRKP
-    .{ .code = 0x5427, .arg = .none }, // TIOCSBRK
-    .{ .code = 0x5428, .arg = .none }, // TIOCCBRK
     .{ .code = 0x5437, .arg = .none }, // TIOCVHANGUP
     .{ .code = 0x5460, .arg = .out, .size = 8 }, // FIOQSIZE
     .{ .code = 0x802C542A, .arg = .out, .size = 44 }, // TCGETS2 (struct termios2)
-    .{ .code = 0x402C542B, .arg = .in, .size = 44 }, // TCSETS2
-    .{ .code = 0x402C542C, .arg = .in, .size = 44 }, // TCSETSW2
-    .{ .code = 0x402C542D, .arg = .in, .size = 44 }, // TCSETSF2
     .{ .code = 0x80045430, .arg = .out, .size = 4 }, // TIOCGPTN
     .{ .code = 0x40045431, .arg = .in, .size = 4 }, // TIOCSPTLCK
     .{ .code = 0x80045438, .arg = .out, .size = 4 }, // TIOCGPKT

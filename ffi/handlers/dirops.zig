@@ -144,8 +144,8 @@ fn below_exposes(request: *const Request, parent: emulate.Parent, from: []const 
     var st: linux.Stat = undefined;
     _ = sys.check(linux.fstatat(parent.fd, parent.name.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return null; // the rename fails as it must
     if (!linux.S.ISDIR(st.mode)) return null;
-    const top = sys.retry(linux.openat, .{ parent.fd, parent.name.ptr, linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
-        return handlers.failure(err);
+    const top = sys.retry(linux.openat, .{ parent.fd, parent.name.ptr, linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch
+        return too_large(request, from);
     var stack: [below_depth_max]struct { fd: i32, rel_len: usize } = undefined;
     var depth: usize = 1;
     stack[0] = .{ .fd = @intCast(top), .rel_len = 0 };
@@ -181,7 +181,10 @@ fn below_exposes(request: *const Request, parent: emulate.Parent, from: []const 
             var name_z: [256]u8 = undefined;
             @memcpy(name_z[0..name.len], name);
             name_z[name.len] = 0;
-            const child = sys.retry(linux.openat, .{ frame.fd, @as([*:0]const u8, @ptrCast(&name_z)), linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch continue;
+            // A subdirectory syd cannot read (mode 0311: the kernel still renames through it)
+            // cannot be checked: refused (found by review).
+            const child = sys.retry(linux.openat, .{ frame.fd, @as([*:0]const u8, @ptrCast(&name_z)), linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch
+                return too_large(request, from);
             stack[depth] = .{ .fd = @intCast(child), .rel_len = rel_len };
             depth += 1;
             break; // the child first; this directory's next batch is read when it is done
@@ -211,7 +214,7 @@ fn entry_offset(dents: []const u8, end: usize) i64 {
 }
 
 fn too_large(request: *const Request, from: []const u8) Response {
-    request.log.emit(.warn, .{ .ctx = "access", .cap = "rename", .act = "deny", .pid = request.tid(), .sys = "rename", .path = from, .msg = "a directory too large or deep for syd to check what its entries' new names would allow: refused (EXDEV: mv copies instead)" });
+    request.log.emit(.warn, .{ .ctx = "access", .cap = "rename", .act = "deny", .pid = request.tid(), .sys = "rename", .path = from, .msg = "a directory syd cannot walk whole (too large, too deep, or unreadable) to check what its entries' new names would allow: refused (EXDEV: mv copies instead)" });
     return .{ .failure = @intFromEnum(linux.E.XDEV) };
 }
 

@@ -202,6 +202,7 @@ pub fn handle(request: *const Request) Response {
         .ioctl => dir.ioctl(request),
         .bind, .connect, .sendto, .sendmsg, .sendmmsg => net.handle(request),
         .socket => net.socket(request),
+        .getsockname => net.sockname(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),

@@ -113,6 +113,62 @@ fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!vo
     out.peer = .{ .unix = canonical };
 }
 
+/// The paths of the UNIX sockets syd bound by their bare name (`Target`), by socket inode, so
+/// that getsockname answers the path the caller gave (canonical), not that name. Bounded: the
+/// oldest entry goes first (its socket then answers the bare name).
+const names = struct {
+    const Entry = struct { ino: u64 = 0, len: u8 = 0, path: [sun_path_len_max]u8 = undefined };
+    const len_max: usize = 256;
+    var mutex: std.Thread.Mutex = .{};
+    var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
+    var next: usize = 0;
+
+    fn remember(fd: i32, path: []const u8) void {
+        if (path.len >= sun_path_len_max) return;
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(fd, &st)) catch return;
+        mutex.lock();
+        defer mutex.unlock();
+        const entry = &entries[next % len_max];
+        next += 1;
+        entry.* = .{ .ino = st.ino, .len = @intCast(path.len) };
+        @memcpy(entry.path[0..path.len], path);
+    }
+
+    /// Copies the path remembered for socket inode `ino` into `out`; its length, or null.
+    fn recall(ino: u64, out: *[sun_path_len_max]u8) ?usize {
+        mutex.lock();
+        defer mutex.unlock();
+        for (entries) |entry| if (entry.ino == ino and ino != 0) {
+            @memcpy(out[0..entry.len], entry.path[0..entry.len]);
+            return entry.len;
+        };
+        return null;
+    }
+};
+
+/// getsockname: for a UNIX socket syd bound, the path the caller bound it to; otherwise
+/// continued (names nothing: the fd is a register).
+pub fn sockname(request: *const Request) Response {
+    const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch return .continue_call;
+    defer sys.close(fd);
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return .continue_call;
+    var path: [sun_path_len_max]u8 = undefined;
+    const path_len = names.recall(st.ino, &path) orelse return .continue_call;
+    var addr: [2 + sun_path_len_max + 1]u8 = [_]u8{0} ** (2 + sun_path_len_max + 1);
+    std.mem.writeInt(u16, addr[0..2], af_unix, .little);
+    @memcpy(addr[2..][0..path_len], path[0..path_len]);
+    const full: u32 = @intCast(2 + path_len + 1);
+    var given: u32 = 0;
+    handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&given)) catch |err| return handlers.failure(err);
+    if (@as(i32, @bitCast(given)) < 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    const copied = @min(given, full);
+    if (copied > 0) handlers.write_memory(request.tid(), request.arg(1), addr[0..copied]) catch |err| return handlers.failure(err);
+    handlers.write_memory(request.tid(), request.arg(2), std.mem.asBytes(&full)) catch |err| return handlers.failure(err);
+    return .{ .value = 0 };
+}
+
 /// What syd binds, connects or sends to for a UNIX path, named so that nothing resolves again
 /// what was judged: the socket file opened race-free inside the caller's root (no symlink, no
 /// magic link), named by its /proc/thread-self/fd/N link; for a bind, the new name in the judged
@@ -268,6 +324,7 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     const len: linux.socklen_t = @intCast(address.len);
     if (nr == .bind) {
         _ = try sys.retry(linux.bind, .{ fd, sa, len });
+        if (target.moved) names.remember(fd, address.peer.?.unix);
     } else {
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
     }

@@ -108,6 +108,10 @@ pub const Tracer = struct {
     ldso_allowed: bool,
     /// Scratch space for a scan of the process tree (reap.processes_max entries).
     tree: []reap.Proc,
+    /// The sentinel (layers/sentinel.zig): no sandboxed process, never killed here (0: none).
+    sentinel_pid: i32 = 0,
+    /// The cwd the first process started in: inherited from syd, never judged.
+    initial_cwd: ?dir.Judged = null,
     /// The first process's wait status, once it ended.
     first_status: ?u32 = null,
     /// Whether the first process has exec'ed (its first exec stop was served).
@@ -184,7 +188,7 @@ pub const Tracer = struct {
 
     fn serve(self: *Tracer, pid: i32, status: u32) void {
         if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
-            if (self.forget(pid)) self.audit_cwds(); // died between its chdir and the check
+            if (self.forget(pid)) |judged| self.audit(judged); // died between its chdir and the check
             if (pid == self.first_pid) self.first_status = status;
             return;
         }
@@ -236,7 +240,7 @@ pub const Tracer = struct {
         if (pid == self.first_pid) self.first_exec = true;
         // A thread other than the leader exec'ed while the leader was between its chdir and
         // the check: the leader is gone, its chdir may have moved the cwd the image now has.
-        if (self.forget(pid) and !self.cwd_allowed(pid)) return kill(pid);
+        if (self.forget(pid)) |judged| if (!self.acceptable(pid, judged)) return kill(pid);
         if (exec.verify(&request, self.ldso_allowed)) restart(ptrace_cont, pid, 0);
         // else: killed; its exit arrives as a wait status
     }
@@ -275,37 +279,37 @@ pub const Tracer = struct {
     }
 
     fn chdir_exit(self: *Tracer, tid: i32) void {
-        const index = for (self.pending[0..self.pending_len], 0..) |p, i| {
-            if (p.tid == tid) break i;
-        } else {
+        const judged = self.forget(tid) orelse {
             // A syscall stop nobody asked for: let it go.
             return restart(ptrace_cont, tid, 0);
         };
-        const judged = self.pending[index].judged;
-        _ = self.forget(tid);
         var info = std.mem.zeroes(SyscallInfo);
         const got = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info)));
         // Gone or going (its cwd no longer readable), or a stale report (its pid taken over by
         // an exec, in its own stop): whether the call ran is unknown, and its fs struct may
         // live on in another thread or process. Never kill by this pid: it may be another task.
-        _ = got catch return self.audit_cwds();
-        if (info.op != op_exit) return self.audit_cwds();
+        _ = got catch return self.audit(judged);
+        if (info.op != op_exit) return self.audit(judged);
         const failed = info.args_or_error[0] & 0xff != 0;
         if (failed) return restart(ptrace_cont, tid, 0);
-        const entered = dir.cwd_of(tid) orelse return self.audit_cwds();
-        if (entered.dev == judged.dev and entered.ino == judged.ino) return restart(ptrace_cont, tid, 0);
+        const entered = dir.cwd_of(tid) orelse return self.audit(judged);
         // Not the directory judged: another thread sharing the cwd moved it meanwhile (allowed
         // where it went), or the path changed after the check. Judged where it is now.
-        if (self.cwd_allowed(tid)) return restart(ptrace_cont, tid, 0);
-        // The caller dies, and so does every sandboxed process now in that directory: one
-        // sharing the caller's fs struct (clone with CLONE_FS but not CLONE_THREAD) moved too.
+        if (self.acceptable(tid, judged)) return restart(ptrace_cont, tid, 0);
+        // The caller dies, and so does every sandboxed process with a thread now in that
+        // directory: one sharing the caller's fs struct (CLONE_FS without CLONE_THREAD) moved too.
         kill(tid);
         const others = self.kill_in(entered);
         self.pool.log.emit(.warn, .{ .ctx = "access", .cap = "chdir", .act = "kill", .pid = tid, .sys = "chdir", .killed_sharing = others, .msg = "the directory the call entered is not the one judged (its path changed after the check): killed" });
     }
 
-    /// Whether thread `tid`'s cwd is a directory it may chdir into (logs a denial).
-    fn cwd_allowed(self: *Tracer, tid: i32) bool {
+    /// Whether thread `tid`'s cwd may be where it is after a chdir judged on `judged`: that
+    /// directory, the cwd the sandbox started in (inherited, never judged), or a directory it may
+    /// chdir into (judged on its path now; a denial is logged). Gone: nothing to check.
+    fn acceptable(self: *Tracer, tid: i32, judged: dir.Judged) bool {
+        const cwd = dir.cwd_of(tid) orelse return true;
+        if (cwd.dev == judged.dev and cwd.ino == judged.ino) return true;
+        if (self.initial_cwd) |initial| if (cwd.dev == initial.dev and cwd.ino == initial.ino) return true;
         var notif = std.mem.zeroes(notify.Notif);
         notif.pid = @intCast(tid);
         notif.data.nr = @intFromEnum(linux.SYS.chdir);
@@ -314,43 +318,80 @@ pub const Tracer = struct {
         return dir.cwd_judged(&request);
     }
 
-    /// After a chdir whose outcome went unchecked: every sandboxed process whose cwd is a
-    /// directory it may not chdir into is killed.
-    fn audit_cwds(self: *Tracer) void {
+    /// After a chdir judged on `judged` whose outcome went unchecked (its thread died first):
+    /// every sandboxed process with a thread whose cwd is not acceptable is killed.
+    fn audit(self: *Tracer, judged: dir.Judged) void {
         var pids: [4096]i32 = undefined;
-        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, 0, .leave); // the tracer reaps
-        for (pids[0..count]) |pid| if (!self.cwd_allowed(pid)) kill(pid);
+        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, self.sentinel_pid, .leave); // the tracer reaps
+        for (pids[0..count]) |pid| {
+            var tids: [tasks_max]i32 = undefined;
+            for (tasks_of(pid, &tids)) |tid| if (!self.acceptable(tid, judged)) {
+                kill(pid);
+                break;
+            };
+        }
     }
 
-    /// Kills every sandboxed process whose cwd is `dir`; returns how many.
+    /// Kills every sandboxed process with a thread whose cwd is `cwd`; returns how many.
     fn kill_in(self: *Tracer, cwd: dir.Judged) u32 {
         var pids: [4096]i32 = undefined;
-        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, 0, .leave); // the tracer reaps
+        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, self.sentinel_pid, .leave); // the tracer reaps
         var killed: u32 = 0;
         for (pids[0..count]) |pid| {
-            const other = dir.cwd_of(pid) orelse continue;
-            if (other.dev != cwd.dev or other.ino != cwd.ino) continue;
-            kill(pid);
-            killed += 1;
+            var tids: [tasks_max]i32 = undefined;
+            for (tasks_of(pid, &tids)) |tid| {
+                const other = dir.cwd_of(tid) orelse continue;
+                if (other.dev != cwd.dev or other.ino != cwd.ino) continue;
+                kill(pid);
+                killed += 1;
+                break;
+            }
         }
         return killed;
     }
 
-    /// Drops `tid`'s pending chdir; whether it had one.
-    fn forget(self: *Tracer, tid: i32) bool {
-        var found = false;
+    /// Drops `tid`'s pending chdir; the directory it was judged on, if it had one.
+    fn forget(self: *Tracer, tid: i32) ?dir.Judged {
+        var found: ?dir.Judged = null;
         var i: usize = 0;
         while (i < self.pending_len) {
             if (self.pending[i].tid == tid) {
+                found = self.pending[i].judged;
                 self.pending_len -= 1;
                 self.pending[i] = self.pending[self.pending_len];
-                found = true;
             } else i += 1;
         }
         assert(self.pending_len <= pending_max);
         return found;
     }
 };
+
+/// Threads of one process looked at, at most.
+const tasks_max: usize = 4096;
+
+/// The thread ids of process `pid` (none when it is gone), at most `out.len`.
+fn tasks_of(pid: i32, out: []i32) []i32 {
+    var path_buf: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/task", .{pid}) catch unreachable;
+    const fd = sys.retry(linux.open, .{ path.ptr, linux.O{ .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return out[0..0];
+    defer sys.close(@intCast(fd));
+    var buf: [8192]u8 align(8) = undefined;
+    var count: usize = 0;
+    var reads: usize = 0;
+    while (reads < tasks_max and count < out.len) : (reads += 1) {
+        const n = sys.retry(linux.getdents64, .{ @as(i32, @intCast(fd)), &buf, buf.len }) catch break;
+        if (n == 0) break;
+        var offset: usize = 0;
+        while (offset < n and count < out.len) {
+            const entry: *align(1) const linux.dirent64 = @ptrCast(&buf[offset]);
+            offset += entry.reclen;
+            const name = std.mem.sliceTo(@as([*:0]const u8, @ptrCast(&entry.name)), 0);
+            out[count] = std.fmt.parseInt(i32, name, 10) catch continue;
+            count += 1;
+        }
+    }
+    return out[0..count];
+}
 
 const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
 

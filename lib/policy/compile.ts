@@ -46,10 +46,14 @@ export interface CompiledPolicy {
   exit_wait_all: boolean;
   /** Sockets of families other than UNIX, IPv4 and IPv6 allowed (trace/allow_unsupp_socket). */
   allow_unsupp_socket: boolean;
-  /** syd does not trace the sandbox: exec and chdir unverified (trace/allow_unsafe_ptrace). */
-  allow_unsafe_ptrace: boolean;
-  /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso). */
-  allow_unsafe_exec_ldso: boolean;
+  /**
+   * syd does not trace the sandbox: exec and chdir unverified (trace/allow_unsafe_ptrace). Left
+   * out when false (libsyd's default), so that an older libsyd.so reads the document too (the
+   * benchmark's side-by-side runs).
+   */
+  allow_unsafe_ptrace?: boolean;
+  /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
+  allow_unsafe_exec_ldso?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -97,8 +101,8 @@ export function compile(
     exec_kill: state.execKill.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exit_wait_all: state.exitWaitAll,
     allow_unsupp_socket: state.allowUnsuppSocket,
-    allow_unsafe_ptrace: state.allowUnsafePtrace,
-    allow_unsafe_exec_ldso: state.allowUnsafeExecLdso,
+    ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
+    ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

@@ -16,19 +16,7 @@
 #include <sys/wait.h>
 
 static char path[4096];
-static size_t name_at;
 static int public_fd, secret_fd, target_fd = 100;
-
-static void *flip_path(void *arg) {
-  (void)arg;
-  for (;;) {
-    memcpy(path + name_at, "secret", 6);
-    __asm__ volatile("" ::: "memory"); /* both stores happen */
-    memcpy(path + name_at, "public", 6);
-    __asm__ volatile("" ::: "memory");
-  }
-  return NULL;
-}
 
 static void *flip_fd(void *arg) {
   (void)arg;
@@ -53,7 +41,8 @@ int main(int argc, char **argv) {
   char secret_path[4096];
   snprintf(path, sizeof path, "%s/public", argv[1]);
   snprintf(secret_path, sizeof secret_path, "%s/secret", argv[1]);
-  name_at = strlen(path) - 6;
+  flip_path = path;
+  flip_at = strlen(path) - 6; /* "public" */
   struct stat secret;
   if (stat(secret_path, &secret) != 0) return 1;
   struct shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -68,7 +57,7 @@ int main(int argc, char **argv) {
       if (public_fd < 0 || secret_fd < 0) _exit(1);
       dup2(public_fd, target_fd);
       pthread_t t;
-      pthread_create(&t, NULL, by_fd ? flip_fd : flip_path, NULL);
+      pthread_create(&t, NULL, by_fd ? flip_fd : flip_public_secret, NULL);
       while (atomic_load(&shared->tries) < iterations && now() < deadline) {
         int rc = by_fd ? fchdir(target_fd) : chdir(path);
         atomic_fetch_add(&shared->tries, 1);

@@ -12,24 +12,12 @@
 #include <sys/wait.h>
 
 static char path[4096];
-static size_t name_at;
 static char stack[256 * 1024] __attribute__((aligned(16)));
-
-static void *flip(void *arg) {
-  (void)arg;
-  for (;;) {
-    memcpy(path + name_at, "secret", 6);
-    __asm__ volatile("" ::: "memory");
-    memcpy(path + name_at, "public", 6);
-    __asm__ volatile("" ::: "memory");
-  }
-  return NULL;
-}
 
 static int child(void *arg) {
   (void)arg;
   pthread_t t;
-  pthread_create(&t, NULL, flip, NULL);
+  pthread_create(&t, NULL, flip_public_secret, NULL);
   for (long i = 0; i < 2000; i++) syscall(SYS_chdir, path);
   syscall(SYS_exit_group, 0);
   return 0;
@@ -39,7 +27,8 @@ int main(int argc, char **argv) {
   require_sandbox("race_chdir_fs");
   check_args(argc == 3, "race_chdir_fs DIR ROUNDS");
   snprintf(path, sizeof path, "%s/public", argv[1]);
-  name_at = strlen(path) - 6;
+  flip_path = path;
+  flip_at = strlen(path) - 6; /* "public" */
   char secret[4096], cwd[4096];
   snprintf(secret, sizeof secret, "%s/secret", argv[1]);
   long rounds = atol(argv[2]), inside = 0, round = 0;

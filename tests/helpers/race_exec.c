@@ -12,18 +12,6 @@
 #include <sys/wait.h>
 
 static char path[4096];
-static size_t name_at;
-
-static void *flip(void *arg) {
-  (void)arg;
-  for (;;) {
-    memcpy(path + name_at, "secret", 6);
-    __asm__ volatile("" ::: "memory"); /* both stores happen */
-    memcpy(path + name_at, "public", 6);
-    __asm__ volatile("" ::: "memory");
-  }
-  return NULL;
-}
 
 int main(int argc, char **argv) {
   char self[4096];
@@ -36,14 +24,15 @@ int main(int argc, char **argv) {
   long iterations = atol(argv[2]);
   double deadline = now() + atof(argv[3]);
   snprintf(path, sizeof path, "%s/public", argv[1]);
-  name_at = strlen(path) - 6;
+  flip_path = path;
+  flip_at = strlen(path) - 6; /* "public" */
   long tries = 0, wins = 0, killed = 0, refused = 0;
   while (tries < iterations && now() < deadline) {
     pid_t pid = fork();
     if (pid < 0) return 1;
     if (pid == 0) {
       pthread_t t;
-      pthread_create(&t, NULL, flip, NULL);
+      pthread_create(&t, NULL, flip_public_secret, NULL);
       char *args[] = {path, NULL};
       for (int i = 0; i < 8; i++) execve(path, args, environ); /* ENOENT mid-flip: try again */
       _exit(errno == EACCES ? 13 : 1);

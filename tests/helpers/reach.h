@@ -11,7 +11,9 @@
  *   struct tally, tally_add, tally_print   the outcomes of many tries of one call
  *   served(dir)            prints "served" once syd answers a trapped open of DIR/public
  *   read_line(buf, size)   waits for one line on stdin
- *   now()                  seconds on the monotonic clock */
+ *   now()                  seconds on the monotonic clock
+ *   flip_public_secret     a thread body rewriting the 6 bytes at flip_at of flip_path between
+ *                          "secret" and "public" for ever (set both before starting it) */
 #ifndef REACH_H
 #define REACH_H
 
@@ -148,6 +150,21 @@ __attribute__((unused)) static int read_line(char *buf, size_t size) {
   }
   buf[len] = 0;
   return (int)len;
+}
+
+/* The path a race helper's flipping thread rewrites, and where its "public"/"secret" name is. */
+static char *flip_path;
+static size_t flip_at;
+
+__attribute__((unused)) static void *flip_public_secret(void *arg) {
+  (void)arg;
+  for (;;) {
+    memcpy(flip_path + flip_at, "secret", 6);
+    __asm__ volatile("" ::: "memory"); /* both stores happen */
+    memcpy(flip_path + flip_at, "public", 6);
+    __asm__ volatile("" ::: "memory");
+  }
+  return NULL;
 }
 
 #endif /* REACH_H */
