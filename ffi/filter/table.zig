@@ -230,10 +230,14 @@ const sync = "writes every file system's caches back: names nothing";
 const pidfd = "a pidfd: what acts through one is judged or refused (pidfd_send_signal scoped, pidfd_getfd and setns refused)";
 const mrelease = "only a process already dying of SIGKILL: frees its memory sooner";
 // Gaps: calls let through today that reach what syd does not judge yet.
-const names_file = "names a file: not judged yet (issue 12)";
-const ipc = "an IPC object shared with processes outside: not judged yet (issue 12)";
-const keys = "a keyring shared with processes outside: not judged yet (issue 12)";
-const nice = "may change another process of the same user, syd included: not judged yet (issue 12)";
+/// System V IPC, POSIX message queues and keyrings are global objects shared with processes
+/// outside (memory squatting, keys of the user's other sessions): refused, as the original refuses
+/// them by default (its trace/allow_unsafe_shm, _msgqueue and _keyring options are not
+/// implemented); the kernel answers ENOSYS without CONFIG_SYSVIPC, CONFIG_POSIX_MQUEUE or
+/// CONFIG_KEYS, which programs handle.
+const why_ipc = "System V IPC and POSIX message queues of the host's IPC namespace are shared with processes outside (the original refuses them)";
+const why_keys = "the user's keyrings are shared with its processes outside (the original refuses them)";
+const why_bpf = "BPF objects are pinned and got by bpffs paths syd does not judge, and the rest needs CAP_BPF (the original refuses it)";
 
 // Why the filter answers a call itself.
 const why_bypass = "performs path calls without a system call syd could judge";
@@ -303,6 +307,37 @@ const setsockopt_row: Disposition = .{ .answer = .{
 } };
 const ptrace_row = refuse(.SUCCESS, why_ptrace);
 
+/// Priorities, scheduling and affinity of the caller alone (pid 0): of another process of the
+/// same user (syd, its process group, every process of the user) they would reach syd and
+/// processes outside. Compared as 64 bits: a value whose low half names another process is never
+/// 0 (a zero low half with upper bits set is refused too, though the kernel reads it as 0).
+const why_nice = "the priority, scheduling or CPUs of another process, its group or its user: syd's, or outside the sandbox";
+const own_only = "the caller's own priority, scheduling or CPUs";
+fn not_zero(index: c_uint) scmp.ArgCmp {
+    return .{ .arg = index, .op = .ne, .datum_a = 0, .datum_b = 0 };
+}
+/// setpriority(which, who, prio) and ioprio_set(which, who, prio): PRIO_PROCESS (0) and
+/// IOPRIO_WHO_PROCESS (1) of who 0 only.
+const setpriority_row: Disposition = .{ .answer = .{
+    .refusals = &.{
+        .{ .errno = .PERM, .args = &.{not_zero(0)}, .why = why_nice },
+        .{ .errno = .PERM, .args = &.{not_zero(1)}, .why = why_nice },
+    },
+    .otherwise = own_only,
+} };
+const ioprio_row: Disposition = .{ .answer = .{
+    .refusals = &.{
+        .{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .ne, .datum_a = 1, .datum_b = 0 }}, .why = why_nice },
+        .{ .errno = .PERM, .args = &.{not_zero(1)}, .why = why_nice },
+    },
+    .otherwise = own_only,
+} };
+/// sched_setparam, sched_setscheduler, sched_setaffinity, sched_setattr: pid 0 only.
+const sched_row: Disposition = .{ .answer = .{
+    .refusals = &.{.{ .errno = .PERM, .args = &.{not_zero(0)}, .why = why_nice }},
+    .otherwise = own_only,
+} };
+
 /// ioctl requests refused whatever the fd, as the original's default denylist: TIOCSTI and
 /// TIOCLINUX push input into a terminal (the shell syd was started from runs it outside the
 /// sandbox once syd ends), TIOCCONS redirects the console, TIOCSETD changes the line
@@ -363,9 +398,9 @@ pub const rows = [_]Row{
     row(26, "msync", .{ .allow = memory }),
     row(27, "mincore", .{ .allow = memory }),
     row(28, "madvise", .{ .allow = memory }),
-    row(29, "shmget", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(30, "shmat", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(31, "shmctl", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(29, "shmget", refuse(.NOSYS, why_ipc)),
+    row(30, "shmat", refuse(.NOSYS, why_ipc)),
+    row(31, "shmctl", refuse(.NOSYS, why_ipc)),
     row(32, "dup", .{ .allow = fd }),
     row(33, "dup2", .{ .allow = fd }),
     row(34, "pause", .{ .allow = own }),
@@ -398,14 +433,14 @@ pub const rows = [_]Row{
     row(61, "wait4", .{ .allow = children }),
     row(62, "kill", .{ .allow = signals }),
     row(63, "uname", .{ .allow = info }),
-    row(64, "semget", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(65, "semop", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(66, "semctl", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(67, "shmdt", .{ .allow = memory }),
-    row(68, "msgget", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(69, "msgsnd", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(70, "msgrcv", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
-    row(71, "msgctl", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(64, "semget", refuse(.NOSYS, why_ipc)),
+    row(65, "semop", refuse(.NOSYS, why_ipc)),
+    row(66, "semctl", refuse(.NOSYS, why_ipc)),
+    row(67, "shmdt", refuse(.NOSYS, why_ipc)),
+    row(68, "msgget", refuse(.NOSYS, why_ipc)),
+    row(69, "msgsnd", refuse(.NOSYS, why_ipc)),
+    row(70, "msgrcv", refuse(.NOSYS, why_ipc)),
+    row(71, "msgctl", refuse(.NOSYS, why_ipc)),
     row(72, "fcntl", .{ .allow = fd }),
     row(73, "flock", .{ .allow = fd }),
     row(74, "fsync", .{ .allow = fd }),
@@ -475,10 +510,10 @@ pub const rows = [_]Row{
     row(138, "fstatfs", .{ .allow = fd }),
     row(139, "sysfs", .{ .allow = info }),
     row(140, "getpriority", .{ .allow = peek }),
-    row(141, "setpriority", .{ .allow = nice }), // review: lowers the priority of any process of the same user, syd included
-    row(142, "sched_setparam", .{ .allow = nice }), // review: changes the scheduling of any process of the same user, syd included
+    row(141, "setpriority", setpriority_row),
+    row(142, "sched_setparam", sched_row),
     row(143, "sched_getparam", .{ .allow = peek }),
-    row(144, "sched_setscheduler", .{ .allow = nice }), // review: changes the scheduling of any process of the same user, syd included
+    row(144, "sched_setscheduler", sched_row),
     row(145, "sched_getscheduler", .{ .allow = peek }),
     row(146, "sched_get_priority_max", .{ .allow = info }),
     row(147, "sched_get_priority_min", .{ .allow = info }),
@@ -537,7 +572,7 @@ pub const rows = [_]Row{
     row(200, "tkill", .{ .allow = signals }),
     row(201, "time", .{ .allow = clock }),
     row(202, "futex", .{ .allow = memory }),
-    row(203, "sched_setaffinity", .{ .allow = nice }), // review: pins any process of the same user, syd included, to some CPUs
+    row(203, "sched_setaffinity", sched_row),
     row(204, "sched_getaffinity", .{ .allow = peek }),
     row(205, "set_thread_area", .{ .allow = memory }),
     row(206, "io_setup", .{ .allow = aio }),
@@ -554,7 +589,7 @@ pub const rows = [_]Row{
     row(217, "getdents64", .{ .trap = .getdents }),
     row(218, "set_tid_address", .{ .allow = own }),
     row(219, "restart_syscall", .{ .allow = own }),
-    row(220, "semtimedop", .{ .allow = ipc }), // review: System V IPC of the host's IPC namespace, keyed objects shared with processes outside
+    row(220, "semtimedop", refuse(.NOSYS, why_ipc)),
     row(221, "fadvise64", .{ .allow = fd }),
     row(222, "timer_create", .{ .allow = own }),
     row(223, "timer_settime", .{ .allow = own }),
@@ -574,18 +609,18 @@ pub const rows = [_]Row{
     row(237, "mbind", .{ .allow = memory }),
     row(238, "set_mempolicy", .{ .allow = memory }),
     row(239, "get_mempolicy", .{ .allow = memory }),
-    row(240, "mq_open", .{ .allow = ipc }), // review: POSIX message queues of the host's IPC namespace, named objects shared with processes outside
-    row(241, "mq_unlink", .{ .allow = ipc }), // review: POSIX message queues of the host's IPC namespace, named objects shared with processes outside
-    row(242, "mq_timedsend", .{ .allow = fd }),
-    row(243, "mq_timedreceive", .{ .allow = fd }),
-    row(244, "mq_notify", .{ .allow = fd }),
-    row(245, "mq_getsetattr", .{ .allow = fd }),
+    row(240, "mq_open", refuse(.NOSYS, why_ipc)),
+    row(241, "mq_unlink", refuse(.NOSYS, why_ipc)),
+    row(242, "mq_timedsend", refuse(.NOSYS, why_ipc)),
+    row(243, "mq_timedreceive", refuse(.NOSYS, why_ipc)),
+    row(244, "mq_notify", refuse(.NOSYS, why_ipc)),
+    row(245, "mq_getsetattr", refuse(.NOSYS, why_ipc)),
     row(246, "kexec_load", .{ .allow = caps }),
     row(247, "waitid", .{ .allow = children }),
-    row(248, "add_key", .{ .allow = keys }), // review: the user's keyrings are shared with its processes outside
-    row(249, "request_key", .{ .allow = keys }), // review: the user's keyrings are shared with its processes outside; may run the key helper outside
-    row(250, "keyctl", .{ .allow = keys }), // review: the user's keyrings are shared with its processes outside
-    row(251, "ioprio_set", .{ .allow = nice }), // review: lowers the I/O priority of any process of the same user, syd included
+    row(248, "add_key", refuse(.NOSYS, why_keys)),
+    row(249, "request_key", refuse(.NOSYS, why_keys)),
+    row(250, "keyctl", refuse(.NOSYS, why_keys)),
+    row(251, "ioprio_set", ioprio_row),
     row(252, "ioprio_get", .{ .allow = peek }),
     row(253, "inotify_init", .{ .allow = new_fd }),
     row(254, "inotify_add_watch", .{ .trap = .watch }),
@@ -648,14 +683,14 @@ pub const rows = [_]Row{
     row(311, "process_vm_writev", refuse(.NOSYS, why_reach)),
     row(312, "kcmp", refuse(.NOSYS, why_reach)),
     row(313, "finit_module", .{ .allow = caps }),
-    row(314, "sched_setattr", .{ .allow = nice }), // review: changes the scheduling of any process of the same user, syd included
+    row(314, "sched_setattr", sched_row),
     row(315, "sched_getattr", .{ .allow = peek }),
     row(316, "renameat2", .{ .trap = .rename }),
     row(317, "seccomp", .{ .allow = seccomp }),
     row(318, "getrandom", .{ .allow = info }),
     row(319, "memfd_create", .{ .allow = new_fd }),
     row(320, "kexec_file_load", .{ .allow = caps }),
-    row(321, "bpf", .{ .allow = names_file }), // review: BPF_OBJ_PIN, BPF_OBJ_GET name bpffs paths; the rest needs CAP_BPF unless unprivileged BPF is on
+    row(321, "bpf", refuse(.NOSYS, why_bpf)),
     row(322, "execveat", .{ .trap = .exec }),
     row(323, "userfaultfd", refuse(.PERM, why_uffd)),
     row(324, "membarrier", .{ .allow = memory }),
