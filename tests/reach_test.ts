@@ -547,6 +547,33 @@ Deno.test({
       }
     }),
 });
+Deno.test({
+  name:
+    "the tracer is no oracle for a root sandbox: chdir below a directory it cannot search answers EACCES for present and missing names alike",
+  ignore: Deno.uid() !== 0,
+  fn: () =>
+    withDir("me", async (dir) => {
+      await Deno.mkdir(`${dir}/priv/present`, { recursive: true });
+      await Deno.chown(`${dir}/priv`, NOBODY, NOBODY);
+      await Deno.chmod(`${dir}/priv`, 0o700);
+      const script = `
+import os, sys
+for name in ("present", "missing"):
+    try:
+        os.chdir(sys.argv[1] + "/priv/" + name)
+        print(name + "=OK")
+    except OSError as e:
+        print(name + "=" + str(e.errno))
+`;
+      for (
+        const policy of [["-poff"], ["-poff", "-m", "sandbox/chdir:on", "-m", "allow/chdir+/***"]]
+      ) {
+        const result = await run(SYD, [...policy, "--", "python3", "-c", script, dir]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, "present=13\nmissing=13\n", `with ${policy.join(" ")}`);
+      }
+    }),
+});
 if (Deno.uid() !== 0) {
   console.warn("reach_test.ts: the cases that need root are skipped (not root)");
 }

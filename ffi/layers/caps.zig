@@ -94,6 +94,20 @@ pub fn thread_keep(keep: Set) sys.Errno!void {
     assert(after.permitted & ~keep == 0 and after.effective & ~keep == 0);
 }
 
+/// Lowers the calling thread's effective set to `keep` (what it holds of it), for a while; returns
+/// the sets `effective_restore` puts back (permitted is untouched, so they can be).
+pub fn effective_lower(keep: Set) sys.Errno!Sets {
+    const now = try get();
+    if (now.effective & ~keep == 0) return now;
+    _ = try sys.check(set_raw(.{ .effective = now.effective & keep, .permitted = now.permitted, .inheritable = now.inheritable }));
+    return now;
+}
+
+pub fn effective_restore(sets: Sets) void {
+    assert(sets.effective & ~sets.permitted == 0);
+    _ = set_raw(sets);
+}
+
 /// In the forked child (raw system calls only): empties the bounding set (when the child holds
 /// CAP_SETPCAP; without it the set cannot grow its permitted set anyway), the ambient set, and
 /// the inheritable, permitted and effective sets. Returns the failing call's raw result, or 0.

@@ -32,6 +32,7 @@ const handlers = @import("../handlers/mod.zig");
 const exec = @import("../handlers/exec.zig");
 const dir = @import("../handlers/dir.zig");
 const reap = @import("../reap.zig");
+const caps = @import("../layers/caps.zig");
 const Pool = pool_mod.Pool;
 
 const ptrace_cont: usize = 7;
@@ -265,7 +266,12 @@ pub const Tracer = struct {
         notif.data.args = info.args_or_error;
         const request = self.request_for(&notif);
         self.chdirs += 1;
-        switch (dir.chdir_enter(&request)) {
+        const verdict = judging: {
+            const saved = lower() catch return kill(tid); // never judge with more than the caller has
+            defer caps.effective_restore(saved);
+            break :judging dir.chdir_enter(&request);
+        };
+        switch (verdict) {
             .unjudged => restart(ptrace_cont, tid, 0),
             .refused => |errno_value| skip(tid, errno_value),
             .allowed => |judged| {
@@ -315,6 +321,8 @@ pub const Tracer = struct {
         notif.data.nr = @intFromEnum(linux.SYS.chdir);
         notif.data.arch = audit_arch_x86_64;
         const request = self.request_for(&notif);
+        const saved = lower() catch return false;
+        defer caps.effective_restore(saved);
         return dir.cwd_judged(&request);
     }
 
@@ -394,6 +402,15 @@ fn tasks_of(pid: i32, out: []i32) []i32 {
 }
 
 const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
+
+/// The tracer runs on the run thread, which keeps syd's capabilities (it forks the child, which
+/// needs them for its mount namespace). While it resolves and judges a caller's path it holds
+/// CAP_SYS_PTRACE alone, as an emulator does: a root syd's CAP_DAC_READ_SEARCH would tell a
+/// capability-less caller which names exist in directories it cannot search (found by review
+/// of issue 11's oracle).
+fn lower() sys.Errno!caps.Sets {
+    return caps.effective_lower(caps.bit(caps.cap_sys_ptrace));
+}
 
 /// Skips the call at its seccomp stop: no call (-1), `errno_value` as its result.
 fn skip(tid: i32, errno_value: i32) void {
