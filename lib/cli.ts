@@ -160,17 +160,19 @@ Usage:
 Options (they stop at the first operand, or at --):
   -h, --help          print this help and exit
   -V, --version       print the version, libseccomp's version and the kernel features found
-  -m CMD              run a configuration command (repeatable; applied in order)
+  -m, --magic CMD     run a configuration command (repeatable; applied in order)
   -P PATH             load a configuration file (.syd-3; repeatable)
-  -p NAME             apply a profile (repeatable); syd lint --profiles lists them
+  -p, --profile NAME  apply a profile (repeatable); syd lint --profiles lists them
   -x                  trace mode: the trace profile (every category on, action warn)
-  -E MODE             print the seccomp filters as bpf or pfc (not supported yet)
+  -E MODE             print the seccomp filters as pfc (text) or bpf (files), and exit
   -t TIMEOUT          end the sandbox after TIMEOUT (30, 1.5s, 500ms, 2m, 1h): exit 124
   -e VAR[=VAL]        set or unset an environment variable (not supported yet)
   -a ALIAS            argv[0] for the command (not supported yet)
 
-Only policies with every category off can run today (-p off): enforcing categories arrives
-with path sandboxing, and syd refuses (95) what it cannot enforce yet.
+Every path and network category is enforced: the default policy denies everything, as the
+original's; start from a profile (-p user, -p paludis, -p linux) or -p off. syd refuses (95)
+what it cannot enforce yet, and says so. It traces the sandbox to check exec and chdir after
+the call (trace/allow_unsafe_ptrace:1 turns that off).
 
 Environment:
   SYD_LOG             log level: error, warn (default), notice, info, debug

@@ -755,3 +755,31 @@ for name in ("public", "secret", "other", "missing"):
     );
   });
 });
+
+Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sandboxing, as natively: realpath works", async () => {
+  const args = ["-m", "sandbox/all:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const readlink = await runSyd([...args, "readlink", "-v", "/var"]);
+  assert.equal(readlink.code, 1);
+  assert.match(readlink.stderr, /readlink: \/var: Invalid argument/);
+  await withDir(async (dir) => {
+    await Deno.symlink(`${dir}/public`, `${dir}/link`);
+    const real = await runSyd([...args, "realpath", `${dir}/link`]);
+    assert.equal(real.code, 0, real.stderr);
+    assert.equal(real.stdout, `${dir}/public\n`);
+  });
+});
+
+Deno.test("readlink of /proc/self and /proc/thread-self names the caller, never syd: realpath /proc/self/exe works", async () => {
+  const args = ["-m", "sandbox/all:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const script = `
+import os, threading
+print(os.readlink("/proc/self") == str(os.getpid()))
+print(os.readlink("/proc/thread-self") == f"{os.getpid()}/task/{threading.get_native_id()}")
+`;
+  const links = await runSyd([...args, "python3", "-c", script]);
+  assert.equal(links.code, 0, links.stderr);
+  assert.equal(links.stdout, "True\nTrue\n");
+  const real = await runSyd([...args, "realpath", "/proc/self/exe"]);
+  assert.equal(real.code, 0, real.stderr);
+  assert.equal(real.stdout, `${await Deno.realPath("/usr/bin/realpath")}\n`);
+});

@@ -74,12 +74,42 @@ pub fn handle(request: *const Request) Response {
     }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.stat}, canonical)) |response| return hide(response);
-    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    const status = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    // /proc/self and /proc/thread-self name the caller: read in syd, they would name syd.
+    if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, status.tgid, request.tid())) |link| {
+        var text_buf: [48]u8 = undefined;
+        const text = link.text(&text_buf);
+        const size = request.arg(if (nr == .readlink) 2 else 3);
+        if (size == 0 or size > std.math.maxInt(i32)) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+        const len: usize = @intCast(@min(size, text.len));
+        handlers.write_memory(request.tid(), request.arg(if (nr == .readlink) 1 else 2), text[0..len]) catch |err| return handlers.failure(err);
+        return .{ .value = @intCast(len) };
+    };
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+const SelfLink = struct {
+    tgid: i32,
+    tid: ?i32,
+
+    fn text(self: SelfLink, buf: []u8) []const u8 {
+        return if (self.tid) |tid|
+            std.fmt.bufPrint(buf, "{d}/task/{d}", .{ self.tgid, tid }) catch unreachable
+        else
+            std.fmt.bufPrint(buf, "{d}", .{self.tgid}) catch unreachable;
+    }
+};
+
+/// The caller's own /proc links, as the kernel answers them for it.
+fn self_link(canonical: []const u8, tgid: i32, tid: i32) ?SelfLink {
+    assert(tgid > 0 and tid > 0);
+    if (std.mem.eql(u8, canonical, "/proc/self")) return .{ .tgid = tgid, .tid = null };
+    if (std.mem.eql(u8, canonical, "/proc/thread-self")) return .{ .tgid = tgid, .tid = tid };
+    return null;
 }
 
 fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
@@ -146,7 +176,14 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
             const buf_addr = request.arg(if (nr == .readlink) 1 else 2);
             if (size == 0 or size > std.math.maxInt(i32)) return error.INVAL;
             var target: [path_mod.path_len_max]u8 = undefined;
-            const len = try sys.retry(linux.readlinkat, .{ fd, "", &target, @min(size, target.len) });
+            const len = sys.retry(linux.readlinkat, .{ fd, "", &target, @min(size, target.len) }) catch |err| {
+                // readlinkat(fd, "") of anything but a symlink answers ENOENT; readlink(2) of
+                // that path answers EINVAL (glibc's realpath relies on it: issue 13).
+                if (err != error.NOENT) return err;
+                var st: linux.Stat = undefined;
+                _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
+                return if (linux.S.ISLNK(st.mode)) err else error.INVAL;
+            };
             if (len > 0) try handlers.write_memory(request.tid(), buf_addr, target[0..len]);
             return .{ .value = @intCast(len) };
         },
