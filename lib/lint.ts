@@ -195,6 +195,13 @@ export function lint(args: readonly string[], env: Record<string, string | undef
     if (token.name === "dump") wantDump = true;
     if (token.name === "format") format = token.value ?? "";
   }
+  if (specs.length === 0) {
+    return {
+      stdout: "",
+      stderr: "syd: lint: nothing to check: name a file, -p NAME or -m CMD (syd lint --help)\n",
+      status: 22,
+    };
+  }
   if (format !== "text" && format !== "json") {
     return {
       stdout: "",

@@ -317,3 +317,12 @@ Deno.test("lint() applies sources in command-line order", () => {
   const dumped = lint(["--dump", "-p", "off", "-m", "sandbox/read:on"], ENV).stdout;
   assert.match(dumped, /^sandbox\/read:on$/m);
 });
+
+Deno.test("lint with nothing to check is a usage error (22), never a silent success", () => {
+  for (const args of [[], ["--format", "json"]]) {
+    const out = lint(args, ENV);
+    assert.equal(out.status, 22);
+    assert.equal(out.stdout, "");
+    assert.match(out.stderr, /nothing to check/);
+  }
+});

@@ -116,9 +116,15 @@ export function formatText(record: Record<string, unknown>): string {
 
 function writer(fd: number): (text: string) => void {
   const encoder = new TextEncoder();
-  const file = fd === 2
-    ? Deno.stderr
-    : Deno.openSync(`/proc/self/fd/${fd}`, { write: true, append: true });
+  let file: { writeSync(bytes: Uint8Array): number } = Deno.stderr;
+  if (fd !== 2) {
+    try {
+      file = Deno.openSync(`/proc/self/fd/${fd}`, { write: true, append: true });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new LogSetupError(`SYD_LOG_FD: fd ${fd} is not open for writing (${why})`);
+    }
+  }
   return (text) => {
     let bytes = encoder.encode(text);
     while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatText, LogSetupError, logSetupFromEnv, parseLine } from "./log.ts";
+import { configureLogging, formatText, LogSetupError, logSetupFromEnv, parseLine } from "./log.ts";
 
 Deno.test("logSetupFromEnv() defaults to warn on stderr, readable on a terminal", () => {
   assert.deepEqual(logSetupFromEnv({}, true), { level: "warn", fd: 2, json: false });
@@ -66,5 +66,13 @@ Deno.test("formatText() writes an access record as one sentence with the rule an
   assert.equal(
     line,
     "syd: denied read of /etc/shadow by cat[1234] (rule: default; allow with -m 'allow/read+/etc/shadow')",
+  );
+});
+
+Deno.test("configureLogging() with SYD_LOG_FD naming a closed fd throws LogSetupError, not a crash", () => {
+  assert.throws(
+    () => configureLogging({ level: "warn", fd: 987, json: true }),
+    (err: unknown) =>
+      err instanceof LogSetupError && /fd 987 is not open for writing/.test(err.message),
   );
 });
