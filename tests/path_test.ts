@@ -783,3 +783,23 @@ print(os.readlink("/proc/thread-self") == f"{os.getpid()}/task/{threading.get_na
   assert.equal(real.code, 0, real.stderr);
   assert.equal(real.stdout, `${await Deno.realPath("/usr/bin/realpath")}\n`);
 });
+
+Deno.test("a denied open of a path stat hides answers ENOENT, as its stat does; a visible one EACCES", async () => {
+  await withDir(async (dir) => {
+    const policy = (denied: string) => [
+      "-poff",
+      "-m",
+      "sandbox/stat,read:on",
+      "-m",
+      "allow/stat,read+/***",
+      "-m",
+      `deny/${denied}+${dir}/secret`,
+    ];
+    const hidden = await runSyd([...policy("stat,read"), "--", "cat", `${dir}/secret`]);
+    assert.equal(hidden.code, 1);
+    assert.match(hidden.stderr, /cat: .*secret: No such file or directory/);
+    const visible = await runSyd([...policy("read"), "--", "cat", `${dir}/secret`]);
+    assert.equal(visible.code, 1);
+    assert.match(visible.stderr, /cat: .*secret: Permission denied/);
+  });
+});

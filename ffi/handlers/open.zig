@@ -63,7 +63,14 @@ pub fn handle(request: *const Request) Response {
     // Nothing this call feeds may be on (a directory's readdir is off, its read on): performed
     // all the same, never continued, since the kernel would read the path again, and another
     // thread may have swapped it for a file that read judges.
-    if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
+    if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| {
+        // A path stat hides does not exist for the caller: a denied open of it says ENOENT, as
+        // its stat and its directory's listing do (as the original; EACCES told it exists).
+        const hidden = request.policy.on[@intFromEnum(Cat.stat)] and
+            @intFromEnum(request.policy.judge(.stat, name).action) >= @intFromEnum(policy_mod.Action.filter);
+        const eacces: i32 = @intFromEnum(linux.E.ACCES);
+        return .{ .failure = if (hidden and errno_value == eacces) @intFromEnum(linux.E.NOENT) else errno_value };
+    };
     return emulate(request, args, canonical);
 }
 
