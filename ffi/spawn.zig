@@ -96,6 +96,18 @@ pub const Plan = struct {
     /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
     /// only with Landlock signal scoping).
     sentinel: bool,
+    /// The child's name until it execs (the command's base name, NUL-terminated, at most 15
+    /// bytes): records of its first exec name the command, not the syd thread that forked it.
+    comm: [16]u8 = [_]u8{0} ** 16,
+
+    /// Sets `comm` from `argv[0]`.
+    pub fn name_after(self: *Plan, command: []const u8) void {
+        const slash = std.mem.lastIndexOfScalar(u8, command, '/');
+        const base = if (slash) |at| command[at + 1 ..] else command;
+        const len = @min(base.len, self.comm.len - 1);
+        @memcpy(self.comm[0..len], base[0..len]);
+        self.comm[len] = 0;
+    }
 };
 
 pub const Child = struct {
@@ -301,6 +313,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
         rc = child_private_proc();
         if (rc != 0) child_fail(status_wr, .private_proc, rc);
     }
+    _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
     rc = caps.child_drop_all();
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     // syd is not dumpable and the fork copied that: syd copies the listener out of this

@@ -95,8 +95,10 @@ export function formatAccess(record: Record<string, unknown>): string {
   const tip = typeof record.tip === "string" && record.tip !== ""
     ? `; allow with -m '${record.tip}'`
     : "";
-  const target = record.addr ?? record.path;
-  return `syd: ${verb} ${record.cap} of ${target} by ${record.cmd}[${record.pid}] (rule: ${record.rule}${tip})`;
+  const target = record.addr ?? record.path ?? record.family ?? "?";
+  const who = record.cmd !== undefined ? `${record.cmd}[${record.pid}]` : `pid ${record.pid}`;
+  const rule = record.rule !== undefined ? `rule: ${record.rule}` : String(record.msg ?? "");
+  return `syd: ${verb} ${record.cap} of ${target} by ${who} (${rule}${tip})`;
 }
 
 /** The readable form of a record, for terminals. */

@@ -76,3 +76,21 @@ Deno.test("configureLogging() with SYD_LOG_FD naming a closed fd throws LogSetup
       err instanceof LogSetupError && /fd 987 is not open for writing/.test(err.message),
   );
 });
+
+Deno.test("formatText() of an access record without path, program or rule names what it has", () => {
+  const text = formatText({
+    level: "warn",
+    ctx: "access",
+    cap: "net",
+    act: "deny",
+    family: "netlink",
+    pid: 42,
+    msg: "sockets of this family are not judged by syd",
+    tip: "trace/allow_unsupp_socket:1",
+  });
+  assert.equal(
+    text,
+    "syd: denied net of netlink by pid 42 (sockets of this family are not judged by syd; allow with -m 'trace/allow_unsupp_socket:1')",
+  );
+  assert.doesNotMatch(text, /undefined/);
+});

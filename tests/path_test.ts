@@ -803,3 +803,43 @@ Deno.test("a denied open of a path stat hides answers ENOENT, as its stat does; 
     assert.match(visible.stderr, /cat: .*secret: Permission denied/);
   });
 });
+
+Deno.test("records name the program of the first exec (not a syd thread) and the kernel's syscall names", async () => {
+  await withDir(async (dir) => {
+    await Deno.copyFile("/bin/true", `${dir}/denied-prog`);
+    const exec = await runSyd([
+      "-m",
+      "sandbox/all:off",
+      "-m",
+      "sandbox/exec:on",
+      "-m",
+      "allow/exec+/***",
+      "-m",
+      `deny/exec+${dir}/denied-prog`,
+      "--",
+      `${dir}/denied-prog`,
+    ]);
+    assert.equal(exec.code, 13, exec.stderr);
+    const denial = records(exec.stderr).find((r) => r.cap === "exec");
+    assert.equal(denial?.cmd, "denied-prog", exec.stderr);
+    const stat = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/stat:on",
+      "-m",
+      "allow/stat+/***",
+      "-m",
+      `deny/stat+${dir}/secret`,
+      "--",
+      "python3",
+      "-c",
+      `import os\ntry:\n    os.stat("${dir}/secret")\nexcept OSError as e:\n    print(e.errno)`,
+    ]);
+    assert.equal(stat.stdout, "2\n", stat.stderr);
+    assert.equal(
+      records(stat.stderr).find((r) => r.cap === "stat")?.sys,
+      "newfstatat",
+      stat.stderr,
+    );
+  });
+});

@@ -176,6 +176,7 @@ pub fn write_memory(tid: i32, addr: u64, data: []const u8) sys.Errno!void {
 pub fn syscall_name(nr: i32) []const u8 {
     if (nr < 0) return "?";
     const value: usize = @intCast(nr);
+    if (value == @intFromEnum(SYS.fstatat64)) return "newfstatat"; // the kernel's name on x86_64
     inline for (@typeInfo(SYS).@"enum".fields) |field| {
         if (field.value == value) return field.name;
     }

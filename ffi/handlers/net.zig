@@ -270,12 +270,36 @@ pub fn socket(request: *const Request) Response {
         .cap = "net",
         .act = "deny",
         .sys = "socket",
-        .family = domain,
+        .family = domain_name(domain),
+        .addr = domain_name(domain),
         .msg = "sockets of this family are not judged by syd: refused (trace/allow_unsupp_socket:1 allows them)",
         .pid = request.tid(),
         .tip = "trace/allow_unsupp_socket:1",
     });
     return .{ .failure = @intFromEnum(linux.E.AFNOSUPPORT) };
+}
+
+/// The name of an address family, as `socket(7)` lists them (`AF_` left off), for records.
+fn domain_name(domain: u32) []const u8 {
+    return switch (domain) {
+        3 => "ax25",
+        4 => "ipx",
+        5 => "appletalk",
+        9 => "x25",
+        15 => "key",
+        16 => "netlink",
+        17 => "packet",
+        21 => "rds",
+        24 => "pppox",
+        29 => "can",
+        30 => "tipc",
+        31 => "bluetooth",
+        38 => "alg",
+        40 => "vsock",
+        44 => "xdp",
+        45 => "mctp",
+        else => "other",
+    };
 }
 
 const af_packet: u32 = 17;
