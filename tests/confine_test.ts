@@ -311,7 +311,7 @@ Deno.test("/dev/syd turning network sandboxing on later is enforced: other socke
   ]);
   assert.equal(result.stdout, "before=ok\nafter=1\n", result.stderr);
   assert.ok(
-    records(result.stderr).some((r) => r.sys === "socket" && r.family === 16),
+    records(result.stderr).some((r) => r.sys === "socket" && r.family === "netlink"),
     result.stderr,
   );
 });
