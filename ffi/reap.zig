@@ -93,27 +93,63 @@ fn reap(pid: i32) void {
 
 /// Fills `table` with every process's pid, parent and whether it is a zombie.
 fn scan(table: []Proc) usize {
-    const dir_fd = sys.retry(linux.open, .{ "/proc", linux.O{ .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return 0;
-    defer sys.close(@intCast(dir_fd));
-    var buf: [8192]u8 align(8) = undefined;
+    var pids = Numbers.open("/proc") orelse return 0;
+    defer pids.close();
     var count: usize = 0;
-    var reads: usize = 0;
-    while (reads < processes_max) : (reads += 1) {
-        const n = sys.retry(linux.getdents64, .{ @as(i32, @intCast(dir_fd)), &buf, buf.len }) catch break;
-        if (n == 0) break;
-        var offset: usize = 0;
-        while (offset < n) {
-            const entry: *align(1) const linux.dirent64 = @ptrCast(&buf[offset]);
-            offset += entry.reclen;
-            const name = std.mem.sliceTo(@as([*:0]const u8, @ptrCast(&entry.name)), 0);
-            const pid = std.fmt.parseInt(i32, name, 10) catch continue;
-            if (count == table.len) return count;
-            table[count] = stat_of(pid) orelse continue;
-            count += 1;
-        }
+    while (pids.next()) |pid| {
+        if (count == table.len) return count;
+        table[count] = stat_of(pid) orelse continue;
+        count += 1;
     }
     return count;
 }
+
+/// The thread ids of process `pid` (none when it is gone), at most `out.len`.
+pub fn tasks_of(pid: i32, out: []i32) []i32 {
+    var path_buf: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/task", .{pid}) catch unreachable;
+    var tids = Numbers.open(path.ptr) orelse return out[0..0];
+    defer tids.close();
+    var count: usize = 0;
+    while (count < out.len) : (count += 1) out[count] = tids.next() orelse break;
+    return out[0..count];
+}
+
+/// The entries of a /proc directory that are numbers (pids in /proc, tids in /proc/PID/task),
+/// read a batch at a time; other names are skipped. Bounded: `processes_max` batches.
+const Numbers = struct {
+    fd: i32,
+    buf: [8192]u8 align(8) = undefined,
+    len: usize = 0,
+    offset: usize = 0,
+    reads: usize = 0,
+
+    fn open(path: [*:0]const u8) ?Numbers {
+        const fd = sys.retry(linux.open, .{ path, linux.O{ .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return null;
+        return .{ .fd = @intCast(fd) };
+    }
+
+    fn close(self: *Numbers) void {
+        sys.close(self.fd);
+    }
+
+    fn next(self: *Numbers) ?i32 {
+        while (true) {
+            if (self.offset == self.len) {
+                if (self.reads == processes_max) return null;
+                self.reads += 1;
+                self.len = sys.retry(linux.getdents64, .{ self.fd, &self.buf, self.buf.len }) catch return null;
+                self.offset = 0;
+                if (self.len == 0) return null;
+            }
+            assert(self.offset < self.len);
+            const entry: *align(1) const linux.dirent64 = @ptrCast(&self.buf[self.offset]);
+            self.offset += entry.reclen;
+            const name = std.mem.sliceTo(@as([*:0]const u8, @ptrCast(&entry.name)), 0);
+            return std.fmt.parseInt(i32, name, 10) catch continue;
+        }
+    }
+};
 
 fn stat_of(pid: i32) ?Proc {
     var path_buf: [32]u8 = undefined;
@@ -190,6 +226,13 @@ test "mark_descendants follows parents to the root, in any order" {
     };
     mark_descendants(5, &table);
     for (table) |p| try std.testing.expectEqual(p.pid != 40, p.mark);
+}
+
+test "tasks_of lists this thread among this process's" {
+    var tids: [64]i32 = undefined;
+    const found = tasks_of(sys.getpid(), &tids);
+    try std.testing.expect(std.mem.indexOfScalar(i32, found, sys.gettid()) != null);
+    try std.testing.expectEqual(@as(usize, 0), tasks_of(std.math.maxInt(i32), &tids).len);
 }
 
 test "scan finds this process and its parent" {

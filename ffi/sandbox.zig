@@ -205,7 +205,7 @@ pub const Sandbox = struct {
         // the release: its first exec is checked like every later one.
         const traced = options.traced;
         const tracer = arena.create(trace.Tracer) catch return error.NOMEM;
-        tracer.* = .{ .pool = pool, .first_pid = child.pid, .ldso_allowed = rules.allow_unsafe_exec_ldso, .tree = tree, .sentinel_pid = child.sentinel_pid, .initial_cwd = @import("handlers/dir.zig").cwd_of(child.pid) };
+        tracer.* = trace.Tracer.init(pool, child.pid, child.sentinel_pid, tree, rules.allow_unsafe_exec_ldso);
         if (traced) trace.seize(child.pid) catch |err| {
             diag.set("cannot trace the sandboxed process: {s} (Yama's kernel.yama.ptrace_scope is 3, or syd itself runs under a tracer; trace/allow_unsafe_ptrace:1 runs without exec and chdir being checked after the call)", .{errno_text(sys.errno_value(err))});
             return err;
@@ -233,7 +233,7 @@ pub const Sandbox = struct {
         if (rules.exit_wait_all) {
             self.log.emit(.debug, .{ .ctx = "run", .op = "wait_all", .msg = "waiting for every sandboxed process (trace/exit_wait_all)" });
             const stops = [_]*const std.atomic.Value(bool){ &timeouter.timed_out, &self.stop_wait };
-            if (traced) tracer.until_none_left(root, tree, child.sentinel_pid, &stops) else reap.wait_all(root, tree, child.sentinel_pid, &stops);
+            if (traced) tracer.until_none_left(&stops) else reap.wait_all(root, tree, child.sentinel_pid, &stops);
         }
         timeouter.stop();
         spawn.fire_sentinel(&child); // every sandboxed process at once; kill_all finds stragglers

@@ -65,8 +65,7 @@ pub fn ioctl(request: *const Request) Response {
 /// with none in the caller's view (a pipe, a socket, an unlinked file), /proc/self/fd/N.
 fn copy_path(request: *const Request, copy: i32, target: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
     var link_buf: [48]u8 = undefined;
-    // This thread's own fd table (an emulator unshares its files): /proc/TID, not /proc/self.
-    const link = std.fmt.bufPrintZ(&link_buf, "/proc/{d}/fd/{d}", .{ sys.gettid(), copy }) catch unreachable;
+    const link = emulate.fd_link(copy, &link_buf); // this thread's own fd table, not /proc/self's
     const len = try sys.check(linux.readlink(link.ptr, out, out.len));
     const deleted = std.mem.endsWith(u8, out[0..len], " (deleted)");
     if (len > 0 and out[0] == '/' and !deleted) return emulate.own_fd_path(request, copy, out);
@@ -225,7 +224,14 @@ pub fn chdir(request: *const Request) Response {
 }
 
 /// The directory a traced chdir was judged on, to compare the cwd with when it returns.
-pub const Judged = struct { dev: u64, ino: u64 };
+pub const Judged = struct {
+    dev: u64,
+    ino: u64,
+
+    pub fn eql(self: Judged, other: Judged) bool {
+        return self.dev == other.dev and self.ino == other.ino;
+    }
+};
 
 pub const Enter = union(enum) {
     /// Nothing to judge (chdir sandboxing is off): let the call run unwatched.
@@ -354,6 +360,5 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
 fn hidden(request: *const Request, dir: []const u8, name: []const u8, buf: []u8) bool {
     const sep = if (dir.len == 1) "" else "/";
     const path = std.fmt.bufPrint(buf, "{s}{s}{s}", .{ dir, sep, name }) catch return true;
-    const action = request.policy.judge(.stat, path).action;
-    return @intFromEnum(action) >= @intFromEnum(policy_mod.Action.filter);
+    return handlers.hides(request.policy, path);
 }

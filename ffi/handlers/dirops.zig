@@ -164,6 +164,9 @@ fn below_exposes(request: *const Request, parent: emulate.Parent, from: []const 
             continue;
         }
         var offset: usize = 0;
+        // Where this directory's reading resumes after a child taken first (the d_off of the
+        // child's entry): getdents continues from the fd's offset, past the rest of this batch.
+        var resume_at: ?u64 = null;
         while (offset < n) {
             const entry: *align(1) const linux.dirent64 = @ptrCast(&dents[offset]);
             offset += entry.reclen;
@@ -178,39 +181,18 @@ fn below_exposes(request: *const Request, parent: emulate.Parent, from: []const 
             if (exposes(request, from_path, to_path)) |response| return response;
             if (entry.type != linux.DT.DIR) continue;
             if (depth == below_depth_max) return too_large(request, from);
-            var name_z: [256]u8 = undefined;
-            @memcpy(name_z[0..name.len], name);
-            name_z[name.len] = 0;
             // A subdirectory syd cannot read (mode 0311: the kernel still renames through it)
-            // cannot be checked: refused (found by review).
-            const child = sys.retry(linux.openat, .{ frame.fd, @as([*:0]const u8, @ptrCast(&name_z)), linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch
+            // cannot be checked: refused (found by review). The name is NUL-terminated in place.
+            const child = sys.retry(linux.openat, .{ frame.fd, @as([*:0]const u8, @ptrCast(&entry.name)), linux.O{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch
                 return too_large(request, from);
             stack[depth] = .{ .fd = @intCast(child), .rel_len = rel_len };
             depth += 1;
+            resume_at = entry.off;
             break; // the child first; this directory's next batch is read when it is done
         }
-        // Entries of this batch after a descended-into child are read again later: getdents
-        // continues from the fd's offset, which is past them, so rewind to the child's entry.
-        if (offset < n) {
-            _ = linux.lseek(frame.fd, entry_offset(&dents, offset), linux.SEEK.SET);
-        }
+        if (resume_at) |off| _ = linux.lseek(frame.fd, @bitCast(off), linux.SEEK.SET);
     }
     return null;
-}
-
-/// The directory offset of the entry that follows the one ending at `end` in a batch.
-fn entry_offset(dents: []const u8, end: usize) i64 {
-    assert(end >= 19);
-    // d_off of the entry just consumed: where the next entry starts in the directory stream.
-    var at: usize = 0;
-    var previous: usize = 0;
-    while (at < end) {
-        const entry: *align(1) const linux.dirent64 = @ptrCast(&dents[at]);
-        previous = at;
-        at += entry.reclen;
-    }
-    const last: *align(1) const linux.dirent64 = @ptrCast(&dents[previous]);
-    return @bitCast(last.off);
 }
 
 fn too_large(request: *const Request, from: []const u8) Response {

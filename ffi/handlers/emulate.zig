@@ -101,6 +101,14 @@ pub const Parent = struct { fd: i32, name: [:0]const u8 };
 
 const Prepared = struct { relative: [:0]const u8, how: OpenHow };
 
+/// `/proc/thread-self/fd/N` for one of syd's own fds: to act through it (an O_PATH fd of the
+/// object judged) with a call that takes a path. thread-self: each syd thread has its own fd
+/// table (pool.thread_setup).
+pub fn fd_link(fd: i32, buf: *[48]u8) [:0]const u8 {
+    assert(fd >= 0);
+    return std.fmt.bufPrintZ(buf, "/proc/thread-self/fd/{d}", .{fd}) catch unreachable;
+}
+
 /// syd's own copy of the caller's fd `target` (pidfd_getfd). Fd calls act on it and judge its
 /// path, so that the caller swapping the fd number meanwhile redirects nothing. `creating`: set
 /// the caller's umask (a bound UNIX socket is a new file).

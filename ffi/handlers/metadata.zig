@@ -34,8 +34,7 @@ const Target = struct {
 
     /// `/proc/thread-self/fd/N`, to act through an O_PATH fd with calls that take a path.
     fn proc_path(self: Target, buf: *[48]u8) [:0]const u8 {
-        // thread-self: each syd thread has its own fd table (pool.thread_setup).
-        return std.fmt.bufPrintZ(buf, "/proc/thread-self/fd/{d}", .{self.fd}) catch unreachable;
+        return emulate.fd_link(self.fd, buf);
     }
 };
 

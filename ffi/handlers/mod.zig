@@ -40,7 +40,7 @@ const Action = policy_mod.Action;
 const SYS = linux.SYS;
 /// AUDIT_ARCH_X86_64 (EM_X86_64 | 64-bit | little-endian): the only architecture the sandbox
 /// filter lets through to syd. (Zig 0.14's linux.AUDIT.ARCH does not compile.)
-const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
+pub const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
 
 /// What to answer.
 pub const Response = union(enum) {
@@ -232,6 +232,13 @@ pub fn any_on(p: *const Policy, cats: []const Cat) bool {
     assert(cats.len > 0);
     for (cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
     return false;
+}
+
+/// Whether stat sandboxing hides `path` (its name as judged): such a path does not exist for
+/// the caller (ENOENT, left out of listings).
+pub fn hides(p: *const Policy, path: []const u8) bool {
+    if (!p.on[@intFromEnum(Cat.stat)]) return false;
+    return @intFromEnum(p.judge(.stat, path).action) >= @intFromEnum(Action.filter);
 }
 
 /// Judges `path` for every category in `cats` that is on.

@@ -189,6 +189,7 @@ const Target = struct {
         var target: Target = .{};
         errdefer target.release();
         var name_buf: [256]u8 = undefined;
+        var link_buf: [48]u8 = undefined;
         const name: []const u8 = if (binding) bind_name: {
             if (canonical.len == 1) return error.ADDRINUSE; // "/" exists
             const parent = try root.parent(canonical, &name_buf);
@@ -198,7 +199,7 @@ const Target = struct {
             break :bind_name parent.name;
         } else link: {
             target.fd = try root.openat2(canonical, handlers.o.path, 0);
-            break :link std.fmt.bufPrint(&name_buf, "/proc/thread-self/fd/{d}", .{target.fd}) catch unreachable;
+            break :link emulate.fd_link(target.fd, &link_buf);
         };
         if (name.len >= sun_path_len_max) return error.NAMETOOLONG;
         @memset(address.bytes[2..], 0);

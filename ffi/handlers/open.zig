@@ -66,10 +66,8 @@ pub fn handle(request: *const Request) Response {
     if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| {
         // A path stat hides does not exist for the caller: a denied open of it says ENOENT, as
         // its stat and its directory's listing do (as the original; EACCES told it exists).
-        const hidden = request.policy.on[@intFromEnum(Cat.stat)] and
-            @intFromEnum(request.policy.judge(.stat, name).action) >= @intFromEnum(policy_mod.Action.filter);
         const eacces: i32 = @intFromEnum(linux.E.ACCES);
-        return .{ .failure = if (hidden and errno_value == eacces) @intFromEnum(linux.E.NOENT) else errno_value };
+        return .{ .failure = if (errno_value == eacces and handlers.hides(request.policy, name)) @intFromEnum(linux.E.NOENT) else errno_value };
     };
     return emulate(request, args, canonical);
 }

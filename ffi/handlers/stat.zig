@@ -78,18 +78,23 @@ pub fn handle(request: *const Request) Response {
     // /proc/self and /proc/thread-self name the caller: read in syd, they would name syd.
     if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, status.tgid, request.tid())) |link| {
         var text_buf: [48]u8 = undefined;
-        const text = link.text(&text_buf);
-        const size = request.arg(if (nr == .readlink) 2 else 3);
-        if (size == 0 or size > std.math.maxInt(i32)) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-        const len: usize = @intCast(@min(size, text.len));
-        handlers.write_memory(request.tid(), request.arg(if (nr == .readlink) 1 else 2), text[0..len]) catch |err| return handlers.failure(err);
-        return .{ .value = @intCast(len) };
+        return answer_link(request, nr, link.text(&text_buf)) catch |err| handlers.failure(err);
     };
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+/// readlink's answer: `target` cut to the caller's buffer size (EINVAL for a size of 0 or past
+/// an int), written into its buffer, and the length written.
+fn answer_link(request: *const Request, nr: SYS, target: []const u8) sys.Errno!Response {
+    const size = request.arg(if (nr == .readlink) 2 else 3);
+    if (size == 0 or size > std.math.maxInt(i32)) return error.INVAL;
+    const len: usize = @intCast(@min(size, target.len));
+    if (len > 0) try handlers.write_memory(request.tid(), request.arg(if (nr == .readlink) 1 else 2), target[0..len]);
+    return .{ .value = @intCast(len) };
 }
 
 const SelfLink = struct {
@@ -139,7 +144,6 @@ fn magic_stat(request: *const Request, nr: SYS, call: Call, text: []const u8) Re
     return if (errno_value == 0) written else .{ .failure = errno_value };
 }
 
-/// A path denied for stat does not exist, for the caller.
 /// A stat denial answered as a path that does not exist (the path is hidden).
 pub fn hide(response: Response) Response {
     return switch (response) {
@@ -172,11 +176,8 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
             _ = try sys.retry(linux.syscall4, .{ .faccessat2, @as(usize, @intCast(fd)), @intFromPtr(""), mode, flags });
         },
         .readlink, .readlinkat => {
-            const size = request.arg(if (nr == .readlink) 2 else 3);
-            const buf_addr = request.arg(if (nr == .readlink) 1 else 2);
-            if (size == 0 or size > std.math.maxInt(i32)) return error.INVAL;
             var target: [path_mod.path_len_max]u8 = undefined;
-            const len = sys.retry(linux.readlinkat, .{ fd, "", &target, @min(size, target.len) }) catch |err| {
+            const len = sys.retry(linux.readlinkat, .{ fd, "", &target, target.len }) catch |err| {
                 // readlinkat(fd, "") of anything but a symlink answers ENOENT; readlink(2) of
                 // that path answers EINVAL (glibc's realpath relies on it: issue 13).
                 if (err != error.NOENT) return err;
@@ -184,8 +185,7 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
                 _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
                 return if (linux.S.ISLNK(st.mode)) err else error.INVAL;
             };
-            if (len > 0) try handlers.write_memory(request.tid(), buf_addr, target[0..len]);
-            return .{ .value = @intCast(len) };
+            return answer_link(request, nr, target[0..len]);
         },
         else => unreachable,
     }

@@ -51,7 +51,7 @@ pub fn handle(request: *const Request) Response {
             return handlers.failure(err);
     }
     var name_buf: [48]u8 = undefined;
-    const name = std.fmt.bufPrintZ(&name_buf, "/proc/thread-self/fd/{d}", .{object}) catch unreachable;
+    const name = emulate.fd_link(object, &name_buf);
     assert(group >= 0 and object >= 0);
     const rc = if (fanotify)
         sys.retry(linux.syscall5, .{ .fanotify_mark, @as(usize, @intCast(group)), flags & ~fan_mark_dont_follow, request.arg(2), @as(usize, @bitCast(@as(isize, linux.AT.FDCWD))), @intFromPtr(name.ptr) })

@@ -124,6 +124,19 @@ pub const Tracer = struct {
     execs: u64 = 0,
     chdirs: u64 = 0,
 
+    /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
+    pub fn init(pool: *Pool, child_pid: i32, sentinel_pid: i32, tree: []reap.Proc, ldso_allowed: bool) Tracer {
+        assert(child_pid > 0 and tree.len > 0);
+        return .{
+            .pool = pool,
+            .first_pid = child_pid,
+            .ldso_allowed = ldso_allowed,
+            .tree = tree,
+            .sentinel_pid = sentinel_pid,
+            .initial_cwd = dir.cwd_of(child_pid),
+        };
+    }
+
     /// Serves stops until the first process has exec'ed or ended.
     pub fn until_first_exec(self: *Tracer) sys.Errno!void {
         while (!self.first_exec and self.first_status == null) _ = try self.step(false);
@@ -135,14 +148,14 @@ pub const Tracer = struct {
         return self.first_status.?;
     }
 
-    /// Serves stops until no sandboxed process is left but `exclude`, or a stop flag is set.
-    pub fn until_none_left(self: *Tracer, root: i32, tree: []reap.Proc, exclude: i32, stops: []const *const std.atomic.Value(bool)) void {
+    /// Serves stops until no sandboxed process is left but the sentinel, or a stop flag is set.
+    pub fn until_none_left(self: *Tracer, stops: []const *const std.atomic.Value(bool)) void {
         assert(stops.len > 0);
         var pids: [1]i32 = undefined;
         // Not a bounded loop: trace/exit_wait_all waits as long as a sandboxed process lives.
         while (true) {
             for (stops) |stop| if (stop.load(.acquire)) return;
-            if (reap.sandboxed(root, tree, &pids, exclude, .leave) == 0) return;
+            if (reap.sandboxed(sys.getpid(), self.tree, &pids, self.sentinel_pid, .leave) == 0) return;
             var waited_ms: u32 = 0;
             while (waited_ms < wait_all_scan_ms) {
                 const served = self.step(true) catch return; // ECHILD: nobody left to trace
@@ -232,10 +245,7 @@ pub const Tracer = struct {
     }
 
     fn exec_stop(self: *Tracer, pid: i32) void {
-        var notif = std.mem.zeroes(notify.Notif);
-        notif.pid = @intCast(pid);
-        notif.data.nr = @intFromEnum(linux.SYS.execve);
-        notif.data.arch = audit_arch_x86_64;
+        var notif = notif_for(pid, .execve, .{0} ** 6);
         const request = self.request_for(&notif);
         self.execs += 1;
         if (pid == self.first_pid) self.first_exec = true;
@@ -247,9 +257,7 @@ pub const Tracer = struct {
     }
 
     fn seccomp_stop(self: *Tracer, tid: i32) void {
-        var info = std.mem.zeroes(SyscallInfo);
-        _ = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch
-            return; // gone (killed, or its pid taken over by an exec): nothing to serve
+        const info = syscall_info(tid) orelse return; // gone (killed, or its pid taken over by an exec)
         // A report older than the tracee's state (its pid now names a thread that exec'ed, in
         // its exec stop, reported apart): nothing to serve here.
         if (info.op != op_seccomp) return;
@@ -259,11 +267,7 @@ pub const Tracer = struct {
         if (info.arch != audit_arch_x86_64 or
             (nr != @intFromEnum(linux.SYS.chdir) and nr != @intFromEnum(linux.SYS.fchdir)))
             return restart(ptrace_cont, tid, 0);
-        var notif = std.mem.zeroes(notify.Notif);
-        notif.pid = @intCast(tid);
-        notif.data.nr = @intCast(nr);
-        notif.data.arch = audit_arch_x86_64;
-        notif.data.args = info.args_or_error;
+        var notif = notif_for(tid, @enumFromInt(nr), info.args_or_error);
         const request = self.request_for(&notif);
         self.chdirs += 1;
         const verdict = judging: {
@@ -289,12 +293,10 @@ pub const Tracer = struct {
             // A syscall stop nobody asked for: let it go.
             return restart(ptrace_cont, tid, 0);
         };
-        var info = std.mem.zeroes(SyscallInfo);
-        const got = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info)));
         // Gone or going (its cwd no longer readable), or a stale report (its pid taken over by
         // an exec, in its own stop): whether the call ran is unknown, and its fs struct may
         // live on in another thread or process. Never kill by this pid: it may be another task.
-        _ = got catch return self.audit(judged);
+        const info = syscall_info(tid) orelse return self.audit(judged);
         if (info.op != op_exit) return self.audit(judged);
         const failed = info.args_or_error[0] & 0xff != 0;
         if (failed) return restart(ptrace_cont, tid, 0);
@@ -314,12 +316,9 @@ pub const Tracer = struct {
     /// chdir into (judged on its path now; a denial is logged). Gone: nothing to check.
     fn acceptable(self: *Tracer, tid: i32, judged: dir.Judged) bool {
         const cwd = dir.cwd_of(tid) orelse return true;
-        if (cwd.dev == judged.dev and cwd.ino == judged.ino) return true;
-        if (self.initial_cwd) |initial| if (cwd.dev == initial.dev and cwd.ino == initial.ino) return true;
-        var notif = std.mem.zeroes(notify.Notif);
-        notif.pid = @intCast(tid);
-        notif.data.nr = @intFromEnum(linux.SYS.chdir);
-        notif.data.arch = audit_arch_x86_64;
+        if (cwd.eql(judged)) return true;
+        if (self.initial_cwd) |initial| if (cwd.eql(initial)) return true;
+        var notif = notif_for(tid, .chdir, .{0} ** 6);
         const request = self.request_for(&notif);
         const saved = lower() catch return false;
         defer caps.effective_restore(saved);
@@ -329,31 +328,36 @@ pub const Tracer = struct {
     /// After a chdir judged on `judged` whose outcome went unchecked (its thread died first):
     /// every sandboxed process with a thread whose cwd is not acceptable is killed.
     fn audit(self: *Tracer, judged: dir.Judged) void {
-        var pids: [4096]i32 = undefined;
-        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, self.sentinel_pid, .leave); // the tracer reaps
-        for (pids[0..count]) |pid| {
-            var tids: [tasks_max]i32 = undefined;
-            for (tasks_of(pid, &tids)) |tid| if (!self.acceptable(tid, judged)) {
-                kill(pid);
-                break;
-            };
-        }
+        _ = self.kill_where(judged, struct {
+            fn wrong(tracer: *Tracer, j: dir.Judged, tid: i32) bool {
+                return !tracer.acceptable(tid, j);
+            }
+        }.wrong);
     }
 
     /// Kills every sandboxed process with a thread whose cwd is `cwd`; returns how many.
     fn kill_in(self: *Tracer, cwd: dir.Judged) u32 {
+        return self.kill_where(cwd, struct {
+            fn wrong(_: *Tracer, c: dir.Judged, tid: i32) bool {
+                const other = dir.cwd_of(tid) orelse return false;
+                return other.eql(c);
+            }
+        }.wrong);
+    }
+
+    /// Kills every sandboxed process (the sentinel aside) with a thread for which `wrong`
+    /// holds; returns how many. Never reaps: the tracer does.
+    fn kill_where(self: *Tracer, cwd: dir.Judged, comptime wrong: fn (*Tracer, dir.Judged, i32) bool) u32 {
         var pids: [4096]i32 = undefined;
-        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, self.sentinel_pid, .leave); // the tracer reaps
+        const count = reap.sandboxed(sys.getpid(), self.tree, &pids, self.sentinel_pid, .leave);
         var killed: u32 = 0;
         for (pids[0..count]) |pid| {
             var tids: [tasks_max]i32 = undefined;
-            for (tasks_of(pid, &tids)) |tid| {
-                const other = dir.cwd_of(tid) orelse continue;
-                if (other.dev != cwd.dev or other.ino != cwd.ino) continue;
+            for (reap.tasks_of(pid, &tids)) |tid| if (wrong(self, cwd, tid)) {
                 kill(pid);
                 killed += 1;
                 break;
-            }
+            };
         }
         return killed;
     }
@@ -377,31 +381,7 @@ pub const Tracer = struct {
 /// Threads of one process looked at, at most.
 const tasks_max: usize = 4096;
 
-/// The thread ids of process `pid` (none when it is gone), at most `out.len`.
-fn tasks_of(pid: i32, out: []i32) []i32 {
-    var path_buf: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/task", .{pid}) catch unreachable;
-    const fd = sys.retry(linux.open, .{ path.ptr, linux.O{ .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch return out[0..0];
-    defer sys.close(@intCast(fd));
-    var buf: [8192]u8 align(8) = undefined;
-    var count: usize = 0;
-    var reads: usize = 0;
-    while (reads < tasks_max and count < out.len) : (reads += 1) {
-        const n = sys.retry(linux.getdents64, .{ @as(i32, @intCast(fd)), &buf, buf.len }) catch break;
-        if (n == 0) break;
-        var offset: usize = 0;
-        while (offset < n and count < out.len) {
-            const entry: *align(1) const linux.dirent64 = @ptrCast(&buf[offset]);
-            offset += entry.reclen;
-            const name = std.mem.sliceTo(@as([*:0]const u8, @ptrCast(&entry.name)), 0);
-            out[count] = std.fmt.parseInt(i32, name, 10) catch continue;
-            count += 1;
-        }
-    }
-    return out[0..count];
-}
-
-const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
+const audit_arch_x86_64 = handlers.audit_arch_x86_64;
 
 /// The tracer runs on the run thread, which keeps syd's capabilities (it forks the child, which
 /// needs them for its mount namespace). While it resolves and judges a caller's path it holds
@@ -410,6 +390,24 @@ const audit_arch_x86_64: u32 = 62 | 0x80000000 | 0x40000000;
 /// of issue 11's oracle).
 fn lower() sys.Errno!caps.Sets {
     return caps.effective_lower(caps.bit(caps.cap_sys_ptrace));
+}
+
+/// The notification a traced call is judged as: thread `tid`, call `nr`, its arguments.
+fn notif_for(tid: i32, nr: linux.SYS, args: [6]u64) notify.Notif {
+    assert(tid > 0);
+    var notif = std.mem.zeroes(notify.Notif);
+    notif.pid = @intCast(tid);
+    notif.data.nr = @intCast(@intFromEnum(nr));
+    notif.data.arch = audit_arch_x86_64;
+    notif.data.args = args;
+    return notif;
+}
+
+/// What thread `tid` is stopped in (PTRACE_GET_SYSCALL_INFO); null when it is gone.
+fn syscall_info(tid: i32) ?SyscallInfo {
+    var info = std.mem.zeroes(SyscallInfo);
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch return null;
+    return info;
 }
 
 /// Skips the call at its seccomp stop: no call (-1), `errno_value` as its result.
