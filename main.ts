@@ -113,9 +113,13 @@ function expansionEnv(): Record<string, string> {
   };
 }
 
-/** Exit status for policy errors: 95 when every one is a feature not supported, else 22. */
+/**
+ * Exit status for policy errors: 95 when every one is a feature not supported, else the errno of
+ * the first other error (EPERM for a command after `lock:on`; EINVAL by default).
+ */
 function policyErrorStatus(errors: readonly Diagnostic[]): number {
-  return errors.every((d) => d.unsupported) ? EOPNOTSUPP : EINVAL;
+  const first = errors.find((d) => !d.unsupported);
+  return first === undefined ? EOPNOTSUPP : first.errno ?? EINVAL;
 }
 
 /** A policy ready for libsyd, with what it was made from; or the exit status of its errors. */

@@ -843,3 +843,20 @@ Deno.test("records name the program of the first exec (not a syd thread) and the
     );
   });
 });
+
+Deno.test("a pipe reached through /dev/fd, /dev/stdin or /proc/self/fd opens under read sandboxing (process substitution)", async () => {
+  const policy = ["-poff", "-m", "sandbox/read,write:on", "-m", "allow/read,write+/***"];
+  const script = "cat <(echo one); echo two | cat /dev/stdin; echo three | cat /proc/self/fd/0; " +
+    "exec 3>&1; echo four >/proc/self/fd/3";
+  const result = await runSyd([...policy, "--", "bash", "-c", script]);
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "one\ntwo\nthree\nfour\n");
+});
+
+Deno.test("another process's fd magic link answers EACCES, as the original (trace/allow_unsafe_magiclinks off)", async () => {
+  const policy = ["-poff", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+  const script = "sleep 3 > >(cat) & p=$!; sleep 0.3; cat /proc/$p/fd/1 2>&1; echo rc=$?; kill $p";
+  const result = await runSyd([...policy, "--", "bash", "-c", script]);
+  assert.match(result.stdout, /Permission denied\nrc=1\n/);
+});

@@ -515,6 +515,22 @@ for (const call of ["newfstatat", "statx", "faccessat2"]) {
   });
 }
 
+Deno.test("an open of /proc/self/fd/N for reading while N is dup2-swapped between a pipe and a write-only fd of a file denied for reading never reopens the file", async () => {
+  await withDir(async (dir) => {
+    const output = await raceBoth([helper("race_procfd"), dir, ITERATIONS, SECONDS], [
+      "-poff",
+      "-m",
+      "sandbox/read,write:on",
+      "-m",
+      "allow/read,write+/***",
+      "-m",
+      `deny/read+${dir}/secret`,
+    ]);
+    // The opens that named the pipe reopened it, as natively.
+    assert.ok(count(output, "pipes", "") > 0);
+  });
+});
+
 Deno.test("ioctl on an fd dup2-swapped to a file denied for ioctl never reaches it: syd acts on its own copy", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/secret`, "secret, longer\n");

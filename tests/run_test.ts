@@ -3,7 +3,7 @@
  * user sees (exit status, output, messages, log records).
  */
 import assert from "node:assert/strict";
-import { helper, records, run, runSyd, SYD, tempDir, waitForFile } from "./_syd.ts";
+import { helper, records, run, runSyd, SYD, tempDir, waitForFile, withSecretDir } from "./_syd.ts";
 
 Deno.test("a sandboxed program's exit status becomes syd's", async () => {
   const result = await runSyd(["-poff", "--", "sh", "-c", "exit 42"]);
@@ -365,4 +365,20 @@ Deno.test("libsyd.so links libseccomp statically and exports only syd_* symbols"
   const names = symbols.stdout.trim().split("\n").map((line) => line.split(" ").at(-1) ?? "");
   assert.ok(names.includes("syd_run"), symbols.stdout);
   assert.deepEqual(names.filter((name) => !name.startsWith("syd_")), []);
+});
+
+Deno.test("lock:on on the command line is final: a later -m lock:off cannot take a deny back", async () => {
+  await withSecretDir("syd-lock-", async (dir) => {
+    const policy = ["-poff", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+    policy.push("-m", `deny/read+${dir}/secret`, "-m", "lock:on");
+    const undo = ["-m", `deny/read-${dir}/secret`, "-m", "lock:off"];
+    const result = await runSyd([...policy, ...undo, "--", "cat", `${dir}/secret`]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^-m#5:1:1: error: `deny\/read-.*` refused: sandbox locked/);
+    assert.equal(result.stderr.split("\n").filter((line) => line !== "").length, 1);
+    const denied = await runSyd([...policy, "-m", "lock:on", "--", "cat", `${dir}/secret`]);
+    assert.equal(denied.code, 1);
+    assert.doesNotMatch(denied.stdout, /secret/);
+  });
 });

@@ -152,12 +152,112 @@ fn existing_of(tid: i32, canonical: []const u8) Existing {
 fn emulate(request: *const Request, args: Args, canonical: []const u8) Response {
     assert(canonical.len > 0 and canonical[0] == '/');
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
+    if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named);
     _ = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
     const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+}
+
+/// `/proc/PID/fd/N` or `/proc/PID/task/TID/fd/N`: a name path.zig keeps for a magic link whose
+/// target is no path (a pipe behind `/dev/fd/63` or `/dev/stdin`, a socket, an anonymous inode).
+pub const ProcFd = struct {
+    pid: i32,
+    tid: ?i32,
+    fd: i32,
+
+    pub fn parse(canonical: []const u8) ?ProcFd {
+        var parts = std.mem.splitScalar(u8, canonical, '/');
+        if (parts.next().?.len != 0) return null;
+        if (!std.mem.eql(u8, parts.next() orelse return null, "proc")) return null;
+        const pid = number(parts.next() orelse return null) orelse return null;
+        var word = parts.next() orelse return null;
+        var tid: ?i32 = null;
+        if (std.mem.eql(u8, word, "task")) {
+            tid = number(parts.next() orelse return null) orelse return null;
+            word = parts.next() orelse return null;
+        }
+        if (!std.mem.eql(u8, word, "fd")) return null;
+        const fd = number(parts.next() orelse return null) orelse return null;
+        if (parts.next() != null) return null;
+        if (pid == 0) return null;
+        if (tid) |t| if (t == 0) return null;
+        return .{ .pid = pid, .tid = tid, .fd = fd };
+    }
+
+    /// A decimal number as /proc writes it (no sign, no leading zero, fits an i32).
+    fn number(text: []const u8) ?i32 {
+        if (text.len == 0 or text.len > 10 or (text[0] == '0' and text.len > 1)) return null;
+        for (text) |c| if (c < '0' or c > '9') return null;
+        return std.fmt.parseInt(i32, text, 10) catch null;
+    }
+};
+
+const pidfd_thread: u32 = 0o200; // PIDFD_THREAD (O_EXCL), Linux 6.9
+
+/// Opens what the caller's own fd `named.fd` holds, as the kernel follows /proc/self/fd/N: syd
+/// copies the fd (pidfd_getfd), so the object opened is the object named even if the caller
+/// dup2()s another file onto N meanwhile, and reopens its copy through its own /proc link.
+/// Only objects with no path are reopened so: a file with a path was followed to that path and
+/// judged there (path.zig), and one that appears on N after the walk fails with ELOOP, as the
+/// open of any path changed after its check. As the original, only the caller's own fds: a
+/// magic link of another process answers EACCES.
+fn reopen(request: *const Request, args: Args, named: ProcFd) Response {
+    assert(named.pid > 0 and named.fd >= 0);
+    const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
+    const status = emulate_mod.caller_for(request, "", creating) catch |err| return handlers.failure(err);
+    if (named.pid != status.tgid) return .{ .failure = @intFromEnum(linux.E.ACCES) };
+    const id = named.tid orelse named.pid;
+    const thread = id != status.tgid;
+    const pidfd = sys.check(linux.pidfd_open(id, if (thread) pidfd_thread else 0)) catch |err| return handlers.failure(err);
+    defer sys.close(@intCast(pidfd));
+    if (thread) {
+        // The pidfd holds the task: it is still one of the caller's threads if /proc says so now.
+        var task_buf: [64]u8 = undefined;
+        const task = std.fmt.bufPrintZ(&task_buf, "/proc/{d}/task/{d}", .{ status.tgid, id }) catch unreachable;
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstatat(linux.AT.FDCWD, task.ptr, &st, 0)) catch return .{ .failure = @intFromEnum(linux.E.ACCES) };
+    }
+    const copy = sys.pidfd_getfd(@intCast(pidfd), named.fd) catch |err| return handlers.failure(err);
+    defer sys.close(copy);
+    var link_buf: [48]u8 = undefined;
+    const link = emulate_mod.fd_link(copy, &link_buf);
+    var target_buf: [path_mod.path_len_max]u8 = undefined;
+    const target_len = sys.check(linux.readlink(link.ptr, &target_buf, target_buf.len)) catch |err| return handlers.failure(err);
+    if (target_len == 0 or target_buf[0] == '/') return .{ .failure = @intFromEnum(linux.E.LOOP) };
+    const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
+    const fd = handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err);
+    return .{ .fd = .{ .fd = @intCast(fd), .cloexec = args.flags & handlers.o.cloexec != 0 } };
+}
+
+test "ProcFd.parse takes /proc/PID/fd/N and /proc/PID/task/TID/fd/N only" {
+    try std.testing.expectEqual(ProcFd{ .pid = 12, .tid = null, .fd = 63 }, ProcFd.parse("/proc/12/fd/63").?);
+    try std.testing.expectEqual(ProcFd{ .pid = 12, .tid = 13, .fd = 0 }, ProcFd.parse("/proc/12/task/13/fd/0").?);
+    for ([_][]const u8{ "/proc/12/fd", "/proc/12/fd/", "/proc/12/fd/63/x", "/proc/self/fd/1", "/proc/012/fd/1", "/proc/0/fd/1", "/proc/1/fdinfo/1", "proc/1/fd/1", "/proc/1/task/fd/1", "/proc/1/fd/-1", "/proc/1/fd/99999999999", "/proc/1/task/0/fd/1", "/" }) |bad|
+        try std.testing.expect(ProcFd.parse(bad) == null);
+}
+
+test "ProcFd.parse never fails on random bytes and what it takes prints back the same" {
+    var prng = std.Random.DefaultPrng.init(0x5eed_0fd);
+    const random = prng.random();
+    const alphabet = "/proc/task/fd/0123456789x";
+    var buf: [40]u8 = undefined;
+    var taken: u32 = 0;
+    for (0..20_000) |_| {
+        const len = random.uintLessThan(usize, buf.len);
+        for (buf[0..len]) |*c| c.* = alphabet[random.uintLessThan(usize, alphabet.len)];
+        const named = ProcFd.parse(buf[0..len]) orelse continue;
+        taken += 1;
+        var again: [64]u8 = undefined;
+        const text = if (named.tid) |t|
+            try std.fmt.bufPrint(&again, "/proc/{d}/task/{d}/fd/{d}", .{ named.pid, t, named.fd })
+        else
+            try std.fmt.bufPrint(&again, "/proc/{d}/fd/{d}", .{ named.pid, named.fd });
+        try std.testing.expectEqualStrings(buf[0..len], text);
+    }
+    _ = &taken;
 }
 
 /// The flags syd opens with: the caller's, but an O_PATH open becomes O_RDONLY|O_NONBLOCK

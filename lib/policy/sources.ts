@@ -13,7 +13,9 @@
 import { CommandError, parseCommand } from "./parse.ts";
 import type { Command } from "./parse.ts";
 import { PROFILES } from "./profiles.ts";
-import { apply, initialState, type Origin, type PolicyState } from "./state.ts";
+import { apply, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
+
+const EPERM = 1;
 import { nearest } from "./vocab.ts";
 
 /** One source on the command line. */
@@ -34,6 +36,8 @@ export interface Diagnostic {
   hint?: string;
   /** True when the command is the original syd's but is not implemented here. */
   unsupported?: boolean;
+  /** The errno syd exits with for this error when it is the first (EINVAL when unset). */
+  errno?: number;
 }
 
 /** One command as applied, with its place, for lint. */
@@ -174,6 +178,10 @@ class Loader {
   readonly applied: Applied[] = [];
   readonly #stack: string[] = [];
   readonly #options: Required<LoadOptions>;
+  /** Where `lock:on` was applied: from then on nothing else is read. */
+  #lockedAt: (Origin & { col: number }) | null = null;
+  /** Set at the first source refused by the lock: the rest is not read (as the original). */
+  #stopped = false;
 
   constructor(options: LoadOptions) {
     this.#options = {
@@ -200,6 +208,23 @@ class Loader {
     this.diagnostics.push({ file, line, col, severity: "error", message, ...extra });
   }
 
+  /**
+   * False once the policy is locked (`lock:on`): records why the source at `where` is refused,
+   * with EPERM, and stops reading (as the original: "sandbox locked", exit 1). The one command
+   * still accepted is `lock:on` itself, which changes nothing.
+   */
+  unlocked(where: Origin, col: number, what: string): boolean {
+    if (this.#stopped) return false;
+    if (this.#lockedAt === null) return true;
+    const at = this.#lockedAt;
+    this.error(where.file, where.line, col, `${what} refused: sandbox locked`, {
+      hint: `lock:on at ${formatOrigin(at)} is final; nothing after it is read`,
+      errno: EPERM,
+    });
+    this.#stopped = true;
+    return false;
+  }
+
   /** Parses and applies one command (already expanded) at a place. */
   /** `colAt(offset)`: the 1-based column in the line as written of offset `offset` in `text`. */
   command(
@@ -210,6 +235,9 @@ class Loader {
     depth: number,
   ): void {
     const col = colAt(0);
+    if (this.#stopped) return;
+    if (this.#lockedAt !== null && /^(l|lock|lock:on|lock:1)$/.test(text)) return;
+    if (!this.unlocked(origin, col, `\`${text}\``)) return;
     let command: Command;
     try {
       command = parseCommand(text);
@@ -228,6 +256,7 @@ class Loader {
     } else {
       const removed = apply(this.state, command, { ...origin, col });
       this.applied.push({ command, origin, col, removed });
+      if (command.kind === "lock" && command.state === "on") this.#lockedAt = { ...origin, col };
     }
   }
 
@@ -263,6 +292,7 @@ class Loader {
   file(path: string, depth: number, from?: Origin, fromCol = 1): void {
     const where = from ?? { file: path, line: 1 };
     const col = from ? fromCol : 1;
+    if (!this.unlocked(where, col, `configuration file ${path}`)) return;
     if (depth > INCLUDE_DEPTH_MAX) {
       this.error(where.file, where.line, col, `includes nest deeper than ${INCLUDE_DEPTH_MAX}`);
       return;
@@ -309,6 +339,7 @@ class Loader {
 
   profile(name: string, depth: number, from?: Origin, fromCol = 1): void {
     const where = from ?? { file: `-p ${name}`, line: 1 };
+    if (!this.unlocked(where, from ? fromCol : 1, `profile ${name}`)) return;
     const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
     if (!profile) {
       const guess = nearest(name, Object.keys(PROFILES));

@@ -446,3 +446,33 @@ Deno.test({
     assert.equal(d.col, 6);
   },
 });
+
+Deno.test("load() reads nothing after lock:on: the next command is refused with EPERM and the rest skipped", () => {
+  const fs = fakeFs({ "/a.syd-3": "lock:on\nlock:on\nsandbox/read:off\nsandbox/write:off\n" });
+  const { state, diagnostics } = load(
+    [
+      { kind: "command", text: "sandbox/read:on" },
+      { kind: "file", path: "/a.syd-3" },
+      { kind: "command", text: "lock:off" },
+      { kind: "profile", name: "off" },
+    ],
+    fs,
+  );
+  assert.equal(state.lock, "on");
+  assert.equal(state.on.read, true);
+  assert.deepEqual(diagnostics.map((d) => [d.file, d.line, d.errno]), [["/a.syd-3", 3, 1]]);
+  assert.match(diagnostics[0].message, /sandbox locked/);
+  assert.match(diagnostics[0].hint ?? "", /lock:on at \/a\.syd-3:1/);
+});
+
+Deno.test("load() refuses a profile or a file named after -m lock:on", () => {
+  for (
+    const spec of [{ kind: "profile", name: "off" }, { kind: "file", path: "/b.syd-3" }] as const
+  ) {
+    const fs = fakeFs({ "/b.syd-3": "sandbox/read:off\n" });
+    const { diagnostics } = load([{ kind: "command", text: "lock:on" }, spec], fs);
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0].errno, 1);
+    assert.deepEqual(fs.reads, []);
+  }
+});
