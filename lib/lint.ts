@@ -18,6 +18,7 @@ import {
   type LoadResult,
   PROFILES,
   type SourceSpec,
+  starRunNotes,
 } from "./policy/mod.ts";
 import type { Origin } from "./policy/state.ts";
 
@@ -37,6 +38,7 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
 
   state.rules.forEach((rule, i) => {
     const label = `${rule.action}/${rule.category}+${rule.pattern}`;
+    for (const note of starRunNotes(rule.pattern)) warn(rule.origin, `${label}: ${note.message}`);
     if (!rule.pattern.startsWith("/")) {
       warn(
         rule.origin,
@@ -107,7 +109,7 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
     }
   });
 
-  for (const entry of [...state.mask, ...state.execKill]) {
+  for (const entry of state.mask) {
     if (!entry.pattern.startsWith("/")) {
       warn(
         entry.origin,

@@ -103,7 +103,6 @@ interface Outcome {
 /** What libsyd refuses at run time though the parser accepts it (ffi/policy.zig). */
 function refusedByLibsyd(state: PolicyState): string | undefined {
   if (state.mask.length > 0) return "mask";
-  if (state.execKill.length > 0) return "exec/kill";
   if (state.denyDotdot) return "trace/deny_dotdot";
   return undefined;
 }

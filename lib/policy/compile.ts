@@ -98,7 +98,7 @@ export function compile(
       origin: formatOrigin(r.origin),
     })),
     mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
-    exec_kill: state.execKill.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
+    exec_kill: [], // syd 1's exec/kill, which the parser refuses; libsyd still reads the field
     exit_wait_all: state.exitWaitAll,
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),

@@ -133,7 +133,7 @@ function command(rng: Rng): string {
     case 7:
       return `lock:${rng.pick(LOCK_STATES)}`;
     case 8:
-      return `${rng.pick(["mask", "exec/kill"])}${op()}${pattern(rng)}`;
+      return `${rng.pick(["mask"])}${op()}${pattern(rng)}`;
     case 9:
       return `trace/${rng.pick(["exit_wait_all", "deny_dotdot", "allow_unsafe_exec"])}:${
         rng.pick(BOOLEANS)
@@ -158,7 +158,6 @@ const FRAGMENTS = [
   "deny",
   "lock",
   "mask",
-  "exec/kill",
   "trace/",
   "include",
   "include_profile",

@@ -7,7 +7,7 @@
 export { type Address, formatAddress, parseAddress } from "./address.ts";
 export { compile, type CompiledPolicy, type PoolSettings } from "./compile.ts";
 export { type Command, CommandError, formatCommand, parseCommand } from "./parse.ts";
-export { checkPattern, covers, PatternError } from "./pattern.ts";
+export { checkPattern, covers, PatternError, starRunNotes } from "./pattern.ts";
 export { type Profile, PROFILES } from "./profiles.ts";
 export {
   type Applied,

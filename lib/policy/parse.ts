@@ -48,7 +48,6 @@ export type Command =
   | { kind: "lock"; state: LockState }
   | { kind: "timeout"; ms: number }
   | { kind: "mask"; op: Op; pattern: string }
-  | { kind: "exec_kill"; op: Op; pattern: string }
   | { kind: "trace"; option: TraceOption; value: boolean }
   | { kind: "reset" }
   | { kind: "include"; path: string }
@@ -271,12 +270,15 @@ export function parseCommand(text: string): Command {
     }
     return { kind: "timeout", ms };
   }
-  if (key === "mask" || key === "exec/kill") {
+  if (key === "exec/kill") {
+    // syd 1's form: the original 3.59 answers EINVAL (22) too.
+    throw new CommandError("exec/kill is not a command of syd 3", 0, {
+      hint: "kill/exec+PATTERN kills a process that executes a matching path",
+    });
+  }
+  if (key === "mask") {
     expectOp(op, "+-^", key, split);
-    const pattern = checkPatternAt(value, valueAt);
-    return key === "mask"
-      ? { kind: "mask", op: op as Op, pattern }
-      : { kind: "exec_kill", op: op as Op, pattern };
+    return { kind: "mask", op: op as Op, pattern: checkPatternAt(value, valueAt) };
   }
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
@@ -395,8 +397,6 @@ export function formatCommand(command: Command): string {
       return command.ms === 0 ? "timeout:none" : `timeout:${command.ms}ms`;
     case "mask":
       return `mask${command.op}${command.pattern}`;
-    case "exec_kill":
-      return `exec/kill${command.op}${command.pattern}`;
     case "trace":
       return `trace/${command.option}:${command.value ? 1 : 0}`;
     case "reset":

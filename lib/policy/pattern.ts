@@ -1,7 +1,8 @@
 /**
  * Path patterns (globs) as the original syd writes them: `*` any run within one component,
  * `**` any run across `/`, `?` one character but `/`, classes `[a-z]`, `[!x]`, `[^x]`,
- * `[[:alpha:]]`, `\` escapes, and `dir/***` for `dir` itself and everything below it.
+ * `[[:alpha:]]`, `\` escapes, and `dir/***` for `dir` itself and everything below it (other runs
+ * of three or more stars mean `**`, as in the original).
  *
  * Patterns are matched against canonical absolute paths: this module checks their syntax, and
  * answers the one question lint needs, whether one pattern always covers another (conservatively:
@@ -55,17 +56,43 @@ export function checkPattern(pattern: string): void {
     } else if (c === "*") {
       let stars = 0;
       while (pattern[i + stars] === "*") stars++;
-      if (stars > 3) {
-        throw new PatternError(`${stars} stars in a row mean nothing (use *, ** or ***)`, i);
-      }
-      if (stars === 3 && !(i + 3 === pattern.length && (i === 0 || pattern[i - 1] === "/"))) {
-        throw new PatternError("*** is only meaningful at the end of a pattern, after a /", i);
-      }
       i += stars;
     } else {
       i++;
     }
   }
+}
+
+/**
+ * Runs of stars that mean `**` although written otherwise (4 or more, or `***` that does not end
+ * the pattern after a `/`): accepted, as the original's matcher (rsync's) takes them, but worth
+ * a lint warning, since only a trailing `/***` also matches the directory itself.
+ */
+export function starRunNotes(pattern: string): { offset: number; message: string }[] {
+  const notes: { offset: number; message: string }[] = [];
+  let i = 0;
+  while (i < pattern.length) {
+    if (pattern[i] === "\\") {
+      i += 2;
+      continue;
+    }
+    if (pattern[i] !== "*") {
+      i++;
+      continue;
+    }
+    let stars = 0;
+    while (pattern[i + stars] === "*") stars++;
+    const trailing = stars === 3 && i + 3 === pattern.length && (i === 0 || pattern[i - 1] === "/");
+    if (stars > 2 && !trailing) {
+      notes.push({
+        offset: i,
+        message:
+          `${stars} stars here mean ** (only a trailing /*** also matches the directory itself)`,
+      });
+    }
+    i += stars;
+  }
+  return notes;
 }
 
 /** Checks the class starting at `start` (a `[`); returns the offset after its `]`. */

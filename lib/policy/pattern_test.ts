@@ -6,6 +6,7 @@ import {
   literalPrefix,
   PATTERN_LEN_MAX,
   PatternError,
+  starRunNotes,
 } from "./pattern.ts";
 
 /** The PatternError that checking `pattern` throws (fails the test if it is accepted). */
@@ -125,19 +126,16 @@ Deno.test("checkPattern() refuses a backwards range at its low end", () => {
   assert.equal(err.offset, 4);
 });
 
-Deno.test("checkPattern() refuses four or more stars", () => {
-  const err = refusal("/usr/****");
-  assert.match(err.message, /4 stars in a row/);
-  assert.equal(err.offset, 5);
-  assert.match(refusal("*****").message, /5 stars/);
-});
-
-Deno.test("checkPattern() refuses *** that is not at the end after a /", () => {
-  const inner = refusal("/usr/***/bin");
-  assert.match(inner.message, /\*\*\* is only meaningful at the end of a pattern, after a \//);
-  assert.equal(inner.offset, 5);
-  assert.equal(refusal("/usr***").offset, 4);
-  assert.equal(refusal("/a/b***").offset, 4);
+Deno.test("checkPattern() accepts runs of stars the original reads as ** and starRunNotes() names them", () => {
+  for (const pattern of ["/usr/****", "*****", "/usr/***/bin", "/usr***", "/***/victimdir"]) {
+    checkPattern(pattern);
+    assert.equal(starRunNotes(pattern).length, 1, pattern);
+  }
+  assert.equal(starRunNotes("/usr/****")[0].offset, 5);
+  assert.match(starRunNotes("/usr/***/bin")[0].message, /3 stars here mean \*\*/);
+  for (const pattern of ["/usr/***", "***", "/a/**/b", "/a\\***", "/a/*"]) {
+    assert.deepEqual(starRunNotes(pattern), [], pattern);
+  }
 });
 
 Deno.test("checkPattern() refuses a pattern longer than PATTERN_LEN_MAX", () => {

@@ -111,7 +111,7 @@ Deno.test("load() names -m commands -m#N, counting only -m", () => {
 });
 
 Deno.test("load() gives a -m error -m#N, line 1 and the column of the problem", () => {
-  const result = load([m("lock:on"), m("sandbox/raed:on")], { env: {} });
+  const result = load([m("lock:exec"), m("sandbox/raed:on")], { env: {} });
   assert.deepEqual(lines(result.diagnostics), [
     '-m#2:1:9: error: unknown category "raed" (did you mean "read"?)',
   ]);
@@ -145,7 +145,7 @@ Deno.test("load() goes on after an error and reports every one", () => {
       "allow/read+/ok/3",
     ].join("\n"),
   });
-  const result = load([file("/p.syd-3"), m("lock:on"), m("lokc:on")], fs);
+  const result = load([file("/p.syd-3"), m("lock:exec"), m("lokc:on")], fs);
   assert.deepEqual(result.diagnostics.map((d) => [d.file, d.line, d.col]), [
     ["/p.syd-3", 1, 9],
     ["/p.syd-3", 3, 14],
@@ -155,7 +155,7 @@ Deno.test("load() goes on after an error and reports every one", () => {
   ]);
   assert.ok(result.diagnostics.every((d) => d.severity === "error"));
   assert.deepEqual(result.state.rules.map((r) => r.pattern), ["/ok/1", "/ok/2", "/ok/3"]);
-  assert.equal(result.state.lock, "on");
+  assert.equal(result.state.lock, "exec");
 });
 
 Deno.test("load() reports a file it cannot read at the file, line 1", () => {
@@ -200,7 +200,7 @@ Deno.test("load() resolves an include from -m against the working directory", ()
 });
 
 Deno.test("load() reports a missing include at the include line", () => {
-  const fs = fakeFs({ "/a/main.syd-3": "lock:on\n    include nope.syd-3\n" });
+  const fs = fakeFs({ "/a/main.syd-3": "lock:exec\n    include nope.syd-3\n" });
   const result = load([file("/a/main.syd-3")], fs);
   assert.deepEqual(lines(result.diagnostics), [
     "/a/main.syd-3:2:5: error: cannot read /a/nope.syd-3: no such file",
@@ -296,7 +296,7 @@ Deno.test("load() refuses an unknown -p profile with a suggestion", () => {
 });
 
 Deno.test("load() refuses an unknown include_profile at the include line", () => {
-  const fs = fakeFs({ "/p.syd-3": "lock:on\n  include_profile paludsi\n" });
+  const fs = fakeFs({ "/p.syd-3": "lock:exec\n  include_profile paludsi\n" });
   const result = load([file("/p.syd-3")], fs);
   assert.equal(result.diagnostics.length, 1);
   const [d] = result.diagnostics;
@@ -325,7 +325,7 @@ Deno.test("load() lets a later profile override an earlier command", () => {
 });
 
 Deno.test("load() lets a later -m override an earlier file", () => {
-  const fs = fakeFs({ "/p.syd-3": "default/all:kill\nlock:on\n" });
+  const fs = fakeFs({ "/p.syd-3": "default/all:kill\nlock:exec\n" });
   const result = load([file("/p.syd-3"), m("default/read:allow"), m("lock:off")], fs);
   assert.equal(result.state.defaults.read, "allow");
   assert.equal(result.state.defaults.write, "kill");

@@ -49,7 +49,7 @@ export interface NetRule {
   origin: Origin;
 }
 
-/** A mask or exec/kill entry. */
+/** A mask entry. */
 export interface PatternEntry {
   pattern: string;
   origin: Origin;
@@ -63,7 +63,6 @@ export interface PolicyState {
   netRules: NetRule[];
   lock: LockState | null;
   mask: PatternEntry[];
-  execKill: PatternEntry[];
   exitWaitAll: boolean;
   /** The sandbox's wall-clock limit from `timeout:` in milliseconds (0: none). */
   timeoutMs: number;
@@ -91,7 +90,6 @@ export function initialState(): PolicyState {
     netRules: [],
     lock: null,
     mask: [],
-    execKill: [],
     exitWaitAll: false,
     timeoutMs: 0,
     denyDotdot: false,
@@ -194,14 +192,12 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "timeout":
       state.timeoutMs = command.ms;
       return 0;
-    case "mask":
-    case "exec_kill": {
-      const list = command.kind === "mask" ? state.mask : state.execKill;
+    case "mask": {
       if (command.op === "+") {
-        list.push({ pattern: command.pattern, origin });
+        state.mask.push({ pattern: command.pattern, origin });
         return 0;
       }
-      return remove(list, command.op, (entry) => entry.pattern === command.pattern);
+      return remove(state.mask, command.op, (entry) => entry.pattern === command.pattern);
     }
     case "trace":
       if (command.option === "exit_wait_all") state.exitWaitAll = command.value;
@@ -277,9 +273,6 @@ export function dump(state: PolicyState): string[] {
   }
   for (const entry of state.mask) {
     lines.push(formatCommand({ kind: "mask", op: "+", pattern: entry.pattern }));
-  }
-  for (const entry of state.execKill) {
-    lines.push(formatCommand({ kind: "exec_kill", op: "+", pattern: entry.pattern }));
   }
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");

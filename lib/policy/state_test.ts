@@ -37,7 +37,6 @@ function withoutOrigins(state: PolicyState): unknown {
     rules: strip(state.rules),
     netRules: strip(state.netRules),
     mask: strip(state.mask),
-    execKill: strip(state.execKill),
   };
 }
 
@@ -52,8 +51,8 @@ Deno.test("initialState() has every category on, denying, and nothing else", () 
     assert.equal(state.defaults[category], "deny");
   }
   assert.deepEqual(
-    [state.rules, state.netRules, state.mask, state.execKill, state.lock],
-    [[], [], [], [], null],
+    [state.rules, state.netRules, state.mask, state.lock],
+    [[], [], [], null],
   );
   assert.equal(state.exitWaitAll, false);
   assert.equal(state.denyDotdot, false);
@@ -178,7 +177,7 @@ Deno.test("apply() counts removals over every category of the command", () => {
 });
 
 Deno.test("apply() '-' with nothing to remove counts 0", () => {
-  const { removed } = run("allow/read-/x", "mask-/x", "exec/kill^/x", "allow/net/bind-any!1");
+  const { removed } = run("allow/read-/x", "mask-/x", "mask^/x", "allow/net/bind-any!1");
   assert.deepEqual(removed, [0, 0, 0, 0]);
 });
 
@@ -231,13 +230,6 @@ Deno.test("apply() adds and removes mask entries", () => {
   assert.deepEqual(state.mask.map((e) => e.pattern), ["/etc/b"]);
 });
 
-Deno.test("apply() adds and removes exec/kill entries apart from masks", () => {
-  const { state, removed } = run("exec/kill+/bin/nc", "mask+/bin/nc", "exec/kill-/bin/nc");
-  assert.deepEqual(removed, [0, 0, 1]);
-  assert.deepEqual(state.execKill, []);
-  assert.deepEqual(state.mask.map((e) => e.pattern), ["/bin/nc"]);
-});
-
 // reset.
 
 Deno.test("apply() reset returns to the initial state: every category on, deny", () => {
@@ -247,7 +239,6 @@ Deno.test("apply() reset returns to the initial state: every category on, deny",
     "allow/read+/x",
     "allow/net/bind+any!0",
     "mask+/x",
-    "exec/kill+/x",
     "lock:on",
     "trace/exit_wait_all:1",
     "trace/deny_dotdot:1",
@@ -309,11 +300,10 @@ Deno.test("dump() prints what is left of a command after a removal", () => {
   assert.deepEqual(dump(state).slice(2), ["allow/read,readdir+/usr/***"]);
 });
 
-Deno.test("dump() prints masks, exec/kill, trace options and the lock last", () => {
+Deno.test("dump() prints masks, trace options and the lock last", () => {
   const { state } = run(
     "lock:on",
     "trace/deny_dotdot:1",
-    "exec/kill+/bin/nc",
     "mask+/etc/shadow",
     "trace/exit_wait_all:1",
     "allow/net/connect+loopback!53",
@@ -323,7 +313,6 @@ Deno.test("dump() prints masks, exec/kill, trace options and the lock last", () 
     "deny/read+/etc/shadow",
     "allow/net/connect+loopback!53",
     "mask+/etc/shadow",
-    "exec/kill+/bin/nc",
     "trace/exit_wait_all:1",
     "trace/deny_dotdot:1",
     "lock:on",
@@ -349,7 +338,6 @@ const POLICIES: Record<string, SourceSpec[]> = {
     m("mask+/proc/cpuinfo"),
     m("mask+/proc/meminfo"),
     m("mask-/proc/cpuinfo"),
-    m("exec/kill+/usr/bin/nc*"),
     m("trace/exit_wait_all:1"),
     m("trace/deny_dotdot:on"),
     m("lock:exec"),

@@ -164,7 +164,6 @@ export const KNOWN_WORDS = [
   "default",
   "lock",
   "mask",
-  "exec/kill",
   "trace/exit_wait_all",
   "trace/allow_unsupp_socket",
   "trace/deny_dotdot",
