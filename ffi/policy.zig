@@ -129,6 +129,8 @@ pub const NetRuleC = struct {
     ranges: []const Range,
     port_min: u16,
     port_max: u16,
+    /// The socket's IP protocol (SO_PROTOCOL) a dial(3) rule names (`tcp!...`); 0: any.
+    protocol: u16,
     pattern: []const u8,
     origin: []const u8,
 };
@@ -136,7 +138,8 @@ pub const NetRuleC = struct {
 /// The peer of a network call, as judged: an IP address and port, a UNIX socket path, or an
 /// abstract socket name (without its leading NUL).
 pub const Peer = union(enum) {
-    inet: struct { family: u8, bytes: [16]u8, port: u16 },
+    /// protocol: the socket's SO_PROTOCOL, read only when a rule names one (else 0).
+    inet: struct { family: u8, bytes: [16]u8, port: u16, protocol: u16 = 0 },
     unix: []const u8,
     abstract: []const u8,
 };
@@ -156,6 +159,7 @@ fn net_matches(rule: *const NetRuleC, peer: Peer) bool {
     switch (peer) {
         .inet => |inet| {
             if (rule.kind != .inet or inet.port < rule.port_min or inet.port > rule.port_max) return false;
+            if (rule.protocol != 0 and rule.protocol != inet.protocol) return false;
             for (rule.ranges) |range| {
                 if (range.family == inet.family and prefix_equal(&range.bytes, &inet.bytes, range.prefix)) return true;
             }
@@ -204,6 +208,8 @@ pub const NetRule = struct {
     cidrs: []const Cidr,
     port_min: u16,
     port_max: u16,
+    /// Absent from documents of older TypeScript: any protocol.
+    protocol: u16 = 0,
     pattern: []const u8,
     origin: []const u8,
 };
@@ -270,6 +276,8 @@ pub const Policy = struct {
     rules: [category_count][]const PathRule,
     /// The network categories' rules (net/bind, net/connect, net/sendfd), in policy order.
     net_rules: [3][]const NetRuleC = .{ &.{}, &.{}, &.{} },
+    /// Some network rule names a protocol: judging an IP peer reads the socket's SO_PROTOCOL.
+    net_protocols: bool = false,
 
     /// Judges a network peer for `cat` (a net/ category): the last matching rule, else the default.
     pub fn judge_net(self: *const Policy, cat: Cat, peer: Peer) Verdict {
@@ -373,6 +381,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     }
     try build_rules(arena, doc.rules, &policy.rules);
     try build_net_rules(arena, doc.net_rules, &policy.net_rules, diag);
+    for (doc.net_rules) |rule| policy.net_protocols = policy.net_protocols or rule.protocol != 0;
     return policy;
 }
 
@@ -411,6 +420,7 @@ fn build_net_rules(
             .ranges = ranges,
             .port_min = rule.port_min,
             .port_max = rule.port_max,
+            .protocol = rule.protocol,
             .pattern = rule.pattern,
             .origin = rule.origin,
         }) catch return error.NOMEM;
@@ -628,4 +638,21 @@ test "judge_net matches address ranges, ports, UNIX paths and abstract names; la
     try std.testing.expectEqual(Action.allow, policy.judge_net(.net_connect, .{ .abstract = "app1" }).action);
     try std.testing.expectEqual(Action.deny, policy.judge_net(.net_bind, v4(127, 0, 0, 1, 1500)).action);
     try std.testing.expect(prefix_equal(&one, &one, 128));
+}
+
+test "judge_net applies a rule naming a protocol only to sockets of that protocol" {
+    var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
+    defer arena.deinit();
+    var diag: Diag = .{};
+    const policy = try load(arena.allocator(), doc_text(.{
+        .net_rules = "[{\"category\":\"net/connect\",\"action\":\"allow\",\"kind\":\"inet\",\"cidrs\":[{\"family\":4,\"address\":\"127.0.0.0\",\"prefix\":8}],\"port_min\":0,\"port_max\":65535,\"pattern\":\"\",\"origin\":\"-m#1\"}," ++
+            "{\"category\":\"net/connect\",\"action\":\"deny\",\"kind\":\"inet\",\"cidrs\":[{\"family\":4,\"address\":\"127.0.0.0\",\"prefix\":8}],\"port_min\":53,\"port_max\":53,\"protocol\":17,\"pattern\":\"\",\"origin\":\"-m#2\"}]",
+    }), &diag);
+    try std.testing.expect(policy.net_protocols);
+    var bytes: [16]u8 = .{0} ** 16;
+    bytes[0..4].* = .{ 127, 0, 0, 1 };
+    const udp: Peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = 53, .protocol = 17 } };
+    const tcp: Peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = 53, .protocol = 6 } };
+    try std.testing.expectEqualStrings("-m#2", policy.judge_net(.net_connect, udp).origin);
+    try std.testing.expectEqualStrings("-m#1", policy.judge_net(.net_connect, tcp).origin);
 }

@@ -387,3 +387,43 @@ print(os.path.exists(sys.argv[1] + "/s/sock"), os.path.exists("sock"))
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("dial(3) rules match the socket's protocol: tcp!ADDR!PORTS allows TCP only, udp4!loopback!* denies UDP", async () => {
+  const script = [
+    "import socket",
+    'srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)',
+    "port = srv.getsockname()[1]",
+    "def attempt(kind):",
+    "    s = socket.socket(socket.AF_INET, kind)",
+    "    try:",
+    '        s.connect(("127.0.0.1", port)); return "ok"',
+    "    except OSError as e:",
+    "        return e.strerror",
+    'print("tcp", attempt(socket.SOCK_STREAM), "udp", attempt(socket.SOCK_DGRAM))',
+  ].join("\n");
+  const base = ["-poff", "-m", "sandbox/net/connect:on"];
+  const tcpOnly = await runSyd([
+    ...base,
+    "-m",
+    "allow/net/connect+tcp!127.0.0.1!1-1000,1001-65535",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(tcpOnly.stdout, "tcp ok udp Connection refused\n");
+  assert.equal(records(tcpOnly.stderr).length, 1);
+  const udpDenied = await runSyd([
+    ...base,
+    "-m",
+    "allow/net/connect+127.0.0.1!1-65535",
+    "-m",
+    "deny/net/connect+udp4!loopback!*",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(udpDenied.stdout, "tcp ok udp Connection refused\n");
+  assert.equal(records(udpDenied.stderr)[0].rule, "-m#3");
+});

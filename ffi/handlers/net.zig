@@ -233,10 +233,19 @@ fn describe(address: *Address) []const u8 {
     };
 }
 
-/// Judges `address` for `cat`; null when allowed, else the answer.
-fn judge(request: *const Request, cat: Cat, nr: SYS, address: *const Address) ?Response {
-    const peer = address.peer orelse return null; // not judged
+/// Judges `address` for `cat` on syd's copy `fd` of the caller's socket (its protocol, when a
+/// rule names one); null when allowed, else the answer.
+fn judge(request: *const Request, cat: Cat, nr: SYS, fd: i32, address: *const Address) ?Response {
+    assert(fd >= 0);
+    var peer = address.peer orelse return null; // not judged
     if (!request.policy.on[@intFromEnum(cat)]) return null;
+    switch (peer) {
+        .inet => |*inet| if (request.policy.net_protocols) {
+            // Unknown, a rule naming a protocol could not be applied: refused, never guessed.
+            inet.protocol = socket_protocol(fd) catch |err| return handlers.failure(err);
+        },
+        else => {},
+    }
     const verdict = request.policy.judge_net(cat, peer);
     const family_name: []const u8 = switch (peer) {
         .inet => |inet| if (inet.family == 4) "inet" else "inet6",
@@ -246,6 +255,15 @@ fn judge(request: *const Request, cat: Cat, nr: SYS, address: *const Address) ?R
     const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true, .family = family_name };
     if (handlers.enforce(request, judgement, address.text)) |_| return .{ .failure = denial_errno(cat, nr) };
     return null;
+}
+
+/// The socket's IP protocol (SO_PROTOCOL: 6 for TCP, 17 for UDP, ...), as dial(3) rules name it.
+fn socket_protocol(fd: i32) sys.Errno!u16 {
+    var protocol: i32 = 0;
+    var len: linux.socklen_t = @sizeOf(i32);
+    _ = try sys.check(linux.getsockopt(fd, linux.SOL.SOCKET, linux.SO.PROTOCOL, @ptrCast(&protocol), &len));
+    if (protocol < 0 or protocol > std.math.maxInt(u16)) return error.PROTONOSUPPORT;
+    return @intCast(protocol);
 }
 
 /// syd's own copy of the caller's socket `fd`, with the caller's umask for a bound socket file.
@@ -340,9 +358,9 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     if (!request.valid()) return error.NOENT;
     // Not judged (another family under trace/allow_unsupp_socket, an unnamed UNIX socket), yet
     // performed on the bytes read: continued, the kernel would read the address again.
-    if (address.peer != null) if (judge(request, cat, nr, &address)) |response| return response;
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
+    if (address.peer != null) if (judge(request, cat, nr, fd, &address)) |response| return response;
     var target = try Target.prepare(request, &address, nr == .bind);
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
@@ -365,9 +383,9 @@ fn sendto(request: *const Request) sys.Errno!Response {
     const len: usize = @intCast(@min(request.arg(2), send_len_max));
     if (len > 0) try handlers.read_memory(request.tid(), request.arg(1), data[0..len]);
     if (!request.valid()) return error.NOENT;
-    if (address.peer != null) if (judge(request, .net_connect, .sendto, &address)) |response| return response;
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
+    if (address.peer != null) if (judge(request, .net_connect, .sendto, fd, &address)) |response| return response;
     if (request.arg(2) > send_len_max and try is_datagram(fd)) return error.MSGSIZE;
     var target = try Target.prepare(request, &address, false);
     defer target.release();
@@ -443,15 +461,15 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
     var cut = false;
     const data_len = try gather(request, msg, &data, &cut);
     if (!request.valid()) return error.NOENT;
-    if (msg.name != 0) {
-        if (judge(request, .net_connect, .sendmsg, &address)) |response| return response;
-    }
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
+    if (msg.name != 0) {
+        if (judge(request, .net_connect, .sendmsg, fd, &address)) |response| return response;
+    }
     if (passes_fds) {
         var dest: Address = .{};
         if (msg.name != 0) dest = address else try peer_of(fd, &dest);
-        if (judge(request, .net_sendfd, .sendmsg, &dest)) |response| return response;
+        if (judge(request, .net_sendfd, .sendmsg, fd, &dest)) |response| return response;
     }
     if (cut and try is_datagram(fd)) return error.MSGSIZE; // a datagram is never cut short
     var target: Target = if (msg.name != 0) try Target.prepare(request, &address, false) else .{};

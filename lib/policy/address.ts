@@ -1,7 +1,9 @@
 /**
- * Network addresses in rules: `ADDR[/PREFIX]!PORT[-PORT]` for IPv4 and IPv6 (or an alias such
- * as `loopback` in place of `ADDR[/PREFIX]`), a path pattern for UNIX sockets, and `@name` for
- * abstract UNIX sockets.
+ * Network addresses in rules: `ADDR[/PREFIX]!PORTS` for IPv4 and IPv6 (or an alias such as
+ * `loopback` in place of `ADDR[/PREFIX]`; PORTS a port, a range `P1-P2`, a comma list of both, or
+ * `*`), a path pattern for UNIX sockets, and `@name` for abstract UNIX sockets. As the original
+ * (3.56 on), a dial(3) string `NETWORK!NETADDR!SERVICE` also names the protocol (`tcp`, `udp6`,
+ * `icmp`, ..., `net` for any; `*` for any address), and `unix!PATTERN` is the UNIX form.
  *
  * @module
  */
@@ -14,11 +16,56 @@ export interface Cidr {
   prefix: number;
 }
 
-/** A parsed network address. */
+/** A closed range of ports. */
+export interface PortRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * A parsed network address. `network`: the dial(3) network name it was written with (lower
+ * case), absent for the legacy form, which matches any protocol as `net` does.
+ */
 export type Address =
-  | { kind: "inet"; alias?: string; cidrs: Cidr[]; portMin: number; portMax: number }
+  | { kind: "inet"; network?: string; alias?: string; cidrs: Cidr[]; ports: PortRange[] }
   | { kind: "unix"; pattern: string }
   | { kind: "abstract"; pattern: string };
+
+/** IP protocol numbers of the dial(3) networks; `icmp` is 1 for IPv4 and 58 for IPv6. */
+const NETWORK_PROTOCOLS: Readonly<Record<string, number>> = {
+  tcp: 6,
+  mptcp: 262,
+  udp: 17,
+  udplite: 136,
+  sctp: 132,
+  dccp: 33,
+  icmp: 1,
+  net: 0,
+};
+const UNIX_NETWORKS = ["unix", "unixgram", "unixpacket"];
+
+/** The dial(3) network names the original knows, with their family suffixes. */
+export const NETWORKS: readonly string[] = [
+  ...Object.keys(NETWORK_PROTOCOLS).flatMap((name) => [name, `${name}4`, `${name}6`]),
+  ...UNIX_NETWORKS,
+];
+
+/**
+ * The IP protocol a rule's network matches for addresses of `family` (0: any protocol).
+ *
+ * @example
+ * ```ts
+ * networkProtocol("tcp6", 6); // 6
+ * networkProtocol("icmp", 6); // 58 (ICMPv6)
+ * networkProtocol(undefined, 4); // 0: the legacy form matches any protocol
+ * ```
+ */
+export function networkProtocol(network: string | undefined, family: 4 | 6): number {
+  if (network === undefined) return 0;
+  const base = network.replace(/[46]$/, "");
+  const protocol = NETWORK_PROTOCOLS[base] ?? 0;
+  return base === "icmp" && family === 6 ? 58 : protocol;
+}
 
 const ANY4: Cidr[] = [{ family: 4, address: "0.0.0.0", prefix: 0 }];
 const ANY6: Cidr[] = [{ family: 6, address: "::", prefix: 0 }];
@@ -147,14 +194,24 @@ function parsePort(text: string, offset: number): number {
  */
 export function parseAddress(text: string): Address {
   if (text.length === 0) throw new AddressError("empty address", 0);
-  if (text.startsWith("@")) {
-    if (text.length === 1) throw new AddressError("an abstract socket needs a name after @", 1);
-    checkAsAddress(text.slice(1), 1);
-    return { kind: "abstract", pattern: text.slice(1) };
+  const first = text.indexOf("!");
+  const network = first > 0 ? text.slice(0, first).toLowerCase() : "";
+  if (UNIX_NETWORKS.includes(network)) {
+    const rest = text.slice(first + 1);
+    if (rest.startsWith("/") || rest.startsWith("@")) return parseUnix(rest, first + 1);
+    throw new AddressError(
+      `"${rest}" is not a UNIX socket address (/path, @name)`,
+      first + 1,
+    );
   }
-  if (text.startsWith("/")) {
-    checkAsAddress(text, 0);
-    return { kind: "unix", pattern: text };
+  if (text.startsWith("@") || text.startsWith("/")) return parseUnix(text, 0);
+  if (first > 0 && NETWORKS.includes(network)) {
+    const rest = text.slice(first + 1);
+    const second = rest.lastIndexOf("!");
+    if (second < 0) {
+      throw new AddressError(`"${text}" needs a service: ${network}!NETADDR!PORTS`, text.length);
+    }
+    return parseInet(rest.slice(0, second), rest.slice(second + 1), first + 1, network);
   }
   // `!` separates the port; older syd versions used `@`, still accepted.
   let bang = text.lastIndexOf("!");
@@ -165,16 +222,52 @@ export function parseAddress(text: string): Address {
       text.length,
     );
   }
-  const host = text.slice(0, bang);
-  const ports = text.slice(bang + 1);
-  const dash = ports.indexOf("-");
-  const portMin = parsePort(dash < 0 ? ports : ports.slice(0, dash), bang + 1);
-  const portMax = dash < 0 ? portMin : parsePort(ports.slice(dash + 1), bang + 2 + dash);
-  if (portMax < portMin) {
-    throw new AddressError(`port range ${portMin}-${portMax} is backwards`, bang + 1);
+  return parseInet(text.slice(0, bang), text.slice(bang + 1), 0, undefined);
+}
+
+function parseUnix(text: string, base: number): Address {
+  if (text.startsWith("@")) {
+    if (text.length === 1) {
+      throw new AddressError("an abstract socket needs a name after @", base + 1);
+    }
+    checkAsAddress(text.slice(1), base + 1);
+    return { kind: "abstract", pattern: text.slice(1) };
   }
-  const alias = Object.hasOwn(ADDRESS_ALIASES, host) ? ADDRESS_ALIASES[host] : undefined;
-  if (alias) return { kind: "inet", alias: host, cidrs: [...alias], portMin, portMax };
+  checkAsAddress(text, base);
+  return { kind: "unix", pattern: text };
+}
+
+/** Parses `PORTS`: `*`, or a comma list of ports and `P1-P2` ranges. */
+function parsePorts(text: string, base: number): PortRange[] {
+  if (text === "*") return [{ min: 0, max: 65535 }];
+  const ranges: PortRange[] = [];
+  let at = base;
+  for (const part of text.split(",")) {
+    const dash = part.indexOf("-");
+    const min = parsePort(dash < 0 ? part : part.slice(0, dash), at);
+    const max = dash < 0 ? min : parsePort(part.slice(dash + 1), at + dash + 1);
+    if (max < min) throw new AddressError(`port range ${min}-${max} is backwards`, at);
+    ranges.push({ min, max });
+    at += part.length + 1;
+  }
+  return ranges;
+}
+
+/** `HOST!PORTS` (HOST at `base` in the rule); `network` constrains the family by its suffix. */
+function parseInet(host: string, portsText: string, base: number, network?: string): Address {
+  const ports = parsePorts(portsText, base + host.length + 1);
+  const family = network?.endsWith("4") ? 4 : network?.endsWith("6") ? 6 : undefined;
+  const fit = (cidrs: readonly Cidr[]) =>
+    cidrs.filter((c) => family === undefined || c.family === family);
+  const named = network !== undefined && host === "*" ? "any" : host;
+  const alias = Object.hasOwn(ADDRESS_ALIASES, named) ? ADDRESS_ALIASES[named] : undefined;
+  if (alias) {
+    const cidrs = fit(alias);
+    if (cidrs.length === 0) {
+      throw new AddressError(`"${host}" has no IPv${family} address for ${network}`, base);
+    }
+    return { kind: "inet", ...withNetwork(network), alias: host, cidrs, ports };
+  }
   const slash = host.indexOf("/");
   const ip = slash < 0 ? host : host.slice(0, slash);
   const v4 = parseIpv4(ip);
@@ -182,7 +275,7 @@ export function parseAddress(text: string): Address {
   if (!v4 && !v6) {
     throw new AddressError(
       `"${ip}" is not an IPv4 or IPv6 address or an alias (any, loopback, local, linklocal, ...)`,
-      0,
+      base,
     );
   }
   const bits = v4 ? 32 : 128;
@@ -190,14 +283,25 @@ export function parseAddress(text: string): Address {
   if (slash >= 0) {
     const prefixText = host.slice(slash + 1);
     if (!/^[0-9]{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
-      throw new AddressError(`"/${prefixText}" is not a prefix length (0 to ${bits})`, slash);
+      throw new AddressError(
+        `"/${prefixText}" is not a prefix length (0 to ${bits})`,
+        base + slash,
+      );
     }
     prefix = Number(prefixText);
   }
   const cidr: Cidr = v4
     ? { family: 4, address: v4.join("."), prefix }
     : { family: 6, address: formatIpv6(v6!), prefix };
-  return { kind: "inet", cidrs: [cidr], portMin, portMax };
+  if (fit([cidr]).length === 0) {
+    throw new AddressError(`"${ip}" is not an IPv${family} address, as ${network} needs`, base);
+  }
+  return { kind: "inet", ...withNetwork(network), cidrs: [cidr], ports };
+}
+
+/** `{ network }` when one was written, `{}` otherwise (no key holding undefined). */
+function withNetwork(network: string | undefined): { network?: string } {
+  return network === undefined ? {} : { network };
 }
 
 function checkAsAddress(pattern: string, base: number): void {
@@ -217,13 +321,13 @@ export function formatAddress(address: Address): string {
     case "unix":
       return address.pattern;
     case "inet": {
-      const ports = address.portMin === address.portMax
-        ? `${address.portMin}`
-        : `${address.portMin}-${address.portMax}`;
-      if (address.alias) return `${address.alias}!${ports}`;
+      const ports = address.ports.map((r) => r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)
+        .join(",");
+      const prefix = address.network === undefined ? "" : `${address.network}!`;
+      if (address.alias) return `${prefix}${address.alias}!${ports}`;
       const cidr = address.cidrs[0];
       const full = cidr.family === 4 ? 32 : 128;
-      return `${cidr.address}${cidr.prefix === full ? "" : `/${cidr.prefix}`}!${ports}`;
+      return `${prefix}${cidr.address}${cidr.prefix === full ? "" : `/${cidr.prefix}`}!${ports}`;
     }
   }
 }

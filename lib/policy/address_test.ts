@@ -5,6 +5,7 @@ import {
   AddressError,
   formatAddress,
   formatIpv6,
+  networkProtocol,
   parseAddress,
   parseIpv6,
 } from "./address.ts";
@@ -42,8 +43,7 @@ Deno.test("parseAddress() reads IPv4 without a prefix as /32", () => {
   roundTrip("127.0.0.1!9050", {
     kind: "inet",
     cidrs: [{ family: 4, address: "127.0.0.1", prefix: 32 }],
-    portMin: 9050,
-    portMax: 9050,
+    ports: [{ min: 9050, max: 9050 }],
   });
 });
 
@@ -51,14 +51,12 @@ Deno.test("parseAddress() reads IPv4 with a prefix", () => {
   roundTrip("10.0.0.0/8!80", {
     kind: "inet",
     cidrs: [{ family: 4, address: "10.0.0.0", prefix: 8 }],
-    portMin: 80,
-    portMax: 80,
+    ports: [{ min: 80, max: 80 }],
   });
   roundTrip("0.0.0.0/0!1", {
     kind: "inet",
     cidrs: [{ family: 4, address: "0.0.0.0", prefix: 0 }],
-    portMin: 1,
-    portMax: 1,
+    ports: [{ min: 1, max: 1 }],
   });
 });
 
@@ -73,8 +71,7 @@ Deno.test("parseAddress() reads ::1", () => {
   roundTrip("::1!53", {
     kind: "inet",
     cidrs: [{ family: 6, address: "::1", prefix: 128 }],
-    portMin: 53,
-    portMax: 53,
+    ports: [{ min: 53, max: 53 }],
   });
 });
 
@@ -82,8 +79,7 @@ Deno.test("parseAddress() reads fe80::/10", () => {
   roundTrip("fe80::/10!0-65535", {
     kind: "inet",
     cidrs: [{ family: 6, address: "fe80::", prefix: 10 }],
-    portMin: 0,
-    portMax: 65535,
+    ports: [{ min: 0, max: 65535 }],
   });
 });
 
@@ -143,8 +139,7 @@ Deno.test("parseAddress() reads a port range", () => {
     kind: "inet",
     alias: "loopback4",
     cidrs: [...ADDRESS_ALIASES.loopback4],
-    portMin: 1024,
-    portMax: 65535,
+    ports: [{ min: 1024, max: 65535 }],
   });
 });
 
@@ -158,8 +153,7 @@ Deno.test("parseAddress() reads port 0 (an ephemeral bind)", () => {
   const address = parseAddress("loopback!0");
   assert.equal(address.kind, "inet");
   if (address.kind === "inet") {
-    assert.equal(address.portMin, 0);
-    assert.equal(address.portMax, 0);
+    assert.deepEqual(address.ports, [{ min: 0, max: 0 }]);
   }
   assert.equal(formatAddress(address), "loopback!0");
 });
@@ -191,8 +185,7 @@ Deno.test("parseAddress() knows every alias and formats it back by name", () => 
       kind: "inet",
       alias: name,
       cidrs: [...ADDRESS_ALIASES[name]],
-      portMin: 22,
-      portMax: 22,
+      ports: [{ min: 22, max: 22 }],
     });
   }
 });
@@ -372,4 +365,55 @@ Deno.test({
   fn() {
     assert.throws(() => parseAddress("010.0.0.1!80"), AddressError);
   },
+});
+
+Deno.test("parseAddress() reads dial(3) strings: network, address or alias, port list", () => {
+  assert.deepEqual(parseAddress("tcp!127.0.0.1!9"), {
+    kind: "inet",
+    network: "tcp",
+    cidrs: [{ family: 4, address: "127.0.0.1", prefix: 32 }],
+    ports: [{ min: 9, max: 9 }],
+  });
+  const list = parseAddress("TCP!10.0.0.0/8!22,80,8000-9000");
+  assert.ok(list.kind === "inet");
+  assert.equal(list.network, "tcp");
+  assert.deepEqual(list.ports, [{ min: 22, max: 22 }, { min: 80, max: 80 }, {
+    min: 8000,
+    max: 9000,
+  }]);
+  const any6 = parseAddress("tcp6!*!443");
+  assert.ok(any6.kind === "inet");
+  assert.deepEqual(any6.cidrs, [{ family: 6, address: "::", prefix: 0 }]);
+  const loop4 = parseAddress("udp4!loopback!*");
+  assert.ok(loop4.kind === "inet");
+  assert.deepEqual(loop4.cidrs, [{ family: 4, address: "127.0.0.0", prefix: 8 }]);
+  assert.deepEqual(loop4.ports, [{ min: 0, max: 65535 }]);
+  assert.deepEqual(parseAddress("unix!/run/***"), { kind: "unix", pattern: "/run/***" });
+  assert.deepEqual(parseAddress("unixgram!@dbus-*"), { kind: "abstract", pattern: "dbus-*" });
+  assert.deepEqual(parseAddress("::1!80,443").kind, "inet");
+});
+
+Deno.test("parseAddress() refuses a dial(3) string whose address is of the wrong family", () => {
+  assert.throws(() => parseAddress("tcp6!127.0.0.1!80"), /not an IPv6 address, as tcp6 needs/);
+  assert.throws(() => parseAddress("tcp4!loopback6!80"), /no IPv4 address for tcp4/);
+  assert.throws(() => parseAddress("tcp!127.0.0.1"), /needs a service/);
+  assert.throws(() => parseAddress("tcp!127.0.0.1!80-70"), /backwards/);
+  assert.throws(() => parseAddress("unix!relative"), /not a UNIX socket address/);
+});
+
+Deno.test("formatAddress() writes dial(3) strings back as read", () => {
+  for (
+    const text of ["tcp!127.0.0.1!9", "udp6!::1!53,5353", "icmp!loopback!0-65535", "net!any!80"]
+  ) {
+    assert.equal(formatAddress(parseAddress(text)), text);
+  }
+});
+
+Deno.test("networkProtocol() gives the IP protocol of each network, by family for icmp", () => {
+  assert.equal(networkProtocol("tcp", 4), 6);
+  assert.equal(networkProtocol("udp6", 6), 17);
+  assert.equal(networkProtocol("icmp", 4), 1);
+  assert.equal(networkProtocol("icmp", 6), 58);
+  assert.equal(networkProtocol("net", 6), 0);
+  assert.equal(networkProtocol(undefined, 4), 0);
 });

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { formatOrigin, type PolicyState } from "./state.ts";
+import { networkProtocol } from "./address.ts";
+import { formatOrigin, type NetRule, type PolicyState } from "./state.ts";
 import { CATEGORIES } from "./vocab.ts";
 
 /** The emulator pool's settings. */
@@ -20,6 +21,38 @@ export interface CompiledCidr {
   family: 4 | 6;
   address: string;
   prefix: number;
+}
+
+/**
+ * One network rule as libsyd matches it: one compiled rule per port range, and per protocol
+ * where the network's protocol depends on the family (`icmp`: ICMP for IPv4, ICMPv6 for IPv6).
+ */
+function compileNetRule(r: NetRule): CompiledPolicy["net_rules"] {
+  const origin = formatOrigin(r.origin);
+  const { category, action } = r;
+  const address = r.address;
+  if (address.kind !== "inet") {
+    const base = { category, action, kind: address.kind, cidrs: [], port_min: 0, port_max: 0 };
+    return [{ ...base, protocol: 0, pattern: address.pattern, origin }];
+  }
+  const groups = new Map<number, CompiledCidr[]>();
+  for (const cidr of address.cidrs) {
+    const protocol = networkProtocol(address.network, cidr.family);
+    groups.set(protocol, [...(groups.get(protocol) ?? []), { ...cidr }]);
+  }
+  return address.ports.flatMap((ports) =>
+    [...groups].map(([protocol, cidrs]) => ({
+      category,
+      action,
+      kind: "inet" as const,
+      cidrs,
+      port_min: ports.min,
+      port_max: ports.max,
+      protocol,
+      pattern: "",
+      origin,
+    }))
+  );
 }
 
 /** The document libsyd.so loads. */
@@ -38,6 +71,8 @@ export interface CompiledPolicy {
     cidrs: CompiledCidr[];
     port_min: number;
     port_max: number;
+    /** The IP protocol the socket must have (SO_PROTOCOL), 0 for any. */
+    protocol: number;
     pattern: string;
     origin: string;
   }[];
@@ -87,16 +122,7 @@ export function compile(
       pattern: r.pattern,
       origin: formatOrigin(r.origin),
     })),
-    net_rules: state.netRules.map((r) => ({
-      category: r.category,
-      action: r.action,
-      kind: r.address.kind,
-      cidrs: r.address.kind === "inet" ? r.address.cidrs.map((c) => ({ ...c })) : [],
-      port_min: r.address.kind === "inet" ? r.address.portMin : 0,
-      port_max: r.address.kind === "inet" ? r.address.portMax : 0,
-      pattern: r.address.kind === "inet" ? "" : r.address.pattern,
-      origin: formatOrigin(r.origin),
-    })),
+    net_rules: state.netRules.flatMap(compileNetRule),
     mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exec_kill: [], // syd 1's exec/kill, which the parser refuses; libsyd still reads the field
     exit_wait_all: state.exitWaitAll,

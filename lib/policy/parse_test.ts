@@ -130,8 +130,7 @@ Deno.test("parseCommand() makes a network rule for every network category", () =
           { family: 4, address: "127.0.0.0", prefix: 8 },
           { family: 6, address: "::1", prefix: 128 },
         ],
-        portMin: 80,
-        portMax: 80,
+        ports: [{ min: 80, max: 80 }],
       },
     });
   }
