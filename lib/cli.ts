@@ -28,6 +28,8 @@ export const OPTIONS = {
   alias: { type: "string", short: "a" },
   command: { type: "string", short: "c" },
   login: { type: "boolean", short: "l" },
+  /** The original's quick boot (skips its own re-exec): nothing to skip here, accepted. */
+  quick: { type: "boolean", short: "q" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** One option as the user wrote it, in command-line order. */
@@ -168,6 +170,7 @@ Options (they stop at the first operand, or at --):
   -t TIMEOUT          end the sandbox after TIMEOUT (30, 1.5s, 500ms, 2m, 1h): exit 124
   -e VAR[=VAL]        set or unset an environment variable (not supported yet)
   -a ALIAS            argv[0] for the command (not supported yet)
+  -q                  the original's quick boot: accepted, changes nothing here
 
 Every path and network category is enforced: the default policy denies everything, as the
 original's; start from a profile (-p user, -p paludis, -p linux) or -p off. syd refuses (95)

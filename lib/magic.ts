@@ -274,7 +274,7 @@ export class MagicServer {
         };
       }
     }
-    if (command.kind === "timeout" || command.kind === "trace") {
+    if (command.kind === "timeout" || command.kind === "trace" || command.kind === "trace_noop") {
       return {
         errno: EBUSY,
         level: "warn",

@@ -382,3 +382,13 @@ Deno.test("lock:on on the command line is final: a later -m lock:off cannot take
     assert.doesNotMatch(denied.stdout, /secret/);
   });
 });
+
+Deno.test("-q and the original's no-op relaxations (as its test harness passes them) run the command", async () => {
+  const relax = ["exec_memory", "exec_nopie", "exec_textrel", "prlimit"].flatMap((
+    name,
+  ) => ["-m", `trace/allow_unsafe_${name}:1`]);
+  const result = await runSyd(["-q", ...relax, "-poff", "--", "sh", "-c", "echo ran"]);
+  assert.equal(result.stderr, "");
+  assert.equal(result.stdout, "ran\n");
+  assert.equal(result.code, 0);
+});

@@ -21,6 +21,7 @@ import {
   nearest,
   NET_CATEGORIES,
   type NetCategory,
+  NOOP_TRACE_OPTIONS,
   own,
   UNSUPPORTED_CATEGORIES,
 } from "./vocab.ts";
@@ -39,7 +40,13 @@ export type TraceOption =
 
 /** One parsed command. */
 export type Command =
-  | { kind: "sandbox"; categories: Category[]; on: boolean }
+  | {
+    kind: "sandbox";
+    categories: Category[];
+    on: boolean;
+    /** Turned off, the original's categories this syd does not have (true of them here). */
+    absent?: string[];
+  }
   | { kind: "sandbox_query"; categories: Category[] }
   | { kind: "default"; categories: Category[]; action: Action }
   /** Path categories, possibly with network ones (then the pattern is a UNIX socket path too). */
@@ -49,6 +56,7 @@ export type Command =
   | { kind: "timeout"; ms: number }
   | { kind: "mask"; op: Op; pattern: string }
   | { kind: "trace"; option: TraceOption; value: boolean }
+  | { kind: "trace_noop"; option: string; value: boolean }
   | { kind: "reset" }
   | { kind: "include"; path: string }
   | { kind: "include_profile"; name: string };
@@ -126,8 +134,12 @@ function didYouMean(word: string, candidates: readonly string[]): string | undef
   return guess === undefined || guess === word ? undefined : `did you mean "${guess}"?`;
 }
 
-/** Parses a comma list of categories starting at `offset` in the command. */
-function parseCategories(text: string, offset: number): Category[] {
+/**
+ * Parses a comma list of categories starting at `offset` in the command. `skipUnsupported`:
+ * leave out the original's categories this syd does not have (for `sandbox/X:off`, which is
+ * true of them here) instead of refusing them.
+ */
+function parseCategories(text: string, offset: number, skipped?: string[]): Category[] {
   if (text.length === 0) throw new CommandError("missing category", offset);
   const out: Category[] = [];
   let at = offset;
@@ -140,6 +152,11 @@ function parseCategories(text: string, offset: number): Category[] {
     } else if (isCategory(lower)) {
       if (!out.includes(lower)) out.push(lower);
     } else if ((UNSUPPORTED_CATEGORIES as readonly string[]).includes(lower)) {
+      if (skipped !== undefined) {
+        if (!skipped.includes(lower)) skipped.push(lower);
+        at += name.length + 1;
+        continue;
+      }
       throw new CommandError(`category "${name}" is not supported by this syd`, at, {
         unsupported: true,
       });
@@ -218,9 +235,11 @@ export function parseCommand(text: string): Command {
   const value = text.slice(split + 1);
   const valueAt = split + 1;
   if (op === "!") {
-    throw new CommandError(`"${key}!..." is not a command syd knows`, split, {
-      unsupported: isUnsupportedKey(key),
-    });
+    const unsupported = isUnsupportedKey(key) || key === "clearenv";
+    const what = unsupported
+      ? "is a command of the original syd that this syd does not support"
+      : "is not a command syd knows";
+    throw new CommandError(`"${key}!..." ${what}`, split, { unsupported });
   }
 
   const slash = key.indexOf("/");
@@ -234,12 +253,18 @@ export function parseCommand(text: string): Command {
   }
   if (head === "sandbox" && slash >= 0) {
     expectOp(op, ":?", key, split);
-    const categories = parseCategories(rest, slash + 1);
+    // Off is true of a category this syd does not have (Landlock's lock, say): accepted.
+    const off = op === ":" && parseBoolean(value, valueAt) === false;
+    const absent: string[] = [];
+    const categories = parseCategories(rest, slash + 1, off ? absent : undefined);
     if (op === "?") {
       if (value.length > 0) throw new CommandError("a query takes no value", valueAt);
       return { kind: "sandbox_query", categories };
     }
-    return { kind: "sandbox", categories, on: parseBoolean(value, valueAt) };
+    const on = parseBoolean(value, valueAt);
+    return absent.length > 0
+      ? { kind: "sandbox", categories, on, absent }
+      : { kind: "sandbox", categories, on };
   }
   if (head === "default" && slash >= 0) {
     expectOp(op, ":", key, split);
@@ -287,6 +312,10 @@ export function parseCommand(text: string): Command {
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
+  }
+  if (key.startsWith("trace/") && Object.hasOwn(NOOP_TRACE_OPTIONS, rest)) {
+    expectOp(op, ":", key, split);
+    return { kind: "trace_noop", option: rest, value: parseBoolean(value, valueAt) };
   }
   if (isUnsupportedKey(key)) {
     throw new CommandError(
@@ -378,7 +407,10 @@ function formatCategories(categories: readonly Category[]): string {
 export function formatCommand(command: Command): string {
   switch (command.kind) {
     case "sandbox":
-      return `sandbox/${formatCategories(command.categories)}:${command.on ? "on" : "off"}`;
+      return `sandbox/${
+        [formatCategories(command.categories), ...(command.absent ?? [])].filter((t) => t !== "")
+          .join(",")
+      }:${command.on ? "on" : "off"}`;
     case "sandbox_query":
       return `sandbox/${formatCategories(command.categories)}?`;
     case "default":
@@ -398,6 +430,7 @@ export function formatCommand(command: Command): string {
     case "mask":
       return `mask${command.op}${command.pattern}`;
     case "trace":
+    case "trace_noop":
       return `trace/${command.option}:${command.value ? 1 : 0}`;
     case "reset":
       return "reset";

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { type Command, CommandError, formatCommand, parseCommand } from "./parse.ts";
-import { ACTIONS, CATEGORIES, NET_CATEGORIES, PATH_CATEGORIES } from "./vocab.ts";
+import {
+  ACTIONS,
+  CATEGORIES,
+  NET_CATEGORIES,
+  NOOP_TRACE_OPTIONS,
+  PATH_CATEGORIES,
+} from "./vocab.ts";
 
 /** The CommandError that parsing `text` throws (fails the test if it parses). */
 function refusal(text: string): CommandError {
@@ -535,4 +541,23 @@ Deno.test("parseCommand() reads timeout: as a duration, none or off, seconds wit
   ) {
     assert.throws(() => parseCommand(bad), CommandError, bad);
   }
+});
+
+Deno.test("parseCommand() accepts the original's relaxations of checks syd does not make, and refuses the rest", () => {
+  for (const option of Object.keys(NOOP_TRACE_OPTIONS)) {
+    roundTrip(`trace/${option}:1`, { kind: "trace_noop", option, value: true });
+  }
+  assert.equal(refusal("trace/allow_unsafe_open_suid:1").unsupported, true);
+});
+
+Deno.test("parseCommand() takes sandbox/X:off of a category syd does not have as true, and refuses X:on", () => {
+  roundTrip("sandbox/lock:off", { kind: "sandbox", categories: [], on: false, absent: ["lock"] });
+  assert.deepEqual(parseCommand("sandbox/read,lock,tpe:off"), {
+    kind: "sandbox",
+    categories: ["read"],
+    on: false,
+    absent: ["lock", "tpe"],
+  });
+  assert.equal(refusal("sandbox/lock:on").unsupported, true);
+  assert.equal(refusal("sandbox/read,lock:on").unsupported, true);
 });

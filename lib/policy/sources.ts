@@ -16,6 +16,37 @@ import { PROFILES } from "./profiles.ts";
 import { apply, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
 
 const EPERM = 1;
+
+/** The original 3.59's profiles (`syd-cat -p list`) that this syd does not have: refused (95). */
+const ORIGINAL_PROFILES = [
+  "chrome",
+  "container",
+  "core",
+  "cwd",
+  "debug",
+  "enforce",
+  "firefox",
+  "fs",
+  "gui",
+  "hide",
+  "immutable",
+  "landlock",
+  "lang",
+  "ldd",
+  "ltp",
+  "nix",
+  "nixstore",
+  "nomagic",
+  "nomem",
+  "nopie",
+  "noscm",
+  "noxdev",
+  "oci",
+  "rand",
+  "readonly",
+  "wx",
+  "xdg",
+];
 import { nearest } from "./vocab.ts";
 
 /** One source on the command line. */
@@ -341,6 +372,19 @@ class Loader {
     const where = from ?? { file: `-p ${name}`, line: 1 };
     if (!this.unlocked(where, from ? fromCol : 1, `profile ${name}`)) return;
     const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
+    if (!profile && ORIGINAL_PROFILES.includes(name)) {
+      this.error(
+        where.file,
+        where.line,
+        from ? fromCol : 1,
+        `profile "${name}" of the original syd is not supported by this syd`,
+        {
+          hint: "syd lint --profiles lists the profiles this syd has",
+          unsupported: true,
+        },
+      );
+      return;
+    }
     if (!profile) {
       const guess = nearest(name, Object.keys(PROFILES));
       this.error(where.file, where.line, from ? fromCol : 1, `unknown profile "${name}"`, {

@@ -476,3 +476,10 @@ Deno.test("load() refuses a profile or a file named after -m lock:on", () => {
     assert.deepEqual(fs.reads, []);
   }
 });
+
+Deno.test("load() refuses a profile of the original it does not have as not supported (95), not unknown", () => {
+  const { diagnostics } = load([{ kind: "profile", name: "fs" }], { env: {} });
+  assert.equal(diagnostics.length, 1);
+  assert.equal(diagnostics[0].unsupported, true);
+  assert.match(diagnostics[0].message, /profile "fs" of the original syd is not supported/);
+});

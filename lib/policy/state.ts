@@ -73,6 +73,8 @@ export interface PolicyState {
   allowUnsafePtrace: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
+  /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
+  noopTrace: Record<string, boolean>;
 }
 
 /** The original syd's state before any profile or command: every category on, denying. */
@@ -96,6 +98,7 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    noopTrace: {},
   };
 }
 
@@ -206,6 +209,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
       else state.allowUnsafeExecLdso = command.value;
       return 0;
+    case "trace_noop":
+      state.noopTrace[command.option] = command.value;
+      return 0;
     case "reset": {
       Object.assign(state, initialState());
       return 0;
@@ -279,6 +285,9 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  for (const [option, value] of Object.entries(state.noopTrace)) {
+    if (value) lines.push(`trace/${option}:1`);
+  }
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
   return lines;

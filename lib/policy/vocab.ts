@@ -115,6 +115,18 @@ export const UNSUPPORTED_CATEGORIES = [
  * implement. A key equal to one, or starting with one that ends in "/" or "_", is refused as
  * "not supported", never accepted and ignored.
  */
+/**
+ * The original's `trace/` relaxations of checks this syd does not make, so that setting them
+ * changes nothing here (accepted, stored and dumped, never acted on), with why.
+ */
+export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
+  allow_unsafe_exec_memory: "syd does not refuse W^X memory (no MDWE)",
+  allow_unsafe_exec_nopie: "syd does not refuse non-PIE programs",
+  allow_unsafe_exec_textrel: "syd does not refuse ELF text relocations",
+  allow_unsafe_prlimit:
+    "syd does not limit a process's own resource limits (those of another process stay refused: they protect syd)",
+};
+
 export const UNSUPPORTED_KEYS = [
   "force",
   "crypt",
