@@ -59,6 +59,36 @@ pub const Caller = struct { pid: i32, tid: i32 };
 /// by page so a string that ends just before an unmapped page is read; error.FAULT for a bad
 /// pointer (including 0), error.NAMETOOLONG when no NUL within path_len_max bytes. The result
 /// (without its NUL) lives in `buf`.
+/// What the last component of a path as written is: a name, `.`, `..`, or none (the path is
+/// the root, `/` or `//`). The kernel refuses to create, remove or rename the last three.
+pub const LastKind = enum { name, dot, dotdot, root };
+
+pub fn last_kind(raw: []const u8) LastKind {
+    var end = raw.len;
+    while (end > 0 and raw[end - 1] == '/') end -= 1;
+    if (end == 0) return if (raw.len > 0) .root else .name; // "" is refused elsewhere (ENOENT)
+    const start = if (std.mem.lastIndexOfScalar(u8, raw[0..end], '/')) |slash| slash + 1 else 0;
+    const last = raw[start..end];
+    assert(last.len > 0);
+    if (std.mem.eql(u8, last, ".")) return .dot;
+    if (std.mem.eql(u8, last, "..")) return .dotdot;
+    return .name;
+}
+
+test "last_kind names ., .., the root and names, with trailing slashes" {
+    try std.testing.expectEqual(LastKind.dot, last_kind("dir/."));
+    try std.testing.expectEqual(LastKind.dot, last_kind("./"));
+    try std.testing.expectEqual(LastKind.dotdot, last_kind("a/b/../"));
+    try std.testing.expectEqual(LastKind.dotdot, last_kind(".."));
+    try std.testing.expectEqual(LastKind.root, last_kind("/"));
+    try std.testing.expectEqual(LastKind.root, last_kind("///"));
+    try std.testing.expectEqual(LastKind.dot, last_kind("/."));
+    try std.testing.expectEqual(LastKind.name, last_kind("dir/"));
+    try std.testing.expectEqual(LastKind.name, last_kind(".x"));
+    try std.testing.expectEqual(LastKind.name, last_kind("..."));
+    try std.testing.expectEqual(LastKind.name, last_kind(""));
+}
+
 pub fn read_string(caller: Caller, addr: u64, buf: *[path_len_max]u8) sys.Errno![]const u8 {
     assert(caller.pid > 0 and caller.tid > 0);
     if (addr == 0) return error.FAULT;

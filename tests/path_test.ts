@@ -860,3 +860,50 @@ Deno.test("another process's fd magic link answers EACCES, as the original (trac
   const result = await runSyd([...policy, "--", "bash", "-c", script]);
   assert.match(result.stdout, /Permission denied\nrc=1\n/);
 });
+
+Deno.test("creating, removing or renaming `.`, `..` or `/` fails with the kernel's errno, and nothing moves", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-dots-" }));
+  try {
+    const script = `
+import os
+def t(name, f):
+    try: f(); print(name, "ok")
+    except OSError as e: print(name, os.strerror(e.errno))
+os.chdir(${JSON.stringify(dir)}); os.mkdir("dir"); open("src", "w").close()
+t("rename-new-dot", lambda: os.rename("src", "dir/."))
+t("rename-new-dotdot", lambda: os.rename("src", "dir/.."))
+t("rename-old-dot", lambda: os.rename("dir/.", "x"))
+t("rename-root", lambda: os.rename("src", "/"))
+t("unlink-dot", lambda: os.unlink("dir/."))
+t("rmdir-dot", lambda: os.rmdir("dir/."))
+t("rmdir-dotdot", lambda: os.rmdir("dir/.."))
+t("rmdir-root", lambda: os.rmdir("/"))
+t("mkdir-dot", lambda: os.mkdir("dir/."))
+t("mkdir-missing-parent", lambda: os.mkdir("nope/."))
+t("link-dot", lambda: os.link("src", "dir/."))
+t("symlink-dotdot", lambda: os.symlink("src", "dir/.."))
+t("mknod-dot", lambda: os.mknod("dir/."))
+print(sorted(os.listdir(".")))
+`;
+    const native = await run("python3", ["-c", script]);
+    await Deno.remove(`${dir}/dir`);
+    await Deno.remove(`${dir}/src`);
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/all:on",
+      "-m",
+      "allow/all+/***",
+      "--",
+      "python3",
+      "-c",
+      script,
+    ]);
+    assert.equal(result.stdout, native.stdout);
+    assert.match(result.stdout, /rename-old-dot Device or resource busy\n/);
+    assert.match(result.stdout, /rmdir-dot Invalid argument\nrmdir-dotdot Directory not empty\n/);
+    assert.match(result.stdout, /\['dir', 'src'\]\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

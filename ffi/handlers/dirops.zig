@@ -35,7 +35,7 @@ pub fn mkdir(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.mkdir})) return .continue_call;
     const at = handlers.nr_of(request) == .mkdirat;
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 0) else handlers.at.fdcwd, request.arg(if (at) 1 else 0), new_entry, &buf) catch |err|
+    const canonical = handlers.resolve_entry(request, if (at) handlers.fd_arg(request, 0) else handlers.at.fdcwd, request.arg(if (at) 1 else 0), new_entry, handlers.not_entry_create, &buf) catch |err|
         return handlers.failure(err);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
@@ -62,7 +62,8 @@ pub fn unlink(request: *const Request) Response {
     if (flags & ~handlers.at.removedir != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const dirfd = if (nr == .unlinkat) handlers.fd_arg(request, 0) else handlers.at.fdcwd;
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, dirfd, request.arg(if (nr == .unlinkat) 1 else 0), old_entry, &buf) catch |err|
+    const not_entry = if (flags & handlers.at.removedir != 0) handlers.not_entry_rmdir else handlers.not_entry_unlink;
+    const canonical = handlers.resolve_entry(request, dirfd, request.arg(if (nr == .unlinkat) 1 else 0), old_entry, not_entry, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     const cat: Cat = if (flags & handlers.at.removedir != 0) .rmdir else .delete;
@@ -86,7 +87,7 @@ pub fn symlink(request: *const Request) Response {
     const target = path_mod.read_string(caller, request.arg(0), &target_buf) catch |err| return handlers.failure(err);
     if (target.len == 0) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve(request, if (at) handlers.fd_arg(request, 1) else handlers.at.fdcwd, request.arg(if (at) 2 else 1), new_entry, &buf) catch |err|
+    const canonical = handlers.resolve_entry(request, if (at) handlers.fd_arg(request, 1) else handlers.at.fdcwd, request.arg(if (at) 2 else 1), new_entry, handlers.not_entry_create, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.symlink}, canonical)) |response| return response;
@@ -219,9 +220,13 @@ pub fn rename(request: *const Request) Response {
     if (linking and flags & ~handlers.at.symlink_follow != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
-    const old = handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf) catch |err| return handlers.failure(err);
+    const old = (if (linking)
+        handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf)
+    else
+        handlers.resolve_entry(request, old_dirfd, old_addr, old_options, handlers.not_entry_rename, &old_buf)) catch |err| return handlers.failure(err);
     var new_buf: [path_mod.path_len_max]u8 = undefined;
-    const new = handlers.resolve(request, new_dirfd, new_addr, new_entry, &new_buf) catch |err| return handlers.failure(err);
+    const not_entry = if (linking) handlers.not_entry_create else handlers.not_entry_rename;
+    const new = handlers.resolve_entry(request, new_dirfd, new_addr, new_entry, not_entry, &new_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.rename}, old)) |response| return response;
     if (handlers.decide(request, &.{.rename}, new)) |response| return response;

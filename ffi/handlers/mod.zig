@@ -306,6 +306,40 @@ pub fn resolve(
     return canonical;
 }
 
+/// The errors the kernel gives a call whose entry (the path's last component, which it creates,
+/// removes or renames) is `.`, `..` or the root: those name no entry of a directory.
+pub const NotEntry = struct { dot: sys.Errno, dotdot: sys.Errno, root: sys.Errno };
+/// mkdir, mknod, symlink, link's new name: the directory exists.
+pub const not_entry_create: NotEntry = .{ .dot = error.EXIST, .dotdot = error.EXIST, .root = error.EXIST };
+pub const not_entry_unlink: NotEntry = .{ .dot = error.ISDIR, .dotdot = error.ISDIR, .root = error.ISDIR };
+pub const not_entry_rmdir: NotEntry = .{ .dot = error.INVAL, .dotdot = error.NOTEMPTY, .root = error.BUSY };
+pub const not_entry_rename: NotEntry = .{ .dot = error.BUSY, .dotdot = error.BUSY, .root = error.BUSY };
+
+/// As `resolve`, for a path whose last component the call creates, removes or renames: once the
+/// path resolves (a missing parent is still ENOENT), a last component `.` or `..`, or the root,
+/// fails as the kernel fails it (`not_entry`), instead of acting on the directory it names.
+pub fn resolve_entry(
+    request: *const Request,
+    dirfd: i32,
+    addr: u64,
+    options: path_mod.Options,
+    not_entry: NotEntry,
+    out: *[path_mod.path_len_max]u8,
+) sys.Errno![]const u8 {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = try path_mod.read_string(caller, addr, &raw_buf);
+    const kind = path_mod.last_kind(raw); // before canonicalize: `out` may not share `raw_buf`
+    const canonical = try path_mod.canonicalize(caller, dirfd, raw, options, out);
+    assert(canonical.len > 0 and canonical[0] == '/');
+    return switch (kind) {
+        .name => canonical,
+        .dot => not_entry.dot,
+        .dotdot => not_entry.dotdot,
+        .root => not_entry.root,
+    };
+}
+
 /// The canonical path of the caller's fd `fd`, judged on syd's own copy would need the copy;
 /// this reads the caller's /proc link (for calls that cannot be emulated anyway).
 pub fn resolve_fd(request: *const Request, fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
