@@ -22,6 +22,7 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
+const policy_mod = @import("policy.zig");
 
 /// PATH_MAX, including the NUL: the longest path string, and the longest canonical result.
 pub const path_len_max: usize = 4096;
@@ -125,6 +126,34 @@ pub const Options = struct {
     follow: Follow = .follow,
     missing: Missing = .must_exist,
     empty_path: bool = false, // AT_EMPTY_PATH
+    /// Walk sandboxing: every path the walk passes through (each component as it is added,
+    /// links' bodies included) is judged for `walk`; null when it is off.
+    walk: ?*WalkCheck = null,
+};
+
+/// Walk sandboxing's state for one resolution: the policy, and the first path the walk passed
+/// through that walk does not allow, with its verdict (for the caller to log and punish). A
+/// verdict other than allow and warn ends the walk with NOENT: the path does not exist for the
+/// caller, whatever lies beyond it (hiding that passing through cannot undo).
+pub const WalkCheck = struct {
+    /// The verdict of walk for a path (the handlers judge it by the name rules use).
+    judge_fn: *const fn (context: *const anyopaque, path: []const u8) policy_mod.Verdict,
+    context: *const anyopaque,
+    denied_len: usize = 0,
+    denied: [path_len_max]u8 = undefined,
+    verdict: policy_mod.Verdict = undefined,
+
+    fn judge(self: *WalkCheck, path: []const u8) sys.Errno!void {
+        assert(path.len > 0 and path[0] == '/');
+        const verdict = self.judge_fn(self.context, path);
+        if (verdict.action == .allow) return;
+        if (self.denied_len == 0) {
+            @memcpy(self.denied[0..path.len], path);
+            self.denied_len = path.len;
+            self.verdict = verdict;
+        }
+        if (verdict.action != .warn) return error.NOENT;
+    }
 };
 
 /// The canonical absolute path of `path` for the caller: relative paths resolve against `dirfd`
@@ -296,6 +325,7 @@ const Walk = struct {
             return false;
         }
         try self.push(name);
+        if (self.options.walk) |walk| try walk.judge(self.out[0..self.out_len]);
         return self.visit(last, after.len > 0);
     }
 

@@ -22,10 +22,10 @@ pub const keep_alive_ms_max: u32 = 3_600_000;
 
 /// Every sandbox category syd knows, in the order the documentation lists them.
 pub const categories = [_][]const u8{
-    "stat",     "read",        "write",      "exec",    "ioctl",  "create", "delete", "rename",
-    "symlink",  "truncate",    "chdir",      "readdir", "mkdir",  "rmdir",  "chown",  "chgrp",
-    "chmod",    "chattr",      "chroot",     "utime",   "mkbdev", "mkcdev", "mkfifo", "mktemp",
-    "net/bind", "net/connect", "net/sendfd",
+    "stat",    "read",     "write",    "exec",     "ioctl",       "create",     "delete", "rename",
+    "symlink", "truncate", "chdir",    "readdir",  "mkdir",       "rmdir",      "chown",  "chgrp",
+    "chmod",   "chattr",   "chroot",   "utime",    "mkbdev",      "mkcdev",     "mkfifo", "mktemp",
+    "walk",    "list",     "readlink", "net/bind", "net/connect", "net/sendfd",
 };
 
 pub const actions = [_][]const u8{ "allow", "warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit" };
@@ -56,6 +56,9 @@ pub const Cat = enum(u8) {
     mkcdev,
     mkfifo,
     mktemp,
+    walk,
+    list,
+    readlink,
     net_bind,
     net_connect,
     net_sendfd,
@@ -105,6 +108,7 @@ pub fn supported(cat: Cat) bool {
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
         .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
+        .walk, .list, .readlink => true,
         .net_bind, .net_connect, .net_sendfd => true,
     };
 }

@@ -20,6 +20,7 @@ const Timeouter = @import("workers/out.zig").Timeouter;
 const reap = @import("reap.zig");
 const magic = @import("magic.zig");
 const landlock = @import("layers/landlock.zig");
+const net_handlers = @import("handlers/net.zig");
 const caps = @import("layers/caps.zig");
 const trace = @import("workers/trace.zig");
 const linux = std.os.linux;
@@ -190,6 +191,8 @@ pub const Sandbox = struct {
             diag.set("cannot assemble the filters syd's threads confine themselves with: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
+        net_handlers.diag.open(); // before syd's threads confine themselves: they may not open it
+        defer net_handlers.diag.close();
         pool.start() catch |err| {
             diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;

@@ -246,7 +246,12 @@ Deno.test("lint() --format json of a clean policy has no diagnostics, status 0",
 Deno.test("lint() --format json --dump adds the dump", () => {
   const out = lint(["--format", "json", "--dump", "-m", "lock:on"], ENV);
   const body = JSON.parse(out.stdout);
-  assert.deepEqual(body.dump, ["sandbox/all:on", "default/all:deny", "lock:on"]);
+  assert.deepEqual(body.dump, [
+    "sandbox/all:on",
+    "sandbox/walk,list:off",
+    "default/all:deny",
+    "lock:on",
+  ]);
 });
 
 Deno.test("lint() refuses a bad --format with status 22", () => {

@@ -427,3 +427,31 @@ Deno.test("dial(3) rules match the socket's protocol: tcp!ADDR!PORTS allows TCP 
   assert.equal(udpDenied.stdout, "tcp ok udp Connection refused\n");
   assert.equal(records(udpDenied.stderr)[0].rule, "-m#3");
 });
+
+Deno.test("SO_PEERCRED of a UNIX connection syd connected names the sandboxed client, not syd", async () => {
+  const script = [
+    "import os, socket, struct, tempfile",
+    'd = tempfile.mkdtemp(); path = d + "/s"',
+    "srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); srv.bind(path); srv.listen(1)",
+    "pid = os.fork()",
+    "if pid == 0:",
+    "    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(path); c.recv(1); os._exit(0)",
+    "conn, _ = srv.accept()",
+    'cpid, uid, gid = struct.unpack("iII", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))',
+    'print("client" if cpid == pid else f"{cpid} is not {pid}", uid == os.getuid(), gid == os.getgid())',
+    'conn.send(b"x"); os.waitpid(pid, 0)',
+  ].join("\n");
+  const result = await runSyd([
+    "-poff",
+    "-m",
+    "sandbox/net/connect:on",
+    "-m",
+    "allow/net/connect+/***",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(result.stderr, "");
+  assert.equal(result.stdout, "client True True\n");
+});

@@ -463,15 +463,15 @@ for target in (d + "/locked/file", d + "/public"):
   });
 });
 
-Deno.test("a path denied for stat is invisible: stat fails with ENOENT and listings leave it out", async () => {
+Deno.test("a path walk and list deny is invisible: stat fails with ENOENT and listings leave it out (3.59)", async () => {
   await withDir(async (dir) => {
     const on = [
       "-m",
-      "sandbox/stat,readdir:on",
+      "sandbox/stat,readdir,walk,list:on",
       "-m",
-      "allow/stat,readdir+/***",
+      "allow/stat,readdir,walk,list+/***",
       "-m",
-      `deny/stat+${dir}/secret`,
+      `deny/walk,list+${dir}/secret`,
     ];
     const script =
       `test -e ${dir}/secret && echo visible || echo hidden; test -e ${dir}/public && echo public; ls -a ${dir}`;
@@ -497,6 +497,45 @@ print(os.readlink(sys.argv[1] + "/link"), sorted(os.listdir(sys.argv[1])))
     });
     assert.equal(more.code, 0, more.stderr);
     assert.equal(more.stdout, "ENOENT\nENOENT\nENOENT\n7 True\npublic ['link', 'public']\n");
+  });
+});
+
+Deno.test("walk hides what lies beyond a denied directory, a link through it included; stat denies with EACCES and lists (3.59)", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/hid`);
+    await Deno.writeTextFile(`${dir}/hid/f`, "f\n");
+    await Deno.symlink(`${dir}/hid`, `${dir}/way`);
+    const walk = await runSyd([
+      ...BASE,
+      "-m",
+      "sandbox/walk,read:on",
+      "-m",
+      "allow/walk,read+/***",
+      "-m",
+      `deny/walk+${dir}/hid`,
+      "--",
+      "sh",
+      "-c",
+      `cat ${dir}/hid/f; cat ${dir}/way/f; ls ${dir}`,
+    ]);
+    assert.equal(walk.stdout, "hid\npublic\nsecret\nway\n");
+    assert.match(walk.stderr, /cat: .*hid\/f: No such file or directory\n/);
+    assert.match(walk.stderr, /cat: .*way\/f: No such file or directory\n/);
+    assert.equal(records(walk.stderr).filter((r) => r.cap === "walk").length, 2);
+    const stat = await runSyd([
+      ...BASE,
+      "-m",
+      "sandbox/stat:on",
+      "-m",
+      "allow/stat+/***",
+      "-m",
+      `deny/stat+${dir}/secret`,
+      "--",
+      "python3",
+      "-c",
+      `import os\ntry: os.stat("${dir}/secret")\nexcept OSError as e: print(e.strerror)\nprint(sorted(os.listdir("${dir}")))`,
+    ], { env: { SYD_LOG: "error" } });
+    assert.equal(stat.stdout, "Permission denied\n['hid', 'public', 'secret', 'way']\n");
   });
 });
 
@@ -678,7 +717,7 @@ Deno.test("names grant nothing new below a renamed directory: its read-denied en
   });
 });
 
-Deno.test("inotify_add_watch and fanotify_mark are judged for stat: a hidden file cannot be watched, an allowed one is", async () => {
+Deno.test("inotify_add_watch and fanotify_mark are judged for stat: a denied file cannot be watched (EACCES), an allowed one is", async () => {
   await withDir(async (dir) => {
     const open = await runSyd(["-poff", "--", helper("reach_watch"), dir]);
     assert.equal(open.code, 0, open.stderr);
@@ -698,15 +737,15 @@ Deno.test("inotify_add_watch and fanotify_mark are judged for stat: a hidden fil
     assert.equal(result.code, 0, result.stderr);
     const fanotify = /fanotify_init=/.test(open.stdout)
       ? ""
-      : "fanotify_public=OK\nfanotify_secret=ENOENT\n";
+      : "fanotify_public=OK\nfanotify_secret=EACCES\n";
     assert.equal(
       result.stdout,
-      `inotify_public=OK\ninotify_secret=ENOENT\n${fanotify}event=public\n`,
+      `inotify_public=OK\ninotify_secret=EACCES\n${fanotify}event=public\n`,
     );
   });
 });
 
-Deno.test("getxattr and listxattr are judged: a path hidden by stat does not exist, a read-denied one is refused", async () => {
+Deno.test("getxattr and listxattr are judged for stat and read: a denied path is refused with EACCES", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/other`, "other\n");
     for (const name of ["public", "secret", "other"]) {
@@ -749,7 +788,7 @@ for name in ("public", "secret", "other", "missing"):
     assert.equal(
       result.stdout,
       lines("public", ["b'v'", "['user.k']", "b'v'"]) +
-        lines("secret", Array(3).fill("No such file or directory")) +
+        lines("secret", Array(3).fill("Permission denied")) +
         lines("other", Array(3).fill("Permission denied")) +
         lines("missing", Array(3).fill("No such file or directory")),
     );
@@ -784,18 +823,20 @@ print(os.readlink("/proc/thread-self") == f"{os.getpid()}/task/{threading.get_na
   assert.equal(real.stdout, `${await Deno.realPath("/usr/bin/realpath")}\n`);
 });
 
-Deno.test("a denied open of a path stat hides answers ENOENT, as its stat does; a visible one EACCES", async () => {
+Deno.test("an open of a path walk hides answers ENOENT, as its stat does; one denied for stat or read EACCES (3.59)", async () => {
   await withDir(async (dir) => {
     const policy = (denied: string) => [
       "-poff",
       "-m",
-      "sandbox/stat,read:on",
+      "sandbox/stat,read,walk:on",
       "-m",
-      "allow/stat,read+/***",
+      "allow/stat,read,walk+/***",
       "-m",
       `deny/${denied}+${dir}/secret`,
     ];
-    const hidden = await runSyd([...policy("stat,read"), "--", "cat", `${dir}/secret`]);
+    const stat = await runSyd([...policy("stat"), "--", "cat", `${dir}/secret`]);
+    assert.match(stat.stderr, /cat: .*secret: Permission denied/);
+    const hidden = await runSyd([...policy("walk"), "--", "cat", `${dir}/secret`]);
     assert.equal(hidden.code, 1);
     assert.match(hidden.stderr, /cat: .*secret: No such file or directory/);
     const visible = await runSyd([...policy("read"), "--", "cat", `${dir}/secret`]);
@@ -835,7 +876,7 @@ Deno.test("records name the program of the first exec (not a syd thread) and the
       "-c",
       `import os\ntry:\n    os.stat("${dir}/secret")\nexcept OSError as e:\n    print(e.errno)`,
     ]);
-    assert.equal(stat.stdout, "2\n", stat.stderr);
+    assert.equal(stat.stdout, "13\n", stat.stderr);
     assert.equal(
       records(stat.stderr).find((r) => r.cap === "stat")?.sys,
       "newfstatat",

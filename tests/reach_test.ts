@@ -831,14 +831,14 @@ function walkContext(walk: Walk): string {
   }\nstderr:\n${walk.outcome.stderr}`;
 }
 
-Deno.test("with read, stat and chdir sandboxing on, every /proc/<syd> path (mem, fd, fd/N, fdinfo, fdinfo/N, environ, maps, root, cwd, exe, cmdline, status, stat, comm; under /proc/SYD, task/TID and /proc/TID of each syd thread) answers EACCES to open, O_PATH, stat, lstat, statx and readlink, directly and through symlinks, openat, .. and chdir", async () => {
+Deno.test("with read, stat, readlink and chdir sandboxing on, every /proc/<syd> path (mem, fd, fd/N, fdinfo, fdinfo/N, environ, maps, root, cwd, exe, cmdline, status, stat, comm; under /proc/SYD, task/TID and /proc/TID of each syd thread) answers EACCES to open, O_PATH, stat, lstat, statx and readlink, directly and through symlinks, openat, .. and chdir", async () => {
   await withDir("me", async (dir) => {
     const walk = await procWalk(dir, [
       "-poff",
       "-m",
-      "sandbox/read,stat,chdir:on",
+      "sandbox/read,stat,readlink,chdir:on",
       "-m",
-      "allow/read,stat,chdir+/***",
+      "allow/read,stat,readlink,chdir+/***",
     ]);
     const problems = [...walk.problems];
     const offending = walk.attempts.filter((attempt) => {
@@ -943,7 +943,7 @@ limit = (ctypes.c_ulonglong * 2)(0, 0)
 say("prlimit_syd", libc.syscall(302, os.getppid(), 0, limit, None))
 say("prlimit_self", libc.syscall(302, 0, 7, None, limit))
 `;
-  const trapped = ["-poff", "-m", "lock:on", "-m", "sandbox/ioctl:on", "-m", "allow/ioctl+/***"];
+  const trapped = ["-poff", "-m", "sandbox/ioctl:on", "-m", "allow/ioctl+/***", "-m", "lock:on"];
   for (const policy of [["-poff", "-m", "lock:on"], trapped]) {
     const result = await run(SYD, [...policy, "--", "python3", "-c", script], { stdin: "" });
     assert.equal(result.code, 0, result.stderr);

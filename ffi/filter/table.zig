@@ -62,6 +62,8 @@ pub const Handler = enum {
     socket,
     /// net.sockname: the path a UNIX socket syd bound was given, not the name syd bound it by
     sockname,
+    /// net.peercred: SO_PEERCRED names the sandboxed process whose connect syd performed
+    sockopt,
     /// watch.handle
     watch,
     /// signal.rt_sigaction: not judged; which signals restart calls (workers/int.zig)
@@ -424,7 +426,7 @@ pub const rows = [_]Row{
     row(52, "getpeername", .{ .allow = fd }),
     row(53, "socketpair", .{ .allow = new_fd }),
     row(54, "setsockopt", setsockopt_row),
-    row(55, "getsockopt", .{ .allow = fd }),
+    row(55, "getsockopt", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockopt, .otherwise = .{ .allow = fd } } }),
     row(56, "clone", clone_row),
     row(57, "fork", .{ .allow = process }),
     row(58, "vfork", .{ .allow = process }),

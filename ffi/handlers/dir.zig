@@ -300,7 +300,7 @@ pub fn cwd_of(tid: i32) ?Judged {
 const Dirent = extern struct { ino: u64, off: i64, reclen: u16, type: u8 };
 
 pub fn getdents(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{ .readdir, .stat })) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{ .readdir, .list })) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     if (nr == .getdents) return .{ .failure = @intFromEnum(linux.E.NOSYS) }; // the old layout: use getdents64
     const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
@@ -311,7 +311,7 @@ pub fn getdents(request: *const Request) Response {
     const dir = emulate.own_fd_path(request, fd, &dir_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.readdir}, dir)) |response| {
-        if (response != .continue_call or !request.policy.on[@intFromEnum(Cat.stat)]) return response;
+        if (response != .continue_call or !request.policy.on[@intFromEnum(Cat.list)]) return response;
     }
     var out: [dents_len_max]u8 = undefined;
     const len = read_visible(request, fd, dir, out[0..count]) catch |err| return handlers.failure(err);
@@ -319,7 +319,7 @@ pub fn getdents(request: *const Request) Response {
     return .{ .value = @intCast(len) };
 }
 
-/// Reads entries into `out`, keeping those visible to stat; reads on while a batch was all hidden.
+/// Reads entries into `out`, keeping those list sandboxing lists; reads on while a batch was all hidden.
 fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sys.Errno!usize {
     var batch: u32 = 0;
     // Each batch consumes at least one entry: the walk ends with the directory. Answering 0
@@ -335,9 +335,9 @@ fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sy
     return error.INTR; // more hidden entries than any directory holds: the caller may retry
 }
 
-/// Compacts `dents` in place to the entries whose paths stat does not hide; returns the length.
+/// Compacts `dents` in place to the entries list sandboxing lists; returns the length.
 fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
-    if (!request.policy.on[@intFromEnum(Cat.stat)]) return dents.len;
+    if (!request.policy.on[@intFromEnum(Cat.list)]) return dents.len;
     var read_at: usize = 0;
     var write_at: usize = 0;
     var path_buf: [path_mod.path_len_max + 256]u8 = undefined;
@@ -360,5 +360,5 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
 fn hidden(request: *const Request, dir: []const u8, name: []const u8, buf: []u8) bool {
     const sep = if (dir.len == 1) "" else "/";
     const path = std.fmt.bufPrint(buf, "{s}{s}{s}", .{ dir, sep, name }) catch return true;
-    return handlers.hides(request.policy, path);
+    return handlers.unlisted(request.policy, path);
 }

@@ -238,7 +238,7 @@ fn read_name(caller: path_mod.Caller, addr: u64, buf: *[path_mod.path_len_max]u8
     buf[name.len] = 0;
 }
 
-/// getxattr, lgetxattr, listxattr, llistxattr: judged for stat (a hidden path answers ENOENT) and
+/// getxattr, lgetxattr, listxattr, llistxattr: judged for stat and
 /// read (as the original judges them), performed by syd through an O_PATH fd of the judged path,
 /// the value or list written into the caller's memory. fgetxattr and flistxattr act on an fd
 /// the caller holds, judged when it was opened.
@@ -259,7 +259,7 @@ pub fn xattr_read(request: *const Request) Response {
     }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.stat}, canonical)) |response| switch (response) {
-        .failure => return stat.hide(response),
+        .failure => return response,
         else => {}, // stat is off: read decides
     };
     if (handlers.decide(request, &.{.read}, canonical)) |response| switch (response) {

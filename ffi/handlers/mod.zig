@@ -204,6 +204,7 @@ pub fn handle(request: *const Request) Response {
         .bind, .connect, .sendto, .sendmsg, .sendmmsg => net.handle(request),
         .socket => net.socket(request),
         .getsockname => net.sockname(request),
+        .getsockopt => net.peercred(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
@@ -228,17 +229,18 @@ pub const Judgement = struct {
 };
 
 /// Whether any of `cats` is on: a handler whose categories are all off continues at once.
+/// With walk sandboxing on, every handler of path calls resolves its path (walk judges it).
 pub fn any_on(p: *const Policy, cats: []const Cat) bool {
     assert(cats.len > 0);
     for (cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
-    return false;
+    const path_call = @intFromEnum(cats[0]) < @intFromEnum(Cat.net_bind);
+    return path_call and p.on[@intFromEnum(Cat.walk)];
 }
 
-/// Whether stat sandboxing hides `path` (its name as judged): such a path does not exist for
-/// the caller (ENOENT, left out of listings).
-pub fn hides(p: *const Policy, path: []const u8) bool {
-    if (!p.on[@intFromEnum(Cat.stat)]) return false;
-    return @intFromEnum(p.judge(.stat, path).action) >= @intFromEnum(Action.filter);
+/// Whether list sandboxing leaves `path` (its name as judged) out of its directory's listing.
+pub fn unlisted(p: *const Policy, path: []const u8) bool {
+    if (!p.on[@intFromEnum(Cat.list)]) return false;
+    return @intFromEnum(p.judge(.list, path).action) >= @intFromEnum(Action.filter);
 }
 
 /// Judges `path` for every category in `cats` that is on.
@@ -301,9 +303,42 @@ pub fn resolve(
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = try path_mod.read_string(caller, addr, &raw_buf);
-    const canonical = try path_mod.canonicalize(caller, dirfd, raw, options, out);
+    const canonical = try canonicalize(request, dirfd, raw, options, out);
     assert(canonical.len > 0 and canonical[0] == '/');
     return canonical;
+}
+
+/// The caller's canonical path for `raw` (path.zig), with walk sandboxing when it is on: every
+/// path the walk passes through is judged for walk by the name rules use (`view`); the first
+/// one not allowed is logged (and its action carried out) here, and unless the action is warn
+/// the walk ends in ENOENT, as the original hides what lies beyond.
+pub fn canonicalize(
+    request: *const Request,
+    dirfd: i32,
+    raw: []const u8,
+    options: path_mod.Options,
+    out: *[path_mod.path_len_max]u8,
+) sys.Errno![]const u8 {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    if (!request.policy.on[@intFromEnum(Cat.walk)]) return path_mod.canonicalize(caller, dirfd, raw, options, out);
+    const judge_walk = struct {
+        fn of(context: *const anyopaque, path: []const u8) policy_mod.Verdict {
+            const req: *const Request = @ptrCast(@alignCast(context));
+            var buf: [path_mod.path_len_max + 32]u8 = undefined;
+            return req.policy.judge(.walk, view(req.tid(), path, &buf));
+        }
+    }.of;
+    var walk: path_mod.WalkCheck = .{ .judge_fn = judge_walk, .context = request };
+    var walked = options;
+    walked.walk = &walk;
+    const result = path_mod.canonicalize(caller, dirfd, raw, walked, out);
+    if (walk.denied_len > 0) {
+        var buf: [path_mod.path_len_max + 32]u8 = undefined;
+        const name = view(request.tid(), walk.denied[0..walk.denied_len], &buf);
+        const judgement: Judgement = .{ .action = walk.verdict.action, .cat = .walk, .origin = walk.verdict.origin, .judged = true };
+        _ = enforce(request, judgement, name);
+    }
+    return result;
 }
 
 /// The errors the kernel gives a call whose entry (the path's last component, which it creates,
@@ -330,7 +365,7 @@ pub fn resolve_entry(
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = try path_mod.read_string(caller, addr, &raw_buf);
     const kind = path_mod.last_kind(raw); // before canonicalize: `out` may not share `raw_buf`
-    const canonical = try path_mod.canonicalize(caller, dirfd, raw, options, out);
+    const canonical = try canonicalize(request, dirfd, raw, options, out);
     assert(canonical.len > 0 and canonical[0] == '/');
     return switch (kind) {
         .name => canonical,

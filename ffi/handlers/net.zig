@@ -106,9 +106,8 @@ fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!vo
         return;
     }
     const raw = std.mem.sliceTo(sun, 0);
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     const options: path_mod.Options = if (binding) .{ .follow = .nofollow_last, .missing = .last_may_be_missing } else .{};
-    const canonical = try path_mod.canonicalize(caller, handlers.at.fdcwd, raw, options, &out.path_buf);
+    const canonical = try handlers.canonicalize(request, handlers.at.fdcwd, raw, options, &out.path_buf);
     if (canonical.len >= sun_path_len_max) return error.NAMETOOLONG; // syd must name it absolutely
     out.peer = .{ .unix = canonical };
 }
@@ -146,6 +145,154 @@ const names = struct {
         return null;
     }
 };
+
+/// The sandboxed process each UNIX socket syd connected for belongs to, by socket inode: the
+/// kernel records the connecting process, syd, as the accepting side's peer (SO_PEERCRED), so
+/// `peercred` answers with the process syd acted for. Bounded: the oldest entry goes first (its
+/// peer then sees syd's pid, as before this map).
+const connectors = struct {
+    const Entry = struct { ino: u64 = 0, tgid: i32 = 0 };
+    const len_max: usize = 1024;
+    var mutex: std.Thread.Mutex = .{};
+    var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
+    var next: usize = 0;
+
+    fn remember(fd: i32, tgid: i32) void {
+        assert(tgid > 0);
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(fd, &st)) catch return;
+        mutex.lock();
+        defer mutex.unlock();
+        entries[next % len_max] = .{ .ino = st.ino, .tgid = tgid };
+        next += 1;
+    }
+
+    fn recall(ino: u64) ?i32 {
+        mutex.lock();
+        defer mutex.unlock();
+        for (entries) |entry| if (entry.ino == ino and ino != 0) return entry.tgid;
+        return null;
+    }
+};
+
+/// A NETLINK_SOCK_DIAG socket, opened before syd's threads confine themselves (emulators may
+/// write and read it, not open one): the peer of a UNIX socket is found by asking the kernel
+/// (UNIX_DIAG_PEER). Without it (no unix_diag), peers see syd's pid, as before.
+pub const diag = struct {
+    var fd: i32 = -1;
+    var mutex: std.Thread.Mutex = .{};
+    var seq: u32 = 0;
+    const af_netlink: u32 = 16;
+    const netlink_sock_diag: u32 = 4;
+    const sock_diag_by_family: u16 = 20;
+    const nlmsg_error: u16 = 2;
+    const nlm_f_request: u16 = 1;
+    const udiag_show_peer: u32 = 4;
+    const unix_diag_peer: u16 = 2;
+    const Header = extern struct { len: u32, type: u16, flags: u16, seq: u32, pid: u32 };
+    const Req = extern struct { family: u8, protocol: u8, pad: u16, states: u32, ino: u32, show: u32, cookie: [2]u32 };
+    const Msg = extern struct { family: u8, type: u8, state: u8, pad: u8, ino: u32, cookie: [2]u32 };
+    comptime {
+        assert(@sizeOf(Header) == 16 and @sizeOf(Req) == 24 and @sizeOf(Msg) == 16);
+    }
+
+    pub fn open() void {
+        const rc = linux.socket(af_netlink, linux.SOCK.RAW | linux.SOCK.CLOEXEC, netlink_sock_diag);
+        fd = if (sys.check(rc)) |value| @intCast(value) else |_| -1;
+    }
+
+    pub fn close() void {
+        if (fd >= 0) sys.close(fd);
+        fd = -1;
+    }
+
+    /// The inode of the UNIX socket connected to the one with inode `ino`, or null.
+    fn peer_of(ino: u64) ?u64 {
+        if (fd < 0 or ino == 0 or ino > std.math.maxInt(u32)) return null;
+        mutex.lock();
+        defer mutex.unlock();
+        seq +%= 1;
+        const Request_ = extern struct { header: Header, req: Req };
+        const request: Request_ = .{
+            .header = .{ .len = @sizeOf(Request_), .type = sock_diag_by_family, .flags = nlm_f_request, .seq = seq, .pid = 0 },
+            .req = .{ .family = @intCast(af_unix), .protocol = 0, .pad = 0, .states = 0xffff_ffff, .ino = @intCast(ino), .show = udiag_show_peer, .cookie = .{ 0xffff_ffff, 0xffff_ffff } },
+        };
+        _ = sys.check(linux.write(fd, std.mem.asBytes(&request), @sizeOf(Request_))) catch return null;
+        var buf: [4096]u8 align(4) = undefined;
+        var reads: u32 = 0;
+        while (reads < 4) : (reads += 1) { // answers to an earlier, abandoned request come first
+            const n = sys.check(linux.read(fd, &buf, buf.len)) catch return null;
+            if (parse_peer(buf[0..n], seq)) |answer| return answer orelse null;
+        }
+        return null;
+    }
+
+    /// The peer inode in the answer `bytes` to request `want`: null when `bytes` answers
+    /// another request; an inner null when the kernel had no peer (or refused).
+    fn parse_peer(bytes: []const u8, want: u32) ??u64 {
+        if (bytes.len < @sizeOf(Header)) return @as(?u64, null);
+        const header = std.mem.bytesToValue(Header, bytes[0..@sizeOf(Header)]);
+        if (header.seq != want) return null;
+        if (header.type == nlmsg_error or header.type != sock_diag_by_family) return @as(?u64, null);
+        const end = @min(bytes.len, header.len);
+        var at: usize = @sizeOf(Header) + @sizeOf(Msg);
+        while (at + 4 <= end) {
+            const attr_len = std.mem.readInt(u16, bytes[at..][0..2], .little);
+            const attr_type = std.mem.readInt(u16, bytes[at + 2 ..][0..2], .little);
+            if (attr_len < 4 or at + attr_len > end) return @as(?u64, null);
+            if (attr_type == unix_diag_peer and attr_len >= 8) return @as(?u64, std.mem.readInt(u32, bytes[at + 4 ..][0..4], .little));
+            at += std.mem.alignForward(usize, attr_len, 4);
+        }
+        return @as(?u64, null);
+    }
+};
+
+test "diag.parse_peer reads UNIX_DIAG_PEER, and never fails on random answers" {
+    var answer: [40]u8 align(4) = [_]u8{0} ** 40;
+    const header: diag.Header = .{ .len = 40, .type = 20, .flags = 0, .seq = 7, .pid = 0 };
+    @memcpy(answer[0..16], std.mem.asBytes(&header));
+    std.mem.writeInt(u16, answer[32..34], 8, .little);
+    std.mem.writeInt(u16, answer[34..36], 2, .little);
+    std.mem.writeInt(u32, answer[36..40], 4242, .little);
+    try std.testing.expectEqual(@as(?u64, 4242), diag.parse_peer(&answer, 7).?);
+    try std.testing.expect(diag.parse_peer(&answer, 8) == null); // another request's answer
+    var prng = std.Random.DefaultPrng.init(0xd1a6);
+    const random = prng.random();
+    var buf: [64]u8 = undefined;
+    for (0..20_000) |_| {
+        const len = random.uintLessThan(usize, buf.len);
+        random.bytes(buf[0..len]);
+        if (random.boolean() and len >= 16) std.mem.writeInt(u32, buf[8..12], 3, .little);
+        _ = diag.parse_peer(buf[0..len], 3);
+    }
+}
+
+/// getsockopt(SOL_SOCKET, SO_PEERCRED) on a socket whose peer connected through syd: the
+/// kernel names syd; the answer names the sandboxed process syd connected for (its uid and gid
+/// are syd's: syd acts only for callers with its own credentials). Other options, and peers
+/// that connected by themselves, are continued: the answer reaches nothing syd judges.
+pub fn peercred(request: *const Request) Response {
+    const level: u32 = @truncate(request.arg(1));
+    const optname: u32 = @truncate(request.arg(2));
+    if (level != sol_socket or optname != linux.SO.PEERCRED) return .continue_call;
+    const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch return .continue_call;
+    defer sys.close(fd);
+    var cred: extern struct { pid: i32, uid: u32, gid: u32 } = undefined;
+    var cred_len: linux.socklen_t = @sizeOf(@TypeOf(cred));
+    _ = sys.check(linux.getsockopt(fd, sol_socket, linux.SO.PEERCRED, @ptrCast(&cred), &cred_len)) catch return .continue_call;
+    if (cred.pid != sys.getpid()) return .continue_call;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return .continue_call;
+    const peer = diag.peer_of(st.ino) orelse return .continue_call;
+    cred.pid = connectors.recall(peer) orelse return .continue_call;
+    var given: i32 = 0;
+    handlers.read_memory(request.tid(), request.arg(4), std.mem.asBytes(&given)) catch |err| return handlers.failure(err);
+    if (given < 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    const copied: u32 = @min(@as(u32, @intCast(given)), @sizeOf(@TypeOf(cred)));
+    if (copied > 0) handlers.write_memory(request.tid(), request.arg(3), std.mem.asBytes(&cred)[0..copied]) catch |err| return handlers.failure(err);
+    handlers.write_memory(request.tid(), request.arg(4), std.mem.asBytes(&copied)) catch |err| return handlers.failure(err);
+    return .{ .value = 0 };
+}
 
 /// getsockname: for a UNIX socket syd bound, the path the caller bound it to; otherwise
 /// continued (names nothing: the fd is a register).
@@ -370,6 +517,10 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
         if (target.moved) names.remember(fd, address.peer.?.unix);
     } else {
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
+        if (address.peer) |peer| if (peer != .inet) {
+            var status: caller_mod.Status = .{};
+            if (caller_mod.read_status(request.tid(), &status)) |_| connectors.remember(fd, status.tgid) else |_| {}
+        };
     }
     return .{ .value = 0 };
 }

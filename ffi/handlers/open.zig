@@ -46,7 +46,7 @@ pub fn handle(request: *const Request) Response {
     const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
     if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
-    var cats_buf: [4]Cat = undefined;
+    var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
         .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
@@ -55,7 +55,10 @@ pub fn handle(request: *const Request) Response {
             .follow,
         .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
-    const cats = categories(args.flags, existing_of(request.tid(), canonical), &cats_buf);
+    const opened = categories(args.flags, existing_of(request.tid(), canonical), cats_buf[0..4]);
+    // As the original, an open is judged for stat too: a path stat denies cannot be opened.
+    cats_buf[opened.len] = .stat;
+    const cats = cats_buf[0 .. opened.len + 1];
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
     var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = handlers.view(request.tid(), canonical, &view_buf);
@@ -63,12 +66,7 @@ pub fn handle(request: *const Request) Response {
     // Nothing this call feeds may be on (a directory's readdir is off, its read on): performed
     // all the same, never continued, since the kernel would read the path again, and another
     // thread may have swapped it for a file that read judges.
-    if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| {
-        // A path stat hides does not exist for the caller: a denied open of it says ENOENT, as
-        // its stat and its directory's listing do (as the original; EACCES told it exists).
-        const eacces: i32 = @intFromEnum(linux.E.ACCES);
-        return .{ .failure = if (errno_value == eacces and handlers.hides(request.policy, name)) @intFromEnum(linux.E.NOENT) else errno_value };
-    };
+    if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
     return emulate(request, args, canonical);
 }
 

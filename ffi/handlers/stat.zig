@@ -20,6 +20,7 @@ const magic = @import("magic.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
+const Cat = @import("../policy.zig").Cat;
 const SYS = linux.SYS;
 
 const stat_size: usize = 144;
@@ -49,8 +50,10 @@ fn call_of(request: *const Request, nr: SYS) Call {
 }
 
 pub fn handle(request: *const Request) Response {
-    const stat_on = handlers.any_on(request.policy, &.{.stat});
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
+    // readlink has its own category since the original's 3.53 (split from stat).
+    const cat: Cat = if (nr == .readlink or nr == .readlinkat) .readlink else .stat;
+    const stat_on = handlers.any_on(request.policy, &.{cat});
     // Commands run through the stat calls only (as the original); for access, readlink or
     // statfs, /dev/syd/... is an ordinary path.
     const stat_call = nr == .stat or nr == .lstat or nr == .fstatat64 or nr == .statx;
@@ -69,11 +72,11 @@ pub fn handle(request: *const Request) Response {
     if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return on_fd(request, nr, call);
     var buf: [path_mod.path_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
-    const canonical = path_mod.canonicalize(caller, call.dirfd, raw, .{
+    const canonical = handlers.canonicalize(request, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,
     }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.stat}, canonical)) |response| return hide(response);
+    if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     const status = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
     // /proc/self and /proc/thread-self name the caller: read in syd, they would name syd.
     if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, status.tgid, request.tid())) |link| {
@@ -142,14 +145,6 @@ fn magic_stat(request: *const Request, nr: SYS, call: Call, text: []const u8) Re
     if (text.len == 0) return written;
     const errno_value = magic.run(request, text);
     return if (errno_value == 0) written else .{ .failure = errno_value };
-}
-
-/// A stat denial answered as a path that does not exist (the path is hidden).
-pub fn hide(response: Response) Response {
-    return switch (response) {
-        .failure => |errno_value| .{ .failure = if (errno_value == @intFromEnum(linux.E.ACCES)) @intFromEnum(linux.E.NOENT) else errno_value },
-        else => response,
-    };
 }
 
 fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Response {

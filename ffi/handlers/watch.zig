@@ -41,7 +41,7 @@ pub fn handle(request: *const Request) Response {
     } else handlers.resolve(request, dirfd, path_addr, .{ .follow = if (nofollow) .nofollow_last else .follow }, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.stat}, canonical)) |response| return stat.hide(response);
+    if (handlers.decide(request, &.{.stat}, canonical)) |response| return response;
     const group = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch |err| return handlers.failure(err);
     defer sys.close(group);
     if (object < 0) {

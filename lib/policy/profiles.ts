@@ -20,84 +20,87 @@ sandbox/all:off
 
 const LINUX =
   `# The common ground of Linux programs: run and read the system, devices, /proc/self, temp dirs.
-allow/stat,chdir,readdir+/
-allow/exec,read,stat,chdir,readdir+/bin/***
-allow/exec,read,stat,chdir,readdir+/sbin/***
-allow/exec,read,stat,chdir,readdir+/lib*/***
-allow/exec,read,stat,chdir,readdir+/usr/***
-allow/exec,read,stat,chdir,readdir+/opt/***
-deny/exec,read,stat,chdir,readdir+/lib*/modules/***
+# Walk sandboxing (judging every directory a path passes through) is left off, as in the
+# original's paludis profile: turn it on with sandbox/walk:on and allow/walk rules.
+sandbox/walk:off
+allow/stat,list,readlink,chdir,readdir+/
+allow/exec,read,stat,list,readlink,chdir,readdir+/bin/***
+allow/exec,read,stat,list,readlink,chdir,readdir+/sbin/***
+allow/exec,read,stat,list,readlink,chdir,readdir+/lib*/***
+allow/exec,read,stat,list,readlink,chdir,readdir+/usr/***
+allow/exec,read,stat,list,readlink,chdir,readdir+/opt/***
+deny/exec,read,stat,list,readlink,chdir,readdir+/lib*/modules/***
 allow/net/connect+/run/nscd/socket
 allow/net/connect+/var/run/nscd/socket
 allow/net/connect+/var/lib/sss/pipes/nss
-allow/read,stat,chdir,readdir+/dev
-allow/read,stat,chdir,readdir+/dev/fd
-allow/read,stat,chdir,readdir,mktemp+/dev/shm/***
+allow/read,stat,list,readlink,chdir,readdir+/dev
+allow/read,stat,list,readlink,chdir,readdir+/dev/fd
+allow/read,stat,list,readlink,chdir,readdir,mktemp+/dev/shm/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/dev/shm/**
-allow/read,stat,write,ioctl+/dev/full
-allow/read,stat,write,ioctl+/dev/zero
-allow/read,stat,write,ioctl,truncate+/dev/null
-allow/read,stat,write,chdir,readdir+/dev/fd/**
-allow/read,stat,write+/dev/stdin
-allow/read,stat,write+/dev/stdout
-allow/read,stat,write+/dev/stderr
-allow/read,stat+/dev/random
-allow/read,stat+/dev/urandom
-allow/read,stat,chdir,readdir+/proc
-allow/stat,chdir,readdir+/proc/self
-allow/stat,chdir,readdir+/proc/thread-self
-allow/read,stat+/proc/self/stat
-allow/read,stat+/proc/self/statm
-allow/read,stat+/proc/self/status
-allow/read,stat+/proc/self/comm
-allow/read,stat+/proc/self/cmdline
-allow/read,stat+/proc/self/maps
-allow/stat+/proc/self/exe
-allow/stat,chdir,readdir+/proc/self/cwd
-allow/stat,chdir,readdir+/proc/self/root
-allow/stat,chdir,readdir+/proc/self/fd
-allow/stat,chdir,readdir+/proc/self/fdinfo
-allow/stat,chdir,readdir+/proc/self/task
-allow/read,stat,write,truncate,ioctl+/proc/self/fd/[0-9]*
-allow/read,stat,chdir,readdir+/proc/self/fdinfo/[0-9]*
-allow/stat,chdir,readdir+/run
-allow/read,stat,chdir,readdir,mktemp+/tmp/***
+allow/read,stat,list,readlink,write,ioctl+/dev/full
+allow/read,stat,list,readlink,write,ioctl+/dev/zero
+allow/read,stat,list,readlink,write,ioctl,truncate+/dev/null
+allow/read,stat,list,readlink,write,chdir,readdir+/dev/fd/**
+allow/read,stat,list,readlink,write+/dev/stdin
+allow/read,stat,list,readlink,write+/dev/stdout
+allow/read,stat,list,readlink,write+/dev/stderr
+allow/read,stat,list,readlink+/dev/random
+allow/read,stat,list,readlink+/dev/urandom
+allow/read,stat,list,readlink,chdir,readdir+/proc
+allow/stat,list,readlink,chdir,readdir+/proc/self
+allow/stat,list,readlink,chdir,readdir+/proc/thread-self
+allow/read,stat,list,readlink+/proc/self/stat
+allow/read,stat,list,readlink+/proc/self/statm
+allow/read,stat,list,readlink+/proc/self/status
+allow/read,stat,list,readlink+/proc/self/comm
+allow/read,stat,list,readlink+/proc/self/cmdline
+allow/read,stat,list,readlink+/proc/self/maps
+allow/stat,list,readlink+/proc/self/exe
+allow/stat,list,readlink,chdir,readdir+/proc/self/cwd
+allow/stat,list,readlink,chdir,readdir+/proc/self/root
+allow/stat,list,readlink,chdir,readdir+/proc/self/fd
+allow/stat,list,readlink,chdir,readdir+/proc/self/fdinfo
+allow/stat,list,readlink,chdir,readdir+/proc/self/task
+allow/read,stat,list,readlink,write,truncate,ioctl+/proc/self/fd/[0-9]*
+allow/read,stat,list,readlink,chdir,readdir+/proc/self/fdinfo/[0-9]*
+allow/stat,list,readlink,chdir,readdir+/run
+allow/read,stat,list,readlink,chdir,readdir,mktemp+/tmp/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/tmp/**
-allow/read,stat,chdir,readdir,mktemp+/var/tmp/***
+allow/read,stat,list,readlink,chdir,readdir,mktemp+/var/tmp/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/var/tmp/**
-allow/stat,chdir,readdir+/var
-allow/stat,chdir,readdir+/etc
-allow/read,stat+/etc/environment
-allow/read,stat+/etc/group
-allow/read,stat+/etc/hosts
-allow/read,stat+/etc/inputrc
-allow/read,stat+/etc/ld*
-allow/read,stat,chdir,readdir+/etc/ld.so.conf.d/***
-allow/read,stat+/etc/locale.alias
-allow/read,stat+/etc/locale.conf
-allow/read,stat+/etc/localtime
-allow/read,stat+/etc/**/nsswitch.conf
-allow/read,stat+/etc/passwd
-allow/read,stat,chdir,readdir+/etc/profile*/***
-allow/read,stat,chdir,readdir+/etc/bash*/***
-allow/read,stat+/etc/protocols
-allow/read,stat+/etc/resolv.conf
-allow/read,stat+/etc/services
-allow/read,stat+/etc/*-release
-allow/read,stat,chdir,readdir+/etc/ca-certificates/***
-allow/stat,chdir,readdir+/etc/ssl
-allow/read,stat,chdir,readdir+/etc/ssl/certs/***
-allow/read,stat+/etc/ssl/openssl.cnf
-allow/read,stat,chdir,readdir+/etc/terminfo/***
-allow/stat,chdir+/home
+allow/stat,list,readlink,chdir,readdir+/var
+allow/stat,list,readlink,chdir,readdir+/etc
+allow/read,stat,list,readlink+/etc/environment
+allow/read,stat,list,readlink+/etc/group
+allow/read,stat,list,readlink+/etc/hosts
+allow/read,stat,list,readlink+/etc/inputrc
+allow/read,stat,list,readlink+/etc/ld*
+allow/read,stat,list,readlink,chdir,readdir+/etc/ld.so.conf.d/***
+allow/read,stat,list,readlink+/etc/locale.alias
+allow/read,stat,list,readlink+/etc/locale.conf
+allow/read,stat,list,readlink+/etc/localtime
+allow/read,stat,list,readlink+/etc/**/nsswitch.conf
+allow/read,stat,list,readlink+/etc/passwd
+allow/read,stat,list,readlink,chdir,readdir+/etc/profile*/***
+allow/read,stat,list,readlink,chdir,readdir+/etc/bash*/***
+allow/read,stat,list,readlink+/etc/protocols
+allow/read,stat,list,readlink+/etc/resolv.conf
+allow/read,stat,list,readlink+/etc/services
+allow/read,stat,list,readlink+/etc/*-release
+allow/read,stat,list,readlink,chdir,readdir+/etc/ca-certificates/***
+allow/stat,list,readlink,chdir,readdir+/etc/ssl
+allow/read,stat,list,readlink,chdir,readdir+/etc/ssl/certs/***
+allow/read,stat,list,readlink+/etc/ssl/openssl.cnf
+allow/read,stat,list,readlink,chdir,readdir+/etc/terminfo/***
+allow/stat,list,readlink,chdir+/home
 `;
 
 const TTY = `# Terminals: the controlling tty and pseudo-terminals.
-allow/read,stat,write,ioctl+/dev/tty
-allow/read,stat,write,ioctl+/dev/ptmx
-allow/read,stat,chdir,readdir+/dev/pts
-allow/read,stat,write,ioctl+/dev/pts/ptmx
-allow/read,stat,write,ioctl+/dev/pts/[0-9]*
+allow/read,stat,list,readlink,write,ioctl+/dev/tty
+allow/read,stat,list,readlink,write,ioctl+/dev/ptmx
+allow/read,stat,list,readlink,chdir,readdir+/dev/pts
+allow/read,stat,list,readlink,write,ioctl+/dev/pts/ptmx
+allow/read,stat,list,readlink,write,ioctl+/dev/pts/[0-9]*
 `;
 
 const USER =
@@ -105,12 +108,12 @@ const USER =
 include_profile linux
 include_profile tty
 allow/all+\${HOME}/**
-allow/read,stat,chdir,readdir+\${HOME}/***
+allow/read,stat,list,readlink,chdir,readdir+\${HOME}/***
 # Dot files and directories in the home directory hold secrets and configuration.
 deny/all+\${HOME}/**/.*/***
 allow/all+\${HOME}/**/.*history*
 allow/all+/run/user/\${SYD_UID}/**
-allow/read,stat,chdir,readdir+/run/user/\${SYD_UID}/***
+allow/read,stat,list,readlink,chdir,readdir+/run/user/\${SYD_UID}/***
 allow/net/connect+loopback!0-65535
 `;
 
@@ -119,7 +122,7 @@ const PALUDIS =
 include_profile linux
 include_profile tty
 sandbox/exec,ioctl:off
-allow/read,stat,chdir,readdir+/***
+allow/read,stat,list,readlink,chdir,readdir+/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/var/tmp/**
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/tmp/**
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime+/var/cache/**

@@ -414,7 +414,7 @@ class Loader {
 }
 
 /**
- * Loads sources in order onto the initial state (every category on, denying).
+ * Loads sources in order onto the initial state (every category on but walk and list, denying).
  *
  * @example
  * ```ts

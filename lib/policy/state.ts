@@ -77,12 +77,13 @@ export interface PolicyState {
   noopTrace: Record<string, boolean>;
 }
 
-/** The original syd's state before any profile or command: every category on, denying. */
+/** The original syd's state before any profile or command: every category on but walk and list, denying. */
 export function initialState(): PolicyState {
   const on = {} as Record<Category, boolean>;
   const defaults = {} as Record<Category, Action>;
   for (const category of CATEGORIES) {
-    on[category] = true;
+    // As the original 3.59: walk and list are the two categories off at first.
+    on[category] = category !== "walk" && category !== "list";
     defaults[category] = "deny";
   }
   return {
@@ -255,7 +256,14 @@ export function dump(state: PolicyState): string[] {
     }
     for (const [v, cats] of byValue) lines.push(render(cats, v));
   };
-  group((c) => state.on[c], (categories, on) => formatCommand({ kind: "sandbox", categories, on }));
+  // `sandbox/all:on|off` first, then the categories that differ from the majority.
+  const onCount = CATEGORIES.filter((c) => state.on[c]).length;
+  const most = onCount * 2 >= CATEGORIES.length;
+  lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
+  const others = CATEGORIES.filter((c) => state.on[c] !== most);
+  if (others.length > 0) {
+    lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
+  }
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),

@@ -31,6 +31,10 @@ export const PATH_CATEGORIES = [
   "mkcdev",
   "mkfifo",
   "mktemp",
+  // Split from stat in the original's 3.39 (walk) and 3.53 (list, readlink).
+  "walk",
+  "list",
+  "readlink",
 ] as const;
 
 /** Network categories. */
@@ -51,6 +55,20 @@ export const CATEGORY_ALIASES: Readonly<Record<string, readonly Category[]>> = {
   all: CATEGORIES,
   net: NET_CATEGORIES,
   mkdev: ["mkbdev", "mkcdev"],
+  // The original's sets (3.35 on); its npath also has notify, which this syd judges as stat.
+  lpath: ["walk", "list", "chdir", "readlink"],
+  npath: ["stat"],
+  rpath: ["read", "readdir"],
+  wpath: ["write", "truncate"],
+  cpath: ["create", "delete", "rename"],
+  dpath: ["mkbdev", "mkcdev"],
+  spath: ["mkfifo", "symlink"],
+  tpath: ["mkdir", "rmdir"],
+  fown: ["chown", "chgrp"],
+  fattr: ["chmod", "chattr", "utime"],
+  inet: ["net/bind", "net/connect"],
+  bnet: ["net/bind"],
+  cnet: ["net/connect"],
 };
 
 /** What syd does with a matching call, from the mildest. */
@@ -101,8 +119,6 @@ export const UNSUPPORTED_CATEGORIES = [
   "pid",
   "crypt",
   "proxy",
-  "walk",
-  "list",
   "fs",
   "pty",
   "segvguard",
@@ -128,6 +144,8 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_KEYS = [
+  "setuid",
+  "setgid",
   "force",
   "crypt",
   "crypt/",
