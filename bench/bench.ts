@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const judged: number[] = [];
   const unconfined: number[] = [];
   const baseline: number[] = [];
-  const judging = ["-m", "sandbox/all:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+  const judging = ["-m", "sandbox/all,fs:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
   const execNative: number[] = [];
@@ -97,7 +97,14 @@ async function main(): Promise<void> {
   const execUntraced: number[] = [];
   // 300 execs of /bin/true by one shell: the cost of an exec trapped and continued, and judged.
   const loop = ["sh", "-c", `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done`];
-  const execJudging = ["-m", "sandbox/all:off", "-m", "sandbox/exec:on", "-m", "allow/exec+/***"];
+  const execJudging = [
+    "-m",
+    "sandbox/all,fs:off",
+    "-m",
+    "sandbox/exec:on",
+    "-m",
+    "allow/exec+/***",
+  ];
   const parse: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));

@@ -126,6 +126,9 @@ pub const Options = struct {
     follow: Follow = .follow,
     missing: Missing = .must_exist,
     empty_path: bool = false, // AT_EMPTY_PATH
+    /// The last component is an entry the call creates, removes or renames: a trailing slash
+    /// does not follow a symlink there (the kernel acts on no link's target): this error instead.
+    entry_slash_link: ?sys.Errno = null,
     /// Walk sandboxing: every path the walk passes through (each component as it is added,
     /// links' bodies included) is judged for `walk`; null when it is off.
     walk: ?*WalkCheck = null,
@@ -142,6 +145,17 @@ pub const WalkCheck = struct {
     denied_len: usize = 0,
     denied: [path_len_max]u8 = undefined,
     verdict: policy_mod.Verdict = undefined,
+
+    /// Judges `path` and each of its ancestors but the root, from the top.
+    fn judge_prefixes(self: *WalkCheck, path: []const u8) sys.Errno!void {
+        assert(path.len > 0 and path[0] == '/');
+        var end: usize = 1;
+        while (end < path.len) {
+            const slash = std.mem.indexOfScalarPos(u8, path, end, '/') orelse path.len;
+            try self.judge(path[0..slash]);
+            end = slash + 1;
+        }
+    }
 
     fn judge(self: *WalkCheck, path: []const u8) sys.Errno!void {
         assert(path.len > 0 and path[0] == '/');
@@ -186,6 +200,9 @@ pub fn canonicalize(
     walk.root_fd = try open_root(caller.tid);
     defer sys.close(walk.root_fd);
     if (absolute) walk.set_out("/") else try walk.start_at(dirfd, path.len == 0);
+    // A relative path starts where the caller is: walk judges the way there too, so that a
+    // cwd or dirfd inside a hidden directory reaches nothing in it.
+    if (options.walk) |check| if (!absolute) try check.judge_prefixes(walk.out[0..walk.out_len]);
     const result = try walk.run();
     if (walk.guard and !walk.may_name(result)) return error.ACCES;
     assert(result.len > 0 and result.len < path_len_max and result[0] == '/');
@@ -344,6 +361,7 @@ const Walk = struct {
         switch (st.mode & linux.S.IFMT) {
             linux.S.IFDIR => return last,
             linux.S.IFLNK => {
+                if (last and slash_after) if (self.options.entry_slash_link) |err| return err;
                 const final = last and !slash_after; // A trailing slash follows the link.
                 if (final and self.options.follow == .nofollow_last) return true;
                 return self.follow(final);

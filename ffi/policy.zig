@@ -240,7 +240,21 @@ pub const Document = struct {
     allow_unsafe_exec_ldso: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
+    /// Absent from documents of older TypeScript: fs sandboxing off.
+    fs: FsDoc = .{},
 };
+
+/// fs sandboxing as the policy gives it: opens judged by the filesystem type of what they open.
+pub const FsDoc = struct {
+    on: bool = false,
+    default: []const u8 = "deny",
+    rules: []const FsRuleDoc = &.{},
+};
+
+pub const FsRuleDoc = struct { action: []const u8, all: bool, types: []const u64, origin: []const u8 };
+
+/// One fs rule, ready to match: every type (`all`) or the listed statfs magic numbers.
+pub const FsRule = struct { action: Action, all: bool, types: []const u64, origin: []const u8 };
 
 /// Who may change the policy at run time through /dev/syd. `unset` becomes `on` when the
 /// sandbox's first process is executed, as in the original.
@@ -282,6 +296,24 @@ pub const Policy = struct {
     net_rules: [3][]const NetRuleC = .{ &.{}, &.{}, &.{} },
     /// Some network rule names a protocol: judging an IP peer reads the socket's SO_PROTOCOL.
     net_protocols: bool = false,
+    /// fs sandboxing: opens judged by the statfs type of the object opened.
+    fs_on: bool = false,
+    fs_default: Action = .deny,
+    fs_rules: []const FsRule = &.{},
+
+    /// Judges a filesystem type (statfs f_type) for fs: the last matching rule, else the default.
+    pub fn judge_fs(self: *const Policy, fs_type: u64) Verdict {
+        assert(self.fs_on);
+        var i = self.fs_rules.len;
+        while (i > 0) {
+            i -= 1;
+            const rule = &self.fs_rules[i];
+            if (rule.all or std.mem.indexOfScalar(u64, rule.types, fs_type) != null) {
+                return .{ .action = rule.action, .origin = rule.origin };
+            }
+        }
+        return .{ .action = self.fs_default, .origin = "default" };
+    }
 
     /// Judges a network peer for `cat` (a net/ category): the last matching rule, else the default.
     pub fn judge_net(self: *const Policy, cat: Cat, peer: Peer) Verdict {
@@ -386,6 +418,20 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     try build_rules(arena, doc.rules, &policy.rules);
     try build_net_rules(arena, doc.net_rules, &policy.net_rules, diag);
     for (doc.net_rules) |rule| policy.net_protocols = policy.net_protocols or rule.protocol != 0;
+    policy.fs_on = doc.fs.on;
+    policy.fs_default = Action.parse(doc.fs.default) orelse {
+        diag.set("fs: \"{s}\" is not an action", .{doc.fs.default});
+        return error.INVAL;
+    };
+    const fs_rules = arena.alloc(FsRule, doc.fs.rules.len) catch return error.NOMEM;
+    for (doc.fs.rules, fs_rules) |rule, *out| {
+        const action = Action.parse(rule.action) orelse {
+            diag.set("fs rule from {s}: \"{s}\" is not an action", .{ rule.origin, rule.action });
+            return error.INVAL;
+        };
+        out.* = .{ .action = action, .all = rule.all, .types = rule.types, .origin = rule.origin };
+    }
+    policy.fs_rules = fs_rules;
     return policy;
 }
 

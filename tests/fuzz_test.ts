@@ -42,6 +42,8 @@ function policy(dir: string): string[] {
     "-m",
     "sandbox/all:on",
     "-m",
+    "allow/fs+all",
+    "-m",
     "allow/read,stat,exec,readdir,chdir,ioctl,walk,list,readlink+/***",
     "-m",
     `allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chown,chgrp,chmod,chattr,utime,mkfifo,mktemp,chroot+${dir}/***`,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { records, ROOT, runSyd } from "./_syd.ts";
 
-const NET = ["-m", "sandbox/all:off", "-m", "sandbox/net:on"];
+const NET = ["-m", "sandbox/all,fs:off", "-m", "sandbox/net:on"];
 
 /** A TCP listener on 127.0.0.1 answering "pong" to every connection; stops when done. */
 async function withTcpServer(
@@ -316,7 +316,7 @@ attempt("v4", lambda: talk(socket.AF_INET, "127.0.0.1"))
 `;
     const result = await runSyd([
       "-m",
-      "sandbox/all:off",
+      "sandbox/all,fs:off",
       "-p",
       "noipv4",
       "--",
@@ -454,4 +454,57 @@ Deno.test("SO_PEERCRED of a UNIX connection syd connected names the sandboxed cl
   ]);
   assert.equal(result.stderr, "");
   assert.equal(result.stdout, "client True True\n");
+});
+
+Deno.test("sends to 0.0.0.0 or :: are judged as the loopback address they reach (found by review)", async () => {
+  const script = [
+    "import socket",
+    "r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)",
+    "r.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); r.bind(('::', 0)); r.settimeout(0.5)",
+    "port = r.getsockname()[1]",
+    "for dest, family in (('0.0.0.0', socket.AF_INET), ('::', socket.AF_INET6), ('::ffff:0.0.0.0', socket.AF_INET6)):",
+    "    s = socket.socket(family, socket.SOCK_DGRAM)",
+    "    try: s.sendto(b'x', (dest, port)); print(dest, 'sent')",
+    "    except OSError as e: print(dest, 'refused')",
+    "try: r.recv(1); print('received')",
+    "except socket.timeout: print('nothing')",
+  ].join("\n");
+  const result = await runSyd([
+    "-poff",
+    "-m",
+    "sandbox/net/connect:on",
+    "-m",
+    "allow/net/connect+any!0-65535",
+    "-m",
+    "deny/net/connect+loopback!0-65535",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ], { env: { SYD_LOG: "error" } });
+  assert.equal(result.stdout, "0.0.0.0 refused\n:: refused\n::ffff:0.0.0.0 refused\nnothing\n");
+});
+
+Deno.test("SCM_CREDENTIALS in a send syd performs answers EPERM: syd would send them as itself (found by review)", async () => {
+  const script = [
+    "import os, socket, struct, tempfile",
+    "d = tempfile.mkdtemp(); path = d + '/s'",
+    "r = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); r.bind(path)",
+    "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+    "cred = struct.pack('iII', os.getppid(), os.getuid(), os.getgid())",
+    "try: s.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, cred)], 0, path); print('sent')",
+    "except OSError as e: print(os.strerror(e.errno))",
+  ].join("\n");
+  const result = await runSyd([
+    "-poff",
+    "-m",
+    "sandbox/net/connect:on",
+    "-m",
+    "allow/net/connect+/***",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(result.stdout, "Operation not permitted\n");
 });

@@ -8,7 +8,7 @@ import { helper, records, ROOT, run, runSyd, withoutRecords, withSecretDir } fro
 /** Only these categories on, with everything allowed unless the test says otherwise. */
 const BASE = [
   "-m",
-  "sandbox/all:off",
+  "sandbox/all,fs:off",
   "-m",
   "sandbox/read,write,exec:on",
   "-m",
@@ -638,7 +638,7 @@ Deno.test("an O_RDONLY|O_TRUNC open is judged for truncate; O_CREAT of an existi
     ].join("\n");
     const result = await runSyd([
       "-m",
-      "sandbox/all:off",
+      "sandbox/all,fs:off",
       "-m",
       "sandbox/read,write,create,truncate:on",
       "-m",
@@ -796,7 +796,7 @@ for name in ("public", "secret", "other", "missing"):
 });
 
 Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sandboxing, as natively: realpath works", async () => {
-  const args = ["-m", "sandbox/all:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const args = ["-m", "sandbox/all,fs:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
   const readlink = await runSyd([...args, "readlink", "-v", "/var"]);
   assert.equal(readlink.code, 1);
   assert.match(readlink.stderr, /readlink: \/var: Invalid argument/);
@@ -809,7 +809,7 @@ Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sa
 });
 
 Deno.test("readlink of /proc/self and /proc/thread-self names the caller, never syd: realpath /proc/self/exe works", async () => {
-  const args = ["-m", "sandbox/all:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const args = ["-m", "sandbox/all,fs:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
   const script = `
 import os, threading
 print(os.readlink("/proc/self") == str(os.getpid()))
@@ -850,7 +850,7 @@ Deno.test("records name the program of the first exec (not a syd thread) and the
     await Deno.copyFile("/bin/true", `${dir}/denied-prog`);
     const exec = await runSyd([
       "-m",
-      "sandbox/all:off",
+      "sandbox/all,fs:off",
       "-m",
       "sandbox/exec:on",
       "-m",
@@ -944,6 +944,120 @@ print(sorted(os.listdir(".")))
     assert.match(result.stdout, /rename-old-dot Device or resource busy\n/);
     assert.match(result.stdout, /rmdir-dot Invalid argument\nrmdir-dotdot Directory not empty\n/);
     assert.match(result.stdout, /\['dir', 'src'\]\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fs sandboxing judges opens by the filesystem type of what they open: -p fs allows files, not sysfs when denied", async () => {
+  const policy = ["-poff", "-m", "sandbox/fs:on", "-m", "allow/fs+all", "-m", "deny/fs+sysfs"];
+  const result = await runSyd([
+    ...policy,
+    "--",
+    "sh",
+    "-c",
+    "cat /etc/hostname >/dev/null && echo file; cat /sys/kernel/mm/transparent_hugepage/enabled >/dev/null 2>&1 || echo sysfs-denied",
+  ]);
+  assert.equal(result.stdout, "file\nsysfs-denied\n");
+  const denial = records(result.stderr).find((r) => r.cap === "fs");
+  assert.equal(denial?.fs, "0x62656572");
+  assert.equal(denial?.rule, "-m#3");
+  const profile = await runSyd(["-pfs", "-m", "allow/all+/***", "--", "cat", "/etc/hostname"]);
+  assert.equal(profile.code, 0, profile.stderr);
+});
+
+Deno.test("walk hides a directory from a cwd inside it and through a renamed parent (found by review)", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/d/hidden`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/d/hidden/secret`, "SECRET\n");
+    const policy = [
+      "-poff",
+      "-m",
+      "sandbox/walk,read,stat:on",
+      "-m",
+      "allow/walk,read,stat+/***",
+      "-m",
+      `deny/walk+${dir}/d/hidden`,
+    ];
+    const inside = await runSyd([...policy, "--", "cat", "secret"], { cwd: `${dir}/d/hidden` });
+    assert.doesNotMatch(inside.stdout, /SECRET/);
+    assert.match(inside.stderr, /No such file or directory/);
+    for (const extra of [[], ["-m", "sandbox/rename:on", "-m", "allow/rename+/***"]]) {
+      const moved = await runSyd([
+        ...policy,
+        ...extra,
+        "--",
+        "sh",
+        "-c",
+        `cd ${dir} && mv d d2 2>/dev/null; cat d2/hidden/secret 2>/dev/null; ls`,
+      ]);
+      assert.doesNotMatch(moved.stdout, /SECRET/);
+      assert.match(moved.stdout, /^d$/m);
+    }
+  });
+});
+
+Deno.test("a symlink named with a trailing slash is not followed by rmdir, rename, unlink or mkdir, as the kernel (found by review)", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-slash-" }));
+  try {
+    const script = `
+import os
+def t(name, f):
+    try: f(); print(name, "ok")
+    except OSError as e: print(name, os.strerror(e.errno))
+os.chdir(${JSON.stringify(dir)})
+os.mkdir("tdir"); os.mkdir("tdir2"); os.symlink("tdir", "ld"); os.symlink("tdir2", "ld2"); os.symlink("gone", "dl")
+t("rmdir", lambda: os.rmdir("ld/"))
+t("rename", lambda: os.rename("ld2/", "moved"))
+t("unlinkat", lambda: os.rmdir("ld2/"))
+t("mkdir", lambda: os.mkdir("dl/"))
+print(sorted(os.listdir(".")))
+`;
+    const native = await run("python3", ["-c", script]);
+    for (const name of ["tdir", "tdir2", "ld", "ld2", "dl", "moved", "gone"]) {
+      await Deno.remove(`${dir}/${name}`, { recursive: true }).catch(() => {});
+    }
+    const policy = ["-poff", "-m", "sandbox/delete,rmdir,rename,mkdir:on"];
+    policy.push("-m", "allow/delete,rmdir,rename,mkdir+/***");
+    const result = await runSyd([...policy, "--", "python3", "-c", script]);
+    assert.equal(result.stdout, native.stdout);
+    assert.match(result.stdout, /rmdir Not a directory\n/);
+    assert.match(result.stdout, /\['dl', 'ld', 'ld2', 'tdir', 'tdir2'\]\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("rename of '.' answers as the kernel in its order: EXDEV across mounts, EBUSY, EEXIST with RENAME_NOREPLACE; O_CREAT|O_DIRECTORY EINVAL", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-rename-" }));
+  try {
+    const script = `
+import os, ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def r2(a, b, f):
+    rc = libc.renameat2(-100, a.encode(), -100, b.encode(), f)
+    return "ok" if rc == 0 else os.strerror(ctypes.get_errno())
+os.chdir(${JSON.stringify(dir)}); os.mkdir("dir"); open("src", "w").close()
+print(r2("src", "dir/.", 1), r2("src", "dir/.", 0), r2("src", "/proc/.", 0), r2("dir/.", "x", 0), sep=", ")
+try: os.open("newdir", os.O_CREAT | os.O_DIRECTORY | os.O_RDONLY)
+except OSError as e: print(e.strerror, os.path.exists("newdir"))
+`;
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/rename,create,read:on",
+      "-m",
+      "allow/rename,create,read+/***",
+      "--",
+      "python3",
+      "-c",
+      script,
+    ]);
+    assert.equal(
+      result.stdout,
+      "File exists, Device or resource busy, Invalid cross-device link, Device or resource busy\n" +
+        "Invalid argument False\n",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -107,7 +107,8 @@ pub fn symlink(request: *const Request) Response {
 }
 
 /// The categories that judge access to an object under its name (not the making of names).
-const object_cats = [_]Cat{ .stat, .read, .write, .exec, .ioctl, .truncate, .readdir, .chdir, .delete, .rmdir, .chown, .chgrp, .chmod, .chattr, .utime };
+/// walk and list too: a hidden directory renamed (or its parent) must stay hidden (found by review).
+const object_cats = [_]Cat{ .stat, .read, .write, .exec, .ioctl, .truncate, .readdir, .chdir, .delete, .rmdir, .chown, .chgrp, .chmod, .chattr, .utime, .walk, .list, .readlink };
 
 /// Whether giving the object named `from` the name `to` would allow it something `from`
 /// denies, in a category that is on (as the original refuses such links and exchanges): the
@@ -205,6 +206,33 @@ fn allows(action: policy_mod.Action) bool {
     return action == .allow or action == .warn;
 }
 
+/// The kernel's answer to a rename or link naming `.`, `..` or `/` as an entry, in its order:
+/// EXDEV when the two parents are on different mounts, then EBUSY for the old name, then EEXIST
+/// (RENAME_NOREPLACE, or a link) or EBUSY for the new one.
+fn not_an_entry(request: *const Request, linking: bool, flags: u32, old: []const u8, old_kind: path_mod.LastKind, new: []const u8, new_kind: path_mod.LastKind) sys.Errno {
+    assert(old_kind != .name or new_kind != .name);
+    const old_mount = parent_mount(request, old, old_kind) catch |err| return err;
+    const new_mount = parent_mount(request, new, new_kind) catch |err| return err;
+    if (old_mount != new_mount) return error.XDEV;
+    if (linking) return error.EXIST; // link's old name is followed, never `.` here
+    if (old_kind != .name) return error.BUSY;
+    const rename_noreplace: u32 = 1;
+    return if (flags & rename_noreplace != 0) error.EXIST else error.BUSY;
+}
+
+/// The mount id of the directory holding an entry: `canonical` itself for `.`, `..` and `/`.
+fn parent_mount(request: *const Request, canonical: []const u8, kind: path_mod.LastKind) sys.Errno!u64 {
+    assert(canonical.len > 0 and canonical[0] == '/');
+    const slash = std.mem.lastIndexOfScalar(u8, canonical, '/').?;
+    const dir = if (kind != .name) canonical else if (slash == 0) "/" else canonical[0..slash];
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ request.tid(), dir }) catch return error.NAMETOOLONG;
+    var stx: linux.Statx = undefined;
+    const statx_mnt_id: u32 = 0x1000;
+    _ = try sys.check(linux.statx(linux.AT.FDCWD, path.ptr, 0, statx_mnt_id, &stx));
+    return stx.__pad2[0]; // stx_mnt_id, which std.os.linux.Statx leaves in its padding
+}
+
 /// rename, renameat, renameat2, link, linkat: both names judged for rename.
 pub fn rename(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.rename})) return .continue_call;
@@ -220,16 +248,22 @@ pub fn rename(request: *const Request) Response {
     if (linking and flags & ~handlers.at.symlink_follow != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
-    const old = (if (linking)
-        handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf)
+    const old_entry_path: handlers.Entry = (if (linking)
+        if (handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf)) |canonical| handlers.Entry{ .canonical = canonical, .kind = .name } else |err| err
     else
-        handlers.resolve_entry(request, old_dirfd, old_addr, old_options, handlers.not_entry_rename, &old_buf)) catch |err| return handlers.failure(err);
+        handlers.resolve_entry_kind(request, old_dirfd, old_addr, old_options, error.NOTDIR, &old_buf)) catch |err| return handlers.failure(err);
     var new_buf: [path_mod.path_len_max]u8 = undefined;
-    const not_entry = if (linking) handlers.not_entry_create else handlers.not_entry_rename;
-    const new = handlers.resolve_entry(request, new_dirfd, new_addr, new_entry, not_entry, &new_buf) catch |err| return handlers.failure(err);
+    const slash_link: sys.Errno = if (linking) error.EXIST else error.NOTDIR;
+    const new_entry_path = handlers.resolve_entry_kind(request, new_dirfd, new_addr, new_entry, slash_link, &new_buf) catch |err| return handlers.failure(err);
+    const old = old_entry_path.canonical;
+    const new = new_entry_path.canonical;
+    if (old_entry_path.kind != .name or new_entry_path.kind != .name) {
+        return handlers.failure(not_an_entry(request, linking, flags, old, old_entry_path.kind, new, new_entry_path.kind));
+    }
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.rename}, old)) |response| return response;
-    if (handlers.decide(request, &.{.rename}, new)) |response| return response;
+    // Rename off (walk or list on): no verdict, but the names are still checked below.
+    if (handlers.decide(request, &.{.rename}, old)) |response| if (response != .continue_call) return response;
+    if (handlers.decide(request, &.{.rename}, new)) |response| if (response != .continue_call) return response;
     // Names grant nothing new: the object at `old` gets the name `new` (and, exchanged, the
     // other way round); a category that denies the old name must not be allowed by the new one.
     if (exposes(request, old, new)) |response| return response;

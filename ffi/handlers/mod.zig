@@ -226,6 +226,8 @@ pub const Judgement = struct {
     judged: bool,
     /// For network calls, the address family judged ("inet", "inet6", "unix", "abstract").
     family: []const u8 = "",
+    /// For fs sandboxing, the filesystem type (statfs f_type) judged; `cat` is then the open's.
+    fs_type: ?u64 = null,
 };
 
 /// Whether any of `cats` is on: a handler whose categories are all off continues at once.
@@ -343,9 +345,10 @@ pub fn canonicalize(
 
 /// The errors the kernel gives a call whose entry (the path's last component, which it creates,
 /// removes or renames) is `.`, `..` or the root: those name no entry of a directory.
-pub const NotEntry = struct { dot: sys.Errno, dotdot: sys.Errno, root: sys.Errno };
+/// `slash_link`: a symlink named with a trailing slash (the kernel follows no link there).
+pub const NotEntry = struct { dot: sys.Errno, dotdot: sys.Errno, root: sys.Errno, slash_link: sys.Errno = error.NOTDIR };
 /// mkdir, mknod, symlink, link's new name: the directory exists.
-pub const not_entry_create: NotEntry = .{ .dot = error.EXIST, .dotdot = error.EXIST, .root = error.EXIST };
+pub const not_entry_create: NotEntry = .{ .dot = error.EXIST, .dotdot = error.EXIST, .root = error.EXIST, .slash_link = error.EXIST };
 pub const not_entry_unlink: NotEntry = .{ .dot = error.ISDIR, .dotdot = error.ISDIR, .root = error.ISDIR };
 pub const not_entry_rmdir: NotEntry = .{ .dot = error.INVAL, .dotdot = error.NOTEMPTY, .root = error.BUSY };
 pub const not_entry_rename: NotEntry = .{ .dot = error.BUSY, .dotdot = error.BUSY, .root = error.BUSY };
@@ -361,25 +364,41 @@ pub fn resolve_entry(
     not_entry: NotEntry,
     out: *[path_mod.path_len_max]u8,
 ) sys.Errno![]const u8 {
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = try path_mod.read_string(caller, addr, &raw_buf);
-    const kind = path_mod.last_kind(raw); // before canonicalize: `out` may not share `raw_buf`
-    const canonical = try canonicalize(request, dirfd, raw, options, out);
-    assert(canonical.len > 0 and canonical[0] == '/');
-    return switch (kind) {
-        .name => canonical,
+    const entry = try resolve_entry_kind(request, dirfd, addr, options, not_entry.slash_link, out);
+    return switch (entry.kind) {
+        .name => entry.canonical,
         .dot => not_entry.dot,
         .dotdot => not_entry.dotdot,
         .root => not_entry.root,
     };
 }
 
+/// A resolved entry path and what its last component is (for rename, which checks mounts first).
+pub const Entry = struct { canonical: []const u8, kind: path_mod.LastKind };
+
+pub fn resolve_entry_kind(
+    request: *const Request,
+    dirfd: i32,
+    addr: u64,
+    options: path_mod.Options,
+    slash_link: sys.Errno,
+    out: *[path_mod.path_len_max]u8,
+) sys.Errno!Entry {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = try path_mod.read_string(caller, addr, &raw_buf);
+    const kind = path_mod.last_kind(raw); // before canonicalize: `out` may not share `raw_buf`
+    var entry_options = options;
+    entry_options.entry_slash_link = slash_link;
+    const canonical = try canonicalize(request, dirfd, raw, entry_options, out);
+    assert(canonical.len > 0 and canonical[0] == '/');
+    return .{ .canonical = canonical, .kind = kind };
+}
+
 /// The canonical path of the caller's fd `fd`, judged on syd's own copy would need the copy;
 /// this reads the caller's /proc link (for calls that cannot be emulated anyway).
 pub fn resolve_fd(request: *const Request, fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
-    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    return path_mod.canonicalize(caller, fd, "", .{ .empty_path = true }, out);
+    return canonicalize(request, fd, "", .{ .empty_path = true }, out);
 }
 
 /// Acts on a judgement that is not allow: logs (deny and warn) and punishes the caller as the
@@ -427,6 +446,25 @@ fn log_access(request: *const Request, verdict: Judgement, path: []const u8, lev
     var cwd_buf: [4096]u8 = undefined;
     var tip_buf: [4200]u8 = undefined;
     const tip = std.fmt.bufPrint(&tip_buf, "allow/{s}+{s}", .{ verdict.cat.name(), path }) catch "";
+    if (verdict.fs_type) |fs_type| {
+        var type_buf: [24]u8 = undefined;
+        const type_text = std.fmt.bufPrint(&type_buf, "0x{x}", .{fs_type}) catch unreachable;
+        var fs_tip_buf: [48]u8 = undefined;
+        request.log.emit(level, .{
+            .ctx = "access",
+            .cap = "fs",
+            .act = @tagName(verdict.action),
+            .sys = syscall_name(request.notif.data.nr),
+            .path = path,
+            .fs = type_text,
+            .pid = request.tid(),
+            .cmd = caller_mod.comm(request.tid(), &comm_buf),
+            .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
+            .rule = verdict.origin,
+            .tip = std.fmt.bufPrint(&fs_tip_buf, "allow/fs+{s}", .{type_text}) catch unreachable,
+        });
+        return;
+    }
     if (verdict.family.len > 0) {
         request.log.emit(level, .{
             .ctx = "access",

@@ -36,6 +36,7 @@ const control_len_max: usize = 4096;
 const fds_max: usize = 253; // SCM_MAX_FD
 const sol_socket: i32 = 1;
 const scm_rights: i32 = 1;
+const scm_credentials: i32 = 2;
 
 const family = [_]Cat{ .net_bind, .net_connect, .net_sendfd };
 
@@ -73,6 +74,8 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
             if (out.len < 16) return error.INVAL;
             var bytes: [16]u8 = .{0} ** 16;
             bytes[0..4].* = out.bytes[4..8].*;
+            // Connecting or sending to 0.0.0.0 reaches 127.0.0.1: judged as that (found by review).
+            if (!binding and std.mem.allEqual(u8, bytes[0..4], 0)) bytes[0..4].* = .{ 127, 0, 0, 1 };
             out.peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = std.mem.readInt(u16, out.bytes[2..4], .big) } };
         },
         af_inet6 => {
@@ -83,8 +86,11 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
             if (mapped) { // judged as the IPv4 address it carries
                 var v4: [16]u8 = .{0} ** 16;
                 v4[0..4].* = bytes[12..16].*;
+                if (!binding and std.mem.allEqual(u8, v4[0..4], 0)) v4[0..4].* = .{ 127, 0, 0, 1 };
                 out.peer = .{ .inet = .{ .family = 4, .bytes = v4, .port = port } };
             } else {
+                // `::` as a destination reaches `::1`: judged as that.
+                if (!binding and std.mem.allEqual(u8, &bytes, 0)) bytes[15] = 1;
                 out.peer = .{ .inet = .{ .family = 6, .bytes = bytes, .port = port } };
             }
         },
@@ -604,6 +610,7 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
     if (msg.controllen > control_len_max) return error.NOBUFS;
     if (control_len > 0) try handlers.read_memory(request.tid(), msg.control, control[0..control_len]);
     const passes_fds = has_rights(control[0..control_len]);
+    if (has_credentials(control[0..control_len])) return error.PERM;
     // Never continued, even with nothing to judge: the kernel would read the message again,
     // and another thread may have put an address or fds in it meanwhile.
     var address: Address = .{};
@@ -680,7 +687,7 @@ fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8, cut: *bo
 }
 
 /// Walks the control messages; calls `visit` on each SCM_RIGHTS payload.
-fn each_rights(control: []u8, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
+fn each_control(control: []u8, wanted: i32, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
     var at: usize = 0;
     var count: usize = 0;
     // cmsg_len comes from the caller: any u64. Compared with what is left, never added to.
@@ -690,7 +697,7 @@ fn each_rights(control: []u8, context: anytype, comptime visit: fn (@TypeOf(cont
         const whole: usize = @intCast(len); // at most control.len
         const level = std.mem.readInt(i32, control[at + 8 ..][0..4], .little);
         const kind = std.mem.readInt(i32, control[at + 12 ..][0..4], .little);
-        if (level == sol_socket and kind == scm_rights) try visit(context, control[at + 16 .. at + whole]);
+        if (level == sol_socket and kind == wanted) try visit(context, control[at + 16 .. at + whole]);
         // The next header starts at the aligned end; past the buffer the walk is over.
         const step = std.mem.alignForward(usize, whole, 8);
         if (step >= control.len - at) break;
@@ -699,7 +706,7 @@ fn each_rights(control: []u8, context: anytype, comptime visit: fn (@TypeOf(cont
     assert(at <= control.len);
 }
 
-test "each_rights survives any cmsg_len: huge, short, unaligned, past the end" {
+test "each_control survives any cmsg_len: huge, short, unaligned, past the end" {
     var prng = std.Random.DefaultPrng.init(0x5eed);
     const random = prng.random();
     var control: [256]u8 align(8) = undefined;
@@ -716,12 +723,26 @@ test "each_rights survives any cmsg_len: huge, short, unaligned, past the end" {
         }
         const cut = random.uintAtMost(usize, control.len);
         _ = has_rights(control[0..cut]); // never panics, never reads past `cut`
+        _ = has_credentials(control[0..cut]);
     }
+}
+
+/// Whether the control data carries SCM_CREDENTIALS: syd would send them as itself, and the
+/// kernel takes the pid syd claims for it (found by review): refused with EPERM, which is also
+/// what the kernel answers a process that claims another's pid. (Malformed: the kernel refuses.)
+fn has_credentials(control: []u8) bool {
+    var found = false;
+    each_control(control, scm_credentials, &found, struct {
+        fn visit(flag: *bool, _: []u8) sys.Errno!void {
+            flag.* = true;
+        }
+    }.visit) catch return false;
+    return found;
 }
 
 fn has_rights(control: []u8) bool {
     var found = false;
-    each_rights(control, &found, struct {
+    each_control(control, scm_rights, &found, struct {
         fn visit(flag: *bool, _: []u8) sys.Errno!void {
             flag.* = true;
         }
@@ -735,7 +756,7 @@ fn translate_rights(request: *const Request, control: []u8, buf: *[fds_max]i32) 
     var context: Context = .{ .request = request, .buf = buf };
     errdefer for (buf[0..context.len]) |copy| sys.close(copy);
     defer if (context.pidfd >= 0) sys.close(context.pidfd);
-    try each_rights(control, &context, struct {
+    try each_control(control, scm_rights, &context, struct {
         fn visit(c: *Context, payload: []u8) sys.Errno!void {
             if (c.pidfd < 0) {
                 const status = try emulate.caller_for(c.request, "", false);

@@ -42,10 +42,13 @@ const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .st
 
 pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
-    if (!unlocked and !handlers.any_on(request.policy, &family)) return .continue_call;
+    const fs_on = request.policy.fs_on;
+    if (!unlocked and !fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
     const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
+    // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
+    if (args.flags & o_creat != 0 and args.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
-    if (!handlers.any_on(request.policy, &family)) return .continue_call;
+    if (!fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
@@ -156,7 +159,33 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8) Response 
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
     const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
+    if (fs_refused(request, fd, canonical)) |response| {
+        sys.close(fd);
+        return response;
+    }
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+}
+
+/// The kernel's `struct statfs` on x86_64 (120 bytes); only the type is read.
+const Statfs = extern struct { type: i64, rest: [14]u64 };
+comptime {
+    assert(@sizeOf(Statfs) == 120);
+}
+
+/// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap
+/// it), after the open, as the original judges opens; null when allowed. A created file stays.
+fn fs_refused(request: *const Request, fd: i32, canonical: []const u8) ?Response {
+    assert(fd >= 0);
+    if (!request.policy.fs_on) return null;
+    var fs: Statfs = undefined;
+    _ = sys.check(linux.syscall2(.fstatfs, @intCast(fd), @intFromPtr(&fs))) catch |err| return handlers.failure(err);
+    const fs_type: u64 = @bitCast(fs.type);
+    const verdict = request.policy.judge_fs(fs_type);
+    var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const name = handlers.view(request.tid(), canonical, &view_buf);
+    const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .read, .origin = verdict.origin, .judged = true, .fs_type = fs_type };
+    if (handlers.enforce(request, judgement, name)) |errno_value| return .{ .failure = errno_value };
+    return null;
 }
 
 /// `/proc/PID/fd/N` or `/proc/PID/task/TID/fd/N`: a name path.zig keeps for a magic link whose
@@ -226,7 +255,16 @@ fn reopen(request: *const Request, args: Args, named: ProcFd) Response {
     const target_len = sys.check(linux.readlink(link.ptr, &target_buf, target_buf.len)) catch |err| return handlers.failure(err);
     if (target_len == 0 or target_buf[0] == '/') return .{ .failure = @intFromEnum(linux.E.LOOP) };
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
-    const fd = handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err);
+    const fd: i32 = @intCast(handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err));
+    var name_buf: [64]u8 = undefined;
+    const name = if (named.tid) |tid|
+        std.fmt.bufPrint(&name_buf, "/proc/{d}/task/{d}/fd/{d}", .{ named.pid, tid, named.fd }) catch unreachable
+    else
+        std.fmt.bufPrint(&name_buf, "/proc/{d}/fd/{d}", .{ named.pid, named.fd }) catch unreachable;
+    if (fs_refused(request, fd, name)) |response| {
+        sys.close(fd);
+        return response;
+    }
     return .{ .fd = .{ .fd = @intCast(fd), .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 

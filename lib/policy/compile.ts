@@ -78,6 +78,12 @@ export interface CompiledPolicy {
   }[];
   mask: { pattern: string; origin: string }[];
   exec_kill: { pattern: string; origin: string }[];
+  /** fs sandboxing: opens judged by the filesystem type (statfs f_type) of what they opened. */
+  fs: {
+    on: boolean;
+    default: string;
+    rules: { action: string; all: boolean; types: number[]; origin: string }[];
+  };
   exit_wait_all: boolean;
   /** Sockets of families other than UNIX, IPv4 and IPv6 allowed (trace/allow_unsupp_socket). */
   allow_unsupp_socket: boolean;
@@ -125,6 +131,16 @@ export function compile(
     net_rules: state.netRules.flatMap(compileNetRule),
     mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exec_kill: [], // syd 1's exec/kill, which the parser refuses; libsyd still reads the field
+    fs: {
+      on: state.fsOn,
+      default: state.fsDefault,
+      rules: state.fsRules.map((r) => ({
+        action: r.action,
+        all: r.types === "all",
+        types: r.types === "all" ? [] : r.types,
+        origin: formatOrigin(r.origin),
+      })),
+    },
     exit_wait_all: state.exitWaitAll,
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),

@@ -8,6 +8,7 @@
  */
 import { type Address, AddressError, formatAddress, parseAddress } from "./address.ts";
 import { checkPattern, PatternError } from "./pattern.ts";
+import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
 import {
   type Action,
   ACTIONS,
@@ -46,9 +47,12 @@ export type Command =
     on: boolean;
     /** Turned off, the original's categories this syd does not have (true of them here). */
     absent?: string[];
+    /** fs sandboxing too (by filesystem type; it is not in `all`, as in the original). */
+    fs?: boolean;
   }
   | { kind: "sandbox_query"; categories: Category[] }
-  | { kind: "default"; categories: Category[]; action: Action }
+  | { kind: "default"; categories: Category[]; action: Action; fs?: boolean }
+  | { kind: "fs_rule"; action: Action; op: Op; text: string; types: FsTypes }
   /** Path categories, possibly with network ones (then the pattern is a UNIX socket path too). */
   | { kind: "rule"; action: Action; categories: Category[]; op: Op; pattern: string }
   | { kind: "net_rule"; action: Action; categories: NetCategory[]; op: Op; address: Address }
@@ -139,7 +143,12 @@ function didYouMean(word: string, candidates: readonly string[]): string | undef
  * leave out the original's categories this syd does not have (for `sandbox/X:off`, which is
  * true of them here) instead of refusing them.
  */
-function parseCategories(text: string, offset: number, skipped?: string[]): Category[] {
+function parseCategories(
+  text: string,
+  offset: number,
+  skipped?: string[],
+  fs?: { seen: boolean },
+): Category[] {
   if (text.length === 0) throw new CommandError("missing category", offset);
   const out: Category[] = [];
   let at = offset;
@@ -147,7 +156,9 @@ function parseCategories(text: string, offset: number, skipped?: string[]): Cate
     const lower = name;
     if (lower.length === 0) throw new CommandError("empty category in the list", at);
     const alias = own(CATEGORY_ALIASES, lower);
-    if (alias) {
+    if (lower === "fs" && fs !== undefined) {
+      fs.seen = true;
+    } else if (alias) {
       for (const c of alias) if (!out.includes(c)) out.push(c);
     } else if (isCategory(lower)) {
       if (!out.includes(lower)) out.push(lower);
@@ -256,23 +267,45 @@ export function parseCommand(text: string): Command {
     // Off is true of a category this syd does not have (Landlock's lock, say): accepted.
     const off = op === ":" && parseBoolean(value, valueAt) === false;
     const absent: string[] = [];
-    const categories = parseCategories(rest, slash + 1, off ? absent : undefined);
+    const fs = { seen: false };
+    const categories = parseCategories(rest, slash + 1, off ? absent : undefined, fs);
     if (op === "?") {
       if (value.length > 0) throw new CommandError("a query takes no value", valueAt);
       return { kind: "sandbox_query", categories };
     }
     const on = parseBoolean(value, valueAt);
-    return absent.length > 0
-      ? { kind: "sandbox", categories, on, absent }
-      : { kind: "sandbox", categories, on };
+    return {
+      kind: "sandbox",
+      categories,
+      on,
+      ...(absent.length > 0 ? { absent } : {}),
+      ...(fs.seen ? { fs: true } : {}),
+    };
   }
   if (head === "default" && slash >= 0) {
     expectOp(op, ":", key, split);
-    return {
-      kind: "default",
-      categories: parseCategories(rest, slash + 1),
-      action: parseAction(value, valueAt),
-    };
+    const fs = { seen: false };
+    const categories = parseCategories(rest, slash + 1, undefined, fs);
+    const action = parseAction(value, valueAt);
+    return fs.seen
+      ? { kind: "default", categories, action, fs: true }
+      : { kind: "default", categories, action };
+  }
+  if (isAction(head) && rest === "fs") {
+    expectOp(op, "+-^", key, split);
+    if (value.length === 0) throw new CommandError("missing filesystem types", valueAt);
+    try {
+      return {
+        kind: "fs_rule",
+        action: head,
+        op: op as Op,
+        text: value,
+        types: parseFsTypes(value),
+      };
+    } catch (err) {
+      if (err instanceof FsTypeError) throw new CommandError(err.message, valueAt + err.offset);
+      throw err;
+    }
   }
   if (key === "lock") {
     expectOp(op, ":", key, split);
@@ -366,6 +399,13 @@ function parseRule(
     throw new CommandError(net.length > 0 ? "missing address" : "missing pattern", valueAt);
   }
   if (net.length === categories.length) {
+    if (/^(?:unix(?:gram|packet)?!)?!unnamed$/i.test(value)) {
+      throw new CommandError(
+        '"!unnamed" (unnamed UNIX sockets, socketpair) is an address of the original syd that this syd does not judge',
+        valueAt,
+        { unsupported: true },
+      );
+    }
     try {
       return {
         kind: "net_rule",
@@ -408,13 +448,23 @@ export function formatCommand(command: Command): string {
   switch (command.kind) {
     case "sandbox":
       return `sandbox/${
-        [formatCategories(command.categories), ...(command.absent ?? [])].filter((t) => t !== "")
-          .join(",")
+        [
+          formatCategories(command.categories),
+          ...(command.fs ? ["fs"] : []),
+          ...(command.absent ?? []),
+        ].filter((t) => t !== "").join(",")
       }:${command.on ? "on" : "off"}`;
+    case "fs_rule":
+      return `${command.action}/fs${command.op}${command.text}`;
     case "sandbox_query":
       return `sandbox/${formatCategories(command.categories)}?`;
     case "default":
-      return `default/${formatCategories(command.categories)}:${command.action}`;
+      return `default/${
+        [formatCategories(command.categories), ...(command.fs ? ["fs"] : [])].filter((t) =>
+          t !== ""
+        )
+          .join(",")
+      }:${command.action}`;
     case "rule":
       return `${command.action}/${
         formatCategories(command.categories)

@@ -561,3 +561,31 @@ Deno.test("parseCommand() takes sandbox/X:off of a category syd does not have as
   assert.equal(refusal("sandbox/lock:on").unsupported, true);
   assert.equal(refusal("sandbox/read,lock:on").unsupported, true);
 });
+
+Deno.test("parseCommand() reads fs sandboxing: sandbox/fs, default/fs and ACTION/fs+TYPES, outside `all`", () => {
+  roundTrip("deny/fs+bpf_fs,debugfs", {
+    kind: "fs_rule",
+    action: "deny",
+    op: "+",
+    text: "bpf_fs,debugfs",
+    types: [0xcafe4a11, 0x64626720],
+  });
+  assert.deepEqual(parseCommand("sandbox/all,fs:off"), {
+    kind: "sandbox",
+    categories: [...CATEGORIES],
+    on: false,
+    fs: true,
+  });
+  assert.deepEqual(parseCommand("default/fs:warn"), {
+    kind: "default",
+    categories: [],
+    action: "warn",
+    fs: true,
+  });
+  assert.equal(refusal("allow/fs+nofs").offset, 9);
+});
+
+Deno.test("parseCommand() refuses the original's !unnamed address as not supported (95)", () => {
+  assert.equal(refusal("allow/net/bind+!unnamed").unsupported, true);
+  assert.equal(refusal("allow/net/connect+unix!!unnamed").unsupported, true);
+});

@@ -15,7 +15,20 @@ export interface Profile {
 }
 
 const OFF = `# Every category off: syd runs the program without judging anything.
-sandbox/all:off
+sandbox/all,fs:off
+`;
+
+const FS =
+  `# Opens of every filesystem type but those that reach the kernel's or other processes' state.
+sandbox/fs:on
+allow/fs+all
+deny/fs+aafs,bpf_fs,securityfs,selinux,smack
+deny/fs+binfmt_misc,debugfs,pstorefs,tracefs
+deny/fs+cgroup,cgroup2,nsfs,pid_fd,rdtgroup
+deny/fs+configfs,devmem,efivarfs,hostfs,inodefs,openprom
+deny/fs+daxfs,secretmem
+deny/fs+bdevfs,binderfs,fusectl,usbdevfs,xenfs,zonefs
+deny/fs+nfsd,rpc_pipefs
 `;
 
 const LINUX =
@@ -23,6 +36,7 @@ const LINUX =
 # Walk sandboxing (judging every directory a path passes through) is left off, as in the
 # original's paludis profile: turn it on with sandbox/walk:on and allow/walk rules.
 sandbox/walk:off
+include_profile fs
 allow/stat,list,readlink,chdir,readdir+/
 allow/exec,read,stat,list,readlink,chdir,readdir+/bin/***
 allow/exec,read,stat,list,readlink,chdir,readdir+/sbin/***
@@ -137,12 +151,13 @@ lock:exec
 `;
 
 const QUIET = `# Deny without logging: every default becomes filter.
-default/all:filter
+default/all,fs:filter
 `;
 
 /** The built-in profiles by name, in the order \`syd lint --profiles\` lists them. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   off: { doc: "every category off: nothing is judged", text: OFF },
+  fs: { doc: "opens of every filesystem type but the kernel's own (bpf, debugfs, ...)", text: FS },
   lib: {
     doc: "every category off, lock:exec: for programs that configure syd themselves",
     text: "include_profile off\nlock:exec\n",
@@ -157,7 +172,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
   trace: {
     doc: "every default warn: log every access and allow it, unless a rule denies (what -x uses)",
-    text: "default/all:warn\n",
+    text: "default/all,fs:warn\n",
   },
   silent: { doc: "the same as quiet", text: "include_profile quiet\n" },
   quiet: { doc: "deny without logging: every default action becomes filter", text: QUIET },

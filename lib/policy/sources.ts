@@ -26,7 +26,6 @@ const ORIGINAL_PROFILES = [
   "debug",
   "enforce",
   "firefox",
-  "fs",
   "gui",
   "hide",
   "immutable",

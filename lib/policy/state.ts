@@ -4,6 +4,7 @@
  * @module
  */
 import { type Address, formatAddress } from "./address.ts";
+import type { FsTypes } from "./fs_types.ts";
 import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
 import {
   type Action,
@@ -75,6 +76,18 @@ export interface PolicyState {
   allowUnsafeExecLdso: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
+  /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
+  fsOn: boolean;
+  fsDefault: Action;
+  fsRules: FsRule[];
+}
+
+/** One fs rule: its action, the types as written and as numbers, and its place. */
+export interface FsRule {
+  action: Action;
+  text: string;
+  types: FsTypes;
+  origin: Origin;
 }
 
 /** The original syd's state before any profile or command: every category on but walk and list, denying. */
@@ -100,6 +113,9 @@ export function initialState(): PolicyState {
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
     noopTrace: {},
+    fsOn: true,
+    fsDefault: "deny",
+    fsRules: [],
   };
 }
 
@@ -128,12 +144,30 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
   switch (command.kind) {
     case "sandbox":
       for (const category of command.categories) state.on[category] = command.on;
+      if (command.fs) state.fsOn = command.on;
       return 0;
     case "sandbox_query":
       return 0;
     case "default":
       for (const category of command.categories) state.defaults[category] = command.action;
+      if (command.fs) state.fsDefault = command.action;
       return 0;
+    case "fs_rule": {
+      if (command.op === "+") {
+        state.fsRules.push({
+          action: command.action,
+          text: command.text,
+          types: command.types,
+          origin,
+        });
+        return 0;
+      }
+      return remove(
+        state.fsRules,
+        command.op,
+        (r) => r.action === command.action && r.text === command.text,
+      );
+    }
     case "rule": {
       // Network categories in a path rule judge UNIX sockets at that path.
       const net = command.categories.filter(isNetCategory);
@@ -264,6 +298,7 @@ export function dump(state: PolicyState): string[] {
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
+  if (!state.fsOn) lines.push("sandbox/fs:off");
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),
@@ -297,6 +332,8 @@ export function dump(state: PolicyState): string[] {
     if (value) lines.push(`trace/${option}:1`);
   }
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
+  if (state.fsDefault !== "deny") lines.push(`default/fs:${state.fsDefault}`);
+  for (const rule of state.fsRules) lines.push(`${rule.action}/fs+${rule.text}`);
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
   return lines;
 }

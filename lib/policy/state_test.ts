@@ -37,6 +37,7 @@ function withoutOrigins(state: PolicyState): unknown {
     rules: strip(state.rules),
     netRules: strip(state.netRules),
     mask: strip(state.mask),
+    fsRules: strip(state.fsRules),
   };
 }
 

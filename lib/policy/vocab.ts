@@ -119,7 +119,6 @@ export const UNSUPPORTED_CATEGORIES = [
   "pid",
   "crypt",
   "proxy",
-  "fs",
   "pty",
   "segvguard",
   "net/link",
