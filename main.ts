@@ -17,6 +17,8 @@ import {
   compile,
   type CompiledPolicy,
   type Diagnostic,
+  type EnvOp,
+  expandEnv,
   formatDiagnostic,
   load,
   type PolicyState,
@@ -106,11 +108,12 @@ export function sourcesOf(options: readonly OptionUse[]): SourceSpec[] {
 
 /** The environment `${VAR}` sees in files and profiles: syd's own, plus SYD_UID and SYD_GID. */
 function expansionEnv(): Record<string, string> {
-  return {
-    ...Deno.env.toObject(),
-    SYD_UID: String(Deno.uid() ?? ""),
-    SYD_GID: String(Deno.gid() ?? ""),
-  };
+  return { ...Deno.env.toObject(), ...expansionExtras() };
+}
+
+/** The variables syd adds for `${VAR}` expansion. */
+function expansionExtras(): Record<string, string> {
+  return { SYD_UID: String(Deno.uid() ?? ""), SYD_GID: String(Deno.gid() ?? "") };
 }
 
 /**
@@ -191,6 +194,30 @@ function exportFilters(options: readonly OptionUse[], mode: "pfc" | "bpf"): numb
   return 0;
 }
 
+/**
+ * The program's environment: syd's own with `setenv!`, `unsetenv!` and `clearenv!` applied in
+ * order, each value expanded against the environment as it stands then (as the original's
+ * setenv(3) of its own environment); `clearenv!` keeps syd's `SYD_` variables.
+ */
+export function applyEnvOps(
+  base: Record<string, string>,
+  ops: readonly EnvOp[],
+): Record<string, string> | { message: string } {
+  let env: Record<string, string> = { ...base };
+  for (const op of ops) {
+    if (op.op === "clear") {
+      env = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith("SYD_")));
+    } else if (op.op === "unset") {
+      delete env[op.name];
+    } else {
+      const expanded = expandEnv(op.value, { ...env, ...expansionExtras() });
+      if ("message" in expanded) return { message: `setenv!${op.name}: ${expanded.message}` };
+      env[op.name] = expanded.text;
+    }
+  }
+  return env;
+}
+
 async function runSandboxed(options: readonly OptionUse[], argv: string[]): Promise<number> {
   const prepared = preparePolicy(options);
   if ("status" in prepared) return prepared.status;
@@ -202,7 +229,9 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     const fd = sandbox.logFd();
     pump = pumpLog(fd, () => sandbox.closeLogFd());
     commands = serveCommands(sandbox, new MagicServer(prepared.state, compileOptions));
-    const env = Object.entries(Deno.env.toObject()).map(([key, value]) => `${key}=${value}`);
+    const programEnv = applyEnvOps(Deno.env.toObject(), prepared.state.envOps);
+    if ("message" in programEnv) return fail(programEnv.message, EINVAL);
+    const env = Object.entries(programEnv).map(([key, value]) => `${key}=${value}`);
     const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
     emit({
       level: "debug",

@@ -242,7 +242,12 @@ pub const Document = struct {
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
     fs: FsDoc = .{},
+    /// passfd: the fds the program inherits (absent: every one, as before passfd).
+    pass_fds: PassFds = .{},
 };
+
+/// Sorted, disjoint inclusive fd ranges; `all`: every fd.
+pub const PassFds = struct { all: bool = true, ranges: []const [2]u32 = &.{} };
 
 /// fs sandboxing as the policy gives it: opens judged by the filesystem type of what they open.
 pub const FsDoc = struct {
@@ -300,6 +305,7 @@ pub const Policy = struct {
     fs_on: bool = false,
     fs_default: Action = .deny,
     fs_rules: []const FsRule = &.{},
+    pass_fds: PassFds = .{},
 
     /// Judges a filesystem type (statfs f_type) for fs: the last matching rule, else the default.
     pub fn judge_fs(self: *const Policy, fs_type: u64) Verdict {
@@ -432,6 +438,14 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         out.* = .{ .action = action, .all = rule.all, .types = rule.types, .origin = rule.origin };
     }
     policy.fs_rules = fs_rules;
+    for (doc.pass_fds.ranges, 0..) |range, i| {
+        const sorted = i == 0 or range[0] > doc.pass_fds.ranges[i - 1][1];
+        if (range[0] > range[1] or !sorted) {
+            diag.set("pass_fds: the ranges must be sorted, disjoint and ascending", .{});
+            return error.INVAL;
+        }
+    }
+    policy.pass_fds = doc.pass_fds;
     return policy;
 }
 

@@ -96,6 +96,11 @@ pub const Plan = struct {
     /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
     /// only with Landlock signal scoping).
     sentinel: bool,
+    /// The fds the program inherits (passfd): every other one the child had is closed at its
+    /// exec (close-on-exec set just before it). Sorted, disjoint inclusive ranges; `pass_all`:
+    /// close none.
+    pass_all: bool = true,
+    pass_ranges: []const [2]u32 = &.{},
     /// The child's name until it execs (the command's base name, NUL-terminated, at most 15
     /// bytes): records of its first exec name the command, not the syd thread that forked it.
     comm: [16]u8 = [_]u8{0} ** 16,
@@ -353,7 +358,22 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     }
     if (rc != 1) linux.exit_group(127); // the parent gave up on us
     _ = linux.close(listener);
+    if (!plan.pass_all) close_unpassed(plan.pass_ranges);
     child_exec(plan, status_wr);
+}
+
+/// In the child: every fd outside `ranges` (sorted, disjoint) becomes close-on-exec, so the
+/// program inherits only the fds passfd names (CLOSE_RANGE_CLOEXEC, Linux 5.11; on an older
+/// kernel the fds stay, as without passfd). Raw system calls only.
+fn close_unpassed(ranges: []const [2]u32) void {
+    const close_range_cloexec: usize = 4;
+    var next: u32 = 0;
+    for (ranges) |range| {
+        if (range[0] > next) _ = linux.syscall3(.close_range, next, range[0] - 1, close_range_cloexec);
+        if (range[1] == std.math.maxInt(u32)) return;
+        next = @max(next, range[1] + 1);
+    }
+    _ = linux.syscall3(.close_range, next, std.math.maxInt(u32), close_range_cloexec);
 }
 
 /// A new mount namespace whose mounts follow syd's (slave propagation: mounts made outside

@@ -274,7 +274,16 @@ export class MagicServer {
         };
       }
     }
-    if (command.kind === "timeout" || command.kind === "trace" || command.kind === "trace_noop") {
+    const startupOnly = [
+      "timeout",
+      "trace",
+      "trace_noop",
+      "passfd",
+      "setenv",
+      "unsetenv",
+      "clearenv",
+    ];
+    if (startupOnly.includes(command.kind)) {
       return {
         errno: EBUSY,
         level: "warn",

@@ -392,3 +392,44 @@ Deno.test("-q and the original's no-op relaxations (as its test harness passes t
   assert.equal(result.stdout, "ran\n");
   assert.equal(result.code, 0);
 });
+
+Deno.test("the program inherits stdio only, as the original (passfd: stdio); passfd+N and passfd+all pass more", async () => {
+  const script = "test -e /proc/self/fd/7 && echo seven || echo closed";
+  const open = (args: string[]) =>
+    run("sh", ["-c", `exec 7</etc/hostname; exec "$@"`, "sh", SYD, ...args]);
+  assert.equal((await open(["-poff", "--", "sh", "-c", script])).stdout, "closed\n");
+  assert.equal(
+    (await open(["-poff", "-m", "passfd+7", "--", "sh", "-c", script])).stdout,
+    "seven\n",
+  );
+  assert.equal(
+    (await open(["-poff", "-m", "passfd+all", "--", "sh", "-c", script])).stdout,
+    "seven\n",
+  );
+  const quiet = await runSyd(["-poff", "-m", "passfd-stdout", "--", "sh", "-c", "echo hi"]);
+  assert.equal(quiet.stdout, "");
+});
+
+Deno.test("setenv!, unsetenv! and clearenv! shape the program's environment in order; SYD_ variables are refused (13)", async () => {
+  const result = await runSyd([
+    "-poff",
+    "-m",
+    "clearenv!",
+    "-m",
+    "setenv!HOME=/tmp/${SYD_TEST_WORD:-word}",
+    "-m",
+    "setenv!PATH=/usr/bin:/bin",
+    "-m",
+    "setenv!GONE=1",
+    "-m",
+    "unsetenv!GONE",
+    "--",
+    "sh",
+    "-c",
+    'echo "$HOME $PATH ${GONE:-unset} ${LANG:-cleared}"',
+  ], { env: { LANG: "C.UTF-8" } });
+  assert.equal(result.stdout, "/tmp/word /usr/bin:/bin unset cleared\n");
+  const refused = await runSyd(["-poff", "-m", "setenv!SYD_LOG_FD=1", "--", "true"]);
+  assert.equal(refused.code, 13);
+  assert.match(refused.stderr, /SYD_LOG_FD: syd's own variables may not be changed/);
+});

@@ -78,6 +78,8 @@ export interface CompiledPolicy {
   }[];
   mask: { pattern: string; origin: string }[];
   exec_kill: { pattern: string; origin: string }[];
+  /** passfd: the fds the program inherits, as sorted disjoint ranges, or all. */
+  pass_fds: { all: boolean; ranges: [number, number][] };
   /** fs sandboxing: opens judged by the filesystem type (statfs f_type) of what they opened. */
   fs: {
     on: boolean;
@@ -131,6 +133,7 @@ export function compile(
     net_rules: state.netRules.flatMap(compileNetRule),
     mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
     exec_kill: [], // syd 1's exec/kill, which the parser refuses; libsyd still reads the field
+    pass_fds: { all: state.passFds.all, ranges: state.passFds.ranges.map((r) => [r[0], r[1]]) },
     fs: {
       on: state.fsOn,
       default: state.fsDefault,

@@ -12,10 +12,19 @@ export { type Profile, PROFILES } from "./profiles.ts";
 export {
   type Applied,
   type Diagnostic,
+  expandEnv,
   formatDiagnostic,
   load,
   type LoadResult,
   type SourceSpec,
 } from "./sources.ts";
-export { apply, dump, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
+export {
+  apply,
+  dump,
+  type EnvOp,
+  formatOrigin,
+  initialState,
+  type Origin,
+  type PolicyState,
+} from "./state.ts";
 export { ACTIONS, CATEGORIES, type Category } from "./vocab.ts";

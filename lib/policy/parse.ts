@@ -53,6 +53,10 @@ export type Command =
   | { kind: "sandbox_query"; categories: Category[] }
   | { kind: "default"; categories: Category[]; action: Action; fs?: boolean }
   | { kind: "fs_rule"; action: Action; op: Op; text: string; types: FsTypes }
+  | { kind: "passfd"; op: Op; text: string; all: boolean; ranges: [number, number][] }
+  | { kind: "setenv"; name: string; value: string }
+  | { kind: "unsetenv"; name: string }
+  | { kind: "clearenv" }
   /** Path categories, possibly with network ones (then the pattern is a UNIX socket path too). */
   | { kind: "rule"; action: Action; categories: Category[]; op: Op; pattern: string }
   | { kind: "net_rule"; action: Action; categories: NetCategory[]; op: Op; address: Address }
@@ -71,16 +75,19 @@ export class CommandError extends Error {
   readonly hint?: string;
   /** True for commands of the original syd that this project does not implement. */
   readonly unsupported: boolean;
+  /** The errno syd exits with for it (EINVAL when unset). */
+  readonly errno?: number;
   constructor(
     message: string,
     offset: number,
-    options: { hint?: string; unsupported?: boolean } = {},
+    options: { hint?: string; unsupported?: boolean; errno?: number } = {},
   ) {
     super(message);
     this.name = "CommandError";
     this.offset = offset;
     this.hint = options.hint;
     this.unsupported = options.unsupported ?? false;
+    this.errno = options.errno;
   }
 }
 
@@ -180,6 +187,68 @@ function parseCategories(
   return out;
 }
 
+const EACCES = 13;
+
+/** `setenv!NAME=VALUE`, `unsetenv!NAME`, `clearenv!`: the program's environment (the value is
+ * expanded when applied). syd's own `SYD_` variables may not be changed (EACCES, as the original). */
+function parseEnvCommand(key: string, value: string, valueAt: number): Command {
+  if (key === "clearenv") {
+    if (value.length > 0) throw new CommandError('"clearenv!" takes no value', valueAt);
+    return { kind: "clearenv" };
+  }
+  const eq = value.indexOf("=");
+  const name = key === "setenv" ? (eq < 0 ? "" : value.slice(0, eq)) : value;
+  if (key === "setenv" && eq < 0) throw new CommandError("setenv! needs NAME=VALUE", valueAt);
+  if (!/^[^=\0]+$/.test(name)) throw new CommandError(`"${name}" is not a variable name`, valueAt);
+  if (name.startsWith("SYD_")) {
+    throw new CommandError(`${name}: syd's own variables may not be changed`, valueAt, {
+      errno: EACCES,
+    });
+  }
+  return key === "setenv"
+    ? { kind: "setenv", name, value: value.slice(eq + 1) }
+    : { kind: "unsetenv", name };
+}
+
+const FD_MAX = 0xffff_ffff;
+const FD_WORDS: Readonly<Record<string, [number, number]>> = {
+  stdio: [0, 2],
+  stdin: [0, 0],
+  stdout: [1, 1],
+  stderr: [2, 2],
+};
+
+/** passfd's list: fds `N`, ranges `N-M`, `stdio`, `stdin`, `stdout`, `stderr`, or `all`. */
+function parseFdList(text: string, offset: number): { all: boolean; ranges: [number, number][] } {
+  if (text.length === 0) {
+    throw new CommandError("passfd needs descriptors (3, 4-6, stdio, all)", offset);
+  }
+  const ranges: [number, number][] = [];
+  let all = false;
+  let at = offset;
+  for (const item of text.split(",")) {
+    const word = Object.hasOwn(FD_WORDS, item) ? FD_WORDS[item] : undefined;
+    const match = /^([0-9]{1,10})(?:-([0-9]{1,10}))?$/.exec(item);
+    if (item === "all") all = true;
+    else if (word) ranges.push([...word]);
+    else if (match) {
+      const lo = Number(match[1]);
+      const hi = match[2] === undefined ? lo : Number(match[2]);
+      if (hi > FD_MAX || hi < lo) {
+        throw new CommandError(`"${item}" is not an ascending range of descriptors`, at);
+      }
+      ranges.push([lo, hi]);
+    } else {
+      throw new CommandError(
+        `"${item}" is not a descriptor, a range or stdio, stdin, stdout, stderr, all`,
+        at,
+      );
+    }
+    at += item.length + 1;
+  }
+  return { all, ranges };
+}
+
 function parseAction(text: string, offset: number): Action {
   if (isAction(text)) return text;
   if (text.length === 0) {
@@ -245,6 +314,9 @@ export function parseCommand(text: string): Command {
   const op = text.slice(split, split + 1);
   const value = text.slice(split + 1);
   const valueAt = split + 1;
+  if (op === "!" && (key === "setenv" || key === "unsetenv" || key === "clearenv")) {
+    return parseEnvCommand(key, value, valueAt);
+  }
   if (op === "!") {
     const unsupported = isUnsupportedKey(key) || key === "clearenv";
     const what = unsupported
@@ -290,6 +362,14 @@ export function parseCommand(text: string): Command {
     return fs.seen
       ? { kind: "default", categories, action, fs: true }
       : { kind: "default", categories, action };
+  }
+  if (key === "passfd") {
+    expectOp(op, "+-^", key, split);
+    if (op === "^") {
+      if (value.length > 0) throw new CommandError('"passfd^" takes no value', valueAt);
+      return { kind: "passfd", op: "^", text: "", all: false, ranges: [] };
+    }
+    return { kind: "passfd", op: op as Op, text: value, ...parseFdList(value, valueAt) };
   }
   if (isAction(head) && rest === "fs") {
     expectOp(op, "+-^", key, split);
@@ -456,6 +536,14 @@ export function formatCommand(command: Command): string {
       }:${command.on ? "on" : "off"}`;
     case "fs_rule":
       return `${command.action}/fs${command.op}${command.text}`;
+    case "passfd":
+      return `passfd${command.op}${command.text}`;
+    case "setenv":
+      return `setenv!${command.name}=${command.value}`;
+    case "unsetenv":
+      return `unsetenv!${command.name}`;
+    case "clearenv":
+      return "clearenv!";
     case "sandbox_query":
       return `sandbox/${formatCategories(command.categories)}?`;
     case "default":

@@ -589,3 +589,23 @@ Deno.test("parseCommand() refuses the original's !unnamed address as not support
   assert.equal(refusal("allow/net/bind+!unnamed").unsupported, true);
   assert.equal(refusal("allow/net/connect+unix!!unnamed").unsupported, true);
 });
+
+Deno.test("parseCommand() reads passfd lists and refuses descending ranges", () => {
+  roundTrip("passfd+stdio,4-6,9", {
+    kind: "passfd",
+    op: "+",
+    text: "stdio,4-6,9",
+    all: false,
+    ranges: [[0, 2], [4, 6], [9, 9]],
+  });
+  assert.equal(refusal("passfd+6-4").offset, 7);
+  assert.equal(refusal("passfd+x").offset, 7);
+});
+
+Deno.test("parseCommand() reads setenv!, unsetenv! and clearenv!, and refuses SYD_ names with EACCES", () => {
+  roundTrip("setenv!HOME=${HOME}/x", { kind: "setenv", name: "HOME", value: "${HOME}/x" });
+  roundTrip("unsetenv!TZ", { kind: "unsetenv", name: "TZ" });
+  roundTrip("clearenv!", { kind: "clearenv" });
+  assert.equal(refusal("setenv!SYD_X=1").errno, 13);
+  assert.equal(refusal("setenv!NOVALUE").offset, 7);
+});

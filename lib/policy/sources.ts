@@ -276,6 +276,7 @@ class Loader {
       this.error(origin.file, origin.line, colAt(err.offset), err.message, {
         hint: err.hint,
         unsupported: err.unsupported || undefined,
+        errno: err.errno,
       });
       return;
     }

@@ -25,6 +25,43 @@ export interface Origin {
   col?: number;
 }
 
+const FD_LAST = 0xffff_ffff;
+
+/** Sorted, disjoint ranges covering the same fds as `ranges`. */
+function normalizeRanges(ranges: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [lo, hi] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** passfd's set after `+`, `-` or `^` of a list. */
+function applyPassfd(
+  set: PolicyState["passFds"],
+  command: Extract<Command, { kind: "passfd" }>,
+): PolicyState["passFds"] {
+  if (command.op === "^") return { all: false, ranges: [] };
+  if (command.op === "+") {
+    if (set.all || command.all) return { all: true, ranges: [] };
+    return { all: false, ranges: normalizeRanges([...set.ranges, ...command.ranges]) };
+  }
+  if (command.all) return { all: false, ranges: [] };
+  let kept: [number, number][] = set.all ? [[0, FD_LAST]] : set.ranges.map((r) => [r[0], r[1]]);
+  for (const [lo, hi] of command.ranges) {
+    kept = kept.flatMap(([a, b]): [number, number][] => {
+      if (hi < a || lo > b) return [[a, b]];
+      const parts: [number, number][] = [];
+      if (a < lo) parts.push([a, lo - 1]);
+      if (hi < b) parts.push([hi + 1, b]);
+      return parts;
+    });
+  }
+  return { all: false, ranges: kept };
+}
+
 /** `file:line`, as logs and diagnostics name the rule that decided; `-m#N` and `/dev/syd (pid N)`
  * have no lines and stand alone. */
 export function formatOrigin(origin: Origin): string {
@@ -80,7 +117,16 @@ export interface PolicyState {
   fsOn: boolean;
   fsDefault: Action;
   fsRules: FsRule[];
+  /** passfd: the fds the program inherits (sorted, disjoint ranges), or all (stdio at first). */
+  passFds: { all: boolean; ranges: [number, number][] };
+  /** setenv!, unsetenv!, clearenv!, in order: applied to the program's environment. */
+  envOps: EnvOp[];
 }
+
+/** One change of the program's environment (`value` expanded when applied). */
+export type EnvOp = { op: "set"; name: string; value: string } | { op: "unset"; name: string } | {
+  op: "clear";
+};
 
 /** One fs rule: its action, the types as written and as numbers, and its place. */
 export interface FsRule {
@@ -116,6 +162,8 @@ export function initialState(): PolicyState {
     fsOn: true,
     fsDefault: "deny",
     fsRules: [],
+    passFds: { all: false, ranges: [[0, 2]] },
+    envOps: [],
   };
 }
 
@@ -151,6 +199,18 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "default":
       for (const category of command.categories) state.defaults[category] = command.action;
       if (command.fs) state.fsDefault = command.action;
+      return 0;
+    case "passfd":
+      state.passFds = applyPassfd(state.passFds, command);
+      return 0;
+    case "setenv":
+      state.envOps.push({ op: "set", name: command.name, value: command.value });
+      return 0;
+    case "unsetenv":
+      state.envOps.push({ op: "unset", name: command.name });
+      return 0;
+    case "clearenv":
+      state.envOps.push({ op: "clear" });
       return 0;
     case "fs_rule": {
       if (command.op === "+") {
@@ -332,6 +392,22 @@ export function dump(state: PolicyState): string[] {
     if (value) lines.push(`trace/${option}:1`);
   }
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
+  for (const op of state.envOps) {
+    lines.push(
+      op.op === "set"
+        ? `setenv!${op.name}=${op.value}`
+        : op.op === "unset"
+        ? `unsetenv!${op.name}`
+        : "clearenv!",
+    );
+  }
+  const pass = state.passFds;
+  if (pass.all) lines.push("passfd+all");
+  else if (JSON.stringify(pass.ranges) !== "[[0,2]]") {
+    lines.push("passfd^");
+    const list = pass.ranges.map(([lo, hi]) => lo === hi ? `${lo}` : `${lo}-${hi}`).join(",");
+    if (list !== "") lines.push(`passfd+${list}`);
+  }
   if (state.fsDefault !== "deny") lines.push(`default/fs:${state.fsDefault}`);
   for (const rule of state.fsRules) lines.push(`${rule.action}/fs+${rule.text}`);
   if (state.lock !== null) lines.push(`lock:${state.lock}`);

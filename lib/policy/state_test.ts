@@ -412,3 +412,19 @@ Deno.test({
     assert.equal(again.rules.length, 2);
   },
 });
+
+Deno.test("apply() passfd adds, removes and resets descriptor ranges; stdio at first", () => {
+  assert.deepEqual(initialState().passFds, { all: false, ranges: [[0, 2]] });
+  assert.deepEqual(run("passfd+3,5-7,4").state.passFds, { all: false, ranges: [[0, 7]] });
+  assert.deepEqual(run("passfd+10-20", "passfd-stdio,12-13").state.passFds, {
+    all: false,
+    ranges: [[10, 11], [14, 20]],
+  });
+  assert.deepEqual(run("passfd+all").state.passFds, { all: true, ranges: [] });
+  assert.deepEqual(run("passfd+all", "passfd-0").state.passFds.ranges, [[1, 0xffff_ffff]]);
+  assert.deepEqual(run("passfd^").state.passFds, { all: false, ranges: [] });
+  assert.deepEqual(dump(run("passfd+9").state).filter((l) => l.startsWith("passfd")), [
+    "passfd^",
+    "passfd+0-2,9",
+  ]);
+});
