@@ -427,7 +427,15 @@ export function load(specs: readonly SourceSpec[], options: LoadOptions): LoadRe
   for (const spec of specs) {
     if (spec.kind === "command") {
       index++;
-      loader.command(spec.text, { file: `-m#${index}`, line: 1 }, (offset) => 1 + offset, ".", 0);
+      // ${VAR} is expanded in -m commands too, as the original expands every command.
+      const origin = { file: `-m#${index}`, line: 1 };
+      const expanded = expandEnv(spec.text, options.env);
+      if ("offset" in expanded) {
+        loader.error(origin.file, 1, expanded.offset + 1, expanded.message);
+        continue;
+      }
+      const offsets = expanded.sourceOffsets;
+      loader.command(expanded.text, origin, (offset) => 1 + (offsets[offset] ?? offset), ".", 0);
     } else if (spec.kind === "file") {
       loader.file(spec.path, 0);
     } else {

@@ -483,3 +483,15 @@ Deno.test("load() refuses a profile of the original it does not have as not supp
   assert.equal(diagnostics[0].unsupported, true);
   assert.match(diagnostics[0].message, /profile "container" of the original syd is not supported/);
 });
+
+Deno.test("load() expands ${VAR} in -m commands too, and points an unset one at its column", () => {
+  const { state, diagnostics } = load(
+    [{ kind: "command", text: "allow/read+${TOP}/***" }, {
+      kind: "command",
+      text: "deny/read+${NOPE}",
+    }],
+    { env: { TOP: "/srv" } },
+  );
+  assert.deepEqual(state.rules.map((r) => r.pattern), ["/srv/***"]);
+  assert.deepEqual(diagnostics.map((d) => [d.file, d.col]), [["-m#2", 11]]);
+});
