@@ -428,6 +428,12 @@ Deno.test("dial(3) rules match the socket's protocol: tcp!ADDR!PORTS allows TCP 
   assert.equal(records(udpDenied.stderr)[0].rule, "-m#3");
 });
 
+/** Runs `python3 -c script` with connects and sends judged (net/connect on) under `rules`. */
+function pythonUnderConnect(script: string, ...rules: string[]) {
+  const policy = ["-poff", "-m", "sandbox/net/connect:on", ...rules.flatMap((r) => ["-m", r])];
+  return runSyd([...policy, "--", "python3", "-c", script], { env: { SYD_LOG: "error" } });
+}
+
 Deno.test("SO_PEERCRED of a UNIX connection syd connected names the sandboxed client, not syd", async () => {
   const script = [
     "import os, socket, struct, tempfile",
@@ -441,17 +447,7 @@ Deno.test("SO_PEERCRED of a UNIX connection syd connected names the sandboxed cl
     'print("client" if cpid == pid else f"{cpid} is not {pid}", uid == os.getuid(), gid == os.getgid())',
     'conn.send(b"x"); os.waitpid(pid, 0)',
   ].join("\n");
-  const result = await runSyd([
-    "-poff",
-    "-m",
-    "sandbox/net/connect:on",
-    "-m",
-    "allow/net/connect+/***",
-    "--",
-    "python3",
-    "-c",
-    script,
-  ]);
+  const result = await pythonUnderConnect(script, "allow/net/connect+/***");
   assert.equal(result.stderr, "");
   assert.equal(result.stdout, "client True True\n");
 });
@@ -495,16 +491,6 @@ Deno.test("SCM_CREDENTIALS in a send syd performs answers EPERM: syd would send 
     "try: s.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, cred)], 0, path); print('sent')",
     "except OSError as e: print(os.strerror(e.errno))",
   ].join("\n");
-  const result = await runSyd([
-    "-poff",
-    "-m",
-    "sandbox/net/connect:on",
-    "-m",
-    "allow/net/connect+/***",
-    "--",
-    "python3",
-    "-c",
-    script,
-  ]);
+  const result = await pythonUnderConnect(script, "allow/net/connect+/***");
   assert.equal(result.stdout, "Operation not permitted\n");
 });

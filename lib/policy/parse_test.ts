@@ -609,3 +609,9 @@ Deno.test("parseCommand() reads setenv!, unsetenv! and clearenv!, and refuses SY
   assert.equal(refusal("setenv!SYD_X=1").errno, 13);
   assert.equal(refusal("setenv!NOVALUE").offset, 7);
 });
+
+Deno.test("parseCommand() refuses the original's domain commands (@NAME/..., move/, domain) as not supported", () => {
+  for (const text of ["@jail/allow/read+/x", "move/@d/bind+/x", "domain:x"]) {
+    assert.equal(refusal(text).unsupported, true, text);
+  }
+});

@@ -143,6 +143,9 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_KEYS = [
+  "move/",
+  "domain",
+  "cmd/",
   "setuid",
   "setgid",
   "force",
@@ -179,6 +182,8 @@ export const UNSUPPORTED_KEYS = [
 
 /** Whether a command key names something of the original that is not implemented here. */
 export function isUnsupportedKey(key: string): boolean {
+  // The original's addressed commands of its domains (`@NAME/...`, 3.5x) are not supported.
+  if (key.startsWith("@")) return true;
   return UNSUPPORTED_KEYS.some((known) =>
     key === known || ((known.endsWith("/") || known.endsWith("_")) && key.startsWith(known))
   );
