@@ -410,7 +410,7 @@ Deno.test("the program inherits stdio only, as the original (passfd: stdio); pas
   assert.equal(quiet.stdout, "");
 });
 
-Deno.test("setenv!, unsetenv! and clearenv! shape the program's environment in order; SYD_ variables are refused (13)", async () => {
+Deno.test("setenv!, unsetenv! and clearenv! shape the program's environment in order; SYD_ variables are refused (EPERM)", async () => {
   const result = await runSyd([
     "-poff",
     "-m",
@@ -423,13 +423,17 @@ Deno.test("setenv!, unsetenv! and clearenv! shape the program's environment in o
     "setenv!GONE=1",
     "-m",
     "unsetenv!GONE",
+    "-m",
+    "setenv!HOME=${HOME}/x",
     "--",
     "sh",
     "-c",
     'echo "$HOME $PATH ${GONE:-unset} ${LANG:-cleared}"',
   ], { env: { LANG: "C.UTF-8" } });
-  assert.equal(result.stdout, "/tmp/word /usr/bin:/bin unset cleared\n");
+  assert.equal(result.stdout, "/tmp/word/x /usr/bin:/bin unset cleared\n");
   const refused = await runSyd(["-poff", "-m", "setenv!SYD_LOG_FD=1", "--", "true"]);
-  assert.equal(refused.code, 13);
+  assert.equal(refused.code, 1);
+  const unset = await runSyd(["-poff", "-m", "unsetenv!SYD_LOG_FD=1", "--", "true"]);
+  assert.equal(unset.code, 1);
   assert.match(refused.stderr, /SYD_LOG_FD: syd's own variables may not be changed/);
 });

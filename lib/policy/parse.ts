@@ -187,10 +187,10 @@ function parseCategories(
   return out;
 }
 
-const EACCES = 13;
+const EPERM = 1;
 
 /** `setenv!NAME=VALUE`, `unsetenv!NAME`, `clearenv!`: the program's environment (the value is
- * expanded when applied). syd's own `SYD_` variables may not be changed (EACCES, as the original). */
+ * expanded when applied). syd's own `SYD_` variables may not be changed (EPERM, as the original). */
 function parseEnvCommand(key: string, value: string, valueAt: number): Command {
   if (key === "clearenv") {
     if (value.length > 0) throw new CommandError('"clearenv!" takes no value', valueAt);
@@ -198,13 +198,14 @@ function parseEnvCommand(key: string, value: string, valueAt: number): Command {
   }
   const eq = value.indexOf("=");
   const name = key === "setenv" ? (eq < 0 ? "" : value.slice(0, eq)) : value;
-  if (key === "setenv" && eq < 0) throw new CommandError("setenv! needs NAME=VALUE", valueAt);
-  if (!/^[^=\0]+$/.test(name)) throw new CommandError(`"${name}" is not a variable name`, valueAt);
-  if (name.startsWith("SYD_")) {
-    throw new CommandError(`${name}: syd's own variables may not be changed`, valueAt, {
-      errno: EACCES,
+  if (value.startsWith("SYD_")) {
+    const shown = key === "setenv" && eq >= 0 ? name : value;
+    throw new CommandError(`${shown}: syd's own variables may not be changed`, valueAt, {
+      errno: EPERM,
     });
   }
+  if (key === "setenv" && eq < 0) throw new CommandError("setenv! needs NAME=VALUE", valueAt);
+  if (!/^[^=\0]+$/.test(name)) throw new CommandError(`"${name}" is not a variable name`, valueAt);
   return key === "setenv"
     ? { kind: "setenv", name, value: value.slice(eq + 1) }
     : { kind: "unsetenv", name };

@@ -301,7 +301,7 @@ class Loader {
       if (body.length === 0 || body.startsWith("#")) return;
       let commandText = body;
       let offsets: number[] = [];
-      if (expand) {
+      if (expand && !body.startsWith("setenv!")) {
         const expanded = expandEnv(body, this.#options.env);
         if ("offset" in expanded) {
           this.error(file, line, indent + expanded.offset + 1, expanded.message);
@@ -429,7 +429,10 @@ export function load(specs: readonly SourceSpec[], options: LoadOptions): LoadRe
       index++;
       // ${VAR} is expanded in -m commands too, as the original expands every command.
       const origin = { file: `-m#${index}`, line: 1 };
-      const expanded = expandEnv(spec.text, options.env);
+      // setenv!'s value is expanded when applied, against the environment earlier ones made.
+      const expanded = spec.text.startsWith("setenv!")
+        ? { text: spec.text, sourceOffsets: [] }
+        : expandEnv(spec.text, options.env);
       if ("offset" in expanded) {
         loader.error(origin.file, 1, expanded.offset + 1, expanded.message);
         continue;
