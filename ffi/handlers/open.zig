@@ -70,7 +70,7 @@ pub fn handle(request: *const Request) Response {
     // all the same, never continued, since the kernel would read the path again, and another
     // thread may have swapped it for a file that read judges.
     if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
-    return emulate(request, args, canonical);
+    return emulate(request, args, canonical, name);
 }
 
 fn decode(request: *const Request) sys.Errno!Args {
@@ -149,17 +149,18 @@ fn existing_of(tid: i32, canonical: []const u8) Existing {
     return if (linux.S.ISDIR(st.mode)) .directory else .other;
 }
 
-/// Opens `canonical` in the caller's root as the caller asked, and hands the fd over.
-fn emulate(request: *const Request, args: Args, canonical: []const u8) Response {
+/// Opens `canonical` in the caller's root as the caller asked, and hands the fd over. `name`:
+/// the path as judged and logged (`handlers.view` of `canonical`).
+fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []const u8) Response {
     assert(canonical.len > 0 and canonical[0] == '/');
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
-    if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named);
+    if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named, creating, name);
     _ = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
     const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
-    if (fs_refused(request, fd, canonical)) |response| {
+    if (fs_refused(request, fd, name)) |response| {
         sys.close(fd);
         return response;
     }
@@ -174,15 +175,14 @@ comptime {
 
 /// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap
 /// it), after the open, as the original judges opens; null when allowed. A created file stays.
-fn fs_refused(request: *const Request, fd: i32, canonical: []const u8) ?Response {
+/// `name`: the path as judged, for the record.
+fn fs_refused(request: *const Request, fd: i32, name: []const u8) ?Response {
     assert(fd >= 0);
     if (!request.policy.fs_on) return null;
     var fs: Statfs = undefined;
     _ = sys.check(linux.syscall2(.fstatfs, @intCast(fd), @intFromPtr(&fs))) catch |err| return handlers.failure(err);
     const fs_type: u64 = @bitCast(fs.type);
     const verdict = request.policy.judge_fs(fs_type);
-    var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
-    const name = handlers.view(request.tid(), canonical, &view_buf);
     const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .read, .origin = verdict.origin, .judged = true, .fs_type = fs_type };
     if (handlers.enforce(request, judgement, name)) |errno_value| return .{ .failure = errno_value };
     return null;
@@ -231,9 +231,8 @@ const pidfd_thread: u32 = 0o200; // PIDFD_THREAD (O_EXCL), Linux 6.9
 /// judged there (path.zig), and one that appears on N after the walk fails with ELOOP, as the
 /// open of any path changed after its check. As the original, only the caller's own fds: a
 /// magic link of another process answers EACCES.
-fn reopen(request: *const Request, args: Args, named: ProcFd) Response {
+fn reopen(request: *const Request, args: Args, named: ProcFd, creating: bool, name: []const u8) Response {
     assert(named.pid > 0 and named.fd >= 0);
-    const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
     const status = emulate_mod.caller_for(request, "", creating) catch |err| return handlers.failure(err);
     if (named.pid != status.tgid) return .{ .failure = @intFromEnum(linux.E.ACCES) };
     const id = named.tid orelse named.pid;
@@ -256,11 +255,6 @@ fn reopen(request: *const Request, args: Args, named: ProcFd) Response {
     if (target_len == 0 or target_buf[0] == '/') return .{ .failure = @intFromEnum(linux.E.LOOP) };
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd: i32 = @intCast(handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err));
-    var name_buf: [64]u8 = undefined;
-    const name = if (named.tid) |tid|
-        std.fmt.bufPrint(&name_buf, "/proc/{d}/task/{d}/fd/{d}", .{ named.pid, tid, named.fd }) catch unreachable
-    else
-        std.fmt.bufPrint(&name_buf, "/proc/{d}/fd/{d}", .{ named.pid, named.fd }) catch unreachable;
     if (fs_refused(request, fd, name)) |response| {
         sys.close(fd);
         return response;
