@@ -22,10 +22,10 @@ pub const keep_alive_ms_max: u32 = 3_600_000;
 
 /// Every sandbox category syd knows, in the order the documentation lists them.
 pub const categories = [_][]const u8{
-    "stat",    "read",     "write",    "exec",     "ioctl",       "create",     "delete", "rename",
-    "symlink", "truncate", "chdir",    "readdir",  "mkdir",       "rmdir",      "chown",  "chgrp",
-    "chmod",   "chattr",   "chroot",   "utime",    "mkbdev",      "mkcdev",     "mkfifo", "mktemp",
-    "walk",    "list",     "readlink", "net/bind", "net/connect", "net/sendfd",
+    "stat",    "read",     "write",    "exec",    "ioctl",  "create",   "delete",      "rename",
+    "symlink", "truncate", "chdir",    "readdir", "mkdir",  "rmdir",    "chown",       "chgrp",
+    "chmod",   "chattr",   "chroot",   "utime",   "mkbdev", "mkcdev",   "mkfifo",      "mktemp",
+    "walk",    "list",     "readlink", "sendfd",  "recvfd", "net/bind", "net/connect",
 };
 
 pub const actions = [_][]const u8{ "allow", "warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit" };
@@ -59,9 +59,12 @@ pub const Cat = enum(u8) {
     walk,
     list,
     readlink,
+    /// A file descriptor passed with SCM_RIGHTS, judged on its name (`!file`, `!pipe`, ...).
+    sendfd,
+    /// A file descriptor received: not judged by this syd (never on; TypeScript refuses it).
+    recvfd,
     net_bind,
     net_connect,
-    net_sendfd,
 
     pub fn name(cat: Cat) []const u8 {
         return categories[@intFromEnum(cat)];
@@ -108,8 +111,9 @@ pub fn supported(cat: Cat) bool {
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
         .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
-        .walk, .list, .readlink => true,
-        .net_bind, .net_connect, .net_sendfd => true,
+        .walk, .list, .readlink, .sendfd => true,
+        .net_bind, .net_connect => true,
+        .recvfd => false, // receiving would have to be emulated to judge the fds before the caller has them
     };
 }
 
@@ -297,8 +301,8 @@ pub const Policy = struct {
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
     rules: [category_count][]const PathRule,
-    /// The network categories' rules (net/bind, net/connect, net/sendfd), in policy order.
-    net_rules: [3][]const NetRuleC = .{ &.{}, &.{}, &.{} },
+    /// The network categories' rules (net/bind, net/connect), in policy order.
+    net_rules: [2][]const NetRuleC = .{ &.{}, &.{} },
     /// Some network rule names a protocol: judging an IP peer reads the socket's SO_PROTOCOL.
     net_protocols: bool = false,
     /// fs sandboxing: opens judged by the statfs type of the object opened.
@@ -398,8 +402,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
             return error.INVAL;
         }
         if (category.on and !supported(Cat.parse(category.name).?)) {
-            diag.set("sandboxing of {s} is not supported yet (every path category is; " ++
-                "turn network sandboxing off with -m sandbox/net:off)", .{category.name});
+            diag.set("sandboxing of {s} is not supported by this syd", .{category.name});
             return error.OPNOTSUPP;
         }
     }
@@ -453,10 +456,10 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
 fn build_net_rules(
     arena: std.mem.Allocator,
     rules: []const NetRule,
-    out: *[3][]const NetRuleC,
+    out: *[2][]const NetRuleC,
     diag: *Diag,
 ) sys.Errno!void {
-    var lists: [3]std.ArrayListUnmanaged(NetRuleC) = .{ .empty, .empty, .empty };
+    var lists: [2]std.ArrayListUnmanaged(NetRuleC) = .{ .empty, .empty };
     for (rules) |rule| {
         const cat = Cat.parse(rule.category).?; // checked in check_rules
         const ranges = arena.alloc(Range, rule.cidrs.len) catch return error.NOMEM;
@@ -670,7 +673,8 @@ test "judge lets the last matching rule decide, else the category's default" {
         try std.testing.expectEqualStrings(case.origin, verdict.origin);
     }
     try std.testing.expectEqualStrings("net/bind", Cat.net_bind.name());
-    try std.testing.expectEqual(Cat.net_sendfd, Cat.parse("net/sendfd").?);
+    try std.testing.expectEqual(Cat.sendfd, Cat.parse("sendfd").?);
+    try std.testing.expect(Cat.parse("net/sendfd") == null); // replaced by sendfd and recvfd in 3.59
 }
 
 test "judge_net matches address ranges, ports, UNIX paths and abstract names; last match wins" {

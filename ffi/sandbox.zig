@@ -263,14 +263,17 @@ pub const Sandbox = struct {
 /// What the policy asks of the sandbox filter.
 pub fn filter_options(rules: *const policy.Policy) filter.Options {
     const net_on = rules.on[@intFromEnum(policy.Cat.net_bind)] or
-        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.net_sendfd)];
+        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.sendfd)];
     // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
     // from the start (the filter cannot change once loaded); their handlers look at the
     // policy in force.
     const changeable = rules.lock == .off or rules.lock == .exec;
     return .{
         .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
-        .trap_socket = (net_on or changeable) and !rules.allow_unsupp_socket,
+        // socket() lets any family through under trace/allow_unsupp_socket (net.zig), but
+        // socketpair, getsockname and getsockopt are judged or fixed up whatever it says.
+        .trap_socket = net_on or changeable,
+        .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
         .traced = !rules.allow_unsafe_ptrace,
     };
 }

@@ -21,6 +21,7 @@ import {
   starRunNotes,
 } from "./policy/mod.ts";
 import type { Origin } from "./policy/state.ts";
+import { FD_NAME_CATEGORIES } from "./policy/vocab.ts";
 
 /** The lint findings for loaded policies, after the loader's own errors. */
 export function lintWarnings(result: LoadResult): Diagnostic[] {
@@ -39,7 +40,15 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
   state.rules.forEach((rule, i) => {
     const label = `${rule.action}/${rule.category}+${rule.pattern}`;
     for (const note of starRunNotes(rule.pattern)) warn(rule.origin, `${label}: ${note.message}`);
-    if (!rule.pattern.startsWith("/")) {
+    if (rule.pattern.startsWith("!")) {
+      if (!FD_NAME_CATEGORIES.includes(rule.category)) {
+        warn(
+          rule.origin,
+          `${label}: "${rule.pattern}" names a kind of file descriptor, which this syd judges ` +
+            `only for ${FD_NAME_CATEGORIES.join(", ")}: the rule never matches`,
+        );
+      }
+    } else if (!rule.pattern.startsWith("/")) {
       warn(
         rule.origin,
         `relative pattern "${rule.pattern}" never matches: syd matches canonical absolute paths`,
@@ -65,7 +74,15 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
         "remove it, or move it after the broader rule",
       );
     }
-    if (!state.on[rule.category]) {
+    if (rule.category === "recvfd") {
+      // The original's profiles allow passfd (sendfd and recvfd): only a denial is worth a word.
+      if (rule.action !== "allow") {
+        warn(
+          rule.origin,
+          `rule ${label} has no effect: this syd does not judge the fds a program receives`,
+        );
+      }
+    } else if (!state.on[rule.category]) {
       warn(
         rule.origin,
         `rule ${label} has no effect: sandboxing of ${rule.category} is off`,
@@ -87,7 +104,8 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
 
   state.netRules.forEach((rule, i) => {
     const label = `${rule.action}/${rule.category}+${rule.text}`;
-    if (rule.address.kind === "unix" && !rule.address.pattern.startsWith("/")) {
+    const unnamed = rule.address.kind === "unix" && rule.address.pattern === "!unnamed";
+    if (rule.address.kind === "unix" && !rule.address.pattern.startsWith("/") && !unnamed) {
       warn(
         rule.origin,
         `relative socket path "${rule.address.pattern}" never matches`,

@@ -29,8 +29,31 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** Runs `./syd ARGS` and collects its exit status and output. */
+/**
+ * The Python interpreter itself. A version manager's `python3` (pyenv's shim) is a shell script
+ * that makes pipes and runs helpers before Python starts: under create sandboxing (pipes are
+ * judged as `!pipe`) or a narrow exec policy it would fail before the test's own code runs.
+ */
+export const PYTHON = await (async () => {
+  try {
+    const found = await new Deno.Command("python3", {
+      args: ["-c", "import sys; print(sys.executable)"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const path = new TextDecoder().decode(found.stdout).trim();
+    return found.success && path.startsWith("/") ? path : "python3";
+  } catch {
+    return "python3";
+  }
+})();
+
+/** Runs `./syd ARGS` and collects its exit status and output; a command `python3` is `PYTHON`. */
 export async function runSyd(args: string[], options: RunOptions = {}): Promise<Outcome> {
+  const command = args.indexOf("--") + 1;
+  if (command > 0 && args[command] === "python3") {
+    args = [...args.slice(0, command), PYTHON, ...args.slice(command + 1)];
+  }
   return await run(SYD, args, options);
 }
 

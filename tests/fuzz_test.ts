@@ -48,11 +48,17 @@ function policy(dir: string): string[] {
     "-m",
     `allow/write,create,delete,rename,symlink,truncate,mkdir,rmdir,chown,chgrp,chmod,chattr,utime,mkfifo,mktemp,chroot+${dir}/***`,
     "-m",
-    "allow/net/bind,net/connect,net/sendfd+loopback!0-65535",
+    "allow/net/bind,net/connect+loopback!0-65535",
     "-m",
-    `allow/net/bind,net/connect,net/sendfd+${dir}/***`,
+    `allow/net/bind,net/connect+${dir}/***`,
     "-m",
-    "allow/net/bind,net/connect,net/sendfd+@syd-fuzz-*",
+    "allow/net/bind,net/connect+!unnamed",
+    "-m",
+    "allow/passfd+!all",
+    "-m",
+    "allow/create+!**",
+    "-m",
+    "allow/net/bind,net/connect+@syd-fuzz-*",
   ];
 }
 

@@ -198,37 +198,38 @@ attempt("denied", lambda: talk(sys.argv[1] + "/other"))
   }
 });
 
-Deno.test("passing an fd over a UNIX socket is denied unless net/sendfd allows the socket's path", async () => {
+Deno.test("an fd passed over a UNIX socket is judged for sendfd by its name: !file allowed, a pipe denied", async () => {
   const dir = await Deno.realPath(await Deno.makeTempDir());
   try {
     await withPeer(UNIX_SERVER, [`${dir}/fdsock`], async () => {
       const script = CLIENT + `
-def send_fd(path):
+import os
+def send_fd(path, fd):
     s = socket.socket(socket.AF_UNIX)
     s.connect(path)
-    socket.send_fds(s, [b"x"], [0])
+    socket.send_fds(s, [b"x"], [fd])
     return s.recv(10).decode()
-attempt("send", lambda: send_fd(sys.argv[1] + "/fdsock"))
+path = sys.argv[1] + "/fdsock"
+attempt("file", lambda: send_fd(path, os.open("/etc/hostname", os.O_RDONLY)))
+attempt("pipe", lambda: send_fd(path, os.pipe()[0]))
 `;
-      const connect = ["-m", `allow/net/connect+${dir}/fdsock`];
-      const denied = await runSyd([...NET, ...connect, "--", "python3", "-c", script, dir], {
-        env: { SYD_LOG: "error" },
+      const rules = [
+        "-m",
+        "sandbox/sendfd,create:on",
+        "-m",
+        `allow/net/connect+${dir}/fdsock`,
+        "-m",
+        "allow/create+!pipe",
+        "-m",
+        "allow/sendfd+!file",
+      ];
+      const result = await runSyd([...NET, ...rules, "--", "python3", "-c", script, dir], {
+        env: { SYD_LOG: "warn" },
       });
-      assert.equal(denied.code, 0, denied.stderr);
-      assert.equal(denied.stdout, "send EACCES\n");
-      const allow = ["-m", `allow/net/sendfd+${dir}/fdsock`];
-      const allowed = await runSyd([
-        ...NET,
-        ...connect,
-        ...allow,
-        "--",
-        "python3",
-        "-c",
-        script,
-        dir,
-      ]);
-      assert.equal(allowed.code, 0, allowed.stderr);
-      assert.equal(allowed.stdout, "send pong\n");
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "file pong\npipe EACCES\n");
+      const denials = records(result.stderr).filter((r) => r.cap === "sendfd");
+      assert.deepEqual(denials.map((r) => [r.path, r.tip]), [["!pipe", "allow/sendfd+!pipe"]]);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -493,4 +494,49 @@ Deno.test("SCM_CREDENTIALS in a send syd performs answers EPERM: syd would send 
   ].join("\n");
   const result = await pythonUnderConnect(script, "allow/net/connect+/***");
   assert.equal(result.stdout, "Operation not permitted\n");
+});
+
+Deno.test("an AF_UNSPEC destination is judged as the IPv4 address it carries, and connect with AF_UNSPEC disconnects", async () => {
+  const script = CLIENT + `
+import struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+unspec = struct.pack("!HH4s8x", 0, 9999, socket.inet_aton("127.0.0.1"))
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def sendto_unspec():
+    rc = libc.sendto(s.fileno(), b"x", 1, 0, unspec, len(unspec))
+    if rc < 0:
+        raise OSError(ctypes.get_errno(), "sendto")
+    return rc
+def disconnect():
+    rc = libc.connect(s.fileno(), struct.pack("=H14x", 0), 16)
+    if rc < 0:
+        raise OSError(ctypes.get_errno(), "connect")
+    return rc
+attempt("sendto", sendto_unspec)
+attempt("disconnect", disconnect)
+`;
+  const result = await runSyd([...NET, "--", "python3", "-c", script], {
+    env: { SYD_LOG: "warn" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  // Struct packing of family 0 in host order: the first two bytes are the family.
+  assert.equal(result.stdout, "sendto ENOTCONN\ndisconnect 0\n");
+  const denial = records(result.stderr).find((r) => r.ctx === "access");
+  assert.equal(denial?.addr, "127.0.0.1!9999");
+});
+
+Deno.test("an IPv6 scope id is zeroed with a record, as the original: a link-local peer without one is EINVAL", async () => {
+  const script = CLIENT + `
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+attempt("connect", lambda: s.connect(("fe80::1", 4242, 0, 1)))
+`;
+  const rules = ["-m", "allow/net/connect+fe80::1!4242"];
+  const result = await runSyd([...NET, ...rules, "--", "python3", "-c", script], {
+    env: { SYD_LOG: "warn" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "connect EINVAL\n");
+  const record = records(result.stderr).find((r) => r.op === "zero_scope_id");
+  assert.equal(record?.scope_id, 1);
 });

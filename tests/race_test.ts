@@ -368,7 +368,7 @@ Deno.test("sendmsg with msg_name NULL while a thread swaps in a denied address n
   });
 });
 
-Deno.test("sendmsg with msg_control swapping in SCM_RIGHTS after the check never passes an fd when net/sendfd is denied", async () => {
+Deno.test("sendmsg with msg_control swapping in SCM_RIGHTS after the check never passes an fd when sendfd is denied", async () => {
   await withDir(async (dir) => {
     const args = [helper("race_sendfd"), dir, ITERATIONS, SECONDS];
     await withPeer(FD_COUNTER, [`${dir}/sock`], async (_first, finish) => {
@@ -385,7 +385,7 @@ Deno.test("sendmsg with msg_control swapping in SCM_RIGHTS after the check never
       const result = await runSyd([
         "-poff",
         "-m",
-        "sandbox/net:on",
+        "sandbox/net,sendfd:on",
         "-m",
         `allow/net/connect+${dir}/sock`,
         "--",
@@ -413,14 +413,14 @@ Deno.test("sendmsg with a cmsg_len of 2^64-1 fails every time, and syd survives 
       const result = await runSyd([
         "-poff",
         "-m",
-        "sandbox/net,read:on",
+        "sandbox/net,sendfd,read:on",
         "-m",
         "allow/read+/***",
         "-m",
         `allow/net/bind+${dir}/sock`,
         "-m",
         `allow/net/connect+${dir}/sock`,
-        ...(sendfd ? ["-m", `allow/net/sendfd+${dir}/sock`] : []),
+        ...(sendfd ? ["-m", "allow/sendfd+!all"] : []),
         "--",
         helper("race_cmsg_len"),
         dir,
@@ -530,6 +530,18 @@ Deno.test("an open of /proc/self/fd/N for reading while N is dup2-swapped betwee
     // The opens that named the pipe reopened it, as natively.
     assert.ok(count(output, "pipes", "") > 0);
   });
+});
+
+Deno.test("memfd_create with its name rewritten by another thread after the check never makes a memfd of the denied name", async () => {
+  const output = await raceBoth([helper("race_memfd"), ITERATIONS, SECONDS], [
+    "-poff",
+    "-m",
+    "sandbox/create:on",
+    "-m",
+    "allow/create+!memfd:allowed",
+  ]);
+  // The calls that read "allowed" made a memfd called so, as natively.
+  assert.ok(count(output, "made", "") > 0);
 });
 
 Deno.test("ioctl on an fd dup2-swapped to a file denied for ioctl never reaches it: syd acts on its own copy", async () => {

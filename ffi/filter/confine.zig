@@ -30,6 +30,7 @@ const scmp = @import("scmp.zig");
 const sandbox_filter = @import("sandbox.zig");
 const notify = @import("../notify.zig");
 const dir_handlers = @import("../handlers/dir.zig");
+const anonfd_handlers = @import("../handlers/anonfd.zig");
 
 pub const Kind = enum { emu, int, mon, out };
 
@@ -255,8 +256,9 @@ const emulating = [_]Rule{
     .{ .nr = .getpeername, .kinds = emu },
     // emu.zig: whether the listener hung up.
     .{ .nr = .poll, .kinds = emu },
-    // handlers/magic.zig: the sealed memfd reading /dev/syd returns.
-    .{ .nr = .memfd_create, .kinds = emu, .args = &.{eq(1, value(mfd_cloexec | mfd_allow_sealing))} },
+    // handlers/magic.zig: the sealed memfd reading /dev/syd returns; handlers/anonfd.zig: the
+    // caller's memfd, made with the name syd judged (any flags, always close-on-exec in syd).
+    .{ .nr = .memfd_create, .kinds = emu, .args = &.{.{ .index = 1, .mask = mfd_cloexec, .datum = value(mfd_cloexec) }} },
     .{ .nr = .lseek, .kinds = emu },
     .{ .nr = .fcntl, .kinds = emu, .args = &.{eq(1, value(f_add_seals))} },
     // handlers/mod.zig punishments (kill, exit: SIGKILL; stop, abort: to the caller's thread);
@@ -267,10 +269,12 @@ const emulating = [_]Rule{
     .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.ABRT))} },
     // net.zig: the SIGPIPE a caller's own send would have raised, after syd's gets EPIPE.
     .{ .nr = .tgkill, .kinds = emu, .args = &.{eq(2, value(linux.SIG.PIPE))} },
+    // handlers/anonfd.zig: whether a pipe passed with SCM_RIGHTS is a notification pipe (0
+    // notes: refused by the kernel, nothing changed).
+    .{ .nr = .ioctl, .kinds = emu, .args = &.{ eq(1, value(anonfd_handlers.ioc_watch_queue_set_size)), eq(2, value(0)) } },
 };
 
 const mfd_cloexec: u32 = 1;
-const mfd_allow_sealing: u32 = 2;
 const f_add_seals: u32 = 1033;
 
 /// handlers/dir.zig performs the ioctl requests whose argument is plain data on its own copy of
@@ -311,6 +315,7 @@ comptime {
             assert(rule.args.len >= 1 and rule.kinds.eql(mon));
         }
         if (rule.nr == .ioctl) assert((rule.args.len == 2 and rule.args[0].datum == .notify_fd) or
+            (rule.args.len == 2 and rule.args[0].index == 1 and rule.args[0].datum.value == anonfd_handlers.ioc_watch_queue_set_size) or
             (rule.args.len == 1 and rule.args[0].index == 1 and rule.kinds.eql(emu) and
                 std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, rule.args[0].datum.value) != null));
     }
@@ -451,7 +456,7 @@ test "no kind allows execve, and the monitor answers clone3 ENOSYS" {
     }
 }
 
-test "the emulator's ioctl is allowed only on the notify fd, or for the requests syd performs itself" {
+test "the emulator's ioctl is allowed only on the notify fd, or for the requests syd performs itself (and the notification pipe probe)" {
     var buf: [64 * 1024]u8 = undefined;
     const ctx = try build(.emu, test_params(4242));
     defer scmp.release(ctx);
@@ -459,7 +464,7 @@ test "the emulator's ioctl is allowed only on the notify fd, or for the requests
     const ioctl = pfc_block(text, "ioctl");
     try testing.expect(ioctl.len > 0);
     // Every allowing path goes through a test of argument 0 against fd 4242, or of argument 1
-    // against one of handlers/dir.zig's plain requests.
+    // against one of handlers/dir.zig's plain requests or anonfd.zig's notification pipe probe.
     var lines = std.mem.splitScalar(u8, ioctl, '\n');
     var fd_allows: u32 = 0;
     var request_allows: u32 = 0;
@@ -475,7 +480,8 @@ test "the emulator's ioctl is allowed only on the notify fd, or for the requests
                 const eq_at = std.mem.indexOfPos(u8, line, at, "== ") orelse break :is_plain false;
                 const digits = std.mem.sliceTo(line[eq_at + 3 ..], ')');
                 const code = std.fmt.parseInt(u32, digits, 0) catch break :is_plain false;
-                break :is_plain std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, code) != null;
+                break :is_plain std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, code) != null or
+                    code == anonfd_handlers.ioc_watch_queue_set_size;
             } else false;
             try testing.expect(depth < stack.len);
             stack[depth] = .{ .indent = indent, .fd = fd, .plain = plain };

@@ -96,6 +96,9 @@ pub const Options = struct {
     trap_ioctl: bool = false,
     /// Trap socket(2) too: while network sandboxing is on, to refuse unjudged families.
     trap_socket: bool = false,
+    /// Trap the calls that make pathless fds (pipe, eventfd, memfd...): while create
+    /// sandboxing is on, to judge them by their kind's name.
+    trap_create: bool = false,
     /// syd traces the sandbox: the table's `trace` rows stop for the tracer, not the listener.
     traced: bool = false,
 };
@@ -299,7 +302,7 @@ fn expect_row(program: []const SockFilter, row: table.Row, options: Options, arg
 test "the program does what the table says, for every number and every option" {
     var prng = std.Random.DefaultPrng.init(0x5bd);
     const random = prng.random();
-    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_ioctl = true, .trap_socket = true, .traced = true } }) |options| {
+    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_create = true }, .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true } }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);
         var buf: [program_len_max + 1]SockFilter = undefined;

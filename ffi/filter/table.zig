@@ -60,12 +60,16 @@ pub const Handler = enum {
     net,
     /// net.socket
     socket,
+    /// net.socketpair: UNIX pairs judged for net/bind as `!unnamed`
+    socketpair,
     /// net.sockname: the path a UNIX socket syd bound was given, not the name syd bound it by
     sockname,
     /// net.peercred: SO_PEERCRED names the sandboxed process whose connect syd performed
     sockopt,
     /// watch.handle
     watch,
+    /// anonfd.handle: a file descriptor naming no path, judged for create by its kind's name
+    anonfd,
     /// signal.rt_sigaction: not judged; which signals restart calls (workers/int.zig)
     signal,
 };
@@ -76,6 +80,8 @@ pub const Option = enum {
     trap_ioctl,
     /// network sandboxing may be on (socket is trapped to refuse families syd cannot judge).
     trap_socket,
+    /// create sandboxing may be on (pipes, eventfds, memfds... are judged by their kind's name).
+    trap_create,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
@@ -363,6 +369,11 @@ const ioctl_row: Disposition = .{ .trap_if = .{
     .handler = .ioctl,
     .otherwise = .{ .answer = .{ .refusals = &ioctl_refusals, .otherwise = fd } },
 } };
+const anonfd_row: Disposition = .{ .trap_if = .{
+    .option = .trap_create,
+    .handler = .anonfd,
+    .otherwise = .{ .allow = new_fd },
+} };
 const socket_row: Disposition = .{ .trap_if = .{
     .option = .trap_socket,
     .handler = .socket,
@@ -393,7 +404,7 @@ pub const rows = [_]Row{
     row(19, "readv", .{ .allow = fd }),
     row(20, "writev", .{ .allow = fd }),
     row(21, "access", .{ .trap = .stat }),
-    row(22, "pipe", .{ .allow = new_fd }),
+    row(22, "pipe", anonfd_row),
     row(23, "select", .{ .allow = fd }),
     row(24, "sched_yield", .{ .allow = own }),
     row(25, "mremap", .{ .allow = memory }),
@@ -424,7 +435,7 @@ pub const rows = [_]Row{
     row(50, "listen", .{ .allow = fd }),
     row(51, "getsockname", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockname, .otherwise = .{ .allow = fd } } }),
     row(52, "getpeername", .{ .allow = fd }),
-    row(53, "socketpair", .{ .allow = new_fd }),
+    row(53, "socketpair", .{ .trap_if = .{ .option = .trap_socket, .handler = .socketpair, .otherwise = .{ .allow = new_fd } } }),
     row(54, "setsockopt", setsockopt_row),
     row(55, "getsockopt", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockopt, .otherwise = .{ .allow = fd } } }),
     row(56, "clone", clone_row),
@@ -584,7 +595,7 @@ pub const rows = [_]Row{
     row(210, "io_cancel", .{ .allow = aio }),
     row(211, "get_thread_area", .{ .allow = memory }),
     row(212, "lookup_dcookie", .{ .allow = caps }),
-    row(213, "epoll_create", .{ .allow = new_fd }),
+    row(213, "epoll_create", anonfd_row),
     row(214, "epoll_ctl_old", .{ .allow = gone }),
     row(215, "epoll_wait_old", .{ .allow = gone }),
     row(216, "remap_file_pages", .{ .allow = memory }),
@@ -624,7 +635,7 @@ pub const rows = [_]Row{
     row(250, "keyctl", refuse(.NOSYS, why_keys)),
     row(251, "ioprio_set", ioprio_row),
     row(252, "ioprio_get", .{ .allow = peek }),
-    row(253, "inotify_init", .{ .allow = new_fd }),
+    row(253, "inotify_init", anonfd_row),
     row(254, "inotify_add_watch", .{ .trap = .watch }),
     row(255, "inotify_rm_watch", .{ .allow = fd }),
     row(256, "migrate_pages", .{ .allow = ptrace_checked }),
@@ -653,25 +664,25 @@ pub const rows = [_]Row{
     row(279, "move_pages", .{ .allow = ptrace_checked }),
     row(280, "utimensat", .{ .trap = .utime }),
     row(281, "epoll_pwait", .{ .allow = fd }),
-    row(282, "signalfd", .{ .allow = new_fd }),
-    row(283, "timerfd_create", .{ .allow = new_fd }),
-    row(284, "eventfd", .{ .allow = new_fd }),
+    row(282, "signalfd", anonfd_row),
+    row(283, "timerfd_create", anonfd_row),
+    row(284, "eventfd", anonfd_row),
     row(285, "fallocate", .{ .trap = .truncate }),
     row(286, "timerfd_settime", .{ .allow = fd }),
     row(287, "timerfd_gettime", .{ .allow = fd }),
     row(288, "accept4", .{ .allow = fd }),
-    row(289, "signalfd4", .{ .allow = new_fd }),
-    row(290, "eventfd2", .{ .allow = new_fd }),
-    row(291, "epoll_create1", .{ .allow = new_fd }),
+    row(289, "signalfd4", anonfd_row),
+    row(290, "eventfd2", anonfd_row),
+    row(291, "epoll_create1", anonfd_row),
     row(292, "dup3", .{ .allow = fd }),
-    row(293, "pipe2", .{ .allow = new_fd }),
-    row(294, "inotify_init1", .{ .allow = new_fd }),
+    row(293, "pipe2", anonfd_row),
+    row(294, "inotify_init1", anonfd_row),
     row(295, "preadv", .{ .allow = fd }),
     row(296, "pwritev", .{ .allow = fd }),
     row(297, "rt_tgsigqueueinfo", .{ .allow = signals }),
     row(298, "perf_event_open", .{ .allow = ptrace_checked }),
     row(299, "recvmmsg", .{ .allow = fd }),
-    row(300, "fanotify_init", .{ .allow = new_fd }),
+    row(300, "fanotify_init", anonfd_row),
     row(301, "fanotify_mark", .{ .trap = .watch }),
     row(302, "prlimit64", prlimit_row),
     row(303, "name_to_handle_at", refuse(.NOSYS, why_original_dead)),
@@ -690,7 +701,7 @@ pub const rows = [_]Row{
     row(316, "renameat2", .{ .trap = .rename }),
     row(317, "seccomp", .{ .allow = seccomp }),
     row(318, "getrandom", .{ .allow = info }),
-    row(319, "memfd_create", .{ .allow = new_fd }),
+    row(319, "memfd_create", anonfd_row),
     row(320, "kexec_file_load", .{ .allow = caps }),
     row(321, "bpf", refuse(.NOSYS, why_bpf)),
     row(322, "execveat", .{ .trap = .exec }),
@@ -730,7 +741,7 @@ pub const rows = [_]Row{
     row(444, "landlock_create_ruleset", .{ .allow = restrict }),
     row(445, "landlock_add_rule", .{ .allow = restrict }),
     row(446, "landlock_restrict_self", .{ .allow = restrict }),
-    row(447, "memfd_secret", .{ .allow = new_fd }),
+    row(447, "memfd_secret", anonfd_row),
     row(448, "process_mrelease", .{ .allow = mrelease }),
     row(449, "futex_waitv", .{ .allow = memory }),
     row(450, "set_mempolicy_home_node", .{ .allow = memory }),

@@ -283,10 +283,55 @@ pub fn rename(request: *const Request) Response {
         if (below_exposes(request, old_parent, old, new)) |response| return response;
         if (flags & rename_exchange != 0) if (below_exposes(request, new_parent, new, old)) |response| return response;
     }
-    const rc = if (linking)
-        sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
-    else
-        sys.retry(linux.renameat2, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, flags });
-    _ = rc catch |err| return handlers.failure(err);
-    return .{ .value = 0 };
+    // The new name is created (create, or mkdir for a directory) and, where an entry is
+    // replaced, that entry removed too (delete, or rmdir), as the original judges them. Judged
+    // as a new name, it is performed with RENAME_NOREPLACE so that an entry appearing there
+    // meanwhile is not replaced unjudged: then judged again as a replacement (twice at most).
+    const rename_noreplace: u32 = 1;
+    const judge_destination = !linking and flags & rename_exchange == 0 and handlers.any_on(request.policy, &destination_cats);
+    var tries: u32 = 0;
+    while (tries < 2) : (tries += 1) {
+        var checked_flags = flags;
+        if (judge_destination) {
+            const judged = destination(request, old_parent, new_parent, new) orelse return .{ .failure = @intFromEnum(linux.E.NOENT) };
+            if (judged.response) |response| return response;
+            if (!judged.exists) checked_flags |= rename_noreplace;
+        }
+        const rc = if (linking)
+            sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
+        else
+            sys.retry(linux.renameat2, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, checked_flags });
+        _ = rc catch |err| {
+            const appeared = err == error.EXIST and checked_flags & rename_noreplace != 0 and flags & rename_noreplace == 0;
+            if (appeared) continue;
+            return handlers.failure(err);
+        };
+        return .{ .value = 0 };
+    }
+    return .{ .failure = @intFromEnum(linux.E.EXIST) }; // entries keep appearing: as NOREPLACE
+}
+
+/// The categories a rename's new name feeds besides rename.
+const destination_cats = [_]Cat{ .create, .delete, .mkdir, .rmdir };
+
+const Destination = struct { exists: bool, response: ?Response };
+
+/// Judges the new name of a rename: create or mkdir (by the moved object's type), and where an
+/// entry is there, delete or rmdir too (by its type). Null when the object to move is gone (the
+/// rename fails ENOENT, as the kernel's).
+fn destination(request: *const Request, old_parent: emulate.Parent, new_parent: emulate.Parent, new: []const u8) ?Destination {
+    assert(old_parent.fd >= 0 and new_parent.fd >= 0);
+    var old_st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(old_parent.fd, old_parent.name.ptr, &old_st, linux.AT.SYMLINK_NOFOLLOW)) catch return null;
+    var new_st: linux.Stat = undefined;
+    const exists = if (sys.check(linux.fstatat(new_parent.fd, new_parent.name.ptr, &new_st, linux.AT.SYMLINK_NOFOLLOW))) |_| true else |_| false;
+    const creation: Cat = if (linux.S.ISDIR(old_st.mode)) .mkdir else .create;
+    const removal: Cat = if (exists and linux.S.ISDIR(new_st.mode)) .rmdir else .delete;
+    for ([_]Cat{ creation, removal }, 0..) |cat, i| {
+        if (i == 1 and !exists) break;
+        if (handlers.decide(request, &.{cat}, new)) |response| if (response != .continue_call) {
+            return .{ .exists = exists, .response = response };
+        };
+    }
+    return .{ .exists = exists, .response = null };
 }

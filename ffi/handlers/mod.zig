@@ -33,6 +33,7 @@ const dir = @import("dir.zig");
 const stat = @import("stat.zig");
 const net = @import("net.zig");
 const watch = @import("watch.zig");
+const anonfd = @import("anonfd.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -203,6 +204,7 @@ pub fn handle(request: *const Request) Response {
         .ioctl => dir.ioctl(request),
         .bind, .connect, .sendto, .sendmsg, .sendmmsg => net.handle(request),
         .socket => net.socket(request),
+        .socketpair => net.socketpair(request),
         .getsockname => net.sockname(request),
         .getsockopt => net.peercred(request),
         .getdents64, .getdents => dir.getdents(request),
@@ -213,6 +215,7 @@ pub fn handle(request: *const Request) Response {
         .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr => metadata.xattr(request),
         .getxattr, .lgetxattr, .listxattr, .llistxattr => metadata.xattr_read(request),
         .inotify_add_watch, .fanotify_mark => watch.handle(request),
+        .eventfd, .eventfd2, .signalfd, .signalfd4, .timerfd_create, .epoll_create, .epoll_create1, .inotify_init, .inotify_init1, .fanotify_init, .pipe, .pipe2, .memfd_create, .memfd_secret => anonfd.handle(request),
         else => .continue_call, // no category these calls feed can be on yet (policy.zig)
     };
 }

@@ -1,6 +1,6 @@
 //! Network calls: bind (net/bind), connect, sendto, sendmsg and sendmmsg with an address
-//! (net/connect), and file descriptors passed with SCM_RIGHTS (net/sendfd, judged on the
-//! destination socket's path). The address is read once from the caller, judged, and the call
+//! (net/connect), and file descriptors passed with SCM_RIGHTS (sendfd, judged on the name of
+//! each fd passed: `!file`, `!pipe`, ... as handlers/anonfd.zig names them). The address is read once from the caller, judged, and the call
 //! is performed by syd on its own copy of the caller's socket (pidfd_getfd) with exactly the
 //! address judged, so a thread rewriting it meanwhile changes nothing.
 //!
@@ -17,6 +17,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const caller_mod = @import("../caller.zig");
+const anonfd = @import("anonfd.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -24,6 +25,7 @@ const Cat = policy_mod.Cat;
 const Peer = policy_mod.Peer;
 const SYS = linux.SYS;
 
+const af_unspec: u16 = 0;
 const af_unix: u16 = 1;
 const af_inet: u16 = 2;
 const af_inet6: u16 = 10;
@@ -38,7 +40,7 @@ const sol_socket: i32 = 1;
 const scm_rights: i32 = 1;
 const scm_credentials: i32 = 2;
 
-const family = [_]Cat{ .net_bind, .net_connect, .net_sendfd };
+const family = [_]Cat{ .net_bind, .net_connect, .sendfd };
 
 /// An address read from the caller, and how it is judged.
 const Address = struct {
@@ -57,7 +59,6 @@ const Address = struct {
 fn denial_errno(cat: Cat, nr: SYS) i32 {
     return @intFromEnum(switch (cat) {
         .net_bind => linux.E.ADDRNOTAVAIL,
-        .net_sendfd => linux.E.ACCES,
         else => if (nr == .connect) linux.E.CONNREFUSED else linux.E.NOTCONN,
     });
 }
@@ -70,6 +71,15 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
     try handlers.read_memory(request.tid(), addr, out.bytes[0..out.len]);
     const family_value = std.mem.readInt(u16, out.bytes[0..2], .little);
     switch (family_value) {
+        // The kernel reads AF_UNSPEC as AF_INET in an IPv4 socket's bind and send (connect
+        // takes it as a disconnect: bind_or_connect): judged as the IPv4 address it carries.
+        // Shorter, the kernel refuses it (EINVAL) and nothing is reached.
+        af_unspec => if (out.len >= 16) {
+            var bytes: [16]u8 = .{0} ** 16;
+            bytes[0..4].* = out.bytes[4..8].*;
+            if (!binding and std.mem.allEqual(u8, bytes[0..4], 0)) bytes[0..4].* = .{ 127, 0, 0, 1 };
+            out.peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = std.mem.readInt(u16, out.bytes[2..4], .big) } };
+        },
         af_inet => {
             if (out.len < 16) return error.INVAL;
             var bytes: [16]u8 = .{0} ** 16;
@@ -80,6 +90,18 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
         },
         af_inet6 => {
             if (out.len < 24) return error.INVAL;
+            // As the original (its trace/allow_unsafe_ipv6_scope is not offered): a scope id
+            // would pick the interface a link-local address is reached on; zeroed, with a record.
+            if (out.len >= 28 and !std.mem.allEqual(u8, out.bytes[24..28], 0)) {
+                request.log.emit(.warn, .{
+                    .ctx = "net",
+                    .op = "zero_scope_id",
+                    .scope_id = std.mem.readInt(u32, out.bytes[24..28], .little),
+                    .msg = "zeroed sin6_scope_id: the sandbox may not choose the interface of a link-local address",
+                    .pid = request.tid(),
+                });
+                @memset(out.bytes[24..28], 0);
+            }
             var bytes: [16]u8 = out.bytes[8..24].*;
             const port = std.mem.readInt(u16, out.bytes[2..4], .big);
             const mapped = std.mem.allEqual(u8, bytes[0..10], 0) and bytes[10] == 0xff and bytes[11] == 0xff;
@@ -104,8 +126,14 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
     out.text = describe(out);
 }
 
+/// The name the original judges unnamed UNIX sockets by: socketpair, and bind's autobind.
+pub const unnamed = "!unnamed";
+
 fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!void {
-    if (out.len == 2) return; // unnamed: autobind, nothing to judge
+    if (out.len == 2) { // unnamed: a bind autobinds (judged as !unnamed); elsewhere not judged
+        if (binding) out.peer = .{ .unix = unnamed };
+        return;
+    }
     const sun = out.bytes[2..out.len];
     if (sun[0] == 0) {
         out.peer = .{ .abstract = sun[1..] };
@@ -334,7 +362,7 @@ const Target = struct {
     fn prepare(request: *const Request, address: *Address, binding: bool) sys.Errno!Target {
         const peer = address.peer orelse return .{};
         const canonical = switch (peer) {
-            .unix => |path| path,
+            .unix => |path| if (path[0] == '/') path else return .{}, // !unnamed: autobind
             else => return .{},
         };
         const root = try emulate.Root.open(request.tid());
@@ -436,7 +464,7 @@ pub fn socket(request: *const Request) Response {
     if (domain == af_unix or domain == af_inet or domain == af_inet6) return .continue_call;
     if (request.policy.allow_unsupp_socket) return .continue_call;
     // Trapped while /dev/syd may turn network sandboxing on (sandbox.zig): judged only once it is.
-    if (!handlers.any_on(request.policy, &.{ .net_bind, .net_connect, .net_sendfd })) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{ .net_bind, .net_connect })) return .continue_call;
     request.log.emit(.warn, .{
         .ctx = "access",
         .cap = "net",
@@ -449,6 +477,18 @@ pub fn socket(request: *const Request) Response {
         .tip = "trace/allow_unsupp_socket:1",
     });
     return .{ .failure = @intFromEnum(linux.E.AFNOSUPPORT) };
+}
+
+/// socketpair(2) of UNIX sockets, trapped while network sandboxing is on: judged for net/bind
+/// as `!unnamed` (the original's name for unnamed UNIX sockets), EOPNOTSUPP when denied. Every
+/// argument is a register: continued when allowed.
+pub fn socketpair(request: *const Request) Response {
+    if (@as(u32, @truncate(request.arg(0))) != af_unix) return .continue_call;
+    if (!request.policy.on[@intFromEnum(Cat.net_bind)]) return .continue_call;
+    const verdict = request.policy.judge_net(.net_bind, .{ .unix = unnamed });
+    const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .net_bind, .origin = verdict.origin, .judged = true, .family = "unix" };
+    if (handlers.enforce(request, judgement, unnamed)) |_| return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    return .continue_call;
 }
 
 /// The name of an address family, as `socket(7)` lists them (`AF_` left off), for records.
@@ -508,6 +548,8 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     if (!request.policy.on[@intFromEnum(cat)]) return .continue_call;
     var address: Address = .{};
     try read_address(request, request.arg(1), request.arg(2), nr == .bind, &address);
+    // connect with AF_UNSPEC dissolves the association: nothing is reached, nothing judged.
+    if (nr == .connect and std.mem.readInt(u16, address.bytes[0..2], .little) == af_unspec) address.peer = null;
     if (!request.valid()) return error.NOENT;
     // Not judged (another family under trace/allow_unsupp_socket, an unnamed UNIX socket), yet
     // performed on the bytes read: continued, the kernel would read the address again.
@@ -624,17 +666,13 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
     if (msg.name != 0) {
         if (judge(request, .net_connect, .sendmsg, fd, &address)) |response| return response;
     }
-    if (passes_fds) {
-        var dest: Address = .{};
-        if (msg.name != 0) dest = address else try peer_of(fd, &dest);
-        if (judge(request, .net_sendfd, .sendmsg, fd, &dest)) |response| return response;
-    }
     if (cut and try is_datagram(fd)) return error.MSGSIZE; // a datagram is never cut short
     var target: Target = if (msg.name != 0) try Target.prepare(request, &address, false) else .{};
     defer target.release();
     var fds_buf: [fds_max]i32 = undefined;
     const fds = try translate_rights(request, control[0..control_len], &fds_buf);
     defer for (fds) |copy| sys.close(copy);
+    if (passes_fds) if (judge_fds(request, fds)) |response| return response;
     var iov = [_]std.posix.iovec_const{.{ .base = &data, .len = data_len }};
     const out: linux.msghdr_const = .{
         .name = if (msg.name != 0) @ptrCast(@alignCast(&address.bytes)) else null,
@@ -650,6 +688,20 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
         return err;
     };
     return .{ .value = @intCast(sent) };
+}
+
+/// Judges each fd passed (syd's copies: what is sent) for sendfd, by its name.
+fn judge_fds(request: *const Request, fds: []const i32) ?Response {
+    if (!request.policy.on[@intFromEnum(Cat.sendfd)]) return null;
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    for (fds) |copy| {
+        assert(copy >= 0);
+        const name = anonfd.fd_name(copy, &buf) catch |err| return handlers.failure(err);
+        const verdict = handlers.judge(request.policy, &.{.sendfd}, name);
+        assert(verdict.judged);
+        if (handlers.enforce(request, verdict, name)) |_| return .{ .failure = @intFromEnum(linux.E.ACCES) };
+    }
+    return null;
 }
 
 const msg_nosignal: u32 = 0x4000;
@@ -775,23 +827,6 @@ fn translate_rights(request: *const Request, control: []u8, buf: *[fds_max]i32) 
         }
     }.visit);
     return buf[0..context.len];
-}
-
-/// The connected peer's address of syd's copy of a socket, as `out`.
-fn peer_of(fd: i32, out: *Address) sys.Errno!void {
-    var len: linux.socklen_t = sockaddr_len_max;
-    _ = try sys.check(linux.getpeername(fd, @ptrCast(@alignCast(&out.bytes)), &len));
-    out.len = len;
-    if (std.mem.readInt(u16, out.bytes[0..2], .little) != af_unix) return error.AFNOSUPPORT;
-    const sun = out.bytes[2..out.len];
-    if (sun.len == 0) {
-        out.peer = .{ .unix = "(unnamed)" };
-    } else if (sun[0] == 0) {
-        out.peer = .{ .abstract = sun[1..] };
-    } else {
-        out.peer = .{ .unix = std.mem.sliceTo(sun, 0) };
-    }
-    out.text = describe(out);
 }
 
 test "denied network calls answer the original's errnos" {

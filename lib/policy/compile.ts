@@ -7,7 +7,7 @@
  */
 import { networkProtocol } from "./address.ts";
 import { formatOrigin, type NetRule, type PolicyState } from "./state.ts";
-import { CATEGORIES } from "./vocab.ts";
+import { CATEGORIES, own } from "./vocab.ts";
 
 /** The emulator pool's settings. */
 export interface PoolSettings {
@@ -102,6 +102,9 @@ export interface CompiledPolicy {
   timeout_ms: number;
 }
 
+/** The original's aliases among fd names. */
+const FD_NAME_ALIASES: Readonly<Record<string, string>> = { "!all": "!**", "!epoll": "!eventpoll" };
+
 /**
  * Compiles a loaded policy.
  *
@@ -127,7 +130,9 @@ export function compile(
     rules: state.rules.map((r) => ({
       category: r.category,
       action: r.action,
-      pattern: r.pattern,
+      // `!all` is the original's wildcard of fd names (every name starts with `!`), and
+      // `!epoll` its alias of `!eventpoll`.
+      pattern: own(FD_NAME_ALIASES, r.pattern) ?? r.pattern,
       origin: formatOrigin(r.origin),
     })),
     net_rules: state.netRules.flatMap(compileNetRule),

@@ -124,7 +124,7 @@ function command(rng: Rng): string {
       return `${rng.pick(ACTIONS)}/${pathCategoryList(rng)}${op()}${pattern(rng)}`;
     case 5:
       return `${rng.pick(ACTIONS)}/${
-        rng.pick(["net", "net/bind", "net/connect", "net/sendfd", "net/bind,net/connect"])
+        rng.pick(["net", "net/bind", "net/connect", "net/bind,net/connect"])
       }${op()}${address(rng)}`;
     case 6:
       return `${rng.pick(ACTIONS)}/${categoryList(rng)}${op()}${

@@ -22,6 +22,7 @@ import {
   nearest,
   NET_CATEGORIES,
   type NetCategory,
+  NEVER_ON,
   NOOP_TRACE_OPTIONS,
   own,
   UNSUPPORTED_CATEGORIES,
@@ -162,6 +163,13 @@ function parseCategories(
   for (const name of text.split(",")) {
     const lower = name;
     if (lower.length === 0) throw new CommandError("empty category in the list", at);
+    if (lower === "net/sendfd") {
+      throw new CommandError(
+        '"net/sendfd" was replaced in the original\'s 3.59 by sendfd and recvfd, which match the ' +
+          "name of the fd passed (allow/sendfd+!file, allow/passfd+!all)",
+        at,
+      );
+    }
     const alias = own(CATEGORY_ALIASES, lower);
     if (lower === "fs" && fs !== undefined) {
       fs.seen = true;
@@ -169,7 +177,9 @@ function parseCategories(
       for (const c of alias) if (!out.includes(c)) out.push(c);
     } else if (isCategory(lower)) {
       if (!out.includes(lower)) out.push(lower);
-    } else if ((UNSUPPORTED_CATEGORIES as readonly string[]).includes(lower)) {
+    } else if (
+      (UNSUPPORTED_CATEGORIES as readonly string[]).includes(lower) || lower.startsWith("lock/")
+    ) {
       if (skipped !== undefined) {
         if (!skipped.includes(lower)) skipped.push(lower);
         at += name.length + 1;
@@ -347,9 +357,18 @@ export function parseCommand(text: string): Command {
       return { kind: "sandbox_query", categories };
     }
     const on = parseBoolean(value, valueAt);
+    if (on && /(?:^|,)(?:recvfd|passfd)(?:,|$)/.test(rest)) {
+      throw new CommandError(
+        "recvfd sandboxing (judging the fds a program receives) is not supported by this syd: " +
+          "it would have to perform every receive itself; sandbox/sendfd:on judges the fds sent",
+        slash + 1,
+        { unsupported: true },
+      );
+    }
     return {
       kind: "sandbox",
-      categories,
+      // `all` and the like turn on what this syd judges: recvfd stays off.
+      categories: on ? categories.filter((c) => !NEVER_ON.includes(c)) : categories,
       on,
       ...(absent.length > 0 ? { absent } : {}),
       ...(fs.seen ? { fs: true } : {}),
@@ -467,7 +486,12 @@ function parseRule(
   key: string,
 ): Command {
   expectOp(op, "+-^", key, categoryAt + categoryText.length);
-  const categories = parseCategories(categoryText, categoryAt);
+  let categories = parseCategories(categoryText, categoryAt);
+  if (value.startsWith("!") && categories.some((c) => !isNetCategory(c))) {
+    // An fd name (`!pipe`, `!memfd:*`) names nothing the network categories judge: the
+    // original's `allow/all+!memfd:**` is a rule of the others.
+    categories = categories.filter((c) => !isNetCategory(c));
+  }
   const net = categories.filter(isNetCategory);
   if (net.length > 0 && net.length < categories.length && !value.startsWith("/")) {
     // Mixed categories share one argument, which must then be a path (a UNIX socket for net).
@@ -481,11 +505,14 @@ function parseRule(
   }
   if (net.length === categories.length) {
     if (/^(?:unix(?:gram|packet)?!)?!unnamed$/i.test(value)) {
-      throw new CommandError(
-        '"!unnamed" (unnamed UNIX sockets, socketpair) is an address of the original syd that this syd does not judge',
-        valueAt,
-        { unsupported: true },
-      );
+      // Unnamed UNIX sockets: socketpair and bind's autobind, judged for net/bind by this name.
+      return {
+        kind: "net_rule",
+        action,
+        categories: net,
+        op: op as Op,
+        address: { kind: "unix", pattern: "!unnamed" },
+      };
     }
     try {
       return {
@@ -513,6 +540,7 @@ function formatCategories(categories: readonly Category[]): string {
   const same = (list: readonly string[]) =>
     list.length === categories.length && list.every((c, i) => categories[i] === c);
   if (same(CATEGORIES)) return "all";
+  if (same(CATEGORIES.filter((c) => !NEVER_ON.includes(c)))) return "all"; // sandbox/all:on
   if (same(NET_CATEGORIES)) return "net";
   return categories.join(",");
 }

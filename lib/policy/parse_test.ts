@@ -101,7 +101,12 @@ Deno.test("parseCommand() takes the first operator as the split, keeping later o
 
 Deno.test("parseCommand() knows every category of vocab.ts in sandbox and default commands", () => {
   for (const category of CATEGORIES) {
-    roundTrip(`sandbox/${category}:on`, { kind: "sandbox", categories: [category], on: true });
+    if (category === "recvfd") {
+      assert.equal(refusal("sandbox/recvfd:on").unsupported, true);
+      roundTrip("sandbox/recvfd:off", { kind: "sandbox", categories: [category], on: false });
+    } else {
+      roundTrip(`sandbox/${category}:on`, { kind: "sandbox", categories: [category], on: true });
+    }
     roundTrip(`default/${category}:warn`, {
       kind: "default",
       categories: [category],
@@ -150,7 +155,7 @@ Deno.test("parseCommand() expands 'all' to every category and formats it back as
 Deno.test("parseCommand() expands 'net' to the network categories and formats it back as 'net'", () => {
   roundTrip("sandbox/net:on", { kind: "sandbox", categories: [...NET_CATEGORIES], on: true });
   roundTrip(
-    "sandbox/net/bind,net/connect,net/sendfd:on",
+    "sandbox/net/bind,net/connect:on",
     { kind: "sandbox", categories: [...NET_CATEGORIES], on: true },
     "sandbox/net:on",
   );
@@ -189,7 +194,7 @@ Deno.test("parseCommand() reads comma lists in order, dropping repeats", () => {
   );
   roundTrip(
     "sandbox/all,read:on",
-    { kind: "sandbox", categories: [...CATEGORIES], on: true },
+    { kind: "sandbox", categories: CATEGORIES.filter((c) => c !== "recvfd"), on: true },
     "sandbox/all:on",
   );
 });
@@ -585,9 +590,25 @@ Deno.test("parseCommand() reads fs sandboxing: sandbox/fs, default/fs and ACTION
   assert.equal(refusal("allow/fs+nofs").offset, 9);
 });
 
-Deno.test("parseCommand() refuses the original's !unnamed address as not supported (95)", () => {
-  assert.equal(refusal("allow/net/bind+!unnamed").unsupported, true);
-  assert.equal(refusal("allow/net/connect+unix!!unnamed").unsupported, true);
+Deno.test("parseCommand() reads the original's !unnamed address (socketpair, autobind)", () => {
+  for (const text of ["allow/net/bind+!unnamed", "allow/net/connect+unix!!unnamed"]) {
+    const command = parseCommand(text);
+    assert.equal(command.kind, "net_rule");
+    if (command.kind === "net_rule") {
+      assert.deepEqual(command.address, { kind: "unix", pattern: "!unnamed" });
+    }
+  }
+});
+
+Deno.test("parseCommand() applies an fd name to the categories that are not network ones", () => {
+  const command = parseCommand("allow/all+!memfd:**");
+  assert.equal(command.kind, "rule");
+  if (command.kind === "rule") {
+    assert.ok(command.categories.includes("create") && command.categories.includes("sendfd"));
+    assert.ok(!command.categories.some((c) => c.startsWith("net/")));
+  }
+  assert.match(refusal("allow/net/sendfd+/tmp/**").message, /replaced .* by sendfd and recvfd/);
+  assert.equal(refusal("sandbox/passfd:on").unsupported, true);
 });
 
 Deno.test("parseCommand() reads passfd lists and refuses descending ranges", () => {

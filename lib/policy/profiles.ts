@@ -107,6 +107,13 @@ allow/read,stat,list,readlink,chdir,readdir+/etc/ssl/certs/***
 allow/read,stat,list,readlink+/etc/ssl/openssl.cnf
 allow/read,stat,list,readlink,chdir,readdir+/etc/terminfo/***
 allow/stat,list,readlink,chdir+/home
+# Pathless fds of everyday programs (the original's linux profile): pipes, epoll, eventfd,
+# signalfd, and unnamed UNIX sockets (socketpair, autobind).
+allow/create+!pipe
+allow/create+!eventpoll
+allow/create+!eventfd
+allow/create+!signalfd
+allow/net/bind,net/connect+!unnamed
 `;
 
 const TTY = `# Terminals: the controlling tty and pseudo-terminals.
@@ -129,6 +136,11 @@ allow/all+\${HOME}/**/.*history*
 allow/all+/run/user/\${SYD_UID}/**
 allow/read,stat,list,readlink,chdir,readdir+/run/user/\${SYD_UID}/***
 allow/net/connect+loopback!0-65535
+# Unlike the original's user profile: inotify (tail -f, editors), timers and memfds, which
+# everyday programs make, are allowed (exec of a memfd is still judged for exec).
+allow/create+!inotify
+allow/create+!timerfd
+allow/create+!memfd:**
 `;
 
 const PALUDIS =
@@ -145,8 +157,12 @@ allow/write,truncate+/selinux/context/***
 allow/net/bind+loopback!0
 allow/net/bind+loopback!1024-65535
 allow/net/connect+loopback!0-65535
-allow/net/sendfd+/tmp/**
-allow/net/sendfd+/var/tmp/**
+allow/create+!memfd:**
+allow/create+!memfd-hugetlb:**
+allow/create+!secretmem
+allow/create+!inotify
+allow/create+!timerfd
+allow/passfd+!all
 lock:exec
 `;
 

@@ -10,9 +10,10 @@ import {
   type Action,
   CATEGORIES,
   type Category,
+  type GlobCategory,
   isNetCategory,
   type NetCategory,
-  type PathCategory,
+  NEVER_ON,
 } from "./vocab.ts";
 
 /** Where a command came from: a file and line, a `-m` argument, a profile's line, or `/dev/syd`. */
@@ -72,7 +73,7 @@ export function formatOrigin(origin: Origin): string {
 /** One path rule, for one category. */
 export interface PathRule {
   action: Action;
-  category: PathCategory;
+  category: GlobCategory;
   pattern: string;
   origin: Origin;
 }
@@ -142,7 +143,8 @@ export function initialState(): PolicyState {
   const defaults = {} as Record<Category, Action>;
   for (const category of CATEGORIES) {
     // As the original 3.59: walk and list are the two categories off at first.
-    on[category] = category !== "walk" && category !== "list";
+    // recvfd is never on here (vocab.ts FD_CATEGORIES).
+    on[category] = category !== "walk" && category !== "list" && category !== "recvfd";
     defaults[category] = "deny";
   }
   return {
@@ -191,7 +193,11 @@ function remove<T>(list: T[], op: Op, same: (entry: T) => boolean): number {
 export function apply(state: PolicyState, command: Command, origin: Origin): number {
   switch (command.kind) {
     case "sandbox":
-      for (const category of command.categories) state.on[category] = command.on;
+      // `sandbox/all:on` turns on every category this syd judges; recvfd stays off (parse.ts
+      // refuses naming it).
+      for (const category of command.categories) {
+        state.on[category] = command.on && !NEVER_ON.includes(category);
+      }
       if (command.fs) state.fsOn = command.on;
       return 0;
     case "sandbox_query":
@@ -231,7 +237,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "rule": {
       // Network categories in a path rule judge UNIX sockets at that path.
       const net = command.categories.filter(isNetCategory);
-      const path = command.categories.filter((c): c is PathCategory => !isNetCategory(c));
+      const path = command.categories.filter((c): c is GlobCategory => !isNetCategory(c));
       let removed = 0;
       if (net.length > 0) {
         const address: Address = { kind: "unix", pattern: command.pattern };
@@ -354,7 +360,8 @@ export function dump(state: PolicyState): string[] {
   const onCount = CATEGORIES.filter((c) => state.on[c]).length;
   const most = onCount * 2 >= CATEGORIES.length;
   lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
-  const others = CATEGORIES.filter((c) => state.on[c] !== most);
+  // recvfd, never on, is off after `sandbox/all:on` too.
+  const others = CATEGORIES.filter((c) => state.on[c] !== most && !(most && NEVER_ON.includes(c)));
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }

@@ -45,10 +45,10 @@ const m = (text: string): SourceSpec => ({ kind: "command", text });
 
 // initialState.
 
-Deno.test("initialState() has every category but walk and list on, denying, and nothing else", () => {
+Deno.test("initialState() has every category but walk, list (and recvfd) on, denying, and nothing else", () => {
   const state = initialState();
   for (const category of CATEGORIES) {
-    assert.equal(state.on[category], category !== "walk" && category !== "list");
+    assert.equal(state.on[category], !["walk", "list", "recvfd"].includes(category));
     assert.equal(state.defaults[category], "deny");
   }
   assert.deepEqual(
@@ -85,7 +85,7 @@ Deno.test("apply() sets sandbox, default, lock and trace values", () => {
   assert.deepEqual(removed, [0, 0, 0, 0, 0]);
   assert.deepEqual([state.on.read, state.on.write, state.on.stat], [false, false, true]);
   assert.deepEqual(
-    [state.defaults["net/bind"], state.defaults["net/sendfd"], state.defaults.read],
+    [state.defaults["net/bind"], state.defaults["net/connect"], state.defaults.read],
     ["kill", "kill", "deny"],
   );
   assert.equal(state.lock, "exec");
@@ -199,7 +199,6 @@ Deno.test("apply() keeps network rules per category with the canonical text", ()
   assert.deepEqual(state.netRules.map((r) => [r.action, r.category, r.text]), [
     ["deny", "net/bind", "@x*"],
     ["deny", "net/connect", "@x*"],
-    ["deny", "net/sendfd", "@x*"],
     ["allow", "net/connect", "127.0.0.1/8!9050"],
   ]);
 });
@@ -338,7 +337,7 @@ const POLICIES: Record<string, SourceSpec[]> = {
     m("filter/write^/tmp/**"),
     m("allow/net/bind+loopback!0"),
     m("allow/net/connect+::ffff:1.2.3.4/120!1-1024"),
-    m("deny/net/sendfd+@abstract*"),
+    m("deny/sendfd+!pipe"),
     m("allow/net/connect+/run/dbus/system_bus_socket"),
     m("mask+/proc/cpuinfo"),
     m("mask+/proc/meminfo"),

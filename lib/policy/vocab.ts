@@ -37,14 +37,31 @@ export const PATH_CATEGORIES = [
   "readlink",
 ] as const;
 
+/**
+ * File descriptor categories (3.59): the fd passed with SCM_RIGHTS is matched by its name
+ * (`!file`, `!pipe`, `!memfd:NAME`, ...). recvfd is never judged by this syd (it would have to
+ * perform every receive itself): it is always off, and turning it on is refused.
+ */
+export const FD_CATEGORIES = ["sendfd", "recvfd"] as const;
+
 /** Network categories. */
-export const NET_CATEGORIES = ["net/bind", "net/connect", "net/sendfd"] as const;
+export const NET_CATEGORIES = ["net/bind", "net/connect"] as const;
 
 /** Every category. */
-export const CATEGORIES = [...PATH_CATEGORIES, ...NET_CATEGORIES] as const;
+export const CATEGORIES = [...PATH_CATEGORIES, ...FD_CATEGORIES, ...NET_CATEGORIES] as const;
+
+/** The categories this syd cannot turn on (see FD_CATEGORIES). */
+export const NEVER_ON: readonly Category[] = ["recvfd"];
+
+/** The categories that judge the names of pathless fds (`!pipe`, `!memfd:NAME`, ...). */
+export const FD_NAME_CATEGORIES: readonly Category[] = ["create", "sendfd", "recvfd"];
 
 /** A path category. */
 export type PathCategory = typeof PATH_CATEGORIES[number];
+/** A file descriptor category. */
+export type FdCategory = typeof FD_CATEGORIES[number];
+/** A category whose rules are glob patterns (paths, or fd names such as `!pipe`). */
+export type GlobCategory = PathCategory | FdCategory;
 /** A network category. */
 export type NetCategory = typeof NET_CATEGORIES[number];
 /** Any category. */
@@ -54,6 +71,7 @@ export type Category = typeof CATEGORIES[number];
 export const CATEGORY_ALIASES: Readonly<Record<string, readonly Category[]>> = {
   all: CATEGORIES,
   net: NET_CATEGORIES,
+  passfd: FD_CATEGORIES,
   mkdev: ["mkbdev", "mkcdev"],
   // The original's sets (3.35 on); its npath also has notify, which this syd judges as stat.
   lpath: ["walk", "list", "chdir", "readlink"],
@@ -123,6 +141,7 @@ export const UNSUPPORTED_CATEGORIES = [
   "segvguard",
   "net/link",
   "notify",
+  "uring",
 ] as const;
 
 /**
@@ -178,6 +197,16 @@ export const UNSUPPORTED_KEYS = [
   "stat",
   "panic",
   "load",
+  // 3.5x: SysV/POSIX IPC, resource limits, xattr and pipe size limits, passenv, nullfd, and the
+  // trace/deny_* hardenings (trace/deny_dotdot, which this syd has, is matched first).
+  "ipc",
+  "ipc/",
+  "rlimit/",
+  "xattr/",
+  "pipe/",
+  "passenv",
+  "nullfd",
+  "trace/deny_",
 ] as const;
 
 /** Whether a command key names something of the original that is not implemented here. */

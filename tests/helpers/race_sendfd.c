@@ -2,7 +2,7 @@
  * outside), the main thread sends one byte per sendmsg while another thread keeps switching
  * msg_controllen between 0 (no control) and one SCM_RIGHTS message carrying an fd of DIR/public
  * (msg_control always points at it). A judge that sees no control and lets the kernel read the
- * message again would pass the fd with net/sendfd denied.
+ * message again would pass the fd with sendfd denied.
  * Usage: race_sendfd DIR ITERATIONS SECONDS
  * Prints: "tries=N", "race=ERRNO,...", "race_ok=N". The peer counts the fds it received. */
 #include "reach.h"
