@@ -195,6 +195,19 @@ function exportFilters(options: readonly OptionUse[], mode: "pfc" | "bpf"): numb
 }
 
 /**
+ * The program's environment without syd's own variables (`SYD_*`, whose values configure syd
+ * and may hold secrets), as the original: `SYD_TEST_*` (its test harness's) pass.
+ */
+export function withoutSydEnv(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(([key]) =>
+      !(key.startsWith("SYD_") && !key.startsWith("SYD_TEST_")) &&
+      !key.startsWith("CARGO_BIN_EXE_syd")
+    ),
+  );
+}
+
+/**
  * The program's environment: syd's own with `setenv!`, `unsetenv!` and `clearenv!` applied in
  * order, each value expanded against the environment as it stands then (as the original's
  * setenv(3) of its own environment); `clearenv!` keeps syd's `SYD_` variables.
@@ -231,7 +244,7 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     commands = serveCommands(sandbox, new MagicServer(prepared.state, compileOptions));
     const programEnv = applyEnvOps(Deno.env.toObject(), prepared.state.envOps);
     if ("message" in programEnv) return fail(programEnv.message, EINVAL);
-    const env = Object.entries(programEnv).map(([key, value]) => `${key}=${value}`);
+    const env = Object.entries(withoutSydEnv(programEnv)).map(([key, value]) => `${key}=${value}`);
     const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
     emit({
       level: "debug",

@@ -59,7 +59,10 @@ export function logSetupFromEnv(
   stderrIsTerminal: boolean,
 ): LogSetup {
   const levelText = env.SYD_LOG ?? "warn";
-  const level = LEVELS.find((name) => name === levelText.toLowerCase());
+  // The original takes syslog's names: emerg, alert and crit are errors here.
+  const lower = levelText.toLowerCase();
+  const named = ["emerg", "alert", "crit", "err"].includes(lower) ? "error" : lower;
+  const level = LEVELS.find((name) => name === named);
   if (level === undefined) {
     throw new LogSetupError(
       `SYD_LOG: unknown level "${levelText}" (use one of ${LEVELS.join(", ")})`,

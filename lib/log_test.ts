@@ -19,6 +19,12 @@ Deno.test("logSetupFromEnv() reads SYD_LOG and SYD_LOG_FD", () => {
   });
 });
 
+Deno.test("logSetupFromEnv() takes syslog's emerg, alert, crit and err as error, as the original", () => {
+  for (const name of ["emerg", "alert", "crit", "err", "ALERT"]) {
+    assert.equal(logSetupFromEnv({ SYD_LOG: name }, false).level, "error");
+  }
+});
+
 Deno.test("logSetupFromEnv() rejects an unknown level or a non-numeric fd", () => {
   assert.throws(() => logSetupFromEnv({ SYD_LOG: "loud" }, false), LogSetupError);
   assert.throws(

@@ -540,3 +540,23 @@ attempt("connect", lambda: s.connect(("fe80::1", 4242, 0, 1)))
   const record = records(result.stderr).find((r) => r.op === "zero_scope_id");
   assert.equal(record?.scope_id, 1);
 });
+
+Deno.test("MSG_OOB is refused in sends and receives, and SO_OOBINLINE in setsockopt, as the original", async () => {
+  const script = CLIENT + `
+a, b = socket.socketpair()
+attempt("send", lambda: a.send(b"x", socket.MSG_OOB))
+attempt("sendmsg", lambda: a.sendmsg([b"x"], [], socket.MSG_OOB))
+attempt("recv", lambda: b.recv(1, socket.MSG_OOB))
+attempt("recvmsg", lambda: b.recvmsg(1, 0, socket.MSG_OOB))
+attempt("oobinline", lambda: a.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1))
+attempt("plain", lambda: a.send(b"y"))
+attempt("read", lambda: b.recv(1))
+`;
+  const result = await runSyd(["-poff", "--", "python3", "-c", script]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    result.stdout,
+    "send ENOTSUP\nsendmsg ENOTSUP\nrecv ENOTSUP\nrecvmsg ENOTSUP\n" +
+      "oobinline ENOPROTOOPT\nplain 1\nread b'y'\n",
+  );
+});

@@ -437,3 +437,11 @@ Deno.test("setenv!, unsetenv! and clearenv! shape the program's environment in o
   assert.equal(unset.code, 1);
   assert.match(refused.stderr, /SYD_LOG_FD: syd's own variables may not be changed/);
 });
+
+Deno.test("syd's own SYD_ variables do not reach the program (SYD_TEST_ ones do), as the original", async () => {
+  const result = await runSyd(["-poff", "--", "sh", "-c", "env | grep '^SYD_' | sort"], {
+    env: { SYD_KEY: "sekrit", SYD_LOG: "notice", SYD_TEST_WORD: "kept" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "SYD_TEST_WORD=kept\n");
+});

@@ -310,10 +310,23 @@ const setsockopt_row: Disposition = .{ .answer = .{
     .refusals = &.{
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
+        .{ .errno = .NOPROTOOPT, .args = &eq2(1, 1, 2, 10), .why = "SO_OOBINLINE: out-of-band data inline (the original refuses it with MSG_OOB)" },
     },
     .otherwise = fd,
 } };
 const ptrace_row = refuse(.SUCCESS, why_ptrace);
+
+/// MSG_OOB, as the original (3.37.5; not relaxed here: its trace/allow_unsafe_oob is refused):
+/// out-of-band data takes separate kernel paths with a history of memory-safety bugs. Sends are
+/// refused by net.zig (they are trapped); receives here, by their flags argument.
+const msg_oob: u64 = 0x1;
+const why_oob = "MSG_OOB: out-of-band data, a kernel path with a history of memory-safety bugs (the original refuses it)";
+fn recv_row(flags_index: c_uint) Disposition {
+    return .{ .answer = .{
+        .refusals = &.{.{ .errno = .OPNOTSUPP, .args = &flag_set(flags_index, msg_oob), .why = why_oob }},
+        .otherwise = fd,
+    } };
+}
 
 /// Priorities, scheduling and affinity of the caller alone (pid 0): of another process of the
 /// same user (syd, its process group, every process of the user) they would reach syd and
@@ -427,9 +440,9 @@ pub const rows = [_]Row{
     row(42, "connect", .{ .trap = .net }),
     row(43, "accept", .{ .allow = fd }),
     row(44, "sendto", .{ .trap = .net }),
-    row(45, "recvfrom", .{ .allow = fd }),
+    row(45, "recvfrom", recv_row(3)),
     row(46, "sendmsg", .{ .trap = .net }),
-    row(47, "recvmsg", .{ .allow = fd }),
+    row(47, "recvmsg", recv_row(2)),
     row(48, "shutdown", .{ .allow = fd }),
     row(49, "bind", .{ .trap = .net }),
     row(50, "listen", .{ .allow = fd }),
@@ -681,7 +694,7 @@ pub const rows = [_]Row{
     row(296, "pwritev", .{ .allow = fd }),
     row(297, "rt_tgsigqueueinfo", .{ .allow = signals }),
     row(298, "perf_event_open", .{ .allow = ptrace_checked }),
-    row(299, "recvmmsg", .{ .allow = fd }),
+    row(299, "recvmmsg", recv_row(3)),
     row(300, "fanotify_init", anonfd_row),
     row(301, "fanotify_mark", .{ .trap = .watch }),
     row(302, "prlimit64", prlimit_row),

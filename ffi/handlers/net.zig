@@ -519,8 +519,15 @@ const sock_raw: u32 = 3;
 const sock_packet: u32 = 10;
 
 pub fn handle(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const nr = handlers.nr_of(request);
+    // MSG_OOB, refused as the original refuses it (filter/table.zig `why_oob`); a register.
+    const flags_index: usize = switch (nr) {
+        .sendto, .sendmmsg => 3,
+        .sendmsg => 2,
+        else => 0,
+    };
+    if (flags_index != 0 and request.arg(flags_index) & msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const result = switch (nr) {
         .bind, .connect => bind_or_connect(request, nr),
         .sendto => sendto(request),
@@ -705,6 +712,7 @@ fn judge_fds(request: *const Request, fds: []const i32) ?Response {
 }
 
 const msg_nosignal: u32 = 0x4000;
+const msg_oob: u64 = 0x1;
 
 /// A send syd performs on its copy of a socket whose peer is gone gets EPIPE without a signal
 /// (syd ignores SIGPIPE): the caller gets the SIGPIPE its own send would have raised.

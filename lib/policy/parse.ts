@@ -310,11 +310,15 @@ export function parseCommand(text: string): Command {
   if (/[\0\n]/.test(text)) {
     throw new CommandError("a command cannot contain NUL or newline", text.search(/[\0\n]/));
   }
-  const include = /^(include|include_profile)([ \t]+)(.*)$/.exec(text);
+  const include = /^(include|include_profile)([ \t])(.*)$/.exec(text);
   if (include) {
-    const argument = include[3].trim();
+    // As the original: one separator, then the path verbatim (a file's name may begin with a
+    // space or hold tabs); a profile's name is trimmed.
+    const argument = include[1] === "include" ? include[3] : include[3].trim();
     const at = include[1].length + include[2].length;
-    if (argument.length === 0) throw new CommandError(`${include[1]} needs an argument`, at);
+    if (argument.trim().length === 0) {
+      throw new CommandError(`${include[1]} needs an argument`, at + include[3].length);
+    }
     return include[1] === "include"
       ? { kind: "include", path: argument }
       : { kind: "include_profile", name: argument };

@@ -280,12 +280,13 @@ Deno.test("parseCommand() accepts on/off/true/false/1/0 and formats trace boolea
   }
 });
 
-Deno.test("parseCommand() reads include PATH, trimming the blanks around it", () => {
+Deno.test("parseCommand() reads include PATH verbatim after one blank, as the original (names may begin with blanks)", () => {
   roundTrip("include /etc/syd/extra.syd-3", { kind: "include", path: "/etc/syd/extra.syd-3" });
+  roundTrip("include \t rel/a b.syd-3 ", { kind: "include", path: "\t rel/a b.syd-3 " });
   roundTrip(
-    "include \t rel/a b.syd-3 ",
-    { kind: "include", path: "rel/a b.syd-3" },
-    "include rel/a b.syd-3",
+    "include_profile  user ",
+    { kind: "include_profile", name: "user" },
+    "include_profile user",
   );
 });
 
