@@ -3,7 +3,16 @@
  * canonical paths, with allowed opens performed by syd and handed over with ADDFD.
  */
 import assert from "node:assert/strict";
-import { helper, records, ROOT, run, runSyd, withoutRecords, withSecretDir } from "./_syd.ts";
+import {
+  helper,
+  PYTHON,
+  records,
+  ROOT,
+  run,
+  runSyd,
+  withoutRecords,
+  withSecretDir,
+} from "./_syd.ts";
 
 /** Only these categories on, with everything allowed unless the test says otherwise. */
 const BASE = [
@@ -1111,4 +1120,53 @@ print(open(f"{d}/target").read())
     const caps = records(result.stderr).filter((r) => r.ctx === "access").map((r) => r.cap);
     assert.deepEqual(caps, ["create", "delete", "mkdir", "rmdir"]);
   });
+});
+
+Deno.test("a trailing slash on a name to create wants a directory, as the kernel: link, symlink, mknod ENOENT, rename of a file ENOTDIR, O_CREAT EISDIR", async () => {
+  const script = `
+import errno, os, sys
+os.chdir(sys.argv[1])
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "OK")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+open("a", "w").close()
+os.mkdir("d")
+attempt("link a b/", lambda: os.link("a", "b/"))
+attempt("link a d/", lambda: os.link("a", "d/"))
+attempt("rename a c/", lambda: os.rename("a", "c/"))
+attempt("rename d e/", lambda: os.rename("d", "e/"))
+attempt("symlink a s/", lambda: os.symlink("a", "s/"))
+attempt("mkdir m/", lambda: os.mkdir("m/"))
+attempt("mknod n/", lambda: os.mknod("n/"))
+attempt("creat o/", lambda: os.open("o/", os.O_CREAT | os.O_WRONLY))
+print(sorted(os.listdir(".")))
+`;
+  const expected =
+    "link a b/ ENOENT\nlink a d/ EEXIST\nrename a c/ ENOTDIR\nrename d e/ OK\nsymlink a s/ ENOENT\n" +
+    "mkdir m/ OK\nmknod n/ ENOENT\ncreat o/ EISDIR\n['a', 'e', 'm']\n";
+  for (const sandboxed of [false, true]) {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-slash-" }));
+    try {
+      const policy = [
+        "-poff",
+        "-m",
+        "sandbox/rename,create,mkdir,symlink:on",
+        "-m",
+        "allow/rename,create,mkdir,symlink+/***",
+      ];
+      const result = sandboxed
+        ? await runSyd([...policy, "--", "python3", "-c", script, dir])
+        : await run(PYTHON, ["-c", script, dir]);
+      assert.equal(
+        result.stdout,
+        expected,
+        `${sandboxed ? "under syd" : "natively"}:\n${result.stderr}`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
 });

@@ -87,7 +87,7 @@ pub fn symlink(request: *const Request) Response {
     const target = path_mod.read_string(caller, request.arg(0), &target_buf) catch |err| return handlers.failure(err);
     if (target.len == 0) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     var buf: [path_mod.path_len_max]u8 = undefined;
-    const canonical = handlers.resolve_entry(request, if (at) handlers.fd_arg(request, 1) else handlers.at.fdcwd, request.arg(if (at) 2 else 1), new_entry, handlers.not_entry_create, &buf) catch |err|
+    const canonical = handlers.resolve_entry(request, if (at) handlers.fd_arg(request, 1) else handlers.at.fdcwd, request.arg(if (at) 2 else 1), new_entry, handlers.not_entry_make, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.symlink}, canonical)) |response| return response;
@@ -249,7 +249,7 @@ pub fn rename(request: *const Request) Response {
     const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
     const old_entry_path: handlers.Entry = (if (linking)
-        if (handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf)) |canonical| handlers.Entry{ .canonical = canonical, .kind = .name } else |err| err
+        if (handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf)) |canonical| handlers.Entry{ .canonical = canonical, .kind = .name, .slash = false } else |err| err
     else
         handlers.resolve_entry_kind(request, old_dirfd, old_addr, old_options, error.NOTDIR, &old_buf)) catch |err| return handlers.failure(err);
     var new_buf: [path_mod.path_len_max]u8 = undefined;
@@ -259,6 +259,12 @@ pub fn rename(request: *const Request) Response {
     const new = new_entry_path.canonical;
     if (old_entry_path.kind != .name or new_entry_path.kind != .name) {
         return handlers.failure(not_an_entry(request, linking, flags, old, old_entry_path.kind, new, new_entry_path.kind));
+    }
+    // A trailing slash wants a directory: a link's new name cannot be one (EEXIST, or ENOENT
+    // where nothing is there); a rename moves a directory or fails ENOTDIR, as the kernel's.
+    if (linking and new_entry_path.slash) return .{ .failure = @intFromEnum(if (handlers.exists(request, new)) linux.E.EXIST else linux.E.NOENT) };
+    if (!linking and (old_entry_path.slash or new_entry_path.slash)) {
+        if (handlers.kind_at(request, old)) |kind| if (kind != linux.S.IFDIR) return .{ .failure = @intFromEnum(linux.E.NOTDIR) };
     }
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     // Rename off (walk or list on): no verdict, but the names are still checked below.

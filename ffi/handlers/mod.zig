@@ -33,6 +33,7 @@ const dir = @import("dir.zig");
 const stat = @import("stat.zig");
 const net = @import("net.zig");
 const watch = @import("watch.zig");
+const emulate_mod = @import("emulate.zig");
 const anonfd = @import("anonfd.zig");
 
 const Policy = policy_mod.Policy;
@@ -349,9 +350,13 @@ pub fn canonicalize(
 /// The errors the kernel gives a call whose entry (the path's last component, which it creates,
 /// removes or renames) is `.`, `..` or the root: those name no entry of a directory.
 /// `slash_link`: a symlink named with a trailing slash (the kernel follows no link there).
-pub const NotEntry = struct { dot: sys.Errno, dotdot: sys.Errno, root: sys.Errno, slash_link: sys.Errno = error.NOTDIR };
+/// `slash_missing`: the errno of a name with a trailing slash the call would create as a
+/// non-directory (EEXIST where something is there already), as the kernel's.
+pub const NotEntry = struct { dot: sys.Errno, dotdot: sys.Errno, root: sys.Errno, slash_link: sys.Errno = error.NOTDIR, slash_missing: ?sys.Errno = null };
 /// mkdir, mknod, symlink, link's new name: the directory exists.
 pub const not_entry_create: NotEntry = .{ .dot = error.EXIST, .dotdot = error.EXIST, .root = error.EXIST, .slash_link = error.EXIST };
+/// mknod and symlink: as `not_entry_create`, and `name/` names no directory to make (ENOENT).
+pub const not_entry_make: NotEntry = .{ .dot = error.EXIST, .dotdot = error.EXIST, .root = error.EXIST, .slash_link = error.EXIST, .slash_missing = error.NOENT };
 pub const not_entry_unlink: NotEntry = .{ .dot = error.ISDIR, .dotdot = error.ISDIR, .root = error.ISDIR };
 pub const not_entry_rmdir: NotEntry = .{ .dot = error.INVAL, .dotdot = error.NOTEMPTY, .root = error.BUSY };
 pub const not_entry_rename: NotEntry = .{ .dot = error.BUSY, .dotdot = error.BUSY, .root = error.BUSY };
@@ -368,6 +373,7 @@ pub fn resolve_entry(
     out: *[path_mod.path_len_max]u8,
 ) sys.Errno![]const u8 {
     const entry = try resolve_entry_kind(request, dirfd, addr, options, not_entry.slash_link, out);
+    if (entry.slash) if (not_entry.slash_missing) |missing| return if (exists(request, entry.canonical)) error.EXIST else missing;
     return switch (entry.kind) {
         .name => entry.canonical,
         .dot => not_entry.dot,
@@ -377,7 +383,28 @@ pub fn resolve_entry(
 }
 
 /// A resolved entry path and what its last component is (for rename, which checks mounts first).
-pub const Entry = struct { canonical: []const u8, kind: path_mod.LastKind };
+/// `slash`: the path ends with a slash after a name (`dir/`), which makes the kernel want a
+/// directory there.
+pub const Entry = struct { canonical: []const u8, kind: path_mod.LastKind, slash: bool };
+
+/// Whether something is at `canonical` in the caller's root (not followed), for an errno only.
+pub fn exists(request: *const Request, canonical: []const u8) bool {
+    return kind_at(request, canonical) != null;
+}
+
+/// The file type bits (S_IFMT) of what is at `canonical` in the caller's root (not followed),
+/// or null when nothing is; for an errno only.
+pub fn kind_at(request: *const Request, canonical: []const u8) ?u32 {
+    assert(canonical.len > 0 and canonical[0] == '/');
+    if (canonical.len == 1) return linux.S.IFDIR;
+    const root = emulate_mod.Root.open(request.tid()) catch return null;
+    defer root.close();
+    var name_buf: [path_mod.path_len_max + 1]u8 = undefined;
+    const name = std.fmt.bufPrintZ(&name_buf, "{s}", .{canonical[1..]}) catch return null;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(root.fd, name.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return null;
+    return st.mode & linux.S.IFMT;
+}
 
 pub fn resolve_entry_kind(
     request: *const Request,
@@ -391,11 +418,12 @@ pub fn resolve_entry_kind(
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = try path_mod.read_string(caller, addr, &raw_buf);
     const kind = path_mod.last_kind(raw); // before canonicalize: `out` may not share `raw_buf`
+    const slash = kind == .name and raw.len > 1 and raw[raw.len - 1] == '/';
     var entry_options = options;
     entry_options.entry_slash_link = slash_link;
     const canonical = try canonicalize(request, dirfd, raw, entry_options, out);
     assert(canonical.len > 0 and canonical[0] == '/');
-    return .{ .canonical = canonical, .kind = kind };
+    return .{ .canonical = canonical, .kind = kind, .slash = slash };
 }
 
 /// The canonical path of the caller's fd `fd`, judged on syd's own copy would need the copy;

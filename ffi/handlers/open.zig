@@ -49,6 +49,14 @@ pub fn handle(request: *const Request) Response {
     if (args.flags & o_creat != 0 and args.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
     if (!fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
+    // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups): decided
+    // on this read alone, an answer that grants nothing.
+    if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) {
+        const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+        var raw_buf: [path_mod.path_len_max]u8 = undefined;
+        const raw = path_mod.read_string(caller, args.path_addr, &raw_buf) catch |err| return handlers.failure(err);
+        if (path_mod.last_kind(raw) == .name and raw.len > 1 and raw[raw.len - 1] == '/') return .{ .failure = @intFromEnum(linux.E.ISDIR) };
+    }
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
