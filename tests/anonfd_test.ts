@@ -182,3 +182,41 @@ Deno.test("the linux profile allows pipes and socket pairs: a shell pipeline wor
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, "piped\n");
 });
+
+Deno.test("SO_PASSCRED on an unbound UNIX socket, which autobinds it at its next send, is judged as !unnamed (found by review)", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-passcred-" }));
+  try {
+    const script = `
+import errno, os, socket, sys
+path = sys.argv[1] + "/srv"
+if os.path.exists(path):
+    os.unlink(path)
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+srv.bind(path)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+try:
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    print("passcred OK")
+except OSError as e:
+    print("passcred", errno.errorcode[e.errno])
+c.sendto(b"x", path)
+print("named" if c.getsockname() else "unnamed")
+`;
+    const bind = ["-poff", "-m", "sandbox/net/bind:on", "-m", `allow/net/bind+${dir}/srv`];
+    const denied = await runSyd([...bind, "--", PYTHON, "-c", script, dir]);
+    assert.equal(denied.stdout, "passcred ENOTSUP\nunnamed\n", denied.stderr);
+    const allowed = await runSyd([
+      ...bind,
+      "-m",
+      "allow/net/bind+!unnamed",
+      "--",
+      PYTHON,
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(allowed.stdout, "passcred OK\nnamed\n", allowed.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

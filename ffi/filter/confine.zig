@@ -254,6 +254,11 @@ const emulating = [_]Rule{
     .{ .nr = .sendmsg, .kinds = emu },
     .{ .nr = .getsockopt, .kinds = emu },
     .{ .nr = .getpeername, .kinds = emu },
+    // net.zig setsockopt: whether a caller's UNIX socket is unbound, and SO_PASSCRED or
+    // SO_PASSPIDFD set on syd's copy with the value judged.
+    .{ .nr = .getsockname, .kinds = emu },
+    .{ .nr = .setsockopt, .kinds = emu, .args = &.{ eq(1, value(1)), eq(2, value(16)) } },
+    .{ .nr = .setsockopt, .kinds = emu, .args = &.{ eq(1, value(1)), eq(2, value(76)) } },
     // emu.zig: whether the listener hung up.
     .{ .nr = .poll, .kinds = emu },
     // handlers/magic.zig: the sealed memfd reading /dev/syd returns; handlers/anonfd.zig: the

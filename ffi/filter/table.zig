@@ -66,6 +66,8 @@ pub const Handler = enum {
     sockname,
     /// net.peercred: SO_PEERCRED names the sandboxed process whose connect syd performed
     sockopt,
+    /// net.setsockopt: the filter's refusals, and SO_PASSCRED/SO_PASSPIDFD judged as `!unnamed`
+    setsockopt,
     /// watch.handle
     watch,
     /// anonfd.handle: a file descriptor naming no path, judged for create by its kind's name
@@ -306,14 +308,22 @@ const prlimit_row: Disposition = .{ .answer = .{
     .otherwise = "the caller's own limits",
 } };
 /// The kernel would take the IP header from the caller's data: not the address syd judged.
-const setsockopt_row: Disposition = .{ .answer = .{
+/// Trapped while network sandboxing is on (SO_PASSCRED and SO_PASSPIDFD make an unbound UNIX
+/// socket autobind at its next connect or send: judged as `!unnamed`, net.zig `setsockopt`,
+/// which refuses these same options); otherwise the filter refuses them.
+const setsockopt_row: Disposition = .{ .trap_if = .{
+    .option = .trap_socket,
+    .handler = .setsockopt,
+    .otherwise = .{ .answer = setsockopt_answer },
+} };
+const setsockopt_answer: Answer = .{
     .refusals = &.{
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 1, 2, 10), .why = "SO_OOBINLINE: out-of-band data inline (the original refuses it with MSG_OOB)" },
     },
     .otherwise = fd,
-} };
+};
 const ptrace_row = refuse(.SUCCESS, why_ptrace);
 
 /// MSG_OOB, as the original (3.37.5; not relaxed here: its trace/allow_unsafe_oob is refused):

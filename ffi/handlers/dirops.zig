@@ -235,7 +235,7 @@ fn parent_mount(request: *const Request, canonical: []const u8, kind: path_mod.L
 
 /// rename, renameat, renameat2, link, linkat: both names judged for rename.
 pub fn rename(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.rename})) return .continue_call;
+    if (!handlers.any_on(request.policy, &(.{.rename} ++ destination_cats))) return .continue_call;
     const nr = handlers.nr_of(request);
     const two_dirs = nr == .renameat or nr == .renameat2 or nr == .linkat;
     const old_dirfd = if (two_dirs) handlers.fd_arg(request, 0) else handlers.at.fdcwd;
@@ -289,19 +289,21 @@ pub fn rename(request: *const Request) Response {
         if (below_exposes(request, old_parent, old, new)) |response| return response;
         if (flags & rename_exchange != 0) if (below_exposes(request, new_parent, new, old)) |response| return response;
     }
-    // The new name is created (create, or mkdir for a directory) and, where an entry is
-    // replaced, that entry removed too (delete, or rmdir), as the original judges them. Judged
-    // as a new name, it is performed with RENAME_NOREPLACE so that an entry appearing there
-    // meanwhile is not replaced unjudged: then judged again as a replacement (twice at most).
+    // As the original judges them: the old name is removed (delete, or rmdir for a directory),
+    // the new one created (create, or mkdir) and, where an entry is replaced, that entry removed
+    // too; a link's new name is created. Judged as a new name, a rename is performed with
+    // RENAME_NOREPLACE so that an entry appearing there meanwhile is not replaced unjudged:
+    // then judged again as a replacement (twice at most).
     const rename_noreplace: u32 = 1;
-    const judge_destination = !linking and flags & rename_exchange == 0 and handlers.any_on(request.policy, &destination_cats);
+    const judge_names = names_judged(request.policy);
     var tries: u32 = 0;
     while (tries < 2) : (tries += 1) {
         var checked_flags = flags;
-        if (judge_destination) {
-            const judged = destination(request, old_parent, new_parent, new) orelse return .{ .failure = @intFromEnum(linux.E.NOENT) };
+        if (judge_names) {
+            const judged = destination(request, old_parent, new_parent, old, new, linking, flags & rename_exchange != 0) orelse
+                return .{ .failure = @intFromEnum(linux.E.NOENT) };
             if (judged.response) |response| return response;
-            if (!judged.exists) checked_flags |= rename_noreplace;
+            if (!judged.exists and !linking) checked_flags |= rename_noreplace;
         }
         const rc = if (linking)
             sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
@@ -317,25 +319,48 @@ pub fn rename(request: *const Request) Response {
     return .{ .failure = @intFromEnum(linux.E.EXIST) }; // entries keep appearing: as NOREPLACE
 }
 
+/// Whether any category a rename's names feed besides rename is on (walk does not count).
+fn names_judged(p: *const policy_mod.Policy) bool {
+    for (destination_cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
+    return false;
+}
+
 /// The categories a rename's new name feeds besides rename.
 const destination_cats = [_]Cat{ .create, .delete, .mkdir, .rmdir };
 
 const Destination = struct { exists: bool, response: ?Response };
 
-/// Judges the new name of a rename: create or mkdir (by the moved object's type), and where an
-/// entry is there, delete or rmdir too (by its type). Null when the object to move is gone (the
-/// rename fails ENOENT, as the kernel's).
-fn destination(request: *const Request, old_parent: emulate.Parent, new_parent: emulate.Parent, new: []const u8) ?Destination {
+/// Judges the names of a rename or link (`old_parent`, `new_parent`: the entries themselves):
+/// the new name for create or mkdir (by the type of what gets it), the old one for delete or
+/// rmdir (a rename takes it away), and a replaced entry for delete or rmdir (by its type);
+/// exchanged, both names both ways. Null when the object to move is gone (the call fails
+/// ENOENT, as the kernel's).
+fn destination(
+    request: *const Request,
+    old_parent: emulate.Parent,
+    new_parent: emulate.Parent,
+    old: []const u8,
+    new: []const u8,
+    linking: bool,
+    exchange: bool,
+) ?Destination {
     assert(old_parent.fd >= 0 and new_parent.fd >= 0);
     var old_st: linux.Stat = undefined;
     _ = sys.check(linux.fstatat(old_parent.fd, old_parent.name.ptr, &old_st, linux.AT.SYMLINK_NOFOLLOW)) catch return null;
     var new_st: linux.Stat = undefined;
     const exists = if (sys.check(linux.fstatat(new_parent.fd, new_parent.name.ptr, &new_st, linux.AT.SYMLINK_NOFOLLOW))) |_| true else |_| false;
-    const creation: Cat = if (linux.S.ISDIR(old_st.mode)) .mkdir else .create;
-    const removal: Cat = if (exists and linux.S.ISDIR(new_st.mode)) .rmdir else .delete;
-    for ([_]Cat{ creation, removal }, 0..) |cat, i| {
-        if (i == 1 and !exists) break;
-        if (handlers.decide(request, &.{cat}, new)) |response| if (response != .continue_call) {
+    const old_dir = linux.S.ISDIR(old_st.mode);
+    const new_dir = exists and linux.S.ISDIR(new_st.mode);
+    const Check = struct { cat: Cat, path: []const u8, wanted: bool };
+    const checks = [_]Check{
+        .{ .cat = if (old_dir) .mkdir else .create, .path = new, .wanted = true },
+        .{ .cat = if (old_dir) .rmdir else .delete, .path = old, .wanted = !linking },
+        .{ .cat = if (new_dir) .rmdir else .delete, .path = new, .wanted = exists and !linking },
+        .{ .cat = if (new_dir) .mkdir else .create, .path = old, .wanted = exists and exchange },
+    };
+    for (checks) |check| {
+        if (!check.wanted) continue;
+        if (handlers.decide(request, &.{check.cat}, check.path)) |response| if (response != .continue_call) {
             return .{ .exists = exists, .response = response };
         };
     }

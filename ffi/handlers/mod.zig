@@ -208,6 +208,7 @@ pub fn handle(request: *const Request) Response {
         .socketpair => net.socketpair(request),
         .getsockname => net.sockname(request),
         .getsockopt => net.peercred(request),
+        .setsockopt => net.setsockopt(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),

@@ -491,6 +491,54 @@ pub fn socketpair(request: *const Request) Response {
     return .continue_call;
 }
 
+/// The options setsockopt refuses, as filter/table.zig's answer while it is not trapped:
+/// level, option name (compared as the kernel reads them, 32-bit ints).
+const refused_options = [_][2]u32{ .{ 0, 3 }, .{ 41, 36 }, .{ 1, 10 } }; // IP_HDRINCL, IPV6_HDRINCL, SO_OOBINLINE
+const so_passcred: u32 = 16;
+const so_passpidfd: u32 = 76;
+
+/// setsockopt(2), trapped while network sandboxing is on: the options the filter refuses are
+/// refused here too (ENOPROTOOPT); SO_PASSCRED and SO_PASSPIDFD turned on for an unbound UNIX
+/// socket make it autobind at its next connect or send, so they are judged for net/bind as
+/// `!unnamed` and set by syd on its copy with the value it read (EOPNOTSUPP when denied).
+pub fn setsockopt(request: *const Request) Response {
+    const level: u32 = @truncate(request.arg(1));
+    const name: u32 = @truncate(request.arg(2));
+    for (refused_options) |refused| {
+        if (level == refused[0] and name == refused[1]) return .{ .failure = @intFromEnum(linux.E.NOPROTOOPT) };
+    }
+    if (level != sol_socket or (name != so_passcred and name != so_passpidfd)) return .continue_call;
+    if (!request.policy.on[@intFromEnum(Cat.net_bind)]) return .continue_call;
+    return set_passcred(request, name) catch |err| handlers.failure(err);
+}
+
+fn set_passcred(request: *const Request, name: u32) sys.Errno!Response {
+    const len: u32 = @truncate(request.arg(4));
+    if (len < @sizeOf(i32)) return error.INVAL;
+    var value: i32 = 0;
+    try handlers.read_memory(request.tid(), request.arg(3), std.mem.asBytes(&value));
+    if (!request.valid()) return error.NOENT;
+    const fd = try socket_copy(request, handlers.fd_arg(request, 0));
+    defer sys.close(fd);
+    if (value != 0 and try unbound_unix(fd)) {
+        const verdict = request.policy.judge_net(.net_bind, .{ .unix = unnamed });
+        const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .net_bind, .origin = verdict.origin, .judged = true, .family = "unix" };
+        if (handlers.enforce(request, judgement, unnamed)) |_| return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    }
+    _ = try sys.check(linux.setsockopt(fd, sol_socket, name, std.mem.asBytes(&value), @sizeOf(i32)));
+    return .{ .value = 0 };
+}
+
+/// Whether syd's copy `fd` is a UNIX socket with no name (its next connect or send with
+/// SO_PASSCRED would autobind it).
+fn unbound_unix(fd: i32) sys.Errno!bool {
+    var bytes: [sockaddr_len_max]u8 align(4) = undefined;
+    var len: linux.socklen_t = sockaddr_len_max;
+    _ = try sys.check(linux.getsockname(fd, @ptrCast(&bytes), &len));
+    if (len < 2 or std.mem.readInt(u16, bytes[0..2], .little) != af_unix) return false;
+    return len == 2;
+}
+
 /// The name of an address family, as `socket(7)` lists them (`AF_` left off), for records.
 fn domain_name(domain: u32) []const u8 {
     return switch (domain) {
