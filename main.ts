@@ -245,6 +245,13 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     const programEnv = applyEnvOps(Deno.env.toObject(), prepared.state.envOps);
     if ("message" in programEnv) return fail(programEnv.message, EINVAL);
     const env = Object.entries(withoutSydEnv(programEnv)).map(([key, value]) => `${key}=${value}`);
+    emit({
+      level: "info",
+      ctx: "run",
+      op: "start",
+      cmd: argv.join(" "),
+      msg: "running the program in the sandbox",
+    });
     const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
     emit({
       level: "debug",
@@ -350,7 +357,8 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     return await runSandboxed(cli.options, cli.argv);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof LogSetupError) return fail(err.message, EINVAL);
+    if (err instanceof LogSetupError) return fail(err.message, err.errno);
+    if (err instanceof UsageError) return fail(err.message, EINVAL);
     if (err instanceof NativeError) return fail(err.message, err.errno);
     throw err;
   }

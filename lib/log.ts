@@ -40,9 +40,12 @@ export interface LogSetup {
 
 /** A bad `SYD_LOG` or `SYD_LOG_FD`. */
 export class LogSetupError extends Error {
-  constructor(message: string) {
+  /** The exit status, as the original's: EINVAL, EBADF (fd not open), EBADFD (not writable). */
+  errno: number;
+  constructor(message: string, errno = 22) {
     super(message);
     this.name = "LogSetupError";
+    this.errno = errno;
   }
 }
 
@@ -127,7 +130,11 @@ function writer(fd: number): (text: string) => void {
       file = Deno.openSync(`/proc/self/fd/${fd}`, { write: true, append: true });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new LogSetupError(`SYD_LOG_FD: fd ${fd} is not open for writing (${why})`);
+      const open = err instanceof Deno.errors.NotFound ? false : true;
+      throw new LogSetupError(
+        `SYD_LOG_FD: fd ${fd} is not open${open ? " for writing" : ""} (${why})`,
+        open ? 77 : 9, // EBADFD, EBADF
+      );
     }
   }
   return (text) => {

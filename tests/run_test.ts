@@ -445,3 +445,24 @@ Deno.test("syd's own SYD_ variables do not reach the program (SYD_TEST_ ones do)
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, "SYD_TEST_WORD=kept\n");
 });
+
+Deno.test("the original's one-letter profile names stack (-pfu is fs then user); SYD_LOG_FD is checked: EBADF, EBADFD", async () => {
+  const stacked = await runSyd(["-pfu", "--", "true"]);
+  assert.equal(stacked.code, 0, stacked.stderr);
+  const core = await runSyd(["-pC", "--", "true"]);
+  assert.equal(core.code, 95, core.stderr);
+  const script = `
+${SYD} -poff true 9>&- ; echo closed=$?
+: > "$1/log"
+${SYD} -poff true 9<"$1/log"; echo readonly=$?
+SYD_LOG=info ${SYD} -poff true 9>"$1/log"; echo writable=$?
+grep -c '"op":"start"' "$1/log"
+`;
+  const dir = await Deno.makeTempDir({ prefix: "syd-logfd-" });
+  try {
+    const result = await run("bash", ["-c", script, "bash", dir], { env: { SYD_LOG_FD: "9" } });
+    assert.equal(result.stdout, "closed=9\nreadonly=77\nwritable=0\n1\n", result.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -29,9 +29,13 @@ const ORIGINAL_PROFILES = [
   "gui",
   "hide",
   "immutable",
+  "kcov",
+  "kvm",
+  "kvm_native",
   "landlock",
   "lang",
   "ldd",
+  "local",
   "ltp",
   "nix",
   "nixstore",
@@ -42,7 +46,12 @@ const ORIGINAL_PROFILES = [
   "noxdev",
   "oci",
   "rand",
+  "privileged",
   "readonly",
+  "ro",
+  "ff",
+  "pwd",
+  "tty_native",
   "wx",
   "xdg",
 ];
@@ -385,6 +394,12 @@ class Loader {
       );
       return;
     }
+    const letters = profileLetters(name);
+    if (!profile && letters !== undefined) {
+      // The original's stacked one-letter names: `-pfu` is `-p fs -p user`.
+      for (const full of letters) this.profile(full, depth + 1, from, fromCol);
+      return;
+    }
     if (!profile) {
       const guess = nearest(name, Object.keys(PROFILES));
       this.error(where.file, where.line, from ? fromCol : 1, `unknown profile "${name}"`, {
@@ -411,6 +426,44 @@ class Loader {
       this.#stack.pop();
     }
   }
+}
+
+/** The original's one-letter profile names (3.59), which stack: `-pfu` is fs then user. */
+const PROFILE_LETTERS: Readonly<Record<string, string>> = {
+  "4": "noipv6",
+  "6": "noipv4",
+  C: "core",
+  D: "debug",
+  E: "enforce",
+  M: "nomem",
+  P: "nopie",
+  S: "nomagic",
+  X: "noxdev",
+  c: "container",
+  d: "cwd",
+  f: "fs",
+  g: "gui",
+  h: "hide",
+  i: "immutable",
+  l: "landlock",
+  L: "linux",
+  p: "privileged",
+  q: "quiet",
+  r: "rand",
+  t: "tty",
+  u: "user",
+  "@": "local",
+};
+
+/** The profiles a run of one-letter names stands for, or undefined when it is not one. */
+export function profileLetters(name: string): string[] | undefined {
+  if (name.length === 0 || Object.hasOwn(PROFILES, name)) return undefined;
+  const out: string[] = [];
+  for (const letter of name) {
+    if (!Object.hasOwn(PROFILE_LETTERS, letter)) return undefined;
+    out.push(PROFILE_LETTERS[letter]);
+  }
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   INCLUDE_DEPTH_MAX,
   load,
   type LoadOptions,
+  profileLetters,
   type SourceSpec,
 } from "./sources.ts";
 import { initialState } from "./state.ts";
@@ -494,4 +495,12 @@ Deno.test("load() expands ${VAR} in -m commands too, and points an unset one at 
   );
   assert.deepEqual(state.rules.map((r) => r.pattern), ["/srv/***"]);
   assert.deepEqual(diagnostics.map((d) => [d.file, d.col]), [["-m#2", 11]]);
+});
+
+Deno.test("profileLetters() reads the original's one-letter names in order, and nothing else", () => {
+  assert.deepEqual(profileLetters("fu"), ["fs", "user"]);
+  assert.deepEqual(profileLetters("L@"), ["linux", "local"]);
+  assert.equal(profileLetters("user"), undefined); // a full name
+  assert.equal(profileLetters("fz"), undefined);
+  assert.equal(profileLetters(""), undefined);
 });
