@@ -48,6 +48,20 @@ export const PYTHON = await (async () => {
   }
 })();
 
+/**
+ * Python that defines `attempt(name, fn)`: runs `fn` and prints `name OK`, or `name ERRNO` with
+ * the errno's name (`EACCES`); `errno`, `os` and `sys` are imported (not `socket`, whose import
+ * makes an epoll: a pathless fd create sandboxing judges).
+ */
+export const PY_ATTEMPT = `import errno, os, sys
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "OK")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+`;
+
 /** Runs `./syd ARGS` and collects its exit status and output; a command `python3` is `PYTHON`. */
 export async function runSyd(args: string[], options: RunOptions = {}): Promise<Outcome> {
   const command = args.indexOf("--") + 1;

@@ -4,19 +4,13 @@
  * judged for net/bind as `!unnamed`, and fds passed with SCM_RIGHTS judged for sendfd by name.
  */
 import assert from "node:assert/strict";
-import { PYTHON, records, runSyd } from "./_syd.ts";
+import { PY_ATTEMPT, PYTHON, records, runSyd } from "./_syd.ts";
 
 const CREATE = ["-poff", "-m", "sandbox/create:on", "-m", "allow/create+/***"];
 
 /** Python that makes each kind of pathless fd and prints `kind OK` or `kind ERRNO`. */
 const MAKE = `
-import errno, os, select, signal, socket
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "OK")
-    except OSError as e:
-        print(name, errno.errorcode[e.errno])
+${PY_ATTEMPT}import select, socket
 attempt("pipe", os.pipe)
 attempt("eventfd", lambda: os.eventfd(0))
 attempt("epoll", select.epoll)

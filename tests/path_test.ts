@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   helper,
+  PY_ATTEMPT,
   PYTHON,
   records,
   ROOT,
@@ -1075,14 +1076,7 @@ except OSError as e: print(e.strerror, os.path.exists("newdir"))
 Deno.test("rename judges its new name as the original: create or mkdir where it is new, delete or rmdir too where it replaces", async () => {
   await withDir(async (dir) => {
     const script = `
-import errno, os, sys
-d = sys.argv[1]
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "OK")
-    except OSError as e:
-        print(name, errno.errorcode[e.errno])
+${PY_ATTEMPT}d = sys.argv[1]
 for name in ["srcfile", "dummy", "target", "other"]:
     open(f"{d}/{name}", "w").write(name)
 os.mkdir(f"{d}/srcdir")
@@ -1124,14 +1118,7 @@ print(open(f"{d}/target").read())
 
 Deno.test("a trailing slash on a name to create wants a directory, as the kernel: link, symlink, mknod ENOENT, rename of a file ENOTDIR, O_CREAT EISDIR", async () => {
   const script = `
-import errno, os, sys
-os.chdir(sys.argv[1])
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "OK")
-    except OSError as e:
-        print(name, errno.errorcode[e.errno])
+${PY_ATTEMPT}os.chdir(sys.argv[1])
 open("a", "w").close()
 os.mkdir("d")
 attempt("link a b/", lambda: os.link("a", "b/"))
@@ -1174,14 +1161,7 @@ print(sorted(os.listdir(".")))
 Deno.test("with rename sandboxing off, a rename or link is still judged for the names it creates and removes (found by review)", async () => {
   await withDir(async (dir) => {
     const script = `
-import errno, os, sys
-os.chdir(sys.argv[1])
-def attempt(name, fn):
-    try:
-        fn()
-        print(name, "OK")
-    except OSError as e:
-        print(name, errno.errorcode[e.errno])
+${PY_ATTEMPT}os.chdir(sys.argv[1])
 for name in ["a", "b", "target", "x"]:
     open(name, "w").write(name)
 os.mkdir("dd")
