@@ -1198,3 +1198,36 @@ print(open("target").read())
     );
   });
 });
+
+Deno.test("linkat with AT_EMPTY_PATH names an O_TMPFILE file, its new name judged for create", async () => {
+  await withDir(async (dir) => {
+    const script = `${PY_ATTEMPT}import ctypes
+os.chdir(sys.argv[1])
+fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600)
+os.write(fd, b"tmp")
+libc = ctypes.CDLL(None, use_errno=True)
+def link(name):
+    if libc.linkat(fd, b"", -100, name.encode(), 0x1000) != 0:
+        raise OSError(ctypes.get_errno(), "linkat")
+attempt("linked", lambda: link("linked"))
+attempt("denied", lambda: link("denied"))
+print(open("linked").read())
+`;
+    const result = await runSyd([
+      ...BASE,
+      "-m",
+      "sandbox/create,write,read,mktemp:on",
+      "-m",
+      "allow/create,write,read,mktemp+/***",
+      "-m",
+      `deny/create+${dir}/denied`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "linked OK\ndenied EACCES\ntmp\n");
+  });
+});

@@ -244,8 +244,8 @@ pub fn rename(request: *const Request) Response {
     const new_addr = request.arg(if (two_dirs) 3 else 1);
     const flags: u32 = if (nr == .renameat2 or nr == .linkat) @truncate(request.arg(4)) else 0;
     const linking = nr == .link or nr == .linkat;
-    if (linking and flags & handlers.at.empty_path != 0) return .{ .failure = @intFromEnum(linux.E.NOSYS) }; // not emulated
-    if (linking and flags & ~handlers.at.symlink_follow != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    if (linking and flags & ~(handlers.at.symlink_follow | handlers.at.empty_path) != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    if (linking and flags & handlers.at.empty_path != 0) return link_fd(request, old_dirfd, old_addr, new_dirfd, new_addr, flags);
     const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
     const old_entry_path: handlers.Entry = (if (linking)
@@ -317,6 +317,41 @@ pub fn rename(request: *const Request) Response {
         return .{ .value = 0 };
     }
     return .{ .failure = @intFromEnum(linux.E.EXIST) }; // entries keep appearing: as NOREPLACE
+}
+
+/// linkat(fd, "", newdirfd, newpath, AT_EMPTY_PATH): a new name for the object the caller's fd
+/// holds (an O_TMPFILE file, say). Its new name is judged for rename and create; syd links its
+/// own copy of the fd through /proc/thread-self/fd/N (which needs no CAP_DAC_READ_SEARCH).
+/// A non-empty path with AT_EMPTY_PATH is an ordinary linkat.
+fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i32, new_addr: u64, flags: u32) Response {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, old_addr, &raw_buf) catch |err| return handlers.failure(err);
+    // With a path, the kernel ignores AT_EMPTY_PATH: refused here rather than judged twice over.
+    if (raw.len > 0) return .{ .failure = @intFromEnum(linux.E.NOSYS) };
+    assert(flags & handlers.at.empty_path != 0);
+    var new_buf: [path_mod.path_len_max]u8 = undefined;
+    const new_entry_path = handlers.resolve_entry_kind(request, new_dirfd, new_addr, new_entry, error.EXIST, &new_buf) catch |err| return handlers.failure(err);
+    const new = new_entry_path.canonical;
+    if (new_entry_path.kind != .name) return .{ .failure = @intFromEnum(linux.E.EXIST) };
+    if (new_entry_path.slash) return .{ .failure = @intFromEnum(if (handlers.exists(request, new)) linux.E.EXIST else linux.E.NOENT) };
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    for ([_]Cat{ .rename, .create }) |cat| {
+        if (handlers.decide(request, &.{cat}, new)) |response| if (response != .continue_call) return response;
+    }
+    const copy = emulate.caller_fd(request, old_dirfd, false) catch |err| return handlers.failure(err);
+    defer sys.close(copy);
+    _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
+    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
+    defer root.close();
+    var new_name: [256]u8 = undefined;
+    const new_parent = parent_of(root, new, &new_name) catch |err| return handlers.failure(if (err == error.BUSY) error.EXIST else err);
+    defer sys.close(new_parent.fd);
+    var link_buf: [48]u8 = undefined;
+    const link = emulate.fd_link(copy, &link_buf);
+    _ = sys.retry(linux.linkat, .{ linux.AT.FDCWD, link.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, linux.AT.SYMLINK_FOLLOW) }) catch |err|
+        return handlers.failure(err);
+    return .{ .value = 0 };
 }
 
 /// Whether any category a rename's names feed besides rename is on (walk does not count).
