@@ -397,6 +397,18 @@ const anonfd_row: Disposition = .{ .trap_if = .{
     .handler = .anonfd,
     .otherwise = .{ .allow = new_fd },
 } };
+/// O_NOTIFICATION_PIPE (O_EXCL's bit), refused as the original refuses it by default (ENOPKG,
+/// as a kernel without CONFIG_WATCH_QUEUE; its trace/allow_unsafe_pipe is not offered): a
+/// rarely used kernel path with a history of bugs. Trapped, anonfd.zig refuses it the same.
+const o_notification_pipe: u64 = 0o200;
+const pipe2_row: Disposition = .{ .trap_if = .{
+    .option = .trap_create,
+    .handler = .anonfd,
+    .otherwise = .{ .answer = .{
+        .refusals = &.{.{ .errno = .NOPKG, .args = &flag_set(1, o_notification_pipe), .why = "O_NOTIFICATION_PIPE: watch-queue pipes, refused as the original refuses them" }},
+        .otherwise = new_fd,
+    } },
+} };
 const socket_row: Disposition = .{ .trap_if = .{
     .option = .trap_socket,
     .handler = .socket,
@@ -698,7 +710,7 @@ pub const rows = [_]Row{
     row(290, "eventfd2", anonfd_row),
     row(291, "epoll_create1", anonfd_row),
     row(292, "dup3", .{ .allow = fd }),
-    row(293, "pipe2", anonfd_row),
+    row(293, "pipe2", pipe2_row),
     row(294, "inotify_init1", anonfd_row),
     row(295, "preadv", .{ .allow = fd }),
     row(296, "pwritev", .{ .allow = fd }),

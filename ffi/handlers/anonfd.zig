@@ -65,8 +65,10 @@ pub fn memfd_name(name: []const u8, flags: u32, buf: []u8) []const u8 {
 }
 
 pub fn handle(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.create})) return .continue_call;
     const nr = handlers.nr_of(request);
+    // As the filter answers while create sandboxing cannot be on (filter/table.zig pipe2_row).
+    if (nr == .pipe2 and request.arg(1) & o_notification_pipe != 0) return .{ .failure = @intFromEnum(E.NOPKG) };
+    if (!handlers.any_on(request.policy, &.{.create})) return .continue_call;
     if (nr == .memfd_create) return memfd(request);
     const made = object(nr, request.notif.data.args) orelse return .continue_call;
     return decide(request, made) orelse .continue_call;
