@@ -117,6 +117,10 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
   assert.equal(result.code, 0, result.stderr);
   const map = sections(result.stdout);
   assert.deepEqual([...map.keys()], ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out"]);
+  // Each header also carries the original's words, which tools written for it look for.
+  for (const role of ["process", "emulator", "interrupter", "monitor", "timeouter"]) {
+    assert.match(result.stdout, new RegExp(`^# syd_\\w+: Syd ${role} rules: `, "m"));
+  }
   const ioctl = syscallBlock(map.get("syd_emu")!, "ioctl");
   assert.ok(ioctl, "the emulator filter has no ioctl rule");
   const lines = ioctl.split("\n").map((line) => line.trim());

@@ -31,7 +31,7 @@ pub fn dump(options: sandbox_filter.Options, lock: policy.Lock, skip: bool, form
     {
         const ctx = try sandbox_filter.build(options);
         defer scmp.release(ctx);
-        try emit(ctx, "syd_process", "the sandboxed processes (loaded into the first one before it is executed)", format, out_fd, dir, diag);
+        try emit(ctx, "syd_process", "process", "the sandboxed processes (loaded into the first one before it is executed)", format, out_fd, dir, diag);
     }
     const when: []const u8 = if (skip)
         "never loaded: SYD_SKIP_SCMP is set"
@@ -47,7 +47,7 @@ pub fn dump(options: sandbox_filter.Options, lock: policy.Lock, skip: bool, form
         defer scmp.release(ctx);
         var what_buf: [256]u8 = undefined;
         const what = std.fmt.bufPrint(&what_buf, "syd's {s}, {s}; notify fd shown as {d}", .{ describe(kind), when, export_notify_fd }) catch unreachable;
-        try emit(ctx, confine.thread_name(kind), what, format, out_fd, dir, diag);
+        try emit(ctx, confine.thread_name(kind), role(kind), what, format, out_fd, dir, diag);
     }
 }
 
@@ -60,12 +60,24 @@ fn describe(kind: confine.Kind) []const u8 {
     };
 }
 
-fn emit(ctx: scmp.Ctx, name: []const u8, what: []const u8, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
-    assert(name.len > 0);
+/// The word of the original's PFC headers (`# Syd monitor rules`) for a thread kind.
+fn role(kind: confine.Kind) []const u8 {
+    return switch (kind) {
+        .emu => "emulator",
+        .int => "interrupter",
+        .mon => "monitor",
+        .out => "timeouter",
+    };
+}
+
+/// `role`: the section's word in the original's headers (`# Syd process rules`), which tools
+/// written for the original look for.
+fn emit(ctx: scmp.Ctx, name: []const u8, role_word: []const u8, what: []const u8, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+    assert(name.len > 0 and role_word.len > 0);
     switch (format) {
         .pfc => {
             var header_buf: [512]u8 = undefined;
-            const header = std.fmt.bufPrint(&header_buf, "# {s}: the filter of {s}\n", .{ name, what }) catch unreachable;
+            const header = std.fmt.bufPrint(&header_buf, "# {s}: Syd {s} rules: the filter of {s}\n", .{ name, role_word, what }) catch unreachable;
             try sys.write_all(out_fd, header);
             try scmp.export_pfc(ctx, out_fd);
         },
