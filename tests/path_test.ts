@@ -1231,3 +1231,40 @@ print(open("linked").read())
     assert.equal(result.stdout, "linked OK\ndenied EACCES\ntmp\n");
   });
 });
+
+Deno.test("RENAME_WHITEOUT's device node is judged for mkcdev, and an fd linked by AT_EMPTY_PATH keeps its name's denials (found by review)", async () => {
+  await withDir(async (dir) => {
+    const script = `${PY_ATTEMPT}import ctypes
+os.chdir(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+def call(rc):
+    if rc != 0:
+        raise OSError(ctypes.get_errno(), "call")
+open("a", "w").close()
+attempt("whiteout", lambda: call(libc.renameat2(-100, b"a", -100, b"b", 4)))
+fd = os.open("secret", os.O_PATH)
+attempt("alias", lambda: call(libc.linkat(fd, b"", -100, b"alias", 0x1000)))
+attempt("plain", lambda: call(libc.linkat(-100, b"public", -100, b"copy", 0x1000)))
+print(sorted(os.listdir(".")))
+`;
+    const result = await runSyd([
+      ...BASE,
+      "-m",
+      "sandbox/write,rename,create,delete,mkcdev:on",
+      "-m",
+      "allow/write,rename,create,delete+/***",
+      "-m",
+      `deny/write+${dir}/secret`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "whiteout EACCES\nalias EACCES\nplain OK\n['a', 'copy', 'public', 'secret']\n",
+    );
+  });
+});

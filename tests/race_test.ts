@@ -544,6 +544,28 @@ Deno.test("memfd_create with its name rewritten by another thread after the chec
   assert.ok(count(output, "made", "") > 0);
 });
 
+Deno.test("rename of a directory exchanged with a file after the check never puts the file on a name denied for create (found by review)", async () => {
+  await withDir(async (dir) => {
+    const output = await raceBoth([helper("race_rename_type"), dir, ITERATIONS, SECONDS], [
+      "-poff",
+      "-m",
+      "sandbox/create:on",
+      "-m",
+      "allow/create+/***",
+      "-m",
+      `deny/create+${dir}/new*`,
+    ], async () => {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!["public", "secret"].includes(entry.name)) {
+          await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
+        }
+      }
+    });
+    // The renames that found the directory moved it, as natively.
+    assert.ok(count(output, "moved", "") > 0);
+  });
+});
+
 Deno.test("ioctl on an fd dup2-swapped to a file denied for ioctl never reaches it: syd acts on its own copy", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/secret`, "secret, longer\n");

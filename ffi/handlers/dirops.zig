@@ -245,7 +245,10 @@ pub fn rename(request: *const Request) Response {
     const flags: u32 = if (nr == .renameat2 or nr == .linkat) @truncate(request.arg(4)) else 0;
     const linking = nr == .link or nr == .linkat;
     if (linking and flags & ~(handlers.at.symlink_follow | handlers.at.empty_path) != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    if (linking and flags & handlers.at.empty_path != 0) return link_fd(request, old_dirfd, old_addr, new_dirfd, new_addr, flags);
+    if (linking and flags & handlers.at.empty_path != 0) if (link_fd(request, old_dirfd, old_addr, new_dirfd, new_addr, flags)) |response| return response;
+    // renameat2's flags, checked first as the kernel does: NOREPLACE (1), EXCHANGE (2),
+    // WHITEOUT (4); EXCHANGE with either other is EINVAL.
+    if (!linking and (flags & ~@as(u32, 7) != 0 or (flags & 2 != 0 and flags & 5 != 0))) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
     var old_buf: [path_mod.path_len_max]u8 = undefined;
     const old_entry_path: handlers.Entry = (if (linking)
@@ -299,16 +302,25 @@ pub fn rename(request: *const Request) Response {
     var tries: u32 = 0;
     while (tries < 2) : (tries += 1) {
         var checked_flags = flags;
+        var directory = false;
         if (judge_names) {
-            const judged = destination(request, old_parent, new_parent, old, new, linking, flags & rename_exchange != 0) orelse
+            const judged = destination(request, old_parent, new_parent, old, new, linking, flags) orelse
                 return .{ .failure = @intFromEnum(linux.E.NOENT) };
             if (judged.response) |response| return response;
-            if (!judged.exists and !linking) checked_flags |= rename_noreplace;
+            if (!judged.exists and !linking and flags & rename_exchange == 0) checked_flags |= rename_noreplace;
+            directory = judged.directory;
         }
+        // A directory judged as one is renamed as `name/`: the kernel then fails ENOTDIR if a
+        // thread has swapped a file in meanwhile (found by review); a file judged as one is
+        // judged for the directory categories too (destination), as no syntax requires a file.
+        var old_slash: [258]u8 = undefined;
+        var new_slash: [258]u8 = undefined;
+        const old_name_z: [*:0]const u8 = if (directory) (std.fmt.bufPrintZ(&old_slash, "{s}/", .{old_parent.name}) catch unreachable).ptr else old_parent.name.ptr;
+        const new_name_z: [*:0]const u8 = if (directory) (std.fmt.bufPrintZ(&new_slash, "{s}/", .{new_parent.name}) catch unreachable).ptr else new_parent.name.ptr;
         const rc = if (linking)
             sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
         else
-            sys.retry(linux.renameat2, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, checked_flags });
+            sys.retry(linux.renameat2, .{ old_parent.fd, old_name_z, new_parent.fd, new_name_z, checked_flags });
         _ = rc catch |err| {
             const appeared = err == error.EXIST and checked_flags & rename_noreplace != 0 and flags & rename_noreplace == 0;
             if (appeared) continue;
@@ -322,13 +334,13 @@ pub fn rename(request: *const Request) Response {
 /// linkat(fd, "", newdirfd, newpath, AT_EMPTY_PATH): a new name for the object the caller's fd
 /// holds (an O_TMPFILE file, say). Its new name is judged for rename and create; syd links its
 /// own copy of the fd through /proc/thread-self/fd/N (which needs no CAP_DAC_READ_SEARCH).
-/// A non-empty path with AT_EMPTY_PATH is an ordinary linkat.
-fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i32, new_addr: u64, flags: u32) Response {
+/// A non-empty path with AT_EMPTY_PATH is an ordinary linkat: null, for `rename` to go on.
+fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i32, new_addr: u64, flags: u32) ?Response {
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = path_mod.read_string(caller, old_addr, &raw_buf) catch |err| return handlers.failure(err);
-    // With a path, the kernel ignores AT_EMPTY_PATH: refused here rather than judged twice over.
-    if (raw.len > 0) return .{ .failure = @intFromEnum(linux.E.NOSYS) };
+    // With a path, the kernel ignores AT_EMPTY_PATH.
+    if (raw.len > 0) return null;
     assert(flags & handlers.at.empty_path != 0);
     var new_buf: [path_mod.path_len_max]u8 = undefined;
     const new_entry_path = handlers.resolve_entry_kind(request, new_dirfd, new_addr, new_entry, error.EXIST, &new_buf) catch |err| return handlers.failure(err);
@@ -341,6 +353,11 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     }
     const copy = emulate.caller_fd(request, old_dirfd, false) catch |err| return handlers.failure(err);
     defer sys.close(copy);
+    // Names grant nothing new: the object's new name may not allow what its own denies (found
+    // by review: an O_PATH fd of a write-denied file linked to an allowed name).
+    var object_buf: [path_mod.path_len_max]u8 = undefined;
+    const object = emulate.own_fd_path(request, copy, &object_buf) catch |err| return handlers.failure(err);
+    if (exposes(request, object, new)) |response| return response;
     _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
@@ -361,15 +378,18 @@ fn names_judged(p: *const policy_mod.Policy) bool {
 }
 
 /// The categories a rename's new name feeds besides rename.
-const destination_cats = [_]Cat{ .create, .delete, .mkdir, .rmdir };
+const destination_cats = [_]Cat{ .create, .delete, .mkdir, .rmdir, .mkcdev };
 
-const Destination = struct { exists: bool, response: ?Response };
+const Destination = struct { exists: bool, directory: bool, response: ?Response };
 
 /// Judges the names of a rename or link (`old_parent`, `new_parent`: the entries themselves):
 /// the new name for create or mkdir (by the type of what gets it), the old one for delete or
-/// rmdir (a rename takes it away), and a replaced entry for delete or rmdir (by its type);
-/// exchanged, both names both ways. Null when the object to move is gone (the call fails
-/// ENOENT, as the kernel's).
+/// rmdir (a rename takes it away), a replaced entry for delete or rmdir (by its type), a
+/// whiteout left at the old name for mkcdev; exchanged, both names both ways. A thread may swap
+/// the object to move between this check and the call: a directory is then renamed as `name/`
+/// (rename's caller does), which fails for anything else; a non-directory is judged for the
+/// directory categories as well (found by review). Null when the object to move is gone (the
+/// call fails ENOENT, as the kernel's).
 fn destination(
     request: *const Request,
     old_parent: emulate.Parent,
@@ -377,27 +397,34 @@ fn destination(
     old: []const u8,
     new: []const u8,
     linking: bool,
-    exchange: bool,
+    flags: u32,
 ) ?Destination {
     assert(old_parent.fd >= 0 and new_parent.fd >= 0);
+    const exchange = flags & 2 != 0;
+    const whiteout = flags & 4 != 0;
     var old_st: linux.Stat = undefined;
     _ = sys.check(linux.fstatat(old_parent.fd, old_parent.name.ptr, &old_st, linux.AT.SYMLINK_NOFOLLOW)) catch return null;
     var new_st: linux.Stat = undefined;
     const exists = if (sys.check(linux.fstatat(new_parent.fd, new_parent.name.ptr, &new_st, linux.AT.SYMLINK_NOFOLLOW))) |_| true else |_| false;
-    const old_dir = linux.S.ISDIR(old_st.mode);
-    const new_dir = exists and linux.S.ISDIR(new_st.mode);
-    const Check = struct { cat: Cat, path: []const u8, wanted: bool };
+    // Exchanged, either name may hold either type by the time the kernel acts: all are judged.
+    const old_dir = !linking and !exchange and linux.S.ISDIR(old_st.mode);
+    const Check = struct { cats: []const Cat, path: []const u8, wanted: bool };
+    const any_file: []const Cat = &.{ .create, .mkdir };
+    const any_gone: []const Cat = &.{ .delete, .rmdir };
     const checks = [_]Check{
-        .{ .cat = if (old_dir) .mkdir else .create, .path = new, .wanted = true },
-        .{ .cat = if (old_dir) .rmdir else .delete, .path = old, .wanted = !linking },
-        .{ .cat = if (new_dir) .rmdir else .delete, .path = new, .wanted = exists and !linking },
-        .{ .cat = if (new_dir) .mkdir else .create, .path = old, .wanted = exists and exchange },
+        .{ .cats = if (old_dir) &.{.mkdir} else if (linking) &.{.create} else any_file, .path = new, .wanted = true },
+        .{ .cats = if (old_dir) &.{.rmdir} else any_gone, .path = old, .wanted = !linking },
+        .{ .cats = if (old_dir) &.{.rmdir} else any_gone, .path = new, .wanted = exists and !linking },
+        .{ .cats = any_file, .path = old, .wanted = exists and exchange },
+        .{ .cats = &.{.mkcdev}, .path = old, .wanted = whiteout },
     };
     for (checks) |check| {
         if (!check.wanted) continue;
-        if (handlers.decide(request, &.{check.cat}, check.path)) |response| if (response != .continue_call) {
-            return .{ .exists = exists, .response = response };
-        };
+        for (check.cats) |cat| {
+            if (handlers.decide(request, &.{cat}, check.path)) |response| if (response != .continue_call) {
+                return .{ .exists = exists, .directory = old_dir, .response = response };
+            };
+        }
     }
-    return .{ .exists = exists, .response = null };
+    return .{ .exists = exists, .directory = old_dir, .response = null };
 }

@@ -513,7 +513,7 @@ pub fn setsockopt(request: *const Request) Response {
 }
 
 fn set_passcred(request: *const Request, name: u32) sys.Errno!Response {
-    const len: u32 = @truncate(request.arg(4));
+    const len: i32 = @bitCast(@as(u32, @truncate(request.arg(4)))); // the kernel's int optlen
     if (len < @sizeOf(i32)) return error.INVAL;
     var value: i32 = 0;
     try handlers.read_memory(request.tid(), request.arg(3), std.mem.asBytes(&value));
