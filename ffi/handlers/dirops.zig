@@ -355,9 +355,16 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     defer sys.close(copy);
     // Names grant nothing new: the object's new name may not allow what its own denies (found
     // by review: an O_PATH fd of a write-denied file linked to an allowed name).
+    // An object with no name left anywhere (O_TMPFILE, all links removed) has no name's denials
+    // to keep; one whose name cannot be found but still has links is refused (fail closed).
     var object_buf: [path_mod.path_len_max]u8 = undefined;
-    const object = emulate.own_fd_path(request, copy, &object_buf) catch |err| return handlers.failure(err);
-    if (exposes(request, object, new)) |response| return response;
+    if (emulate.own_fd_path(request, copy, &object_buf)) |object| {
+        if (exposes(request, object, new)) |response| return response;
+    } else |err| {
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(copy, &st)) catch |stat_err| return handlers.failure(stat_err);
+        if (st.nlink != 0) return handlers.failure(if (err == error.NOENT) error.ACCES else err);
+    }
     _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
