@@ -76,6 +76,20 @@ pub fn last_kind(raw: []const u8) LastKind {
     return .name;
 }
 
+/// Whether the path as written ends with a slash after a name (`dir/`, not `/` or `dir/./`):
+/// the kernel then wants a directory there.
+pub fn names_dir(raw: []const u8) bool {
+    return raw.len > 1 and raw[raw.len - 1] == '/' and last_kind(raw) == .name;
+}
+
+test "names_dir is a name with a trailing slash" {
+    try std.testing.expect(names_dir("dir/"));
+    try std.testing.expect(names_dir("a/b//"));
+    try std.testing.expect(!names_dir("/"));
+    try std.testing.expect(!names_dir("dir/./"));
+    try std.testing.expect(!names_dir("dir"));
+}
+
 test "last_kind names ., .., the root and names, with trailing slashes" {
     try std.testing.expectEqual(LastKind.dot, last_kind("dir/."));
     try std.testing.expectEqual(LastKind.dot, last_kind("./"));
@@ -129,6 +143,9 @@ pub const Options = struct {
     /// The last component is an entry the call creates, removes or renames: a trailing slash
     /// does not follow a symlink there (the kernel acts on no link's target): this error instead.
     entry_slash_link: ?sys.Errno = null,
+    /// A path written with a slash after its last name (`names_dir`) fails with this error
+    /// before it is walked (O_CREAT: EISDIR, as the kernel's open_last_lookups).
+    slash_name: ?sys.Errno = null,
     /// Walk sandboxing: every path the walk passes through (each component as it is added,
     /// links' bodies included) is judged for `walk`; null when it is off.
     walk: ?*WalkCheck = null,
@@ -193,6 +210,7 @@ pub fn canonicalize(
     assert(std.mem.indexOfScalar(u8, path, 0) == null); // A C string ends at its NUL.
     if (path.len >= path_len_max) return error.NAMETOOLONG;
     if (path.len == 0 and !options.empty_path) return error.NOENT;
+    if (options.slash_name) |err| if (names_dir(path)) return err;
     const absolute = path.len > 0 and path[0] == '/';
     var walk: Walk = .{ .caller = caller, .options = options, .out = out, .guard = caller.pid != sys.getpid() };
     walk.rest_start = pending_len_max - path.len;

@@ -120,6 +120,20 @@ pub fn pidfd_getfd(pidfd: i32, target_fd: i32) Errno!i32 {
     return @intCast(try check(linux.pidfd_getfd(pidfd, target_fd, 0)));
 }
 
+/// The kernel's `struct statfs` on x86_64 (120 bytes); only the type is read.
+const Statfs = extern struct { type: i64, rest: [14]u64 };
+comptime {
+    assert(@sizeOf(Statfs) == 120);
+}
+
+/// The filesystem type (statfs `f_type`) of what `fd` refers to.
+pub fn fstatfs_type(fd: i32) Errno!u64 {
+    assert(fd >= 0);
+    var fs: Statfs = undefined;
+    _ = try check(linux.syscall2(.fstatfs, @intCast(fd), @intFromPtr(&fs)));
+    return @bitCast(fs.type);
+}
+
 pub fn gettid() i32 {
     return linux.gettid();
 }

@@ -187,6 +187,47 @@ fn answer_valid(a: Answer) bool {
     return true;
 }
 
+/// The errno `answer` gives a call with arguments `args`, as the filter does: the first refusal
+/// whose comparisons all hold, or null. For handlers of calls trapped only under an option,
+/// which answer as the filter does while the call is not trapped.
+pub fn refusal(answer: Answer, args: [6]u64) ?E {
+    for (answer.refusals) |r| {
+        const holds = for (r.args) |cmp| {
+            if (!cmp_holds(cmp, args)) break false;
+        } else true;
+        if (holds) return r.errno;
+    }
+    return null;
+}
+
+/// libseccomp's comparison of one argument (64 bits; `masked_eq`: `(arg & a) == b`).
+fn cmp_holds(cmp: scmp.ArgCmp, args: [6]u64) bool {
+    assert(cmp.arg < args.len);
+    const value = args[cmp.arg];
+    return switch (cmp.op) {
+        .ne => value != cmp.datum_a,
+        .lt => value < cmp.datum_a,
+        .le => value <= cmp.datum_a,
+        .eq => value == cmp.datum_a,
+        .ge => value >= cmp.datum_a,
+        .gt => value > cmp.datum_a,
+        .masked_eq => value & cmp.datum_a == cmp.datum_b,
+    };
+}
+
+test "refusal answers as the filter's comparisons do" {
+    const none = [_]u64{0} ** 6;
+    try std.testing.expect(refusal(setsockopt_answer, none) == null);
+    var hdrincl = none;
+    hdrincl[2] = 3; // level 0 (IPPROTO_IP), IP_HDRINCL
+    try std.testing.expectEqual(E.NOPROTOOPT, refusal(setsockopt_answer, hdrincl).?);
+    hdrincl[1] = 0x1_0000_0000; // the kernel reads an int: the upper half is ignored
+    try std.testing.expectEqual(E.NOPROTOOPT, refusal(setsockopt_answer, hdrincl).?);
+    var notification = none;
+    notification[1] = o_notification_pipe | 0o2000000; // with O_CLOEXEC
+    try std.testing.expectEqual(E.NOPKG, refusal(pipe2_answer, notification).?);
+}
+
 /// The lowest argument any refusal of a conditional answer compares.
 pub fn lowest_arg(a: Answer) c_uint {
     assert(a.refusals.len > 0 and a.otherwise != null);
@@ -310,13 +351,13 @@ const prlimit_row: Disposition = .{ .answer = .{
 /// The kernel would take the IP header from the caller's data: not the address syd judged.
 /// Trapped while network sandboxing is on (SO_PASSCRED and SO_PASSPIDFD make an unbound UNIX
 /// socket autobind at its next connect or send: judged as `!unnamed`, net.zig `setsockopt`,
-/// which refuses these same options); otherwise the filter refuses them.
+/// which answers with `refusal`); otherwise the filter refuses them.
 const setsockopt_row: Disposition = .{ .trap_if = .{
     .option = .trap_socket,
     .handler = .setsockopt,
     .otherwise = .{ .answer = setsockopt_answer },
 } };
-const setsockopt_answer: Answer = .{
+pub const setsockopt_answer: Answer = .{
     .refusals = &.{
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
@@ -329,7 +370,7 @@ const ptrace_row = refuse(.SUCCESS, why_ptrace);
 /// MSG_OOB, as the original (3.37.5; not relaxed here: its trace/allow_unsafe_oob is refused):
 /// out-of-band data takes separate kernel paths with a history of memory-safety bugs. Sends are
 /// refused by net.zig (they are trapped); receives here, by their flags argument.
-const msg_oob: u64 = 0x1;
+pub const msg_oob: u64 = 0x1;
 const why_oob = "MSG_OOB: out-of-band data, a kernel path with a history of memory-safety bugs (the original refuses it)";
 fn recv_row(flags_index: c_uint) Disposition {
     return .{ .answer = .{
@@ -399,15 +440,16 @@ const anonfd_row: Disposition = .{ .trap_if = .{
 } };
 /// O_NOTIFICATION_PIPE (O_EXCL's bit), refused as the original refuses it by default (ENOPKG,
 /// as a kernel without CONFIG_WATCH_QUEUE; its trace/allow_unsafe_pipe is not offered): a
-/// rarely used kernel path with a history of bugs. Trapped, anonfd.zig refuses it the same.
-const o_notification_pipe: u64 = 0o200;
+/// rarely used kernel path with a history of bugs. Trapped, anonfd.zig answers with `refusal`.
+pub const o_notification_pipe: u64 = 0o200;
+pub const pipe2_answer: Answer = .{
+    .refusals = &.{.{ .errno = .NOPKG, .args = &flag_set(1, o_notification_pipe), .why = "O_NOTIFICATION_PIPE: watch-queue pipes, refused as the original refuses them" }},
+    .otherwise = new_fd,
+};
 const pipe2_row: Disposition = .{ .trap_if = .{
     .option = .trap_create,
     .handler = .anonfd,
-    .otherwise = .{ .answer = .{
-        .refusals = &.{.{ .errno = .NOPKG, .args = &flag_set(1, o_notification_pipe), .why = "O_NOTIFICATION_PIPE: watch-queue pipes, refused as the original refuses them" }},
-        .otherwise = new_fd,
-    } },
+    .otherwise = .{ .answer = pipe2_answer },
 } };
 const socket_row: Disposition = .{ .trap_if = .{
     .option = .trap_socket,

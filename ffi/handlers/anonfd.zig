@@ -20,6 +20,8 @@ const sys = @import("../sys.zig");
 const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
+const emulate = @import("emulate.zig");
+const table = @import("../filter/table.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -27,7 +29,6 @@ const SYS = linux.SYS;
 const E = linux.E;
 
 /// O_NOTIFICATION_PIPE (linux/watch_queue.h) shares O_EXCL's bit.
-const o_notification_pipe: u64 = 0o200;
 const mfd_cloexec: u32 = 0x1;
 const mfd_hugetlb: u32 = 0x4;
 /// The longest memfd name the kernel takes (NAME_MAX less "memfd:").
@@ -47,7 +48,7 @@ pub fn object(nr: SYS, args: [6]u64) ?Object {
         .inotify_init, .inotify_init1 => .{ .name = "!inotify", .errno = .NOMEM },
         .fanotify_init => .{ .name = "!fanotify", .errno = .PERM },
         .pipe => .{ .name = "!pipe", .errno = .NOMEM },
-        .pipe2 => if (args[1] & o_notification_pipe != 0)
+        .pipe2 => if (args[1] & table.o_notification_pipe != 0)
             .{ .name = "!notification_pipe", .errno = .NOPKG }
         else
             .{ .name = "!pipe", .errno = .NOMEM },
@@ -67,7 +68,7 @@ pub fn memfd_name(name: []const u8, flags: u32, buf: []u8) []const u8 {
 pub fn handle(request: *const Request) Response {
     const nr = handlers.nr_of(request);
     // As the filter answers while create sandboxing cannot be on (filter/table.zig pipe2_row).
-    if (nr == .pipe2 and request.arg(1) & o_notification_pipe != 0) return .{ .failure = @intFromEnum(E.NOPKG) };
+    if (nr == .pipe2) if (table.refusal(table.pipe2_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
     if (!handlers.any_on(request.policy, &.{.create})) return .continue_call;
     if (nr == .memfd_create) return memfd(request);
     const made = object(nr, request.notif.data.args) orelse return .continue_call;
@@ -111,7 +112,7 @@ test "object names follow the original's, with its errnos" {
     try std.testing.expectEqual(E.PERM, object(.fanotify_init, none).?.errno);
     try std.testing.expectEqualStrings("!pipe", object(.pipe2, none).?.name);
     var notification = none;
-    notification[1] = o_notification_pipe;
+    notification[1] = table.o_notification_pipe;
     try std.testing.expectEqualStrings("!notification_pipe", object(.pipe2, notification).?.name);
     try std.testing.expectEqual(E.NOPKG, object(.pipe2, notification).?.errno);
     try std.testing.expect(object(.memfd_create, none) == null);
@@ -145,7 +146,7 @@ pub fn fd_name(fd: i32, buf: []u8) sys.Errno![]const u8 {
     assert(buf.len >= memfd_name_len_max + 16);
     var st: linux.Statx = undefined;
     _ = try sys.check(linux.statx(fd, "", linux.AT.EMPTY_PATH, linux.STATX_TYPE, &st));
-    const fs_type = try statfs_type(fd);
+    const fs_type = try sys.fstatfs_type(fd);
     return switch (@as(u32, st.mode) & s_ifmt) {
         linux.S.IFBLK => "!bdev",
         linux.S.IFCHR => "!cdev",
@@ -169,12 +170,6 @@ pub fn fd_name(fd: i32, buf: []u8) sys.Errno![]const u8 {
     };
 }
 
-fn statfs_type(fd: i32) sys.Errno!u64 {
-    var fs: extern struct { type: i64, rest: [14]u64 } = undefined; // struct statfs
-    _ = try sys.check(linux.syscall2(.fstatfs, @intCast(fd), @intFromPtr(&fs)));
-    return @bitCast(fs.type);
-}
-
 fn notification_pipe(fd: i32) bool {
     const rc = sys.check(linux.ioctl(fd, ioc_watch_queue_set_size, 0));
     return if (rc) |_| true else |err| err == error.BUSY or err == error.INVAL;
@@ -183,7 +178,7 @@ fn notification_pipe(fd: i32) bool {
 /// What syd's `/proc/thread-self/fd/N` link for `fd` says, into `buf`.
 fn own_link(fd: i32, buf: []u8) sys.Errno![]const u8 {
     var link_buf: [48]u8 = undefined;
-    const link = std.fmt.bufPrintZ(&link_buf, "/proc/thread-self/fd/{d}", .{fd}) catch unreachable;
+    const link = emulate.fd_link(fd, &link_buf);
     const len = try sys.check(linux.readlink(link, buf.ptr, buf.len));
     if (len == buf.len) return error.NAMETOOLONG;
     return buf[0..len];

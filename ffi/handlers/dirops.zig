@@ -267,7 +267,9 @@ pub fn rename(request: *const Request) Response {
     // where nothing is there); a rename moves a directory or fails ENOTDIR, as the kernel's.
     if (linking and new_entry_path.slash) return .{ .failure = @intFromEnum(if (handlers.exists(request, new)) linux.E.EXIST else linux.E.NOENT) };
     if (!linking and (old_entry_path.slash or new_entry_path.slash)) {
-        if (handlers.kind_at(request, old)) |kind| if (kind != linux.S.IFDIR) return .{ .failure = @intFromEnum(linux.E.NOTDIR) };
+        if (handlers.kind_at(request.tid(), old)) |kind| {
+            if (kind != linux.S.IFDIR) return .{ .failure = @intFromEnum(linux.E.NOTDIR) };
+        } else |_| {}
     }
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     // Rename off (walk or list on): no verdict, but the names are still checked below.
@@ -343,10 +345,7 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     if (raw.len > 0) return null;
     assert(flags & handlers.at.empty_path != 0);
     var new_buf: [path_mod.path_len_max]u8 = undefined;
-    const new_entry_path = handlers.resolve_entry_kind(request, new_dirfd, new_addr, new_entry, error.EXIST, &new_buf) catch |err| return handlers.failure(err);
-    const new = new_entry_path.canonical;
-    if (new_entry_path.kind != .name) return .{ .failure = @intFromEnum(linux.E.EXIST) };
-    if (new_entry_path.slash) return .{ .failure = @intFromEnum(if (handlers.exists(request, new)) linux.E.EXIST else linux.E.NOENT) };
+    const new = handlers.resolve_entry(request, new_dirfd, new_addr, new_entry, handlers.not_entry_make, &new_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     for ([_]Cat{ .rename, .create }) |cat| {
         if (handlers.decide(request, &.{cat}, new)) |response| if (response != .continue_call) return response;

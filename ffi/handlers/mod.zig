@@ -33,7 +33,6 @@ const dir = @import("dir.zig");
 const stat = @import("stat.zig");
 const net = @import("net.zig");
 const watch = @import("watch.zig");
-const emulate_mod = @import("emulate.zig");
 const anonfd = @import("anonfd.zig");
 
 const Policy = policy_mod.Policy;
@@ -390,20 +389,18 @@ pub const Entry = struct { canonical: []const u8, kind: path_mod.LastKind, slash
 
 /// Whether something is at `canonical` in the caller's root (not followed), for an errno only.
 pub fn exists(request: *const Request, canonical: []const u8) bool {
-    return kind_at(request, canonical) != null;
+    return if (kind_at(request.tid(), canonical)) |_| true else |_| false;
 }
 
-/// The file type bits (S_IFMT) of what is at `canonical` in the caller's root (not followed),
-/// or null when nothing is; for an errno only.
-pub fn kind_at(request: *const Request, canonical: []const u8) ?u32 {
-    assert(canonical.len > 0 and canonical[0] == '/');
-    if (canonical.len == 1) return linux.S.IFDIR;
-    const root = emulate_mod.Root.open(request.tid()) catch return null;
-    defer root.close();
-    var name_buf: [path_mod.path_len_max + 1]u8 = undefined;
-    const name = std.fmt.bufPrintZ(&name_buf, "{s}", .{canonical[1..]}) catch return null;
+/// The file type bits (S_IFMT) of what is at `canonical` in the root of thread `tid` (not
+/// followed): for an errno or the categories a call feeds, never for what syd acts on (one
+/// fstatat through /proc/TID/root, which another thread may change right after).
+pub fn kind_at(tid: i32, canonical: []const u8) sys.Errno!u32 {
+    assert(tid > 0 and canonical.len > 0 and canonical[0] == '/');
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return error.NAMETOOLONG;
     var st: linux.Stat = undefined;
-    _ = sys.check(linux.fstatat(root.fd, name.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return null;
+    _ = try sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW));
     return st.mode & linux.S.IFMT;
 }
 
@@ -419,7 +416,7 @@ pub fn resolve_entry_kind(
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = try path_mod.read_string(caller, addr, &raw_buf);
     const kind = path_mod.last_kind(raw); // before canonicalize: `out` may not share `raw_buf`
-    const slash = kind == .name and raw.len > 1 and raw[raw.len - 1] == '/';
+    const slash = path_mod.names_dir(raw);
     var entry_options = options;
     entry_options.entry_slash_link = slash_link;
     const canonical = try canonicalize(request, dirfd, raw, entry_options, out);

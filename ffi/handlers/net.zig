@@ -18,6 +18,7 @@ const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const caller_mod = @import("../caller.zig");
 const anonfd = @import("anonfd.zig");
+const table = @import("../filter/table.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -75,18 +76,11 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
         // takes it as a disconnect: bind_or_connect): judged as the IPv4 address it carries.
         // Shorter, the kernel refuses it (EINVAL) and nothing is reached.
         af_unspec => if (out.len >= 16) {
-            var bytes: [16]u8 = .{0} ** 16;
-            bytes[0..4].* = out.bytes[4..8].*;
-            if (!binding and std.mem.allEqual(u8, bytes[0..4], 0)) bytes[0..4].* = .{ 127, 0, 0, 1 };
-            out.peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = std.mem.readInt(u16, out.bytes[2..4], .big) } };
+            out.peer = inet4(out.bytes[4..8].*, std.mem.readInt(u16, out.bytes[2..4], .big), binding);
         },
         af_inet => {
             if (out.len < 16) return error.INVAL;
-            var bytes: [16]u8 = .{0} ** 16;
-            bytes[0..4].* = out.bytes[4..8].*;
-            // Connecting or sending to 0.0.0.0 reaches 127.0.0.1: judged as that (found by review).
-            if (!binding and std.mem.allEqual(u8, bytes[0..4], 0)) bytes[0..4].* = .{ 127, 0, 0, 1 };
-            out.peer = .{ .inet = .{ .family = 4, .bytes = bytes, .port = std.mem.readInt(u16, out.bytes[2..4], .big) } };
+            out.peer = inet4(out.bytes[4..8].*, std.mem.readInt(u16, out.bytes[2..4], .big), binding);
         },
         af_inet6 => {
             if (out.len < 24) return error.INVAL;
@@ -106,10 +100,7 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
             const port = std.mem.readInt(u16, out.bytes[2..4], .big);
             const mapped = std.mem.allEqual(u8, bytes[0..10], 0) and bytes[10] == 0xff and bytes[11] == 0xff;
             if (mapped) { // judged as the IPv4 address it carries
-                var v4: [16]u8 = .{0} ** 16;
-                v4[0..4].* = bytes[12..16].*;
-                if (!binding and std.mem.allEqual(u8, v4[0..4], 0)) v4[0..4].* = .{ 127, 0, 0, 1 };
-                out.peer = .{ .inet = .{ .family = 4, .bytes = v4, .port = port } };
+                out.peer = inet4(bytes[12..16].*, port, binding);
             } else {
                 // `::` as a destination reaches `::1`: judged as that.
                 if (!binding and std.mem.allEqual(u8, &bytes, 0)) bytes[15] = 1;
@@ -124,6 +115,15 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
         } else return error.AFNOSUPPORT,
     }
     out.text = describe(out);
+}
+
+/// An IPv4 peer. Connecting or sending to 0.0.0.0 reaches 127.0.0.1: judged as that (found by
+/// review); a bind to it is the any address.
+fn inet4(address: [4]u8, port: u16, binding: bool) Peer {
+    var bytes: [16]u8 = .{0} ** 16;
+    bytes[0..4].* = address;
+    if (!binding and std.mem.allEqual(u8, &address, 0)) bytes[0..4].* = .{ 127, 0, 0, 1 };
+    return .{ .inet = .{ .family = 4, .bytes = bytes, .port = port } };
 }
 
 /// The name the original judges unnamed UNIX sockets by: socketpair, and bind's autobind.
@@ -485,28 +485,30 @@ pub fn socket(request: *const Request) Response {
 pub fn socketpair(request: *const Request) Response {
     if (@as(u32, @truncate(request.arg(0))) != af_unix) return .continue_call;
     if (!request.policy.on[@intFromEnum(Cat.net_bind)]) return .continue_call;
+    return judge_unnamed(request) orelse .continue_call;
+}
+
+/// Judges an unnamed UNIX socket for net/bind as `!unnamed` (net/bind on): null when allowed,
+/// EOPNOTSUPP (the original's) when not.
+fn judge_unnamed(request: *const Request) ?Response {
+    assert(request.policy.on[@intFromEnum(Cat.net_bind)]);
     const verdict = request.policy.judge_net(.net_bind, .{ .unix = unnamed });
     const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .net_bind, .origin = verdict.origin, .judged = true, .family = "unix" };
     if (handlers.enforce(request, judgement, unnamed)) |_| return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
-    return .continue_call;
+    return null;
 }
 
-/// The options setsockopt refuses, as filter/table.zig's answer while it is not trapped:
-/// level, option name (compared as the kernel reads them, 32-bit ints).
-const refused_options = [_][2]u32{ .{ 0, 3 }, .{ 41, 36 }, .{ 1, 10 } }; // IP_HDRINCL, IPV6_HDRINCL, SO_OOBINLINE
 const so_passcred: u32 = 16;
 const so_passpidfd: u32 = 76;
 
 /// setsockopt(2), trapped while network sandboxing is on: the options the filter refuses are
-/// refused here too (ENOPROTOOPT); SO_PASSCRED and SO_PASSPIDFD turned on for an unbound UNIX
+/// answered here as the filter answers them (filter/table.zig `refusal`); SO_PASSCRED and SO_PASSPIDFD turned on for an unbound UNIX
 /// socket make it autobind at its next connect or send, so they are judged for net/bind as
 /// `!unnamed` and set by syd on its copy with the value it read (EOPNOTSUPP when denied).
 pub fn setsockopt(request: *const Request) Response {
+    if (table.refusal(table.setsockopt_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
     const level: u32 = @truncate(request.arg(1));
     const name: u32 = @truncate(request.arg(2));
-    for (refused_options) |refused| {
-        if (level == refused[0] and name == refused[1]) return .{ .failure = @intFromEnum(linux.E.NOPROTOOPT) };
-    }
     if (level != sol_socket or (name != so_passcred and name != so_passpidfd)) return .continue_call;
     if (!request.policy.on[@intFromEnum(Cat.net_bind)]) return .continue_call;
     return set_passcred(request, name) catch |err| handlers.failure(err);
@@ -520,11 +522,7 @@ fn set_passcred(request: *const Request, name: u32) sys.Errno!Response {
     if (!request.valid()) return error.NOENT;
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
-    if (value != 0 and try unbound_unix(fd)) {
-        const verdict = request.policy.judge_net(.net_bind, .{ .unix = unnamed });
-        const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .net_bind, .origin = verdict.origin, .judged = true, .family = "unix" };
-        if (handlers.enforce(request, judgement, unnamed)) |_| return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
-    }
+    if (value != 0 and try unbound_unix(fd)) if (judge_unnamed(request)) |response| return response;
     _ = try sys.check(linux.setsockopt(fd, sol_socket, name, std.mem.asBytes(&value), @sizeOf(i32)));
     return .{ .value = 0 };
 }
@@ -574,7 +572,7 @@ pub fn handle(request: *const Request) Response {
         .sendmsg => 2,
         else => 0,
     };
-    if (flags_index != 0 and request.arg(flags_index) & msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const result = switch (nr) {
         .bind, .connect => bind_or_connect(request, nr),
@@ -760,7 +758,6 @@ fn judge_fds(request: *const Request, fds: []const i32) ?Response {
 }
 
 const msg_nosignal: u32 = 0x4000;
-const msg_oob: u64 = 0x1;
 
 /// A send syd performs on its copy of a socket whose peer is gone gets EPIPE without a signal
 /// (syd ignores SIGPIPE): the caller gets the SIGPIPE its own send would have raised.

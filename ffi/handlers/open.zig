@@ -49,14 +49,6 @@ pub fn handle(request: *const Request) Response {
     if (args.flags & o_creat != 0 and args.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
     if (!fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
-    // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups): decided
-    // on this read alone, an answer that grants nothing.
-    if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) {
-        const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-        var raw_buf: [path_mod.path_len_max]u8 = undefined;
-        const raw = path_mod.read_string(caller, args.path_addr, &raw_buf) catch |err| return handlers.failure(err);
-        if (path_mod.last_kind(raw) == .name and raw.len > 1 and raw[raw.len - 1] == '/') return .{ .failure = @intFromEnum(linux.E.ISDIR) };
-    }
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
@@ -65,6 +57,8 @@ pub fn handle(request: *const Request) Response {
         else
             .follow,
         .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
+        // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
+        .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
     const opened = categories(args.flags, existing_of(request.tid(), canonical), cats_buf[0..4]);
     // As the original, an open is judged for stat too: a path stat denies cannot be opened.
@@ -149,12 +143,8 @@ pub fn categories(flags: u32, existing: Existing, buf: *[4]Cat) []const Cat {
 }
 
 fn existing_of(tid: i32, canonical: []const u8) Existing {
-    var buf: [path_mod.path_len_max + 32]u8 = undefined;
-    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return .other;
-    var st: linux.Stat = undefined;
-    _ = sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch |err|
-        return if (err == error.NOENT) .missing else .other;
-    return if (linux.S.ISDIR(st.mode)) .directory else .other;
+    const kind = handlers.kind_at(tid, canonical) catch |err| return if (err == error.NOENT) .missing else .other;
+    return if (kind == linux.S.IFDIR) .directory else .other;
 }
 
 /// Opens `canonical` in the caller's root as the caller asked, and hands the fd over. `name`:
@@ -175,21 +165,13 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 
-/// The kernel's `struct statfs` on x86_64 (120 bytes); only the type is read.
-const Statfs = extern struct { type: i64, rest: [14]u64 };
-comptime {
-    assert(@sizeOf(Statfs) == 120);
-}
-
 /// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap
 /// it), after the open, as the original judges opens; null when allowed. A created file stays.
 /// `name`: the path as judged, for the record.
 fn fs_refused(request: *const Request, fd: i32, name: []const u8) ?Response {
     assert(fd >= 0);
     if (!request.policy.fs_on) return null;
-    var fs: Statfs = undefined;
-    _ = sys.check(linux.syscall2(.fstatfs, @intCast(fd), @intFromPtr(&fs))) catch |err| return handlers.failure(err);
-    const fs_type: u64 = @bitCast(fs.type);
+    const fs_type = sys.fstatfs_type(fd) catch |err| return handlers.failure(err);
     const verdict = request.policy.judge_fs(fs_type);
     const judgement: handlers.Judgement = .{ .action = verdict.action, .cat = .read, .origin = verdict.origin, .judged = true, .fs_type = fs_type };
     if (handlers.enforce(request, judgement, name)) |errno_value| return .{ .failure = errno_value };

@@ -193,11 +193,8 @@ function remove<T>(list: T[], op: Op, same: (entry: T) => boolean): number {
 export function apply(state: PolicyState, command: Command, origin: Origin): number {
   switch (command.kind) {
     case "sandbox":
-      // `sandbox/all:on` turns on every category this syd judges; recvfd stays off (parse.ts
-      // refuses naming it).
-      for (const category of command.categories) {
-        state.on[category] = command.on && !NEVER_ON.includes(category);
-      }
+      // parse.ts leaves recvfd out of `sandbox/...:on` (and refuses naming it): it stays off.
+      for (const category of command.categories) state.on[category] = command.on;
       if (command.fs) state.fsOn = command.on;
       return 0;
     case "sandbox_query":
