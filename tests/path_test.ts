@@ -905,6 +905,15 @@ Deno.test("a pipe reached through /dev/fd, /dev/stdin or /proc/self/fd opens und
   assert.equal(result.stdout, "one\ntwo\nthree\nfour\n");
 });
 
+Deno.test("a pipe reached through /dev/fd stats and diffs under stat sandboxing (the object the fd holds)", async () => {
+  const policy = ["-poff", "-m", "sandbox/read,stat:on", "-m", "allow/read,stat+/***"];
+  const script = "diff <(echo same) <(echo same) && echo equal; stat -L -c %F <(echo x); " +
+    "test -r <(echo) && echo readable; sleep 3 > >(cat) & p=$!; sleep 0.3; " +
+    "stat -L -c %F /proc/$p/fd/1 2>&1 | sed 's/.*: //'; kill $p";
+  const result = await runSyd([...policy, "--", "bash", "-c", script]);
+  assert.equal(result.stdout, "equal\nfifo\nreadable\nPermission denied\n", result.stderr);
+});
+
 Deno.test("another process's fd magic link answers EACCES, as the original (trace/allow_unsafe_magiclinks off)", async () => {
   const policy = ["-poff", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
   const script = "sleep 3 > >(cat) & p=$!; sleep 0.3; cat /proc/$p/fd/1 2>&1; echo rc=$?; kill $p";

@@ -120,6 +120,39 @@ pub fn caller_fd(request: *const handlers.Request, target: i32, creating: bool) 
     return sys.pidfd_getfd(pidfd, target);
 }
 
+/// syd's copy of what `/proc/PID[/task/TID]/fd/N` names, as the kernel follows that magic link
+/// for the caller (path.zig keeps such a name when the link's target is no path: a pipe, a
+/// socket, an anonymous inode). Copied with pidfd_getfd, so a dup2 onto N meanwhile redirects
+/// nothing; only the caller's own fds (another process's: EACCES, as the original); an object
+/// that has a path now was not the one judged by name (ELOOP, as any path changed after its
+/// check).
+pub fn caller_named_fd(request: *const handlers.Request, pid: i32, tid: ?i32, target: i32, creating: bool) sys.Errno!i32 {
+    assert(pid > 0 and target >= 0);
+    const status = try caller_for(request, "", creating);
+    if (pid != status.tgid) return error.ACCES;
+    const id = tid orelse pid;
+    const thread = id != status.tgid;
+    const pidfd_thread: u32 = 0o200; // PIDFD_THREAD (O_EXCL), Linux 6.9
+    const pidfd: i32 = @intCast(try sys.check(linux.pidfd_open(id, if (thread) pidfd_thread else 0)));
+    defer sys.close(pidfd);
+    if (thread) {
+        // The pidfd holds the task: it is still one of the caller's threads if /proc says so now.
+        var task_buf: [64]u8 = undefined;
+        const task = std.fmt.bufPrintZ(&task_buf, "/proc/{d}/task/{d}", .{ status.tgid, id }) catch unreachable;
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstatat(linux.AT.FDCWD, task.ptr, &st, 0)) catch return error.ACCES;
+    }
+    const copy = try sys.pidfd_getfd(pidfd, target);
+    errdefer sys.close(copy);
+    var link_buf: [48]u8 = undefined;
+    var target_buf: [path_mod.path_len_max]u8 = undefined;
+    const link = fd_link(copy, &link_buf);
+    const target_len = try sys.check(linux.readlink(link.ptr, &target_buf, target_buf.len));
+    if (target_len == 0 or target_buf[0] == '/') return error.LOOP;
+    assert(copy >= 0);
+    return copy;
+}
+
 /// The canonical path of one of syd's own fds (a copy made by `caller_fd`). Another
 /// process's /proc entry (an fd the caller got to /proc/<N>/map_files, say) is refused as
 /// path.zig refuses it by name: syd would act on it with CAP_SYS_PTRACE, from outside the

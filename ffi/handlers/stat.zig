@@ -17,6 +17,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const magic = @import("magic.zig");
+const open = @import("open.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -82,6 +83,12 @@ pub fn handle(request: *const Request) Response {
     if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, status.tgid, request.tid())) |link| {
         var text_buf: [48]u8 = undefined;
         return answer_link(request, nr, link.text(&text_buf)) catch |err| handlers.failure(err);
+    };
+    // A magic link kept by name (`/dev/fd/63` of a pipe): the object the caller's fd holds.
+    if (!nofollow) if (open.ProcFd.parse(canonical)) |named| {
+        const copy = emulate.caller_named_fd(request, named.pid, named.tid, named.fd, false) catch |err| return handlers.failure(err);
+        defer sys.close(copy);
+        return perform(request, nr, call, copy) catch |err| handlers.failure(err);
     };
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
