@@ -1277,3 +1277,23 @@ print(sorted(os.listdir(".")))
     );
   });
 });
+
+Deno.test("the linux profile opens /proc/thread-self and /proc/self/task/TID entries, judged as /proc/self/task/TID, and not /proc/self/maps (as the original)", async () => {
+  const script = "read a </proc/thread-self/comm && echo comm=$a; " +
+    "read b </proc/$$/task/$$/stat && echo stat=${b%% *}; " +
+    "ls /proc/thread-self/fd >/dev/null && echo fd-listed; " +
+    "cat /proc/self/maps >/dev/null 2>&1 || echo maps-denied";
+  const result = await runSyd([
+    "-p",
+    "linux",
+    "-m",
+    "sandbox/lock:off",
+    "--",
+    "bash",
+    "-c",
+    script,
+  ]);
+  assert.match(result.stdout, /^comm=bash\nstat=\d+\nfd-listed\nmaps-denied\n$/, result.stderr);
+  const denial = records(result.stderr).find((r) => String(r.path).includes("maps"));
+  assert.equal(denial?.path, "/proc/self/maps", result.stderr);
+});

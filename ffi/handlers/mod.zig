@@ -274,16 +274,13 @@ pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8)
     return null;
 }
 
-/// The name a path is judged and logged by: the caller's own /proc/TID is /proc/self, and
-/// /proc/TID/task/TID is /proc/thread-self, as the original syd's rules write them.
+/// The name a path is judged and logged by: the caller's own /proc/TID is /proc/self, so that
+/// /proc/thread-self/comm is judged as /proc/self/task/TID/comm, as the original syd resolves
+/// and judges it (its profiles allow `/proc/self/task/[0-9]*/...`).
 pub fn view(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
     assert(tid > 0 and canonical.len > 0);
-    var own_buf: [48]u8 = undefined;
-    const thread = std.fmt.bufPrint(&own_buf, "/proc/{d}/task/{d}", .{ tid, tid }) catch unreachable;
-    if (rest_after(canonical, thread)) |rest| {
-        return std.fmt.bufPrint(buf, "/proc/thread-self{s}", .{rest}) catch canonical;
-    }
-    const process = thread[0 .. thread.len - std.fmt.count("/task/{d}", .{tid})];
+    var own_buf: [24]u8 = undefined;
+    const process = std.fmt.bufPrint(&own_buf, "/proc/{d}", .{tid}) catch unreachable;
     if (rest_after(canonical, process)) |rest| {
         return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
     }
@@ -540,11 +537,11 @@ pub fn answer(notify_fd: i32, id: u64, response: Response) sys.Errno!void {
     }
 }
 
-test "view names the caller's own /proc entries as /proc/self and /proc/thread-self" {
+test "view names the caller's own /proc entries as /proc/self" {
     var buf: [128]u8 = undefined;
     try std.testing.expectEqualStrings("/proc/self/fd/3", view(42, "/proc/42/fd/3", &buf));
     try std.testing.expectEqualStrings("/proc/self", view(42, "/proc/42", &buf));
-    try std.testing.expectEqualStrings("/proc/thread-self/comm", view(42, "/proc/42/task/42/comm", &buf));
+    try std.testing.expectEqualStrings("/proc/self/task/42/comm", view(42, "/proc/42/task/42/comm", &buf));
     try std.testing.expectEqualStrings("/proc/421/fd/3", view(42, "/proc/421/fd/3", &buf));
     try std.testing.expectEqualStrings("/etc/passwd", view(42, "/etc/passwd", &buf));
 }
