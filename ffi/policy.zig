@@ -242,6 +242,8 @@ pub const Document = struct {
     allow_unsupp_socket: bool,
     allow_unsafe_ptrace: bool = false,
     allow_unsafe_exec_ldso: bool = false,
+    allow_unsafe_exec_script: bool = false,
+    allow_unsafe_exec_interactive: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -297,6 +299,10 @@ pub const Policy = struct {
     allow_unsafe_ptrace: bool = false,
     /// trace/allow_unsafe_exec_ldso: the dynamic loader may be executed directly.
     allow_unsafe_exec_ldso: bool = false,
+    /// trace/allow_unsafe_exec_script: SECBIT_EXEC_RESTRICT_FILE is not set on the sandbox.
+    allow_unsafe_exec_script: bool = false,
+    /// trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE is not set.
+    allow_unsafe_exec_interactive: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -415,6 +421,8 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
+        .allow_unsafe_exec_script = doc.allow_unsafe_exec_script,
+        .allow_unsafe_exec_interactive = doc.allow_unsafe_exec_interactive,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

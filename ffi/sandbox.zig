@@ -160,7 +160,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        var plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges };
+        var plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules) };
         plan.name_after(std.mem.span(name));
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
@@ -276,6 +276,14 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
         .traced = !rules.allow_unsafe_ptrace,
     };
+}
+
+/// The exec secure bits the sandbox gets: both, as the original, unless relaxed.
+fn exec_securebits(rules: *const policy.Policy) u32 {
+    var bits: u32 = 0;
+    if (!rules.allow_unsafe_exec_script) bits |= caps.secbit_exec_restrict_file;
+    if (!rules.allow_unsafe_exec_interactive) bits |= caps.secbit_exec_deny_interactive;
+    return bits;
 }
 
 /// SYD_SKIP_SCMP=1 (or any value but 0): syd's threads do not confine themselves.

@@ -93,6 +93,11 @@ pub const Plan = struct {
     /// CAP_SYS_ADMIN: a root syd), so that the kernel hides syd and every process outside the
     /// sandbox from it, for the calls syd continues unjudged too.
     private_proc: bool,
+    /// Secure bits for script interpreters (Linux 6.14, AT_EXECVE_CHECK), set with their locks
+    /// as the original does unless its trace/allow_unsafe_exec_script|interactive say otherwise:
+    /// caps.secbit_exec_restrict_file and caps.secbit_exec_deny_interactive. Ignored by older
+    /// kernels, which lack them.
+    exec_securebits: u32 = 0,
     /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
     /// only with Landlock signal scoping).
     sentinel: bool,
@@ -321,6 +326,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
     rc = caps.child_drop_all();
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
+    caps.child_exec_securebits(plan.exec_securebits);
     // syd is not dumpable and the fork copied that: syd copies the listener out of this
     // process (pidfd_getfd), which a non-dumpable target refuses without CAP_SYS_PTRACE.
     rc = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 1, 0, 0, 0);

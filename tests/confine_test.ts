@@ -319,3 +319,24 @@ Deno.test("/dev/syd turning network sandboxing on later is enforced: other socke
     result.stderr,
   );
 });
+
+Deno.test("the sandbox runs with the original's secure bits locked; trace/allow_unsafe_exec_script|interactive leave the exec bits out", async () => {
+  const script = "import ctypes; print(hex(ctypes.CDLL(None).prctl(27, 0, 0, 0, 0)))";
+  const bits = async (...options: string[]) => {
+    const result = await runSyd(["-poff", ...options, "--", "python3", "-c", script]);
+    assert.equal(result.code, 0, result.stderr);
+    return Number(result.stdout.trim());
+  };
+  // NOROOT and its lock, the locks of NO_SETUID_FIXUP and KEEP_CAPS, NO_CAP_AMBIENT_RAISE and
+  // its lock (set only with CAP_SETPCAP: root); EXEC_RESTRICT_FILE, EXEC_DENY_INTERACTIVE and
+  // their locks (Linux 6.14; no capability needed).
+  const root = Deno.uid() === 0 ? 0xEB : 0;
+  const [major, minor] = Deno.osRelease().split(".").map(Number);
+  const exec = major > 6 || (major === 6 && minor >= 14) ? 0xF00 : 0;
+  assert.equal(await bits(), root | exec);
+  assert.equal(await bits("-m", "trace/allow_unsafe_exec_script:1"), root | (exec & 0xC00));
+  assert.equal(await bits("-m", "trace/allow_unsafe_exec_interactive:1"), root | (exec & 0x300));
+  // Outside syd, this Python has none of them: the bits are syd's doing.
+  const native = await run("python3", ["-c", script]);
+  assert.equal(Number(native.stdout.trim()) & 0xFEB, 0);
+});

@@ -108,9 +108,65 @@ pub fn effective_restore(sets: Sets) void {
     _ = set_raw(sets);
 }
 
+const pr_get_securebits: i32 = 27;
+const pr_set_securebits: i32 = 28;
+const secbit_noroot: u32 = 1 << 0;
+const secbit_noroot_locked: u32 = 1 << 1;
+const secbit_no_setuid_fixup: u32 = 1 << 2;
+const secbit_no_setuid_fixup_locked: u32 = 1 << 3;
+const secbit_keep_caps: u32 = 1 << 4;
+const secbit_keep_caps_locked: u32 = 1 << 5;
+const secbit_no_cap_ambient_raise: u32 = 1 << 6;
+const secbit_no_cap_ambient_raise_locked: u32 = 1 << 7;
+
+/// The secure bits the sandbox runs with, as the original sets them (capabilities(7)): uid 0
+/// gains no capability at exec (NOROOT), and KEEP_CAPS, NO_SETUID_FIXUP and
+/// NO_CAP_AMBIENT_RAISE are locked (the first two off, the last on), so that nothing in the
+/// sandbox changes them again. A base bit already locked the other way is left as it is.
+pub fn securebits_locked(current: u32) u32 {
+    var wanted: u32 = secbit_noroot | secbit_noroot_locked | secbit_no_setuid_fixup_locked |
+        secbit_keep_caps_locked | secbit_no_cap_ambient_raise | secbit_no_cap_ambient_raise_locked;
+    const pairs = [_][2]u32{
+        .{ secbit_noroot, secbit_noroot_locked },
+        .{ secbit_no_setuid_fixup, secbit_no_setuid_fixup_locked },
+        .{ secbit_keep_caps, secbit_keep_caps_locked },
+        .{ secbit_no_cap_ambient_raise, secbit_no_cap_ambient_raise_locked },
+    };
+    for (pairs) |pair| {
+        if (current & pair[1] != 0 and current & pair[0] == 0) wanted &= ~pair[0];
+    }
+    const result = current | wanted;
+    assert(result & secbit_noroot_locked != 0 and result & secbit_keep_caps_locked != 0);
+    return result;
+}
+
+test "securebits_locked locks the original's bits and flips no base bit locked the other way" {
+    try std.testing.expectEqual(@as(u32, 0xEB), securebits_locked(0));
+    // KEEP_CAPS on (not locked) stays on: it is cleared at exec anyway.
+    try std.testing.expectEqual(@as(u32, 0xFB), securebits_locked(secbit_keep_caps));
+    // NOROOT locked off stays off.
+    try std.testing.expectEqual(@as(u32, 0xEA), securebits_locked(secbit_noroot_locked));
+}
+
+pub const secbit_exec_restrict_file: u32 = 1 << 8 | 1 << 9; // and its lock
+pub const secbit_exec_deny_interactive: u32 = 1 << 10 | 1 << 11; // and its lock
+
+/// In the forked child (raw system calls only): adds `bits` (the exec secure bits above, which
+/// need no capability) to the secure bits. A kernel before 6.14 refuses them (EINVAL): it has
+/// no AT_EXECVE_CHECK for interpreters to honour them with, and nothing is set.
+pub fn child_exec_securebits(bits: u32) void {
+    assert(bits & ~(secbit_exec_restrict_file | secbit_exec_deny_interactive) == 0);
+    if (bits == 0) return;
+    const current = linux.prctl(pr_get_securebits, 0, 0, 0, 0);
+    if (linux.E.init(current) != .SUCCESS) return;
+    _ = linux.prctl(pr_set_securebits, @as(u32, @truncate(current)) | bits, 0, 0, 0);
+}
+
 /// In the forked child (raw system calls only): empties the bounding set (when the child holds
-/// CAP_SETPCAP; without it the set cannot grow its permitted set anyway), the ambient set, and
-/// the inheritable, permitted and effective sets. Returns the failing call's raw result, or 0.
+/// CAP_SETPCAP; without it the set cannot grow its permitted set anyway) and the ambient set,
+/// sets the secure bits (`securebits_locked`, while CAP_SETPCAP is still effective), then
+/// empties the inheritable, permitted and effective sets. Returns the failing call's raw
+/// result, or 0.
 pub fn child_drop_all() usize {
     var header: Header = .{ .version = linux_capability_version_3, .pid = 0 };
     var data: [2]Data = undefined;
@@ -126,6 +182,12 @@ pub fn child_drop_all() usize {
     }
     rc = linux.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS and linux.E.init(rc) != .INVAL) return rc;
+    if (data[0].effective & (@as(u32, 1) << cap_setpcap) != 0) {
+        rc = linux.prctl(pr_get_securebits, 0, 0, 0, 0);
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+        rc = linux.prctl(pr_set_securebits, securebits_locked(@truncate(rc)), 0, 0, 0);
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+    }
     rc = set_raw(.{ .effective = 0, .permitted = 0, .inheritable = 0 });
     if (linux.E.init(rc) != .SUCCESS) return rc;
     return 0;

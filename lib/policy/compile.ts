@@ -97,6 +97,10 @@ export interface CompiledPolicy {
   allow_unsafe_ptrace?: boolean;
   /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
   allow_unsafe_exec_ldso?: boolean;
+  /** SECBIT_EXEC_RESTRICT_FILE left unset (trace/allow_unsafe_exec_script); left out when false. */
+  allow_unsafe_exec_script?: boolean;
+  /** SECBIT_EXEC_DENY_INTERACTIVE left unset (trace/allow_unsafe_exec_interactive); left out when false. */
+  allow_unsafe_exec_interactive?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -153,6 +157,8 @@ export function compile(
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
+    ...(state.allowUnsafeExecScript ? { allow_unsafe_exec_script: true } : {}),
+    ...(state.allowUnsafeExecInteractive ? { allow_unsafe_exec_interactive: true } : {}),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

@@ -160,6 +160,9 @@ const PALUDIS =
 include_profile linux
 include_profile tty
 sandbox/exec,ioctl:off
+# As the original: script interpreters are not held to AT_EXECVE_CHECK.
+trace/allow_unsafe_exec_script:1
+trace/allow_unsafe_exec_interactive:1
 allow/read,stat,list,readlink,chdir,readdir+/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/var/tmp/**
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/tmp/**

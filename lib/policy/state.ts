@@ -112,6 +112,10 @@ export interface PolicyState {
   allowUnsafePtrace: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
+  /** trace/allow_unsafe_exec_script: SECBIT_EXEC_RESTRICT_FILE not set on the sandbox. */
+  allowUnsafeExecScript: boolean;
+  /** trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE not set on the sandbox. */
+  allowUnsafeExecInteractive: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -160,6 +164,8 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    allowUnsafeExecScript: false,
+    allowUnsafeExecInteractive: false,
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -305,7 +311,11 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
       else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
-      else state.allowUnsafeExecLdso = command.value;
+      else if (command.option === "allow_unsafe_exec_ldso") {
+        state.allowUnsafeExecLdso = command.value;
+      } else if (command.option === "allow_unsafe_exec_script") {
+        state.allowUnsafeExecScript = command.value;
+      } else state.allowUnsafeExecInteractive = command.value;
       return 0;
     case "trace_noop":
       state.noopTrace[command.option] = command.value;
@@ -392,6 +402,8 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  if (state.allowUnsafeExecScript) lines.push("trace/allow_unsafe_exec_script:1");
+  if (state.allowUnsafeExecInteractive) lines.push("trace/allow_unsafe_exec_interactive:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }

@@ -232,6 +232,8 @@ export const KNOWN_WORDS = [
   "trace/deny_dotdot",
   "trace/allow_unsafe_ptrace",
   "trace/allow_unsafe_exec_ldso",
+  "trace/allow_unsafe_exec_script",
+  "trace/allow_unsafe_exec_interactive",
   "reset",
   "include",
   "include_profile",
