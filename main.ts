@@ -8,7 +8,14 @@
  * @module
  */
 import { HELP, type OptionUse, parse, parseDuration, UsageError } from "./lib/cli.ts";
-import { configureLogging, emit, LogSetupError, logSetupFromEnv, pumpLog } from "./lib/log.ts";
+import {
+  configureLogging,
+  emit,
+  LogSetupError,
+  logSetupFromEnv,
+  pumpLog,
+  setRateLimit,
+} from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
 import { lint } from "./lib/lint.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
@@ -147,6 +154,7 @@ function preparePolicy(options: readonly OptionUse[]): Prepared {
   const timeout = options.findLast((option) => option.name === "timeout");
   const timeoutMs = timeout ? parseDuration(timeout.value ?? "") : 0;
   configureLogging(log);
+  setRateLimit(loaded.state.logRlimitBurst, loaded.state.logRlimitIntervalNs);
   const compileOptions = { logLevel: log.level, pool, timeoutMs };
   lockByDefault(loaded.state);
   return { state: loaded.state, policy: compile(loaded.state, compileOptions), compileOptions };

@@ -161,11 +161,112 @@ export function configureLogging(setup: LogSetup): void {
   });
 }
 
-/** Logs one record; `record.level` is a syslog level name, `record.ctx` its context. */
+/**
+ * Rate limit of identical records, as the original's log/rlimit_burst and log/rlimit_interval:
+ * within an interval at most `burst` copies of one record (whichever process it names) are logged; the copies held back are
+ * counted, and the next copy after the interval first logs `{"ctx":"log","op":"rlimit",
+ * "suppressed":N}`. Interval 0: no limit; burst 0: nothing is logged. At most `keys_max`
+ * distinct records are remembered (the oldest forgotten first), so memory stays bounded however
+ * much is logged.
+ */
+export class RateLimit {
+  burst: number;
+  intervalNs: number;
+  readonly #keysMax: number;
+  readonly #now: () => number;
+  readonly #windows = new Map<string, { beginNs: number; left: number; missed: number }>();
+
+  constructor(
+    burst: number,
+    intervalNs: number,
+    keysMax = 4096,
+    now = () => performance.now() * 1e6,
+  ) {
+    this.burst = burst;
+    this.intervalNs = intervalNs;
+    this.#keysMax = keysMax;
+    this.#now = now;
+  }
+
+  /** Forgets every window (and what each held back). */
+  clear(): void {
+    this.#windows.clear();
+  }
+
+  /** Whether a record with this key is logged, and how many copies were held back before it. */
+  check(key: string): { allowed: boolean; suppressed: number } {
+    if (this.intervalNs === 0) return { allowed: true, suppressed: 0 };
+    if (this.burst === 0) return { allowed: false, suppressed: 0 };
+    const now = this.#now();
+    const window = this.#windows.get(key);
+    if (window !== undefined && now - window.beginNs <= this.intervalNs) {
+      if (window.left > 0) {
+        window.left -= 1;
+        return { allowed: true, suppressed: 0 };
+      }
+      window.missed += 1;
+      return { allowed: false, suppressed: 0 };
+    }
+    const suppressed = window?.missed ?? 0;
+    this.#windows.delete(key); // re-inserted last: the map's order is the age of the windows
+    if (this.#windows.size >= this.#keysMax) {
+      this.#windows.delete(this.#windows.keys().next().value!);
+    }
+    this.#windows.set(key, { beginNs: now, left: this.burst - 1, missed: 0 });
+    return { allowed: true, suppressed };
+  }
+}
+
+let rateLimit = new RateLimit(10, 5e9);
+
+/** Sets the rate limit of identical records (log/rlimit_burst, log/rlimit_interval). */
+export function setRateLimit(burst: number, intervalNs: number): void {
+  // A new burst starts every window afresh; a new interval keeps what was held back, counted.
+  if (burst !== rateLimit.burst) rateLimit.clear();
+  rateLimit.burst = burst;
+  rateLimit.intervalNs = intervalNs;
+}
+
+/**
+ * Logs one record unless the rate limit of identical records holds it back. Only access
+ * records (denials, warnings, what is learnt) are limited: syd's own errors and state changes
+ * are few and each matters, and a held-back count would go unreported if syd ended next.
+ */
 export function emit(record: Record<string, unknown>): void {
+  if (record.ctx !== "access") return emitNow(record);
+  // Identical: the same record from any process (the original's rate limit keys records before
+  // it adds the process and the time to them).
+  const { pid: _pid, time: _time, ...what } = record;
+  const { allowed, suppressed } = rateLimit.check(JSON.stringify(what));
+  if (suppressed > 0) {
+    emitNow({ level: record.level, ctx: "log", op: "rlimit", suppressed });
+  }
+  if (allowed) emitNow(record);
+}
+
+/** Starts afresh with the original's defaults (for tests). */
+export function resetRateLimit(): void {
+  rateLimit = new RateLimit(10, 5e9);
+}
+
+/**
+ * This sandbox's id, as the original's: 64 random hexadecimal digits, first in every record, so
+ * that the records of one run can be told from another's in a shared log.
+ */
+export const SANDBOX_ID = Array.from(
+  crypto.getRandomValues(new Uint8Array(32)),
+  (byte) => byte.toString(16).padStart(2, "0"),
+).join("");
+
+/**
+ * Logs one record; `record.level` is a syslog level name, `record.ctx` its context. Records of
+ * notice and above carry syd's `uid`, as the original's.
+ */
+function emitNow(record: Record<string, unknown>): void {
   const level = LEVELS.find((name) => name === record.level) ?? "error";
   const logger = getLogger(["syd", String(record.ctx ?? "syd")]);
-  const props = { ...record, level };
+  const uid = level === "info" || level === "debug" || "uid" in record ? {} : { uid: Deno.uid() };
+  const props = { id: SANDBOX_ID, ...record, ...uid, level };
   switch (TO_LOGTAPE[level]) {
     case "error":
       return logger.error(props);

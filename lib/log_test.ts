@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { configureLogging, formatText, LogSetupError, logSetupFromEnv, parseLine } from "./log.ts";
+import {
+  configureLogging,
+  formatText,
+  LogSetupError,
+  logSetupFromEnv,
+  parseLine,
+  RateLimit,
+} from "./log.ts";
 
 Deno.test("logSetupFromEnv() defaults to warn on stderr, readable on a terminal", () => {
   assert.deepEqual(logSetupFromEnv({}, true), { level: "warn", fd: 2, json: false });
@@ -99,4 +106,33 @@ Deno.test("formatText() of an access record without path, program or rule names 
     "syd: denied net of netlink by pid 42 (sockets of this family are not judged by syd; allow with -m 'trace/allow_unsupp_socket:1')",
   );
   assert.doesNotMatch(text, /undefined/);
+});
+
+Deno.test("RateLimit lets `burst` identical records through per interval, then counts what it held back", () => {
+  let now = 0;
+  const limit = new RateLimit(3, 1000, 8, () => now);
+  const seen = Array.from({ length: 10 }, () => limit.check("a"));
+  assert.equal(seen.filter((r) => r.allowed).length, 3);
+  assert.deepEqual(limit.check("b"), { allowed: true, suppressed: 0 }); // its own window
+  now = 1001;
+  assert.deepEqual(limit.check("a"), { allowed: true, suppressed: 7 });
+  assert.deepEqual(limit.check("a"), { allowed: true, suppressed: 0 });
+});
+
+Deno.test("RateLimit with interval 0 passes everything and with burst 0 nothing", () => {
+  const open = new RateLimit(1, 0, 8, () => 0);
+  assert.ok(Array.from({ length: 5 }, () => open.check("a")).every((r) => r.allowed));
+  const shut = new RateLimit(0, 1000, 8, () => 0);
+  assert.ok(Array.from({ length: 5 }, () => shut.check("a")).every((r) => !r.allowed));
+});
+
+Deno.test("RateLimit remembers at most keysMax records, forgetting the oldest window first", () => {
+  const limit = new RateLimit(1, 1000, 2, () => 0);
+  limit.check("a");
+  limit.check("b");
+  assert.equal(limit.check("a").allowed, false);
+  limit.check("c"); // forgets "a", whose window began first
+  assert.equal(limit.check("b").allowed, false);
+  assert.equal(limit.check("a").allowed, true); // forgets "b"
+  assert.equal(limit.check("c").allowed, false);
 });

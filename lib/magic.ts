@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { emit, type SydLevel } from "./log.ts";
+import { emit, setRateLimit, type SydLevel } from "./log.ts";
 import {
   apply,
   type Command,
@@ -273,6 +273,12 @@ export class MagicServer {
           msg: `lock:${command.state} would lower lock:${this.#state.lock}: refused`,
         };
       }
+    }
+    if (command.kind === "log_rlimit") {
+      // syd's own logging, not libsyd's policy: applied here, at once.
+      apply(this.#state, command, { file: `/dev/syd (pid ${request.pid})`, line: 0, col: 1 });
+      setRateLimit(this.#state.logRlimitBurst, this.#state.logRlimitIntervalNs);
+      return { errno: 0, level: "info", msg: `${formatCommand(command)}: set` };
     }
     const startupOnly = [
       "timeout",

@@ -466,3 +466,32 @@ grep -c '"op":"start"' "$1/log"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("identical records are rate limited as the original's log/rlimit_burst and log/rlimit_interval, with a count of what was held back", async () => {
+  const dir = tempDir("syd-rlimit-");
+  try {
+    const script = "test -c /dev/syd/log/rlimit_burst:3; mkdir x; " +
+      "for i in 1 2 3 4 5 6 7 8 9 10; do rmdir x 2>/dev/null; done; " +
+      "test -c /dev/syd/log/rlimit_interval:1; rmdir x 2>/dev/null; echo done";
+    const policy = ["-poff", "-m", "lock:off", "-m", "sandbox/rmdir:on", "-m", "allow/rmdir+/***"];
+    const result = await runSyd(
+      [...policy, "-m", `deny/rmdir+${dir}/x`, "--", "sh", "-c", script],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(result.stdout, "done\n");
+    const logged = records(result.stderr);
+    const denials = logged.filter((r) => r.cap === "rmdir");
+    assert.equal(denials.length, 4, result.stderr); // 3, then 1 after the interval
+    const summary = logged.find((r) => r.op === "rlimit");
+    assert.equal(summary?.suppressed, 7, result.stderr);
+    // Every record names this sandbox by one id (64 hex digits) and warnings carry syd's uid.
+    const ids = new Set(logged.map((r) => r.id));
+    assert.equal(ids.size, 1);
+    assert.match(String([...ids][0]), /^[0-9a-f]{64}$/);
+    assert.equal(denials[0].uid, Deno.uid());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -65,6 +65,8 @@ export type Command =
   | { kind: "net_rule"; action: Action; categories: NetCategory[]; op: Op; address: Address }
   | { kind: "lock"; state: LockState }
   | { kind: "timeout"; ms: number }
+  /** log/rlimit_burst and log/rlimit_interval: identical records allowed per interval. */
+  | { kind: "log_rlimit"; burst?: number; intervalNs?: number }
   | { kind: "mask"; op: Op; pattern: string }
   | { kind: "trace"; option: TraceOption; value: boolean }
   | { kind: "trace_noop"; option: string; value: boolean }
@@ -113,6 +115,46 @@ export function parseDurationMs(text: string): number | undefined {
   const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
   const ms = Math.round(Number(match[1]) * scale);
   return ms >= 1 && ms <= DURATION_MS_MAX ? ms : undefined;
+}
+
+/**
+ * Parses a duration in nanoseconds, as the original's log/rlimit_interval takes it: a bare
+ * integer is nanoseconds; otherwise numbers with units (ns, us, ms, s, m, h, d), summed
+ * ("1m 30s"). Up to 366 days. Returns undefined for anything else.
+ *
+ * @example
+ * ```ts
+ * parseDurationNs("5000000000"); // 5e9
+ * parseDurationNs("1.5s"); // 1.5e9
+ * ```
+ */
+export function parseDurationNs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^[0-9]{1,17}$/.test(trimmed)) {
+    const ns = Number(trimmed);
+    return ns <= DURATION_MS_MAX * 1e6 ? ns : undefined;
+  }
+  const scale: Record<string, number> = {
+    ns: 1,
+    us: 1e3,
+    ms: 1e6,
+    s: 1e9,
+    m: 6e10,
+    h: 3.6e12,
+    d: 8.64e13,
+  };
+  const part = /([0-9]{1,12}(?:\.[0-9]{1,9})?)\s*(ns|us|ms|s|m|h|d)\s*/y;
+  let ns = 0;
+  let at = 0;
+  while (at < trimmed.length) {
+    part.lastIndex = at;
+    const match = part.exec(trimmed);
+    if (!match) return undefined;
+    ns += Number(match[1]) * scale[match[2]];
+    at = part.lastIndex;
+  }
+  ns = Math.round(ns);
+  return at > 0 && ns <= DURATION_MS_MAX * 1e6 ? ns : undefined;
 }
 
 const OPERATORS = ":?+-^!";
@@ -434,6 +476,24 @@ export function parseCommand(text: string): Command {
     }
     return { kind: "timeout", ms };
   }
+  if (key === "log/rlimit_burst") {
+    expectOp(op, ":", key, split);
+    if (!/^[0-9]{1,10}$/.test(value) || Number(value) > 0xffff_ffff) {
+      throw new CommandError(`"${value}" is not a count (0 to 4294967295)`, valueAt);
+    }
+    return { kind: "log_rlimit", burst: Number(value) };
+  }
+  if (key === "log/rlimit_interval") {
+    expectOp(op, ":", key, split);
+    const ns = parseDurationNs(value);
+    if (ns === undefined) {
+      throw new CommandError(
+        `"${value}" is not a duration (nanoseconds, or e.g. 5s, 250ms, 1m 30s; 0: no limit)`,
+        valueAt,
+      );
+    }
+    return { kind: "log_rlimit", intervalNs: ns };
+  }
   if (key === "exec/kill") {
     // syd 1's form: the original 3.59 answers EINVAL (22) too.
     throw new CommandError("exec/kill is not a command of syd 3", 0, {
@@ -601,6 +661,10 @@ export function formatCommand(command: Command): string {
       return `lock:${command.state}`;
     case "timeout":
       return command.ms === 0 ? "timeout:none" : `timeout:${command.ms}ms`;
+    case "log_rlimit":
+      return command.burst !== undefined
+        ? `log/rlimit_burst:${command.burst}`
+        : `log/rlimit_interval:${command.intervalNs}`;
     case "mask":
       return `mask${command.op}${command.pattern}`;
     case "trace":

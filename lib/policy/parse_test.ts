@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { type Command, CommandError, formatCommand, parseCommand } from "./parse.ts";
+import {
+  type Command,
+  CommandError,
+  formatCommand,
+  parseCommand,
+  parseDurationNs,
+} from "./parse.ts";
 import {
   ACTIONS,
   CATEGORIES,
@@ -636,4 +642,21 @@ Deno.test("parseCommand() refuses the original's domain commands (@NAME/..., mov
   for (const text of ["@jail/allow/read+/x", "move/@d/bind+/x", "domain:x"]) {
     assert.equal(refusal(text).unsupported, true, text);
   }
+});
+
+Deno.test("log/rlimit_burst and log/rlimit_interval parse as the original's (nanoseconds or durations)", () => {
+  assert.deepEqual(parseCommand("log/rlimit_burst:3"), { kind: "log_rlimit", burst: 3 });
+  assert.deepEqual(parseCommand("log/rlimit_interval:5000000000"), {
+    kind: "log_rlimit",
+    intervalNs: 5e9,
+  });
+  assert.deepEqual(parseCommand("log/rlimit_interval:0"), { kind: "log_rlimit", intervalNs: 0 });
+  assert.equal(parseDurationNs("1m 30s"), 9e10);
+  assert.equal(parseDurationNs("250ms"), 2.5e8);
+  for (
+    const bad of ["log/rlimit_burst:-1", "log/rlimit_burst:x", "log/rlimit_interval:5 parsecs"]
+  ) {
+    assert.throws(() => parseCommand(bad), CommandError, bad);
+  }
+  assert.equal(formatCommand(parseCommand("log/rlimit_burst:7")), "log/rlimit_burst:7");
 });

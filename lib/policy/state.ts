@@ -27,6 +27,10 @@ export interface Origin {
 }
 
 const FD_LAST = 0xffff_ffff;
+/** The original's log/rlimit_burst default. */
+export const LOG_RLIMIT_BURST = 10;
+/** The original's log/rlimit_interval default: 5 s, in nanoseconds. */
+export const LOG_RLIMIT_INTERVAL_NS = 5e9;
 
 /** Sorted, disjoint ranges covering the same fds as `ranges`. */
 function normalizeRanges(ranges: [number, number][]): [number, number][] {
@@ -105,6 +109,10 @@ export interface PolicyState {
   exitWaitAll: boolean;
   /** The sandbox's wall-clock limit from `timeout:` in milliseconds (0: none). */
   timeoutMs: number;
+  /** log/rlimit_burst: identical records logged per interval (the original's default: 10). */
+  logRlimitBurst: number;
+  /** log/rlimit_interval in nanoseconds (default 5 s; 0: no rate limit). */
+  logRlimitIntervalNs: number;
   denyDotdot: boolean;
   /** trace/allow_unsupp_socket: sockets of families other than UNIX, IPv4 and IPv6 allowed. */
   allowUnsuppSocket: boolean;
@@ -160,6 +168,8 @@ export function initialState(): PolicyState {
     mask: [],
     exitWaitAll: false,
     timeoutMs: 0,
+    logRlimitBurst: LOG_RLIMIT_BURST,
+    logRlimitIntervalNs: LOG_RLIMIT_INTERVAL_NS,
     denyDotdot: false,
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
@@ -296,6 +306,10 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "lock":
       state.lock = command.state;
       return 0;
+    case "log_rlimit":
+      if (command.burst !== undefined) state.logRlimitBurst = command.burst;
+      if (command.intervalNs !== undefined) state.logRlimitIntervalNs = command.intervalNs;
+      return 0;
     case "timeout":
       state.timeoutMs = command.ms;
       return 0;
@@ -408,6 +422,12 @@ export function dump(state: PolicyState): string[] {
     if (value) lines.push(`trace/${option}:1`);
   }
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
+  if (state.logRlimitBurst !== LOG_RLIMIT_BURST) {
+    lines.push(formatCommand({ kind: "log_rlimit", burst: state.logRlimitBurst }));
+  }
+  if (state.logRlimitIntervalNs !== LOG_RLIMIT_INTERVAL_NS) {
+    lines.push(formatCommand({ kind: "log_rlimit", intervalNs: state.logRlimitIntervalNs }));
+  }
   for (const op of state.envOps) {
     lines.push(
       op.op === "set"
