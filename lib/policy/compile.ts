@@ -97,6 +97,12 @@ export interface CompiledPolicy {
   allow_unsafe_ptrace?: boolean;
   /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
   allow_unsafe_exec_ldso?: boolean;
+  /** The filter's relaxations (vocab's FILTER_TRACE_OPTIONS); each left out when false. */
+  allow_unsafe_futex?: boolean;
+  allow_unsafe_cbpf?: boolean;
+  allow_unsafe_shm?: boolean;
+  allow_unsafe_perm_shm?: boolean;
+  allow_unsafe_copy?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -153,6 +159,9 @@ export function compile(
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
+    ...Object.fromEntries(
+      Object.entries(state.filterTrace).filter(([, on]) => on).map(([option]) => [option, true]),
+    ),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

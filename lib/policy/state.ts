@@ -10,7 +10,10 @@ import {
   type Action,
   CATEGORIES,
   type Category,
+  FILTER_TRACE_OPTIONS,
+  type FilterTraceOption,
   type GlobCategory,
+  isFilterTraceOption,
   isNetCategory,
   type NetCategory,
   NEVER_ON,
@@ -112,6 +115,8 @@ export interface PolicyState {
   allowUnsafePtrace: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
+  /** The original's relaxations of the sandbox filter's hardening set to true (vocab's FILTER_TRACE_OPTIONS). */
+  filterTrace: Partial<Record<FilterTraceOption, boolean>>;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -160,6 +165,7 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    filterTrace: {},
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -305,7 +311,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
       else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
-      else state.allowUnsafeExecLdso = command.value;
+      else if (isFilterTraceOption(command.option)) {
+        state.filterTrace[command.option] = command.value;
+      } else state.allowUnsafeExecLdso = command.value;
       return 0;
     case "trace_noop":
       state.noopTrace[command.option] = command.value;
@@ -392,6 +400,9 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  for (const option of FILTER_TRACE_OPTIONS) {
+    if (state.filterTrace[option]) lines.push(`trace/${option}:1`);
+  }
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }
