@@ -295,6 +295,7 @@ test {
     _ = @import("magic.zig");
     _ = @import("fault.zig");
     _ = @import("handlers/signal.zig");
+    _ = @import("handlers/process.zig");
     _ = @import("handlers/magic.zig");
     _ = @import("glob.zig");
     _ = @import("path.zig");

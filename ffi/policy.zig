@@ -244,6 +244,11 @@ pub const Document = struct {
     allow_unsafe_exec_ldso: bool = false,
     allow_unsafe_exec_script: bool = false,
     allow_unsafe_exec_interactive: bool = false,
+    allow_unsafe_futex: bool = false,
+    allow_unsafe_cbpf: bool = false,
+    allow_unsafe_shm: bool = false,
+    allow_unsafe_perm_shm: bool = false,
+    allow_unsafe_copy: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -303,6 +308,14 @@ pub const Policy = struct {
     allow_unsafe_exec_script: bool = false,
     /// trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE is not set.
     allow_unsafe_exec_interactive: bool = false,
+    /// The original's relaxations of the sandbox filter (filter/table.zig `Option`): priority-
+    /// inheritance futexes, seccomp filters of the sandbox's own, System V IPC, its unsafe
+    /// modes and commands, msgrcv's MSG_COPY.
+    allow_unsafe_futex: bool = false,
+    allow_unsafe_cbpf: bool = false,
+    allow_unsafe_shm: bool = false,
+    allow_unsafe_perm_shm: bool = false,
+    allow_unsafe_copy: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -423,6 +436,11 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
         .allow_unsafe_exec_script = doc.allow_unsafe_exec_script,
         .allow_unsafe_exec_interactive = doc.allow_unsafe_exec_interactive,
+        .allow_unsafe_futex = doc.allow_unsafe_futex,
+        .allow_unsafe_cbpf = doc.allow_unsafe_cbpf,
+        .allow_unsafe_shm = doc.allow_unsafe_shm,
+        .allow_unsafe_perm_shm = doc.allow_unsafe_perm_shm,
+        .allow_unsafe_copy = doc.allow_unsafe_copy,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -275,6 +275,11 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .trap_socket = net_on or changeable,
         .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
         .traced = !rules.allow_unsafe_ptrace,
+        .allow_unsafe_futex = rules.allow_unsafe_futex,
+        .allow_unsafe_cbpf = rules.allow_unsafe_cbpf,
+        .allow_unsafe_shm = rules.allow_unsafe_shm,
+        .allow_unsafe_perm_shm = rules.allow_unsafe_perm_shm,
+        .allow_unsafe_copy = rules.allow_unsafe_copy,
     };
 }
 

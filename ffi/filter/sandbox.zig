@@ -101,6 +101,12 @@ pub const Options = struct {
     trap_create: bool = false,
     /// syd traces the sandbox: the table's `trace` rows stop for the tracer, not the listener.
     traced: bool = false,
+    /// The original's relaxations of the filter's hardening (table.Option), all off by default.
+    allow_unsafe_futex: bool = false,
+    allow_unsafe_cbpf: bool = false,
+    allow_unsafe_shm: bool = false,
+    allow_unsafe_perm_shm: bool = false,
+    allow_unsafe_copy: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -114,19 +120,59 @@ pub fn build(options: Options) sys.Errno!scmp.Ctx {
     try scmp.attr_set(ctx, .act_badarch, scmp.act_kill_process);
     try scmp.attr_set(ctx, .ctl_nnp, 0); // syd sets no_new_privs itself, in the child.
     try scmp.attr_set(ctx, .ctl_optimize, 2); // A binary tree: O(log n) per call.
-    for (table.rows) |row| switch (row.disposition) {
-        .trap => try scmp.rule_add(ctx, scmp.act_notify, row.nr),
-        .trace => try scmp.rule_add(ctx, if (options.traced) scmp.act_trace else scmp.act_notify, row.nr),
-        .trap_if => |t| if (option_set(options, t.option)) {
-            try scmp.rule_add(ctx, scmp.act_notify, row.nr);
-        } else switch (t.otherwise) {
-            .allow => try scmp.rule_add(ctx, scmp.act_allow, row.nr),
-            .answer => |a| try add_answer(ctx, row.nr, a),
-        },
-        .allow => try scmp.rule_add(ctx, scmp.act_allow, row.nr),
-        .answer => |a| try add_answer(ctx, row.nr, a),
-    };
+    for (table.rows) |row| try add_disposition(ctx, options, row.nr, resolve(row.disposition, options));
     return ctx;
+}
+
+/// A disposition with its `choose`s decided by `options` (bounded: the table nests few).
+fn resolve(disposition: table.Disposition, options: Options) table.Disposition {
+    var d = disposition;
+    var depth: usize = 0;
+    while (d == .choose) : (depth += 1) {
+        assert(depth < 8);
+        d = if (option_set(options, d.choose.option)) d.choose.set.* else d.choose.unset.*;
+    }
+    return d;
+}
+
+fn add_disposition(ctx: scmp.Ctx, options: Options, nr: usize, disposition: table.Disposition) sys.Errno!void {
+    assert(disposition != .choose);
+    switch (disposition) {
+        .trap => try scmp.rule_add(ctx, scmp.act_notify, nr),
+        .trace => try scmp.rule_add(ctx, if (options.traced) scmp.act_trace else scmp.act_notify, nr),
+        .trap_if => |t| if (option_set(options, t.option)) {
+            try scmp.rule_add(ctx, scmp.act_notify, nr);
+        } else switch (t.otherwise) {
+            .allow => try scmp.rule_add(ctx, scmp.act_allow, nr),
+            .answer => |a| try add_answer(ctx, nr, a),
+        },
+        .allow => try scmp.rule_add(ctx, scmp.act_allow, nr),
+        .answer => |a| try add_answer(ctx, nr, a),
+        .kill => try scmp.rule_add(ctx, scmp.act_kill_process, nr),
+        .by_args => |b| try add_by_args(ctx, nr, b),
+        .choose => unreachable, // resolved
+    }
+}
+
+fn act_of(act: table.Act) u32 {
+    return switch (act) {
+        .allow => scmp.act_allow,
+        .errno => |e| scmp.act_errno(@intFromEnum(e)),
+        .kill => scmp.act_kill_process,
+        .trap => scmp.act_notify,
+    };
+}
+
+/// Each case's rule, and for the rest a rule that always holds (`argument >= 0` on the lowest
+/// argument the cases compare), tried after the cases as `add_answer` explains; an ENOSYS rest
+/// is the program's default and adds no rule.
+fn add_by_args(ctx: scmp.Ctx, nr: usize, b: table.ByArgs) sys.Errno!void {
+    assert(table.disposition_valid(.{ .by_args = b }));
+    for (b.cases) |c| try scmp.rule_add_cmps(ctx, act_of(c.act), nr, c.args);
+    const rest = act_of(b.rest);
+    if (rest == act_default) return;
+    const always = [_]scmp.ArgCmp{.{ .arg = table.by_args_lowest(b), .op = .ge, .datum_a = 0, .datum_b = 0 }};
+    try scmp.rule_add_cmps(ctx, rest, nr, &always);
 }
 
 fn option_set(options: Options, option: table.Option) bool {
@@ -242,7 +288,7 @@ fn run_program(program: []const SockFilter, data: Data) !u32 {
 
 /// What the table says the filter answers for one call.
 fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
-    return switch (row.disposition) {
+    return switch (resolve(row.disposition, options)) {
         .trap => scmp.act_notify,
         .trace => if (options.traced) scmp.act_trace else scmp.act_notify,
         .trap_if => |t| if (option_set(options, t.option)) scmp.act_notify else switch (t.otherwise) {
@@ -251,6 +297,9 @@ fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
         },
         .allow => scmp.act_allow,
         .answer => |a| expected_answer(a, args),
+        .kill => scmp.act_kill_process,
+        .by_args => |b| act_of(table.by_args_act(b, args)),
+        .choose => unreachable,
     };
 }
 
@@ -302,7 +351,15 @@ fn expect_row(program: []const SockFilter, row: table.Row, options: Options, arg
 test "the program does what the table says, for every number and every option" {
     var prng = std.Random.DefaultPrng.init(0x5bd);
     const random = prng.random();
-    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_create = true }, .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true } }) |options| {
+    for ([_]Options{
+        .{},
+        .{ .trap_ioctl = true },
+        .{ .trap_socket = true },
+        .{ .trap_create = true },
+        .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true },
+        .{ .allow_unsafe_futex = true, .allow_unsafe_cbpf = true, .allow_unsafe_shm = true },
+        .{ .allow_unsafe_shm = true, .allow_unsafe_perm_shm = true, .allow_unsafe_copy = true },
+    }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);
         var buf: [program_len_max + 1]SockFilter = undefined;
@@ -316,16 +373,26 @@ test "the program does what the table says, for every number and every option" {
             };
             for (samples) |args| try expect_row(program, row, options, args);
             // Arguments that meet each refusal, and the same with one argument off by a bit.
-            const answer: ?table.Answer = switch (row.disposition) {
+            const resolved = resolve(row.disposition, options);
+            const answer: ?table.Answer = switch (resolved) {
                 .answer => |a| a,
                 .trap_if => |t| if (t.otherwise == .answer) t.otherwise.answer else null,
                 else => null,
             };
-            const refusals = if (answer) |a| a.refusals else &.{};
-            for (refusals) |r| for (samples) |noise| {
-                const met = meeting(r.args, noise);
+            var conditions: [16][]const scmp.ArgCmp = undefined;
+            var conditions_len: usize = 0;
+            if (answer) |a| for (a.refusals) |r| {
+                conditions[conditions_len] = r.args;
+                conditions_len += 1;
+            };
+            if (resolved == .by_args) for (resolved.by_args.cases) |c| {
+                conditions[conditions_len] = c.args;
+                conditions_len += 1;
+            };
+            for (conditions[0..conditions_len]) |cmps| for (samples) |noise| {
+                const met = meeting(cmps, noise);
                 try expect_row(program, row, options, met);
-                for (r.args) |c| for ([_]u64{ 1, 1 << 31, 1 << 32, 1 << 63 }) |bit| {
+                for (cmps) |c| for ([_]u64{ 1, 1 << 31, 1 << 32, 1 << 63 }) |bit| {
                     var off = met;
                     off[c.arg] ^= bit;
                     try expect_row(program, row, options, off);

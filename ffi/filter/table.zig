@@ -74,6 +74,10 @@ pub const Handler = enum {
     anonfd,
     /// signal.rt_sigaction: not judged; which signals restart calls (workers/int.zig)
     signal,
+    /// process.ptrace: PTRACE_TRACEME succeeds once per thread, as if nobody traced it
+    ptrace,
+    /// process.ipc: System V IPC of unsafe modes, SHM_EXEC, IPC_SET and MSG_COPY kill the caller
+    ipc,
 };
 
 /// A filter option (a field of filter/sandbox.zig `Options`) under which a call is trapped.
@@ -84,6 +88,16 @@ pub const Option = enum {
     trap_socket,
     /// create sandboxing may be on (pipes, eventfds, memfds... are judged by their kind's name).
     trap_create,
+    /// trace/allow_unsafe_futex: priority-inheritance futex operations let through.
+    allow_unsafe_futex,
+    /// trace/allow_unsafe_cbpf: the sandbox may stack seccomp filters of its own.
+    allow_unsafe_cbpf,
+    /// trace/allow_unsafe_shm: System V IPC let through (checked by `perm_shm`, `copy`).
+    allow_unsafe_shm,
+    /// trace/allow_unsafe_perm_shm: System V IPC objects of any mode, SHM_EXEC, IPC_SET.
+    allow_unsafe_perm_shm,
+    /// trace/allow_unsafe_copy: msgrcv's MSG_COPY let through.
+    allow_unsafe_copy,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
@@ -122,6 +136,39 @@ pub const Disposition = union(enum) {
     allow: []const u8,
     /// Answered by the filter: the kernel never runs it where a refusal applies.
     answer: Answer,
+    /// SECCOMP_RET_KILL_PROCESS (the process dies of SIGSYS), as the original kills it: why.
+    kill: []const u8,
+    /// Decided by its register arguments: each case's action where its comparisons hold (the
+    /// cases are disjoint), `rest` elsewhere.
+    by_args: ByArgs,
+    /// As `set` says while `option` is set, as `unset` says otherwise (a relaxation's two
+    /// sides).
+    choose: struct { option: Option, set: *const Disposition, unset: *const Disposition },
+};
+
+/// What the filter does with a call of `Disposition.by_args`.
+pub const Act = union(enum) {
+    allow,
+    /// Answered with this errno (0: a no-op that succeeds).
+    errno: E,
+    /// SECCOMP_RET_KILL_PROCESS: the process dies of SIGSYS, as the original kills.
+    kill,
+    /// Sent to syd's notify listener, for this handler.
+    trap: Handler,
+};
+
+pub const Case = struct {
+    act: Act,
+    /// At least one comparison; the kernel's view (32-bit ints compared masked).
+    args: []const scmp.ArgCmp,
+    why: []const u8,
+};
+
+pub const ByArgs = struct {
+    cases: []const Case,
+    /// What every call no case matches gets; ENOSYS is the program's default (no rule).
+    rest: Act,
+    why_rest: []const u8,
 };
 
 pub const Row = struct {
@@ -169,7 +216,44 @@ pub fn disposition_valid(disposition: Disposition) bool {
         },
         .allow => |why| why.len > 0,
         .answer => |a| answer_valid(a),
+        .kill => |why| why.len > 0,
+        .by_args => |b| by_args_valid(b),
+        .choose => |c| disposition_valid(c.set.*) and disposition_valid(c.unset.*),
     };
+}
+
+/// Cases with one to six comparisons each, reasons for all; ENOSYS only as `rest` (a
+/// conditional ENOSYS cannot be told apart from the default, see `disposition_valid`).
+fn by_args_valid(b: ByArgs) bool {
+    if (b.cases.len == 0 or b.why_rest.len == 0) return false;
+    for (b.cases) |c| {
+        if (c.why.len == 0 or c.args.len == 0 or c.args.len > scmp.arg_cmps_max) return false;
+        if (c.act == .errno and c.act.errno == .NOSYS) return false;
+        for (c.args) |cmp| if (cmp.arg >= scmp.arg_cmps_max) return false;
+    }
+    return true;
+}
+
+/// The action `b` takes for a call with arguments `args`, as the filter does.
+pub fn by_args_act(b: ByArgs, args: [6]u64) Act {
+    for (b.cases) |c| {
+        const holds = for (c.args) |cmp| {
+            if (!cmp_holds(cmp, args)) break false;
+        } else true;
+        if (holds) return c.act;
+    }
+    return b.rest;
+}
+
+/// The lowest argument any case of `b` compares.
+pub fn by_args_lowest(b: ByArgs) c_uint {
+    assert(b.cases.len > 0);
+    var lowest: c_uint = scmp.arg_cmps_max;
+    for (b.cases) |c| for (c.args) |cmp| {
+        lowest = @min(lowest, cmp.arg);
+    };
+    assert(lowest < scmp.arg_cmps_max);
+    return lowest;
 }
 
 fn answer_valid(a: Answer) bool {
@@ -281,12 +365,12 @@ const sync = "writes every file system's caches back: names nothing";
 const pidfd = "a pidfd: what acts through one is judged or refused (pidfd_send_signal scoped, pidfd_getfd and setns refused)";
 const mrelease = "only a process already dying of SIGKILL: frees its memory sooner";
 // Gaps: calls let through today that reach what syd does not judge yet.
-/// System V IPC, POSIX message queues and keyrings are global objects shared with processes
-/// outside (memory squatting, keys of the user's other sessions): refused, as the original refuses
-/// them by default (its trace/allow_unsafe_shm, _msgqueue and _keyring options are not
-/// implemented); the kernel answers ENOSYS without CONFIG_SYSVIPC, CONFIG_POSIX_MQUEUE or
-/// CONFIG_KEYS, which programs handle.
-const why_ipc = "System V IPC and POSIX message queues of the host's IPC namespace are shared with processes outside (the original refuses them)";
+/// POSIX message queues and keyrings are global objects shared with processes outside (memory
+/// squatting, keys of the user's other sessions): refused, as the original refuses them by
+/// default (its trace/allow_unsafe_msgqueue and _keyring options are not implemented); the
+/// kernel answers ENOSYS without CONFIG_POSIX_MQUEUE or CONFIG_KEYS, which programs handle.
+/// System V IPC: `shm_row`.
+const why_ipc = "POSIX message queues of the host's IPC namespace are shared with processes outside (the original refuses them)";
 const why_keys = "the user's keyrings are shared with its processes outside (the original refuses them)";
 const why_bpf = "BPF objects are pinned and got by bpffs paths syd does not judge, and the rest needs CAP_BPF (the original refuses it)";
 
@@ -365,7 +449,105 @@ pub const setsockopt_answer: Answer = .{
     },
     .otherwise = fd,
 };
-const ptrace_row = refuse(.SUCCESS, why_ptrace);
+/// ptrace: PTRACE_TRACEME (0, compared as the kernel's long) is trapped so that it succeeds
+/// once per thread and fails EPERM after, as it would for an untraced thread (process.zig);
+/// every other request is a no-op, as the original's.
+const ptrace_row: Disposition = .{ .by_args = .{
+    .cases = &.{.{ .act = .{ .trap = .ptrace }, .args = &.{.{ .arg = 0, .op = .eq, .datum_a = 0, .datum_b = 0 }}, .why = "PTRACE_TRACEME: succeeds once per thread, as for a thread nobody traces (hides syd's tracer)" }},
+    .rest = .{ .errno = .SUCCESS },
+    .why_rest = why_ptrace,
+} };
+
+/// futex(2) operations, as the original's trace/allow_unsafe_futex: the priority-inheritance
+/// ones (CONFIG_FUTEX_PI: LOCK_PI, UNLOCK_PI, TRYLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI,
+/// LOCK_PI2), a kernel path with a history of exploitable bugs, answer ENOSYS as a kernel
+/// without them would; the rest (and unknown commands: ENOSYS too) by the command's bits.
+const futex_cmd_mask: u64 = 0xffff_f87f; // the command: FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME and the futex2 size bits cleared
+const futex_cmds_safe = [_]u64{ 0, 1, 2, 3, 4, 5, 9, 10 }; // WAIT, WAKE, FD, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET
+const futex_cases = cases: {
+    var out: [futex_cmds_safe.len]Case = undefined;
+    for (futex_cmds_safe, 0..) |cmd, i| out[i] = .{
+        .act = .allow,
+        .args = &.{.{ .arg = 1, .op = .masked_eq, .datum_a = futex_cmd_mask, .datum_b = cmd }},
+        .why = memory,
+    };
+    break :cases out;
+};
+const futex_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_futex,
+    .set = &.{ .allow = memory },
+    .unset = &.{ .by_args = .{ .cases = &futex_cases, .rest = .{ .errno = .NOSYS }, .why_rest = "a priority-inheritance futex operation (CONFIG_FUTEX_PI), refused as the original refuses it (trace/allow_unsafe_futex)" } },
+} };
+
+/// prctl(2), compared as the kernel's int: PR_SET_PTRACER is a no-op (ptracer detection, as
+/// the original); PR_SET_SECCOMP answers EINVAL and PR_GET_SECCOMP 0 unless
+/// trace/allow_unsafe_cbpf (a filter of the sandbox's own could return an action that takes
+/// precedence over syd's notification, and mode 2 would tell a process it is confined).
+fn prctl_op(op: u32) [1]scmp.ArgCmp {
+    return .{.{ .arg = 0, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = op }};
+}
+const why_ptracer = "PR_SET_PTRACER: a no-op, so that a process cannot tell syd's tracer by it (as the original)";
+const why_cbpf = "a seccomp filter of the sandbox's own could take precedence over syd's notification (the original: EINVAL, trace/allow_unsafe_cbpf)";
+const prctl_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_cbpf,
+    .set = &.{ .by_args = .{
+        .cases = &.{.{ .act = .{ .errno = .SUCCESS }, .args = &prctl_op(0x59616d61), .why = why_ptracer }},
+        .rest = .allow,
+        .why_rest = own,
+    } },
+    .unset = &.{ .by_args = .{
+        .cases = &.{
+            .{ .act = .{ .errno = .SUCCESS }, .args = &prctl_op(0x59616d61), .why = why_ptracer },
+            .{ .act = .{ .errno = .INVAL }, .args = &prctl_op(22), .why = why_cbpf },
+            .{ .act = .{ .errno = .SUCCESS }, .args = &prctl_op(21), .why = "PR_GET_SECCOMP: answers 0, so that a process cannot tell it is confined (as the original)" },
+        },
+        .rest = .allow,
+        .why_rest = own,
+    } },
+} };
+/// seccomp(2): SECCOMP_GET_ACTION_AVAIL and SECCOMP_GET_NOTIF_SIZES only, unless
+/// trace/allow_unsafe_cbpf; every other operation EINVAL.
+const seccomp_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_cbpf,
+    .set = &.{ .allow = seccomp },
+    .unset = &.{ .by_args = .{
+        .cases = &.{
+            .{ .act = .allow, .args = &prctl_op(2), .why = "SECCOMP_GET_ACTION_AVAIL: reads what the kernel supports" },
+            .{ .act = .allow, .args = &prctl_op(3), .why = "SECCOMP_GET_NOTIF_SIZES: reads what the kernel supports" },
+        },
+        .rest = .{ .errno = .INVAL },
+        .why_rest = why_cbpf,
+    } },
+} };
+
+/// System V IPC, as the original: killed (SIGSYS) unless trace/allow_unsafe_shm; then the
+/// calls that make or change objects are trapped (process.zig kills the caller for modes open
+/// to others, SHM_EXEC, IPC_SET and *_STAT_ANY) unless trace/allow_unsafe_perm_shm, and
+/// msgrcv with MSG_COPY (a kernel path with a history of bugs) unless trace/allow_unsafe_copy.
+const why_shm_kill = "System V IPC of the host's IPC namespace, shared with processes outside: killed as the original kills it (trace/allow_unsafe_shm)";
+const why_shm = "System V IPC (trace/allow_unsafe_shm): objects shared with processes outside, by the caller's own choice";
+fn shm_row(perm_checked: bool) Disposition {
+    const checked: *const Disposition = if (perm_checked) &.{ .choose = .{
+        .option = .allow_unsafe_perm_shm,
+        .set = &.{ .allow = why_shm },
+        .unset = &.{ .trap = .ipc },
+    } } else &.{ .allow = why_shm };
+    return .{ .choose = .{ .option = .allow_unsafe_shm, .set = checked, .unset = &.{ .kill = why_shm_kill } } };
+}
+pub const msg_copy: u64 = 0o40000;
+const msgrcv_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_shm,
+    .set = &.{ .choose = .{
+        .option = .allow_unsafe_copy,
+        .set = &.{ .allow = why_shm },
+        .unset = &.{ .by_args = .{
+            .cases = &.{.{ .act = .{ .trap = .ipc }, .args = &flag_set(4, msg_copy), .why = "MSG_COPY: a kernel path with a history of bugs, the caller killed as the original kills it (trace/allow_unsafe_copy)" }},
+            .rest = .allow,
+            .why_rest = why_shm,
+        } },
+    } },
+    .unset = &.{ .kill = why_shm_kill },
+} };
 
 /// MSG_OOB, as the original (3.37.5; not relaxed here: its trace/allow_unsafe_oob is refused):
 /// out-of-band data takes separate kernel paths with a history of memory-safety bugs. Sends are
@@ -488,9 +670,9 @@ pub const rows = [_]Row{
     row(26, "msync", .{ .allow = memory }),
     row(27, "mincore", .{ .allow = memory }),
     row(28, "madvise", .{ .allow = memory }),
-    row(29, "shmget", refuse(.NOSYS, why_ipc)),
-    row(30, "shmat", refuse(.NOSYS, why_ipc)),
-    row(31, "shmctl", refuse(.NOSYS, why_ipc)),
+    row(29, "shmget", shm_row(true)),
+    row(30, "shmat", shm_row(true)),
+    row(31, "shmctl", shm_row(true)),
     row(32, "dup", .{ .allow = fd }),
     row(33, "dup2", .{ .allow = fd }),
     row(34, "pause", .{ .allow = own }),
@@ -523,14 +705,14 @@ pub const rows = [_]Row{
     row(61, "wait4", .{ .allow = children }),
     row(62, "kill", .{ .allow = signals }),
     row(63, "uname", .{ .allow = info }),
-    row(64, "semget", refuse(.NOSYS, why_ipc)),
-    row(65, "semop", refuse(.NOSYS, why_ipc)),
-    row(66, "semctl", refuse(.NOSYS, why_ipc)),
-    row(67, "shmdt", refuse(.NOSYS, why_ipc)),
-    row(68, "msgget", refuse(.NOSYS, why_ipc)),
-    row(69, "msgsnd", refuse(.NOSYS, why_ipc)),
-    row(70, "msgrcv", refuse(.NOSYS, why_ipc)),
-    row(71, "msgctl", refuse(.NOSYS, why_ipc)),
+    row(64, "semget", shm_row(true)),
+    row(65, "semop", shm_row(false)),
+    row(66, "semctl", shm_row(true)),
+    row(67, "shmdt", shm_row(false)),
+    row(68, "msgget", shm_row(true)),
+    row(69, "msgsnd", shm_row(false)),
+    row(70, "msgrcv", msgrcv_row),
+    row(71, "msgctl", shm_row(true)),
     row(72, "fcntl", .{ .allow = fd }),
     row(73, "flock", .{ .allow = fd }),
     row(74, "fsync", .{ .allow = fd }),
@@ -616,7 +798,7 @@ pub const rows = [_]Row{
     row(154, "modify_ldt", .{ .allow = memory }),
     row(155, "pivot_root", refuse(.PERM, why_view)),
     row(156, "sysctl", .{ .allow = gone }),
-    row(157, "prctl", .{ .allow = own }),
+    row(157, "prctl", prctl_row),
     row(158, "arch_prctl", .{ .allow = own }),
     row(159, "adjtimex", .{ .allow = clock_set }),
     row(160, "setrlimit", .{ .allow = own }),
@@ -661,7 +843,7 @@ pub const rows = [_]Row{
     row(199, "fremovexattr", .{ .trap = .xattr }),
     row(200, "tkill", .{ .allow = signals }),
     row(201, "time", .{ .allow = clock }),
-    row(202, "futex", .{ .allow = memory }),
+    row(202, "futex", futex_row),
     row(203, "sched_setaffinity", sched_row),
     row(204, "sched_getaffinity", .{ .allow = peek }),
     row(205, "set_thread_area", .{ .allow = memory }),
@@ -679,7 +861,7 @@ pub const rows = [_]Row{
     row(217, "getdents64", .{ .trap = .getdents }),
     row(218, "set_tid_address", .{ .allow = own }),
     row(219, "restart_syscall", .{ .allow = own }),
-    row(220, "semtimedop", refuse(.NOSYS, why_ipc)),
+    row(220, "semtimedop", shm_row(false)),
     row(221, "fadvise64", .{ .allow = fd }),
     row(222, "timer_create", .{ .allow = own }),
     row(223, "timer_settime", .{ .allow = own }),
@@ -776,7 +958,7 @@ pub const rows = [_]Row{
     row(314, "sched_setattr", sched_row),
     row(315, "sched_getattr", .{ .allow = peek }),
     row(316, "renameat2", .{ .trap = .rename }),
-    row(317, "seccomp", .{ .allow = seccomp }),
+    row(317, "seccomp", seccomp_row),
     row(318, "getrandom", .{ .allow = info }),
     row(319, "memfd_create", anonfd_row),
     row(320, "kexec_file_load", .{ .allow = caps }),

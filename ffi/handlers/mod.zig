@@ -25,6 +25,7 @@ const path_mod = @import("../path.zig");
 const open = @import("open.zig");
 const exec = @import("exec.zig");
 const signal = @import("signal.zig");
+const proc_hardening = @import("process.zig");
 const mknod = @import("mknod.zig");
 const truncate = @import("truncate.zig");
 const dirops = @import("dirops.zig");
@@ -210,6 +211,8 @@ pub fn handle(request: *const Request) Response {
         .setsockopt => net.setsockopt(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
+        .ptrace => proc_hardening.ptrace(request),
+        .msgget, .semget, .shmget, .shmat, .msgctl, .semctl, .shmctl, .msgrcv => proc_hardening.ipc(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),
         .utime, .utimes, .futimesat, .utimensat => metadata.utime(request),

@@ -101,6 +101,12 @@ export interface CompiledPolicy {
   allow_unsafe_exec_script?: boolean;
   /** SECBIT_EXEC_DENY_INTERACTIVE left unset (trace/allow_unsafe_exec_interactive); left out when false. */
   allow_unsafe_exec_interactive?: boolean;
+  /** The filter's relaxations (vocab's FILTER_TRACE_OPTIONS); each left out when false. */
+  allow_unsafe_futex?: boolean;
+  allow_unsafe_cbpf?: boolean;
+  allow_unsafe_shm?: boolean;
+  allow_unsafe_perm_shm?: boolean;
+  allow_unsafe_copy?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -159,6 +165,9 @@ export function compile(
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     ...(state.allowUnsafeExecScript ? { allow_unsafe_exec_script: true } : {}),
     ...(state.allowUnsafeExecInteractive ? { allow_unsafe_exec_interactive: true } : {}),
+    ...Object.fromEntries(
+      Object.entries(state.filterTrace).filter(([, on]) => on).map(([option]) => [option, true]),
+    ),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

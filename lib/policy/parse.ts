@@ -15,8 +15,10 @@ import {
   CATEGORIES,
   type Category,
   CATEGORY_ALIASES,
+  type FilterTraceOption,
   isAction,
   isCategory,
+  isFilterTraceOption,
   isNetCategory,
   isUnsupportedKey,
   nearest,
@@ -40,7 +42,8 @@ export type TraceOption =
   | "allow_unsafe_ptrace"
   | "allow_unsafe_exec_ldso"
   | "allow_unsafe_exec_script"
-  | "allow_unsafe_exec_interactive";
+  | "allow_unsafe_exec_interactive"
+  | FilterTraceOption;
 
 /** One parsed command. */
 export type Command =
@@ -508,7 +511,8 @@ export function parseCommand(text: string): Command {
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_exec_script" ||
-    key === "trace/allow_unsafe_exec_interactive"
+    key === "trace/allow_unsafe_exec_interactive" ||
+    (key.startsWith("trace/") && isFilterTraceOption(rest))
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

@@ -10,7 +10,10 @@ import {
   type Action,
   CATEGORIES,
   type Category,
+  FILTER_TRACE_OPTIONS,
+  type FilterTraceOption,
   type GlobCategory,
+  isFilterTraceOption,
   isNetCategory,
   type NetCategory,
   NEVER_ON,
@@ -124,6 +127,8 @@ export interface PolicyState {
   allowUnsafeExecScript: boolean;
   /** trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE not set on the sandbox. */
   allowUnsafeExecInteractive: boolean;
+  /** The original's relaxations of the sandbox filter's hardening set to true (vocab's FILTER_TRACE_OPTIONS). */
+  filterTrace: Partial<Record<FilterTraceOption, boolean>>;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -176,6 +181,7 @@ export function initialState(): PolicyState {
     allowUnsafeExecLdso: false,
     allowUnsafeExecScript: false,
     allowUnsafeExecInteractive: false,
+    filterTrace: {},
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -329,7 +335,11 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         state.allowUnsafeExecLdso = command.value;
       } else if (command.option === "allow_unsafe_exec_script") {
         state.allowUnsafeExecScript = command.value;
-      } else state.allowUnsafeExecInteractive = command.value;
+      } else if (command.option === "allow_unsafe_exec_interactive") {
+        state.allowUnsafeExecInteractive = command.value;
+      } else if (isFilterTraceOption(command.option)) {
+        state.filterTrace[command.option] = command.value;
+      }
       return 0;
     case "trace_noop":
       state.noopTrace[command.option] = command.value;
@@ -418,6 +428,9 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
   if (state.allowUnsafeExecScript) lines.push("trace/allow_unsafe_exec_script:1");
   if (state.allowUnsafeExecInteractive) lines.push("trace/allow_unsafe_exec_interactive:1");
+  for (const option of FILTER_TRACE_OPTIONS) {
+    if (state.filterTrace[option]) lines.push(`trace/${option}:1`);
+  }
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }

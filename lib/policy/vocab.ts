@@ -161,6 +161,28 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
     "syd does not limit a process's own resource limits (those of another process stay refused: they protect syd)",
 };
 
+/**
+ * The original's `trace/` relaxations of the sandbox filter's hardening (ffi/filter/table.zig
+ * `Option`), all off by default and fixed when the sandbox starts: priority-inheritance futexes,
+ * seccomp filters of the sandbox's own, System V IPC, its unsafe modes and commands, and
+ * msgrcv's MSG_COPY.
+ */
+export const FILTER_TRACE_OPTIONS = [
+  "allow_unsafe_futex",
+  "allow_unsafe_cbpf",
+  "allow_unsafe_shm",
+  "allow_unsafe_perm_shm",
+  "allow_unsafe_copy",
+] as const;
+
+/** One of `FILTER_TRACE_OPTIONS`. */
+export type FilterTraceOption = typeof FILTER_TRACE_OPTIONS[number];
+
+/** Whether `name` (the text after `trace/`) is one of `FILTER_TRACE_OPTIONS`. */
+export function isFilterTraceOption(name: string): name is FilterTraceOption {
+  return (FILTER_TRACE_OPTIONS as readonly string[]).includes(name);
+}
+
 export const UNSUPPORTED_KEYS = [
   "move/",
   "domain",
@@ -234,6 +256,11 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_exec_ldso",
   "trace/allow_unsafe_exec_script",
   "trace/allow_unsafe_exec_interactive",
+  "trace/allow_unsafe_futex",
+  "trace/allow_unsafe_cbpf",
+  "trace/allow_unsafe_shm",
+  "trace/allow_unsafe_perm_shm",
+  "trace/allow_unsafe_copy",
   "reset",
   "include",
   "include_profile",

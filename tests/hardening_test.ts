@@ -1,0 +1,143 @@
+/**
+ * End-to-end tests of the filter's process hardening, as the original's (its syd.7 and the
+ * trace/allow_unsafe_* options that relax it): priority-inheritance futexes, PTRACE_TRACEME
+ * and PR_SET_PTRACER made to look untraced, seccomp filters of the sandbox's own, and System V
+ * IPC (killed by default; its unsafe modes and MSG_COPY under trace/allow_unsafe_shm). The
+ * helper tests/helpers/hardening.c prints one `name=RESULT` line per attempt.
+ */
+import assert from "node:assert/strict";
+import { helper, PY_ATTEMPT, records, runSyd } from "./_syd.ts";
+
+const SIGSYS_EXIT = 128 + 31;
+const SIGKILL_EXIT = 128 + 9;
+
+/** Runs the helper in MODE under `-poff` and the options; its exit code and `name=RESULT` lines. */
+async function hardening(mode: string, options: string[] = []) {
+  const outcome = await runSyd([
+    "-q",
+    "-poff",
+    ...options.flatMap((o) => ["-m", o]),
+    "--",
+    helper("hardening"),
+    mode,
+  ]);
+  const results: Record<string, string> = {};
+  for (const line of outcome.stdout.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) results[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return { code: outcome.code, results, records: records(outcome.stderr), stderr: outcome.stderr };
+}
+
+Deno.test("priority-inheritance futex operations answer ENOSYS, unless trace/allow_unsafe_futex", async () => {
+  const strict = await hardening("futex");
+  assert.equal(strict.code, 0, strict.stderr);
+  assert.deepEqual(strict.results, {
+    wake: "0",
+    lock_pi: "ENOSYS",
+    unlock_pi: "ENOSYS",
+    trylock_pi: "ENOSYS",
+    wait_requeue_pi: "ENOSYS",
+    cmp_requeue_pi: "ENOSYS",
+    lock_pi2: "ENOSYS",
+  });
+  const relaxed = await hardening("futex", ["trace/allow_unsafe_futex:1"]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.equal(relaxed.results.wake, "0");
+  assert.equal(relaxed.results.lock_pi, "0"); // the kernel's own answers from here on
+  assert.equal(relaxed.results.unlock_pi, "EPERM");
+  assert.equal(relaxed.results.wait_requeue_pi, "EAGAIN");
+});
+
+Deno.test("PTRACE_TRACEME succeeds once per thread and fails EPERM after; other requests are no-ops", async () => {
+  const outcome = await hardening("traceme");
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.deepEqual(outcome.results, {
+    traceme_1: "0",
+    traceme_2: "EPERM",
+    thread_traceme_1: "0",
+    thread_traceme_2: "EPERM",
+    attach: "0",
+  });
+});
+
+Deno.test("PR_SET_PTRACER is a no-op; PR_SET_SECCOMP is EINVAL and PR_GET_SECCOMP 0 unless trace/allow_unsafe_cbpf", async () => {
+  const strict = await hardening("prctl");
+  assert.equal(strict.code, 0, strict.stderr);
+  assert.deepEqual(strict.results, { set_ptracer: "0", get_seccomp: "0", set_seccomp: "EINVAL" });
+  const relaxed = await hardening("prctl", ["trace/allow_unsafe_cbpf:1"]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  // The kernel's answers: filter mode, and strict mode refused once in filter mode.
+  assert.deepEqual(relaxed.results, { set_ptracer: "0", get_seccomp: "2", set_seccomp: "EINVAL" });
+});
+
+Deno.test("a seccomp filter of the sandbox's own is refused EINVAL, unless trace/allow_unsafe_cbpf", async () => {
+  const strict = await hardening("seccomp");
+  assert.equal(strict.code, 0, strict.stderr);
+  assert.equal(strict.results.action_avail, "0");
+  assert.equal(strict.results.set_filter, "EINVAL");
+  assert.match(strict.results.getppid, /^\d+$/);
+  const relaxed = await hardening("seccomp", ["trace/allow_unsafe_cbpf:1"]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.equal(relaxed.results.set_filter, "0");
+  assert.equal(relaxed.results.getppid, "EPERM"); // the stacked filter's answer
+});
+
+Deno.test("System V IPC kills the process (SIGSYS) unless trace/allow_unsafe_shm", async () => {
+  const strict = await hardening("msgget");
+  assert.equal(strict.code, SIGSYS_EXIT, strict.stderr);
+  assert.deepEqual(strict.results, {});
+  const relaxed = await hardening("msgget", ["trace/allow_unsafe_shm:1"]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.match(relaxed.results.msgget, /^\d+$/);
+  assert.equal(relaxed.results.rmid, "0");
+});
+
+Deno.test("an IPC object open to others is killed (logged) unless trace/allow_unsafe_perm_shm", async () => {
+  const strict = await hardening("msgget_open", ["trace/allow_unsafe_shm:1"]);
+  assert.equal(strict.code, SIGKILL_EXIT, strict.stderr);
+  assert.deepEqual(strict.results, {});
+  const record = strict.records.find((r) => r.ctx === "ipc");
+  assert.ok(record, strict.stderr);
+  assert.equal(record.sys, "msgget");
+  assert.equal(record.act, "kill");
+  assert.equal(record.tip, "trace/allow_unsafe_perm_shm:1");
+  const relaxed = await hardening("msgget_open", [
+    "trace/allow_unsafe_shm:1",
+    "trace/allow_unsafe_perm_shm:1",
+  ]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.match(relaxed.results.msgget, /^\d+$/);
+});
+
+Deno.test("msgrcv with MSG_COPY is killed (logged) unless trace/allow_unsafe_copy", async () => {
+  const strict = await hardening("msg_copy", ["trace/allow_unsafe_shm:1"]);
+  assert.equal(strict.code, SIGKILL_EXIT, strict.stderr);
+  assert.equal(strict.results.msgsnd, "0"); // an ordinary IPC call goes through
+  assert.equal(strict.results.msg_copy, undefined);
+  const record = strict.records.find((r) => r.ctx === "ipc");
+  assert.ok(record, strict.stderr);
+  assert.equal(record.sys, "msgrcv");
+  assert.equal(record.tip, "trace/allow_unsafe_copy:1");
+  const relaxed = await hardening("msg_copy", [
+    "trace/allow_unsafe_shm:1",
+    "trace/allow_unsafe_copy:1",
+  ]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.equal(relaxed.results.msg_copy, "8");
+});
+
+Deno.test("the filter's relaxations are fixed at startup: /dev/syd answers EBUSY", async () => {
+  const outcome = await runSyd([
+    "-q",
+    "-poff",
+    "-mlock:off",
+    "--",
+    "python3",
+    "-c",
+    PY_ATTEMPT + `attempt("futex", lambda: os.stat("/dev/syd/trace/allow_unsafe_futex:1"))
+attempt("shm", lambda: os.stat("/dev/syd/trace/allow_unsafe_shm:1"))`,
+  ]);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stdout, "futex EBUSY\nshm EBUSY\n");
+});
