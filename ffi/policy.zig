@@ -249,6 +249,7 @@ pub const Document = struct {
     allow_unsafe_shm: bool = false,
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
+    allow_unsafe_personality: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -316,6 +317,7 @@ pub const Policy = struct {
     allow_unsafe_shm: bool = false,
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
+    allow_unsafe_personality: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -441,6 +443,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_shm = doc.allow_unsafe_shm,
         .allow_unsafe_perm_shm = doc.allow_unsafe_perm_shm,
         .allow_unsafe_copy = doc.allow_unsafe_copy,
+        .allow_unsafe_personality = doc.allow_unsafe_personality,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -160,7 +160,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        var plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules) };
+        var plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality };
         plan.name_after(std.mem.span(name));
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
@@ -280,6 +280,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .allow_unsafe_shm = rules.allow_unsafe_shm,
         .allow_unsafe_perm_shm = rules.allow_unsafe_perm_shm,
         .allow_unsafe_copy = rules.allow_unsafe_copy,
+        .allow_unsafe_personality = rules.allow_unsafe_personality,
     };
 }
 

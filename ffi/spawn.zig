@@ -98,6 +98,10 @@ pub const Plan = struct {
     /// caps.secbit_exec_restrict_file and caps.secbit_exec_deny_interactive. Ignored by older
     /// kernels, which lack them.
     exec_securebits: u32 = 0,
+    /// Drop the unsafe persona flags (READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE, ADDR_COMPAT_LAYOUT,
+    /// MMAP_PAGE_ZERO) the child inherited from syd's caller (`setarch -R syd ...`), as the
+    /// original does unless trace/allow_unsafe_personality.
+    strip_personas: bool = true,
     /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
     /// only with Landlock signal scoping).
     sentinel: bool,
@@ -312,6 +316,9 @@ fn child_fail(fd: i32, stage: Stage, rc: usize) noreturn {
     linux.exit_group(127);
 }
 
+/// READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_COMPAT_LAYOUT | MMAP_PAGE_ZERO.
+const personas_unsafe: usize = 0x0400000 | 0x0040000 | 0x0200000 | 0x0100000;
+
 fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, sentinel_rd: i32) noreturn {
     sys.signals_reset_default();
     var rc = linux.syscall4(.rt_sigprocmask, linux.SIG.SETMASK, @intFromPtr(&@as(u64, 0)), 0, 8);
@@ -327,6 +334,14 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     rc = caps.child_drop_all();
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     caps.child_exec_securebits(plan.exec_securebits);
+    if (plan.strip_personas) {
+        const persona = linux.syscall1(.personality, 0xffff_ffff);
+        if (linux.E.init(persona) != .SUCCESS) child_fail(status_wr, .capabilities, persona);
+        if (persona & personas_unsafe != 0) {
+            rc = linux.syscall1(.personality, persona & ~personas_unsafe);
+            if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .capabilities, rc);
+        }
+    }
     // syd is not dumpable and the fork copied that: syd copies the listener out of this
     // process (pidfd_getfd), which a non-dumpable target refuses without CAP_SYS_PTRACE.
     rc = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 1, 0, 0, 0);

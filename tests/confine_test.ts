@@ -340,3 +340,38 @@ Deno.test("the sandbox runs with the original's secure bits locked; trace/allow_
   const native = await run("python3", ["-c", script]);
   assert.equal(Number(native.stdout.trim()) & 0xFEB, 0);
 });
+
+Deno.test("personality: the original's allowlist passes, ADDR_NO_RANDOMIZE and the other unsafe personas kill (SIGSYS) unless trace/allow_unsafe_personality; an inherited one is dropped", async () => {
+  const call = (persona: string) =>
+    `import ctypes; libc = ctypes.CDLL(None); libc.personality.argtypes = [ctypes.c_ulong]; ` +
+    `libc.personality(${persona}); print(hex(libc.personality(0xffffffff)))`;
+  for (const safe of ["0x20000", "0x8", "0x100020000"]) {
+    const result = await runSyd(["-poff", "--", "python3", "-c", call(safe)]);
+    assert.equal(result.code, 0, `${safe}: ${result.stderr}`);
+    assert.equal(result.stdout, `${`0x${(Number(safe) & 0xffffffff).toString(16)}`}\n`);
+  }
+  for (const unsafe of ["0x40000", "0x400000", "0x200000", "0x100000", "0x100040000"]) {
+    const result = await runSyd(["-poff", "--", "python3", "-c", call(unsafe)]);
+    assert.equal(result.signal ?? result.code, 128 + 31, `${unsafe}: ${JSON.stringify(result)}`);
+  }
+  const relaxed = await runSyd([
+    "-poff",
+    "-m",
+    "trace/allow_unsafe_personality:1",
+    "--",
+    "python3",
+    "-c",
+    call("0x40000"),
+  ]);
+  assert.equal(relaxed.stdout, "0x40000\n", relaxed.stderr);
+  // setarch -R starts syd without address randomisation: the sandbox runs with it again.
+  const inherited = await run("setarch", [
+    "-R",
+    SYD,
+    "-poff",
+    "--",
+    "cat",
+    "/proc/self/personality",
+  ]);
+  assert.equal(inherited.stdout, "00000000\n", inherited.stderr);
+});

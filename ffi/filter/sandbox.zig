@@ -107,6 +107,7 @@ pub const Options = struct {
     allow_unsafe_shm: bool = false,
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
+    allow_unsafe_personality: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.

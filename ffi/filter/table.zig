@@ -98,6 +98,8 @@ pub const Option = enum {
     allow_unsafe_perm_shm,
     /// trace/allow_unsafe_copy: msgrcv's MSG_COPY let through.
     allow_unsafe_copy,
+    /// trace/allow_unsafe_personality: every personality(2) persona let through.
+    allow_unsafe_personality,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
@@ -520,6 +522,30 @@ const seccomp_row: Disposition = .{ .choose = .{
     } },
 } };
 
+/// personality(2), as the original (and docker, podman): the personas of its allowlist, compared
+/// as the kernel's 32 bits (PER_LINUX, PER_LINUX32, UNAME26, both, and 0xffffffff, which reads
+/// the persona); any other is killed (SIGSYS), since READ_IMPLIES_EXEC would undo W^X and
+/// ADDR_NO_RANDOMIZE, ADDR_COMPAT_LAYOUT and MMAP_PAGE_ZERO weaken ASLR and NULL-page
+/// protection. The original answers ENOSYS to the few legacy personas (PER_BSD, PER_SVR4...)
+/// that carry none of those flags; here they are killed too. Not under
+/// trace/allow_unsafe_personality. syd's child also drops those flags from its own persona
+/// before it execs (spawn.zig), so a sandbox started under `setarch -R` runs randomised.
+pub const personas_safe = [_]u64{ 0x0, 0x8, 0x20000, 0x20008, 0xffff_ffff };
+const personality_cases = cases: {
+    var out: [personas_safe.len]Case = undefined;
+    for (personas_safe, 0..) |persona, i| out[i] = .{
+        .act = .allow,
+        .args = &.{.{ .arg = 0, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = persona }},
+        .why = "a persona of the original's allowlist (or 0xffffffff: reads the current one)",
+    };
+    break :cases out;
+};
+const personality_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_personality,
+    .set = &.{ .allow = own },
+    .unset = &.{ .by_args = .{ .cases = &personality_cases, .rest = .kill, .why_rest = "a persona off the allowlist: READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE, ADDR_COMPAT_LAYOUT and MMAP_PAGE_ZERO weaken W^X and ASLR; killed as the original kills them (trace/allow_unsafe_personality)" } },
+} };
+
 /// System V IPC, as the original: killed (SIGSYS) unless trace/allow_unsafe_shm; then the
 /// calls that make or change objects are trapped (process.zig kills the caller for modes open
 /// to others, SHM_EXEC, IPC_SET and *_STAT_ANY) unless trace/allow_unsafe_perm_shm, and
@@ -776,7 +802,7 @@ pub const rows = [_]Row{
     row(132, "utime", .{ .trap = .utime }),
     row(133, "mknod", .{ .trap = .mknod }),
     row(134, "uselib", refuse(.NOSYS, why_original_dead)),
-    row(135, "personality", .{ .allow = own }),
+    row(135, "personality", personality_row),
     row(136, "ustat", .{ .allow = info }),
     row(137, "statfs", .{ .trap = .stat }),
     row(138, "fstatfs", .{ .allow = fd }),

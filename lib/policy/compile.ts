@@ -107,6 +107,7 @@ export interface CompiledPolicy {
   allow_unsafe_shm?: boolean;
   allow_unsafe_perm_shm?: boolean;
   allow_unsafe_copy?: boolean;
+  allow_unsafe_personality?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;

@@ -173,6 +173,7 @@ export const FILTER_TRACE_OPTIONS = [
   "allow_unsafe_shm",
   "allow_unsafe_perm_shm",
   "allow_unsafe_copy",
+  "allow_unsafe_personality",
 ] as const;
 
 /** One of `FILTER_TRACE_OPTIONS`. */
@@ -261,6 +262,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_shm",
   "trace/allow_unsafe_perm_shm",
   "trace/allow_unsafe_copy",
+  "trace/allow_unsafe_personality",
   "reset",
   "include",
   "include_profile",
