@@ -302,6 +302,7 @@ test {
     _ = @import("caller.zig");
     _ = @import("handlers/mod.zig");
     _ = @import("handlers/open.zig");
+    _ = @import("handlers/tty.zig");
     _ = @import("handlers/exec.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/mknod.zig");

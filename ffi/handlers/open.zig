@@ -16,6 +16,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate_mod = @import("emulate.zig");
 const magic = @import("magic.zig");
+const tty = @import("tty.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -157,11 +158,36 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
-    const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
+    var fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| {
+        // syd without a terminal of its own: /dev/tty answers ENXIO to syd, not to the caller.
+        if (err == error.NXIO and names_dev_tty(root, canonical)) return caller_tty(request, args);
+        return .{ .failure = sys.errno_value(err) };
+    };
+    if (std.mem.startsWith(u8, canonical, "/dev/") and tty.is_dev_tty(fd)) {
+        sys.close(fd); // syd's own terminal: the caller's is what /dev/tty names for it
+        const response = caller_tty(request, args);
+        if (response != .fd) return response;
+        fd = response.fd.fd;
+    }
     if (fs_refused(request, fd, name)) |response| {
         sys.close(fd);
         return response;
     }
+    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+}
+
+/// Whether `canonical` is /dev/tty's device node (an O_PATH open reaches no driver).
+fn names_dev_tty(root: emulate_mod.Root, canonical: []const u8) bool {
+    if (!std.mem.startsWith(u8, canonical, "/dev/")) return false;
+    const fd = root.openat2(canonical, handlers.o.path, 0) catch return false;
+    defer sys.close(fd);
+    return tty.is_dev_tty(fd);
+}
+
+/// /dev/tty for the caller: its own controlling terminal (tty.zig).
+fn caller_tty(request: *const Request, args: Args) Response {
+    const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
+    const fd = tty.open_caller_tty(request.tid(), flags) catch |err| return .{ .failure = sys.errno_value(err) };
     return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 
