@@ -242,6 +242,7 @@ pub const Document = struct {
     allow_unsupp_socket: bool,
     allow_unsafe_ptrace: bool = false,
     allow_unsafe_exec_ldso: bool = false,
+    allow_unsafe_any_addr: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -297,6 +298,9 @@ pub const Policy = struct {
     allow_unsafe_ptrace: bool = false,
     /// trace/allow_unsafe_exec_ldso: the dynamic loader may be executed directly.
     allow_unsafe_exec_ldso: bool = false,
+    /// trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: go through (reaching
+    /// loopback, judged as it); otherwise refused with ENETUNREACH, as the original.
+    allow_unsafe_any_addr: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -415,6 +419,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
+        .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -453,7 +453,7 @@ Deno.test("SO_PEERCRED of a UNIX connection syd connected names the sandboxed cl
   assert.equal(result.stdout, "client True True\n");
 });
 
-Deno.test("sends to 0.0.0.0 or :: are judged as the loopback address they reach (found by review)", async () => {
+Deno.test("under trace/allow_unsafe_any_addr, sends to 0.0.0.0 or :: are judged as the loopback address they reach (found by review)", async () => {
   const script = [
     "import socket",
     "r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)",
@@ -468,6 +468,8 @@ Deno.test("sends to 0.0.0.0 or :: are judged as the loopback address they reach 
   ].join("\n");
   const result = await runSyd([
     "-poff",
+    "-m",
+    "trace/allow_unsafe_any_addr:1",
     "-m",
     "sandbox/net/connect:on",
     "-m",
@@ -559,4 +561,98 @@ attempt("read", lambda: b.recv(1))
     "send ENOTSUP\nsendmsg ENOTSUP\nrecv ENOTSUP\nrecvmsg ENOTSUP\n" +
       "oobinline ENOPROTOOPT\nplain 1\nread b'y'\n",
   );
+});
+
+/** Sends to and connects to the any addresses; a receiver on loopback tells what arrived. */
+const ANY_ADDR = `
+import ctypes, errno, os, socket, struct, sys
+r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+r.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); r.bind(('::', 0)); r.settimeout(0.3)
+port = r.getsockname()[1]
+def attempt(name, fn):
+    try: fn(); print(name, 'ok')
+    except OSError as e: print(name, errno.errorcode[e.errno])
+    try:
+        r.recv(1); print(name, 'arrived')
+        while True: r.recv(1)  # drained
+    except socket.timeout: pass
+def conn(dest, family):
+    s = socket.socket(family, socket.SOCK_DGRAM); s.connect((dest, port)); s.send(b'x')
+def sendto(dest, family):
+    socket.socket(family, socket.SOCK_DGRAM).sendto(b'x', (dest, port))
+def sendmsg(dest, family):
+    socket.socket(family, socket.SOCK_DGRAM).sendmsg([b'x'], [], 0, (dest, port))
+def sendmmsg():  # two messages: to 127.0.0.1, then to 0.0.0.0: the first is sent
+    libc = ctypes.CDLL(None, use_errno=True)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    names = [struct.pack('!HH4s8x', 0, port, socket.inet_aton(a)) for a in ('127.0.0.1', '0.0.0.0')]
+    names = [bytes([n[1], n[0]]) + n[2:] for n in names]  # the family in host order
+    bufs = [ctypes.create_string_buffer(n) for n in names]
+    data = ctypes.create_string_buffer(b'x')
+    iov = (ctypes.c_uint64 * 2)(ctypes.addressof(data), 1)
+    vec = (ctypes.c_uint64 * 16)()
+    for i, b in enumerate(bufs):
+        vec[i * 8:i * 8 + 8] = [ctypes.addressof(b), 16, ctypes.addressof(iov), 1, 0, 0, 0, 0]
+    n = libc.sendmmsg(s.fileno(), vec, 2, 0)
+    if n < 0: raise OSError(ctypes.get_errno(), 'sendmmsg')
+    print('sendmmsg sent', n)
+for dest, family in (('0.0.0.0', socket.AF_INET), ('::', socket.AF_INET6), ('::ffff:0.0.0.0', socket.AF_INET6)):
+    attempt('connect ' + dest, lambda: conn(dest, family))
+    attempt('sendto ' + dest, lambda: sendto(dest, family))
+    attempt('sendmsg ' + dest, lambda: sendmsg(dest, family))
+attempt('sendmmsg', sendmmsg)
+`;
+
+const ANY_REFUSED = ["0.0.0.0", "::", "::ffff:0.0.0.0"].flatMap((dest) => [
+  `connect ${dest} ENETUNREACH`,
+  `sendto ${dest} ENETUNREACH`,
+  `sendmsg ${dest} ENETUNREACH`,
+]).join("\n") + "\nsendmmsg sent 1\nsendmmsg ok\nsendmmsg arrived\n";
+
+Deno.test("connect and sends to 0.0.0.0, :: and ::ffff:0.0.0.0 answer ENETUNREACH with a record, sandboxed or not", async () => {
+  for (
+    const policy of [
+      ["-poff"],
+      ["-poff", "-m", "sandbox/net/connect:on", "-m", "allow/net/connect+loopback!0-65535"],
+    ]
+  ) {
+    const result = await runSyd([...policy, "--", "python3", "-c", ANY_ADDR], {
+      env: { SYD_LOG: "warn" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, ANY_REFUSED, policy.join(" "));
+    const denials = records(result.stderr).filter((r) => r.op === "deny_any_addr");
+    assert.ok(denials.length >= 9, result.stderr);
+    assert.ok(denials.some((r) => r.addr === "0.0.0.0!" + String(r.addr).split("!")[1]));
+    assert.ok(denials.every((r) => r.tip === "trace/allow_unsafe_any_addr:1" && r.err === 101));
+  }
+});
+
+Deno.test("trace/allow_unsafe_any_addr:1 lets them through to loopback, set at start or through /dev/syd", async () => {
+  const reached = ["0.0.0.0", "::", "::ffff:0.0.0.0"].flatMap((dest) => [
+    `connect ${dest} ok`,
+    `connect ${dest} arrived`,
+    `sendto ${dest} ok`,
+    `sendto ${dest} arrived`,
+    `sendmsg ${dest} ok`,
+    `sendmsg ${dest} arrived`,
+  ]).join("\n") + "\nsendmmsg sent 2\nsendmmsg ok\nsendmmsg arrived\n";
+  const atStart = await runSyd([
+    "-poff",
+    "-m",
+    "trace/allow_unsafe_any_addr:1",
+    "--",
+    "python3",
+    "-c",
+    ANY_ADDR,
+  ]);
+  assert.equal(atStart.code, 0, atStart.stderr);
+  assert.equal(atStart.stdout, reached);
+  const toggled = `import os\nos.stat('/dev/syd/trace/allow_unsafe_any_addr:1')\n${ANY_ADDR}
+os.stat('/dev/syd/trace/allow_unsafe_any_addr:0')
+attempt('again', lambda: conn('0.0.0.0', socket.AF_INET))
+`;
+  const result = await runSyd(["-poff", "-m", "lock:exec", "--", "python3", "-c", toggled]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, reached + "again ENETUNREACH\n");
 });

@@ -70,6 +70,7 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
     if (len < 2 or len > sockaddr_len_max) return error.INVAL;
     out.len = @intCast(len);
     try handlers.read_memory(request.tid(), addr, out.bytes[0..out.len]);
+    if (!binding) try refuse_any_addr(request, out.bytes[0..out.len]);
     const family_value = std.mem.readInt(u16, out.bytes[0..2], .little);
     switch (family_value) {
         // The kernel reads AF_UNSPEC as AF_INET in an IPv4 socket's bind and send (connect
@@ -573,6 +574,10 @@ pub fn handle(request: *const Request) Response {
         else => 0,
     };
     if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    // With net/connect off the sends are continued: the any address is refused first.
+    if (nr != .bind and !request.policy.on[@intFromEnum(Cat.net_connect)]) {
+        if (any_addr_gate(request, nr)) |response| return response;
+    }
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const result = switch (nr) {
         .bind, .connect => bind_or_connect(request, nr),
@@ -886,4 +891,114 @@ test "denied network calls answer the original's errnos" {
     try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.ADDRNOTAVAIL)), denial_errno(.net_bind, .bind));
     try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.CONNREFUSED)), denial_errno(.net_connect, .connect));
     try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.NOTCONN)), denial_errno(.net_connect, .sendto));
+}
+
+/// Whether the sockaddr `bytes` is an IPv4 or IPv6 any address: 0.0.0.0, `::` or
+/// `::ffff:0.0.0.0`; `unspec`: AF_UNSPEC counts as AF_INET (an IPv4 socket's send reads it so;
+/// connect takes it as a disconnect).
+fn is_any_addr(bytes: []const u8, unspec: bool) bool {
+    if (bytes.len < 2) return false;
+    const family_value = std.mem.readInt(u16, bytes[0..2], .little);
+    const inet = family_value == af_inet or (unspec and family_value == af_unspec);
+    if (inet and bytes.len >= 16) return std.mem.allEqual(u8, bytes[4..8], 0);
+    if (family_value != af_inet6 or bytes.len < 24) return false;
+    const ip = bytes[8..24];
+    const mapped = std.mem.allEqual(u8, ip[0..10], 0) and ip[10] == 0xff and ip[11] == 0xff;
+    return std.mem.allEqual(u8, ip[0..10], 0) and (mapped or std.mem.allEqual(u8, ip[10..12], 0)) and
+        std.mem.allEqual(u8, ip[12..16], 0);
+}
+
+/// connect and the sends to an any address (0.0.0.0, `::`), which the kernel takes to mean
+/// loopback: refused with ENETUNREACH, as the original (and FreeBSD's
+/// net.inet.ip.connect_inaddr_wild) unless trace/allow_unsafe_any_addr:1.
+fn refuse_any_addr(request: *const Request, bytes: []const u8) sys.Errno!void {
+    assert(bytes.len >= 2);
+    const nr = handlers.nr_of(request);
+    if (request.policy.allow_unsafe_any_addr or !is_any_addr(bytes, nr != .connect)) return;
+    const port = std.mem.readInt(u16, bytes[2..4], .big);
+    var text_buf: [32]u8 = undefined;
+    const any: []const u8 = if (std.mem.readInt(u16, bytes[0..2], .little) == af_inet6) "::" else "0.0.0.0";
+    const text = std.fmt.bufPrint(&text_buf, "{s}!{d}", .{ any, port }) catch any;
+    request.log.emit(.warn, .{
+        .ctx = "net",
+        .op = "deny_any_addr",
+        .sys = handlers.syscall_name(request.notif.data.nr),
+        .addr = text,
+        .err = @as(i32, @intFromEnum(linux.E.NETUNREACH)),
+        .msg = "connect or send to the any address refused: it reaches loopback",
+        .pid = request.tid(),
+        .tip = "trace/allow_unsafe_any_addr:1",
+    });
+    return error.NETUNREACH;
+}
+
+/// The any address check for calls continued unjudged (net/connect off): null when no
+/// address the call names is an any address. A thread rewriting the address after this check
+/// reaches loopback, which net/connect off lets it reach by its own name anyway.
+fn any_addr_gate(request: *const Request, nr: SYS) ?Response {
+    assert(nr != .bind);
+    if (request.policy.allow_unsafe_any_addr) return null;
+    const checked = switch (nr) {
+        .connect => any_addr_at(request, request.arg(1), request.arg(2)),
+        .sendto => any_addr_at(request, request.arg(4), request.arg(5)),
+        .sendmsg => any_addr_in_msg(request, request.arg(1)),
+        .sendmmsg => {
+            const first = sendmmsg_any_addr(request) orelse return null;
+            if (first == 0) return .{ .failure = @intFromEnum(linux.E.NETUNREACH) };
+            // Those before it are sent, as the kernel would; the count sent is answered.
+            return sendmmsg(request) catch |err| handlers.failure(err);
+        },
+        else => unreachable,
+    };
+    checked catch |err| return handlers.failure(err);
+    return null;
+}
+
+/// Refuses an any address at `addr` (`len` bytes); an unreadable one is the kernel's to refuse.
+fn any_addr_at(request: *const Request, addr: u64, len: u64) sys.Errno!void {
+    if (addr == 0 or len < 2 or len > sockaddr_len_max) return;
+    var bytes: [sockaddr_len_max]u8 = undefined;
+    const n: usize = @intCast(len);
+    handlers.read_memory(request.tid(), addr, bytes[0..n]) catch return;
+    try refuse_any_addr(request, bytes[0..n]);
+}
+
+fn any_addr_in_msg(request: *const Request, msg_addr: u64) sys.Errno!void {
+    var msg: MsgHdr = undefined;
+    handlers.read_memory(request.tid(), msg_addr, std.mem.asBytes(&msg)) catch return;
+    try any_addr_at(request, msg.name, msg.namelen);
+}
+
+/// sendmmsg: the index of the first message sent to an any address, or null.
+fn sendmmsg_any_addr(request: *const Request) ?usize {
+    const vlen: usize = @min(@as(u32, @truncate(request.arg(2))), iov_count_max);
+    var i: usize = 0;
+    while (i < vlen) : (i += 1) {
+        const entry = std.math.add(u64, request.arg(1), i * 64) catch return null;
+        any_addr_in_msg(request, entry) catch return i;
+    }
+    return null;
+}
+
+test "is_any_addr: 0.0.0.0, :: and ::ffff:0.0.0.0 only" {
+    var sin = [_]u8{0} ** 16;
+    sin[0] = af_inet;
+    try std.testing.expect(is_any_addr(&sin, false));
+    sin[4] = 127;
+    try std.testing.expect(!is_any_addr(&sin, false));
+    try std.testing.expect(!is_any_addr(sin[0..15], false)); // too short: the kernel refuses it
+    var sin6 = [_]u8{0} ** 28;
+    sin6[0] = af_inet6;
+    try std.testing.expect(is_any_addr(&sin6, false));
+    sin6[18] = 0xff;
+    sin6[19] = 0xff;
+    try std.testing.expect(is_any_addr(&sin6, false)); // ::ffff:0.0.0.0
+    sin6[23] = 1;
+    try std.testing.expect(!is_any_addr(&sin6, false)); // ::ffff:0.0.0.1
+    sin6[18] = 0;
+    sin6[19] = 0;
+    try std.testing.expect(!is_any_addr(&sin6, false)); // ::1
+    var unspec = [_]u8{0} ** 16;
+    try std.testing.expect(!is_any_addr(&unspec, false)); // connect: a disconnect
+    try std.testing.expect(is_any_addr(&unspec, true)); // a send: read as AF_INET
 }

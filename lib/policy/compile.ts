@@ -97,6 +97,8 @@ export interface CompiledPolicy {
   allow_unsafe_ptrace?: boolean;
   /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
   allow_unsafe_exec_ldso?: boolean;
+  /** connect and send to 0.0.0.0 and :: allowed (trace/allow_unsafe_any_addr); left out when false. */
+  allow_unsafe_any_addr?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -153,6 +155,7 @@ export function compile(
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
+    ...(state.allowUnsafeAnyAddr ? { allow_unsafe_any_addr: true } : {}),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

@@ -38,7 +38,8 @@ export type TraceOption =
   | "deny_dotdot"
   | "allow_unsupp_socket"
   | "allow_unsafe_ptrace"
-  | "allow_unsafe_exec_ldso";
+  | "allow_unsafe_exec_ldso"
+  | "allow_unsafe_any_addr";
 
 /** One parsed command. */
 export type Command =
@@ -445,7 +446,7 @@ export function parseCommand(text: string): Command {
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
-    key === "trace/allow_unsafe_exec_ldso"
+    key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_any_addr"
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

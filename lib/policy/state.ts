@@ -112,6 +112,8 @@ export interface PolicyState {
   allowUnsafePtrace: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
+  /** trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: allowed (ENETUNREACH otherwise). */
+  allowUnsafeAnyAddr: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -160,6 +162,7 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    allowUnsafeAnyAddr: false,
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -305,6 +308,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
       else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
+      else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
       else state.allowUnsafeExecLdso = command.value;
       return 0;
     case "trace_noop":
@@ -392,6 +396,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }

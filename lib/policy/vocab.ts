@@ -232,6 +232,7 @@ export const KNOWN_WORDS = [
   "trace/deny_dotdot",
   "trace/allow_unsafe_ptrace",
   "trace/allow_unsafe_exec_ldso",
+  "trace/allow_unsafe_any_addr",
   "reset",
   "include",
   "include_profile",
