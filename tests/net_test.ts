@@ -656,3 +656,69 @@ attempt('again', lambda: conn('0.0.0.0', socket.AF_INET))
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, reached + "again ENETUNREACH\n");
 });
+
+Deno.test("a UNIX socket named relatively in a cwd deeper than sun_path is bound, judged by its whole path and reached", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  const deep = `${dir}/${"d".repeat(60)}/${"e".repeat(60)}`; // over 108 bytes with a name
+  try {
+    await Deno.mkdir(deep, { recursive: true });
+    const script = CLIENT + `
+import os
+os.chdir(sys.argv[1])
+def serve(name):
+    srv = socket.socket(socket.AF_UNIX); srv.bind(name); srv.listen(1)
+    c = socket.socket(socket.AF_UNIX); c.connect(name); c.sendall(b"x")
+    conn, _ = srv.accept()
+    return conn.recv(1).decode() + " " + str(srv.getsockname() == name)
+attempt("allowed", lambda: serve("ok.sock"))
+attempt("denied", lambda: serve("no.sock"))
+`;
+    const rules = ["-m", `allow/net/bind,net/connect+${deep}/ok.sock`];
+    const result = await runSyd([...NET, ...rules, "--", "python3", "-c", script, deep], {
+      env: { SYD_LOG: "warn" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "allowed x True\ndenied EADDRNOTAVAIL\n");
+    const denial = records(result.stderr).find((r) => r.ctx === "access");
+    assert.equal(denial?.addr, `${deep}/no.sock`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a send syd performs to a stream whose peer is gone raises SIGPIPE in the caller, unless MSG_NOSIGNAL", async () => {
+  const script = `
+import ctypes, errno, signal, socket
+seen = []
+signal.signal(signal.SIGPIPE, lambda sig, frame: seen.append(sig))
+a, b = socket.socketpair(); b.close()
+libc = ctypes.CDLL(None, use_errno=True)
+data = ctypes.create_string_buffer(b'x')
+iov = (ctypes.c_uint64 * 2)(ctypes.addressof(data), 1)
+vec = (ctypes.c_uint64 * 8)(0, 0, ctypes.addressof(iov), 1, 0, 0, 0, 0)
+def call(rc):  # python's own sendmsg always passes MSG_NOSIGNAL
+    if rc < 0: raise OSError(ctypes.get_errno(), 'send')
+sendmsg = lambda flags: call(libc.sendmsg(a.fileno(), vec, flags))
+sendmmsg = lambda flags: call(libc.sendmmsg(a.fileno(), vec, 1, flags))
+for name, send in (('sendmsg', sendmsg), ('sendmmsg', sendmmsg)):
+    for flags in (0, socket.MSG_NOSIGNAL):
+        seen.clear()
+        try: send(flags); result = 'sent'
+        except OSError as e: result = errno.errorcode[e.errno]
+        print(name, flags, result, 'SIGPIPE' if seen else 'no signal')
+`;
+  const result = await runSyd([
+    ...NET,
+    "-m",
+    "allow/net/bind+!unnamed",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    result.stdout,
+    "sendmsg 0 EPIPE SIGPIPE\nsendmsg 16384 EPIPE no signal\nsendmmsg 0 EPIPE SIGPIPE\nsendmmsg 16384 EPIPE no signal\n",
+  );
+});

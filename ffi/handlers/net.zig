@@ -143,7 +143,8 @@ fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!vo
     const raw = std.mem.sliceTo(sun, 0);
     const options: path_mod.Options = if (binding) .{ .follow = .nofollow_last, .missing = .last_may_be_missing } else .{};
     const canonical = try handlers.canonicalize(request, handlers.at.fdcwd, raw, options, &out.path_buf);
-    if (canonical.len >= sun_path_len_max) return error.NAMETOOLONG; // syd must name it absolutely
+    // No limit on the canonical length: a relative name in a deep cwd fits the caller's sockaddr,
+    // and syd reaches it by a short name (Target), never by the canonical path.
     out.peer = .{ .unix = canonical };
 }
 
