@@ -243,6 +243,7 @@ pub const Document = struct {
     allow_unsafe_ptrace: bool = false,
     allow_unsafe_exec_ldso: bool = false,
     allow_unsafe_any_addr: bool = false,
+    allow_unsafe_kcapi: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -301,6 +302,8 @@ pub const Policy = struct {
     /// trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: go through (reaching
     /// loopback, judged as it); otherwise refused with ENETUNREACH, as the original.
     allow_unsafe_any_addr: bool = false,
+    /// trace/allow_unsafe_kcapi: kernel crypto sockets (AF_ALG) allowed.
+    allow_unsafe_kcapi: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -420,6 +423,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
         .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
+        .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -332,29 +332,52 @@ attempt("v4", lambda: talk(socket.AF_INET, "127.0.0.1"))
   }, "::1");
 });
 
-Deno.test("sockets of other families are refused with a record unless trace/allow_unsupp_socket allows them", async () => {
+Deno.test("socket families are refused as the original refuses them, sandboxed or not: netlink, packet, AF_ALG, families syd cannot judge", async () => {
   const script = CLIENT + `
-attempt("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).family)
-attempt("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0).family)
+def make(family, kind):
+    s = socket.socket(family, kind, 0); s.close(); return "made"
+attempt("netlink", lambda: make(socket.AF_NETLINK, socket.SOCK_RAW))
+attempt("packet", lambda: make(socket.AF_PACKET, socket.SOCK_DGRAM))
+attempt("raw", lambda: make(socket.AF_INET, socket.SOCK_RAW))
+attempt("vsock", lambda: make(40, socket.SOCK_STREAM))
+attempt("alg", lambda: make(38, socket.SOCK_SEQPACKET))
+attempt("unix", lambda: make(socket.AF_UNIX, socket.SOCK_STREAM))
 attempt("lookup", lambda: len(socket.getaddrinfo("localhost", 80, flags=socket.AI_ADDRCONFIG)) > 0)
 `;
-  const refused = await runSyd([...NET, "--", "python3", "-c", script]);
-  assert.equal(refused.code, 0, refused.stderr);
-  // Packet sockets: EPERM, as the original (the sandbox holds no CAP_NET_RAW).
-  assert.equal(refused.stdout, "netlink EAFNOSUPPORT\npacket EPERM\nlookup True\n");
-  const denials = records(refused.stderr).filter((r) => r.ctx === "access" && r.sys === "socket");
-  const families = denials.map((r) => r.family); // getaddrinfo tries netlink too
-  assert.ok(families.includes("netlink"), JSON.stringify(families));
-  const allowed = await runSyd([
-    ...NET,
+  for (const policy of [["-poff"], NET]) {
+    const refused = await runSyd([...policy, "--", "python3", "-c", script]);
+    assert.equal(refused.code, 0, refused.stderr);
+    // Packet and raw sockets: EPERM, as the original (the sandbox holds no CAP_NET_RAW).
+    assert.equal(
+      refused.stdout,
+      "netlink EPROTONOSUPPORT\npacket EPERM\nraw EPERM\nvsock EAFNOSUPPORT\nalg EAFNOSUPPORT\nunix made\nlookup True\n",
+    );
+    const denials = records(refused.stderr).filter((r) => r.ctx === "access" && r.sys === "socket");
+    const tips = Object.fromEntries(denials.map((r) => [r.family, r.tip]));
+    assert.equal(tips.vsock, "trace/allow_unsupp_socket:1", JSON.stringify(denials));
+    assert.equal(tips.alg, "trace/allow_unsafe_kcapi:1");
+    assert.ok("netlink" in tips); // getaddrinfo tries netlink too
+  }
+  const relaxed = await runSyd([
+    "-poff",
     "-m",
     "trace/allow_unsupp_socket:1",
+    "-m",
+    "trace/allow_unsafe_kcapi:1",
     "--",
     "python3",
     "-c",
     script,
   ]);
-  assert.match(allowed.stdout, /^netlink (16|AddressFamily\.AF_NETLINK)\n/);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  // netlink stays refused (allow/net/link is not offered); AF_ALG reaches the kernel, which
+  // may lack it (EAFNOSUPPORT from the kernel then: no record of syd's).
+  assert.match(
+    relaxed.stdout,
+    /^netlink EPROTONOSUPPORT\npacket EPERM\nraw EPERM\nvsock made\nalg (made|EAFNOSUPPORT)\n/,
+  );
+  const families = records(relaxed.stderr).filter((r) => r.sys === "socket").map((r) => r.family);
+  assert.ok(!families.includes("alg") && !families.includes("vsock"), JSON.stringify(families));
 });
 
 Deno.test("a UNIX socket syd binds answers getsockname with the path it was given, from any cwd", async () => {

@@ -80,7 +80,7 @@ pub const Handler = enum {
 pub const Option = enum {
     /// ioctl sandboxing may be on (terminals call ioctl constantly: trapped only then).
     trap_ioctl,
-    /// network sandboxing may be on (socket is trapped to refuse families syd cannot judge).
+    /// network sandboxing may be on (socketpair, getsockname, getsockopt, setsockopt).
     trap_socket,
     /// create sandboxing may be on (pipes, eventfds, memfds... are judged by their kind's name).
     trap_create,
@@ -451,11 +451,10 @@ const pipe2_row: Disposition = .{ .trap_if = .{
     .handler = .anonfd,
     .otherwise = .{ .answer = pipe2_answer },
 } };
-const socket_row: Disposition = .{ .trap_if = .{
-    .option = .trap_socket,
-    .handler = .socket,
-    .otherwise = .{ .allow = "a new socket of the caller's own: its addresses are judged at bind, connect and send" },
-} };
+/// socket(2), always trapped: the families the original refuses whatever the sandbox's state
+/// (netlink, kernel crypto, packet, raw, families syd cannot judge) answer several errnos, which
+/// one filter answer cannot (net.zig `socket`).
+const socket_row: Disposition = .{ .trap = .socket };
 
 /// One row per number, 0 to `nr_max`, in order.
 pub const rows = [_]Row{

@@ -454,19 +454,16 @@ fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
     return emulate.caller_fd(request, fd, true);
 }
 
-/// socket(2), trapped while network sandboxing is on: families other than UNIX, IPv4 and IPv6
-/// cannot be judged and are refused unless trace/allow_unsupp_socket allows them.
+/// socket(2), always trapped: as the original, whatever the sandbox's state, raw and packet
+/// sockets are refused (EPERM: the sandbox holds no CAP_NET_RAW), netlink sockets
+/// (EPROTONOSUPPORT: the original's allow/net/link is not offered), kernel crypto sockets
+/// (AF_ALG, EAFNOSUPPORT unless trace/allow_unsafe_kcapi:1), and families other than UNIX,
+/// IPv4 and IPv6, which syd cannot judge (EAFNOSUPPORT unless trace/allow_unsupp_socket:1).
+/// Every argument is a register: continued when allowed.
 pub fn socket(request: *const Request) Response {
     const domain: u32 = @truncate(request.arg(0));
     const kind: u32 = @as(u32, @truncate(request.arg(1))) & 0xf; // without SOCK_NONBLOCK, SOCK_CLOEXEC
-    // Raw and packet sockets: EPERM as the original (the sandbox holds no CAP_NET_RAW, so the
-    // kernel answers the same where socket(2) is not trapped).
-    const inet = domain == af_inet or domain == af_inet6;
-    if (domain == af_packet or (inet and (kind == sock_raw or kind == sock_packet))) return .{ .failure = @intFromEnum(linux.E.PERM) };
-    if (domain == af_unix or domain == af_inet or domain == af_inet6) return .continue_call;
-    if (request.policy.allow_unsupp_socket) return .continue_call;
-    // Trapped while /dev/syd may turn network sandboxing on (sandbox.zig): judged only once it is.
-    if (!handlers.any_on(request.policy, &.{ .net_bind, .net_connect })) return .continue_call;
+    const verdict = socket_verdict(request.policy, domain, kind) orelse return .continue_call;
     request.log.emit(.warn, .{
         .ctx = "access",
         .cap = "net",
@@ -474,11 +471,32 @@ pub fn socket(request: *const Request) Response {
         .sys = "socket",
         .family = domain_name(domain),
         .addr = domain_name(domain),
-        .msg = "sockets of this family are not judged by syd: refused (trace/allow_unsupp_socket:1 allows them)",
+        .msg = verdict.why,
         .pid = request.tid(),
-        .tip = "trace/allow_unsupp_socket:1",
+        .tip = verdict.tip,
     });
-    return .{ .failure = @intFromEnum(linux.E.AFNOSUPPORT) };
+    return .{ .failure = @intFromEnum(verdict.errno) };
+}
+
+const SocketVerdict = struct { errno: linux.E, why: []const u8, tip: []const u8 = "" };
+
+/// Why a socket of `domain` and `kind` (SOCK_STREAM, ...) is refused, or null.
+fn socket_verdict(policy: *const policy_mod.Policy, domain: u32, kind: u32) ?SocketVerdict {
+    assert(kind <= 0xf);
+    const inet = domain == af_inet or domain == af_inet6;
+    if (domain == af_packet or (inet and (kind == sock_raw or kind == sock_packet))) {
+        return .{ .errno = .PERM, .why = "raw and packet sockets would write headers naming other addresses: refused" };
+    }
+    if (domain == af_unix or inet) return null;
+    if (domain == af_netlink_domain) {
+        return .{ .errno = .PROTONOSUPPORT, .why = "netlink sockets reach the kernel's network configuration: refused (the original's allow/net/link is not offered)" };
+    }
+    if (domain == af_alg) {
+        if (policy.allow_unsafe_kcapi) return null;
+        return .{ .errno = .AFNOSUPPORT, .why = "kernel crypto sockets (AF_ALG): refused, a kernel path with a history of bugs", .tip = "trace/allow_unsafe_kcapi:1" };
+    }
+    if (policy.allow_unsupp_socket) return null;
+    return .{ .errno = .AFNOSUPPORT, .why = "sockets of this family are not judged by syd: refused", .tip = "trace/allow_unsupp_socket:1" };
 }
 
 /// socketpair(2) of UNIX sockets, trapped while network sandboxing is on: judged for net/bind
@@ -542,10 +560,12 @@ fn unbound_unix(fd: i32) sys.Errno!bool {
 /// The name of an address family, as `socket(7)` lists them (`AF_` left off), for records.
 fn domain_name(domain: u32) []const u8 {
     return switch (domain) {
+        2 => "inet",
         3 => "ax25",
         4 => "ipx",
         5 => "appletalk",
         9 => "x25",
+        10 => "inet6",
         15 => "key",
         16 => "netlink",
         17 => "packet",
@@ -563,6 +583,8 @@ fn domain_name(domain: u32) []const u8 {
 }
 
 const af_packet: u32 = 17;
+const af_netlink_domain: u32 = 16;
+const af_alg: u32 = 38;
 const sock_raw: u32 = 3;
 const sock_packet: u32 = 10;
 

@@ -99,6 +99,8 @@ export interface CompiledPolicy {
   allow_unsafe_exec_ldso?: boolean;
   /** connect and send to 0.0.0.0 and :: allowed (trace/allow_unsafe_any_addr); left out when false. */
   allow_unsafe_any_addr?: boolean;
+  /** Kernel crypto sockets allowed (trace/allow_unsafe_kcapi); left out when false. */
+  allow_unsafe_kcapi?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -156,6 +158,7 @@ export function compile(
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     ...(state.allowUnsafeAnyAddr ? { allow_unsafe_any_addr: true } : {}),
+    ...(state.allowUnsafeKcapi ? { allow_unsafe_kcapi: true } : {}),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

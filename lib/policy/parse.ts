@@ -39,7 +39,8 @@ export type TraceOption =
   | "allow_unsupp_socket"
   | "allow_unsafe_ptrace"
   | "allow_unsafe_exec_ldso"
-  | "allow_unsafe_any_addr";
+  | "allow_unsafe_any_addr"
+  | "allow_unsafe_kcapi";
 
 /** One parsed command. */
 export type Command =
@@ -446,7 +447,8 @@ export function parseCommand(text: string): Command {
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
-    key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_any_addr"
+    key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_any_addr" ||
+    key === "trace/allow_unsafe_kcapi"
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

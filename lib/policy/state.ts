@@ -114,6 +114,8 @@ export interface PolicyState {
   allowUnsafeExecLdso: boolean;
   /** trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: allowed (ENETUNREACH otherwise). */
   allowUnsafeAnyAddr: boolean;
+  /** trace/allow_unsafe_kcapi: kernel crypto sockets (AF_ALG) allowed. */
+  allowUnsafeKcapi: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -163,6 +165,7 @@ export function initialState(): PolicyState {
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
     allowUnsafeAnyAddr: false,
+    allowUnsafeKcapi: false,
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -309,6 +312,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
       else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
+      else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
       else state.allowUnsafeExecLdso = command.value;
       return 0;
     case "trace_noop":
@@ -397,6 +401,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
   if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
+  if (state.allowUnsafeKcapi) lines.push("trace/allow_unsafe_kcapi:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }

@@ -233,6 +233,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_ptrace",
   "trace/allow_unsafe_exec_ldso",
   "trace/allow_unsafe_any_addr",
+  "trace/allow_unsafe_kcapi",
   "reset",
   "include",
   "include_profile",
