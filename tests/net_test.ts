@@ -745,3 +745,23 @@ for name, send in (('sendmsg', sendmsg), ('sendmmsg', sendmmsg)):
     "sendmsg 0 EPIPE SIGPIPE\nsendmsg 16384 EPIPE no signal\nsendmmsg 0 EPIPE SIGPIPE\nsendmmsg 16384 EPIPE no signal\n",
   );
 });
+
+Deno.test("a rule written in hex names an abstract socket with a NUL in its name: denied with a hex tip, its neighbour allowed", async () => {
+  const script = CLIENT + `
+def talk(name):
+    srv = socket.socket(socket.AF_UNIX); srv.bind(name); srv.listen(1)
+    c = socket.socket(socket.AF_UNIX); c.connect(name); return "connected"
+attempt("nul", lambda: talk(b"\\0syd_test\\0null"))
+attempt("plain", lambda: talk(b"\\0syd_test_null"))
+`;
+  const hex = "407379645f74657374006e756c6c"; // @syd_test\0null
+  const rules = ["-m", "allow/net/bind,net/connect+@*", "-m", `deny/net/connect+${hex}`];
+  const result = await runSyd([...NET, ...rules, "--", "python3", "-c", script], {
+    env: { SYD_LOG: "warn" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "nul ECONNREFUSED\nplain connected\n");
+  const denial = records(result.stderr).find((r) => r.ctx === "access");
+  assert.equal(denial?.addr, "@syd_test\0null");
+  assert.equal(denial?.tip, `allow/net/connect+${hex}`);
+});
