@@ -588,17 +588,20 @@ attempt("read", lambda: b.recv(1))
 
 /** Sends to and connects to the any addresses; a receiver on loopback tells what arrived. */
 const ANY_ADDR = `
-import ctypes, errno, os, socket, struct, sys
-r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-r.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); r.bind(('::', 0)); r.settimeout(0.3)
-port = r.getsockname()[1]
+import ctypes, errno, os, select, socket, struct, sys
+r4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r4.bind(('127.0.0.1', 0))
+port = r4.getsockname()[1]
+r6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+r6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); r6.bind(('::1', port))
 def attempt(name, fn):
     try: fn(); print(name, 'ok')
     except OSError as e: print(name, errno.errorcode[e.errno])
-    try:
-        r.recv(1); print(name, 'arrived')
-        while True: r.recv(1)  # drained
-    except socket.timeout: pass
+    arrived = False
+    while True:  # drained
+        ready, _, _ = select.select([r4, r6], [], [], 0.3)
+        if not ready: break
+        for r in ready: r.recv(1); arrived = True
+    if arrived: print(name, 'arrived')
 def conn(dest, family):
     s = socket.socket(family, socket.SOCK_DGRAM); s.connect((dest, port)); s.send(b'x')
 def sendto(dest, family):
@@ -764,4 +767,29 @@ attempt("plain", lambda: talk(b"\\0syd_test_null"))
   const denial = records(result.stderr).find((r) => r.ctx === "access");
   assert.equal(denial?.addr, "@syd_test\0null");
   assert.equal(denial?.tip, `allow/net/connect+${hex}`);
+});
+
+Deno.test("a bind to 0.0.0.0 or :: binds loopback, sandboxed or not, unless trace/allow_unsafe_any_addr:1", async () => {
+  const script = `
+import socket
+for family, any in ((socket.AF_INET, '0.0.0.0'), (socket.AF_INET6, '::'), (socket.AF_INET6, '::ffff:0.0.0.0')):
+    s = socket.socket(family, socket.SOCK_STREAM); s.bind((any, 0)); print(s.getsockname()[0])
+`;
+  const loopback = "127.0.0.1\n::1\n::ffff:127.0.0.1\n";
+  for (const policy of [["-poff"], [...NET, "-m", "allow/net/bind+loopback!0"]]) {
+    const result = await runSyd([...policy, "--", "python3", "-c", script]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, loopback, policy.join(" "));
+  }
+  const relaxed = await runSyd([
+    "-poff",
+    "-m",
+    "trace/allow_unsafe_any_addr:1",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.equal(relaxed.stdout, "0.0.0.0\n::\n::ffff:0.0.0.0\n");
 });

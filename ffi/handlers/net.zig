@@ -71,6 +71,7 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
     out.len = @intCast(len);
     try handlers.read_memory(request.tid(), addr, out.bytes[0..out.len]);
     if (!binding) try refuse_any_addr(request, out.bytes[0..out.len]);
+    if (binding and !request.policy.allow_unsafe_any_addr) bind_loopback(out.bytes[0..out.len]);
     const family_value = std.mem.readInt(u16, out.bytes[0..2], .little);
     switch (family_value) {
         // The kernel reads AF_UNSPEC as AF_INET in an IPv4 socket's bind and send (connect
@@ -597,6 +598,11 @@ pub fn handle(request: *const Request) Response {
         else => 0,
     };
     if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    // With net/bind off, an IPv4 or IPv6 bind is still performed by syd: the any address
+    // becomes loopback.
+    if (nr == .bind and !request.policy.on[@intFromEnum(Cat.net_bind)] and !request.policy.allow_unsafe_any_addr) {
+        return bind_unjudged(request) catch |err| handlers.failure(err);
+    }
     // With net/connect off the sends are continued: the any address is refused first.
     if (nr != .bind and !request.policy.on[@intFromEnum(Cat.net_connect)]) {
         if (any_addr_gate(request, nr)) |response| return response;
@@ -1024,4 +1030,67 @@ test "is_any_addr: 0.0.0.0, :: and ::ffff:0.0.0.0 only" {
     var unspec = [_]u8{0} ** 16;
     try std.testing.expect(!is_any_addr(&unspec, false)); // connect: a disconnect
     try std.testing.expect(is_any_addr(&unspec, true)); // a send: read as AF_INET
+}
+
+/// A bind to an any address (0.0.0.0, `::`, `::ffff:0.0.0.0`, and AF_UNSPEC's 0.0.0.0, which an
+/// IPv4 socket binds as AF_INET) is made a bind to loopback in `bytes`, as the original, so that
+/// nothing in the sandbox listens on every interface (trace/allow_unsafe_any_addr:1 keeps it).
+fn bind_loopback(bytes: []u8) void {
+    assert(bytes.len >= 2);
+    if (!is_any_addr(bytes, true)) return;
+    const family_value = std.mem.readInt(u16, bytes[0..2], .little);
+    if (family_value == af_inet6) { // `::` becomes ::1, `::ffff:0.0.0.0` ::ffff:127.0.0.1
+        if (bytes[18] == 0xff) bytes[20..24].* = .{ 127, 0, 0, 1 } else bytes[23] = 1;
+        return;
+    }
+    std.mem.writeInt(u16, bytes[0..2], af_inet, .little);
+    bytes[4..8].* = .{ 127, 0, 0, 1 };
+}
+
+/// bind with net/bind off: an IPv4 or IPv6 address is bound by syd on its copy of the socket,
+/// with the bytes it read and checked (bind_loopback); other families are continued (a thread
+/// swapping in an any address meanwhile binds it: in Limits).
+fn bind_unjudged(request: *const Request) sys.Errno!Response {
+    assert(!request.policy.allow_unsafe_any_addr);
+    const len = request.arg(2);
+    if (len < 2 or len > sockaddr_len_max) return .continue_call; // the kernel refuses it
+    var bytes: [sockaddr_len_max]u8 align(8) = undefined;
+    const n: usize = @intCast(len);
+    try handlers.read_memory(request.tid(), request.arg(1), bytes[0..n]);
+    const family_value = std.mem.readInt(u16, bytes[0..2], .little);
+    if (family_value != af_inet and family_value != af_inet6 and family_value != af_unspec) return .continue_call;
+    bind_loopback(bytes[0..n]);
+    if (!request.valid()) return error.NOENT;
+    const fd = try socket_copy(request, handlers.fd_arg(request, 0));
+    defer sys.close(fd);
+    const sa: *const linux.sockaddr = @ptrCast(&bytes);
+    _ = try sys.retry(linux.bind, .{ fd, sa, @as(linux.socklen_t, @intCast(n)) });
+    return .{ .value = 0 };
+}
+
+test "bind_loopback: the any addresses become loopback, others stay" {
+    var sin = [_]u8{0} ** 16;
+    sin[0] = af_inet;
+    bind_loopback(&sin);
+    try std.testing.expectEqualSlices(u8, &.{ 127, 0, 0, 1 }, sin[4..8]);
+    var unspec = [_]u8{0} ** 16;
+    bind_loopback(&unspec);
+    try std.testing.expectEqual(af_inet, std.mem.readInt(u16, unspec[0..2], .little));
+    try std.testing.expectEqualSlices(u8, &.{ 127, 0, 0, 1 }, unspec[4..8]);
+    var sin6 = [_]u8{0} ** 28;
+    sin6[0] = af_inet6;
+    bind_loopback(&sin6);
+    try std.testing.expectEqual(@as(u8, 1), sin6[23]);
+    try std.testing.expect(std.mem.allEqual(u8, sin6[8..23], 0));
+    var mapped = [_]u8{0} ** 28;
+    mapped[0] = af_inet6;
+    mapped[18] = 0xff;
+    mapped[19] = 0xff;
+    bind_loopback(&mapped);
+    try std.testing.expectEqualSlices(u8, &.{ 127, 0, 0, 1 }, mapped[20..24]);
+    var other = [_]u8{0} ** 16;
+    other[0] = af_inet;
+    other[4] = 10;
+    bind_loopback(&other);
+    try std.testing.expectEqualSlices(u8, &.{ 10, 0, 0, 0 }, other[4..8]);
 }
