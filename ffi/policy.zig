@@ -244,6 +244,7 @@ pub const Document = struct {
     allow_unsafe_exec_ldso: bool = false,
     allow_unsafe_any_addr: bool = false,
     allow_unsafe_kcapi: bool = false,
+    allow_unsafe_oob: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -304,6 +305,8 @@ pub const Policy = struct {
     allow_unsafe_any_addr: bool = false,
     /// trace/allow_unsafe_kcapi: kernel crypto sockets (AF_ALG) allowed.
     allow_unsafe_kcapi: bool = false,
+    /// trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed.
+    allow_unsafe_oob: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -424,6 +427,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
         .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
         .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
+        .allow_unsafe_oob = doc.allow_unsafe_oob,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

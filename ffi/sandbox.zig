@@ -274,6 +274,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .trap_socket = net_on or changeable,
         .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
         .traced = !rules.allow_unsafe_ptrace,
+        .allow_oob = rules.allow_unsafe_oob,
     };
 }
 

@@ -586,6 +586,35 @@ attempt("read", lambda: b.recv(1))
   );
 });
 
+Deno.test("trace/allow_unsafe_oob:1 lets MSG_OOB and SO_OOBINLINE through, as the kernel answers them", async () => {
+  const script = CLIENT + `
+a, b = socket.socketpair()
+attempt("send", lambda: a.send(b"x", socket.MSG_OOB))
+attempt("recv", lambda: b.recv(1, socket.MSG_OOB))
+attempt("sendmsg", lambda: a.sendmsg([b"z"], [], socket.MSG_OOB))
+attempt("recvmsg", lambda: b.recvmsg(1, 0, socket.MSG_OOB)[0])
+attempt("oobinline", lambda: a.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1))
+`;
+  // Filter answers (-poff) and syd's (setsockopt and sends trapped while net is on).
+  for (const policy of [["-poff"], [...NET, "-m", "allow/net/bind+!unnamed"]]) {
+    const result = await runSyd([
+      ...policy,
+      "-m",
+      "trace/allow_unsafe_oob:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      "send 1\nrecv b'x'\nsendmsg 1\nrecvmsg b'z'\noobinline None\n",
+      policy.join(" "),
+    );
+  }
+});
+
 /** Sends to and connects to the any addresses; a receiver on loopback tells what arrived. */
 const ANY_ADDR = `
 import ctypes, errno, os, select, socket, struct, sys

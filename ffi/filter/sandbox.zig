@@ -101,6 +101,8 @@ pub const Options = struct {
     trap_create: bool = false,
     /// syd traces the sandbox: the table's `trace` rows stop for the tracer, not the listener.
     traced: bool = false,
+    /// trace/allow_unsafe_oob: MSG_OOB in receives and SO_OOBINLINE are not refused.
+    allow_oob: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -121,10 +123,10 @@ pub fn build(options: Options) sys.Errno!scmp.Ctx {
             try scmp.rule_add(ctx, scmp.act_notify, row.nr);
         } else switch (t.otherwise) {
             .allow => try scmp.rule_add(ctx, scmp.act_allow, row.nr),
-            .answer => |a| try add_answer(ctx, row.nr, a),
+            .answer => |a| try add_answer(ctx, row.nr, a, options),
         },
         .allow => try scmp.rule_add(ctx, scmp.act_allow, row.nr),
-        .answer => |a| try add_answer(ctx, row.nr, a),
+        .answer => |a| try add_answer(ctx, row.nr, a, options),
     };
     return ctx;
 }
@@ -140,9 +142,11 @@ fn option_set(options: Options, option: table.Option) bool {
 /// comparisons by argument, then operator (equalities before `>=`) and tries them in turn, so
 /// the refusals are tried first and the allow rule takes the rest. The test below runs the
 /// exported program to prove it.
-fn add_answer(ctx: scmp.Ctx, nr: usize, answer: table.Answer) sys.Errno!void {
+fn add_answer(ctx: scmp.Ctx, nr: usize, answer: table.Answer, options: Options) sys.Errno!void {
     assert(table.disposition_valid(.{ .answer = answer }));
     for (answer.refusals) |r| {
+        assert(r.unless == null or answer.otherwise != null); // lifted: the call is allowed
+        if (r.unless) |option| if (option_set(options, option)) continue;
         const action = scmp.act_errno(@intFromEnum(r.errno));
         if (r.args.len > 0) {
             try scmp.rule_add_cmps(ctx, action, nr, r.args);
@@ -247,15 +251,16 @@ fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
         .trace => if (options.traced) scmp.act_trace else scmp.act_notify,
         .trap_if => |t| if (option_set(options, t.option)) scmp.act_notify else switch (t.otherwise) {
             .allow => scmp.act_allow,
-            .answer => |a| expected_answer(a, args),
+            .answer => |a| expected_answer(a, args, options),
         },
         .allow => scmp.act_allow,
-        .answer => |a| expected_answer(a, args),
+        .answer => |a| expected_answer(a, args, options),
     };
 }
 
-fn expected_answer(answer: table.Answer, args: [6]u64) u32 {
+fn expected_answer(answer: table.Answer, args: [6]u64, options: Options) u32 {
     for (answer.refusals) |r| {
+        if (r.unless) |option| if (option_set(options, option)) continue;
         if (holds(r.args, args)) return scmp.act_errno(@intFromEnum(r.errno));
     }
     return scmp.act_allow;
@@ -302,7 +307,7 @@ fn expect_row(program: []const SockFilter, row: table.Row, options: Options, arg
 test "the program does what the table says, for every number and every option" {
     var prng = std.Random.DefaultPrng.init(0x5bd);
     const random = prng.random();
-    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_create = true }, .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true } }) |options| {
+    for ([_]Options{ .{}, .{ .trap_ioctl = true }, .{ .trap_socket = true }, .{ .trap_create = true }, .{ .allow_oob = true }, .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true } }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);
         var buf: [program_len_max + 1]SockFilter = undefined;

@@ -527,7 +527,8 @@ const so_passpidfd: u32 = 76;
 /// socket make it autobind at its next connect or send, so they are judged for net/bind as
 /// `!unnamed` and set by syd on its copy with the value it read (EOPNOTSUPP when denied).
 pub fn setsockopt(request: *const Request) Response {
-    if (table.refusal(table.setsockopt_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
+    const relaxed: ?table.Option = if (request.policy.allow_unsafe_oob) .allow_oob else null;
+    if (table.refusal_unless(table.setsockopt_answer, request.notif.data.args, relaxed)) |errno| return .{ .failure = @intFromEnum(errno) };
     const level: u32 = @truncate(request.arg(1));
     const name: u32 = @truncate(request.arg(2));
     if (level != sol_socket or (name != so_passcred and name != so_passpidfd)) return .continue_call;
@@ -597,7 +598,9 @@ pub fn handle(request: *const Request) Response {
         .sendmsg => 2,
         else => 0,
     };
-    if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0 and !request.policy.allow_unsafe_oob) {
+        return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    }
     // With net/bind off, an IPv4 or IPv6 bind is still performed by syd: the any address
     // becomes loopback.
     if (nr == .bind and !request.policy.on[@intFromEnum(Cat.net_bind)] and !request.policy.allow_unsafe_any_addr) {

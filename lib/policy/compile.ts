@@ -101,6 +101,8 @@ export interface CompiledPolicy {
   allow_unsafe_any_addr?: boolean;
   /** Kernel crypto sockets allowed (trace/allow_unsafe_kcapi); left out when false. */
   allow_unsafe_kcapi?: boolean;
+  /** MSG_OOB and SO_OOBINLINE allowed (trace/allow_unsafe_oob); left out when false. */
+  allow_unsafe_oob?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -159,6 +161,7 @@ export function compile(
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     ...(state.allowUnsafeAnyAddr ? { allow_unsafe_any_addr: true } : {}),
     ...(state.allowUnsafeKcapi ? { allow_unsafe_kcapi: true } : {}),
+    ...(state.allowUnsafeOob ? { allow_unsafe_oob: true } : {}),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

@@ -40,7 +40,8 @@ export type TraceOption =
   | "allow_unsafe_ptrace"
   | "allow_unsafe_exec_ldso"
   | "allow_unsafe_any_addr"
-  | "allow_unsafe_kcapi";
+  | "allow_unsafe_kcapi"
+  | "allow_unsafe_oob";
 
 /** One parsed command. */
 export type Command =
@@ -448,7 +449,7 @@ export function parseCommand(text: string): Command {
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_any_addr" ||
-    key === "trace/allow_unsafe_kcapi"
+    key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob"
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

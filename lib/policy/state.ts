@@ -116,6 +116,8 @@ export interface PolicyState {
   allowUnsafeAnyAddr: boolean;
   /** trace/allow_unsafe_kcapi: kernel crypto sockets (AF_ALG) allowed. */
   allowUnsafeKcapi: boolean;
+  /** trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed. */
+  allowUnsafeOob: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -166,6 +168,7 @@ export function initialState(): PolicyState {
     allowUnsafeExecLdso: false,
     allowUnsafeAnyAddr: false,
     allowUnsafeKcapi: false,
+    allowUnsafeOob: false,
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -313,6 +316,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
       else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
       else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
+      else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
       else state.allowUnsafeExecLdso = command.value;
       return 0;
     case "trace_noop":
@@ -402,6 +406,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
   if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
   if (state.allowUnsafeKcapi) lines.push("trace/allow_unsafe_kcapi:1");
+  if (state.allowUnsafeOob) lines.push("trace/allow_unsafe_oob:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }

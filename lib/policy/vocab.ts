@@ -234,6 +234,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_exec_ldso",
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
+  "trace/allow_unsafe_oob",
   "reset",
   "include",
   "include_profile",
