@@ -245,6 +245,7 @@ pub const Document = struct {
     allow_unsafe_any_addr: bool = false,
     allow_unsafe_kcapi: bool = false,
     allow_unsafe_oob: bool = false,
+    allow_safe_bind: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -307,6 +308,8 @@ pub const Policy = struct {
     allow_unsafe_kcapi: bool = false,
     /// trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed.
     allow_unsafe_oob: bool = false,
+    /// trace/allow_safe_bind: the addresses bound in the sandbox are allowed for net/connect.
+    allow_safe_bind: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -428,6 +431,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
         .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
         .allow_unsafe_oob = doc.allow_unsafe_oob,
+        .allow_safe_bind = doc.allow_safe_bind,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -822,3 +822,41 @@ for family, any in ((socket.AF_INET, '0.0.0.0'), (socket.AF_INET6, '::'), (socke
   assert.equal(relaxed.code, 0, relaxed.stderr);
   assert.equal(relaxed.stdout, "0.0.0.0\n::\n::ffff:0.0.0.0\n");
 });
+
+Deno.test("trace/allow_safe_bind:1 allows connecting to what the sandbox bound (the port the kernel chose too); without it the rules decide", async () => {
+  const script = CLIENT + `
+import os, tempfile
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+port = srv.getsockname()[1]
+attempt("inet", lambda: socket.create_connection(("127.0.0.1", port)) and "connected")
+path = tempfile.mkdtemp() + "/s"
+u = socket.socket(socket.AF_UNIX); u.bind(path); u.listen(1)
+attempt("unix", lambda: socket.socket(socket.AF_UNIX).connect(path) or "connected")
+attempt("other", lambda: socket.create_connection(("127.0.0.1", port ^ 1)) and "connected")
+print(port)
+`;
+  const rules = ["-m", "allow/net/bind+loopback!0", "-m", "allow/net/bind+/tmp/**"];
+  const denied = await runSyd([...NET, ...rules, "--", "python3", "-c", script], {
+    env: { SYD_LOG: "error" },
+  });
+  assert.equal(denied.code, 0, denied.stderr);
+  assert.match(denied.stdout, /^inet ECONNREFUSED\nunix ECONNREFUSED\nother ECONNREFUSED\n\d+\n$/);
+  const allowed = await runSyd([
+    ...NET,
+    ...rules,
+    "-m",
+    "trace/allow_safe_bind:1",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ], {
+    env: { SYD_LOG: "warn" },
+  });
+  assert.equal(allowed.code, 0, allowed.stderr);
+  assert.match(allowed.stdout, /^inet connected\nunix connected\nother ECONNREFUSED\n\d+\n$/);
+  // Only what was bound: another port stays denied, by syd.
+  const port = Number(allowed.stdout.trim().split("\n").at(-1));
+  const denials = records(allowed.stderr).filter((r) => r.ctx === "access").map((r) => r.addr);
+  assert.deepEqual(denials, [`127.0.0.1!${port ^ 1}`]);
+});

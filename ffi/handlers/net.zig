@@ -353,6 +353,17 @@ pub fn sockname(request: *const Request) Response {
     return .{ .value = 0 };
 }
 
+/// The sun_path of a UNIX `address` as read from the caller (up to its first NUL), copied into
+/// `out`; empty for other addresses.
+fn given_path(address: *const Address, out: *[sun_path_len_max]u8) []const u8 {
+    assert(address.len <= sockaddr_len_max);
+    if (address.len <= 2 or std.mem.readInt(u16, address.bytes[0..2], .little) != af_unix) return "";
+    const raw = std.mem.sliceTo(address.bytes[2..address.len], 0);
+    const n = @min(raw.len, out.len - 1);
+    @memcpy(out[0..n], raw[0..n]);
+    return out[0..n];
+}
+
 /// What syd binds, connects or sends to for a UNIX path, named so that nothing resolves again
 /// what was judged: the socket file opened race-free inside the caller's root (no symlink, no
 /// magic link), named by its /proc/thread-self/fd/N link; for a bind, the new name in the judged
@@ -423,6 +434,7 @@ fn judge(request: *const Request, cat: Cat, nr: SYS, fd: i32, address: *const Ad
     assert(fd >= 0);
     var peer = address.peer orelse return null; // not judged
     if (!request.policy.on[@intFromEnum(cat)]) return null;
+    if (cat == .net_connect and request.policy.allow_safe_bind and safe_bound.allows(fd, peer)) return null;
     switch (peer) {
         .inet => |*inet| if (request.policy.net_protocols) {
             // Unknown, a rule naming a protocol could not be applied: refused, never guessed.
@@ -646,13 +658,17 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
     if (address.peer != null) if (judge(request, cat, nr, fd, &address)) |response| return response;
+    // getsockname answers the path as the caller gave it (relative ones too), as the kernel.
+    var given_buf: [sun_path_len_max]u8 = undefined;
+    const given = given_path(&address, &given_buf);
     var target = try Target.prepare(request, &address, nr == .bind);
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
     const len: linux.socklen_t = @intCast(address.len);
     if (nr == .bind) {
         _ = try sys.retry(linux.bind, .{ fd, sa, len });
-        if (target.moved) names.remember(fd, address.peer.?.unix);
+        if (target.moved) names.remember(fd, given);
+        if (request.policy.allow_safe_bind) if (address.peer) |peer| safe_bound.remember(fd, peer);
     } else {
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
         if (address.peer) |peer| if (peer != .inet) {
@@ -1097,3 +1113,107 @@ test "bind_loopback: the any addresses become loopback, others stay" {
     bind_loopback(&other);
     try std.testing.expectEqualSlices(u8, &.{ 10, 0, 0, 0 }, other[4..8]);
 }
+
+/// trace/allow_safe_bind: the addresses the sandbox bound (the port the kernel chose for port 0,
+/// the name of an autobound socket) are allowed for net/connect, for every process, as the
+/// original, ahead of the policy's rules. Bounded: the oldest goes first (then judged by the
+/// rules again). Paths longer than `name_len_max` are not kept (judged by the rules).
+const safe_bound = struct {
+    const name_len_max: usize = 256;
+    const len_max: usize = 512;
+    const Kind = enum(u8) { empty, inet, unix, abstract };
+    const Entry = struct {
+        kind: Kind = .empty,
+        family: u8 = 0,
+        bytes: [16]u8 = .{0} ** 16,
+        port: u16 = 0,
+        protocol: u16 = 0,
+        len: u16 = 0,
+        name: [name_len_max]u8 = undefined,
+    };
+    var mutex: std.Thread.Mutex = .{};
+    var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
+    var next: usize = 0;
+
+    /// Records what syd's copy `fd` was just bound to, named by `peer` as judged.
+    fn remember(fd: i32, peer: Peer) void {
+        assert(fd >= 0);
+        var entry: Entry = .{};
+        var bound_name: [sockaddr_len_max]u8 align(4) = undefined;
+        var bound_len: linux.socklen_t = sockaddr_len_max;
+        const named = if (sys.check(linux.getsockname(fd, @ptrCast(&bound_name), &bound_len))) |_| true else |_| false;
+        switch (peer) {
+            .inet => |inet| {
+                entry.kind = .inet;
+                entry.family = inet.family;
+                entry.bytes = inet.bytes;
+                entry.port = inet.port;
+                if (entry.port == 0) { // the kernel's choice
+                    if (!named or bound_len < 4) return;
+                    entry.port = std.mem.readInt(u16, bound_name[2..4], .big);
+                }
+                entry.protocol = socket_protocol(fd) catch 0;
+            },
+            .unix => |path| {
+                var name = path;
+                entry.kind = .unix;
+                // Autobound: the abstract name the kernel gave it.
+                if (std.mem.eql(u8, path, unnamed) and named and bound_len > 3 and bound_name[2] == 0) {
+                    entry.kind = .abstract;
+                    name = bound_name[3..bound_len];
+                }
+                if (name.len > name_len_max) return;
+                entry.len = @intCast(name.len);
+                @memcpy(entry.name[0..name.len], name);
+            },
+            .abstract => |name| {
+                if (name.len > name_len_max) return;
+                entry.kind = .abstract;
+                entry.len = @intCast(name.len);
+                @memcpy(entry.name[0..name.len], name);
+            },
+        }
+        mutex.lock();
+        defer mutex.unlock();
+        for (&entries) |*old| if (same(old, &entry)) return;
+        entries[next % len_max] = entry;
+        next += 1;
+    }
+
+    fn same(a: *const Entry, b: *const Entry) bool {
+        if (a.kind != b.kind or a.kind == .empty) return false;
+        if (a.kind == .inet) return a.family == b.family and a.port == b.port and a.protocol == b.protocol and std.mem.eql(u8, &a.bytes, &b.bytes);
+        return std.mem.eql(u8, a.name[0..a.len], b.name[0..b.len]);
+    }
+
+    /// Whether `peer`, connected to or sent to on syd's copy `fd`, was bound in the sandbox
+    /// (an IPv4 or IPv6 one by a socket of the same protocol).
+    fn allows(fd: i32, peer: Peer) bool {
+        assert(fd >= 0);
+        var want: Entry = .{};
+        switch (peer) {
+            .inet => |inet| {
+                want.kind = .inet;
+                want.family = inet.family;
+                want.bytes = inet.bytes;
+                want.port = inet.port;
+            },
+            .unix, .abstract => |name| {
+                if (name.len > name_len_max) return false;
+                want.kind = if (peer == .unix) .unix else .abstract;
+                want.len = @intCast(name.len);
+                @memcpy(want.name[0..name.len], name);
+            },
+        }
+        if (want.kind == .inet) want.protocol = socket_protocol(fd) catch return false;
+        mutex.lock();
+        defer mutex.unlock();
+        for (&entries) |*entry| {
+            if (entry.kind == .inet and want.kind == .inet and entry.protocol == 0) {
+                want.protocol = 0; // the bound socket's protocol was not known: any
+            }
+            if (same(entry, &want)) return true;
+        }
+        return false;
+    }
+};

@@ -41,7 +41,8 @@ export type TraceOption =
   | "allow_unsafe_exec_ldso"
   | "allow_unsafe_any_addr"
   | "allow_unsafe_kcapi"
-  | "allow_unsafe_oob";
+  | "allow_unsafe_oob"
+  | "allow_safe_bind";
 
 /** One parsed command. */
 export type Command =
@@ -449,7 +450,8 @@ export function parseCommand(text: string): Command {
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_any_addr" ||
-    key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob"
+    key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||
+    key === "trace/allow_safe_bind"
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

@@ -235,6 +235,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
+  "trace/allow_safe_bind",
   "reset",
   "include",
   "include_profile",
