@@ -250,6 +250,10 @@ pub const Document = struct {
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
     allow_unsafe_personality: bool = false,
+    allow_unsafe_any_addr: bool = false,
+    allow_unsafe_kcapi: bool = false,
+    allow_unsafe_oob: bool = false,
+    allow_safe_bind: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -318,6 +322,15 @@ pub const Policy = struct {
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
     allow_unsafe_personality: bool = false,
+    /// trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: go through (reaching
+    /// loopback, judged as it); otherwise refused with ENETUNREACH, as the original.
+    allow_unsafe_any_addr: bool = false,
+    /// trace/allow_unsafe_kcapi: kernel crypto sockets (AF_ALG) allowed.
+    allow_unsafe_kcapi: bool = false,
+    /// trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed.
+    allow_unsafe_oob: bool = false,
+    /// trace/allow_safe_bind: the addresses bound in the sandbox are allowed for net/connect.
+    allow_safe_bind: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -444,6 +457,10 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_perm_shm = doc.allow_unsafe_perm_shm,
         .allow_unsafe_copy = doc.allow_unsafe_copy,
         .allow_unsafe_personality = doc.allow_unsafe_personality,
+        .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
+        .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
+        .allow_unsafe_oob = doc.allow_unsafe_oob,
+        .allow_safe_bind = doc.allow_safe_bind,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

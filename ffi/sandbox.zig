@@ -270,8 +270,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
     const changeable = rules.lock == .off or rules.lock == .exec;
     return .{
         .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
-        // socket() lets any family through under trace/allow_unsupp_socket (net.zig), but
-        // socketpair, getsockname and getsockopt are judged or fixed up whatever it says.
+        // socketpair, getsockname, getsockopt and setsockopt are judged or fixed up.
         .trap_socket = net_on or changeable,
         .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
         .traced = !rules.allow_unsafe_ptrace,
@@ -281,6 +280,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .allow_unsafe_perm_shm = rules.allow_unsafe_perm_shm,
         .allow_unsafe_copy = rules.allow_unsafe_copy,
         .allow_unsafe_personality = rules.allow_unsafe_personality,
+        .allow_oob = rules.allow_unsafe_oob,
     };
 }
 

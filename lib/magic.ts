@@ -289,7 +289,9 @@ export class MagicServer {
       "unsetenv",
       "clearenv",
     ];
-    if (startupOnly.includes(command.kind)) {
+    // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does).
+    const runtime = command.kind === "trace" && command.option === "allow_unsafe_any_addr";
+    if (startupOnly.includes(command.kind) && !runtime) {
       return {
         errno: EBUSY,
         level: "warn",

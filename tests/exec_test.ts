@@ -63,6 +63,9 @@ Deno.test("an exec whose path is swapped to a denied program after the check nev
 
     const result = await runSyd([
       ...execPolicy(`${dir}/secret`),
+      // One record per kill, counted below: identical records are not rate limited here.
+      "-m",
+      "log/rlimit_interval:0",
       "--",
       program,
       dir,

@@ -108,6 +108,8 @@ pub const Options = struct {
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
     allow_unsafe_personality: bool = false,
+    /// trace/allow_unsafe_oob: MSG_OOB in receives and SO_OOBINLINE are not refused.
+    allow_oob: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -145,10 +147,10 @@ fn add_disposition(ctx: scmp.Ctx, options: Options, nr: usize, disposition: tabl
             try scmp.rule_add(ctx, scmp.act_notify, nr);
         } else switch (t.otherwise) {
             .allow => try scmp.rule_add(ctx, scmp.act_allow, nr),
-            .answer => |a| try add_answer(ctx, nr, a),
+            .answer => |a| try add_answer(ctx, nr, a, options),
         },
         .allow => try scmp.rule_add(ctx, scmp.act_allow, nr),
-        .answer => |a| try add_answer(ctx, nr, a),
+        .answer => |a| try add_answer(ctx, nr, a, options),
         .kill => try scmp.rule_add(ctx, scmp.act_kill_process, nr),
         .by_args => |b| try add_by_args(ctx, nr, b),
         .choose => unreachable, // resolved
@@ -187,9 +189,11 @@ fn option_set(options: Options, option: table.Option) bool {
 /// comparisons by argument, then operator (equalities before `>=`) and tries them in turn, so
 /// the refusals are tried first and the allow rule takes the rest. The test below runs the
 /// exported program to prove it.
-fn add_answer(ctx: scmp.Ctx, nr: usize, answer: table.Answer) sys.Errno!void {
+fn add_answer(ctx: scmp.Ctx, nr: usize, answer: table.Answer, options: Options) sys.Errno!void {
     assert(table.disposition_valid(.{ .answer = answer }));
     for (answer.refusals) |r| {
+        assert(r.unless == null or answer.otherwise != null); // lifted: the call is allowed
+        if (r.unless) |option| if (option_set(options, option)) continue;
         const action = scmp.act_errno(@intFromEnum(r.errno));
         if (r.args.len > 0) {
             try scmp.rule_add_cmps(ctx, action, nr, r.args);
@@ -294,18 +298,19 @@ fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
         .trace => if (options.traced) scmp.act_trace else scmp.act_notify,
         .trap_if => |t| if (option_set(options, t.option)) scmp.act_notify else switch (t.otherwise) {
             .allow => scmp.act_allow,
-            .answer => |a| expected_answer(a, args),
+            .answer => |a| expected_answer(a, args, options),
         },
         .allow => scmp.act_allow,
-        .answer => |a| expected_answer(a, args),
+        .answer => |a| expected_answer(a, args, options),
         .kill => scmp.act_kill_process,
         .by_args => |b| act_of(table.by_args_act(b, args)),
         .choose => unreachable,
     };
 }
 
-fn expected_answer(answer: table.Answer, args: [6]u64) u32 {
+fn expected_answer(answer: table.Answer, args: [6]u64, options: Options) u32 {
     for (answer.refusals) |r| {
+        if (r.unless) |option| if (option_set(options, option)) continue;
         if (holds(r.args, args)) return scmp.act_errno(@intFromEnum(r.errno));
     }
     return scmp.act_allow;
@@ -360,6 +365,7 @@ test "the program does what the table says, for every number and every option" {
         .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true },
         .{ .allow_unsafe_futex = true, .allow_unsafe_cbpf = true, .allow_unsafe_shm = true },
         .{ .allow_unsafe_shm = true, .allow_unsafe_perm_shm = true, .allow_unsafe_copy = true },
+        .{ .allow_oob = true, .allow_unsafe_personality = true },
     }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);

@@ -84,7 +84,7 @@ pub const Handler = enum {
 pub const Option = enum {
     /// ioctl sandboxing may be on (terminals call ioctl constantly: trapped only then).
     trap_ioctl,
-    /// network sandboxing may be on (socket is trapped to refuse families syd cannot judge).
+    /// network sandboxing may be on (socketpair, getsockname, getsockopt, setsockopt).
     trap_socket,
     /// create sandboxing may be on (pipes, eventfds, memfds... are judged by their kind's name).
     trap_create,
@@ -100,12 +100,16 @@ pub const Option = enum {
     allow_unsafe_copy,
     /// trace/allow_unsafe_personality: every personality(2) persona let through.
     allow_unsafe_personality,
+    /// trace/allow_unsafe_oob: the MSG_OOB and SO_OOBINLINE refusals (`Refusal.unless`) lifted.
+    allow_oob,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
 pub const Refusal = struct {
     errno: E,
     args: []const scmp.ArgCmp = &.{},
+    /// A relaxation: the refusal is not made while this filter option is set.
+    unless: ?Option = null,
     /// Why, for `-E pfc` readers and reviewers.
     why: []const u8,
 };
@@ -286,6 +290,18 @@ pub fn refusal(answer: Answer, args: [6]u64) ?E {
     return null;
 }
 
+/// As `refusal`, with the refusals that `relaxed` lifts (`Refusal.unless`) left out.
+pub fn refusal_unless(answer: Answer, args: [6]u64, relaxed: ?Option) ?E {
+    for (answer.refusals) |r| {
+        if (r.unless != null and r.unless == relaxed) continue;
+        const holds = for (r.args) |cmp| {
+            if (!cmp_holds(cmp, args)) break false;
+        } else true;
+        if (holds) return r.errno;
+    }
+    return null;
+}
+
 /// libseccomp's comparison of one argument (64 bits; `masked_eq`: `(arg & a) == b`).
 fn cmp_holds(cmp: scmp.ArgCmp, args: [6]u64) bool {
     assert(cmp.arg < args.len);
@@ -309,6 +325,12 @@ test "refusal answers as the filter's comparisons do" {
     try std.testing.expectEqual(E.NOPROTOOPT, refusal(setsockopt_answer, hdrincl).?);
     hdrincl[1] = 0x1_0000_0000; // the kernel reads an int: the upper half is ignored
     try std.testing.expectEqual(E.NOPROTOOPT, refusal(setsockopt_answer, hdrincl).?);
+    var oobinline = none;
+    oobinline[1] = 1; // SOL_SOCKET, SO_OOBINLINE
+    oobinline[2] = 10;
+    try std.testing.expectEqual(E.NOPROTOOPT, refusal(setsockopt_answer, oobinline).?);
+    try std.testing.expect(refusal_unless(setsockopt_answer, oobinline, .allow_oob) == null);
+    try std.testing.expectEqual(E.NOPROTOOPT, refusal_unless(setsockopt_answer, hdrincl, .allow_oob).?);
     var notification = none;
     notification[1] = o_notification_pipe | 0o2000000; // with O_CLOEXEC
     try std.testing.expectEqual(E.NOPKG, refusal(pipe2_answer, notification).?);
@@ -447,7 +469,7 @@ pub const setsockopt_answer: Answer = .{
     .refusals = &.{
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 0, 2, 3), .why = "IP_HDRINCL: the packet's own header would name another address" },
         .{ .errno = .NOPROTOOPT, .args = &eq2(1, 41, 2, 36), .why = "IPV6_HDRINCL: the packet's own header would name another address" },
-        .{ .errno = .NOPROTOOPT, .args = &eq2(1, 1, 2, 10), .why = "SO_OOBINLINE: out-of-band data inline (the original refuses it with MSG_OOB)" },
+        .{ .errno = .NOPROTOOPT, .args = &eq2(1, 1, 2, 10), .unless = .allow_oob, .why = "SO_OOBINLINE: out-of-band data inline (the original refuses it with MSG_OOB)" },
     },
     .otherwise = fd,
 };
@@ -575,14 +597,14 @@ const msgrcv_row: Disposition = .{ .choose = .{
     .unset = &.{ .kill = why_shm_kill },
 } };
 
-/// MSG_OOB, as the original (3.37.5; not relaxed here: its trace/allow_unsafe_oob is refused):
+/// MSG_OOB, as the original (3.37.5; trace/allow_unsafe_oob:1 lifts it, `Refusal.unless`):
 /// out-of-band data takes separate kernel paths with a history of memory-safety bugs. Sends are
 /// refused by net.zig (they are trapped); receives here, by their flags argument.
 pub const msg_oob: u64 = 0x1;
 const why_oob = "MSG_OOB: out-of-band data, a kernel path with a history of memory-safety bugs (the original refuses it)";
 fn recv_row(flags_index: c_uint) Disposition {
     return .{ .answer = .{
-        .refusals = &.{.{ .errno = .OPNOTSUPP, .args = &flag_set(flags_index, msg_oob), .why = why_oob }},
+        .refusals = &.{.{ .errno = .OPNOTSUPP, .args = &flag_set(flags_index, msg_oob), .unless = .allow_oob, .why = why_oob }},
         .otherwise = fd,
     } };
 }
@@ -659,11 +681,10 @@ const pipe2_row: Disposition = .{ .trap_if = .{
     .handler = .anonfd,
     .otherwise = .{ .answer = pipe2_answer },
 } };
-const socket_row: Disposition = .{ .trap_if = .{
-    .option = .trap_socket,
-    .handler = .socket,
-    .otherwise = .{ .allow = "a new socket of the caller's own: its addresses are judged at bind, connect and send" },
-} };
+/// socket(2), always trapped: the families the original refuses whatever the sandbox's state
+/// (netlink, kernel crypto, packet, raw, families syd cannot judge) answer several errnos, which
+/// one filter answer cannot (net.zig `socket`).
+const socket_row: Disposition = .{ .trap = .socket };
 
 /// One row per number, 0 to `nr_max`, in order.
 pub const rows = [_]Row{

@@ -468,13 +468,36 @@ fn punish(request: *const Request, action: Action) void {
     }
 }
 
+/// The rule that would allow `name` for `cat`; a name with control bytes (an abstract socket's
+/// NUL, a newline) written in hex, which the policy parser decodes, as the original's does.
+fn tip_of(buf: []u8, cat: []const u8, name: []const u8) []const u8 {
+    assert(buf.len > 0);
+    const control = for (name) |byte| {
+        if (byte < 0x20) break true;
+    } else false;
+    if (!control) return std.fmt.bufPrint(buf, "allow/{s}+{s}", .{ cat, name }) catch "";
+    const head = std.fmt.bufPrint(buf, "allow/{s}+", .{cat}) catch return "";
+    if (buf.len - head.len < 2 * name.len) return "";
+    for (name, 0..) |byte, i| {
+        _ = std.fmt.bufPrint(buf[head.len + 2 * i ..][0..2], "{x:0>2}", .{byte}) catch unreachable;
+    }
+    return buf[0 .. head.len + 2 * name.len];
+}
+
+test "tip_of writes a name with control bytes in hex" {
+    var buf: [64]u8 = undefined;
+    try std.testing.expectEqualStrings("allow/net/connect+@a", tip_of(&buf, "net/connect", "@a"));
+    try std.testing.expectEqualStrings("allow/net/connect+40610062", tip_of(&buf, "net/connect", "@a\x00b"));
+    try std.testing.expectEqualStrings("", tip_of(buf[0..20], "net/connect", "@aaaa\x00"));
+}
+
 /// One access record: what was asked, by whom, which rule decided, and how to allow it.
 fn log_access(request: *const Request, verdict: Judgement, path: []const u8, level: log_mod.Level) void {
     if (!request.log.enabled(level)) return;
     var comm_buf: [32]u8 = undefined;
     var cwd_buf: [4096]u8 = undefined;
     var tip_buf: [4200]u8 = undefined;
-    const tip = std.fmt.bufPrint(&tip_buf, "allow/{s}+{s}", .{ verdict.cat.name(), path }) catch "";
+    const tip = tip_of(&tip_buf, verdict.cat.name(), path);
     if (verdict.fs_type) |fs_type| {
         var type_buf: [24]u8 = undefined;
         const type_text = std.fmt.bufPrint(&type_buf, "0x{x}", .{fs_type}) catch unreachable;

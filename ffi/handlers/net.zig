@@ -70,6 +70,8 @@ fn read_address(request: *const Request, addr: u64, len: u64, binding: bool, out
     if (len < 2 or len > sockaddr_len_max) return error.INVAL;
     out.len = @intCast(len);
     try handlers.read_memory(request.tid(), addr, out.bytes[0..out.len]);
+    if (!binding) try refuse_any_addr(request, out.bytes[0..out.len]);
+    if (binding and !request.policy.allow_unsafe_any_addr) bind_loopback(out.bytes[0..out.len]);
     const family_value = std.mem.readInt(u16, out.bytes[0..2], .little);
     switch (family_value) {
         // The kernel reads AF_UNSPEC as AF_INET in an IPv4 socket's bind and send (connect
@@ -142,7 +144,8 @@ fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!vo
     const raw = std.mem.sliceTo(sun, 0);
     const options: path_mod.Options = if (binding) .{ .follow = .nofollow_last, .missing = .last_may_be_missing } else .{};
     const canonical = try handlers.canonicalize(request, handlers.at.fdcwd, raw, options, &out.path_buf);
-    if (canonical.len >= sun_path_len_max) return error.NAMETOOLONG; // syd must name it absolutely
+    // No limit on the canonical length: a relative name in a deep cwd fits the caller's sockaddr,
+    // and syd reaches it by a short name (Target), never by the canonical path.
     out.peer = .{ .unix = canonical };
 }
 
@@ -350,6 +353,17 @@ pub fn sockname(request: *const Request) Response {
     return .{ .value = 0 };
 }
 
+/// The sun_path of a UNIX `address` as read from the caller (up to its first NUL), copied into
+/// `out`; empty for other addresses.
+fn given_path(address: *const Address, out: *[sun_path_len_max]u8) []const u8 {
+    assert(address.len <= sockaddr_len_max);
+    if (address.len <= 2 or std.mem.readInt(u16, address.bytes[0..2], .little) != af_unix) return "";
+    const raw = std.mem.sliceTo(address.bytes[2..address.len], 0);
+    const n = @min(raw.len, out.len - 1);
+    @memcpy(out[0..n], raw[0..n]);
+    return out[0..n];
+}
+
 /// What syd binds, connects or sends to for a UNIX path, named so that nothing resolves again
 /// what was judged: the socket file opened race-free inside the caller's root (no symlink, no
 /// magic link), named by its /proc/thread-self/fd/N link; for a bind, the new name in the judged
@@ -420,6 +434,7 @@ fn judge(request: *const Request, cat: Cat, nr: SYS, fd: i32, address: *const Ad
     assert(fd >= 0);
     var peer = address.peer orelse return null; // not judged
     if (!request.policy.on[@intFromEnum(cat)]) return null;
+    if (cat == .net_connect and request.policy.allow_safe_bind and safe_bound.allows(fd, peer)) return null;
     switch (peer) {
         .inet => |*inet| if (request.policy.net_protocols) {
             // Unknown, a rule naming a protocol could not be applied: refused, never guessed.
@@ -452,19 +467,16 @@ fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
     return emulate.caller_fd(request, fd, true);
 }
 
-/// socket(2), trapped while network sandboxing is on: families other than UNIX, IPv4 and IPv6
-/// cannot be judged and are refused unless trace/allow_unsupp_socket allows them.
+/// socket(2), always trapped: as the original, whatever the sandbox's state, raw and packet
+/// sockets are refused (EPERM: the sandbox holds no CAP_NET_RAW), netlink sockets
+/// (EPROTONOSUPPORT: the original's allow/net/link is not offered), kernel crypto sockets
+/// (AF_ALG, EAFNOSUPPORT unless trace/allow_unsafe_kcapi:1), and families other than UNIX,
+/// IPv4 and IPv6, which syd cannot judge (EAFNOSUPPORT unless trace/allow_unsupp_socket:1).
+/// Every argument is a register: continued when allowed.
 pub fn socket(request: *const Request) Response {
     const domain: u32 = @truncate(request.arg(0));
     const kind: u32 = @as(u32, @truncate(request.arg(1))) & 0xf; // without SOCK_NONBLOCK, SOCK_CLOEXEC
-    // Raw and packet sockets: EPERM as the original (the sandbox holds no CAP_NET_RAW, so the
-    // kernel answers the same where socket(2) is not trapped).
-    const inet = domain == af_inet or domain == af_inet6;
-    if (domain == af_packet or (inet and (kind == sock_raw or kind == sock_packet))) return .{ .failure = @intFromEnum(linux.E.PERM) };
-    if (domain == af_unix or domain == af_inet or domain == af_inet6) return .continue_call;
-    if (request.policy.allow_unsupp_socket) return .continue_call;
-    // Trapped while /dev/syd may turn network sandboxing on (sandbox.zig): judged only once it is.
-    if (!handlers.any_on(request.policy, &.{ .net_bind, .net_connect })) return .continue_call;
+    const verdict = socket_verdict(request.policy, domain, kind) orelse return .continue_call;
     request.log.emit(.warn, .{
         .ctx = "access",
         .cap = "net",
@@ -472,11 +484,32 @@ pub fn socket(request: *const Request) Response {
         .sys = "socket",
         .family = domain_name(domain),
         .addr = domain_name(domain),
-        .msg = "sockets of this family are not judged by syd: refused (trace/allow_unsupp_socket:1 allows them)",
+        .msg = verdict.why,
         .pid = request.tid(),
-        .tip = "trace/allow_unsupp_socket:1",
+        .tip = verdict.tip,
     });
-    return .{ .failure = @intFromEnum(linux.E.AFNOSUPPORT) };
+    return .{ .failure = @intFromEnum(verdict.errno) };
+}
+
+const SocketVerdict = struct { errno: linux.E, why: []const u8, tip: []const u8 = "" };
+
+/// Why a socket of `domain` and `kind` (SOCK_STREAM, ...) is refused, or null.
+fn socket_verdict(policy: *const policy_mod.Policy, domain: u32, kind: u32) ?SocketVerdict {
+    assert(kind <= 0xf);
+    const inet = domain == af_inet or domain == af_inet6;
+    if (domain == af_packet or (inet and (kind == sock_raw or kind == sock_packet))) {
+        return .{ .errno = .PERM, .why = "raw and packet sockets would write headers naming other addresses: refused" };
+    }
+    if (domain == af_unix or inet) return null;
+    if (domain == af_netlink_domain) {
+        return .{ .errno = .PROTONOSUPPORT, .why = "netlink sockets reach the kernel's network configuration: refused (the original's allow/net/link is not offered)" };
+    }
+    if (domain == af_alg) {
+        if (policy.allow_unsafe_kcapi) return null;
+        return .{ .errno = .AFNOSUPPORT, .why = "kernel crypto sockets (AF_ALG): refused, a kernel path with a history of bugs", .tip = "trace/allow_unsafe_kcapi:1" };
+    }
+    if (policy.allow_unsupp_socket) return null;
+    return .{ .errno = .AFNOSUPPORT, .why = "sockets of this family are not judged by syd: refused", .tip = "trace/allow_unsupp_socket:1" };
 }
 
 /// socketpair(2) of UNIX sockets, trapped while network sandboxing is on: judged for net/bind
@@ -506,7 +539,8 @@ const so_passpidfd: u32 = 76;
 /// socket make it autobind at its next connect or send, so they are judged for net/bind as
 /// `!unnamed` and set by syd on its copy with the value it read (EOPNOTSUPP when denied).
 pub fn setsockopt(request: *const Request) Response {
-    if (table.refusal(table.setsockopt_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
+    const relaxed: ?table.Option = if (request.policy.allow_unsafe_oob) .allow_oob else null;
+    if (table.refusal_unless(table.setsockopt_answer, request.notif.data.args, relaxed)) |errno| return .{ .failure = @intFromEnum(errno) };
     const level: u32 = @truncate(request.arg(1));
     const name: u32 = @truncate(request.arg(2));
     if (level != sol_socket or (name != so_passcred and name != so_passpidfd)) return .continue_call;
@@ -540,10 +574,12 @@ fn unbound_unix(fd: i32) sys.Errno!bool {
 /// The name of an address family, as `socket(7)` lists them (`AF_` left off), for records.
 fn domain_name(domain: u32) []const u8 {
     return switch (domain) {
+        2 => "inet",
         3 => "ax25",
         4 => "ipx",
         5 => "appletalk",
         9 => "x25",
+        10 => "inet6",
         15 => "key",
         16 => "netlink",
         17 => "packet",
@@ -561,6 +597,8 @@ fn domain_name(domain: u32) []const u8 {
 }
 
 const af_packet: u32 = 17;
+const af_netlink_domain: u32 = 16;
+const af_alg: u32 = 38;
 const sock_raw: u32 = 3;
 const sock_packet: u32 = 10;
 
@@ -572,7 +610,18 @@ pub fn handle(request: *const Request) Response {
         .sendmsg => 2,
         else => 0,
     };
-    if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    if (flags_index != 0 and request.arg(flags_index) & table.msg_oob != 0 and !request.policy.allow_unsafe_oob) {
+        return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
+    }
+    // With net/bind off, an IPv4 or IPv6 bind is still performed by syd: the any address
+    // becomes loopback.
+    if (nr == .bind and !request.policy.on[@intFromEnum(Cat.net_bind)] and !request.policy.allow_unsafe_any_addr) {
+        return bind_unjudged(request) catch |err| handlers.failure(err);
+    }
+    // With net/connect off the sends are continued: the any address is refused first.
+    if (nr != .bind and !request.policy.on[@intFromEnum(Cat.net_connect)]) {
+        if (any_addr_gate(request, nr)) |response| return response;
+    }
     if (!handlers.any_on(request.policy, &family)) return .continue_call;
     const result = switch (nr) {
         .bind, .connect => bind_or_connect(request, nr),
@@ -609,13 +658,17 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
     if (address.peer != null) if (judge(request, cat, nr, fd, &address)) |response| return response;
+    // getsockname answers the path as the caller gave it (relative ones too), as the kernel.
+    var given_buf: [sun_path_len_max]u8 = undefined;
+    const given = given_path(&address, &given_buf);
     var target = try Target.prepare(request, &address, nr == .bind);
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
     const len: linux.socklen_t = @intCast(address.len);
     if (nr == .bind) {
         _ = try sys.retry(linux.bind, .{ fd, sa, len });
-        if (target.moved) names.remember(fd, address.peer.?.unix);
+        if (target.moved) names.remember(fd, given);
+        if (request.policy.allow_safe_bind) if (address.peer) |peer| safe_bound.remember(fd, peer);
     } else {
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
         if (address.peer) |peer| if (peer != .inet) {
@@ -887,3 +940,280 @@ test "denied network calls answer the original's errnos" {
     try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.CONNREFUSED)), denial_errno(.net_connect, .connect));
     try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.NOTCONN)), denial_errno(.net_connect, .sendto));
 }
+
+/// Whether the sockaddr `bytes` is an IPv4 or IPv6 any address: 0.0.0.0, `::` or
+/// `::ffff:0.0.0.0`; `unspec`: AF_UNSPEC counts as AF_INET (an IPv4 socket's send reads it so;
+/// connect takes it as a disconnect).
+fn is_any_addr(bytes: []const u8, unspec: bool) bool {
+    if (bytes.len < 2) return false;
+    const family_value = std.mem.readInt(u16, bytes[0..2], .little);
+    const inet = family_value == af_inet or (unspec and family_value == af_unspec);
+    if (inet and bytes.len >= 16) return std.mem.allEqual(u8, bytes[4..8], 0);
+    if (family_value != af_inet6 or bytes.len < 24) return false;
+    const ip = bytes[8..24];
+    const mapped = std.mem.allEqual(u8, ip[0..10], 0) and ip[10] == 0xff and ip[11] == 0xff;
+    return std.mem.allEqual(u8, ip[0..10], 0) and (mapped or std.mem.allEqual(u8, ip[10..12], 0)) and
+        std.mem.allEqual(u8, ip[12..16], 0);
+}
+
+/// connect and the sends to an any address (0.0.0.0, `::`), which the kernel takes to mean
+/// loopback: refused with ENETUNREACH, as the original (and FreeBSD's
+/// net.inet.ip.connect_inaddr_wild) unless trace/allow_unsafe_any_addr:1.
+fn refuse_any_addr(request: *const Request, bytes: []const u8) sys.Errno!void {
+    assert(bytes.len >= 2);
+    const nr = handlers.nr_of(request);
+    if (request.policy.allow_unsafe_any_addr or !is_any_addr(bytes, nr != .connect)) return;
+    const port = std.mem.readInt(u16, bytes[2..4], .big);
+    var text_buf: [32]u8 = undefined;
+    const any: []const u8 = if (std.mem.readInt(u16, bytes[0..2], .little) == af_inet6) "::" else "0.0.0.0";
+    const text = std.fmt.bufPrint(&text_buf, "{s}!{d}", .{ any, port }) catch any;
+    request.log.emit(.warn, .{
+        .ctx = "net",
+        .op = "deny_any_addr",
+        .sys = handlers.syscall_name(request.notif.data.nr),
+        .addr = text,
+        .err = @as(i32, @intFromEnum(linux.E.NETUNREACH)),
+        .msg = "connect or send to the any address refused: it reaches loopback",
+        .pid = request.tid(),
+        .tip = "trace/allow_unsafe_any_addr:1",
+    });
+    return error.NETUNREACH;
+}
+
+/// The any address check for calls continued unjudged (net/connect off): null when no
+/// address the call names is an any address. A thread rewriting the address after this check
+/// reaches loopback, which net/connect off lets it reach by its own name anyway.
+fn any_addr_gate(request: *const Request, nr: SYS) ?Response {
+    assert(nr != .bind);
+    if (request.policy.allow_unsafe_any_addr) return null;
+    const checked = switch (nr) {
+        .connect => any_addr_at(request, request.arg(1), request.arg(2)),
+        .sendto => any_addr_at(request, request.arg(4), request.arg(5)),
+        .sendmsg => any_addr_in_msg(request, request.arg(1)),
+        .sendmmsg => {
+            const first = sendmmsg_any_addr(request) orelse return null;
+            if (first == 0) return .{ .failure = @intFromEnum(linux.E.NETUNREACH) };
+            // Those before it are sent, as the kernel would; the count sent is answered.
+            return sendmmsg(request) catch |err| handlers.failure(err);
+        },
+        else => unreachable,
+    };
+    checked catch |err| return handlers.failure(err);
+    return null;
+}
+
+/// Refuses an any address at `addr` (`len` bytes); an unreadable one is the kernel's to refuse.
+fn any_addr_at(request: *const Request, addr: u64, len: u64) sys.Errno!void {
+    if (addr == 0 or len < 2 or len > sockaddr_len_max) return;
+    var bytes: [sockaddr_len_max]u8 = undefined;
+    const n: usize = @intCast(len);
+    handlers.read_memory(request.tid(), addr, bytes[0..n]) catch return;
+    try refuse_any_addr(request, bytes[0..n]);
+}
+
+fn any_addr_in_msg(request: *const Request, msg_addr: u64) sys.Errno!void {
+    var msg: MsgHdr = undefined;
+    handlers.read_memory(request.tid(), msg_addr, std.mem.asBytes(&msg)) catch return;
+    try any_addr_at(request, msg.name, msg.namelen);
+}
+
+/// sendmmsg: the index of the first message sent to an any address, or null.
+fn sendmmsg_any_addr(request: *const Request) ?usize {
+    const vlen: usize = @min(@as(u32, @truncate(request.arg(2))), iov_count_max);
+    var i: usize = 0;
+    while (i < vlen) : (i += 1) {
+        const entry = std.math.add(u64, request.arg(1), i * 64) catch return null;
+        any_addr_in_msg(request, entry) catch return i;
+    }
+    return null;
+}
+
+test "is_any_addr: 0.0.0.0, :: and ::ffff:0.0.0.0 only" {
+    var sin = [_]u8{0} ** 16;
+    sin[0] = af_inet;
+    try std.testing.expect(is_any_addr(&sin, false));
+    sin[4] = 127;
+    try std.testing.expect(!is_any_addr(&sin, false));
+    try std.testing.expect(!is_any_addr(sin[0..15], false)); // too short: the kernel refuses it
+    var sin6 = [_]u8{0} ** 28;
+    sin6[0] = af_inet6;
+    try std.testing.expect(is_any_addr(&sin6, false));
+    sin6[18] = 0xff;
+    sin6[19] = 0xff;
+    try std.testing.expect(is_any_addr(&sin6, false)); // ::ffff:0.0.0.0
+    sin6[23] = 1;
+    try std.testing.expect(!is_any_addr(&sin6, false)); // ::ffff:0.0.0.1
+    sin6[18] = 0;
+    sin6[19] = 0;
+    try std.testing.expect(!is_any_addr(&sin6, false)); // ::1
+    var unspec = [_]u8{0} ** 16;
+    try std.testing.expect(!is_any_addr(&unspec, false)); // connect: a disconnect
+    try std.testing.expect(is_any_addr(&unspec, true)); // a send: read as AF_INET
+}
+
+/// A bind to an any address (0.0.0.0, `::`, `::ffff:0.0.0.0`, and AF_UNSPEC's 0.0.0.0, which an
+/// IPv4 socket binds as AF_INET) is made a bind to loopback in `bytes`, as the original, so that
+/// nothing in the sandbox listens on every interface (trace/allow_unsafe_any_addr:1 keeps it).
+fn bind_loopback(bytes: []u8) void {
+    assert(bytes.len >= 2);
+    if (!is_any_addr(bytes, true)) return;
+    const family_value = std.mem.readInt(u16, bytes[0..2], .little);
+    if (family_value == af_inet6) { // `::` becomes ::1, `::ffff:0.0.0.0` ::ffff:127.0.0.1
+        if (bytes[18] == 0xff) bytes[20..24].* = .{ 127, 0, 0, 1 } else bytes[23] = 1;
+        return;
+    }
+    std.mem.writeInt(u16, bytes[0..2], af_inet, .little);
+    bytes[4..8].* = .{ 127, 0, 0, 1 };
+}
+
+/// bind with net/bind off: an IPv4 or IPv6 address is bound by syd on its copy of the socket,
+/// with the bytes it read and checked (bind_loopback); other families are continued (a thread
+/// swapping in an any address meanwhile binds it: in Limits).
+fn bind_unjudged(request: *const Request) sys.Errno!Response {
+    assert(!request.policy.allow_unsafe_any_addr);
+    const len = request.arg(2);
+    if (len < 2 or len > sockaddr_len_max) return .continue_call; // the kernel refuses it
+    var bytes: [sockaddr_len_max]u8 align(8) = undefined;
+    const n: usize = @intCast(len);
+    try handlers.read_memory(request.tid(), request.arg(1), bytes[0..n]);
+    const family_value = std.mem.readInt(u16, bytes[0..2], .little);
+    if (family_value != af_inet and family_value != af_inet6 and family_value != af_unspec) return .continue_call;
+    bind_loopback(bytes[0..n]);
+    if (!request.valid()) return error.NOENT;
+    const fd = try socket_copy(request, handlers.fd_arg(request, 0));
+    defer sys.close(fd);
+    const sa: *const linux.sockaddr = @ptrCast(&bytes);
+    _ = try sys.retry(linux.bind, .{ fd, sa, @as(linux.socklen_t, @intCast(n)) });
+    return .{ .value = 0 };
+}
+
+test "bind_loopback: the any addresses become loopback, others stay" {
+    var sin = [_]u8{0} ** 16;
+    sin[0] = af_inet;
+    bind_loopback(&sin);
+    try std.testing.expectEqualSlices(u8, &.{ 127, 0, 0, 1 }, sin[4..8]);
+    var unspec = [_]u8{0} ** 16;
+    bind_loopback(&unspec);
+    try std.testing.expectEqual(af_inet, std.mem.readInt(u16, unspec[0..2], .little));
+    try std.testing.expectEqualSlices(u8, &.{ 127, 0, 0, 1 }, unspec[4..8]);
+    var sin6 = [_]u8{0} ** 28;
+    sin6[0] = af_inet6;
+    bind_loopback(&sin6);
+    try std.testing.expectEqual(@as(u8, 1), sin6[23]);
+    try std.testing.expect(std.mem.allEqual(u8, sin6[8..23], 0));
+    var mapped = [_]u8{0} ** 28;
+    mapped[0] = af_inet6;
+    mapped[18] = 0xff;
+    mapped[19] = 0xff;
+    bind_loopback(&mapped);
+    try std.testing.expectEqualSlices(u8, &.{ 127, 0, 0, 1 }, mapped[20..24]);
+    var other = [_]u8{0} ** 16;
+    other[0] = af_inet;
+    other[4] = 10;
+    bind_loopback(&other);
+    try std.testing.expectEqualSlices(u8, &.{ 10, 0, 0, 0 }, other[4..8]);
+}
+
+/// trace/allow_safe_bind: the addresses the sandbox bound (the port the kernel chose for port 0,
+/// the name of an autobound socket) are allowed for net/connect, for every process, as the
+/// original, ahead of the policy's rules. Bounded: the oldest goes first (then judged by the
+/// rules again). Paths longer than `name_len_max` are not kept (judged by the rules).
+const safe_bound = struct {
+    const name_len_max: usize = 256;
+    const len_max: usize = 512;
+    const Kind = enum(u8) { empty, inet, unix, abstract };
+    const Entry = struct {
+        kind: Kind = .empty,
+        family: u8 = 0,
+        bytes: [16]u8 = .{0} ** 16,
+        port: u16 = 0,
+        protocol: u16 = 0,
+        len: u16 = 0,
+        name: [name_len_max]u8 = undefined,
+    };
+    var mutex: std.Thread.Mutex = .{};
+    var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
+    var next: usize = 0;
+
+    /// Records what syd's copy `fd` was just bound to, named by `peer` as judged.
+    fn remember(fd: i32, peer: Peer) void {
+        assert(fd >= 0);
+        var entry: Entry = .{};
+        var bound_name: [sockaddr_len_max]u8 align(4) = undefined;
+        var bound_len: linux.socklen_t = sockaddr_len_max;
+        const named = if (sys.check(linux.getsockname(fd, @ptrCast(&bound_name), &bound_len))) |_| true else |_| false;
+        switch (peer) {
+            .inet => |inet| {
+                entry.kind = .inet;
+                entry.family = inet.family;
+                entry.bytes = inet.bytes;
+                entry.port = inet.port;
+                if (entry.port == 0) { // the kernel's choice
+                    if (!named or bound_len < 4) return;
+                    entry.port = std.mem.readInt(u16, bound_name[2..4], .big);
+                }
+                entry.protocol = socket_protocol(fd) catch 0;
+            },
+            .unix => |path| {
+                var name = path;
+                entry.kind = .unix;
+                // Autobound: the abstract name the kernel gave it.
+                if (std.mem.eql(u8, path, unnamed) and named and bound_len > 3 and bound_name[2] == 0) {
+                    entry.kind = .abstract;
+                    name = bound_name[3..bound_len];
+                }
+                if (name.len > name_len_max) return;
+                entry.len = @intCast(name.len);
+                @memcpy(entry.name[0..name.len], name);
+            },
+            .abstract => |name| {
+                if (name.len > name_len_max) return;
+                entry.kind = .abstract;
+                entry.len = @intCast(name.len);
+                @memcpy(entry.name[0..name.len], name);
+            },
+        }
+        mutex.lock();
+        defer mutex.unlock();
+        for (&entries) |*old| if (same(old, &entry)) return;
+        entries[next % len_max] = entry;
+        next += 1;
+    }
+
+    fn same(a: *const Entry, b: *const Entry) bool {
+        if (a.kind != b.kind or a.kind == .empty) return false;
+        if (a.kind == .inet) return a.family == b.family and a.port == b.port and a.protocol == b.protocol and std.mem.eql(u8, &a.bytes, &b.bytes);
+        return std.mem.eql(u8, a.name[0..a.len], b.name[0..b.len]);
+    }
+
+    /// Whether `peer`, connected to or sent to on syd's copy `fd`, was bound in the sandbox
+    /// (an IPv4 or IPv6 one by a socket of the same protocol).
+    fn allows(fd: i32, peer: Peer) bool {
+        assert(fd >= 0);
+        var want: Entry = .{};
+        switch (peer) {
+            .inet => |inet| {
+                want.kind = .inet;
+                want.family = inet.family;
+                want.bytes = inet.bytes;
+                want.port = inet.port;
+            },
+            .unix, .abstract => |name| {
+                if (name.len > name_len_max) return false;
+                want.kind = if (peer == .unix) .unix else .abstract;
+                want.len = @intCast(name.len);
+                @memcpy(want.name[0..name.len], name);
+            },
+        }
+        if (want.kind == .inet) want.protocol = socket_protocol(fd) catch return false;
+        mutex.lock();
+        defer mutex.unlock();
+        for (&entries) |*entry| {
+            if (entry.kind == .inet and want.kind == .inet and entry.protocol == 0) {
+                want.protocol = 0; // the bound socket's protocol was not known: any
+            }
+            if (same(entry, &want)) return true;
+        }
+        return false;
+    }
+};

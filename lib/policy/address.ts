@@ -193,6 +193,7 @@ function parsePort(text: string, offset: number): number {
  * ```
  */
 export function parseAddress(text: string): Address {
+  text = decodeHex(text);
   if (text.length === 0) throw new AddressError("empty address", 0);
   const first = text.indexOf("!");
   const network = first > 0 ? text.slice(0, first).toLowerCase() : "";
@@ -314,10 +315,33 @@ function checkAsAddress(pattern: string, base: number): void {
 }
 
 /** The canonical text of an address, which `parseAddress` reads back to the same value. */
+/**
+ * `text` decoded when it is wholly hex (pairs of hex digits, either case), as the original reads
+ * rule values; otherwise `text` itself. Throws an AddressError when the bytes are not UTF-8.
+ */
+export function decodeHex(text: string): string {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(text)) return text;
+  const bytes = new Uint8Array(text.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AddressError(`"${text}" decodes from hex to bytes that are not UTF-8`, 0);
+  }
+}
+
+function hexOf(text: string): string {
+  return [...new TextEncoder().encode(text)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export function formatAddress(address: Address): string {
   switch (address.kind) {
     case "abstract":
-      return `@${address.pattern}`;
+      // A name with control bytes (NUL) is written in hex, as the parser reads it back.
+      // deno-lint-ignore no-control-regex -- control characters are what is looked for
+      return /[\x00-\x1f]/.test(address.pattern) && address.pattern.isWellFormed()
+        ? hexOf(`@${address.pattern}`)
+        : `@${address.pattern}`;
     case "unix":
       return address.pattern;
     case "inet": {

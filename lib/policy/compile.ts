@@ -108,6 +108,14 @@ export interface CompiledPolicy {
   allow_unsafe_perm_shm?: boolean;
   allow_unsafe_copy?: boolean;
   allow_unsafe_personality?: boolean;
+  /** connect and send to 0.0.0.0 and :: allowed (trace/allow_unsafe_any_addr); left out when false. */
+  allow_unsafe_any_addr?: boolean;
+  /** Kernel crypto sockets allowed (trace/allow_unsafe_kcapi); left out when false. */
+  allow_unsafe_kcapi?: boolean;
+  /** MSG_OOB and SO_OOBINLINE allowed (trace/allow_unsafe_oob); left out when false. */
+  allow_unsafe_oob?: boolean;
+  /** Addresses bound in the sandbox allowed for net/connect (trace/allow_safe_bind); left out when false. */
+  allow_safe_bind?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -169,6 +177,10 @@ export function compile(
     ...Object.fromEntries(
       Object.entries(state.filterTrace).filter(([, on]) => on).map(([option]) => [option, true]),
     ),
+    ...(state.allowUnsafeAnyAddr ? { allow_unsafe_any_addr: true } : {}),
+    ...(state.allowUnsafeKcapi ? { allow_unsafe_kcapi: true } : {}),
+    ...(state.allowUnsafeOob ? { allow_unsafe_oob: true } : {}),
+    ...(state.allowSafeBind ? { allow_safe_bind: true } : {}),
     deny_dotdot: state.denyDotdot,
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

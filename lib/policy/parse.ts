@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Address, AddressError, formatAddress, parseAddress } from "./address.ts";
+import { type Address, AddressError, decodeHex, formatAddress, parseAddress } from "./address.ts";
 import { checkPattern, PatternError } from "./pattern.ts";
 import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
 import {
@@ -43,6 +43,10 @@ export type TraceOption =
   | "allow_unsafe_exec_ldso"
   | "allow_unsafe_exec_script"
   | "allow_unsafe_exec_interactive"
+  | "allow_unsafe_any_addr"
+  | "allow_unsafe_kcapi"
+  | "allow_unsafe_oob"
+  | "allow_safe_bind"
   | FilterTraceOption;
 
 /** One parsed command. */
@@ -511,7 +515,9 @@ export function parseCommand(text: string): Command {
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_exec_script" ||
-    key === "trace/allow_unsafe_exec_interactive" ||
+    key === "trace/allow_unsafe_exec_interactive" || key === "trace/allow_unsafe_any_addr" ||
+    key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||
+    key === "trace/allow_safe_bind" ||
     (key.startsWith("trace/") && isFilterTraceOption(rest))
   ) {
     expectOp(op, ":", key, split);
@@ -558,6 +564,17 @@ function parseRule(
 ): Command {
   expectOp(op, "+-^", key, categoryAt + categoryText.length);
   let categories = parseCategories(categoryText, categoryAt);
+  // As the original, a value written wholly in hex (an even count of hex digits) is decoded:
+  // the way to name an abstract socket whose name holds a NUL byte.
+  try {
+    value = decodeHex(value);
+  } catch (err) {
+    if (err instanceof AddressError) throw new CommandError(err.message, valueAt);
+    throw err;
+  }
+  if (value.includes("\0") && !value.startsWith("@") && !/^unix(?:gram|packet)?!@/i.test(value)) {
+    throw new CommandError("only an abstract socket name (@name) may hold a NUL byte", valueAt);
+  }
   if (value.startsWith("!") && categories.some((c) => !isNetCategory(c))) {
     // An fd name (`!pipe`, `!memfd:*`) names nothing the network categories judge: the
     // original's `allow/all+!memfd:**` is a rule of the others.

@@ -660,3 +660,25 @@ Deno.test("log/rlimit_burst and log/rlimit_interval parse as the original's (nan
   }
   assert.equal(formatCommand(parseCommand("log/rlimit_burst:7")), "log/rlimit_burst:7");
 });
+
+Deno.test("parseCommand() decodes a value written wholly in hex, as the original: NUL only in an abstract name", () => {
+  roundTrip("deny/net/connect+407379645f74657374006e756c6c", {
+    kind: "net_rule",
+    action: "deny",
+    categories: ["net/connect"],
+    op: "+",
+    address: { kind: "abstract", pattern: "syd_test\0null" },
+  });
+  roundTrip("allow/read+2F746D702F2A2A2A", {
+    kind: "rule",
+    action: "allow",
+    categories: ["read"],
+    op: "+",
+    pattern: "/tmp/***",
+  }, "allow/read+/tmp/***");
+  // Odd length: not hex, read as written.
+  assert.deepEqual((parseCommand("allow/read+2f7") as { pattern: string }).pattern, "2f7");
+  assert.match(refusal("allow/read+2f00").message, /NUL/);
+  assert.match(refusal("allow/net/connect+2f746d7000").message, /NUL/);
+  assert.match(refusal("allow/net/connect+40ff").message, /UTF-8/);
+});

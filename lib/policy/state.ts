@@ -129,6 +129,14 @@ export interface PolicyState {
   allowUnsafeExecInteractive: boolean;
   /** The original's relaxations of the sandbox filter's hardening set to true (vocab's FILTER_TRACE_OPTIONS). */
   filterTrace: Partial<Record<FilterTraceOption, boolean>>;
+  /** trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: allowed (ENETUNREACH otherwise). */
+  allowUnsafeAnyAddr: boolean;
+  /** trace/allow_unsafe_kcapi: kernel crypto sockets (AF_ALG) allowed. */
+  allowUnsafeKcapi: boolean;
+  /** trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed. */
+  allowUnsafeOob: boolean;
+  /** trace/allow_safe_bind: addresses bound in the sandbox allowed for net/connect. */
+  allowSafeBind: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
@@ -182,6 +190,10 @@ export function initialState(): PolicyState {
     allowUnsafeExecScript: false,
     allowUnsafeExecInteractive: false,
     filterTrace: {},
+    allowUnsafeAnyAddr: false,
+    allowUnsafeKcapi: false,
+    allowUnsafeOob: false,
+    allowSafeBind: false,
     noopTrace: {},
     fsOn: true,
     fsDefault: "deny",
@@ -331,6 +343,10 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
       else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
+      else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
+      else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
+      else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
+      else if (command.option === "allow_safe_bind") state.allowSafeBind = command.value;
       else if (command.option === "allow_unsafe_exec_ldso") {
         state.allowUnsafeExecLdso = command.value;
       } else if (command.option === "allow_unsafe_exec_script") {
@@ -431,6 +447,10 @@ export function dump(state: PolicyState): string[] {
   for (const option of FILTER_TRACE_OPTIONS) {
     if (state.filterTrace[option]) lines.push(`trace/${option}:1`);
   }
+  if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
+  if (state.allowUnsafeKcapi) lines.push("trace/allow_unsafe_kcapi:1");
+  if (state.allowUnsafeOob) lines.push("trace/allow_unsafe_oob:1");
+  if (state.allowSafeBind) lines.push("trace/allow_safe_bind:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }
