@@ -248,6 +248,23 @@ pub const Document = struct {
     fs: FsDoc = .{},
     /// passfd: the fds the program inherits (absent: every one, as before passfd).
     pass_fds: PassFds = .{},
+    /// The filesystem hardenings relaxed (absent: none).
+    unsafe_fs: UnsafeFs = .{},
+};
+
+/// The original's `trace/allow_unsafe_*` relaxations of syd's filesystem hardenings (README
+/// "Filesystem hardening"); each false (the hardening made) by default.
+pub const UnsafeFs = struct {
+    /// O_CREAT follows a symlink in the last component; it opens a file someone else may write.
+    allow_unsafe_create: bool = false,
+    /// mknod of a block device is judged for mkbdev instead of killing the process (SIGSYS),
+    /// and block devices are no longer hidden (ENOENT).
+    allow_unsafe_mkbdev: bool = false,
+    /// mknod of a character device is judged for mkcdev instead of killing the process.
+    allow_unsafe_mkcdev: bool = false,
+    /// Paths whose last component is no safe name (control characters, invalid UTF-8, shell
+    /// characters) are used as any other instead of failing with EILSEQ.
+    allow_unsafe_filename: bool = false,
 };
 
 /// Sorted, disjoint inclusive fd ranges; `all`: every fd.
@@ -310,6 +327,7 @@ pub const Policy = struct {
     fs_default: Action = .deny,
     fs_rules: []const FsRule = &.{},
     pass_fds: PassFds = .{},
+    unsafe_fs: UnsafeFs = .{},
 
     /// Judges a filesystem type (statfs f_type) for fs: the last matching rule, else the default.
     pub fn judge_fs(self: *const Policy, fs_type: u64) Verdict {
@@ -415,6 +433,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
+        .unsafe_fs = doc.unsafe_fs,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

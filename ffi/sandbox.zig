@@ -275,6 +275,8 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .trap_socket = net_on or changeable,
         .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
         .traced = !rules.allow_unsafe_ptrace,
+        .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
+        .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
     };
 }
 

@@ -17,6 +17,7 @@
  * @module
  */
 import { emit, type SydLevel } from "./log.ts";
+import { FS_HARDENING_OPTIONS } from "./policy/vocab.ts";
 import {
   apply,
   type Command,
@@ -283,7 +284,9 @@ export class MagicServer {
       "unsetenv",
       "clearenv",
     ];
-    if (startupOnly.includes(command.kind)) {
+    const fixedFs = command.kind === "trace_fs" &&
+      !FS_HARDENING_OPTIONS[command.option].runtime;
+    if (startupOnly.includes(command.kind) || fixedFs) {
       return {
         errno: EBUSY,
         level: "warn",

@@ -19,6 +19,7 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const harden = @import("harden.zig");
 const sandbox_filter = @import("../filter/sandbox.zig");
 
 const Request = handlers.Request;
@@ -337,7 +338,7 @@ fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sy
 
 /// Compacts `dents` in place to the entries list sandboxing lists; returns the length.
 fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
-    if (!request.policy.on[@intFromEnum(Cat.list)]) return dents.len;
+    if (!request.policy.on[@intFromEnum(Cat.list)] and !harden.entries_filtered(request.policy, dir)) return dents.len;
     var read_at: usize = 0;
     var write_at: usize = 0;
     var path_buf: [path_mod.path_len_max + 256]u8 = undefined;
@@ -347,7 +348,7 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
         assert(reclen >= @sizeOf(Dirent) and read_at + reclen <= dents.len);
         const name = std.mem.sliceTo(dents[read_at + 19 .. read_at + reclen], 0);
         const visible = std.mem.eql(u8, name, ".") or std.mem.eql(u8, name, "..") or
-            !hidden(request, dir, name, &path_buf);
+            (!harden.entry_hidden(request.policy, dir, name, header.type) and !hidden(request, dir, name, &path_buf));
         if (visible) {
             std.mem.copyForwards(u8, dents[write_at..][0..reclen], dents[read_at..][0..reclen]);
             write_at += reclen;

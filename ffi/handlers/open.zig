@@ -16,6 +16,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate_mod = @import("emulate.zig");
 const magic = @import("magic.zig");
+const harden = @import("harden.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -44,13 +45,17 @@ pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     const fs_on = request.policy.fs_on;
     if (!unlocked and !fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
-    const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
+    const args_read = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
-    if (args.flags & o_creat != 0 and args.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
+    if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    if (unlocked and magic.names_dev_syd(request, args_read.path_addr, true)) return magic.open_state(request, args_read.flags);
     if (!fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
+    // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
+    var args = args_read;
+    if (trusted_create(request.policy, args.flags)) args.flags |= handlers.o.nofollow;
     const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
         .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
             .nofollow_last
@@ -60,7 +65,10 @@ pub fn handle(request: *const Request) Response {
         // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
     }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
-    const opened = categories(args.flags, existing_of(request.tid(), canonical), cats_buf[0..4]);
+    const existing = existing_of(request.tid(), canonical);
+    // Hidden block devices fail before they are judged (nothing is logged), as the original.
+    if (existing == .block_device and !request.policy.unsafe_fs.allow_unsafe_mkbdev) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    const opened = categories(args.flags, existing, cats_buf[0..4]);
     // As the original, an open is judged for stat too: a path stat denies cannot be opened.
     cats_buf[opened.len] = .stat;
     const cats = cats_buf[0 .. opened.len + 1];
@@ -104,7 +112,7 @@ fn decode_openat2(request: *const Request) sys.Errno!Args {
 }
 
 /// What the path an open names is, before the open.
-pub const Existing = enum { missing, directory, other };
+pub const Existing = enum { missing, directory, block_device, other };
 
 /// The categories an open with `flags` feeds, as the original: at most one of mktemp, create
 /// and truncate (O_TMPFILE before O_CREAT before O_TRUNC); O_CREAT of a file that exists
@@ -144,7 +152,11 @@ pub fn categories(flags: u32, existing: Existing, buf: *[4]Cat) []const Cat {
 
 fn existing_of(tid: i32, canonical: []const u8) Existing {
     const kind = handlers.kind_at(tid, canonical) catch |err| return if (err == error.NOENT) .missing else .other;
-    return if (kind == linux.S.IFDIR) .directory else .other;
+    return switch (kind) {
+        linux.S.IFDIR => .directory,
+        linux.S.IFBLK => .block_device,
+        else => .other,
+    };
 }
 
 /// Opens `canonical` in the caller's root as the caller asked, and hands the fd over. `name`:
@@ -153,16 +165,95 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
     assert(canonical.len > 0 and canonical[0] == '/');
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
     if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named, creating, name);
-    _ = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
+    const status = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
+    if (trusted_create(request.policy, args.flags) and args.flags & o_tmpfile != o_tmpfile) {
+        return create_trusted(request, root, args, canonical, name, mode, status.fsuid);
+    }
     const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
+    return handed(request, fd, args.flags, name);
+}
+
+/// Whether an open with `flags` is held to trusted file creation: O_CREAT without O_EXCL (which
+/// already refuses whatever exists), unless trace/allow_unsafe_create:1.
+fn trusted_create(p: *const policy_mod.Policy, flags: u32) bool {
+    return flags & o_creat != 0 and flags & o_excl == 0 and !p.unsafe_fs.allow_unsafe_create;
+}
+
+/// How often an O_CREAT open retries when the file comes and goes between its two steps.
+const create_attempts_max: u32 = 8;
+
+/// Trusted file creation, as the original (and the kernel's protected_regular, stricter): an
+/// O_CREAT open creates the file if it is missing; one that exists (a regular file or a FIFO)
+/// is opened only if the caller owns it and it is neither group- nor world-writable (EACCES,
+/// logged). Race-free: the file is created with O_EXCL, or held by an O_PATH fd, checked on
+/// that fd and reopened through it, so the object checked is the object opened (and O_TRUNC
+/// truncates nothing before the check). `fsuid`: the caller's.
+fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, canonical: []const u8, name: []const u8, mode: u64, fsuid: u32) Response {
+    assert(args.flags & o_creat != 0 and args.flags & o_excl == 0);
+    assert(args.flags & handlers.o.nofollow != 0);
+    var attempt: u32 = 0;
+    while (attempt < create_attempts_max) : (attempt += 1) {
+        if (root.openat2_blocking(request, canonical, flags_performed(args.flags) | o_excl, mode)) |fd| {
+            return handed(request, fd, args.flags, name);
+        } else |err| if (err != error.EXIST) return handlers.failure(err);
+        const held = root.openat2(canonical, handlers.o.path | handlers.o.nofollow, 0) catch |err| {
+            if (err == error.NOENT) continue; // removed since: create it again
+            return handlers.failure(err);
+        };
+        defer sys.close(held);
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(held, &st)) catch |err| return handlers.failure(err);
+        const kind = st.mode & linux.S.IFMT;
+        if (kind == linux.S.IFLNK) return .{ .failure = @intFromEnum(linux.E.LOOP) };
+        if (kind == linux.S.IFDIR) return .{ .failure = @intFromEnum(linux.E.ISDIR) };
+        if (kind == linux.S.IFREG or kind == linux.S.IFIFO) {
+            const why: ?[]const u8 = if (st.mode & 0o002 != 0)
+                "file is world writable"
+            else if (st.mode & 0o020 != 0)
+                "file is group writable"
+            else if (st.uid != fsuid)
+                "file is not owned by caller"
+            else
+                null;
+            if (why) |msg| {
+                request.log.emit(.warn, .{
+                    .ctx = "trusted_file_create",
+                    .sys = handlers.syscall_name(request.notif.data.nr),
+                    .path = name,
+                    .mode = st.mode,
+                    .pid = request.tid(),
+                    .msg = msg,
+                    .tip = "fix path permissions or use `trace/allow_unsafe_create:1'",
+                });
+                return .{ .failure = @intFromEnum(linux.E.ACCES) };
+            }
+        }
+        var link_buf: [48]u8 = undefined;
+        const link = emulate_mod.fd_link(held, &link_buf);
+        const flags = (flags_performed(args.flags) & ~(o_creat | handlers.o.nofollow)) | handlers.o.cloexec | handlers.o.noctty;
+        const fd = handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err|
+            return handlers.failure(err);
+        return handed(request, @intCast(fd), args.flags, name);
+    }
+    return .{ .failure = @intFromEnum(linux.E.NOENT) };
+}
+
+/// Hands `fd` (opened by syd) to the caller once fs sandboxing allows it and it is no hidden
+/// block device.
+fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8) Response {
+    assert(fd >= 0);
+    if (harden.block_hidden(request.policy, fd)) {
+        sys.close(fd);
+        return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    }
     if (fs_refused(request, fd, name)) |response| {
         sys.close(fd);
         return response;
     }
-    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+    return .{ .fd = .{ .fd = fd, .cloexec = flags & handlers.o.cloexec != 0 } };
 }
 
 /// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap
@@ -245,11 +336,7 @@ fn reopen(request: *const Request, args: Args, named: ProcFd, creating: bool, na
     if (target_len == 0 or target_buf[0] == '/') return .{ .failure = @intFromEnum(linux.E.LOOP) };
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd: i32 = @intCast(handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err));
-    if (fs_refused(request, fd, name)) |response| {
-        sys.close(fd);
-        return response;
-    }
-    return .{ .fd = .{ .fd = @intCast(fd), .cloexec = args.flags & handlers.o.cloexec != 0 } };
+    return handed(request, fd, args.flags, name);
 }
 
 test "ProcFd.parse takes /proc/PID/fd/N and /proc/PID/task/TID/fd/N only" {

@@ -17,6 +17,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const magic = @import("magic.zig");
+const harden = @import("harden.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -87,6 +88,7 @@ pub fn handle(request: *const Request) Response {
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
+    if (harden.block_hidden(request.policy, fd)) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
 

@@ -98,6 +98,11 @@ export interface CompiledPolicy {
   /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
   allow_unsafe_exec_ldso?: boolean;
   deny_dotdot: boolean;
+  /**
+   * The filesystem hardenings relaxed (trace/allow_unsafe_create and the others of vocab's
+   * FS_HARDENING_OPTIONS), each true; left out when none is, for an older libsyd.so.
+   */
+  unsafe_fs?: Record<string, boolean>;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
 }
@@ -154,6 +159,14 @@ export function compile(
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     deny_dotdot: state.denyDotdot,
+    ...(Object.keys(state.fsUnsafe).length > 0 ? { unsafe_fs: compileFsUnsafe(state) } : {}),
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };
+}
+
+/** The relaxed filesystem hardenings, in a stable order. */
+function compileFsUnsafe(state: PolicyState): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const option of Object.keys(state.fsUnsafe).sort()) out[option] = true;
+  return out;
 }

@@ -15,6 +15,7 @@ import {
   CATEGORIES,
   type Category,
   CATEGORY_ALIASES,
+  FS_HARDENING_OPTIONS,
   isAction,
   isCategory,
   isNetCategory,
@@ -66,6 +67,8 @@ export type Command =
   | { kind: "mask"; op: Op; pattern: string }
   | { kind: "trace"; option: TraceOption; value: boolean }
   | { kind: "trace_noop"; option: string; value: boolean }
+  /** One of vocab's FS_HARDENING_OPTIONS. */
+  | { kind: "trace_fs"; option: string; value: boolean }
   | { kind: "reset" }
   | { kind: "include"; path: string }
   | { kind: "include_profile"; name: string };
@@ -450,6 +453,10 @@ export function parseCommand(text: string): Command {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
   }
+  if (key.startsWith("trace/") && Object.hasOwn(FS_HARDENING_OPTIONS, rest)) {
+    expectOp(op, ":", key, split);
+    return { kind: "trace_fs", option: rest, value: parseBoolean(value, valueAt) };
+  }
   if (key.startsWith("trace/") && Object.hasOwn(NOOP_TRACE_OPTIONS, rest)) {
     expectOp(op, ":", key, split);
     return { kind: "trace_noop", option: rest, value: parseBoolean(value, valueAt) };
@@ -602,6 +609,7 @@ export function formatCommand(command: Command): string {
       return `mask${command.op}${command.pattern}`;
     case "trace":
     case "trace_noop":
+    case "trace_fs":
       return `trace/${command.option}:${command.value ? 1 : 0}`;
     case "reset":
       return "reset";

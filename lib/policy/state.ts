@@ -114,6 +114,8 @@ export interface PolicyState {
   allowUnsafeExecLdso: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
+  /** The filesystem hardenings relaxed (vocab's FS_HARDENING_OPTIONS set true). */
+  fsUnsafe: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
   fsOn: boolean;
   fsDefault: Action;
@@ -161,6 +163,7 @@ export function initialState(): PolicyState {
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
     noopTrace: {},
+    fsUnsafe: {},
     fsOn: true,
     fsDefault: "deny",
     fsRules: [],
@@ -310,6 +313,10 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "trace_noop":
       state.noopTrace[command.option] = command.value;
       return 0;
+    case "trace_fs":
+      if (command.value) state.fsUnsafe[command.option] = true;
+      else delete state.fsUnsafe[command.option];
+      return 0;
     case "reset": {
       Object.assign(state, initialState());
       return 0;
@@ -395,6 +402,7 @@ export function dump(state: PolicyState): string[] {
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }
+  for (const option of Object.keys(state.fsUnsafe).sort()) lines.push(`trace/${option}:1`);
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   for (const op of state.envOps) {
     lines.push(

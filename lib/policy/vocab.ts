@@ -161,6 +161,19 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
     "syd does not limit a process's own resource limits (those of another process stay refused: they protect syd)",
 };
 
+/**
+ * The original's `trace/allow_unsafe_*` relaxations of the filesystem hardenings this syd makes
+ * too (README "Filesystem hardening"), each off by default. `runtime`: /dev/syd may change it
+ * while the sandbox runs (the original's "drop" options); the others are fixed at start (the
+ * sandbox filter carries them).
+ */
+export const FS_HARDENING_OPTIONS: Readonly<Record<string, { runtime: boolean }>> = {
+  allow_unsafe_create: { runtime: true },
+  allow_unsafe_filename: { runtime: true },
+  allow_unsafe_mkbdev: { runtime: false },
+  allow_unsafe_mkcdev: { runtime: false },
+};
+
 export const UNSUPPORTED_KEYS = [
   "move/",
   "domain",
