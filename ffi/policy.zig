@@ -265,6 +265,12 @@ pub const UnsafeFs = struct {
     /// Paths whose last component is no safe name (control characters, invalid UTF-8, shell
     /// characters) are used as any other instead of failing with EILSEQ.
     allow_unsafe_filename: bool = false,
+    /// Symlinks in sticky, group- or world-writable directories are followed (else ELOOP).
+    allow_unsafe_symlinks: bool = false,
+    /// chmod may take a directory's sticky and setgid bits away (else they are kept).
+    allow_unsafe_sticky: bool = false,
+    /// A deleted file or directory may be reopened, or entered, through an fd's magic link.
+    allow_unsafe_deleted: bool = false,
 };
 
 /// Sorted, disjoint inclusive fd ranges; `all`: every fd.

@@ -314,3 +314,193 @@ attempt("again", lambda: os.mkdir(d + "/z\\x01"))
     assert.equal(result.stdout, "before EILSEQ\nrelaxed ok\nagain EILSEQ\n");
   });
 });
+
+Deno.test("a symlink in a sticky, group- or world-writable directory is not followed (ELOOP) unless trace/allow_unsafe_symlinks:1", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/shared/work`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/shared/target`, "target\n");
+    await Deno.symlink("target", `${dir}/shared/link`);
+    await Deno.symlink("../link", `${dir}/shared/work/hop`); // reaches the link through `..`
+    await Deno.symlink("shared/target", `${dir}/trusted`);
+    const script = `${ATTEMPT}
+attempt("link", lambda: open(d + "/shared/link").read())
+attempt("hop", lambda: open(d + "/shared/work/hop").read())
+attempt("stat", lambda: os.stat(d + "/shared/link"))
+attempt("lstat", lambda: os.lstat(d + "/shared/link"))
+attempt("trusted", lambda: open(d + "/trusted").read())
+`;
+    for (const mode of [0o1700, 0o770, 0o707]) {
+      await Deno.chmod(`${dir}/shared`, mode);
+      const hardened = await runSyd([...ALL, "--", "python3", "-c", script, dir]);
+      assert.equal(hardened.code, 0, hardened.stderr);
+      assert.equal(
+        hardened.stdout,
+        "link ELOOP\nhop ELOOP\nstat ELOOP\nlstat ok\ntrusted ok\n",
+        `mode ${mode.toString(8)}`,
+      );
+    }
+    const relaxed = await runSyd([
+      ...ALL,
+      "-m",
+      "trace/allow_unsafe_symlinks:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    assert.equal(relaxed.stdout, "link ok\nhop ok\nstat ok\nlstat ok\ntrusted ok\n");
+    await Deno.chmod(`${dir}/shared`, 0o700);
+    const owned = await runSyd([...ALL, "--", "python3", "-c", script, dir]);
+    assert.equal(owned.stdout, "link ok\nhop ok\nstat ok\nlstat ok\ntrusted ok\n");
+  });
+});
+
+Deno.test("chmod keeps a directory's sticky and setgid bits (logged) unless trace/allow_unsafe_sticky:1", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/sticky`);
+    await Deno.chmod(`${dir}/sticky`, 0o3770);
+    const script = `import os, sys
+d = sys.argv[1]
+os.chmod(d + "/sticky", 0o700)
+os.chmod(d + "/public", 0o600)
+print(oct(os.stat(d + "/sticky").st_mode & 0o7777), oct(os.stat(d + "/public").st_mode & 0o7777))
+`;
+    const hardened = await runSyd([...ALL, "--", "python3", "-c", script, dir]);
+    assert.equal(hardened.code, 0, hardened.stderr);
+    assert.equal(hardened.stdout, "0o3700 0o600\n");
+    const kept = records(hardened.stderr).filter((r) => r.ctx === "immutable_sticky");
+    assert.equal(kept.length, 1, hardened.stderr);
+    assert.equal(kept[0].kept, 0o3700);
+    await Deno.chmod(`${dir}/sticky`, 0o3770);
+    const relaxed = await runSyd([
+      ...ALL,
+      "-m",
+      "trace/allow_unsafe_sticky:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    assert.equal(relaxed.stdout, "0o700 0o600\n");
+  });
+});
+
+Deno.test("a deleted file or directory cannot be reopened or entered through /proc/self/fd (ENOENT, logged) unless trace/allow_unsafe_deleted:1", async () => {
+  await withDir(async (dir) => {
+    const script = `${ATTEMPT}
+fd = os.open(d + "/public", os.O_RDONLY)
+live = os.open(d + "/secret", os.O_RDONLY)
+os.unlink(d + "/public")
+os.mkdir(d + "/gone")
+dfd = os.open(d + "/gone", os.O_RDONLY | os.O_DIRECTORY)
+os.rmdir(d + "/gone")
+attempt("live", lambda: open("/proc/self/fd/%d" % live).read())
+attempt("reopen", lambda: open("/proc/self/fd/%d" % fd).read())
+attempt("dev fd", lambda: open("/dev/fd/%d" % fd).read())
+attempt("chdir", lambda: os.chdir("/proc/self/fd/%d" % dfd))
+attempt("read fd", lambda: os.pread(fd, 6, 0))
+if len(sys.argv) > 2:
+    os.stat("/dev/syd/trace/allow_unsafe_deleted:1")
+    attempt("toggled", lambda: open("/proc/self/fd/%d" % fd).read())
+`;
+    // Nothing judged (-p off), and read and chdir sandboxing on: the same.
+    for (
+      const policy of [["-poff"], [
+        "-poff",
+        "-m",
+        "sandbox/read,chdir:on",
+        "-m",
+        "allow/read,chdir+/***",
+      ]]
+    ) {
+      const hardened = await runSyd([...policy, "--", "python3", "-c", script, dir]);
+      assert.equal(hardened.code, 0, hardened.stderr);
+      assert.equal(
+        hardened.stdout,
+        "live ok\nreopen ENOENT\ndev fd ENOENT\n" +
+          `chdir ${policy.length > 1 ? "ENOENT" : "ok"}\nread fd ok\n`,
+        policy.join(" "),
+      );
+      const blocked = records(hardened.stderr).filter((r) => r.ctx === "deleted_file");
+      assert.ok(blocked.length >= 2, hardened.stderr);
+      assert.equal(blocked[0].path, `${dir}/public (deleted)`);
+      await Deno.writeTextFile(`${dir}/public`, "public\n");
+    }
+    const relaxed = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/read,chdir:on",
+      "-m",
+      "allow/read,chdir+/***",
+      "-m",
+      "trace/allow_unsafe_deleted:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    assert.equal(relaxed.stdout, "live ok\nreopen ok\ndev fd ok\nchdir ok\nread fd ok\n");
+    await Deno.writeTextFile(`${dir}/public`, "public\n");
+    const toggled = await runSyd([
+      "-poff",
+      "-m",
+      "lock:exec",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+      "toggle",
+    ], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(toggled.code, 0, toggled.stderr);
+    assert.match(toggled.stdout, /reopen ENOENT\n[^]*toggled ok\n$/);
+  });
+});
+
+Deno.test("RENAME_WHITEOUT's whiteout at the old name is judged for create, as the original", async () => {
+  await withDir(async (dir) => {
+    const script = `${ATTEMPT}
+import ctypes
+os.chdir(d)
+libc = ctypes.CDLL(None, use_errno=True)
+def whiteout():
+    if libc.renameat2(-100, b"public", -100, b"moved", 4) != 0:
+        raise OSError(ctypes.get_errno(), "renameat2")
+attempt("whiteout", whiteout)
+print(os.path.exists("moved"))
+`;
+    const policy = [
+      "-poff",
+      "-m",
+      "sandbox/create,delete,rename:on",
+      "-m",
+      "allow/create,delete,rename+/***",
+    ];
+    const denied = await runSyd([
+      ...policy,
+      "-m",
+      `deny/create+${dir}/public`,
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(denied.stdout, "whiteout EACCES\nFalse\n");
+    // Allowed, the kernel decides (syd holds no CAP_MKNOD: EPERM where it may not make the node).
+    const allowed = await runSyd([...policy, "--", "python3", "-c", script, dir]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, /^whiteout (ok\nTrue|EPERM\nFalse)\n$/);
+  });
+});

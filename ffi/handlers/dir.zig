@@ -20,6 +20,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const harden = @import("harden.zig");
+const open_mod = @import("open.zig");
 const sandbox_filter = @import("../filter/sandbox.zig");
 
 const Request = handlers.Request;
@@ -263,6 +264,10 @@ pub fn chdir_enter(request: *const Request) Enter {
         .failure => |errno_value| return .{ .refused = errno_value },
         else => return .unjudged,
     };
+    if (fd < 0) if (open_mod.ProcFd.parse(canonical)) |named| {
+        // A magic link path.zig kept: a directory with no name left (deleted).
+        fd = deleted_dir(request, named) catch |err| return .{ .refused = sys.errno_value(err) };
+    };
     if (fd < 0) {
         const root = emulate.Root.open(request.tid()) catch |err| return .{ .refused = sys.errno_value(err) };
         defer root.close();
@@ -272,6 +277,30 @@ pub fn chdir_enter(request: *const Request) Enter {
     _ = sys.check(linux.fstat(fd, &st)) catch |err| return .{ .refused = sys.errno_value(err) };
     if (!linux.S.ISDIR(st.mode)) return .{ .refused = @intFromEnum(linux.E.NOTDIR) };
     return .{ .allowed = .{ .dev = st.dev, .ino = st.ino } };
+}
+
+/// syd's copy of the caller's own fd `named`, a deleted directory, to enter through its magic
+/// link: only with trace/allow_unsafe_deleted:1 (else ENOENT, logged, as the original).
+fn deleted_dir(request: *const Request, named: open_mod.ProcFd) sys.Errno!i32 {
+    assert(named.pid > 0 and named.fd >= 0);
+    const status = try emulate.caller_for(request, "", false);
+    if (named.pid != status.tgid or (named.tid != null and named.tid.? != status.tgid)) return error.ACCES;
+    const fd = try emulate.caller_fd(request, named.fd, false);
+    errdefer sys.close(fd);
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(fd, &st));
+    if (st.nlink > 0 or !linux.S.ISDIR(st.mode)) return error.LOOP;
+    if (!request.policy.unsafe_fs.allow_unsafe_deleted) {
+        request.log.emit(.warn, .{
+            .ctx = "deleted_file",
+            .sys = handlers.syscall_name(request.notif.data.nr),
+            .pid = request.tid(),
+            .msg = "access to deleted directory blocked",
+            .tip = "fix the program or use `trace/allow_unsafe_deleted:1'",
+        });
+        return error.NOENT;
+    }
+    return fd;
 }
 
 /// Whether the traced caller's cwd is a directory it may chdir into: judged on its path now

@@ -391,7 +391,7 @@ const Destination = struct { exists: bool, directory: bool, response: ?Response 
 /// Judges the names of a rename or link (`old_parent`, `new_parent`: the entries themselves):
 /// the new name for create or mkdir (by the type of what gets it), the old one for delete or
 /// rmdir (a rename takes it away), a replaced entry for delete or rmdir (by its type), a
-/// whiteout left at the old name for mkcdev; exchanged, both names both ways. A thread may swap
+/// whiteout left at the old name for create and mkcdev; exchanged, both names both ways. A thread may swap
 /// the object to move between this check and the call: a directory is then renamed as `name/`
 /// (rename's caller does), which fails for anything else; a non-directory is judged for the
 /// directory categories as well (found by review). Null when the object to move is gone (the
@@ -422,7 +422,8 @@ fn destination(
         .{ .cats = if (old_dir) &.{.rmdir} else any_gone, .path = old, .wanted = !linking },
         .{ .cats = if (old_dir) &.{.rmdir} else any_gone, .path = new, .wanted = exists and !linking },
         .{ .cats = any_file, .path = old, .wanted = exists and exchange },
-        .{ .cats = &.{.mkcdev}, .path = old, .wanted = whiteout },
+        // The original judges a whiteout for create; it is a character device too.
+        .{ .cats = &.{ .create, .mkcdev }, .path = old, .wanted = whiteout },
     };
     for (checks) |check| {
         if (!check.wanted) continue;

@@ -22,6 +22,18 @@ pub fn block_hidden(p: *const policy_mod.Policy, fd: i32) bool {
     return st.mode & linux.S.IFMT == linux.S.IFBLK;
 }
 
+/// The mode a chmod of the object `fd` holds sets: a directory keeps its sticky and setgid bits
+/// (the original's immutable sticky bit), unless trace/allow_unsafe_sticky:1. Judged on syd's
+/// own fd of the object changed.
+pub fn directory_bits_kept(p: *const policy_mod.Policy, fd: i32, mode: u32) sys.Errno!u32 {
+    assert(fd >= 0);
+    if (p.unsafe_fs.allow_unsafe_sticky) return mode;
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(fd, &st));
+    if (st.mode & linux.S.IFMT != linux.S.IFDIR) return mode;
+    return mode | (st.mode & (linux.S.ISVTX | linux.S.ISGID));
+}
+
 /// Whether listings of `dir` may leave entries out (`entry_hidden`).
 pub fn entries_filtered(p: *const policy_mod.Policy, dir: []const u8) bool {
     return !p.unsafe_fs.allow_unsafe_mkbdev or (!p.unsafe_fs.allow_unsafe_filename and !under_proc(dir));

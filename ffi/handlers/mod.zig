@@ -321,7 +321,8 @@ pub fn resolve(
 /// the walk ends in ENOENT, as the original hides what lies beyond.
 ///
 /// A path named (not an fd itself) whose last component is no safe name fails with EILSEQ
-/// (harden.zig), whatever the rules say, as the original.
+/// (harden.zig), and a symlink in a sticky, group- or world-writable directory is not followed
+/// (ELOOP; path.zig), whatever the rules say, as the original.
 pub fn canonicalize(
     request: *const Request,
     dirfd: i32,
@@ -329,7 +330,9 @@ pub fn canonicalize(
     options: path_mod.Options,
     out: *[path_mod.path_len_max]u8,
 ) sys.Errno![]const u8 {
-    const canonical = try canonicalize_walked(request, dirfd, raw, options, out);
+    var hardened = options;
+    hardened.trusted_symlinks = !request.policy.unsafe_fs.allow_unsafe_symlinks;
+    const canonical = try canonicalize_walked(request, dirfd, raw, hardened, out);
     if (raw.len > 0 and harden.name_refused(request.policy, canonical)) return error.ILSEQ;
     return canonical;
 }

@@ -44,12 +44,14 @@ const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .st
 pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     const fs_on = request.policy.fs_on;
-    if (!unlocked and !fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
-    const args_read = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
+    const judged = fs_on or handlers.any_on(request.policy, &family);
+    const args_read = decode(request) catch |err| return if (judged or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
     if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     if (unlocked and magic.names_dev_syd(request, args_read.path_addr, true)) return magic.open_state(request, args_read.flags);
-    if (!fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
+    // Nothing judged: still performed by syd for a path naming an fd's magic link, so that a
+    // deleted file cannot be reopened through it (trace/allow_unsafe_deleted).
+    if (!judged and !names_fd_link(request, args_read.path_addr)) return .continue_call;
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
@@ -174,6 +176,35 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
     }
     const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| return .{ .failure = sys.errno_value(err) };
     return handed(request, fd, args.flags, name);
+}
+
+/// Whether the caller's path names an fd's magic link as written (`/proc/self/fd/`,
+/// `/proc/PID/fd/`, `/proc/thread-self/fd/`, `/proc/PID/task/TID/fd/`, `/dev/fd/`, `/dev/std*`):
+/// one read of its first bytes. A link elsewhere leading there is not seen (README, Limits).
+fn names_fd_link(request: *const Request, addr: u64) bool {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, addr, &buf) catch return false;
+    return fd_link_text(raw);
+}
+
+fn fd_link_text(raw: []const u8) bool {
+    if (std.mem.startsWith(u8, raw, "/dev/fd/") or std.mem.startsWith(u8, raw, "/dev/std")) return true;
+    if (!std.mem.startsWith(u8, raw, "/proc/")) return false;
+    var parts = std.mem.tokenizeScalar(u8, raw["/proc/".len..], '/');
+    var depth: u32 = 0;
+    while (parts.next()) |part| : (depth += 1) {
+        if (depth >= 4) return false;
+        if (std.mem.eql(u8, part, "fd")) return (depth == 1 or depth == 3) and parts.next() != null;
+    }
+    return false;
+}
+
+test "fd_link_text takes the names of fd magic links as written" {
+    for ([_][]const u8{ "/proc/self/fd/3", "/proc/12/fd/0", "/proc/thread-self/fd/1", "/proc/1/task/2/fd/4", "/dev/fd/63", "/dev/stdin" }) |yes|
+        try std.testing.expect(fd_link_text(yes));
+    for ([_][]const u8{ "/proc/self/fdinfo/3", "/proc/fd/1", "/etc/passwd", "/dev/null", "proc/self/fd/1", "/proc/self/task/fd/1", "/proc/1/task/2/3/fd/1", "/proc/self/fd", "/proc/self/fd/" }) |no|
+        try std.testing.expect(!fd_link_text(no));
 }
 
 /// Whether an open with `flags` is held to trusted file creation: O_CREAT without O_EXCL (which
@@ -333,7 +364,24 @@ fn reopen(request: *const Request, args: Args, named: ProcFd, creating: bool, na
     const link = emulate_mod.fd_link(copy, &link_buf);
     var target_buf: [path_mod.path_len_max]u8 = undefined;
     const target_len = sys.check(linux.readlink(link.ptr, &target_buf, target_buf.len)) catch |err| return handlers.failure(err);
-    if (target_len == 0 or target_buf[0] == '/') return .{ .failure = @intFromEnum(linux.E.LOOP) };
+    if (target_len == 0) return .{ .failure = @intFromEnum(linux.E.LOOP) };
+    if (target_buf[0] == '/') {
+        // A path: followed by path.zig and judged there, unless it has no name left.
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(copy, &st)) catch |err| return handlers.failure(err);
+        if (st.nlink > 0 or !std.mem.endsWith(u8, target_buf[0..target_len], " (deleted)")) return .{ .failure = @intFromEnum(linux.E.LOOP) };
+        if (!request.policy.unsafe_fs.allow_unsafe_deleted) {
+            request.log.emit(.warn, .{
+                .ctx = "deleted_file",
+                .sys = handlers.syscall_name(request.notif.data.nr),
+                .path = target_buf[0..target_len],
+                .pid = request.tid(),
+                .msg = "access to deleted file blocked",
+                .tip = "fix the program or use `trace/allow_unsafe_deleted:1'",
+            });
+            return .{ .failure = @intFromEnum(linux.E.NOENT) };
+        }
+    }
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd: i32 = @intCast(handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err));
     return handed(request, fd, args.flags, name);

@@ -170,6 +170,9 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
 export const FS_HARDENING_OPTIONS: Readonly<Record<string, { runtime: boolean }>> = {
   allow_unsafe_create: { runtime: true },
   allow_unsafe_filename: { runtime: true },
+  allow_unsafe_symlinks: { runtime: true },
+  allow_unsafe_sticky: { runtime: true },
+  allow_unsafe_deleted: { runtime: true },
   allow_unsafe_mkbdev: { runtime: false },
   allow_unsafe_mkcdev: { runtime: false },
 };
