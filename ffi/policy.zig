@@ -271,6 +271,11 @@ pub const UnsafeFs = struct {
     allow_unsafe_sticky: bool = false,
     /// A deleted file or directory may be reopened, or entered, through an fd's magic link.
     allow_unsafe_deleted: bool = false,
+    /// Hard links to special files, setuid files, setgid executables, files the caller may not
+    /// read and write, and others' symlinks are made (else EPERM).
+    allow_unsafe_hardlinks: bool = false,
+    /// Regular files with the setuid or setgid bit may be opened (else EACCES).
+    allow_unsafe_open_suid: bool = false,
 };
 
 /// Sorted, disjoint inclusive fd ranges; `all`: every fd.

@@ -504,3 +504,91 @@ print(os.path.exists("moved"))
     assert.match(allowed.stdout, /^whiteout (ok\nTrue|EPERM\nFalse)\n$/);
   });
 });
+
+Deno.test("hard links only to regular files the caller may read and write, with no setuid or setgid-exec bit (EPERM, logged), unless trace/allow_unsafe_hardlinks:1", async () => {
+  await withDir(async (dir) => {
+    const fifo = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    assert.ok(fifo.success);
+    await Deno.writeTextFile(`${dir}/suid`, "x");
+    await Deno.chmod(`${dir}/suid`, 0o4755);
+    await Deno.writeTextFile(`${dir}/sgid`, "x");
+    await Deno.chmod(`${dir}/sgid`, 0o2750);
+    await Deno.writeTextFile(`${dir}/readonly`, "x");
+    await Deno.chmod(`${dir}/readonly`, 0o444);
+    await Deno.symlink("public", `${dir}/theirs`);
+    await new Deno.Command("chown", { args: ["-h", "65534", `${dir}/theirs`] }).output();
+    const script = `${ATTEMPT}
+for name in ("fifo", "suid", "sgid", "readonly", "theirs", "public"):
+    attempt(name, lambda: os.link(d + "/" + name, d + "/" + name + ".link", follow_symlinks=False))
+`;
+    const policy = ["-poff", "-m", "sandbox/create:on", "-m", "allow/create+/***"];
+    const hardened = await runSyd([...policy, "--", "python3", "-c", script, dir]);
+    assert.equal(hardened.code, 0, hardened.stderr);
+    assert.equal(
+      hardened.stdout,
+      "fifo EPERM\nsuid EPERM\nsgid EPERM\nreadonly EPERM\ntheirs EPERM\npublic ok\n",
+    );
+    const refused = records(hardened.stderr).filter((r) => r.op === "trusted_hardlinks");
+    assert.deepEqual(refused.map((r) => r.msg), [
+      "source is a special file",
+      "source is a setuid file",
+      "source is a setgid executable file",
+      "caller lacks read and write access to source",
+      "source is a symlink not owned by caller",
+    ]);
+    await Deno.remove(`${dir}/public.link`);
+    const relaxed = await runSyd([
+      ...policy,
+      "-m",
+      "trace/allow_unsafe_hardlinks:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    // Another user's symlink: the kernel's own protected_hardlinks refuses it then.
+    assert.equal(
+      relaxed.stdout,
+      "fifo ok\nsuid ok\nsgid ok\nreadonly ok\ntheirs EPERM\npublic ok\n",
+    );
+    assert.equal(records(relaxed.stderr).filter((r) => r.op === "trusted_hardlinks").length, 0);
+    assert.ok((await Deno.stat(`${dir}/suid.link`)).isFile);
+  });
+});
+
+Deno.test("setuid and setgid files are not opened (EACCES, logged) unless trace/allow_unsafe_open_suid:1", async () => {
+  await withDir(async (dir) => {
+    await Deno.chmod(`${dir}/secret`, 0o4644);
+    await Deno.chmod(`${dir}/public`, 0o2644);
+    const script = `${ATTEMPT}
+attempt("suid", lambda: open(d + "/secret").read())
+attempt("sgid", lambda: open(d + "/public").read())
+attempt("stat", lambda: os.stat(d + "/secret"))
+`;
+    const policy = ["-poff", "-m", "sandbox/read,stat:on", "-m", "allow/read,stat+/***"];
+    const hardened = await runSyd([...policy, "--", "python3", "-c", script, dir]);
+    assert.equal(hardened.code, 0, hardened.stderr);
+    assert.equal(hardened.stdout, "suid EACCES\nsgid EACCES\nstat ok\n");
+    assert.equal(records(hardened.stderr).filter((r) => r.ctx === "trusted_file_open").length, 2);
+    const relaxed = await runSyd([
+      ...policy,
+      "-m",
+      "trace/allow_unsafe_open_suid:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(relaxed.stdout, "suid ok\nsgid ok\nstat ok\n");
+  });
+});
+
+Deno.test("trace/force_umask:off is accepted (this syd forces no umask); another umask is refused (95)", async () => {
+  const off = await runSyd(["-poff", "-m", "trace/force_umask:off", "--", "true"]);
+  assert.equal(off.code, 0, off.stderr);
+  const other = await runSyd(["-poff", "-m", "trace/force_umask:7077", "--", "true"]);
+  assert.equal(other.code, 95, other.stderr);
+});

@@ -34,6 +34,39 @@ pub fn directory_bits_kept(p: *const policy_mod.Policy, fd: i32, mode: u32) sys.
     return mode | (st.mode & (linux.S.ISVTX | linux.S.ISGID));
 }
 
+/// Why a hard link to the object `fd` (syd's O_PATH fd of the link's source) is refused, as the
+/// original's trusted hardlinks (CONFIG_GRKERNSEC_LINK, stricter than protected_hardlinks), or
+/// null: a symlink must be owned by `fsuid` (syd's, which is the caller's), anything else a regular file with no
+/// setuid bit, not setgid and group-executable, that the caller may read and write.
+pub fn hardlink_refusal(p: *const policy_mod.Policy, fd: i32, fsuid: u32) sys.Errno!?[]const u8 {
+    assert(fd >= 0);
+    if (p.unsafe_fs.allow_unsafe_hardlinks) return null;
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(fd, &st));
+    const kind = st.mode & linux.S.IFMT;
+    if (kind == linux.S.IFLNK) return if (st.uid == fsuid) null else "source is a symlink not owned by caller";
+    if (kind != linux.S.IFREG) return "source is a special file";
+    if (st.mode & linux.S.ISUID != 0) return "source is a setuid file";
+    if (st.mode & (linux.S.ISGID | linux.S.IXGRP) == linux.S.ISGID | linux.S.IXGRP) return "source is a setgid executable file";
+    const r_ok: usize = 4;
+    const w_ok: usize = 2;
+    const at_eaccess: usize = 0x200;
+    const at_empty_path: usize = 0x1000;
+    _ = sys.check(linux.syscall4(.faccessat2, @as(usize, @bitCast(@as(isize, fd))), @intFromPtr(""), r_ok | w_ok, at_eaccess | at_empty_path)) catch
+        return "caller lacks read and write access to source";
+    return null;
+}
+
+/// Whether opening the object `fd` (syd's own) is refused: a regular file with the setuid or
+/// setgid bit, as the original's, unless trace/allow_unsafe_open_suid:1.
+pub fn suid_refused(p: *const policy_mod.Policy, fd: i32) bool {
+    assert(fd >= 0);
+    if (p.unsafe_fs.allow_unsafe_open_suid) return false;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return true;
+    return st.mode & linux.S.IFMT == linux.S.IFREG and st.mode & (linux.S.ISUID | linux.S.ISGID) != 0;
+}
+
 /// Whether listings of `dir` may leave entries out (`entry_hidden`).
 pub fn entries_filtered(p: *const policy_mod.Policy, dir: []const u8) bool {
     return !p.unsafe_fs.allow_unsafe_mkbdev or (!p.unsafe_fs.allow_unsafe_filename and !under_proc(dir));

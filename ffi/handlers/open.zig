@@ -280,6 +280,18 @@ fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8) Respon
         sys.close(fd);
         return .{ .failure = @intFromEnum(linux.E.NOENT) };
     }
+    if (harden.suid_refused(request.policy, fd)) {
+        sys.close(fd);
+        request.log.emit(.warn, .{
+            .ctx = "trusted_file_open",
+            .sys = handlers.syscall_name(request.notif.data.nr),
+            .path = name,
+            .pid = request.tid(),
+            .msg = "open for SUID/SGID path blocked",
+            .tip = "fix path permissions or use `trace/allow_unsafe_open_suid:1'",
+        });
+        return .{ .failure = @intFromEnum(linux.E.ACCES) };
+    }
     if (fs_refused(request, fd, name)) |response| {
         sys.close(fd);
         return response;

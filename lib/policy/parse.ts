@@ -453,6 +453,11 @@ export function parseCommand(text: string): Command {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
   }
+  // The original forces umask 7000 on regular files by default; this syd forces none, which
+  // is what `off` (or -1) asks for. Any other umask is refused below (not supported).
+  if (key === "trace/force_umask" && op === ":" && (value === "off" || value === "-1")) {
+    return { kind: "trace_noop", option: "force_umask", value: false };
+  }
   if (key.startsWith("trace/") && Object.hasOwn(FS_HARDENING_OPTIONS, rest)) {
     expectOp(op, ":", key, split);
     return { kind: "trace_fs", option: rest, value: parseBoolean(value, valueAt) };
@@ -610,6 +615,7 @@ export function formatCommand(command: Command): string {
     case "trace":
     case "trace_noop":
     case "trace_fs":
+      if (command.option === "force_umask") return "trace/force_umask:off";
       return `trace/${command.option}:${command.value ? 1 : 0}`;
     case "reset":
       return "reset";
