@@ -66,7 +66,11 @@ pub fn handle(request: *const Request) Response {
         .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
         // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
-    }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
+    }, &canonical_buf) catch |err| {
+        // Unjudged, what syd cannot resolve is the kernel's to answer, as before (syd's own
+        // /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's EACCES).
+        return if (judged) .{ .failure = sys.errno_value(err) } else .continue_call;
+    };
     const existing = existing_of(request.tid(), canonical);
     // Hidden block devices fail before they are judged (nothing is logged), as the original.
     if (existing == .block_device and !request.policy.unsafe_fs.allow_unsafe_mkbdev) return .{ .failure = @intFromEnum(linux.E.NOENT) };
