@@ -311,6 +311,7 @@ test {
     _ = @import("handlers/metadata.zig");
     _ = @import("handlers/dir.zig");
     _ = @import("handlers/stat.zig");
+    _ = @import("handlers/harden.zig");
     _ = @import("handlers/net.zig");
 }
 

@@ -149,6 +149,9 @@ pub const Options = struct {
     /// Walk sandboxing: every path the walk passes through (each component as it is added,
     /// links' bodies included) is judged for `walk`; null when it is off.
     walk: ?*WalkCheck = null,
+    /// Trusted symlinks (the original's, unless trace/allow_unsafe_symlinks:1): a symlink in a
+    /// sticky, group- or world-writable directory is not followed (ELOOP).
+    trusted_symlinks: bool = false,
 };
 
 /// Walk sandboxing's state for one resolution: the policy, and the first path the walk passed
@@ -400,6 +403,7 @@ const Walk = struct {
         var body_buf: [proc_name_len_max]u8 = undefined;
         switch (try self.link_kind()) {
             .plain => {
+                if (self.options.trusted_symlinks and !try self.link_trusted()) return error.LOOP;
                 const body = try readlink_at(self.root_fd, self.out_relative(), &self.link);
                 try self.splice(body);
             },
@@ -512,6 +516,25 @@ const Walk = struct {
     }
 
     /// Drops the last component of `out`; the root stays the root.
+    /// Whether the directory holding the link `out` names is neither sticky nor group- or
+    /// world-writable (CONFIG_GRKERNSEC_LINK's rule, stricter than protected_symlinks).
+    fn link_trusted(self: *Walk) sys.Errno!bool {
+        assert(self.out_len > 1 and self.out[0] == '/');
+        const slash = std.mem.lastIndexOfScalar(u8, self.out[0..self.out_len], '/').?;
+        var st: linux.Stat = undefined;
+        if (slash == 0) {
+            _ = try sys.retry(linux.fstat, .{ self.root_fd, &st });
+        } else {
+            const saved = self.out[slash];
+            self.out[slash] = 0;
+            defer self.out[slash] = saved;
+            const parent: [*:0]const u8 = @ptrCast(self.out[1..slash :0].ptr);
+            _ = try sys.retry(linux.fstatat, .{ self.root_fd, parent, &st, @as(u32, linux.AT.SYMLINK_NOFOLLOW) });
+        }
+        const untrusted: u32 = linux.S.ISVTX | linux.S.IWOTH | linux.S.IWGRP;
+        return st.mode & untrusted == 0;
+    }
+
     fn pop(self: *Walk) void {
         assert(self.out_len > 0 and self.out[0] == '/');
         const slash = std.mem.lastIndexOfScalar(u8, self.out[0..self.out_len], '/').?;

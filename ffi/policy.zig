@@ -260,6 +260,34 @@ pub const Document = struct {
     fs: FsDoc = .{},
     /// passfd: the fds the program inherits (absent: every one, as before passfd).
     pass_fds: PassFds = .{},
+    /// The filesystem hardenings relaxed (absent: none).
+    unsafe_fs: UnsafeFs = .{},
+};
+
+/// The original's `trace/allow_unsafe_*` relaxations of syd's filesystem hardenings (README
+/// "Filesystem hardening"); each false (the hardening made) by default.
+pub const UnsafeFs = struct {
+    /// O_CREAT follows a symlink in the last component; it opens a file someone else may write.
+    allow_unsafe_create: bool = false,
+    /// mknod of a block device is judged for mkbdev instead of killing the process (SIGSYS),
+    /// and block devices are no longer hidden (ENOENT).
+    allow_unsafe_mkbdev: bool = false,
+    /// mknod of a character device is judged for mkcdev instead of killing the process.
+    allow_unsafe_mkcdev: bool = false,
+    /// Paths whose last component is no safe name (control characters, invalid UTF-8, shell
+    /// characters) are used as any other instead of failing with EILSEQ.
+    allow_unsafe_filename: bool = false,
+    /// Symlinks in sticky, group- or world-writable directories are followed (else ELOOP).
+    allow_unsafe_symlinks: bool = false,
+    /// chmod may take a directory's sticky and setgid bits away (else they are kept).
+    allow_unsafe_sticky: bool = false,
+    /// A deleted file or directory may be reopened, or entered, through an fd's magic link.
+    allow_unsafe_deleted: bool = false,
+    /// Hard links to special files, setuid files, setgid executables, files the caller may not
+    /// read and write, and others' symlinks are made (else EPERM).
+    allow_unsafe_hardlinks: bool = false,
+    /// Regular files with the setuid or setgid bit may be opened (else EACCES).
+    allow_unsafe_open_suid: bool = false,
 };
 
 /// Sorted, disjoint inclusive fd ranges; `all`: every fd.
@@ -344,6 +372,7 @@ pub const Policy = struct {
     fs_default: Action = .deny,
     fs_rules: []const FsRule = &.{},
     pass_fds: PassFds = .{},
+    unsafe_fs: UnsafeFs = .{},
 
     /// Judges a filesystem type (statfs f_type) for fs: the last matching rule, else the default.
     pub fn judge_fs(self: *const Policy, fs_type: u64) Verdict {
@@ -461,6 +490,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
         .allow_unsafe_oob = doc.allow_unsafe_oob,
         .allow_safe_bind = doc.allow_safe_bind,
+        .unsafe_fs = doc.unsafe_fs,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

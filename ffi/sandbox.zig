@@ -281,6 +281,8 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .allow_unsafe_copy = rules.allow_unsafe_copy,
         .allow_unsafe_personality = rules.allow_unsafe_personality,
         .allow_oob = rules.allow_unsafe_oob,
+        .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
+        .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
     };
 }
 

@@ -17,6 +17,7 @@
  * @module
  */
 import { emit, setRateLimit, type SydLevel } from "./log.ts";
+import { FS_HARDENING_OPTIONS } from "./policy/vocab.ts";
 import {
   apply,
   type Command,
@@ -291,7 +292,9 @@ export class MagicServer {
     ];
     // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does).
     const runtime = command.kind === "trace" && command.option === "allow_unsafe_any_addr";
-    if (startupOnly.includes(command.kind) && !runtime) {
+    const fixedFs = command.kind === "trace_fs" &&
+      !FS_HARDENING_OPTIONS[command.option].runtime;
+    if ((startupOnly.includes(command.kind) && !runtime) || fixedFs) {
       return {
         errno: EBUSY,
         level: "warn",

@@ -896,7 +896,17 @@ Deno.test("records name the program of the first exec (not a syd thread) and the
 });
 
 Deno.test("a pipe reached through /dev/fd, /dev/stdin or /proc/self/fd opens under read sandboxing (process substitution)", async () => {
-  const policy = ["-poff", "-m", "sandbox/read,write:on", "-m", "allow/read,write+/***"];
+  // `>` opens with O_CREAT, which follows no symlink in the last component unless
+  // trace/allow_unsafe_create:1 (fs_hardening_test.ts), as the original.
+  const policy = [
+    "-poff",
+    "-m",
+    "sandbox/read,write:on",
+    "-m",
+    "allow/read,write+/***",
+    "-m",
+    "trace/allow_unsafe_create:1",
+  ];
   const script = "cat <(echo one); echo two | cat /dev/stdin; echo three | cat /proc/self/fd/0; " +
     "exec 3>&1; echo four >/proc/self/fd/3";
   const result = await runSyd([...policy, "--", "bash", "-c", script]);

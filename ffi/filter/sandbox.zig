@@ -110,6 +110,10 @@ pub const Options = struct {
     allow_unsafe_personality: bool = false,
     /// trace/allow_unsafe_oob: MSG_OOB in receives and SO_OOBINLINE are not refused.
     allow_oob: bool = false,
+    /// mknod and mknodat of a block device kill the process (SIGSYS), as the original's, unless
+    /// trace/allow_unsafe_mkbdev:1; of a character device, unless trace/allow_unsafe_mkcdev:1.
+    kill_mkbdev: bool = false,
+    kill_mkcdev: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -141,7 +145,7 @@ fn resolve(disposition: table.Disposition, options: Options) table.Disposition {
 fn add_disposition(ctx: scmp.Ctx, options: Options, nr: usize, disposition: table.Disposition) sys.Errno!void {
     assert(disposition != .choose);
     switch (disposition) {
-        .trap => try scmp.rule_add(ctx, scmp.act_notify, nr),
+        .trap => try add_trap(ctx, options, nr),
         .trace => try scmp.rule_add(ctx, if (options.traced) scmp.act_trace else scmp.act_notify, nr),
         .trap_if => |t| if (option_set(options, t.option)) {
             try scmp.rule_add(ctx, scmp.act_notify, nr);
@@ -176,6 +180,43 @@ fn add_by_args(ctx: scmp.Ctx, nr: usize, b: table.ByArgs) sys.Errno!void {
     if (rest == act_default) return;
     const always = [_]scmp.ArgCmp{.{ .arg = table.by_args_lowest(b), .op = .ge, .datum_a = 0, .datum_b = 0 }};
     try scmp.rule_add_cmps(ctx, rest, nr, &always);
+}
+
+/// The argument holding a node's mode, for the calls that make device nodes.
+fn mode_arg(nr: usize) ?c_uint {
+    if (nr == @intFromEnum(SYS.mknod)) return 1;
+    if (nr == @intFromEnum(SYS.mknodat)) return 2;
+    return null;
+}
+
+const s_ifmt: u64 = 0o170000;
+const device_kinds = [_]struct { kind: u64, option: []const u8 }{
+    .{ .kind = 0o060000, .option = "kill_mkbdev" }, // S_IFBLK
+    .{ .kind = 0o020000, .option = "kill_mkcdev" }, // S_IFCHR
+};
+
+/// A trapped call's rules: notify, but for mknod and mknodat a device node of a kind the
+/// options refuse kills the process first (the kernel reads the mode as a 16-bit umode_t: only
+/// its S_IFMT bits are compared; libseccomp tries the equality before the `>=` that always
+/// holds, as `add_answer`).
+fn add_trap(ctx: scmp.Ctx, options: Options, nr: usize) sys.Errno!void {
+    const arg = mode_arg(nr) orelse return scmp.rule_add(ctx, scmp.act_notify, nr);
+    if (!options.kill_mkbdev and !options.kill_mkcdev) return scmp.rule_add(ctx, scmp.act_notify, nr);
+    inline for (device_kinds) |device| if (@field(options, device.option)) {
+        const cmp = [_]scmp.ArgCmp{.{ .arg = arg, .op = .masked_eq, .datum_a = s_ifmt, .datum_b = device.kind }};
+        try scmp.rule_add_cmps(ctx, scmp.act_kill_process, nr, &cmp);
+    };
+    const rest = [_]scmp.ArgCmp{.{ .arg = arg, .op = .ge, .datum_a = 0, .datum_b = 0 }};
+    try scmp.rule_add_cmps(ctx, scmp.act_notify, nr, &rest);
+}
+
+/// Whether the options make the filter kill this call (a device node `add_trap` refuses).
+fn node_killed(options: Options, nr: usize, args: [6]u64) bool {
+    const arg = mode_arg(nr) orelse return false;
+    inline for (device_kinds) |device| {
+        if (@field(options, device.option) and args[arg] & s_ifmt == device.kind) return true;
+    }
+    return false;
 }
 
 fn option_set(options: Options, option: table.Option) bool {
@@ -293,6 +334,7 @@ fn run_program(program: []const SockFilter, data: Data) !u32 {
 
 /// What the table says the filter answers for one call.
 fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
+    if (node_killed(options, row.nr, args)) return scmp.act_kill_process;
     return switch (resolve(row.disposition, options)) {
         .trap => scmp.act_notify,
         .trace => if (options.traced) scmp.act_trace else scmp.act_notify,
@@ -366,6 +408,8 @@ test "the program does what the table says, for every number and every option" {
         .{ .allow_unsafe_futex = true, .allow_unsafe_cbpf = true, .allow_unsafe_shm = true },
         .{ .allow_unsafe_shm = true, .allow_unsafe_perm_shm = true, .allow_unsafe_copy = true },
         .{ .allow_oob = true, .allow_unsafe_personality = true },
+        .{ .kill_mkbdev = true },
+        .{ .kill_mkbdev = true, .kill_mkcdev = true, .traced = true },
     }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);
@@ -378,6 +422,11 @@ test "the program does what the table says, for every number and every option" {
             for (samples[2..]) |*s| for (s, 0..) |*arg, i| {
                 arg.* = if (i % 2 == 0) random.int(u64) else random.uintLessThan(u64, 64);
             };
+            // Device nodes (any permission and high bits): block, character, and a FIFO.
+            for ([_]u64{ 0o060644, 0xffff_0000_0002_1000 | 0o020600, 0o010644 }, 5..) |mode, i| {
+                samples[i][1] = mode;
+                samples[i][2] = mode;
+            }
             for (samples) |args| try expect_row(program, row, options, args);
             // Arguments that meet each refusal, and the same with one argument off by a bit.
             const resolved = resolve(row.disposition, options);

@@ -19,6 +19,8 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const harden = @import("harden.zig");
+const open_mod = @import("open.zig");
 const sandbox_filter = @import("../filter/sandbox.zig");
 
 const Request = handlers.Request;
@@ -262,6 +264,10 @@ pub fn chdir_enter(request: *const Request) Enter {
         .failure => |errno_value| return .{ .refused = errno_value },
         else => return .unjudged,
     };
+    if (fd < 0) if (open_mod.ProcFd.parse(canonical)) |named| {
+        // A magic link path.zig kept: a directory with no name left (deleted).
+        fd = deleted_dir(request, named) catch |err| return .{ .refused = sys.errno_value(err) };
+    };
     if (fd < 0) {
         const root = emulate.Root.open(request.tid()) catch |err| return .{ .refused = sys.errno_value(err) };
         defer root.close();
@@ -271,6 +277,30 @@ pub fn chdir_enter(request: *const Request) Enter {
     _ = sys.check(linux.fstat(fd, &st)) catch |err| return .{ .refused = sys.errno_value(err) };
     if (!linux.S.ISDIR(st.mode)) return .{ .refused = @intFromEnum(linux.E.NOTDIR) };
     return .{ .allowed = .{ .dev = st.dev, .ino = st.ino } };
+}
+
+/// syd's copy of the caller's own fd `named`, a deleted directory, to enter through its magic
+/// link: only with trace/allow_unsafe_deleted:1 (else ENOENT, logged, as the original).
+fn deleted_dir(request: *const Request, named: open_mod.ProcFd) sys.Errno!i32 {
+    assert(named.pid > 0 and named.fd >= 0);
+    const status = try emulate.caller_for(request, "", false);
+    if (named.pid != status.tgid or (named.tid != null and named.tid.? != status.tgid)) return error.ACCES;
+    const fd = try emulate.caller_fd(request, named.fd, false);
+    errdefer sys.close(fd);
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(fd, &st));
+    if (st.nlink > 0 or !linux.S.ISDIR(st.mode)) return error.LOOP;
+    if (!request.policy.unsafe_fs.allow_unsafe_deleted) {
+        request.log.emit(.warn, .{
+            .ctx = "deleted_file",
+            .sys = handlers.syscall_name(request.notif.data.nr),
+            .pid = request.tid(),
+            .msg = "access to deleted directory blocked",
+            .tip = "fix the program or use `trace/allow_unsafe_deleted:1'",
+        });
+        return error.NOENT;
+    }
+    return fd;
 }
 
 /// Whether the traced caller's cwd is a directory it may chdir into: judged on its path now
@@ -337,7 +367,7 @@ fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sy
 
 /// Compacts `dents` in place to the entries list sandboxing lists; returns the length.
 fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
-    if (!request.policy.on[@intFromEnum(Cat.list)]) return dents.len;
+    if (!request.policy.on[@intFromEnum(Cat.list)] and !harden.entries_filtered(request.policy, dir)) return dents.len;
     var read_at: usize = 0;
     var write_at: usize = 0;
     var path_buf: [path_mod.path_len_max + 256]u8 = undefined;
@@ -347,7 +377,7 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
         assert(reclen >= @sizeOf(Dirent) and read_at + reclen <= dents.len);
         const name = std.mem.sliceTo(dents[read_at + 19 .. read_at + reclen], 0);
         const visible = std.mem.eql(u8, name, ".") or std.mem.eql(u8, name, "..") or
-            !hidden(request, dir, name, &path_buf);
+            (!harden.entry_hidden(request.policy, dir, name, header.type) and !hidden(request, dir, name, &path_buf));
         if (visible) {
             std.mem.copyForwards(u8, dents[write_at..][0..reclen], dents[read_at..][0..reclen]);
             write_at += reclen;

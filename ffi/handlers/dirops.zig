@@ -14,6 +14,7 @@ const path_mod = @import("../path.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const harden = @import("harden.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -305,6 +306,15 @@ pub fn rename(request: *const Request) Response {
     // then judged again as a replacement (twice at most).
     const rename_noreplace: u32 = 1;
     const judge_names = names_judged(request.policy);
+    // Trusted hardlinks: a link's source is held (O_PATH, not followed), checked on that fd and
+    // linked through it, so the object checked is the object linked.
+    var source: i32 = -1;
+    defer if (source >= 0) sys.close(source);
+    if (linking and !request.policy.unsafe_fs.allow_unsafe_hardlinks) {
+        source = @intCast(sys.retry(linux.openat, .{ old_parent.fd, old_parent.name.ptr, linux.O{ .PATH = true, .NOFOLLOW = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
+            return handlers.failure(err));
+        if (hardlink_refused(request, source, old)) |response| return response;
+    }
     var tries: u32 = 0;
     while (tries < 2) : (tries += 1) {
         var checked_flags = flags;
@@ -323,7 +333,10 @@ pub fn rename(request: *const Request) Response {
         var new_slash: [258]u8 = undefined;
         const old_name_z: [*:0]const u8 = if (directory) (std.fmt.bufPrintZ(&old_slash, "{s}/", .{old_parent.name}) catch unreachable).ptr else old_parent.name.ptr;
         const new_name_z: [*:0]const u8 = if (directory) (std.fmt.bufPrintZ(&new_slash, "{s}/", .{new_parent.name}) catch unreachable).ptr else new_parent.name.ptr;
-        const rc = if (linking)
+        var source_buf: [48]u8 = undefined;
+        const rc = if (linking and source >= 0)
+            sys.retry(linux.linkat, .{ linux.AT.FDCWD, emulate.fd_link(source, &source_buf).ptr, new_parent.fd, new_parent.name.ptr, @as(i32, linux.AT.SYMLINK_FOLLOW) })
+        else if (linking)
             sys.retry(linux.linkat, .{ old_parent.fd, old_parent.name.ptr, new_parent.fd, new_parent.name.ptr, @as(i32, 0) })
         else
             sys.retry(linux.renameat2, .{ old_parent.fd, old_name_z, new_parent.fd, new_name_z, checked_flags });
@@ -356,6 +369,7 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     }
     const copy = emulate.caller_fd(request, old_dirfd, false) catch |err| return handlers.failure(err);
     defer sys.close(copy);
+    if (hardlink_refused(request, copy, "")) |response| return response;
     // Names grant nothing new: the object's new name may not allow what its own denies (found
     // by review: an O_PATH fd of a write-denied file linked to an allowed name).
     // An object with no name left anywhere (O_TMPFILE, all links removed) has no name's denials
@@ -381,6 +395,23 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     return .{ .value = 0 };
 }
 
+/// Trusted hardlinks (harden.zig): EPERM, logged, for a source `fd` (syd's own) that may not
+/// get a new name; null when it may. `old`: its path, for the record.
+fn hardlink_refused(request: *const Request, fd: i32, old: []const u8) ?Response {
+    const why = harden.hardlink_refusal(request.policy, fd, request.own.fsuid) catch |err| return handlers.failure(err);
+    const msg = why orelse return null;
+    request.log.emit(.warn, .{
+        .ctx = "link",
+        .op = "trusted_hardlinks",
+        .sys = handlers.syscall_name(request.notif.data.nr),
+        .path = old,
+        .pid = request.tid(),
+        .msg = msg,
+        .tip = "fix your program or use `trace/allow_unsafe_hardlinks:1'",
+    });
+    return .{ .failure = @intFromEnum(linux.E.PERM) };
+}
+
 /// Whether any category a rename's names feed besides rename is on (walk does not count).
 fn names_judged(p: *const policy_mod.Policy) bool {
     for (destination_cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
@@ -395,7 +426,7 @@ const Destination = struct { exists: bool, directory: bool, response: ?Response 
 /// Judges the names of a rename or link (`old_parent`, `new_parent`: the entries themselves):
 /// the new name for create or mkdir (by the type of what gets it), the old one for delete or
 /// rmdir (a rename takes it away), a replaced entry for delete or rmdir (by its type), a
-/// whiteout left at the old name for mkcdev; exchanged, both names both ways. A thread may swap
+/// whiteout left at the old name for create and mkcdev; exchanged, both names both ways. A thread may swap
 /// the object to move between this check and the call: a directory is then renamed as `name/`
 /// (rename's caller does), which fails for anything else; a non-directory is judged for the
 /// directory categories as well (found by review). Null when the object to move is gone (the
@@ -426,7 +457,8 @@ fn destination(
         .{ .cats = if (old_dir) &.{.rmdir} else any_gone, .path = old, .wanted = !linking },
         .{ .cats = if (old_dir) &.{.rmdir} else any_gone, .path = new, .wanted = exists and !linking },
         .{ .cats = any_file, .path = old, .wanted = exists and exchange },
-        .{ .cats = &.{.mkcdev}, .path = old, .wanted = whiteout },
+        // The original judges a whiteout for create; it is a character device too.
+        .{ .cats = &.{ .create, .mkcdev }, .path = old, .wanted = whiteout },
     };
     for (checks) |check| {
         if (!check.wanted) continue;

@@ -15,6 +15,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const stat = @import("stat.zig");
+const harden = @import("harden.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -84,7 +85,7 @@ fn done(rc: sys.Errno!usize) Response {
 pub fn chmod(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.chmod})) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
-    const mode: u32 = @truncate(request.arg(if (nr == .chmod) 1 else if (nr == .fchmod) 1 else 2));
+    const asked: u32 = @truncate(request.arg(if (nr == .chmod) 1 else if (nr == .fchmod) 1 else 2));
     const found = switch (nr) {
         .chmod => by_path(request, handlers.at.fdcwd, request.arg(0), 0, &.{.chmod}),
         .fchmodat => by_path(request, handlers.fd_arg(request, 0), request.arg(1), 0, &.{.chmod}),
@@ -97,6 +98,16 @@ pub fn chmod(request: *const Request) Response {
         .target => |target| target,
     };
     defer sys.close(target.fd);
+    const mode = harden.directory_bits_kept(request.policy, target.fd, asked) catch |err| return handlers.failure(err);
+    if (mode != asked) request.log.emit(.warn, .{
+        .ctx = "immutable_sticky",
+        .sys = handlers.syscall_name(request.notif.data.nr),
+        .mode = asked,
+        .kept = mode,
+        .pid = request.tid(),
+        .msg = "a directory keeps its sticky and setgid bits",
+        .tip = "use `trace/allow_unsafe_sticky:1'",
+    });
     if (!target.by_path) return done(sys.retry(linux.fchmod, .{ target.fd, mode }));
     var buf: [48]u8 = undefined;
     return done(sys.retry(linux.fchmodat, .{ handlers.at.fdcwd, target.proc_path(&buf).ptr, mode, @as(u32, 0) }));

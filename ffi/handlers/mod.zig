@@ -35,6 +35,7 @@ const stat = @import("stat.zig");
 const net = @import("net.zig");
 const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
+const harden = @import("harden.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -318,7 +319,25 @@ pub fn resolve(
 /// path the walk passes through is judged for walk by the name rules use (`view`); the first
 /// one not allowed is logged (and its action carried out) here, and unless the action is warn
 /// the walk ends in ENOENT, as the original hides what lies beyond.
+///
+/// A path named (not an fd itself) whose last component is no safe name fails with EILSEQ
+/// (harden.zig), and a symlink in a sticky, group- or world-writable directory is not followed
+/// (ELOOP; path.zig), whatever the rules say, as the original.
 pub fn canonicalize(
+    request: *const Request,
+    dirfd: i32,
+    raw: []const u8,
+    options: path_mod.Options,
+    out: *[path_mod.path_len_max]u8,
+) sys.Errno![]const u8 {
+    var hardened = options;
+    hardened.trusted_symlinks = !request.policy.unsafe_fs.allow_unsafe_symlinks;
+    const canonical = try canonicalize_walked(request, dirfd, raw, hardened, out);
+    if (raw.len > 0 and harden.name_refused(request.policy, canonical)) return error.ILSEQ;
+    return canonical;
+}
+
+fn canonicalize_walked(
     request: *const Request,
     dirfd: i32,
     raw: []const u8,

@@ -17,6 +17,7 @@ const handlers = @import("mod.zig");
 const emulate_mod = @import("emulate.zig");
 const magic = @import("magic.zig");
 const tty = @import("tty.zig");
+const harden = @import("harden.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -44,14 +45,20 @@ const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .st
 pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     const fs_on = request.policy.fs_on;
-    if (!unlocked and !fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
-    const args = decode(request) catch |err| return .{ .failure = sys.errno_value(err) };
+    const judged = fs_on or handlers.any_on(request.policy, &family);
+    const args_read = decode(request) catch |err| return if (judged or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
-    if (args.flags & o_creat != 0 and args.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    if (unlocked and magic.names_dev_syd(request, args.path_addr, true)) return magic.open_state(request, args.flags);
-    if (!fs_on and !handlers.any_on(request.policy, &family)) return .continue_call;
+    if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
+    if (unlocked and magic.names_dev_syd(request, args_read.path_addr, true)) return magic.open_state(request, args_read.flags);
+    // Nothing judged: still performed by syd for a path naming an fd's magic link, so that a
+    // deleted file cannot be reopened through it (trace/allow_unsafe_deleted).
+    if (!judged and !names_fd_link(request, args_read.path_addr)) return .continue_call;
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
+    // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
+    var args = args_read;
+    if (trusted_create(request.policy, args.flags)) args.flags |= handlers.o.nofollow;
     const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
         .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
             .nofollow_last
@@ -60,8 +67,15 @@ pub fn handle(request: *const Request) Response {
         .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
         // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
-    }, &canonical_buf) catch |err| return .{ .failure = sys.errno_value(err) };
-    const opened = categories(args.flags, existing_of(request.tid(), canonical), cats_buf[0..4]);
+    }, &canonical_buf) catch |err| {
+        // Unjudged, what syd cannot resolve is the kernel's to answer, as before (syd's own
+        // /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's EACCES).
+        return if (judged) .{ .failure = sys.errno_value(err) } else .continue_call;
+    };
+    const existing = existing_of(request.tid(), canonical);
+    // Hidden block devices fail before they are judged (nothing is logged), as the original.
+    if (existing == .block_device and !request.policy.unsafe_fs.allow_unsafe_mkbdev) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    const opened = categories(args.flags, existing, cats_buf[0..4]);
     // As the original, an open is judged for stat too: a path stat denies cannot be opened.
     cats_buf[opened.len] = .stat;
     const cats = cats_buf[0 .. opened.len + 1];
@@ -105,7 +119,7 @@ fn decode_openat2(request: *const Request) sys.Errno!Args {
 }
 
 /// What the path an open names is, before the open.
-pub const Existing = enum { missing, directory, other };
+pub const Existing = enum { missing, directory, block_device, other };
 
 /// The categories an open with `flags` feeds, as the original: at most one of mktemp, create
 /// and truncate (O_TMPFILE before O_CREAT before O_TRUNC); O_CREAT of a file that exists
@@ -145,7 +159,11 @@ pub fn categories(flags: u32, existing: Existing, buf: *[4]Cat) []const Cat {
 
 fn existing_of(tid: i32, canonical: []const u8) Existing {
     const kind = handlers.kind_at(tid, canonical) catch |err| return if (err == error.NOENT) .missing else .other;
-    return if (kind == linux.S.IFDIR) .directory else .other;
+    return switch (kind) {
+        linux.S.IFDIR => .directory,
+        linux.S.IFBLK => .block_device,
+        else => .other,
+    };
 }
 
 /// Opens `canonical` in the caller's root as the caller asked, and hands the fd over. `name`:
@@ -154,26 +172,144 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
     assert(canonical.len > 0 and canonical[0] == '/');
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
     if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named, creating, name);
-    _ = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
+    const status = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
-    var fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| {
+    if (trusted_create(request.policy, args.flags) and args.flags & o_tmpfile != o_tmpfile) {
+        return create_trusted(request, root, args, canonical, name, mode, status.fsuid);
+    }
+    const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| {
         // syd without a terminal of its own: /dev/tty answers ENXIO to syd, not to the caller.
-        if (err == error.NXIO and names_dev_tty(root, canonical)) return caller_tty(request, args);
+        if (err == error.NXIO and names_dev_tty(root, canonical)) return caller_tty(request, args, name);
         return .{ .failure = sys.errno_value(err) };
     };
     if (std.mem.startsWith(u8, canonical, "/dev/") and tty.is_dev_tty(fd)) {
         sys.close(fd); // syd's own terminal: the caller's is what /dev/tty names for it
-        const response = caller_tty(request, args);
-        if (response != .fd) return response;
-        fd = response.fd.fd;
+        return caller_tty(request, args, name);
+    }
+    return handed(request, fd, args.flags, name);
+}
+
+/// Whether the caller's path names an fd's magic link as written (`/proc/self/fd/`,
+/// `/proc/PID/fd/`, `/proc/thread-self/fd/`, `/proc/PID/task/TID/fd/`, `/dev/fd/`, `/dev/std*`):
+/// one read of its first bytes. A link elsewhere leading there is not seen (README, Limits).
+fn names_fd_link(request: *const Request, addr: u64) bool {
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const raw = path_mod.read_string(caller, addr, &buf) catch return false;
+    return fd_link_text(raw);
+}
+
+fn fd_link_text(raw: []const u8) bool {
+    if (std.mem.startsWith(u8, raw, "/dev/fd/") or std.mem.startsWith(u8, raw, "/dev/std")) return true;
+    if (!std.mem.startsWith(u8, raw, "/proc/")) return false;
+    var parts = std.mem.tokenizeScalar(u8, raw["/proc/".len..], '/');
+    var depth: u32 = 0;
+    while (parts.next()) |part| : (depth += 1) {
+        if (depth >= 4) return false;
+        if (std.mem.eql(u8, part, "fd")) return (depth == 1 or depth == 3) and parts.next() != null;
+    }
+    return false;
+}
+
+test "fd_link_text takes the names of fd magic links as written" {
+    for ([_][]const u8{ "/proc/self/fd/3", "/proc/12/fd/0", "/proc/thread-self/fd/1", "/proc/1/task/2/fd/4", "/dev/fd/63", "/dev/stdin" }) |yes|
+        try std.testing.expect(fd_link_text(yes));
+    for ([_][]const u8{ "/proc/self/fdinfo/3", "/proc/fd/1", "/etc/passwd", "/dev/null", "proc/self/fd/1", "/proc/self/task/fd/1", "/proc/1/task/2/3/fd/1", "/proc/self/fd", "/proc/self/fd/" }) |no|
+        try std.testing.expect(!fd_link_text(no));
+}
+
+/// Whether an open with `flags` is held to trusted file creation: O_CREAT without O_EXCL (which
+/// already refuses whatever exists), unless trace/allow_unsafe_create:1.
+fn trusted_create(p: *const policy_mod.Policy, flags: u32) bool {
+    return flags & o_creat != 0 and flags & o_excl == 0 and !p.unsafe_fs.allow_unsafe_create;
+}
+
+/// How often an O_CREAT open retries when the file comes and goes between its two steps.
+const create_attempts_max: u32 = 8;
+
+/// Trusted file creation, as the original (and the kernel's protected_regular, stricter): an
+/// O_CREAT open creates the file if it is missing; one that exists (a regular file or a FIFO)
+/// is opened only if the caller owns it and it is neither group- nor world-writable (EACCES,
+/// logged). Race-free: the file is created with O_EXCL, or held by an O_PATH fd, checked on
+/// that fd and reopened through it, so the object checked is the object opened (and O_TRUNC
+/// truncates nothing before the check). `fsuid`: the caller's.
+fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, canonical: []const u8, name: []const u8, mode: u64, fsuid: u32) Response {
+    assert(args.flags & o_creat != 0 and args.flags & o_excl == 0);
+    assert(args.flags & handlers.o.nofollow != 0);
+    var attempt: u32 = 0;
+    while (attempt < create_attempts_max) : (attempt += 1) {
+        if (root.openat2_blocking(request, canonical, flags_performed(args.flags) | o_excl, mode)) |fd| {
+            return handed(request, fd, args.flags, name);
+        } else |err| if (err != error.EXIST) return handlers.failure(err);
+        const held = root.openat2(canonical, handlers.o.path | handlers.o.nofollow, 0) catch |err| {
+            if (err == error.NOENT) continue; // removed since: create it again
+            return handlers.failure(err);
+        };
+        defer sys.close(held);
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(held, &st)) catch |err| return handlers.failure(err);
+        const kind = st.mode & linux.S.IFMT;
+        if (kind == linux.S.IFLNK) return .{ .failure = @intFromEnum(linux.E.LOOP) };
+        if (kind == linux.S.IFDIR) return .{ .failure = @intFromEnum(linux.E.ISDIR) };
+        if (kind == linux.S.IFREG or kind == linux.S.IFIFO) {
+            const why: ?[]const u8 = if (st.mode & 0o002 != 0)
+                "file is world writable"
+            else if (st.mode & 0o020 != 0)
+                "file is group writable"
+            else if (st.uid != fsuid)
+                "file is not owned by caller"
+            else
+                null;
+            if (why) |msg| {
+                request.log.emit(.warn, .{
+                    .ctx = "trusted_file_create",
+                    .sys = handlers.syscall_name(request.notif.data.nr),
+                    .path = name,
+                    .mode = st.mode,
+                    .pid = request.tid(),
+                    .msg = msg,
+                    .tip = "fix path permissions or use `trace/allow_unsafe_create:1'",
+                });
+                return .{ .failure = @intFromEnum(linux.E.ACCES) };
+            }
+        }
+        var link_buf: [48]u8 = undefined;
+        const link = emulate_mod.fd_link(held, &link_buf);
+        const flags = (flags_performed(args.flags) & ~(o_creat | handlers.o.nofollow)) | handlers.o.cloexec | handlers.o.noctty;
+        const fd = handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err|
+            return handlers.failure(err);
+        return handed(request, @intCast(fd), args.flags, name);
+    }
+    return .{ .failure = @intFromEnum(linux.E.NOENT) };
+}
+
+/// Hands `fd` (opened by syd) to the caller once fs sandboxing allows it and it is no hidden
+/// block device.
+fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8) Response {
+    assert(fd >= 0);
+    if (harden.block_hidden(request.policy, fd)) {
+        sys.close(fd);
+        return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    }
+    if (harden.suid_refused(request.policy, fd)) {
+        sys.close(fd);
+        request.log.emit(.warn, .{
+            .ctx = "trusted_file_open",
+            .sys = handlers.syscall_name(request.notif.data.nr),
+            .path = name,
+            .pid = request.tid(),
+            .msg = "open for SUID/SGID path blocked",
+            .tip = "fix path permissions or use `trace/allow_unsafe_open_suid:1'",
+        });
+        return .{ .failure = @intFromEnum(linux.E.ACCES) };
     }
     if (fs_refused(request, fd, name)) |response| {
         sys.close(fd);
         return response;
     }
-    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+    return .{ .fd = .{ .fd = fd, .cloexec = flags & handlers.o.cloexec != 0 } };
 }
 
 /// Whether `canonical` is /dev/tty's device node (an O_PATH open reaches no driver).
@@ -185,10 +321,10 @@ fn names_dev_tty(root: emulate_mod.Root, canonical: []const u8) bool {
 }
 
 /// /dev/tty for the caller: its own controlling terminal (tty.zig).
-fn caller_tty(request: *const Request, args: Args) Response {
+fn caller_tty(request: *const Request, args: Args, name: []const u8) Response {
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd = tty.open_caller_tty(request.tid(), flags) catch |err| return .{ .failure = sys.errno_value(err) };
-    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+    return handed(request, fd, args.flags, name);
 }
 
 /// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap
@@ -268,14 +404,27 @@ fn reopen(request: *const Request, args: Args, named: ProcFd, creating: bool, na
     const link = emulate_mod.fd_link(copy, &link_buf);
     var target_buf: [path_mod.path_len_max]u8 = undefined;
     const target_len = sys.check(linux.readlink(link.ptr, &target_buf, target_buf.len)) catch |err| return handlers.failure(err);
-    if (target_len == 0 or target_buf[0] == '/') return .{ .failure = @intFromEnum(linux.E.LOOP) };
+    if (target_len == 0) return .{ .failure = @intFromEnum(linux.E.LOOP) };
+    if (target_buf[0] == '/') {
+        // A path: followed by path.zig and judged there, unless it has no name left.
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(copy, &st)) catch |err| return handlers.failure(err);
+        if (st.nlink > 0 or !std.mem.endsWith(u8, target_buf[0..target_len], " (deleted)")) return .{ .failure = @intFromEnum(linux.E.LOOP) };
+        if (!request.policy.unsafe_fs.allow_unsafe_deleted) {
+            request.log.emit(.warn, .{
+                .ctx = "deleted_file",
+                .sys = handlers.syscall_name(request.notif.data.nr),
+                .path = target_buf[0..target_len],
+                .pid = request.tid(),
+                .msg = "access to deleted file blocked",
+                .tip = "fix the program or use `trace/allow_unsafe_deleted:1'",
+            });
+            return .{ .failure = @intFromEnum(linux.E.NOENT) };
+        }
+    }
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd: i32 = @intCast(handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err));
-    if (fs_refused(request, fd, name)) |response| {
-        sys.close(fd);
-        return response;
-    }
-    return .{ .fd = .{ .fd = @intCast(fd), .cloexec = args.flags & handlers.o.cloexec != 0 } };
+    return handed(request, fd, args.flags, name);
 }
 
 test "ProcFd.parse takes /proc/PID/fd/N and /proc/PID/task/TID/fd/N only" {

@@ -18,6 +18,7 @@ const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const magic = @import("magic.zig");
 const open = @import("open.zig");
+const harden = @import("harden.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -94,6 +95,7 @@ pub fn handle(request: *const Request) Response {
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
+    if (harden.block_hidden(request.policy, fd)) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
 

@@ -117,6 +117,11 @@ export interface CompiledPolicy {
   /** Addresses bound in the sandbox allowed for net/connect (trace/allow_safe_bind); left out when false. */
   allow_safe_bind?: boolean;
   deny_dotdot: boolean;
+  /**
+   * The filesystem hardenings relaxed (trace/allow_unsafe_create and the others of vocab's
+   * FS_HARDENING_OPTIONS), each true; left out when none is, for an older libsyd.so.
+   */
+  unsafe_fs?: Record<string, boolean>;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
 }
@@ -182,6 +187,14 @@ export function compile(
     ...(state.allowUnsafeOob ? { allow_unsafe_oob: true } : {}),
     ...(state.allowSafeBind ? { allow_safe_bind: true } : {}),
     deny_dotdot: state.denyDotdot,
+    ...(Object.keys(state.fsUnsafe).length > 0 ? { unsafe_fs: compileFsUnsafe(state) } : {}),
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };
+}
+
+/** The relaxed filesystem hardenings, in a stable order. */
+function compileFsUnsafe(state: PolicyState): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const option of Object.keys(state.fsUnsafe).sort()) out[option] = true;
+  return out;
 }

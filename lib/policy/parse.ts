@@ -16,6 +16,7 @@ import {
   type Category,
   CATEGORY_ALIASES,
   type FilterTraceOption,
+  FS_HARDENING_OPTIONS,
   isAction,
   isCategory,
   isFilterTraceOption,
@@ -77,6 +78,8 @@ export type Command =
   | { kind: "mask"; op: Op; pattern: string }
   | { kind: "trace"; option: TraceOption; value: boolean }
   | { kind: "trace_noop"; option: string; value: boolean }
+  /** One of vocab's FS_HARDENING_OPTIONS. */
+  | { kind: "trace_fs"; option: string; value: boolean }
   | { kind: "reset" }
   | { kind: "include"; path: string }
   | { kind: "include_profile"; name: string };
@@ -523,6 +526,15 @@ export function parseCommand(text: string): Command {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
   }
+  // The original forces umask 7000 on regular files by default; this syd forces none, which
+  // is what `off` (or -1) asks for. Any other umask is refused below (not supported).
+  if (key === "trace/force_umask" && op === ":" && (value === "off" || value === "-1")) {
+    return { kind: "trace_noop", option: "force_umask", value: false };
+  }
+  if (key.startsWith("trace/") && Object.hasOwn(FS_HARDENING_OPTIONS, rest)) {
+    expectOp(op, ":", key, split);
+    return { kind: "trace_fs", option: rest, value: parseBoolean(value, valueAt) };
+  }
   if (key.startsWith("trace/") && Object.hasOwn(NOOP_TRACE_OPTIONS, rest)) {
     expectOp(op, ":", key, split);
     return { kind: "trace_noop", option: rest, value: parseBoolean(value, valueAt) };
@@ -690,6 +702,8 @@ export function formatCommand(command: Command): string {
       return `mask${command.op}${command.pattern}`;
     case "trace":
     case "trace_noop":
+    case "trace_fs":
+      if (command.option === "force_umask") return "trace/force_umask:off";
       return `trace/${command.option}:${command.value ? 1 : 0}`;
     case "reset":
       return "reset";

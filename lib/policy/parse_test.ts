@@ -9,6 +9,7 @@ import {
 import {
   ACTIONS,
   CATEGORIES,
+  FS_HARDENING_OPTIONS,
   NET_CATEGORIES,
   NOOP_TRACE_OPTIONS,
   PATH_CATEGORIES,
@@ -559,7 +560,14 @@ Deno.test("parseCommand() accepts the original's relaxations of checks syd does 
   for (const option of Object.keys(NOOP_TRACE_OPTIONS)) {
     roundTrip(`trace/${option}:1`, { kind: "trace_noop", option, value: true });
   }
-  assert.equal(refusal("trace/allow_unsafe_open_suid:1").unsupported, true);
+  assert.equal(refusal("trace/allow_unsafe_open_path:1").unsupported, true);
+});
+
+Deno.test("parseCommand() takes the relaxations of the filesystem hardenings syd makes", () => {
+  for (const option of Object.keys(FS_HARDENING_OPTIONS)) {
+    roundTrip(`trace/${option}:1`, { kind: "trace_fs", option, value: true });
+    roundTrip(`trace/${option}:0`, { kind: "trace_fs", option, value: false });
+  }
 });
 
 Deno.test("parseCommand() takes sandbox/X:off of a category syd does not have as true, and refuses X:on", () => {

@@ -139,6 +139,8 @@ export interface PolicyState {
   allowSafeBind: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
   noopTrace: Record<string, boolean>;
+  /** The filesystem hardenings relaxed (vocab's FS_HARDENING_OPTIONS set true). */
+  fsUnsafe: Record<string, boolean>;
   /** fs sandboxing: opens judged by the filesystem type of what they open (on at first). */
   fsOn: boolean;
   fsDefault: Action;
@@ -195,6 +197,7 @@ export function initialState(): PolicyState {
     allowUnsafeOob: false,
     allowSafeBind: false,
     noopTrace: {},
+    fsUnsafe: {},
     fsOn: true,
     fsDefault: "deny",
     fsRules: [],
@@ -360,6 +363,10 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "trace_noop":
       state.noopTrace[command.option] = command.value;
       return 0;
+    case "trace_fs":
+      if (command.value) state.fsUnsafe[command.option] = true;
+      else delete state.fsUnsafe[command.option];
+      return 0;
     case "reset": {
       Object.assign(state, initialState());
       return 0;
@@ -454,6 +461,7 @@ export function dump(state: PolicyState): string[] {
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);
   }
+  for (const option of Object.keys(state.fsUnsafe).sort()) lines.push(`trace/${option}:1`);
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   if (state.logRlimitBurst !== LOG_RLIMIT_BURST) {
     lines.push(formatCommand({ kind: "log_rlimit", burst: state.logRlimitBurst }));

@@ -184,6 +184,24 @@ export function isFilterTraceOption(name: string): name is FilterTraceOption {
   return (FILTER_TRACE_OPTIONS as readonly string[]).includes(name);
 }
 
+/**
+ * The original's `trace/allow_unsafe_*` relaxations of the filesystem hardenings this syd makes
+ * too (README "Filesystem hardening"), each off by default. `runtime`: /dev/syd may change it
+ * while the sandbox runs (the original's "drop" options); the others are fixed at start (the
+ * sandbox filter carries them).
+ */
+export const FS_HARDENING_OPTIONS: Readonly<Record<string, { runtime: boolean }>> = {
+  allow_unsafe_create: { runtime: true },
+  allow_unsafe_filename: { runtime: true },
+  allow_unsafe_symlinks: { runtime: true },
+  allow_unsafe_sticky: { runtime: true },
+  allow_unsafe_deleted: { runtime: true },
+  allow_unsafe_hardlinks: { runtime: true },
+  allow_unsafe_open_suid: { runtime: true },
+  allow_unsafe_mkbdev: { runtime: false },
+  allow_unsafe_mkcdev: { runtime: false },
+};
+
 export const UNSUPPORTED_KEYS = [
   "move/",
   "domain",
