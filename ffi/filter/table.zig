@@ -68,6 +68,10 @@ pub const Handler = enum {
     sockopt,
     /// net.setsockopt: the filter's refusals, and SO_PASSCRED/SO_PASSPIDFD judged as `!unnamed`
     setsockopt,
+    /// unix_names.recv: MSG_OOB refused; a UNIX sender's name is the one its program gave
+    recv,
+    /// unix_names.peername: the peer of a UNIX socket syd bound answers the path it was given
+    peername,
     /// watch.handle
     watch,
     /// anonfd.handle: a file descriptor naming no path, judged for create by its kind's name
@@ -372,11 +376,13 @@ const ptrace_row = refuse(.SUCCESS, why_ptrace);
 /// refused by net.zig (they are trapped); receives here, by their flags argument.
 pub const msg_oob: u64 = 0x1;
 const why_oob = "MSG_OOB: out-of-band data, a kernel path with a history of memory-safety bugs (the original refuses it)";
+/// Trapped while network sandboxing may be on (unix_names.zig): a sender syd bound is named as
+/// its program named it, not by the name syd bound it by.
 fn recv_row(flags_index: c_uint) Disposition {
-    return .{ .answer = .{
+    return .{ .trap_if = .{ .option = .trap_socket, .handler = .recv, .otherwise = .{ .answer = .{
         .refusals = &.{.{ .errno = .OPNOTSUPP, .args = &flag_set(flags_index, msg_oob), .why = why_oob }},
         .otherwise = fd,
-    } };
+    } } } };
 }
 
 /// Priorities, scheduling and affinity of the caller alone (pid 0): of another process of the
@@ -511,7 +517,7 @@ pub const rows = [_]Row{
     row(49, "bind", .{ .trap = .net }),
     row(50, "listen", .{ .allow = fd }),
     row(51, "getsockname", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockname, .otherwise = .{ .allow = fd } } }),
-    row(52, "getpeername", .{ .allow = fd }),
+    row(52, "getpeername", .{ .trap_if = .{ .option = .trap_socket, .handler = .peername, .otherwise = .{ .allow = fd } } }),
     row(53, "socketpair", .{ .trap_if = .{ .option = .trap_socket, .handler = .socketpair, .otherwise = .{ .allow = new_fd } } }),
     row(54, "setsockopt", setsockopt_row),
     row(55, "getsockopt", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockopt, .otherwise = .{ .allow = fd } } }),

@@ -32,6 +32,7 @@ const metadata = @import("metadata.zig");
 const dir = @import("dir.zig");
 const stat = @import("stat.zig");
 const net = @import("net.zig");
+const unix_names = @import("unix_names.zig");
 const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
 
@@ -208,6 +209,8 @@ pub fn handle(request: *const Request) Response {
         .getsockname => net.sockname(request),
         .getsockopt => net.peercred(request),
         .setsockopt => net.setsockopt(request),
+        .recvfrom, .recvmsg, .recvmmsg => unix_names.recv(request),
+        .getpeername => unix_names.peername(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),

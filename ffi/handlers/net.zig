@@ -19,6 +19,7 @@ const emulate = @import("emulate.zig");
 const caller_mod = @import("../caller.zig");
 const anonfd = @import("anonfd.zig");
 const table = @import("../filter/table.zig");
+const unix_names = @import("unix_names.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -141,8 +142,8 @@ fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!vo
     }
     const raw = std.mem.sliceTo(sun, 0);
     const options: path_mod.Options = if (binding) .{ .follow = .nofollow_last, .missing = .last_may_be_missing } else .{};
+    // Longer than sun_path is fine: syd binds by the last component, connects by a fd link.
     const canonical = try handlers.canonicalize(request, handlers.at.fdcwd, raw, options, &out.path_buf);
-    if (canonical.len >= sun_path_len_max) return error.NAMETOOLONG; // syd must name it absolutely
     out.peer = .{ .unix = canonical };
 }
 
@@ -240,6 +241,33 @@ pub const diag = struct {
         fd = -1;
     }
 
+    /// Whether a UNIX socket with inode `ino` is open; null when the kernel does not say.
+    pub fn alive(ino: u64) ?bool {
+        if (fd < 0 or ino == 0 or ino > std.math.maxInt(u32)) return null;
+        mutex.lock();
+        defer mutex.unlock();
+        seq +%= 1;
+        const Request_ = extern struct { header: Header, req: Req };
+        const request: Request_ = .{
+            .header = .{ .len = @sizeOf(Request_), .type = sock_diag_by_family, .flags = nlm_f_request, .seq = seq, .pid = 0 },
+            .req = .{ .family = @intCast(af_unix), .protocol = 0, .pad = 0, .states = 0xffff_ffff, .ino = @intCast(ino), .show = 0, .cookie = .{ 0xffff_ffff, 0xffff_ffff } },
+        };
+        _ = sys.check(linux.write(fd, std.mem.asBytes(&request), @sizeOf(Request_))) catch return null;
+        var buf: [512]u8 align(4) = undefined;
+        var reads: u32 = 0;
+        while (reads < 4) : (reads += 1) { // answers to an earlier, abandoned request come first
+            const n = sys.check(linux.read(fd, &buf, buf.len)) catch return null;
+            if (n < @sizeOf(Header) + 4) return null;
+            const header = std.mem.bytesToValue(Header, buf[0..@sizeOf(Header)]);
+            if (header.seq != seq) continue;
+            if (header.type == sock_diag_by_family) return true;
+            if (header.type != nlmsg_error) return null;
+            const err = std.mem.readInt(i32, buf[@sizeOf(Header)..][0..4], .little);
+            return if (err == -@as(i32, @intFromEnum(linux.E.NOENT))) false else null;
+        }
+        return null;
+    }
+
     /// The inode of the UNIX socket connected to the one with inode `ino`, or null.
     fn peer_of(ino: u64) ?u64 {
         if (fd < 0 or ino == 0 or ino > std.math.maxInt(u32)) return null;
@@ -333,6 +361,8 @@ pub fn peercred(request: *const Request) Response {
 pub fn sockname(request: *const Request) Response {
     const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch return .continue_call;
     defer sys.close(fd);
+    const own = unix_names.own_name(request, fd); // the path as the caller gave it
+    if (own != .continue_call) return own;
     var st: linux.Stat = undefined;
     _ = sys.check(linux.fstat(fd, &st)) catch return .continue_call;
     var path: [sun_path_len_max]u8 = undefined;
@@ -371,13 +401,15 @@ const Target = struct {
         errdefer target.release();
         var name_buf: [256]u8 = undefined;
         var link_buf: [48]u8 = undefined;
+        var unique_buf: [sun_path_len_max]u8 = undefined;
         const name: []const u8 = if (binding) bind_name: {
             if (canonical.len == 1) return error.ADDRINUSE; // "/" exists
             const parent = try root.parent(canonical, &name_buf);
             target.fd = parent.fd;
             _ = try sys.check(linux.fchdir(parent.fd));
             target.moved = true;
-            break :bind_name parent.name;
+            if (parent.name.len >= sun_path_len_max) return error.NAMETOOLONG;
+            break :bind_name unix_names.unique_name(parent.name, &unique_buf); // what peers see
         } else link: {
             target.fd = try root.openat2(canonical, handlers.o.path, 0);
             break :link emulate.fd_link(target.fd, &link_buf);
@@ -609,6 +641,7 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     const fd = try socket_copy(request, handlers.fd_arg(request, 0));
     defer sys.close(fd);
     if (address.peer != null) if (judge(request, cat, nr, fd, &address)) |response| return response;
+    const given = unix_names.Given.of(address.bytes[2..address.len]); // before Target rewrites it
     var target = try Target.prepare(request, &address, nr == .bind);
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
@@ -616,6 +649,7 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     if (nr == .bind) {
         _ = try sys.retry(linux.bind, .{ fd, sa, len });
         if (target.moved) names.remember(fd, address.peer.?.unix);
+        if (target.moved) unix_names.remember(fd, std.mem.sliceTo(address.bytes[2..address.len], 0), given.slice());
     } else {
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
         if (address.peer) |peer| if (peer != .inet) {
