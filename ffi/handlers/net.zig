@@ -20,6 +20,7 @@ const caller_mod = @import("../caller.zig");
 const anonfd = @import("anonfd.zig");
 const table = @import("../filter/table.zig");
 const unix_names = @import("unix_names.zig");
+const unix_creds = @import("unix_creds.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -336,6 +337,7 @@ test "diag.parse_peer reads UNIX_DIAG_PEER, and never fails on random answers" {
 pub fn peercred(request: *const Request) Response {
     const level: u32 = @truncate(request.arg(1));
     const optname: u32 = @truncate(request.arg(2));
+    if (level == sol_socket and optname == unix_creds.so_peerpidfd) return unix_creds.peerpidfd(request);
     if (level != sol_socket or optname != linux.SO.PEERCRED) return .continue_call;
     const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch return .continue_call;
     defer sys.close(fd);
@@ -354,6 +356,20 @@ pub fn peercred(request: *const Request) Response {
     if (copied > 0) handlers.write_memory(request.tid(), request.arg(3), std.mem.asBytes(&cred)[0..copied]) catch |err| return handlers.failure(err);
     handlers.write_memory(request.tid(), request.arg(4), std.mem.asBytes(&copied)) catch |err| return handlers.failure(err);
     return .{ .value = 0 };
+}
+
+/// The sandboxed process syd connected syd's copy `fd` of a caller's socket's peer for (its
+/// tgid), or null: the peer connected by itself, or is no longer remembered.
+pub fn connector_of(fd: i32) ?i32 {
+    assert(fd >= 0);
+    var cred: extern struct { pid: i32, uid: u32, gid: u32 } = undefined;
+    var cred_len: linux.socklen_t = @sizeOf(@TypeOf(cred));
+    _ = sys.check(linux.getsockopt(fd, sol_socket, linux.SO.PEERCRED, @ptrCast(&cred), &cred_len)) catch return null;
+    if (cred.pid != sys.getpid()) return null;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return null;
+    const peer = diag.peer_of(st.ino) orelse return null;
+    return connectors.recall(peer);
 }
 
 /// getsockname: for a UNIX socket syd bound, the path the caller bound it to; otherwise
@@ -739,7 +755,7 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
     if (msg.controllen > control_len_max) return error.NOBUFS;
     if (control_len > 0) try handlers.read_memory(request.tid(), msg.control, control[0..control_len]);
     const passes_fds = has_rights(control[0..control_len]);
-    if (has_credentials(control[0..control_len])) return error.PERM;
+    try unix_creds.claim_own(request, control[0..control_len]);
     // Never continued, even with nothing to judge: the kernel would read the message again,
     // and another thread may have put an address or fds in it meanwhile.
     var address: Address = .{};
@@ -826,7 +842,7 @@ fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8, cut: *bo
 }
 
 /// Walks the control messages; calls `visit` on each SCM_RIGHTS payload.
-fn each_control(control: []u8, wanted: i32, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
+pub fn each_control(control: []u8, wanted: i32, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
     var at: usize = 0;
     var count: usize = 0;
     // cmsg_len comes from the caller: any u64. Compared with what is left, never added to.
