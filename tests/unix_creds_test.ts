@@ -72,3 +72,65 @@ print("self" if pidfd_pid(fd) == os.getpid() else pidfd_pid(fd))
 `);
   assert.equal(out, "client\nself\n");
 });
+
+Deno.test("a receiver with SO_PASSCRED and SO_PASSPIDFD sees the sandboxed sender of a send syd performed, and gets the fds passed", async () => {
+  const out = await python(`
+import array, os, socket, struct
+def pidfd_pid(fd):
+    for line in open("/proc/self/fdinfo/%d" % fd):
+        if line.startswith("Pid:"):
+            return int(line.split()[1])
+def receive(sock, label, expected):
+    data, anc, flags, _ = sock.recvmsg(16, 256, socket.MSG_CMSG_CLOEXEC)
+    seen = []
+    for level, kind, payload in anc:
+        if kind == socket.SCM_CREDENTIALS:
+            seen.append("cred " + ("sender" if struct.unpack("iII", payload)[0] == expected else "wrong"))
+        elif kind == 4:  # SCM_PIDFD
+            seen.append("pidfd " + ("sender" if pidfd_pid(struct.unpack("i", payload)[0]) == expected else "wrong"))
+        elif kind == socket.SCM_RIGHTS:
+            fd = array.array("i", payload)[0]
+            seen.append("fd %s cloexec=%s" % (os.read(fd, 5).decode(), os.get_inheritable(fd) is False))
+    print(label, data.decode(), " ".join(seen), flags)
+a, b = socket.socketpair()
+b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+b.setsockopt(socket.SOL_SOCKET, 76, 1)  # SO_PASSPIDFD
+r, w = os.pipe(); os.write(w, b"piped")
+pid = os.fork()
+if pid == 0:
+    a.sendmsg([b"syd"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])  # performed by syd
+    a.send(b"own")  # continued: the kernel's own send
+    a.recv(1); os._exit(0)
+receive(b, "emulated", pid)
+receive(b, "direct", pid)
+b.send(b"x"); os.waitpid(pid, 0)
+`);
+  assert.equal(
+    out,
+    // msg_flags keeps MSG_CMSG_CLOEXEC, as the kernel's; control messages in the kernel's order
+    "emulated syd cred sender fd piped cloexec=True pidfd sender 1073741824\n" +
+      "direct own cred sender pidfd sender 1073741824\n",
+  );
+});
+
+Deno.test("a send syd refuses leaves the last sender's credentials in place", async () => {
+  const out = await python(`
+import os, socket, struct, tempfile
+d = tempfile.mkdtemp()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(d + "/s")
+r = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); r.bind(d + "/r")
+r.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.sendto(b"x", d + "/r")
+pid = os.fork()
+if pid == 0:
+    try:
+        s.sendto(b"y" * (1 << 21), d + "/r")
+    except OSError as e:
+        os._exit(0 if e.errno == 90 else 1)  # EMSGSIZE
+    os._exit(2)
+print("child", os.waitpid(pid, 0)[1])
+data, anc, _, _ = r.recvmsg(16, 64)
+print(data, "parent" if struct.unpack("iII", anc[0][2])[0] == os.getpid() else "wrong")
+`);
+  assert.equal(out, "child 0\nb'x' parent\n");
+});

@@ -270,7 +270,7 @@ pub const diag = struct {
     }
 
     /// The inode of the UNIX socket connected to the one with inode `ino`, or null.
-    fn peer_of(ino: u64) ?u64 {
+    pub fn peer_of(ino: u64) ?u64 {
         if (fd < 0 or ino == 0 or ino > std.math.maxInt(u32)) return null;
         mutex.lock();
         defer mutex.unlock();
@@ -693,7 +693,9 @@ fn sendto(request: *const Request) sys.Errno!Response {
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
     const flags: u32 = @truncate(request.arg(3));
+    const sending = unix_creds.sending(fd, request.tid()); // whose message it is, for receivers
     const sent = handlers.blocking_call(request, true, linux.sendto, .{ fd, &data, len, flags, sa, @as(linux.socklen_t, @intCast(address.len)) }) catch |err| {
+        unix_creds.unsent(sending);
         if (err == error.PIPE) raise_sigpipe(request, flags);
         return err;
     };
@@ -786,7 +788,9 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
         .controllen = @intCast(control_len),
         .flags = 0,
     };
+    const sending = unix_creds.sending(fd, request.tid()); // whose message it is, for receivers
     const sent = handlers.blocking_call(request, true, linux.sendmsg, .{ fd, &out, flags }) catch |err| {
+        unix_creds.unsent(sending);
         if (err == error.PIPE) raise_sigpipe(request, flags);
         return err;
     };

@@ -19,6 +19,7 @@ const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const net = @import("net.zig");
 const table = @import("../filter/table.zig");
+const unix_creds = @import("unix_creds.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -32,6 +33,7 @@ const sockaddr_len_max: usize = 128;
 const recv_len_max: usize = 64 * 1024;
 const iov_count_max: usize = 1024;
 const vlen_max: usize = 1024;
+const control_len_max: usize = 4096;
 const msg_waitforone: u32 = 0x10000;
 const msg_dontwait: u32 = 0x40;
 
@@ -104,6 +106,17 @@ const record = struct {
         }
         if (freed < len_max / 8) sweep_wait = len_max / 8;
         return first;
+    }
+
+    /// The inode of the socket syd bound by the unique name `kernel`.
+    fn ino_of(kernel: []const u8) ?u64 {
+        if (!used.load(.acquire) or kernel.len == 0 or kernel[0] != '.') return null;
+        mutex.lock();
+        defer mutex.unlock();
+        for (&entries) |*entry| {
+            if (entry.ino != 0 and std.mem.eql(u8, entry.kernel[0..entry.kernel_len], kernel)) return entry.ino;
+        }
+        return null;
     }
 
     /// Copies the caller's name of the socket the kernel names `kernel` into `out`; its length.
@@ -239,7 +252,6 @@ pub fn recv(request: *const Request) Response {
     const nr = handlers.nr_of(request);
     const flags_index: usize = if (nr == .recvmsg) 2 else 3;
     if (request.arg(flags_index) & table.msg_oob != 0) return .{ .failure = @intFromEnum(linux.E.OPNOTSUPP) };
-    if (!record.used.load(.acquire)) return .continue_call;
     const result = switch (nr) {
         .recvfrom => recvfrom(request),
         .recvmsg => recvmsg(request),
@@ -266,7 +278,8 @@ fn write_address(request: *const Request, sa: *const [sockaddr_len_max]u8, len: 
     try handlers.write_memory(request.tid(), len_addr, std.mem.asBytes(&len));
 }
 
-fn recvfrom(request: *const Request) sys.Errno!Response {
+noinline fn recvfrom(request: *const Request) sys.Errno!Response {
+    if (!record.used.load(.acquire)) return .continue_call; // nothing to translate
     if (request.arg(4) == 0 or request.arg(5) == 0) return .continue_call; // nothing to name
     var given: i32 = 0;
     try handlers.read_memory(request.tid(), request.arg(5), std.mem.asBytes(&given));
@@ -302,18 +315,21 @@ comptime {
     assert(@sizeOf(MsgHdr) == 56);
 }
 
-/// Whether syd performs this message's receive: it asks for the sender's name and no control
-/// data (fds and credentials received stay the kernel's to deliver: continued).
+/// Whether syd performs this message's receive for its name: it asks for the sender's name and
+/// no control data (recvmsg also takes control data where credentials need fixing).
 fn emulated(msg: *const MsgHdr) bool {
-    return msg.name != 0 and msg.controllen == 0 and msg.iovlen <= iov_count_max;
+    return msg.name != 0 and msg.controllen == 0 and msg.iovlen <= iov_count_max and record.used.load(.acquire);
 }
 
 fn recvmsg(request: *const Request) sys.Errno!Response {
     var msg: MsgHdr = undefined;
     try handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg));
-    if (!emulated(&msg)) return .continue_call;
+    if (msg.iovlen > iov_count_max) return .continue_call; // the kernel's EMSGSIZE
+    if (msg.controllen == 0 and !emulated(&msg)) return .continue_call;
     const fd = unix_copy(request) orelse return .continue_call;
     defer sys.close(fd);
+    // Control data: received by syd only where credentials or pidfds may name syd.
+    if (msg.controllen != 0 and !unix_creds.passes_credentials(fd)) return .continue_call;
     const n = try receive_one(request, fd, request.arg(1), &msg, @truncate(request.arg(2)));
     return .{ .value = @intCast(n) };
 }
@@ -324,16 +340,19 @@ fn recvmmsg(request: *const Request) sys.Errno!Response {
     if (vlen == 0) return .continue_call;
     var msg: MsgHdr = undefined;
     try handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg));
-    if (!emulated(&msg)) return .continue_call;
+    if (msg.iovlen > iov_count_max) return .continue_call; // the kernel's EMSGSIZE
+    if (msg.controllen == 0 and !emulated(&msg)) return .continue_call;
     const fd = unix_copy(request) orelse return .continue_call;
     defer sys.close(fd);
+    const credentials = unix_creds.passes_credentials(fd);
+    if (msg.controllen != 0 and !credentials) return .continue_call;
     const flags: u32 = @truncate(request.arg(3));
     var received: usize = 0;
     while (received < vlen) : (received += 1) {
         const entry = std.math.add(u64, request.arg(1), received * 64) catch break; // struct mmsghdr
         if (received > 0) {
             handlers.read_memory(request.tid(), entry, std.mem.asBytes(&msg)) catch break;
-            if (!emulated(&msg)) break;
+            if (msg.iovlen > iov_count_max or (msg.controllen != 0 and !credentials)) break;
         }
         const this_flags = (flags & ~msg_waitforone) | if (received > 0 and flags & msg_waitforone != 0) msg_dontwait else 0;
         const n = receive_one(request, fd, entry, &msg, this_flags) catch |err| {
@@ -349,43 +368,74 @@ fn recvmmsg(request: *const Request) sys.Errno!Response {
 /// Receives one message on syd's copy `fd` into the caller's message `msg` (read from
 /// `msg_addr`): its data scattered over the caller's iovecs, the sender's name translated,
 /// msg_namelen and msg_flags written back. Returns the kernel's count.
-fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *const MsgHdr, flags: u32) sys.Errno!usize {
+noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *const MsgHdr, flags: u32) sys.Errno!usize {
     assert(msg.iovlen <= iov_count_max);
-    var iovs: [iov_count_max][2]u64 = undefined; // struct iovec { base, len }
     const iov_count: usize = @intCast(msg.iovlen);
     var room: usize = 0;
-    if (iov_count > 0) try handlers.read_memory(request.tid(), msg.iov, std.mem.sliceAsBytes(iovs[0..iov_count]));
-    for (iovs[0..iov_count]) |iov| room = @min(recv_len_max, room +| iov[1]);
+    for (0..iov_count) |i| room = @min(recv_len_max, room +| (try iov_at(request, msg, i))[1]);
     var data: [recv_len_max]u8 = undefined;
     var sa: [sockaddr_len_max]u8 align(4) = [_]u8{0} ** sockaddr_len_max;
+    var control: [control_len_max]u8 align(8) = undefined;
+    const control_room: usize = @intCast(@min(msg.controllen, control_len_max));
     var local_iov = [_]std.posix.iovec{.{ .base = &data, .len = room }};
     var local: linux.msghdr = .{
         .name = @ptrCast(&sa),
         .namelen = sockaddr_len_max,
         .iov = &local_iov,
         .iovlen = 1,
-        .control = null,
-        .controllen = 0,
+        .control = if (control_room > 0) &control else null,
+        .controllen = @intCast(control_room),
         .flags = 0,
     };
     const n = try handlers.blocking_call(request, true, linux.recvmsg, .{ fd, &local, flags });
     // Scattered over the caller's iovecs as the kernel would: in order, each to its length.
     var done: usize = 0;
     const filled = @min(n, room);
-    for (iovs[0..iov_count]) |iov| {
+    for (0..iov_count) |i| {
         if (done == filled) break;
+        const iov = try iov_at(request, msg, i); // read again: only where the caller's data goes
         const part: usize = @intCast(@min(iov[1], filled - done));
         if (part > 0) try handlers.write_memory(request.tid(), iov[0], data[done..][0..part]);
         done += part;
     }
     var sa_len: u32 = @min(local.namelen, sockaddr_len_max);
+    if (control_room > 0) {
+        const control_len: usize = @min(local.controllen, control_room);
+        unix_creds.fix_control(request, control[0..control_len], flags, sender_of(fd, &sa, sa_len), &local.flags);
+        if (control_len > 0) try handlers.write_memory(request.tid(), msg.control, control[0..control_len]);
+        const written: u64 = control_len;
+        try handlers.write_memory(request.tid(), msg_addr + 40, std.mem.asBytes(&written)); // msg_controllen
+    }
     _ = translate(&sa, &sa_len);
-    const given: u32 = if (@as(i32, @bitCast(msg.namelen)) < 0) 0 else msg.namelen;
-    const copied = @min(given, sa_len);
-    if (copied > 0) try handlers.write_memory(request.tid(), msg.name, sa[0..copied]);
-    try handlers.write_memory(request.tid(), msg_addr + 8, std.mem.asBytes(&sa_len)); // msg_namelen
+    if (msg.name != 0) {
+        const given: u32 = if (@as(i32, @bitCast(msg.namelen)) < 0) 0 else msg.namelen;
+        const copied = @min(given, sa_len);
+        if (copied > 0) try handlers.write_memory(request.tid(), msg.name, sa[0..copied]);
+        try handlers.write_memory(request.tid(), msg_addr + 8, std.mem.asBytes(&sa_len)); // msg_namelen
+    }
     try handlers.write_memory(request.tid(), msg_addr + 48, std.mem.asBytes(&local.flags)); // msg_flags
     return n;
+}
+
+/// The caller's iovec `i` of `msg` (struct iovec { base, len }).
+fn iov_at(request: *const Request, msg: *const MsgHdr, i: usize) sys.Errno![2]u64 {
+    assert(i < msg.iovlen);
+    var iov: [2]u64 = undefined;
+    const at = std.math.add(u64, msg.iov, i * 16) catch return error.FAULT;
+    try handlers.read_memory(request.tid(), at, std.mem.asBytes(&iov));
+    return iov;
+}
+
+/// The inode of the socket a message received on syd's copy `fd` came from, when syd can tell:
+/// a sender syd bound by a unique name (`sa`, as the kernel gave it), else the connected peer.
+fn sender_of(fd: i32, sa: *const [sockaddr_len_max]u8, len: u32) ?u64 {
+    assert(fd >= 0);
+    if (len >= 3 and std.mem.readInt(u16, sa[0..2], .little) == af_unix and sa[2] != 0) {
+        if (record.ino_of(std.mem.sliceTo(sa[2..len], 0))) |ino| return ino;
+    }
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return null;
+    return net.diag.peer_of(st.ino);
 }
 
 /// getpeername, trapped while network sandboxing may be on: the peer of a UNIX socket syd
