@@ -141,3 +141,22 @@ print(b.recvfrom(64), os.path.exists("dir_a/socket"))
   );
   assert.equal(out, "(b'x', 'dir_a/socket') True\n");
 });
+
+Deno.test("accept names a client syd bound by the path its program gave; the accepted socket works", async () => {
+  const out = await python(`
+srv = bound("dir_a/srv", socket.SOCK_STREAM); srv.listen(1)
+c = bound("dir_b/client", socket.SOCK_STREAM); c.connect("dir_a/srv")
+conn, name = srv.accept()
+c.send(b"hi")
+print(name, conn.recv(2), conn.getpeername(), os.get_inheritable(conn.fileno()))
+srv.setblocking(False)
+try:
+    srv.accept()
+except BlockingIOError:
+    print("EAGAIN")
+u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); u.connect("dir_a/srv")
+srv.setblocking(True)
+print(repr(srv.accept()[1]))
+`);
+  assert.equal(out, "dir_b/client b'hi' dir_b/client False\nEAGAIN\n''\n");
+});

@@ -72,6 +72,8 @@ pub const Handler = enum {
     recv,
     /// unix_names.peername: the peer of a UNIX socket syd bound answers the path it was given
     peername,
+    /// unix_names.accept: a client syd bound is named by the path its program gave
+    accept,
     /// watch.handle
     watch,
     /// anonfd.handle: a file descriptor naming no path, judged for create by its kind's name
@@ -508,7 +510,7 @@ pub const rows = [_]Row{
     row(40, "sendfile", .{ .allow = fd }),
     row(41, "socket", socket_row),
     row(42, "connect", .{ .trap = .net }),
-    row(43, "accept", .{ .allow = fd }),
+    row(43, "accept", .{ .trap_if = .{ .option = .trap_socket, .handler = .accept, .otherwise = .{ .allow = fd } } }),
     row(44, "sendto", .{ .trap = .net }),
     row(45, "recvfrom", recv_row(3)),
     row(46, "sendmsg", .{ .trap = .net }),
@@ -753,7 +755,7 @@ pub const rows = [_]Row{
     row(285, "fallocate", .{ .trap = .truncate }),
     row(286, "timerfd_settime", .{ .allow = fd }),
     row(287, "timerfd_gettime", .{ .allow = fd }),
-    row(288, "accept4", .{ .allow = fd }),
+    row(288, "accept4", .{ .trap_if = .{ .option = .trap_socket, .handler = .accept, .otherwise = .{ .allow = fd } } }),
     row(289, "signalfd4", anonfd_row),
     row(290, "eventfd2", anonfd_row),
     row(291, "epoll_create1", anonfd_row),

@@ -211,6 +211,7 @@ pub fn handle(request: *const Request) Response {
         .setsockopt => net.setsockopt(request),
         .recvfrom, .recvmsg, .recvmmsg => unix_names.recv(request),
         .getpeername => unix_names.peername(request),
+        .accept, .accept4 => unix_names.accept(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),

@@ -227,7 +227,7 @@ test "unique names are distinct, resolve in the same directory, and fit sun_path
 /// unique name: the caller's name instead, and its length as the kernel would give it.
 fn translate(sa: *[sockaddr_len_max]u8, len: *u32) bool {
     if (len.* < 3 or len.* > sa.len) return false;
-    if (std.mem.readInt(u16, sa[0..2], .little) != af_unix or sa[2] == 0 or sa[2] != '.') return false;
+    if (std.mem.readInt(u16, sa[0..2], .little) != af_unix or sa[2] != '.') return false; // unique names start so
     const kernel = std.mem.sliceTo(sa[2..len.*], 0);
     var given: [sun_path_len_max]u8 = undefined;
     const given_len = record.recall(kernel, &given) orelse return false;
@@ -282,8 +282,9 @@ noinline fn recvfrom(request: *const Request) sys.Errno!Response {
     if (!record.used.load(.acquire)) return .continue_call; // nothing to translate
     if (request.arg(4) == 0 or request.arg(5) == 0) return .continue_call; // nothing to name
     var given: i32 = 0;
-    try handlers.read_memory(request.tid(), request.arg(5), std.mem.asBytes(&given));
-    if (given < 0) return error.INVAL;
+    // Unreadable or negative: the kernel's answer, after it receives (as it would).
+    handlers.read_memory(request.tid(), request.arg(5), std.mem.asBytes(&given)) catch return .continue_call;
+    if (given < 0) return .continue_call;
     const fd = unix_copy(request) orelse return .continue_call;
     defer sys.close(fd);
     var data: [recv_len_max]u8 = undefined;
@@ -323,7 +324,7 @@ fn emulated(msg: *const MsgHdr) bool {
 
 fn recvmsg(request: *const Request) sys.Errno!Response {
     var msg: MsgHdr = undefined;
-    try handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg));
+    handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg)) catch return .continue_call; // the kernel's EFAULT, after EBADF
     if (msg.iovlen > iov_count_max) return .continue_call; // the kernel's EMSGSIZE
     if (msg.controllen == 0 and !emulated(&msg)) return .continue_call;
     const fd = unix_copy(request) orelse return .continue_call;
@@ -339,7 +340,7 @@ fn recvmmsg(request: *const Request) sys.Errno!Response {
     const vlen: usize = @min(@as(u32, @truncate(request.arg(2))), vlen_max);
     if (vlen == 0) return .continue_call;
     var msg: MsgHdr = undefined;
-    try handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg));
+    handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg)) catch return .continue_call; // the kernel's EFAULT, after EBADF
     if (msg.iovlen > iov_count_max) return .continue_call; // the kernel's EMSGSIZE
     if (msg.controllen == 0 and !emulated(&msg)) return .continue_call;
     const fd = unix_copy(request) orelse return .continue_call;
@@ -471,4 +472,36 @@ fn answer_name(request: *const Request, sa: *[sockaddr_len_max]u8, len: u32) Res
     if (given < 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     write_address(request, sa, sa_len, @intCast(given), request.arg(1), request.arg(2)) catch |err| return handlers.failure(err);
     return .{ .value = 0 };
+}
+
+const sock_nonblock: u32 = 0o4000;
+const sock_cloexec: u32 = 0o2000000;
+
+/// accept and accept4 with an address, trapped while network sandboxing may be on: on a UNIX
+/// socket once syd bound any, performed by syd on its copy (blocking as the caller would), so that
+/// a client syd bound is named by the path its program gave; the new socket is put into the
+/// caller as the call's result (ADDFD). Otherwise continued: the fd and flags are registers.
+pub fn accept(request: *const Request) Response {
+    if (!record.used.load(.acquire) or request.arg(1) == 0 or request.arg(2) == 0) return .continue_call;
+    const flags: u32 = if (handlers.nr_of(request) == .accept4) @truncate(request.arg(3)) else 0;
+    if (flags & ~(sock_nonblock | sock_cloexec) != 0) return .continue_call; // the kernel's EINVAL
+    var given: i32 = 0;
+    handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&given)) catch return .continue_call;
+    if (given < 0) return .continue_call; // the kernel's EINVAL
+    const fd = unix_copy(request) orelse return .continue_call;
+    defer sys.close(fd);
+    return accept_on(request, fd, flags, @intCast(given)) catch |err| handlers.failure(err);
+}
+
+fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno!Response {
+    assert(fd >= 0);
+    var sa: [sockaddr_len_max]u8 align(4) = [_]u8{0} ** sockaddr_len_max;
+    var sa_len: linux.socklen_t = sockaddr_len_max;
+    // syd's end is close-on-exec; the caller's gets the flags it asked for.
+    const accepted: i32 = @intCast(try handlers.blocking_call(request, true, linux.accept4, .{ fd, @as(*linux.sockaddr, @ptrCast(&sa)), &sa_len, (flags & sock_nonblock) | sock_cloexec }));
+    errdefer sys.close(accepted);
+    sa_len = @min(sa_len, sockaddr_len_max);
+    _ = translate(&sa, &sa_len);
+    try write_address(request, &sa, sa_len, given, request.arg(1), request.arg(2));
+    return .{ .fd = .{ .fd = accepted, .cloexec = flags & sock_cloexec != 0 } };
 }
