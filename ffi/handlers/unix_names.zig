@@ -505,3 +505,27 @@ fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno
     try write_address(request, &sa, sa_len, given, request.arg(1), request.arg(2));
     return .{ .fd = .{ .fd = accepted, .cloexec = flags & sock_cloexec != 0 } };
 }
+
+test "translate maps only a recorded unique name, to the caller's name and the kernel's length" {
+    var kernel_buf: [sun_path_len_max]u8 = undefined;
+    const kernel = encode(7, "sock", &kernel_buf);
+    record.remember(4242, kernel, "dir/sock");
+    var sa: [sockaddr_len_max]u8 = [_]u8{0} ** sockaddr_len_max;
+    std.mem.writeInt(u16, sa[0..2], af_unix, .little);
+    @memcpy(sa[2..][0..kernel.len], kernel);
+    var len: u32 = @intCast(2 + kernel.len + 1);
+    try std.testing.expect(translate(&sa, &len));
+    try std.testing.expectEqual(@as(u32, 2 + 8 + 1), len);
+    try std.testing.expectEqualStrings("dir/sock", std.mem.sliceTo(sa[2..], 0));
+    try std.testing.expectEqual(@as(?u64, 4242), record.ino_of(kernel));
+    // Not recorded, abstract, unnamed, cut short: left as the kernel gave them.
+    const others = [_][]const u8{ "./other", "\x00abstract", "", "." };
+    for (others) |name| {
+        @memset(sa[2..], 0);
+        @memcpy(sa[2..][0..name.len], name);
+        len = @intCast(2 + name.len);
+        const before = sa;
+        try std.testing.expect(!translate(&sa, &len));
+        try std.testing.expectEqualSlices(u8, &before, &sa);
+    }
+}
