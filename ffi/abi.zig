@@ -313,6 +313,7 @@ test {
     _ = @import("handlers/stat.zig");
     _ = @import("handlers/harden.zig");
     _ = @import("handlers/net.zig");
+    _ = @import("handlers/unix_names.zig");
 }
 
 test "a handle that is not live is refused" {

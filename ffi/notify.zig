@@ -135,6 +135,22 @@ pub fn send_fd(fd: i32, id: u64, srcfd: i32, cloexec: bool) sys.Errno!void {
     _ = try sys.retry(linux.ioctl, .{ fd, ioctl_addfd, @intFromPtr(&addfd) });
 }
 
+/// Puts `srcfd` into the caller of request `id` without answering it (ADDFD, Linux 5.9): the
+/// new fd's number in the caller. The caller keeps `srcfd` to close.
+pub fn add_fd(fd: i32, id: u64, srcfd: i32, cloexec: bool) sys.Errno!i32 {
+    assert(fd >= 0 and srcfd >= 0);
+    const addfd: NotifAddfd = .{
+        .id = id,
+        .flags = 0,
+        .srcfd = @intCast(srcfd),
+        .newfd = 0,
+        .newfd_flags = if (cloexec) @as(u32, 0o2000000) else 0,
+    };
+    const number = try sys.retry(linux.ioctl, .{ fd, ioctl_addfd, @intFromPtr(&addfd) });
+    assert(number <= std.math.maxInt(i32));
+    return @intCast(number);
+}
+
 /// Whether ADDFD is known to the kernel: asking for a request that does not exist answers
 /// ENOENT where it is, EINVAL or ENOTTY where it is not.
 pub fn addfd_supported(fd: i32) bool {

@@ -254,6 +254,12 @@ const emulating = [_]Rule{
     .{ .nr = .sendmsg, .kinds = emu },
     .{ .nr = .getsockopt, .kinds = emu },
     .{ .nr = .getpeername, .kinds = emu },
+    // unix_names.zig: receives syd performs on its copies of callers' UNIX sockets (no control
+    // buffer: fds sent along are closed by the kernel, as for the caller's own receive).
+    .{ .nr = .recvfrom, .kinds = emu },
+    .{ .nr = .recvmsg, .kinds = emu },
+    // unix_names.zig: accepts syd performs on its copies of callers' listening UNIX sockets.
+    .{ .nr = .accept4, .kinds = emu },
     // net.zig setsockopt: whether a caller's UNIX socket is unbound, and SO_PASSCRED or
     // SO_PASSPIDFD set on syd's copy with the value judged.
     .{ .nr = .getsockname, .kinds = emu },

@@ -68,6 +68,12 @@ pub const Handler = enum {
     sockopt,
     /// net.setsockopt: the filter's refusals, and SO_PASSCRED/SO_PASSPIDFD judged as `!unnamed`
     setsockopt,
+    /// unix_names.recv: MSG_OOB refused; a UNIX sender's name is the one its program gave
+    recv,
+    /// unix_names.peername: the peer of a UNIX socket syd bound answers the path it was given
+    peername,
+    /// unix_names.accept: a client syd bound is named by the path its program gave
+    accept,
     /// watch.handle
     watch,
     /// anonfd.handle: a file descriptor naming no path, judged for create by its kind's name
@@ -602,11 +608,13 @@ const msgrcv_row: Disposition = .{ .choose = .{
 /// refused by net.zig (they are trapped); receives here, by their flags argument.
 pub const msg_oob: u64 = 0x1;
 const why_oob = "MSG_OOB: out-of-band data, a kernel path with a history of memory-safety bugs (the original refuses it)";
+/// Trapped while network sandboxing may be on (unix_names.zig): a sender syd bound is named as
+/// its program named it, not by the name syd bound it by.
 fn recv_row(flags_index: c_uint) Disposition {
-    return .{ .answer = .{
+    return .{ .trap_if = .{ .option = .trap_socket, .handler = .recv, .otherwise = .{ .answer = .{
         .refusals = &.{.{ .errno = .OPNOTSUPP, .args = &flag_set(flags_index, msg_oob), .unless = .allow_oob, .why = why_oob }},
         .otherwise = fd,
-    } };
+    } } } };
 }
 
 /// Priorities, scheduling and affinity of the caller alone (pid 0): of another process of the
@@ -731,7 +739,7 @@ pub const rows = [_]Row{
     row(40, "sendfile", .{ .allow = fd }),
     row(41, "socket", socket_row),
     row(42, "connect", .{ .trap = .net }),
-    row(43, "accept", .{ .allow = fd }),
+    row(43, "accept", .{ .trap_if = .{ .option = .trap_socket, .handler = .accept, .otherwise = .{ .allow = fd } } }),
     row(44, "sendto", .{ .trap = .net }),
     row(45, "recvfrom", recv_row(3)),
     row(46, "sendmsg", .{ .trap = .net }),
@@ -740,7 +748,7 @@ pub const rows = [_]Row{
     row(49, "bind", .{ .trap = .net }),
     row(50, "listen", .{ .allow = fd }),
     row(51, "getsockname", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockname, .otherwise = .{ .allow = fd } } }),
-    row(52, "getpeername", .{ .allow = fd }),
+    row(52, "getpeername", .{ .trap_if = .{ .option = .trap_socket, .handler = .peername, .otherwise = .{ .allow = fd } } }),
     row(53, "socketpair", .{ .trap_if = .{ .option = .trap_socket, .handler = .socketpair, .otherwise = .{ .allow = new_fd } } }),
     row(54, "setsockopt", setsockopt_row),
     row(55, "getsockopt", .{ .trap_if = .{ .option = .trap_socket, .handler = .sockopt, .otherwise = .{ .allow = fd } } }),
@@ -976,7 +984,7 @@ pub const rows = [_]Row{
     row(285, "fallocate", .{ .trap = .truncate }),
     row(286, "timerfd_settime", .{ .allow = fd }),
     row(287, "timerfd_gettime", .{ .allow = fd }),
-    row(288, "accept4", .{ .allow = fd }),
+    row(288, "accept4", .{ .trap_if = .{ .option = .trap_socket, .handler = .accept, .otherwise = .{ .allow = fd } } }),
     row(289, "signalfd4", anonfd_row),
     row(290, "eventfd2", anonfd_row),
     row(291, "epoll_create1", anonfd_row),

@@ -33,6 +33,7 @@ const metadata = @import("metadata.zig");
 const dir = @import("dir.zig");
 const stat = @import("stat.zig");
 const net = @import("net.zig");
+const unix_names = @import("unix_names.zig");
 const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
 const harden = @import("harden.zig");
@@ -210,6 +211,9 @@ pub fn handle(request: *const Request) Response {
         .getsockname => net.sockname(request),
         .getsockopt => net.peercred(request),
         .setsockopt => net.setsockopt(request),
+        .recvfrom, .recvmsg, .recvmmsg => unix_names.recv(request),
+        .getpeername => unix_names.peername(request),
+        .accept, .accept4 => unix_names.accept(request),
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .ptrace => proc_hardening.ptrace(request),

@@ -19,6 +19,8 @@ const emulate = @import("emulate.zig");
 const caller_mod = @import("../caller.zig");
 const anonfd = @import("anonfd.zig");
 const table = @import("../filter/table.zig");
+const unix_names = @import("unix_names.zig");
+const unix_creds = @import("unix_creds.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -143,6 +145,7 @@ fn read_unix(request: *const Request, binding: bool, out: *Address) sys.Errno!vo
     }
     const raw = std.mem.sliceTo(sun, 0);
     const options: path_mod.Options = if (binding) .{ .follow = .nofollow_last, .missing = .last_may_be_missing } else .{};
+    // Longer than sun_path is fine: syd binds by the last component, connects by a fd link.
     const canonical = try handlers.canonicalize(request, handlers.at.fdcwd, raw, options, &out.path_buf);
     // No limit on the canonical length: a relative name in a deep cwd fits the caller's sockaddr,
     // and syd reaches it by a short name (Target), never by the canonical path.
@@ -243,8 +246,35 @@ pub const diag = struct {
         fd = -1;
     }
 
+    /// Whether a UNIX socket with inode `ino` is open; null when the kernel does not say.
+    pub fn alive(ino: u64) ?bool {
+        if (fd < 0 or ino == 0 or ino > std.math.maxInt(u32)) return null;
+        mutex.lock();
+        defer mutex.unlock();
+        seq +%= 1;
+        const Request_ = extern struct { header: Header, req: Req };
+        const request: Request_ = .{
+            .header = .{ .len = @sizeOf(Request_), .type = sock_diag_by_family, .flags = nlm_f_request, .seq = seq, .pid = 0 },
+            .req = .{ .family = @intCast(af_unix), .protocol = 0, .pad = 0, .states = 0xffff_ffff, .ino = @intCast(ino), .show = 0, .cookie = .{ 0xffff_ffff, 0xffff_ffff } },
+        };
+        _ = sys.check(linux.write(fd, std.mem.asBytes(&request), @sizeOf(Request_))) catch return null;
+        var buf: [512]u8 align(4) = undefined;
+        var reads: u32 = 0;
+        while (reads < 4) : (reads += 1) { // answers to an earlier, abandoned request come first
+            const n = sys.check(linux.read(fd, &buf, buf.len)) catch return null;
+            if (n < @sizeOf(Header) + 4) return null;
+            const header = std.mem.bytesToValue(Header, buf[0..@sizeOf(Header)]);
+            if (header.seq != seq) continue;
+            if (header.type == sock_diag_by_family) return true;
+            if (header.type != nlmsg_error) return null;
+            const err = std.mem.readInt(i32, buf[@sizeOf(Header)..][0..4], .little);
+            return if (err == -@as(i32, @intFromEnum(linux.E.NOENT))) false else null;
+        }
+        return null;
+    }
+
     /// The inode of the UNIX socket connected to the one with inode `ino`, or null.
-    fn peer_of(ino: u64) ?u64 {
+    pub fn peer_of(ino: u64) ?u64 {
         if (fd < 0 or ino == 0 or ino > std.math.maxInt(u32)) return null;
         mutex.lock();
         defer mutex.unlock();
@@ -311,6 +341,7 @@ test "diag.parse_peer reads UNIX_DIAG_PEER, and never fails on random answers" {
 pub fn peercred(request: *const Request) Response {
     const level: u32 = @truncate(request.arg(1));
     const optname: u32 = @truncate(request.arg(2));
+    if (level == sol_socket and optname == unix_creds.so_peerpidfd) return unix_creds.peerpidfd(request);
     if (level != sol_socket or optname != linux.SO.PEERCRED) return .continue_call;
     const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch return .continue_call;
     defer sys.close(fd);
@@ -331,11 +362,27 @@ pub fn peercred(request: *const Request) Response {
     return .{ .value = 0 };
 }
 
+/// The sandboxed process syd connected syd's copy `fd` of a caller's socket's peer for (its
+/// tgid), or null: the peer connected by itself, or is no longer remembered.
+pub fn connector_of(fd: i32) ?i32 {
+    assert(fd >= 0);
+    var cred: extern struct { pid: i32, uid: u32, gid: u32 } = undefined;
+    var cred_len: linux.socklen_t = @sizeOf(@TypeOf(cred));
+    _ = sys.check(linux.getsockopt(fd, sol_socket, linux.SO.PEERCRED, @ptrCast(&cred), &cred_len)) catch return null;
+    if (cred.pid != sys.getpid()) return null;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return null;
+    const peer = diag.peer_of(st.ino) orelse return null;
+    return connectors.recall(peer);
+}
+
 /// getsockname: for a UNIX socket syd bound, the path the caller bound it to; otherwise
 /// continued (names nothing: the fd is a register).
 pub fn sockname(request: *const Request) Response {
     const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch return .continue_call;
     defer sys.close(fd);
+    const own = unix_names.own_name(request, fd); // the path as the caller gave it
+    if (own != .continue_call) return own;
     var st: linux.Stat = undefined;
     _ = sys.check(linux.fstat(fd, &st)) catch return .continue_call;
     var path: [sun_path_len_max]u8 = undefined;
@@ -385,13 +432,15 @@ const Target = struct {
         errdefer target.release();
         var name_buf: [256]u8 = undefined;
         var link_buf: [48]u8 = undefined;
+        var unique_buf: [sun_path_len_max]u8 = undefined;
         const name: []const u8 = if (binding) bind_name: {
             if (canonical.len == 1) return error.ADDRINUSE; // "/" exists
             const parent = try root.parent(canonical, &name_buf);
             target.fd = parent.fd;
             _ = try sys.check(linux.fchdir(parent.fd));
             target.moved = true;
-            break :bind_name parent.name;
+            if (parent.name.len >= sun_path_len_max) return error.NAMETOOLONG;
+            break :bind_name unix_names.unique_name(parent.name, &unique_buf); // what peers see
         } else link: {
             target.fd = try root.openat2(canonical, handlers.o.path, 0);
             break :link emulate.fd_link(target.fd, &link_buf);
@@ -661,6 +710,7 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     // getsockname answers the path as the caller gave it (relative ones too), as the kernel.
     var given_buf: [sun_path_len_max]u8 = undefined;
     const given = given_path(&address, &given_buf);
+    const given_name = unix_names.Given.of(address.bytes[2..address.len]); // before Target rewrites it
     var target = try Target.prepare(request, &address, nr == .bind);
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
@@ -668,6 +718,7 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
     if (nr == .bind) {
         _ = try sys.retry(linux.bind, .{ fd, sa, len });
         if (target.moved) names.remember(fd, given);
+        if (target.moved) unix_names.remember(fd, std.mem.sliceTo(address.bytes[2..address.len], 0), given_name.slice());
         if (request.policy.allow_safe_bind) if (address.peer) |peer| safe_bound.remember(fd, peer);
     } else {
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
@@ -696,7 +747,9 @@ fn sendto(request: *const Request) sys.Errno!Response {
     defer target.release();
     const sa: *const linux.sockaddr = @ptrCast(@alignCast(&address.bytes));
     const flags: u32 = @truncate(request.arg(3));
+    const sending = unix_creds.sending(fd, request.tid()); // whose message it is, for receivers
     const sent = handlers.blocking_call(request, true, linux.sendto, .{ fd, &data, len, flags, sa, @as(linux.socklen_t, @intCast(address.len)) }) catch |err| {
+        unix_creds.unsent(sending);
         if (err == error.PIPE) raise_sigpipe(request, flags);
         return err;
     };
@@ -758,7 +811,7 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
     if (msg.controllen > control_len_max) return error.NOBUFS;
     if (control_len > 0) try handlers.read_memory(request.tid(), msg.control, control[0..control_len]);
     const passes_fds = has_rights(control[0..control_len]);
-    if (has_credentials(control[0..control_len])) return error.PERM;
+    try unix_creds.claim_own(request, control[0..control_len]);
     // Never continued, even with nothing to judge: the kernel would read the message again,
     // and another thread may have put an address or fds in it meanwhile.
     var address: Address = .{};
@@ -789,7 +842,9 @@ fn sendmsg_one(request: *const Request, msg_addr: u64, flags: u32) sys.Errno!Res
         .controllen = @intCast(control_len),
         .flags = 0,
     };
+    const sending = unix_creds.sending(fd, request.tid()); // whose message it is, for receivers
     const sent = handlers.blocking_call(request, true, linux.sendmsg, .{ fd, &out, flags }) catch |err| {
+        unix_creds.unsent(sending);
         if (err == error.PIPE) raise_sigpipe(request, flags);
         return err;
     };
@@ -845,7 +900,7 @@ fn gather(request: *const Request, msg: MsgHdr, out: *[send_len_max]u8, cut: *bo
 }
 
 /// Walks the control messages; calls `visit` on each SCM_RIGHTS payload.
-fn each_control(control: []u8, wanted: i32, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
+pub fn each_control(control: []u8, wanted: i32, context: anytype, comptime visit: fn (@TypeOf(context), []u8) sys.Errno!void) sys.Errno!void {
     var at: usize = 0;
     var count: usize = 0;
     // cmsg_len comes from the caller: any u64. Compared with what is left, never added to.
