@@ -280,6 +280,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .allow_unsafe_perm_shm = rules.allow_unsafe_perm_shm,
         .allow_unsafe_copy = rules.allow_unsafe_copy,
         .allow_unsafe_personality = rules.allow_unsafe_personality,
+        .allow_unsafe_sysinfo = rules.allow_unsafe_sysinfo,
         .allow_oob = rules.allow_unsafe_oob,
         .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
         .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,

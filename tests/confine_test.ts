@@ -357,3 +357,36 @@ Deno.test("personality: the original's allowlist passes, ADDR_NO_RANDOMIZE and t
   ]);
   assert.equal(inherited.stdout, "00000000\n", inherited.stderr);
 });
+
+Deno.test("sysinfo answers made-up numbers, fresh on every call, unless trace/allow_unsafe_sysinfo (the host's)", async () => {
+  const script = `import ctypes
+buf = ctypes.create_string_buffer(112)
+libc = ctypes.CDLL(None)
+for _ in range(2):
+    assert libc.sysinfo(buf) == 0
+    uptime = int.from_bytes(buf.raw[0:8], "little")
+    totalram = int.from_bytes(buf.raw[32:40], "little")
+    swap = int.from_bytes(buf.raw[64:72], "little")
+    print(uptime, totalram, swap)
+`;
+  const made = await runSyd(["-poff", "--", "python3", "-c", script]);
+  assert.equal(made.code, 0, made.stderr);
+  const lines = made.stdout.trim().split("\n").map((line) => line.split(" ").map(Number));
+  assert.notDeepEqual(lines[0], lines[1]); // fresh each call
+  for (const [, totalram, swap] of lines) {
+    assert.ok(totalram >= 128 << 20 && totalram <= 2 ** 32 && (totalram & (totalram - 1)) === 0);
+    assert.equal(swap, 0);
+  }
+  const host = await runSyd([
+    "-poff",
+    "-m",
+    "trace/allow_unsafe_sysinfo:1",
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  const [first, second] = host.stdout.trim().split("\n").map((line) => line.split(" ").map(Number));
+  assert.equal(first[1], second[1]); // the host's RAM, the same twice
+  assert.ok(Math.abs(first[0] - second[0]) <= 1);
+});

@@ -108,6 +108,7 @@ pub const Options = struct {
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
     allow_unsafe_personality: bool = false,
+    allow_unsafe_sysinfo: bool = false,
     /// trace/allow_unsafe_oob: MSG_OOB in receives and SO_OOBINLINE are not refused.
     allow_oob: bool = false,
     /// mknod and mknodat of a block device kill the process (SIGSYS), as the original's, unless
@@ -407,7 +408,7 @@ test "the program does what the table says, for every number and every option" {
         .{ .trap_ioctl = true, .trap_socket = true, .trap_create = true, .traced = true },
         .{ .allow_unsafe_futex = true, .allow_unsafe_cbpf = true, .allow_unsafe_shm = true },
         .{ .allow_unsafe_shm = true, .allow_unsafe_perm_shm = true, .allow_unsafe_copy = true },
-        .{ .allow_oob = true, .allow_unsafe_personality = true },
+        .{ .allow_oob = true, .allow_unsafe_personality = true, .allow_unsafe_sysinfo = true },
         .{ .kill_mkbdev = true },
         .{ .kill_mkbdev = true, .kill_mkcdev = true, .traced = true },
     }) |options| {

@@ -84,6 +84,8 @@ pub const Handler = enum {
     ptrace,
     /// process.ipc: System V IPC of unsafe modes, SHM_EXEC, IPC_SET and MSG_COPY kill the caller
     ipc,
+    /// sysinfo.handle: made-up numbers instead of the host's
+    sysinfo,
 };
 
 /// A filter option (a field of filter/sandbox.zig `Options`) under which a call is trapped.
@@ -106,6 +108,8 @@ pub const Option = enum {
     allow_unsafe_copy,
     /// trace/allow_unsafe_personality: every personality(2) persona let through.
     allow_unsafe_personality,
+    /// trace/allow_unsafe_sysinfo: sysinfo(2) answered by the kernel, not made up.
+    allow_unsafe_sysinfo,
     /// trace/allow_unsafe_oob: the MSG_OOB and SO_OOBINLINE refusals (`Refusal.unless`) lifted.
     allow_oob,
 };
@@ -795,7 +799,13 @@ pub const rows = [_]Row{
     row(96, "gettimeofday", .{ .allow = clock }),
     row(97, "getrlimit", .{ .allow = own }),
     row(98, "getrusage", .{ .allow = own }),
-    row(99, "sysinfo", .{ .allow = info }),
+    row(99, "sysinfo", .{
+        .choose = .{
+            .option = .allow_unsafe_sysinfo,
+            .set = &.{ .allow = info },
+            .unset = &.{ .trap = .sysinfo }, // the host's uptime, loads and memory: a side channel
+        },
+    }),
     row(100, "times", .{ .allow = own }),
     row(101, "ptrace", ptrace_row),
     row(102, "getuid", .{ .allow = ids }),

@@ -36,6 +36,7 @@ const net = @import("net.zig");
 const unix_names = @import("unix_names.zig");
 const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
+const sysinfo = @import("sysinfo.zig");
 const harden = @import("harden.zig");
 
 const Policy = policy_mod.Policy;
@@ -217,6 +218,7 @@ pub fn handle(request: *const Request) Response {
         .getdents64, .getdents => dir.getdents(request),
         .rt_sigaction => signal.rt_sigaction(request),
         .ptrace => proc_hardening.ptrace(request),
+        .sysinfo => sysinfo.handle(request),
         .msgget, .semget, .shmget, .shmat, .msgctl, .semctl, .shmctl, .msgrcv => proc_hardening.ipc(request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => stat.handle(request),
         .chown, .lchown, .fchown, .fchownat => metadata.chown(request),

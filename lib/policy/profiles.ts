@@ -163,6 +163,8 @@ sandbox/exec,ioctl:off
 # As the original: script interpreters are not held to AT_EXECVE_CHECK.
 trace/allow_unsafe_exec_script:1
 trace/allow_unsafe_exec_interactive:1
+# As the original: package builds see the host's sysinfo(2).
+trace/allow_unsafe_sysinfo:1
 allow/read,stat,list,readlink,chdir,readdir+/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/var/tmp/**
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/tmp/**

@@ -174,6 +174,7 @@ export const FILTER_TRACE_OPTIONS = [
   "allow_unsafe_perm_shm",
   "allow_unsafe_copy",
   "allow_unsafe_personality",
+  "allow_unsafe_sysinfo",
 ] as const;
 
 /** One of `FILTER_TRACE_OPTIONS`. */
@@ -281,6 +282,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_perm_shm",
   "trace/allow_unsafe_copy",
   "trace/allow_unsafe_personality",
+  "trace/allow_unsafe_sysinfo",
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
