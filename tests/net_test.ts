@@ -507,7 +507,7 @@ Deno.test("under trace/allow_unsafe_any_addr, sends to 0.0.0.0 or :: are judged 
   assert.equal(result.stdout, "0.0.0.0 refused\n:: refused\n::ffff:0.0.0.0 refused\nnothing\n");
 });
 
-Deno.test("SCM_CREDENTIALS in a send syd performs answers EPERM: syd would send them as itself (found by review)", async () => {
+Deno.test("SCM_CREDENTIALS naming another process (the parent) in a send syd performs answers EPERM, as the kernel (found by review)", async () => {
   const script = [
     "import os, socket, struct, tempfile",
     "d = tempfile.mkdtemp(); path = d + '/s'",
