@@ -247,6 +247,7 @@ pub const Document = struct {
     allow_unsafe_shm: bool = false,
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
+    allow_unsafe_proc_pid_status: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -310,6 +311,8 @@ pub const Policy = struct {
     allow_unsafe_shm: bool = false,
     allow_unsafe_perm_shm: bool = false,
     allow_unsafe_copy: bool = false,
+    /// trace/allow_unsafe_proc_pid_status: /proc/PID/status served unfiltered (handlers/procfs.zig).
+    allow_unsafe_proc_pid_status: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -433,6 +436,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_shm = doc.allow_unsafe_shm,
         .allow_unsafe_perm_shm = doc.allow_unsafe_perm_shm,
         .allow_unsafe_copy = doc.allow_unsafe_copy,
+        .allow_unsafe_proc_pid_status = doc.allow_unsafe_proc_pid_status,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

@@ -283,7 +283,10 @@ export class MagicServer {
       "unsetenv",
       "clearenv",
     ];
-    if (startupOnly.includes(command.kind)) {
+    // As the original, trace/allow_unsafe_proc_pid_status may change while the sandbox runs.
+    const runtimeTrace = command.kind === "trace" &&
+      command.option === "allow_unsafe_proc_pid_status";
+    if (startupOnly.includes(command.kind) && !runtimeTrace) {
       return {
         errno: EBUSY,
         level: "warn",

@@ -45,3 +45,65 @@ Deno.test("list rules of /proc/self match a thread's listing of /proc/self, as t
   const hidden = await listSelf(["allow/list+/***", "deny/list+/proc/self/stat"]);
   assert.equal(hidden, "main False\nthread False\n");
 });
+
+/** Prints the status fields that tell a sandbox apart, one `Key: value` line each. */
+const STATUS_FIELDS =
+  `grep -E '^(TracerPid|NoNewPrivs|Seccomp|Seccomp_filters|Speculation_Store_Bypass|SpeculationIndirectBranch):' /proc/self/status | tr -s '\\t ' ' '`;
+
+Deno.test("/proc/PID/status hides syd's tracer and filter unless trace/allow_unsafe_proc_pid_status, which /dev/syd changes", async () => {
+  const outcome = await runSyd([
+    "-q",
+    "-pfs",
+    "-m",
+    "sandbox/lock:off",
+    "-m",
+    "allow/all+/***",
+    "-m",
+    "allow/create+!pipe",
+    "-m",
+    "lock:exec",
+    "--",
+    "sh",
+    "-c",
+    `${STATUS_FIELDS}; test -c /dev/syd/trace/allow_unsafe_proc_pid_status:1 && echo relaxed; ` +
+    `grep -E '^(TracerPid|Seccomp):' /proc/self/status | tr -s '\\t ' ' '`,
+  ]);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  const lines = outcome.stdout.split("\n");
+  assert.deepEqual(lines.slice(0, 5), [
+    "TracerPid: 0",
+    "NoNewPrivs: 0",
+    "Seccomp: 0",
+    "Seccomp_filters: 0",
+    "Speculation_Store_Bypass: vulnerable",
+  ]);
+  assert.match(lines[5], /^SpeculationIndirectBranch: always enabled$/);
+  assert.equal(lines[6], "relaxed");
+  assert.match(lines[7], /^TracerPid: [1-9]\d*$/); // syd's tracer, as the kernel shows it
+  assert.equal(lines[8], "Seccomp: 2");
+});
+
+Deno.test("a filtered /proc/PID/status still copies and names itself: cp works, readlink of its fd gives its path", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "syd-procfs-" });
+  try {
+    const outcome = await runSyd([
+      "-q",
+      "-pfs",
+      "-m",
+      "sandbox/lock:off",
+      "-m",
+      "allow/all+/***",
+      "-m",
+      "allow/create+!pipe",
+      "--",
+      "bash",
+      "-c",
+      `cp /proc/self/status ${dir}/copy && grep '^Seccomp:' ${dir}/copy; ` +
+      `exec 42</proc/self/status; l=$(readlink /proc/self/fd/42); test "$l" = /proc/$$/status && echo named`,
+    ]);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stdout.replace(/\t/g, " "), "Seccomp: 0\nnamed\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -16,6 +16,7 @@ const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate_mod = @import("emulate.zig");
 const magic = @import("magic.zig");
+const procfs = @import("procfs.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -162,7 +163,11 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
         sys.close(fd);
         return response;
     }
-    return .{ .fd = .{ .fd = fd, .cloexec = args.flags & handlers.o.cloexec != 0 } };
+    const served = procfs.serve(request, canonical, args.flags, fd) catch |err| {
+        sys.close(fd);
+        return .{ .failure = sys.errno_value(err) };
+    };
+    return .{ .fd = .{ .fd = served, .cloexec = args.flags & handlers.o.cloexec != 0 } };
 }
 
 /// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap

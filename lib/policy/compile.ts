@@ -103,6 +103,8 @@ export interface CompiledPolicy {
   allow_unsafe_shm?: boolean;
   allow_unsafe_perm_shm?: boolean;
   allow_unsafe_copy?: boolean;
+  /** /proc/PID/status unfiltered (trace/allow_unsafe_proc_pid_status); left out when false. */
+  allow_unsafe_proc_pid_status?: boolean;
   deny_dotdot: boolean;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
@@ -159,6 +161,7 @@ export function compile(
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
+    ...(state.allowUnsafeProcPidStatus ? { allow_unsafe_proc_pid_status: true } : {}),
     ...Object.fromEntries(
       Object.entries(state.filterTrace).filter(([, on]) => on).map(([option]) => [option, true]),
     ),

@@ -41,6 +41,7 @@ export type TraceOption =
   | "allow_unsupp_socket"
   | "allow_unsafe_ptrace"
   | "allow_unsafe_exec_ldso"
+  | "allow_unsafe_proc_pid_status"
   | FilterTraceOption;
 
 /** One parsed command. */
@@ -448,7 +449,7 @@ export function parseCommand(text: string): Command {
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
-    key === "trace/allow_unsafe_exec_ldso" ||
+    key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
     (key.startsWith("trace/") && isFilterTraceOption(rest))
   ) {
     expectOp(op, ":", key, split);

@@ -115,6 +115,8 @@ export interface PolicyState {
   allowUnsafePtrace: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
+  /** trace/allow_unsafe_proc_pid_status: /proc/PID/status unfiltered (may change at run time). */
+  allowUnsafeProcPidStatus: boolean;
   /** The original's relaxations of the sandbox filter's hardening set to true (vocab's FILTER_TRACE_OPTIONS). */
   filterTrace: Partial<Record<FilterTraceOption, boolean>>;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
@@ -165,6 +167,7 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    allowUnsafeProcPidStatus: false,
     filterTrace: {},
     noopTrace: {},
     fsOn: true,
@@ -313,6 +316,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
       else if (isFilterTraceOption(command.option)) {
         state.filterTrace[command.option] = command.value;
+      } else if (command.option === "allow_unsafe_proc_pid_status") {
+        state.allowUnsafeProcPidStatus = command.value;
       } else state.allowUnsafeExecLdso = command.value;
       return 0;
     case "trace_noop":
@@ -400,6 +405,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  if (state.allowUnsafeProcPidStatus) lines.push("trace/allow_unsafe_proc_pid_status:1");
   for (const option of FILTER_TRACE_OPTIONS) {
     if (state.filterTrace[option]) lines.push(`trace/${option}:1`);
   }

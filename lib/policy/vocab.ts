@@ -259,6 +259,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_shm",
   "trace/allow_unsafe_perm_shm",
   "trace/allow_unsafe_copy",
+  "trace/allow_unsafe_proc_pid_status",
   "reset",
   "include",
   "include_profile",
