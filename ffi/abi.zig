@@ -296,6 +296,7 @@ test {
     _ = @import("fault.zig");
     _ = @import("handlers/signal.zig");
     _ = @import("handlers/process.zig");
+    _ = @import("handlers/procfs.zig");
     _ = @import("handlers/magic.zig");
     _ = @import("glob.zig");
     _ = @import("path.zig");

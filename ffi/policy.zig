@@ -255,6 +255,7 @@ pub const Document = struct {
     allow_unsafe_kcapi: bool = false,
     allow_unsafe_oob: bool = false,
     allow_safe_bind: bool = false,
+    allow_unsafe_proc_pid_status: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -361,6 +362,8 @@ pub const Policy = struct {
     allow_unsafe_oob: bool = false,
     /// trace/allow_safe_bind: the addresses bound in the sandbox are allowed for net/connect.
     allow_safe_bind: bool = false,
+    /// trace/allow_unsafe_proc_pid_status: /proc/PID/status served unfiltered (handlers/procfs.zig).
+    allow_unsafe_proc_pid_status: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -494,6 +497,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_oob = doc.allow_unsafe_oob,
         .allow_safe_bind = doc.allow_safe_bind,
         .unsafe_fs = doc.unsafe_fs,
+        .allow_unsafe_proc_pid_status = doc.allow_unsafe_proc_pid_status,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,

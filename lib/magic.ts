@@ -290,8 +290,11 @@ export class MagicServer {
       "unsetenv",
       "clearenv",
     ];
-    // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does).
-    const runtime = command.kind === "trace" && command.option === "allow_unsafe_any_addr";
+    // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does)
+    // and trace/allow_unsafe_proc_pid_status.
+    const runtime = command.kind === "trace" &&
+      (command.option === "allow_unsafe_any_addr" ||
+        command.option === "allow_unsafe_proc_pid_status");
     const fixedFs = command.kind === "trace_fs" &&
       !FS_HARDENING_OPTIONS[command.option].runtime;
     if ((startupOnly.includes(command.kind) && !runtime) || fixedFs) {

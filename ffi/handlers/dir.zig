@@ -390,5 +390,6 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
 fn hidden(request: *const Request, dir: []const u8, name: []const u8, buf: []u8) bool {
     const sep = if (dir.len == 1) "" else "/";
     const path = std.fmt.bufPrint(buf, "{s}{s}{s}", .{ dir, sep, name }) catch return true;
-    return handlers.unlisted(request.policy, path);
+    var view_buf: [path_mod.path_len_max + 256]u8 = undefined;
+    return handlers.unlisted(request.policy, handlers.view(request.tid(), path, &view_buf));
 }

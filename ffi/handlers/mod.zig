@@ -294,7 +294,30 @@ pub fn view(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
     if (rest_after(canonical, process)) |rest| {
         return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
     }
+    // A thread but its group's leader: its /proc/self is /proc/<tgid>, whose task/ holds it
+    // (checked: `/proc/<tgid>/task/<tid>` exists), so /proc/<tgid>/... is /proc/self/... too.
+    const tgid = proc_number(canonical) orelse return canonical;
+    if (tgid == tid) return canonical;
+    var group_buf: [48]u8 = undefined;
+    const group = std.fmt.bufPrint(&group_buf, "/proc/{d}", .{tgid}) catch unreachable;
+    var task_buf: [64]u8 = undefined;
+    const task = std.fmt.bufPrintZ(&task_buf, "{s}/task/{d}", .{ group, tid }) catch unreachable;
+    var st: linux.Stat = undefined;
+    _ = sys.retry(linux.fstatat, .{ linux.AT.FDCWD, task.ptr, &st, @as(u32, linux.AT.SYMLINK_NOFOLLOW) }) catch return canonical;
+    if (rest_after(canonical, group)) |rest| {
+        return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
+    }
     return canonical;
+}
+
+/// N of a path `/proc/N` or `/proc/N/...` (a pid as /proc names it), or null.
+fn proc_number(canonical: []const u8) ?i32 {
+    const prefix = "/proc/";
+    if (!std.mem.startsWith(u8, canonical, prefix)) return null;
+    const rest = canonical[prefix.len..];
+    const end = std.mem.indexOfScalar(u8, rest, '/') orelse rest.len;
+    if (end == 0 or rest[0] < '1' or rest[0] > '9') return null;
+    return std.fmt.parseInt(i32, rest[0..end], 10) catch null;
 }
 
 /// What follows `prefix` in `path` when `prefix` is a whole leading part of it.
@@ -585,6 +608,14 @@ pub fn answer(notify_fd: i32, id: u64, response: Response) sys.Errno!void {
             defer sys.close(handed.fd);
             return notify.send_fd(notify_fd, id, handed.fd, handed.cloexec);
         },
+    }
+}
+
+test "proc_number reads /proc/N only" {
+    try std.testing.expectEqual(@as(?i32, 42), proc_number("/proc/42/status"));
+    try std.testing.expectEqual(@as(?i32, 42), proc_number("/proc/42"));
+    for ([_][]const u8{ "/proc/self", "/proc/042", "/proc/+1", "/proc/", "/procs/1", "/proc/99999999999" }) |path| {
+        try std.testing.expectEqual(@as(?i32, null), proc_number(path));
     }
 }
 

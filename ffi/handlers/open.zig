@@ -18,6 +18,7 @@ const emulate_mod = @import("emulate.zig");
 const magic = @import("magic.zig");
 const tty = @import("tty.zig");
 const harden = @import("harden.zig");
+const procfs = @import("procfs.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -188,7 +189,7 @@ fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []c
         sys.close(fd); // syd's own terminal: the caller's is what /dev/tty names for it
         return caller_tty(request, args, name);
     }
-    return handed(request, fd, args.flags, name);
+    return handed(request, fd, args.flags, name, canonical);
 }
 
 /// Whether the caller's path names an fd's magic link as written (`/proc/self/fd/`,
@@ -241,7 +242,7 @@ fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, c
     var attempt: u32 = 0;
     while (attempt < create_attempts_max) : (attempt += 1) {
         if (root.openat2_blocking(request, canonical, flags_performed(args.flags) | o_excl, mode)) |fd| {
-            return handed(request, fd, args.flags, name);
+            return handed(request, fd, args.flags, name, canonical);
         } else |err| if (err != error.EXIST) return handlers.failure(err);
         const held = root.openat2(canonical, handlers.o.path | handlers.o.nofollow, 0) catch |err| {
             if (err == error.NOENT) continue; // removed since: create it again
@@ -280,14 +281,15 @@ fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, c
         const flags = (flags_performed(args.flags) & ~(o_creat | handlers.o.nofollow)) | handlers.o.cloexec | handlers.o.noctty;
         const fd = handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err|
             return handlers.failure(err);
-        return handed(request, @intCast(fd), args.flags, name);
+        return handed(request, @intCast(fd), args.flags, name, canonical);
     }
     return .{ .failure = @intFromEnum(linux.E.NOENT) };
 }
 
 /// Hands `fd` (opened by syd) to the caller once fs sandboxing allows it and it is no hidden
-/// block device.
-fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8) Response {
+/// block device; `canonical`: the path opened, for procfs.serve ("" for a reopened fd link or a
+/// terminal).
+fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8, canonical: []const u8) Response {
     assert(fd >= 0);
     if (harden.block_hidden(request.policy, fd)) {
         sys.close(fd);
@@ -309,7 +311,12 @@ fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8) Respon
         sys.close(fd);
         return response;
     }
-    return .{ .fd = .{ .fd = fd, .cloexec = flags & handlers.o.cloexec != 0 } };
+    // /proc/PID/status served masked (procfs.zig), as the original.
+    const served = if (canonical.len > 0) procfs.serve(request, canonical, flags, fd) catch |err| {
+        sys.close(fd);
+        return .{ .failure = sys.errno_value(err) };
+    } else fd;
+    return .{ .fd = .{ .fd = served, .cloexec = flags & handlers.o.cloexec != 0 } };
 }
 
 /// Whether `canonical` is /dev/tty's device node (an O_PATH open reaches no driver).
@@ -324,7 +331,7 @@ fn names_dev_tty(root: emulate_mod.Root, canonical: []const u8) bool {
 fn caller_tty(request: *const Request, args: Args, name: []const u8) Response {
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd = tty.open_caller_tty(request.tid(), flags) catch |err| return .{ .failure = sys.errno_value(err) };
-    return handed(request, fd, args.flags, name);
+    return handed(request, fd, args.flags, name, "");
 }
 
 /// fs sandboxing: judges the filesystem type of what syd opened (its own fd: nothing can swap
@@ -424,7 +431,7 @@ fn reopen(request: *const Request, args: Args, named: ProcFd, creating: bool, na
     }
     const flags = flags_performed(args.flags) | handlers.o.cloexec | handlers.o.noctty;
     const fd: i32 = @intCast(handlers.blocking_call(request, true, linux.openat, .{ linux.AT.FDCWD, link.ptr, @as(linux.O, @bitCast(flags)), @as(linux.mode_t, 0) }) catch |err| return handlers.failure(err));
-    return handed(request, fd, args.flags, name);
+    return handed(request, fd, args.flags, name, "");
 }
 
 test "ProcFd.parse takes /proc/PID/fd/N and /proc/PID/task/TID/fd/N only" {

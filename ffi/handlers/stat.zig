@@ -19,6 +19,7 @@ const emulate = @import("emulate.zig");
 const magic = @import("magic.zig");
 const open = @import("open.zig");
 const harden = @import("harden.zig");
+const procfs = @import("procfs.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -140,6 +141,19 @@ fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
     } else emulate.caller_fd(request, call.dirfd, false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    // A /proc file syd served filtered (procfs.zig): the metadata is the file's, as its path's.
+    var link_buf: [48]u8 = undefined;
+    var target: [96]u8 = undefined;
+    const link = emulate.fd_link(fd, &link_buf);
+    if (sys.retry(linux.readlinkat, .{ linux.AT.FDCWD, link.ptr, &target, target.len })) |len| {
+        if (procfs.served_path(target[0..len])) |path| {
+            const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
+            defer root.close();
+            const file = root.openat2(path, handlers.o.path, 0) catch |err| return handlers.failure(err);
+            defer sys.close(file);
+            return perform(request, nr, call, file) catch |err| handlers.failure(err);
+        }
+    } else |_| {}
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
 }
 
@@ -189,7 +203,8 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
                 _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
                 return if (linux.S.ISLNK(st.mode)) err else error.INVAL;
             };
-            return answer_link(request, nr, target[0..len]);
+            // A /proc file syd served filtered (procfs.zig): its fd's link names the file.
+            return answer_link(request, nr, procfs.served_path(target[0..len]) orelse target[0..len]);
         },
         else => unreachable,
     }

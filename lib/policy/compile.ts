@@ -117,6 +117,8 @@ export interface CompiledPolicy {
   allow_unsafe_oob?: boolean;
   /** Addresses bound in the sandbox allowed for net/connect (trace/allow_safe_bind); left out when false. */
   allow_safe_bind?: boolean;
+  /** /proc/PID/status unfiltered (trace/allow_unsafe_proc_pid_status); left out when false. */
+  allow_unsafe_proc_pid_status?: boolean;
   deny_dotdot: boolean;
   /**
    * The filesystem hardenings relaxed (trace/allow_unsafe_create and the others of vocab's
@@ -180,6 +182,7 @@ export function compile(
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     ...(state.allowUnsafeExecScript ? { allow_unsafe_exec_script: true } : {}),
     ...(state.allowUnsafeExecInteractive ? { allow_unsafe_exec_interactive: true } : {}),
+    ...(state.allowUnsafeProcPidStatus ? { allow_unsafe_proc_pid_status: true } : {}),
     ...Object.fromEntries(
       Object.entries(state.filterTrace).filter(([, on]) => on).map(([option]) => [option, true]),
     ),

@@ -127,6 +127,8 @@ export interface PolicyState {
   allowUnsafeExecScript: boolean;
   /** trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE not set on the sandbox. */
   allowUnsafeExecInteractive: boolean;
+  /** trace/allow_unsafe_proc_pid_status: /proc/PID/status unfiltered (may change at run time). */
+  allowUnsafeProcPidStatus: boolean;
   /** The original's relaxations of the sandbox filter's hardening set to true (vocab's FILTER_TRACE_OPTIONS). */
   filterTrace: Partial<Record<FilterTraceOption, boolean>>;
   /** trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: allowed (ENETUNREACH otherwise). */
@@ -191,6 +193,7 @@ export function initialState(): PolicyState {
     allowUnsafeExecLdso: false,
     allowUnsafeExecScript: false,
     allowUnsafeExecInteractive: false,
+    allowUnsafeProcPidStatus: false,
     filterTrace: {},
     allowUnsafeAnyAddr: false,
     allowUnsafeKcapi: false,
@@ -358,6 +361,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         state.allowUnsafeExecInteractive = command.value;
       } else if (isFilterTraceOption(command.option)) {
         state.filterTrace[command.option] = command.value;
+      } else if (command.option === "allow_unsafe_proc_pid_status") {
+        state.allowUnsafeProcPidStatus = command.value;
       }
       return 0;
     case "trace_noop":
@@ -451,6 +456,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
   if (state.allowUnsafeExecScript) lines.push("trace/allow_unsafe_exec_script:1");
   if (state.allowUnsafeExecInteractive) lines.push("trace/allow_unsafe_exec_interactive:1");
+  if (state.allowUnsafeProcPidStatus) lines.push("trace/allow_unsafe_proc_pid_status:1");
   for (const option of FILTER_TRACE_OPTIONS) {
     if (state.filterTrace[option]) lines.push(`trace/${option}:1`);
   }

@@ -287,6 +287,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
   "trace/allow_safe_bind",
+  "trace/allow_unsafe_proc_pid_status",
   "reset",
   "include",
   "include_profile",
