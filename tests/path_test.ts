@@ -1307,3 +1307,27 @@ Deno.test("the linux profile opens /proc/thread-self and /proc/self/task/TID ent
   const denial = records(result.stderr).find((r) => String(r.path).includes("maps"));
   assert.equal(denial?.path, "/proc/self/maps", result.stderr);
 });
+
+Deno.test("another thread's own /proc/TID is not the caller's /proc/self: the linux profile refuses it, /proc/self/task/TID opens", async () => {
+  const prefix = PYTHON.split("/").slice(0, -2).join("/");
+  const script = `import threading
+ev = threading.Event(); t = threading.Thread(target=ev.wait); t.start()
+for p in ["/proc/self/task/%d/comm" % t.native_id, "/proc/%d/comm" % t.native_id]:
+    try: open(p).read(); print("ok")
+    except OSError as e: print(e.errno)
+ev.set()
+`;
+  const result = await runSyd([
+    "-p",
+    "linux",
+    "-m",
+    "sandbox/lock:off",
+    "-m",
+    `allow/read,stat,list,readdir,readlink,exec,chdir,walk+${prefix}/***`,
+    "--",
+    "python3",
+    "-c",
+    script,
+  ]);
+  assert.equal(result.stdout, "ok\n13\n", result.stderr);
+});

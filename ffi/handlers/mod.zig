@@ -294,16 +294,16 @@ pub fn view(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
     if (rest_after(canonical, process)) |rest| {
         return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
     }
-    // A thread but its group's leader: its /proc/self is /proc/<tgid>, whose task/ holds it
-    // (checked: `/proc/<tgid>/task/<tid>` exists), so /proc/<tgid>/... is /proc/self/... too.
-    const tgid = proc_number(canonical) orelse return canonical;
-    if (tgid == tid) return canonical;
+    // A thread but its group's leader: its /proc/self is /proc/<tgid>, so /proc/<tgid>/... is
+    // /proc/self/... too. Only the caller's own tgid (its status says which): another thread's
+    // /proc/<tid> lists the same task/ entries, but is not the caller's /proc/self.
+    const number = proc_number(canonical) orelse return canonical;
+    if (number == tid) return canonical;
+    var status: caller_mod.Status = .{};
+    caller_mod.read_status(tid, &status) catch return canonical;
+    if (number != status.tgid) return canonical;
     var group_buf: [48]u8 = undefined;
-    const group = std.fmt.bufPrint(&group_buf, "/proc/{d}", .{tgid}) catch unreachable;
-    var task_buf: [64]u8 = undefined;
-    const task = std.fmt.bufPrintZ(&task_buf, "{s}/task/{d}", .{ group, tid }) catch unreachable;
-    var st: linux.Stat = undefined;
-    _ = sys.retry(linux.fstatat, .{ linux.AT.FDCWD, task.ptr, &st, @as(u32, linux.AT.SYMLINK_NOFOLLOW) }) catch return canonical;
+    const group = std.fmt.bufPrint(&group_buf, "/proc/{d}", .{number}) catch unreachable;
     if (rest_after(canonical, group)) |rest| {
         return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
     }
