@@ -107,3 +107,48 @@ Deno.test("a filtered /proc/PID/status still copies and names itself: cp works, 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+/**
+ * Learns the served memfds' name tag from /proc/self/maps (a mapped served /proc/self/status),
+ * names a memfd of its own with it for a child's status file, and prints whether fstat of that
+ * memfd answers the memfd's own metadata ("own") or the status file's ("status"), after what a
+ * stat of the status file itself answers.
+ */
+const FORGE_TAG = `import ctypes, os, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+fd = os.open("/proc/self/status", os.O_RDONLY)
+assert libc.mmap(None, 4096, 1, 2, fd, 0) not in (None, 2**64 - 1)
+tag = [l.split("/memfd:")[1].split("/")[0] for l in open("/proc/self/maps") if "/memfd:syd-" in l][0]
+child = subprocess.Popen(["sleep", "30"])
+target = "/proc/%d/status" % child.pid
+try:
+    os.stat(target)
+    print("stat allowed")
+except OSError as e:
+    print("stat", os.strerror(e.errno))
+forged = os.memfd_create(tag + target, 0)
+ino = [int(l.split()[1]) for l in open("/proc/self/fdinfo/%d" % forged) if l.startswith("ino:")][0]
+print("own" if os.fstat(forged).st_ino == ino else "status")
+child.kill()
+`;
+
+Deno.test("a memfd the sandbox names with the served memfds' tag answers fstat with its own metadata, not a denied status file's (found by review)", async () => {
+  const outcome = await runSyd([
+    "-q",
+    "-poff",
+    "-m",
+    "sandbox/read,stat:on",
+    "-m",
+    "allow/read,stat+/***",
+    "-m",
+    "deny/stat+/proc/[0-9]*/status",
+    "--",
+    "python3",
+    "-c",
+    FORGE_TAG,
+  ]);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stdout, "stat Permission denied\nown\n");
+});

@@ -4,7 +4,7 @@
  * connection syd connected.
  */
 import assert from "node:assert/strict";
-import { runSyd } from "./_syd.ts";
+import { helper, runSyd } from "./_syd.ts";
 
 const NET = [
   "-poff",
@@ -133,4 +133,12 @@ data, anc, _, _ = r.recvmsg(16, 64)
 print(data, "parent" if struct.unpack("iII", anc[0][2])[0] == os.getpid() else "wrong")
 `);
   assert.equal(out, "child 0\nb'x' parent\n");
+});
+
+Deno.test("fds a message carried into a receive syd performs are closed when the caller's iovec is bad: the peer sees EOF (found by review)", async () => {
+  // SO_PASSCRED makes syd perform the receive; the unmapped iovec fails it with EFAULT, as the
+  // kernel does. The write end of a pipe passed in the message must be closed then, not held.
+  const result = await runSyd([...NET, "--", helper("attack_recv_fdleak")]);
+  assert.equal(result.stdout, "recvmsg Bad address\neof\n", result.stderr);
+  assert.equal(result.code, 0);
 });

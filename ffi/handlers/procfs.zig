@@ -146,8 +146,9 @@ const Writer = struct {
     }
 };
 
-/// The memfd name's prefix: random per run of syd, so that no memfd of the sandbox's own passes
-/// for one syd served (the sandbox never learns it: readlink and stat answer for the file).
+/// The memfd name's prefix: random per run of syd, so that no memfd named by chance passes for one
+/// syd served. The sandbox can learn it (its maps name a served memfd it mapped): what answers
+/// for the file checks the inode too (`served_file`).
 var tag_buf: [tag_len]u8 = undefined;
 const tag_len: usize = 20; // "syd-" and 16 hex digits
 var tag_once = std.once(make_tag);
@@ -176,6 +177,47 @@ pub fn served_path(link: []const u8) ?[]const u8 {
     return if (is_status(path)) path else null;
 }
 
+/// For the metadata of a memfd `file` (an fd of syd's) whose link is `link`: the path of the
+/// file syd served in it, only when syd made that memfd. The tag alone does not tell: the sandbox
+/// reads it in /proc/self/maps once it maps a served memfd, and may name its own memfds with it
+/// (the metadata of any /proc/PID/status, stat sandboxing aside). The link's text needs no such
+/// check: readlink answers the sandbox nothing its own maps do not show.
+pub fn served_file(file: i32, link: []const u8) ?[]const u8 {
+    assert(file >= 0);
+    const path = served_path(link) orelse return null;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(file, &st)) catch return null;
+    if (st.mode & linux.S.IFMT != linux.S.IFREG or !served.has(st.dev, st.ino)) return null;
+    return path;
+}
+
+/// The memfds syd served (by device and inode, unique while open): the newest `len_max`. One
+/// older than those is answered as the memfd it is (metadata of a memfd: fails safe).
+const served = struct {
+    const Entry = struct { dev: u64 = 0, ino: u64 = 0 };
+    const len_max: usize = 4096;
+    var mutex: std.Thread.Mutex = .{};
+    var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
+    var next: usize = 0;
+
+    fn add(dev: u64, ino: u64) void {
+        assert(ino != 0);
+        mutex.lock();
+        defer mutex.unlock();
+        entries[next] = .{ .dev = dev, .ino = ino };
+        next = (next + 1) % len_max;
+        assert(next < len_max);
+    }
+
+    fn has(dev: u64, ino: u64) bool {
+        if (ino == 0) return false;
+        mutex.lock();
+        defer mutex.unlock();
+        for (entries) |entry| if (entry.ino == ino and entry.dev == dev) return true;
+        return false;
+    }
+};
+
 fn sealed_memfd(content: []const u8, canonical: []const u8) sys.Errno!i32 {
     const mfd_cloexec: u32 = 1;
     const mfd_allow_sealing: u32 = 2;
@@ -188,6 +230,9 @@ fn sealed_memfd(content: []const u8, canonical: []const u8) sys.Errno!i32 {
     const f_add_seals: i32 = 1033;
     const seals: usize = 0x1 | 0x2 | 0x4 | 0x8; // seal, shrink, grow, write
     _ = try sys.check(linux.fcntl(fd, f_add_seals, seals));
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(fd, &st));
+    served.add(st.dev, st.ino);
     return fd;
 }
 

@@ -146,7 +146,7 @@ fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
     var target: [96]u8 = undefined;
     const link = emulate.fd_link(fd, &link_buf);
     if (sys.retry(linux.readlinkat, .{ linux.AT.FDCWD, link.ptr, &target, target.len })) |len| {
-        if (procfs.served_path(target[0..len])) |path| {
+        if (procfs.served_file(fd, target[0..len])) |path| {
             const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
             defer root.close();
             const file = root.openat2(path, handlers.o.path, 0) catch |err| return handlers.failure(err);

@@ -213,6 +213,23 @@ pub fn fix_control(request: *const Request, control: []u8, flags: u32, sender_in
     if (context.failed) out_flags.* |= 0x8; // MSG_CTRUNC
 }
 
+/// Closes the fds of SCM_RIGHTS and SCM_PIDFD in `control` (what the kernel wrote for a receive
+/// syd performed), for a receive that fails before `fix_control` hands them to the caller.
+pub fn discard_control(control: []u8) void {
+    if (control.len == 0) return;
+    const Closer = struct {
+        fn visit(_: *const void, payload: []u8) sys.Errno!void {
+            var i: usize = 0;
+            while (i + 4 <= payload.len) : (i += 4) {
+                const ours = std.mem.readInt(i32, payload[i..][0..4], .little);
+                if (ours >= 0) sys.close(ours);
+            }
+        }
+    };
+    const none: void = {};
+    for ([_]i32{ scm_rights, scm_pidfd }) |kind| net.each_control(control, kind, &none, Closer.visit) catch {};
+}
+
 /// The pid a pidfd of syd's refers to (its fdinfo `Pid:` line), or 0.
 fn pidfd_pid(pidfd: i32) i32 {
     assert(pidfd >= 0);

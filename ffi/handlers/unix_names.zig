@@ -389,6 +389,10 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
         .flags = 0,
     };
     const n = try handlers.blocking_call(request, true, linux.recvmsg, .{ fd, &local, flags });
+    // The fds the message carried are syd's until fix_control hands them over: closed when the
+    // caller's buffers fail first (a bad iovec), or every one would stay open in syd.
+    var held: []u8 = control[0..if (control_room > 0) @min(local.controllen, control_room) else 0];
+    errdefer unix_creds.discard_control(held);
     // Scattered over the caller's iovecs as the kernel would: in order, each to its length.
     var done: usize = 0;
     const filled = @min(n, room);
@@ -403,6 +407,7 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
     if (control_room > 0) {
         const control_len: usize = @min(local.controllen, control_room);
         unix_creds.fix_control(request, control[0..control_len], flags, sender_of(fd, &sa, sa_len), &local.flags);
+        held = control[0..0]; // handed over or closed: the numbers are the caller's now
         if (control_len > 0) try handlers.write_memory(request.tid(), msg.control, control[0..control_len]);
         const written: u64 = control_len;
         try handlers.write_memory(request.tid(), msg_addr + 40, std.mem.asBytes(&written)); // msg_controllen
