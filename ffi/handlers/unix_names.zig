@@ -293,6 +293,7 @@ noinline fn recvfrom(request: *const Request) sys.Errno!Response {
     var sa_len: linux.socklen_t = sockaddr_len_max;
     const flags: u32 = @truncate(request.arg(3));
     const n = try handlers.blocking_call(request, true, linux.recvfrom, .{ fd, &data, len, flags, @as(*linux.sockaddr, @ptrCast(&sa)), &sa_len });
+    if (!request.valid()) return error.NOENT; // the caller is gone: its tid may be another's
     const copied = @min(n, len);
     if (copied > 0) try handlers.write_memory(request.tid(), request.arg(1), data[0..copied]);
     sa_len = @min(sa_len, sockaddr_len_max);
@@ -393,6 +394,9 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
     // caller's buffers fail first (a bad iovec), or every one would stay open in syd.
     var held: []u8 = control[0..if (control_room > 0) @min(local.controllen, control_room) else 0];
     errdefer unix_creds.discard_control(held);
+    // The wait may have been long: the caller's tid must still be the caller's before syd
+    // writes to it (a pid reused meanwhile would be another process).
+    if (!request.valid()) return error.NOENT;
     // Scattered over the caller's iovecs as the kernel would: in order, each to its length.
     var done: usize = 0;
     const filled = @min(n, room);
@@ -505,6 +509,7 @@ fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno
     // syd's end is close-on-exec; the caller's gets the flags it asked for.
     const accepted: i32 = @intCast(try handlers.blocking_call(request, true, linux.accept4, .{ fd, @as(*linux.sockaddr, @ptrCast(&sa)), &sa_len, (flags & sock_nonblock) | sock_cloexec }));
     errdefer sys.close(accepted);
+    if (!request.valid()) return error.NOENT; // the caller is gone: nobody to hand it to
     sa_len = @min(sa_len, sockaddr_len_max);
     _ = translate(&sa, &sa_len);
     try write_address(request, &sa, sa_len, given, request.arg(1), request.arg(2));
