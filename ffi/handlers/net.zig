@@ -763,7 +763,8 @@ fn is_datagram(fd: i32) sys.Errno!bool {
     return kind != linux.SOCK.STREAM;
 }
 
-const MsgHdr = extern struct {
+/// `struct msghdr` as x86_64 lays it out in the caller's memory (unix_names.zig reads it too).
+pub const MsgHdr = extern struct {
     name: u64,
     namelen: u32,
     pad0: u32,

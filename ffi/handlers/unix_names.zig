@@ -302,20 +302,7 @@ noinline fn recvfrom(request: *const Request) sys.Errno!Response {
     return .{ .value = @intCast(n) };
 }
 
-const MsgHdr = extern struct {
-    name: u64,
-    namelen: u32,
-    pad0: u32,
-    iov: u64,
-    iovlen: u64,
-    control: u64,
-    controllen: u64,
-    flags: i32,
-    pad1: u32,
-};
-comptime {
-    assert(@sizeOf(MsgHdr) == 56);
-}
+const MsgHdr = net.MsgHdr;
 
 /// Whether syd performs this message's receive for its name: it asks for the sender's name and
 /// no control data (recvmsg also takes control data where credentials need fixing).
