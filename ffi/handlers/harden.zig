@@ -57,14 +57,22 @@ pub fn hardlink_refusal(p: *const policy_mod.Policy, fd: i32, fsuid: u32) sys.Er
     return null;
 }
 
-/// Whether opening the object `fd` (syd's own) is refused: a regular file with the setuid or
-/// setgid bit, as the original's, unless trace/allow_unsafe_open_suid:1.
-pub fn suid_refused(p: *const policy_mod.Policy, fd: i32) bool {
+/// What an open of the object `fd` (syd's own) meets, from one fstat: a block device
+/// (`block_hidden`), or a regular file with the setuid or setgid bit, refused as the original's
+/// unless trace/allow_unsafe_open_suid:1. An fd that cannot be looked at is refused.
+pub const OpenVerdict = enum { handed, hidden, suid };
+
+pub fn open_verdict(p: *const policy_mod.Policy, fd: i32) OpenVerdict {
     assert(fd >= 0);
-    if (p.unsafe_fs.allow_unsafe_open_suid) return false;
+    const blocks = !p.unsafe_fs.allow_unsafe_mkbdev;
+    const suid = !p.unsafe_fs.allow_unsafe_open_suid;
+    if (!blocks and !suid) return .handed;
     var st: linux.Stat = undefined;
-    _ = sys.check(linux.fstat(fd, &st)) catch return true;
-    return st.mode & linux.S.IFMT == linux.S.IFREG and st.mode & (linux.S.ISUID | linux.S.ISGID) != 0;
+    _ = sys.check(linux.fstat(fd, &st)) catch return if (blocks) .hidden else .suid;
+    const kind = st.mode & linux.S.IFMT;
+    if (blocks and kind == linux.S.IFBLK) return .hidden;
+    if (suid and kind == linux.S.IFREG and st.mode & (linux.S.ISUID | linux.S.ISGID) != 0) return .suid;
+    return .handed;
 }
 
 /// Whether listings of `dir` may leave entries out (`entry_hidden`).

@@ -291,11 +291,12 @@ fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, c
 /// terminal).
 fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8, canonical: []const u8) Response {
     assert(fd >= 0);
-    if (harden.block_hidden(request.policy, fd)) {
+    const verdict = harden.open_verdict(request.policy, fd);
+    if (verdict == .hidden) {
         sys.close(fd);
         return .{ .failure = @intFromEnum(linux.E.NOENT) };
     }
-    if (harden.suid_refused(request.policy, fd)) {
+    if (verdict == .suid) {
         sys.close(fd);
         request.log.emit(.warn, .{
             .ctx = "trusted_file_open",

@@ -183,12 +183,19 @@ pub fn served_path(link: []const u8) ?[]const u8 {
 /// (the metadata of any /proc/PID/status, stat sandboxing aside). The link's text needs no such
 /// check: readlink answers the sandbox nothing its own maps do not show.
 pub fn served_file(file: i32, link: []const u8) ?[]const u8 {
+    assert(served.any.load(.acquire)); // callers ask `any_served` first
     assert(file >= 0);
     const path = served_path(link) orelse return null;
     var st: linux.Stat = undefined;
     _ = sys.check(linux.fstat(file, &st)) catch return null;
     if (st.mode & linux.S.IFMT != linux.S.IFREG or !served.has(st.dev, st.ino)) return null;
     return path;
+}
+
+/// Whether syd has served a filtered file in this run: the fd stats of a program that never
+/// opened one skip the readlink `served_file` needs.
+pub fn any_served() bool {
+    return served.any.load(.acquire);
 }
 
 /// The memfds syd served (by device and inode, unique while open): the newest `len_max`. One
@@ -199,9 +206,12 @@ const served = struct {
     var mutex: std.Thread.Mutex = .{};
     var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
     var next: usize = 0;
+    /// Whether syd ever served one: until then an fd's stat needs no look at its link.
+    var any: std.atomic.Value(bool) = .init(false);
 
     fn add(dev: u64, ino: u64) void {
         assert(ino != 0);
+        any.store(true, .release);
         mutex.lock();
         defer mutex.unlock();
         entries[next] = .{ .dev = dev, .ino = ino };

@@ -145,6 +145,7 @@ fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
     var link_buf: [48]u8 = undefined;
     var target: [96]u8 = undefined;
     const link = emulate.fd_link(fd, &link_buf);
+    if (!procfs.any_served()) return perform(request, nr, call, fd) catch |err| handlers.failure(err);
     if (sys.retry(linux.readlinkat, .{ linux.AT.FDCWD, link.ptr, &target, target.len })) |len| {
         if (procfs.served_file(fd, target[0..len])) |path| {
             const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
