@@ -593,7 +593,7 @@ Deno.test("trace/force_umask:off is accepted (this syd forces no umask); another
   assert.equal(other.code, 95, other.stderr);
 });
 
-Deno.test("with -p off (no category judges an open) the open hardenings still hold, unless relaxed (found by review)", async () => {
+Deno.test("with -p off (no category judges an open or a stat) the open and stat hardenings still hold, unless relaxed (found by review)", async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/shared`);
     await Deno.chmod(`${dir}/shared`, 0o1777);
@@ -613,6 +613,8 @@ attempt("theirs", lambda: os.close(os.open(d + "/theirs", trunc)))
 attempt("lastlink", lambda: os.close(os.open(d + "/lastlink", os.O_WRONLY | os.O_CREAT)))
 attempt("suid", lambda: os.close(os.open(d + "/suid", os.O_RDONLY)))
 attempt("blk", lambda: os.close(os.open(d + "/blk", os.O_RDONLY)))
+attempt("stat symlink", lambda: os.stat(d + "/shared/link"))
+attempt("stat blk", lambda: os.lstat(d + "/blk"))
 attempt("name", lambda: os.close(os.open(d + "/a*b", trunc, 0o600)))
 fd = os.open(d + "/gone", os.O_RDWR | os.O_CREAT, 0o600)
 os.unlink(d + "/gone")
@@ -624,7 +626,8 @@ print("theirs", open(d + "/theirs").read().strip())
     assert.equal(hardened.code, 0, hardened.stderr);
     assert.equal(
       hardened.stdout,
-      "symlink ELOOP\ntheirs EACCES\nlastlink ELOOP\nsuid EACCES\nblk ENOENT\nname EILSEQ\ndeleted ENOENT\n" +
+      "symlink ELOOP\ntheirs EACCES\nlastlink ELOOP\nsuid EACCES\nblk ENOENT\nstat symlink ELOOP\nstat blk ENOENT\n" +
+        "name EILSEQ\ndeleted ENOENT\n" +
         "theirs theirs\n",
     );
     const ctxs = records(hardened.stderr).map((r) => r.ctx);
@@ -652,7 +655,7 @@ print("theirs", open(d + "/theirs").read().strip())
     assert.equal(relaxed.code, 0, relaxed.stderr);
     assert.equal(
       relaxed.stdout,
-      "symlink ok\ntheirs ok\nlastlink ok\nsuid ok\nblk ok\nname ok\ndeleted ok\ntheirs \n",
+      "symlink ok\ntheirs ok\nlastlink ok\nsuid ok\nblk ok\nstat symlink ok\nstat blk ok\nname ok\ndeleted ok\ntheirs \n",
     );
   });
 });

@@ -72,12 +72,11 @@ pub fn handle(request: *const Request) Response {
         // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
     }, &canonical_buf) catch |err| {
-        // Unjudged, what syd cannot resolve is the kernel's to answer, as before (syd's own
-        // /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's EACCES).
-        // A hardening's refusal (a distrusted symlink's ELOOP, an unsafe name's EILSEQ) is
-        // syd's to answer: continued, the kernel would follow the symlink or make the name.
-        const refusal = err == error.LOOP or err == error.ILSEQ;
-        return if (judged or (performed and refusal)) .{ .failure = sys.errno_value(err) } else .continue_call;
+        // Unjudged and with no hardening on, what syd cannot resolve is the kernel's to answer
+        // (syd's own /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's
+        // EACCES). Performed, never continued: the kernel would read the path again, which
+        // the caller may have changed meanwhile to one a hardening refuses.
+        return if (performed) .{ .failure = sys.errno_value(err) } else .continue_call;
     };
     const existing = existing_of(request.tid(), canonical);
     // Hidden block devices fail before they are judged (nothing is logged), as the original.
