@@ -593,11 +593,12 @@ Deno.test("trace/force_umask:off is accepted (this syd forces no umask); another
   assert.equal(other.code, 95, other.stderr);
 });
 
-Deno.test("with -p off (no category judges an open or a stat) the open and stat hardenings still hold, unless relaxed (found by review)", async () => {
+Deno.test("with -p off (no category judges an open, a stat or an exec) their hardenings still hold, unless relaxed (found by review)", async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(`${dir}/shared`);
     await Deno.chmod(`${dir}/shared`, 0o1777);
     await Deno.symlink("../public", `${dir}/shared/link`);
+    await Deno.symlink("/bin/true", `${dir}/shared/prog`);
     await Deno.writeTextFile(`${dir}/theirs`, "theirs\n");
     await Deno.chown(`${dir}/theirs`, 65534, 65534);
     await Deno.chmod(`${dir}/theirs`, 0o646); // the sandbox's root has no CAP_DAC_OVERRIDE
@@ -615,6 +616,8 @@ attempt("suid", lambda: os.close(os.open(d + "/suid", os.O_RDONLY)))
 attempt("blk", lambda: os.close(os.open(d + "/blk", os.O_RDONLY)))
 attempt("stat symlink", lambda: os.stat(d + "/shared/link"))
 attempt("stat blk", lambda: os.lstat(d + "/blk"))
+import subprocess
+attempt("exec symlink", lambda: subprocess.run([d + "/shared/prog"], check=True))
 attempt("name", lambda: os.close(os.open(d + "/a*b", trunc, 0o600)))
 fd = os.open(d + "/gone", os.O_RDWR | os.O_CREAT, 0o600)
 os.unlink(d + "/gone")
@@ -626,7 +629,7 @@ print("theirs", open(d + "/theirs").read().strip())
     assert.equal(hardened.code, 0, hardened.stderr);
     assert.equal(
       hardened.stdout,
-      "symlink ELOOP\ntheirs EACCES\nlastlink ELOOP\nsuid EACCES\nblk ENOENT\nstat symlink ELOOP\nstat blk ENOENT\n" +
+      "symlink ELOOP\ntheirs EACCES\nlastlink ELOOP\nsuid EACCES\nblk ENOENT\nstat symlink ELOOP\nstat blk ENOENT\nexec symlink ELOOP\n" +
         "name EILSEQ\ndeleted ENOENT\n" +
         "theirs theirs\n",
     );
@@ -655,7 +658,7 @@ print("theirs", open(d + "/theirs").read().strip())
     assert.equal(relaxed.code, 0, relaxed.stderr);
     assert.equal(
       relaxed.stdout,
-      "symlink ok\ntheirs ok\nlastlink ok\nsuid ok\nblk ok\nstat symlink ok\nstat blk ok\nname ok\ndeleted ok\ntheirs \n",
+      "symlink ok\ntheirs ok\nlastlink ok\nsuid ok\nblk ok\nstat symlink ok\nstat blk ok\nexec symlink ok\nname ok\ndeleted ok\ntheirs \n",
     );
   });
 });
