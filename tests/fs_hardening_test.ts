@@ -592,3 +592,73 @@ Deno.test("trace/force_umask:off is accepted (this syd forces no umask); another
   const other = await runSyd(["-poff", "-m", "trace/force_umask:7077", "--", "true"]);
   assert.equal(other.code, 95, other.stderr);
 });
+
+Deno.test("with -p off (no category judges an open, a stat or an exec) their hardenings still hold, unless relaxed (found by review)", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/shared`);
+    await Deno.chmod(`${dir}/shared`, 0o1777);
+    await Deno.symlink("../public", `${dir}/shared/link`);
+    await Deno.symlink("/bin/true", `${dir}/shared/prog`);
+    await Deno.writeTextFile(`${dir}/theirs`, "theirs\n");
+    await Deno.chown(`${dir}/theirs`, 65534, 65534);
+    await Deno.chmod(`${dir}/theirs`, 0o646); // the sandbox's root has no CAP_DAC_OVERRIDE
+    await Deno.symlink("public", `${dir}/lastlink`);
+    await Deno.writeTextFile(`${dir}/suid`, "suid\n");
+    await Deno.chmod(`${dir}/suid`, 0o4755);
+    const made = await new Deno.Command("mknod", { args: [`${dir}/blk`, "b", "7", "0"] }).output();
+    assert.ok(made.success, "mknod b (syd's tests run as root)");
+    const script = `${ATTEMPT}
+trunc = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+attempt("symlink", lambda: os.close(os.open(d + "/shared/link", os.O_RDONLY)))
+attempt("theirs", lambda: os.close(os.open(d + "/theirs", trunc)))
+attempt("lastlink", lambda: os.close(os.open(d + "/lastlink", os.O_WRONLY | os.O_CREAT)))
+attempt("suid", lambda: os.close(os.open(d + "/suid", os.O_RDONLY)))
+attempt("blk", lambda: os.close(os.open(d + "/blk", os.O_RDONLY)))
+attempt("stat symlink", lambda: os.stat(d + "/shared/link"))
+attempt("stat blk", lambda: os.lstat(d + "/blk"))
+import subprocess
+attempt("exec symlink", lambda: subprocess.run([d + "/shared/prog"], check=True))
+attempt("name", lambda: os.close(os.open(d + "/a*b", trunc, 0o600)))
+fd = os.open(d + "/gone", os.O_RDWR | os.O_CREAT, 0o600)
+os.unlink(d + "/gone")
+fds = os.open("/proc/self/fd", os.O_PATH | os.O_DIRECTORY)
+attempt("deleted", lambda: os.close(os.open(str(fd), os.O_RDONLY, dir_fd=fds)))
+print("theirs", open(d + "/theirs").read().strip())
+`;
+    const hardened = await runSyd(["-p", "off", "--", "python3", "-c", script, dir]);
+    assert.equal(hardened.code, 0, hardened.stderr);
+    assert.equal(
+      hardened.stdout,
+      "symlink ELOOP\ntheirs EACCES\nlastlink ELOOP\nsuid EACCES\nblk ENOENT\nstat symlink ELOOP\nstat blk ENOENT\nexec symlink ELOOP\n" +
+        "name EILSEQ\ndeleted ENOENT\n" +
+        "theirs theirs\n",
+    );
+    const ctxs = records(hardened.stderr).map((r) => r.ctx);
+    assert.ok(
+      ctxs.includes("trusted_file_create") && ctxs.includes("trusted_file_open"),
+      hardened.stderr,
+    );
+    const relaxed = await runSyd([
+      "-p",
+      "off",
+      ...[
+        "create",
+        "symlinks",
+        "filename",
+        "open_suid",
+        "mkbdev",
+        "deleted",
+      ].flatMap((o) => ["-m", `trace/allow_unsafe_${o}:1`]),
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    assert.equal(
+      relaxed.stdout,
+      "symlink ok\ntheirs ok\nlastlink ok\nsuid ok\nblk ok\nstat symlink ok\nstat blk ok\nexec symlink ok\nname ok\ndeleted ok\ntheirs \n",
+    );
+  });
+});

@@ -613,3 +613,43 @@ for (const call of ["connect", "sendto", "bind"] as const) {
     });
   });
 }
+
+Deno.test("O_CREAT|O_TRUNC while the name is exchanged with another user's file, a symlink, a FIFO, a directory or a world-writable file never opens nor truncates one, with -poff too (found by review)", async () => {
+  await withDir(async (dir) => {
+    const prepare = async () => {
+      for await (const entry of Deno.readDir(dir)) {
+        await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
+      }
+      await Deno.writeTextFile(`${dir}/theirs`, "theirs\n");
+      await Deno.chown(`${dir}/theirs`, 65534, 65534);
+      await Deno.writeTextFile(`${dir}/target`, "target\n");
+      await Deno.symlink("target", `${dir}/lnk`);
+      const fifo = await new Deno.Command("mkfifo", { args: ["-m", "0622", `${dir}/fifo`] })
+        .output();
+      assert.ok(fifo.success);
+      await Deno.chown(`${dir}/fifo`, 65534, 65534);
+      await Deno.mkdir(`${dir}/dir`);
+      await Deno.writeTextFile(`${dir}/own`, "own\n");
+      await Deno.chmod(`${dir}/own`, 0o666);
+    };
+    const args = [helper("attack_create_race"), dir, ITERATIONS, SECONDS];
+    // Relaxed, the kernel follows the symlink and opens the world-writable file: a real attempt.
+    await prepare();
+    const relaxed = await runSyd(["-poff", "-m", "trace/allow_unsafe_create:1", "--", ...args]);
+    assert.equal(relaxed.code, 0, relaxed.stderr);
+    assert.ok(count(values(relaxed.stdout), "wins", relaxed.stdout) > 0, relaxed.stdout);
+    for (const policy of [["-poff"], ["-m", "sandbox/fs:off", "-m", "allow/all+/***"]]) {
+      await prepare();
+      const result = await runSyd([...policy, "--", ...args], { env: { SYD_LOG: "error" } });
+      assert.equal(result.code, 0, result.stderr.slice(-2000));
+      const output = values(result.stdout);
+      assert.ok(count(output, "tries", result.stdout) >= 1000, result.stdout);
+      assert.equal(
+        count(output, "wins", result.stdout),
+        0,
+        `${policy.join(" ")}: ${result.stdout}`,
+      );
+      assert.ok(count(output, "opened", result.stdout) > 0, result.stdout); // its own new files
+    }
+  });
+});

@@ -47,13 +47,16 @@ pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     const fs_on = request.policy.fs_on;
     const judged = fs_on or handlers.any_on(request.policy, &family);
-    const args_read = decode(request) catch |err| return if (judged or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
+    // The hardenings an open makes hold whatever the rules say (README "Filesystem hardening"):
+    // with one of them on, syd performs every open, judged or not (`-p off` too, as the original).
+    const performed = judged or hardened(request.policy);
+    const args_read = decode(request) catch |err| return if (performed or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
     if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     if (unlocked and magic.names_dev_syd(request, args_read.path_addr, true)) return magic.open_state(request, args_read.flags);
     // Nothing judged: still performed by syd for a path naming an fd's magic link, so that a
     // deleted file cannot be reopened through it (trace/allow_unsafe_deleted).
-    if (!judged and !names_fd_link(request, args_read.path_addr)) return .continue_call;
+    if (!performed and !names_fd_link(request, args_read.path_addr)) return .continue_call;
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
@@ -69,9 +72,11 @@ pub fn handle(request: *const Request) Response {
         // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
     }, &canonical_buf) catch |err| {
-        // Unjudged, what syd cannot resolve is the kernel's to answer, as before (syd's own
-        // /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's EACCES).
-        return if (judged) .{ .failure = sys.errno_value(err) } else .continue_call;
+        // Unjudged and with no hardening on, what syd cannot resolve is the kernel's to answer
+        // (syd's own /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's
+        // EACCES). Performed, never continued: the kernel would read the path again, which
+        // the caller may have changed meanwhile to one a hardening refuses.
+        return if (performed) .{ .failure = sys.errno_value(err) } else .continue_call;
     };
     const existing = existing_of(request.tid(), canonical);
     // Hidden block devices fail before they are judged (nothing is logged), as the original.
@@ -219,6 +224,14 @@ test "fd_link_text takes the names of fd magic links as written" {
         try std.testing.expect(fd_link_text(yes));
     for ([_][]const u8{ "/proc/self/fdinfo/3", "/proc/fd/1", "/etc/passwd", "/dev/null", "proc/self/fd/1", "/proc/self/task/fd/1", "/proc/1/task/2/3/fd/1", "/proc/self/fd", "/proc/self/fd/" }) |no|
         try std.testing.expect(!fd_link_text(no));
+}
+
+/// Whether one of the hardenings an open makes is on (trusted creation and symlinks, safe names,
+/// SUID/SGID files, hidden block devices, deleted files): then syd performs every open.
+fn hardened(p: *const policy_mod.Policy) bool {
+    const u = p.unsafe_fs;
+    return !(u.allow_unsafe_create and u.allow_unsafe_symlinks and u.allow_unsafe_filename and
+        u.allow_unsafe_open_suid and u.allow_unsafe_mkbdev and u.allow_unsafe_deleted);
 }
 
 /// Whether an open with `flags` is held to trusted file creation: O_CREAT without O_EXCL (which

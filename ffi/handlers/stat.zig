@@ -63,12 +63,15 @@ pub fn handle(request: *const Request) Response {
     var call = call_of(request, nr);
     if (nr == .readlink) call.flags = handlers.at.symlink_nofollow;
     const magic_path = stat_call and magic.unlocked_for(request) and magic.names_dev_syd(request, call.path_addr, false);
-    if (!stat_on and !magic_path) return .continue_call;
+    // Trusted symlinks and hidden block devices hold for the stat calls whatever the rules say
+    // (as the original's, `-p off` too): performed by syd while one of them is on.
+    const performed = stat_on or (stat_call and hardened(request.policy));
+    if (!performed and !magic_path) return .continue_call;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
     const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
     if (magic_path) if (magic.command_text(raw)) |text| return magic_stat(request, nr, call, text);
-    if (!stat_on) return .continue_call; // the caller changed its path since: an ordinary one
+    if (!performed) return .continue_call; // the caller changed its path since: an ordinary one
     // The fd itself (or the cwd): named by no path, not judged (the fd was when it was opened),
     // and performed on syd's own copy: continued, the kernel would read the path again, which
     // another thread may have made a name meanwhile.
@@ -79,7 +82,7 @@ pub fn handle(request: *const Request) Response {
         .follow = if (nofollow) .nofollow_last else .follow,
     }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
+    if (stat_on) if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     const status = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
     // /proc/self and /proc/thread-self name the caller: read in syd, they would name syd.
     if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, status.tgid, request.tid())) |link| {
@@ -98,6 +101,11 @@ pub fn handle(request: *const Request) Response {
     defer sys.close(fd);
     if (harden.block_hidden(request.policy, fd)) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+/// Whether a hardening the stat calls make is on: trusted symlinks or hidden block devices.
+fn hardened(p: *const policy_mod.Policy) bool {
+    return !p.unsafe_fs.allow_unsafe_symlinks or !p.unsafe_fs.allow_unsafe_mkbdev;
 }
 
 /// readlink's answer: `target` cut to the caller's buffer size (EINVAL for a size of 0 or past
