@@ -160,3 +160,50 @@ print(repr(srv.accept()[1]))
 `);
   assert.equal(out, "dir_b/client b'hi' dir_b/client False\nEAGAIN\n''\n");
 });
+
+Deno.test("/proc/net/unix names the sockets syd bound by the paths their programs gave, absolute and relative, in every form of the table", async () => {
+  const out = await python(`
+a = bound(os.path.join(top, "absolute"), socket.SOCK_STREAM); a.listen(1)
+b = bound("dir_b/relative")
+import glob
+for table in ("/proc/net/unix", "/proc/self/net/unix", "/proc/%d/net/unix" % os.getpid(), "/proc/thread-self/net/unix"):
+    paths = [line.split(" ", 7)[7] for line in open(table).read().splitlines()[1:] if line.count(" ") >= 7]
+    print(os.path.join(top, "absolute") in paths, "dir_b/relative" in paths, [p for p in paths if p.startswith("./")])
+f = open("/proc/net/unix"); print(os.fstat(f.fileno()).st_size == 0)
+many = [bound("dir_c/s%d" % i) for i in range(400)]  # a table past syd's 16 KiB chunks
+text = open("/proc/net/unix").read()
+print(all(("dir_c/s%d\\n" % i) in text for i in range(400)), text.endswith("\\n"), "./" in text)
+`);
+  assert.equal(out, "True True []\n".repeat(4) + "True\nTrue True False\n");
+});
+
+Deno.test("/proc/net/unix under read sandboxing: served the same, and a denied table stays denied", async () => {
+  const allowed = await python(
+    `
+a = bound("dir_a/sock")
+print("dir_a/sock" in open("/proc/net/unix").read())
+`,
+    [...NET, "-m", "sandbox/read:on", "-m", "allow/read+/***"],
+  );
+  assert.equal(allowed, "True\n");
+  const result = await runSyd([
+    ...NET,
+    "-m",
+    "sandbox/read:on",
+    "-m",
+    "allow/read+/***",
+    "-m",
+    "deny/read+/proc/*/net/unix",
+    "--",
+    "python3",
+    "-c",
+    PRELUDE + `
+a = bound("dir_a/sock")
+try:
+    open("/proc/net/unix")
+except PermissionError:
+    print("EACCES")
+`,
+  ]);
+  assert.equal(result.stdout, "EACCES\n", result.stderr);
+});

@@ -3,20 +3,24 @@
 //! opened, with the fields that tell a sandbox apart normalised: TracerPid, NoNewPrivs, Seccomp
 //! and Seccomp_filters read 0, Speculation_Store_Bypass and SpeculationIndirectBranch read as
 //! an unconfined process's (unless trace/allow_unsafe_proc_pid_status, which /dev/syd may
-//! change at run time).
+//! change at run time). An open of a UNIX socket table (/proc/net/unix and its per-process
+//! forms), once syd has bound a socket, gets the table with the names of the sockets syd bound
+//! by a unique name (unix_names.zig) given back as their program gave them.
 //!
 //! Race-free: the content comes from the fd syd opened on the canonical path it judged, and
 //! the caller gets a copy it cannot write (sealed); nothing is read again by the kernel.
 //!
 //! Needs: memfd_create with sealing (Linux 3.17).
 //! Assumes: open.zig calls `serve` with the fd it opened for a read-only, non-O_PATH open; a
-//! status file is at most `status_len_max` bytes (the rest is cut, as a short read would).
+//! status file is at most `status_len_max` bytes (the rest is cut, as a short read would); a
+//! line of a socket table is shorter than `table_chunk_len` (a longer one is passed on as read).
 
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const handlers = @import("mod.zig");
+const unix_names = @import("unix_names.zig");
 
 const Request = handlers.Request;
 
@@ -28,6 +32,11 @@ pub fn serve(request: *const Request, canonical: []const u8, flags: u32, fd: i32
     assert(fd >= 0 and canonical.len > 0);
     const o_accmode: u32 = 0o3;
     if (flags & o_accmode != 0 or flags & handlers.o.path != 0) return fd;
+    if (unix_names.any_bound() and is_net_unix(canonical)) {
+        const mfd = try unix_table(fd, canonical);
+        sys.close(fd);
+        return mfd;
+    }
     if (request.policy.allow_unsafe_proc_pid_status or !is_status(canonical)) return fd;
     var text_buf: [status_len_max]u8 = undefined;
     const text = text_buf[0..try sys.read_full(fd, &text_buf)];
@@ -51,6 +60,83 @@ fn is_status(canonical: []const u8) bool {
     if (n < 4 or words[0].len != 0 or !std.mem.eql(u8, words[1], "proc") or !number(words[2])) return false;
     if (n == 4) return std.mem.eql(u8, words[3], "status");
     return n == 6 and std.mem.eql(u8, words[3], "task") and number(words[4]) and std.mem.eql(u8, words[5], "status");
+}
+
+/// A UNIX socket table: /proc/net/unix, /proc/PID/net/unix, /proc/PID/task/TID/net/unix (as
+/// the original: under /proc, ending in /net/unix, not under /proc/sys).
+fn is_net_unix(canonical: []const u8) bool {
+    return std.mem.startsWith(u8, canonical, "/proc/") and std.mem.endsWith(u8, canonical, "/net/unix") and
+        !std.mem.startsWith(u8, canonical, "/proc/sys/");
+}
+
+const table_chunk_len: usize = 16384;
+
+/// The socket table syd opened as `fd`, line by line into a sealed memfd, each line naming a
+/// socket syd bound by a unique name rewritten with the name its program gave.
+fn unix_table(fd: i32, canonical: []const u8) sys.Errno!i32 {
+    assert(fd >= 0);
+    const mfd = try open_memfd(canonical);
+    errdefer sys.close(mfd);
+    var in_buf: [table_chunk_len]u8 = undefined;
+    var out_buf: [table_chunk_len + 2 * unix_names.sun_path_len_max]u8 = undefined;
+    var held: usize = 0; // the start of a line not yet ended, kept at the front of in_buf
+    // A socket table is finite, but the loop is bounded anyway: 1 GiB of table at most.
+    var rounds: usize = 0;
+    while (rounds < (1 << 30) / table_chunk_len) : (rounds += 1) {
+        const n = try sys.read(fd, in_buf[held..]);
+        const end = held + n;
+        const last_newline = if (std.mem.lastIndexOfScalar(u8, in_buf[0..end], '\n')) |at| at + 1 else 0;
+        // A line longer than the buffer, or the last one without a newline: passed on as read.
+        const whole = if (n == 0 or (last_newline == 0 and end == in_buf.len)) end else last_newline;
+        var out_len: usize = 0;
+        var lines = std.mem.splitScalar(u8, in_buf[0..whole], '\n');
+        while (lines.next()) |line| {
+            if (lines.index == null and line.len == 0) break; // after the last newline
+            assert(line.len <= table_chunk_len);
+            // Room for the line, a longer name and its newline: what came before goes out first.
+            if (out_buf.len - out_len < line.len + unix_names.sun_path_len_max + 1) {
+                try sys.write_all(mfd, out_buf[0..out_len]);
+                out_len = 0;
+            }
+            out_len += unix_line(line, out_buf[out_len..]);
+            if (lines.index != null or whole == last_newline) {
+                out_buf[out_len] = '\n';
+                out_len += 1;
+            }
+        }
+        try sys.write_all(mfd, out_buf[0..out_len]);
+        if (n == 0) break;
+        std.mem.copyForwards(u8, in_buf[0 .. end - whole], in_buf[whole..end]);
+        held = end - whole;
+    }
+    return finish_memfd(mfd);
+}
+
+/// One line of a socket table into `out` (room for the line and a name): its path field
+/// replaced with the name the program gave when it names a socket syd bound. Returns the length.
+fn unix_line(line: []const u8, out: []u8) usize {
+    assert(out.len >= line.len + unix_names.sun_path_len_max);
+    // Seven fields (Num RefCount Protocol Flags Type St Inode), then one space and the path.
+    var at: usize = 0;
+    var inode: u64 = 0;
+    var field: usize = 0;
+    while (field < 7) : (field += 1) {
+        while (at < line.len and line[at] == ' ') at += 1;
+        const start = at;
+        while (at < line.len and line[at] != ' ') at += 1;
+        if (start == at) break;
+        if (field == 6) inode = std.fmt.parseInt(u64, line[start..at], 10) catch 0;
+    }
+    if (field == 7 and inode != 0 and at + 1 < line.len and line[at] == ' ') {
+        var given: [unix_names.sun_path_len_max]u8 = undefined;
+        if (unix_names.given_name(inode, line[at + 1 ..], &given)) |len| {
+            @memcpy(out[0 .. at + 1], line[0 .. at + 1]);
+            @memcpy(out[at + 1 ..][0..len], given[0..len]);
+            return at + 1 + len;
+        }
+    }
+    @memcpy(out[0..line.len], line);
+    return line.len;
 }
 
 fn number(word: []const u8) bool {
@@ -174,7 +260,7 @@ pub fn served_path(link: []const u8) ?[]const u8 {
     const name = link[memfd.len .. link.len - deleted.len];
     if (!std.mem.startsWith(u8, name, tag())) return null;
     const path = name[tag_len..];
-    return if (is_status(path)) path else null;
+    return if (is_status(path) or is_net_unix(path)) path else null;
 }
 
 /// For the metadata of a memfd `file` (an fd of syd's) whose link is `link`: the path of the
@@ -229,13 +315,28 @@ const served = struct {
 };
 
 fn sealed_memfd(content: []const u8, canonical: []const u8) sys.Errno!i32 {
+    const fd = try open_memfd(canonical);
+    errdefer sys.close(fd);
+    try sys.write_all(fd, content);
+    return finish_memfd(fd);
+}
+
+/// A memfd named by the tag and `canonical`, for the content syd serves.
+fn open_memfd(canonical: []const u8) sys.Errno!i32 {
+    assert(canonical.len > 0);
     const mfd_cloexec: u32 = 1;
     const mfd_allow_sealing: u32 = 2;
     var name_buf: [tag_len + 64]u8 = undefined;
     const name = std.fmt.bufPrintZ(&name_buf, "{s}{s}", .{ tag(), canonical }) catch return error.NAMETOOLONG;
     const fd: i32 = @intCast(try sys.check(linux.memfd_create(name.ptr, mfd_cloexec | mfd_allow_sealing)));
+    assert(fd >= 0);
+    return fd;
+}
+
+/// Rewinds, seals and records the memfd `fd` (closed on error).
+fn finish_memfd(fd: i32) sys.Errno!i32 {
+    assert(fd >= 0);
     errdefer sys.close(fd);
-    try sys.write_all(fd, content);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const f_add_seals: i32 = 1033;
     const seals: usize = 0x1 | 0x2 | 0x4 | 0x8; // seal, shrink, grow, write
@@ -270,4 +371,31 @@ test "mask_status zeroes the seccomp and tracer fields and rewords speculation" 
         "Speculation_Store_Bypass:\tvulnerable\nSpeculationIndirectBranch:\talways enabled\nCpus_allowed:\t3\n", mask_status(text, &out));
     try std.testing.expectEqualStrings("Speculation_Store_Bypass:\tnot vulnerable", mask_status("Speculation_Store_Bypass:\tnot vulnerable", &out));
     try std.testing.expectEqualStrings("SpeculationIndirectBranch:\talways enabled", mask_status("SpeculationIndirectBranch:\tunknown", &out));
+}
+
+test "is_net_unix names the socket tables under /proc only" {
+    for ([_][]const u8{ "/proc/net/unix", "/proc/12/net/unix", "/proc/12/task/13/net/unix" }) |path| try std.testing.expect(is_net_unix(path));
+    for ([_][]const u8{ "/proc/sys/net/unix", "/tmp/net/unix", "/proc/12/net/unix2", "/proc/net/tcp" }) |path| try std.testing.expect(!is_net_unix(path));
+}
+
+test "unix_line passes on every line that names no socket syd bound, whatever its shape" {
+    var prng = std.Random.DefaultPrng.init(0x5eed);
+    const random = prng.random();
+    var out: [256 + unix_names.sun_path_len_max]u8 = undefined;
+    const shapes = [_][]const u8{
+        "Num       RefCount Protocol Flags    Type St Inode Path",
+        "0000000003c8b6ed: 00000003 00000000 00000000 0001 03 19929960",
+        "000000000f30a948: 00000002 00000000 00010000 0001 01 19929976 ././sock",
+        "",
+        " ",
+        "a b c d e f 18446744073709551616 x",
+    };
+    for (shapes) |line| try std.testing.expectEqualStrings(line, out[0..unix_line(line, &out)]);
+    var line: [256]u8 = undefined;
+    var round: usize = 0;
+    while (round < 20_000) : (round += 1) {
+        const len = random.uintAtMost(usize, line.len);
+        for (line[0..len]) |*c| c.* = " 0123456789./x"[random.uintLessThan(usize, 14)];
+        try std.testing.expectEqualStrings(line[0..len], out[0..unix_line(line[0..len], &out)]);
+    }
 }

@@ -27,7 +27,7 @@ const SYS = linux.SYS;
 
 const af_unix: u16 = 1;
 /// sun_path's size: a name the caller gave may fill it without a NUL.
-const sun_path_len_max: usize = 108;
+pub const sun_path_len_max: usize = 108;
 const sockaddr_len_max: usize = 128;
 /// The most bytes one emulated receive carries (a longer datagram is cut, see README Limits).
 const recv_len_max: usize = 64 * 1024;
@@ -133,6 +133,25 @@ const record = struct {
         return null;
     }
 };
+
+/// Whether syd has bound any UNIX socket by a unique name in this run.
+pub fn any_bound() bool {
+    return record.used.load(.acquire);
+}
+
+/// The name its program gave the socket of inode `ino` that the kernel names `kernel`, when syd
+/// bound it by that unique name: copied into `out`, its length.
+pub fn given_name(ino: u64, kernel: []const u8, out: *[sun_path_len_max]u8) ?usize {
+    if (ino == 0 or kernel.len == 0 or kernel[0] != '.' or !record.used.load(.acquire)) return null;
+    record.mutex.lock();
+    defer record.mutex.unlock();
+    for (&record.entries) |*entry| {
+        if (entry.ino != ino or !std.mem.eql(u8, entry.kernel[0..entry.kernel_len], kernel)) continue;
+        @memcpy(out[0..entry.given_len], entry.given[0..entry.given_len]);
+        return entry.given_len;
+    }
+    return null;
+}
 
 /// The unique name syd binds `base` by (in the judged directory, its cwd): `.`, then for each
 /// bit of a fresh code (highest first) `/.` for a one and `/` for a zero, then `/base`. Every
