@@ -40,8 +40,14 @@ pub fn mkdir(request: *const Request) Response {
         return handlers.failure(err);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.mkdir}, canonical)) |response| return response;
+    // What exists answers EEXIST before it is judged, as the original (`mkdir -p` of a tree
+    // whose top the rules do not allow is no denial): nothing is made, nothing is logged. What
+    // walk sandboxing hides answers ENOENT as if it were not there.
     if (canonical.len == 1) return .{ .failure = @intFromEnum(linux.E.EXIST) };
+    if (handlers.kind_at(request.tid(), canonical)) |_| {
+        return .{ .failure = @intFromEnum(if (handlers.walk_hidden(request, canonical)) linux.E.NOENT else linux.E.EXIST) };
+    } else |_| {}
+    if (handlers.decide(request, &.{.mkdir}, canonical)) |response| return response;
     _ = emulate.caller_for(request, canonical, true) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();

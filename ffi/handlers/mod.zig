@@ -443,6 +443,14 @@ pub fn exists(request: *const Request, canonical: []const u8) bool {
 /// The file type bits (S_IFMT) of what is at `canonical` in the root of thread `tid` (not
 /// followed): for an errno or the categories a call feeds, never for what syd acts on (one
 /// fstatat through /proc/TID/root, which another thread may change right after).
+/// Whether walk sandboxing denies `canonical` itself (its last component): the original then
+/// hides it (ENOENT), as a walk through it would.
+pub fn walk_hidden(request: *const Request, canonical: []const u8) bool {
+    if (!request.policy.on[@intFromEnum(Cat.walk)]) return false;
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    return @intFromEnum(request.policy.judge(.walk, view(request.tid(), canonical, &buf)).action) >= @intFromEnum(Action.filter);
+}
+
 pub fn kind_at(tid: i32, canonical: []const u8) sys.Errno!u32 {
     assert(tid > 0 and canonical.len > 0 and canonical[0] == '/');
     var buf: [path_mod.path_len_max + 32]u8 = undefined;

@@ -50,7 +50,7 @@ allow/net/connect+/var/lib/sss/pipes/nss
 allow/read,stat,list,readlink,chdir,readdir+/dev
 allow/read,stat,list,readlink,chdir,readdir+/dev/fd
 allow/read,stat,list,readlink,chdir,readdir,mktemp+/dev/shm/***
-allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/dev/shm/**
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime+/dev/shm/**
 allow/read,stat,list,readlink,write,ioctl+/dev/full
 allow/read,stat,list,readlink,write,ioctl+/dev/zero
 allow/read,stat,list,readlink,write,ioctl,truncate+/dev/null
@@ -89,13 +89,54 @@ allow/read,stat,list,readlink,write,truncate,ioctl+/proc/self/fd/[0-9]*
 allow/read,stat,list,readlink,write,truncate,ioctl+/proc/self/task/[0-9]*/fd/[0-9]*
 allow/read,stat,list,readlink,chdir,readdir+/proc/self/fdinfo/[0-9]*
 allow/read,stat,list,readlink,chdir,readdir+/proc/self/task/[0-9]*/fdinfo/[0-9]*
-allow/stat,list,readlink,chdir,readdir+/run
 allow/read,stat,list,readlink,chdir,readdir,mktemp+/tmp/***
-allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/tmp/**
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime+/tmp/**
 allow/read,stat,list,readlink,chdir,readdir,mktemp+/var/tmp/***
-allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chmod,chattr,utime+/var/tmp/**
+allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime+/var/tmp/**
+# Unlike the original: O_TMPFILE (an unnamed file, judged as a write of the directory) in the
+# temporary directories, and chown there (tar and cp -p as root restore owners).
+allow/write+/tmp
+allow/write+/var/tmp
+allow/write+/dev/shm
+allow/stat,list,readlink,chdir,readdir+/run
+allow/stat,list,readlink,chdir,readdir+/run/systemd
+allow/stat,list,readlink,chdir,readdir+/run/systemd/resolve
+allow/read,stat,list,readlink+/run/systemd/resolve/*.conf
 allow/stat,list,readlink,chdir,readdir+/var
+allow/read,stat,list,readlink+/var/lib/sss/mc/passwd
+allow/read,stat,list,readlink+/var/lib/sss/mc/group
 allow/stat,list,readlink,chdir,readdir+/etc
+allow/read,stat,list,readlink+/etc/DIR_COLORS
+allow/read,stat,list,readlink+/etc/GREP_COLORS
+allow/read,stat,list,readlink,chdir,readdir+/etc/alternatives/***
+allow/read,stat,list,readlink,chdir,readdir+/etc/env.d/***
+allow/read,stat,list,readlink,chdir,readdir+/etc/groff/***
+allow/read,stat,list,readlink+/etc/ethertypes
+allow/read,stat,list,readlink+/etc/gai.conf
+allow/read,stat,list,readlink+/etc/issue
+allow/read,stat,list,readlink+/etc/hostid
+allow/read,stat,list,readlink+/var/adm/hostid
+allow/read,stat,list,readlink+/etc/man_db.conf
+allow/read,stat,list,readlink+/etc/manpath.config
+allow/read,stat,list,readlink+/etc/nanorc
+allow/read,stat,list,readlink+/etc/php*
+allow/read,stat,list,readlink+/etc/php*/**/*.ini
+allow/read,stat,list,readlink,chdir,readdir+/etc/skel/***
+allow/read,stat,list,readlink,chdir,readdir+/etc/ssl/misc/***
+allow/read,stat,list,readlink,chdir,readdir+/etc/zsh/***
+# Unlike the original's linux profile: files everyday programs read on Debian (venv, resolver,
+# vim, libselinux's probes behind ls, mkdir and find, getgroups' limit).
+allow/read,stat,list,readlink+/etc/debian_version
+allow/read,stat,list,readlink+/etc/host.conf
+allow/read,stat,list,readlink,chdir,readdir+/etc/vim/***
+allow/read,stat,list,readlink,chdir,readdir+/etc/python3*/***
+allow/read,stat,list,readlink+/proc/filesystems
+allow/read,stat,list,readlink+/proc/version
+allow/read,stat,list,readlink+/proc/self/mounts
+allow/read,stat,list,readlink+/proc/self/task/[0-9]*/mounts
+allow/stat,list,readlink,chdir,readdir+/proc/sys
+allow/stat,list,readlink,chdir,readdir+/proc/sys/kernel
+allow/read,stat,list,readlink+/proc/sys/kernel/ngroups_max
 allow/read,stat,list,readlink+/etc/environment
 allow/read,stat,list,readlink+/etc/group
 allow/read,stat,list,readlink+/etc/hosts
@@ -108,6 +149,7 @@ allow/read,stat,list,readlink+/etc/localtime
 allow/read,stat,list,readlink+/etc/**/nsswitch.conf
 allow/read,stat,list,readlink+/etc/passwd
 allow/read,stat,list,readlink,chdir,readdir+/etc/profile*/***
+deny/read,stat,list,readlink,chdir,readdir+/etc/profile*/*systemd*
 allow/read,stat,list,readlink,chdir,readdir+/etc/bash*/***
 allow/read,stat,list,readlink+/etc/protocols
 allow/read,stat,list,readlink+/etc/resolv.conf
