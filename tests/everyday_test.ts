@@ -150,3 +150,23 @@ Deno.test("-p user: root's chown to the owner a file already has in /tmp (tar, c
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("-p user: dot files at the top of $HOME stay denied, a project's .git below it is the user's", async () => {
+  const home = Deno.env.get("HOME") ?? "/root";
+  const secret = Deno.makeTempFileSync({ dir: home, prefix: ".syd-everyday-secret-" });
+  const project = Deno.makeTempDirSync({ dir: home, prefix: "syd-everyday-project-" });
+  try {
+    Deno.writeTextFileSync(secret, "secret\n");
+    Deno.mkdirSync(`${project}/.git`);
+    Deno.writeTextFileSync(`${project}/.git/config`, "[core]\n");
+    const result = await runSyd(["-p", "user", "--", "cat", `${project}/.git/config`, secret], {
+      cwd: project,
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "[core]\n");
+    assert.deepEqual(denials(result.stderr).map((r) => r.path), [secret]);
+  } finally {
+    Deno.removeSync(secret);
+    Deno.removeSync(project, { recursive: true });
+  }
+});

@@ -128,15 +128,20 @@ allow/read,stat,list,readlink,chdir,readdir+/etc/zsh/***
 # vim, libselinux's probes behind ls, mkdir and find, getgroups' limit).
 allow/read,stat,list,readlink+/etc/debian_version
 allow/read,stat,list,readlink+/etc/host.conf
+allow/read,stat,list,readlink+/etc/gitconfig
 allow/read,stat,list,readlink,chdir,readdir+/etc/vim/***
 allow/read,stat,list,readlink,chdir,readdir+/etc/python3*/***
 allow/read,stat,list,readlink+/proc/filesystems
+allow/read,stat,list,readlink+/sys/devices/system/cpu/online
+allow/read,stat,list,readlink+/sys/devices/system/cpu/possible
+allow/read,stat,list,readlink+/sys/devices/system/cpu/present
 allow/read,stat,list,readlink+/proc/version
 allow/read,stat,list,readlink+/proc/self/mounts
 allow/read,stat,list,readlink+/proc/self/task/[0-9]*/mounts
 allow/stat,list,readlink,chdir,readdir+/proc/sys
 allow/stat,list,readlink,chdir,readdir+/proc/sys/kernel
 allow/read,stat,list,readlink+/proc/sys/kernel/ngroups_max
+allow/read,stat,list,readlink+/proc/sys/kernel/osrelease
 allow/read,stat,list,readlink+/etc/environment
 allow/read,stat,list,readlink+/etc/group
 allow/read,stat,list,readlink+/etc/hosts
@@ -184,9 +189,11 @@ include_profile linux
 include_profile tty
 allow/all+\${HOME}/**
 allow/read,stat,list,readlink,chdir,readdir+\${HOME}/***
-# Dot files and directories in the home directory hold secrets and configuration.
-deny/all+\${HOME}/**/.*/***
-allow/all+\${HOME}/**/.*history*
+# Dot files and directories at the top of the home directory hold secrets and configuration.
+# Unlike the original (\${HOME}/**/.*/***): those deeper in, a project's .git or .venv, are the
+# user's own work, and git and python3 -m venv work there.
+deny/all+\${HOME}/.*/***
+allow/all+\${HOME}/.*history*
 allow/all+/run/user/\${SYD_UID}/**
 allow/read,stat,list,readlink,chdir,readdir+/run/user/\${SYD_UID}/***
 allow/net/connect+loopback!0-65535
