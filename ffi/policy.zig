@@ -290,6 +290,9 @@ pub const UnsafeFs = struct {
     allow_unsafe_hardlinks: bool = false,
     /// Regular files with the setuid or setgid bit may be opened (else EACCES).
     allow_unsafe_open_suid: bool = false,
+    /// An O_PATH open is continued once judged, the kernel resolving the path again (else syd
+    /// opens it O_RDONLY itself, as ADDFD cannot hand over an O_PATH fd).
+    allow_unsafe_open_path: bool = false,
 };
 
 /// Sorted, disjoint inclusive fd ranges; `all`: every fd.

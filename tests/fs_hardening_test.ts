@@ -662,3 +662,46 @@ print("theirs", open(d + "/theirs").read().strip())
     );
   });
 });
+
+Deno.test("O_PATH opens are opened O_RDONLY by syd unless trace/allow_unsafe_open_path:1 continues them once judged", async () => {
+  await withDir(async (dir) => {
+    await Deno.symlink("public", `${dir}/lnk`);
+    const script = `${ATTEMPT}
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def link_fd(path):
+    fd = os.open(path, os.O_PATH | os.O_NOFOLLOW)
+    buf = ctypes.create_string_buffer(64)
+    n = libc.readlinkat(fd, b"", buf, 64)
+    if n < 0:
+        raise OSError(ctypes.get_errno(), path)
+    print(path.rsplit("/", 1)[1], buf.value.decode() == (str(os.getpid()) if path == "/proc/self" else "public"))
+attempt("link", lambda: link_fd(d + "/lnk"))
+attempt("self", lambda: link_fd("/proc/self"))
+attempt("secret", lambda: os.open(d + "/secret", os.O_PATH))
+fd = os.open(d + "/public", os.O_PATH)
+print("flags", int(open("/proc/self/fdinfo/%d" % fd).read().split()[3], 8) & 0o10000000 != 0)`;
+    const policy = [...ALL, "-m", `deny/read+${dir}/secret`];
+    const kept = await runSyd([...policy, "--", "python3", "-c", script, dir]);
+    assert.equal(
+      withoutRecords(kept.stdout),
+      "link ELOOP\nself ELOOP\nsecret EACCES\nflags False\n",
+      kept.stderr,
+    );
+    const relaxed = await runSyd([
+      ...policy,
+      "-m",
+      "trace/allow_unsafe_open_path:1",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(
+      withoutRecords(relaxed.stdout),
+      "lnk True\nlink ok\nself True\nself ok\nsecret EACCES\nflags True\n",
+      relaxed.stderr,
+    );
+  });
+});

@@ -93,6 +93,9 @@ pub fn handle(request: *const Request) Response {
     // all the same, never continued, since the kernel would read the path again, and another
     // thread may have swapped it for a file that read judges.
     if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
+    // trace/allow_unsafe_open_path:1: an O_PATH open is continued once judged (ADDFD cannot hand
+    // over an O_PATH fd), as the original: the kernel resolves the path again (README, Limits).
+    if (args.flags & handlers.o.path != 0 and request.policy.unsafe_fs.allow_unsafe_open_path) return .continue_call;
     return emulate(request, args, canonical, name);
 }
 

@@ -75,7 +75,8 @@ pub fn handle(request: *const Request) Response {
     // The fd itself (or the cwd): named by no path, not judged (the fd was when it was opened),
     // and performed on syd's own copy: continued, the kernel would read the path again, which
     // another thread may have made a name meanwhile.
-    if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return on_fd(request, nr, call);
+    // readlinkat(fd, "") reads the symlink fd itself (an O_PATH|O_NOFOLLOW fd), as AT_EMPTY_PATH.
+    if (raw.len == 0 and (call.flags & handlers.at.empty_path != 0 or nr == .readlinkat)) return on_fd(request, nr, call);
     var buf: [path_mod.path_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
     const canonical = handlers.canonicalize(request, call.dirfd, raw, .{
@@ -153,6 +154,18 @@ fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
     var link_buf: [48]u8 = undefined;
     var target: [96]u8 = undefined;
     const link = emulate.fd_link(fd, &link_buf);
+    // The fd of the /proc/self or /proc/thread-self link itself names the caller: read on syd's
+    // copy it would name syd.
+    if (nr == .readlinkat) if (sys.retry(linux.readlinkat, .{ linux.AT.FDCWD, link.ptr, &target, target.len })) |len| {
+        var st: linux.Stat = undefined;
+        const is_link = if (sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path })) |_| linux.S.ISLNK(st.mode) else |_| false;
+        if (is_link) if (self_link(target[0..len], 1, request.tid())) |_| {
+            const status = emulate.caller_for(request, "", false) catch |err| return handlers.failure(err);
+            const link_of = self_link(target[0..len], status.tgid, request.tid()).?;
+            var text_buf: [48]u8 = undefined;
+            return answer_link(request, nr, link_of.text(&text_buf)) catch |err| handlers.failure(err);
+        };
+    } else |_| {};
     if (!procfs.any_served()) return perform(request, nr, call, fd) catch |err| handlers.failure(err);
     if (sys.retry(linux.readlinkat, .{ linux.AT.FDCWD, link.ptr, &target, target.len })) |len| {
         if (procfs.served_file(fd, target[0..len])) |path| {

@@ -199,6 +199,7 @@ export const FS_HARDENING_OPTIONS: Readonly<Record<string, { runtime: boolean }>
   allow_unsafe_deleted: { runtime: true },
   allow_unsafe_hardlinks: { runtime: true },
   allow_unsafe_open_suid: { runtime: true },
+  allow_unsafe_open_path: { runtime: true },
   allow_unsafe_mkbdev: { runtime: false },
   allow_unsafe_mkcdev: { runtime: false },
 };
