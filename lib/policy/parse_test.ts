@@ -560,7 +560,7 @@ Deno.test("parseCommand() accepts the original's relaxations of checks syd does 
   for (const option of Object.keys(NOOP_TRACE_OPTIONS)) {
     roundTrip(`trace/${option}:1`, { kind: "trace_noop", option, value: true });
   }
-  assert.equal(refusal("trace/allow_unsafe_open_path:1").unsupported, true);
+  assert.equal(refusal("trace/allow_unsafe_magiclinks:1").unsupported, true);
 });
 
 Deno.test("parseCommand() takes the relaxations of the filesystem hardenings syd makes", () => {
