@@ -159,6 +159,8 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
   allow_unsafe_exec_textrel: "syd does not refuse ELF text relocations",
   allow_unsafe_prlimit:
     "syd does not limit a process's own resource limits (those of another process stay refused: they protect syd)",
+  allow_unsafe_socketcall:
+    "x86_64 programs have no socketcall(2); the 32-bit ABI that has it is killed whatever this says",
 };
 
 /**
