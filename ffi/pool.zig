@@ -162,6 +162,19 @@ pub const Confinement = struct {
         };
         confined = true;
     }
+
+    /// The run thread's `check`: it keeps syd's capabilities until the sandbox is locked (it
+    /// forked the first process), then keeps CAP_SYS_PTRACE alone, as an emulator, before it
+    /// loads its program (capset is in no filter).
+    pub fn check_run(self: *Confinement) void {
+        if (confined or !self.now.load(.acquire) or self.skip) return;
+        caps.thread_keep(caps.bit(caps.cap_sys_ptrace)) catch |err| {
+            self.log.emit(.@"error", .{ .ctx = "confine", .op = "caps", .thread = confine.thread_name(.run), .err = @errorName(err), .msg = "cannot drop the run thread's capabilities: exiting" });
+            std.process.exit(101);
+        };
+        self.check(.run);
+        assert(confined);
+    }
 };
 
 /// Whether this thread loaded its own confinement program.

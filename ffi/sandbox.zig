@@ -3,7 +3,8 @@
 //! Needs: everything spawn.zig and pool.zig need; SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6) is
 //! used where the kernel has it and skipped where it does not.
 //! Assumes: `run` is called at most once per sandbox, from a thread that stays inside `run` until
-//! it returns (Deno's nonblocking FFI call): the child's parent-death signal is tied to it.
+//! it returns (Deno's nonblocking FFI call). The work happens on the run thread `run` starts and
+//! joins (`syd_run`): the first process's parent, so its parent-death signal is tied to it.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -23,6 +24,11 @@ const landlock = @import("layers/landlock.zig");
 const net_handlers = @import("handlers/net.zig");
 const caps = @import("layers/caps.zig");
 const trace = @import("workers/trace.zig");
+const confine = @import("filter/confine.zig");
+
+/// The run thread's stack: the tracer judges exec images and chdir paths on it, as an
+/// emulator does on its 256 KiB (pool.thread_stack_size), with room to spare.
+const run_stack_size: usize = 1024 * 1024;
 const linux = std.os.linux;
 
 extern fn strerror(errnum: c_int) [*:0]const u8;
@@ -126,6 +132,40 @@ pub const Sandbox = struct {
             diag.set("this sandbox has run already", .{});
             return error.BUSY;
         }
+        // The run happens on a thread of syd's own (`syd_run`: it forks the first process,
+        // traces and waits for the sandbox), never on the caller's (Deno's): a thread syd did
+        // not create is never confined, and this one confines itself once the sandbox is
+        // locked (filter/confine.zig), as syd's other threads do.
+        const Job = struct {
+            sandbox: *Sandbox,
+            argv: [*:null]const ?[*:0]const u8,
+            envp: [*:null]const ?[*:0]const u8,
+            diag: *policy.Diag,
+            result: sys.Errno!Outcome = error.AGAIN,
+
+            fn main(job: *@This()) void {
+                _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(confine.thread_name(.run).ptr), 0, 0, 0);
+                // No signal is handled on this thread (Deno's handlers run on Deno's threads).
+                sys.sigmask_set(std.math.maxInt(u64)) catch unreachable; // a valid mask cannot fail
+                job.result = job.sandbox.run_here(job.argv, job.envp, job.diag);
+            }
+        };
+        var job: Job = .{ .sandbox = self, .argv = argv, .envp = envp, .diag = diag };
+        const thread = std.Thread.spawn(.{ .stack_size = run_stack_size }, Job.main, .{&job}) catch {
+            diag.set("cannot start syd's run thread", .{});
+            return error.AGAIN;
+        };
+        thread.join();
+        return job.result;
+    }
+
+    /// `run`'s work, on the run thread.
+    fn run_here(
+        self: *Sandbox,
+        argv: [*:null]const ?[*:0]const u8,
+        envp: [*:null]const ?[*:0]const u8,
+        diag: *policy.Diag,
+    ) sys.Errno!Outcome {
         const name = argv[0] orelse {
             diag.set("no command to run", .{});
             return error.INVAL;
@@ -229,6 +269,7 @@ pub const Sandbox = struct {
         if (rules.lock != .off) { // unset: locked once the first process runs, as the original
             pool.lock();
             timeouter.wake();
+            pool.confinement.check_run(); // this thread, now (a later lock: at its next stop)
         }
         const status = if (traced) try tracer.until_first_exit() else try sys.wait_exit(child.pid);
         self.log.emit(.debug, .{ .ctx = "run", .op = "exit", .pid = child.pid, .status = status });

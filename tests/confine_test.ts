@@ -20,7 +20,7 @@ function threads(pid: number): { comm: string; seccomp: number }[] {
   return found;
 }
 
-Deno.test("while a locked sandbox runs every syd_* thread is confined, Deno's are not, and syd still logs", async () => {
+Deno.test("while a locked sandbox runs every syd_* thread is confined (the run thread, which traces and waits, too), Deno's are not, and syd still logs", async () => {
   const dir = tempDir("syd-confine-");
   try {
     const child = new Deno.Command(SYD, {
@@ -51,7 +51,7 @@ Deno.test("while a locked sandbox runs every syd_* thread is confined, Deno's ar
     assert.equal(output.code, 0, stderr);
     assert.equal(new TextDecoder().decode(output.stdout), "cat=1\n");
     const syd = seen.filter((t) => t.comm.startsWith("syd_"));
-    for (const name of ["syd_emu", "syd_int", "syd_mon", "syd_out"]) {
+    for (const name of ["syd_emu", "syd_int", "syd_mon", "syd_out", "syd_run"]) {
       assert.ok(syd.some((t) => t.comm === name), `no ${name} thread: ${JSON.stringify(seen)}`);
     }
     for (const t of syd) assert.equal(t.seccomp, 2, `${t.comm} is not confined`);
@@ -116,10 +116,27 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
   const result = await runSyd(["-E", "pfc"]);
   assert.equal(result.code, 0, result.stderr);
   const map = sections(result.stdout);
-  assert.deepEqual([...map.keys()], ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out"]);
+  assert.deepEqual([...map.keys()], [
+    "syd_process",
+    "syd_emu",
+    "syd_int",
+    "syd_mon",
+    "syd_out",
+    "syd_run",
+  ]);
   // Each header also carries the original's words, which tools written for it look for.
-  for (const role of ["process", "emulator", "interrupter", "monitor", "timeouter"]) {
+  for (const role of ["process", "emulator", "interrupter", "monitor", "timeouter", "waiter"]) {
     assert.match(result.stdout, new RegExp(`^# syd_\\w+: Syd ${role} rules: `, "m"));
+  }
+  // The run thread may ptrace only to serve its tracees' stops: never attach or seize.
+  const ptrace = syscallBlock(map.get("syd_run")!, "ptrace");
+  assert.ok(ptrace, "the run thread's filter has no ptrace rule");
+  const requests = [...ptrace.matchAll(/\$a0\.lo32 & 0xffffffff == (\d+)/g)].map((m) =>
+    Number(m[1])
+  );
+  assert.deepEqual(requests.sort((a, b) => a - b), [7, 12, 13, 24, 0x4208, 0x420e]);
+  for (const other of ["syd_emu", "syd_int", "syd_mon", "syd_out"]) {
+    assert.equal(syscallBlock(map.get(other)!, "ptrace"), undefined, `${other} may ptrace`);
   }
   const ioctl = syscallBlock(map.get("syd_emu")!, "ioctl");
   assert.ok(ioctl, "the emulator filter has no ioctl rule");
@@ -141,7 +158,10 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
     }
   }
   for (const [name, section] of map) {
-    for (const call of ["execve", "execveat", "ptrace"]) {
+    // ptrace: the run thread's, for its tracees' stops only (checked above).
+    for (
+      const call of name === "syd_run" ? ["execve", "execveat"] : ["execve", "execveat", "ptrace"]
+    ) {
       const block = syscallBlock(section, call);
       assert.ok(!block?.includes("action ALLOW"), `${name} allows ${call}`);
     }
@@ -183,7 +203,7 @@ Deno.test("syd -E bpf writes one raw program per filter, never overwrites, and r
   try {
     const result = await runSyd(["-E", "bpf"], { env: { SYD_TMPDIR: dir } });
     assert.equal(result.code, 0, result.stderr);
-    const names = ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out"];
+    const names = ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out", "syd_run"];
     assert.deepEqual(result.stdout.trim().split("\n"), names.map((n) => `${dir}/${n}.bpf`));
     for (const name of names) {
       const info = Deno.statSync(`${dir}/${name}.bpf`);

@@ -1,7 +1,8 @@
 //! Self-confinement of syd's own threads: the seccomp allow-list each kind of syd thread
-//! (`syd_emu`, `syd_int`, `syd_mon`, `syd_out`) loads on itself once the sandbox is locked, so
-//! that a thread taken over through a bug can make only the calls its own job needs. Any other
-//! call kills the whole process (SECCOMP_RET_KILL_PROCESS), as does any architecture but x86_64.
+//! (`syd_emu`, `syd_int`, `syd_mon`, `syd_out`, and `syd_run`: the run thread, which traces and
+//! waits for the sandbox) loads on itself once the sandbox is locked, so that a thread taken
+//! over through a bug can make only the calls its own job needs. Any other call kills the whole
+//! process (SECCOMP_RET_KILL_PROCESS), as does any architecture but x86_64.
 //!
 //! A filter binds the thread that loads it and every thread that thread spawns afterwards, and
 //! stacked filters all apply. The monitor spawns the emulators, so its filter carries the
@@ -32,7 +33,7 @@ const notify = @import("../notify.zig");
 const dir_handlers = @import("../handlers/dir.zig");
 const anonfd_handlers = @import("../handlers/anonfd.zig");
 
-pub const Kind = enum { emu, int, mon, out };
+pub const Kind = enum { emu, int, mon, out, run };
 
 /// What each syd thread unshares when it starts (pool.thread_setup): its fs struct (cwd, root,
 /// umask: an emulator sets the caller's umask), its fd table, and its SysV semaphore undo list.
@@ -50,6 +51,7 @@ pub fn thread_name(kind: Kind) [:0]const u8 {
         .int => "syd_int",
         .mon => "syd_mon",
         .out => "syd_out",
+        .run => "syd_run",
     };
 }
 
@@ -59,6 +61,8 @@ const emu = Kinds.initOne(.emu);
 const mon = Kinds.initOne(.mon);
 const int = Kinds.initOne(.int);
 const out = Kinds.initOne(.out);
+const run = Kinds.initOne(.run);
+const emu_run = Kinds.initMany(&.{ .emu, .run });
 const int_mon = Kinds.initMany(&.{ .int, .mon });
 const emu_int_mon = Kinds.initMany(&.{ .emu, .int, .mon });
 
@@ -297,7 +301,63 @@ const emulated_ioctls = ioctls: {
     break :ioctls final;
 };
 
-const rules = common ++ listener ++ interrupting ++ interrupter ++ timeouter ++ spawning ++ emulating ++ emulated_ioctls;
+const ptrace_cont: u32 = 7;
+const ptrace_getregs: u32 = 12;
+const ptrace_setregs: u32 = 13;
+const ptrace_syscall: u32 = 24;
+const ptrace_listen: u32 = 0x4208;
+const ptrace_get_syscall_info: u32 = 0x420e;
+
+/// The run thread once the first process runs (workers/trace.zig, sandbox.zig, reap.zig): it
+/// serves its tracees' stops (never attaches: new tasks are traced by the options set at the
+/// seize), checks each exec's image and each chdir as an emulator judges a path, kills what is
+/// left at the end, and joins syd's other threads. Its capabilities are CAP_SYS_PTRACE alone by
+/// then (as an emulator's), so capset is never called under this filter.
+const running = [_]Rule{
+    .{ .nr = .wait4, .kinds = run },
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_cont))} },
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_getregs))} },
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_setregs))} },
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_syscall))} },
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_listen))} },
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_get_syscall_info))} },
+    // A denied exec or chdir kills its caller; reap.zig kills what is left (SIGKILL only).
+    .{ .nr = .kill, .kinds = run, .args = &.{eq(1, value(sig_kill))} },
+    .{ .nr = .kill, .kinds = run, .args = &.{eq(1, value(0))} },
+    // spawn.fire_sentinel wakes the sentinel (SIGCONT), which kills every sandboxed process;
+    // spawn.zig and reap.zig reap it and what the tracer does not wait for (waitid, WNOHANG).
+    .{ .nr = .kill, .kinds = run, .args = &.{eq(1, value(linux.SIG.CONT))} },
+    .{ .nr = .waitid, .kinds = run },
+    .{ .nr = .tgkill, .kinds = run, .args = &.{ eq(0, .tgid), eq(2, .interrupt_signal) } },
+    // Judging: the caller's path and /proc (caller.zig, path.zig, emulate.zig), the image an
+    // exec loaded (handlers/exec.zig, elf.zig), the process tree (reap.zig).
+    .{ .nr = .process_vm_readv, .kinds = run },
+    .{ .nr = .pidfd_open, .kinds = run },
+    .{ .nr = .pidfd_getfd, .kinds = run },
+    .{ .nr = .pidfd_send_signal, .kinds = run, .args = &.{eq(1, value(sig_kill))} },
+    .{ .nr = .open, .kinds = run },
+    .{ .nr = .openat, .kinds = run },
+    .{ .nr = .openat2, .kinds = run },
+    .{ .nr = .read, .kinds = run },
+    .{ .nr = .pread64, .kinds = run },
+    .{ .nr = .lseek, .kinds = run },
+    .{ .nr = .close, .kinds = run },
+    .{ .nr = .fstatat64, .kinds = run }, // newfstatat
+    .{ .nr = .fstat, .kinds = run },
+    .{ .nr = .statx, .kinds = run },
+    .{ .nr = .statfs, .kinds = run },
+    .{ .nr = .fstatfs, .kinds = run },
+    .{ .nr = .faccessat2, .kinds = run },
+    .{ .nr = .readlink, .kinds = run },
+    .{ .nr = .readlinkat, .kinds = run },
+    .{ .nr = .getdents64, .kinds = run },
+    // caps.effective_lower reads the sets (and finds nothing to lower).
+    .{ .nr = .capget, .kinds = run },
+    // The notify listener: whether a request is still pending.
+    .{ .nr = .ioctl, .kinds = run, .args = &.{ eq(0, .notify_fd), eq(1, value(notify.ioctl_id_valid)) } },
+};
+
+const rules = common ++ listener ++ interrupting ++ interrupter ++ timeouter ++ spawning ++ emulating ++ emulated_ioctls ++ running;
 
 /// Calls no kind may be allowed, whatever else changes (checked at compile time).
 const never = [_]SYS{
@@ -318,9 +378,12 @@ comptime {
     @setEvalBranchQuota(100_000);
     for (rules) |rule| {
         assert(rule.args.len <= scmp.arg_cmps_max);
-        if (rule.action == .allow) for (never) |nr| assert(rule.nr != nr);
-        // Reading and writing other processes' memory is the emulators' alone.
-        if (rule.nr == .process_vm_readv or rule.nr == .process_vm_writev) assert(rule.kinds.eql(emu));
+        // ptrace: the run thread's alone, and only the requests that serve a stop (no attach).
+        if (rule.action == .allow) for (never) |nr| assert(rule.nr != nr or (nr == .ptrace and rule.kinds.eql(run) and rule.args.len == 1 and rule.args[0].index == 0));
+        // Reading other processes' memory is the emulators' and the tracer's; writing it, the
+        // emulators' alone.
+        if (rule.nr == .process_vm_readv) assert(rule.kinds.eql(emu) or rule.kinds.eql(run));
+        if (rule.nr == .process_vm_writev) assert(rule.kinds.eql(emu));
         // Namespaces, thread creation and filter loading only under an argument condition.
         if (rule.nr == .unshare or rule.nr == .clone or rule.nr == .seccomp or rule.nr == .prctl) {
             assert(rule.args.len >= 1 and rule.kinds.eql(mon));

@@ -1,7 +1,8 @@
 //! `syd -E pfc|bpf` (and SYD_DUMP_SCMP): every seccomp filter syd would load for a policy, for
 //! auditing. PFC (libseccomp's pseudo-filter code) goes to one fd, a `#` header line before each
 //! filter; BPF goes to one file per filter in a directory (`syd_process.bpf` for the sandbox's
-//! filter, `syd_emu.bpf`, `syd_int.bpf`, `syd_mon.bpf`, `syd_out.bpf` for syd's threads),
+//! filter, `syd_emu.bpf`, `syd_int.bpf`, `syd_mon.bpf`, `syd_out.bpf`, `syd_run.bpf` for syd's
+//! threads),
 //! created new with mode 0400: an existing file is never overwritten (EEXIST).
 //!
 //! The threads' filters compare arguments with the notify fd, which is only known when the
@@ -57,6 +58,7 @@ fn describe(kind: confine.Kind) []const u8 {
         .int => "interrupter thread",
         .mon => "monitor thread",
         .out => "timeouter thread",
+        .run => "run thread (the tracer: it waits for the sandbox and checks each exec and chdir)",
     };
 }
 
@@ -67,6 +69,7 @@ fn role(kind: confine.Kind) []const u8 {
         .int => "interrupter",
         .mon => "monitor",
         .out => "timeouter",
+        .run => "waiter",
     };
 }
 
@@ -106,7 +109,7 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);
     const len = try sys.read_full(fd, text);
-    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:" }) |header| {
+    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules" }) |header| {
         try std.testing.expect(std.mem.indexOf(u8, text[0..len], header) != null);
     }
 }

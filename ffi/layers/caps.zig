@@ -105,6 +105,10 @@ pub fn effective_lower(keep: Set) sys.Errno!Sets {
 
 pub fn effective_restore(sets: Sets) void {
     assert(sets.effective & ~sets.permitted == 0);
+    // Nothing was lowered (a thread that keeps only what it may hold, as the confined run
+    // thread): no capset, which no confined thread's filter allows.
+    const now = get() catch return;
+    if (now.effective == sets.effective and now.permitted == sets.permitted and now.inheritable == sets.inheritable) return;
     _ = set_raw(sets);
 }
 

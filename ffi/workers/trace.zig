@@ -181,6 +181,7 @@ pub const Tracer = struct {
     /// ready tracee in the kernel's list, and a tracee restarted that stops again at once (a
     /// chdir loop) would otherwise be served forever before the others (found by review).
     fn step(self: *Tracer, nohang: bool) sys.Errno!bool {
+        self.pool.confinement.check_run(); // a lock through /dev/syd: confined from this stop on
         var batch: [batch_max]Report = undefined;
         var count: usize = 0;
         while (count < batch_max) {
