@@ -111,9 +111,8 @@ pub fn supported(cat: Cat) bool {
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
         .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
-        .walk, .list, .readlink, .sendfd => true,
+        .walk, .list, .readlink, .sendfd, .recvfd => true,
         .net_bind, .net_connect => true,
-        .recvfd => false, // receiving would have to be emulated to judge the fds before the caller has them
     };
 }
 

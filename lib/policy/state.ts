@@ -16,7 +16,6 @@ import {
   isFilterTraceOption,
   isNetCategory,
   type NetCategory,
-  NEVER_ON,
 } from "./vocab.ts";
 
 /** Where a command came from: a file and line, a `-m` argument, a profile's line, or `/dev/syd`. */
@@ -172,8 +171,7 @@ export function initialState(): PolicyState {
   const defaults = {} as Record<Category, Action>;
   for (const category of CATEGORIES) {
     // As the original 3.59: walk and list are the two categories off at first.
-    // recvfd is never on here (vocab.ts FD_CATEGORIES).
-    on[category] = category !== "walk" && category !== "list" && category !== "recvfd";
+    on[category] = category !== "walk" && category !== "list";
     defaults[category] = "deny";
   }
   return {
@@ -233,7 +231,6 @@ function remove<T>(list: T[], op: Op, same: (entry: T) => boolean): number {
 export function apply(state: PolicyState, command: Command, origin: Origin): number {
   switch (command.kind) {
     case "sandbox":
-      // parse.ts leaves recvfd out of `sandbox/...:on` (and refuses naming it): it stays off.
       for (const category of command.categories) state.on[category] = command.on;
       if (command.fs) state.fsOn = command.on;
       return 0;
@@ -419,8 +416,7 @@ export function dump(state: PolicyState): string[] {
   const onCount = CATEGORIES.filter((c) => state.on[c]).length;
   const most = onCount * 2 >= CATEGORIES.length;
   lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
-  // recvfd, never on, is off after `sandbox/all:on` too.
-  const others = CATEGORIES.filter((c) => state.on[c] !== most && !(most && NEVER_ON.includes(c)));
+  const others = CATEGORIES.filter((c) => state.on[c] !== most);
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
