@@ -130,3 +130,30 @@ Deno.test("recvfd: a thread swapping the fd number (dup2) and the control room m
   // The helper sees fds that get through: with recvfd off, they do.
   assert.ok(await race([...FS, ...SEND_ALL, "-m", "sandbox/recvfd:off"]) > 0);
 });
+
+Deno.test("recvfd: trace/allow_unsafe_recvmsg:1 leaves receives to the kernel, fds unjudged (the original's relaxation)", async () => {
+  const relaxed = await pass([...FS, ...SEND_ALL, "-m", "trace/allow_unsafe_recvmsg:1"], "pipe");
+  assert.equal(relaxed.stdout, "data=hello fds=1 ctrunc=0 kinds=pipe usable=1\n");
+  assert.equal(records(relaxed.stderr).filter((r) => r.cap === "recvfd").length, 0);
+  const strict = await pass([...FS, ...SEND_ALL, "-m", "trace/allow_unsafe_recvmsg:0"], "pipe");
+  assert.equal(strict.stdout, "data=hello fds=0 ctrunc=1 kinds= usable=1\n");
+});
+
+Deno.test("recvfd: the paludis profile leaves fd passing unjudged unless SYD_PALUDIS_PASSFD turns it on", async () => {
+  const on = await runSyd(["-p", "paludis", "--", helper("pass_fds"), "pipe"], {
+    env: { SYD_LOG: "warn", SYD_PALUDIS_PASSFD: "on" },
+  });
+  assert.equal(on.code, 0, on.stderr);
+  // Its allow/passfd+!all lets every fd through, judged.
+  assert.equal(on.stdout, "data=hello fds=1 ctrunc=0 kinds=pipe usable=1\n");
+  const denied = await runSyd(
+    ["-p", "paludis", "-m", "deny/recvfd+!pipe", "--", helper("pass_fds"), "pipe"],
+    { env: { SYD_LOG: "warn", SYD_PALUDIS_PASSFD: "on" } },
+  );
+  assert.equal(denied.stdout, "data=hello fds=0 ctrunc=1 kinds= usable=1\n", denied.stderr);
+  const off = await runSyd(
+    ["-p", "paludis", "-m", "deny/recvfd+!pipe", "--", helper("pass_fds"), "pipe"],
+    { env: { SYD_LOG: "warn" } },
+  );
+  assert.equal(off.stdout, "data=hello fds=1 ctrunc=0 kinds=pipe usable=1\n", off.stderr);
+});

@@ -28,9 +28,10 @@ const cmsg_header_len: usize = 16; // struct cmsghdr { u64 len; i32 level; i32 t
 const control_len_max: usize = 4096;
 const msg_ctrunc: i32 = 0x8;
 
-/// Whether received fds are judged now (the policy in force: /dev/syd may change it).
+/// Whether received fds are judged now (the policy in force: /dev/syd may change it), unless
+/// trace/allow_unsafe_recvmsg:1 leaves receives to the kernel (the original's relaxation).
 pub fn on(request: *const Request) bool {
-    return request.policy.on[@intFromEnum(Cat.recvfd)];
+    return request.policy.on[@intFromEnum(Cat.recvfd)] and !request.policy.allow_unsafe_recvmsg;
 }
 
 /// Judges the fds of each SCM_RIGHTS message in `control` (syd's receive, `control.len` bytes the

@@ -468,6 +468,8 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
     // syd's own copies of received fds are close-on-exec whatever the caller asked (the
     // caller's are made as it asked by fix_control).
     const n = try handlers.blocking_call(request, true, linux.recvmsg, .{ fd, &local, flags | msg_cmsg_cloexec });
+    // The kernel echoes MSG_CMSG_CLOEXEC in msg_flags: only when the caller asked for it.
+    if (flags & msg_cmsg_cloexec == 0) local.flags &= ~@as(i32, msg_cmsg_cloexec);
     // The fds the message carried are syd's until fix_control hands them over: closed when the
     // caller's buffers fail first (a bad iovec), or every one would stay open in syd.
     var held: []u8 = control[0..if (control_room > 0) @min(local.controllen, control_room) else 0];

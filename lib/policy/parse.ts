@@ -46,6 +46,7 @@ export type TraceOption =
   | "allow_unsafe_any_addr"
   | "allow_unsafe_kcapi"
   | "allow_unsafe_oob"
+  | "allow_unsafe_recvmsg"
   | "allow_safe_bind"
   | "allow_unsafe_proc_pid_status"
   | FilterTraceOption;
@@ -511,6 +512,7 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_exec_script" ||
     key === "trace/allow_unsafe_exec_interactive" || key === "trace/allow_unsafe_any_addr" ||
     key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||
+    key === "trace/allow_unsafe_recvmsg" ||
     key === "trace/allow_safe_bind" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
     (key.startsWith("trace/") && isFilterTraceOption(rest))

@@ -136,6 +136,11 @@ export interface PolicyState {
   allowUnsafeKcapi: boolean;
   /** trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed. */
   allowUnsafeOob: boolean;
+  /**
+   * trace/allow_unsafe_recvmsg: recvmsg and recvmmsg are not performed by syd for recvfd (the
+   * fds received are not judged); credentials and names are still fixed where they would be.
+   */
+  allowUnsafeRecvmsg: boolean;
   /** trace/allow_safe_bind: addresses bound in the sandbox allowed for net/connect. */
   allowSafeBind: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
@@ -196,6 +201,7 @@ export function initialState(): PolicyState {
     allowUnsafeAnyAddr: false,
     allowUnsafeKcapi: false,
     allowUnsafeOob: false,
+    allowUnsafeRecvmsg: false,
     allowSafeBind: false,
     noopTrace: {},
     fsUnsafe: {},
@@ -349,6 +355,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
       else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
       else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
+      else if (command.option === "allow_unsafe_recvmsg") state.allowUnsafeRecvmsg = command.value;
       else if (command.option === "allow_safe_bind") state.allowSafeBind = command.value;
       else if (command.option === "allow_unsafe_exec_ldso") {
         state.allowUnsafeExecLdso = command.value;
@@ -459,6 +466,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
   if (state.allowUnsafeKcapi) lines.push("trace/allow_unsafe_kcapi:1");
   if (state.allowUnsafeOob) lines.push("trace/allow_unsafe_oob:1");
+  if (state.allowUnsafeRecvmsg) lines.push("trace/allow_unsafe_recvmsg:1");
   if (state.allowSafeBind) lines.push("trace/allow_safe_bind:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);

@@ -283,6 +283,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
+  "trace/allow_unsafe_recvmsg",
   "trace/allow_safe_bind",
   "trace/allow_unsafe_proc_pid_status",
   "reset",
