@@ -60,6 +60,15 @@ Deno.test("recvfd: an allowed fd is received and usable; one denied fd drops the
   }
 });
 
+Deno.test("recvfd: recvmmsg with a timeout is judged too, and the time left written back as the kernel does", async () => {
+  const args = [...FS, ...SEND_ALL, "-m", "allow/recvfd+!file"];
+  const allowed = await pass(args, "file", ["-T"]);
+  // 5 s asked: what is left is less (never the 5 the caller wrote).
+  assert.match(allowed.stdout, /^data=hello fds=1 ctrunc=0 kinds=file usable=1 left=[0-4]\n$/);
+  const denied = await pass(args, "file,pipe", ["-T"]);
+  assert.match(denied.stdout, /^data=hello fds=0 ctrunc=1 kinds= usable=1 left=[0-4]\n$/);
+});
+
 Deno.test("recvfd: !all matches every fd; passfd rules cover recvfd", async () => {
   const kinds = "file,dir,pipe,socket,memfd,eventfd";
   const all = await pass([...FS, ...SEND_ALL, "-m", "allow/recvfd+!all"], kinds);

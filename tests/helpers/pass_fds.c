@@ -4,6 +4,7 @@
 //
 //   pass_fds [-m] [-d] KIND[,KIND...]     KIND: file dir pipe socket memfd eventfd
 //     -m  receive with recvmmsg instead of recvmsg
+//     -T  receive with recvmmsg with a 5 s timeout; prints what is left of it (`left=4`)
 //     -d  a datagram socket pair instead of a stream one
 //   pass_fds -b N                         N rounds of sending one file fd and receiving it in
 //                                         one process; prints the median ns of one recvmsg
@@ -86,6 +87,8 @@ static int send_fds(int sock, const int *fds, int count) {
 }
 
 // Receives one message; fills `fds` (count returned) and `flags`; data into `data`.
+static struct timespec timeout = {.tv_sec = 5};
+
 static ssize_t receive(int sock, int mmsg, char *data, size_t len, int *fds, int *count, int *flags) {
   struct iovec iov = {.iov_base = data, .iov_len = len};
   union {
@@ -102,7 +105,7 @@ static ssize_t receive(int sock, int mmsg, char *data, size_t len, int *fds, int
   msg->msg_controllen = sizeof control.buf;
   ssize_t n;
   if (mmsg) {
-    int got = recvmmsg(sock, &mm, 1, 0, NULL);
+    int got = recvmmsg(sock, &mm, 1, 0, mmsg == 2 ? &timeout : NULL);
     n = got < 0 ? -1 : (ssize_t)mm.msg_len;
   } else {
     n = recvmsg(sock, msg, 0);
@@ -152,8 +155,9 @@ static int bench(int rounds) {
 
 int main(int argc, char **argv) {
   int mmsg = 0, type = SOCK_STREAM, opt;
-  while ((opt = getopt(argc, argv, "mdb:")) != -1) {
+  while ((opt = getopt(argc, argv, "mTdb:")) != -1) {
     if (opt == 'm') mmsg = 1;
+    else if (opt == 'T') mmsg = 2;
     else if (opt == 'd') type = SOCK_DGRAM;
     else if (opt == 'b') return bench(atoi(optarg));
     else return 2;
@@ -204,6 +208,8 @@ int main(int argc, char **argv) {
     }
     if (strcmp(kind, "bad") == 0) usable = 0;
   }
-  printf("data=%s fds=%d ctrunc=%d kinds=%s usable=%d\n", data, received, (flags & MSG_CTRUNC) ? 1 : 0, kinds, usable);
+  printf("data=%s fds=%d ctrunc=%d kinds=%s usable=%d", data, received, (flags & MSG_CTRUNC) ? 1 : 0, kinds, usable);
+  if (mmsg == 2) printf(" left=%ld", (long)timeout.tv_sec);
+  printf("\n");
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 3;
 }
