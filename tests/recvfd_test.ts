@@ -166,3 +166,30 @@ Deno.test("recvfd: the paludis profile leaves fd passing unjudged unless SYD_PAL
   );
   assert.equal(off.stdout, "data=hello fds=1 ctrunc=0 kinds=pipe usable=1\n", off.stderr);
 });
+
+Deno.test("recvfd: /dev/syd turns it off and on at run time; trace/allow_unsafe_recvmsg is fixed at start", async () => {
+  const program = helper("pass_fds");
+  const script = `test -c "/dev/syd/sandbox/recvfd:off"; ${program} pipe
+test -c "/dev/syd/sandbox/recvfd:on"; ${program} pipe
+test -c "/dev/syd/trace/allow_unsafe_recvmsg:1" || echo refused; ${program} pipe`;
+  const result = await runSyd([
+    "-poff",
+    "-m",
+    "lock:off",
+    "-m",
+    "sandbox/recvfd:on",
+    "--",
+    "sh",
+    "-c",
+    script,
+  ], {
+    env: { SYD_LOG: "error" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    result.stdout,
+    "data=hello fds=1 ctrunc=0 kinds=pipe usable=1\n" +
+      "data=hello fds=0 ctrunc=1 kinds= usable=1\n" +
+      "refused\ndata=hello fds=0 ctrunc=1 kinds= usable=1\n",
+  );
+});
