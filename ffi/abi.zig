@@ -307,6 +307,7 @@ test {
     _ = @import("handlers/sysinfo.zig");
     _ = @import("handlers/exec.zig");
     _ = @import("handlers/emulate.zig");
+    _ = @import("handlers/recvfd.zig");
     _ = @import("handlers/mknod.zig");
     _ = @import("handlers/truncate.zig");
     _ = @import("handlers/dirops.zig");

@@ -111,9 +111,8 @@ pub fn supported(cat: Cat) bool {
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
         .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
-        .walk, .list, .readlink, .sendfd => true,
+        .walk, .list, .readlink, .sendfd, .recvfd => true,
         .net_bind, .net_connect => true,
-        .recvfd => false, // receiving would have to be emulated to judge the fds before the caller has them
     };
 }
 
@@ -254,6 +253,7 @@ pub const Document = struct {
     allow_unsafe_any_addr: bool = false,
     allow_unsafe_kcapi: bool = false,
     allow_unsafe_oob: bool = false,
+    allow_unsafe_recvmsg: bool = false,
     allow_safe_bind: bool = false,
     allow_unsafe_proc_pid_status: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
@@ -363,6 +363,9 @@ pub const Policy = struct {
     allow_unsafe_kcapi: bool = false,
     /// trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed.
     allow_unsafe_oob: bool = false,
+    /// trace/allow_unsafe_recvmsg: recvmsg and recvmmsg are not performed by syd for recvfd,
+    /// whose fds then reach the program unjudged.
+    allow_unsafe_recvmsg: bool = false,
     /// trace/allow_safe_bind: the addresses bound in the sandbox are allowed for net/connect.
     allow_safe_bind: bool = false,
     /// trace/allow_unsafe_proc_pid_status: /proc/PID/status served unfiltered (handlers/procfs.zig).
@@ -498,6 +501,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
         .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
         .allow_unsafe_oob = doc.allow_unsafe_oob,
+        .allow_unsafe_recvmsg = doc.allow_unsafe_recvmsg,
         .allow_safe_bind = doc.allow_safe_bind,
         .unsafe_fs = doc.unsafe_fs,
         .allow_unsafe_proc_pid_status = doc.allow_unsafe_proc_pid_status,

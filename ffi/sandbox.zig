@@ -263,7 +263,8 @@ pub const Sandbox = struct {
 /// What the policy asks of the sandbox filter.
 pub fn filter_options(rules: *const policy.Policy) filter.Options {
     const net_on = rules.on[@intFromEnum(policy.Cat.net_bind)] or
-        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.sendfd)];
+        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.sendfd)] or
+        (rules.on[@intFromEnum(policy.Cat.recvfd)] and !rules.allow_unsafe_recvmsg); // receives performed by syd
     // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
     // from the start (the filter cannot change once loaded); their handlers look at the
     // policy in force.

@@ -74,15 +74,7 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
         "remove it, or move it after the broader rule",
       );
     }
-    if (rule.category === "recvfd") {
-      // The original's profiles allow passfd (sendfd and recvfd): only a denial is worth a word.
-      if (rule.action !== "allow") {
-        warn(
-          rule.origin,
-          `rule ${label} has no effect: this syd does not judge the fds a program receives`,
-        );
-      }
-    } else if (!state.on[rule.category]) {
+    if (!state.on[rule.category]) {
       warn(
         rule.origin,
         `rule ${label} has no effect: sandboxing of ${rule.category} is off`,

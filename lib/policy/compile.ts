@@ -115,6 +115,8 @@ export interface CompiledPolicy {
   allow_unsafe_kcapi?: boolean;
   /** MSG_OOB and SO_OOBINLINE allowed (trace/allow_unsafe_oob); left out when false. */
   allow_unsafe_oob?: boolean;
+  /** recvfd not judged: receives not performed for it (trace/allow_unsafe_recvmsg); left out when false. */
+  allow_unsafe_recvmsg?: boolean;
   /** Addresses bound in the sandbox allowed for net/connect (trace/allow_safe_bind); left out when false. */
   allow_safe_bind?: boolean;
   /** /proc/PID/status unfiltered (trace/allow_unsafe_proc_pid_status); left out when false. */
@@ -189,6 +191,7 @@ export function compile(
     ...(state.allowUnsafeAnyAddr ? { allow_unsafe_any_addr: true } : {}),
     ...(state.allowUnsafeKcapi ? { allow_unsafe_kcapi: true } : {}),
     ...(state.allowUnsafeOob ? { allow_unsafe_oob: true } : {}),
+    ...(state.allowUnsafeRecvmsg ? { allow_unsafe_recvmsg: true } : {}),
     ...(state.allowSafeBind ? { allow_safe_bind: true } : {}),
     deny_dotdot: state.denyDotdot,
     ...(Object.keys(state.fsUnsafe).length > 0 ? { unsafe_fs: compileFsUnsafe(state) } : {}),

@@ -25,7 +25,6 @@ import {
   nearest,
   NET_CATEGORIES,
   type NetCategory,
-  NEVER_ON,
   NOOP_TRACE_OPTIONS,
   own,
   UNSUPPORTED_CATEGORIES,
@@ -47,6 +46,7 @@ export type TraceOption =
   | "allow_unsafe_any_addr"
   | "allow_unsafe_kcapi"
   | "allow_unsafe_oob"
+  | "allow_unsafe_recvmsg"
   | "allow_safe_bind"
   | "allow_unsafe_proc_pid_status"
   | FilterTraceOption;
@@ -416,18 +416,9 @@ export function parseCommand(text: string): Command {
       return { kind: "sandbox_query", categories };
     }
     const on = parseBoolean(value, valueAt);
-    if (on && /(?:^|,)(?:recvfd|passfd)(?:,|$)/.test(rest)) {
-      throw new CommandError(
-        "recvfd sandboxing (judging the fds a program receives) is not supported by this syd: " +
-          "it would have to perform every receive itself; sandbox/sendfd:on judges the fds sent",
-        slash + 1,
-        { unsupported: true },
-      );
-    }
     return {
       kind: "sandbox",
-      // `all` and the like turn on what this syd judges: recvfd stays off.
-      categories: on ? categories.filter((c) => !NEVER_ON.includes(c)) : categories,
+      categories,
       on,
       ...(absent.length > 0 ? { absent } : {}),
       ...(fs.seen ? { fs: true } : {}),
@@ -521,6 +512,7 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_exec_script" ||
     key === "trace/allow_unsafe_exec_interactive" || key === "trace/allow_unsafe_any_addr" ||
     key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||
+    key === "trace/allow_unsafe_recvmsg" ||
     key === "trace/allow_safe_bind" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
     (key.startsWith("trace/") && isFilterTraceOption(rest))
@@ -642,7 +634,6 @@ function formatCategories(categories: readonly Category[]): string {
   const same = (list: readonly string[]) =>
     list.length === categories.length && list.every((c, i) => categories[i] === c);
   if (same(CATEGORIES)) return "all";
-  if (same(CATEGORIES.filter((c) => !NEVER_ON.includes(c)))) return "all"; // sandbox/all:on
   if (same(NET_CATEGORIES)) return "net";
   return categories.join(",");
 }

@@ -16,7 +16,6 @@ import {
   isFilterTraceOption,
   isNetCategory,
   type NetCategory,
-  NEVER_ON,
 } from "./vocab.ts";
 
 /** Where a command came from: a file and line, a `-m` argument, a profile's line, or `/dev/syd`. */
@@ -137,6 +136,11 @@ export interface PolicyState {
   allowUnsafeKcapi: boolean;
   /** trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed. */
   allowUnsafeOob: boolean;
+  /**
+   * trace/allow_unsafe_recvmsg: recvmsg and recvmmsg are not performed by syd for recvfd (the
+   * fds received are not judged); credentials and names are still fixed where they would be.
+   */
+  allowUnsafeRecvmsg: boolean;
   /** trace/allow_safe_bind: addresses bound in the sandbox allowed for net/connect. */
   allowSafeBind: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
@@ -172,8 +176,7 @@ export function initialState(): PolicyState {
   const defaults = {} as Record<Category, Action>;
   for (const category of CATEGORIES) {
     // As the original 3.59: walk and list are the two categories off at first.
-    // recvfd is never on here (vocab.ts FD_CATEGORIES).
-    on[category] = category !== "walk" && category !== "list" && category !== "recvfd";
+    on[category] = category !== "walk" && category !== "list";
     defaults[category] = "deny";
   }
   return {
@@ -198,6 +201,7 @@ export function initialState(): PolicyState {
     allowUnsafeAnyAddr: false,
     allowUnsafeKcapi: false,
     allowUnsafeOob: false,
+    allowUnsafeRecvmsg: false,
     allowSafeBind: false,
     noopTrace: {},
     fsUnsafe: {},
@@ -233,7 +237,6 @@ function remove<T>(list: T[], op: Op, same: (entry: T) => boolean): number {
 export function apply(state: PolicyState, command: Command, origin: Origin): number {
   switch (command.kind) {
     case "sandbox":
-      // parse.ts leaves recvfd out of `sandbox/...:on` (and refuses naming it): it stays off.
       for (const category of command.categories) state.on[category] = command.on;
       if (command.fs) state.fsOn = command.on;
       return 0;
@@ -352,6 +355,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
       else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
       else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
+      else if (command.option === "allow_unsafe_recvmsg") state.allowUnsafeRecvmsg = command.value;
       else if (command.option === "allow_safe_bind") state.allowSafeBind = command.value;
       else if (command.option === "allow_unsafe_exec_ldso") {
         state.allowUnsafeExecLdso = command.value;
@@ -419,8 +423,7 @@ export function dump(state: PolicyState): string[] {
   const onCount = CATEGORIES.filter((c) => state.on[c]).length;
   const most = onCount * 2 >= CATEGORIES.length;
   lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
-  // recvfd, never on, is off after `sandbox/all:on` too.
-  const others = CATEGORIES.filter((c) => state.on[c] !== most && !(most && NEVER_ON.includes(c)));
+  const others = CATEGORIES.filter((c) => state.on[c] !== most);
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
@@ -463,6 +466,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
   if (state.allowUnsafeKcapi) lines.push("trace/allow_unsafe_kcapi:1");
   if (state.allowUnsafeOob) lines.push("trace/allow_unsafe_oob:1");
+  if (state.allowUnsafeRecvmsg) lines.push("trace/allow_unsafe_recvmsg:1");
   if (state.allowSafeBind) lines.push("trace/allow_safe_bind:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);

@@ -39,8 +39,8 @@ export const PATH_CATEGORIES = [
 
 /**
  * File descriptor categories (3.59): the fd passed with SCM_RIGHTS is matched by its name
- * (`!file`, `!pipe`, `!memfd:NAME`, ...). recvfd is never judged by this syd (it would have to
- * perform every receive itself): it is always off, and turning it on is refused.
+ * (`!file`, `!pipe`, `!memfd:NAME`, ...): sendfd judges the fds a program sends, recvfd the fds it
+ * receives (syd performs receives with control data itself to see them first).
  */
 export const FD_CATEGORIES = ["sendfd", "recvfd"] as const;
 
@@ -49,9 +49,6 @@ export const NET_CATEGORIES = ["net/bind", "net/connect"] as const;
 
 /** Every category. */
 export const CATEGORIES = [...PATH_CATEGORIES, ...FD_CATEGORIES, ...NET_CATEGORIES] as const;
-
-/** The categories this syd cannot turn on (see FD_CATEGORIES). */
-export const NEVER_ON: readonly Category[] = ["recvfd"];
 
 /** The categories that judge the names of pathless fds (`!pipe`, `!memfd:NAME`, ...). */
 export const FD_NAME_CATEGORIES: readonly Category[] = ["create", "sendfd", "recvfd"];
@@ -289,6 +286,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
+  "trace/allow_unsafe_recvmsg",
   "trace/allow_safe_bind",
   "trace/allow_unsafe_proc_pid_status",
   "reset",
