@@ -69,6 +69,8 @@ pub fn handle(request: *const Request) Response {
     const nr = handlers.nr_of(request);
     // As the filter answers while create sandboxing cannot be on (filter/table.zig pipe2_row).
     if (nr == .pipe2) if (table.refusal(table.pipe2_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
+    // trace/force_cloexec: syd makes the memfd itself, to hand it over close-on-exec.
+    if (nr == .memfd_create and request.policy.force_cloexec) return memfd(request);
     if (!handlers.any_on(request.policy, &.{.create})) return .continue_call;
     if (nr == .memfd_create) return memfd(request);
     const made = object(nr, request.notif.data.args) orelse return .continue_call;
