@@ -130,9 +130,21 @@ opens("off")
   });
 });
 
-Deno.test("trace/force_cloexec hands every fd syd performs close-on-exec: open, creat, memfd, accept", async () => {
+Deno.test("trace/force_cloexec hands every fd syd performs close-on-exec: opens, memfd, eventfd, epoll, inotify, timerfd, signalfd, accept", async () => {
   await withDir(async (dir) => {
-    const calls = ["open", "openat", "creat", "memfd_create", "accept", "accept4"];
+    const calls = [
+      "open",
+      "openat",
+      "creat",
+      "memfd_create",
+      "eventfd",
+      "epoll_create1",
+      "inotify_init1",
+      "timerfd_create",
+      "signalfd",
+      "accept",
+      "accept4",
+    ];
     const plain = await runSyd(["-p", "off", "--", helper("fd_cloexec"), dir]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(plain.stdout, calls.map((call) => `${call} 0\n`).join(""));

@@ -1,6 +1,7 @@
 /*
  * fd_cloexec DIR: makes an fd with each call syd may perform (open, openat, creat, memfd_create,
- * accept, accept4), none asking for close-on-exec, and prints "CALL N" with N 1 when the fd is
+ * accept, accept4, eventfd, epoll_create1, inotify_init1, timerfd_create, signalfd), none asking
+ * for close-on-exec, and prints "CALL N" with N 1 when the fd is
  * close-on-exec, 0 when not (trace/force_cloexec), or "CALL ERRNO" when the call failed.
  */
 #define _GNU_SOURCE
@@ -8,7 +9,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,6 +38,14 @@ int main(int argc, char **argv) {
 	report("openat", openat(AT_FDCWD, path, O_RDONLY));
 	report("creat", creat(path, 0600));
 	report("memfd_create", memfd_create("fd_cloexec", 0));
+	report("eventfd", eventfd(0, 0));
+	report("epoll_create1", epoll_create1(0));
+	report("inotify_init1", inotify_init1(0));
+	report("timerfd_create", timerfd_create(CLOCK_MONOTONIC, 0));
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	report("signalfd", signalfd(-1, &mask, 0));
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	snprintf(addr.sun_path, sizeof addr.sun_path, "%s/sock", argv[1]);
 	int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
