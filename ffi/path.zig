@@ -957,6 +957,31 @@ test "canonicalize with nofollow_last keeps a final symlink but follows earlier 
     try testing.expectEqualStrings(tmp.join(&want, "nowhere"), try canon(tmp.dir.fd, "dangling", .{ .missing = .last_may_be_missing }, &out));
 }
 
+test "canonicalize with deny_dotdot, no_symlinks, no_magiclinks and no_xdev refuses what they name" {
+    var tmp = try TestDir.make();
+    defer tmp.remove();
+    try tmp.populate();
+    var out: [path_len_max]u8 = undefined;
+    var want: [path_len_max]u8 = undefined;
+    try tmp.dir.symLink("a", "la", .{});
+    try testing.expectEqualStrings(tmp.join(&want, "a"), try canon(tmp.dir.fd, "a/../a", .{}, &out));
+    try testing.expectError(error.PERM, canon(tmp.dir.fd, "a/../a", .{ .deny_dotdot = true }, &out));
+    // Every symlink, even a last one kept: ELOOP; /proc/self only when followed.
+    try testing.expectError(error.LOOP, canon(tmp.dir.fd, "la", .{ .no_symlinks = true, .follow = .nofollow_last }, &out));
+    try testing.expectError(error.LOOP, canon(tmp.dir.fd, "la/b", .{ .no_symlinks = true }, &out));
+    try testing.expectEqualStrings("/proc/self", try canon(linux.AT.FDCWD, "/proc/self", .{ .no_symlinks = true, .follow = .nofollow_last }, &out));
+    try testing.expectError(error.LOOP, canon(linux.AT.FDCWD, "/proc/self/status", .{ .no_symlinks = true }, &out));
+    // Magic links only: a plain symlink and /proc/self are followed.
+    try testing.expectEqualStrings(tmp.join(&want, "a/b"), try canon(tmp.dir.fd, "la/b", .{ .no_magiclinks = true }, &out));
+    try testing.expect((try canon(linux.AT.FDCWD, "/proc/self/status", .{ .no_magiclinks = true }, &out)).len > 0);
+    try testing.expectError(error.LOOP, canon(linux.AT.FDCWD, "/proc/self/cwd", .{ .no_magiclinks = true, .follow = .nofollow_last }, &out));
+    // /proc is a mount of its own: reached from /, it is crossed into.
+    var xdev: Xdev = .{};
+    try testing.expectEqualStrings(tmp.join(&want, "a/b"), try canon(tmp.dir.fd, "a/b", .{ .no_xdev = &xdev }, &out));
+    try testing.expectEqual(try mount_id_at(tmp.dir.fd, ""), xdev.mnt_id);
+    try testing.expectError(error.XDEV, canon(linux.AT.FDCWD, "/proc/1", .{ .no_xdev = &xdev }, &out));
+}
+
 test "canonicalize allows a missing last component only with last_may_be_missing" {
     var tmp = try TestDir.make();
     defer tmp.remove();
