@@ -60,3 +60,21 @@ Deno.test("dropRefusal() refuses a rule that meets a stricter rule or default", 
   const lowered = stateOf("default/read:kill", "lock:drop");
   assert.notEqual(dropRefusal(lowered, parseCommand("default/read:deny")), undefined);
 });
+
+Deno.test("parseCommand() reads lock:drop and the original's short lock states; ipc and read are not supported", () => {
+  assert.deepEqual(parseCommand("lock:drop"), { kind: "lock", state: "drop" });
+  assert.deepEqual(parseCommand("lock:d"), { kind: "lock", state: "drop" });
+  assert.deepEqual(parseCommand("lock:x"), { kind: "lock", state: "exec" });
+  assert.deepEqual(parseCommand("lock:1"), { kind: "lock", state: "on" });
+  assert.deepEqual(parseCommand("lock:0"), { kind: "lock", state: "off" });
+  for (const state of ["ipc", "i", "read", "r", "ro", "readonly", "read-only"]) {
+    assert.throws(
+      () => parseCommand(`lock:${state}`),
+      (err: { unsupported?: boolean }) => err.unsupported === true,
+    );
+  }
+  assert.throws(
+    () => parseCommand("lock:dr"),
+    (err: { unsupported?: boolean }) => err.unsupported === false,
+  );
+});
