@@ -256,6 +256,13 @@ pub const Document = struct {
     allow_unsafe_recvmsg: bool = false,
     allow_safe_bind: bool = false,
     allow_unsafe_proc_pid_status: bool = false,
+    /// The trace/force_* hardenings (absent: off).
+    force_cloexec: bool = false,
+    force_ro_open: bool = false,
+    force_wx_open: bool = false,
+    force_no_symlinks: bool = false,
+    force_no_magiclinks: bool = false,
+    force_no_xdev: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -320,6 +327,9 @@ pub const Lock = enum {
     off,
     /// Only the sandbox's first process (the pid syd executed), while it lives.
     exec,
+    /// Every sandboxed process, for commands that make the sandbox stricter only (TypeScript
+    /// refuses the others); the policy cannot be read (`open("/dev/syd")` answers ENOENT).
+    drop,
 
     pub fn parse(text: ?[]const u8) ?Lock {
         const name = text orelse return .unset;
@@ -370,6 +380,21 @@ pub const Policy = struct {
     allow_safe_bind: bool = false,
     /// trace/allow_unsafe_proc_pid_status: /proc/PID/status served unfiltered (handlers/procfs.zig).
     allow_unsafe_proc_pid_status: bool = false,
+    /// trace/deny_dotdot: a `..` component in the path of an open or chdir is refused (EPERM).
+    deny_dotdot: bool = false,
+    /// trace/force_cloexec: every fd syd hands over (opens, sockets, accepts, memfds) is
+    /// close-on-exec.
+    force_cloexec: bool = false,
+    /// trace/force_ro_open: opens for writing, creating or truncating are refused (EPERM).
+    force_ro_open: bool = false,
+    /// trace/force_wx_open: writable opens of executable regular files, and creations with an
+    /// executable mode, are refused (EPERM).
+    force_wx_open: bool = false,
+    /// trace/force_no_symlinks, force_no_magiclinks, force_no_xdev: path resolution follows no
+    /// symlink, no /proc magic link, crosses no mount (ELOOP, ELOOP, EXDEV).
+    force_no_symlinks: bool = false,
+    force_no_magiclinks: bool = false,
+    force_no_xdev: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -505,6 +530,13 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_safe_bind = doc.allow_safe_bind,
         .unsafe_fs = doc.unsafe_fs,
         .allow_unsafe_proc_pid_status = doc.allow_unsafe_proc_pid_status,
+        .deny_dotdot = doc.deny_dotdot,
+        .force_cloexec = doc.force_cloexec,
+        .force_ro_open = doc.force_ro_open,
+        .force_wx_open = doc.force_wx_open,
+        .force_no_symlinks = doc.force_no_symlinks,
+        .force_no_magiclinks = doc.force_no_magiclinks,
+        .force_no_xdev = doc.force_no_xdev,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,
@@ -654,7 +686,6 @@ fn check_unsupported(doc: Document, diag: *Diag) sys.Errno!void {
     const features = [_]struct { used: bool, name: []const u8 }{
         .{ .used = doc.mask.len > 0, .name = "mask" },
         .{ .used = doc.exec_kill.len > 0, .name = "exec/kill" },
-        .{ .used = doc.deny_dotdot, .name = "trace/deny_dotdot" },
     };
     for (features) |feature| if (feature.used) {
         diag.set("{s} is not supported yet", .{feature.name});

@@ -268,12 +268,13 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
     // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
     // from the start (the filter cannot change once loaded); their handlers look at the
     // policy in force.
-    const changeable = rules.lock == .off or rules.lock == .exec;
+    const changeable = rules.lock == .off or rules.lock == .exec or rules.lock == .drop;
     return .{
         .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
         // socketpair, getsockname, getsockopt and setsockopt are judged or fixed up.
-        .trap_socket = net_on or changeable,
-        .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
+        // trace/force_cloexec: accepts (and memfd_create) are performed by syd.
+        .trap_socket = net_on or changeable or rules.force_cloexec,
+        .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable or rules.force_cloexec,
         .traced = !rules.allow_unsafe_ptrace,
         .allow_unsafe_futex = rules.allow_unsafe_futex,
         .allow_unsafe_cbpf = rules.allow_unsafe_cbpf,

@@ -190,6 +190,16 @@ pub fn syscall_name(nr: i32) []const u8 {
 
 /// Decides one call. Never fails: any error inside syd answers the call with an errno.
 pub fn handle(request: *const Request) Response {
+    const response = dispatch(request);
+    // trace/force_cloexec: every fd syd hands over is close-on-exec (the calls that make fds
+    // are performed by syd while it is on: open.zig, anonfd.zig, unix_names.zig).
+    return switch (response) {
+        .fd => |handed| if (request.policy.force_cloexec) .{ .fd = .{ .fd = handed.fd, .cloexec = true } } else response,
+        else => response,
+    };
+}
+
+fn dispatch(request: *const Request) Response {
     const nr = request.notif.data.nr;
     if (request.notif.data.arch != audit_arch_x86_64) return .{ .failure = @intFromEnum(linux.E.NOSYS) };
     fault.maybe(nr, request.notif.data.args);
@@ -250,7 +260,14 @@ pub fn any_on(p: *const Policy, cats: []const Cat) bool {
     assert(cats.len > 0);
     for (cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
     const path_call = @intFromEnum(cats[0]) < @intFromEnum(Cat.net_bind);
-    return path_call and p.on[@intFromEnum(Cat.walk)];
+    return path_call and (p.on[@intFromEnum(Cat.walk)] or resolution_forced(p));
+}
+
+/// Whether trace/force_no_symlinks, force_no_magiclinks or force_no_xdev is on: every path call
+/// is then resolved by syd with the option, and performed by syd (never continued: the kernel
+/// would resolve the path again, without it).
+pub fn resolution_forced(p: *const Policy) bool {
+    return p.force_no_symlinks or p.force_no_magiclinks or p.force_no_xdev;
 }
 
 /// Whether list sandboxing leaves `path` (its name as judged) out of its directory's listing.
@@ -279,7 +296,7 @@ pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8)
     var buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = view(request.tid(), canonical, &buf);
     const verdict = judge(request.policy, cats, name);
-    if (!verdict.judged) return .continue_call;
+    if (!verdict.judged) return if (resolution_forced(request.policy)) null else .continue_call;
     if (enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
     return null;
 }
@@ -361,6 +378,10 @@ pub fn canonicalize(
 ) sys.Errno![]const u8 {
     var hardened = options;
     hardened.trusted_symlinks = !request.policy.unsafe_fs.allow_unsafe_symlinks;
+    hardened.no_symlinks = hardened.no_symlinks or request.policy.force_no_symlinks;
+    hardened.no_magiclinks = hardened.no_magiclinks or request.policy.force_no_magiclinks;
+    var xdev: path_mod.Xdev = .{};
+    if (hardened.no_xdev == null and request.policy.force_no_xdev) hardened.no_xdev = &xdev;
     const canonical = try canonicalize_walked(request, dirfd, raw, hardened, out);
     if (raw.len > 0 and harden.name_refused(request.policy, canonical)) return error.ILSEQ;
     return canonical;

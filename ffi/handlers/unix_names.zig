@@ -595,18 +595,27 @@ const sock_cloexec: u32 = 0o2000000;
 /// a client syd bound is named by the path its program gave; the new socket is put into the
 /// caller as the call's result (ADDFD). Otherwise continued: the fd and flags are registers.
 pub fn accept(request: *const Request) Response {
-    if (!record.used.load(.acquire) or request.arg(1) == 0 or request.arg(2) == 0) return .continue_call;
+    // trace/force_cloexec: syd performs every accept, to hand the fd over close-on-exec.
+    const force = request.policy.force_cloexec;
+    const named = request.arg(1) != 0 and request.arg(2) != 0;
+    if (!force and (!record.used.load(.acquire) or !named)) return .continue_call;
     const flags: u32 = if (handlers.nr_of(request) == .accept4) @truncate(request.arg(3)) else 0;
-    if (flags & ~(sock_nonblock | sock_cloexec) != 0) return .continue_call; // the kernel's EINVAL
+    if (flags & ~(sock_nonblock | sock_cloexec) != 0) return if (force) .{ .failure = @intFromEnum(linux.E.INVAL) } else .continue_call;
     var given: i32 = 0;
-    handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&given)) catch return .continue_call;
-    if (given < 0) return .continue_call; // the kernel's EINVAL
-    const fd = unix_copy(request) orelse return .continue_call;
+    if (named) handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&given)) catch |err|
+        return if (force) handlers.failure(err) else .continue_call;
+    if (given < 0) return if (force) .{ .failure = @intFromEnum(linux.E.INVAL) } else .continue_call;
+    if (force and request.arg(1) != 0 and request.arg(2) == 0) return .{ .failure = @intFromEnum(linux.E.FAULT) };
+    const fd = if (force)
+        emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch |err| return handlers.failure(err)
+    else
+        unix_copy(request) orelse return .continue_call;
     defer sys.close(fd);
-    return accept_on(request, fd, flags, @intCast(given)) catch |err| handlers.failure(err);
+    return accept_on(request, fd, flags, if (named) @intCast(given) else null) catch |err| handlers.failure(err);
 }
 
-fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno!Response {
+/// `given`: the room for the peer's address (null: the caller asked for none).
+fn accept_on(request: *const Request, fd: i32, flags: u32, given: ?u32) sys.Errno!Response {
     assert(fd >= 0);
     var sa: [sockaddr_len_max]u8 align(4) = [_]u8{0} ** sockaddr_len_max;
     var sa_len: linux.socklen_t = sockaddr_len_max;
@@ -616,7 +625,7 @@ fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno
     if (!request.valid()) return error.NOENT; // the caller is gone: nobody to hand it to
     sa_len = @min(sa_len, sockaddr_len_max);
     _ = translate(&sa, &sa_len);
-    try write_address(request, &sa, sa_len, given, request.arg(1), request.arg(2));
+    if (given) |room| try write_address(request, &sa, sa_len, room, request.arg(1), request.arg(2));
     return .{ .fd = .{ .fd = accepted, .cloexec = flags & sock_cloexec != 0 } };
 }
 

@@ -16,10 +16,12 @@ import {
   type Category,
   CATEGORY_ALIASES,
   type FilterTraceOption,
+  type ForceTraceOption,
   FS_HARDENING_OPTIONS,
   isAction,
   isCategory,
   isFilterTraceOption,
+  isForceTraceOption,
   isNetCategory,
   isUnsupportedKey,
   nearest,
@@ -33,7 +35,7 @@ import {
 /** A list operator. */
 export type Op = "+" | "-" | "^";
 /** A lock state. */
-export type LockState = "on" | "off" | "exec";
+export type LockState = "on" | "off" | "exec" | "drop";
 /** A trace option. */
 export type TraceOption =
   | "exit_wait_all"
@@ -49,7 +51,8 @@ export type TraceOption =
   | "allow_unsafe_recvmsg"
   | "allow_safe_bind"
   | "allow_unsafe_proc_pid_status"
-  | FilterTraceOption;
+  | FilterTraceOption
+  | ForceTraceOption;
 
 /** One parsed command. */
 export type Command =
@@ -169,6 +172,16 @@ export function parseDurationNs(text: string): number | undefined {
 }
 
 const OPERATORS = ":?+-^!";
+const LOCK_STATES: Readonly<Record<string, LockState>> = {
+  on: "on",
+  "1": "on",
+  off: "off",
+  "0": "off",
+  exec: "exec",
+  x: "exec",
+  drop: "drop",
+  d: "drop",
+};
 const TOP_WORDS = [
   "sandbox",
   "default",
@@ -459,11 +472,16 @@ export function parseCommand(text: string): Command {
   }
   if (key === "lock") {
     expectOp(op, ":", key, split);
-    if (value === "on" || value === "off" || value === "exec") {
-      return { kind: "lock", state: value };
+    // The original's short forms: 1 on, 0 off, x exec, d drop.
+    const state = own(LOCK_STATES, value);
+    if (state !== undefined) return { kind: "lock", state };
+    if (["ipc", "i", "read", "r", "ro", "readonly", "read-only"].includes(value)) {
+      throw new CommandError(`lock:${value} is not supported by this syd`, valueAt, {
+        unsupported: true,
+      });
     }
-    throw new CommandError(`"${value}" is not a lock state (on, off or exec)`, valueAt, {
-      hint: didYouMean(value, ["on", "off", "exec"]),
+    throw new CommandError(`"${value}" is not a lock state (on, off, exec or drop)`, valueAt, {
+      hint: didYouMean(value, ["on", "off", "exec", "drop"]),
     });
   }
   if (key === "timeout") {
@@ -515,7 +533,7 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_recvmsg" ||
     key === "trace/allow_safe_bind" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
-    (key.startsWith("trace/") && isFilterTraceOption(rest))
+    (key.startsWith("trace/") && (isFilterTraceOption(rest) || isForceTraceOption(rest)))
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };

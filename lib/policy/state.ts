@@ -12,8 +12,11 @@ import {
   type Category,
   FILTER_TRACE_OPTIONS,
   type FilterTraceOption,
+  FORCE_TRACE_OPTIONS,
+  type ForceTraceOption,
   type GlobCategory,
   isFilterTraceOption,
+  isForceTraceOption,
   isNetCategory,
   type NetCategory,
 } from "./vocab.ts";
@@ -115,7 +118,10 @@ export interface PolicyState {
   logRlimitBurst: number;
   /** log/rlimit_interval in nanoseconds (default 5 s; 0: no rate limit). */
   logRlimitIntervalNs: number;
+  /** trace/deny_dotdot: `..` in the path of an open or chdir refused (EPERM). */
   denyDotdot: boolean;
+  /** The original's trace/force_* hardenings turned on (vocab's FORCE_TRACE_OPTIONS). */
+  forceTrace: Partial<Record<ForceTraceOption, boolean>>;
   /** trace/allow_unsupp_socket: sockets of families other than UNIX, IPv4 and IPv6 allowed. */
   allowUnsuppSocket: boolean;
   /** trace/allow_unsafe_ptrace: syd does not trace the sandbox (exec and chdir then go unverified). */
@@ -191,6 +197,7 @@ export function initialState(): PolicyState {
     logRlimitBurst: LOG_RLIMIT_BURST,
     logRlimitIntervalNs: LOG_RLIMIT_INTERVAL_NS,
     denyDotdot: false,
+    forceTrace: {},
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
@@ -365,6 +372,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         state.allowUnsafeExecInteractive = command.value;
       } else if (isFilterTraceOption(command.option)) {
         state.filterTrace[command.option] = command.value;
+      } else if (isForceTraceOption(command.option)) {
+        if (command.value) state.forceTrace[command.option] = true;
+        else delete state.forceTrace[command.option];
       } else if (command.option === "allow_unsafe_proc_pid_status") {
         state.allowUnsafeProcPidStatus = command.value;
       }
@@ -454,6 +464,9 @@ export function dump(state: PolicyState): string[] {
   }
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");
+  for (const option of FORCE_TRACE_OPTIONS) {
+    if (state.forceTrace[option]) lines.push(`trace/${option}:1`);
+  }
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");

@@ -203,6 +203,27 @@ export const FS_HARDENING_OPTIONS: Readonly<Record<string, { runtime: boolean }>
   allow_unsafe_mkcdev: { runtime: false },
 };
 
+/**
+ * The original's `trace/` hardenings this syd makes too, each off by default and changeable while
+ * the sandbox runs; under `lock:drop` they may only be turned on (the original's "drop" flags).
+ */
+export const FORCE_TRACE_OPTIONS = [
+  "force_cloexec",
+  "force_ro_open",
+  "force_wx_open",
+  "force_no_symlinks",
+  "force_no_magiclinks",
+  "force_no_xdev",
+] as const;
+
+/** One of `FORCE_TRACE_OPTIONS`. */
+export type ForceTraceOption = typeof FORCE_TRACE_OPTIONS[number];
+
+/** Whether `name` (the text after `trace/`) is one of `FORCE_TRACE_OPTIONS`. */
+export function isForceTraceOption(name: string): name is ForceTraceOption {
+  return (FORCE_TRACE_OPTIONS as readonly string[]).includes(name);
+}
+
 export const UNSUPPORTED_KEYS = [
   "move/",
   "domain",
@@ -272,6 +293,7 @@ export const KNOWN_WORDS = [
   "trace/exit_wait_all",
   "trace/allow_unsupp_socket",
   "trace/deny_dotdot",
+  ...FORCE_TRACE_OPTIONS.map((option) => `trace/${option}`),
   "trace/allow_unsafe_ptrace",
   "trace/allow_unsafe_exec_ldso",
   "trace/allow_unsafe_exec_script",
