@@ -205,6 +205,9 @@ export function denialSummary(): string {
 /** The end of the log: on a terminal, the repeats held back and the summary of the denials. */
 let finish: () => void = () => {};
 
+/** A copy the rate limit held back: on a terminal, a repeat of the record above when it is one. */
+let heldBack: (key: string) => void = () => {};
+
 /**
  * Ends the log of a run: on a terminal, writes the count of the repeats held back and, when
  * anything was denied, one summary line. Forgets the counts.
@@ -220,6 +223,7 @@ export function configureLogging(setup: LogSetup): void {
   repeats.key = "";
   repeats.count = 0;
   finish = () => {};
+  heldBack = () => {};
   if (setup.fd === null) return;
   const write = writer(setup.fd);
   const sink = (record: LogRecord) => {
@@ -238,6 +242,11 @@ export function configureLogging(setup: LogSetup): void {
     write(held + formatText(props) + "\n");
   };
   if (!setup.json) {
+    heldBack = (key) => {
+      if (key !== repeats.key) return;
+      repeats.atMs = Date.now();
+      repeats.count += 1;
+    };
     finish = () => {
       const held = repeats.count > 0 ? repeatsLine() : "";
       repeats.key = "";
@@ -330,11 +339,13 @@ export function emit(record: Record<string, unknown>): void {
   countDenial(record);
   // Identical: the same record from any process (the original's rate limit keys records before
   // it adds the process and the time to them).
-  const { allowed, suppressed } = rateLimit.check(recordKey(record));
+  const key = recordKey(record);
+  const { allowed, suppressed } = rateLimit.check(key);
   if (suppressed > 0) {
     emitNow({ level: record.level, ctx: "log", op: "rlimit", suppressed });
   }
   if (allowed) emitNow(record);
+  else heldBack(key);
 }
 
 /** Starts afresh with the original's defaults (for tests). */

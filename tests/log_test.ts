@@ -84,6 +84,16 @@ Deno.test("on a terminal repeats of one record are written once, with a count", 
   assert.equal(code, 0, screen);
   assert.equal(screen.match(/denied read of \/etc\/shadow/g)?.length, 1, screen);
   assert.match(screen, /^syd: the record above repeated 9 more times$/m);
+  // Copies the rate limit holds back (past 10 in 5 s) are repeats too: all are counted.
+  const many = await onTerminal([
+    ...READ_ONLY,
+    "--",
+    "sh",
+    "-c",
+    "i=0; while [ $i -lt 30 ]; do cat /etc/shadow 2>/dev/null; i=$((i+1)); done",
+  ]);
+  assert.equal(many.screen.match(/denied read of \/etc\/shadow/g)?.length, 1, many.screen);
+  assert.match(many.screen, /^syd: the record above repeated 29 more times$/m);
   // A different record in between ends the run of repeats.
   const mixed = await onTerminal([
     ...READ_ONLY,
