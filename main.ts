@@ -11,6 +11,7 @@ import { HELP, type OptionUse, parse, parseDuration, UsageError } from "./lib/cl
 import {
   configureLogging,
   emit,
+  finishLog,
   LogSetupError,
   logSetupFromEnv,
   pumpLog,
@@ -248,7 +249,13 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
   let commands: Promise<void> | undefined;
   try {
     const fd = sandbox.logFd();
-    pump = pumpLog(fd, () => sandbox.closeLogFd());
+    pump = pumpLog(fd, () => sandbox.closeLogFd(), (seq) => {
+      try {
+        sandbox.ackLog(seq);
+      } catch {
+        // the sandbox was freed: nobody waits any more
+      }
+    });
     commands = serveCommands(sandbox, new MagicServer(prepared.state, compileOptions));
     const programEnv = applyEnvOps(Deno.env.toObject(), prepared.state.envOps);
     if ("message" in programEnv) return fail(programEnv.message, EINVAL);
@@ -285,6 +292,7 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     sandbox.free(); // ends the log and command pipes: their readers drain them and stop
     await pump;
     await commands;
+    finishLog(); // on a terminal: the repeats held back, and the summary of the denials
   }
 }
 

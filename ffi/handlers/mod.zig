@@ -515,7 +515,7 @@ pub fn enforce(request: *const Request, verdict: Judgement, path: []const u8) ?i
     switch (verdict.action) {
         .allow => return null,
         .warn => {
-            log_access(request, verdict, path, .notice);
+            log_access(request, verdict, path, .warn);
             return null;
         },
         .filter => return eacces,
