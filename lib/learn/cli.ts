@@ -116,6 +116,12 @@ function anchorDir(name: string, env: Record<string, string>): string | undefine
   }
 }
 
+/** `text` on one line, at most 160 characters. */
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, " ");
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
 /** Runs `syd learn ARGS`; resolves to the exit status. */
 export async function learnMain(
   args: readonly string[],
@@ -176,7 +182,7 @@ export async function learnMain(
   }
   const what = parsed.from.length > 0
     ? `the records of ${parsed.from.join(", ")}`
-    : `a trial run of: ${parsed.argv.join(" ")}`;
+    : `a trial run of: ${clip(parsed.argv.join(" "))}`;
   const baseText = parsed.baseArgs.length > 0 ? parsed.baseArgs.join(" ") : "(no base profile)";
   const learnt = learn(records.accesses, {
     base,
@@ -193,7 +199,9 @@ export async function learnMain(
     ],
   });
   learnt.policy.header.push(
-    `${records.accesses.length} accesses recorded, ${learnt.covered} already allowed by the base.`,
+    parsed.from.length > 0
+      ? `${records.accesses.length} accesses recorded, ${learnt.covered} of them allowed by the base.`
+      : `${records.accesses.length} accesses recorded that the base does not allow.`,
   );
   const text = formatPolicy(learnt.policy);
   if (parsed.output !== undefined) {
