@@ -3,7 +3,7 @@ import { collapse, type CollapseOptions, componentGlob } from "./collapse.ts";
 import { matches } from "./glob.ts";
 import { baseAllows, learn } from "./mod.ts";
 import { netPatterns } from "./net.ts";
-import { accessOf, emptyResult, LINE_LEN_MAX, readRecords } from "./records.ts";
+import { accessOf, LINE_LEN_MAX, readRecords } from "./records.ts";
 import { mayHoldSensitive, sensitiveReason } from "./sensitive.ts";
 import { formatPolicy } from "./write.ts";
 import { load } from "../policy/mod.ts";
