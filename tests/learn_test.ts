@@ -235,3 +235,81 @@ Deno.test("syd learn --from: a log that is not records fails with the file and l
     Deno.removeSync(out, { recursive: true });
   }
 });
+
+Deno.test("syd learn with no base: every category an open is judged for is learnt (stat with read), and the policy alone runs it", async () => {
+  const out = Deno.makeTempDirSync({ prefix: "syd-learn-policy-" });
+  const policy = `${out}/p.syd-3`;
+  try {
+    const argv = ["/usr/bin/cat", "/etc/hostname"];
+    const learnt = await run(SYD, ["learn", "-o", policy, "--", ...argv], {
+      cwd: out,
+      env: { PWD: out, HOME },
+    });
+    assert.equal(learnt.code, 0, learnt.stderr);
+    const text = Deno.readTextFileSync(policy);
+    assert.match(text, /^allow\/stat,read\+\/etc\/hostname$/m);
+    assert.match(text, /^allow\/exec\+\/usr\/bin\/cat$/m);
+    await lintClean(policy);
+    const again = await run(SYD, ["-P", policy, "--", ...argv], {
+      cwd: out,
+      env: { PWD: out, HOME },
+    });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, Deno.readTextFileSync("/etc/hostname"));
+    assert.deepEqual(denials(again.stderr), []);
+  } finally {
+    Deno.removeSync(out, { recursive: true });
+  }
+});
+
+Deno.test("syd learn: network rules by address and port (loopback, ephemeral ports), abstract sockets by name", async () => {
+  const work = Deno.makeTempDirSync({ dir: HOME, prefix: "syd-learn-" });
+  const out = Deno.makeTempDirSync({ prefix: "syd-learn-policy-" });
+  const policy = `${out}/p.syd-3`;
+  const abstract = `syd-learn-${crypto.randomUUID().slice(0, 8)}`;
+  const script = `import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+c = socket.socket(); c.connect(("127.0.0.1", s.getsockname()[1]))
+a = socket.socket(socket.AF_UNIX); a.bind("\\0${abstract}"); a.listen()
+b = socket.socket(socket.AF_UNIX); b.connect("\\0${abstract}")
+print("net ok")`;
+  try {
+    const env = envFor(work);
+    const learnt = await run(SYD, [
+      "learn",
+      "-p",
+      "user",
+      "-m",
+      "deny/net/connect+loopback!0-65535",
+      "-o",
+      policy,
+      "--",
+      PYTHON,
+      "-c",
+      script,
+    ], { cwd: work, env });
+    assert.equal(learnt.code, 0, learnt.stderr);
+    const text = Deno.readTextFileSync(policy);
+    assert.match(text, /^allow\/net\/bind\+loopback!0$/m, text);
+    assert.match(text, /^allow\/net\/connect\+loopback!32768-65535$/m, text);
+    assert.match(text, new RegExp(`^allow/net/bind,net/connect\\+@${abstract}$`, "m"), text);
+    await lintClean(policy);
+    const again = await run(SYD, [
+      "-p",
+      "user",
+      "-m",
+      "deny/net/connect+loopback!0-65535",
+      "-P",
+      policy,
+      "--",
+      PYTHON,
+      "-c",
+      script,
+    ], { cwd: work, env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(denials(again.stderr), []);
+  } finally {
+    Deno.removeSync(work, { recursive: true });
+    Deno.removeSync(out, { recursive: true });
+  }
+});

@@ -116,6 +116,11 @@ function anchorDir(name: string, env: Record<string, string>): string | undefine
   }
 }
 
+/** `word` quoted for a shell when it needs to be. */
+function quote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 /** `text` on one line, at most 160 characters. */
 function clip(text: string): string {
   const line = text.replace(/\s+/g, " ");
@@ -180,9 +185,7 @@ export async function learnMain(
     }
     status = outcome.exitCode;
   }
-  const what = parsed.from.length > 0
-    ? `the records of ${parsed.from.join(", ")}`
-    : `a trial run of: ${clip(parsed.argv.join(" "))}`;
+  const what = parsed.from.length > 0 ? `the records of ${parsed.from.join(", ")}` : "a trial run";
   const baseText = parsed.baseArgs.length > 0 ? parsed.baseArgs.join(" ") : "(no base profile)";
   const learnt = learn(records.accesses, {
     base,
@@ -193,9 +196,9 @@ export async function learnMain(
     header: [
       `Learnt by syd learn from ${what}`,
       `on top of: ${baseText}`,
-      `Use: syd ${parsed.argv.length > 0 || parsed.baseArgs.length > 0 ? baseText + " " : ""}-P ${
+      `Use: syd ${parsed.baseArgs.map(quote).join(" ")}${parsed.baseArgs.length > 0 ? " " : ""}-P ${
         parsed.output ?? "FILE.syd-3"
-      } -- COMMAND`,
+      } -- ${parsed.argv.length > 0 ? clip(parsed.argv.map(quote).join(" ")) : "COMMAND"}`,
     ],
   });
   learnt.policy.header.push(

@@ -234,3 +234,54 @@ Deno.test("glob: the matcher agrees with libsyd's on its documented cases", () =
     assert.equal(matches(pattern, path), expected, `${pattern} ${path}`);
   }
 });
+
+Deno.test("collapse: every path used matches a pattern written, and every pattern is valid (property)", () => {
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  const names = [
+    "usr",
+    "lib",
+    "a",
+    "b*",
+    "c?",
+    "[x]",
+    "d\\e",
+    "$HOME",
+    "tmp",
+    "ccAb12Cd.o",
+    "1234",
+    "sp ",
+    "nl\n",
+    "é",
+    ".git",
+    "0123456789abcdef0123",
+  ];
+  const tops = ["/usr", "/tmp", "/proc", "/home/u/proj", "/home/u", "/etc", "/dev/pts", ""];
+  for (let round = 0; round < 300; round++) {
+    const used = new Map<string, number>();
+    const n = 1 + next() % 12;
+    for (let i = 0; i < n; i++) {
+      let path = tops[next() % tops.length];
+      const depth = 1 + next() % 5;
+      for (let d = 0; d < depth; d++) path += `/${names[next() % names.length]}`;
+      used.set(path, 1 + next() % 3);
+    }
+    for (const exact of [false, true]) {
+      const out = collapse(used, { ...OPTIONS, exact, depth: 1 + next() % 4 });
+      const total = out.reduce((sum, c) => sum + c.count, 0);
+      assert.equal(
+        total,
+        [...used.values()].reduce((a, b) => a + b, 0),
+        "every access counted once",
+      );
+      for (const c of out) checkPattern(c.pattern);
+      for (const path of used.keys()) {
+        const hit = out.some((c) =>
+          matches(c.pattern.replace("${PWD}", "/home/u/proj").replace("${HOME}", "/home/u"), path)
+        );
+        // A name that cannot be written literally (a newline, $, trailing blanks) becomes ?.
+        assert.ok(hit, `${JSON.stringify(path)} in ${JSON.stringify(out)}`);
+      }
+    }
+  }
+});
