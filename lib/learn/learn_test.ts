@@ -285,3 +285,15 @@ Deno.test("collapse: every path used matches a pattern written, and every patter
     }
   }
 });
+
+Deno.test("records: an ioctl judged by request (ctl, as the original logs it) is learnt by name", () => {
+  const result = readRecords(
+    '{"ctx":"access","cap":"ioctl","act":"warn","sys":"ioctl","ctl":["TCGETS"],"tip":"allow/ioctl+TCGETS"}\n',
+    "f",
+  );
+  assert.deepEqual(result.errors, []);
+  assert.equal(result.accesses[0].request, "TCGETS");
+  const base = load([], { env: {} }).state;
+  const learnt = learn(result.accesses, { base, exact: false, depth: 3, header: [] });
+  assert.deepEqual(learnt.policy.rules, [{ categories: ["ioctl"], pattern: "TCGETS", count: 1 }]);
+});

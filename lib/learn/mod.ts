@@ -96,6 +96,7 @@ export function learn(accesses: readonly Access[], options: LearnOptions): Learn
   const paths = new Map<string, Map<string, number>>(); // category -> path -> count
   const net = new Map<string, Map<string, number>>(); // category -> "family target" -> count
   const fs = new Map<string, number>();
+  const requests = new Map<string, number>();
   const sensitive = new Map<string, SensitiveRule>();
   const seenDenied = new Set<string>();
   for (const access of accesses) {
@@ -103,6 +104,11 @@ export function learn(accesses: readonly Access[], options: LearnOptions): Learn
       const key = `${access.cap} ${access.target}`;
       if (!seenDenied.has(key)) denied.push(access);
       seenDenied.add(key);
+      continue;
+    }
+    if (access.request !== undefined) {
+      // An ioctl request by name: learnt as it is (the base's request lists are libsyd's).
+      requests.set(access.request, (requests.get(access.request) ?? 0) + 1);
       continue;
     }
     if (baseAllows(options.base, access)) {
@@ -155,6 +161,7 @@ export function learn(accesses: readonly Access[], options: LearnOptions): Learn
     for (const [pattern, count] of netPatterns(byPeer)) put(category, pattern, count);
   }
   for (const [type, count] of fs) put("fs", type.toLowerCase(), count);
+  for (const [name, count] of requests) put("ioctl", name, count);
   // One rule per pattern and set of categories.
   const rules: LearntRule[] = [];
   const merged = new Map<string, LearntRule>();

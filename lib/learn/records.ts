@@ -60,6 +60,12 @@ export function accessOf(record: unknown): Access | string | null {
   if (typeof r.cap !== "string") return 'an access record without a "cap" string';
   if (!KNOWN_CAPS.has(r.cap)) return `unknown category "${r.cap.slice(0, 40)}"`;
   if (typeof r.act !== "string") return 'an access record without an "act" string';
+  // ioctl judged by request (the original's records: `ctl`, the request's names): the name is
+  // what is learnt (`allow/ioctl+TCGETS`), not a path.
+  const ctl = Array.isArray(r.ctl) ? r.ctl[0] : r.ctl;
+  if (r.cap === "ioctl" && typeof ctl === "string" && /^[A-Za-z0-9_]{1,64}$/.test(ctl)) {
+    return { cap: r.cap, target: ctl, act: r.act, request: ctl, sys: "ioctl" };
+  }
   const field = r.cap === "fs" ? "fs" : r.cap.startsWith("net/") ? "addr" : "path";
   const target = r[field];
   if (typeof target !== "string" || target.length === 0) {
@@ -86,8 +92,6 @@ export function accessOf(record: unknown): Access | string | null {
     access.family = family;
   }
   if (typeof r.sys === "string") access.sys = r.sys.slice(0, 64);
-  if (typeof r.req === "string") access.request = r.req.slice(0, 64);
-  if (typeof r.request === "string") access.request = r.request.slice(0, 64);
   return access;
 }
 
