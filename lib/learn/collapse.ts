@@ -62,14 +62,18 @@ function generatedGlob(name: string, parent: string): string | undefined {
   if (/[0-9a-f]{16,}/i.test(name)) return literalGlob(name).replace(/[0-9a-fA-F]{16,}/g, "*");
   const inTemp = TEMP_DIRS.some((dir) => parent === dir || parent.startsWith(`${dir}/`));
   if (!inTemp) return undefined;
-  const ext = /(\.[A-Za-z]{1,5})$/.exec(name)?.[1] ?? "";
-  const core = name.slice(0, name.length - ext.length);
+  // PREFIX RANDOM .REST: mkstemp's XXXXXX and the like, before the first dot.
+  const dot = name.indexOf(".", 1);
+  const core = dot < 0 ? name : name.slice(0, dot);
+  const rest = dot < 0 ? "" : name.slice(dot);
   const prefix = TEMP_PREFIXES.find((p) => core.startsWith(p)) ?? "";
   const random = core.slice(prefix.length);
+  // After a known prefix (cc, tmp), six name characters are mkstemp's whatever they are.
   const looksRandom = random.length >= 5 && /^[A-Za-z0-9_]+$/.test(random) &&
-    (/[0-9]/.test(random) || (/[A-Z]/.test(random) && /[a-z]/.test(random)));
+    ((prefix !== "" && random.length >= 6) || /[0-9]/.test(random) ||
+      (/[A-Z]/.test(random) && /[a-z]/.test(random)));
   if (!looksRandom) return undefined;
-  return `${literalGlob(prefix)}*${literalGlob(ext)}`;
+  return `${literalGlob(prefix)}*${literalGlob(rest)}`;
 }
 
 interface Node {

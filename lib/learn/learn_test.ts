@@ -297,3 +297,10 @@ Deno.test("records: an ioctl judged by request (ctl, as the original logs it) is
   const learnt = learn(result.accesses, { base, exact: false, depth: 3, header: [] });
   assert.deepEqual(learnt.policy.rules, [{ categories: ["ioctl"], pattern: "TCGETS", count: 1 }]);
 });
+
+Deno.test("collapse: a generated part before the first dot is starred, the rest kept", () => {
+  assert.equal(componentGlob("ccWzXnCl.cdtor.c", "/tmp"), "cc*.cdtor.c");
+  assert.equal(componentGlob("sh-thd.Ab3dE", "/tmp"), "sh-thd.Ab3dE");
+  assert.equal(componentGlob("cczecbia.s", "/tmp"), "cc*.s");
+  assert.equal(componentGlob("ccache", "/tmp"), "ccache");
+});
