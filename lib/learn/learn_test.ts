@@ -304,3 +304,42 @@ Deno.test("collapse: a generated part before the first dot is starred, the rest 
   assert.equal(componentGlob("cczecbia.s", "/tmp"), "cc*.s");
   assert.equal(componentGlob("ccache", "/tmp"), "ccache");
 });
+
+Deno.test("parseLearnArgs: options before the command, values joined or apart; bad usage says why", async () => {
+  const { parseLearnArgs } = await import("./cli.ts");
+  const args = parseLearnArgs([
+    "-puser",
+    "-m",
+    "sandbox/net:off",
+    "--depth=2",
+    "-o",
+    "p.syd-3",
+    "--",
+    "make",
+    "-j2",
+  ]);
+  assert.deepEqual(args.sources, [
+    { kind: "profile", name: "user" },
+    { kind: "command", text: "sandbox/net:off" },
+  ]);
+  assert.equal(args.depth, 2);
+  assert.equal(args.output, "p.syd-3");
+  assert.deepEqual(args.argv, ["make", "-j2"]);
+  assert.deepEqual(parseLearnArgs(["--exact", "ls", "-l"]).argv, ["ls", "-l"]);
+  assert.deepEqual(parseLearnArgs(["--from", "a.log", "--from", "b.log"]).from, ["a.log", "b.log"]);
+  for (
+    const [bad, message] of [
+      [[], /no command/],
+      [["--depth", "0", "ls"], /--depth/],
+      [["--depth", "x", "ls"], /--depth/],
+      [["-o"], /-o needs a value/],
+      [["--bogus", "ls"], /unknown option --bogus/],
+      [["--from", "a.log", "ls"], /not both/],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseLearnArgs(bad),
+      (err: unknown) => typeof err === "string" && message.test(err),
+    );
+  }
+});

@@ -70,8 +70,3 @@ export function formatPolicy(policy: LearntPolicy): string {
   }
   return lines.join("\n") + "\n";
 }
-
-/** How many rules the policy allows (commented-out ones not counted). */
-export function ruleCount(policy: LearntPolicy): number {
-  return policy.rules.length;
-}
