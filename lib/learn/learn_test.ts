@@ -122,6 +122,11 @@ Deno.test("net: loopback and any aliases, ephemeral ports, UNIX paths, abstract 
     "/tmp/cc*/sock": 1,
     "@name": 1,
   });
+  const anchored = netPatterns(new Map([["unix /home/u/proj/run/s.sock", 1]]), {
+    pwd: "/home/u/proj",
+    home: "/home/u",
+  });
+  assert.deepEqual([...anchored.keys()], ["${PWD}/run/s.sock"]);
 });
 
 Deno.test("records: bad lines give file:line messages, never exceptions", () => {

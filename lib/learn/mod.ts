@@ -158,7 +158,8 @@ export function learn(accesses: readonly Access[], options: LearnOptions): Learn
     for (const [name, count] of names) put(category, name.replace(/[\n\r\0$]/g, "?"), count);
   }
   for (const [category, byPeer] of net) {
-    for (const [pattern, count] of netPatterns(byPeer)) put(category, pattern, count);
+    const anchors = { pwd: options.pwd, home: options.home };
+    for (const [pattern, count] of netPatterns(byPeer, anchors)) put(category, pattern, count);
   }
   for (const [type, count] of fs) put("fs", type.toLowerCase(), count);
   for (const [name, count] of requests) put("ioctl", name, count);

@@ -74,8 +74,21 @@ export function netRuleMatches(rule: NetRule, family: string, target: string): b
   return address.ports.some((r) => inet.port >= r.min && inet.port <= r.max);
 }
 
+/** A UNIX socket's pattern under ${PWD} or ${HOME}, written so. */
+function anchor(pattern: string, anchors: { pwd?: string; home?: string }): string {
+  for (const [name, dir] of [["${PWD}", anchors.pwd], ["${HOME}", anchors.home]] as const) {
+    if (dir === undefined || dir === "/") continue;
+    const literal = literalGlob(dir);
+    if (pattern.startsWith(`${literal}/`)) return `${name}${pattern.slice(literal.length)}`;
+  }
+  return pattern;
+}
+
 /** The rule text (after `allow/net/CAT+`) for each peer, with the accesses it covers. */
-export function netPatterns(peers: Map<string, number>): Map<string, number> {
+export function netPatterns(
+  peers: Map<string, number>,
+  anchors: { pwd?: string; home?: string } = {},
+): Map<string, number> {
   // inet: by address (alias), ports merged; unix and abstract: one pattern each.
   const byAddress = new Map<string, { ports: Set<string>; count: number }>();
   const out = new Map<string, number>();
@@ -90,7 +103,7 @@ export function netPatterns(peers: Map<string, number>): Map<string, number> {
         parent = `${parent}/${part}`;
         return glob;
       }).join("/");
-      add(`/${pattern}`, count);
+      add(anchor(`/${pattern}`, anchors), count);
       continue;
     }
     if (family === "abstract") {
