@@ -242,6 +242,11 @@ export async function learnMain(
       `warning: ${dropped} records were dropped (the log pipe was full): the policy may be incomplete; run again, or learn --from several logs`,
     );
   }
+  if (parsed.from.length > 0 && records.accesses.length === 0) {
+    tell(
+      "warning: the logs hold no access records (syd -x logs them at notice: run it with SYD_LOG=notice and SYD_LOG_FD)",
+    );
+  }
   if (records.skipped > 0) tell(`${records.skipped} lines that are not records were skipped`);
   return status;
 }
