@@ -19,6 +19,7 @@ import {
 } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
 import { lint } from "./lib/lint.ts";
+import { learnMain } from "./lib/learn/cli.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
   CATEGORIES,
@@ -342,6 +343,10 @@ export async function main(args: readonly string[]): Promise<number> {
     writeAll(Deno.stdout, output.stdout);
     writeAll(Deno.stderr, output.stderr);
     return output.status;
+  }
+  if (args[0] === "learn") {
+    const helpers = { applyEnvOps, lockByDefault, poolFromEnv, withoutSydEnv };
+    return await learnMain(args.slice(1), expansionEnv(), helpers);
   }
   let cli;
   try {

@@ -25,6 +25,11 @@ const caps = @import("layers/caps.zig");
 const trace = @import("workers/trace.zig");
 const linux = std.os.linux;
 
+/// fcntl(2)'s F_SETPIPE_SZ.
+const f_setpipe_sz: i32 = 1031;
+/// The log pipe's size: 1 MiB, the default pipe-max-size (about 3,000 access records).
+const log_pipe_size_bytes: usize = 1 << 20;
+
 extern fn strerror(errnum: c_int) [*:0]const u8;
 
 /// The C library's text for an errno ("No such file or directory").
@@ -64,6 +69,10 @@ pub const Sandbox = struct {
             diag.set("cannot make the log pipe: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
+        // A trace run (`-x`, `syd learn`) logs every access: a larger pipe lets the reader
+        // keep up with bursts, since a record that finds the pipe full is dropped. Best effort:
+        // past /proc/sys/fs/pipe-max-size the default size stays.
+        _ = linux.fcntl(fds[1], f_setpipe_sz, log_pipe_size_bytes);
         self.* = .{
             .channel = undefined,
             .log = .{ .fd = fds[1], .level_max = first.policy.log_level },

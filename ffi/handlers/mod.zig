@@ -241,6 +241,10 @@ fn dispatch(request: *const Request) Response {
     };
 }
 
+comptime {
+    assert(@typeInfo(Cat).@"enum".fields.len <= 64); // Judgement.also_warn has a bit for each
+}
+
 /// The verdict of several categories: the most severe action, and which category gave it.
 pub const Judgement = struct {
     action: Action,
@@ -252,6 +256,9 @@ pub const Judgement = struct {
     family: []const u8 = "",
     /// For fs sandboxing, the filesystem type (statfs f_type) judged; `cat` is then the open's.
     fs_type: ?u64 = null,
+    /// When the action is warn: the other categories judged that warn too (bit `@intFromEnum`),
+    /// each logged in a record of its own, so that a trace run (`syd learn`) sees every one.
+    also_warn: u64 = 0,
 };
 
 /// Whether any of `cats` is on: a handler whose categories are all off continues at once.
@@ -287,6 +294,12 @@ pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
             result = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true };
         }
     }
+    if (result.action != .warn) return result;
+    for (cats) |cat| {
+        if (cat == result.cat or !p.on[@intFromEnum(cat)]) continue;
+        if (p.judge(cat, path).action == .warn) result.also_warn |= @as(u64, 1) << @intCast(@intFromEnum(cat));
+    }
+    assert(result.also_warn & (@as(u64, 1) << @intCast(@intFromEnum(result.cat))) == 0);
     return result;
 }
 
@@ -516,6 +529,15 @@ pub fn enforce(request: *const Request, verdict: Judgement, path: []const u8) ?i
         .allow => return null,
         .warn => {
             log_access(request, verdict, path, .warn);
+            var also = verdict.also_warn;
+            while (also != 0) : (also &= also - 1) {
+                const cat: Cat = @enumFromInt(@ctz(also));
+                var each = verdict;
+                each.cat = cat;
+                each.also_warn = 0;
+                each.origin = request.policy.judge(cat, path).origin;
+                log_access(request, each, path, .warn);
+            }
             return null;
         },
         .filter => return eacces,
@@ -674,5 +696,21 @@ test "judge takes the most severe action of the categories that are on" {
     try std.testing.expect(both.judged);
     try std.testing.expectEqual(Action.deny, both.action);
     try std.testing.expectEqual(Cat.write, both.cat);
+    try std.testing.expectEqual(@as(u64, 0), both.also_warn);
     try std.testing.expectEqualStrings("openat", syscall_name(257));
+}
+
+test "judge names every other category that warns too, for trace runs" {
+    var p: Policy = .{
+        .log_level = .warn,
+        .pool = .{ .core = 1, .max = 1, .keep_alive_ms = 100 },
+        .on = .{true} ** policy_mod.category_count,
+        .default = .{.warn} ** policy_mod.category_count,
+        .rules = .{&.{}} ** policy_mod.category_count,
+    };
+    p.default[@intFromEnum(Cat.write)] = .allow;
+    const opened = judge(&p, &.{ .read, .write, .stat }, "/x");
+    try std.testing.expectEqual(Action.warn, opened.action);
+    try std.testing.expectEqual(Cat.read, opened.cat);
+    try std.testing.expectEqual(@as(u64, 1) << @intFromEnum(Cat.stat), opened.also_warn);
 }
