@@ -158,6 +158,9 @@ Usage:
   syd [options] [--] command [args...]
   syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--builtin]
   syd lint --profiles              list the built-in profiles
+  syd learn [-p NAME]... [-m CMD]... [-P FILE]... [-o FILE] [--depth N|--exact] [--] command...
+                                   write the policy a trial run of command needs
+  syd learn --from LOG... [-o FILE]  the same from the records of earlier runs (syd -x)
   syd --api                        print the API version (3)
 
 Options (they stop at the first operand, or at --):
