@@ -11,6 +11,7 @@ import { HELP, type OptionUse, parse, parseDuration, UsageError } from "./lib/cl
 import {
   configureLogging,
   emit,
+  finishLog,
   LogSetupError,
   logSetupFromEnv,
   pumpLog,
@@ -18,6 +19,7 @@ import {
 } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
 import { lint } from "./lib/lint.ts";
+import { learnMain } from "./lib/learn/cli.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
   CATEGORIES,
@@ -248,7 +250,13 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
   let commands: Promise<void> | undefined;
   try {
     const fd = sandbox.logFd();
-    pump = pumpLog(fd, () => sandbox.closeLogFd());
+    pump = pumpLog(fd, () => sandbox.closeLogFd(), (seq) => {
+      try {
+        sandbox.ackLog(seq);
+      } catch {
+        // the sandbox was freed: nobody waits any more
+      }
+    });
     commands = serveCommands(sandbox, new MagicServer(prepared.state, compileOptions));
     const programEnv = applyEnvOps(Deno.env.toObject(), prepared.state.envOps);
     if ("message" in programEnv) return fail(programEnv.message, EINVAL);
@@ -285,6 +293,7 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     sandbox.free(); // ends the log and command pipes: their readers drain them and stop
     await pump;
     await commands;
+    finishLog(); // on a terminal: the repeats held back, and the summary of the denials
   }
 }
 
@@ -334,6 +343,10 @@ export async function main(args: readonly string[]): Promise<number> {
     writeAll(Deno.stdout, output.stdout);
     writeAll(Deno.stderr, output.stderr);
     return output.status;
+  }
+  if (args[0] === "learn") {
+    const helpers = { applyEnvOps, lockByDefault, poolFromEnv, withoutSydEnv };
+    return await learnMain(args.slice(1), expansionEnv(), helpers);
   }
   let cli;
   try {

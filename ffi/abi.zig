@@ -170,6 +170,14 @@ export fn syd_sandbox_log_fd_close(handle: u64) i32 {
     return 0;
 }
 
+/// int32_t syd_sandbox_log_ack(uint64_t handle, uint32_t seq): the reader wrote out every
+/// access record up to `"sync":seq`; their writers (emulators waiting to answer) resume.
+export fn syd_sandbox_log_ack(handle: u64, seq: u32) i32 {
+    const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
+    sandbox.log.ack(seq);
+    return 0;
+}
+
 /// int32_t syd_sandbox_export(uint64_t handle, uint32_t format, int32_t out_fd, const char *dir,
 /// size_t dir_len): every seccomp filter of the sandbox's policy, as pfc text to out_fd
 /// (format 0) or as raw BPF files created new in dir (format 1; their paths go to out_fd).
@@ -307,6 +315,7 @@ test {
     _ = @import("handlers/sysinfo.zig");
     _ = @import("handlers/exec.zig");
     _ = @import("handlers/emulate.zig");
+    _ = @import("handlers/recvfd.zig");
     _ = @import("handlers/mknod.zig");
     _ = @import("handlers/truncate.zig");
     _ = @import("handlers/dirops.zig");

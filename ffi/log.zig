@@ -4,6 +4,13 @@
 //! Assumes: any thread may call `emit` at any time; it never blocks and never allocates. A line
 //! that does not fit, or finds the pipe full, is dropped and counted (`dropped`), never waited
 //! for. TypeScript adds the time when it reads a line.
+//!
+//! Access records (`"ctx":"access"`: denials, warnings) are handed over synchronously: each is
+//! written with a sequence number (`"sync":N`) and its writer waits, at most `sync_wait_ns`,
+//! until the reader acknowledges that number (`ack`) after writing the record out. The denied
+//! call is answered only then, so on a terminal the record comes before what the program prints
+//! next, as the original's (which writes records from its emulator threads). A reader that is
+//! slower than that only delays the records, it never stops a call for longer.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -25,19 +32,32 @@ pub const Level = enum(u8) {
 /// The longest line: PIPE_BUF, so that one write() is atomic.
 pub const line_len_max: usize = 4096;
 
+/// The longest wait of an access record's writer for the reader's acknowledgement.
+pub const sync_wait_ns: u64 = 250 * std.time.ns_per_ms;
+
 pub const Log = struct {
     fd: i32,
     level_max: Level,
     dropped: std.atomic.Value(u64) = .init(0),
     written: std.atomic.Value(u64) = .init(0),
+    /// Orders the synchronous records in the pipe as their sequence numbers.
+    sync_mutex: std.Thread.Mutex = .{},
+    /// The sequence number of the last synchronous record written (under `sync_mutex`).
+    sync_seq: u32 = 0,
+    /// The last sequence number the reader acknowledged (a futex word).
+    sync_acked: std.atomic.Value(u32) = .init(0),
 
     pub fn enabled(self: *const Log, level: Level) bool {
         return @intFromEnum(level) <= @intFromEnum(self.level_max);
     }
 
-    /// Writes `{"level":...,<fields>}` as one line, or counts it as dropped.
+    /// Writes `{"level":...,<fields>}` as one line, or counts it as dropped. An access record
+    /// waits for the reader (see the file's header).
     pub fn emit(self: *Log, level: Level, fields: anytype) void {
         if (!self.enabled(level)) return;
+        if (@hasField(@TypeOf(fields), "ctx")) {
+            if (std.mem.eql(u8, fields.ctx, "access")) return self.emit_sync(level, fields);
+        }
         var buf: [line_len_max]u8 = undefined;
         const line = format(&buf, level, fields) orelse {
             _ = self.dropped.fetchAdd(1, .monotonic);
@@ -52,7 +72,61 @@ pub const Log = struct {
             _ = self.dropped.fetchAdd(1, .monotonic);
         }
     }
+
+    fn emit_sync(self: *Log, level: Level, fields: anytype) void {
+        assert(self.enabled(level));
+        if (self.fd < 0) return;
+        var buf: [line_len_max]u8 = undefined;
+        const seq = blk: {
+            self.sync_mutex.lock();
+            defer self.sync_mutex.unlock();
+            const seq = self.sync_seq +% 1;
+            const line = format_seq(&buf, level, seq, fields) orelse {
+                _ = self.dropped.fetchAdd(1, .monotonic);
+                return;
+            };
+            const n = sys.write(self.fd, line) catch 0;
+            if (n != line.len) {
+                _ = self.dropped.fetchAdd(1, .monotonic);
+                return;
+            }
+            _ = self.written.fetchAdd(1, .monotonic);
+            self.sync_seq = seq;
+            break :blk seq;
+        };
+        self.wait_acked(seq);
+    }
+
+    /// Waits until the reader acknowledged `seq` (or a later one), at most `sync_wait_ns`.
+    fn wait_acked(self: *Log, seq: u32) void {
+        var timer = std.time.Timer.start() catch return;
+        var round: u32 = 0;
+        while (round < 1000) : (round += 1) {
+            const acked = self.sync_acked.load(.acquire);
+            // Serial numbers: `acked` is at or past `seq` when their distance is below 2^31.
+            if (acked -% seq < (1 << 31)) return;
+            const spent = timer.read();
+            if (spent >= sync_wait_ns) return;
+            std.Thread.Futex.timedWait(&self.sync_acked, acked, sync_wait_ns - spent) catch {};
+        }
+    }
+
+    /// The reader wrote every synchronous record up to `seq`: wakes their writers.
+    pub fn ack(self: *Log, seq: u32) void {
+        self.sync_acked.store(seq, .release);
+        std.Thread.Futex.wake(&self.sync_acked, std.math.maxInt(u32));
+    }
 };
+
+/// Formats one record with its sequence number first (`{"sync":N,"level":...}`).
+fn format_seq(buf: []u8, level: Level, seq: u32, fields: anytype) ?[]const u8 {
+    assert(buf.len >= 64);
+    const head = std.fmt.bufPrint(buf, "{{\"sync\":{d},", .{seq}) catch return null;
+    const line = format(buf[head.len - 1 ..], level, fields) orelse return null;
+    assert(line[0] == '{');
+    buf[head.len - 1] = ','; // the record's `{` overwrote the head's `,`
+    return buf[0 .. head.len - 1 + line.len];
+}
 
 /// Formats one record into `buf`; null when it does not fit.
 pub fn format(buf: []u8, level: Level, fields: anytype) ?[]const u8 {
@@ -88,6 +162,29 @@ test "format writes the level first and escapes strings" {
 test "format refuses a record longer than the buffer" {
     var buf: [64]u8 = undefined;
     try std.testing.expect(format(&buf, .info, .{ .msg = "x" ** 100 }) == null);
+}
+
+test "format_seq writes the sequence number first" {
+    var buf: [256]u8 = undefined;
+    try std.testing.expectEqualStrings(
+        "{\"sync\":7,\"level\":\"warn\",\"ctx\":\"access\"}\n",
+        format_seq(&buf, .warn, 7, .{ .ctx = "access" }).?,
+    );
+}
+
+test "an access record waits for the reader's acknowledgement, at most sync_wait_ns" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var log: Log = .{ .fd = fds[1], .level_max = .debug };
+    log.ack(1); // acknowledged ahead: no wait
+    var timer = try std.time.Timer.start();
+    log.emit(.warn, .{ .ctx = "access", .n = 1 });
+    try std.testing.expect(timer.read() < sync_wait_ns);
+    timer.reset();
+    log.emit(.warn, .{ .ctx = "access", .n = 2 }); // nobody acknowledges 2
+    try std.testing.expect(timer.read() >= sync_wait_ns);
+    try std.testing.expectEqual(@as(u64, 2), log.written.load(.monotonic));
 }
 
 test "emit drops and counts when the pipe is full" {

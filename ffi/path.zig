@@ -152,7 +152,34 @@ pub const Options = struct {
     /// Trusted symlinks (the original's, unless trace/allow_unsafe_symlinks:1): a symlink in a
     /// sticky, group- or world-writable directory is not followed (ELOOP).
     trusted_symlinks: bool = false,
+    /// trace/deny_dotdot: a `..` component (as written, or in a link's body) fails with EPERM.
+    deny_dotdot: bool = false,
+    /// trace/force_no_symlinks: no symlink is passed through, not even a last one the call would
+    /// not follow (ELOOP); /proc/self and /proc/thread-self only when followed.
+    no_symlinks: bool = false,
+    /// trace/force_no_magiclinks: no /proc magic link (fd/N, cwd, root, exe, ...) is passed
+    /// through, not even a last one (ELOOP).
+    no_magiclinks: bool = false,
+    /// trace/force_no_xdev: no component lies on another mount than where the walk starts (the
+    /// dirfd, the cwd, or the root for an absolute path): EXDEV. The start's mount id is left
+    /// here, for the caller to check what it opens against.
+    no_xdev: ?*Xdev = null,
 };
+
+/// trace/force_no_xdev's state for one resolution: the mount the walk started on.
+pub const Xdev = struct { mnt_id: u64 = 0 };
+
+/// The mount id of `name` under `dirfd` (not followed; "" with AT_EMPTY_PATH: `dirfd` itself).
+pub fn mount_id_at(dirfd: i32, name: [*:0]const u8) sys.Errno!u64 {
+    // struct statx is 256 bytes; std's lacks stx_mnt_id (offset 144, STATX_MNT_ID: Linux 5.8).
+    const statx_mnt_id: u32 = 0x1000;
+    const mnt_id_offset = 144;
+    var stx: [256]u8 align(8) = undefined;
+    const flags: u32 = linux.AT.SYMLINK_NOFOLLOW | linux.AT.EMPTY_PATH;
+    _ = try sys.retry(linux.statx, .{ dirfd, name, flags, statx_mnt_id, @as(*linux.Statx, @ptrCast(&stx)) });
+    if (std.mem.readInt(u32, stx[0..4], .little) & statx_mnt_id == 0) return error.NOSYS;
+    return std.mem.readInt(u64, stx[mnt_id_offset..][0..8], .little);
+}
 
 /// Walk sandboxing's state for one resolution: the policy, and the first path the walk passed
 /// through that walk does not allow, with its verdict (for the caller to log and punish). A
@@ -224,6 +251,7 @@ pub fn canonicalize(
     // A relative path starts where the caller is: walk judges the way there too, so that a
     // cwd or dirfd inside a hidden directory reaches nothing in it.
     if (options.walk) |check| if (!absolute) try check.judge_prefixes(walk.out[0..walk.out_len]);
+    if (options.no_xdev) |xdev| xdev.mnt_id = try walk.mount_id();
     const result = try walk.run();
     if (walk.guard and !walk.may_name(result)) return error.ACCES;
     assert(result.len > 0 and result.len < path_len_max and result[0] == '/');
@@ -359,12 +387,41 @@ const Walk = struct {
         const last = std.mem.indexOfNone(u8, after, "/") == null;
         if (std.mem.eql(u8, name, ".")) return false;
         if (std.mem.eql(u8, name, "..")) {
+            if (self.options.deny_dotdot) return error.PERM;
             self.pop();
+            // Back on the mount the walk started on, or not: the next component (or the end)
+            // is looked at.
+            if (self.options.no_xdev) |xdev| if (last and try self.mount_id() != xdev.mnt_id) return error.XDEV;
             return false;
         }
         try self.push(name);
         if (self.options.walk) |walk| try walk.judge(self.out[0..self.out_len]);
+        if (self.options.no_xdev) |xdev| {
+            const id = self.mount_id() catch |err| {
+                if (err == error.NOENT and last and self.options.missing == .last_may_be_missing) return true;
+                return err;
+            };
+            if (id != xdev.mnt_id) return error.XDEV;
+        }
         return self.visit(last, after.len > 0);
+    }
+
+    /// The mount id of what `out` names in the caller's root (not followed).
+    fn mount_id(self: *Walk) sys.Errno!u64 {
+        assert(self.out_len > 0 and self.out[0] == '/');
+        if (self.out_len == 1) return mount_id_at(self.root_fd, "");
+        return mount_id_at(self.root_fd, self.out_relative().ptr);
+    }
+
+    /// trace/force_no_symlinks and force_no_magiclinks: ELOOP for the link `out` names when
+    /// the options refuse it (`followed`: the walk would pass through it).
+    fn link_refused(self: *Walk, followed: bool) sys.Errno!bool {
+        if (!self.options.no_symlinks and !self.options.no_magiclinks) return false;
+        return switch (try self.link_kind_of()) {
+            .magic => true,
+            .proc_self, .proc_thread_self => self.options.no_symlinks and followed,
+            .plain => self.options.no_symlinks,
+        };
     }
 
     /// Looks at the component just pushed, in the caller's root, without following it.
@@ -384,7 +441,9 @@ const Walk = struct {
             linux.S.IFLNK => {
                 if (last and slash_after) if (self.options.entry_slash_link) |err| return err;
                 const final = last and !slash_after; // A trailing slash follows the link.
-                if (final and self.options.follow == .nofollow_last) return true;
+                const kept = final and self.options.follow == .nofollow_last;
+                if (try self.link_refused(!kept)) return error.LOOP;
+                if (kept) return true;
                 return self.follow(final);
             },
             else => {
@@ -444,6 +503,11 @@ const Walk = struct {
     /// Whether the link `out` names is one of procfs's, in the caller's /proc.
     fn link_kind(self: *Walk) sys.Errno!LinkKind {
         assert(self.out_len > 1 and self.links > 0);
+        return self.link_kind_of();
+    }
+
+    fn link_kind_of(self: *Walk) sys.Errno!LinkKind {
+        assert(self.out_len > 1);
         const link_path = self.out[0..self.out_len];
         const proc_dir = "/proc/";
         if (!std.mem.startsWith(u8, link_path, proc_dir)) return .plain;
@@ -891,6 +955,31 @@ test "canonicalize with nofollow_last keeps a final symlink but follows earlier 
     try testing.expectError(error.NOENT, canon(tmp.dir.fd, "dangling", .{}, &out));
     // O_CREAT through a dangling link creates its target.
     try testing.expectEqualStrings(tmp.join(&want, "nowhere"), try canon(tmp.dir.fd, "dangling", .{ .missing = .last_may_be_missing }, &out));
+}
+
+test "canonicalize with deny_dotdot, no_symlinks, no_magiclinks and no_xdev refuses what they name" {
+    var tmp = try TestDir.make();
+    defer tmp.remove();
+    try tmp.populate();
+    var out: [path_len_max]u8 = undefined;
+    var want: [path_len_max]u8 = undefined;
+    try tmp.dir.symLink("a", "la", .{});
+    try testing.expectEqualStrings(tmp.join(&want, "a"), try canon(tmp.dir.fd, "a/../a", .{}, &out));
+    try testing.expectError(error.PERM, canon(tmp.dir.fd, "a/../a", .{ .deny_dotdot = true }, &out));
+    // Every symlink, even a last one kept: ELOOP; /proc/self only when followed.
+    try testing.expectError(error.LOOP, canon(tmp.dir.fd, "la", .{ .no_symlinks = true, .follow = .nofollow_last }, &out));
+    try testing.expectError(error.LOOP, canon(tmp.dir.fd, "la/b", .{ .no_symlinks = true }, &out));
+    try testing.expectEqualStrings("/proc/self", try canon(linux.AT.FDCWD, "/proc/self", .{ .no_symlinks = true, .follow = .nofollow_last }, &out));
+    try testing.expectError(error.LOOP, canon(linux.AT.FDCWD, "/proc/self/status", .{ .no_symlinks = true }, &out));
+    // Magic links only: a plain symlink and /proc/self are followed.
+    try testing.expectEqualStrings(tmp.join(&want, "a/b"), try canon(tmp.dir.fd, "la/b", .{ .no_magiclinks = true }, &out));
+    try testing.expect((try canon(linux.AT.FDCWD, "/proc/self/status", .{ .no_magiclinks = true }, &out)).len > 0);
+    try testing.expectError(error.LOOP, canon(linux.AT.FDCWD, "/proc/self/cwd", .{ .no_magiclinks = true, .follow = .nofollow_last }, &out));
+    // /proc is a mount of its own: reached from /, it is crossed into.
+    var xdev: Xdev = .{};
+    try testing.expectEqualStrings(tmp.join(&want, "a/b"), try canon(tmp.dir.fd, "a/b", .{ .no_xdev = &xdev }, &out));
+    try testing.expectEqual(try mount_id_at(tmp.dir.fd, ""), xdev.mnt_id);
+    try testing.expectError(error.XDEV, canon(linux.AT.FDCWD, "/proc/1", .{ .no_xdev = &xdev }, &out));
 }
 
 test "canonicalize allows a missing last component only with last_may_be_missing" {

@@ -111,9 +111,8 @@ pub fn supported(cat: Cat) bool {
         .delete, .rename, .symlink, .mkdir, .rmdir => true,
         .chmod, .chown, .chgrp, .utime, .chattr => true,
         .stat, .readdir, .chdir, .chroot, .mktemp, .ioctl => true,
-        .walk, .list, .readlink, .sendfd => true,
+        .walk, .list, .readlink, .sendfd, .recvfd => true,
         .net_bind, .net_connect => true,
-        .recvfd => false, // receiving would have to be emulated to judge the fds before the caller has them
     };
 }
 
@@ -254,8 +253,16 @@ pub const Document = struct {
     allow_unsafe_any_addr: bool = false,
     allow_unsafe_kcapi: bool = false,
     allow_unsafe_oob: bool = false,
+    allow_unsafe_recvmsg: bool = false,
     allow_safe_bind: bool = false,
     allow_unsafe_proc_pid_status: bool = false,
+    /// The trace/force_* hardenings (absent: off).
+    force_cloexec: bool = false,
+    force_ro_open: bool = false,
+    force_wx_open: bool = false,
+    force_no_symlinks: bool = false,
+    force_no_magiclinks: bool = false,
+    force_no_xdev: bool = false,
     /// Wall-clock limit for the sandbox (-t); 0: none.
     timeout_ms: u64,
     /// Absent from documents of older TypeScript: fs sandboxing off.
@@ -320,6 +327,9 @@ pub const Lock = enum {
     off,
     /// Only the sandbox's first process (the pid syd executed), while it lives.
     exec,
+    /// Every sandboxed process, for commands that make the sandbox stricter only (TypeScript
+    /// refuses the others); the policy cannot be read (`open("/dev/syd")` answers ENOENT).
+    drop,
 
     pub fn parse(text: ?[]const u8) ?Lock {
         const name = text orelse return .unset;
@@ -363,10 +373,28 @@ pub const Policy = struct {
     allow_unsafe_kcapi: bool = false,
     /// trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed.
     allow_unsafe_oob: bool = false,
+    /// trace/allow_unsafe_recvmsg: recvmsg and recvmmsg are not performed by syd for recvfd,
+    /// whose fds then reach the program unjudged.
+    allow_unsafe_recvmsg: bool = false,
     /// trace/allow_safe_bind: the addresses bound in the sandbox are allowed for net/connect.
     allow_safe_bind: bool = false,
     /// trace/allow_unsafe_proc_pid_status: /proc/PID/status served unfiltered (handlers/procfs.zig).
     allow_unsafe_proc_pid_status: bool = false,
+    /// trace/deny_dotdot: a `..` component in the path of an open or chdir is refused (EPERM).
+    deny_dotdot: bool = false,
+    /// trace/force_cloexec: every fd syd hands over (opens, sockets, accepts, memfds) is
+    /// close-on-exec.
+    force_cloexec: bool = false,
+    /// trace/force_ro_open: opens for writing, creating or truncating are refused (EPERM).
+    force_ro_open: bool = false,
+    /// trace/force_wx_open: writable opens of executable regular files, and creations with an
+    /// executable mode, are refused (EPERM).
+    force_wx_open: bool = false,
+    /// trace/force_no_symlinks, force_no_magiclinks, force_no_xdev: path resolution follows no
+    /// symlink, no /proc magic link, crosses no mount (ELOOP, ELOOP, EXDEV).
+    force_no_symlinks: bool = false,
+    force_no_magiclinks: bool = false,
+    force_no_xdev: bool = false,
     on: [category_count]bool,
     default: [category_count]Action,
     /// Each category's rules, in policy order: the last that matches decides.
@@ -498,9 +526,17 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
         .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
         .allow_unsafe_oob = doc.allow_unsafe_oob,
+        .allow_unsafe_recvmsg = doc.allow_unsafe_recvmsg,
         .allow_safe_bind = doc.allow_safe_bind,
         .unsafe_fs = doc.unsafe_fs,
         .allow_unsafe_proc_pid_status = doc.allow_unsafe_proc_pid_status,
+        .deny_dotdot = doc.deny_dotdot,
+        .force_cloexec = doc.force_cloexec,
+        .force_ro_open = doc.force_ro_open,
+        .force_wx_open = doc.force_wx_open,
+        .force_no_symlinks = doc.force_no_symlinks,
+        .force_no_magiclinks = doc.force_no_magiclinks,
+        .force_no_xdev = doc.force_no_xdev,
         .on = .{false} ** category_count,
         .default = .{.deny} ** category_count,
         .rules = .{&.{}} ** category_count,
@@ -650,7 +686,6 @@ fn check_unsupported(doc: Document, diag: *Diag) sys.Errno!void {
     const features = [_]struct { used: bool, name: []const u8 }{
         .{ .used = doc.mask.len > 0, .name = "mask" },
         .{ .used = doc.exec_kill.len > 0, .name = "exec/kill" },
-        .{ .used = doc.deny_dotdot, .name = "trace/deny_dotdot" },
     };
     for (features) |feature| if (feature.used) {
         diag.set("{s} is not supported yet", .{feature.name});

@@ -31,6 +31,11 @@ const confine = @import("filter/confine.zig");
 const run_stack_size: usize = 1024 * 1024;
 const linux = std.os.linux;
 
+/// fcntl(2)'s F_SETPIPE_SZ.
+const f_setpipe_sz: i32 = 1031;
+/// The log pipe's size: 1 MiB, the default pipe-max-size (about 3,000 access records).
+const log_pipe_size_bytes: usize = 1 << 20;
+
 extern fn strerror(errnum: c_int) [*:0]const u8;
 
 /// The C library's text for an errno ("No such file or directory").
@@ -70,6 +75,10 @@ pub const Sandbox = struct {
             diag.set("cannot make the log pipe: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
+        // A trace run (`-x`, `syd learn`) logs every access: a larger pipe lets the reader
+        // keep up with bursts, since a record that finds the pipe full is dropped. Best effort:
+        // past /proc/sys/fs/pipe-max-size the default size stays.
+        _ = linux.fcntl(fds[1], f_setpipe_sz, log_pipe_size_bytes);
         self.* = .{
             .channel = undefined,
             .log = .{ .fd = fds[1], .level_max = first.policy.log_level },
@@ -304,16 +313,18 @@ pub const Sandbox = struct {
 /// What the policy asks of the sandbox filter.
 pub fn filter_options(rules: *const policy.Policy) filter.Options {
     const net_on = rules.on[@intFromEnum(policy.Cat.net_bind)] or
-        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.sendfd)];
+        rules.on[@intFromEnum(policy.Cat.net_connect)] or rules.on[@intFromEnum(policy.Cat.sendfd)] or
+        (rules.on[@intFromEnum(policy.Cat.recvfd)] and !rules.allow_unsafe_recvmsg); // receives performed by syd
     // While /dev/syd may turn ioctl or network sandboxing on later, those calls are trapped
     // from the start (the filter cannot change once loaded); their handlers look at the
     // policy in force.
-    const changeable = rules.lock == .off or rules.lock == .exec;
+    const changeable = rules.lock == .off or rules.lock == .exec or rules.lock == .drop;
     return .{
         .trap_ioctl = rules.on[@intFromEnum(policy.Cat.ioctl)] or changeable,
         // socketpair, getsockname, getsockopt and setsockopt are judged or fixed up.
-        .trap_socket = net_on or changeable,
-        .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable,
+        // trace/force_cloexec: accepts (and memfd_create) are performed by syd.
+        .trap_socket = net_on or changeable or rules.force_cloexec,
+        .trap_create = rules.on[@intFromEnum(policy.Cat.create)] or changeable or rules.force_cloexec,
         .traced = !rules.allow_unsafe_ptrace,
         .allow_unsafe_futex = rules.allow_unsafe_futex,
         .allow_unsafe_cbpf = rules.allow_unsafe_cbpf,

@@ -156,33 +156,43 @@ export const HELP = `syd: run a program under a seccomp user-notification sandbo
 
 Usage:
   syd [options] [--] command [args...]
-  syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--profiles]
+  syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--builtin]
+  syd lint --profiles              list the built-in profiles
+  syd learn [-p NAME]... [-m CMD]... [-P FILE]... [-o FILE] [--depth N|--exact] [--] command...
+                                   write the policy a trial run of command needs
+  syd learn --from LOG... [-o FILE]  the same from the records of earlier runs (syd -x)
   syd --api                        print the API version (3)
 
 Options (they stop at the first operand, or at --):
-  -h, --help          print this help and exit
-  -V, --version       print the version, libseccomp's version and the kernel features found
-  -m, --magic CMD     run a configuration command (repeatable; applied in order)
-  -P PATH             load a configuration file (.syd-3; repeatable)
-  -p, --profile NAME  apply a profile (repeatable); syd lint --profiles lists them
-  -x                  trace mode: the trace profile (every category on, action warn)
-  -E MODE             print the seccomp filters as pfc (text) or bpf (files), and exit
-  -t TIMEOUT          end the sandbox after TIMEOUT (30, 1.5s, 500ms, 2m, 1h): exit 124
-  -e VAR[=VAL]        set or unset an environment variable (not supported yet)
-  -a ALIAS            argv[0] for the command (not supported yet)
-  -q                  the original's quick boot: accepted, changes nothing here
+  -h, --help            print this help and exit
+  -V, --version         print the version, libseccomp's version and the kernel features found
+  -m, --magic CMD       run a configuration command (repeatable; applied in order)
+  -P, --config PATH     load a configuration file (.syd-3; repeatable)
+  -p, --profile NAME    apply a profile (repeatable; -pfu stacks fs and user)
+  -x, --trace           trace mode: the trace profile (every category on, action warn: each
+                        access is logged and allowed)
+  -E, --export MODE     print the seccomp filters as pfc (text) or write them as bpf files, and
+                        exit
+  -t, --timeout TIME    end the sandbox after TIME (30, 1.5s, 500ms, 2m, 1h): exit 124
+  -q, --quick           the original's quick boot: accepted, changes nothing here
+  -e, --env VAR[=VAL]   not supported yet (95); so are -a/--alias, -c/--command, -l/--login,
+                        --check, --el, --sh, and running without a command
 
 Every path and network category is enforced: the default policy denies everything, as the
-original's; start from a profile (-p user, -p paludis, -p linux) or -p off. syd refuses (95)
-what it cannot enforce yet, and says so. It traces the sandbox to check exec and chdir after
-the call (trace/allow_unsafe_ptrace:1 turns that off).
+original's; start from a profile (-p user, -p paludis, -p linux; syd lint --profiles) or -p off.
+syd refuses (95) what it cannot enforce yet, and says so.
+
+Logs: each denial is one record on stderr, written before the denied call returns; on a
+terminal one readable line each (repeats collapsed, a summary of the denials at exit),
+otherwise JSON lines.
 
 Environment:
   SYD_LOG             log level: error, warn (default), notice, info, debug
-  SYD_LOG_FD          fd to write logs to (default 2; negative: no logs)
+  SYD_LOG_FD          fd to write logs to, as JSON lines (default 2; negative: no logs)
   SYD_NPROC           core emulator threads (default: number of CPUs)
   SYD_NPROC_MAX       most emulator threads (default: max(64, SYD_NPROC))
   SYD_KEEP_ALIVE_MS   idle time after which helper emulators retire (default 15000)
+  SYD_DUMP_SCMP       pfc or bpf: export the filters and exit, as -E
 
 Exit status: the command's own, 128+N if it died of signal N; when it cannot be executed,
 its errno. syd's own failures use errno values (22 bad usage, 95 not supported yet).

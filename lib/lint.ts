@@ -1,8 +1,10 @@
 /**
- * `syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--profiles]`:
- * checks policies before they are used. Sources apply in command-line order, as for syd itself.
- * Every problem is printed as `file:line:col: error|warning: message (hint)`; the exit status is
- * 1 when there is any error, 0 otherwise.
+ * `syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--builtin]
+ * [--profiles]`: checks policies before they are used. Sources apply in command-line order, as
+ * for syd itself. Every problem is printed as `file:line:col: error|warning: message (hint)`;
+ * the exit status is 1 when there is any error, 0 otherwise. Warnings about the lines of the
+ * built-in profiles (`profile:NAME:LINE`) are left out unless `--builtin` is given: the user's
+ * own files and `-m` commands are what is checked.
  *
  * @module
  */
@@ -74,15 +76,7 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
         "remove it, or move it after the broader rule",
       );
     }
-    if (rule.category === "recvfd") {
-      // The original's profiles allow passfd (sendfd and recvfd): only a denial is worth a word.
-      if (rule.action !== "allow") {
-        warn(
-          rule.origin,
-          `rule ${label} has no effect: this syd does not judge the fds a program receives`,
-        );
-      }
-    } else if (!state.on[rule.category]) {
+    if (!state.on[rule.category]) {
       warn(
         rule.origin,
         `rule ${label} has no effect: sandboxing of ${rule.category} is off`,
@@ -167,15 +161,19 @@ const LINT_OPTIONS = {
   format: { type: "string" },
   dump: { type: "boolean" },
   profiles: { type: "boolean" },
+  builtin: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
-const LINT_HELP = `Usage: syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump]
+const LINT_HELP =
+  `Usage: syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--builtin]
        syd lint --profiles
 Checks policies; sources apply in command-line order. Exit status: 1 on any error, else 0.
   --format json   print {"diagnostics": [...], "errors": N, "warnings": N}
   --dump          print the effective policy, as commands
-  --profiles      list the built-in profiles`;
+  --builtin       also warn about the lines of the built-in profiles (-p NAME, include_profile)
+  --profiles      list the built-in profiles
+Without --builtin, only your own files and -m commands are checked for warnings.`;
 
 /**
  * Runs `syd lint` with its arguments.
@@ -201,6 +199,7 @@ export function lint(args: readonly string[], env: Record<string, string | undef
   const specs: SourceSpec[] = [];
   let format = "text";
   let wantDump = false;
+  let builtin = false;
   for (const token of tokens) {
     if (token.kind === "positional") specs.push({ kind: "file", path: token.value });
     if (token.kind !== "option") continue;
@@ -213,6 +212,7 @@ export function lint(args: readonly string[], env: Record<string, string | undef
     if (token.name === "magic") specs.push({ kind: "command", text: token.value ?? "" });
     if (token.name === "profile") specs.push({ kind: "profile", name: token.value ?? "" });
     if (token.name === "dump") wantDump = true;
+    if (token.name === "builtin") builtin = true;
     if (token.name === "format") format = token.value ?? "";
   }
   if (specs.length === 0) {
@@ -230,7 +230,16 @@ export function lint(args: readonly string[], env: Record<string, string | undef
     };
   }
   const result = load(specs, { env });
-  const diagnostics = [...result.diagnostics, ...lintWarnings(result)];
+  const found = [...result.diagnostics, ...lintWarnings(result)];
+  // The built-in profiles' own lines are not the user's to fix: warned about with --builtin.
+  const diagnostics = builtin
+    ? found
+    : found.filter((d) => d.severity === "error" || !d.file.startsWith("profile:"));
+  const hidden = found.length - diagnostics.length;
+  const note = hidden > 0 && format === "text"
+    ? `syd: lint: ${hidden} warning${hidden === 1 ? "" : "s"} about built-in profiles left out ` +
+      `(--builtin shows them)\n`
+    : "";
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const status = errors > 0 ? 1 : 0;
   if (format === "json") {
@@ -243,8 +252,8 @@ export function lint(args: readonly string[], env: Record<string, string | undef
     return { stdout: JSON.stringify(body) + "\n", stderr: "", status };
   }
   const text = diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
-  if (!wantDump) return { stdout: text, stderr: "", status };
+  if (!wantDump) return { stdout: text, stderr: note, status };
   // With --dump, stdout holds only the policy, so that it can be saved and loaded again.
   const policy = errors === 0 ? dump(result.state).map((line) => line + "\n").join("") : "";
-  return { stdout: policy, stderr: text, status };
+  return { stdout: policy, stderr: text + note, status };
 }

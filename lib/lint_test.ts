@@ -133,6 +133,14 @@ Deno.test("lint() judges categories off by the final state, not at the rule", ()
   assert.equal(lintCommands("sandbox/read:off", "allow/read+/x", "sandbox/read:on").stdout, "");
 });
 
+Deno.test("lint() takes recvfd rules as any category's: judged while it is on (the default)", () => {
+  assert.equal(lintCommands("deny/recvfd+!pipe").stdout, "");
+  assert.match(
+    lintCommands("sandbox/passfd:off", "deny/recvfd+!pipe").stdout,
+    /rule deny\/recvfd\+!pipe has no effect: sandboxing of recvfd is off/,
+  );
+});
+
 Deno.test("lint() warns about a network rule for a category that is off", () => {
   const out = lintCommands("sandbox/net/bind:off", "allow/net/bind+loopback!0");
   assert.match(

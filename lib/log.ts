@@ -101,10 +101,11 @@ export function formatAccess(record: Record<string, unknown>): string {
   const tip = typeof record.tip === "string" && record.tip !== ""
     ? `; allow with -m '${record.tip}'`
     : "";
-  const target = record.addr ?? record.path ?? record.family ?? "?";
+  const target = record.addr ?? record.path ?? record.family ?? "an unknown target";
   const who = record.cmd !== undefined ? `${record.cmd}[${record.pid}]` : `pid ${record.pid}`;
   const rule = record.rule !== undefined ? `rule: ${record.rule}` : String(record.msg ?? "");
-  return `syd: ${verb} ${record.cap} of ${target} by ${who} (${rule}${tip})`;
+  const why = rule === "" && tip !== "" ? tip.slice(2) : `${rule}${tip}`;
+  return `syd: ${verb} ${record.cap} of ${target} by ${who}${why === "" ? "" : ` (${why})`}`;
 }
 
 /** The readable form of a record, for terminals. */
@@ -143,15 +144,116 @@ function writer(fd: number): (text: string) => void {
   };
 }
 
+/**
+ * On a terminal, repeats of one record are written once: a copy that follows the same record
+ * (whichever process it names) within `REPEAT_WINDOW_MS` of the last copy, with no other record
+ * between them, is counted instead, and the count is written as one line when another record
+ * comes or syd ends (`syd: the record above repeated 9 more times`).
+ */
+const REPEAT_WINDOW_MS = 2000;
+
+/** What the terminal form holds back: the last record written, and its repeats since. */
+const repeats = { key: "", atMs: 0, count: 0 };
+
+/** The identity of a record for the rate limit and the terminal's repeat collapse. */
+function recordKey(record: Record<string, unknown>): string {
+  const { pid: _pid, time: _time, id: _id, uid: _uid, ...what } = record;
+  return digest(JSON.stringify(what));
+}
+
+/**
+ * A 64-bit digest of a record's text (two FNV-1a hashes), so that what the rate limit remembers
+ * of a record is a few bytes, whatever its length: 4,096 windows stay well under a megabyte.
+ */
+function digest(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(36) + ":" + (b >>> 0).toString(36);
+}
+
+function repeatsLine(): string {
+  const count = repeats.count;
+  repeats.count = 0;
+  return `syd: the record above repeated ${count} more time${count === 1 ? "" : "s"}\n`;
+}
+
+/** The denials of this run so far, by category (deny and the actions that punish; not warn). */
+const denials = new Map<string, number>();
+
+function countDenial(record: Record<string, unknown>): void {
+  if (record.ctx !== "access" || record.act === "warn" || record.act === undefined) return;
+  const cap = String(record.cap ?? "?");
+  denials.set(cap, (denials.get(cap) ?? 0) + 1);
+}
+
+/** The summary of a run's denials (`syd: 14 denials: read 10, net/connect 4`), or "" if none. */
+export function denialSummary(): string {
+  let total = 0;
+  for (const count of denials.values()) total += count;
+  if (total === 0) return "";
+  const parts = [...denials.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([cap, count]) => `${cap} ${count}`);
+  return `syd: ${total} denial${total === 1 ? "" : "s"}: ${parts.join(", ")}`;
+}
+
+/** The end of the log: on a terminal, the repeats held back and the summary of the denials. */
+let finish: () => void = () => {};
+
+/** A copy the rate limit held back: on a terminal, a repeat of the record above when it is one. */
+let heldBack: (key: string) => void = () => {};
+
+/**
+ * Ends the log of a run: on a terminal, writes the count of the repeats held back and, when
+ * anything was denied, one summary line. Forgets the counts.
+ */
+export function finishLog(): void {
+  finish();
+  denials.clear();
+}
+
 /** Configures LogTape for syd's records. Call once, before the first record. */
 export function configureLogging(setup: LogSetup): void {
   resetSync();
+  repeats.key = "";
+  repeats.count = 0;
+  finish = () => {};
+  heldBack = () => {};
   if (setup.fd === null) return;
   const write = writer(setup.fd);
   const sink = (record: LogRecord) => {
     const props = { ...record.properties, time: new Date(record.timestamp).toISOString() };
-    write((setup.json ? JSON.stringify(props) : formatText(props)) + "\n");
+    if (setup.json) return write(JSON.stringify(props) + "\n");
+    const key = recordKey(props);
+    const nowMs = record.timestamp;
+    if (key === repeats.key && nowMs - repeats.atMs <= REPEAT_WINDOW_MS) {
+      repeats.atMs = nowMs;
+      repeats.count += 1;
+      return;
+    }
+    const held = repeats.count > 0 ? repeatsLine() : "";
+    repeats.key = key;
+    repeats.atMs = nowMs;
+    write(held + formatText(props) + "\n");
   };
+  if (!setup.json) {
+    heldBack = (key) => {
+      if (key !== repeats.key) return;
+      repeats.atMs = Date.now();
+      repeats.count += 1;
+    };
+    finish = () => {
+      const held = repeats.count > 0 ? repeatsLine() : "";
+      repeats.key = "";
+      const summary = denialSummary();
+      if (held !== "" || summary !== "") write(held + (summary === "" ? "" : summary + "\n"));
+    };
+  }
   configureSync({
     sinks: { syd: sink },
     loggers: [
@@ -234,14 +336,16 @@ export function setRateLimit(burst: number, intervalNs: number): void {
  */
 export function emit(record: Record<string, unknown>): void {
   if (record.ctx !== "access") return emitNow(record);
+  countDenial(record);
   // Identical: the same record from any process (the original's rate limit keys records before
   // it adds the process and the time to them).
-  const { pid: _pid, time: _time, ...what } = record;
-  const { allowed, suppressed } = rateLimit.check(JSON.stringify(what));
+  const key = recordKey(record);
+  const { allowed, suppressed } = rateLimit.check(key);
   if (suppressed > 0) {
     emitNow({ level: record.level, ctx: "log", op: "rlimit", suppressed });
   }
   if (allowed) emitNow(record);
+  else heldBack(key);
 }
 
 /** Starts afresh with the original's defaults (for tests). */
@@ -292,20 +396,49 @@ export function parseLine(line: string): Record<string, unknown> {
 
 /**
  * Reads libsyd's log pipe (opened through `/proc/self/fd/N`) until end of file, logging each
- * line. `opened()` runs once syd has its own descriptor, so libsyd may close its copy.
+ * line. `opened()` runs once syd has its own descriptor, so libsyd may close its copy. An access
+ * record carries a sequence number (`"sync":N`, removed here): `ack(N)` runs once it is
+ * written out, and the call it is about is answered only then (ffi/log.zig). Reads into one
+ * fixed buffer, so a run's memory does not grow with the records it writes.
  */
-export async function pumpLog(fd: number, opened: () => void): Promise<void> {
+export async function pumpLog(
+  fd: number,
+  opened: () => void,
+  ack: (seq: number) => void = () => {},
+): Promise<void> {
   const file = await Deno.open(`/proc/self/fd/${fd}`, { read: true });
   opened();
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(64 * 1024);
   let pending = "";
-  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
-    pending += chunk;
-    let newline;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      if (line.length > 0) emit(parseLine(line));
+  try {
+    for (;;) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      pending += decoder.decode(buf.subarray(0, n), { stream: true });
+      let start = 0;
+      let newline;
+      let seq = -1;
+      while ((newline = pending.indexOf("\n", start)) >= 0) {
+        const line = pending.slice(start, newline);
+        start = newline + 1;
+        if (line.length > 0) seq = pumpLine(line, seq);
+      }
+      pending = pending.slice(start);
+      if (seq >= 0) ack(seq);
     }
+    pending += decoder.decode();
+    if (pending.length > 0) emit(parseLine(pending));
+  } finally {
+    file.close();
   }
-  if (pending.length > 0) emit(parseLine(pending));
+}
+
+/** Logs one line of libsyd's; returns its sequence number, or `seq` when it carries none. */
+function pumpLine(line: string, seq: number): number {
+  const record = parseLine(line);
+  const sync = record.sync;
+  if (typeof sync === "number") delete record.sync;
+  emit(record);
+  return typeof sync === "number" ? sync : seq;
 }

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import {
   configureLogging,
+  denialSummary,
+  emit,
+  finishLog,
   formatText,
   LogSetupError,
   logSetupFromEnv,
@@ -135,4 +138,32 @@ Deno.test("RateLimit remembers at most keysMax records, forgetting the oldest wi
   assert.equal(limit.check("b").allowed, false);
   assert.equal(limit.check("a").allowed, true); // forgets "b"
   assert.equal(limit.check("c").allowed, false);
+});
+
+Deno.test("formatText() of an access record with nothing but its category and action", () => {
+  const text = formatText({
+    level: "warn",
+    ctx: "access",
+    cap: "net/connect",
+    act: "deny",
+    pid: 7,
+  });
+  assert.equal(text, "syd: denied net/connect of an unknown target by pid 7");
+});
+
+Deno.test("denialSummary() counts denials by category, most first; warn is not a denial", () => {
+  configureLogging({ level: "warn", fd: null, json: true });
+  finishLog();
+  assert.equal(denialSummary(), "");
+  const access = { level: "warn", ctx: "access", pid: 1 };
+  emit({ ...access, cap: "net/connect", act: "deny", addr: "1.1.1.1!53" });
+  for (const path of ["/a", "/b", "/c"]) emit({ ...access, cap: "read", act: "deny", path });
+  emit({ ...access, cap: "write", act: "warn", path: "/d" });
+  emit({ ...access, cap: "exec", act: "kill", path: "/e" });
+  assert.equal(denialSummary(), "syd: 5 denials: read 3, exec 1, net/connect 1");
+  finishLog();
+  assert.equal(denialSummary(), "");
+  emit({ ...access, cap: "read", act: "deny", path: "/a" });
+  assert.equal(denialSummary(), "syd: 1 denial: read 1");
+  finishLog();
 });

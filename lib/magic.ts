@@ -17,14 +17,16 @@
  * @module
  */
 import { emit, setRateLimit, type SydLevel } from "./log.ts";
-import { FS_HARDENING_OPTIONS } from "./policy/vocab.ts";
+import { FS_HARDENING_OPTIONS, isForceTraceOption } from "./policy/vocab.ts";
 import {
   apply,
   type Command,
   CommandError,
   compile,
+  dropRefusal,
   formatCommand,
   load,
+  LOCK_RANK,
   parseCommand,
   type PolicyState,
 } from "./policy/mod.ts";
@@ -104,7 +106,6 @@ interface Outcome {
 /** What libsyd refuses at run time though the parser accepts it (ffi/policy.zig). */
 function refusedByLibsyd(state: PolicyState): string | undefined {
   if (state.mask.length > 0) return "mask";
-  if (state.denyDotdot) return "trace/deny_dotdot";
   return undefined;
 }
 
@@ -260,14 +261,21 @@ export class MagicServer {
         msg: `${err.message}${hint}`,
       };
     }
+    if (this.#state.lock === "drop") {
+      // As the original: under lock:drop a command may only make the sandbox stricter (EPERM).
+      const refused = dropRefusal(this.#state, command);
+      if (refused !== undefined) {
+        return { errno: EPERM, level: "warn", msg: `refused by lock:drop: ${refused}` };
+      }
+    }
     if (command.kind === "sandbox_query") {
       const on = command.categories.every((category) => this.#state.on[category]);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
     }
     if (command.kind === "lock" && this.#state.lock !== null) {
-      // As the original (3.59): the lock only tightens (off < exec < on); lowering it is EPERM.
-      const rank = { off: 0, exec: 1, on: 2 } as const;
-      if (rank[command.state] < rank[this.#state.lock]) {
+      // As the original (3.59): the lock only tightens (off < exec < drop < on); lowering it
+      // is EPERM.
+      if (LOCK_RANK[command.state] < LOCK_RANK[this.#state.lock]) {
         return {
           errno: EPERM,
           level: "warn",
@@ -290,11 +298,12 @@ export class MagicServer {
       "unsetenv",
       "clearenv",
     ];
-    // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does)
-    // and trace/allow_unsafe_proc_pid_status.
+    // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does),
+    // trace/allow_unsafe_proc_pid_status, trace/deny_dotdot and the trace/force_* hardenings.
     const runtime = command.kind === "trace" &&
       (command.option === "allow_unsafe_any_addr" ||
-        command.option === "allow_unsafe_proc_pid_status");
+        command.option === "allow_unsafe_proc_pid_status" ||
+        command.option === "deny_dotdot" || isForceTraceOption(command.option));
     const fixedFs = command.kind === "trace_fs" &&
       !FS_HARDENING_OPTIONS[command.option].runtime;
     if ((startupOnly.includes(command.kind) && !runtime) || fixedFs) {
@@ -345,6 +354,14 @@ export class MagicServer {
       };
     }
     for (const applied of loaded.applied) {
+      const refused = state.lock === "drop" ? dropRefusal(state, applied.command) : undefined;
+      if (refused !== undefined) {
+        return {
+          errno: EPERM,
+          level: "warn",
+          msg: `include_profile ${name}: refused by lock:drop: ${refused}`,
+        };
+      }
       apply(state, applied.command, { ...applied.origin, col: applied.col });
     }
     return undefined;

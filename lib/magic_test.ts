@@ -210,7 +210,7 @@ Deno.test("MagicServer.answer() resets to the initial state on reset", () => {
   const policy = policyOf(ask(server, "reset"));
   assert.ok(
     policy.categories.every((c) =>
-      c.on === !["walk", "list", "recvfd"].includes(c.name) && c.default === "deny"
+      c.on === !["walk", "list"].includes(c.name) && c.default === "deny"
     ),
   );
   assert.deepEqual(policy.rules, []);

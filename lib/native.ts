@@ -24,6 +24,8 @@ export const symbols = {
   syd_sandbox_log_fd: { parameters: ["u64"], result: "i32" },
   /** int32_t syd_sandbox_log_fd_close(uint64_t handle) */
   syd_sandbox_log_fd_close: { parameters: ["u64"], result: "i32" },
+  /** int32_t syd_sandbox_log_ack(uint64_t handle, uint32_t seq) */
+  syd_sandbox_log_ack: { parameters: ["u64", "u32"], result: "i32" },
   /**
    * int32_t syd_sandbox_export(uint64_t handle, uint32_t format, int32_t out_fd,
    * const char *dir, size_t dir_len)
@@ -254,6 +256,15 @@ export class Sandbox {
   /** Closes libsyd's copy of the log pipe's read end. */
   closeLogFd(): void {
     const rc = library().symbols.syd_sandbox_log_fd_close(this.#handle);
+    if (rc < 0) throw lastError(-rc);
+  }
+
+  /**
+   * Tells libsyd that every access record up to `"sync":seq` was written out: the emulators
+   * waiting to answer the calls those records are about resume.
+   */
+  ackLog(seq: number): void {
+    const rc = library().symbols.syd_sandbox_log_ack(this.#handle, seq >>> 0);
     if (rc < 0) throw lastError(-rc);
   }
 

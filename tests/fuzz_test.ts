@@ -56,6 +56,8 @@ function policy(dir: string): string[] {
     "-m",
     "allow/passfd+!all",
     "-m",
+    "deny/recvfd+!dir", // a message carrying the helper's directory fd is dropped, its fds closed
+    "-m",
     "allow/create+!**",
     "-m",
     "allow/net/bind,net/connect+@syd-fuzz-*",

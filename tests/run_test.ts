@@ -81,7 +81,7 @@ Deno.test("options not implemented yet fail with 95 and say so", async () => {
 });
 
 Deno.test("policy features that cannot be enforced yet are refused with 95, never ignored", async () => {
-  // -x (the trace profile) runs: every access allowed with a warning, logged at notice.
+  // -x (the trace profile) runs: every access allowed with a warning, logged at warn.
   const trace = await runSyd(["-x", "--", "true"], { env: { SYD_LOG: "notice" } });
   assert.equal(trace.code, 0, trace.stderr);
   assert.ok(

@@ -22,7 +22,7 @@ fi
 
 .toolchain/bin/zig build
 mkdir -p "$(dirname "$out")"
-if ! "$deno" compile --allow-all --quiet --include zig-out/lib/libsyd.so --output "$out" main.ts; then
+if ! "$deno" compile --allow-all --quiet --v8-flags=--max-semi-space-size=1,--optimize-for-size --include zig-out/lib/libsyd.so --output "$out" main.ts; then
   cat >&2 <<MSG
 compile: deno compile failed. It needs the denort runtime for $(uname -m)-linux: download it
 where that is possible, or set DENORT_BIN=/path/to/denort (the one matching Deno $("$deno" --version | head -n 1 | cut -d' ' -f2)).

@@ -274,6 +274,13 @@ const emulating = [_]Rule{
     // handlers/magic.zig: the sealed memfd reading /dev/syd returns; handlers/anonfd.zig: the
     // caller's memfd, made with the name syd judged (any flags, always close-on-exec in syd).
     .{ .nr = .memfd_create, .kinds = emu, .args = &.{.{ .index = 1, .mask = mfd_cloexec, .datum = value(mfd_cloexec) }} },
+    // handlers/anonfd.zig under trace/force_cloexec: the caller's eventfd, epoll, inotify,
+    // timerfd and signalfd, made close-on-exec in syd.
+    .{ .nr = .eventfd2, .kinds = emu, .args = &.{.{ .index = 1, .mask = efd_cloexec, .datum = value(efd_cloexec) }} },
+    .{ .nr = .epoll_create1, .kinds = emu, .args = &.{.{ .index = 0, .mask = efd_cloexec, .datum = value(efd_cloexec) }} },
+    .{ .nr = .inotify_init1, .kinds = emu, .args = &.{.{ .index = 0, .mask = efd_cloexec, .datum = value(efd_cloexec) }} },
+    .{ .nr = .timerfd_create, .kinds = emu, .args = &.{.{ .index = 1, .mask = efd_cloexec, .datum = value(efd_cloexec) }} },
+    .{ .nr = .signalfd4, .kinds = emu, .args = &.{ eq(0, value(0xffff_ffff)), .{ .index = 3, .mask = efd_cloexec, .datum = value(efd_cloexec) } } },
     .{ .nr = .lseek, .kinds = emu },
     .{ .nr = .fcntl, .kinds = emu, .args = &.{eq(1, value(f_add_seals))} },
     // handlers/mod.zig punishments (kill, exit: SIGKILL; stop, abort: to the caller's thread);
@@ -290,6 +297,7 @@ const emulating = [_]Rule{
 };
 
 const mfd_cloexec: u32 = 1;
+const efd_cloexec: u32 = 0o2000000;
 const f_add_seals: u32 = 1033;
 
 /// handlers/dir.zig performs the ioctl requests whose argument is plain data on its own copy of

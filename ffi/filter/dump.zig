@@ -39,6 +39,7 @@ pub fn dump(options: sandbox_filter.Options, lock: policy.Lock, skip: bool, form
     else switch (lock) {
         .off => "loaded only if a /dev/syd command locks the sandbox (lock:off)",
         .exec => "loaded once the first process runs (lock:exec)",
+        .drop => "loaded once the first process runs (lock:drop)",
         .on, .unset => "loaded once the first process runs (lock:on)",
     };
     const params: confine.Params = .{ .notify_fd = export_notify_fd, .tgid = sys.getpid(), .interrupt_signal = std.os.linux.SIG.ALRM };

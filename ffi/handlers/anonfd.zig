@@ -69,10 +69,62 @@ pub fn handle(request: *const Request) Response {
     const nr = handlers.nr_of(request);
     // As the filter answers while create sandboxing cannot be on (filter/table.zig pipe2_row).
     if (nr == .pipe2) if (table.refusal(table.pipe2_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
-    if (!handlers.any_on(request.policy, &.{.create})) return .continue_call;
+    // trace/force_cloexec: syd makes the memfd itself, to hand it over close-on-exec.
+    if (nr == .memfd_create and request.policy.force_cloexec) return memfd(request);
+    const force = request.policy.force_cloexec and made_by_syd(nr, request.notif.data.args);
+    if (!handlers.any_on(request.policy, &.{.create}) and !force) return .continue_call;
     if (nr == .memfd_create) return memfd(request);
     const made = object(nr, request.notif.data.args) orelse return .continue_call;
-    return decide(request, made) orelse .continue_call;
+    if (decide(request, made)) |response| return response;
+    return if (force) make(request, nr) else .continue_call;
+}
+
+const efd_cloexec: u32 = 0o2000000; // EFD_CLOEXEC, TFD_CLOEXEC, IN_CLOEXEC, SFD_CLOEXEC, EPOLL_CLOEXEC
+
+/// trace/force_cloexec: the calls of one fd from register arguments (and, for signalfd, a mask
+/// read once) that syd makes itself, to hand the fd over close-on-exec. Not pipes (two fds), not
+/// signalfd on an existing fd (no fd is made), not fanotify (CAP_SYS_ADMIN, which neither holds).
+fn made_by_syd(nr: SYS, args: [6]u64) bool {
+    return switch (nr) {
+        .eventfd, .eventfd2, .epoll_create, .epoll_create1, .timerfd_create, .inotify_init, .inotify_init1 => true,
+        .signalfd, .signalfd4 => @as(i32, @bitCast(@as(u32, @truncate(args[0])))) == -1,
+        else => false,
+    };
+}
+
+/// Makes the fd the caller asked for, in syd (close-on-exec there), and hands it over.
+fn make(request: *const Request, nr: SYS) Response {
+    assert(made_by_syd(nr, request.notif.data.args));
+    const arg = request.notif.data.args;
+    const flags: u32 = switch (nr) {
+        .eventfd, .epoll_create, .inotify_init => 0,
+        .eventfd2, .epoll_create1, .inotify_init1 => @truncate(arg[if (nr == .eventfd2) 1 else 0]),
+        .timerfd_create => @truncate(arg[1]),
+        .signalfd => 0,
+        .signalfd4 => @truncate(arg[3]),
+        else => unreachable,
+    };
+    if (!request.valid()) return .{ .failure = @intFromEnum(E.NOENT) };
+    const result = switch (nr) {
+        .eventfd, .eventfd2 => sys.check(linux.eventfd(@truncate(arg[0]), flags | efd_cloexec)),
+        .epoll_create => if (@as(i32, @bitCast(@as(u32, @truncate(arg[0])))) <= 0) error.INVAL else sys.check(linux.epoll_create1(efd_cloexec)),
+        .epoll_create1 => sys.check(linux.epoll_create1(flags | efd_cloexec)),
+        .inotify_init, .inotify_init1 => sys.check(linux.inotify_init1(flags | efd_cloexec)),
+        .timerfd_create => sys.check(linux.syscall2(.timerfd_create, arg[0], flags | efd_cloexec)),
+        .signalfd, .signalfd4 => signalfd(request, flags),
+        else => unreachable,
+    };
+    const fd = result catch |err| return handlers.failure(err);
+    return .{ .fd = .{ .fd = @intCast(fd), .cloexec = true } };
+}
+
+/// signalfd(-1, mask, size, flags) for the caller: its mask read once (the kernel's sizes).
+fn signalfd(request: *const Request, flags: u32) sys.Errno!usize {
+    const arg = request.notif.data.args;
+    if (arg[2] != @sizeOf(u64)) return error.INVAL;
+    var mask: u64 = 0;
+    try handlers.read_memory(request.tid(), arg[1], std.mem.asBytes(&mask));
+    return sys.check(linux.syscall4(.signalfd4, @bitCast(@as(isize, -1)), @intFromPtr(&mask), @sizeOf(u64), flags | efd_cloexec));
 }
 
 /// Judges `made` for create: null when allowed, the answer otherwise.

@@ -214,12 +214,14 @@ pub fn chdir(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     assert(nr != .chroot);
     const cat: Cat = .chdir;
-    if (!handlers.any_on(request.policy, &.{cat})) return .continue_call;
+    // trace/deny_dotdot: chdir's path is resolved with it (fchdir names no path).
+    const dotdot = request.policy.deny_dotdot and nr == .chdir;
+    if (!handlers.any_on(request.policy, &.{cat}) and !dotdot) return .continue_call;
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = (if (nr == .fchdir)
         handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf)
     else
-        handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &buf)) catch |err| return handlers.failure(err);
+        handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{ .deny_dotdot = dotdot }, &buf)) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     return .continue_call; // cannot be emulated: see the file comment and the README's Limits
@@ -250,7 +252,9 @@ pub fn chdir_enter(request: *const Request) Enter {
     assert(request.traced);
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     assert(nr == .chdir or nr == .fchdir);
-    if (!handlers.any_on(request.policy, &.{.chdir})) return .unjudged;
+    // trace/deny_dotdot: chdir's path is resolved with it, and the cwd checked at the exit.
+    const dotdot = request.policy.deny_dotdot and nr == .chdir;
+    if (!handlers.any_on(request.policy, &.{.chdir}) and !dotdot) return .unjudged;
     var buf: [path_mod.path_len_max]u8 = undefined;
     var fd: i32 = -1;
     defer if (fd >= 0) sys.close(fd);
@@ -258,11 +262,11 @@ pub fn chdir_enter(request: *const Request) Enter {
         fd = emulate.caller_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), false) catch |err|
             return .{ .refused = sys.errno_value(err) };
         break :fd_path emulate.own_fd_path(request, fd, &buf) catch |err| return .{ .refused = sys.errno_value(err) };
-    } else handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &buf) catch |err|
+    } else handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{ .deny_dotdot = dotdot }, &buf) catch |err|
         return .{ .refused = sys.errno_value(err) };
     if (handlers.decide(request, &.{.chdir}, canonical)) |response| switch (response) {
         .failure => |errno_value| return .{ .refused = errno_value },
-        else => return .unjudged,
+        else => if (!dotdot) return .unjudged,
     };
     if (fd < 0) if (open_mod.ProcFd.parse(canonical)) |named| {
         // A magic link path.zig kept: a directory with no name left (deleted).
@@ -307,7 +311,9 @@ fn deleted_dir(request: *const Request, named: open_mod.ProcFd) sys.Errno!i32 {
 /// (after a chdir whose outcome differs from what was judged). Logs a denial.
 pub fn cwd_judged(request: *const Request) bool {
     assert(request.traced);
-    if (!handlers.any_on(request.policy, &.{.chdir})) return true;
+    // Under trace/deny_dotdot alone, an outcome other than the directory resolved means the
+    // path changed after syd read it: refused.
+    if (!handlers.any_on(request.policy, &.{.chdir})) return !request.policy.deny_dotdot;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var buf: [path_mod.path_len_max]u8 = undefined;
     const canonical = path_mod.canonicalize(caller, handlers.at.fdcwd, "", .{ .empty_path = true }, &buf) catch |err|

@@ -20,13 +20,14 @@ const Response = handlers.Response;
 
 pub const prefix = "/dev/syd";
 
-/// Whether /dev/syd is open to the caller: lock:off lets everyone through, lock:exec the
-/// sandbox's first process only; lock:on (and no lock, which means on once the first process
-/// runs) nobody.
+/// Whether /dev/syd is open to the caller: lock:off and lock:drop let everyone through
+/// (lock:drop for commands that only tighten the policy, which TypeScript checks), lock:exec
+/// the sandbox's first process only; lock:on (and no lock, which means on once the first
+/// process runs) nobody.
 pub fn unlocked_for(request: *const Request) bool {
     return switch (request.policy.lock) {
         .unset, .on => false,
-        .off => true,
+        .off, .drop => true,
         .exec => request.tid() == request.child_pid,
     };
 }
@@ -65,6 +66,8 @@ pub fn run(request: *const Request, text: []const u8) i32 {
 /// For an open of /dev/syd (`names_dev_syd`, exact): the policy in force as JSON, in a sealed
 /// memfd handed to the caller.
 pub fn open_state(request: *const Request, flags: u32) Response {
+    // As the original, lock:drop keeps the policy from being read: /dev/syd is missing then.
+    if (request.policy.lock == .drop) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     const o_accmode: u32 = 0o3;
     if (flags & o_accmode != 0 or flags & handlers.o.path != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const fd = state_memfd(request.channel.current.load(.acquire).json) catch |err| return handlers.failure(err);

@@ -190,6 +190,16 @@ pub fn syscall_name(nr: i32) []const u8 {
 
 /// Decides one call. Never fails: any error inside syd answers the call with an errno.
 pub fn handle(request: *const Request) Response {
+    const response = dispatch(request);
+    // trace/force_cloexec: every fd syd hands over is close-on-exec (the calls that make fds
+    // are performed by syd while it is on: open.zig, anonfd.zig, unix_names.zig).
+    return switch (response) {
+        .fd => |handed| if (request.policy.force_cloexec) .{ .fd = .{ .fd = handed.fd, .cloexec = true } } else response,
+        else => response,
+    };
+}
+
+fn dispatch(request: *const Request) Response {
     const nr = request.notif.data.nr;
     if (request.notif.data.arch != audit_arch_x86_64) return .{ .failure = @intFromEnum(linux.E.NOSYS) };
     fault.maybe(nr, request.notif.data.args);
@@ -231,6 +241,10 @@ pub fn handle(request: *const Request) Response {
     };
 }
 
+comptime {
+    assert(@typeInfo(Cat).@"enum".fields.len <= 64); // Judgement.also_warn has a bit for each
+}
+
 /// The verdict of several categories: the most severe action, and which category gave it.
 pub const Judgement = struct {
     action: Action,
@@ -242,6 +256,9 @@ pub const Judgement = struct {
     family: []const u8 = "",
     /// For fs sandboxing, the filesystem type (statfs f_type) judged; `cat` is then the open's.
     fs_type: ?u64 = null,
+    /// When the action is warn: the other categories judged that warn too (bit `@intFromEnum`),
+    /// each logged in a record of its own, so that a trace run (`syd learn`) sees every one.
+    also_warn: u64 = 0,
 };
 
 /// Whether any of `cats` is on: a handler whose categories are all off continues at once.
@@ -250,7 +267,14 @@ pub fn any_on(p: *const Policy, cats: []const Cat) bool {
     assert(cats.len > 0);
     for (cats) |cat| if (p.on[@intFromEnum(cat)]) return true;
     const path_call = @intFromEnum(cats[0]) < @intFromEnum(Cat.net_bind);
-    return path_call and p.on[@intFromEnum(Cat.walk)];
+    return path_call and (p.on[@intFromEnum(Cat.walk)] or resolution_forced(p));
+}
+
+/// Whether trace/force_no_symlinks, force_no_magiclinks or force_no_xdev is on: every path call
+/// is then resolved by syd with the option, and performed by syd (never continued: the kernel
+/// would resolve the path again, without it).
+pub fn resolution_forced(p: *const Policy) bool {
+    return p.force_no_symlinks or p.force_no_magiclinks or p.force_no_xdev;
 }
 
 /// Whether list sandboxing leaves `path` (its name as judged) out of its directory's listing.
@@ -270,6 +294,12 @@ pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
             result = .{ .action = verdict.action, .cat = cat, .origin = verdict.origin, .judged = true };
         }
     }
+    if (result.action != .warn) return result;
+    for (cats) |cat| {
+        if (cat == result.cat or !p.on[@intFromEnum(cat)]) continue;
+        if (p.judge(cat, path).action == .warn) result.also_warn |= @as(u64, 1) << @intCast(@intFromEnum(cat));
+    }
+    assert(result.also_warn & (@as(u64, 1) << @intCast(@intFromEnum(result.cat))) == 0);
     return result;
 }
 
@@ -279,7 +309,7 @@ pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8)
     var buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = view(request.tid(), canonical, &buf);
     const verdict = judge(request.policy, cats, name);
-    if (!verdict.judged) return .continue_call;
+    if (!verdict.judged) return if (resolution_forced(request.policy)) null else .continue_call;
     if (enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
     return null;
 }
@@ -361,6 +391,10 @@ pub fn canonicalize(
 ) sys.Errno![]const u8 {
     var hardened = options;
     hardened.trusted_symlinks = !request.policy.unsafe_fs.allow_unsafe_symlinks;
+    hardened.no_symlinks = hardened.no_symlinks or request.policy.force_no_symlinks;
+    hardened.no_magiclinks = hardened.no_magiclinks or request.policy.force_no_magiclinks;
+    var xdev: path_mod.Xdev = .{};
+    if (hardened.no_xdev == null and request.policy.force_no_xdev) hardened.no_xdev = &xdev;
     const canonical = try canonicalize_walked(request, dirfd, raw, hardened, out);
     if (raw.len > 0 and harden.name_refused(request.policy, canonical)) return error.ILSEQ;
     return canonical;
@@ -494,7 +528,16 @@ pub fn enforce(request: *const Request, verdict: Judgement, path: []const u8) ?i
     switch (verdict.action) {
         .allow => return null,
         .warn => {
-            log_access(request, verdict, path, .notice);
+            log_access(request, verdict, path, .warn);
+            var also = verdict.also_warn;
+            while (also != 0) : (also &= also - 1) {
+                const cat: Cat = @enumFromInt(@ctz(also));
+                var each = verdict;
+                each.cat = cat;
+                each.also_warn = 0;
+                each.origin = request.policy.judge(cat, path).origin;
+                log_access(request, each, path, .warn);
+            }
             return null;
         },
         .filter => return eacces,
@@ -653,5 +696,21 @@ test "judge takes the most severe action of the categories that are on" {
     try std.testing.expect(both.judged);
     try std.testing.expectEqual(Action.deny, both.action);
     try std.testing.expectEqual(Cat.write, both.cat);
+    try std.testing.expectEqual(@as(u64, 0), both.also_warn);
     try std.testing.expectEqualStrings("openat", syscall_name(257));
+}
+
+test "judge names every other category that warns too, for trace runs" {
+    var p: Policy = .{
+        .log_level = .warn,
+        .pool = .{ .core = 1, .max = 1, .keep_alive_ms = 100 },
+        .on = .{true} ** policy_mod.category_count,
+        .default = .{.warn} ** policy_mod.category_count,
+        .rules = .{&.{}} ** policy_mod.category_count,
+    };
+    p.default[@intFromEnum(Cat.write)] = .allow;
+    const opened = judge(&p, &.{ .read, .write, .stat }, "/x");
+    try std.testing.expectEqual(Action.warn, opened.action);
+    try std.testing.expectEqual(Cat.read, opened.cat);
+    try std.testing.expectEqual(@as(u64, 1) << @intFromEnum(Cat.stat), opened.also_warn);
 }

@@ -526,6 +526,8 @@ pub fn socket(request: *const Request) Response {
     const domain: u32 = @truncate(request.arg(0));
     const kind: u32 = @as(u32, @truncate(request.arg(1))) & 0xf; // without SOCK_NONBLOCK, SOCK_CLOEXEC
     const verdict = socket_verdict(request.policy, domain, kind) orelse return .continue_call;
+    var comm_buf: [32]u8 = undefined;
+    var cwd_buf: [4096]u8 = undefined;
     request.log.emit(.warn, .{
         .ctx = "access",
         .cap = "net",
@@ -535,6 +537,8 @@ pub fn socket(request: *const Request) Response {
         .addr = domain_name(domain),
         .msg = verdict.why,
         .pid = request.tid(),
+        .cmd = caller_mod.comm(request.tid(), &comm_buf),
+        .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
         .tip = verdict.tip,
     });
     return .{ .failure = @intFromEnum(verdict.errno) };
@@ -681,13 +685,20 @@ pub fn handle(request: *const Request) Response {
     };
     return result catch |err| {
         if (err == error.AFNOSUPPORT) {
+            var comm_buf: [32]u8 = undefined;
+            var cwd_buf: [4096]u8 = undefined;
             request.log.emit(.warn, .{
                 .ctx = "access",
                 .cap = if (nr == .bind) "net/bind" else "net/connect",
                 .act = "deny",
                 .sys = handlers.syscall_name(request.notif.data.nr),
+                .addr = "an address of a family syd does not judge",
+                .family = "unsupported",
                 .msg = "sockets of this family are not judged by syd: refused while network sandboxing is on",
                 .pid = request.tid(),
+                .cmd = caller_mod.comm(request.tid(), &comm_buf),
+                .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
+                .tip = "trace/allow_unsupp_socket:1",
             });
         }
         return handlers.failure(err);

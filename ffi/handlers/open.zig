@@ -46,7 +46,9 @@ const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .st
 pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     const fs_on = request.policy.fs_on;
-    const judged = fs_on or handlers.any_on(request.policy, &family);
+    // The trace/force_* options and trace/deny_dotdot act on every open: syd performs each
+    // while one is on (continued, the kernel would open without them).
+    const judged = fs_on or handlers.any_on(request.policy, &family) or forced(request.policy);
     // The hardenings an open makes hold whatever the rules say (README "Filesystem hardening"):
     // with one of them on, syd performs every open, judged or not (`-p off` too, as the original).
     const performed = judged or hardened(request.policy);
@@ -57,8 +59,12 @@ pub fn handle(request: *const Request) Response {
     // Nothing judged: still performed by syd for a path naming an fd's magic link, so that a
     // deleted file cannot be reopened through it (trace/allow_unsafe_deleted).
     if (!performed and !names_fd_link(request, args_read.path_addr)) return .continue_call;
+    // trace/force_ro_open: no open for writing, creating or truncating (EPERM, as the original,
+    // before the path is read).
+    if (request.policy.force_ro_open and writes(args_read.flags)) return .{ .failure = @intFromEnum(linux.E.PERM) };
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    var xdev: path_mod.Xdev = .{};
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
     // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
     var args = args_read;
@@ -71,6 +77,8 @@ pub fn handle(request: *const Request) Response {
         .missing = if (args.flags & o_creat != 0) .last_may_be_missing else .must_exist,
         // O_CREAT of `name/` is EISDIR, whatever is there (the kernel's open_last_lookups).
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
+        .deny_dotdot = request.policy.deny_dotdot,
+        .no_xdev = if (request.policy.force_no_xdev) &xdev else null,
     }, &canonical_buf) catch |err| {
         // Unjudged and with no hardening on, what syd cannot resolve is the kernel's to answer
         // (syd's own /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's
@@ -79,6 +87,9 @@ pub fn handle(request: *const Request) Response {
         return if (performed) .{ .failure = sys.errno_value(err) } else .continue_call;
     };
     const existing = existing_of(request.tid(), canonical);
+    // trace/force_wx_open: no writable open of an executable regular file, no creation of one
+    // (EPERM, as the original). The file's mode is checked again on what syd opens (handed).
+    if (request.policy.force_wx_open and wx_refused(request.tid(), args, canonical, existing)) return .{ .failure = @intFromEnum(linux.E.PERM) };
     // Hidden block devices fail before they are judged (nothing is logged), as the original.
     if (existing == .block_device and !request.policy.unsafe_fs.allow_unsafe_mkbdev) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     const opened = categories(args.flags, existing, cats_buf[0..4]);
@@ -96,7 +107,47 @@ pub fn handle(request: *const Request) Response {
     // trace/allow_unsafe_open_path:1: an O_PATH open is continued once judged (ADDFD cannot hand
     // over an O_PATH fd), as the original: the kernel resolves the path again (README, Limits).
     if (args.flags & handlers.o.path != 0 and request.policy.unsafe_fs.allow_unsafe_open_path) return .continue_call;
-    return emulate(request, args, canonical, name);
+    return emulate(request, args, canonical, name, if (request.policy.force_no_xdev) xdev.mnt_id else null);
+}
+
+/// Whether an option makes syd perform every open (see `handle`).
+fn forced(p: *const policy_mod.Policy) bool {
+    return p.force_cloexec or p.force_ro_open or p.force_wx_open or p.deny_dotdot or handlers.resolution_forced(p);
+}
+
+/// Whether an open with `flags` writes, creates or truncates (the original's "can write").
+fn writes(flags: u32) bool {
+    if (flags & handlers.o.path != 0) return false;
+    const access = flags & o_accmode;
+    return access == 1 or access == 2 or flags & (o_creat | o_trunc) != 0 or flags & o_tmpfile == o_tmpfile;
+}
+
+/// trace/force_wx_open, before the open: a writable open of an existing executable regular
+/// file, or an open that may create a file with an executable mode.
+fn wx_refused(tid: i32, args: Args, canonical: []const u8, existing: Existing) bool {
+    assert(canonical.len > 0 and canonical[0] == '/');
+    if (!writes(args.flags)) return false;
+    const access = args.flags & o_accmode;
+    const writable = access == 1 or access == 2;
+    const creating = args.flags & o_tmpfile == o_tmpfile or (args.flags & o_creat != 0 and existing == .missing);
+    if (creating) return writable and args.mode & 0o111 != 0;
+    // An existing file, looked at before the open so that O_TRUNC truncates nothing it refuses;
+    // a file swapped in meanwhile is caught on the fd syd opened (`handed`).
+    var full_buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const full = std.fmt.bufPrintZ(&full_buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return true;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW)) catch return false; // the open answers
+    return st.mode & linux.S.IFMT == linux.S.IFREG and st.mode & 0o111 != 0;
+}
+
+/// trace/force_wx_open, on the fd syd opened: whether it is an executable regular file opened
+/// for writing or truncating.
+fn wx_fd_refused(fd: i32, flags: u32) bool {
+    assert(fd >= 0);
+    if (!writes(flags)) return false;
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch return true; // fail closed
+    return st.mode & linux.S.IFMT == linux.S.IFREG and st.mode & 0o111 != 0;
 }
 
 fn decode(request: *const Request) sys.Errno!Args {
@@ -177,7 +228,27 @@ fn existing_of(tid: i32, canonical: []const u8) Existing {
 
 /// Opens `canonical` in the caller's root as the caller asked, and hands the fd over. `name`:
 /// the path as judged and logged (`handlers.view` of `canonical`).
-fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []const u8) Response {
+fn emulate(request: *const Request, args: Args, canonical: []const u8, name: []const u8, mnt_id: ?u64) Response {
+    const response = emulate_open(request, args, canonical, name);
+    // trace/force_no_xdev: what syd opened must lie on the mount the walk started on (a
+    // directory swapped for one leading elsewhere after the walk is caught here).
+    if (mnt_id) |start| switch (response) {
+        .fd => |handed_fd| {
+            const id = path_mod.mount_id_at(handed_fd.fd, "") catch |err| {
+                sys.close(handed_fd.fd);
+                return handlers.failure(err);
+            };
+            if (id != start) {
+                sys.close(handed_fd.fd);
+                return .{ .failure = @intFromEnum(linux.E.XDEV) };
+            }
+        },
+        else => {},
+    };
+    return response;
+}
+
+fn emulate_open(request: *const Request, args: Args, canonical: []const u8, name: []const u8) Response {
     assert(canonical.len > 0 and canonical[0] == '/');
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
     if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named, creating, name);
@@ -307,6 +378,10 @@ fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, c
 /// terminal).
 fn handed(request: *const Request, fd: i32, flags: u32, name: []const u8, canonical: []const u8) Response {
     assert(fd >= 0);
+    if (request.policy.force_wx_open and wx_fd_refused(fd, flags)) {
+        sys.close(fd);
+        return .{ .failure = @intFromEnum(linux.E.PERM) };
+    }
     const verdict = harden.open_verdict(request.policy, fd);
     if (verdict == .hidden) {
         sys.close(fd);

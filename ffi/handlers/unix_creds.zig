@@ -213,6 +213,18 @@ pub fn fix_control(request: *const Request, control: []u8, flags: u32, sender_in
     if (context.failed) out_flags.* |= 0x8; // MSG_CTRUNC
 }
 
+/// Whether `control` (syd's receive) holds credentials or a pidfd that may name syd: only then
+/// does `fix_control` need the sender (a sock_diag query).
+pub fn names_syd(control: []u8) bool {
+    var found = false;
+    for ([_]i32{ scm_credentials, scm_pidfd }) |kind| net.each_control(control, kind, &found, struct {
+        fn visit(flag: *bool, _: []u8) sys.Errno!void {
+            flag.* = true;
+        }
+    }.visit) catch {};
+    return found;
+}
+
 /// Closes the fds of SCM_RIGHTS and SCM_PIDFD in `control` (what the kernel wrote for a receive
 /// syd performed), for a receive that fails before `fix_control` hands them to the caller.
 pub fn discard_control(control: []u8) void {

@@ -20,6 +20,7 @@ const emulate = @import("emulate.zig");
 const net = @import("net.zig");
 const table = @import("../filter/table.zig");
 const unix_creds = @import("unix_creds.zig");
+const recvfd = @import("recvfd.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -36,6 +37,7 @@ const vlen_max: usize = 1024;
 const control_len_max: usize = 4096;
 const msg_waitforone: u32 = 0x10000;
 const msg_dontwait: u32 = 0x40;
+const msg_cmsg_cloexec: u32 = 0x40000000;
 
 /// Which socket got which name: the name the kernel records (syd's), the caller's.
 const record = struct {
@@ -330,6 +332,7 @@ fn emulated(msg: *const MsgHdr) bool {
 }
 
 fn recvmsg(request: *const Request) sys.Errno!Response {
+    if (recvfd.on(request)) return recvmsg_judged(request);
     var msg: MsgHdr = undefined;
     handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg)) catch return .continue_call; // the kernel's EFAULT, after EBADF
     if (msg.iovlen > iov_count_max) return .continue_call; // the kernel's EMSGSIZE
@@ -343,6 +346,7 @@ fn recvmsg(request: *const Request) sys.Errno!Response {
 }
 
 fn recvmmsg(request: *const Request) sys.Errno!Response {
+    if (recvfd.on(request)) return recvmmsg_judged(request);
     if (request.arg(4) != 0) return .continue_call; // a timeout: the kernel's to keep
     const vlen: usize = @min(@as(u32, @truncate(request.arg(2))), vlen_max);
     if (vlen == 0) return .continue_call;
@@ -373,6 +377,91 @@ fn recvmmsg(request: *const Request) sys.Errno!Response {
     return .{ .value = @intCast(received) };
 }
 
+/// syd's copy of the caller's socket, whatever its kind: EBADF and ENOTSOCK as the kernel
+/// answers them, before it reads the message.
+fn socket_of(request: *const Request) sys.Errno!i32 {
+    const fd = try emulate.caller_fd(request, handlers.fd_arg(request, 0), false);
+    errdefer sys.close(fd);
+    var kind: i32 = 0;
+    var len: linux.socklen_t = @sizeOf(i32);
+    _ = try sys.check(linux.getsockopt(fd, linux.SOL.SOCKET, linux.SO.TYPE, @ptrCast(&kind), &len));
+    return fd;
+}
+
+/// recvmsg while recvfd is on: performed by syd on its copy of any socket, so that the fds of
+/// SCM_RIGHTS are judged before the caller has them. Never continued: the kernel would read the
+/// fd number and the message again, and another thread may have put a UNIX socket there (dup2)
+/// or control room in the message meanwhile. The caller's errnos in the kernel's order.
+fn recvmsg_judged(request: *const Request) sys.Errno!Response {
+    const fd = try socket_of(request);
+    defer sys.close(fd);
+    var msg: MsgHdr = undefined;
+    try handlers.read_memory(request.tid(), request.arg(1), std.mem.asBytes(&msg));
+    if (msg.iovlen > iov_count_max) return error.MSGSIZE;
+    const n = try receive_one(request, fd, request.arg(1), &msg, @truncate(request.arg(2)));
+    return .{ .value = @intCast(n) };
+}
+
+/// recvmmsg while recvfd is on: as `recvmsg_judged`, message by message; a timeout is kept as
+/// the kernel keeps it (looked at after each message, what is left of it written back).
+fn recvmmsg_judged(request: *const Request) sys.Errno!Response {
+    var deadline: ?u64 = null;
+    if (request.arg(4) != 0) {
+        var ts: [2]i64 = undefined; // struct timespec
+        try handlers.read_memory(request.tid(), request.arg(4), std.mem.asBytes(&ts));
+        if (ts[0] < 0 or ts[1] < 0 or ts[1] >= std.time.ns_per_s) return error.INVAL;
+        const span = std.math.mul(u64, @intCast(ts[0]), std.time.ns_per_s) catch std.math.maxInt(u64);
+        deadline = monotonic_ns() +| span +| @as(u64, @intCast(ts[1]));
+    }
+    const fd = try socket_of(request);
+    defer sys.close(fd);
+    const vlen: usize = @min(@as(u32, @truncate(request.arg(2))), vlen_max);
+    const flags: u32 = @truncate(request.arg(3));
+    var received: usize = 0;
+    var left_ns: u64 = 0;
+    while (received < vlen) : (received += 1) {
+        const entry = std.math.add(u64, request.arg(1), received * 64) catch { // struct mmsghdr
+            if (received == 0) return error.FAULT;
+            break;
+        };
+        var msg: MsgHdr = undefined;
+        handlers.read_memory(request.tid(), entry, std.mem.asBytes(&msg)) catch |err| {
+            if (received == 0) return err;
+            break;
+        };
+        if (msg.iovlen > iov_count_max) {
+            if (received == 0) return error.MSGSIZE;
+            break;
+        }
+        const this_flags = (flags & ~msg_waitforone) | if (received > 0 and flags & msg_waitforone != 0) msg_dontwait else 0;
+        const n = receive_one(request, fd, entry, &msg, this_flags) catch |err| {
+            if (received == 0) return err;
+            break;
+        };
+        var len: u32 = @intCast(@min(n, std.math.maxInt(u32)));
+        try handlers.write_memory(request.tid(), entry + 56, std.mem.asBytes(&len));
+        if (deadline) |end| {
+            const now = monotonic_ns();
+            left_ns = end -| now;
+            if (left_ns == 0) {
+                received += 1;
+                break;
+            }
+        }
+    }
+    if (deadline != null and received > 0) {
+        const ts = [2]i64{ @intCast(left_ns / std.time.ns_per_s), @intCast(left_ns % std.time.ns_per_s) };
+        try handlers.write_memory(request.tid(), request.arg(4), std.mem.asBytes(&ts));
+    }
+    return .{ .value = @intCast(received) };
+}
+
+fn monotonic_ns() u64 {
+    var ts: linux.timespec = undefined;
+    _ = linux.clock_gettime(.MONOTONIC, &ts);
+    return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
+}
+
 /// Receives one message on syd's copy `fd` into the caller's message `msg` (read from
 /// `msg_addr`): its data scattered over the caller's iovecs, the sender's name translated,
 /// msg_namelen and msg_flags written back. Returns the kernel's count.
@@ -395,7 +484,11 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
         .controllen = @intCast(control_room),
         .flags = 0,
     };
-    const n = try handlers.blocking_call(request, true, linux.recvmsg, .{ fd, &local, flags });
+    // syd's own copies of received fds are close-on-exec whatever the caller asked (the
+    // caller's are made as it asked by fix_control).
+    const n = try handlers.blocking_call(request, true, linux.recvmsg, .{ fd, &local, flags | msg_cmsg_cloexec });
+    // The kernel echoes MSG_CMSG_CLOEXEC in msg_flags: only when the caller asked for it.
+    if (flags & msg_cmsg_cloexec == 0) local.flags &= ~@as(i32, msg_cmsg_cloexec);
     // The fds the message carried are syd's until fix_control hands them over: closed when the
     // caller's buffers fail first (a bad iovec), or every one would stay open in syd.
     var held: []u8 = control[0..if (control_room > 0) @min(local.controllen, control_room) else 0];
@@ -415,8 +508,13 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
     }
     var sa_len: u32 = @min(local.namelen, sockaddr_len_max);
     if (control_room > 0) {
-        const control_len: usize = @min(local.controllen, control_room);
-        unix_creds.fix_control(request, control[0..control_len], flags, sender_of(fd, &sa, sa_len), &local.flags);
+        var control_len: usize = @min(local.controllen, control_room);
+        // recvfd: a message with an fd denied is dropped (its fds closed) before any is put
+        // into the caller. `held` shrinks with it: nothing is closed twice.
+        if (recvfd.on(request)) control_len = recvfd.judge_rights(request, control[0..control_len], &local.flags);
+        held = control[0..control_len];
+        const sender = if (unix_creds.names_syd(control[0..control_len])) sender_of(fd, &sa, sa_len) else null;
+        unix_creds.fix_control(request, control[0..control_len], flags, sender, &local.flags);
         held = control[0..0]; // handed over or closed: the numbers are the caller's now
         if (control_len > 0) try handlers.write_memory(request.tid(), msg.control, control[0..control_len]);
         const written: u64 = control_len;
@@ -497,18 +595,27 @@ const sock_cloexec: u32 = 0o2000000;
 /// a client syd bound is named by the path its program gave; the new socket is put into the
 /// caller as the call's result (ADDFD). Otherwise continued: the fd and flags are registers.
 pub fn accept(request: *const Request) Response {
-    if (!record.used.load(.acquire) or request.arg(1) == 0 or request.arg(2) == 0) return .continue_call;
+    // trace/force_cloexec: syd performs every accept, to hand the fd over close-on-exec.
+    const force = request.policy.force_cloexec;
+    const named = request.arg(1) != 0 and request.arg(2) != 0;
+    if (!force and (!record.used.load(.acquire) or !named)) return .continue_call;
     const flags: u32 = if (handlers.nr_of(request) == .accept4) @truncate(request.arg(3)) else 0;
-    if (flags & ~(sock_nonblock | sock_cloexec) != 0) return .continue_call; // the kernel's EINVAL
+    if (flags & ~(sock_nonblock | sock_cloexec) != 0) return if (force) .{ .failure = @intFromEnum(linux.E.INVAL) } else .continue_call;
     var given: i32 = 0;
-    handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&given)) catch return .continue_call;
-    if (given < 0) return .continue_call; // the kernel's EINVAL
-    const fd = unix_copy(request) orelse return .continue_call;
+    if (named) handlers.read_memory(request.tid(), request.arg(2), std.mem.asBytes(&given)) catch |err|
+        return if (force) handlers.failure(err) else .continue_call;
+    if (given < 0) return if (force) .{ .failure = @intFromEnum(linux.E.INVAL) } else .continue_call;
+    if (force and request.arg(1) != 0 and request.arg(2) == 0) return .{ .failure = @intFromEnum(linux.E.FAULT) };
+    const fd = if (force)
+        emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch |err| return handlers.failure(err)
+    else
+        unix_copy(request) orelse return .continue_call;
     defer sys.close(fd);
-    return accept_on(request, fd, flags, @intCast(given)) catch |err| handlers.failure(err);
+    return accept_on(request, fd, flags, if (named) @intCast(given) else null) catch |err| handlers.failure(err);
 }
 
-fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno!Response {
+/// `given`: the room for the peer's address (null: the caller asked for none).
+fn accept_on(request: *const Request, fd: i32, flags: u32, given: ?u32) sys.Errno!Response {
     assert(fd >= 0);
     var sa: [sockaddr_len_max]u8 align(4) = [_]u8{0} ** sockaddr_len_max;
     var sa_len: linux.socklen_t = sockaddr_len_max;
@@ -518,7 +625,7 @@ fn accept_on(request: *const Request, fd: i32, flags: u32, given: u32) sys.Errno
     if (!request.valid()) return error.NOENT; // the caller is gone: nobody to hand it to
     sa_len = @min(sa_len, sockaddr_len_max);
     _ = translate(&sa, &sa_len);
-    try write_address(request, &sa, sa_len, given, request.arg(1), request.arg(2));
+    if (given) |room| try write_address(request, &sa, sa_len, room, request.arg(1), request.arg(2));
     return .{ .fd = .{ .fd = accepted, .cloexec = flags & sock_cloexec != 0 } };
 }
 

@@ -83,10 +83,10 @@ Deno.test("$VAR, ${VAR} and ${VAR:-default} expand; unset and empty variables ar
   });
 });
 
-Deno.test("every category but walk and list starts on (and recvfd, never judged here), with action deny (3.59); -x is the trace profile, default warn", () => {
+Deno.test("every category but walk and list starts on (recvfd too), with action deny (3.59); -x is the trace profile, default warn", () => {
   const none = load([], { env: {} });
   const off = Object.entries(none.state.on).filter(([, on]) => !on).map(([name]) => name);
-  assert.deepEqual(off, ["walk", "list", "recvfd"]);
+  assert.deepEqual(off, ["walk", "list"]);
   assert.ok(Object.values(none.state.defaults).every((action) => action === "deny"));
   const trace = load([{ kind: "profile", name: "trace" }], { env: {} });
   assert.ok(Object.values(trace.state.defaults).every((action) => action === "warn"));

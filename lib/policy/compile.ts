@@ -61,7 +61,7 @@ export interface CompiledPolicy {
   log_level: string;
   pool: PoolSettings;
   /** null: the lock was never set (the original's default applies). */
-  lock: "on" | "off" | "exec" | null;
+  lock: "on" | "off" | "exec" | "drop" | null;
   categories: { name: string; on: boolean; default: string }[];
   rules: { category: string; action: string; pattern: string; origin: string }[];
   net_rules: {
@@ -115,11 +115,20 @@ export interface CompiledPolicy {
   allow_unsafe_kcapi?: boolean;
   /** MSG_OOB and SO_OOBINLINE allowed (trace/allow_unsafe_oob); left out when false. */
   allow_unsafe_oob?: boolean;
+  /** recvfd not judged: receives not performed for it (trace/allow_unsafe_recvmsg); left out when false. */
+  allow_unsafe_recvmsg?: boolean;
   /** Addresses bound in the sandbox allowed for net/connect (trace/allow_safe_bind); left out when false. */
   allow_safe_bind?: boolean;
   /** /proc/PID/status unfiltered (trace/allow_unsafe_proc_pid_status); left out when false. */
   allow_unsafe_proc_pid_status?: boolean;
   deny_dotdot: boolean;
+  /** The trace/force_* hardenings (vocab's FORCE_TRACE_OPTIONS); each left out when false. */
+  force_cloexec?: boolean;
+  force_ro_open?: boolean;
+  force_wx_open?: boolean;
+  force_no_symlinks?: boolean;
+  force_no_magiclinks?: boolean;
+  force_no_xdev?: boolean;
   /**
    * The filesystem hardenings relaxed (trace/allow_unsafe_create and the others of vocab's
    * FS_HARDENING_OPTIONS), each true; left out when none is, for an older libsyd.so.
@@ -189,8 +198,12 @@ export function compile(
     ...(state.allowUnsafeAnyAddr ? { allow_unsafe_any_addr: true } : {}),
     ...(state.allowUnsafeKcapi ? { allow_unsafe_kcapi: true } : {}),
     ...(state.allowUnsafeOob ? { allow_unsafe_oob: true } : {}),
+    ...(state.allowUnsafeRecvmsg ? { allow_unsafe_recvmsg: true } : {}),
     ...(state.allowSafeBind ? { allow_safe_bind: true } : {}),
     deny_dotdot: state.denyDotdot,
+    ...Object.fromEntries(
+      Object.entries(state.forceTrace).filter(([, on]) => on).map(([option]) => [option, true]),
+    ),
     ...(Object.keys(state.fsUnsafe).length > 0 ? { unsafe_fs: compileFsUnsafe(state) } : {}),
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
   };

@@ -142,7 +142,9 @@ export function parseFsTypes(text: string): FsTypes {
   let at = 0;
   for (const item of text.split(",")) {
     if (item === "all") return "all";
-    const known = Object.hasOwn(FS_TYPES, item) ? FS_TYPES[item] : undefined;
+    // As the original: ext2, ext3 and ext4 name the ext family (one magic number for all).
+    const name = item === "ext2" || item === "ext3" || item === "ext4" ? "ext" : item;
+    const known = Object.hasOwn(FS_TYPES, name) ? FS_TYPES[name] : undefined;
     const number = /^0x[0-9a-fA-F]{1,16}$/.test(item)
       ? parseInt(item.slice(2), 16)
       : /^0o[0-7]{1,22}$/.test(item)

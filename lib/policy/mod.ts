@@ -5,6 +5,7 @@
  * @module
  */
 export { type Address, formatAddress, parseAddress } from "./address.ts";
+export { dropRefusal, LOCK_RANK } from "./drop.ts";
 export { compile, type CompiledPolicy, type PoolSettings } from "./compile.ts";
 export { type Command, CommandError, formatCommand, parseCommand } from "./parse.ts";
 export { checkPattern, covers, PatternError, starRunNotes } from "./pattern.ts";

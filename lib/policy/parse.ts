@@ -16,16 +16,17 @@ import {
   type Category,
   CATEGORY_ALIASES,
   type FilterTraceOption,
+  type ForceTraceOption,
   FS_HARDENING_OPTIONS,
   isAction,
   isCategory,
   isFilterTraceOption,
+  isForceTraceOption,
   isNetCategory,
   isUnsupportedKey,
   nearest,
   NET_CATEGORIES,
   type NetCategory,
-  NEVER_ON,
   NOOP_TRACE_OPTIONS,
   own,
   UNSUPPORTED_CATEGORIES,
@@ -34,7 +35,7 @@ import {
 /** A list operator. */
 export type Op = "+" | "-" | "^";
 /** A lock state. */
-export type LockState = "on" | "off" | "exec";
+export type LockState = "on" | "off" | "exec" | "drop";
 /** A trace option. */
 export type TraceOption =
   | "exit_wait_all"
@@ -47,9 +48,11 @@ export type TraceOption =
   | "allow_unsafe_any_addr"
   | "allow_unsafe_kcapi"
   | "allow_unsafe_oob"
+  | "allow_unsafe_recvmsg"
   | "allow_safe_bind"
   | "allow_unsafe_proc_pid_status"
-  | FilterTraceOption;
+  | FilterTraceOption
+  | ForceTraceOption;
 
 /** One parsed command. */
 export type Command =
@@ -169,6 +172,16 @@ export function parseDurationNs(text: string): number | undefined {
 }
 
 const OPERATORS = ":?+-^!";
+const LOCK_STATES: Readonly<Record<string, LockState>> = {
+  on: "on",
+  "1": "on",
+  off: "off",
+  "0": "off",
+  exec: "exec",
+  x: "exec",
+  drop: "drop",
+  d: "drop",
+};
 const TOP_WORDS = [
   "sandbox",
   "default",
@@ -416,18 +429,9 @@ export function parseCommand(text: string): Command {
       return { kind: "sandbox_query", categories };
     }
     const on = parseBoolean(value, valueAt);
-    if (on && /(?:^|,)(?:recvfd|passfd)(?:,|$)/.test(rest)) {
-      throw new CommandError(
-        "recvfd sandboxing (judging the fds a program receives) is not supported by this syd: " +
-          "it would have to perform every receive itself; sandbox/sendfd:on judges the fds sent",
-        slash + 1,
-        { unsupported: true },
-      );
-    }
     return {
       kind: "sandbox",
-      // `all` and the like turn on what this syd judges: recvfd stays off.
-      categories: on ? categories.filter((c) => !NEVER_ON.includes(c)) : categories,
+      categories,
       on,
       ...(absent.length > 0 ? { absent } : {}),
       ...(fs.seen ? { fs: true } : {}),
@@ -468,11 +472,16 @@ export function parseCommand(text: string): Command {
   }
   if (key === "lock") {
     expectOp(op, ":", key, split);
-    if (value === "on" || value === "off" || value === "exec") {
-      return { kind: "lock", state: value };
+    // The original's short forms: 1 on, 0 off, x exec, d drop.
+    const state = own(LOCK_STATES, value);
+    if (state !== undefined) return { kind: "lock", state };
+    if (["ipc", "i", "read", "r", "ro", "readonly", "read-only"].includes(value)) {
+      throw new CommandError(`lock:${value} is not supported by this syd`, valueAt, {
+        unsupported: true,
+      });
     }
-    throw new CommandError(`"${value}" is not a lock state (on, off or exec)`, valueAt, {
-      hint: didYouMean(value, ["on", "off", "exec"]),
+    throw new CommandError(`"${value}" is not a lock state (on, off, exec or drop)`, valueAt, {
+      hint: didYouMean(value, ["on", "off", "exec", "drop"]),
     });
   }
   if (key === "timeout") {
@@ -521,9 +530,10 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_exec_script" ||
     key === "trace/allow_unsafe_exec_interactive" || key === "trace/allow_unsafe_any_addr" ||
     key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||
+    key === "trace/allow_unsafe_recvmsg" ||
     key === "trace/allow_safe_bind" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
-    (key.startsWith("trace/") && isFilterTraceOption(rest))
+    (key.startsWith("trace/") && (isFilterTraceOption(rest) || isForceTraceOption(rest)))
   ) {
     expectOp(op, ":", key, split);
     return { kind: "trace", option: rest as TraceOption, value: parseBoolean(value, valueAt) };
@@ -642,7 +652,6 @@ function formatCategories(categories: readonly Category[]): string {
   const same = (list: readonly string[]) =>
     list.length === categories.length && list.every((c, i) => categories[i] === c);
   if (same(CATEGORIES)) return "all";
-  if (same(CATEGORIES.filter((c) => !NEVER_ON.includes(c)))) return "all"; // sandbox/all:on
   if (same(NET_CATEGORIES)) return "net";
   return categories.join(",");
 }

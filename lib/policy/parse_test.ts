@@ -108,12 +108,7 @@ Deno.test("parseCommand() takes the first operator as the split, keeping later o
 
 Deno.test("parseCommand() knows every category of vocab.ts in sandbox and default commands", () => {
   for (const category of CATEGORIES) {
-    if (category === "recvfd") {
-      assert.equal(refusal("sandbox/recvfd:on").unsupported, true);
-      roundTrip("sandbox/recvfd:off", { kind: "sandbox", categories: [category], on: false });
-    } else {
-      roundTrip(`sandbox/${category}:on`, { kind: "sandbox", categories: [category], on: true });
-    }
+    roundTrip(`sandbox/${category}:on`, { kind: "sandbox", categories: [category], on: true });
     roundTrip(`default/${category}:warn`, {
       kind: "default",
       categories: [category],
@@ -201,7 +196,7 @@ Deno.test("parseCommand() reads comma lists in order, dropping repeats", () => {
   );
   roundTrip(
     "sandbox/all,read:on",
-    { kind: "sandbox", categories: CATEGORIES.filter((c) => c !== "recvfd"), on: true },
+    { kind: "sandbox", categories: [...CATEGORIES], on: true },
     "sandbox/all:on",
   );
 });
@@ -623,7 +618,11 @@ Deno.test("parseCommand() applies an fd name to the categories that are not netw
     assert.ok(!command.categories.some((c) => c.startsWith("net/")));
   }
   assert.match(refusal("allow/net/sendfd+/tmp/**").message, /replaced .* by sendfd and recvfd/);
-  assert.equal(refusal("sandbox/passfd:on").unsupported, true);
+  roundTrip(
+    "sandbox/passfd:on",
+    { kind: "sandbox", categories: ["sendfd", "recvfd"], on: true },
+    "sandbox/sendfd,recvfd:on",
+  );
 });
 
 Deno.test("parseCommand() reads passfd lists and refuses descending ranges", () => {

@@ -229,6 +229,8 @@ allow/create+!secretmem
 allow/create+!inotify
 allow/create+!timerfd
 allow/passfd+!all
+# As the original: fd passing (sendfd, recvfd) is not judged unless SYD_PALUDIS_PASSFD turns it on.
+sandbox/passfd:\${SYD_PALUDIS_PASSFD:-off}
 lock:exec
 `;
 

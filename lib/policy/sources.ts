@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { dropRefusal } from "./drop.ts";
 import { CommandError, parseCommand } from "./parse.ts";
 import type { Command } from "./parse.ts";
 import { PROFILES } from "./profiles.ts";
@@ -294,6 +295,14 @@ class Loader {
     } else if (command.kind === "include_profile") {
       this.profile(command.name, depth + 1, origin, col);
     } else {
+      const refused = this.state.lock === "drop" ? dropRefusal(this.state, command) : undefined;
+      if (refused !== undefined) {
+        this.error(origin.file, origin.line, col, `\`${text}\` refused by lock:drop (${refused})`, {
+          hint: "lock:drop lets commands only make the sandbox stricter",
+          errno: EPERM,
+        });
+        return;
+      }
       const removed = apply(this.state, command, { ...origin, col });
       this.applied.push({ command, origin, col, removed });
       if (command.kind === "lock" && command.state === "on") this.#lockedAt = { ...origin, col };

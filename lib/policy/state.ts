@@ -12,11 +12,13 @@ import {
   type Category,
   FILTER_TRACE_OPTIONS,
   type FilterTraceOption,
+  FORCE_TRACE_OPTIONS,
+  type ForceTraceOption,
   type GlobCategory,
   isFilterTraceOption,
+  isForceTraceOption,
   isNetCategory,
   type NetCategory,
-  NEVER_ON,
 } from "./vocab.ts";
 
 /** Where a command came from: a file and line, a `-m` argument, a profile's line, or `/dev/syd`. */
@@ -116,7 +118,10 @@ export interface PolicyState {
   logRlimitBurst: number;
   /** log/rlimit_interval in nanoseconds (default 5 s; 0: no rate limit). */
   logRlimitIntervalNs: number;
+  /** trace/deny_dotdot: `..` in the path of an open or chdir refused (EPERM). */
   denyDotdot: boolean;
+  /** The original's trace/force_* hardenings turned on (vocab's FORCE_TRACE_OPTIONS). */
+  forceTrace: Partial<Record<ForceTraceOption, boolean>>;
   /** trace/allow_unsupp_socket: sockets of families other than UNIX, IPv4 and IPv6 allowed. */
   allowUnsuppSocket: boolean;
   /** trace/allow_unsafe_ptrace: syd does not trace the sandbox (exec and chdir then go unverified). */
@@ -137,6 +142,11 @@ export interface PolicyState {
   allowUnsafeKcapi: boolean;
   /** trace/allow_unsafe_oob: MSG_OOB in sends and receives, and SO_OOBINLINE, allowed. */
   allowUnsafeOob: boolean;
+  /**
+   * trace/allow_unsafe_recvmsg: recvmsg and recvmmsg are not performed by syd for recvfd (the
+   * fds received are not judged); credentials and names are still fixed where they would be.
+   */
+  allowUnsafeRecvmsg: boolean;
   /** trace/allow_safe_bind: addresses bound in the sandbox allowed for net/connect. */
   allowSafeBind: boolean;
   /** The original's relaxations of checks this syd does not make (vocab's NOOP_TRACE_OPTIONS). */
@@ -172,8 +182,7 @@ export function initialState(): PolicyState {
   const defaults = {} as Record<Category, Action>;
   for (const category of CATEGORIES) {
     // As the original 3.59: walk and list are the two categories off at first.
-    // recvfd is never on here (vocab.ts FD_CATEGORIES).
-    on[category] = category !== "walk" && category !== "list" && category !== "recvfd";
+    on[category] = category !== "walk" && category !== "list";
     defaults[category] = "deny";
   }
   return {
@@ -188,6 +197,7 @@ export function initialState(): PolicyState {
     logRlimitBurst: LOG_RLIMIT_BURST,
     logRlimitIntervalNs: LOG_RLIMIT_INTERVAL_NS,
     denyDotdot: false,
+    forceTrace: {},
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
@@ -198,6 +208,7 @@ export function initialState(): PolicyState {
     allowUnsafeAnyAddr: false,
     allowUnsafeKcapi: false,
     allowUnsafeOob: false,
+    allowUnsafeRecvmsg: false,
     allowSafeBind: false,
     noopTrace: {},
     fsUnsafe: {},
@@ -233,7 +244,6 @@ function remove<T>(list: T[], op: Op, same: (entry: T) => boolean): number {
 export function apply(state: PolicyState, command: Command, origin: Origin): number {
   switch (command.kind) {
     case "sandbox":
-      // parse.ts leaves recvfd out of `sandbox/...:on` (and refuses naming it): it stays off.
       for (const category of command.categories) state.on[category] = command.on;
       if (command.fs) state.fsOn = command.on;
       return 0;
@@ -352,6 +362,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
       else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
       else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
+      else if (command.option === "allow_unsafe_recvmsg") state.allowUnsafeRecvmsg = command.value;
       else if (command.option === "allow_safe_bind") state.allowSafeBind = command.value;
       else if (command.option === "allow_unsafe_exec_ldso") {
         state.allowUnsafeExecLdso = command.value;
@@ -361,6 +372,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         state.allowUnsafeExecInteractive = command.value;
       } else if (isFilterTraceOption(command.option)) {
         state.filterTrace[command.option] = command.value;
+      } else if (isForceTraceOption(command.option)) {
+        if (command.value) state.forceTrace[command.option] = true;
+        else delete state.forceTrace[command.option];
       } else if (command.option === "allow_unsafe_proc_pid_status") {
         state.allowUnsafeProcPidStatus = command.value;
       }
@@ -419,8 +433,7 @@ export function dump(state: PolicyState): string[] {
   const onCount = CATEGORIES.filter((c) => state.on[c]).length;
   const most = onCount * 2 >= CATEGORIES.length;
   lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
-  // recvfd, never on, is off after `sandbox/all:on` too.
-  const others = CATEGORIES.filter((c) => state.on[c] !== most && !(most && NEVER_ON.includes(c)));
+  const others = CATEGORIES.filter((c) => state.on[c] !== most);
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
@@ -451,6 +464,9 @@ export function dump(state: PolicyState): string[] {
   }
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");
+  for (const option of FORCE_TRACE_OPTIONS) {
+    if (state.forceTrace[option]) lines.push(`trace/${option}:1`);
+  }
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
@@ -463,6 +479,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsafeAnyAddr) lines.push("trace/allow_unsafe_any_addr:1");
   if (state.allowUnsafeKcapi) lines.push("trace/allow_unsafe_kcapi:1");
   if (state.allowUnsafeOob) lines.push("trace/allow_unsafe_oob:1");
+  if (state.allowUnsafeRecvmsg) lines.push("trace/allow_unsafe_recvmsg:1");
   if (state.allowSafeBind) lines.push("trace/allow_safe_bind:1");
   for (const [option, value] of Object.entries(state.noopTrace)) {
     if (value) lines.push(`trace/${option}:1`);

@@ -45,10 +45,10 @@ const m = (text: string): SourceSpec => ({ kind: "command", text });
 
 // initialState.
 
-Deno.test("initialState() has every category but walk, list (and recvfd) on, denying, and nothing else", () => {
+Deno.test("initialState() has every category but walk and list on, denying, and nothing else", () => {
   const state = initialState();
   for (const category of CATEGORIES) {
-    assert.equal(state.on[category], !["walk", "list", "recvfd"].includes(category));
+    assert.equal(state.on[category], !["walk", "list"].includes(category));
     assert.equal(state.defaults[category], "deny");
   }
   assert.deepEqual(

@@ -39,8 +39,8 @@ export const PATH_CATEGORIES = [
 
 /**
  * File descriptor categories (3.59): the fd passed with SCM_RIGHTS is matched by its name
- * (`!file`, `!pipe`, `!memfd:NAME`, ...). recvfd is never judged by this syd (it would have to
- * perform every receive itself): it is always off, and turning it on is refused.
+ * (`!file`, `!pipe`, `!memfd:NAME`, ...): sendfd judges the fds a program sends, recvfd the fds it
+ * receives (syd performs receives with control data itself to see them first).
  */
 export const FD_CATEGORIES = ["sendfd", "recvfd"] as const;
 
@@ -49,9 +49,6 @@ export const NET_CATEGORIES = ["net/bind", "net/connect"] as const;
 
 /** Every category. */
 export const CATEGORIES = [...PATH_CATEGORIES, ...FD_CATEGORIES, ...NET_CATEGORIES] as const;
-
-/** The categories this syd cannot turn on (see FD_CATEGORIES). */
-export const NEVER_ON: readonly Category[] = ["recvfd"];
 
 /** The categories that judge the names of pathless fds (`!pipe`, `!memfd:NAME`, ...). */
 export const FD_NAME_CATEGORIES: readonly Category[] = ["create", "sendfd", "recvfd"];
@@ -206,6 +203,27 @@ export const FS_HARDENING_OPTIONS: Readonly<Record<string, { runtime: boolean }>
   allow_unsafe_mkcdev: { runtime: false },
 };
 
+/**
+ * The original's `trace/` hardenings this syd makes too, each off by default and changeable while
+ * the sandbox runs; under `lock:drop` they may only be turned on (the original's "drop" flags).
+ */
+export const FORCE_TRACE_OPTIONS = [
+  "force_cloexec",
+  "force_ro_open",
+  "force_wx_open",
+  "force_no_symlinks",
+  "force_no_magiclinks",
+  "force_no_xdev",
+] as const;
+
+/** One of `FORCE_TRACE_OPTIONS`. */
+export type ForceTraceOption = typeof FORCE_TRACE_OPTIONS[number];
+
+/** Whether `name` (the text after `trace/`) is one of `FORCE_TRACE_OPTIONS`. */
+export function isForceTraceOption(name: string): name is ForceTraceOption {
+  return (FORCE_TRACE_OPTIONS as readonly string[]).includes(name);
+}
+
 export const UNSUPPORTED_KEYS = [
   "move/",
   "domain",
@@ -275,6 +293,7 @@ export const KNOWN_WORDS = [
   "trace/exit_wait_all",
   "trace/allow_unsupp_socket",
   "trace/deny_dotdot",
+  ...FORCE_TRACE_OPTIONS.map((option) => `trace/${option}`),
   "trace/allow_unsafe_ptrace",
   "trace/allow_unsafe_exec_ldso",
   "trace/allow_unsafe_exec_script",
@@ -289,6 +308,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
+  "trace/allow_unsafe_recvmsg",
   "trace/allow_safe_bind",
   "trace/allow_unsafe_proc_pid_status",
   "reset",

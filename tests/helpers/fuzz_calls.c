@@ -595,7 +595,7 @@ static const char *call_name(int nr) {
     N(fchdir) N(getdents64) N(getdents) N(chmod) N(fchmod) N(fchmodat) N(fchmodat2) N(chown)
     N(lchown) N(fchown) N(fchownat) N(setxattr) N(lsetxattr) N(fsetxattr) N(removexattr)
     N(lremovexattr) N(fremovexattr) N(utime) N(utimes) N(futimesat) N(utimensat) N(mknod)
-    N(mknodat) N(bind) N(connect) N(sendto) N(sendmsg) N(sendmmsg) N(socket) N(ioctl)
+    N(mknodat) N(bind) N(connect) N(sendto) N(sendmsg) N(sendmmsg) N(recvmsg) N(recvmmsg) N(socket) N(ioctl)
     N(rt_sigaction) N(chroot)
 #undef N
   default: return "?";
@@ -654,7 +654,7 @@ static void fuzz_one(void) {
   u64 path, path2;
   long rc;
   int fd;
-  switch (below(64)) {
+  switch (below(66)) {
   case 0: /* open */
     path = gen_path(K_OPEN, &p1);
     rc = C(SYS_open, path, open_flags(), gen_mode());
@@ -955,6 +955,34 @@ static void fuzz_one(void) {
     } else act_ptr = 0;
     u64 oact = chance(30) ? 0 : chance(20) ? bad_ptr() : out_buf(32);
     C(SYS_rt_sigaction, sig, act_ptr, oact, chance(85) ? 8 : gen_len());
+    break;
+  }
+  case 63: case 64: { /* recvmsg, recvmmsg: never blocking; fds received closed after */
+    struct kmsghdr m;
+    gen_msghdr(&m);
+    u64 flags = send_flags() & ~(u64)MSG_WAITALL;
+    if (chance(30)) flags |= MSG_CMSG_CLOEXEC;
+    if (below(2) == 0) {
+      u64 msg = chance(8) ? bad_ptr() : place(&m, sizeof m);
+      C(SYS_recvmsg, fdarg(sock_fd()), msg, flags);
+    } else {
+      static const u64 vlens[] = {0, 1, 2, 3, 1025, 0x100000001ULL};
+      u64 vlen = PICK(vlens);
+      unsigned char *vec = alloc(4 * 64);
+      for (size_t i = 0; i < 4; i++) {
+        if (i > 0 && chance(50)) gen_msghdr(&m);
+        memcpy(vec + i * 64, &m, 56);
+        memset(vec + i * 64 + 56, 0xa5, 8);
+      }
+      u64 ptr = chance(8) ? bad_ptr() : (u64)vec;
+      u64 ts[2] = {chance(50) ? 0 : rnd() % 3, chance(80) ? rnd() % 1000000000ULL : rnd()};
+      u64 timeout = chance(50) ? 0 : chance(20) ? bad_ptr() : place(ts, sizeof ts);
+      if (vlen > 4 && ptr == (u64)vec) flags |= 0x10000; /* MSG_WAITFORONE: stops at the first EAGAIN */
+      rc = C(SYS_recvmmsg, fdarg(sock_fd()), ptr, vlen, flags, timeout);
+      u64 cap = (uint32_t)vlen < 1024 ? (uint32_t)vlen : 1024;
+      if (rc > 0 && (u64)rc > cap) anomaly("recvmmsg-received-more-than-vlen", rc);
+    }
+    for (int extra = 41; extra < 100; extra++) close(extra); /* fds a message carried */
     break;
   }
   default: C(SYS_chroot, gen_path(K_READ, &p1)); break;

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { dropRefusal } from "./drop.ts";
+import { parseCommand } from "./parse.ts";
+import { apply, initialState } from "./state.ts";
+
+/** The state after `commands`, from the initial one. */
+function stateOf(...commands: string[]) {
+  const state = initialState();
+  for (const text of commands) apply(state, parseCommand(text), { file: "-m#1", line: 1 });
+  return state;
+}
+
+Deno.test("dropRefusal() lets only tightening commands through", () => {
+  const state = stateOf("deny/read+/etc/***", "lock:drop");
+  const accepted = [
+    "sandbox/read:on",
+    "default/read:kill",
+    "deny/write+/etc/***",
+    "kill/read+/etc/shadow",
+    "allow/read-/usr/***",
+    "allow/read^/usr/***",
+    "trace/force_cloexec:1",
+    "trace/deny_dotdot:1",
+    "trace/allow_unsafe_create:0",
+    "lock:on",
+    "lock:drop",
+  ];
+  for (const text of accepted) {
+    assert.equal(dropRefusal(state, parseCommand(text)), undefined, text);
+  }
+  const refused = [
+    "sandbox/read:off",
+    "default/read:allow",
+    "default/read:filter",
+    "allow/read+/tmp/***",
+    "warn/read-/tmp/***",
+    "deny/read-/etc/***",
+    "deny/read^/etc/***",
+    "trace/force_cloexec:0",
+    "trace/allow_unsafe_create:1",
+    "trace/exit_wait_all:1",
+    "lock:exec",
+    "lock:off",
+    "sandbox/read?",
+    "reset",
+    "setenv!X=1",
+  ];
+  for (const text of refused) {
+    assert.notEqual(dropRefusal(state, parseCommand(text)), undefined, text);
+  }
+});
+
+Deno.test("dropRefusal() refuses a rule that meets a stricter rule or default", () => {
+  const state = stateOf("panic/read+/etc/***", "default/write:kill", "lock:drop");
+  assert.notEqual(dropRefusal(state, parseCommand("deny/read+/etc/passwd")), undefined);
+  assert.equal(dropRefusal(state, parseCommand("deny/read+/usr/***")), undefined);
+  assert.equal(dropRefusal(state, parseCommand("stop/read+/etc/passwd")), undefined);
+  assert.notEqual(dropRefusal(state, parseCommand("deny/write+/usr/***")), undefined);
+  assert.equal(dropRefusal(state, parseCommand("exit/write+/usr/***")), undefined);
+  const lowered = stateOf("default/read:kill", "lock:drop");
+  assert.notEqual(dropRefusal(lowered, parseCommand("default/read:deny")), undefined);
+});
+
+Deno.test("parseCommand() reads lock:drop and the original's short lock states; ipc and read are not supported", () => {
+  assert.deepEqual(parseCommand("lock:drop"), { kind: "lock", state: "drop" });
+  assert.deepEqual(parseCommand("lock:d"), { kind: "lock", state: "drop" });
+  assert.deepEqual(parseCommand("lock:x"), { kind: "lock", state: "exec" });
+  assert.deepEqual(parseCommand("lock:1"), { kind: "lock", state: "on" });
+  assert.deepEqual(parseCommand("lock:0"), { kind: "lock", state: "off" });
+  for (const state of ["ipc", "i", "read", "r", "ro", "readonly", "read-only"]) {
+    assert.throws(
+      () => parseCommand(`lock:${state}`),
+      (err: { unsupported?: boolean }) => err.unsupported === true,
+    );
+  }
+  assert.throws(
+    () => parseCommand("lock:dr"),
+    (err: { unsupported?: boolean }) => err.unsupported === false,
+  );
+});
