@@ -22,6 +22,8 @@ const emulate = @import("emulate.zig");
 const harden = @import("harden.zig");
 const open_mod = @import("open.zig");
 const sandbox_filter = @import("../filter/sandbox.zig");
+const ioctl_names = @import("../ioctl_names.zig");
+const caller_mod = @import("../caller.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -36,31 +38,84 @@ const batches_max: u32 = 1 << 24;
 /// How often a long walk over hidden entries checks that the caller still waits.
 const batches_per_check: u32 = 64;
 
-/// ioctl: judged on the path of syd's own copy of the fd (pidfd_getfd), then performed by syd on
-/// that copy, for the requests whose argument syd knows (`plain`); those bound to the calling
-/// process (`bound`) are continued; any other request is refused (ENOTTY, with a record) while
-/// ioctl sandboxing is on: syd cannot perform it on the object it judged, and continued, the
-/// kernel would take the fd number again, which another thread may have pointed elsewhere.
+/// ioctl: judged by the request number alone, as the original's ioctl sandboxing: its verdict
+/// (allow/ioctl, deny/ioctl), else the ioctl default while ioctl sandboxing is on, else allowed.
+/// The request is in a register the kernel does not read again, so an allowed call is continued
+/// race-free (no fd is looked at). The startup denylist is also a filter of its own
+/// (filter/ioctl.zig), answering before any notification; this handler applies what changed
+/// since (/dev/syd). USERFAULTFD_IOC_NEW is refused whatever the policy (see userfaultfd).
 pub fn ioctl(request: *const Request) Response {
     const code: u32 = @truncate(request.arg(1)); // the kernel reads the request as 32 bits
-    for (sandbox_filter.ioctls_refused) |refused| if (code == refused) return .{ .failure = @intFromEnum(linux.E.PERM) };
-    if (!handlers.any_on(request.policy, &.{.ioctl})) return .continue_call;
-    if (code == fioclex or code == fionclex) return .continue_call; // the caller's fd table, no file
-    const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
-    const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
-    defer sys.close(fd);
-    var buf: [path_mod.path_len_max]u8 = undefined;
-    const judged = copy_path(request, fd, target, &buf) catch |err| return handlers.failure(err);
-    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.ioctl}, judged)) |response| return response;
-    for (bound) |b| if (b == code) return .continue_call; // see the README's Limits
-    const known = for (plain) |p| {
-        if (p.code == code) break p;
-    } else {
-        request.log.emit(.warn, .{ .ctx = "access", .cap = "ioctl", .act = "deny", .pid = request.tid(), .sys = "ioctl", .path = judged, .request = code, .msg = "an ioctl request syd cannot perform on the fd it judged: refused" });
-        return .{ .failure = @intFromEnum(linux.E.NOTTY) };
-    };
-    return perform_ioctl(request, fd, known) catch |err| handlers.failure(err);
+    if (code == userfaultfd_ioc_new) return .{ .failure = @intFromEnum(linux.E.PERM) };
+    const rule = request.policy.ioctl_rule(code);
+    const on = request.policy.on[@intFromEnum(Cat.ioctl)];
+    const action: policy_mod.Action = if (rule) |r|
+        (if (r.deny) .deny else .allow)
+    else if (on) request.policy.default[@intFromEnum(Cat.ioctl)] else .allow;
+    const errno_value: i32 = if (rule) |r| (if (r.deny) r.errno else enotty) else enotty;
+    assert(errno_value > 0);
+    switch (action) {
+        .allow => return .continue_call,
+        .warn => {
+            log_ioctl(request, code, action, errno_value, if (rule != null) "allow/ioctl" else "default", .notice);
+            return .continue_call;
+        },
+        .filter => return .{ .failure = errno_value },
+        else => {
+            log_ioctl(request, code, action, errno_value, if (rule != null) "deny/ioctl" else "default", .warn);
+            if (action != .deny) handlers.punish(request, action);
+            return .{ .failure = errno_value };
+        },
+    }
+}
+
+const enotty: i32 = @intFromEnum(linux.E.NOTTY);
+
+/// The names of request `code` (ffi/ioctl_names.zig), comma-separated, as many as fit `out`.
+fn names_of(code: u32, out: []u8) []const u8 {
+    assert(out.len > 0);
+    var len: usize = 0;
+    for (ioctl_names.entries) |entry| {
+        if (code & ~entry.mask != entry.request) continue;
+        const sep: usize = @intFromBool(len > 0);
+        if (len + sep + entry.name.len > out.len) break;
+        if (sep == 1) out[len] = ',';
+        @memcpy(out[len + sep ..][0..entry.name.len], entry.name);
+        len += sep + entry.name.len;
+    }
+    assert(len <= out.len);
+    return out[0..len];
+}
+/// USERFAULTFD_IOC_NEW: a userfaultfd from /dev/userfaultfd.
+pub const userfaultfd_ioc_new: u32 = 0xAA00;
+
+/// One ioctl record, as the original's: the request's names (`ctl`), its errno and how to allow it.
+fn log_ioctl(request: *const Request, code: u32, action: policy_mod.Action, errno_value: i32, origin: []const u8, level: @import("../log.zig").Level) void {
+    if (!request.log.enabled(level)) return;
+    var ctl_buf: [160]u8 = undefined;
+    const ctl = names_of(code, &ctl_buf);
+    var tip_buf: [96]u8 = undefined;
+    const first = std.mem.sliceTo(ctl, ',');
+    const tip = if (first.len > 0)
+        std.fmt.bufPrint(&tip_buf, "allow/ioctl+{s}", .{first}) catch ""
+    else
+        std.fmt.bufPrint(&tip_buf, "allow/ioctl+0x{x}", .{code}) catch "";
+    var req_buf: [16]u8 = undefined;
+    var comm_buf: [32]u8 = undefined;
+    var cwd_buf: [4096]u8 = undefined;
+    request.log.emit(level, .{
+        .ctx = "access",
+        .cap = "ioctl",
+        .act = @tagName(action),
+        .sys = "ioctl",
+        .ctl = if (ctl.len > 0) ctl else std.fmt.bufPrint(&req_buf, "0x{x}", .{code}) catch "",
+        .err = errno_value,
+        .pid = request.tid(),
+        .cmd = caller_mod.comm(request.tid(), &comm_buf),
+        .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
+        .rule = origin,
+        .tip = tip,
+    });
 }
 
 /// The name syd's copy of the caller's fd `target` is judged by: its path, or, for an object

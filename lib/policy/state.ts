@@ -6,10 +6,12 @@
 import { type Address, formatAddress } from "./address.ts";
 import type { FsTypes } from "./fs_types.ts";
 import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
+import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
 import {
   type Action,
   CATEGORIES,
   type Category,
+  CATEGORY_ALIASES,
   FILTER_TRACE_OPTIONS,
   type FilterTraceOption,
   type GlobCategory,
@@ -151,6 +153,17 @@ export interface PolicyState {
   passFds: { all: boolean; ranges: [number, number][] };
   /** setenv!, unsetenv!, clearenv!, in order: applied to the program's environment. */
   envOps: EnvOp[];
+  /**
+   * ioctl request verdicts by request number (its varying bits cleared): the last command for a
+   * request wins; the original's default allow and deny lists at first (lib/policy/ioctl.ts).
+   */
+  ioctlRules: Map<number, IoctlVerdict>;
+}
+
+/** One request's verdict: denied or allowed, and the bits of it that vary (any size matches). */
+export interface IoctlVerdict {
+  deny: boolean;
+  mask: number;
 }
 
 /** One change of the program's environment (`value` expanded when applied). */
@@ -206,6 +219,7 @@ export function initialState(): PolicyState {
     fsRules: [],
     passFds: { all: false, ranges: [[0, 2]] },
     envOps: [],
+    ioctlRules: defaultIoctlRules(),
   };
 }
 
@@ -337,6 +351,18 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "timeout":
       state.timeoutMs = command.ms;
       return 0;
+    case "ioctl_rule": {
+      let removed = 0;
+      for (const { request, mask } of command.requests) {
+        const now = state.ioctlRules.get(request);
+        if (command.op === "+") state.ioctlRules.set(request, { deny: command.deny, mask });
+        else if (now !== undefined && now.deny === command.deny) {
+          state.ioctlRules.delete(request);
+          removed++;
+        }
+      }
+      return removed;
+    }
     case "mask": {
       if (command.op === "+") {
         state.mask.push({ pattern: command.pattern, origin });
@@ -418,9 +444,11 @@ export function dump(state: PolicyState): string[] {
   // `sandbox/all:on|off` first, then the categories that differ from the majority.
   const onCount = CATEGORIES.filter((c) => state.on[c]).length;
   const most = onCount * 2 >= CATEGORIES.length;
-  lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
-  // recvfd, never on, is off after `sandbox/all:on` too.
-  const others = CATEGORIES.filter((c) => state.on[c] !== most && !(most && NEVER_ON.includes(c)));
+  lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORY_ALIASES.all], on: most }));
+  // recvfd, never on, is off after `sandbox/all:on` too; ioctl is not in `all`.
+  const others = CATEGORIES.filter((c) =>
+    c === "ioctl" || (state.on[c] !== most && !(most && NEVER_ON.includes(c)))
+  );
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
@@ -493,6 +521,23 @@ export function dump(state: PolicyState): string[] {
   }
   if (state.fsDefault !== "deny") lines.push(`default/fs:${state.fsDefault}`);
   for (const rule of state.fsRules) lines.push(`${rule.action}/fs+${rule.text}`);
+  lines.push(...dumpIoctl(state));
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
+  return lines;
+}
+
+/** The ioctl verdicts that differ from the defaults, as commands (a name where one is known). */
+function dumpIoctl(state: PolicyState): string[] {
+  const lines: string[] = [];
+  const initial = defaultIoctlRules();
+  const text = (request: number) => ioctlNames(request)[0] ?? `0x${request.toString(16)}`;
+  for (const [request, verdict] of initial) {
+    const now = state.ioctlRules.get(request);
+    if (now === undefined) lines.push(`${verdict.deny ? "deny" : "allow"}/ioctl-${text(request)}`);
+  }
+  for (const [request, verdict] of state.ioctlRules) {
+    if (initial.get(request)?.deny === verdict.deny) continue;
+    lines.push(`${verdict.deny ? "deny" : "allow"}/ioctl+${text(request)}`);
+  }
   return lines;
 }
