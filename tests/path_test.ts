@@ -572,38 +572,6 @@ attempt("listdir-open", lambda: os.listdir(sys.argv[1]))
   });
 });
 
-Deno.test("ioctl is judged on the path of its fd when ioctl sandboxing is on", async () => {
-  await withDir(async (dir) => {
-    const script = `
-import fcntl, os, sys, termios
-fd = os.open(sys.argv[1] + "/public", os.O_RDONLY)
-try:
-    fcntl.ioctl(fd, termios.FIONREAD, b"\\0\\0\\0\\0")
-    print("ioctl ok")
-except OSError as e:
-    print("ioctl", os.strerror(e.errno))
-`;
-    const on = ["-m", "sandbox/ioctl:on", "-m", "allow/ioctl+/***"];
-    const denied = await runSyd([
-      ...BASE,
-      ...on,
-      "-m",
-      `deny/ioctl+${dir}/public`,
-      "--",
-      "python3",
-      "-c",
-      script,
-      dir,
-    ], {
-      env: { SYD_LOG: "error" },
-    });
-    assert.equal(denied.code, 0, denied.stderr);
-    assert.equal(denied.stdout, "ioctl Permission denied\n");
-    const allowed = await runSyd([...BASE, ...on, "--", "python3", "-c", script, dir]);
-    assert.equal(allowed.stdout, "ioctl ok\n");
-  });
-});
-
 Deno.test("a C project builds under the paludis profile, and writing outside its places fails", async () => {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "syd-build-" })); // under /tmp
   // /etc is no build place: paludis allows no write there (root could write it natively).

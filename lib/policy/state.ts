@@ -435,28 +435,30 @@ export function dump(state: PolicyState): string[] {
   const lines: string[] = [];
   const group = <V>(value: (c: Category) => V, render: (cats: Category[], v: V) => string) => {
     const byValue = new Map<V, Category[]>();
-    for (const category of CATEGORIES) {
+    // ioctl is not in `all` (as the original's): it has lines of its own below.
+    for (const category of CATEGORIES.filter((c) => c !== "ioctl")) {
       const v = value(category);
       byValue.set(v, [...(byValue.get(v) ?? []), category]);
     }
     for (const [v, cats] of byValue) lines.push(render(cats, v));
   };
   // `sandbox/all:on|off` first, then the categories that differ from the majority.
-  const onCount = CATEGORIES.filter((c) => state.on[c]).length;
-  const most = onCount * 2 >= CATEGORIES.length;
-  lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORY_ALIASES.all], on: most }));
-  // recvfd, never on, is off after `sandbox/all:on` too; ioctl is not in `all`.
-  const others = CATEGORIES.filter((c) =>
-    c === "ioctl" || (state.on[c] !== most && !(most && NEVER_ON.includes(c)))
-  );
+  const all = CATEGORY_ALIASES.all;
+  const onCount = all.filter((c) => state.on[c]).length;
+  const most = onCount * 2 >= all.length;
+  lines.push(formatCommand({ kind: "sandbox", categories: [...all], on: most }));
+  // recvfd, never on, is off after `sandbox/all:on` too; ioctl is not in `all` (on at first).
+  const others = all.filter((c) => state.on[c] !== most && !(most && NEVER_ON.includes(c)));
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
   if (!state.fsOn) lines.push("sandbox/fs:off");
+  if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),
   );
+  if (state.defaults.ioctl !== "deny") lines.push(`default/ioctl:${state.defaults.ioctl}`);
   for (const run of commandRuns(state.rules, (r) => r.pattern)) {
     const { action, pattern } = run[0];
     lines.push(
