@@ -18,7 +18,7 @@ import {
 /** Only these categories on, with everything allowed unless the test says otherwise. */
 const BASE = [
   "-m",
-  "sandbox/all,fs:off",
+  "sandbox/all,fs,ioctl:off",
   "-m",
   "sandbox/read,write,exec:on",
   "-m",
@@ -616,7 +616,7 @@ Deno.test("an O_RDONLY|O_TRUNC open is judged for truncate; O_CREAT of an existi
     ].join("\n");
     const result = await runSyd([
       "-m",
-      "sandbox/all,fs:off",
+      "sandbox/all,fs,ioctl:off",
       "-m",
       "sandbox/read,write,create,truncate:on",
       "-m",
@@ -774,7 +774,7 @@ for name in ("public", "secret", "other", "missing"):
 });
 
 Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sandboxing, as natively: realpath works", async () => {
-  const args = ["-m", "sandbox/all,fs:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const args = ["-m", "sandbox/all,fs,ioctl:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
   const readlink = await runSyd([...args, "readlink", "-v", "/var"]);
   assert.equal(readlink.code, 1);
   assert.match(readlink.stderr, /readlink: \/var: Invalid argument/);
@@ -787,7 +787,7 @@ Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sa
 });
 
 Deno.test("readlink of /proc/self and /proc/thread-self names the caller, never syd: realpath /proc/self/exe works", async () => {
-  const args = ["-m", "sandbox/all,fs:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const args = ["-m", "sandbox/all,fs,ioctl:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
   const script = `
 import os, threading
 print(os.readlink("/proc/self") == str(os.getpid()))
@@ -828,7 +828,7 @@ Deno.test("records name the program of the first exec (not a syd thread) and the
     await Deno.copyFile("/bin/true", `${dir}/denied-prog`);
     const exec = await runSyd([
       "-m",
-      "sandbox/all,fs:off",
+      "sandbox/all,fs,ioctl:off",
       "-m",
       "sandbox/exec:on",
       "-m",

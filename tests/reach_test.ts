@@ -1119,6 +1119,9 @@ sys.stdout.write(out.decode(errors="replace"))
     "bash",
     SYD,
     "-poff",
+    // TIOCSPGRP (tcsetpgrp) is on the original's default ioctl denylist: lifted for this test.
+    "-m",
+    "deny/ioctl-TIOCSPGRP",
     "-m",
     "sandbox/read:on",
     "-m",
