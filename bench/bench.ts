@@ -93,7 +93,14 @@ async function main(): Promise<void> {
   const judged: number[] = [];
   const unconfined: number[] = [];
   const baseline: number[] = [];
-  const judging = ["-m", "sandbox/all,fs,ioctl:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+  const judging = [
+    "-m",
+    "sandbox/all,fs,ioctl:off",
+    "-m",
+    "sandbox/read:on",
+    "-m",
+    "allow/read+/***",
+  ];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
   const execNative: number[] = [];

@@ -774,7 +774,15 @@ for name in ("public", "secret", "other", "missing"):
 });
 
 Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sandboxing, as natively: realpath works", async () => {
-  const args = ["-m", "sandbox/all,fs,ioctl:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const args = [
+    "-m",
+    "sandbox/all,fs,ioctl:off",
+    "-m",
+    "sandbox/stat:on",
+    "-m",
+    "allow/stat+/***",
+    "--",
+  ];
   const readlink = await runSyd([...args, "readlink", "-v", "/var"]);
   assert.equal(readlink.code, 1);
   assert.match(readlink.stderr, /readlink: \/var: Invalid argument/);
@@ -787,7 +795,15 @@ Deno.test("readlink of a path that is no symlink fails with EINVAL under stat sa
 });
 
 Deno.test("readlink of /proc/self and /proc/thread-self names the caller, never syd: realpath /proc/self/exe works", async () => {
-  const args = ["-m", "sandbox/all,fs,ioctl:off", "-m", "sandbox/stat:on", "-m", "allow/stat+/***", "--"];
+  const args = [
+    "-m",
+    "sandbox/all,fs,ioctl:off",
+    "-m",
+    "sandbox/stat:on",
+    "-m",
+    "allow/stat+/***",
+    "--",
+  ];
   const script = `
 import os, threading
 print(os.readlink("/proc/self") == str(os.getpid()))
