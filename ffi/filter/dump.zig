@@ -106,7 +106,7 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     const fd: i32 = @intCast(try sys.check(linux.memfd_create("dump-test", linux.MFD.CLOEXEC)));
     defer sys.close(fd);
     var diag: policy.Diag = .{};
-    try dump(.{}, .unset, false, .pfc, fd, "", &diag);
+    try dump(.{}, &.{}, .unset, false, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);
