@@ -93,7 +93,14 @@ async function main(): Promise<void> {
   const judged: number[] = [];
   const unconfined: number[] = [];
   const baseline: number[] = [];
-  const judging = ["-m", "sandbox/all,fs:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+  const judging = [
+    "-m",
+    "sandbox/all,fs,ioctl:off",
+    "-m",
+    "sandbox/read:on",
+    "-m",
+    "allow/read+/***",
+  ];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
   const execNative: number[] = [];
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
   const loop = ["sh", "-c", `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done`];
   const execJudging = [
     "-m",
-    "sandbox/all,fs:off",
+    "sandbox/all,fs,ioctl:off",
     "-m",
     "sandbox/exec:on",
     "-m",

@@ -271,7 +271,16 @@ pub const Document = struct {
     pass_fds: PassFds = .{},
     /// The filesystem hardenings relaxed (absent: none).
     unsafe_fs: UnsafeFs = .{},
+    /// ioctl request verdicts, sorted by request (absent: none).
+    ioctl_rules: []const IoctlRule = &.{},
 };
+
+/// One ioctl request's verdict (lib/policy/ioctl.ts): `request` with its varying bits (`mask`:
+/// a size or number argument) cleared; a denied request answers `errno`.
+pub const IoctlRule = struct { request: u32, mask: u32, deny: bool, errno: u16 = 0 };
+
+/// The most ioctl verdicts a policy may hold.
+pub const ioctl_rules_max: usize = 4096;
 
 /// The original's `trace/allow_unsafe_*` relaxations of syd's filesystem hardenings (README
 /// "Filesystem hardening"); each false (the hardening made) by default.
@@ -409,6 +418,18 @@ pub const Policy = struct {
     fs_rules: []const FsRule = &.{},
     pass_fds: PassFds = .{},
     unsafe_fs: UnsafeFs = .{},
+    /// ioctl request verdicts, sorted by request.
+    ioctl_rules: []const IoctlRule = &.{},
+
+    /// The verdict of an ioctl request (the kernel reads it as 32 bits), by number only, as the
+    /// original: its exact entry, else an entry whose varying bits it fills, else none (then
+    /// the ioctl default applies while ioctl sandboxing is on, and it is allowed otherwise).
+    pub fn ioctl_rule(self: *const Policy, code: u32) ?IoctlRule {
+        assert(self.ioctl_rules.len <= ioctl_rules_max);
+        for (self.ioctl_rules) |rule| if (rule.mask == 0 and rule.request == code) return rule;
+        for (self.ioctl_rules) |rule| if (rule.mask != 0 and code & ~rule.mask == rule.request) return rule;
+        return null;
+    }
 
     /// Judges a filesystem type (statfs f_type) for fs: the last matching rule, else the default.
     pub fn judge_fs(self: *const Policy, fs_type: u64) Verdict {
@@ -571,6 +592,17 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         }
     }
     policy.pass_fds = doc.pass_fds;
+    if (doc.ioctl_rules.len > ioctl_rules_max) {
+        diag.set("ioctl_rules: more than {d} requests", .{ioctl_rules_max});
+        return error.INVAL;
+    }
+    for (doc.ioctl_rules) |rule| {
+        if (rule.request & rule.mask != 0 or (rule.deny and rule.errno == 0)) {
+            diag.set("ioctl_rules: request 0x{x} is not valid", .{rule.request});
+            return error.INVAL;
+        }
+    }
+    policy.ioctl_rules = doc.ioctl_rules;
     return policy;
 }
 

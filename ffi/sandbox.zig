@@ -14,6 +14,7 @@ const log_mod = @import("log.zig");
 const spawn = @import("spawn.zig");
 const notify = @import("notify.zig");
 const filter = @import("filter/sandbox.zig");
+const ioctl_filter = @import("filter/ioctl.zig");
 const scmp = @import("filter/scmp.zig");
 const pool_mod = @import("pool.zig");
 const Pool = pool_mod.Pool;
@@ -186,6 +187,7 @@ pub const Sandbox = struct {
         const rules = self.channel.policy_now();
         const options = filter_options(rules);
         const program = build_program(arena, options, diag) catch |err| return err;
+        const ioctl_program = build_ioctl_program(arena, rules, diag) catch |err| return err;
         const candidates = spawn.exec_candidates(arena, std.mem.span(name), envp) catch return error.NOMEM;
         const landlock_abi = landlock.abi();
         switch (landlock.protection(landlock_abi)) {
@@ -209,7 +211,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        var plan: spawn.Plan = .{ .program = program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality };
+        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality };
         plan.name_after(std.mem.span(name));
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
@@ -351,6 +353,19 @@ fn exec_securebits(rules: *const policy.Policy) u32 {
 pub fn skip_confinement() bool {
     const value = std.posix.getenv("SYD_SKIP_SCMP") orelse return false;
     return value.len > 0 and !std.mem.eql(u8, value, "0");
+}
+
+fn build_ioctl_program(arena: std.mem.Allocator, rules: *const policy.Policy, diag: *policy.Diag) sys.Errno![]const filter.SockFilter {
+    const ctx = ioctl_filter.build(rules.ioctl_rules) catch |err| {
+        diag.set("cannot assemble the ioctl denylist filter: {s}", .{errno_text(sys.errno_value(err))});
+        return err;
+    } orelse return &.{};
+    defer scmp.release(ctx);
+    const buf = arena.alloc(filter.SockFilter, filter.program_len_max + 1) catch return error.NOMEM;
+    return filter.export_program(ctx, buf) catch |err| {
+        diag.set("cannot export the ioctl denylist filter: {s}", .{errno_text(sys.errno_value(err))});
+        return err;
+    };
 }
 
 fn build_program(arena: std.mem.Allocator, options: filter.Options, diag: *policy.Diag) sys.Errno![]const filter.SockFilter {

@@ -83,6 +83,8 @@ const SockFprog = extern struct { len: u16, filter: [*]const SockFilter };
 
 pub const Plan = struct {
     program: []const SockFilter,
+    /// The ioctl denylist program (filter/ioctl.zig), loaded before `program`; empty: none.
+    ioctl_program: []const SockFilter = &.{},
     argv: [*:null]const ?[*:0]const u8,
     envp: [*:null]const ?[*:0]const u8,
     candidates: []const [*:0]const u8,
@@ -363,6 +365,11 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
         if (rc != 0) child_fail(status_wr, .landlock, rc);
     }
 
+    if (plan.ioctl_program.len > 0) {
+        const denylist: SockFprog = .{ .len = @intCast(plan.ioctl_program.len), .filter = plan.ioctl_program.ptr };
+        rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, 0, &denylist);
+        if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .seccomp, rc);
+    }
     const prog: SockFprog = .{ .len = @intCast(plan.program.len), .filter = plan.program.ptr };
     rc = linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, notify.filter_flag_new_listener | notify.filter_flag_wait_killable_recv, &prog);
     if (linux.E.init(rc) == .INVAL) { // before 5.19

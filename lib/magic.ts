@@ -313,6 +313,17 @@ export class MagicServer {
         msg: `${formatCommand(command)} can only be set before the sandbox starts`,
       };
     }
+    if (command.kind === "ioctl_rule" && command.deny && command.op !== "+") {
+      // As the original: the startup denylist is a filter the kernel applies; only additions
+      // (judged by syd while ioctl is trapped) take effect after the start.
+      return {
+        errno: EBUSY,
+        level: "warn",
+        msg: `${
+          formatCommand(command)
+        }: the ioctl denylist can only shrink before the sandbox starts`,
+      };
+    }
     if (command.kind === "include") {
       return {
         errno: EINVAL,

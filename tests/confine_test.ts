@@ -118,6 +118,7 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
   const map = sections(result.stdout);
   assert.deepEqual([...map.keys()], [
     "syd_process",
+    "syd_ioctl",
     "syd_emu",
     "syd_int",
     "syd_mon",
@@ -125,7 +126,9 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
     "syd_run",
   ]);
   // Each header also carries the original's words, which tools written for it look for.
-  for (const role of ["process", "emulator", "interrupter", "monitor", "timeouter", "waiter"]) {
+  for (
+    const role of ["process", "ioctl", "emulator", "interrupter", "monitor", "timeouter", "waiter"]
+  ) {
     assert.match(result.stdout, new RegExp(`^# syd_\\w+: Syd ${role} rules: `, "m"));
   }
   // The run thread may ptrace only to serve its tracees' stops: never attach or seize.
@@ -174,14 +177,22 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
 Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is said in the headers", async () => {
   const plain = await runSyd(["-poff", "-m", "lock:on", "-E", "pfc"]);
   const ioctl = await runSyd(["-poff", "-m", "sandbox/ioctl:on", "-E", "pfc"]);
-  // Not trapped: only the requests refused whatever the fd (TIOCSTI, ...) are answered.
+  // Not trapped: only USERFAULTFD_IOC_NEW is answered there; the denylist (TIOCSTI, ...) is a
+  // filter of its own, loaded beside it, whether ioctl is trapped or not.
   assert.doesNotMatch(
     syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl") ?? "",
     /action (NOTIFY|0x7fc00000)/,
   );
-  assert.match(
-    syscallBlock(sections(plain.stdout).get("syd_process")!, "ioctl") ?? "",
-    /== 21522\)\n\s+action ERRNO\(1\)/, // TIOCSTI: EPERM
+  for (const out of [plain.stdout, ioctl.stdout]) {
+    assert.match(
+      syscallBlock(sections(out).get("syd_ioctl")!, "ioctl") ?? "",
+      /== 21522\)\n\s+action ERRNO\(25\)/, // TIOCSTI: ENOTTY
+    );
+  }
+  const lifted = await runSyd(["-poff", "-m", "deny/ioctl-TIOCSTI", "-m", "lock:on", "-E", "pfc"]);
+  assert.doesNotMatch(
+    syscallBlock(sections(lifted.stdout).get("syd_ioctl")!, "ioctl") ?? "",
+    /== 21522\)/,
   );
   assert.match(
     syscallBlock(sections(ioctl.stdout).get("syd_process")!, "ioctl") ?? "",
@@ -203,7 +214,15 @@ Deno.test("syd -E bpf writes one raw program per filter, never overwrites, and r
   try {
     const result = await runSyd(["-E", "bpf"], { env: { SYD_TMPDIR: dir } });
     assert.equal(result.code, 0, result.stderr);
-    const names = ["syd_process", "syd_emu", "syd_int", "syd_mon", "syd_out", "syd_run"];
+    const names = [
+      "syd_process",
+      "syd_ioctl",
+      "syd_emu",
+      "syd_int",
+      "syd_mon",
+      "syd_out",
+      "syd_run",
+    ];
     assert.deepEqual(result.stdout.trim().split("\n"), names.map((n) => `${dir}/${n}.bpf`));
     for (const name of names) {
       const info = Deno.statSync(`${dir}/${name}.bpf`);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { records, ROOT, runSyd } from "./_syd.ts";
 
-const NET = ["-m", "sandbox/all,fs:off", "-m", "sandbox/net:on"];
+const NET = ["-m", "sandbox/all,fs,ioctl:off", "-m", "sandbox/net:on"];
 
 /** A TCP listener on 127.0.0.1 answering "pong" to every connection; stops when done. */
 async function withTcpServer(
@@ -317,7 +317,7 @@ attempt("v4", lambda: talk(socket.AF_INET, "127.0.0.1"))
 `;
     const result = await runSyd([
       "-m",
-      "sandbox/all,fs:off",
+      "sandbox/all,fs,ioctl:off",
       "-p",
       "noipv4",
       "--",

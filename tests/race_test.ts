@@ -566,23 +566,6 @@ Deno.test("rename of a directory exchanged with a file after the check never put
   });
 });
 
-Deno.test("ioctl on an fd dup2-swapped to a file denied for ioctl never reaches it: syd acts on its own copy", async () => {
-  await withDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/secret`, "secret, longer\n");
-    const output = await raceBoth([helper("race_ioctl"), dir, ITERATIONS, SECONDS], [
-      "-poff",
-      "-m",
-      "sandbox/ioctl:on",
-      "-m",
-      "allow/ioctl+/***",
-      "-m",
-      `deny/ioctl+${dir}/secret`,
-    ]);
-    // The copies that were the secret were refused, the others answered.
-    assert.ok(count(output, "refused", "") > 0);
-  });
-});
-
 for (const call of ["connect", "sendto", "bind"] as const) {
   const cat = call === "bind" ? "bind" : "connect";
   Deno.test(`UNIX ${call} to a path whose directory is exchanged with a symlink to a denied one never reaches it`, async () => {

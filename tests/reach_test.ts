@@ -932,7 +932,7 @@ def say(name, rc):
     print(f"{name}={'OK' if rc >= 0 else errno.errorcode[ctypes.get_errno()]}", flush=True)
 `;
 
-Deno.test("terminal injection, userfaultfd and other processes' resource limits are refused, whether ioctl is trapped or not", async () => {
+Deno.test("terminal injection (ENOTTY, as the original's denylist), userfaultfd and other processes' resource limits are refused, whether ioctl is trapped or not", async () => {
   const script = PY_ATTACK + `
 ioctl = libc.ioctl
 ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_char_p]
@@ -945,13 +945,13 @@ limit = (ctypes.c_ulonglong * 2)(0, 0)
 say("prlimit_syd", libc.syscall(302, os.getppid(), 0, limit, None))
 say("prlimit_self", libc.syscall(302, 0, 7, None, limit))
 `;
-  const trapped = ["-poff", "-m", "sandbox/ioctl:on", "-m", "allow/ioctl+/***", "-m", "lock:on"];
+  const trapped = ["-poff", "-m", "sandbox/ioctl:on", "-m", "default/ioctl:allow", "-m", "lock:on"];
   for (const policy of [["-poff", "-m", "lock:on"], trapped]) {
     const result = await run(SYD, [...policy, "--", "python3", "-c", script], { stdin: "" });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(
       result.stdout,
-      "tiocsti=EPERM\ntiocsti_high_bits=EPERM\ntioclinux=EPERM\nuffd_new=EPERM\n" +
+      "tiocsti=ENOTTY\ntiocsti_high_bits=ENOTTY\ntioclinux=ENOTTY\nuffd_new=EPERM\n" +
         "userfaultfd=EPERM\nprlimit_syd=EPERM\nprlimit_self=OK\n",
       `${policy.join(" ")}: ${result.stderr}`,
     );
@@ -1119,6 +1119,9 @@ sys.stdout.write(out.decode(errors="replace"))
     "bash",
     SYD,
     "-poff",
+    // TIOCSPGRP (tcsetpgrp) is on the original's default ioctl denylist: lifted for this test.
+    "-m",
+    "deny/ioctl-TIOCSPGRP",
     "-m",
     "sandbox/read:on",
     "-m",

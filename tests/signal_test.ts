@@ -84,7 +84,14 @@ Deno.test("an open syd performs is interrupted by the caller's signal: EINTR wit
   try {
     const fifo = `${dir}/fifo`;
     await new Deno.Command("mkfifo", { args: [fifo] }).output();
-    const rules = ["-m", "sandbox/all,fs:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+    const rules = [
+      "-m",
+      "sandbox/all,fs,ioctl:off",
+      "-m",
+      "sandbox/read:on",
+      "-m",
+      "allow/read+/***",
+    ];
     const start = performance.now();
     const result = await runSyd([...rules, "--", helper("fifo_alarm"), fifo, "norestart"]);
     assert.equal(result.code, 1, result.stderr);
@@ -105,7 +112,14 @@ Deno.test("with SA_RESTART the interrupted open restarts and completes once a wr
     const fifo = `${dir}/fifo`;
     await new Deno.Command("mkfifo", { args: [fifo] }).output();
     const writer = new Deno.Command("sh", { args: ["-c", `sleep 2; echo x > ${fifo}`] }).spawn();
-    const rules = ["-m", "sandbox/all,fs:off", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
+    const rules = [
+      "-m",
+      "sandbox/all,fs,ioctl:off",
+      "-m",
+      "sandbox/read:on",
+      "-m",
+      "allow/read+/***",
+    ];
     const result = await runSyd([...rules, "--", helper("fifo_alarm"), fifo, "restart"]);
     await writer.status;
     assert.equal(result.code, 0, result.stderr);
@@ -154,7 +168,7 @@ print("connected")
       `python3 -c '${client}' & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo "status=$?"`;
     const rules = [
       "-m",
-      "sandbox/all,fs:off",
+      "sandbox/all,fs,ioctl:off",
       "-m",
       "sandbox/net:on",
       "-m",

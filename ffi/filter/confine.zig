@@ -300,8 +300,8 @@ const mfd_cloexec: u32 = 1;
 const efd_cloexec: u32 = 0o2000000;
 const f_add_seals: u32 = 1033;
 
-/// handlers/dir.zig performs the ioctl requests whose argument is plain data on its own copy of
-/// a caller's fd (terminal settings, queue sizes, ...): those requests alone, on any fd.
+/// The ioctl requests handlers/dir.zig performs on its own copy of a caller's fd, on any fd (none
+/// since ioctl is judged by request number and continued).
 const emulated_ioctls = ioctls: {
     var list: [dir_handlers.plain_requests.len]Rule = undefined;
     for (dir_handlers.plain_requests, 0..) |code, i| list[i] = .{ .nr = .ioctl, .kinds = emu, .args = &.{eq(1, value(code))} };

@@ -1,8 +1,8 @@
 //! `syd -E pfc|bpf` (and SYD_DUMP_SCMP): every seccomp filter syd would load for a policy, for
 //! auditing. PFC (libseccomp's pseudo-filter code) goes to one fd, a `#` header line before each
 //! filter; BPF goes to one file per filter in a directory (`syd_process.bpf` for the sandbox's
-//! filter, `syd_emu.bpf`, `syd_int.bpf`, `syd_mon.bpf`, `syd_out.bpf`, `syd_run.bpf` for syd's
-//! threads),
+//! filter, `syd_ioctl.bpf` for its ioctl denylist, `syd_emu.bpf`, `syd_int.bpf`, `syd_mon.bpf`,
+//! `syd_out.bpf`, `syd_run.bpf` for syd's threads),
 //! created new with mode 0400: an existing file is never overwritten (EEXIST).
 //!
 //! The threads' filters compare arguments with the notify fd, which is only known when the
@@ -18,6 +18,7 @@ const sys = @import("../sys.zig");
 const policy = @import("../policy.zig");
 const scmp = @import("scmp.zig");
 const sandbox_filter = @import("sandbox.zig");
+const ioctl_filter = @import("ioctl.zig");
 const confine = @import("confine.zig");
 
 pub const Format = enum(u32) { pfc = 0, bpf = 1 };
@@ -27,12 +28,16 @@ pub const export_notify_fd: i32 = 1023;
 const kinds = @typeInfo(confine.Kind).@"enum".fields;
 
 /// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
-pub fn dump(options: sandbox_filter.Options, lock: policy.Lock, skip: bool, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, skip: bool, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
     assert(out_fd >= 0);
     {
         const ctx = try sandbox_filter.build(options);
         defer scmp.release(ctx);
         try emit(ctx, "syd_process", "process", "the sandboxed processes (loaded into the first one before it is executed)", format, out_fd, dir, diag);
+    }
+    if (try ioctl_filter.build(ioctl_rules)) |ctx| {
+        defer scmp.release(ctx);
+        try emit(ctx, "syd_ioctl", "ioctl", "the sandboxed processes' ioctl denylist (loaded beside syd_process)", format, out_fd, dir, diag);
     }
     const when: []const u8 = if (skip)
         "never loaded: SYD_SKIP_SCMP is set"
@@ -105,7 +110,7 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     const fd: i32 = @intCast(try sys.check(linux.memfd_create("dump-test", linux.MFD.CLOEXEC)));
     defer sys.close(fd);
     var diag: policy.Diag = .{};
-    try dump(.{}, .unset, false, .pfc, fd, "", &diag);
+    try dump(.{}, &.{}, .unset, false, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);

@@ -652,20 +652,18 @@ const sched_row: Disposition = .{ .answer = .{
     .otherwise = own_only,
 } };
 
-/// ioctl requests refused whatever the fd, as the original's default denylist: TIOCSTI and
-/// TIOCLINUX push input into a terminal (the shell syd was started from runs it outside the
-/// sandbox once syd ends), TIOCCONS redirects the console, TIOCSETD changes the line
-/// discipline; USERFAULTFD_IOC_NEW makes a userfaultfd from /dev/userfaultfd (see userfaultfd).
-/// The kernel reads the request as 32 bits: only those are compared. Where ioctl is trapped,
-/// handlers/dir.zig refuses them itself.
-pub const ioctls_refused = [_]u32{ 0x5412, 0x541C, 0x541D, 0x5423, 0xAA00 };
+/// ioctl requests refused whatever the policy: USERFAULTFD_IOC_NEW makes a userfaultfd from
+/// /dev/userfaultfd (see userfaultfd). The policy's denylist (TIOCSTI, TIOCLINUX, ...) is a
+/// filter of its own (filter/ioctl.zig). The kernel reads the request as 32 bits: only those
+/// are compared. Where ioctl is trapped, handlers/dir.zig refuses it itself.
+pub const ioctls_refused = [_]u32{0xAA00};
 
 const ioctl_refusals = refusals: {
     var out: [ioctls_refused.len]Refusal = undefined;
     for (ioctls_refused, 0..) |request, i| out[i] = .{
         .errno = .PERM,
         .args = &.{.{ .arg = 1, .op = .masked_eq, .datum_a = 0xffff_ffff, .datum_b = request }},
-        .why = "a terminal, console or userfaultfd request the original refuses",
+        .why = "USERFAULTFD_IOC_NEW: a userfaultfd, refused as the userfaultfd call",
     };
     break :refusals out;
 };

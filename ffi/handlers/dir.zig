@@ -22,6 +22,8 @@ const emulate = @import("emulate.zig");
 const harden = @import("harden.zig");
 const open_mod = @import("open.zig");
 const sandbox_filter = @import("../filter/sandbox.zig");
+const ioctl_names = @import("../ioctl_names.zig");
+const caller_mod = @import("../caller.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -36,158 +38,89 @@ const batches_max: u32 = 1 << 24;
 /// How often a long walk over hidden entries checks that the caller still waits.
 const batches_per_check: u32 = 64;
 
-/// ioctl: judged on the path of syd's own copy of the fd (pidfd_getfd), then performed by syd on
-/// that copy, for the requests whose argument syd knows (`plain`); those bound to the calling
-/// process (`bound`) are continued; any other request is refused (ENOTTY, with a record) while
-/// ioctl sandboxing is on: syd cannot perform it on the object it judged, and continued, the
-/// kernel would take the fd number again, which another thread may have pointed elsewhere.
+/// ioctl: judged by the request number alone, as the original's ioctl sandboxing: its verdict
+/// (allow/ioctl, deny/ioctl), else the ioctl default while ioctl sandboxing is on, else allowed.
+/// The request is in a register the kernel does not read again, so an allowed call is continued
+/// race-free (no fd is looked at). The startup denylist is also a filter of its own
+/// (filter/ioctl.zig), answering before any notification; this handler applies what changed
+/// since (/dev/syd). USERFAULTFD_IOC_NEW is refused whatever the policy (see userfaultfd).
 pub fn ioctl(request: *const Request) Response {
     const code: u32 = @truncate(request.arg(1)); // the kernel reads the request as 32 bits
-    for (sandbox_filter.ioctls_refused) |refused| if (code == refused) return .{ .failure = @intFromEnum(linux.E.PERM) };
-    if (!handlers.any_on(request.policy, &.{.ioctl})) return .continue_call;
-    if (code == fioclex or code == fionclex) return .continue_call; // the caller's fd table, no file
-    const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
-    const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
-    defer sys.close(fd);
-    var buf: [path_mod.path_len_max]u8 = undefined;
-    const judged = copy_path(request, fd, target, &buf) catch |err| return handlers.failure(err);
-    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (handlers.decide(request, &.{.ioctl}, judged)) |response| return response;
-    for (bound) |b| if (b == code) return .continue_call; // see the README's Limits
-    const known = for (plain) |p| {
-        if (p.code == code) break p;
-    } else {
-        request.log.emit(.warn, .{ .ctx = "access", .cap = "ioctl", .act = "deny", .pid = request.tid(), .sys = "ioctl", .path = judged, .request = code, .msg = "an ioctl request syd cannot perform on the fd it judged: refused" });
-        return .{ .failure = @intFromEnum(linux.E.NOTTY) };
-    };
-    return perform_ioctl(request, fd, known) catch |err| handlers.failure(err);
-}
-
-/// The name syd's copy of the caller's fd `target` is judged by: its path, or, for an object
-/// with none in the caller's view (a pipe, a socket, an unlinked file), /proc/self/fd/N.
-fn copy_path(request: *const Request, copy: i32, target: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
-    var link_buf: [48]u8 = undefined;
-    const link = emulate.fd_link(copy, &link_buf); // this thread's own fd table, not /proc/self's
-    const len = try sys.check(linux.readlink(link.ptr, out, out.len));
-    const deleted = std.mem.endsWith(u8, out[0..len], " (deleted)");
-    if (len > 0 and out[0] == '/' and !deleted) return emulate.own_fd_path(request, copy, out);
-    return std.fmt.bufPrint(out, "/proc/{d}/fd/{d}", .{ request.tid(), target }) catch error.NAMETOOLONG;
-}
-
-const fioclex: u32 = 0x5451;
-const fionclex: u32 = 0x5450;
-
-/// Requests that act on the calling process itself (its controlling terminal, its session,
-/// the owner of SIGIO, a new fd in its table), or that the kernel subjects to the caller's job
-/// control (terminal changes from a background process stop it with SIGTTOU; syd ignores
-/// SIGTTOU and would change the terminal: found by review): syd cannot make them for it.
-/// Continued after the judgement (see the README's Limits).
-const bound = [_]u32{
-    0x5402, // TCSETS
-    0x5403, // TCSETSW
-    0x5404, // TCSETSF
-    0x5406, // TCSETA
-    0x5407, // TCSETAW
-    0x5408, // TCSETAF
-    0x5409, // TCSBRK
-    0x540A, // TCXONC
-    0x540B, // TCFLSH
-    0x5425, // TCSBRKP
-    0x5427, // TIOCSBRK
-    0x5428, // TIOCCBRK
-    0x402C542B, // TCSETS2
-    0x402C542C, // TCSETSW2
-    0x402C542D, // TCSETSF2
-    0x540E, // TIOCSCTTY
-    0x540F, // TIOCGPGRP
-    0x5410, // TIOCSPGRP
-    0x5422, // TIOCNOTTY
-    0x5429, // TIOCGSID
-    0x5441, // TIOCGPTPEER
-    0x5452, // FIOASYNC
-    0x8901, // FIOSETOWN
-    0x8902, // SIOCSPGRP
-    0x8903, // FIOGETOWN
-    0x8904, // SIOCGPGRP
-};
-
-/// How a known request's argument is passed: not at all, by value, or as `size` bytes syd
-/// copies in from the caller, or out to it.
-const Arg = enum { none, value, in, out };
-const Plain = struct { code: u32, arg: Arg, size: u8 = 0 };
-
-/// Requests syd performs itself on its copy of the fd: their argument is plain data (no fd
-/// number, no pointer inside), so the result is the caller's own. Terminals, queue sizes,
-/// block device geometry, inode flags (read), entropy count.
-const plain = [_]Plain{
-    .{ .code = 0x5401, .arg = .out, .size = 36 }, // TCGETS (struct termios)
-    .{ .code = 0x5405, .arg = .out, .size = 18 }, // TCGETA (struct termio)
-    .{ .code = 0x540C, .arg = .none }, // TIOCEXCL
-    .{ .code = 0x540D, .arg = .none }, // TIOCNXCL
-    .{ .code = 0x5411, .arg = .out, .size = 4 }, // TIOCOUTQ
-    .{ .code = 0x5413, .arg = .out, .size = 8 }, // TIOCGWINSZ
-    .{ .code = 0x5414, .arg = .in, .size = 8 }, // TIOCSWINSZ
-    .{ .code = 0x5415, .arg = .out, .size = 4 }, // TIOCMGET
-    .{ .code = 0x5416, .arg = .in, .size = 4 }, // TIOCMBIS
-    .{ .code = 0x5417, .arg = .in, .size = 4 }, // TIOCMBIC
-    .{ .code = 0x5418, .arg = .in, .size = 4 }, // TIOCMSET
-    .{ .code = 0x541B, .arg = .out, .size = 4 }, // FIONREAD
-    .{ .code = 0x5420, .arg = .in, .size = 4 }, // TIOCPKT
-    .{ .code = 0x5421, .arg = .in, .size = 4 }, // FIONBIO
-    .{ .code = 0x5424, .arg = .out, .size = 4 }, // TIOCGETD
-    .{ .code = 0x5437, .arg = .none }, // TIOCVHANGUP
-    .{ .code = 0x5460, .arg = .out, .size = 8 }, // FIOQSIZE
-    .{ .code = 0x802C542A, .arg = .out, .size = 44 }, // TCGETS2 (struct termios2)
-    .{ .code = 0x80045430, .arg = .out, .size = 4 }, // TIOCGPTN
-    .{ .code = 0x40045431, .arg = .in, .size = 4 }, // TIOCSPTLCK
-    .{ .code = 0x80045438, .arg = .out, .size = 4 }, // TIOCGPKT
-    .{ .code = 0x80045439, .arg = .out, .size = 4 }, // TIOCGPTLCK
-    .{ .code = 0x00000002, .arg = .out, .size = 4 }, // FIGETBSZ
-    .{ .code = 0x80086601, .arg = .out, .size = 4 }, // FS_IOC_GETFLAGS (the kernel reads an int)
-    .{ .code = 0x80087601, .arg = .out, .size = 4 }, // FS_IOC_GETVERSION
-    .{ .code = 0x00001260, .arg = .out, .size = 8 }, // BLKGETSIZE
-    .{ .code = 0x0000125E, .arg = .out, .size = 4 }, // BLKROGET
-    .{ .code = 0x00001268, .arg = .out, .size = 4 }, // BLKSSZGET
-    .{ .code = 0x00001278, .arg = .out, .size = 4 }, // BLKIOMIN
-    .{ .code = 0x00001279, .arg = .out, .size = 4 }, // BLKIOOPT
-    .{ .code = 0x0000127B, .arg = .out, .size = 4 }, // BLKPBSZGET
-    .{ .code = 0x80081272, .arg = .out, .size = 8 }, // BLKGETSIZE64
-    .{ .code = 0x80045200, .arg = .out, .size = 4 }, // RNDGETENTCNT
-};
-
-/// The requests of `plain`, which the emulators' confinement lets them make on any fd.
-pub const plain_requests = requests: {
-    var out: [plain.len]u32 = undefined;
-    for (plain, 0..) |p, i| out[i] = p.code;
-    const final = out;
-    break :requests final;
-};
-
-comptime {
-    @setEvalBranchQuota(20_000);
-    for (plain, 0..) |p, i| {
-        assert((p.arg == .in or p.arg == .out) == (p.size > 0));
-        for (plain[i + 1 ..]) |q| assert(p.code != q.code);
-        for (bound) |b| assert(p.code != b);
-        for (sandbox_filter.ioctls_refused) |r| assert(p.code != r);
+    if (code == userfaultfd_ioc_new) return .{ .failure = @intFromEnum(linux.E.PERM) };
+    const rule = request.policy.ioctl_rule(code);
+    const on = request.policy.on[@intFromEnum(Cat.ioctl)];
+    const action: policy_mod.Action = if (rule) |r|
+        (if (r.deny) .deny else .allow)
+    else if (on) request.policy.default[@intFromEnum(Cat.ioctl)] else .allow;
+    const errno_value: i32 = if (rule) |r| (if (r.deny) r.errno else enotty) else enotty;
+    assert(errno_value > 0);
+    switch (action) {
+        .allow => return .continue_call,
+        .warn => {
+            log_ioctl(request, code, action, errno_value, if (rule != null) "allow/ioctl" else "default", .notice);
+            return .continue_call;
+        },
+        .filter => return .{ .failure = errno_value },
+        else => {
+            log_ioctl(request, code, action, errno_value, if (rule != null) "deny/ioctl" else "default", .warn);
+            if (action != .deny) handlers.punish(request, action);
+            return .{ .failure = errno_value };
+        },
     }
 }
 
-/// Performs a known request on syd's copy; may block (TCSETSW drains output): interruptible.
-fn perform_ioctl(request: *const Request, fd: i32, known: Plain) sys.Errno!Response {
-    var data: [64]u8 align(8) = [_]u8{0} ** 64;
-    assert(known.size <= data.len);
-    const addr = request.arg(2);
-    if (known.arg == .in) try handlers.read_memory(request.tid(), addr, data[0..known.size]);
-    const arg: usize = switch (known.arg) {
-        .none => 0,
-        .value => @truncate(addr),
-        .in, .out => @intFromPtr(&data),
-    };
-    const rc = try handlers.blocking_call(request, true, linux.syscall3, .{ .ioctl, @as(usize, @intCast(fd)), @as(usize, known.code), arg });
-    if (known.arg == .out) try handlers.write_memory(request.tid(), addr, data[0..known.size]);
-    return .{ .value = @intCast(@as(isize, @bitCast(rc))) };
+const enotty: i32 = @intFromEnum(linux.E.NOTTY);
+
+/// The names of request `code` (ffi/ioctl_names.zig), comma-separated, as many as fit `out`.
+fn names_of(code: u32, out: []u8) []const u8 {
+    assert(out.len > 0);
+    var len: usize = 0;
+    for (ioctl_names.entries) |entry| {
+        if (code & ~entry.mask != entry.request) continue;
+        const sep: usize = @intFromBool(len > 0);
+        if (len + sep + entry.name.len > out.len) break;
+        if (sep == 1) out[len] = ',';
+        @memcpy(out[len + sep ..][0..entry.name.len], entry.name);
+        len += sep + entry.name.len;
+    }
+    assert(len <= out.len);
+    return out[0..len];
 }
+/// USERFAULTFD_IOC_NEW: a userfaultfd from /dev/userfaultfd.
+pub const userfaultfd_ioc_new: u32 = 0xAA00;
+
+/// One ioctl record, as the original's: the request's names (`ctl`), its errno and how to allow it.
+fn log_ioctl(request: *const Request, code: u32, action: policy_mod.Action, errno_value: i32, origin: []const u8, level: @import("../log.zig").Level) void {
+    if (!request.log.enabled(level)) return;
+    var ctl_buf: [160]u8 = undefined;
+    const ctl = names_of(code, &ctl_buf);
+    var tip_buf: [96]u8 = undefined;
+    const first = std.mem.sliceTo(ctl, ',');
+    const tip = if (first.len > 0)
+        std.fmt.bufPrint(&tip_buf, "allow/ioctl+{s}", .{first}) catch ""
+    else
+        std.fmt.bufPrint(&tip_buf, "allow/ioctl+0x{x}", .{code}) catch "";
+    var req_buf: [16]u8 = undefined;
+    var comm_buf: [32]u8 = undefined;
+    var cwd_buf: [4096]u8 = undefined;
+    request.log.emit(level, .{
+        .ctx = "access",
+        .cap = "ioctl",
+        .act = @tagName(action),
+        .sys = "ioctl",
+        .ctl = if (ctl.len > 0) ctl else std.fmt.bufPrint(&req_buf, "0x{x}", .{code}) catch "",
+        .err = errno_value,
+        .pid = request.tid(),
+        .cmd = caller_mod.comm(request.tid(), &comm_buf),
+        .cwd = caller_mod.cwd(request.tid(), &cwd_buf),
+        .rule = origin,
+        .tip = tip,
+    });
+}
+
+/// The ioctl requests syd makes itself on a caller's fd: none (requests are judged by number and
+/// continued), so the emulators' confinement allows none beyond their own (filter/confine.zig).
+pub const plain_requests = [_]u32{};
 
 /// chroot: judged for chroot, then answered 0 without changing anything, as the original syd:
 /// the sandbox's view of the file system, under which every path is judged, never moves (a

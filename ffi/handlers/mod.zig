@@ -550,7 +550,7 @@ pub fn enforce(request: *const Request, verdict: Judgement, path: []const u8) ?i
     return eacces;
 }
 
-fn punish(request: *const Request, action: Action) void {
+pub fn punish(request: *const Request, action: Action) void {
     var status: caller_mod.Status = .{};
     caller_mod.read_status(request.tid(), &status) catch {};
     const tgid = if (status.tgid > 0) status.tgid else request.tid();

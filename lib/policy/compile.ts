@@ -8,6 +8,7 @@
 import { networkProtocol } from "./address.ts";
 import { formatOrigin, type NetRule, type PolicyState } from "./state.ts";
 import { CATEGORIES, own } from "./vocab.ts";
+import { ioctlErrno } from "./ioctl.ts";
 
 /** The emulator pool's settings. */
 export interface PoolSettings {
@@ -136,6 +137,11 @@ export interface CompiledPolicy {
   unsafe_fs?: Record<string, boolean>;
   /** Wall-clock limit for the sandbox in milliseconds (-t); 0: none. */
   timeout_ms: number;
+  /**
+   * ioctl request verdicts: `request` with its varying bits (`mask`) cleared; a denied one
+   * answers `errno`. Left out when empty.
+   */
+  ioctl_rules?: { request: number; mask: number; deny: boolean; errno: number }[];
 }
 
 /** The original's aliases among fd names. */
@@ -206,6 +212,7 @@ export function compile(
     ),
     ...(Object.keys(state.fsUnsafe).length > 0 ? { unsafe_fs: compileFsUnsafe(state) } : {}),
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
+    ...(state.ioctlRules.size > 0 ? { ioctl_rules: compileIoctl(state) } : {}),
   };
 }
 
@@ -214,4 +221,14 @@ function compileFsUnsafe(state: PolicyState): Record<string, boolean> {
   const out: Record<string, boolean> = {};
   for (const option of Object.keys(state.fsUnsafe).sort()) out[option] = true;
   return out;
+}
+
+/** The ioctl verdicts, sorted by request. */
+function compileIoctl(state: PolicyState): NonNullable<CompiledPolicy["ioctl_rules"]> {
+  return [...state.ioctlRules].sort(([a], [b]) => a - b).map(([request, v]) => ({
+    request,
+    mask: v.mask,
+    deny: v.deny,
+    errno: v.deny ? ioctlErrno(request) : 0,
+  }));
 }

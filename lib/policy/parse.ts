@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { IoctlListError, type IoctlRequest, parseIoctlList } from "./ioctl.ts";
 import { type Address, AddressError, decodeHex, formatAddress, parseAddress } from "./address.ts";
 import { checkPattern, PatternError } from "./pattern.ts";
 import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
@@ -80,6 +81,8 @@ export type Command =
   /** log/rlimit_burst and log/rlimit_interval: identical records allowed per interval. */
   | { kind: "log_rlimit"; burst?: number; intervalNs?: number }
   | { kind: "mask"; op: Op; pattern: string }
+  /** allow/ioctl and deny/ioctl: request verdicts (lib/policy/ioctl.ts). */
+  | { kind: "ioctl_rule"; deny: boolean; op: Op; text: string; requests: IoctlRequest[] }
   | { kind: "trace"; option: TraceOption; value: boolean }
   | { kind: "trace_noop"; option: string; value: boolean }
   /** One of vocab's FS_HARDENING_OPTIONS. */
@@ -551,6 +554,16 @@ export function parseCommand(text: string): Command {
     expectOp(op, ":", key, split);
     return { kind: "trace_noop", option: rest, value: parseBoolean(value, valueAt) };
   }
+  if (key === "allow/ioctl" || key === "deny/ioctl") {
+    expectOp(op, "+-^", key, split);
+    try {
+      const requests = parseIoctlList(value);
+      return { kind: "ioctl_rule", deny: head === "deny", op: op as Op, text: value, requests };
+    } catch (err) {
+      if (err instanceof IoctlListError) throw new CommandError(err.message, valueAt + err.offset);
+      throw err;
+    }
+  }
   if (isUnsupportedKey(key)) {
     throw new CommandError(
       `"${key}" is a command of the original syd that this syd does not support`,
@@ -588,6 +601,13 @@ function parseRule(
 ): Command {
   expectOp(op, "+-^", key, categoryAt + categoryText.length);
   let categories = parseCategories(categoryText, categoryAt);
+  if (categories.includes("ioctl")) {
+    // As the original (EINVAL): ioctl is judged by request number, never by path.
+    throw new CommandError(
+      "ioctl rules name requests, not paths: allow/ioctl+NAME or deny/ioctl+NAME, alone",
+      categoryAt,
+    );
+  }
   // As the original, a value written wholly in hex (an even count of hex digits) is decoded:
   // the way to name an abstract socket whose name holds a NUL byte.
   try {
@@ -651,7 +671,8 @@ function parseRule(
 function formatCategories(categories: readonly Category[]): string {
   const same = (list: readonly string[]) =>
     list.length === categories.length && list.every((c, i) => categories[i] === c);
-  if (same(CATEGORIES)) return "all";
+  const all = CATEGORY_ALIASES.all;
+  if (same(all)) return "all";
   if (same(NET_CATEGORIES)) return "net";
   return categories.join(",");
 }
@@ -711,6 +732,8 @@ export function formatCommand(command: Command): string {
         : `log/rlimit_interval:${command.intervalNs}`;
     case "mask":
       return `mask${command.op}${command.pattern}`;
+    case "ioctl_rule":
+      return `${command.deny ? "deny" : "allow"}/ioctl${command.op}${command.text}`;
     case "trace":
     case "trace_noop":
     case "trace_fs":

@@ -9,11 +9,15 @@ import {
 import {
   ACTIONS,
   CATEGORIES,
+  CATEGORY_ALIASES,
   FS_HARDENING_OPTIONS,
   NET_CATEGORIES,
   NOOP_TRACE_OPTIONS,
   PATH_CATEGORIES,
 } from "./vocab.ts";
+
+/** `all`: every category but ioctl (as the original's, whose ioctl judges requests, not paths). */
+const ALL = CATEGORY_ALIASES.all;
 
 /** The CommandError that parsing `text` throws (fails the test if it parses). */
 function refusal(text: string): CommandError {
@@ -117,8 +121,8 @@ Deno.test("parseCommand() knows every category of vocab.ts in sandbox and defaul
   }
 });
 
-Deno.test("parseCommand() makes a path rule for every path category", () => {
-  for (const category of PATH_CATEGORIES) {
+Deno.test("parseCommand() makes a path rule for every path category but ioctl, which names requests", () => {
+  for (const category of PATH_CATEGORIES.filter((c) => c !== "ioctl")) {
     roundTrip(`deny/${category}+/x`, {
       kind: "rule",
       action: "deny",
@@ -150,8 +154,8 @@ Deno.test("parseCommand() makes a network rule for every network category", () =
 });
 
 Deno.test("parseCommand() expands 'all' to every category and formats it back as 'all'", () => {
-  roundTrip("sandbox/all:off", { kind: "sandbox", categories: [...CATEGORIES], on: false });
-  roundTrip("default/all:kill", { kind: "default", categories: [...CATEGORIES], action: "kill" });
+  roundTrip("sandbox/all:off", { kind: "sandbox", categories: [...ALL], on: false });
+  roundTrip("default/all:kill", { kind: "default", categories: [...ALL], action: "kill" });
 });
 
 Deno.test("parseCommand() expands 'net' to the network categories and formats it back as 'net'", () => {
@@ -196,7 +200,7 @@ Deno.test("parseCommand() reads comma lists in order, dropping repeats", () => {
   );
   roundTrip(
     "sandbox/all,read:on",
-    { kind: "sandbox", categories: [...CATEGORIES], on: true },
+    { kind: "sandbox", categories: [...ALL], on: true },
     "sandbox/all:on",
   );
 });
@@ -412,7 +416,7 @@ Deno.test("parseCommand() reads a rule mixing path and network categories on an 
   roundTrip("deny/all+/***", {
     kind: "rule",
     action: "deny",
-    categories: [...CATEGORIES],
+    categories: [...ALL],
     op: "+",
     pattern: "/***",
   });
@@ -587,7 +591,7 @@ Deno.test("parseCommand() reads fs sandboxing: sandbox/fs, default/fs and ACTION
   });
   assert.deepEqual(parseCommand("sandbox/all,fs:off"), {
     kind: "sandbox",
-    categories: [...CATEGORIES],
+    categories: [...ALL],
     on: false,
     fs: true,
   });
@@ -688,4 +692,38 @@ Deno.test("parseCommand() decodes a value written wholly in hex, as the original
   assert.match(refusal("allow/read+2f00").message, /NUL/);
   assert.match(refusal("allow/net/connect+2f746d7000").message, /NUL/);
   assert.match(refusal("allow/net/connect+40ff").message, /UTF-8/);
+});
+
+Deno.test("parseCommand() reads allow/ioctl and deny/ioctl request lists: names, numbers, globs, NAME!", () => {
+  roundTrip("allow/ioctl+FIONBIO,0x5413", {
+    kind: "ioctl_rule",
+    deny: false,
+    op: "+",
+    text: "FIONBIO,0x5413",
+    requests: [{ request: 0x5421, mask: 0 }, { request: 0x5413, mask: 0 }],
+  });
+  const glob = parseCommand("deny/ioctl-tc[gs]ets");
+  assert.deepEqual(glob, {
+    kind: "ioctl_rule",
+    deny: true,
+    op: "-",
+    text: "tc[gs]ets",
+    requests: [{ request: 0x5401, mask: 0 }, { request: 0x5402, mask: 0 }],
+  });
+  // A size-varying request matches for every size; a resized number is the same request.
+  const sized = parseCommand("deny/ioctl+PIDFD_GET_INFO,0xc080ff0b");
+  assert.ok(sized.kind === "ioctl_rule");
+  assert.deepEqual(sized.requests, [{ request: 0xc000ff0b, mask: 0x3fff0000 }]);
+  assert.deepEqual(parseCommand("allow/ioctl+NO_SUCH!").kind, "ioctl_rule");
+  for (
+    const bad of [
+      "allow/ioctl+NO_SUCH",
+      "allow/ioctl+/dev/tty",
+      "allow/read,ioctl+/x",
+      "allow/ioctl:1",
+      "allow/ioctl+",
+    ]
+  ) {
+    assert.throws(() => parseCommand(bad), CommandError, bad);
+  }
 });

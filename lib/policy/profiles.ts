@@ -15,7 +15,7 @@ export interface Profile {
 }
 
 const OFF = `# Every category off: syd runs the program without judging anything.
-sandbox/all,fs:off
+sandbox/all,fs,ioctl:off
 `;
 
 const FS =
@@ -51,9 +51,9 @@ allow/read,stat,list,readlink,chdir,readdir+/dev
 allow/read,stat,list,readlink,chdir,readdir+/dev/fd
 allow/read,stat,list,readlink,chdir,readdir,mktemp+/dev/shm/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime+/dev/shm/**
-allow/read,stat,list,readlink,write,ioctl+/dev/full
-allow/read,stat,list,readlink,write,ioctl+/dev/zero
-allow/read,stat,list,readlink,write,ioctl,truncate+/dev/null
+allow/read,stat,list,readlink,write+/dev/full
+allow/read,stat,list,readlink,write+/dev/zero
+allow/read,stat,list,readlink,write,truncate+/dev/null
 allow/read,stat,list,readlink,write,chdir,readdir+/dev/fd/**
 allow/read,stat,list,readlink,write+/dev/stdin
 allow/read,stat,list,readlink,write+/dev/stdout
@@ -85,8 +85,8 @@ allow/stat,list,readlink,chdir,readdir+/proc/self/fdinfo
 allow/stat,list,readlink,chdir,readdir+/proc/self/task/[0-9]*/fdinfo
 allow/stat,list,readlink,chdir,readdir+/proc/self/task
 allow/stat,list,readlink,chdir,readdir+/proc/self/task/[0-9]*
-allow/read,stat,list,readlink,write,truncate,ioctl+/proc/self/fd/[0-9]*
-allow/read,stat,list,readlink,write,truncate,ioctl+/proc/self/task/[0-9]*/fd/[0-9]*
+allow/read,stat,list,readlink,write,truncate+/proc/self/fd/[0-9]*
+allow/read,stat,list,readlink,write,truncate+/proc/self/task/[0-9]*/fd/[0-9]*
 allow/read,stat,list,readlink,chdir,readdir+/proc/self/fdinfo/[0-9]*
 allow/read,stat,list,readlink,chdir,readdir+/proc/self/task/[0-9]*/fdinfo/[0-9]*
 allow/read,stat,list,readlink,chdir,readdir,mktemp+/tmp/***
@@ -175,12 +175,48 @@ allow/create+!signalfd
 allow/net/bind,net/connect+!unnamed
 `;
 
-const TTY = `# Terminals: the controlling tty and pseudo-terminals.
-allow/read,stat,list,readlink,write,ioctl+/dev/tty
-allow/read,stat,list,readlink,write,ioctl+/dev/ptmx
+const TTY = `# Terminals: the controlling tty and pseudo-terminals, and (the original's tty_native)
+# the terminal ioctl requests, allowed whatever the fd (ioctl is judged by request only).
+allow/ioctl+TCFLSH
+allow/ioctl+TCSBRK
+allow/ioctl+TCSBRKP
+allow/ioctl+TCXONC
+allow/ioctl+TC[GS]ET*
+allow/ioctl+TIOCGPTN
+allow/ioctl+TIOCGPTLCK
+allow/ioctl+TIOCSPTLCK
+allow/ioctl+TIOCGPTPEER
+allow/ioctl+TIOCPKT
+allow/ioctl+TIOCGPKT
+allow/ioctl+TIOCSIG
+allow/ioctl+TIOCGWINSZ
+allow/ioctl+TIOCSWINSZ
+allow/ioctl+TIOCSCTTY
+allow/ioctl+TIOCNOTTY
+allow/ioctl+TIOCGPGRP
+allow/ioctl+TIOCGSID
+allow/ioctl+TIOCGETD
+allow/ioctl+TIOCEXCL
+allow/ioctl+TIOCNXCL
+allow/ioctl+TIOCGEXCL
+allow/ioctl+TIOCINQ
+allow/ioctl+TIOCOUTQ
+allow/ioctl+TIOCSBRK
+allow/ioctl+TIOCCBRK
+allow/ioctl+TIOCMGET
+allow/ioctl+TIOCMSET
+allow/ioctl+TIOCMBIS
+allow/ioctl+TIOCMBIC
+allow/ioctl+TIOCMIWAIT
+allow/ioctl+TIOCGDEV
+allow/ioctl+TIOCGSOFTCAR
+allow/ioctl+TIOCSSOFTCAR
+allow/ioctl+TIOCGLCKTRMIOS
+allow/read,stat,list,readlink,write+/dev/tty
+allow/read,stat,list,readlink,write+/dev/ptmx
 allow/read,stat,list,readlink,chdir,readdir+/dev/pts
-allow/read,stat,list,readlink,write,ioctl+/dev/pts/ptmx
-allow/read,stat,list,readlink,write,ioctl+/dev/pts/[0-9]*
+allow/read,stat,list,readlink,write+/dev/pts/ptmx
+allow/read,stat,list,readlink,write+/dev/pts/[0-9]*
 `;
 
 const USER =
@@ -256,7 +292,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
   trace: {
     doc: "every default warn: log every access and allow it, unless a rule denies (what -x uses)",
-    text: "default/all,fs:warn\n",
+    text: "default/all,fs,ioctl:warn\n",
   },
   silent: { doc: "the same as quiet", text: "include_profile quiet\n" },
   quiet: { doc: "deny without logging: every default action becomes filter", text: QUIET },

@@ -6,10 +6,12 @@
 import { type Address, formatAddress } from "./address.ts";
 import type { FsTypes } from "./fs_types.ts";
 import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
+import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
 import {
   type Action,
   CATEGORIES,
   type Category,
+  CATEGORY_ALIASES,
   FILTER_TRACE_OPTIONS,
   type FilterTraceOption,
   FORCE_TRACE_OPTIONS,
@@ -161,6 +163,17 @@ export interface PolicyState {
   passFds: { all: boolean; ranges: [number, number][] };
   /** setenv!, unsetenv!, clearenv!, in order: applied to the program's environment. */
   envOps: EnvOp[];
+  /**
+   * ioctl request verdicts by request number (its varying bits cleared): the last command for a
+   * request wins; the original's default allow and deny lists at first (lib/policy/ioctl.ts).
+   */
+  ioctlRules: Map<number, IoctlVerdict>;
+}
+
+/** One request's verdict: denied or allowed, and the bits of it that vary (any size matches). */
+export interface IoctlVerdict {
+  deny: boolean;
+  mask: number;
 }
 
 /** One change of the program's environment (`value` expanded when applied). */
@@ -217,6 +230,7 @@ export function initialState(): PolicyState {
     fsRules: [],
     passFds: { all: false, ranges: [[0, 2]] },
     envOps: [],
+    ioctlRules: defaultIoctlRules(),
   };
 }
 
@@ -347,6 +361,18 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "timeout":
       state.timeoutMs = command.ms;
       return 0;
+    case "ioctl_rule": {
+      let removed = 0;
+      for (const { request, mask } of command.requests) {
+        const now = state.ioctlRules.get(request);
+        if (command.op === "+") state.ioctlRules.set(request, { deny: command.deny, mask });
+        else if (now !== undefined && now.deny === command.deny) {
+          state.ioctlRules.delete(request);
+          removed++;
+        }
+      }
+      return removed;
+    }
     case "mask": {
       if (command.op === "+") {
         state.mask.push({ pattern: command.pattern, origin });
@@ -423,25 +449,30 @@ export function dump(state: PolicyState): string[] {
   const lines: string[] = [];
   const group = <V>(value: (c: Category) => V, render: (cats: Category[], v: V) => string) => {
     const byValue = new Map<V, Category[]>();
-    for (const category of CATEGORIES) {
+    // ioctl is not in `all` (as the original's): it has lines of its own below.
+    for (const category of CATEGORIES.filter((c) => c !== "ioctl")) {
       const v = value(category);
       byValue.set(v, [...(byValue.get(v) ?? []), category]);
     }
     for (const [v, cats] of byValue) lines.push(render(cats, v));
   };
   // `sandbox/all:on|off` first, then the categories that differ from the majority.
-  const onCount = CATEGORIES.filter((c) => state.on[c]).length;
-  const most = onCount * 2 >= CATEGORIES.length;
-  lines.push(formatCommand({ kind: "sandbox", categories: [...CATEGORIES], on: most }));
-  const others = CATEGORIES.filter((c) => state.on[c] !== most);
+  const all = CATEGORY_ALIASES.all;
+  const onCount = all.filter((c) => state.on[c]).length;
+  const most = onCount * 2 >= all.length;
+  lines.push(formatCommand({ kind: "sandbox", categories: [...all], on: most }));
+  // ioctl is not in `all` (on at first).
+  const others = all.filter((c) => state.on[c] !== most);
   if (others.length > 0) {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
   if (!state.fsOn) lines.push("sandbox/fs:off");
+  if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),
   );
+  if (state.defaults.ioctl !== "deny") lines.push(`default/ioctl:${state.defaults.ioctl}`);
   for (const run of commandRuns(state.rules, (r) => r.pattern)) {
     const { action, pattern } = run[0];
     lines.push(
@@ -510,6 +541,23 @@ export function dump(state: PolicyState): string[] {
   }
   if (state.fsDefault !== "deny") lines.push(`default/fs:${state.fsDefault}`);
   for (const rule of state.fsRules) lines.push(`${rule.action}/fs+${rule.text}`);
+  lines.push(...dumpIoctl(state));
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
+  return lines;
+}
+
+/** The ioctl verdicts that differ from the defaults, as commands (a name where one is known). */
+function dumpIoctl(state: PolicyState): string[] {
+  const lines: string[] = [];
+  const initial = defaultIoctlRules();
+  const text = (request: number) => ioctlNames(request)[0] ?? `0x${request.toString(16)}`;
+  for (const [request, verdict] of initial) {
+    const now = state.ioctlRules.get(request);
+    if (now === undefined) lines.push(`${verdict.deny ? "deny" : "allow"}/ioctl-${text(request)}`);
+  }
+  for (const [request, verdict] of state.ioctlRules) {
+    if (initial.get(request)?.deny === verdict.deny) continue;
+    lines.push(`${verdict.deny ? "deny" : "allow"}/ioctl+${text(request)}`);
+  }
   return lines;
 }

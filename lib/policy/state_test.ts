@@ -286,7 +286,7 @@ Deno.test("dump() writes sandbox/all then the exceptions, and groups defaults by
   assert.deepEqual(dump(state), [
     "sandbox/all:off",
     "sandbox/net:on",
-    `default/${CATEGORIES.filter((c) => c !== "read").join(",")}:filter`,
+    `default/${CATEGORIES.filter((c) => c !== "read" && c !== "ioctl").join(",")}:filter`,
     "default/read:kill",
   ]);
 });
@@ -426,4 +426,35 @@ Deno.test("apply() passfd adds, removes and resets descriptor ranges; stdio at f
     "passfd^",
     "passfd+0-2,9",
   ]);
+});
+
+Deno.test("ioctl verdicts: the original's lists at first, the last command for a request wins, - removes its own kind; dump re-creates them", () => {
+  const { state } = run(
+    "allow/ioctl+TIOCGWINSZ",
+    "deny/ioctl+FIONREAD",
+    "allow/ioctl+TIOCSTI",
+    "deny/ioctl-TIOCSTI",
+    "allow/ioctl-FIOCLEX",
+    "sandbox/ioctl:off",
+    "default/ioctl:warn",
+  );
+  assert.deepEqual(state.ioctlRules.get(0x5413), { deny: false, mask: 0 });
+  assert.deepEqual(state.ioctlRules.get(0x541b), { deny: true, mask: 0 });
+  assert.deepEqual(state.ioctlRules.get(0x5412), { deny: false, mask: 0 }); // - of deny: no-op
+  assert.equal(state.ioctlRules.get(0x5451), undefined);
+  const lines = dump(state);
+  for (
+    const line of [
+      "sandbox/ioctl:off",
+      "default/ioctl:warn",
+      "allow/ioctl-FIOCLEX",
+      "allow/ioctl+TIOCSTI",
+    ]
+  ) {
+    assert.ok(lines.includes(line), `${line} in ${lines.join("\n")}`);
+  }
+  const again = run(...lines).state;
+  assert.deepEqual([...again.ioctlRules].sort(), [...state.ioctlRules].sort());
+  assert.equal(again.on.ioctl, false);
+  assert.equal(initialState().ioctlRules.get(0x5412)?.deny, true); // TIOCSTI
 });
