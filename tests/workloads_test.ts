@@ -50,12 +50,6 @@ const PALUDIS_HOME: Expected = {
     "paludis allows writes only where packages build (temporary and cache directories), as the original's",
   matches: (r, home) => r.cap === "write" && String(r.path).startsWith(`${home}/`),
 };
-// Until ioctl is judged by request as the original (issue 13; the ioctl branch), an isatty()
-// of a regular file under -p user is a denial.
-const PATH_IOCTL: Expected = {
-  reason: "ioctl judged by path (to go with the request-based ioctl sandboxing)",
-  matches: (r) => r.cap === "ioctl",
-};
 
 const WORKLOADS: Workload[] = [
   {
@@ -174,7 +168,7 @@ for (const profile of ["user", "paludis"]) {
         ], { cwd: work, env: envFor(work) });
         assert.equal(result.code, 0, result.stderr.slice(-3000));
         assert.match(result.stdout, workload.expect);
-        const expected = [...(workload.expected ?? []), PATH_IOCTL];
+        const expected = [...(workload.expected ?? [])];
         if (profile === "paludis") expected.push(PALUDIS_HOME);
         assert.deepEqual(unexpected(result.stderr, expected, HOME), []);
       } finally {
@@ -192,7 +186,7 @@ for (const profile of ["user", "paludis"]) {
         env: envFor(work),
       });
       assert.equal(result.stdout.trim(), "ok 7", result.stdout + result.stderr);
-      const expected = [PATH_IOCTL, ...(profile === "paludis" ? [PALUDIS_HOME] : [])];
+      const expected = profile === "paludis" ? [PALUDIS_HOME] : [];
       assert.deepEqual(unexpected(Deno.readTextFileSync(log), expected, HOME), []);
       assert.equal(Deno.readTextFileSync(`${work}/sub/notes.txt`), "one\ntwo\n");
     } finally {
