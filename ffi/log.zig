@@ -1,9 +1,11 @@
 //! Event log: one JSON object per line into a non-blocking pipe that TypeScript reads.
 //!
 //! Needs: pipes with atomic writes up to PIPE_BUF (4096 bytes) so lines never interleave.
-//! Assumes: any thread may call `emit` at any time; it never blocks and never allocates. A line
-//! that does not fit, or finds the pipe full, is dropped and counted (`dropped`), never waited
-//! for. TypeScript adds the time when it reads a line.
+//! Assumes: any thread may call `emit` at any time; it never allocates. A line that does not
+//! fit, or finds the pipe full, is dropped and counted (`dropped`), never waited for. A line
+//! longer than PIPE_BUF (a path longer than PATH_MAX, up to long_line_len_max) is written
+//! while no other line is (an exclusive lock; short lines share it), and waited for at most
+//! `long_wait_ms` when the pipe is full midway. TypeScript adds the time when it reads a line.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -22,14 +24,20 @@ pub const Level = enum(u8) {
     }
 };
 
-/// The longest line: PIPE_BUF, so that one write() is atomic.
+/// The longest line written in one atomic write(): PIPE_BUF.
 pub const line_len_max: usize = 4096;
+/// The longest line at all: a record naming a path of 8 × PATH_MAX (path.long_len_max).
+pub const long_line_len_max: usize = 40 * 1024;
+/// How long a long line waits, in all, for room in a full pipe once it is partly written.
+const long_wait_ms: u32 = 1000;
 
 pub const Log = struct {
     fd: i32,
     level_max: Level,
     dropped: std.atomic.Value(u64) = .init(0),
     written: std.atomic.Value(u64) = .init(0),
+    /// Shared by short lines (atomic among themselves), held alone by a long one.
+    lock: std.Thread.RwLock = .{},
 
     pub fn enabled(self: *const Log, level: Level) bool {
         return @intFromEnum(level) <= @intFromEnum(self.level_max);
@@ -39,18 +47,59 @@ pub const Log = struct {
     pub fn emit(self: *Log, level: Level, fields: anytype) void {
         if (!self.enabled(level)) return;
         var buf: [line_len_max]u8 = undefined;
-        const line = format(&buf, level, fields) orelse {
-            _ = self.dropped.fetchAdd(1, .monotonic);
-            return;
-        };
+        const line = format(&buf, level, fields) orelse return self.emit_long(level, fields);
         assert(line.len <= line_len_max and line[line.len - 1] == '\n');
         if (self.fd < 0) return;
+        self.lock.lockShared();
         const n = sys.write(self.fd, line) catch 0;
+        self.lock.unlockShared();
         if (n == line.len) {
             _ = self.written.fetchAdd(1, .monotonic);
         } else {
             _ = self.dropped.fetchAdd(1, .monotonic);
         }
+    }
+
+    /// A record longer than PIPE_BUF: formatted in its own frame (the common one stays
+    /// small) and written whole while no other line is.
+    noinline fn emit_long(self: *Log, level: Level, fields: anytype) void {
+        var buf: [long_line_len_max]u8 = undefined;
+        const line = format(&buf, level, fields) orelse {
+            _ = self.dropped.fetchAdd(1, .monotonic);
+            return;
+        };
+        assert(line.len > line_len_max and line[line.len - 1] == '\n');
+        if (self.fd < 0) return;
+        self.lock.lock();
+        defer self.lock.unlock();
+        if (self.write_waiting(line)) {
+            _ = self.written.fetchAdd(1, .monotonic);
+        } else {
+            _ = self.dropped.fetchAdd(1, .monotonic);
+        }
+    }
+
+    /// Writes `line` whole, waiting for room (poll) at most long_wait_ms in all; false when
+    /// nothing or only part of it was written (a part is ended with a newline).
+    fn write_waiting(self: *Log, line: []const u8) bool {
+        assert(line.len > 0);
+        var done: usize = 0;
+        var waited_ms: u32 = 0;
+        var rounds: u32 = 0;
+        while (done < line.len and rounds < long_wait_ms + long_line_len_max) : (rounds += 1) {
+            const n = sys.write(self.fd, line[done..]) catch |err| {
+                // A full pipe before any byte: dropped as a short line is; midway: waited for.
+                if (err != error.AGAIN or done == 0 or waited_ms >= long_wait_ms) break;
+                var pfd = [1]std.posix.pollfd{.{ .fd = self.fd, .events = std.posix.POLL.OUT, .revents = 0 }};
+                _ = std.posix.poll(&pfd, 10) catch {};
+                waited_ms += 10;
+                continue;
+            };
+            done += n;
+        }
+        if (done == line.len) return true;
+        if (done > 0) _ = sys.write(self.fd, "\n") catch 0; // never glue the next line onto a part
+        return false;
     }
 };
 
@@ -88,6 +137,21 @@ test "format writes the level first and escapes strings" {
 test "format refuses a record longer than the buffer" {
     var buf: [64]u8 = undefined;
     try std.testing.expect(format(&buf, .info, .{ .msg = "x" ** 100 }) == null);
+}
+
+test "emit writes a line longer than PIPE_BUF whole" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var log: Log = .{ .fd = fds[1], .level_max = .debug };
+    const long = "p" ** (3 * line_len_max);
+    log.emit(.warn, .{ .path = long });
+    try std.testing.expectEqual(@as(u64, 1), log.written.load(.monotonic));
+    var got: [4 * line_len_max]u8 = undefined;
+    const n = try sys.read(fds[0], &got);
+    try std.testing.expectEqualStrings("{\"level\":\"warn\",\"path\":\"" ++ long ++ "\"}\n", got[0..n]);
+    log.emit(.warn, .{ .path = "q" ** long_line_len_max }); // past the longest line: dropped
+    try std.testing.expectEqual(@as(u64, 1), log.dropped.load(.monotonic));
 }
 
 test "emit drops and counts when the pipe is full" {

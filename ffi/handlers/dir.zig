@@ -49,7 +49,7 @@ pub fn ioctl(request: *const Request) Response {
     const target: i32 = @bitCast(@as(u32, @truncate(request.arg(0))));
     const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const judged = copy_path(request, fd, target, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.ioctl}, judged)) |response| return response;
@@ -65,10 +65,13 @@ pub fn ioctl(request: *const Request) Response {
 
 /// The name syd's copy of the caller's fd `target` is judged by: its path, or, for an object
 /// with none in the caller's view (a pipe, a socket, an unlinked file), /proc/self/fd/N.
-fn copy_path(request: *const Request, copy: i32, target: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+fn copy_path(request: *const Request, copy: i32, target: i32, out: []u8) sys.Errno![]const u8 {
     var link_buf: [48]u8 = undefined;
     const link = emulate.fd_link(copy, &link_buf); // this thread's own fd table, not /proc/self's
-    const len = try sys.check(linux.readlink(link.ptr, out, out.len));
+    const len = sys.check(linux.readlink(link.ptr, out.ptr, out.len)) catch |err| {
+        if (err == error.NAMETOOLONG) return emulate.own_fd_path(request, copy, out); // pieces.zig
+        return err;
+    };
     const deleted = std.mem.endsWith(u8, out[0..len], " (deleted)");
     if (len > 0 and out[0] == '/' and !deleted) return emulate.own_fd_path(request, copy, out);
     return std.fmt.bufPrint(out, "/proc/{d}/fd/{d}", .{ request.tid(), target }) catch error.NAMETOOLONG;
@@ -215,7 +218,7 @@ pub fn chdir(request: *const Request) Response {
     assert(nr != .chroot);
     const cat: Cat = .chdir;
     if (!handlers.any_on(request.policy, &.{cat})) return .continue_call;
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = (if (nr == .fchdir)
         handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf)
     else
@@ -251,7 +254,7 @@ pub fn chdir_enter(request: *const Request) Enter {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     assert(nr == .chdir or nr == .fchdir);
     if (!handlers.any_on(request.policy, &.{.chdir})) return .unjudged;
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     var fd: i32 = -1;
     defer if (fd >= 0) sys.close(fd);
     const canonical = if (nr == .fchdir) fd_path: {
@@ -309,7 +312,7 @@ pub fn cwd_judged(request: *const Request) bool {
     assert(request.traced);
     if (!handlers.any_on(request.policy, &.{.chdir})) return true;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = path_mod.canonicalize(caller, handlers.at.fdcwd, "", .{ .empty_path = true }, &buf) catch |err|
         return err == error.SRCH or err == error.NOENT; // gone: nothing left to judge
     const response = handlers.decide(request, &.{.chdir}, canonical) orelse return true;
@@ -337,7 +340,7 @@ pub fn getdents(request: *const Request) Response {
     const count: usize = @min(request.arg(2), dents_len_max);
     const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
-    var dir_buf: [path_mod.path_len_max]u8 = undefined;
+    var dir_buf: [path_mod.long_len_max]u8 = undefined;
     const dir = emulate.own_fd_path(request, fd, &dir_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.readdir}, dir)) |response| {
@@ -370,7 +373,7 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
     if (!request.policy.on[@intFromEnum(Cat.list)] and !harden.entries_filtered(request.policy, dir)) return dents.len;
     var read_at: usize = 0;
     var write_at: usize = 0;
-    var path_buf: [path_mod.path_len_max + 256]u8 = undefined;
+    var path_buf: [path_mod.long_len_max + 256]u8 = undefined;
     while (read_at + @sizeOf(Dirent) <= dents.len) {
         const header = std.mem.bytesAsValue(Dirent, dents[read_at..][0..@sizeOf(Dirent)]);
         const reclen: usize = header.reclen;

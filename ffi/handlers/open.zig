@@ -55,7 +55,7 @@ pub fn handle(request: *const Request) Response {
     // deleted file cannot be reopened through it (trace/allow_unsafe_deleted).
     if (!judged and !names_fd_link(request, args_read.path_addr)) return .continue_call;
     var cats_buf: [5]Cat = undefined;
-    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    var canonical_buf: [path_mod.long_len_max]u8 = undefined;
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
     // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
     var args = args_read;

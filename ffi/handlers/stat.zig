@@ -73,7 +73,7 @@ pub fn handle(request: *const Request) Response {
     // and performed on syd's own copy: continued, the kernel would read the path again, which
     // another thread may have made a name meanwhile.
     if (raw.len == 0 and call.flags & handlers.at.empty_path != 0) return on_fd(request, nr, call);
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
     const canonical = handlers.canonicalize(request, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,
