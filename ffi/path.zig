@@ -761,7 +761,7 @@ fn test_caller() Caller {
     return .{ .pid = sys.getpid(), .tid = sys.gettid() };
 }
 
-fn canon(dirfd: i32, path: []const u8, options: Options, out: *[path_len_max]u8) sys.Errno![]const u8 {
+fn canon(dirfd: i32, path: []const u8, options: Options, out: []u8) sys.Errno![]const u8 {
     return canonicalize(test_caller(), dirfd, path, options, out);
 }
 
@@ -1105,6 +1105,45 @@ test "canonicalize refuses a path or a result longer than path_len_max with NAME
     }
     try testing.expectError(error.NAMETOOLONG, canon(dir.fd, ".", .{}, &out));
     try testing.expectError(error.NAMETOOLONG, canon(tmp.dir.fd, ("d" ** 250 ++ "/") ** 20, .{}, &out));
+}
+
+test "canonicalize names a path under a dirfd deeper than PATH_MAX into a long buffer" {
+    var tmp = try TestDir.make();
+    defer tmp.remove();
+    var dir = tmp.dir;
+    var opened: [30]std.fs.Dir = undefined;
+    var depth: usize = 0;
+    defer for (opened[0..depth]) |*d| d.close();
+    const component = "e" ** 250;
+    while (depth < opened.len) : (depth += 1) {
+        try dir.makeDir(component);
+        opened[depth] = try dir.openDir(component, .{});
+        dir = opened[depth];
+    }
+    try dir.makeDir("sub");
+    try dir.symLink("sub", "link", .{});
+    var out: [long_len_max]u8 = undefined;
+    var want: [long_len_max]u8 = undefined;
+    var len: usize = 0;
+    @memcpy(want[0..tmp.name().len], tmp.name());
+    len += tmp.name().len;
+    for (0..30) |_| {
+        @memcpy(want[len..][0 .. component.len + 1], "/" ++ component);
+        len += component.len + 1;
+    }
+    @memcpy(want[len..][0..4], "/sub");
+    const may: Options = .{ .missing = .last_may_be_missing };
+    // The dirfd's /proc link is too long to read: named by climbing; the link inside followed.
+    try testing.expectEqualStrings(want[0 .. len + 4], try canon(dir.fd, "link", .{}, &out));
+    try testing.expectEqualStrings(want[0..len], try canon(dir.fd, "sub/..", .{}, &out));
+    @memcpy(want[len + 4 ..][0..4], "/new");
+    try testing.expectEqualStrings(want[0 .. len + 8], try canon(dir.fd, "link/new", may, &out));
+    try testing.expectError(error.NOENT, canon(dir.fd, "link/new/x", may, &out));
+    try testing.expectEqualStrings(want[0..len], try canon(dir.fd, "", .{ .empty_path = true }, &out));
+    // The same from the top, through an absolute path of more than PATH_MAX built by the walk.
+    try testing.expectEqualStrings(want[0 .. len + 4], try canon(opened[14].fd, component ++ ("/" ++ component) ** 14 ++ "/link", .{}, &out));
+    var short: [path_len_max]u8 = undefined;
+    try testing.expectError(error.NAMETOOLONG, canon(dir.fd, "link", .{}, &short));
 }
 
 test "canonicalize follows a long link met early in a long path" {

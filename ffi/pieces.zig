@@ -215,7 +215,7 @@ test "split opens a long name in pieces and leaves a short rest" {
     defer deepest.close();
     const file = try deepest.createFile("leaf", .{});
     file.close();
-    var name_buf: [long_len_max]u8 = undefined;
+    var name_buf: [long_len_max + 1]u8 = undefined;
     var len: usize = 0;
     for (0..60) |_| {
         @memcpy(name_buf[len..][0 .. component.len + 1], component ++ "/");
