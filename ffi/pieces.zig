@@ -104,7 +104,9 @@ fn open_dir_at(dir_fd: i32, name: [:0]const u8, resolve: u64) sys.Errno!i32 {
 
 /// The path of the directory `fd` as syd's root sees it (as its /proc link would read), built
 /// in `out`: for a directory whose link is too long to read. Climbs with `..` until an
-/// ancestor's link reads, naming each directory climbed by its entry in its parent.
+/// ancestor's link reads (tried at 0, 1, 2, 4 ... levels up: each read walks the whole name in
+/// the kernel), the root is reached, or an ancestor is one `recent` named lately (checked
+/// again first), naming each directory climbed by its entry in its parent.
 /// NOENT for a removed directory, NOTDIR for anything else, NAMETOOLONG past `out.len`.
 pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
     assert(fd >= 0);
@@ -114,27 +116,31 @@ pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
     var owned = false;
     defer if (owned) sys.close(cur);
     var link_buf: [path_len_max]u8 = undefined;
+    var start: linux.Stat = undefined;
     var levels: usize = 0;
     while (levels < out.len / 2) : (levels += 1) {
-        if (fd_link(cur, &link_buf)) |target| {
-            if (target[0] != '/' or std.mem.endsWith(u8, target, " (deleted)")) return error.NOENT;
-            const prefix = if (target.len == 1 and pos < out.len) "" else target;
-            if (prefix.len > pos) return error.NAMETOOLONG;
-            pos -= prefix.len;
-            @memcpy(out[pos..][0..prefix.len], prefix);
-            const len = out.len - pos;
-            std.mem.copyForwards(u8, out[0..len], out[pos..]);
-            assert(len > 0 and out[0] == '/');
-            return out[0..len];
-        } else |err| if (err != error.NAMETOOLONG) return err;
+        if (levels & (levels -% 1) == 0) {
+            if (fd_link(cur, &link_buf)) |target| {
+                if (target[0] != '/' or std.mem.endsWith(u8, target, " (deleted)")) return error.NOENT;
+                return finish(out, pos, target, &start);
+            } else |err| if (err != error.NAMETOOLONG) return err;
+        }
         var st: linux.Stat = undefined;
         _ = try sys.retry(linux.fstat, .{ cur, &st });
         if (st.mode & linux.S.IFMT != linux.S.IFDIR) return error.NOTDIR;
+        if (levels == 0) start = st;
+        if (recent.find(st.dev, st.ino, out[0..pos])) |len| {
+            pos -= len; // `find` put the name just before what is built.
+            return finish(out, pos, "", &start);
+        }
         const parent_flags: linux.O = .{ .DIRECTORY = true, .CLOEXEC = true };
         const parent: i32 = @intCast(try sys.retry(linux.openat, .{ cur, "..", parent_flags, @as(linux.mode_t, 0) }));
         if (owned) sys.close(cur);
         cur = parent;
         owned = true;
+        var parent_st: linux.Stat = undefined;
+        _ = try sys.retry(linux.fstat, .{ parent, &parent_st });
+        if (parent_st.dev == st.dev and parent_st.ino == st.ino) return finish(out, pos, "/", &start); // syd's root
         var name_buf: [256]u8 = undefined;
         const name = try entry_name(parent, st.dev, st.ino, &name_buf);
         if (name.len + 1 > pos) return error.NAMETOOLONG;
@@ -144,6 +150,95 @@ pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
         out[pos] = '/';
     }
     return error.NAMETOOLONG;
+}
+
+/// The name `prefix` (an absolute path; "/" adds nothing before a climbed part) followed by
+/// what was built at `out[pos..]`, moved to the start of `out`; a long one is kept in `recent`.
+fn finish(out: []u8, pos_built: usize, prefix_given: []const u8, start: *const linux.Stat) sys.Errno![]const u8 {
+    var pos = pos_built;
+    const prefix = if (std.mem.eql(u8, prefix_given, "/") and pos < out.len) "" else prefix_given;
+    if (prefix.len > pos) return error.NAMETOOLONG;
+    pos -= prefix.len;
+    @memcpy(out[pos..][0..prefix.len], prefix);
+    const len = out.len - pos;
+    std.mem.copyForwards(u8, out[0..len], out[pos..]);
+    assert(len > 0 and out[0] == '/');
+    if (len >= path_len_max) recent.keep(start.dev, start.ino, out[0..len]);
+    return out[0..len];
+}
+
+/// Long directory names `dir_name` found lately, shared by syd's threads: a program working
+/// deep down names the same few directories again and again (its cwd, one level more each
+/// mkdir and chdir), and a climb from one of them, or from below one, stops there. An entry is
+/// used only once its name, opened again from syd's root (no symlink, no magic link), is still
+/// that directory: a rename since costs a longer climb, never a wrong name.
+const Recent = struct {
+    mutex: std.Thread.Mutex = .{},
+    next: usize = 0,
+    entries: [recent_len]Entry = [_]Entry{.{}} ** recent_len,
+
+    const Entry = struct { dev: u64 = 0, ino: u64 = 0, len: usize = 0, name: [long_len_max]u8 = undefined };
+
+    /// The name of (`dev`, `ino`), checked, copied to the end of `dest`: its length, or null.
+    fn find(self: *Recent, dev: u64, ino: u64, dest: []u8) ?usize {
+        const len = self.copy_out(dev, ino, dest) orelse return null;
+        const name = dest[dest.len - len ..];
+        if (still_names(name, dev, ino)) return len;
+        self.forget(dev, ino);
+        return null;
+    }
+
+    fn copy_out(self: *Recent, dev: u64, ino: u64, dest: []u8) ?usize {
+        self.mutex.lock();
+        defer self.mutex.unlock();
+        for (&self.entries) |*entry| {
+            if (entry.len == 0 or entry.dev != dev or entry.ino != ino) continue;
+            if (entry.len > dest.len) return null;
+            @memcpy(dest[dest.len - entry.len ..], entry.name[0..entry.len]);
+            return entry.len;
+        }
+        return null;
+    }
+
+    fn keep(self: *Recent, dev: u64, ino: u64, name: []const u8) void {
+        assert(name.len > 0 and name.len <= long_len_max and name[0] == '/');
+        self.mutex.lock();
+        defer self.mutex.unlock();
+        const slot = for (&self.entries) |*entry| {
+            if (entry.len > 0 and entry.dev == dev and entry.ino == ino) break entry;
+        } else blk: {
+            const entry = &self.entries[self.next];
+            self.next = (self.next + 1) % recent_len;
+            break :blk entry;
+        };
+        slot.* = .{ .dev = dev, .ino = ino, .len = name.len };
+        @memcpy(slot.name[0..name.len], name);
+    }
+
+    fn forget(self: *Recent, dev: u64, ino: u64) void {
+        self.mutex.lock();
+        defer self.mutex.unlock();
+        for (&self.entries) |*entry| {
+            if (entry.dev == dev and entry.ino == ino) entry.len = 0;
+        }
+    }
+};
+
+const recent_len: usize = 8;
+var recent: Recent = .{};
+
+/// Whether `name` (absolute, as syd's root sees it) is the directory (`dev`, `ino`) now.
+fn still_names(name: []const u8, dev: u64, ino: u64) bool {
+    if (name.len < 2 or name[0] != '/') return false;
+    const flags: linux.O = .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true };
+    const root: i32 = @intCast(sys.retry(linux.open, .{ "/", flags, @as(linux.mode_t, 0) }) catch return false);
+    defer sys.close(root);
+    var rest_buf: [path_len_max]u8 = undefined;
+    const under = split(root, name[1..], resolve_strict, &rest_buf) catch return false;
+    defer under.close();
+    var st: linux.Stat = undefined;
+    _ = sys.retry(linux.fstatat, .{ under.dir_fd, under.rest.ptr, &st, @as(u32, linux.AT.SYMLINK_NOFOLLOW) }) catch return false;
+    return st.dev == dev and st.ino == ino and st.mode & linux.S.IFMT == linux.S.IFDIR;
 }
 
 /// The target of syd's own fd's /proc link; NAMETOOLONG when the kernel cannot render it.
@@ -282,4 +377,32 @@ test "dir_name names a directory deeper than PATH_MAX as its link would" {
     try testing.expectEqualStrings(top, try dir_name(tmp.dir.fd, &out));
     var small: [path_len_max]u8 = undefined;
     try testing.expectError(error.NAMETOOLONG, dir_name(deepest.fd, &small));
+}
+
+test "dir_name uses a recent name only while it still names the directory" {
+    var tmp = std.testing.tmpDir(.{});
+    defer tmp.cleanup();
+    const component = "r" ** 250;
+    var deepest = try deep_tree(&tmp, component, 40);
+    defer deepest.close();
+    var out: [long_len_max]u8 = undefined;
+    const first = try dir_name(deepest.fd, &out);
+    var want: [long_len_max]u8 = undefined;
+    @memcpy(want[0..first.len], first);
+    const named = want[0..first.len];
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(deepest.fd, &st));
+    var dest: [long_len_max]u8 = undefined;
+    try testing.expectEqual(@as(?usize, named.len), recent.find(st.dev, st.ino, &dest));
+    // One level deeper: named from the recent entry, the same as by a whole climb.
+    try deepest.makeDir("below");
+    var below = try deepest.openDir("below", .{});
+    defer below.close();
+    try testing.expectEqualStrings(named, (try dir_name(below.fd, &out))[0..named.len]);
+    // The top renamed: the entry no longer names the directory, and the climb finds the new name.
+    try tmp.dir.rename(component, "moved");
+    try testing.expectEqual(@as(?usize, null), recent.find(st.dev, st.ino, &dest));
+    const renamed = try dir_name(deepest.fd, &out);
+    try testing.expect(std.mem.indexOf(u8, renamed, "/moved/") != null);
+    try testing.expectEqual(named.len - component.len + "moved".len, renamed.len);
 }
