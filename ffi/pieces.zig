@@ -105,7 +105,7 @@ fn open_dir_at(dir_fd: i32, name: [:0]const u8, resolve: u64) sys.Errno!i32 {
 /// The path of the directory `fd` as syd's root sees it (as its /proc link would read), built
 /// in `out`: for a directory whose link is too long to read. Climbs with `..` until an
 /// ancestor's link reads (tried at 0, 1, 2, 4 ... levels up: each read walks the whole name in
-/// the kernel), the root is reached, or an ancestor is one `recent` named lately (checked
+/// the kernel), the root is reached, or the directory reached is one `recent` knows (checked
 /// again first), naming each directory climbed by its entry in its parent.
 /// NOENT for a removed directory, NOTDIR for anything else, NAMETOOLONG past `out.len`.
 pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
@@ -116,22 +116,26 @@ pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
     var owned = false;
     defer if (owned) sys.close(cur);
     var link_buf: [path_len_max]u8 = undefined;
-    var start: linux.Stat = undefined;
+    var chain: Chain = .{};
     var levels: usize = 0;
     while (levels < out.len / 2) : (levels += 1) {
         if (levels & (levels -% 1) == 0) {
             if (fd_link(cur, &link_buf)) |target| {
                 if (target[0] != '/' or std.mem.endsWith(u8, target, " (deleted)")) return error.NOENT;
-                return finish(out, pos, target, &start);
+                return finish(out, pos, target, &chain);
             } else |err| if (err != error.NAMETOOLONG) return err;
         }
         var st: linux.Stat = undefined;
         _ = try sys.retry(linux.fstat, .{ cur, &st });
         if (st.mode & linux.S.IFMT != linux.S.IFDIR) return error.NOTDIR;
-        if (levels == 0) start = st;
+        chain.add(st.dev, st.ino, out.len - pos);
         if (recent.find(st.dev, st.ino, out[0..pos])) |len| {
             pos -= len; // `find` put the name just before what is built.
-            return finish(out, pos, "", &start);
+            if (levels == 0) { // Known already: nothing new to keep.
+                std.mem.copyForwards(u8, out[0..len], out[pos..]);
+                return out[0..len];
+            }
+            return finish(out, pos, "", &chain);
         }
         const parent_flags: linux.O = .{ .DIRECTORY = true, .CLOEXEC = true };
         const parent: i32 = @intCast(try sys.retry(linux.openat, .{ cur, "..", parent_flags, @as(linux.mode_t, 0) }));
@@ -140,7 +144,7 @@ pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
         owned = true;
         var parent_st: linux.Stat = undefined;
         _ = try sys.retry(linux.fstat, .{ parent, &parent_st });
-        if (parent_st.dev == st.dev and parent_st.ino == st.ino) return finish(out, pos, "/", &start); // syd's root
+        if (parent_st.dev == st.dev and parent_st.ino == st.ino) return finish(out, pos, "/", &chain); // syd's root
         var name_buf: [256]u8 = undefined;
         const name = try entry_name(parent, st.dev, st.ino, &name_buf);
         if (name.len + 1 > pos) return error.NAMETOOLONG;
@@ -153,8 +157,9 @@ pub fn dir_name(fd: i32, out: []u8) sys.Errno![]const u8 {
 }
 
 /// The name `prefix` (an absolute path; "/" adds nothing before a climbed part) followed by
-/// what was built at `out[pos..]`, moved to the start of `out`; a long one is kept in `recent`.
-fn finish(out: []u8, pos_built: usize, prefix_given: []const u8, start: *const linux.Stat) sys.Errno![]const u8 {
+/// what was built at `out[pos..]`, moved to the start of `out`; a long one is kept in `recent`
+/// with the directories climbed (`chain`).
+fn finish(out: []u8, pos_built: usize, prefix_given: []const u8, chain: *const Chain) sys.Errno![]const u8 {
     var pos = pos_built;
     const prefix = if (std.mem.eql(u8, prefix_given, "/") and pos < out.len) "" else prefix_given;
     if (prefix.len > pos) return error.NAMETOOLONG;
@@ -163,21 +168,41 @@ fn finish(out: []u8, pos_built: usize, prefix_given: []const u8, start: *const l
     const len = out.len - pos;
     std.mem.copyForwards(u8, out[0..len], out[pos..]);
     assert(len > 0 and out[0] == '/');
-    if (len >= path_len_max) recent.keep(start.dev, start.ino, out[0..len]);
+    if (len >= path_len_max and chain.len > 0) recent.keep(out[0..len], chain);
     return out[0..len];
 }
 
-/// Long directory names `dir_name` found lately, shared by syd's threads: a program working
-/// deep down names the same few directories again and again (its cwd, one level more each
-/// mkdir and chdir), and a climb from one of them, or from below one, stops there. An entry is
-/// used only once its name, opened again from syd's root (no symlink, no magic link), is still
-/// that directory: a rename since costs a longer climb, never a wrong name.
+/// The directories a climb passed, from the start up: each with the length of what its name
+/// lacks of the start's name (`tail`: the components below it).
+const Chain = struct {
+    len: usize = 0,
+    links: [chain_len_max]Link = undefined,
+
+    const Link = struct { dev: u64, ino: u64, tail: usize };
+
+    fn add(self: *Chain, dev: u64, ino: u64, tail: usize) void {
+        if (self.len == chain_len_max) return; // Higher up: not kept.
+        self.links[self.len] = .{ .dev = dev, .ino = ino, .tail = tail };
+        self.len += 1;
+    }
+};
+
+/// How many directories of a climb `recent` keeps: a program climbing back up (glibc's getcwd
+/// past PATH_MAX opens `..` again and again) finds the next directory among them.
+const chain_len_max: usize = 64;
+
+/// Long directory names `dir_name` found lately, with the directories each climb passed,
+/// shared by syd's threads: a program working deep down names the same few directories again
+/// and again (its cwd, one level more each mkdir and chdir, or one less each `..`), and a climb
+/// from one of them, or from below one, stops there. A name is used only once, opened again
+/// from syd's root (no symlink, no magic link), it is still that directory: a rename since
+/// costs a longer climb, never a wrong name.
 const Recent = struct {
     mutex: std.Thread.Mutex = .{},
     next: usize = 0,
     entries: [recent_len]Entry = [_]Entry{.{}} ** recent_len,
 
-    const Entry = struct { dev: u64 = 0, ino: u64 = 0, len: usize = 0, name: [long_len_max]u8 = undefined };
+    const Entry = struct { len: usize = 0, chain: Chain = .{}, name: [long_len_max]u8 = undefined };
 
     /// The name of (`dev`, `ino`), checked, copied to the end of `dest`: its length, or null.
     fn find(self: *Recent, dev: u64, ino: u64, dest: []u8) ?usize {
@@ -192,34 +217,38 @@ const Recent = struct {
         self.mutex.lock();
         defer self.mutex.unlock();
         for (&self.entries) |*entry| {
-            if (entry.len == 0 or entry.dev != dev or entry.ino != ino) continue;
-            if (entry.len > dest.len) return null;
-            @memcpy(dest[dest.len - entry.len ..], entry.name[0..entry.len]);
-            return entry.len;
+            for (entry.chain.links[0..entry.chain.len]) |link| {
+                if (link.dev != dev or link.ino != ino or link.tail >= entry.len) continue;
+                const len = entry.len - link.tail;
+                if (len > dest.len) return null;
+                @memcpy(dest[dest.len - len ..], entry.name[0..len]);
+                return len;
+            }
         }
         return null;
     }
 
-    fn keep(self: *Recent, dev: u64, ino: u64, name: []const u8) void {
+    fn keep(self: *Recent, name: []const u8, chain: *const Chain) void {
         assert(name.len > 0 and name.len <= long_len_max and name[0] == '/');
+        assert(chain.len > 0 and chain.links[0].tail == 0);
         self.mutex.lock();
         defer self.mutex.unlock();
-        const slot = for (&self.entries) |*entry| {
-            if (entry.len > 0 and entry.dev == dev and entry.ino == ino) break entry;
-        } else blk: {
-            const entry = &self.entries[self.next];
-            self.next = (self.next + 1) % recent_len;
-            break :blk entry;
-        };
-        slot.* = .{ .dev = dev, .ino = ino, .len = name.len };
-        @memcpy(slot.name[0..name.len], name);
+        const entry = &self.entries[self.next];
+        self.next = (self.next + 1) % recent_len;
+        entry.len = name.len;
+        entry.chain = chain.*;
+        @memcpy(entry.name[0..name.len], name);
     }
 
+    /// Drops every entry whose chain holds (`dev`, `ino`): its name no longer leads there.
     fn forget(self: *Recent, dev: u64, ino: u64) void {
         self.mutex.lock();
         defer self.mutex.unlock();
         for (&self.entries) |*entry| {
-            if (entry.dev == dev and entry.ino == ino) entry.len = 0;
+            for (entry.chain.links[0..entry.chain.len]) |link| {
+                if (link.dev == dev and link.ino == ino) entry.len = 0;
+            }
+            if (entry.len == 0) entry.chain.len = 0;
         }
     }
 };
@@ -394,6 +423,12 @@ test "dir_name uses a recent name only while it still names the directory" {
     _ = try sys.check(linux.fstat(deepest.fd, &st));
     var dest: [long_len_max]u8 = undefined;
     try testing.expectEqual(@as(?usize, named.len), recent.find(st.dev, st.ino, &dest));
+    // The climb passed the parent: it is known too, by the name without the last component.
+    var parent = try deepest.openDir("..", .{});
+    defer parent.close();
+    var parent_st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstat(parent.fd, &parent_st));
+    try testing.expectEqual(@as(?usize, named.len - component.len - 1), recent.find(parent_st.dev, parent_st.ino, &dest));
     // One level deeper: named from the recent entry, the same as by a whole climb.
     try deepest.makeDir("below");
     var below = try deepest.openDir("below", .{});
