@@ -1,9 +1,11 @@
 //! Event log: one JSON object per line into a non-blocking pipe that TypeScript reads.
 //!
 //! Needs: pipes with atomic writes up to PIPE_BUF (4096 bytes) so lines never interleave.
-//! Assumes: any thread may call `emit` at any time; it never blocks and never allocates. A line
-//! that does not fit, or finds the pipe full, is dropped and counted (`dropped`), never waited
-//! for. TypeScript adds the time when it reads a line.
+//! Assumes: any thread may call `emit` at any time; it never allocates. A line that does not
+//! fit, or finds the pipe full, is dropped and counted (`dropped`), never waited for. A line
+//! longer than PIPE_BUF (a path longer than PATH_MAX, up to long_line_len_max) is written
+//! while no other line is (an exclusive lock; short lines share it), and waited for at most
+//! `long_wait_ms` when the pipe is full midway. TypeScript adds the time when it reads a line.
 //!
 //! Access records (`"ctx":"access"`: denials, warnings) are handed over synchronously: each is
 //! written with a sequence number (`"sync":N`) and its writer waits, at most `sync_wait_ns`,
@@ -29,8 +31,12 @@ pub const Level = enum(u8) {
     }
 };
 
-/// The longest line: PIPE_BUF, so that one write() is atomic.
+/// The longest line written in one atomic write(): PIPE_BUF.
 pub const line_len_max: usize = 4096;
+/// The longest line at all: a record naming a path of 8 × PATH_MAX (path.long_len_max).
+pub const long_line_len_max: usize = 40 * 1024;
+/// How long a long line waits, in all, for room in a full pipe once it is partly written.
+const long_wait_ms: u32 = 1000;
 
 /// The longest wait of an access record's writer for the reader's acknowledgement.
 pub const sync_wait_ns: u64 = 250 * std.time.ns_per_ms;
@@ -46,6 +52,8 @@ pub const Log = struct {
     sync_seq: u32 = 0,
     /// The last sequence number the reader acknowledged (a futex word).
     sync_acked: std.atomic.Value(u32) = .init(0),
+    /// Shared by short lines (atomic among themselves), held alone by a long one.
+    lock: std.Thread.RwLock = .{},
 
     pub fn enabled(self: *const Log, level: Level) bool {
         return @intFromEnum(level) <= @intFromEnum(self.level_max);
@@ -59,13 +67,12 @@ pub const Log = struct {
             if (std.mem.eql(u8, fields.ctx, "access")) return self.emit_sync(level, fields);
         }
         var buf: [line_len_max]u8 = undefined;
-        const line = format(&buf, level, fields) orelse {
-            _ = self.dropped.fetchAdd(1, .monotonic);
-            return;
-        };
+        const line = format(&buf, level, fields) orelse return self.emit_long(level, fields);
         assert(line.len <= line_len_max and line[line.len - 1] == '\n');
         if (self.fd < 0) return;
+        self.lock.lockShared();
         const n = sys.write(self.fd, line) catch 0;
+        self.lock.unlockShared();
         if (n == line.len) {
             _ = self.written.fetchAdd(1, .monotonic);
         } else {
@@ -81,12 +88,13 @@ pub const Log = struct {
             self.sync_mutex.lock();
             defer self.sync_mutex.unlock();
             const seq = self.sync_seq +% 1;
-            const line = format_seq(&buf, level, seq, fields) orelse {
-                _ = self.dropped.fetchAdd(1, .monotonic);
-                return;
-            };
-            const n = sys.write(self.fd, line) catch 0;
-            if (n != line.len) {
+            const written = if (format_seq(&buf, level, seq, fields)) |line| written: {
+                self.lock.lockShared();
+                defer self.lock.unlockShared();
+                const n = sys.write(self.fd, line) catch 0;
+                break :written n == line.len;
+            } else self.write_long_seq(level, seq, fields);
+            if (!written) {
                 _ = self.dropped.fetchAdd(1, .monotonic);
                 return;
             }
@@ -115,6 +123,59 @@ pub const Log = struct {
     pub fn ack(self: *Log, seq: u32) void {
         self.sync_acked.store(seq, .release);
         std.Thread.Futex.wake(&self.sync_acked, std.math.maxInt(u32));
+    }
+
+    /// A record longer than PIPE_BUF: formatted in its own frame (the common one stays
+    /// small) and written whole while no other line is.
+    noinline fn emit_long(self: *Log, level: Level, fields: anytype) void {
+        var buf: [long_line_len_max]u8 = undefined;
+        const line = format(&buf, level, fields) orelse {
+            _ = self.dropped.fetchAdd(1, .monotonic);
+            return;
+        };
+        assert(line.len > line_len_max and line[line.len - 1] == '\n');
+        if (self.fd < 0) return;
+        self.lock.lock();
+        defer self.lock.unlock();
+        if (self.write_waiting(line)) {
+            _ = self.written.fetchAdd(1, .monotonic);
+        } else {
+            _ = self.dropped.fetchAdd(1, .monotonic);
+        }
+    }
+
+    /// An access record longer than PIPE_BUF, with its sequence number: written whole while no
+    /// other line is (see emit_long); whether it was.
+    noinline fn write_long_seq(self: *Log, level: Level, seq: u32, fields: anytype) bool {
+        var buf: [long_line_len_max]u8 = undefined;
+        const line = format_seq(&buf, level, seq, fields) orelse return false;
+        assert(line.len > line_len_max and line[line.len - 1] == '\n');
+        self.lock.lock();
+        defer self.lock.unlock();
+        return self.write_waiting(line);
+    }
+
+    /// Writes `line` whole, waiting for room (poll) at most long_wait_ms in all; false when
+    /// nothing or only part of it was written (a part is ended with a newline).
+    fn write_waiting(self: *Log, line: []const u8) bool {
+        assert(line.len > 0);
+        var done: usize = 0;
+        var waited_ms: u32 = 0;
+        var rounds: u32 = 0;
+        while (done < line.len and rounds < long_wait_ms + long_line_len_max) : (rounds += 1) {
+            const n = sys.write(self.fd, line[done..]) catch |err| {
+                // A full pipe before any byte: dropped as a short line is; midway: waited for.
+                if (err != error.AGAIN or done == 0 or waited_ms >= long_wait_ms) break;
+                var pfd = [1]std.posix.pollfd{.{ .fd = self.fd, .events = std.posix.POLL.OUT, .revents = 0 }};
+                _ = std.posix.poll(&pfd, 10) catch {};
+                waited_ms += 10;
+                continue;
+            };
+            done += n;
+        }
+        if (done == line.len) return true;
+        if (done > 0) _ = sys.write(self.fd, "\n") catch 0; // never glue the next line onto a part
+        return false;
     }
 };
 
@@ -185,6 +246,35 @@ test "an access record waits for the reader's acknowledgement, at most sync_wait
     log.emit(.warn, .{ .ctx = "access", .n = 2 }); // nobody acknowledges 2
     try std.testing.expect(timer.read() >= sync_wait_ns);
     try std.testing.expectEqual(@as(u64, 2), log.written.load(.monotonic));
+}
+
+test "emit writes a line longer than PIPE_BUF whole" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var log: Log = .{ .fd = fds[1], .level_max = .debug };
+    const long = "p" ** (3 * line_len_max);
+    log.emit(.warn, .{ .path = long });
+    try std.testing.expectEqual(@as(u64, 1), log.written.load(.monotonic));
+    var got: [4 * line_len_max]u8 = undefined;
+    const n = try sys.read(fds[0], &got);
+    try std.testing.expectEqualStrings("{\"level\":\"warn\",\"path\":\"" ++ long ++ "\"}\n", got[0..n]);
+    log.emit(.warn, .{ .path = "q" ** long_line_len_max }); // past the longest line: dropped
+    try std.testing.expectEqual(@as(u64, 1), log.dropped.load(.monotonic));
+}
+
+test "an access record longer than PIPE_BUF is written whole with its sequence number" {
+    const fds = try sys.pipe(true);
+    defer sys.close(fds[0]);
+    defer sys.close(fds[1]);
+    var log: Log = .{ .fd = fds[1], .level_max = .debug };
+    log.ack(1);
+    const long = "p" ** (3 * line_len_max);
+    log.emit(.warn, .{ .ctx = "access", .path = long });
+    try std.testing.expectEqual(@as(u64, 1), log.written.load(.monotonic));
+    var got: [4 * line_len_max]u8 = undefined;
+    const n = try sys.read(fds[0], &got);
+    try std.testing.expectEqualStrings("{\"sync\":1,\"level\":\"warn\",\"ctx\":\"access\",\"path\":\"" ++ long ++ "\"}\n", got[0..n]);
 }
 
 test "emit drops and counts when the pipe is full" {

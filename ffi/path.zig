@@ -23,9 +23,14 @@ const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const policy_mod = @import("policy.zig");
+const pieces = @import("pieces.zig");
 
-/// PATH_MAX, including the NUL: the longest path string, and the longest canonical result.
+/// PATH_MAX, including the NUL: the longest path string a caller passes.
 pub const path_len_max: usize = 4096;
+/// The longest canonical result (8 × PATH_MAX): a short path from a deep cwd or dirfd names a
+/// long one. Results up to path_len_max fit the common buffers; handlers that act on long
+/// names give `canonicalize` a buffer of this size (pieces.zig acts on them).
+pub const long_len_max: usize = pieces.long_len_max;
 /// The kernel's MAXSYMLINKS: how many links one resolution may follow.
 pub const symlinks_max: u32 = 40;
 
@@ -190,7 +195,7 @@ pub const WalkCheck = struct {
     judge_fn: *const fn (context: *const anyopaque, path: []const u8) policy_mod.Verdict,
     context: *const anyopaque,
     denied_len: usize = 0,
-    denied: [path_len_max]u8 = undefined,
+    denied: [long_len_max]u8 = undefined,
     verdict: policy_mod.Verdict = undefined,
 
     /// Judges `path` and each of its ancestors but the root, from the top.
@@ -208,7 +213,7 @@ pub const WalkCheck = struct {
         assert(path.len > 0 and path[0] == '/');
         const verdict = self.judge_fn(self.context, path);
         if (verdict.action == .allow) return;
-        if (self.denied_len == 0) {
+        if (self.denied_len == 0 and path.len <= self.denied.len) {
             @memcpy(self.denied[0..path.len], path);
             self.denied_len = path.len;
             self.verdict = verdict;
@@ -228,15 +233,17 @@ pub const WalkCheck = struct {
 /// error.NOENT. Errors as the kernel: NOENT (missing component, or missing last one unless
 /// last_may_be_missing), NOTDIR, LOOP (more than symlinks_max links), NAMETOOLONG, BADF (bad
 /// dirfd), ACCES (also: a dirfd or fd link outside the caller's root, which has no name there).
-/// The result lives in `out`, which `path` may share.
+/// The result lives in `out` (NAMETOOLONG when it does not fit: path_len_max to long_len_max
+/// bytes), which `path` may share.
 pub fn canonicalize(
     caller: Caller,
     dirfd: i32,
     path: []const u8,
     options: Options,
-    out: *[path_len_max]u8,
+    out: []u8,
 ) sys.Errno![]const u8 {
     assert(caller.pid > 0 and caller.tid > 0);
+    assert(out.len >= path_len_max and out.len <= long_len_max);
     assert(std.mem.indexOfScalar(u8, path, 0) == null); // A C string ends at its NUL.
     if (path.len >= path_len_max) return error.NAMETOOLONG;
     if (path.len == 0 and !options.empty_path) return error.NOENT;
@@ -254,7 +261,7 @@ pub fn canonicalize(
     if (options.no_xdev) |xdev| xdev.mnt_id = try walk.mount_id();
     const result = try walk.run();
     if (walk.guard and !walk.may_name(result)) return error.ACCES;
-    assert(result.len > 0 and result.len < path_len_max and result[0] == '/');
+    assert(result.len > 0 and result.len < out.len and result[0] == '/');
     assert(result.len == 1 or result[result.len - 1] != '/');
     return result;
 }
@@ -272,7 +279,7 @@ const LinkKind = enum {
 const Walk = struct {
     caller: Caller,
     options: Options,
-    out: *[path_len_max]u8,
+    out: []u8,
     out_len: usize = 0,
     root_fd: i32 = -1,
     rest: [pending_len_max]u8 = undefined,
@@ -283,14 +290,14 @@ const Walk = struct {
     guard: bool, // whether syd's own /proc entries are refused (not when syd resolves its own fds)
 
     fn set_out(self: *Walk, text: []const u8) void {
-        assert(text.len > 0 and text.len < path_len_max and text[0] == '/');
+        assert(text.len > 0 and text.len < self.out.len and text[0] == '/');
         @memcpy(self.out[0..text.len], text);
         self.out_len = text.len;
     }
 
     /// The resolved prefix without its leading slash, NUL-terminated: a name under `root_fd`.
     fn out_relative(self: *Walk) [:0]const u8 {
-        assert(self.out_len > 1 and self.out_len < path_len_max);
+        assert(self.out_len > 1 and self.out_len < self.out.len);
         self.out[self.out_len] = 0;
         return self.out[1..self.out_len :0];
     }
@@ -303,6 +310,7 @@ const Walk = struct {
         var name_buf: [proc_name_len_max]u8 = undefined;
         const link_name = proc_name(&name_buf, "/proc/{d}/fd/{d}", .{ self.caller.tid, dirfd });
         const target = readlink_at(linux.AT.FDCWD, link_name, &self.link) catch |err| {
+            if (err == error.NAMETOOLONG) return self.start_at_long(link_name, empty);
             return if (err == error.NOENT) error.BADF else err;
         };
         const deleted = is_deleted(target);
@@ -324,11 +332,44 @@ const Walk = struct {
         assert(self.out_len == 0);
         var name_buf: [proc_name_len_max]u8 = undefined;
         const link_name = proc_name(&name_buf, "/proc/{d}/cwd", .{self.caller.tid});
-        const target = try readlink_at(linux.AT.FDCWD, link_name, &self.link);
+        const target = readlink_at(linux.AT.FDCWD, link_name, &self.link) catch |err| {
+            if (err == error.NAMETOOLONG) return self.start_at_long(link_name, false);
+            return err;
+        };
         if (is_deleted(target)) return error.NOENT;
         if (target[0] != '/') return error.ACCES;
         if (!try self.out_from_syd_view(target)) return error.ACCES;
         assert(self.out_len > 0 and self.out[0] == '/');
+    }
+
+    /// Starts at a cwd or dirfd whose /proc link `link_name` is too long to read: the directory
+    /// it names is opened through the link and named by climbing (pieces.dir_name). A file
+    /// with such a name cannot be named so: NAMETOOLONG for AT_EMPTY_PATH (never the /proc
+    /// name, which rules for the file's own name would not match), NOTDIR under it.
+    fn start_at_long(self: *Walk, link_name: [:0]const u8, empty: bool) sys.Errno!void {
+        assert(self.out_len == 0 and link_name[0] == '/');
+        const flags: linux.O = .{ .PATH = true, .CLOEXEC = true };
+        const mode: linux.mode_t = 0;
+        const fd: i32 = @intCast(sys.retry(linux.openat, .{ linux.AT.FDCWD, link_name.ptr, flags, mode }) catch |err| {
+            return if (err == error.NOENT) error.BADF else err;
+        });
+        defer sys.close(fd);
+        const name = pieces.dir_name(fd, self.out) catch |err| {
+            return if (err == error.NOTDIR and empty) error.NAMETOOLONG else err;
+        };
+        if (!try self.out_from_long(name.len)) return error.ACCES;
+    }
+
+    /// As `out_from_syd_view`, for a name already in `out` (`len` bytes): false when it lies
+    /// outside the caller's root.
+    fn out_from_long(self: *Walk, len: usize) sys.Errno!bool {
+        assert(len > 0 and len < self.out.len and self.out[0] == '/');
+        const drop = try self.root_prefix_len(self.out[0..len]) orelse return false;
+        std.mem.copyForwards(u8, self.out[0..], self.out[drop..len]);
+        self.out_len = len - drop;
+        if (self.out_len == 0) self.set_out("/");
+        assert(self.out[0] == '/');
+        return true;
     }
 
     /// Sets `out` to `target`, a path as syd's root sees it (a /proc link's target), as the
@@ -430,8 +471,7 @@ const Walk = struct {
         assert(last or slash_after);
         var st: linux.Stat = undefined;
         const flags: u32 = linux.AT.SYMLINK_NOFOLLOW;
-        const name = self.out_relative();
-        _ = sys.retry(linux.fstatat, .{ self.root_fd, name.ptr, &st, flags }) catch |err| {
+        self.stat_at(self.out_relative(), &st, flags) catch |err| {
             const may_be_missing = self.options.missing == .last_may_be_missing;
             if (err == error.NOENT and last and may_be_missing) return true;
             return err;
@@ -463,7 +503,7 @@ const Walk = struct {
         switch (try self.link_kind()) {
             .plain => {
                 if (self.options.trusted_symlinks and !try self.link_trusted()) return error.LOOP;
-                const body = try readlink_at(self.root_fd, self.out_relative(), &self.link);
+                const body = try self.readlink_in_root(self.out_relative());
                 try self.splice(body);
             },
             .proc_self => try self.splice(proc_name(&body_buf, "{d}", .{self.caller.pid})),
@@ -481,7 +521,10 @@ const Walk = struct {
     fn follow_magic(self: *Walk, final: bool) sys.Errno!bool {
         assert(std.mem.startsWith(u8, self.out[0..self.out_len], "/proc/"));
         assert(self.procfs == true);
-        const target = try readlink_at(self.root_fd, self.out_relative(), &self.link);
+        const target = readlink_at(self.root_fd, self.out_relative(), &self.link) catch |err| {
+            if (err == error.NAMETOOLONG) return self.follow_magic_long(final);
+            return err;
+        };
         const target_len = target.len;
         const deleted = is_deleted(target);
         if (target[0] == '/' and !deleted) {
@@ -498,6 +541,55 @@ const Walk = struct {
         }
         if (final) return true;
         return if (deleted) error.NOENT else error.NOTDIR;
+    }
+
+    /// As `follow_magic`, for a link whose target is too long to read: the directory it names
+    /// is opened through it and named by climbing (pieces.dir_name); a file with such a name
+    /// has none syd can judge (NAMETOOLONG; NOTDIR under it).
+    fn follow_magic_long(self: *Walk, final: bool) sys.Errno!bool {
+        assert(self.out_len > 1);
+        if (self.out_len >= proc_name_len_max) return error.NAMETOOLONG;
+        var saved: [proc_name_len_max]u8 = undefined;
+        const saved_len = self.out_len;
+        @memcpy(saved[0..saved_len], self.out[0..saved_len]);
+        const flags: linux.O = .{ .PATH = true, .CLOEXEC = true };
+        const mode: linux.mode_t = 0;
+        const fd: i32 = @intCast(try sys.retry(linux.openat, .{ self.root_fd, self.out_relative().ptr, flags, mode }));
+        defer sys.close(fd);
+        const name = pieces.dir_name(fd, self.out) catch |err| {
+            return if (err == error.NOTDIR and final) error.NAMETOOLONG else err;
+        };
+        if (!try self.out_from_long(name.len)) {
+            if (!final) return error.ACCES; // Outside the caller's root: it has no name there.
+            self.set_out(saved[0..saved_len]);
+            return true;
+        }
+        if (self.guard and !self.may_name(self.out[0..self.out_len])) return error.ACCES;
+        if (self.options.walk) |check| try check.judge_prefixes(self.out[0..self.out_len]);
+        return final;
+    }
+
+    /// fstatat of `name` under the caller's root; a long name in pieces (pieces.split).
+    fn stat_at(self: *Walk, name: [:0]const u8, st: *linux.Stat, flags: u32) sys.Errno!void {
+        assert(name.len > 0 and name[0] != '/');
+        if (name.len < path_len_max) {
+            _ = try sys.retry(linux.fstatat, .{ self.root_fd, name.ptr, st, flags });
+            return;
+        }
+        var rest_buf: [path_len_max]u8 = undefined;
+        const at = try pieces.split(self.root_fd, name, pieces.resolve_strict, &rest_buf);
+        defer at.close();
+        _ = try sys.retry(linux.fstatat, .{ at.dir_fd, at.rest.ptr, st, flags });
+    }
+
+    /// The body of the link `name` under the caller's root, in `link`; a long name in pieces.
+    fn readlink_in_root(self: *Walk, name: [:0]const u8) sys.Errno![]const u8 {
+        assert(name.len > 0 and name[0] != '/');
+        if (name.len < path_len_max) return readlink_at(self.root_fd, name, &self.link);
+        var rest_buf: [path_len_max]u8 = undefined;
+        const at = try pieces.split(self.root_fd, name, pieces.resolve_strict, &rest_buf);
+        defer at.close();
+        return readlink_at(at.dir_fd, at.rest, &self.link);
     }
 
     /// Whether the link `out` names is one of procfs's, in the caller's /proc.
@@ -562,7 +654,7 @@ const Walk = struct {
         assert(name.len > 0 and std.mem.indexOfScalar(u8, name, '/') == null);
         assert(self.out_len > 0 and self.out[0] == '/');
         const slash_len: usize = if (self.out_len > 1) 1 else 0;
-        if (self.out_len + slash_len + name.len >= path_len_max) return error.NAMETOOLONG;
+        if (self.out_len + slash_len + name.len >= self.out.len) return error.NAMETOOLONG;
         if (slash_len == 1) self.out[self.out_len] = '/';
         self.out_len += slash_len;
         @memcpy(self.out[self.out_len..][0..name.len], name);
@@ -592,8 +684,7 @@ const Walk = struct {
             const saved = self.out[slash];
             self.out[slash] = 0;
             defer self.out[slash] = saved;
-            const parent: [*:0]const u8 = @ptrCast(self.out[1..slash :0].ptr);
-            _ = try sys.retry(linux.fstatat, .{ self.root_fd, parent, &st, @as(u32, linux.AT.SYMLINK_NOFOLLOW) });
+            try self.stat_at(self.out[1..slash :0], &st, linux.AT.SYMLINK_NOFOLLOW);
         }
         const untrusted: u32 = linux.S.ISVTX | linux.S.IWOTH | linux.S.IWGRP;
         return st.mode & untrusted == 0;
@@ -734,7 +825,7 @@ fn test_caller() Caller {
     return .{ .pid = sys.getpid(), .tid = sys.gettid() };
 }
 
-fn canon(dirfd: i32, path: []const u8, options: Options, out: *[path_len_max]u8) sys.Errno![]const u8 {
+fn canon(dirfd: i32, path: []const u8, options: Options, out: []u8) sys.Errno![]const u8 {
     return canonicalize(test_caller(), dirfd, path, options, out);
 }
 
@@ -1103,6 +1194,45 @@ test "canonicalize refuses a path or a result longer than path_len_max with NAME
     }
     try testing.expectError(error.NAMETOOLONG, canon(dir.fd, ".", .{}, &out));
     try testing.expectError(error.NAMETOOLONG, canon(tmp.dir.fd, ("d" ** 250 ++ "/") ** 20, .{}, &out));
+}
+
+test "canonicalize names a path under a dirfd deeper than PATH_MAX into a long buffer" {
+    var tmp = try TestDir.make();
+    defer tmp.remove();
+    var dir = tmp.dir;
+    var opened: [30]std.fs.Dir = undefined;
+    var depth: usize = 0;
+    defer for (opened[0..depth]) |*d| d.close();
+    const component = "e" ** 250;
+    while (depth < opened.len) : (depth += 1) {
+        try dir.makeDir(component);
+        opened[depth] = try dir.openDir(component, .{});
+        dir = opened[depth];
+    }
+    try dir.makeDir("sub");
+    try dir.symLink("sub", "link", .{});
+    var out: [long_len_max]u8 = undefined;
+    var want: [long_len_max]u8 = undefined;
+    var len: usize = 0;
+    @memcpy(want[0..tmp.name().len], tmp.name());
+    len += tmp.name().len;
+    for (0..30) |_| {
+        @memcpy(want[len..][0 .. component.len + 1], "/" ++ component);
+        len += component.len + 1;
+    }
+    @memcpy(want[len..][0..4], "/sub");
+    const may: Options = .{ .missing = .last_may_be_missing };
+    // The dirfd's /proc link is too long to read: named by climbing; the link inside followed.
+    try testing.expectEqualStrings(want[0 .. len + 4], try canon(dir.fd, "link", .{}, &out));
+    try testing.expectEqualStrings(want[0..len], try canon(dir.fd, "sub/..", .{}, &out));
+    @memcpy(want[len + 4 ..][0..4], "/new");
+    try testing.expectEqualStrings(want[0 .. len + 8], try canon(dir.fd, "link/new", may, &out));
+    try testing.expectError(error.NOENT, canon(dir.fd, "link/new/x", may, &out));
+    try testing.expectEqualStrings(want[0..len], try canon(dir.fd, "", .{ .empty_path = true }, &out));
+    // The same from the top, through an absolute path of more than PATH_MAX built by the walk.
+    try testing.expectEqualStrings(want[0 .. len + 4], try canon(opened[14].fd, component ++ ("/" ++ component) ** 14 ++ "/link", .{}, &out));
+    var short: [path_len_max]u8 = undefined;
+    try testing.expectError(error.NAMETOOLONG, canon(dir.fd, "link", .{}, &short));
 }
 
 test "canonicalize follows a long link met early in a long path" {

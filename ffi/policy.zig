@@ -459,9 +459,11 @@ pub const Policy = struct {
     }
 
     /// Judges `path` for `cat`: the last matching rule's action, else the category's default.
-    /// Allocation-free; bounded by the rules' count times glob's step bound.
+    /// Allocation-free; bounded by the rules' count times glob's step bound (linear in the
+    /// path's length: a name past PATH_MAX, up to 8 × PATH_MAX (path.long_len_max), costs up
+    /// to 8 times a PATH_MAX one).
     pub fn judge(self: *const Policy, cat: Cat, path: []const u8) Verdict {
-        assert(path.len > 0 and path.len <= glob.pattern_len_max);
+        assert(path.len > 0 and path.len <= 8 * glob.pattern_len_max);
         const list = self.rules[@intFromEnum(cat)];
         var index = list.len;
         while (index > 0) {

@@ -34,7 +34,9 @@ pub const retire_poll_ms_max: u32 = 1000;
 pub const spawn_retry_ms: u32 = 10;
 /// How long `stop` keeps waking workers before it reports them stuck.
 pub const stop_timeout_ms: u32 = 5000;
-pub const thread_stack_size: usize = 256 * 1024;
+/// Room for the handlers that hold names up to path.long_len_max (32 KiB each, two for a
+/// rename) besides their other buffers: only the pages touched are committed.
+pub const thread_stack_size: usize = 512 * 1024;
 
 comptime {
     assert(policy.workers_max <= std.math.maxInt(u32)); // fits a half of the counter

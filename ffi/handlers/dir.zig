@@ -150,7 +150,7 @@ pub fn chdir(request: *const Request) Response {
     // trace/deny_dotdot: chdir's path is resolved with it (fchdir names no path).
     const dotdot = request.policy.deny_dotdot and nr == .chdir;
     if (!handlers.any_on(request.policy, &.{cat}) and !dotdot) return .continue_call;
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = (if (nr == .fchdir)
         handlers.resolve_fd(request, @bitCast(@as(u32, @truncate(request.arg(0)))), &buf)
     else
@@ -188,7 +188,7 @@ pub fn chdir_enter(request: *const Request) Enter {
     // trace/deny_dotdot: chdir's path is resolved with it, and the cwd checked at the exit.
     const dotdot = request.policy.deny_dotdot and nr == .chdir;
     if (!handlers.any_on(request.policy, &.{.chdir}) and !dotdot) return .unjudged;
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     var fd: i32 = -1;
     defer if (fd >= 0) sys.close(fd);
     const canonical = if (nr == .fchdir) fd_path: {
@@ -248,7 +248,7 @@ pub fn cwd_judged(request: *const Request) bool {
     // path changed after syd read it: refused.
     if (!handlers.any_on(request.policy, &.{.chdir})) return !request.policy.deny_dotdot;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = path_mod.canonicalize(caller, handlers.at.fdcwd, "", .{ .empty_path = true }, &buf) catch |err|
         return err == error.SRCH or err == error.NOENT; // gone: nothing left to judge
     const response = handlers.decide(request, &.{.chdir}, canonical) orelse return true;
@@ -276,7 +276,7 @@ pub fn getdents(request: *const Request) Response {
     const count: usize = @min(request.arg(2), dents_len_max);
     const fd = emulate.caller_fd(request, target, false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
-    var dir_buf: [path_mod.path_len_max]u8 = undefined;
+    var dir_buf: [path_mod.long_len_max]u8 = undefined;
     const dir = emulate.own_fd_path(request, fd, &dir_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.readdir}, dir)) |response| {
@@ -309,7 +309,7 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
     if (!request.policy.on[@intFromEnum(Cat.list)] and !harden.entries_filtered(request.policy, dir)) return dents.len;
     var read_at: usize = 0;
     var write_at: usize = 0;
-    var path_buf: [path_mod.path_len_max + 256]u8 = undefined;
+    var path_buf: [path_mod.long_len_max + 256]u8 = undefined;
     while (read_at + @sizeOf(Dirent) <= dents.len) {
         const header = std.mem.bytesAsValue(Dirent, dents[read_at..][0..@sizeOf(Dirent)]);
         const reclen: usize = header.reclen;

@@ -35,7 +35,7 @@ fn parent_of(root: emulate.Root, canonical: []const u8, name_buf: *[256]u8) sys.
 pub fn mkdir(request: *const Request) Response {
     if (!handlers.any_on(request.policy, &.{.mkdir})) return .continue_call;
     const at = handlers.nr_of(request) == .mkdirat;
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = handlers.resolve_entry(request, if (at) handlers.fd_arg(request, 0) else handlers.at.fdcwd, request.arg(if (at) 1 else 0), new_entry, handlers.not_entry_create, &buf) catch |err|
         return handlers.failure(err);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
@@ -68,7 +68,7 @@ pub fn unlink(request: *const Request) Response {
     };
     if (flags & ~handlers.at.removedir != 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const dirfd = if (nr == .unlinkat) handlers.fd_arg(request, 0) else handlers.at.fdcwd;
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const not_entry = if (flags & handlers.at.removedir != 0) handlers.not_entry_rmdir else handlers.not_entry_unlink;
     const cat: Cat = if (flags & handlers.at.removedir != 0) .rmdir else .delete;
     const canonical = handlers.resolve_entry(request, dirfd, request.arg(if (nr == .unlinkat) 1 else 0), old_entry, not_entry, &buf) catch |err| {
@@ -97,7 +97,7 @@ pub fn symlink(request: *const Request) Response {
     var target_buf: [path_mod.path_len_max]u8 = undefined;
     const target = path_mod.read_string(caller, request.arg(0), &target_buf) catch |err| return handlers.failure(err);
     if (target.len == 0) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = handlers.resolve_entry(request, if (at) handlers.fd_arg(request, 1) else handlers.at.fdcwd, request.arg(if (at) 2 else 1), new_entry, handlers.not_entry_make, &buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
@@ -261,12 +261,12 @@ pub fn rename(request: *const Request) Response {
     // WHITEOUT (4); EXCHANGE with either other is EINVAL.
     if (!linking and (flags & ~@as(u32, 7) != 0 or (flags & 2 != 0 and flags & 5 != 0))) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     const old_options: path_mod.Options = if (linking and flags & handlers.at.symlink_follow != 0) .{} else old_entry;
-    var old_buf: [path_mod.path_len_max]u8 = undefined;
+    var old_buf: [path_mod.long_len_max]u8 = undefined;
     const old_entry_path: handlers.Entry = (if (linking)
         if (handlers.resolve(request, old_dirfd, old_addr, old_options, &old_buf)) |canonical| handlers.Entry{ .canonical = canonical, .kind = .name, .slash = false } else |err| err
     else
         handlers.resolve_entry_kind(request, old_dirfd, old_addr, old_options, error.NOTDIR, &old_buf)) catch |err| return handlers.failure(err);
-    var new_buf: [path_mod.path_len_max]u8 = undefined;
+    var new_buf: [path_mod.long_len_max]u8 = undefined;
     const slash_link: sys.Errno = if (linking) error.EXIST else error.NOTDIR;
     const new_entry_path = handlers.resolve_entry_kind(request, new_dirfd, new_addr, new_entry, slash_link, &new_buf) catch |err| return handlers.failure(err);
     const old = old_entry_path.canonical;
@@ -367,7 +367,7 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     // With a path, the kernel ignores AT_EMPTY_PATH.
     if (raw.len > 0) return null;
     assert(flags & handlers.at.empty_path != 0);
-    var new_buf: [path_mod.path_len_max]u8 = undefined;
+    var new_buf: [path_mod.long_len_max]u8 = undefined;
     const new = handlers.resolve_entry(request, new_dirfd, new_addr, new_entry, handlers.not_entry_make, &new_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     for ([_]Cat{ .rename, .create }) |cat| {
@@ -380,7 +380,7 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
     // by review: an O_PATH fd of a write-denied file linked to an allowed name).
     // An object with no name left anywhere (O_TMPFILE, all links removed) has no name's denials
     // to keep; one whose name cannot be found but still has links is refused (fail closed).
-    var object_buf: [path_mod.path_len_max]u8 = undefined;
+    var object_buf: [path_mod.long_len_max]u8 = undefined;
     if (emulate.own_fd_path(request, copy, &object_buf)) |object| {
         if (exposes(request, object, new)) |response| return response;
     } else |err| {

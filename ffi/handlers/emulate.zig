@@ -11,6 +11,7 @@ const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const path_mod = @import("../path.zig");
+const pieces = @import("../pieces.zig");
 const caller_mod = @import("../caller.zig");
 const handlers = @import("mod.zig");
 
@@ -43,8 +44,8 @@ pub const Root = struct {
     /// The openat2 arguments for `canonical` inside the root: the path relative to it, and the
     /// open flags with O_CLOEXEC and O_NOCTTY added, resolving no symlink or magic link.
     fn prepare(canonical: []const u8, flags: u64, mode: u64, buf: *[path_mod.path_len_max + 1]u8) sys.Errno!Prepared {
-        assert(canonical.len > 0 and canonical[0] == '/');
-        const relative = std.fmt.bufPrintZ(buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch
+        assert(canonical.len > 0);
+        const relative = std.fmt.bufPrintZ(buf, "{s}", .{if (std.mem.eql(u8, canonical, "/")) "." else if (canonical[0] == '/') canonical[1..] else canonical}) catch
             return error.NAMETOOLONG;
         // O_PATH takes no other flags but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (else EINVAL).
         const extra: u64 = if (flags & handlers.o.path != 0) handlers.o.cloexec else handlers.o.cloexec | handlers.o.noctty;
@@ -56,7 +57,9 @@ pub const Root = struct {
     }
 
     /// Opens `canonical` inside the root; `flags` are open flags (O_CLOEXEC, O_NOCTTY added).
+    /// A name of PATH_MAX bytes or more is opened in pieces (`openat2_long`).
     pub fn openat2(self: Root, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
+        if (canonical.len > path_mod.path_len_max) return self.openat2_long(null, canonical, flags, mode);
         var buf: [path_mod.path_len_max + 1]u8 = undefined;
         const call = try prepare(canonical, flags, mode, &buf);
         const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
@@ -65,9 +68,26 @@ pub const Root = struct {
 
     /// As `openat2`, for opens that may block (a FIFO without a peer): interruptible by the monitor.
     pub fn openat2_blocking(self: Root, request: *const handlers.Request, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
+        if (canonical.len > path_mod.path_len_max) return self.openat2_long(request, canonical, flags, mode);
         var buf: [path_mod.path_len_max + 1]u8 = undefined;
         const call = try prepare(canonical, flags, mode, &buf);
         const fd = try handlers.blocking_call(request, true, linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, self.fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) });
+        return checked(@intCast(fd), canonical);
+    }
+
+    /// As `openat2` for a name too long for one call: its leading directories are opened in
+    /// pieces under the root with the same resolve flags (pieces.split), then the last piece
+    /// with `flags` under the last directory, so that a symlink or magic link swapped into any
+    /// piece fails as it would in one openat2 of the whole name.
+    fn openat2_long(self: Root, request: ?*const handlers.Request, canonical: []const u8, flags: u64, mode: u64) sys.Errno!i32 {
+        assert(canonical.len > path_mod.path_len_max and canonical[0] == '/');
+        var rest_buf: [path_mod.path_len_max]u8 = undefined;
+        const at = try pieces.split(self.fd, canonical[1..], pieces.resolve_strict, &rest_buf);
+        defer at.close();
+        var buf: [path_mod.path_len_max + 1]u8 = undefined;
+        const call = try prepare(at.rest, flags, mode, &buf);
+        const args = .{ .openat2, @as(usize, @bitCast(@as(isize, at.dir_fd))), @intFromPtr(call.relative.ptr), @intFromPtr(&call.how), @sizeOf(OpenHow) };
+        const fd = if (request) |r| try handlers.blocking_call(r, true, linux.syscall4, args) else try sys.retry(linux.syscall4, args);
         return checked(@intCast(fd), canonical);
     }
 
@@ -157,7 +177,7 @@ pub fn caller_named_fd(request: *const handlers.Request, pid: i32, tid: ?i32, ta
 /// process's /proc entry (an fd the caller got to /proc/<N>/map_files, say) is refused as
 /// path.zig refuses it by name: syd would act on it with CAP_SYS_PTRACE, from outside the
 /// sandbox's Landlock domain.
-pub fn own_fd_path(request: *const handlers.Request, fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+pub fn own_fd_path(request: *const handlers.Request, fd: i32, out: []u8) sys.Errno![]const u8 {
     assert(fd >= 0);
     const self: path_mod.Caller = .{ .pid = sys.getpid(), .tid = sys.gettid() };
     const path = try path_mod.canonicalize(self, fd, "", .{ .empty_path = true }, out);

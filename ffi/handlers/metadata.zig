@@ -43,7 +43,7 @@ const Found = union(enum) { answer: Response, target: Target };
 
 /// Judges the path at `addr` (relative to `dirfd`) for `cats` and opens it (O_PATH) for syd.
 fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []const Cat) Found {
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const follow = flags & handlers.at.symlink_nofollow == 0;
     const canonical = handlers.resolve(request, dirfd, addr, .{
         .follow = if (follow) .follow else .nofollow_last,
@@ -61,7 +61,7 @@ fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []c
 /// Copies the caller's fd `target`, judges the copy's path for `cats`.
 fn by_fd(request: *const Request, target: i32, cats: []const Cat) Found {
     const fd = emulate.caller_fd(request, target, false) catch |err| return .{ .answer = handlers.failure(err) };
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = emulate.own_fd_path(request, fd, &buf) catch |err| {
         sys.close(fd);
         return .{ .answer = handlers.failure(err) };

@@ -39,7 +39,7 @@ pub fn handle(request: *const Request) Response {
     const path_addr = request.arg(if (at) 1 else 0);
     const mode: u32 = @truncate(request.arg(if (at) 2 else 1));
     const dev: u32 = @truncate(request.arg(if (at) 3 else 2));
-    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    var canonical_buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = handlers.resolve_entry(request, dirfd, path_addr, .{ .follow = .nofollow_last, .missing = .last_may_be_missing }, handlers.not_entry_make, &canonical_buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };

@@ -22,6 +22,7 @@ const policy_mod = @import("../policy.zig");
 const log_mod = @import("../log.zig");
 const caller_mod = @import("../caller.zig");
 const path_mod = @import("../path.zig");
+const pieces = @import("../pieces.zig");
 const open = @import("open.zig");
 const exec = @import("exec.zig");
 const signal = @import("signal.zig");
@@ -38,6 +39,7 @@ const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
 const sysinfo = @import("sysinfo.zig");
 const harden = @import("harden.zig");
+const emulate = @import("emulate.zig");
 
 const Policy = policy_mod.Policy;
 const Cat = policy_mod.Cat;
@@ -364,7 +366,7 @@ pub fn resolve(
     dirfd: i32,
     addr: u64,
     options: path_mod.Options,
-    out: *[path_mod.path_len_max]u8,
+    out: []u8,
 ) sys.Errno![]const u8 {
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
@@ -387,7 +389,7 @@ pub fn canonicalize(
     dirfd: i32,
     raw: []const u8,
     options: path_mod.Options,
-    out: *[path_mod.path_len_max]u8,
+    out: []u8,
 ) sys.Errno![]const u8 {
     var hardened = options;
     hardened.trusted_symlinks = !request.policy.unsafe_fs.allow_unsafe_symlinks;
@@ -405,7 +407,7 @@ fn canonicalize_walked(
     dirfd: i32,
     raw: []const u8,
     options: path_mod.Options,
-    out: *[path_mod.path_len_max]u8,
+    out: []u8,
 ) sys.Errno![]const u8 {
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     if (!request.policy.on[@intFromEnum(Cat.walk)]) return path_mod.canonicalize(caller, dirfd, raw, options, out);
@@ -452,7 +454,7 @@ pub fn resolve_entry(
     addr: u64,
     options: path_mod.Options,
     not_entry: NotEntry,
-    out: *[path_mod.path_len_max]u8,
+    out: []u8,
 ) sys.Errno![]const u8 {
     const entry = try resolve_entry_kind(request, dirfd, addr, options, not_entry.slash_link, out);
     if (entry.slash) if (not_entry.slash_missing) |missing| return if (exists(request, entry.canonical)) error.EXIST else missing;
@@ -488,9 +490,23 @@ pub fn walk_hidden(request: *const Request, canonical: []const u8) bool {
 pub fn kind_at(tid: i32, canonical: []const u8) sys.Errno!u32 {
     assert(tid > 0 and canonical.len > 0 and canonical[0] == '/');
     var buf: [path_mod.path_len_max + 32]u8 = undefined;
-    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return error.NAMETOOLONG;
+    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return kind_at_long(tid, canonical);
+    if (full.len >= path_mod.path_len_max) return kind_at_long(tid, canonical); // one call refuses it
     var st: linux.Stat = undefined;
     _ = try sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW));
+    return st.mode & linux.S.IFMT;
+}
+
+/// As `kind_at`, for a name too long for one call (pieces.split).
+fn kind_at_long(tid: i32, canonical: []const u8) sys.Errno!u32 {
+    assert(canonical.len > 1 and canonical[0] == '/');
+    const root = try emulate.Root.open(tid);
+    defer root.close();
+    var rest_buf: [path_mod.path_len_max]u8 = undefined;
+    const under = try pieces.split(root.fd, canonical[1..], pieces.resolve_strict, &rest_buf);
+    defer under.close();
+    var st: linux.Stat = undefined;
+    _ = try sys.check(linux.fstatat(under.dir_fd, under.rest.ptr, &st, linux.AT.SYMLINK_NOFOLLOW));
     return st.mode & linux.S.IFMT;
 }
 
@@ -500,7 +516,7 @@ pub fn resolve_entry_kind(
     addr: u64,
     options: path_mod.Options,
     slash_link: sys.Errno,
-    out: *[path_mod.path_len_max]u8,
+    out: []u8,
 ) sys.Errno!Entry {
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var raw_buf: [path_mod.path_len_max]u8 = undefined;
@@ -516,7 +532,7 @@ pub fn resolve_entry_kind(
 
 /// The canonical path of the caller's fd `fd`, judged on syd's own copy would need the copy;
 /// this reads the caller's /proc link (for calls that cannot be emulated anyway).
-pub fn resolve_fd(request: *const Request, fd: i32, out: *[path_mod.path_len_max]u8) sys.Errno![]const u8 {
+pub fn resolve_fd(request: *const Request, fd: i32, out: []u8) sys.Errno![]const u8 {
     return canonicalize(request, fd, "", .{ .empty_path = true }, out);
 }
 

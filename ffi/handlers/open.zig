@@ -63,7 +63,7 @@ pub fn handle(request: *const Request) Response {
     // before the path is read).
     if (request.policy.force_ro_open and writes(args_read.flags)) return .{ .failure = @intFromEnum(linux.E.PERM) };
     var cats_buf: [5]Cat = undefined;
-    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    var canonical_buf: [path_mod.long_len_max]u8 = undefined;
     var xdev: path_mod.Xdev = .{};
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
     // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).

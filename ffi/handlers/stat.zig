@@ -77,7 +77,7 @@ pub fn handle(request: *const Request) Response {
     // another thread may have made a name meanwhile.
     // readlinkat(fd, "") reads the symlink fd itself (an O_PATH|O_NOFOLLOW fd), as AT_EMPTY_PATH.
     if (raw.len == 0 and (call.flags & handlers.at.empty_path != 0 or nr == .readlinkat)) return on_fd(request, nr, call);
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
     const canonical = handlers.canonicalize(request, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,

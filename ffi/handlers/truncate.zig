@@ -28,7 +28,7 @@ pub fn handle(request: *const Request) Response {
 }
 
 fn by_path(request: *const Request) Response {
-    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    var canonical_buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = handlers.resolve(request, handlers.at.fdcwd, request.arg(0), .{}, &canonical_buf) catch |err|
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
@@ -47,7 +47,7 @@ fn by_fd(request: *const Request, nr: linux.SYS) Response {
     const fd = emulate.caller_fd(request, handlers.fd_arg(request, 0), false) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     // The path of syd's own copy: what will be truncated, whatever the caller does meanwhile.
-    var canonical_buf: [path_mod.path_len_max]u8 = undefined;
+    var canonical_buf: [path_mod.long_len_max]u8 = undefined;
     const canonical = emulate.own_fd_path(request, fd, &canonical_buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.truncate}, canonical)) |response| return response;

@@ -31,7 +31,7 @@ pub fn handle(request: *const Request) Response {
     const nofollow = if (fanotify) flags & fan_mark_dont_follow != 0 else @as(u32, @truncate(request.arg(2))) & in_dont_follow != 0;
     const dirfd = if (fanotify) handlers.fd_arg(request, 3) else handlers.at.fdcwd;
     const path_addr = if (fanotify) request.arg(4) else request.arg(1);
-    var buf: [path_mod.path_len_max]u8 = undefined;
+    var buf: [path_mod.long_len_max]u8 = undefined;
     var object: i32 = -1;
     defer if (object >= 0) sys.close(object);
     // fanotify_mark with no path marks dirfd itself: syd's copy of it.
