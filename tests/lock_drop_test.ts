@@ -89,7 +89,15 @@ function dropScript(): string {
   for (const option of ["cbpf", "ptrace", "personality", "mkbdev", "shm", "kcapi"]) {
     lines.push(`no trace/allow_unsafe_${option}:0`, `no trace/allow_unsafe_${option}:1`);
   }
-  for (const category of [...categories.filter((c) => c !== "fs"), "ioctl"]) {
+  // ioctl rules name requests, as the original's test does (FIONREAD): allow and deny only.
+  lines.push(
+    "no allow/ioctl+FIONREAD",
+    "yes allow/ioctl-FIONREAD",
+    "yes allow/ioctl^FIONREAD",
+    "yes deny/ioctl+FIONREAD",
+    "no allow/ioctl+FIONREAD",
+  );
+  for (const category of categories.filter((c) => c !== "fs")) {
     const object = category.startsWith("net/")
       ? "'any!22'"
       : category === "sendfd"

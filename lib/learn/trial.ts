@@ -57,6 +57,13 @@ export async function trial(
   const policy = compile(state, { logLevel: "notice", pool: poolFromEnv(), timeoutMs: 0 });
   const sandbox = Sandbox.create(JSON.stringify(policy));
   let pump: Promise<void> | undefined;
+  // Access records carry a sequence number their writer waits on (lib/log.ts pumpLog): each is
+  // acknowledged once read, until the sandbox is freed.
+  let running = true;
+  const ack = (line: string) => {
+    const sync = /^\{"sync":(\d+),/.exec(line);
+    if (sync !== null && running) sandbox.ackLog(Number(sync[1]));
+  };
   try {
     const fd = sandbox.logFd();
     pump = (async () => {
@@ -68,7 +75,9 @@ export async function trial(
         pending += chunk;
         let newline;
         while ((newline = pending.indexOf("\n")) >= 0) {
-          readLine(pending.slice(0, newline), `trial:${++line}`, into);
+          const text = pending.slice(0, newline);
+          readLine(text, `trial:${++line}`, into);
+          ack(text);
           pending = pending.slice(newline + 1);
         }
       }
@@ -85,6 +94,7 @@ export async function trial(
       dropped: Number(result.logDropped),
     };
   } finally {
+    running = false;
     sandbox.free();
     await pump;
   }

@@ -123,6 +123,9 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
           : undefined;
       }
       return mayRemove(command.action) ? undefined : `removing a rule of ${command.action}`;
+    case "ioctl_rule": // requests allowed or denied: only a denial may be added, an allowance removed
+      if (command.op === "+") return command.deny ? undefined : "adding a rule of allow";
+      return command.deny ? "removing a rule of deny" : undefined;
     case "trace":
       if (command.option === "deny_dotdot" || isForceTraceOption(command.option)) {
         return command.value ? undefined : `turning trace/${command.option} off`;

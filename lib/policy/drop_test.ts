@@ -78,3 +78,13 @@ Deno.test("parseCommand() reads lock:drop and the original's short lock states; 
     (err: { unsupported?: boolean }) => err.unsupported === false,
   );
 });
+
+Deno.test("dropRefusal() of ioctl rules: a denial may be added and an allowance removed, nothing else", () => {
+  const state = stateOf("lock:drop");
+  for (const text of ["deny/ioctl+FIONREAD", "allow/ioctl-FIONREAD", "allow/ioctl^FIO*"]) {
+    assert.equal(dropRefusal(state, parseCommand(text)), undefined, text);
+  }
+  for (const text of ["allow/ioctl+FIONREAD", "deny/ioctl-TIOCSTI", "deny/ioctl^TIOCSTI"]) {
+    assert.notEqual(dropRefusal(state, parseCommand(text)), undefined, text);
+  }
+});
