@@ -228,6 +228,7 @@ def expect(token, timeout=30):
     return False
 def step(text, token):
     global seen
+    time.sleep(0.2)  # readline may drop what is typed while it redraws its prompt (after ^C)
     seen = b""
     os.write(master, text.encode())
     if token is not None and not expect(token):
