@@ -8,7 +8,7 @@
  */
 import { covers } from "../policy/pattern.ts";
 import type { PolicyState } from "../policy/state.ts";
-import { isNetCategory } from "../policy/vocab.ts";
+import { CATEGORIES, isNetCategory } from "../policy/vocab.ts";
 import type { Access } from "./records.ts";
 import { collapse } from "./collapse.ts";
 import { matches } from "./glob.ts";
@@ -183,40 +183,8 @@ export function learn(accesses: readonly Access[], options: LearnOptions): Learn
   };
 }
 
-const ORDER = [
-  "stat",
-  "read",
-  "write",
-  "exec",
-  "ioctl",
-  "create",
-  "delete",
-  "rename",
-  "symlink",
-  "truncate",
-  "chdir",
-  "readdir",
-  "mkdir",
-  "rmdir",
-  "chown",
-  "chgrp",
-  "chmod",
-  "chattr",
-  "chroot",
-  "utime",
-  "mkbdev",
-  "mkcdev",
-  "mkfifo",
-  "mktemp",
-  "walk",
-  "list",
-  "readlink",
-  "sendfd",
-  "recvfd",
-  "net/bind",
-  "net/connect",
-  "fs",
-];
+/** Categories in the order syd names them (vocab.ts), then fs. */
+const ORDER = [...CATEGORIES, "fs"] as readonly string[];
 
 function byCategory(a: string, b: string): number {
   return ORDER.indexOf(a) - ORDER.indexOf(b);
