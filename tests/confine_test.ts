@@ -429,3 +429,49 @@ for _ in range(2):
   assert.equal(first[1], second[1]); // the host's RAM, the same twice
   assert.ok(Math.abs(first[0] - second[0]) <= 1);
 });
+
+Deno.test("the confined run thread punishes a chdir and an exec it judges (abort, stop, kill) and syd lives on", async () => {
+  for (const [action, signal] of [["abort", "SIGABRT"], ["kill", "SIGKILL"]] as const) {
+    const chdir = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/chdir,exec:on",
+      "-m",
+      "allow/chdir,exec+/***",
+      "-m",
+      `${action}/chdir+/tmp`,
+      "-m",
+      `${action}/exec+/usr/bin/true`,
+      "--",
+      "sh",
+      "-c",
+      "/usr/bin/true; echo exec=$?; cd /tmp; echo after",
+    ]);
+    const code = signal === "SIGABRT" ? 134 : 137;
+    assert.equal(chdir.stdout, `exec=${code}\n`, chdir.stderr);
+    assert.equal(chdir.code, code, chdir.stderr);
+    assert.equal(
+      records(chdir.stderr).filter((r) => r.act === action).length,
+      2,
+      chdir.stderr,
+    );
+  }
+  // stop: the caller stops (SIGSTOP); the timeout ends the run, syd exits 124, never SIGSYS.
+  const stop = await runSyd([
+    "-poff",
+    "-t",
+    "2s",
+    "-m",
+    "sandbox/chdir:on",
+    "-m",
+    "allow/chdir+/***",
+    "-m",
+    "stop/chdir+/tmp",
+    "--",
+    "sh",
+    "-c",
+    "cd /tmp; echo after",
+  ]);
+  assert.equal(stop.code, 124, stop.stderr);
+  assert.equal(stop.stdout, "");
+});

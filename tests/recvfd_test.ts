@@ -193,3 +193,36 @@ test -c "/dev/syd/trace/allow_unsafe_recvmsg:1" || echo refused; ${program} pipe
       "refused\ndata=hello fds=0 ctrunc=1 kinds= usable=1\n",
   );
 });
+
+Deno.test("an fd syd cannot put into the receiver (an O_PATH fd) is cut from the message with MSG_CTRUNC, as the kernel answers a failed install: never an fd number of -1", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "syd-recvfd-" });
+  try {
+    Deno.symlinkSync("/etc/hostname", `${dir}/lnk`);
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "sandbox/sendfd,recvfd:on",
+      "-m",
+      "allow/sendfd,recvfd+!all",
+      "-m",
+      "trace/allow_unsafe_open_path:1",
+      "--",
+      "python3",
+      "-c",
+      `import array, os, socket, sys
+a, b = socket.socketpair()
+path_fd = os.open(sys.argv[1] + "/lnk", os.O_PATH | os.O_NOFOLLOW)
+file_fd = os.open("/etc/hostname", os.O_RDONLY)
+for fds in ([file_fd, path_fd], [path_fd]):
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    data, ancillary, flags, _ = b.recvmsg(16, 64)
+    got = [list(array.array("i", d)) for (_, _, d) in ancillary]
+    print(data.decode(), [len(g) for g in got], bool(flags & socket.MSG_CTRUNC), all(f >= 0 for g in got for f in g))`,
+      dir,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "x [1] True True\nx [] True True\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

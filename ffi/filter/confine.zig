@@ -337,6 +337,9 @@ const running = [_]Rule{
     .{ .nr = .kill, .kinds = run, .args = &.{eq(1, value(linux.SIG.CONT))} },
     .{ .nr = .waitid, .kinds = run },
     .{ .nr = .tgkill, .kinds = run, .args = &.{ eq(0, .tgid), eq(2, .interrupt_signal) } },
+    // handlers/mod.zig punishments of a judged exec or chdir (stop, abort: to the caller's thread).
+    .{ .nr = .tgkill, .kinds = run, .args = &.{eq(2, value(linux.SIG.STOP))} },
+    .{ .nr = .tgkill, .kinds = run, .args = &.{eq(2, value(linux.SIG.ABRT))} },
     // Judging: the caller's path and /proc (caller.zig, path.zig, emulate.zig), the image an
     // exec loaded (handlers/exec.zig, elf.zig), the process tree (reap.zig).
     .{ .nr = .process_vm_readv, .kinds = run },

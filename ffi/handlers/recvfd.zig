@@ -96,6 +96,72 @@ fn filter_rights(control: []u8, context: anytype, comptime deny: fn (@TypeOf(con
     return .{ .len = out, .dropped = dropped };
 }
 
+const scm_pidfd: i32 = 4;
+
+/// After unix_creds.fix_control put the fds into the caller: cuts each SCM_RIGHTS message to the
+/// fds it installed (-1 marks those it could not: a full fd table, an O_PATH fd ADDFD refuses)
+/// and drops one with none, and an SCM_PIDFD message whose pidfd was not installed, moving the
+/// rest up, as the kernel answers a receive that cannot install them (MSG_CTRUNC, set by
+/// fix_control). Returns the length left. A program never sees an fd number of -1.
+pub fn trim_uninstalled(control: []u8) usize {
+    assert(control.len <= control_len_max);
+    var at: usize = 0;
+    var out: usize = 0;
+    var count: usize = 0;
+    while (control.len - at >= cmsg_header_len and count < control_len_max / cmsg_header_len) : (count += 1) {
+        const len: u64 = std.mem.readInt(u64, control[at..][0..8], .little);
+        if (len < cmsg_header_len or len > control.len - at) break; // not the kernel's: cut here
+        const whole: usize = @intCast(len);
+        const level = std.mem.readInt(i32, control[at + 8 ..][0..4], .little);
+        const kind = std.mem.readInt(i32, control[at + 12 ..][0..4], .little);
+        const step = @min(std.mem.alignForward(usize, whole, 8), control.len - at);
+        var keep = whole;
+        if (level == sol_socket and (kind == scm_rights or kind == scm_pidfd)) {
+            const payload = control[at + cmsg_header_len .. at + whole];
+            var installed: usize = 0;
+            while (installed + 4 <= payload.len and std.mem.readInt(i32, payload[installed..][0..4], .little) >= 0) installed += 4;
+            keep = if (installed == 0) 0 else cmsg_header_len + installed;
+        }
+        if (keep > 0) {
+            const keep_step = if (keep == whole) step else @min(std.mem.alignForward(usize, keep, 8), control.len - out);
+            if (out != at) std.mem.copyForwards(u8, control[out..][0..keep], control[at..][0..keep]);
+            std.mem.writeInt(u64, control[out..][0..8], keep, .little);
+            // Padding after a cut message: zero, as the kernel leaves it.
+            if (keep_step > keep) @memset(control[out + keep .. out + keep_step], 0);
+            out += keep_step;
+        }
+        at += step;
+    }
+    assert(out <= at and at <= control.len);
+    // The last message's padding is not part of what the caller is told it got.
+    return out;
+}
+
+test "trim_uninstalled cuts SCM_RIGHTS to the fds installed, drops empty ones and pidfds not installed" {
+    var control: [256]u8 align(8) = [_]u8{0} ** 256;
+    var payload: [12]u8 = undefined;
+    std.mem.writeInt(i32, payload[0..4], 5, .little);
+    std.mem.writeInt(i32, payload[4..8], -1, .little);
+    std.mem.writeInt(i32, payload[8..12], -1, .little);
+    var at = put_cmsg(&control, 0, scm_rights, &payload); // 5 installed, two not
+    at = put_cmsg(&control, at, scm_rights, &[_]u8{0xff} ** 4); // none installed: -1
+    at = put_cmsg(&control, at, scm_pidfd, &[_]u8{0xff} ** 4); // pidfd -1
+    at = put_cmsg(&control, at, 2, &[_]u8{0xaa} ** 12); // SCM_CREDENTIALS, kept whole
+    const left = trim_uninstalled(control[0..at]);
+    try std.testing.expectEqual(@as(usize, 24 + 32), left);
+    try std.testing.expectEqual(@as(u64, 20), std.mem.readInt(u64, control[0..8], .little));
+    try std.testing.expectEqual(@as(i32, 5), std.mem.readInt(i32, control[16..20], .little));
+    try std.testing.expectEqual(@as(i32, 2), std.mem.readInt(i32, control[24 + 12 ..][0..4], .little));
+    try std.testing.expectEqual(@as(u64, 28), std.mem.readInt(u64, control[24..32], .little));
+    // Garbage lengths never make it read or write out of bounds.
+    var prng = std.Random.DefaultPrng.init(0x5eed);
+    var round: usize = 0;
+    while (round < 20_000) : (round += 1) {
+        prng.random().bytes(&control);
+        _ = trim_uninstalled(control[0..prng.random().uintAtMost(usize, control.len)]);
+    }
+}
+
 fn close_all(payload: []const u8) void {
     var i: usize = 0;
     while (i + 4 <= payload.len) : (i += 4) {

@@ -516,6 +516,8 @@ noinline fn receive_one(request: *const Request, fd: i32, msg_addr: u64, msg: *c
         const sender = if (unix_creds.names_syd(control[0..control_len])) sender_of(fd, &sa, sa_len) else null;
         unix_creds.fix_control(request, control[0..control_len], flags, sender, &local.flags);
         held = control[0..0]; // handed over or closed: the numbers are the caller's now
+        // What could not be installed (a full fd table, an O_PATH fd) is cut, as the kernel does.
+        control_len = recvfd.trim_uninstalled(control[0..control_len]);
         if (control_len > 0) try handlers.write_memory(request.tid(), msg.control, control[0..control_len]);
         const written: u64 = control_len;
         try handlers.write_memory(request.tid(), msg_addr + 40, std.mem.asBytes(&written)); // msg_controllen
