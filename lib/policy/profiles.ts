@@ -136,8 +136,6 @@ allow/read,stat,list,readlink+/sys/devices/system/cpu/online
 allow/read,stat,list,readlink+/sys/devices/system/cpu/possible
 allow/read,stat,list,readlink+/sys/devices/system/cpu/present
 allow/read,stat,list,readlink+/proc/version
-allow/read,stat,list,readlink+/proc/self/mounts
-allow/read,stat,list,readlink+/proc/self/task/[0-9]*/mounts
 allow/stat,list,readlink,chdir,readdir+/proc/sys
 allow/stat,list,readlink,chdir,readdir+/proc/sys/kernel
 allow/read,stat,list,readlink+/proc/sys/kernel/ngroups_max
@@ -233,6 +231,10 @@ allow/all+\${HOME}/.*history*
 allow/all+/run/user/\${SYD_UID}/**
 allow/read,stat,list,readlink,chdir,readdir+/run/user/\${SYD_UID}/***
 allow/net/connect+loopback!0-65535
+# Unlike the original's user profile: /proc/self/mounts, which libselinux reads behind ls, mkdir
+# and find (the original's linux profile leaves it out as unsafe; its paludis profile allows it).
+allow/read,stat,list,readlink+/proc/self/mounts
+allow/read,stat,list,readlink+/proc/self/task/[0-9]*/mounts
 # Unlike the original's user profile: inotify (tail -f, editors), timers and memfds, which
 # everyday programs make, are allowed (exec of a memfd is still judged for exec).
 allow/create+!inotify
