@@ -238,7 +238,7 @@ pub const Sandbox = struct {
         };
         pool.child_pid = child.pid;
         pool.confinement.skip = skip_confinement();
-        pool.confinement.prepare(arena, .{ .notify_fd = child.notify_fd, .tgid = pool.tgid, .interrupt_signal = pool_mod.interrupt_signal }) catch |err| {
+        pool.confinement.prepare(arena, .{ .notify_fd = child.notify_fd, .tgid = pool.tgid, .interrupt_signal = pool_mod.interrupt_signal, .sockets = emulators_make_sockets(rules) }) catch |err| {
             diag.set("cannot assemble the filters syd's threads confine themselves with: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
@@ -311,6 +311,12 @@ pub const Sandbox = struct {
         };
     }
 };
+
+/// Whether the emulators may make sockets for callers (confine.zig `socket_rules`):
+/// trace/force_cloexec is on, or /dev/syd may still turn it on.
+pub fn emulators_make_sockets(rules: *const policy.Policy) bool {
+    return rules.force_cloexec or rules.lock == .off or rules.lock == .exec or rules.lock == .drop;
+}
 
 /// What the policy asks of the sandbox filter.
 pub fn filter_options(rules: *const policy.Policy) filter.Options {

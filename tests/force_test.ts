@@ -130,7 +130,7 @@ opens("off")
   });
 });
 
-Deno.test("trace/force_cloexec hands every fd syd performs close-on-exec: opens, memfd, eventfd, epoll, inotify, timerfd, signalfd, accept", async () => {
+Deno.test("trace/force_cloexec hands every fd syd performs close-on-exec: opens, memfd, eventfd, epoll, inotify, timerfd, signalfd, accept, socket, socketpair", async () => {
   await withDir(async (dir) => {
     const calls = [
       "open",
@@ -144,6 +144,8 @@ Deno.test("trace/force_cloexec hands every fd syd performs close-on-exec: opens,
       "signalfd",
       "accept",
       "accept4",
+      "socket",
+      "socketpair",
     ];
     const plain = await runSyd(["-p", "off", "--", helper("fd_cloexec"), dir]);
     assert.equal(plain.code, 0, plain.stderr);
@@ -163,6 +165,21 @@ Deno.test("trace/force_cloexec hands every fd syd performs close-on-exec: opens,
     ]);
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(forced.stdout, calls.map((call) => `${call} 1\n`).join(""));
+    Deno.removeSync(`${dir}/sock`);
+    // Turned on by the sandboxed process through /dev/syd (lock:exec): the emulators were
+    // given the sockets they need before it was on.
+    const toggled = await runSyd([
+      "-p",
+      "off",
+      "-m",
+      "lock:exec",
+      "--",
+      helper("fd_cloexec"),
+      dir,
+      "/dev/syd/trace/force_cloexec:1",
+    ]);
+    assert.equal(toggled.code, 0, toggled.stderr);
+    assert.equal(toggled.stdout, calls.map((call) => `${call} 1\n`).join(""));
   });
 });
 

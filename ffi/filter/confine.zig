@@ -42,8 +42,10 @@ pub const thread_unshare_flags: u32 = linux.CLONE.FS | linux.CLONE.FILES | linux
 /// The flags `load_program` loads with: SECCOMP_FILTER_FLAG_SPEC_ALLOW (Linux 4.17; see there).
 pub const load_flags: u32 = 1 << 2;
 
-/// What the rules compare arguments with: known only when the sandbox runs.
-pub const Params = struct { notify_fd: i32, tgid: i32, interrupt_signal: u6 };
+/// What the rules compare arguments with: known only when the sandbox runs. `sockets`: the
+/// emulators may make sockets for callers (`socket_rules`): trace/force_cloexec is on, or the
+/// policy may still turn it on through /dev/syd.
+pub const Params = struct { notify_fd: i32, tgid: i32, interrupt_signal: u6, sockets: bool = false };
 
 pub fn thread_name(kind: Kind) [:0]const u8 {
     return switch (kind) {
@@ -296,8 +298,18 @@ const emulating = [_]Rule{
     .{ .nr = .ioctl, .kinds = emu, .args = &.{ eq(1, value(anonfd_handlers.ioc_watch_queue_set_size)), eq(2, value(0)) } },
 };
 
+/// handlers/net.zig under trace/force_cloexec: the caller's socket or socket pair, made in syd
+/// close-on-exec and handed over (the kernel cannot be asked to add the flag to a continued
+/// call). Only in the filters of a policy that has or may get trace/force_cloexec (`Params`):
+/// otherwise no kind makes sockets (`never`).
+const socket_rules = [_]Rule{
+    .{ .nr = .socket, .kinds = emu, .args = &.{.{ .index = 1, .mask = sock_cloexec, .datum = value(sock_cloexec) }} },
+    .{ .nr = .socketpair, .kinds = emu, .args = &.{.{ .index = 1, .mask = sock_cloexec, .datum = value(sock_cloexec) }} },
+};
+
 const mfd_cloexec: u32 = 1;
 const efd_cloexec: u32 = 0o2000000;
+const sock_cloexec: u32 = 0o2000000;
 const f_add_seals: u32 = 1033;
 
 /// The ioctl requests handlers/dir.zig performs on its own copy of a caller's fd, on any fd (none
@@ -408,6 +420,12 @@ comptime {
     }
 }
 
+comptime {
+    // Sockets only close-on-exec, only for the emulators.
+    for (socket_rules) |rule| assert(rule.kinds.eql(emu) and rule.args.len == 1 and rule.args[0].index == 1 and
+        rule.args[0].mask == sock_cloexec and rule.args[0].datum.value == sock_cloexec);
+}
+
 /// Whether `rule` goes into `kind`'s filter: the monitor's carries the emulators' rules, which
 /// the emulators it spawns inherit.
 fn applies(rule: Rule, kind: Kind) bool {
@@ -432,6 +450,9 @@ pub fn build(kind: Kind, params: Params) sys.Errno!scmp.Ctx {
         added += 1;
     }
     assert(added > common.len);
+    if (params.sockets) for (socket_rules) |rule| {
+        if (applies(rule, kind)) try add(ctx, rule, params);
+    };
     return ctx;
 }
 
@@ -541,6 +562,26 @@ test "no kind allows execve, and the monitor answers clone3 ENOSYS" {
             try testing.expectEqual(@as(usize, 0), clone3.len);
         }
     }
+}
+
+test "sockets are made only by the emulators (and the monitor they inherit from), close-on-exec, and only when the policy may force close-on-exec" {
+    var buf: [64 * 1024]u8 = undefined;
+    for ([_]bool{ false, true }) |sockets| for (std.enums.values(Kind)) |kind| {
+        var params = test_params(7);
+        params.sockets = sockets;
+        const ctx = try build(kind, params);
+        defer scmp.release(ctx);
+        const text = try export_bytes(ctx, true, &buf);
+        for ([_][]const u8{ pfc_block(text, "socket"), pfc_block(text, "socketpair") }) |block| {
+            if (sockets and (kind == .emu or kind == .mon)) {
+                // Allowed only with SOCK_CLOEXEC (0o2000000 = 524288) set in the type argument.
+                try testing.expect(std.mem.indexOf(u8, block, "$a1.lo32 & 0x00080000 == 524288") != null);
+                try testing.expect(std.mem.indexOf(u8, block, "action ALLOW;") != null);
+            } else {
+                try testing.expectEqual(@as(usize, 0), block.len);
+            }
+        }
+    };
 }
 
 test "the emulator's ioctl is allowed only on the notify fd, or for the requests syd performs itself (and the notification pipe probe)" {

@@ -28,7 +28,7 @@ pub const export_notify_fd: i32 = 1023;
 const kinds = @typeInfo(confine.Kind).@"enum".fields;
 
 /// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
-pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, skip: bool, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, skip: bool, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
     assert(out_fd >= 0);
     {
         const ctx = try sandbox_filter.build(options);
@@ -47,7 +47,7 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
         .drop => "loaded once the first process runs (lock:drop)",
         .on, .unset => "loaded once the first process runs (lock:on)",
     };
-    const params: confine.Params = .{ .notify_fd = export_notify_fd, .tgid = sys.getpid(), .interrupt_signal = std.os.linux.SIG.ALRM };
+    const params: confine.Params = .{ .notify_fd = export_notify_fd, .tgid = sys.getpid(), .interrupt_signal = std.os.linux.SIG.ALRM, .sockets = sockets };
     inline for (kinds) |field| {
         const kind: confine.Kind = @enumFromInt(field.value);
         const ctx = try confine.build(kind, params);
@@ -56,7 +56,19 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
         const what = std.fmt.bufPrint(&what_buf, "syd's {s}, {s}; notify fd shown as {d}", .{ describe(kind), when, export_notify_fd }) catch unreachable;
         try emit(ctx, confine.thread_name(kind), role(kind), what, format, out_fd, dir, diag);
     }
+    if (format == .pfc) try sys.write_all(out_fd, parent_note);
 }
+
+/// Where the original shows its parent filter (loaded into its whole process with TSYNC, and
+/// inherited by the sandbox), syd has none to show, and says why.
+const parent_note =
+    \\# syd_parent: Syd parent rules: none loaded. syd's main process is the Deno runtime, whose
+    \\# threads syd did not create and never confines (a filter synchronised onto them would bind
+    \\# code syd does not control); each thread syd creates loads its own filter above
+    \\# (syd_emu, syd_int, syd_mon, syd_out, syd_run), and what the original's parent filter
+    \\# gives the sandbox by inheritance is in syd_process and syd_ioctl.
+    \\
+;
 
 fn describe(kind: confine.Kind) []const u8 {
     return switch (kind) {
@@ -110,12 +122,12 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     const fd: i32 = @intCast(try sys.check(linux.memfd_create("dump-test", linux.MFD.CLOEXEC)));
     defer sys.close(fd);
     var diag: policy.Diag = .{};
-    try dump(.{}, &.{}, .unset, false, .pfc, fd, "", &diag);
+    try dump(.{}, &.{}, .unset, false, false, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);
     const len = try sys.read_full(fd, text);
-    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules" }) |header| {
+    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded" }) |header| {
         try std.testing.expect(std.mem.indexOf(u8, text[0..len], header) != null);
     }
 }

@@ -21,6 +21,7 @@ const anonfd = @import("anonfd.zig");
 const table = @import("../filter/table.zig");
 const unix_names = @import("unix_names.zig");
 const unix_creds = @import("unix_creds.zig");
+const notify = @import("../notify.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -525,7 +526,8 @@ fn socket_copy(request: *const Request, fd: i32) sys.Errno!i32 {
 pub fn socket(request: *const Request) Response {
     const domain: u32 = @truncate(request.arg(0));
     const kind: u32 = @as(u32, @truncate(request.arg(1))) & 0xf; // without SOCK_NONBLOCK, SOCK_CLOEXEC
-    const verdict = socket_verdict(request.policy, domain, kind) orelse return .continue_call;
+    const verdict = socket_verdict(request.policy, domain, kind) orelse
+        return if (cloexec_forced(request)) make_socket(request) else .continue_call;
     var comm_buf: [32]u8 = undefined;
     var cwd_buf: [4096]u8 = undefined;
     request.log.emit(.warn, .{
@@ -569,9 +571,48 @@ fn socket_verdict(policy: *const policy_mod.Policy, domain: u32, kind: u32) ?Soc
 /// as `!unnamed` (the original's name for unnamed UNIX sockets), EOPNOTSUPP when denied. Every
 /// argument is a register: continued when allowed.
 pub fn socketpair(request: *const Request) Response {
-    if (@as(u32, @truncate(request.arg(0))) != af_unix) return .continue_call;
-    if (!request.policy.on[@intFromEnum(Cat.net_bind)]) return .continue_call;
-    return judge_unnamed(request) orelse .continue_call;
+    if (@as(u32, @truncate(request.arg(0))) != af_unix) return .continue_call; // refused by the kernel
+    if (request.policy.on[@intFromEnum(Cat.net_bind)]) if (judge_unnamed(request)) |response| return response;
+    return if (cloexec_forced(request)) make_socketpair(request) catch |err| handlers.failure(err) else .continue_call;
+}
+
+/// trace/force_cloexec is on and the caller did not ask for SOCK_CLOEXEC: syd makes the socket
+/// (or pair) itself and hands it over close-on-exec, as the kernel cannot be told to add the
+/// flag to a continued call. The socket is made in syd's network namespace, which is the
+/// sandbox's (syd offers no unshare/net yet: a sandbox with its own namespace would need this
+/// made there).
+fn cloexec_forced(request: *const Request) bool {
+    return request.policy.force_cloexec and request.arg(1) & sock_cloexec == 0;
+}
+
+const sock_cloexec: u32 = 0o2000000;
+
+/// socket(2) as the caller asked, close-on-exec, in syd (confine.zig `socket_rules`).
+fn make_socket(request: *const Request) Response {
+    assert(cloexec_forced(request));
+    if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    const arg = request.notif.data.args;
+    const fd = sys.check(linux.socket(@truncate(arg[0]), @as(u32, @truncate(arg[1])) | sock_cloexec, @truncate(arg[2]))) catch |err| return handlers.failure(err);
+    return .{ .fd = .{ .fd = @intCast(fd), .cloexec = true } };
+}
+
+/// socketpair(2) of UNIX sockets as the caller asked, close-on-exec, in syd: both put into the
+/// caller, their numbers written to its array. The array is read and written back first, so
+/// that a bad pointer fails with EFAULT before any fd reaches the caller.
+fn make_socketpair(request: *const Request) sys.Errno!Response {
+    assert(cloexec_forced(request));
+    const arg = request.notif.data.args;
+    var pair: [2]i32 = .{ -1, -1 };
+    try handlers.read_memory(request.tid(), arg[3], std.mem.asBytes(&pair));
+    try handlers.write_memory(request.tid(), arg[3], std.mem.asBytes(&pair));
+    var made: [2]i32 = undefined;
+    _ = try sys.check(linux.socketpair(@bitCast(@as(u32, @truncate(arg[0]))), @bitCast(@as(u32, @truncate(arg[1])) | sock_cloexec), @bitCast(@as(u32, @truncate(arg[2]))), &made));
+    defer for (made) |fd| sys.close(fd);
+    if (!request.valid()) return error.NOENT;
+    for (made, &pair) |fd, *number| number.* = try notify.add_fd(request.notify_fd, request.notif.id, fd, true);
+    assert(pair[0] >= 0 and pair[1] >= 0);
+    try handlers.write_memory(request.tid(), arg[3], std.mem.asBytes(&pair));
+    return .{ .value = 0 };
 }
 
 /// Judges an unnamed UNIX socket for net/bind as `!unnamed` (net/bind on): null when allowed,

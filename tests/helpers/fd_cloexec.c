@@ -1,8 +1,9 @@
 /*
- * fd_cloexec DIR: makes an fd with each call syd may perform (open, openat, creat, memfd_create,
- * accept, accept4, eventfd, epoll_create1, inotify_init1, timerfd_create, signalfd), none asking
- * for close-on-exec, and prints "CALL N" with N 1 when the fd is
- * close-on-exec, 0 when not (trace/force_cloexec), or "CALL ERRNO" when the call failed.
+ * fd_cloexec DIR [PATH]: makes an fd with each call syd may perform (open, openat, creat,
+ * memfd_create, accept, accept4, eventfd, epoll_create1, inotify_init1, timerfd_create, signalfd,
+ * socket, socketpair), none asking for close-on-exec, and prints "CALL N" with N 1 when the fd
+ * (for socketpair: both) is close-on-exec, 0 when not (trace/force_cloexec), or "CALL ERRNO"
+ * when the call failed. PATH, when given, is stat-ed first (a /dev/syd command).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -31,7 +33,12 @@ static void report(const char *call, int fd) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 2) return 2;
+	if (argc != 2 && argc != 3) return 2;
+	struct stat st;
+	if (argc == 3 && stat(argv[2], &st) < 0) {
+		perror(argv[2]);
+		return 1;
+	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/file", argv[1]);
 	report("open", open(path, O_RDWR | O_CREAT, 0600));
@@ -62,6 +69,17 @@ int main(int argc, char **argv) {
 		if (i == 0) report("accept", accept(server, NULL, NULL));
 		else report("accept4", accept4(server, NULL, NULL, 0));
 		close(client);
+	}
+	report("socket", socket(AF_INET, SOCK_STREAM, 0));
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) {
+		report("socketpair", -1);
+	} else {
+		int a = fcntl(pair[0], F_GETFD), b = fcntl(pair[1], F_GETFD);
+		printf("socketpair %d\n", a >= 0 && b >= 0 && (a & FD_CLOEXEC) && (b & FD_CLOEXEC));
+		if (write(pair[0], "x", 1) != 1 || read(pair[1], path, 1) != 1) printf("socketpair unusable\n");
+		close(pair[0]);
+		close(pair[1]);
 	}
 	return 0;
 }
