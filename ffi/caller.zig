@@ -24,6 +24,8 @@ pub const Status = struct {
     umask: u32 = 0o022,
     groups: [groups_max]u32 = undefined,
     groups_len: usize = 0,
+    /// The real, effective, saved and filesystem uids are one, and so are the gids.
+    ids_uniform: bool = false,
 
     pub fn group_list(self: *const Status) []const u32 {
         return self.groups[0..self.groups_len];
@@ -89,9 +91,11 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
             out.ppid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
         } else if (std.mem.eql(u8, key, "Uid")) {
             out.fsuid = try field(value, 3);
+            if (try uniform(value)) seen |= 8;
             seen |= 2;
         } else if (std.mem.eql(u8, key, "Gid")) {
             out.fsgid = try field(value, 3);
+            if (try uniform(value)) seen |= 16;
             seen |= 4;
         } else if (std.mem.eql(u8, key, "Umask")) {
             out.umask = std.fmt.parseInt(u32, value, 8) catch return error.INVAL;
@@ -105,7 +109,15 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
             }
         }
     }
-    if (seen != 7) return error.INVAL;
+    if (seen & 7 != 7) return error.INVAL;
+    out.ids_uniform = seen & (8 | 16) == 8 | 16;
+}
+
+/// Whether the four ids of a status value ("1000 1000 1000 1000") are one.
+fn uniform(value: []const u8) sys.Errno!bool {
+    const first = try field(value, 0);
+    for (1..4) |index| if (try field(value, index) != first) return false;
+    return true;
 }
 
 /// The `index`-th whitespace-separated number of a status value ("1000 1000 1000 1000").
@@ -150,11 +162,16 @@ test "parse_status reads the thread group, fs credentials, groups and umask" {
     try parse_status("Name:\tcat\nUmask:\t0027\nState:\tR (running)\nTgid:\t4242\n" ++
         "Uid:\t1000\t1001\t1002\t1003\nGid:\t100\t101\t102\t103\nGroups:\t4 24 27 \n", &status);
     try std.testing.expectEqual(@as(i32, 4242), status.tgid);
+    try std.testing.expect(!status.ids_uniform);
     try std.testing.expectEqual(@as(u32, 1003), status.fsuid);
     try std.testing.expectEqual(@as(u32, 103), status.fsgid);
     try std.testing.expectEqual(@as(u32, 0o027), status.umask);
     try std.testing.expectEqualSlices(u32, &.{ 4, 24, 27 }, status.group_list());
     try std.testing.expectError(error.INVAL, parse_status("Name:\tx\n", &status));
+    try parse_status("Tgid:\t7\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t5\t5\n", &status);
+    try std.testing.expect(status.ids_uniform);
+    try parse_status("Tgid:\t7\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t6\t5\n", &status);
+    try std.testing.expect(!status.ids_uniform);
 }
 
 test "read_status of this process matches its own credentials" {

@@ -169,7 +169,16 @@ pub const Options = struct {
     /// dirfd, the cwd, or the root for an absolute path): EXDEV. The start's mount id is left
     /// here, for the caller to check what it opens against.
     no_xdev: ?*Xdev = null,
+    /// Left here: the file type bits (S_IFMT) of what the result names, as the walk's last
+    /// look at it found them, `mode_missing` when it was missing (last_may_be_missing), or
+    /// untouched when the walk did not end on a look (a `.`, a `..`, the root, a kept /proc
+    /// name): the caller then asks itself. Saves looking at the last component twice.
+    last_mode: ?*u32 = null,
 };
+
+/// `Options.last_mode` of a missing last component, and as the caller sets it before the walk.
+pub const mode_missing: u32 = 0;
+pub const mode_unknown: u32 = 0xffff_ffff;
 
 /// trace/force_no_xdev's state for one resolution: the mount the walk started on.
 pub const Xdev = struct { mnt_id: u64 = 0 };
@@ -249,11 +258,12 @@ pub fn canonicalize(
     if (path.len == 0 and !options.empty_path) return error.NOENT;
     if (options.slash_name) |err| if (names_dir(path)) return err;
     const absolute = path.len > 0 and path[0] == '/';
-    var walk: Walk = .{ .caller = caller, .options = options, .out = out, .guard = caller.pid != sys.getpid() };
+    var walk: Walk = .{ .caller = caller, .options = options, .out = out, .guard = caller.pid != sys.own_pid() };
     walk.rest_start = pending_len_max - path.len;
     @memcpy(walk.rest[walk.rest_start..], path); // Before `out` is written: `path` may be in it.
-    walk.root_fd = try open_root(caller.tid);
-    defer sys.close(walk.root_fd);
+    const root = try caller_root(caller);
+    defer root.release();
+    walk.root_fd = root.fd;
     if (absolute) walk.set_out("/") else try walk.start_at(dirfd, path.len == 0);
     // A relative path starts where the caller is: walk judges the way there too, so that a
     // cwd or dirfd inside a hidden directory reaches nothing in it.
@@ -473,8 +483,14 @@ const Walk = struct {
         const flags: u32 = linux.AT.SYMLINK_NOFOLLOW;
         self.stat_at(self.out_relative(), &st, flags) catch |err| {
             const may_be_missing = self.options.missing == .last_may_be_missing;
-            if (err == error.NOENT and last and may_be_missing) return true;
+            if (err == error.NOENT and last and may_be_missing) {
+                if (self.options.last_mode) |mode| mode.* = mode_missing;
+                return true;
+            }
             return err;
+        };
+        if (last) if (self.options.last_mode) |mode| {
+            mode.* = st.mode & linux.S.IFMT;
         };
         switch (st.mode & linux.S.IFMT) {
             linux.S.IFDIR => return last,
@@ -484,6 +500,7 @@ const Walk = struct {
                 const kept = final and self.options.follow == .nofollow_last;
                 if (try self.link_refused(!kept)) return error.LOOP;
                 if (kept) return true;
+                if (self.options.last_mode) |mode| mode.* = mode_unknown; // the target's, if looked at
                 return self.follow(final);
             },
             else => {
@@ -752,7 +769,7 @@ pub fn names_syd_proc(path: []const u8) bool {
 /// Whether `id` is syd's process or one of its threads (/proc/<syd>/task/<id> exists).
 pub fn is_syd_task(id: i64) bool {
     if (id <= 0 or id > std.math.maxInt(i32)) return false;
-    const own = sys.getpid();
+    const own = sys.own_pid();
     if (id == own) return true;
     var name_buf: [proc_name_len_max]u8 = undefined;
     return exists(proc_name(&name_buf, "/proc/{d}/task/{d}", .{ own, id }));
@@ -776,6 +793,41 @@ fn proc_name(buf: *[proc_name_len_max]u8, comptime format: []const u8, args: any
 }
 
 /// The caller's root directory, as an O_PATH fd to resolve its absolute paths under.
+/// Bumped by sandbox.zig when a sandbox starts and when it ends: while it is odd, one sandbox
+/// runs, and every sandboxed process has one root for the sandbox's whole life. chroot is
+/// judged and answered without changing anything (handlers/dir.zig); pivot_root, mount, setns
+/// and new mount or user namespaces are refused (filter/table.zig). So each syd thread opens
+/// the sandbox's root once, keeps it in its own fd table (pool.thread_setup) and uses it for
+/// every caller, instead of opening /proc/TID/root for each call.
+pub var sandbox_run: std.atomic.Value(u32) = .init(0);
+threadlocal var shared_root_fd: i32 = -1;
+threadlocal var shared_root_run: u32 = 0;
+
+/// A caller's root, as an O_PATH fd; `owned`: the holder closes it (`release`).
+pub const RootFd = struct {
+    fd: i32,
+    owned: bool,
+
+    pub fn release(self: RootFd) void {
+        assert(self.fd >= 0);
+        if (self.owned) sys.close(self.fd);
+    }
+};
+
+/// The root of `caller` (a sandboxed thread, or syd itself): the sandbox's, kept by this thread
+/// while a sandbox runs (`sandbox_run`), otherwise /proc/TID/root opened for the call.
+pub fn caller_root(caller: Caller) sys.Errno!RootFd {
+    assert(caller.pid > 0 and caller.tid > 0);
+    const run = sandbox_run.load(.acquire);
+    if (run % 2 == 0 or caller.pid == sys.own_pid()) return .{ .fd = try open_root(caller.tid), .owned = true };
+    if (shared_root_run == run and shared_root_fd >= 0) return .{ .fd = shared_root_fd, .owned = false };
+    const fd = try open_root(caller.tid);
+    if (shared_root_fd >= 0) sys.close(shared_root_fd);
+    shared_root_fd = fd;
+    shared_root_run = run;
+    return .{ .fd = fd, .owned = false };
+}
+
 fn open_root(tid: i32) sys.Errno!i32 {
     assert(tid > 0);
     var name_buf: [proc_name_len_max]u8 = undefined;

@@ -9,6 +9,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
+const path_mod = @import("path.zig");
 const policy = @import("policy.zig");
 const log_mod = @import("log.zig");
 const spawn = @import("spawn.zig");
@@ -237,6 +238,10 @@ pub const Sandbox = struct {
             return err;
         };
         pool.child_pid = child.pid;
+        // One sandbox runs (odd): syd's threads keep its root (path.zig `sandbox_run`).
+        assert(path_mod.sandbox_run.load(.acquire) % 2 == 0);
+        _ = path_mod.sandbox_run.fetchAdd(1, .acq_rel);
+        defer _ = path_mod.sandbox_run.fetchAdd(1, .acq_rel);
         pool.confinement.skip = skip_confinement();
         pool.confinement.prepare(arena, .{ .notify_fd = child.notify_fd, .tgid = pool.tgid, .interrupt_signal = pool_mod.interrupt_signal, .sockets = emulators_make_sockets(rules) }) catch |err| {
             diag.set("cannot assemble the filters syd's threads confine themselves with: {s}", .{errno_text(sys.errno_value(err))});

@@ -142,6 +142,19 @@ pub fn getpid() i32 {
     return linux.getpid();
 }
 
+var own_pid_cache: std.atomic.Value(i32) = .init(0);
+
+/// syd's own pid, asked of the kernel once: for the handlers' hot paths. Never from a forked
+/// child (raw system calls only there: it would get syd's pid).
+pub fn own_pid() i32 {
+    const cached = own_pid_cache.load(.monotonic);
+    if (cached > 0) return cached;
+    const pid = linux.getpid();
+    assert(pid > 0);
+    own_pid_cache.store(pid, .monotonic);
+    return pid;
+}
+
 pub fn tgkill(tgid: i32, tid: i32, sig: i32) Errno!void {
     assert(tgid > 0 and tid > 0);
     _ = try check(linux.tgkill(tgid, tid, sig));

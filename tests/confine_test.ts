@@ -124,7 +124,11 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
     "syd_mon",
     "syd_out",
     "syd_run",
+    "syd_parent",
   ]);
+  // No parent filter is loaded (syd's main process is Deno's): the section says so.
+  assert.match(map.get("syd_parent")!, /none loaded/);
+  assert.doesNotMatch(map.get("syd_parent")!, /action ALLOW/);
   // Each header also carries the original's words, which tools written for it look for.
   for (
     const role of ["process", "ioctl", "emulator", "interrupter", "monitor", "timeouter", "waiter"]

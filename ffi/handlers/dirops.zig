@@ -48,7 +48,7 @@ pub fn mkdir(request: *const Request) Response {
         return .{ .failure = @intFromEnum(if (handlers.walk_hidden(request, canonical)) linux.E.NOENT else linux.E.EXIST) };
     } else |_| {}
     if (handlers.decide(request, &.{.mkdir}, canonical)) |response| return response;
-    _ = emulate.caller_for(request, canonical, true) catch |err| return handlers.failure(err);
+    _ = emulate.act_for(request, canonical, true) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
@@ -79,7 +79,7 @@ pub fn unlink(request: *const Request) Response {
     };
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
-    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    _ = emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
@@ -103,7 +103,7 @@ pub fn symlink(request: *const Request) Response {
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.symlink}, canonical)) |response| return response;
     if (canonical.len == 1) return .{ .failure = @intFromEnum(linux.E.EXIST) };
-    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    _ = emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var name_buf: [256]u8 = undefined;
@@ -291,7 +291,7 @@ pub fn rename(request: *const Request) Response {
     if (exposes(request, old, new)) |response| return response;
     const rename_exchange: u32 = 2;
     if (!linking and flags & rename_exchange != 0) if (exposes(request, new, old)) |response| return response;
-    _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
+    _ = emulate.act_for(request, new, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var old_name: [256]u8 = undefined;
@@ -388,7 +388,7 @@ fn link_fd(request: *const Request, old_dirfd: i32, old_addr: u64, new_dirfd: i3
         _ = sys.check(linux.fstat(copy, &st)) catch |stat_err| return handlers.failure(stat_err);
         if (st.nlink != 0) return handlers.failure(if (err == error.NOENT) error.ACCES else err);
     }
-    _ = emulate.caller_for(request, new, false) catch |err| return handlers.failure(err);
+    _ = emulate.act_for(request, new, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     var new_name: [256]u8 = undefined;

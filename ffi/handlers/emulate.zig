@@ -27,18 +27,18 @@ comptime {
 /// The caller's root directory, opened as an O_PATH fd.
 pub const Root = struct {
     fd: i32,
+    held: path_mod.RootFd,
 
+    /// The root of sandboxed thread `tid` (path.zig `caller_root`: the sandbox's, kept by this
+    /// thread while the sandbox runs).
     pub fn open(tid: i32) sys.Errno!Root {
         assert(tid > 0);
-        var buf: [64]u8 = undefined;
-        const path = std.fmt.bufPrintZ(&buf, "/proc/{d}/root", .{tid}) catch unreachable;
-        const flags: linux.O = .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true };
-        const fd: i32 = @intCast(try sys.retry(linux.open, .{ path.ptr, flags, @as(linux.mode_t, 0) }));
-        return .{ .fd = fd };
+        const held = try path_mod.caller_root(.{ .pid = tid, .tid = tid });
+        return .{ .fd = held.fd, .held = held };
     }
 
     pub fn close(self: Root) void {
-        sys.close(self.fd);
+        self.held.release();
     }
 
     /// The openat2 arguments for `canonical` inside the root: the path relative to it, and the
@@ -184,6 +184,19 @@ pub fn own_fd_path(request: *const handlers.Request, fd: i32, out: []u8) sys.Err
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     if (!path_mod.caller_may_name(caller, path)) return error.ACCES;
     return path;
+}
+
+/// Checks that syd may act for the caller, as `caller_for`, and sets this thread's umask to the
+/// caller's when `creating`; without reading the caller's status where its credentials cannot
+/// differ from syd's: syd's own uids are one (real, effective, saved, filesystem) and so are its
+/// gids, and the sandbox started with them, with no capability (layers/caps.zig
+/// `child_drop_all`, which fails the start if it cannot), no_new_privs (an exec gains no id)
+/// and no user namespace (filter/table.zig refuses CLONE_NEWUSER). A set*id call without
+/// CAP_SETUID or CAP_SETGID may only choose among the real, effective and saved ids, and
+/// setgroups needs CAP_SETGID: every sandboxed thread's filesystem ids and groups stay syd's.
+pub fn act_for(request: *const handlers.Request, canonical: []const u8, creating: bool) sys.Errno!void {
+    if (!creating and request.own.ids_uniform) return;
+    _ = try caller_for(request, canonical, creating);
 }
 
 /// The caller's status, when syd may act for it: its filesystem credentials must be syd's

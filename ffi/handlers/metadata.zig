@@ -51,7 +51,7 @@ fn by_path(request: *const Request, dirfd: i32, addr: u64, flags: u32, cats: []c
     }, &buf) catch |err| return .{ .answer = handlers.failure(err) };
     if (!request.valid()) return .{ .answer = .{ .failure = @intFromEnum(linux.E.NOENT) } };
     if (handlers.decide(request, cats, canonical)) |response| return .{ .answer = response };
-    _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .answer = handlers.failure(err) };
+    _ = emulate.act_for(request, canonical, false) catch |err| return .{ .answer = handlers.failure(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .answer = handlers.failure(err) };
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (follow) 0 else handlers.o.nofollow), 0) catch |err| return .{ .answer = handlers.failure(err) };
@@ -277,7 +277,7 @@ pub fn xattr_read(request: *const Request) Response {
         .failure => return response,
         else => {}, // read is off: performed all the same, never continued once the path was read
     };
-    _ = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    _ = emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (follow) 0 else handlers.o.nofollow), 0) catch |err| return handlers.failure(err);

@@ -45,7 +45,7 @@ pub fn handle(request: *const Request) Response {
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{category(mode)}, canonical)) |response| return response;
     if (canonical.len == 1) return .{ .failure = @intFromEnum(linux.E.EXIST) }; // "/" exists
-    _ = emulate.caller_for(request, canonical, true) catch |err| return .{ .failure = sys.errno_value(err) };
+    _ = emulate.act_for(request, canonical, true) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     var name_buf: [256]u8 = undefined;

@@ -489,11 +489,13 @@ pub fn walk_hidden(request: *const Request, canonical: []const u8) bool {
 
 pub fn kind_at(tid: i32, canonical: []const u8) sys.Errno!u32 {
     assert(tid > 0 and canonical.len > 0 and canonical[0] == '/');
-    var buf: [path_mod.path_len_max + 32]u8 = undefined;
-    const full = std.fmt.bufPrintZ(&buf, "/proc/{d}/root{s}", .{ tid, canonical }) catch return kind_at_long(tid, canonical);
-    if (full.len >= path_mod.path_len_max) return kind_at_long(tid, canonical); // one call refuses it
+    if (canonical.len >= path_mod.path_len_max) return kind_at_long(tid, canonical); // one call refuses it
+    var buf: [path_mod.path_len_max]u8 = undefined;
+    const relative = std.fmt.bufPrintZ(&buf, "{s}", .{if (canonical.len == 1) "." else canonical[1..]}) catch unreachable;
+    const root = try path_mod.caller_root(.{ .pid = tid, .tid = tid });
+    defer root.release();
     var st: linux.Stat = undefined;
-    _ = try sys.check(linux.fstatat(linux.AT.FDCWD, full.ptr, &st, linux.AT.SYMLINK_NOFOLLOW));
+    _ = try sys.check(linux.fstatat(root.fd, relative.ptr, &st, linux.AT.SYMLINK_NOFOLLOW));
     return st.mode & linux.S.IFMT;
 }
 

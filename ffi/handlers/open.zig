@@ -65,6 +65,7 @@ pub fn handle(request: *const Request) Response {
     var cats_buf: [5]Cat = undefined;
     var canonical_buf: [path_mod.long_len_max]u8 = undefined;
     var xdev: path_mod.Xdev = .{};
+    var last_mode: u32 = path_mod.mode_unknown;
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
     // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
     var args = args_read;
@@ -79,6 +80,7 @@ pub fn handle(request: *const Request) Response {
         .slash_name = if (args.flags & o_creat != 0 and args.flags & o_tmpfile != o_tmpfile) error.ISDIR else null,
         .deny_dotdot = request.policy.deny_dotdot,
         .no_xdev = if (request.policy.force_no_xdev) &xdev else null,
+        .last_mode = &last_mode,
     }, &canonical_buf) catch |err| {
         // Unjudged and with no hardening on, what syd cannot resolve is the kernel's to answer
         // (syd's own /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's
@@ -86,7 +88,7 @@ pub fn handle(request: *const Request) Response {
         // the caller may have changed meanwhile to one a hardening refuses.
         return if (performed) .{ .failure = sys.errno_value(err) } else .continue_call;
     };
-    const existing = existing_of(request.tid(), canonical);
+    const existing = existing_of(request.tid(), canonical, last_mode);
     // trace/force_wx_open: no writable open of an executable regular file, no creation of one
     // (EPERM, as the original). The file's mode is checked again on what syd opens (handed).
     if (request.policy.force_wx_open and wx_refused(request.tid(), args, canonical, existing)) return .{ .failure = @intFromEnum(linux.E.PERM) };
@@ -217,8 +219,10 @@ pub fn categories(flags: u32, existing: Existing, buf: *[4]Cat) []const Cat {
     return buf[0..len];
 }
 
-fn existing_of(tid: i32, canonical: []const u8) Existing {
-    const kind = handlers.kind_at(tid, canonical) catch |err| return if (err == error.NOENT) .missing else .other;
+/// What `canonical` names: as the walk last found it (`last_mode`), or looked at again.
+fn existing_of(tid: i32, canonical: []const u8, last_mode: u32) Existing {
+    if (last_mode == path_mod.mode_missing) return .missing;
+    const kind = if (last_mode != path_mod.mode_unknown) last_mode else handlers.kind_at(tid, canonical) catch |err| return if (err == error.NOENT) .missing else .other;
     return switch (kind) {
         linux.S.IFDIR => .directory,
         linux.S.IFBLK => .block_device,
@@ -252,12 +256,13 @@ fn emulate_open(request: *const Request, args: Args, canonical: []const u8, name
     assert(canonical.len > 0 and canonical[0] == '/');
     const creating = args.flags & o_creat != 0 or args.flags & o_tmpfile == o_tmpfile;
     if (args.flags & handlers.o.nofollow == 0) if (ProcFd.parse(canonical)) |named| return reopen(request, args, named, creating, name);
-    const status = emulate_mod.caller_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
+    emulate_mod.act_for(request, canonical, creating) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate_mod.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const mode: u64 = if (creating) args.mode & 0o7777 else 0;
     if (trusted_create(request.policy, args.flags) and args.flags & o_tmpfile != o_tmpfile) {
-        return create_trusted(request, root, args, canonical, name, mode, status.fsuid);
+        // The caller's fsuid is syd's (act_for).
+        return create_trusted(request, root, args, canonical, name, mode, request.own.fsuid);
     }
     const fd = root.openat2_blocking(request, canonical, flags_performed(args.flags), mode) catch |err| {
         // syd without a terminal of its own: /dev/tty answers ENXIO to syd, not to the caller.

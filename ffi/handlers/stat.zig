@@ -84,9 +84,11 @@ pub fn handle(request: *const Request) Response {
     }, &buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (stat_on) if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
-    const status = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+    emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
     // /proc/self and /proc/thread-self name the caller: read in syd, they would name syd.
-    if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, status.tgid, request.tid())) |link| {
+    if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, 1, request.tid())) |_| {
+        const status = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
+        const link = self_link(canonical, status.tgid, request.tid()).?;
         var text_buf: [48]u8 = undefined;
         return answer_link(request, nr, link.text(&text_buf)) catch |err| handlers.failure(err);
     };
@@ -141,7 +143,7 @@ fn self_link(canonical: []const u8, tgid: i32, tid: i32) ?SelfLink {
 
 fn on_fd(request: *const Request, nr: SYS, call: Call) Response {
     const fd = if (call.dirfd == handlers.at.fdcwd) cwd: {
-        _ = emulate.caller_for(request, "", false) catch |err| return handlers.failure(err);
+        _ = emulate.act_for(request, "", false) catch |err| return handlers.failure(err);
         var path_buf: [48]u8 = undefined;
         const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/cwd", .{request.tid()}) catch unreachable;
         const rc = sys.retry(linux.open, .{ path.ptr, linux.O{ .PATH = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|

@@ -33,7 +33,7 @@ fn by_path(request: *const Request) Response {
         return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (handlers.decide(request, &.{.truncate}, canonical)) |response| return response;
-    _ = emulate.caller_for(request, canonical, false) catch |err| return .{ .failure = sys.errno_value(err) };
+    _ = emulate.act_for(request, canonical, false) catch |err| return .{ .failure = sys.errno_value(err) };
     const root = emulate.Root.open(request.tid()) catch |err| return .{ .failure = sys.errno_value(err) };
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.wronly | handlers.o.nonblock, 0) catch |err| return .{ .failure = sys.errno_value(err) };

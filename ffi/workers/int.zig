@@ -34,8 +34,13 @@ const Pool = pool_mod.Pool;
 /// Shortest poll interval while calls are registered; doubled while nothing changes.
 pub const poll_ms_min: u32 = 10;
 pub const poll_ms_max: u32 = 100;
-/// A call registered more recently than this is not looked at yet: most opens end sooner.
+/// A call first seen registered more recently than this is not looked at yet: most opens end
+/// sooner.
 pub const grace_ms: u64 = 5;
+/// Rounds of `poll_ms_min` with no call registered, nor any registration between them, before
+/// the thread sleeps until the next registration wakes it. While calls come and go (an open
+/// loop), registering one costs no wake-up: the thread looks every `poll_ms_min` instead.
+pub const quiet_rounds_max: u32 = 10;
 /// Thread groups whose SA_RESTART signals are tracked at once.
 pub const restarts_max: usize = 1024;
 const status_len_max: usize = 4096;
@@ -51,7 +56,6 @@ pub const Entry = struct {
     caller_tid: std.atomic.Value(i32) = .init(0),
     /// Interrupt on any pending signal, SA_RESTART or not (calls that never restart).
     ignore_restart: std.atomic.Value(bool) = .init(false),
-    since_ms: std.atomic.Value(u64) = .init(0),
     /// The request the interrupter last signalled this emulator for.
     interrupt_id: std.atomic.Value(u64) = .init(0),
 
@@ -61,7 +65,6 @@ pub const Entry = struct {
         assert(self.id.load(.monotonic) == 0);
         self.caller_tid.store(tid, .monotonic);
         self.ignore_restart.store(ignore_restart, .monotonic);
-        self.since_ms.store(sys.monotonic_ms(), .monotonic);
         self.id.store(id, .seq_cst);
         int.registered();
     }
@@ -137,8 +140,10 @@ pub const Interrupter = struct {
     pool: *Pool,
     /// Bumped (and futex-woken) to wake the thread.
     seq: std.atomic.Value(u32) = .init(0),
-    /// 1 while the thread sleeps with nothing registered.
+    /// 1 while the thread sleeps with nothing registered, until a registration wakes it.
     sleeping: std.atomic.Value(u32) = .init(0),
+    /// Bumped by every registration: the thread stays awake while calls come and go.
+    registrations: std.atomic.Value(u32) = .init(0),
     /// Set by the monitor when the pool is exhausted: interrupt every blocked call.
     force: std.atomic.Value(bool) = .init(false),
     exiting: std.atomic.Value(bool) = .init(false),
@@ -148,6 +153,9 @@ pub const Interrupter = struct {
     status_fd: [policy.workers_max]i32 = [_]i32{-1} ** policy.workers_max,
     status_id: [policy.workers_max]u64 = [_]u64{0} ** policy.workers_max,
     logged_id: [policy.workers_max]u64 = [_]u64{0} ** policy.workers_max,
+    /// The request each slot held when the thread first saw it, and when (for `grace_ms`).
+    seen_id: [policy.workers_max]u64 = [_]u64{0} ** policy.workers_max,
+    seen_ms: [policy.workers_max]u64 = [_]u64{0} ** policy.workers_max,
 
     pub fn start(self: *Interrupter) sys.Errno!void {
         assert(self.thread == null);
@@ -163,8 +171,10 @@ pub const Interrupter = struct {
         self.thread = null;
     }
 
-    /// An emulator registered a call: wake the thread if it sleeps.
+    /// An emulator registered a call: wake the thread if it sleeps until woken (otherwise it
+    /// looks within `poll_ms_min`).
     fn registered(self: *Interrupter) void {
+        _ = self.registrations.fetchAdd(1, .monotonic);
         if (self.sleeping.load(.seq_cst) == 1) self.wake();
     }
 
@@ -183,6 +193,8 @@ pub const Interrupter = struct {
     fn main(self: *Interrupter) void {
         pool_mod.thread_setup("syd_int");
         var poll_ms: u32 = poll_ms_min;
+        var quiet_rounds: u32 = 0;
+        var registrations_seen: u32 = 0;
         // Not a bounded loop: the thread runs until the sandbox ends.
         while (!self.exiting.load(.acquire)) {
             self.pool.confinement.check(.int);
@@ -192,6 +204,15 @@ pub const Interrupter = struct {
             if (self.exiting.load(.acquire)) break;
             const round = self.scan();
             if (round.registered == 0) {
+                const registrations = self.registrations.load(.monotonic);
+                quiet_rounds = if (registrations != registrations_seen) 0 else quiet_rounds + 1;
+                registrations_seen = registrations;
+                if (quiet_rounds < quiet_rounds_max) {
+                    sys.futex_wait(&self.seq, seq, poll_ms_min);
+                    poll_ms = poll_ms_min;
+                    continue;
+                }
+                quiet_rounds = 0;
                 self.sleeping.store(1, .seq_cst);
                 if (self.any_registered()) {
                     self.sleeping.store(0, .seq_cst);
@@ -231,7 +252,11 @@ pub const Interrupter = struct {
             }
             if (id == 0) continue;
             round.registered += 1;
-            if (!force and !exhausted and now_ms -| slot.blocked.since_ms.load(.monotonic) < grace_ms) continue;
+            if (id != self.seen_id[index]) {
+                self.seen_id[index] = id;
+                self.seen_ms[index] = now_ms;
+            }
+            if (!force and !exhausted and now_ms -| self.seen_ms[index] < grace_ms) continue;
             const verdict: Verdict = if (force or exhausted) .interrupt else self.check(index, slot, id);
             switch (verdict) {
                 .keep => {},
