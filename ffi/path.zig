@@ -258,7 +258,12 @@ pub fn canonicalize(
     if (path.len == 0 and !options.empty_path) return error.NOENT;
     if (options.slash_name) |err| if (names_dir(path)) return err;
     const absolute = path.len > 0 and path[0] == '/';
-    var walk: Walk = .{ .caller = caller, .options = options, .out = out, .guard = caller.pid != sys.own_pid() };
+    // The walk's buffers live in this thread's storage, not on the stack: ReleaseSafe would fill
+    // them with 0xaa at every call. A walk starts no other walk.
+    assert(!walking);
+    walking = true;
+    defer walking = false;
+    var walk: Walk = .{ .caller = caller, .options = options, .out = out, .guard = caller.pid != sys.own_pid(), .rest = &walk_buffers.rest, .link = &walk_buffers.link };
     walk.rest_start = pending_len_max - path.len;
     @memcpy(walk.rest[walk.rest_start..], path); // Before `out` is written: `path` may be in it.
     const root = try caller_root(caller);
@@ -284,6 +289,10 @@ const LinkKind = enum {
     magic, // /proc/PID/{fd/N,cwd,root,exe,ns/...}: names an object, as syd's root sees it
 };
 
+/// The buffers of this thread's walk (`canonicalize`).
+threadlocal var walk_buffers: struct { rest: [pending_len_max]u8, link: [path_len_max]u8 } = undefined;
+threadlocal var walking: bool = false;
+
 /// One resolution: the canonical prefix resolved so far (`out`, no trailing slash) and the
 /// path still to resolve (`rest[rest_start..]`, right-aligned so a link body is prepended).
 const Walk = struct {
@@ -292,9 +301,9 @@ const Walk = struct {
     out: []u8,
     out_len: usize = 0,
     root_fd: i32 = -1,
-    rest: [pending_len_max]u8 = undefined,
+    rest: *[pending_len_max]u8,
     rest_start: usize = pending_len_max,
-    link: [path_len_max]u8 = undefined, // a link body, or the caller's root as syd sees it
+    link: *[path_len_max]u8, // a link body, or the caller's root as syd sees it
     links: u32 = 0,
     procfs: ?bool = null, // whether the caller's /proc is a procfs root, once asked
     guard: bool, // whether syd's own /proc entries are refused (not when syd resolves its own fds)
@@ -319,7 +328,7 @@ const Walk = struct {
         if (dirfd < 0) return error.BADF;
         var name_buf: [proc_name_len_max]u8 = undefined;
         const link_name = proc_name(&name_buf, "/proc/{d}/fd/{d}", .{ self.caller.tid, dirfd });
-        const target = readlink_at(linux.AT.FDCWD, link_name, &self.link) catch |err| {
+        const target = readlink_at(linux.AT.FDCWD, link_name, self.link) catch |err| {
             if (err == error.NAMETOOLONG) return self.start_at_long(link_name, empty);
             return if (err == error.NOENT) error.BADF else err;
         };
@@ -342,7 +351,7 @@ const Walk = struct {
         assert(self.out_len == 0);
         var name_buf: [proc_name_len_max]u8 = undefined;
         const link_name = proc_name(&name_buf, "/proc/{d}/cwd", .{self.caller.tid});
-        const target = readlink_at(linux.AT.FDCWD, link_name, &self.link) catch |err| {
+        const target = readlink_at(linux.AT.FDCWD, link_name, self.link) catch |err| {
             if (err == error.NAMETOOLONG) return self.start_at_long(link_name, false);
             return err;
         };
@@ -399,11 +408,11 @@ const Walk = struct {
     /// caller shares syd's root; null when `path` lies outside the caller's root.
     fn root_prefix_len(self: *Walk, path: []const u8) sys.Errno!?usize {
         assert(path.len > 0 and path[0] == '/');
-        assert(@intFromPtr(path.ptr) + path.len <= @intFromPtr(&self.link) or
-            @intFromPtr(path.ptr) >= @intFromPtr(&self.link) + self.link.len);
+        assert(@intFromPtr(path.ptr) + path.len <= @intFromPtr(self.link) or
+            @intFromPtr(path.ptr) >= @intFromPtr(self.link) + self.link.len);
         var name_buf: [proc_name_len_max]u8 = undefined;
         const link_name = proc_name(&name_buf, "/proc/{d}/root", .{self.caller.tid});
-        const root = try readlink_at(linux.AT.FDCWD, link_name, &self.link);
+        const root = try readlink_at(linux.AT.FDCWD, link_name, self.link);
         return strip_root(root, path);
     }
 
@@ -538,7 +547,7 @@ const Walk = struct {
     fn follow_magic(self: *Walk, final: bool) sys.Errno!bool {
         assert(std.mem.startsWith(u8, self.out[0..self.out_len], "/proc/"));
         assert(self.procfs == true);
-        const target = readlink_at(self.root_fd, self.out_relative(), &self.link) catch |err| {
+        const target = readlink_at(self.root_fd, self.out_relative(), self.link) catch |err| {
             if (err == error.NAMETOOLONG) return self.follow_magic_long(final);
             return err;
         };
@@ -602,11 +611,11 @@ const Walk = struct {
     /// The body of the link `name` under the caller's root, in `link`; a long name in pieces.
     fn readlink_in_root(self: *Walk, name: [:0]const u8) sys.Errno![]const u8 {
         assert(name.len > 0 and name[0] != '/');
-        if (name.len < path_len_max) return readlink_at(self.root_fd, name, &self.link);
+        if (name.len < path_len_max) return readlink_at(self.root_fd, name, self.link);
         var rest_buf: [path_len_max]u8 = undefined;
         const at = try pieces.split(self.root_fd, name, pieces.resolve_strict, &rest_buf);
         defer at.close();
-        return readlink_at(at.dir_fd, at.rest, &self.link);
+        return readlink_at(at.dir_fd, at.rest, self.link);
     }
 
     /// Whether the link `out` names is one of procfs's, in the caller's /proc.

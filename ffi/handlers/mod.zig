@@ -361,6 +361,10 @@ fn rest_after(path: []const u8, prefix: []const u8) ?[]const u8 {
 }
 
 /// Reads the path argument at `addr` and canonicalises it in the caller's view into `out`.
+/// `resolve`'s copy of the caller's path (dead once it returns), in this thread's storage: on
+/// the stack, ReleaseSafe would fill it with 0xaa at every call.
+threadlocal var resolve_raw: [path_mod.path_len_max]u8 = undefined;
+
 pub fn resolve(
     request: *const Request,
     dirfd: i32,
@@ -369,8 +373,7 @@ pub fn resolve(
     out: []u8,
 ) sys.Errno![]const u8 {
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = try path_mod.read_string(caller, addr, &raw_buf);
+    const raw = try path_mod.read_string(caller, addr, &resolve_raw);
     const canonical = try canonicalize(request, dirfd, raw, options, out);
     assert(canonical.len > 0 and canonical[0] == '/');
     return canonical;

@@ -43,6 +43,10 @@ const Args = struct { dirfd: i32, path_addr: u64, flags: u32, mode: u32 };
 /// Every category an open can feed: when none is on, nothing is read or judged.
 const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .stat };
 
+/// `handle`'s buffers (one call at a time per thread), in this thread's storage: on the stack,
+/// ReleaseSafe would fill them with 0xaa at every call.
+threadlocal var scratch: struct { canonical: [path_mod.long_len_max]u8, view: [path_mod.path_len_max + 32]u8 } = undefined;
+
 pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
     const fs_on = request.policy.fs_on;
@@ -63,7 +67,7 @@ pub fn handle(request: *const Request) Response {
     // before the path is read).
     if (request.policy.force_ro_open and writes(args_read.flags)) return .{ .failure = @intFromEnum(linux.E.PERM) };
     var cats_buf: [5]Cat = undefined;
-    var canonical_buf: [path_mod.long_len_max]u8 = undefined;
+    const canonical_buf = &scratch.canonical;
     var xdev: path_mod.Xdev = .{};
     var last_mode: u32 = path_mod.mode_unknown;
     // Trusted file creation: O_CREAT (without O_EXCL) follows no symlink in the last component,
@@ -81,7 +85,7 @@ pub fn handle(request: *const Request) Response {
         .deny_dotdot = request.policy.deny_dotdot,
         .no_xdev = if (request.policy.force_no_xdev) &xdev else null,
         .last_mode = &last_mode,
-    }, &canonical_buf) catch |err| {
+    }, canonical_buf) catch |err| {
         // Unjudged and with no hardening on, what syd cannot resolve is the kernel's to answer
         // (syd's own /proc entries are hidden from a root syd's sandbox: ENOENT, not syd's
         // EACCES). Performed, never continued: the kernel would read the path again, which
@@ -99,8 +103,7 @@ pub fn handle(request: *const Request) Response {
     cats_buf[opened.len] = .stat;
     const cats = cats_buf[0 .. opened.len + 1];
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
-    var view_buf: [path_mod.path_len_max + 32]u8 = undefined;
-    const name = handlers.view(request.tid(), canonical, &view_buf);
+    const name = handlers.view(request.tid(), canonical, &scratch.view);
     const verdict = handlers.judge(request.policy, cats, name);
     // Nothing this call feeds may be on (a directory's readdir is off, its read on): performed
     // all the same, never continued, since the kernel would read the path again, and another

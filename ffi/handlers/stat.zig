@@ -52,6 +52,10 @@ fn call_of(request: *const Request, nr: SYS) Call {
     };
 }
 
+/// `handle`'s buffers (one call at a time per thread), in this thread's storage: on the stack,
+/// ReleaseSafe would fill them with 0xaa at every call.
+threadlocal var scratch: struct { raw: [path_mod.path_len_max]u8, canonical: [path_mod.long_len_max]u8 } = undefined;
+
 pub fn handle(request: *const Request) Response {
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     // readlink has its own category since the original's 3.53 (split from stat).
@@ -68,8 +72,7 @@ pub fn handle(request: *const Request) Response {
     const performed = stat_on or (stat_call and hardened(request.policy));
     if (!performed and !magic_path) return .continue_call;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_buf: [path_mod.path_len_max]u8 = undefined;
-    const raw = path_mod.read_string(caller, call.path_addr, &raw_buf) catch |err| return handlers.failure(err);
+    const raw = path_mod.read_string(caller, call.path_addr, &scratch.raw) catch |err| return handlers.failure(err);
     if (magic_path) if (magic.command_text(raw)) |text| return magic_stat(request, nr, call, text);
     if (!performed) return .continue_call; // the caller changed its path since: an ordinary one
     // The fd itself (or the cwd): named by no path, not judged (the fd was when it was opened),
@@ -77,11 +80,11 @@ pub fn handle(request: *const Request) Response {
     // another thread may have made a name meanwhile.
     // readlinkat(fd, "") reads the symlink fd itself (an O_PATH|O_NOFOLLOW fd), as AT_EMPTY_PATH.
     if (raw.len == 0 and (call.flags & handlers.at.empty_path != 0 or nr == .readlinkat)) return on_fd(request, nr, call);
-    var buf: [path_mod.long_len_max]u8 = undefined;
+    const buf = &scratch.canonical;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
     const canonical = handlers.canonicalize(request, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,
-    }, &buf) catch |err| return handlers.failure(err);
+    }, buf) catch |err| return handlers.failure(err);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (stat_on) if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
@@ -102,8 +105,22 @@ pub fn handle(request: *const Request) Response {
     defer root.close();
     const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
+    // stat(2) and its kin: one look at the object answers both the hidden block device
+    // hardening and the call.
+    if (nr == .stat or nr == .lstat or nr == .fstatat64) return stat_hardened(request, nr, fd) catch |err| handlers.failure(err);
     if (harden.block_hidden(request.policy, fd)) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+/// stat, lstat or fstatat of the object `fd` holds, which the caller reached by a path: a
+/// block device is hidden (ENOENT) unless trace/allow_unsafe_mkbdev:1, as harden.block_hidden.
+fn stat_hardened(request: *const Request, nr: SYS, fd: i32) sys.Errno!Response {
+    assert(nr == .stat or nr == .lstat or nr == .fstatat64);
+    var st: linux.Stat = undefined;
+    _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
+    if (!request.policy.unsafe_fs.allow_unsafe_mkbdev and st.mode & linux.S.IFMT == linux.S.IFBLK) return error.NOENT;
+    try handlers.write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
+    return .{ .value = 0 };
 }
 
 /// Whether a hardening the stat calls make is on: trusted symlinks or hidden block devices.
