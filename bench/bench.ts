@@ -26,7 +26,8 @@
  * Environment: BENCH_ONLY=micro|macro (default both: 1-3 are micro, 4 macro); BENCH_ROUNDS
  * (micro rounds, default 7); BENCH_ITERATIONS (the openat loop's, default 200,000);
  * BENCH_MACRO_ROUNDS (default 3); BENCH_MACROS=find,tar,make,threads (a subset, default all);
- * BENCH_BASELINE (above); SYD_ORIG (above). The exit status is 1 when a macro run failed.
+ * BENCH_BASELINE (above); SYD_ORIG (above); TMPDIR (where the macro workloads' files go:
+ * /dev/shm takes the disk's noise off). The exit status is 1 when a macro run failed.
  */
 import { fileURLToPath } from "node:url";
 import { compile, load, type SourceSpec } from "../lib/policy/mod.ts";

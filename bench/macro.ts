@@ -316,6 +316,12 @@ export async function macroBench(
       `\nmacro workloads, median of ${rounds} rounds (each round runs every mode once, starting ` +
         `from a different mode), wall time with syd's start-up, ratio to native:`,
     );
+    const fsType = new TextDecoder().decode(
+      (await new Deno.Command("stat", { args: ["-f", "-c", "%T", work] }).output()).stdout,
+    ).trim();
+    console.log(
+      `  inputs and outputs in $TMP = ${work} (${fsType}; TMPDIR=/dev/shm for tmpfs, off the disk)`,
+    );
     for (const mode of modes) {
       const shown = mode.prefix.map((a) => a.includes("*") || a.includes("!") ? `'${a}'` : a);
       console.log(`  ${mode.name}: ${shown.length ? `${shown.join(" ")} -- COMMAND` : "COMMAND"}`);
