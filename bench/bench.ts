@@ -13,11 +13,25 @@
  *    (syd's start-up taken off).
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
  *    applied) and compiled to the JSON document, in-process.
+ * 4. Macro workloads (bench/macro.ts): `find /usr -name '*.h'`, `tar xf` of a generated tree of
+ *    2,000 files, `make -j2` of a generated 21-file C project (gcc), and 32 threads each doing
+ *    2,000 open/read/fstat/close (bench/threads_loop.c), each natively, under `./syd -poff` and
+ *    under `./syd -poff` with every category on and allow-all rules; with SYD_ORIG=path/to/syd
+ *    also under the original syd 3.59 in the same two modes (with the options it needs, printed
+ *    in the header). A Markdown table of wall times with ratios to native, and syd's peak memory
+ *    (VmHWM of its own process) on the find workload. A failing run is an error.
  *
- * Rounds alternate between the two sides so that machine noise hits both alike.
+ * Rounds alternate between the sides so that machine noise hits all alike.
+ *
+ * Environment: BENCH_ONLY=micro|macro (default both: 1-3 are micro, 4 macro); BENCH_ROUNDS
+ * (micro rounds, default 7); BENCH_ITERATIONS (the openat loop's, default 200,000);
+ * BENCH_MACRO_ROUNDS (default 3); BENCH_MACROS=find,tar,make,threads (a subset, default all);
+ * BENCH_BASELINE (above); SYD_ORIG (above); TMPDIR (where the macro workloads' files go:
+ * /dev/shm takes the disk's noise off). The exit status is 1 when a macro run failed.
  */
 import { fileURLToPath } from "node:url";
 import { compile, load, type SourceSpec } from "../lib/policy/mod.ts";
+import { macroBench } from "./macro.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYD = `${ROOT}syd`;
@@ -27,6 +41,13 @@ const BASELINE = Deno.env.get("BENCH_BASELINE");
 const EXECS = 300;
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 7);
 const ITERATIONS = Number(Deno.env.get("BENCH_ITERATIONS") ?? 200_000);
+/** BENCH_ONLY=micro or macro: one half only (default both). */
+const ONLY = Deno.env.get("BENCH_ONLY") ?? "";
+const MACRO_ROUNDS = Number(Deno.env.get("BENCH_MACRO_ROUNDS") ?? 3);
+/** BENCH_MACROS=find,tar,make,threads: the macro workloads to run (default all). */
+const MACROS = (Deno.env.get("BENCH_MACROS") ?? "").split(",").filter((x) => x !== "");
+/** SYD_ORIG=path/to/syd: the macro workloads under the original syd 3.59 too. */
+const ORIGINAL = Deno.env.get("SYD_ORIG") || undefined;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -82,7 +103,7 @@ function policyParseMs(rules: number): number {
   return elapsed;
 }
 
-async function main(): Promise<void> {
+async function micro(): Promise<void> {
   await build();
   const native: number[] = [];
   const sandboxed: number[] = [];
@@ -204,6 +225,22 @@ async function main(): Promise<void> {
   console.log(`  syd -poff true:  ${median(trueSyd).toFixed(1)} ms`);
   console.log(`policy: user profile + 1,000 rules, load and compile, median of ${ROUNDS} rounds:`);
   console.log(`  ${median(parse).toFixed(1)} ms (first round, cold: ${parse[0].toFixed(1)} ms)`);
+}
+
+async function main(): Promise<void> {
+  if (!["", "micro", "macro"].includes(ONLY)) {
+    throw new Error(`BENCH_ONLY must be micro or macro, not ${ONLY}`);
+  }
+  for (const [name, value] of [["BENCH_ROUNDS", ROUNDS], ["BENCH_MACRO_ROUNDS", MACRO_ROUNDS]]) {
+    if (!Number.isSafeInteger(value) || Number(value) < 1) {
+      throw new Error(`${name} must be a positive integer`);
+    }
+  }
+  if (ONLY !== "macro") await micro();
+  if (ONLY !== "micro" && !(await macroBench(MACRO_ROUNDS, ORIGINAL, MACROS))) {
+    console.error("macro bench: some runs failed (above)");
+    Deno.exit(1);
+  }
 }
 
 await main();
