@@ -269,7 +269,7 @@ pub fn canonicalize(
     const root = try caller_root(caller);
     defer root.release();
     walk.root_fd = root.fd;
-    if (absolute) walk.set_out("/") else try walk.start_at(dirfd, path.len == 0);
+    if (absolute) walk.set_out("/") else try walk.start_at(dirfd, path.len == 0, starts_with_name(path));
     // A relative path starts where the caller is: walk judges the way there too, so that a
     // cwd or dirfd inside a hidden directory reaches nothing in it.
     if (options.walk) |check| if (!absolute) try check.judge_prefixes(walk.out[0..walk.out_len]);
@@ -322,7 +322,9 @@ const Walk = struct {
     }
 
     /// Starts a relative walk (or an empty path) at the caller's cwd or at its fd `dirfd`.
-    fn start_at(self: *Walk, dirfd: i32, empty: bool) sys.Errno!void {
+    /// `named`: the path's first component is a name, which the walk looks at under the dirfd's
+    /// directory (a dirfd that is no directory then fails there, ENOTDIR, as the kernel).
+    fn start_at(self: *Walk, dirfd: i32, empty: bool, named: bool) sys.Errno!void {
         assert(self.out_len == 0);
         if (dirfd == linux.AT.FDCWD) return self.start_at_cwd();
         if (dirfd < 0) return error.BADF;
@@ -335,7 +337,7 @@ const Walk = struct {
         const deleted = is_deleted(target);
         const is_path = target[0] == '/' and !deleted;
         if (is_path and try self.out_from_syd_view(target)) {
-            if (!empty) try check_directory(link_name);
+            if (!empty and !named) try check_directory(link_name);
             return;
         }
         // No name in the caller's root: a pipe, a socket, an unlinked file, or outside it.
@@ -410,9 +412,11 @@ const Walk = struct {
         assert(path.len > 0 and path[0] == '/');
         assert(@intFromPtr(path.ptr) + path.len <= @intFromPtr(self.link) or
             @intFromPtr(path.ptr) >= @intFromPtr(self.link) + self.link.len);
+        if (shared_root_name(self.caller)) |root| return strip_root(root, path);
         var name_buf: [proc_name_len_max]u8 = undefined;
         const link_name = proc_name(&name_buf, "/proc/{d}/root", .{self.caller.tid});
         const root = try readlink_at(linux.AT.FDCWD, link_name, self.link);
+        if (remember_root_name(self.caller, root)) |kept| return strip_root(kept, path);
         return strip_root(root, path);
     }
 
@@ -811,6 +815,30 @@ fn proc_name(buf: *[proc_name_len_max]u8, comptime format: []const u8, args: any
 pub var sandbox_run: std.atomic.Value(u32) = .init(0);
 threadlocal var shared_root_fd: i32 = -1;
 threadlocal var shared_root_run: u32 = 0;
+/// The sandbox's root as syd's root sees it (/proc/TID/root's body), kept as the fd is.
+threadlocal var shared_root_text: [path_len_max]u8 = undefined;
+threadlocal var shared_root_text_len: usize = 0;
+threadlocal var shared_root_text_run: u32 = 0;
+
+/// The sandbox's root as syd sees it, if this thread keeps it for `caller`'s sandbox run.
+fn shared_root_name(caller: Caller) ?[]const u8 {
+    const run = sandbox_run.load(.acquire);
+    if (run % 2 == 0 or caller.pid == sys.own_pid()) return null;
+    if (shared_root_text_run != run or shared_root_text_len == 0) return null;
+    return shared_root_text[0..shared_root_text_len];
+}
+
+/// Keeps `root` (a sandboxed caller's /proc/TID/root body) for the run: the kept copy, or null
+/// when `caller` is syd itself or no sandbox runs.
+fn remember_root_name(caller: Caller, root: []const u8) ?[]const u8 {
+    assert(root.len > 0 and root.len < path_len_max);
+    const run = sandbox_run.load(.acquire);
+    if (run % 2 == 0 or caller.pid == sys.own_pid()) return null;
+    @memcpy(shared_root_text[0..root.len], root);
+    shared_root_text_len = root.len;
+    shared_root_text_run = run;
+    return shared_root_text[0..root.len];
+}
 
 /// A caller's root, as an O_PATH fd; `owned`: the holder closes it (`release`).
 pub const RootFd = struct {
@@ -858,6 +886,21 @@ fn readlink_at(dirfd: i32, name: [:0]const u8, buf: *[path_len_max]u8) sys.Errno
 }
 
 /// error.NOTDIR unless `name` (followed) is a directory.
+/// Whether a relative `path` starts with a name, not `.` or `..`.
+fn starts_with_name(path: []const u8) bool {
+    const end = std.mem.indexOfScalar(u8, path, '/') orelse path.len;
+    const first = path[0..end];
+    return first.len > 0 and !std.mem.eql(u8, first, ".") and !std.mem.eql(u8, first, "..");
+}
+
+test "starts_with_name tells a first name from `.`, `..` and nothing" {
+    try testing.expect(starts_with_name("a"));
+    try testing.expect(starts_with_name("a/.."));
+    try testing.expect(starts_with_name("...") and starts_with_name(".a/b"));
+    try testing.expect(!starts_with_name("") and !starts_with_name(".") and !starts_with_name("./a"));
+    try testing.expect(!starts_with_name("..") and !starts_with_name("../a") and !starts_with_name("/a"));
+}
+
 fn check_directory(name: [:0]const u8) sys.Errno!void {
     assert(name.len > 0 and name[0] == '/');
     var st: linux.Stat = undefined;

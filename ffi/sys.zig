@@ -114,6 +114,13 @@ pub fn pidfd_open(pid: linux.pid_t) Errno!i32 {
     return @intCast(try check(linux.pidfd_open(pid, 0)));
 }
 
+/// A pidfd of thread `tid` (PIDFD_THREAD, Linux 6.9; EINVAL before).
+pub fn pidfd_open_thread(tid: linux.pid_t) Errno!i32 {
+    assert(tid > 0);
+    const pidfd_thread: u32 = 0o200; // O_EXCL
+    return @intCast(try check(linux.pidfd_open(tid, pidfd_thread)));
+}
+
 /// Copies fd `target_fd` of the process behind `pidfd` into this process (close-on-exec).
 pub fn pidfd_getfd(pidfd: i32, target_fd: i32) Errno!i32 {
     assert(pidfd >= 0 and target_fd >= 0);

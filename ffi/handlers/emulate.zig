@@ -134,8 +134,17 @@ pub fn fd_link(fd: i32, buf: *[48]u8) [:0]const u8 {
 /// the caller's umask (a bound UNIX socket is a new file).
 pub fn caller_fd(request: *const handlers.Request, target: i32, creating: bool) sys.Errno!i32 {
     if (target < 0) return error.BADF;
-    const status = try caller_for(request, "", creating);
-    const pidfd = try sys.pidfd_open(status.tgid);
+    try act_for(request, "", creating);
+    // A pidfd of the calling thread itself (PIDFD_THREAD, Linux 6.9): the fd table it names is
+    // the one the caller's fd number belongs to (a thread may have unshared its own), and the
+    // thread group need not be looked up first. Older kernels: the thread group's.
+    const pidfd = sys.pidfd_open_thread(request.tid()) catch |err| switch (err) {
+        error.INVAL => group: {
+            const status = try caller_for(request, "", creating);
+            break :group try sys.pidfd_open(status.tgid);
+        },
+        else => return err,
+    };
     defer sys.close(pidfd);
     return sys.pidfd_getfd(pidfd, target);
 }

@@ -45,7 +45,7 @@ const family = [_]Cat{ .read, .write, .create, .truncate, .readdir, .mktemp, .st
 
 /// `handle`'s buffers (one call at a time per thread), in this thread's storage: on the stack,
 /// ReleaseSafe would fill them with 0xaa at every call.
-threadlocal var scratch: struct { canonical: [path_mod.long_len_max]u8, view: [path_mod.path_len_max + 32]u8 } = undefined;
+threadlocal var scratch: struct { raw: [path_mod.path_len_max]u8, canonical: [path_mod.long_len_max]u8, view: [path_mod.path_len_max + 32]u8 } = undefined;
 
 pub fn handle(request: *const Request) Response {
     const unlocked = magic.unlocked_for(request);
@@ -59,7 +59,18 @@ pub fn handle(request: *const Request) Response {
     const args_read = decode(request) catch |err| return if (performed or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
     if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
-    if (unlocked and magic.names_dev_syd(request, args_read.path_addr, true)) return magic.open_state(request, args_read.flags);
+    // Performed: the caller's path is read once, here, for /dev/syd and for the walk (a read
+    // that fails answers where the walk would have, after force_ro_open).
+    const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
+    var raw_failed: ?sys.Errno = null;
+    const raw_read: ?[]const u8 = if (performed) path_mod.read_string(caller, args_read.path_addr, &scratch.raw) catch |err| read: {
+        raw_failed = err;
+        break :read null;
+    } else null;
+    if (unlocked) {
+        const names_dev_syd = if (performed) (if (raw_read) |raw| std.mem.eql(u8, raw, magic.prefix) else false) else magic.names_dev_syd(request, args_read.path_addr, true);
+        if (names_dev_syd) return magic.open_state(request, args_read.flags);
+    }
     // Nothing judged: still performed by syd for a path naming an fd's magic link, so that a
     // deleted file cannot be reopened through it (trace/allow_unsafe_deleted).
     if (!performed and !names_fd_link(request, args_read.path_addr)) return .continue_call;
@@ -74,7 +85,10 @@ pub fn handle(request: *const Request) Response {
     // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
     var args = args_read;
     if (trusted_create(request.policy, args.flags)) args.flags |= handlers.o.nofollow;
-    const canonical = handlers.resolve(request, args.dirfd, args.path_addr, .{
+    if (raw_failed) |err| return .{ .failure = sys.errno_value(err) };
+    const raw = raw_read orelse path_mod.read_string(caller, args.path_addr, &scratch.raw) catch |err|
+        return if (performed) .{ .failure = sys.errno_value(err) } else .continue_call;
+    const canonical = handlers.canonicalize(request, args.dirfd, raw, .{
         .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))
             .nofollow_last
         else

@@ -66,10 +66,12 @@ pub fn handle(request: *const Request) Response {
     const stat_call = nr == .stat or nr == .lstat or nr == .fstatat64 or nr == .statx;
     var call = call_of(request, nr);
     if (nr == .readlink) call.flags = handlers.at.symlink_nofollow;
-    const magic_path = stat_call and magic.unlocked_for(request) and magic.names_dev_syd(request, call.path_addr, false);
+    const unlocked = stat_call and magic.unlocked_for(request);
     // Trusted symlinks and hidden block devices hold for the stat calls whatever the rules say
     // (as the original's, `-p off` too): performed by syd while one of them is on.
     const performed = stat_on or (stat_call and hardened(request.policy));
+    // Performed, the path is read once, for /dev/syd too; otherwise its first bytes tell.
+    const magic_path = unlocked and (performed or magic.names_dev_syd(request, call.path_addr, false));
     if (!performed and !magic_path) return .continue_call;
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     const raw = path_mod.read_string(caller, call.path_addr, &scratch.raw) catch |err| return handlers.failure(err);
