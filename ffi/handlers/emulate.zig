@@ -138,15 +138,56 @@ pub fn caller_fd(request: *const handlers.Request, target: i32, creating: bool) 
     // A pidfd of the calling thread itself (PIDFD_THREAD, Linux 6.9): the fd table it names is
     // the one the caller's fd number belongs to (a thread may have unshared its own), and the
     // thread group need not be looked up first. Older kernels: the thread group's.
+    if (kept_pidfd(request.tid())) |pidfd| {
+        if (sys.pidfd_getfd(pidfd, target)) |copy| return copy else |err| if (err != error.SRCH) return err;
+        forget_pidfd(request.tid()); // kept for a thread that exited: its number is another's now
+    }
     const pidfd = sys.pidfd_open_thread(request.tid()) catch |err| switch (err) {
-        error.INVAL => group: {
+        error.INVAL => {
             const status = try caller_for(request, "", creating);
-            break :group try sys.pidfd_open(status.tgid);
+            const group = try sys.pidfd_open(status.tgid);
+            defer sys.close(group);
+            return sys.pidfd_getfd(group, target);
         },
         else => return err,
     };
-    defer sys.close(pidfd);
+    keep_pidfd(request.tid(), pidfd);
     return sys.pidfd_getfd(pidfd, target);
+}
+
+/// pidfds of callers' threads this syd thread keeps (in its own fd table), so that an fd call
+/// does not open and close one each time. A pidfd names one task for good: one kept for a
+/// thread that has exited fails (ESRCH) rather than reach the task that reused its number, and
+/// is then opened again. Replaced round-robin when full.
+const kept_pidfds_max: usize = 64;
+threadlocal var kept_tids: [kept_pidfds_max]i32 = [_]i32{0} ** kept_pidfds_max;
+threadlocal var kept_pidfds: [kept_pidfds_max]i32 = [_]i32{-1} ** kept_pidfds_max;
+threadlocal var kept_next: usize = 0;
+
+fn kept_pidfd(tid: i32) ?i32 {
+    assert(tid > 0);
+    for (kept_tids, kept_pidfds) |kept, pidfd| if (kept == tid) return pidfd;
+    return null;
+}
+
+fn forget_pidfd(tid: i32) void {
+    assert(tid > 0);
+    for (&kept_tids, &kept_pidfds) |*kept, *pidfd| if (kept.* == tid) {
+        sys.close(pidfd.*);
+        kept.* = 0;
+        pidfd.* = -1;
+    };
+}
+
+/// Keeps `pidfd` (of thread `tid`), closing the one it replaces; this thread owns it now.
+fn keep_pidfd(tid: i32, pidfd: i32) void {
+    assert(tid > 0 and pidfd >= 0);
+    assert(kept_pidfd(tid) == null);
+    const slot = kept_next % kept_pidfds_max;
+    kept_next = slot + 1;
+    if (kept_pidfds[slot] >= 0) sys.close(kept_pidfds[slot]);
+    kept_tids[slot] = tid;
+    kept_pidfds[slot] = pidfd;
 }
 
 /// syd's copy of what `/proc/PID[/task/TID]/fd/N` names, as the kernel follows that magic link
