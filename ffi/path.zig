@@ -174,7 +174,14 @@ pub const Options = struct {
     /// untouched when the walk did not end on a look (a `.`, a `..`, the root, a kept /proc
     /// name): the caller then asks itself. Saves looking at the last component twice.
     last_mode: ?*u32 = null,
+    /// Left here when the kernel resolved the path (`Walk.resolved_by_kernel`): an `O_PATH` fd
+    /// of what the result names (not followed when `follow` is nofollow_last), which the caller
+    /// closes; untouched (the caller sets -1) when the walk resolved it.
+    keep_fd: ?*i32 = null,
 };
+
+/// openat2's `struct open_how`.
+const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
 
 /// `Options.last_mode` of a missing last component, and as the caller sets it before the walk.
 pub const mode_missing: u32 = 0;
@@ -204,7 +211,9 @@ pub const WalkCheck = struct {
     judge_fn: *const fn (context: *const anyopaque, path: []const u8) policy_mod.Verdict,
     context: *const anyopaque,
     denied_len: usize = 0,
-    denied: [long_len_max]u8 = undefined,
+    /// In this thread's storage (`walk_denied`), not in the check: on the stack, ReleaseSafe
+    /// would fill it with 0xaa at every call.
+    denied: *[long_len_max]u8,
     verdict: policy_mod.Verdict = undefined,
 
     /// Judges `path` and each of its ancestors but the root, from the top.
@@ -274,6 +283,7 @@ pub fn canonicalize(
     // cwd or dirfd inside a hidden directory reaches nothing in it.
     if (options.walk) |check| if (!absolute) try check.judge_prefixes(walk.out[0..walk.out_len]);
     if (options.no_xdev) |xdev| xdev.mnt_id = try walk.mount_id();
+    if (try walk.resolved_by_kernel()) |result| return result;
     const result = try walk.run();
     if (walk.guard and !walk.may_name(result)) return error.ACCES;
     assert(result.len > 0 and result.len < out.len and result[0] == '/');
@@ -288,6 +298,14 @@ const LinkKind = enum {
     proc_thread_self, // /proc/thread-self: the caller's pid/task/tid
     magic, // /proc/PID/{fd/N,cwd,root,exe,ns/...}: names an object, as syd's root sees it
 };
+
+/// The first path walk sandboxing refused in this thread's last resolution (`WalkCheck`).
+threadlocal var walk_denied: [long_len_max]u8 = undefined;
+
+/// `WalkCheck.denied` for a check made by this thread (one at a time).
+pub fn walk_denied_buffer() *[long_len_max]u8 {
+    return &walk_denied;
+}
 
 /// The buffers of this thread's walk (`canonicalize`).
 threadlocal var walk_buffers: struct { rest: [pending_len_max]u8, link: [path_len_max]u8 } = undefined;
@@ -699,6 +717,65 @@ const Walk = struct {
     /// process's mem, environ, fds), and syd's own entries are syd's alone.
     fn may_name(self: *Walk, path: []const u8) bool {
         return caller_may_name(self.caller, path);
+    }
+
+    /// The fast way: when the rest is plain names (no `.`, `..`, nothing under /proc) and the
+    /// kernel resolves it under the caller's root with no symlink and no magic link on the way
+    /// (`openat2` with `O_PATH`, RESOLVE_IN_ROOT, RESOLVE_NO_SYMLINKS, RESOLVE_NO_MAGICLINKS), the
+    /// canonical path is the rest as written, joined to the start: one call instead of a look
+    /// per component. Anything else (a symlink: ELOOP; a missing or non-directory component; a
+    /// name too long) falls back to the walk, which answers it as ever (null). The object the
+    /// kernel found is left to the caller in `options.keep_fd` when asked, so that it is not
+    /// looked up again; `options.last_mode` gets its type.
+    fn resolved_by_kernel(self: *Walk) sys.Errno!?[]const u8 {
+        assert(self.out_len > 0 and self.out[0] == '/');
+        const o = self.options;
+        if (o.no_xdev != null or o.no_symlinks or o.no_magiclinks or o.empty_path) return null;
+        const rest = self.rest[self.rest_start..];
+        if (rest.len == 0) return null;
+        const start_len = self.out_len;
+        var parts = std.mem.tokenizeScalar(u8, rest, '/');
+        var count: usize = 0;
+        while (parts.next()) |name| : (count += 1) {
+            if (std.mem.eql(u8, name, ".") or std.mem.eql(u8, name, "..")) return null;
+            if (count >= walk_steps_max) return null;
+        }
+        if (count == 0) return null; // slashes only: the start itself
+        // The name the kernel is asked for, in `link` (the walk has not used it yet): the start
+        // and the rest as written (a trailing slash kept: the kernel then wants a directory).
+        const relative_start = if (start_len == 1) "" else self.out[1..start_len];
+        const sep: []const u8 = if (relative_start.len > 0) "/" else "";
+        const trimmed = std.mem.trimLeft(u8, rest, "/");
+        const probe = std.fmt.bufPrintZ(self.link, "{s}{s}{s}", .{ relative_start, sep, trimmed }) catch return null;
+        if (probe.len == 0 or std.mem.eql(u8, probe, "proc") or std.mem.startsWith(u8, probe, "proc/")) return null;
+        const nofollow: u64 = if (o.follow == .nofollow_last) 0o400000 else 0; // O_NOFOLLOW
+        const how: OpenHow = .{
+            .flags = 0o10000000 | 0o2000000 | nofollow, // O_PATH | O_CLOEXEC
+            .mode = 0,
+            .resolve = 0x04 | 0x02 | 0x10, // RESOLVE_NO_SYMLINKS | NO_MAGICLINKS | IN_ROOT
+        };
+        const rc = linux.syscall4(.openat2, @as(usize, @bitCast(@as(isize, self.root_fd))), @intFromPtr(probe.ptr), @intFromPtr(&how), @sizeOf(OpenHow));
+        const fd: i32 = @intCast(sys.check(rc) catch return null);
+        var handed = false;
+        defer if (!handed) sys.close(fd);
+        // The canonical name: the start, then each name once (repeated slashes and a trailing
+        // one dropped), the guard and walk sandboxing asked of every prefix as the walk would.
+        parts.reset();
+        while (parts.next()) |name| try self.push(name);
+        const result = self.out[0..self.out_len];
+        if (self.options.walk) |check| try check.judge_prefixes(result);
+        if (o.last_mode) |mode| {
+            var st: linux.Stat = undefined;
+            _ = try sys.retry(linux.fstat, .{ fd, &st });
+            mode.* = st.mode & linux.S.IFMT;
+        }
+        if (o.keep_fd) |kept| {
+            kept.* = fd;
+            handed = true;
+        }
+        self.rest_start = pending_len_max;
+        assert(result.len > 1 and result[0] == '/' and result[result.len - 1] != '/');
+        return result;
     }
 
     /// Drops the last component of `out`; the root stays the root.

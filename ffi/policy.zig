@@ -241,6 +241,7 @@ pub const Document = struct {
     allow_unsupp_socket: bool,
     allow_unsafe_ptrace: bool = false,
     allow_unsafe_exec_ldso: bool = false,
+    allow_unsafe_exec_speculative: bool = false,
     allow_unsafe_exec_script: bool = false,
     allow_unsafe_exec_interactive: bool = false,
     allow_unsafe_futex: bool = false,
@@ -361,6 +362,9 @@ pub const Policy = struct {
     allow_unsafe_ptrace: bool = false,
     /// trace/allow_unsafe_exec_ldso: the dynamic loader may be executed directly.
     allow_unsafe_exec_ldso: bool = false,
+    /// trace/allow_unsafe_exec_speculative: the sandbox's speculation mitigations (store
+    /// bypass, indirect branch, L1D flush) are not forced on (spawn.zig).
+    allow_unsafe_exec_speculative: bool = false,
     /// trace/allow_unsafe_exec_script: SECBIT_EXEC_RESTRICT_FILE is not set on the sandbox.
     allow_unsafe_exec_script: bool = false,
     /// trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE is not set.
@@ -537,6 +541,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
+        .allow_unsafe_exec_speculative = doc.allow_unsafe_exec_speculative,
         .allow_unsafe_exec_script = doc.allow_unsafe_exec_script,
         .allow_unsafe_exec_interactive = doc.allow_unsafe_exec_interactive,
         .allow_unsafe_futex = doc.allow_unsafe_futex,

@@ -104,6 +104,11 @@ pub const Plan = struct {
     /// MMAP_PAGE_ZERO) the child inherited from syd's caller (`setarch -R syd ...`), as the
     /// original does unless trace/allow_unsafe_personality.
     strip_personas: bool = true,
+    /// Force the speculation mitigations the kernel lets a process set for itself (store
+    /// bypass, indirect branch, L1D flush: PR_SPEC_FORCE_DISABLE, kept across exec and never
+    /// undone), as the original does unless trace/allow_unsafe_exec_speculative. A feature the
+    /// CPU or kernel does not let a process control is left as it is.
+    speculation_mitigated: bool = true,
     /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
     /// only with Landlock signal scoping).
     sentinel: bool,
@@ -313,6 +318,19 @@ fn child_send(fd: i32, kind: Msg.Kind, stage: Stage, value: i32) void {
     _ = linux.write(fd, std.mem.asBytes(&msg), @sizeOf(Msg));
 }
 
+const pr_set_speculation_ctrl: u32 = 53;
+const pr_spec_force_disable: u32 = 8;
+/// PR_SPEC_STORE_BYPASS, PR_SPEC_INDIRECT_BRANCH, PR_SPEC_L1D_FLUSH.
+const speculation_features = [_]u32{ 0, 1, 2 };
+
+/// In the child (raw system calls): each feature force-disabled where the kernel lets a
+/// process choose (ENXIO, EPERM or EINVAL otherwise: left as it is).
+fn mitigate_speculation() void {
+    for (speculation_features) |feature| {
+        _ = linux.prctl(pr_set_speculation_ctrl, feature, pr_spec_force_disable, 0, 0);
+    }
+}
+
 fn child_fail(fd: i32, stage: Stage, rc: usize) noreturn {
     child_send(fd, .setup_failed, stage, @intFromEnum(linux.E.init(rc)));
     linux.exit_group(127);
@@ -336,6 +354,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     rc = caps.child_drop_all();
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     caps.child_exec_securebits(plan.exec_securebits);
+    if (plan.speculation_mitigated) mitigate_speculation();
     if (plan.strip_personas) {
         const persona = linux.syscall1(.personality, 0xffff_ffff);
         if (linux.E.init(persona) != .SUCCESS) child_fail(status_wr, .capabilities, persona);

@@ -141,3 +141,39 @@ attempt("shm", lambda: os.stat("/dev/syd/trace/allow_unsafe_shm:1"))`,
   assert.equal(outcome.code, 0, outcome.stderr);
   assert.equal(outcome.stdout, "futex EBUSY\nshm EBUSY\n");
 });
+
+Deno.test("the sandbox runs with the speculation mitigations forced that the kernel lets a process set (store bypass, indirect branch), unless trace/allow_unsafe_exec_speculative:1", async () => {
+  const parse = (text: string) =>
+    Object.fromEntries(text.trim().split("\n").map((line) => line.split(" ") as [string, string]));
+  const native = await new Deno.Command(helper("spec_ctrl"), { stdout: "piped" }).output();
+  assert.ok(native.success);
+  const outside = parse(new TextDecoder().decode(native.stdout));
+  const inside = await runSyd(["-p", "off", "--", helper("spec_ctrl")]);
+  assert.equal(inside.code, 0, inside.stderr);
+  const forced = parse(inside.stdout);
+  const relaxed = await runSyd([
+    "-p",
+    "off",
+    "-m",
+    "trace/allow_unsafe_exec_speculative:1",
+    "--",
+    helper("spec_ctrl"),
+  ]);
+  assert.equal(relaxed.code, 0, relaxed.stderr);
+  assert.deepEqual(parse(relaxed.stdout), outside);
+  const prctlSet = 1;
+  const forceDisable = 8;
+  for (const [feature, status] of Object.entries(outside)) {
+    const bits = Number(status);
+    if (Number.isNaN(bits) || (bits & prctlSet) === 0) {
+      // Not the process's to choose here (no such CPU issue, or fixed by the kernel).
+      assert.equal(forced[feature], status, feature);
+    } else {
+      assert.equal(
+        Number(forced[feature]) & forceDisable,
+        forceDisable,
+        `${feature}: ${forced[feature]}`,
+      );
+    }
+  }
+});

@@ -407,7 +407,13 @@ pub fn canonicalize(
     var xdev: path_mod.Xdev = .{};
     if (hardened.no_xdev == null and request.policy.force_no_xdev) hardened.no_xdev = &xdev;
     const canonical = try canonicalize_walked(request, dirfd, raw, hardened, out);
-    if (raw.len > 0 and harden.name_refused(request.policy, canonical)) return error.ILSEQ;
+    if (raw.len > 0 and harden.name_refused(request.policy, canonical)) {
+        if (options.keep_fd) |kept| if (kept.* >= 0) {
+            sys.close(kept.*);
+            kept.* = -1;
+        };
+        return error.ILSEQ;
+    }
     return canonical;
 }
 
@@ -427,7 +433,7 @@ fn canonicalize_walked(
             return req.policy.judge(.walk, view(req.tid(), path, &buf));
         }
     }.of;
-    var walk: path_mod.WalkCheck = .{ .judge_fn = judge_walk, .context = request };
+    var walk: path_mod.WalkCheck = .{ .judge_fn = judge_walk, .context = request, .denied = path_mod.walk_denied_buffer() };
     var walked = options;
     walked.walk = &walk;
     const result = path_mod.canonicalize(caller, dirfd, raw, walked, out);

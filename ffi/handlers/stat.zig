@@ -84,9 +84,14 @@ pub fn handle(request: *const Request) Response {
     if (raw.len == 0 and (call.flags & handlers.at.empty_path != 0 or nr == .readlinkat)) return on_fd(request, nr, call);
     const buf = &scratch.canonical;
     const nofollow = call.flags & handlers.at.symlink_nofollow != 0;
+    // What the kernel found, when it resolved the path (path.zig `resolved_by_kernel`): the
+    // object the call then acts on, not looked up again.
+    var kept: i32 = -1;
     const canonical = handlers.canonicalize(request, call.dirfd, raw, .{
         .follow = if (nofollow) .nofollow_last else .follow,
+        .keep_fd = &kept,
     }, buf) catch |err| return handlers.failure(err);
+    defer if (kept >= 0) sys.close(kept);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     if (stat_on) if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
     emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
@@ -103,10 +108,13 @@ pub fn handle(request: *const Request) Response {
         defer sys.close(copy);
         return perform(request, nr, call, copy) catch |err| handlers.failure(err);
     };
-    const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
-    defer root.close();
-    const fd = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
-    defer sys.close(fd);
+    const fd = if (kept >= 0) kept else opened: {
+        const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
+        defer root.close();
+        const opened = root.openat2(canonical, handlers.o.path | (if (nofollow) handlers.o.nofollow else 0), 0) catch |err| return handlers.failure(err);
+        kept = opened; // closed by the defer above
+        break :opened opened;
+    };
     // stat(2) and its kin: one look at the object answers both the hidden block device
     // hardening and the call.
     if (nr == .stat or nr == .lstat or nr == .fstatat64) return stat_hardened(request, nr, fd) catch |err| handlers.failure(err);

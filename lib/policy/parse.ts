@@ -44,6 +44,7 @@ export type TraceOption =
   | "allow_unsupp_socket"
   | "allow_unsafe_ptrace"
   | "allow_unsafe_exec_ldso"
+  | "allow_unsafe_exec_speculative"
   | "allow_unsafe_exec_script"
   | "allow_unsafe_exec_interactive"
   | "allow_unsafe_any_addr"
@@ -534,7 +535,7 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_exec_interactive" || key === "trace/allow_unsafe_any_addr" ||
     key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||
     key === "trace/allow_unsafe_recvmsg" ||
-    key === "trace/allow_safe_bind" ||
+    key === "trace/allow_safe_bind" || key === "trace/allow_unsafe_exec_speculative" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
     (key.startsWith("trace/") && (isFilterTraceOption(rest) || isForceTraceOption(rest)))
   ) {

@@ -130,6 +130,11 @@ export interface PolicyState {
   allowUnsafePtrace: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
+  /**
+   * trace/allow_unsafe_exec_speculative: the sandbox runs without the speculation mitigations
+   * syd forces on it (store bypass, indirect branch, L1D flush).
+   */
+  allowUnsafeExecSpeculative: boolean;
   /** trace/allow_unsafe_exec_script: SECBIT_EXEC_RESTRICT_FILE not set on the sandbox. */
   allowUnsafeExecScript: boolean;
   /** trace/allow_unsafe_exec_interactive: SECBIT_EXEC_DENY_INTERACTIVE not set on the sandbox. */
@@ -214,6 +219,7 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    allowUnsafeExecSpeculative: false,
     allowUnsafeExecScript: false,
     allowUnsafeExecInteractive: false,
     allowUnsafeProcPidStatus: false,
@@ -390,7 +396,9 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
       else if (command.option === "allow_unsafe_recvmsg") state.allowUnsafeRecvmsg = command.value;
       else if (command.option === "allow_safe_bind") state.allowSafeBind = command.value;
-      else if (command.option === "allow_unsafe_exec_ldso") {
+      else if (command.option === "allow_unsafe_exec_speculative") {
+        state.allowUnsafeExecSpeculative = command.value;
+      } else if (command.option === "allow_unsafe_exec_ldso") {
         state.allowUnsafeExecLdso = command.value;
       } else if (command.option === "allow_unsafe_exec_script") {
         state.allowUnsafeExecScript = command.value;
@@ -501,6 +509,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  if (state.allowUnsafeExecSpeculative) lines.push("trace/allow_unsafe_exec_speculative:1");
   if (state.allowUnsafeExecScript) lines.push("trace/allow_unsafe_exec_script:1");
   if (state.allowUnsafeExecInteractive) lines.push("trace/allow_unsafe_exec_interactive:1");
   if (state.allowUnsafeProcPidStatus) lines.push("trace/allow_unsafe_proc_pid_status:1");
