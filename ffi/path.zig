@@ -719,7 +719,8 @@ const Walk = struct {
         return caller_may_name(self.caller, path);
     }
 
-    /// The fast way: when the rest is plain names (no `.`, `..`, nothing under /proc) and the
+    /// The fast way: when the rest is plain names (no `.`, `..`, nothing under /proc), more of
+    /// them than the calls this takes or the caller keeps the fd, and the
     /// kernel resolves it under the caller's root with no symlink and no magic link on the way
     /// (`openat2` with `O_PATH`, RESOLVE_IN_ROOT, RESOLVE_NO_SYMLINKS, RESOLVE_NO_MAGICLINKS), the
     /// canonical path is the rest as written, joined to the start: one call instead of a look
@@ -741,6 +742,10 @@ const Walk = struct {
             if (count >= walk_steps_max) return null;
         }
         if (count == 0) return null; // slashes only: the start itself
+        // One openat2 and its close (and an fstat for `last_mode`) against one look per name:
+        // worth it for a longer rest, or when the caller acts on what the kernel found.
+        const calls: usize = if (o.last_mode != null) 3 else 2;
+        if (o.keep_fd == null and count <= calls) return null;
         // The name the kernel is asked for, in `link` (the walk has not used it yet): the start
         // and the rest as written (a trailing slash kept: the kernel then wants a directory).
         const relative_start = if (start_len == 1) "" else self.out[1..start_len];
