@@ -177,3 +177,15 @@ export async function withSecretDir(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** The `name=value` pairs of a helper's output, space- or line-separated (a later pair of the same name wins). */
+export function values(stdout: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of stdout.split("\n")) {
+    for (const pair of line.split(" ")) {
+      const at = pair.indexOf("=");
+      if (at > 0) found.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+  }
+  return found;
+}

@@ -8,21 +8,9 @@
  * thread's fd, and that blocked calls still end.
  */
 import assert from "node:assert/strict";
-import { helper, run, SYD } from "./_syd.ts";
+import { helper, run, SYD, values } from "./_syd.ts";
 
 const NOBODY = 65534;
-
-/** The `name=value` pairs of a helper's output (a later pair of the same name wins). */
-function values(stdout: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const line of stdout.split("\n")) {
-    for (const pair of line.split(" ")) {
-      const at = pair.indexOf("=");
-      if (at > 0) found.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-  return found;
-}
 
 /**
  * A directory with public, secret, other, rootonly (0600), sub/x, secretdir/x, a FIFO, t0..t7

@@ -6,7 +6,7 @@
  * where nothing is judged, to show that it is a real attempt that wins there.
  */
 import assert from "node:assert/strict";
-import { helper, records, ROOT, runSyd, withSecretDir } from "./_syd.ts";
+import { helper, records, ROOT, runSyd, values, withSecretDir } from "./_syd.ts";
 
 /** Tries per race, and the most seconds a race may take. */
 const ITERATIONS = "20000";
@@ -15,18 +15,6 @@ const SECONDS = "20";
 /** Runs `fn` with a new directory holding `public` and `secret` (see `withSecretDir`). */
 function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   return withSecretDir("syd-race-", fn);
-}
-
-/** The `name=value` lines of a helper's output. */
-function values(stdout: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const line of stdout.split("\n")) {
-    for (const pair of line.split(" ")) {
-      const at = pair.indexOf("=");
-      if (at > 0) found.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-  return found;
 }
 
 /** The number `name=N` of a helper's output; fails the test when it is missing. */
