@@ -624,3 +624,27 @@ Deno.test("O_CREAT|O_TRUNC while the name is exchanged with another user's file,
     }
   });
 });
+
+Deno.test("O_CREAT|O_TRUNC judged as a creation never truncates a file of the caller's that appears before syd opens it, unless truncate allows it (found by review)", async () => {
+  await withDir(async (dir) => {
+    const args = [helper("attack_trunc_appear"), dir, ITERATIONS, SECONDS];
+    const policy = [
+      "-poff",
+      "-m",
+      "sandbox/create,write,truncate:on",
+      "-m",
+      "allow/create,write,truncate+/***",
+    ];
+    // Truncate allowed: the writer's files are emptied by the opens (the race is real).
+    const allowed = await runSyd([...policy, "--", ...args], { env: { SYD_LOG: "error" } });
+    assert.equal(allowed.code, 0, allowed.stderr.slice(-2000));
+    assert.ok(count(values(allowed.stdout), "wins", allowed.stdout) > 0, allowed.stdout);
+    const denied = await runSyd([...policy, "-m", `deny/truncate+${dir}/f`, "--", ...args], {
+      env: { SYD_LOG: "error" },
+    });
+    assert.equal(denied.code, 0, denied.stderr.slice(-2000));
+    const output = values(denied.stdout);
+    assert.ok(count(output, "tries", denied.stdout) >= 1000, denied.stdout);
+    assert.equal(count(output, "wins", denied.stdout), 0, denied.stdout);
+  });
+});

@@ -385,6 +385,12 @@ fn create_trusted(request: *const Request, root: emulate_mod.Root, args: Args, c
                 return .{ .failure = @intFromEnum(linux.E.ACCES) };
             }
         }
+        // Judged as a file to create when the walk found the name missing, this is a file that
+        // exists now: truncating it is judged before it happens (found by review).
+        if (args.flags & o_trunc != 0) {
+            const verdict = handlers.judge(request.policy, &.{.truncate}, name);
+            if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
+        }
         var link_buf: [48]u8 = undefined;
         const link = emulate_mod.fd_link(held, &link_buf);
         const flags = (flags_performed(args.flags) & ~(o_creat | handlers.o.nofollow)) | handlers.o.cloexec | handlers.o.noctty;
