@@ -180,9 +180,6 @@ pub const Options = struct {
     keep_fd: ?*i32 = null,
 };
 
-/// openat2's `struct open_how`.
-const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
-
 /// `Options.last_mode` of a missing last component, and as the caller sets it before the walk.
 pub const mode_missing: u32 = 0;
 pub const mode_unknown: u32 = 0xffff_ffff;
@@ -754,12 +751,8 @@ const Walk = struct {
         const probe = std.fmt.bufPrintZ(self.link, "{s}{s}{s}", .{ relative_start, sep, trimmed }) catch return null;
         if (probe.len == 0 or std.mem.eql(u8, probe, "proc") or std.mem.startsWith(u8, probe, "proc/")) return null;
         const nofollow: u64 = if (o.follow == .nofollow_last) 0o400000 else 0; // O_NOFOLLOW
-        const how: OpenHow = .{
-            .flags = 0o10000000 | 0o2000000 | nofollow, // O_PATH | O_CLOEXEC
-            .mode = 0,
-            .resolve = 0x04 | 0x02 | 0x10, // RESOLVE_NO_SYMLINKS | NO_MAGICLINKS | IN_ROOT
-        };
-        const rc = linux.syscall4(.openat2, @as(usize, @bitCast(@as(isize, self.root_fd))), @intFromPtr(probe.ptr), @intFromPtr(&how), @sizeOf(OpenHow));
+        const how: pieces.OpenHow = .{ .flags = 0o10000000 | 0o2000000 | nofollow, .mode = 0, .resolve = pieces.resolve_strict }; // O_PATH | O_CLOEXEC
+        const rc = linux.syscall4(.openat2, @as(usize, @bitCast(@as(isize, self.root_fd))), @intFromPtr(probe.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow));
         const fd: i32 = @intCast(sys.check(rc) catch return null);
         var handed = false;
         defer if (!handed) sys.close(fd);
@@ -783,7 +776,6 @@ const Walk = struct {
         return result;
     }
 
-    /// Drops the last component of `out`; the root stays the root.
     /// Whether the directory holding the link `out` names is neither sticky nor group- or
     /// world-writable (CONFIG_GRKERNSEC_LINK's rule, stricter than protected_symlinks).
     fn link_trusted(self: *Walk) sys.Errno!bool {
@@ -802,6 +794,7 @@ const Walk = struct {
         return st.mode & untrusted == 0;
     }
 
+    /// Drops the last component of `out`; the root stays the root.
     fn pop(self: *Walk) void {
         assert(self.out_len > 0 and self.out[0] == '/');
         const slash = std.mem.lastIndexOfScalar(u8, self.out[0..self.out_len], '/').?;
@@ -887,7 +880,6 @@ fn proc_name(buf: *[proc_name_len_max]u8, comptime format: []const u8, args: any
     return name;
 }
 
-/// The caller's root directory, as an O_PATH fd to resolve its absolute paths under.
 /// Bumped by sandbox.zig when a sandbox starts and when it ends: while it is odd, one sandbox
 /// runs, and every sandboxed process has one root for the sandbox's whole life. chroot is
 /// judged and answered without changing anything (handlers/dir.zig); pivot_root, mount, setns
@@ -947,6 +939,7 @@ pub fn caller_root(caller: Caller) sys.Errno!RootFd {
     return .{ .fd = fd, .owned = false };
 }
 
+/// The caller's root directory, as an O_PATH fd to resolve its absolute paths under.
 fn open_root(tid: i32) sys.Errno!i32 {
     assert(tid > 0);
     var name_buf: [proc_name_len_max]u8 = undefined;
@@ -967,7 +960,6 @@ fn readlink_at(dirfd: i32, name: [:0]const u8, buf: *[path_len_max]u8) sys.Errno
     return buf[0..len];
 }
 
-/// error.NOTDIR unless `name` (followed) is a directory.
 /// Whether a relative `path` starts with a name, not `.` or `..`.
 fn starts_with_name(path: []const u8) bool {
     const end = std.mem.indexOfScalar(u8, path, '/') orelse path.len;
@@ -983,6 +975,7 @@ test "starts_with_name tells a first name from `.`, `..` and nothing" {
     try testing.expect(!starts_with_name("..") and !starts_with_name("../a") and !starts_with_name("/a"));
 }
 
+/// error.NOTDIR unless `name` (followed) is a directory.
 fn check_directory(name: [:0]const u8) sys.Errno!void {
     assert(name.len > 0 and name[0] == '/');
     var st: linux.Stat = undefined;

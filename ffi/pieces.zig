@@ -38,7 +38,8 @@ pub const resolve_in_root: u64 = 0x10;
 /// What `split` opens pieces with when acting for a caller: its root is `base_fd`.
 pub const resolve_strict: u64 = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks;
 
-const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
+/// openat2's `struct open_how`.
+pub const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
 /// Batches of directory entries read to find one name: a bound no directory reaches.
 const batches_max: u32 = 1 << 20;
 const dents_len: usize = 4096;

@@ -15,14 +15,7 @@ const pieces = @import("../pieces.zig");
 const caller_mod = @import("../caller.zig");
 const handlers = @import("mod.zig");
 
-const resolve_no_magiclinks: u64 = 0x02;
-const resolve_no_symlinks: u64 = 0x04;
-const resolve_in_root: u64 = 0x10;
-
-pub const OpenHow = extern struct { flags: u64, mode: u64, resolve: u64 };
-comptime {
-    assert(@sizeOf(OpenHow) == 24);
-}
+pub const OpenHow = pieces.OpenHow;
 
 /// The caller's root directory, opened as an O_PATH fd.
 pub const Root = struct {
@@ -52,7 +45,7 @@ pub const Root = struct {
         return .{ .relative = relative, .how = .{
             .flags = flags | extra,
             .mode = mode,
-            .resolve = resolve_in_root | resolve_no_symlinks | resolve_no_magiclinks,
+            .resolve = pieces.resolve_strict,
         } };
     }
 

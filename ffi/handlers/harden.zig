@@ -19,7 +19,12 @@ pub fn block_hidden(p: *const policy_mod.Policy, fd: i32) bool {
     if (p.unsafe_fs.allow_unsafe_mkbdev) return false;
     var st: linux.Stat = undefined;
     _ = sys.check(linux.fstat(fd, &st)) catch return true;
-    return st.mode & linux.S.IFMT == linux.S.IFBLK;
+    return block_hidden_mode(p, st.mode);
+}
+
+/// `block_hidden` for an object whose mode syd has looked at already.
+pub fn block_hidden_mode(p: *const policy_mod.Policy, mode: u32) bool {
+    return !p.unsafe_fs.allow_unsafe_mkbdev and mode & linux.S.IFMT == linux.S.IFBLK;
 }
 
 /// The mode a chmod of the object `fd` holds sets: a directory keeps its sticky and setgid bits

@@ -366,11 +366,11 @@ fn rest_after(path: []const u8, prefix: []const u8) ?[]const u8 {
     return rest;
 }
 
-/// Reads the path argument at `addr` and canonicalises it in the caller's view into `out`.
 /// `resolve`'s copy of the caller's path (dead once it returns), in this thread's storage: on
 /// the stack, ReleaseSafe would fill it with 0xaa at every call.
 threadlocal var resolve_raw: [path_mod.path_len_max]u8 = undefined;
 
+/// Reads the path argument at `addr` and canonicalises it in the caller's view into `out`.
 pub fn resolve(
     request: *const Request,
     dirfd: i32,

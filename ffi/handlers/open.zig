@@ -62,13 +62,9 @@ pub fn handle(request: *const Request) Response {
     // Performed: the caller's path is read once, here, for /dev/syd and for the walk (a read
     // that fails answers where the walk would have, after force_ro_open).
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
-    var raw_failed: ?sys.Errno = null;
-    const raw_read: ?[]const u8 = if (performed) path_mod.read_string(caller, args_read.path_addr, &scratch.raw) catch |err| read: {
-        raw_failed = err;
-        break :read null;
-    } else null;
+    const raw_read: ?(sys.Errno![]const u8) = if (performed) path_mod.read_string(caller, args_read.path_addr, &scratch.raw) else null;
     if (unlocked) {
-        const names_dev_syd = if (performed) (if (raw_read) |raw| std.mem.eql(u8, raw, magic.prefix) else false) else magic.names_dev_syd(request, args_read.path_addr, true);
+        const names_dev_syd = if (raw_read) |read| std.mem.eql(u8, read catch "", magic.prefix) else magic.names_dev_syd(request, args_read.path_addr, true);
         if (names_dev_syd) return magic.open_state(request, args_read.flags);
     }
     // Nothing judged: still performed by syd for a path naming an fd's magic link, so that a
@@ -85,8 +81,7 @@ pub fn handle(request: *const Request) Response {
     // as if O_NOFOLLOW were given, unless trace/allow_unsafe_create:1 (the original's).
     var args = args_read;
     if (trusted_create(request.policy, args.flags)) args.flags |= handlers.o.nofollow;
-    if (raw_failed) |err| return .{ .failure = sys.errno_value(err) };
-    const raw = raw_read orelse path_mod.read_string(caller, args.path_addr, &scratch.raw) catch |err|
+    const raw = (raw_read orelse path_mod.read_string(caller, args.path_addr, &scratch.raw)) catch |err|
         return if (performed) .{ .failure = sys.errno_value(err) } else .continue_call;
     const canonical = handlers.canonicalize(request, args.dirfd, raw, .{
         .follow = if (args.flags & handlers.o.nofollow != 0 or args.flags & (o_creat | o_excl) == (o_creat | o_excl))

@@ -123,12 +123,12 @@ pub fn handle(request: *const Request) Response {
 }
 
 /// stat, lstat or fstatat of the object `fd` holds, which the caller reached by a path: a
-/// block device is hidden (ENOENT) unless trace/allow_unsafe_mkbdev:1, as harden.block_hidden.
+/// block device is hidden (ENOENT) unless trace/allow_unsafe_mkbdev:1 (harden.block_hidden_mode).
 fn stat_hardened(request: *const Request, nr: SYS, fd: i32) sys.Errno!Response {
     assert(nr == .stat or nr == .lstat or nr == .fstatat64);
     var st: linux.Stat = undefined;
     _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
-    if (!request.policy.unsafe_fs.allow_unsafe_mkbdev and st.mode & linux.S.IFMT == linux.S.IFBLK) return error.NOENT;
+    if (harden.block_hidden_mode(request.policy, st.mode)) return error.NOENT;
     try handlers.write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
     return .{ .value = 0 };
 }
