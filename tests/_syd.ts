@@ -189,3 +189,30 @@ export function values(stdout: string): Map<string, string> {
   }
   return found;
 }
+
+/**
+ * Why syd cannot be run as nobody (uid 65534) here, or undefined when it can: only root can
+ * become nobody, and the project tree (main.ts, ./syd, the toolchain's deno) must be reachable by
+ * that user (not in a mode-0700 clone). Build libsyd.so first: nobody cannot.
+ */
+export async function nobodyProblem(): Promise<string | undefined> {
+  if (Deno.uid() !== 0) return "the tests do not run as root, and only root can become nobody";
+  const probe = await run("setpriv", [
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "test",
+    "-r",
+    `${ROOT}main.ts`,
+    "-a",
+    "-x",
+    SYD,
+    "-a",
+    "-x",
+    `${ROOT}.toolchain/bin/deno`,
+  ]);
+  if (probe.code !== 0) {
+    return `${ROOT} is not reachable by uid 65534 (a parent directory is not searchable, or the tree is not readable)`;
+  }
+  return undefined;
+}

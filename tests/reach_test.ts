@@ -11,7 +11,7 @@
  * which the test continues and then kills syd itself.
  */
 import assert from "node:assert/strict";
-import { helper, ROOT, run, SYD, waitForFile } from "./_syd.ts";
+import { helper, nobodyProblem, ROOT, run, SYD, waitForFile } from "./_syd.ts";
 
 const NOBODY = 65534;
 /** Who the test runs as ("root" in CI). */
@@ -21,27 +21,6 @@ const SETPRIV = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"];
 const STEP_MS = 20_000;
 
 type User = "me" | "nobody";
-
-/** Why the cases as nobody cannot run here, or undefined when they can. */
-async function nobodyProblem(): Promise<string | undefined> {
-  if (Deno.uid() !== 0) return "the tests do not run as root, and only root can become nobody";
-  const probe = await run("setpriv", [
-    ...SETPRIV,
-    "test",
-    "-r",
-    `${ROOT}main.ts`,
-    "-a",
-    "-x",
-    SYD,
-    "-a",
-    "-x",
-    `${ROOT}.toolchain/bin/deno`,
-  ]);
-  if (probe.code !== 0) {
-    return `${ROOT} is not reachable by uid ${NOBODY} (a parent directory is not searchable, or the tree is not readable)`;
-  }
-  return undefined;
-}
 
 // nobody cannot build libsyd.so: have it built (when ffi/ changed) before any case runs.
 await run(SYD, ["-V"]);
