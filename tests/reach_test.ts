@@ -11,7 +11,7 @@
  * which the test continues and then kills syd itself.
  */
 import assert from "node:assert/strict";
-import { helper, nobodyProblem, ROOT, run, SYD, waitForFile } from "./_syd.ts";
+import { helper, nobodyProblem, run, SYD, waitForFile } from "./_syd.ts";
 
 const NOBODY = 65534;
 /** Who the test runs as ("root" in CI). */
