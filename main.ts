@@ -36,6 +36,7 @@ import {
 } from "./lib/policy/mod.ts";
 import { API, VERSION } from "./lib/version.ts";
 
+const EACCES = 13;
 const EINVAL = 22;
 const EOPNOTSUPP = 95;
 /** The most emulator threads libsyd allows (policy.workers_max). */
@@ -99,6 +100,9 @@ function printVersion(): void {
       `seccomp user notification: ${yes(features.userNotif && features.notifSizesOk)}`,
       `seccomp notify ADDFD (Linux 5.9): ${yes(features.addfd)}`,
       `seccomp notify sync wake-up (Linux 6.6): ${yes(features.syncWakeUp)}`,
+      `Landlock: ${
+        features.landlockAbi > 0 ? `ABI ${features.landlockAbi}` : "no (Lock sandboxing needs it)"
+      }`,
     ].join("\n") + "\n",
   );
 }
@@ -286,6 +290,15 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
       });
     }
     if (result.execErrno !== 0) {
+      const landlock = prepared.state.landlock;
+      const noExec = landlock.on && !landlock.paths.values().some((rights) => (rights & 1) !== 0);
+      if (result.execErrno === EACCES && noExec) {
+        // What the original leaves unsaid: Lock sandboxing is on at first, and allows nothing.
+        console.error(
+          "syd: Lock sandboxing (Landlock, on unless turned off) allows no exec: -p landlock " +
+            "allows the system's programs, -m sandbox/lock:off turns it off",
+        );
+      }
       return fail(`exec error: ${strerror(result.execErrno)}`, result.execErrno);
     }
     return result.exitCode;

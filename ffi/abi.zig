@@ -14,12 +14,13 @@ const sys = @import("sys.zig");
 const policy = @import("policy.zig");
 const dump = @import("filter/dump.zig");
 const probe = @import("probe.zig");
+const landlock = @import("layers/landlock.zig");
 const scmp = @import("filter/scmp.zig");
 const sandbox_mod = @import("sandbox.zig");
 const Sandbox = sandbox_mod.Sandbox;
 
 /// Bumped whenever an export or a structure below changes; lib/native.ts checks it.
-pub const abi_version: u32 = 2;
+pub const abi_version: u32 = 3;
 
 pub const Features = extern struct {
     abi_version: u32,
@@ -30,7 +31,8 @@ pub const Features = extern struct {
     libseccomp_major: u32,
     libseccomp_minor: u32,
     libseccomp_micro: u32,
-    reserved: u32,
+    /// The kernel's Landlock ABI version (0: none).
+    landlock_abi: u32,
 };
 
 pub const RunResult = extern struct {
@@ -137,7 +139,7 @@ export fn syd_probe(out: *Features) i32 {
         .libseccomp_major = version.major,
         .libseccomp_minor = version.minor,
         .libseccomp_micro = version.micro,
-        .reserved = 0,
+        .landlock_abi = landlock.abi(),
     };
     return 0;
 }
@@ -190,7 +192,7 @@ export fn syd_sandbox_export(handle: u64, format: u32, out_fd: i32, dir: ?[*]con
     if (format == 1 and dir_text.len == 0) return fail(error.INVAL, "no directory for the BPF files");
     const rules = sandbox.channel.policy_now();
     var diag: policy.Diag = .{};
-    dump.dump(sandbox_mod.filter_options(rules), rules.ioctl_rules, rules.lock, sandbox_mod.emulators_make_sockets(rules), sandbox_mod.skip_confinement(), @enumFromInt(format), out_fd, dir_text, &diag) catch |err|
+    dump.dump(sandbox_mod.filter_options(rules), rules.ioctl_rules, rules.lock, sandbox_mod.emulators_make_sockets(rules), sandbox_mod.skip_confinement(), &rules.landlock, @enumFromInt(format), out_fd, dir_text, &diag) catch |err|
         return fail(err, if (diag.len > 0) diag.text() else "cannot export the filters");
     return 0;
 }

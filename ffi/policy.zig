@@ -12,6 +12,7 @@ const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const Level = @import("log.zig").Level;
 const glob = @import("glob.zig");
+const landlock = @import("layers/landlock.zig");
 
 pub const version: u32 = 1;
 
@@ -274,6 +275,18 @@ pub const Document = struct {
     unsafe_fs: UnsafeFs = .{},
     /// ioctl request verdicts, sorted by request (absent: none).
     ioctl_rules: []const IoctlRule = &.{},
+    /// Lock sandboxing (absent, from an older TypeScript: off).
+    landlock: LandlockDoc = .{},
+};
+
+/// Lock sandboxing in the document (lib/policy/landlock.ts `CompiledLandlock`).
+pub const LandlockDoc = struct {
+    on: bool = false,
+    compat: []const u8 = "kill",
+    flags: u32 = 0,
+    paths: []const struct { path: []const u8, access: u64 } = &.{},
+    bind: ?[]const [2]u32 = null,
+    connect: ?[]const [2]u32 = null,
 };
 
 /// One ioctl request's verdict (lib/policy/ioctl.ts): `request` with its varying bits (`mask`:
@@ -350,6 +363,8 @@ pub const Lock = enum {
 
 pub const Policy = struct {
     log_level: Level,
+    /// Lock sandboxing (layers/landlock.zig): fixed when the sandbox starts.
+    landlock: landlock.Rules = .{},
     pool: Pool,
     lock: Lock = .unset,
     /// trace/exit_wait_all: syd waits for every sandboxed process, not only the first.
@@ -610,7 +625,53 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         }
     }
     policy.ioctl_rules = doc.ioctl_rules;
+    policy.landlock = try load_landlock(arena, doc.landlock, diag);
     return policy;
+}
+
+/// Checks and converts Lock sandboxing: known compatibility level and rights, NUL-free paths of
+/// fewer than PATH_MAX bytes (made NUL-terminated), sorted disjoint port ranges within 0-65535.
+fn load_landlock(arena: std.mem.Allocator, doc: LandlockDoc, diag: *Diag) sys.Errno!landlock.Rules {
+    const compat = std.meta.stringToEnum(landlock.Compat, doc.compat) orelse {
+        diag.set("landlock: \"{s}\" is not a compatibility level (kill, deny, warn)", .{doc.compat});
+        return error.INVAL;
+    };
+    if (doc.flags & ~@as(u32, 7) != 0) {
+        diag.set("landlock: unknown log flags 0x{x}", .{doc.flags});
+        return error.INVAL;
+    }
+    if (doc.paths.len > landlock.paths_max) {
+        diag.set("landlock: more than {d} paths", .{landlock.paths_max});
+        return error.INVAL;
+    }
+    const paths = arena.alloc(landlock.Path, doc.paths.len) catch return error.NOMEM;
+    for (doc.paths, paths) |rule, *out| {
+        if (rule.access == 0 or rule.access & ~landlock.fs_all != 0) {
+            diag.set("landlock: path \"{s}\": rights 0x{x} are not valid", .{ rule.path, rule.access });
+            return error.INVAL;
+        }
+        if (rule.path.len == 0 or rule.path.len >= std.posix.PATH_MAX or std.mem.indexOfScalar(u8, rule.path, 0) != null) {
+            diag.set("landlock: a path must be non-empty, shorter than PATH_MAX, without NUL", .{});
+            return error.INVAL;
+        }
+        out.* = .{ .path = arena.dupeZ(u8, rule.path) catch return error.NOMEM, .access = rule.access };
+    }
+    var rules: landlock.Rules = .{ .on = doc.on, .compat = compat, .flags = doc.flags, .paths = paths };
+    inline for (.{ "bind", "connect" }) |name| {
+        if (@field(doc, name)) |ranges| {
+            const out = arena.alloc([2]u16, ranges.len) catch return error.NOMEM;
+            for (ranges, out, 0..) |range, *o, i| {
+                const sorted = i == 0 or range[0] > ranges[i - 1][1];
+                if (range[0] > range[1] or range[1] > 65535 or !sorted) {
+                    diag.set("landlock: " ++ name ++ " ports must be sorted, disjoint ranges within 0-65535", .{});
+                    return error.INVAL;
+                }
+                o.* = .{ @intCast(range[0]), @intCast(range[1]) };
+            }
+            @field(rules, name) = out;
+        }
+    }
+    return rules;
 }
 
 /// Builds the network rules per category, keeping their order; address texts become bytes.
@@ -800,6 +861,13 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .lock = "\"unset\"" }), .err = error.INVAL, .msg = "unknown lock state" },
         .{ .json = doc_text(.{ .mask = "[{\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.OPNOTSUPP, .msg = "mask is not supported yet" },
         .{ .json = doc_text(.{ .extra = ",\"extra\":0" }), .err = error.INVAL, .msg = "UnknownField" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"compat\":\"maybe\"}" }), .err = error.INVAL, .msg = "not a compatibility level" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"paths\":[{\"path\":\"/x\",\"access\":131072}]}" }), .err = error.INVAL, .msg = "are not valid" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"paths\":[{\"path\":\"\",\"access\":4}]}" }), .err = error.INVAL, .msg = "non-empty" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"bind\":[[90,80]]}" }), .err = error.INVAL, .msg = "bind ports" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"connect\":[[80,90],[85,100]]}" }), .err = error.INVAL, .msg = "connect ports" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"bind\":[[0,65536]]}" }), .err = error.INVAL, .msg = "bind ports" },
+        .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"flags\":8}" }), .err = error.INVAL, .msg = "log flags" },
     };
     for (cases) |case| {
         var diag: Diag = .{};

@@ -212,7 +212,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .private_proc = private_proc, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative };
+        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .scope_abstract = rules.landlock.on, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative };
         plan.name_after(std.mem.span(name));
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
@@ -220,6 +220,15 @@ pub const Sandbox = struct {
             diag.set("cannot make syd the reaper of the sandbox's orphans: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
+
+        if (private_proc) {
+            const rc = spawn.private_proc();
+            if (rc != 0) {
+                diag.set("cannot give the sandbox its own /proc (hidepid=ptraceable) in a new mount namespace: {s}", .{errno_text(@intFromEnum(linux.E.init(rc)))});
+                return sys.errno_error(linux.E.init(rc));
+            }
+        }
+        try enter_lock_domain(self, rules, landlock_abi, diag);
 
         var failure: spawn.Failure = .{};
         var child = spawn.start(&plan, &failure) catch |err| {
@@ -316,6 +325,52 @@ pub const Sandbox = struct {
         };
     }
 };
+
+/// Lock sandboxing: the run thread enters the domain of the policy's Landlock rules before it
+/// forks the sandbox's first process and starts the pool, so that both, and every thread the
+/// pool starts, are inside (layers/landlock.zig). Off: nothing. A kernel without Landlock, or
+/// rules it cannot enforce whole, fail the run under the compatibility levels kill and deny
+/// (EOPNOTSUPP; a path's own errno), and are logged and run with what it can under warn.
+fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, diag: *policy.Diag) sys.Errno!void {
+    const lock = &rules.landlock;
+    if (!lock.on) return;
+    const cmp: []const u8 = switch (lock.compat) {
+        .kill => "hard-requirement",
+        .deny => "soft-requirement",
+        .warn => "best-effort",
+    };
+    if (abi == 0) {
+        if (lock.compat == .warn) {
+            self.log.emit(.warn, .{ .ctx = "landlock", .op = "apply_landlock", .abi = abi, .cmp = cmp, .msg = "Landlock ABI 0 is unsupported: the sandbox runs without Lock sandboxing" });
+            return;
+        }
+        diag.set("Lock sandboxing is on but this kernel has no Landlock (set sandbox/lock:off, or default/lock:warn)", .{});
+        return error.OPNOTSUPP;
+    }
+    var failure: landlock.Failure = .{};
+    var skipped: u32 = 0;
+    var enforced: landlock.Enforced = .full;
+    const ruleset = landlock.build(lock, abi, &failure, &skipped, &enforced) catch {
+        self.log.emit(.@"error", .{ .ctx = "landlock", .op = "apply_landlock", .path = failure.path, .abi = abi, .cmp = cmp, .err = failure.errno_value, .msg = failure.what, .tip = "set sandbox/lock:off" });
+        if (failure.path.len > 0) {
+            diag.set("Lock sandboxing: {s}: `{s}': {s}", .{ failure.what, failure.path, errno_text(failure.errno_value) });
+        } else {
+            diag.set("Lock sandboxing: {s}: {s}", .{ failure.what, errno_text(failure.errno_value) });
+        }
+        return sys.errno_error(@enumFromInt(failure.errno_value));
+    };
+    defer _ = linux.close(ruleset);
+    const entered = landlock.thread_enter(ruleset, abi, lock.flags);
+    if (entered != .SUCCESS) {
+        diag.set("Lock sandboxing: Landlock restrict self error: {s}", .{errno_text(@intFromEnum(entered))});
+        return sys.errno_error(entered);
+    }
+    if (enforced == .full) {
+        self.log.emit(.info, .{ .ctx = "landlock", .op = "apply_landlock", .abi = abi, .cmp = cmp, .msg = "Landlock is fully enforced" });
+    } else {
+        self.log.emit(.warn, .{ .ctx = "landlock", .op = "apply_landlock", .abi = abi, .cmp = cmp, .skipped = skipped, .msg = "Landlock is partially enforced: missing paths skipped, directory-only rights on files dropped" });
+    }
+}
 
 /// Whether the emulators may make sockets for callers (confine.zig `socket_rules`):
 /// trace/force_cloexec is on, or /dev/syd may still turn it on.

@@ -91,10 +91,9 @@ pub const Plan = struct {
     /// The kernel's Landlock ABI (0: none): the child enters a domain scoping signals and
     /// ptrace to the sandbox (layers/landlock.zig).
     landlock_abi: u32,
-    /// Mount the child's own /proc with hidepid=ptraceable in a new mount namespace (needs
-    /// CAP_SYS_ADMIN: a root syd), so that the kernel hides syd and every process outside the
-    /// sandbox from it, for the calls syd continues unjudged too.
-    private_proc: bool,
+    /// Lock sandboxing is on: the child's scope domain keeps abstract UNIX sockets of processes
+    /// outside the sandbox out of reach too (ABI 6), as the original's Lock domain does.
+    scope_abstract: bool = false,
     /// Secure bits for script interpreters (Linux 6.14, AT_EXECVE_CHECK), set with their locks
     /// as the original does unless its trace/allow_unsafe_exec_script|interactive say otherwise:
     /// caps.secbit_exec_restrict_file and caps.secbit_exec_deny_interactive. Ignored by older
@@ -346,10 +345,6 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     rc = linux.prctl(@intFromEnum(linux.PR.SET_PDEATHSIG), linux.SIG.KILL, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
     if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
-    if (plan.private_proc) {
-        rc = child_private_proc();
-        if (rc != 0) child_fail(status_wr, .private_proc, rc);
-    }
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
     rc = caps.child_drop_all();
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
@@ -370,7 +365,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     rc = linux.prctl(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS), 1, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .no_new_privs, rc);
     if (plan.landlock_abi >= 1) {
-        rc = landlock.child_enter(plan.landlock_abi);
+        rc = landlock.child_enter(plan.landlock_abi, plan.scope_abstract);
         if (rc != 0) child_fail(status_wr, .landlock, rc);
     }
     if (sentinel_rd >= 0) {
@@ -380,7 +375,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
         child_send(status_wr, .sentinel, .sentinel, @intCast(rc));
         // The sandbox goes one domain down: the sentinel (in the parent domain) can still kill
         // it, and nothing in it can signal or trace the sentinel.
-        rc = landlock.child_enter(plan.landlock_abi);
+        rc = landlock.child_enter(plan.landlock_abi, plan.scope_abstract);
         if (rc != 0) child_fail(status_wr, .landlock, rc);
     }
 
@@ -423,16 +418,21 @@ fn close_unpassed(ranges: []const [2]u32) void {
     _ = linux.syscall3(.close_range, next, std.math.maxInt(u32), close_range_cloexec);
 }
 
-/// A new mount namespace whose mounts follow syd's (slave propagation: mounts made outside
-/// appear inside, none made inside leak out), with a procfs of its own over /proc, mounted
-/// hidepid=ptraceable (whatever the caller's groups): /proc/PID of a process the caller cannot ptrace (syd, not dumpable;
-/// anything outside the sandbox's Landlock domain) does not exist for it.
-fn child_private_proc() usize {
+/// For the calling thread (syd's run thread, before it forks the sandbox's first process, which
+/// inherits it): a new mount namespace whose mounts follow syd's (slave propagation: mounts made
+/// outside appear inside, none made inside leak out), with a procfs of its own over /proc, mounted
+/// hidepid=ptraceable (whatever the caller's groups): /proc/PID of a process the caller cannot
+/// ptrace (syd, not dumpable; anything outside the sandbox's Landlock domain) does not exist for
+/// it. Made here, not in the child: the Lock sandboxing domain (layers/landlock.zig), which the
+/// thread enters next, forbids mounting, and its `/proc` grant must name this procfs. The
+/// thread's own fs struct first (CLONE_FS): a mount namespace is per thread only with it.
+/// Returns the failing call's raw result, or 0.
+pub fn private_proc() usize {
     const ms_nosuid: u32 = 0x2;
     const ms_nodev: u32 = 0x4;
     const ms_noexec: u32 = 0x8;
     const ms_slave: u32 = 0x80000;
-    var rc = linux.unshare(linux.CLONE.NEWNS);
+    var rc = linux.unshare(linux.CLONE.FS | linux.CLONE.NEWNS);
     if (linux.E.init(rc) != .SUCCESS) return rc;
     rc = linux.mount("none", "/", null, ms_rec | ms_slave, 0);
     if (linux.E.init(rc) != .SUCCESS) return rc;

@@ -131,7 +131,31 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
     }
   }
   for (const applied of result.applied) warnRemovedNothing(applied, warn);
+  lintLandlock(state.landlock, warn);
   return warnings;
+}
+
+/** Lint of Lock sandboxing: rules that cannot take effect as written. */
+function lintLandlock(
+  landlock: LoadResult["state"]["landlock"],
+  warn: (origin: Origin, message: string, hint?: string) => void,
+): void {
+  for (const [path, origin] of landlock.origins) {
+    if (!landlock.on) {
+      warn(
+        origin,
+        `allow/lock rule for "${path}" has no effect: Lock sandboxing is off`,
+        "sandbox/lock:on turns it on",
+      );
+    }
+    if (!path.startsWith("/")) {
+      warn(
+        origin,
+        `Landlock path "${path}" is relative: it is opened from syd's working directory when the sandbox starts`,
+        "start it with /",
+      );
+    }
+  }
 }
 
 function warnRemovedNothing(

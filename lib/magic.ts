@@ -269,7 +269,8 @@ export class MagicServer {
       }
     }
     if (command.kind === "sandbox_query") {
-      const on = command.categories.every((category) => this.#state.on[category]);
+      const on = command.categories.every((category) => this.#state.on[category]) &&
+        (!command.landlock || this.#state.landlock.on);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
     }
     if (command.kind === "lock" && this.#state.lock !== null) {
@@ -306,7 +307,11 @@ export class MagicServer {
         command.option === "deny_dotdot" || isForceTraceOption(command.option));
     const fixedFs = command.kind === "trace_fs" &&
       !FS_HARDENING_OPTIONS[command.option].runtime;
-    if ((startupOnly.includes(command.kind) && !runtime) || fixedFs) {
+    // As the original: Lock sandboxing is fixed once the sandbox runs (its Landlock domain is).
+    const landlock = command.kind === "lock_rule" || command.kind === "lock_log" ||
+      ((command.kind === "sandbox" || command.kind === "default") &&
+        command.landlock !== undefined);
+    if ((startupOnly.includes(command.kind) && !runtime) || fixedFs || landlock) {
       return {
         errno: EBUSY,
         level: "warn",

@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this file is written for; libsyd.so must report the same. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Every libsyd.so export, with its C signature. Nothing else calls FFI. */
 export const symbols = {
@@ -172,6 +172,8 @@ export interface Features {
   addfd: boolean;
   syncWakeUp: boolean;
   libseccomp: string;
+  /** The kernel's Landlock ABI version (0: none), which Lock sandboxing uses. */
+  landlockAbi: number;
 }
 
 /** Probes the kernel (forks a short-lived child that loads a trivial filter). */
@@ -189,6 +191,7 @@ export function probe(): Features {
     libseccomp: `${view.getUint32(8, true)}.${view.getUint32(12, true)}.${
       view.getUint32(16, true)
     }`,
+    landlockAbi: view.getUint32(20, true),
   };
 }
 

@@ -27,6 +27,38 @@ export interface RunOptions {
   env?: Record<string, string>;
   stdin?: string;
   cwd?: string;
+  /**
+   * Keep Lock sandboxing (Landlock) as the arguments leave it: on at first, as the original's.
+   * By default a test of another layer runs with it off (see {@linkcode lockOff}).
+   */
+  landlock?: boolean;
+}
+
+/** Whether `args` say anything about Lock sandboxing themselves. */
+function namesLandlock(args: readonly string[]): boolean {
+  return args.some((arg) =>
+    /sandbox\/[a-z,]*\block\b|default\/[a-z,]*\block\b|\/lock\/|landlock/.test(arg)
+  );
+}
+
+/**
+ * `args` with `-m sandbox/lock:off` before the command (before `--`): Lock sandboxing is on
+ * unless turned off, as the original's, and a test of another layer (which runs helpers from the
+ * source tree, outside the landlock profile's paths) turns it off. Left as they are when they
+ * name Lock sandboxing themselves or have no `--`.
+ */
+export function lockOff(args: readonly string[]): string[] {
+  let end = args.indexOf("--");
+  if (end < 0 || namesLandlock(args.slice(0, end))) return [...args];
+  // Before a command that locks the sandbox (nothing after `lock:on` is read).
+  const locks = (command: string | undefined) =>
+    command !== undefined && /^lock(?::(?:on|1|drop|d))?$/.test(command);
+  const lock = args.findIndex((arg, i) =>
+    i < end &&
+    ((arg === "-m" && locks(args[i + 1])) || (arg.startsWith("-m") && locks(arg.slice(2))))
+  );
+  if (lock >= 0) end = lock;
+  return [...args.slice(0, end), "-m", "sandbox/lock:off", ...args.slice(end)];
 }
 
 /**
@@ -71,12 +103,13 @@ export async function runSyd(args: string[], options: RunOptions = {}): Promise<
   return await run(SYD, args, options);
 }
 
-/** Runs any program and collects its exit status and output. */
+/** Runs any program and collects its exit status and output (`./syd`: see {@linkcode lockOff}). */
 export async function run(
   program: string,
   args: string[],
   options: RunOptions = {},
 ): Promise<Outcome> {
+  if (program === SYD && !options.landlock) args = lockOff(args);
   const command = new Deno.Command(program, {
     args,
     env: options.env,

@@ -125,10 +125,14 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
     "syd_out",
     "syd_run",
     "syd_parent",
+    "syd_landlock",
   ]);
   // No parent filter is loaded (syd's main process is Deno's): the section says so.
   assert.match(map.get("syd_parent")!, /none loaded/);
   assert.doesNotMatch(map.get("syd_parent")!, /action ALLOW/);
+  // Lock sandboxing (on at first) is no filter: its Landlock rules end the export.
+  assert.match(map.get("syd_landlock")!, /allow \/proc: read,readdir \(always\)/);
+  assert.match(map.get("syd_landlock")!, /tcp bind: no port/);
   // Each header also carries the original's words, which tools written for it look for.
   for (
     const role of ["process", "ioctl", "emulator", "interrupter", "monitor", "timeouter", "waiter"]

@@ -4,7 +4,7 @@
  * the program, and syd's memory bounded however many records a run writes.
  */
 import assert from "node:assert/strict";
-import { helper, PYTHON, records, ROOT, run, runSyd, SYD, tempDir } from "./_syd.ts";
+import { helper, lockOff, PYTHON, records, ROOT, run, runSyd, SYD, tempDir } from "./_syd.ts";
 
 // Runs COMMAND... in a new pseudo-terminal and prints what it wrote there (stdout and stderr
 // together, as a person sees them), then exits with its status.
@@ -29,14 +29,14 @@ async function onTerminal(args: string[]): Promise<{ code: number; screen: strin
   const env = { ...Deno.env.toObject() };
   delete env.SYD_LOG_FD;
   delete env.SYD_LOG;
-  const result = await run(PYTHON, ["-c", ON_TERMINAL, SYD, ...args], { env });
+  const result = await run(PYTHON, ["-c", ON_TERMINAL, SYD, ...lockOff(args)], { env });
   return { code: result.code, screen: result.stdout };
 }
 
 /** Reads only, everywhere but /etc/shadow (and what the test adds). */
 const READ_ONLY = [
   "-m",
-  "sandbox/all,fs:off",
+  "sandbox/all,fs,lock:off",
   "-m",
   "sandbox/read:on",
   "-m",
@@ -219,7 +219,7 @@ Deno.test("syd's memory stays bounded however many records a run writes (100,000
       script,
     ];
     const proc = new Deno.Command("sh", {
-      args: ["-c", 'exec 3>"$1"; shift; exec "$@"', "sh", logPath, SYD, ...sydArgs],
+      args: ["-c", 'exec 3>"$1"; shift; exec "$@"', "sh", logPath, SYD, ...lockOff(sydArgs)],
       env: { SYD_LOG_FD: "3" },
       stdin: "piped",
       stdout: "piped",

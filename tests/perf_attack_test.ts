@@ -8,7 +8,7 @@
  * thread's fd, and that blocked calls still end.
  */
 import assert from "node:assert/strict";
-import { helper, nobodyProblem, run, SYD, values } from "./_syd.ts";
+import { helper, lockOff, nobodyProblem, run, SYD, values } from "./_syd.ts";
 
 const NOBODY = 65534;
 
@@ -71,7 +71,7 @@ async function attack(
       `--regid=${NOBODY}`,
       "--clear-groups",
       SYD,
-      ...args,
+      ...lockOff(args),
     ])
     : await run(SYD, args);
   assert.equal(outcome.code, 0, `${outcome.stdout}\n${outcome.stderr}`);

@@ -11,7 +11,7 @@
  * which the test continues and then kills syd itself.
  */
 import assert from "node:assert/strict";
-import { helper, nobodyProblem, run, SYD, waitForFile } from "./_syd.ts";
+import { helper, lockOff, nobodyProblem, run, SYD, waitForFile } from "./_syd.ts";
 
 const NOBODY = 65534;
 /** Who the test runs as ("root" in CI). */
@@ -101,7 +101,7 @@ class Sandbox {
   #pumps: Promise<void>[];
 
   constructor(user: User, dir: string, args: string[]) {
-    const sydArgs = ["-t", "30s", ...args];
+    const sydArgs = lockOff(["-t", "30s", ...args]);
     const [program, programArgs] = user === "me" ? [SYD, sydArgs] : ["setpriv", [
       ...SETPRIV,
       "env",

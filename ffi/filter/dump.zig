@@ -20,6 +20,7 @@ const scmp = @import("scmp.zig");
 const sandbox_filter = @import("sandbox.zig");
 const ioctl_filter = @import("ioctl.zig");
 const confine = @import("confine.zig");
+const landlock = @import("../layers/landlock.zig");
 
 pub const Format = enum(u32) { pfc = 0, bpf = 1 };
 
@@ -28,7 +29,7 @@ pub const export_notify_fd: i32 = 1023;
 const kinds = @typeInfo(confine.Kind).@"enum".fields;
 
 /// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
-pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, skip: bool, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, skip: bool, lock_rules: *const landlock.Rules, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
     assert(out_fd >= 0);
     {
         const ctx = try sandbox_filter.build(options);
@@ -56,7 +57,60 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
         const what = std.fmt.bufPrint(&what_buf, "syd's {s}, {s}; notify fd shown as {d}", .{ describe(kind), when, export_notify_fd }) catch unreachable;
         try emit(ctx, confine.thread_name(kind), role(kind), what, format, out_fd, dir, diag);
     }
-    if (format == .pfc) try sys.write_all(out_fd, parent_note);
+    if (format == .pfc) {
+        try sys.write_all(out_fd, parent_note);
+        try landlock_note(lock_rules, out_fd);
+    }
+}
+
+/// Lock sandboxing is no seccomp filter: the PFC export ends with the Landlock domain syd's run
+/// thread enters (layers/landlock.zig), so that an audit sees every layer.
+fn landlock_note(rules: *const landlock.Rules, out_fd: i32) sys.Errno!void {
+    var buf: [512]u8 = undefined;
+    const version = landlock.abi();
+    if (!rules.on) {
+        try sys.write_all(out_fd, "# syd_landlock: Syd Landlock rules: none (sandbox/lock:off)\n");
+        return;
+    }
+    try sys.write_all(out_fd, std.fmt.bufPrint(&buf, "# syd_landlock: Syd Landlock rules: the domain syd's run thread enters before the sandbox's first process (the sandbox and syd's threads acting for it); compatibility {s}; this kernel's ABI {d}: rights 0x{x} handled\n", .{ @tagName(rules.compat), version, landlock.handled_fs(version) }) catch unreachable);
+    try sys.write_all(out_fd, "#   allow /proc: read,readdir (always)\n#   allow /dev/null: read,write,truncate (always)\n");
+    for (rules.paths) |rule| {
+        var names_buf: [256]u8 = undefined;
+        var len: usize = 0;
+        for (right_names, 0..) |name, bit| {
+            if (rule.access & (@as(u64, 1) << @intCast(bit)) == 0) continue;
+            if (len > 0) {
+                names_buf[len] = ',';
+                len += 1;
+            }
+            @memcpy(names_buf[len..][0..name.len], name);
+            len += name.len;
+        }
+        const line = std.fmt.bufPrint(&buf, "#   allow {s}: {s}\n", .{ rule.path[0..@min(rule.path.len, 400)], names_buf[0..len] }) catch unreachable;
+        try sys.write_all(out_fd, line);
+    }
+    inline for (.{ "bind", "connect" }) |name| {
+        if (@field(rules, name)) |ranges| {
+            try sys.write_all(out_fd, "#   tcp " ++ name ++ ":");
+            if (ranges.len == 0) try sys.write_all(out_fd, " no port");
+            for (ranges) |range| {
+                const part = if (range[0] == range[1])
+                    std.fmt.bufPrint(&buf, " {d}", .{range[0]}) catch unreachable
+                else
+                    std.fmt.bufPrint(&buf, " {d}-{d}", .{ range[0], range[1] }) catch unreachable;
+                try sys.write_all(out_fd, part);
+            }
+            try sys.write_all(out_fd, "\n");
+        } else {
+            try sys.write_all(out_fd, "#   tcp " ++ name ++ ": every port (not handled)\n");
+        }
+    }
+}
+
+/// The original's names of Landlock's filesystem rights, by bit.
+const right_names = [_][]const u8{ "exec", "write", "read", "readdir", "rmdir", "delete", "mkcdev", "mkdir", "create", "bind", "mkfifo", "mkbdev", "symlink", "rename", "truncate", "ioctl", "connect" };
+comptime {
+    assert(right_names.len == 17);
 }
 
 /// Where the original shows its parent filter (loaded into its whole process with TSYNC, and
@@ -122,12 +176,13 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     const fd: i32 = @intCast(try sys.check(linux.memfd_create("dump-test", linux.MFD.CLOEXEC)));
     defer sys.close(fd);
     var diag: policy.Diag = .{};
-    try dump(.{}, &.{}, .unset, false, false, .pfc, fd, "", &diag);
+    const lock_rules: landlock.Rules = .{ .on = true, .paths = &.{.{ .path = "/usr", .access = 5 }}, .bind = &.{.{ 80, 90 }} };
+    try dump(.{}, &.{}, .unset, false, false, &lock_rules, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);
     const len = try sys.read_full(fd, text);
-    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded" }) |header| {
+    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded", "# syd_landlock: Syd Landlock rules", "#   allow /usr: exec,read\n", "#   tcp bind: 80-90\n" }) |header| {
         try std.testing.expect(std.mem.indexOf(u8, text[0..len], header) != null);
     }
 }

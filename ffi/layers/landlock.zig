@@ -1,18 +1,29 @@
-//! Landlock scopes: the kernel itself keeps the sandbox from signalling or tracing any process
+//! Landlock, the kernel's own wall, in two uses.
+//!
+//! Scopes: the kernel itself keeps the sandbox from signalling or tracing any process
 //! outside it (syd and its threads first of all), whatever pid it names and however it names
 //! it (kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal, ptrace,
 //! process_vm_*, pidfd_getfd, /proc/PID/{mem,environ,fd,...} of an outside process).
-//!
-//! The child enters a Landlock domain that handles no file or network access (syd judges those)
-//! and scopes signals (ABI 6, Linux 6.12). Any Landlock domain also limits ptrace-like access
+//! The child enters a Landlock domain that scopes signals (ABI 6, Linux 6.12), and abstract UNIX
+//! sockets too while Lock sandboxing is on. Any Landlock domain also limits ptrace-like access
 //! to processes inside it (ABI 1); on a kernel with Landlock but without signal scoping, the
 //! child's domain handles block-device creation only (which the sandbox, without CAP_MKNOD,
 //! cannot do anyway) to get that, and signals to syd are not kept out: syd says so at start.
 //! The kernel decides at the call, on the target it finds then: no pid can be reused between a
 //! check and the signal.
 //!
-//! Needs: landlock_create_ruleset, landlock_restrict_self (Linux 5.13), no_new_privs set first.
-//! Assumes: `child_enter` runs in the forked child (raw system calls only), after no_new_privs.
+//! Lock sandboxing (the original's `sandbox/lock`, `allow/lock/...`): a domain that denies every
+//! filesystem right the kernel's ABI knows, and TCP bind and connect (ABI 4), but beneath the
+//! paths and on the ports the rules allow. syd's run thread enters it before it forks the
+//! sandbox's first process and starts the pool, so the sandbox and every syd thread that acts
+//! for it (emulators, tracer, monitor, interrupter) are inside: an open, create, bind or connect
+//! syd performs for the sandbox meets the same wall as the sandbox's own calls (the original
+//! puts its whole process inside; syd's process is Deno's, whose threads stay outside).
+//!
+//! Needs: landlock_create_ruleset, landlock_add_rule, landlock_restrict_self (Linux 5.13), and
+//! no_new_privs or CAP_SYS_ADMIN before each restriction.
+//! Assumes: `child_enter` runs in the forked child (raw system calls only), after no_new_privs;
+//! `build` and `thread_enter` run on syd's run thread, before the fork.
 
 const std = @import("std");
 const linux = std.os.linux;
@@ -20,6 +31,7 @@ const assert = std.debug.assert;
 
 const create_ruleset_version: u32 = 1;
 const access_fs_make_block: u64 = 1 << 11;
+const scope_abstract_unix_socket: u64 = 1 << 0;
 const scope_signal: u64 = 1 << 1;
 /// The ABI that brought signal scoping.
 pub const abi_scoped_signals: u32 = 6;
@@ -48,23 +60,267 @@ pub fn protection(version: u32) Protection {
     return .none;
 }
 
-/// In the forked child: enters a domain scoping signals (ABI 6+) or, before that, handling
-/// block-device creation only. Returns the failing call's raw result, or 0.
-pub fn child_enter(version: u32) usize {
+/// In the forked child: enters a domain scoping signals (ABI 6+), and abstract UNIX sockets too
+/// when `abstract` (Lock sandboxing on), or, before ABI 6, handling block-device creation only.
+/// From ABI 2 the domain also handles REFER and grants it beneath `/`: the kernel denies every
+/// cross-directory link or rename in each layer that does not grant REFER, as soon as any layer
+/// handles a filesystem right (the Lock domain does), so a scope layer must grant it to change
+/// nothing. Returns the failing call's raw result, or 0.
+pub fn child_enter(version: u32, abstract: bool) usize {
     assert(version >= 1);
+    const scoped = scope_signal | (if (abstract) scope_abstract_unix_socket else 0);
+    const refer: u64 = if (version >= 2) fs_refer else 0;
     const attr: RulesetAttr = if (version >= abi_scoped_signals)
-        .{ .handled_access_fs = 0, .handled_access_net = 0, .scoped = scope_signal }
+        .{ .handled_access_fs = refer, .handled_access_net = 0, .scoped = scoped }
     else
-        .{ .handled_access_fs = access_fs_make_block, .handled_access_net = 0, .scoped = 0 };
+        .{ .handled_access_fs = access_fs_make_block | refer, .handled_access_net = 0, .scoped = 0 };
     // Before ABI 4 the attribute ends after handled_access_fs; before 6 after handled_access_net.
     const size: usize = if (version >= abi_scoped_signals) 24 else if (version >= 4) 16 else 8;
     var rc = linux.syscall3(.landlock_create_ruleset, @intFromPtr(&attr), size, 0);
     if (linux.E.init(rc) != .SUCCESS) return rc;
     const fd: i32 = @intCast(rc);
+    defer _ = linux.close(fd);
+    if (refer != 0) {
+        rc = linux.open("/", .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true }, 0);
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+        const root: i32 = @intCast(rc);
+        defer _ = linux.close(root);
+        const beneath: PathBeneathAttr = .{ .allowed_access = refer, .parent_fd = root };
+        rc = linux.syscall4(.landlock_add_rule, @as(usize, @intCast(fd)), rule_path_beneath, @intFromPtr(&beneath), 0);
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+    }
     rc = linux.syscall2(.landlock_restrict_self, @as(usize, @intCast(fd)), 0);
-    _ = linux.close(fd);
     if (linux.E.init(rc) != .SUCCESS) return rc;
     return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lock sandboxing
+
+/// `LANDLOCK_ACCESS_FS_*`, the bits of the policy's `access` (lib/policy/landlock.ts).
+pub const fs_execute: u64 = 1 << 0;
+pub const fs_write_file: u64 = 1 << 1;
+pub const fs_read_file: u64 = 1 << 2;
+pub const fs_read_dir: u64 = 1 << 3;
+pub const fs_refer: u64 = 1 << 13;
+pub const fs_truncate: u64 = 1 << 14;
+pub const fs_ioctl_dev: u64 = 1 << 15;
+pub const fs_resolve_unix: u64 = 1 << 16;
+/// Every right a rule may name.
+pub const fs_all: u64 = (1 << 17) - 1;
+/// The rights that apply to a file itself; the others only to a directory's content.
+pub const fs_file: u64 = fs_execute | fs_write_file | fs_read_file | fs_truncate | fs_ioctl_dev | fs_resolve_unix;
+const net_bind_tcp: u64 = 1 << 0;
+const net_connect_tcp: u64 = 1 << 1;
+const rule_path_beneath: usize = 1;
+const rule_net_port: usize = 2;
+
+/// The filesystem rights the kernel's Landlock ABI `version` knows (all handled: denied but
+/// where a rule allows them).
+pub fn handled_fs(version: u32) u64 {
+    if (version == 0) return 0;
+    var rights: u64 = (1 << 13) - 1; // ABI 1: execute ... make_sym
+    if (version >= 2) rights |= 1 << 13; // refer
+    if (version >= 3) rights |= fs_truncate;
+    if (version >= 5) rights |= fs_ioctl_dev;
+    if (version >= 9) rights |= fs_resolve_unix;
+    assert(rights & ~fs_all == 0);
+    return rights;
+}
+
+/// The compatibility level (`default/lock`): kill and deny refuse to run a sandbox the rules
+/// cannot fully describe; warn runs it with what the kernel can enforce.
+pub const Compat = enum { kill, deny, warn };
+
+/// One path rule: the rights allowed beneath `path` (as written: relative to syd's cwd).
+pub const Path = struct { path: [:0]const u8, access: u64 };
+
+/// The most path rules a policy may hold (the original's MAXACLRULES per right).
+pub const paths_max: usize = 4096;
+
+/// Lock sandboxing as the policy gives it (ffi/policy.zig loads and checks it).
+pub const Rules = struct {
+    on: bool = false,
+    compat: Compat = .kill,
+    /// landlock_restrict_self's log flags (ABI 7).
+    flags: u32 = 0,
+    paths: []const Path = &.{},
+    /// Allowed port ranges; null: every port (the right is not handled).
+    bind: ?[]const [2]u16 = null,
+    connect: ?[]const [2]u16 = null,
+};
+
+/// How much of the rules the kernel enforces.
+pub const Enforced = enum { full, partial };
+
+/// Why `build` failed: the path (if one) and the errno, said by `diag`.
+pub const Failure = struct {
+    path: []const u8 = "",
+    errno_value: i32 = 0,
+    /// A message for syd's log and exit.
+    what: []const u8 = "",
+};
+
+/// Builds the ruleset of `rules` for ABI `version` (> 0): opens each path (O_PATH, no magic
+/// links, `..` refused), applies the compatibility level (a missing path: fatal but under warn,
+/// skipped; rights that apply to directories only, on a file: fatal but under warn, stripped),
+/// adds the static grants (`/proc`: read, readdir; `/dev/null`: read, write, truncate) and the
+/// port rules. Returns the ruleset fd (close-on-exec), or fails with `failure` said.
+/// `skipped` counts the paths left out, `enforced` says whether anything was.
+pub fn build(rules: *const Rules, version: u32, failure: *Failure, skipped: *u32, enforced: *Enforced) error{Failed}!i32 {
+    assert(rules.on and version >= 1);
+    assert(rules.paths.len <= paths_max);
+    const fs = handled_fs(version);
+    const net: u64 = if (version >= 4)
+        (if (rules.bind != null) net_bind_tcp else 0) | (if (rules.connect != null) net_connect_tcp else 0)
+    else
+        0;
+    const attr: RulesetAttr = .{ .handled_access_fs = fs, .handled_access_net = net, .scoped = 0 };
+    const size: usize = if (version >= 4) 16 else 8;
+    const rc = linux.syscall3(.landlock_create_ruleset, @intFromPtr(&attr), size, 0);
+    if (linux.E.init(rc) != .SUCCESS) {
+        failure.* = .{ .errno_value = @intFromEnum(linux.E.init(rc)), .what = "Landlock create ruleset error" };
+        return error.Failed;
+    }
+    const ruleset: i32 = @intCast(rc);
+    errdefer _ = linux.close(ruleset);
+    enforced.* = .full;
+    skipped.* = 0;
+    const statics = [_]struct { path: [:0]const u8, access: u64 }{
+        .{ .path = "/proc", .access = fs_read_file | fs_read_dir },
+        .{ .path = "/dev/null", .access = fs_read_file | fs_write_file | fs_truncate },
+    };
+    for (statics) |grant| {
+        const fd = switch (open_path(grant.path)) {
+            .fd => |fd| fd,
+            .err => |err| {
+                failure.* = .{ .path = grant.path, .errno_value = @intFromEnum(err), .what = "open path for Landlock failed" };
+                return error.Failed;
+            },
+        };
+        defer _ = linux.close(fd);
+        try add_path(ruleset, fd, grant.access & fs, failure, grant.path);
+    }
+    for (rules.paths) |rule| {
+        assert(rule.access != 0 and rule.access & ~fs_all == 0);
+        if (has_dotdot(rule.path)) {
+            failure.* = .{ .path = rule.path, .errno_value = @intFromEnum(linux.E.ACCES), .what = "open path for Landlock failed due to dotdot (avoid `..' components in Landlock rules)" };
+            return error.Failed;
+        }
+        const fd = switch (open_path(rule.path)) {
+            .fd => |fd| fd,
+            .err => |err| {
+                if (err == .NOENT and rules.compat == .warn) {
+                    skipped.* += 1;
+                    enforced.* = .partial;
+                    continue;
+                }
+                failure.* = .{ .path = rule.path, .errno_value = @intFromEnum(err), .what = if (err == .NOENT)
+                    "open path for Landlock failed (use a parent directory, or default/lock:warn to skip missing paths)"
+                else
+                    "open path for Landlock failed" };
+                return error.Failed;
+            },
+        };
+        defer _ = linux.close(fd);
+        var access = rule.access & fs;
+        if (!is_directory(fd) and access & ~fs_file != 0) {
+            if (rules.compat != .warn) {
+                failure.* = .{ .path = rule.path, .errno_value = @intFromEnum(linux.E.OPNOTSUPP), .what = "incompatible directory-only access rights on a file (readdir, create, delete, mkdir, ...; use file rights: read, write, exec, ioctl, truncate)" };
+                return error.Failed;
+            }
+            access &= fs_file;
+            enforced.* = .partial;
+        }
+        if (access == 0) continue; // rights this kernel does not know
+        try add_path(ruleset, fd, access, failure, rule.path);
+    }
+    inline for (.{ .{ rules.bind, net_bind_tcp }, .{ rules.connect, net_connect_tcp } }) |pair| {
+        if (pair[0]) |ranges| if (net & pair[1] != 0) for (ranges) |range| {
+            assert(range[0] <= range[1]);
+            var port: u32 = range[0];
+            while (port <= range[1]) : (port += 1) {
+                const net_attr: NetPortAttr = .{ .allowed_access = pair[1], .port = port };
+                const added = linux.syscall4(.landlock_add_rule, @as(usize, @intCast(ruleset)), rule_net_port, @intFromPtr(&net_attr), 0);
+                if (linux.E.init(added) != .SUCCESS) {
+                    failure.* = .{ .errno_value = @intFromEnum(linux.E.init(added)), .what = "Landlock add rules error (a port)" };
+                    return error.Failed;
+                }
+            }
+        };
+    }
+    return ruleset;
+}
+
+/// The calling thread (syd's run thread) enters the domain of `ruleset`: every thread and
+/// process it creates from here on is inside. no_new_privs first (a thread of syd never
+/// executes a program). Returns the failing call's errno.
+pub fn thread_enter(ruleset: i32, version: u32, flags: u32) linux.E {
+    assert(ruleset >= 0 and version >= 1);
+    var rc = linux.prctl(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS), 1, 0, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS) return linux.E.init(rc);
+    rc = linux.syscall2(.landlock_restrict_self, @as(usize, @intCast(ruleset)), if (version >= 7) flags else 0);
+    return linux.E.init(rc);
+}
+
+/// `struct landlock_path_beneath_attr` (packed: 12 bytes).
+const PathBeneathAttr = extern struct { allowed_access: u64 align(4), parent_fd: i32 };
+/// `struct landlock_net_port_attr`.
+const NetPortAttr = extern struct { allowed_access: u64, port: u64 };
+comptime {
+    assert(@sizeOf(PathBeneathAttr) == 12);
+    assert(@sizeOf(NetPortAttr) == 16);
+}
+
+fn add_path(ruleset: i32, fd: i32, access: u64, failure: *Failure, path: []const u8) error{Failed}!void {
+    if (access == 0) return;
+    const attr: PathBeneathAttr = .{ .allowed_access = access, .parent_fd = fd };
+    const rc = linux.syscall4(.landlock_add_rule, @as(usize, @intCast(ruleset)), rule_path_beneath, @intFromPtr(&attr), 0);
+    if (linux.E.init(rc) != .SUCCESS) {
+        failure.* = .{ .path = path, .errno_value = @intFromEnum(linux.E.init(rc)), .what = "Landlock add rules error" };
+        return error.Failed;
+    }
+}
+
+/// openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS), as the original.
+fn open_path(path: [:0]const u8) Opened {
+    const resolve_no_magiclinks: u64 = 0x02;
+    const how: extern struct { flags: u64, mode: u64, resolve: u64 } = .{ .flags = 0o10000000 | 0o2000000, .mode = 0, .resolve = resolve_no_magiclinks };
+    var attempt: u32 = 0;
+    while (attempt < 16) : (attempt += 1) {
+        const rc = linux.syscall4(.openat2, @bitCast(@as(isize, linux.AT.FDCWD)), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(@TypeOf(how)));
+        switch (linux.E.init(rc)) {
+            .SUCCESS => return .{ .fd = @intCast(rc) },
+            .INTR, .AGAIN => continue,
+            else => |err| return .{ .err = err },
+        }
+    }
+    return .{ .err = .AGAIN };
+}
+
+const Opened = union(enum) { fd: i32, err: linux.E };
+
+fn is_directory(fd: i32) bool {
+    var st: linux.Stat = undefined;
+    const rc = linux.fstat(fd, &st);
+    return linux.E.init(rc) == .SUCCESS and st.mode & linux.S.IFMT == linux.S.IFDIR;
+}
+
+/// Whether a component of `path` is `..`.
+fn has_dotdot(path: []const u8) bool {
+    var it = std.mem.splitScalar(u8, path, '/');
+    while (it.next()) |component| if (std.mem.eql(u8, component, "..")) return true;
+    return false;
+}
+
+test "handled rights follow the ABI" {
+    try std.testing.expectEqual(@as(u64, 0), handled_fs(0));
+    try std.testing.expectEqual(@as(u64, 0x1fff), handled_fs(1));
+    try std.testing.expectEqual(@as(u64, 0x3fff), handled_fs(2));
+    try std.testing.expectEqual(@as(u64, 0x7fff), handled_fs(4));
+    try std.testing.expectEqual(@as(u64, 0xffff), handled_fs(7));
+    try std.testing.expectEqual(fs_all, handled_fs(9));
+    try std.testing.expect(has_dotdot("/usr/../etc") and has_dotdot("..") and !has_dotdot("/a..b/c"));
 }
 
 test "protection follows the ABI: signals from 6, ptrace from 1" {

@@ -48,6 +48,12 @@ function oneLine(text: string): string {
 export function formatPolicy(policy: LearntPolicy): string {
   const lines: string[] = policy.header.map((line) => `# ${oneLine(line)}`);
   if (policy.turnOn.length > 0) lines.push("", `sandbox/${policy.turnOn.join(",")}:on`);
+  lines.push(
+    "",
+    "# Lock sandboxing (Landlock, on unless turned off) is not learnt: the trial ran without it.",
+    "# To keep it, remove this line and allow what the command needs (allow/lock/..., -p landlock).",
+    "sandbox/lock:off",
+  );
   const groups = new Map<string, LearntRule[]>();
   for (const rule of policy.rules) {
     const key = categoryKey(rule.categories);

@@ -9,6 +9,7 @@ import { networkProtocol } from "./address.ts";
 import { formatOrigin, type NetRule, type PolicyState } from "./state.ts";
 import { CATEGORIES, own } from "./vocab.ts";
 import { ioctlErrno } from "./ioctl.ts";
+import { type CompiledLandlock, compileLandlock } from "./landlock.ts";
 
 /** The emulator pool's settings. */
 export interface PoolSettings {
@@ -78,6 +79,8 @@ export interface CompiledPolicy {
     origin: string;
   }[];
   mask: { pattern: string; origin: string }[];
+  /** Lock sandboxing: the Landlock ruleset libsyd builds (ffi/layers/landlock.zig). */
+  landlock: CompiledLandlock;
   exec_kill: { pattern: string; origin: string }[];
   /** passfd: the fds the program inherits, as sorted disjoint ranges, or all. */
   pass_fds: { all: boolean; ranges: [number, number][] };
@@ -181,6 +184,7 @@ export function compile(
     })),
     net_rules: state.netRules.flatMap(compileNetRule),
     mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
+    landlock: compileLandlock(state.landlock),
     exec_kill: [], // syd 1's exec/kill, which the parser refuses; libsyd still reads the field
     pass_fds: { all: state.passFds.all, ranges: state.passFds.ranges.map((r) => [r[0], r[1]]) },
     fs: {

@@ -110,7 +110,9 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
       if (!mayAdd(command.action)) return `default action ${command.action}`;
       const lowered =
         command.categories.some((c) => SEVERITY[state.defaults[c]] > SEVERITY[command.action]) ||
-        (command.fs === true && SEVERITY[state.fsDefault] > SEVERITY[command.action]);
+        (command.fs === true && SEVERITY[state.fsDefault] > SEVERITY[command.action]) ||
+        (command.landlock !== undefined &&
+          SEVERITY[state.landlock.compat] > SEVERITY[command.landlock]);
       return lowered ? "lowering a default action" : undefined;
     }
     case "rule":
@@ -123,6 +125,8 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
           : undefined;
       }
       return mayRemove(command.action) ? undefined : `removing a rule of ${command.action}`;
+    case "lock_rule": // Landlock allows only: a path or port may be taken away, never added
+      return command.op === "+" ? "adding a Landlock rule" : undefined;
     case "ioctl_rule": // requests allowed or denied: only a denial may be added, an allowance removed
       if (command.op === "+") return command.deny ? undefined : "adding a rule of allow";
       return command.deny ? "removing a rule of deny" : undefined;

@@ -34,6 +34,16 @@ import {
 } from "./vocab.ts";
 
 /** A list operator. */
+import {
+  LOCK_COMPAT,
+  LOCK_LOG_FLAGS,
+  LOCK_NAMES,
+  type LockCompat,
+  type LockRule,
+  LockSyntaxError,
+  parseLockRule,
+} from "./landlock.ts";
+
 export type Op = "+" | "-" | "^";
 /** A lock state. */
 export type LockState = "on" | "off" | "exec" | "drop";
@@ -66,9 +76,22 @@ export type Command =
     absent?: string[];
     /** fs sandboxing too (by filesystem type; it is not in `all`, as in the original). */
     fs?: boolean;
+    /** Lock sandboxing (Landlock) too: `lock` in the list. */
+    landlock?: boolean;
   }
-  | { kind: "sandbox_query"; categories: Category[] }
-  | { kind: "default"; categories: Category[]; action: Action; fs?: boolean }
+  | { kind: "sandbox_query"; categories: Category[]; landlock?: boolean }
+  | {
+    kind: "default";
+    categories: Category[];
+    action: Action;
+    fs?: boolean;
+    /** default/lock: Landlock's compatibility level. */
+    landlock?: LockCompat;
+  }
+  /** allow/lock/RIGHTS{+,-,^}PATH|PORTS (lib/policy/landlock.ts). */
+  | LockRule
+  /** log/lock/FLAGS:BOOL: landlock_restrict_self's logging flags. */
+  | { kind: "lock_log"; names: string; flags: number; value: boolean }
   | { kind: "fs_rule"; action: Action; op: Op; text: string; types: FsTypes }
   | { kind: "passfd"; op: Op; text: string; all: boolean; ranges: [number, number][] }
   | { kind: "setenv"; name: string; value: string }
@@ -228,6 +251,7 @@ function parseCategories(
   offset: number,
   skipped?: string[],
   fs?: { seen: boolean },
+  landlock?: { seen: boolean },
 ): Category[] {
   if (text.length === 0) throw new CommandError("missing category", offset);
   const out: Category[] = [];
@@ -245,12 +269,20 @@ function parseCategories(
     const alias = own(CATEGORY_ALIASES, lower);
     if (lower === "fs" && fs !== undefined) {
       fs.seen = true;
+    } else if (lower === "lock" && landlock !== undefined) {
+      landlock.seen = true;
+    } else if (lower.startsWith("lock/")) {
+      throw new CommandError(
+        `"${name}" is a Landlock right, not a category: sandbox/lock turns Lock sandboxing on`,
+        at,
+        { hint: `allow/${name}+PATH allows it beneath PATH` },
+      );
     } else if (alias) {
       for (const c of alias) if (!out.includes(c)) out.push(c);
     } else if (isCategory(lower)) {
       if (!out.includes(lower)) out.push(lower);
     } else if (
-      (UNSUPPORTED_CATEGORIES as readonly string[]).includes(lower) || lower.startsWith("lock/")
+      (UNSUPPORTED_CATEGORIES as readonly string[]).includes(lower)
     ) {
       if (skipped !== undefined) {
         if (!skipped.includes(lower)) skipped.push(lower);
@@ -395,6 +427,12 @@ export function parseCommand(text: string): Command {
       ? { kind: "include", path: argument }
       : { kind: "include_profile", name: argument };
   }
+  if (/^@[^/]*\/(?:[a-z]+\/lock\/|sandbox\/[a-z,]*\block\b|default\/[a-z,]*\block\b)/.test(text)) {
+    // As the original: a Landlock domain is the whole sandbox's, never a nested domain's.
+    throw new CommandError("Lock sandboxing cannot be set for a nested domain (@...)", 0);
+  }
+  const lockRule = /^([a-z]+)\/lock\//.exec(text);
+  if (lockRule && isAction(lockRule[1])) return parseLockCommand(text, lockRule[1]);
   let split = 0;
   while (split < text.length && !OPERATORS.includes(text[split])) split++;
   const key = text.slice(0, split);
@@ -423,14 +461,19 @@ export function parseCommand(text: string): Command {
   }
   if (head === "sandbox" && slash >= 0) {
     expectOp(op, ":?", key, split);
-    // Off is true of a category this syd does not have (Landlock's lock, say): accepted.
+    if (op === ":" && value === "") {
+      // As the original: ENOENT.
+      throw new CommandError(`${key} needs a value: on or off`, valueAt, { errno: 2 });
+    }
+    // Off is true of a category this syd does not have (memory sandboxing, say): accepted.
     const off = op === ":" && parseBoolean(value, valueAt) === false;
     const absent: string[] = [];
     const fs = { seen: false };
-    const categories = parseCategories(rest, slash + 1, off ? absent : undefined, fs);
+    const landlock = { seen: false };
+    const categories = parseCategories(rest, slash + 1, off ? absent : undefined, fs, landlock);
     if (op === "?") {
       if (value.length > 0) throw new CommandError("a query takes no value", valueAt);
-      return { kind: "sandbox_query", categories };
+      return { kind: "sandbox_query", categories, ...(landlock.seen ? { landlock: true } : {}) };
     }
     const on = parseBoolean(value, valueAt);
     return {
@@ -439,16 +482,29 @@ export function parseCommand(text: string): Command {
       on,
       ...(absent.length > 0 ? { absent } : {}),
       ...(fs.seen ? { fs: true } : {}),
+      ...(landlock.seen ? { landlock: true } : {}),
     };
   }
   if (head === "default" && slash >= 0) {
     expectOp(op, ":", key, split);
     const fs = { seen: false };
-    const categories = parseCategories(rest, slash + 1, undefined, fs);
+    const landlock = { seen: false };
+    const categories = parseCategories(rest, slash + 1, undefined, fs, landlock);
+    if (landlock.seen && !(LOCK_COMPAT as readonly string[]).includes(value)) {
+      throw new CommandError(
+        `"${value}" is not a Landlock compatibility level (kill: hard requirement, deny: soft ` +
+          "requirement, warn: best effort)",
+        valueAt,
+      );
+    }
     const action = parseAction(value, valueAt);
-    return fs.seen
-      ? { kind: "default", categories, action, fs: true }
-      : { kind: "default", categories, action };
+    return {
+      kind: "default",
+      categories,
+      action,
+      ...(fs.seen ? { fs: true } : {}),
+      ...(landlock.seen ? { landlock: value as LockCompat } : {}),
+    };
   }
   if (key === "passfd") {
     expectOp(op, "+-^", key, split);
@@ -517,6 +573,27 @@ export function parseCommand(text: string): Command {
       );
     }
     return { kind: "log_rlimit", intervalNs: ns };
+  }
+  if (key.startsWith("log/lock/")) {
+    expectOp(op, ":", key, split);
+    let flags = 0;
+    let at = "log/lock/".length;
+    for (const name of rest.slice("lock/".length).split(",")) {
+      const plain = name.startsWith("log_") ? name.slice(4) : name;
+      if (!Object.hasOwn(LOCK_LOG_FLAGS, plain)) {
+        throw new CommandError(`unknown log/lock flag "${name}"`, at, {
+          hint: didYouMean(plain, Object.keys(LOCK_LOG_FLAGS)),
+        });
+      }
+      flags |= LOCK_LOG_FLAGS[plain];
+      at += name.length + 1;
+    }
+    return {
+      kind: "lock_log",
+      names: rest.slice("lock/".length),
+      flags,
+      value: parseBoolean(value, valueAt),
+    };
   }
   if (key === "exec/kill") {
     // syd 1's form: the original 3.59 answers EINVAL (22) too.
@@ -589,6 +666,57 @@ export function parseCommand(text: string): Command {
     throw new CommandError(`${key} takes its argument after a space: ${key} ARGUMENT`, key.length);
   }
   throw new CommandError(`unknown command "${key}"`, 0, { hint: didYouMean(key, TOP_WORDS) });
+}
+
+/**
+ * `allow/lock/NAMES{+,-,^}ARG`. The names are matched longest first (`all-x` holds the `-` that
+ * is also an operator), as the original's parser.
+ */
+function parseLockCommand(text: string, head: string): Command {
+  const at = head.length + "/lock/".length;
+  if (head !== "allow") {
+    throw new CommandError(
+      `Landlock only allows: "${head}/lock/..." is not a command (everything not allowed is denied)`,
+      0,
+      { hint: `allow/lock/RIGHTS+PATH` },
+    );
+  }
+  const names = Object.keys(LOCK_NAMES).sort((a, b) => b.length - a.length);
+  let i = at;
+  for (;;) {
+    const name = names.find((n) =>
+      text.startsWith(n, i) && /^[,+\-^]?$/.test(text[i + n.length] ?? "")
+    );
+    const loose = names.find((n) => text.startsWith(n, i));
+    if (
+      name === undefined && loose !== undefined &&
+      /^[a-z]/.test(text[i + loose.length] ?? "") === false
+    ) {
+      throw new CommandError(
+        `allow/lock/ takes +, - or ^ after its rights, not "${text[i + loose.length]}"`,
+        i + loose.length,
+      );
+    }
+    if (name === undefined) {
+      const end = text.slice(i).search(/[,+\-^:]/);
+      const word = end < 0 ? text.slice(i) : text.slice(i, i + end);
+      throw new CommandError(
+        word.length === 0 ? "missing lock right" : `unknown lock right "${word}"`,
+        i,
+        { hint: word.length === 0 ? undefined : didYouMean(word, Object.keys(LOCK_NAMES)) },
+      );
+    }
+    i += name.length;
+    if (text[i] !== ",") break;
+    i += 1;
+  }
+  const op = text.slice(i, i + 1);
+  try {
+    return parseLockRule(text.slice(at, i), op, text.slice(i + 1), at, i + 1);
+  } catch (err) {
+    if (err instanceof LockSyntaxError) throw new CommandError(err.message, err.offset);
+    throw err;
+  }
 }
 
 function parseRule(
@@ -693,6 +821,7 @@ export function formatCommand(command: Command): string {
         [
           formatCategories(command.categories),
           ...(command.fs ? ["fs"] : []),
+          ...(command.landlock ? ["lock"] : []),
           ...(command.absent ?? []),
         ].filter((t) => t !== "").join(",")
       }:${command.on ? "on" : "off"}`;
@@ -707,14 +836,25 @@ export function formatCommand(command: Command): string {
     case "clearenv":
       return "clearenv!";
     case "sandbox_query":
-      return `sandbox/${formatCategories(command.categories)}?`;
+      return `sandbox/${
+        [formatCategories(command.categories), ...(command.landlock ? ["lock"] : [])].filter((
+          t,
+        ) => t !== "").join(",")
+      }?`;
     case "default":
       return `default/${
-        [formatCategories(command.categories), ...(command.fs ? ["fs"] : [])].filter((t) =>
-          t !== ""
-        )
-          .join(",")
+        [
+          formatCategories(command.categories),
+          ...(command.fs ? ["fs"] : []),
+          ...(command.landlock ? ["lock"] : []),
+        ].filter((t) => t !== "").join(",")
       }:${command.action}`;
+    case "lock_rule":
+      return `allow/lock/${command.names}${command.op}${
+        "path" in command.target ? command.target.path : command.target.text
+      }`;
+    case "lock_log":
+      return `log/lock/${command.names}:${command.value ? 1 : 0}`;
     case "rule":
       return `${command.action}/${
         formatCategories(command.categories)

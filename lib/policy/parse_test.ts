@@ -438,10 +438,10 @@ Deno.test("parseCommand() points an address error into the address", () => {
   assert.equal(badPort.offset, 26);
 });
 
-Deno.test("parseCommand() flags sandbox/lock:on as unsupported, at the category", () => {
-  const err = refusal("sandbox/lock:on");
+Deno.test("parseCommand() flags sandbox/mem:on as unsupported, at the category", () => {
+  const err = refusal("sandbox/mem:on");
   assert.equal(err.unsupported, true);
-  assert.match(err.message, /category "lock" is not supported/);
+  assert.match(err.message, /category "mem" is not supported/);
   assert.equal(err.offset, 8);
   assert.equal(refusal("sandbox/read,force:on").unsupported, true);
 });
@@ -570,15 +570,26 @@ Deno.test("parseCommand() takes the relaxations of the filesystem hardenings syd
 });
 
 Deno.test("parseCommand() takes sandbox/X:off of a category syd does not have as true, and refuses X:on", () => {
-  roundTrip("sandbox/lock:off", { kind: "sandbox", categories: [], on: false, absent: ["lock"] });
+  roundTrip("sandbox/mem:off", { kind: "sandbox", categories: [], on: false, absent: ["mem"] });
+  assert.deepEqual(parseCommand("sandbox/read,mem,tpe:off"), {
+    kind: "sandbox",
+    categories: ["read"],
+    on: false,
+    absent: ["mem", "tpe"],
+  });
+  assert.equal(refusal("sandbox/mem:on").unsupported, true);
+  assert.equal(refusal("sandbox/read,mem:on").unsupported, true);
+});
+
+Deno.test("parseCommand() reads sandbox/lock (Landlock) beside the categories, in any list", () => {
+  roundTrip("sandbox/lock:off", { kind: "sandbox", categories: [], on: false, landlock: true });
   assert.deepEqual(parseCommand("sandbox/read,lock,tpe:off"), {
     kind: "sandbox",
     categories: ["read"],
     on: false,
-    absent: ["lock", "tpe"],
+    absent: ["tpe"],
+    landlock: true,
   });
-  assert.equal(refusal("sandbox/lock:on").unsupported, true);
-  assert.equal(refusal("sandbox/read,lock:on").unsupported, true);
 });
 
 Deno.test("parseCommand() reads fs sandboxing: sandbox/fs, default/fs and ACTION/fs+TYPES, outside `all`", () => {

@@ -15,7 +15,7 @@ export interface Profile {
 }
 
 const OFF = `# Every category off: syd runs the program without judging anything.
-sandbox/all,fs,ioctl:off
+sandbox/all,fs,ioctl,lock:off
 `;
 
 const FS =
@@ -215,12 +215,40 @@ allow/read,stat,list,readlink,write+/dev/ptmx
 allow/read,stat,list,readlink,chdir,readdir+/dev/pts
 allow/read,stat,list,readlink,write+/dev/pts/ptmx
 allow/read,stat,list,readlink,write+/dev/pts/[0-9]*
+# Landlock (when Lock sandboxing is on, as at first): the same terminals.
+allow/lock/read,ioctl,write+/dev/tty
+allow/lock/read,ioctl,write+/dev/ptmx
+allow/lock/rpath,ioctl,write+/dev/pts
+`;
+
+const LANDLOCK =
+  `# Lock sandboxing (Landlock, on at first): run and read the system, write temporary places.
+# The kernel enforces it on the sandbox and on syd's threads that act for it: a second wall
+# behind syd's own judging. /proc and /dev/null are always allowed.
+sandbox/lock:on
+allow/lock/rpath,exec+/etc
+allow/lock/rpath,exec+/bin
+allow/lock/rpath,exec+/sbin
+allow/lock/rpath,exec+/lib
+allow/lock/rpath,exec+/opt
+allow/lock/rpath,exec+/usr
+allow/lock/rpath+/proc
+allow/lock/read,ioctl,wpath+/dev/null
+allow/lock/read,ioctl,write+/dev/full
+allow/lock/read,ioctl,write+/dev/zero
+allow/lock/read,ioctl+/dev/random
+allow/lock/read,ioctl+/dev/urandom
+allow/lock/rpath,wpath,cpath,tpath+/dev/shm
+allow/lock/rpath,wpath,cpath,tpath+/var/tmp
+allow/lock/rpath,wpath,cpath,tpath+/tmp
 `;
 
 const USER =
   `# Everyday use: the linux and tty profiles, plus the user's home and runtime directory.
 include_profile linux
 include_profile tty
+include_profile landlock
+allow/lock/all+\${HOME}
 allow/all+\${HOME}/**
 allow/read,stat,list,readlink,chdir,readdir+\${HOME}/***
 # Dot files and directories at the top of the home directory hold secrets and configuration.
@@ -269,6 +297,21 @@ allow/create+!timerfd
 allow/passfd+!all
 # As the original: fd passing (sendfd, recvfd) is not judged unless SYD_PALUDIS_PASSFD turns it on.
 sandbox/passfd:\${SYD_PALUDIS_PASSFD:-off}
+# Landlock, as the original's: best effort, and what builds need beyond the landlock profile
+# (which this one does not include: stack it, -p landlock, or turn Lock sandboxing off).
+default/lock:warn
+allow/lock/rpath+/dev
+allow/lock/rpath+/run
+allow/lock/rpath+/sys
+allow/lock/rpath+/var
+allow/lock/readdir+/
+allow/lock/exec,ioctl,spath,bnet+/dev/shm
+allow/lock/exec,ioctl,spath,bnet+/var/tmp
+allow/lock/exec,ioctl,spath,bnet+/tmp
+allow/lock/rpath,wpath,cpath,spath,tpath,exec,ioctl,bnet+/var/cache
+allow/lock/bnet+0
+allow/lock/bnet+1024-65535
+allow/lock/cnet+1024-65535
 lock:exec
 `;
 
@@ -294,7 +337,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
   trace: {
     doc: "every default warn: log every access and allow it, unless a rule denies (what -x uses)",
-    text: "default/all,fs,ioctl:warn\n",
+    text: "default/all,fs,ioctl:warn\nsandbox/lock:off\n",
   },
   silent: { doc: "the same as quiet", text: "include_profile quiet\n" },
   quiet: { doc: "deny without logging: every default action becomes filter", text: QUIET },
@@ -311,4 +354,8 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
     text: LINUX,
   },
   tty: { doc: "terminals: /dev/tty, /dev/ptmx and pseudo-terminals", text: TTY },
+  landlock: {
+    doc: "Lock sandboxing (Landlock): run and read the system, write /tmp, /var/tmp, /dev/shm",
+    text: LANDLOCK,
+  },
 };

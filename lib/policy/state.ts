@@ -7,6 +7,7 @@ import { type Address, formatAddress } from "./address.ts";
 import type { FsTypes } from "./fs_types.ts";
 import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
 import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
+import { applyLockRule, dumpLandlock, initialLandlock, type LandlockState } from "./landlock.ts";
 import {
   type Action,
   CATEGORIES,
@@ -173,6 +174,8 @@ export interface PolicyState {
    * request wins; the original's default allow and deny lists at first (lib/policy/ioctl.ts).
    */
   ioctlRules: Map<number, IoctlVerdict>;
+  /** Lock sandboxing (Landlock): sandbox/lock, default/lock, allow/lock/..., log/lock/... */
+  landlock: LandlockState;
 }
 
 /** One request's verdict: denied or allowed, and the bits of it that vary (any size matches). */
@@ -237,6 +240,7 @@ export function initialState(): PolicyState {
     passFds: { all: false, ranges: [[0, 2]] },
     envOps: [],
     ioctlRules: defaultIoctlRules(),
+    landlock: initialLandlock(),
   };
 }
 
@@ -266,12 +270,24 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
     case "sandbox":
       for (const category of command.categories) state.on[category] = command.on;
       if (command.fs) state.fsOn = command.on;
+      if (command.landlock) {
+        state.landlock.on = command.on;
+        state.landlock.onOrigin = origin;
+      }
       return 0;
     case "sandbox_query":
       return 0;
     case "default":
       for (const category of command.categories) state.defaults[category] = command.action;
       if (command.fs) state.fsDefault = command.action;
+      if (command.landlock) state.landlock.compat = command.landlock;
+      return 0;
+    case "lock_rule":
+      applyLockRule(state.landlock, command, origin);
+      return 0;
+    case "lock_log":
+      if (command.value) state.landlock.flags |= command.flags;
+      else state.landlock.flags &= ~command.flags;
       return 0;
     case "passfd":
       state.passFds = applyPassfd(state.passFds, command);
@@ -475,6 +491,7 @@ export function dump(state: PolicyState): string[] {
     lines.push(formatCommand({ kind: "sandbox", categories: others, on: !most }));
   }
   if (!state.fsOn) lines.push("sandbox/fs:off");
+  lines.push(...dumpLandlock(state.landlock));
   if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
   group(
     (c) => state.defaults[c],

@@ -38,6 +38,7 @@ function withoutOrigins(state: PolicyState): unknown {
     netRules: strip(state.netRules),
     mask: strip(state.mask),
     fsRules: strip(state.fsRules),
+    landlock: { ...state.landlock, origins: undefined, onOrigin: undefined },
   };
 }
 

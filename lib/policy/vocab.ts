@@ -128,7 +128,6 @@ export function isAction(name: string): name is Action {
  * TPE, memory and pid limits, crypt, proxy, ...): naming one is refused as "not supported".
  */
 export const UNSUPPORTED_CATEGORIES = [
-  "lock",
   "force",
   "tpe",
   "mem",
