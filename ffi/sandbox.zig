@@ -221,14 +221,29 @@ pub const Sandbox = struct {
             return err;
         };
 
+        // syd's mount namespace, working directory and /proc, to come back to once the first
+        // process is forked in the sandbox's (spawn.private_proc, spawn.return_to).
+        var home: [3]i32 = .{ -1, -1, -1 };
+        defer for (home) |fd| if (fd >= 0) sys.close(fd);
         if (private_proc) {
+            const wanted = [3]struct { path: [*:0]const u8, flags: linux.O }{
+                .{ .path = "/proc/thread-self/ns/mnt", .flags = .{ .CLOEXEC = true } },
+                .{ .path = ".", .flags = .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true } },
+                .{ .path = "/proc", .flags = .{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true } },
+            };
+            for (wanted, &home) |want, *fd| {
+                fd.* = @intCast(sys.retry(linux.open, .{ want.path, want.flags, @as(linux.mode_t, 0) }) catch |err| {
+                    diag.set("cannot open {s} (to come back to syd's mount namespace): {s}", .{ want.path, errno_text(sys.errno_value(err)) });
+                    return err;
+                });
+            }
             const rc = spawn.private_proc();
             if (rc != 0) {
                 diag.set("cannot give the sandbox its own /proc (hidepid=ptraceable) in a new mount namespace: {s}", .{errno_text(@intFromEnum(linux.E.init(rc)))});
                 return sys.errno_error(linux.E.init(rc));
             }
         }
-        try enter_lock_domain(self, rules, landlock_abi, diag);
+        try enter_lock_domain(self, rules, landlock_abi, home[2], diag);
 
         var failure: spawn.Failure = .{};
         var child = spawn.start(&plan, &failure) catch |err| {
@@ -236,6 +251,14 @@ pub const Sandbox = struct {
             return err;
         };
         defer spawn.close(&child);
+        if (private_proc) {
+            const rc = spawn.return_to(home[0], home[1]);
+            if (rc != 0) {
+                spawn.reap(child.pid);
+                diag.set("cannot return to syd's mount namespace: {s}", .{errno_text(@intFromEnum(linux.E.init(rc)))});
+                return sys.errno_error(linux.E.init(rc));
+            }
+        }
         self.publish_pidfd(child.pidfd);
         defer self.publish_pidfd(-1); // before spawn.close: no signal may reach a reused fd
         errdefer spawn.reap(child.pid);
@@ -331,7 +354,7 @@ pub const Sandbox = struct {
 /// pool starts, are inside (layers/landlock.zig). Off: nothing. A kernel without Landlock, or
 /// rules it cannot enforce whole, fail the run under the compatibility levels kill and deny
 /// (EOPNOTSUPP; a path's own errno), and are logged and run with what it can under warn.
-fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, diag: *policy.Diag) sys.Errno!void {
+fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, host_proc: i32, diag: *policy.Diag) sys.Errno!void {
     const lock = &rules.landlock;
     if (!lock.on) return;
     const cmp: []const u8 = switch (lock.compat) {
@@ -350,7 +373,7 @@ fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, diag
     var failure: landlock.Failure = .{};
     var skipped: u32 = 0;
     var enforced: landlock.Enforced = .full;
-    const ruleset = landlock.build(lock, abi, &failure, &skipped, &enforced) catch {
+    const ruleset = landlock.build(lock, abi, host_proc, &failure, &skipped, &enforced) catch {
         self.log.emit(.@"error", .{ .ctx = "landlock", .op = "apply_landlock", .path = failure.path, .abi = abi, .cmp = cmp, .err = failure.errno_value, .msg = failure.what, .tip = "set sandbox/lock:off" });
         if (failure.path.len > 0) {
             diag.set("Lock sandboxing: {s}: `{s}': {s}", .{ failure.what, failure.path, errno_text(failure.errno_value) });

@@ -425,8 +425,10 @@ fn close_unpassed(ranges: []const [2]u32) void {
 /// ptrace (syd, not dumpable; anything outside the sandbox's Landlock domain) does not exist for
 /// it. Made here, not in the child: the Lock sandboxing domain (layers/landlock.zig), which the
 /// thread enters next, forbids mounting, and its `/proc` grant must name this procfs. The
-/// thread's own fs struct first (CLONE_FS): a mount namespace is per thread only with it.
-/// Returns the failing call's raw result, or 0.
+/// thread's own fs struct first (CLONE_FS): a mount namespace is per thread only with it. Once
+/// the child is forked the thread goes back to syd's namespace (`return_to`): syd's threads never
+/// look up their own /proc/PID in the sandbox's procfs (a cached entry would exist for it: EPERM
+/// where it must be ENOENT). Returns the failing call's raw result, or 0.
 pub fn private_proc() usize {
     const ms_nosuid: u32 = 0x2;
     const ms_nodev: u32 = 0x4;
@@ -454,6 +456,16 @@ pub fn private_proc() usize {
     rc = linux.syscall5(.mount_setattr, @bitCast(@as(isize, linux.AT.FDCWD)), @intFromPtr("/sys"), at_recursive, @intFromPtr(&attr), @sizeOf(MountAttr));
     if (linux.E.init(rc) != .SUCCESS and linux.E.init(rc) != .INVAL and linux.E.init(rc) != .NOENT) return rc;
     return 0;
+}
+
+/// The calling thread returns to the mount namespace `ns_fd` names (syd's own, opened before
+/// `private_proc`) and to the working directory `cwd_fd` (setns moves it to the root). Returns
+/// the failing call's raw result, or 0.
+pub fn return_to(ns_fd: i32, cwd_fd: i32) usize {
+    assert(ns_fd >= 0 and cwd_fd >= 0);
+    const rc = linux.syscall2(.setns, @as(usize, @intCast(ns_fd)), linux.CLONE.NEWNS);
+    if (linux.E.init(rc) != .SUCCESS) return rc;
+    return linux.fchdir(cwd_fd);
 }
 
 const ms_rdonly: u32 = 0x1;

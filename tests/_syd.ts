@@ -34,6 +34,21 @@ export interface RunOptions {
   landlock?: boolean;
 }
 
+/** syd's options that take a value (the next argument when not attached). */
+const VALUED = ["-m", "-p", "-P", "-t", "-E", "-e", "-a", "-c", "-o", "--from", "--depth"];
+
+/** The index of the `--` that ends syd's (or `syd learn`'s) options, or -1 when none does. */
+function optionsEnd(args: readonly string[]): number {
+  let i = args[0] === "learn" ? 1 : 0;
+  while (i < args.length) {
+    const arg = args[i];
+    if (arg === "--") return i;
+    if (!arg.startsWith("-")) return -1; // the command: its own `--` is its own
+    i += VALUED.includes(arg) ? 2 : 1;
+  }
+  return -1;
+}
+
 /** Whether `args` say anything about Lock sandboxing themselves. */
 function namesLandlock(args: readonly string[]): boolean {
   return args.some((arg) =>
@@ -48,7 +63,7 @@ function namesLandlock(args: readonly string[]): boolean {
  * name Lock sandboxing themselves or have no `--`.
  */
 export function lockOff(args: readonly string[]): string[] {
-  let end = args.indexOf("--");
+  let end = optionsEnd(args);
   if (end < 0 || namesLandlock(args.slice(0, end))) return [...args];
   // Before a command that locks the sandbox (nothing after `lock:on` is read).
   const locks = (command: string | undefined) =>

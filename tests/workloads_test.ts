@@ -45,6 +45,11 @@ const CGROUP_FS: Expected = {
   reason: "the fs profile denies cgroup filesystems (Deno's CPU quota probe), as the original's",
   matches: (r) => r.cap === "fs" && String(r.path).startsWith("/sys/fs/cgroup/"),
 };
+const NO_SYS_CPU: Expected = {
+  reason:
+    "Landlock (the landlock profile, as the original's) keeps /sys out: the CPU count is read from /proc/stat then, which the linux profile does not allow",
+  matches: (r) => r.path === "/proc/stat" && r.cap === "read",
+};
 const PALUDIS_HOME: Expected = {
   reason:
     "paludis allows writes only where packages build (temporary and cache directories), as the original's",
@@ -57,6 +62,9 @@ const WORKLOADS: Workload[] = [
     script: `git init -q repo && cd repo && echo hi > a.txt && git add a.txt &&
 git -c user.email=user@example.org -c user.name=user commit -qm init && git log --oneline | wc -l`,
     expect: /^1$/m,
+    // Landlock under paludis (stacked with landlock) keeps $HOME out: git's own configuration
+    // read there fails EACCES, which git takes for fatal (a missing file is skipped: warn).
+    extra: () => ["-m", `allow/lock/read+${HOME}/.gitconfig`],
     expected: [DOT_FILES, TRUSTED_HARDLINKS],
   },
   {
@@ -114,6 +122,7 @@ for t in threads:
 print("threads done")
 PY`,
     expect: /^threads done$/m,
+    expected: [NO_SYS_CPU],
   },
   {
     name: "Deno reading files",
@@ -125,9 +134,11 @@ ${DENO} eval --quiet 'let n = 0; for (const e of Deno.readDirSync(".")) if (e.is
       "-m",
       `allow/exec,read,stat,list,readlink+${DENO}`,
       "-m",
+      `allow/lock/read,exec+${DENO}`,
+      "-m",
       "allow/read,stat+/proc/self/maps",
     ],
-    expected: [CGROUP_FS, DOT_FILES, {
+    expected: [CGROUP_FS, DOT_FILES, NO_SYS_CPU, {
       reason: "the original's linux profile does not allow them either (or serves them masked)",
       matches: (r) => ["/proc/self/cgroup", "/proc/meminfo"].includes(String(r.path)),
     }],
@@ -135,6 +146,11 @@ ${DENO} eval --quiet 'let n = 0; for (const e of Deno.readDirSync(".")) if (e.is
 ];
 
 /** Where a profile's user works: their home for user (exec is allowed there), /tmp for paludis. */
+/** The profiles a workload runs under: user alone (it includes landlock), paludis with landlock. */
+function profileArgs(profile: string): string[] {
+  return profile === "paludis" ? ["-p", "paludis", "-p", "landlock"] : ["-p", profile];
+}
+
 function workDir(profile: string): string {
   return Deno.makeTempDirSync({ dir: profile === "user" ? HOME : "/tmp", prefix: "syd-workload-" });
 }
@@ -155,9 +171,10 @@ for (const profile of ["user", "paludis"]) {
     Deno.test(`-p ${profile}: ${workload.name} succeeds with no denial but the original's`, async () => {
       const work = workDir(profile);
       try {
+        // As users run them, with Lock sandboxing (Landlock) on: user includes the landlock
+        // profile; paludis is stacked with it, as the original's paludis users do.
         const result = await run(SYD, [
-          "-p",
-          profile,
+          ...profileArgs(profile),
           ...(workload.extra?.(work) ?? []),
           "--",
           "bash",
@@ -165,7 +182,7 @@ for (const profile of ["user", "paludis"]) {
           `set -e; cd "$1"; ${workload.script}`,
           "workload",
           work,
-        ], { cwd: work, env: envFor(work) });
+        ], { cwd: work, env: envFor(work), landlock: true });
         assert.equal(result.code, 0, result.stderr.slice(-3000));
         assert.match(result.stdout, workload.expect);
         const expected = [...(workload.expected ?? [])];
@@ -181,7 +198,14 @@ for (const profile of ["user", "paludis"]) {
     const work = workDir(profile);
     const log = `${work}/records.log`;
     try {
-      const result = await run(PYTHON, ["-c", PTY_SESSION, SYD, profile, work, log], {
+      const result = await run(PYTHON, [
+        "-c",
+        PTY_SESSION,
+        SYD,
+        profileArgs(profile).join(" "),
+        work,
+        log,
+      ], {
         cwd: work,
         env: envFor(work),
       });
@@ -201,13 +225,13 @@ for (const profile of ["user", "paludis"]) {
  */
 const PTY_SESSION = `
 import os, pty, select, sys, time
-syd, profile, work, log_path = sys.argv[1:5]
+syd, profile_args, work, log_path = sys.argv[1:5]
 log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 os.set_inheritable(log_fd, True)
 pid, master = pty.fork()
 if pid == 0:
     os.environ.update({"SYD_LOG_FD": str(log_fd), "TERM": "dumb"})
-    os.execv(syd, [syd, "-p", profile, "--", "bash", "--norc", "--noprofile", "-i"])
+    os.execv(syd, [syd, *profile_args.split(" "), "--", "bash", "--norc", "--noprofile", "-i"])
 os.close(log_fd)
 seen = b""
 def expect(token, timeout=30):

@@ -164,10 +164,10 @@ pub const Failure = struct {
 /// Builds the ruleset of `rules` for ABI `version` (> 0): opens each path (O_PATH, no magic
 /// links, `..` refused), applies the compatibility level (a missing path: fatal but under warn,
 /// skipped; rights that apply to directories only, on a file: fatal but under warn, stripped),
-/// adds the static grants (`/proc`: read, readdir; `/dev/null`: read, write, truncate) and the
-/// port rules. Returns the ruleset fd (close-on-exec), or fails with `failure` said.
+/// adds the static grants (`/proc`: read, readdir, and the same on `host_proc` when it is an fd;
+/// `/dev/null`: read, write, truncate) and the port rules. Returns the ruleset fd (close-on-exec), or fails with `failure` said.
 /// `skipped` counts the paths left out, `enforced` says whether anything was.
-pub fn build(rules: *const Rules, version: u32, failure: *Failure, skipped: *u32, enforced: *Enforced) error{Failed}!i32 {
+pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failure, skipped: *u32, enforced: *Enforced) error{Failed}!i32 {
     assert(rules.on and version >= 1);
     assert(rules.paths.len <= paths_max);
     const fs = handled_fs(version);
@@ -201,6 +201,9 @@ pub fn build(rules: *const Rules, version: u32, failure: *Failure, skipped: *u32
         defer _ = linux.close(fd);
         try add_path(ruleset, fd, grant.access & fs, failure, grant.path);
     }
+    // syd's threads read the /proc of syd's own mount namespace when the sandbox has one of its
+    // own (spawn.private_proc): the same grant there.
+    if (host_proc >= 0) try add_path(ruleset, host_proc, (fs_read_file | fs_read_dir) & fs, failure, "/proc");
     for (rules.paths) |rule| {
         assert(rule.access != 0 and rule.access & ~fs_all == 0);
         if (has_dotdot(rule.path)) {
