@@ -375,7 +375,10 @@ Deno.test("lock:on on the command line is final: a later -m lock:off cannot take
     const policy = ["-poff", "-m", "sandbox/read:on", "-m", "allow/read+/***"];
     policy.push("-m", `deny/read+${dir}/secret`, "-m", "lock:on");
     const undo = ["-m", `deny/read-${dir}/secret`, "-m", "lock:off"];
-    const result = await runSyd([...policy, ...undo, "--", "cat", `${dir}/secret`]);
+    // -poff has Lock sandboxing off: the arguments as they are (their -m numbers matter).
+    const result = await runSyd([...policy, ...undo, "--", "cat", `${dir}/secret`], {
+      landlock: true,
+    });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /^-m#5:1:1: error: `deny\/read-.*` refused: sandbox locked/);

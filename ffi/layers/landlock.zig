@@ -175,8 +175,12 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
         (if (rules.bind != null) net_bind_tcp else 0) | (if (rules.connect != null) net_connect_tcp else 0)
     else
         0;
-    const attr: RulesetAttr = .{ .handled_access_fs = fs, .handled_access_net = net, .scoped = 0 };
-    const size: usize = if (version >= 4) 16 else 8;
+    // Abstract UNIX sockets are scoped (ABI 6) as in the original's domain: a connect or send
+    // syd performs for the sandbox reaches only sockets made inside. Signals are not: syd's
+    // threads signal each other (the interrupter) and the sandbox, all inside anyway.
+    const scoped: u64 = if (version >= abi_scoped_signals) scope_abstract_unix_socket else 0;
+    const attr: RulesetAttr = .{ .handled_access_fs = fs, .handled_access_net = net, .scoped = scoped };
+    const size: usize = if (version >= abi_scoped_signals) 24 else if (version >= 4) 16 else 8;
     const rc = linux.syscall3(.landlock_create_ruleset, @intFromPtr(&attr), size, 0);
     if (linux.E.init(rc) != .SUCCESS) {
         failure.* = .{ .errno_value = @intFromEnum(linux.E.init(rc)), .what = "Landlock create ruleset error" };
