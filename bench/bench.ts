@@ -116,7 +116,7 @@ async function micro(): Promise<void> {
   const baseline: number[] = [];
   const judging = [
     "-m",
-    "sandbox/all,fs,ioctl:off",
+    "sandbox/all,fs,ioctl,lock:off",
     "-m",
     "sandbox/read:on",
     "-m",
@@ -132,7 +132,7 @@ async function micro(): Promise<void> {
   const loop = ["sh", "-c", `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done`];
   const execJudging = [
     "-m",
-    "sandbox/all,fs,ioctl:off",
+    "sandbox/all,fs,ioctl,lock:off",
     "-m",
     "sandbox/exec:on",
     "-m",

@@ -59,6 +59,21 @@ Deno.test("-V names the versions and the kernel features found", async () => {
   assert.match(result.stdout, /^seccomp user notification: yes$/m);
   assert.match(result.stdout, /^seccomp notify ADDFD \(Linux 5\.9\): (yes|no)$/m);
   assert.match(result.stdout, /^seccomp notify sync wake-up \(Linux 6\.6\): (yes|no)$/m);
+  assert.match(result.stdout, /^Landlock: (ABI \d+|no \(Lock sandboxing needs it\))$/m);
+});
+
+Deno.test("./syd keeps Deno's cache in a private directory of the user's own when the default one cannot be written", async () => {
+  // XDG_CACHE_HOME under /proc: no directory can be made there, even by root.
+  const own = `/tmp/syd-deno-${Deno.uid()}`;
+  const result = await runSyd(["-V"], {
+    env: { XDG_CACHE_HOME: "/proc/self/no-cache-here" },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const info = Deno.lstatSync(own);
+  assert.ok(info.isDirectory && !info.isSymlink);
+  assert.equal(info.uid, Deno.uid());
+  assert.equal(info.mode! & 0o777, 0o700);
+  assert.ok([...Deno.readDirSync(own)].length > 0, "Deno wrote nothing there");
 });
 
 Deno.test("-h prints the usage", async () => {
