@@ -86,6 +86,50 @@ except OSError as e:
   assert.equal(result.stdout, "/memfd:kept (deleted) False True\nsealed 1\nlong 22\n");
 });
 
+Deno.test("every memfd is sealed against execution (F_SEAL_EXEC) unless trace/allow_unsafe_memfd:1, which judges its making for exec", async () => {
+  const script = `
+import errno, fcntl, os
+F_GET_SEALS, F_SEAL_EXEC = 1034, 0x20
+try:
+    fd = os.memfd_create("blob", os.MFD_CLOEXEC | 0x10)  # MFD_EXEC
+    print("exec-sealed", bool(fcntl.fcntl(fd, F_GET_SEALS) & F_SEAL_EXEC), oct(os.fstat(fd).st_mode & 0o111))
+except OSError as e:
+    print("denied", errno.errorcode[e.errno])
+`;
+  const sealed = await runSyd(["-poff", "--", PYTHON, "-c", script]);
+  assert.equal(sealed.stdout, "exec-sealed True 0o0\n", sealed.stderr);
+  const relaxed = await runSyd([
+    "-poff",
+    "-m",
+    "trace/allow_unsafe_memfd:1",
+    "--",
+    PYTHON,
+    "-c",
+    script,
+  ]);
+  assert.equal(relaxed.stdout, "exec-sealed False 0o111\n", relaxed.stderr);
+  const judged = await runSyd([
+    "-poff",
+    "-m",
+    "trace/allow_unsafe_memfd:1",
+    "-m",
+    "sandbox/exec:on",
+    "-m",
+    "allow/exec+/***",
+    "-m",
+    "deny/exec+!memfd:blob",
+    "--",
+    PYTHON,
+    "-c",
+    script,
+  ]);
+  assert.equal(judged.stdout, "denied EACCES\n", judged.stderr);
+  assert.ok(
+    records(judged.stderr).some((r) => r.cap === "exec" && r.path === "!memfd:blob"),
+    judged.stderr,
+  );
+});
+
 Deno.test("socketpair is judged for net/bind as !unnamed: EOPNOTSUPP (ENOTSUP) and a record when denied", async () => {
   const script = `
 import errno, socket

@@ -136,8 +136,7 @@ Deno.test("lock attack: no path trick reads, writes or makes a file outside the 
     assert.equal(got.get("plain_read"), "EACCES");
     assert.equal(got.get("link_in"), "EXDEV"); // Landlock: no REFER from OUT
     assert.equal(got.get("exchange"), "EACCES");
-    // memfd_exec: see the ignored test below.
-    await assertHeld(got, outDir, ["memfd_exec"]);
+    await assertHeld(got, outDir);
   });
 });
 
@@ -163,7 +162,7 @@ Deno.test("lock attack: syd's emulators, performing the calls, meet the same wal
     for (const name of FS_ATTEMPTS) assert.ok(got.has(name), name);
     assert.equal(got.get("public_read"), "OTHER");
     assert.equal(got.get("plain_read"), "EACCES");
-    await assertHeld(got, outDir, ["memfd_exec"]);
+    await assertHeld(got, outDir);
   });
 });
 
@@ -397,10 +396,10 @@ Deno.test("lock attack: no UNIX socket file is bound outside the rules, by syd e
 
 // Found by the attack session: with net sandboxing on syd's emulator connects for the sandbox,
 // and the run thread's Lock domain did not scope abstract UNIX sockets (fixed: it does, ABI 6).
-// Known gaps:
-// - memfd: code written to a memfd runs (fexecve) though the lock rules allow exec beneath the
-//   listed paths only; the original makes every memfd MFD_NOEXEC_SEAL unless
-//   trace/allow_unsafe_memfd (issue 17, trusted execution). Ignored until then.
+// And:
+// - memfd: code written to a memfd ran (fexecve) though the lock rules allow exec beneath the
+//   listed paths only (fixed: syd makes every memfd MFD_NOEXEC_SEAL unless
+//   trace/allow_unsafe_memfd, as the original).
 // - UNIX socket paths: connect needs Landlock ABI 9; run where the kernel has it.
 
 /** The kernel's Landlock ABI, as `syd -V` prints it (0: none). */
@@ -424,14 +423,15 @@ Deno.test({
   });
 });
 
-Deno.test({
-  name: "lock attack: a memfd runs no code the lock rules do not allow to execute",
-  ignore: true,
-}, async () => {
+Deno.test("lock attack: a memfd runs no code (syd seals every memfd against execution, as the original), unless trace/allow_unsafe_memfd:1", async () => {
   await withDirs(async (inDir, outDir) => {
     const got = await attack(lockRules(inDir), "fs", inDir, outDir);
     assert.equal(got.get("memfd"), "OK");
-    assert.notEqual(got.get("memfd_exec"), "RAN");
+    assert.equal(got.get("memfd_exec"), "EACCES");
+    // The control: let memfds be made executable, and the same code runs.
+    const relaxed = [...lockRules(inDir), "-m", "trace/allow_unsafe_memfd:1"];
+    const ran = await attack(relaxed, "fs", inDir, outDir);
+    assert.equal(ran.get("memfd_exec"), "RAN");
   });
 });
 

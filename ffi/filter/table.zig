@@ -1023,7 +1023,10 @@ pub const rows = [_]Row{
     row(316, "renameat2", .{ .trap = .rename }),
     row(317, "seccomp", seccomp_row),
     row(318, "getrandom", .{ .allow = info }),
-    row(319, "memfd_create", anonfd_row),
+    // Always trapped, as the original: syd makes every memfd sealed against execution
+    // (MFD_NOEXEC_SEAL, Linux 6.3) unless trace/allow_unsafe_memfd, and then judges its making
+    // for exec too: a memfd has no path for the exec, Lock and other rules to judge later.
+    row(319, "memfd_create", .{ .trap = .anonfd }),
     row(320, "kexec_file_load", .{ .allow = caps }),
     row(321, "bpf", refuse(.NOSYS, why_bpf)),
     row(322, "execveat", .{ .trap = .exec }),

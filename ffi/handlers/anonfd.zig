@@ -31,6 +31,8 @@ const E = linux.E;
 /// O_NOTIFICATION_PIPE (linux/watch_queue.h) shares O_EXCL's bit.
 const mfd_cloexec: u32 = 0x1;
 const mfd_hugetlb: u32 = 0x4;
+const mfd_noexec_seal: u32 = 0x8;
+const mfd_exec: u32 = 0x10;
 /// The longest memfd name the kernel takes (NAME_MAX less "memfd:").
 pub const memfd_name_len_max: usize = 249;
 
@@ -69,11 +71,17 @@ pub fn handle(request: *const Request) Response {
     const nr = handlers.nr_of(request);
     // As the filter answers while create sandboxing cannot be on (filter/table.zig pipe2_row).
     if (nr == .pipe2) if (table.refusal(table.pipe2_answer, request.notif.data.args)) |errno| return .{ .failure = @intFromEnum(errno) };
-    // trace/force_cloexec: syd makes the memfd itself, to hand it over close-on-exec.
-    if (nr == .memfd_create and request.policy.force_cloexec) return memfd(request);
+    // syd makes every memfd itself (filter/table.zig): sealed against execution unless
+    // trace/allow_unsafe_memfd, which then has its making judged for exec; for create
+    // sandboxing; and close-on-exec for trace/force_cloexec. Else the call goes on.
+    if (nr == .memfd_create) {
+        const p = request.policy;
+        const judged = handlers.any_on(p, &.{.create}) or (p.allow_unsafe_memfd and handlers.any_on(p, &.{.exec}));
+        if (p.force_cloexec or !p.allow_unsafe_memfd or judged) return memfd(request);
+        return .continue_call;
+    }
     const force = request.policy.force_cloexec and made_by_syd(nr, request.notif.data.args);
     if (!handlers.any_on(request.policy, &.{.create}) and !force) return .continue_call;
-    if (nr == .memfd_create) return memfd(request);
     const made = object(nr, request.notif.data.args) orelse return .continue_call;
     if (decide(request, made)) |response| return response;
     return if (force) make(request, nr) else .continue_call;
@@ -129,8 +137,13 @@ fn signalfd(request: *const Request, flags: u32) sys.Errno!usize {
 
 /// Judges `made` for create: null when allowed, the answer otherwise.
 fn decide(request: *const Request, made: Object) ?Response {
+    return decide_for(request, .create, made);
+}
+
+/// `decide` for category `cat` (exec: the making of a memfd that may be executed).
+fn decide_for(request: *const Request, cat: policy_mod.Cat, made: Object) ?Response {
     assert(made.name.len > 1 and made.name[0] == '!');
-    const verdict = handlers.judge(request.policy, &.{.create}, made.name);
+    const verdict = handlers.judge(request.policy, &.{cat}, made.name);
     if (!verdict.judged) return null;
     if (handlers.enforce(request, verdict, made.name) == null) return null;
     return .{ .failure = @intFromEnum(made.errno) };
@@ -146,12 +159,17 @@ fn memfd(request: *const Request) Response {
     var name_buf: [memfd_name_len_max + 16]u8 = undefined;
     const name = memfd_name(raw, flags, &name_buf);
     if (decide(request, .{ .name = name, .errno = .ACCES })) |response| return response;
+    // As the original: a memfd that may be made executable is judged for exec by its name.
+    if (request.policy.allow_unsafe_memfd) if (decide_for(request, .exec, .{ .name = name, .errno = .ACCES })) |response| return response;
     if (!request.valid()) return .{ .failure = @intFromEnum(E.NOENT) };
     // syd's copy is close-on-exec whatever the caller asked; the caller's follows MFD_CLOEXEC.
     var name_z: [memfd_name_len_max + 1]u8 = undefined;
     @memcpy(name_z[0..raw.len], raw);
     name_z[raw.len] = 0;
-    const fd = sys.retry(linux.memfd_create, .{ @as([*:0]const u8, @ptrCast(&name_z)), flags | mfd_cloexec }) catch |err|
+    // As the original: MFD_EXEC dropped and MFD_NOEXEC_SEAL added (EINVAL before Linux 6.3,
+    // where trace/allow_unsafe_memfd:1 is needed), unless trace/allow_unsafe_memfd.
+    const made = if (request.policy.allow_unsafe_memfd) flags else (flags & ~mfd_exec) | mfd_noexec_seal;
+    const fd = sys.retry(linux.memfd_create, .{ @as([*:0]const u8, @ptrCast(&name_z)), made | mfd_cloexec }) catch |err|
         return handlers.failure(err);
     return .{ .fd = .{ .fd = @intCast(fd), .cloexec = flags & mfd_cloexec != 0 } };
 }

@@ -264,7 +264,7 @@ allow/net/connect+loopback!0-65535
 allow/read,stat,list,readlink+/proc/self/mounts
 allow/read,stat,list,readlink+/proc/self/task/[0-9]*/mounts
 # Unlike the original's user profile: inotify (tail -f, editors), timers and memfds, which
-# everyday programs make, are allowed (exec of a memfd is still judged for exec).
+# everyday programs make, are allowed (a memfd is sealed against execution, as the original).
 allow/create+!inotify
 allow/create+!timerfd
 allow/create+!memfd:**

@@ -163,8 +163,8 @@ export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
 /**
  * The original's `trace/` relaxations of the sandbox filter's hardening (ffi/filter/table.zig
  * `Option`), all off by default and fixed when the sandbox starts: priority-inheritance futexes,
- * seccomp filters of the sandbox's own, System V IPC, its unsafe modes and commands, and
- * msgrcv's MSG_COPY.
+ * seccomp filters of the sandbox's own, System V IPC, its unsafe modes and commands,
+ * msgrcv's MSG_COPY, and memfds made executable (else syd seals every memfd against execution).
  */
 export const FILTER_TRACE_OPTIONS = [
   "allow_unsafe_futex",
@@ -174,6 +174,7 @@ export const FILTER_TRACE_OPTIONS = [
   "allow_unsafe_copy",
   "allow_unsafe_personality",
   "allow_unsafe_sysinfo",
+  "allow_unsafe_memfd",
 ] as const;
 
 /** One of `FILTER_TRACE_OPTIONS`. */
@@ -306,6 +307,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_copy",
   "trace/allow_unsafe_personality",
   "trace/allow_unsafe_sysinfo",
+  "trace/allow_unsafe_memfd",
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",
