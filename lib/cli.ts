@@ -180,6 +180,8 @@ Options (they stop at the first operand, or at --):
 
 Every path and network category is enforced: the default policy denies everything, as the
 original's; start from a profile (-p user, -p paludis, -p linux; syd lint --profiles) or -p off.
+Lock sandboxing (Landlock) is on unless turned off, as the original's: -p user includes the
+landlock profile; stack it with the others (-p paludis -p landlock), or -m sandbox/lock:off.
 syd refuses (95) what it cannot enforce yet, and says so.
 
 Logs: each denial is one record on stderr, written before the denied call returns; on a
