@@ -203,9 +203,11 @@ pub const Sandbox = struct {
             var ignore: std.posix.Sigaction = .{ .handler = .{ .handler = std.posix.SIG.IGN }, .mask = std.posix.empty_sigset, .flags = 0 };
             std.posix.sigaction(sig, &ignore, null);
         }
-        // A root syd gives the sandbox its own /proc, hiding syd and every outside process.
-        const private_proc = caps.has_effective(caps.cap_sys_admin);
-        if (!private_proc) self.log.emit(.info, .{ .ctx = "run", .op = "proc", .msg = "without CAP_SYS_ADMIN the sandbox shares syd's /proc: syd's world-readable entries (status, cmdline) answer the calls syd does not judge" });
+        // A root syd gives the sandbox its own /proc, hiding syd and every outside process. The
+        // run thread makes it in a mount namespace of its own and then returns to syd's, which
+        // setns allows with CAP_SYS_CHROOT too (found by review: a service without it ran nothing).
+        const private_proc = caps.has_effective(caps.cap_sys_admin) and caps.has_effective(caps.cap_sys_chroot);
+        if (!private_proc) self.log.emit(.info, .{ .ctx = "run", .op = "proc", .msg = "without CAP_SYS_ADMIN and CAP_SYS_CHROOT the sandbox shares syd's /proc: syd's world-readable entries (status, cmdline) answer the calls syd does not judge" });
         // Out of the sandbox's reach: /proc/<syd>/{mem,environ,fd,maps,...} and ptrace-like
         // access need CAP_SYS_PTRACE, which the sandbox never holds.
         _ = sys.check(linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 0, 0, 0, 0)) catch |err| {

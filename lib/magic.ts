@@ -378,7 +378,16 @@ export class MagicServer {
           msg: `include_profile ${name}: refused by lock:drop: ${refused}`,
         };
       }
-      apply(state, applied.command, { ...applied.origin, col: applied.col });
+      // Lock sandboxing is fixed once the sandbox runs (its Landlock domain is): a profile's
+      // lock commands are left out, the rest applied (found by review: the state said off while
+      // the kernel still enforced it).
+      const command = applied.command;
+      if (command.kind === "lock_rule" || command.kind === "lock_log") continue;
+      const rest = (command.kind === "sandbox" || command.kind === "default") &&
+          command.landlock !== undefined
+        ? { ...command, landlock: undefined }
+        : command;
+      apply(state, rest, { ...applied.origin, col: applied.col });
     }
     return undefined;
   }

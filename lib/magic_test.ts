@@ -512,3 +512,25 @@ Deno.test("MagicServer.answer() applies lock:exec in order: only the first proce
   assert.equal(MagicServer.parseLine('{"id":1,"pid":2,"first":true,"cmd":"x"}').first, true);
   assert.throws(() => MagicServer.parseLine('{"id":1,"pid":2,"first":1,"cmd":"x"}'), /"first"/);
 });
+
+Deno.test("MagicServer.answer() fixes Lock sandboxing at start: EBUSY for its commands, left out of a profile", () => {
+  const server = serverWith("lock:off", "sandbox/lock:on", "allow/lock/rpath,exec+/usr");
+  for (
+    const cmd of [
+      "sandbox/lock:off",
+      "allow/lock/read+/etc",
+      "default/lock:warn",
+      "log/lock/new_exec_on:1",
+    ]
+  ) {
+    assert.equal(ask(server, cmd).errno, 16, cmd);
+  }
+  assert.equal(ask(server, "sandbox/lock?").errno, 0);
+  // include_profile off turns the categories off, and leaves Landlock's state as the kernel has it.
+  const answer = ask(server, "include_profile off");
+  assert.equal(answer.errno, 0, JSON.stringify(answer));
+  assert.equal(server.state.on.read, false);
+  assert.equal(server.state.landlock.on, true);
+  assert.equal(server.state.landlock.paths.get("/usr"), 1 | 4 | 8);
+  assert.equal(ask(server, "sandbox/lock?").errno, 0);
+});

@@ -483,3 +483,18 @@ Deno.test("the confined run thread punishes a chdir and an exec it judges (abort
   assert.equal(stop.code, 124, stop.stderr);
   assert.equal(stop.stdout, "");
 });
+
+Deno.test("syd -E pfc lists a long Lock path (cut at 400 bytes) with every right, and does not fail", async () => {
+  const long = `/${"a".repeat(420)}`;
+  const result = await runSyd([
+    "-poff",
+    "-m",
+    "sandbox/lock:on",
+    "-m",
+    `allow/lock/all+${long}`,
+    "-E",
+    "pfc",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^# {3}allow \/a{399}: exec,write,read,readdir,.*,ioctl,connect$/m);
+});

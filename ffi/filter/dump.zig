@@ -66,7 +66,8 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
 /// Lock sandboxing is no seccomp filter: the PFC export ends with the Landlock domain syd's run
 /// thread enters (layers/landlock.zig), so that an audit sees every layer.
 fn landlock_note(rules: *const landlock.Rules, out_fd: i32) sys.Errno!void {
-    var buf: [512]u8 = undefined;
+    // A line: the path (cut at 400 bytes), the names of every right (113), the words around.
+    var buf: [1024]u8 = undefined;
     const version = landlock.abi();
     if (!rules.on) {
         try sys.write_all(out_fd, "# syd_landlock: Syd Landlock rules: none (sandbox/lock:off)\n");

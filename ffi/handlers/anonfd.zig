@@ -166,6 +166,10 @@ fn memfd(request: *const Request) Response {
     var name_z: [memfd_name_len_max + 1]u8 = undefined;
     @memcpy(name_z[0..raw.len], raw);
     name_z[raw.len] = 0;
+    // hugetlbfs records MFD_NOEXEC_SEAL's seal but does not hold chmod to it (found by review):
+    // a huge-page memfd could be made executable, so it is refused unless
+    // trace/allow_unsafe_memfd (EINVAL, as a kernel without huge pages for memfds answers).
+    if (!request.policy.allow_unsafe_memfd and flags & mfd_hugetlb != 0) return .{ .failure = @intFromEnum(E.INVAL) };
     // As the original: MFD_EXEC dropped and MFD_NOEXEC_SEAL added (EINVAL before Linux 6.3,
     // where trace/allow_unsafe_memfd:1 is needed), unless trace/allow_unsafe_memfd.
     const made = if (request.policy.allow_unsafe_memfd) flags else (flags & ~mfd_exec) | mfd_noexec_seal;

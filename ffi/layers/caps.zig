@@ -24,6 +24,7 @@ pub const cap_kill: u6 = 5;
 pub const cap_setpcap: u6 = 8;
 pub const cap_sys_ptrace: u6 = 19;
 pub const cap_sys_admin: u6 = 21;
+pub const cap_sys_chroot: u6 = 18;
 /// The highest capability number any kernel may know; PR_CAPBSET_DROP answers EINVAL past the
 /// running kernel's last one.
 const cap_last_max: u6 = 63;

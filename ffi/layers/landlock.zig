@@ -171,6 +171,14 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
     assert(rules.on and version >= 1);
     assert(rules.paths.len <= paths_max);
     const fs = handled_fs(version);
+    // TCP port rules need ABI 4 (Linux 6.7): refused under kill and deny, as a rule the kernel
+    // cannot enforce (found by review: they were dropped with "fully enforced"); warn goes on.
+    if (version < 4 and (rules.bind != null or rules.connect != null)) {
+        if (rules.compat != .warn) {
+            failure.* = .{ .errno_value = @intFromEnum(linux.E.OPNOTSUPP), .what = "TCP port rules (bind, connect) need Landlock ABI 4 (Linux 6.7); default/lock:warn runs without them" };
+            return error.Failed;
+        }
+    }
     const net: u64 = if (version >= 4)
         (if (rules.bind != null) net_bind_tcp else 0) | (if (rules.connect != null) net_connect_tcp else 0)
     else
@@ -188,7 +196,7 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
     }
     const ruleset: i32 = @intCast(rc);
     errdefer _ = linux.close(ruleset);
-    enforced.* = .full;
+    enforced.* = if (version < 4 and (rules.bind != null or rules.connect != null)) .partial else .full;
     skipped.* = 0;
     const statics = [_]struct { path: [:0]const u8, access: u64 }{
         .{ .path = "/proc", .access = fs_read_file | fs_read_dir },
