@@ -34,6 +34,7 @@ import {
   type PoolSettings,
   type SourceSpec,
 } from "./lib/policy/mod.ts";
+import { LOCK_FS_RIGHTS } from "./lib/policy/landlock.ts";
 import { API, VERSION } from "./lib/version.ts";
 
 const EACCES = 13;
@@ -291,7 +292,9 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     }
     if (result.execErrno !== 0) {
       const landlock = prepared.state.landlock;
-      const noExec = landlock.on && !landlock.paths.values().some((rights) => (rights & 1) !== 0);
+      const exec = LOCK_FS_RIGHTS.exec;
+      const noExec = landlock.on &&
+        !landlock.paths.values().some((rights) => (rights & exec) !== 0);
       if (result.execErrno === EACCES && noExec) {
         // What the original leaves unsaid: Lock sandboxing is on at first, and allows nothing.
         console.error(

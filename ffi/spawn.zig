@@ -55,7 +55,7 @@ pub const Stage = enum(u32) {
     dumpable = 8,
     capabilities = 9,
     landlock = 10,
-    private_proc = 11,
+    // 11 was the child's own /proc mount, made by the run thread since (`private_proc`).
     sentinel = 12,
     _,
 
@@ -73,7 +73,6 @@ pub const Stage = enum(u32) {
             .capabilities => "dropping its capabilities",
             .landlock => "entering its Landlock domain",
             .sentinel => "starting the sentinel (layers/sentinel.zig)",
-            .private_proc => "mounting its own /proc (hidepid=ptraceable) in a new mount namespace",
             _ => "an unknown stage",
         };
     }

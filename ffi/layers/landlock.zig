@@ -28,6 +28,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
+const sys = @import("../sys.zig");
+const pieces = @import("../pieces.zig");
 
 const create_ruleset_version: u32 = 1;
 const access_fs_make_block: u64 = 1 << 11;
@@ -203,12 +205,9 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
         .{ .path = "/dev/null", .access = fs_read_file | fs_write_file | fs_truncate },
     };
     for (statics) |grant| {
-        const fd = switch (open_path(grant.path)) {
-            .fd => |fd| fd,
-            .err => |err| {
-                failure.* = .{ .path = grant.path, .errno_value = @intFromEnum(err), .what = "open path for Landlock failed" };
-                return error.Failed;
-            },
+        const fd = open_path(grant.path) catch |err| {
+            failure.* = .{ .path = grant.path, .errno_value = sys.errno_value(err), .what = "open path for Landlock failed" };
+            return error.Failed;
         };
         defer _ = linux.close(fd);
         try add_path(ruleset, fd, grant.access & fs, failure, grant.path);
@@ -222,20 +221,17 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
             failure.* = .{ .path = rule.path, .errno_value = @intFromEnum(linux.E.ACCES), .what = "open path for Landlock failed due to dotdot (avoid `..' components in Landlock rules)" };
             return error.Failed;
         }
-        const fd = switch (open_path(rule.path)) {
-            .fd => |fd| fd,
-            .err => |err| {
-                if (err == .NOENT and rules.compat == .warn) {
-                    skipped.* += 1;
-                    enforced.* = .partial;
-                    continue;
-                }
-                failure.* = .{ .path = rule.path, .errno_value = @intFromEnum(err), .what = if (err == .NOENT)
-                    "open path for Landlock failed (use a parent directory, or default/lock:warn to skip missing paths)"
-                else
-                    "open path for Landlock failed" };
-                return error.Failed;
-            },
+        const fd = open_path(rule.path) catch |err| {
+            if (err == error.NOENT and rules.compat == .warn) {
+                skipped.* += 1;
+                enforced.* = .partial;
+                continue;
+            }
+            failure.* = .{ .path = rule.path, .errno_value = sys.errno_value(err), .what = if (err == error.NOENT)
+                "open path for Landlock failed (use a parent directory, or default/lock:warn to skip missing paths)"
+            else
+                "open path for Landlock failed" };
+            return error.Failed;
         };
         defer _ = linux.close(fd);
         var access = rule.access & fs;
@@ -298,22 +294,11 @@ fn add_path(ruleset: i32, fd: i32, access: u64, failure: *Failure, path: []const
 }
 
 /// openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS), as the original.
-fn open_path(path: [:0]const u8) Opened {
-    const resolve_no_magiclinks: u64 = 0x02;
-    const how: extern struct { flags: u64, mode: u64, resolve: u64 } = .{ .flags = 0o10000000 | 0o2000000, .mode = 0, .resolve = resolve_no_magiclinks };
-    var attempt: u32 = 0;
-    while (attempt < 16) : (attempt += 1) {
-        const rc = linux.syscall4(.openat2, @bitCast(@as(isize, linux.AT.FDCWD)), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(@TypeOf(how)));
-        switch (linux.E.init(rc)) {
-            .SUCCESS => return .{ .fd = @intCast(rc) },
-            .INTR, .AGAIN => continue,
-            else => |err| return .{ .err = err },
-        }
-    }
-    return .{ .err = .AGAIN };
+fn open_path(path: [:0]const u8) sys.Errno!i32 {
+    const how: pieces.OpenHow = .{ .flags = 0o10000000 | 0o2000000, .mode = 0, .resolve = pieces.resolve_no_magiclinks };
+    const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, linux.AT.FDCWD))), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow) });
+    return @intCast(fd);
 }
-
-const Opened = union(enum) { fd: i32, err: linux.E };
 
 fn is_directory(fd: i32) bool {
     var st: linux.Stat = undefined;

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { normalizeRanges, type Ranges, subtractRanges } from "./ranges.ts";
+import type { Origin } from "./state.ts";
 
 /** Landlock's filesystem access rights (`LANDLOCK_ACCESS_FS_*`), by the original's names. */
 export const LOCK_FS_RIGHTS = {
@@ -39,10 +41,6 @@ export type LockRight = keyof typeof LOCK_FS_RIGHTS;
 
 /** Every filesystem right (the original's `all`). */
 export const LOCK_FS_ALL = (1 << 17) - 1;
-
-/** The rights that apply to a file itself (the others only to a directory's content). */
-export const LOCK_FS_FILE = LOCK_FS_RIGHTS.exec | LOCK_FS_RIGHTS.write | LOCK_FS_RIGHTS.read |
-  LOCK_FS_RIGHTS.truncate | LOCK_FS_RIGHTS.ioctl | LOCK_FS_RIGHTS.connect;
 
 /** Landlock's network rights: TCP bind and connect. */
 export const LOCK_NET_BIND = 1;
@@ -105,17 +103,10 @@ export const LOCK_LOG_FLAGS: Readonly<Record<string, number>> = {
 };
 
 /** Sorted, disjoint, inclusive port ranges. */
-export type PortRanges = [number, number][];
+export type PortRanges = Ranges;
 
 /** The whole port range: the right is not restricted at all. */
 export const PORTS_ALL: PortRanges = [[0, 65535]];
-
-/** Where a command came from (state.ts `Origin`). */
-interface Where {
-  file: string;
-  line: number;
-  col?: number;
-}
 
 /** A lock rule as parsed: rights, operator and what they apply to. */
 export interface LockRule {
@@ -158,33 +149,7 @@ export function parsePorts(text: string): PortRanges | undefined {
     if (lo > 65535 || hi > 65535 || lo > hi) return undefined;
     ranges.push([lo, hi]);
   }
-  return normalizePorts(ranges);
-}
-
-/** Sorted, disjoint ranges covering the same ports. */
-export function normalizePorts(ranges: PortRanges): PortRanges {
-  const out: PortRanges = [];
-  for (const [lo, hi] of [...ranges].sort((a, b) => a[0] - b[0])) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-/** `set` without the ports of `minus`. */
-export function subtractPorts(set: PortRanges, minus: PortRanges): PortRanges {
-  let kept: PortRanges = set.map(([a, b]) => [a, b]);
-  for (const [lo, hi] of minus) {
-    kept = kept.flatMap(([a, b]): PortRanges => {
-      if (hi < a || lo > b) return [[a, b]];
-      const parts: PortRanges = [];
-      if (a < lo) parts.push([a, lo - 1]);
-      if (hi < b) parts.push([hi + 1, b]);
-      return parts;
-    });
-  }
-  return kept;
+  return normalizeRanges(ranges);
 }
 
 /** Whether the ranges cover every port. */
@@ -266,8 +231,8 @@ export interface LandlockState {
   flags: number;
   /** Where each path was first allowed, and where Lock sandboxing was last turned on or off
    * (undefined: on from the start), for lint. */
-  origins: Map<string, Where>;
-  onOrigin?: Where;
+  origins: Map<string, Origin>;
+  onOrigin?: Origin;
 }
 
 /** Lock sandboxing as the original starts: on, kill, no rules. */
@@ -283,26 +248,15 @@ export function initialLandlock(): LandlockState {
   };
 }
 
-/** A copy that shares nothing with `state`. */
-export function copyLandlock(state: LandlockState): LandlockState {
-  return {
-    ...state,
-    paths: new Map(state.paths),
-    origins: new Map(state.origins),
-    bind: state.bind.map(([a, b]) => [a, b]),
-    connect: state.connect.map(([a, b]) => [a, b]),
-  };
-}
-
 /** Applies an `allow/lock/` rule; `-` and `^` both remove (as the original). */
-export function applyLockRule(state: LandlockState, rule: LockRule, origin?: Where): void {
+export function applyLockRule(state: LandlockState, rule: LockRule, origin?: Origin): void {
   if ("ports" in rule.target) {
     const ports = rule.target.ports;
     for (const [bit, key] of [[LOCK_NET_BIND, "bind"], [LOCK_NET_CONNECT, "connect"]] as const) {
       if ((rule.net & bit) === 0) continue;
       state[key] = rule.op === "+"
-        ? normalizePorts([...state[key], ...ports])
-        : subtractPorts(state[key], ports);
+        ? normalizeRanges([...state[key], ...ports])
+        : subtractRanges(state[key], ports);
     }
     return;
   }

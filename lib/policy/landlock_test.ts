@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { dropRefusal } from "./drop.ts";
 import { compile } from "./compile.ts";
-import { LOCK_FS_ALL, LOCK_FS_RIGHTS as R, parsePorts, subtractPorts } from "./landlock.ts";
+import { LOCK_FS_ALL, LOCK_FS_RIGHTS as R, parsePorts } from "./landlock.ts";
+import { subtractRanges } from "./ranges.ts";
 import { CommandError, formatCommand, parseCommand } from "./parse.ts";
 import { apply, dump, initialState } from "./state.ts";
 
@@ -162,10 +163,10 @@ Deno.test("lock:drop lets Lock sandboxing only tighten", () => {
   assert.ok(dropRefusal(state, parseCommand("sandbox/lock:off")));
 });
 
-Deno.test("port sets: parse, subtract", () => {
+Deno.test("port sets: parse, and subtract through the shared ranges", () => {
   assert.deepEqual(parsePorts("443,80,81-90"), [[80, 90], [443, 443]]);
   assert.equal(parsePorts(" 80"), undefined);
   assert.equal(parsePorts("-1"), undefined);
   assert.equal(parsePorts("65536"), undefined);
-  assert.deepEqual(subtractPorts([[0, 65535]], [[80, 80]]), [[0, 79], [81, 65535]]);
+  assert.deepEqual(subtractRanges([[0, 65535]], [[80, 80]]), [[0, 79], [81, 65535]]);
 });

@@ -8,6 +8,7 @@ import type { FsTypes } from "./fs_types.ts";
 import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
 import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
 import { applyLockRule, dumpLandlock, initialLandlock, type LandlockState } from "./landlock.ts";
+import { normalizeRanges, subtractRanges } from "./ranges.ts";
 import {
   type Action,
   CATEGORIES,
@@ -40,17 +41,6 @@ export const LOG_RLIMIT_BURST = 10;
 /** The original's log/rlimit_interval default: 5 s, in nanoseconds. */
 export const LOG_RLIMIT_INTERVAL_NS = 5e9;
 
-/** Sorted, disjoint ranges covering the same fds as `ranges`. */
-function normalizeRanges(ranges: [number, number][]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const [lo, hi] of [...ranges].sort((a, b) => a[0] - b[0])) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
 /** passfd's set after `+`, `-` or `^` of a list. */
 function applyPassfd(
   set: PolicyState["passFds"],
@@ -62,17 +52,10 @@ function applyPassfd(
     return { all: false, ranges: normalizeRanges([...set.ranges, ...command.ranges]) };
   }
   if (command.all) return { all: false, ranges: [] };
-  let kept: [number, number][] = set.all ? [[0, FD_LAST]] : set.ranges.map((r) => [r[0], r[1]]);
-  for (const [lo, hi] of command.ranges) {
-    kept = kept.flatMap(([a, b]): [number, number][] => {
-      if (hi < a || lo > b) return [[a, b]];
-      const parts: [number, number][] = [];
-      if (a < lo) parts.push([a, lo - 1]);
-      if (hi < b) parts.push([hi + 1, b]);
-      return parts;
-    });
-  }
-  return { all: false, ranges: kept };
+  return {
+    all: false,
+    ranges: subtractRanges(set.all ? [[0, FD_LAST]] : set.ranges, command.ranges),
+  };
 }
 
 /** `file:line`, as logs and diagnostics name the rule that decided; `-m#N` and `/dev/syd (pid N)`
