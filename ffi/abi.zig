@@ -315,6 +315,7 @@ test {
     _ = @import("handlers/open.zig");
     _ = @import("handlers/tty.zig");
     _ = @import("handlers/sysinfo.zig");
+    _ = @import("handlers/memory.zig");
     _ = @import("handlers/exec.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/recvfd.zig");

@@ -278,6 +278,35 @@ pub const Document = struct {
     ioctl_rules: []const IoctlRule = &.{},
     /// Lock sandboxing (absent, from an older TypeScript: off).
     landlock: LandlockDoc = .{},
+    /// Memory and PID sandboxing (absent: both off).
+    limits: LimitsDoc = .{},
+};
+
+/// Memory and PID sandboxing in the document (lib/policy/compile.ts `limits`): whether each is
+/// on (after the original's rule that a limit turns its layer on), the limits, the actions.
+pub const LimitsDoc = struct {
+    mem: bool = false,
+    mem_max: u64 = 0,
+    mem_vm_max: u64 = 0,
+    mem_action: []const u8 = "deny",
+    pid: bool = false,
+    pid_max: u64 = 0,
+    pid_action: []const u8 = "kill",
+};
+
+/// Memory sandboxing (handlers/memory.zig) and PID sandboxing (workers/trace.zig), as the
+/// original's: a limit of 0 checks nothing.
+pub const Limits = struct {
+    mem: bool = false,
+    /// Bytes of the caller's proportional set plus its dirty pages (smaps_rollup).
+    mem_max: u64 = 0,
+    /// Bytes of the caller's address space (statm's size).
+    mem_vm_max: u64 = 0,
+    mem_action: Action = .deny,
+    pid: bool = false,
+    /// Tasks (processes and threads) the sandbox may have at once.
+    pid_max: u64 = 0,
+    pid_action: Action = .kill,
 };
 
 /// Lock sandboxing in the document (lib/policy/landlock.ts `CompiledLandlock`).
@@ -366,6 +395,9 @@ pub const Policy = struct {
     log_level: Level,
     /// Lock sandboxing (layers/landlock.zig): fixed when the sandbox starts.
     landlock: landlock.Rules = .{},
+    /// Memory and PID sandboxing: which is on is fixed when the sandbox starts (the filter's
+    /// memory traps, the tracer); /dev/syd may turn either off, and change the limits.
+    limits: Limits = .{},
     pool: Pool,
     lock: Lock = .unset,
     /// trace/exit_wait_all: syd waits for every sandboxed process, not only the first.
@@ -629,7 +661,34 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     }
     policy.ioctl_rules = doc.ioctl_rules;
     policy.landlock = try load_landlock(arena, doc.landlock, diag);
+    policy.limits = try load_limits(doc.limits, diag);
     return policy;
+}
+
+/// Checks and converts the limits: the original's actions for each (memory: no allow; PID: no
+/// allow, deny or panic, since the fork has happened when it is judged).
+fn load_limits(doc: LimitsDoc, diag: *Diag) sys.Errno!Limits {
+    const mem_action = Action.parse(doc.mem_action) orelse .allow;
+    if (mem_action == .allow) {
+        diag.set("limits: \"{s}\" is not an action for memory sandboxing", .{doc.mem_action});
+        return error.INVAL;
+    }
+    const pid_action = Action.parse(doc.pid_action) orelse .allow;
+    if (pid_action == .allow or pid_action == .deny or pid_action == .panic) {
+        diag.set("limits: \"{s}\" is not an action for PID sandboxing", .{doc.pid_action});
+        return error.INVAL;
+    }
+    const limits: Limits = .{
+        .mem = doc.mem,
+        .mem_max = doc.mem_max,
+        .mem_vm_max = doc.mem_vm_max,
+        .mem_action = mem_action,
+        .pid = doc.pid,
+        .pid_max = doc.pid_max,
+        .pid_action = pid_action,
+    };
+    assert(limits.mem_action != .allow and limits.pid_action != .allow);
+    return limits;
 }
 
 /// Checks and converts Lock sandboxing: known compatibility level and rights, NUL-free paths of
@@ -871,6 +930,8 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"connect\":[[80,90],[85,100]]}" }), .err = error.INVAL, .msg = "connect ports" },
         .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"bind\":[[0,65536]]}" }), .err = error.INVAL, .msg = "bind ports" },
         .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"flags\":8}" }), .err = error.INVAL, .msg = "log flags" },
+        .{ .json = doc_text(.{ .extra = ",\"limits\":{\"mem\":true,\"mem_action\":\"allow\"}" }), .err = error.INVAL, .msg = "memory sandboxing" },
+        .{ .json = doc_text(.{ .extra = ",\"limits\":{\"pid\":true,\"pid_action\":\"deny\"}" }), .err = error.INVAL, .msg = "PID sandboxing" },
     };
     for (cases) |case| {
         var diag: Diag = .{};

@@ -27,7 +27,7 @@ pub fn subreaper_set() sys.Errno!void {
     _ = try sys.check(linux.prctl(@intFromEnum(linux.PR.SET_CHILD_SUBREAPER), 1, 0, 0, 0));
 }
 
-pub const Proc = struct { pid: i32, ppid: i32, zombie: bool, mark: bool = false };
+pub const Proc = struct { pid: i32, ppid: i32, zombie: bool, pgid: i32 = 0, mark: bool = false };
 
 /// What `sandboxed` does with the zombies it finds that are syd's own children.
 pub const Zombies = enum {
@@ -54,6 +54,32 @@ pub fn sandboxed(root: i32, table: []Proc, out: []i32, exclude: i32, zombies: Zo
         len += 1;
     }
     return len;
+}
+
+/// The sandbox's tasks: its live processes (those `sandboxed` finds) and their threads.
+pub const Census = struct {
+    /// Threads of every live sandboxed process.
+    tasks: u64 = 0,
+    /// Live sandboxed processes (at most `out.len` of them listed in `out`).
+    processes: usize = 0,
+};
+
+/// Counts the tasks of the live sandboxed processes under `root` (syd's pid), `exclude` (the
+/// sentinel) aside; lists the processes, with their process groups, in `out`. Zombies are
+/// left to the tracer, which reaps them.
+pub fn census(root: i32, table: []Proc, out: []Proc, exclude: i32) Census {
+    assert(root > 0 and out.len > 0);
+    const count = scan(table);
+    mark_descendants(root, table[0..count]);
+    var result: Census = .{};
+    for (table[0..count]) |p| {
+        if (!p.mark or p.pid == exclude or p.zombie) continue;
+        const threads = threads_if_filtered(p.pid) orelse continue;
+        result.tasks += threads;
+        if (result.processes < out.len) out[result.processes] = p;
+        result.processes += 1;
+    }
+    return result;
 }
 
 /// Kills every sandboxed process left, repeating until none is found (bounded). `table` is
@@ -165,8 +191,9 @@ pub fn parse_stat(pid: i32, text: []const u8) ?Proc {
     var fields = std.mem.tokenizeScalar(u8, text[close + 1 ..], ' ');
     const state = fields.next() orelse return null;
     const ppid = std.fmt.parseInt(i32, fields.next() orelse return null, 10) catch return null;
+    const pgid = std.fmt.parseInt(i32, fields.next() orelse return null, 10) catch return null;
     if (state.len != 1) return null;
-    return .{ .pid = pid, .ppid = ppid, .zombie = state[0] == 'Z' or state[0] == 'X' };
+    return .{ .pid = pid, .ppid = ppid, .pgid = pgid, .zombie = state[0] == 'Z' or state[0] == 'X' };
 }
 
 /// Marks every process whose chain of parents reaches `root`. Sorts `table` by pid.
@@ -199,6 +226,31 @@ fn parent_marked(table: []const Proc, ppid: i32) bool {
     return table[index].mark;
 }
 
+/// The thread count of `pid` when it runs under a seccomp filter; null otherwise or gone.
+fn threads_if_filtered(pid: i32) ?u64 {
+    var path_buf: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{pid}) catch unreachable;
+    var buf: [4096]u8 = undefined;
+    const text = caller.read_proc(path.ptr, &buf) catch return null;
+    return parse_threads_if_filtered(text);
+}
+
+pub fn parse_threads_if_filtered(text: []const u8) ?u64 {
+    const seccomp = std.mem.indexOf(u8, text, "\nSeccomp:\t") orelse return null;
+    if (text.len <= seccomp + 10 or text[seccomp + 10] != '2') return null;
+    const at = std.mem.indexOf(u8, text, "\nThreads:\t") orelse return null;
+    const rest = text[at + 10 ..];
+    const end = std.mem.indexOfScalar(u8, rest, '\n') orelse rest.len;
+    return std.fmt.parseInt(u64, rest[0..end], 10) catch null;
+}
+
+test "parse_threads_if_filtered counts threads of filtered processes only" {
+    try std.testing.expectEqual(@as(?u64, 3), parse_threads_if_filtered("Name:\tx\nThreads:\t3\nSeccomp:\t2\n"));
+    try std.testing.expectEqual(@as(?u64, null), parse_threads_if_filtered("Name:\tx\nThreads:\t3\nSeccomp:\t0\n"));
+    try std.testing.expectEqual(@as(?u64, null), parse_threads_if_filtered("Name:\tx\nThreads:\tx\nSeccomp:\t2\n"));
+    try std.testing.expectEqual(@as(?u64, null), parse_threads_if_filtered("Name:\tx\nSeccomp:\t2\n"));
+}
+
 /// Whether `pid` runs under a seccomp filter (a zombie's status says so no more: counted).
 fn filtered(pid: i32) bool {
     var path_buf: [32]u8 = undefined;
@@ -212,8 +264,10 @@ fn filtered(pid: i32) bool {
 test "parse_stat reads the state and parent past a command name with parentheses" {
     const p = parse_stat(12, "12 (a) b (c)) S 7 12 12 0 -1").?;
     try std.testing.expectEqual(@as(i32, 7), p.ppid);
+    try std.testing.expectEqual(@as(i32, 12), p.pgid);
     try std.testing.expect(!p.zombie);
     try std.testing.expect(parse_stat(12, "12 (x) Z 1 2").?.zombie);
+    try std.testing.expect(parse_stat(12, "12 (x) Z 1") == null);
     try std.testing.expect(parse_stat(12, "garbage") == null);
 }
 

@@ -203,6 +203,11 @@ pub const Sandbox = struct {
             var ignore: std.posix.Sigaction = .{ .handler = .{ .handler = std.posix.SIG.IGN }, .mask = std.posix.empty_sigset, .flags = 0 };
             std.posix.sigaction(sig, &ignore, null);
         }
+        // PID sandboxing counts tasks at the tracer's stops: without a tracer it would count nothing.
+        if (rules.limits.pid and rules.limits.pid_max > 0 and rules.allow_unsafe_ptrace) {
+            diag.set("pid/max needs syd's tracer, which trace/allow_unsafe_ptrace:1 turns off: no process limit could be kept", .{});
+            return error.INVAL;
+        }
         // A root syd gives the sandbox its own /proc, hiding syd and every outside process. The
         // run thread makes it in a mount namespace of its own and then returns to syd's, which
         // setns allows with CAP_SYS_CHROOT too (found by review: a service without it ran nothing).
@@ -429,6 +434,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .allow_oob = rules.allow_unsafe_oob,
         .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
         .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
+        .trap_memory = rules.limits.mem,
     };
 }
 

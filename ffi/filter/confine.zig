@@ -327,6 +327,7 @@ const ptrace_setregs: u32 = 13;
 const ptrace_syscall: u32 = 24;
 const ptrace_listen: u32 = 0x4208;
 const ptrace_get_syscall_info: u32 = 0x420e;
+const ptrace_geteventmsg: u32 = 0x4201;
 
 /// The run thread once the first process runs (workers/trace.zig, sandbox.zig, reap.zig): it
 /// serves its tracees' stops (never attaches: new tasks are traced by the options set at the
@@ -341,6 +342,8 @@ const running = [_]Rule{
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_syscall))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_listen))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_get_syscall_info))} },
+    // PID sandboxing: the task a fork, vfork or clone stop made (workers/trace.zig).
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_geteventmsg))} },
     // A denied exec or chdir kills its caller; reap.zig kills what is left (SIGKILL only).
     .{ .nr = .kill, .kinds = run, .args = &.{eq(1, value(sig_kill))} },
     .{ .nr = .kill, .kinds = run, .args = &.{eq(1, value(0))} },

@@ -115,6 +115,8 @@ pub const Options = struct {
     /// trace/allow_unsafe_mkbdev:1; of a character device, unless trace/allow_unsafe_mkcdev:1.
     kill_mkbdev: bool = false,
     kill_mkcdev: bool = false,
+    /// Memory sandboxing is on: mmap, brk and mremap are trapped (handlers/memory.zig).
+    trap_memory: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -411,6 +413,7 @@ test "the program does what the table says, for every number and every option" {
         .{ .allow_oob = true, .allow_unsafe_personality = true, .allow_unsafe_sysinfo = true },
         .{ .kill_mkbdev = true },
         .{ .kill_mkbdev = true, .kill_mkcdev = true, .traced = true },
+        .{ .trap_memory = true },
     }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);

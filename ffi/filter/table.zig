@@ -86,6 +86,8 @@ pub const Handler = enum {
     ipc,
     /// sysinfo.handle: made-up numbers instead of the host's
     sysinfo,
+    /// memory.handle: memory sandboxing's limits, checked before the kernel maps
+    memory,
 };
 
 /// A filter option (a field of filter/sandbox.zig `Options`) under which a call is trapped.
@@ -112,6 +114,8 @@ pub const Option = enum {
     allow_unsafe_sysinfo,
     /// trace/allow_unsafe_oob: the MSG_OOB and SO_OOBINLINE refusals (`Refusal.unless`) lifted.
     allow_oob,
+    /// Memory sandboxing was on when the sandbox started (mmap, brk and mremap are judged).
+    trap_memory,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
@@ -697,6 +701,9 @@ const pipe2_row: Disposition = .{ .trap_if = .{
 const socket_row: Disposition = .{ .trap = .socket };
 
 /// One row per number, 0 to `nr_max`, in order.
+/// mmap, brk and mremap: judged against memory sandboxing's limits while it is on.
+const memory_row: Disposition = .{ .trap_if = .{ .option = .trap_memory, .handler = .memory, .otherwise = .{ .allow = memory } } };
+
 pub const rows = [_]Row{
     row(0, "read", .{ .allow = fd }),
     row(1, "write", .{ .allow = fd }),
@@ -707,10 +714,10 @@ pub const rows = [_]Row{
     row(6, "lstat", .{ .trap = .stat }),
     row(7, "poll", .{ .allow = fd }),
     row(8, "lseek", .{ .allow = fd }),
-    row(9, "mmap", .{ .allow = memory }),
+    row(9, "mmap", memory_row),
     row(10, "mprotect", .{ .allow = memory }),
     row(11, "munmap", .{ .allow = memory }),
-    row(12, "brk", .{ .allow = memory }),
+    row(12, "brk", memory_row),
     row(13, "rt_sigaction", .{ .trap = .signal }),
     row(14, "rt_sigprocmask", .{ .allow = own }),
     row(15, "rt_sigreturn", .{ .allow = own }),
@@ -723,7 +730,7 @@ pub const rows = [_]Row{
     row(22, "pipe", anonfd_row),
     row(23, "select", .{ .allow = fd }),
     row(24, "sched_yield", .{ .allow = own }),
-    row(25, "mremap", .{ .allow = memory }),
+    row(25, "mremap", memory_row),
     row(26, "msync", .{ .allow = memory }),
     row(27, "mincore", .{ .allow = memory }),
     row(28, "madvise", .{ .allow = memory }),

@@ -38,6 +38,7 @@ const unix_names = @import("unix_names.zig");
 const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
 const sysinfo = @import("sysinfo.zig");
+const memory = @import("memory.zig");
 const harden = @import("harden.zig");
 const emulate = @import("emulate.zig");
 
@@ -237,6 +238,7 @@ fn dispatch(request: *const Request) Response {
         .rt_sigaction => apart(signal.rt_sigaction, request),
         .ptrace => apart(proc_hardening.ptrace, request),
         .sysinfo => apart(sysinfo.handle, request),
+        .mmap, .brk, .mremap => apart(memory.handle, request),
         .msgget, .semget, .shmget, .shmat, .msgctl, .semctl, .shmctl, .msgrcv => apart(proc_hardening.ipc, request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => apart(stat.handle, request),
         .chown, .lchown, .fchown, .fchownat => apart(metadata.chown, request),
@@ -591,13 +593,21 @@ pub fn punish(request: *const Request, action: Action) void {
         .stop => sys.tgkill(tgid, request.tid(), linux.SIG.STOP) catch {},
         .abort => sys.tgkill(tgid, request.tid(), linux.SIG.ABRT) catch {},
         .kill => _ = linux.kill(tgid, linux.SIG.KILL),
-        .exit => {
-            request.exit_status.store(@intFromEnum(linux.E.ACCES), .release);
-            _ = linux.kill(tgid, linux.SIG.KILL);
-            if (request.child_pid > 0) _ = linux.kill(request.child_pid, linux.SIG.KILL);
-        },
+        .exit => punish_exit(request, @intFromEnum(linux.E.ACCES)),
         else => {}, // panic: denied and logged; syd itself keeps going
     }
+}
+
+/// The `exit` action: syd ends with `status` (an errno, as the original's exit_group(errno)),
+/// the caller and the sandbox's first process killed (the rest follows as when it exits).
+pub fn punish_exit(request: *const Request, status: i32) void {
+    assert(status > 0 and status < 256);
+    var found: caller_mod.Status = .{};
+    caller_mod.read_status(request.tid(), &found) catch {};
+    const tgid = if (found.tgid > 0) found.tgid else request.tid();
+    request.exit_status.store(status, .release);
+    _ = linux.kill(tgid, linux.SIG.KILL);
+    if (request.child_pid > 0) _ = linux.kill(request.child_pid, linux.SIG.KILL);
 }
 
 /// The rule that would allow `name` for `cat`; a name with control bytes (an abstract socket's

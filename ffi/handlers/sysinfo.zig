@@ -11,6 +11,7 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const handlers = @import("mod.zig");
+const memory = @import("memory.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -71,9 +72,18 @@ pub fn made_up(random: std.Random) Info {
 }
 
 /// sysinfo, trapped unless trace/allow_unsafe_sysinfo: the made-up numbers, written to the
-/// caller's buffer.
+/// caller's buffer. Under memory sandboxing with `mem/max`, as the original: the total RAM is
+/// the limit, the free RAM what the caller may still use of it.
 pub fn handle(request: *const Request) Response {
-    const info = made_up(std.crypto.random);
+    var info = made_up(std.crypto.random);
+    const limits = request.policy.limits;
+    if (limits.mem and limits.mem_max > 0) {
+        const used = memory.used(request.tid()) catch |err| return handlers.failure(err);
+        info.totalram = limits.mem_max;
+        info.freeram = limits.mem_max -| used;
+        info.sharedram = @min(info.sharedram, info.freeram);
+        info.bufferram = @min(info.bufferram, info.freeram);
+    }
     handlers.write_memory(request.tid(), request.arg(0), std.mem.asBytes(&info)) catch |err| return handlers.failure(err);
     return .{ .value = 0 };
 }

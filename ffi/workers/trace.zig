@@ -33,12 +33,14 @@ const exec = @import("../handlers/exec.zig");
 const dir = @import("../handlers/dir.zig");
 const reap = @import("../reap.zig");
 const caps = @import("../layers/caps.zig");
+const caller_mod = @import("../caller.zig");
 const Pool = pool_mod.Pool;
 
 const ptrace_cont: usize = 7;
 const ptrace_getregs: usize = 12;
 const ptrace_setregs: usize = 13;
 const ptrace_syscall: usize = 24;
+const ptrace_geteventmsg: usize = 0x4201;
 const ptrace_seize: usize = 0x4206;
 const ptrace_listen: usize = 0x4208;
 const ptrace_get_syscall_info: usize = 0x420e;
@@ -53,6 +55,9 @@ const o_exitkill: usize = 0x100000;
 pub const options: usize = o_tracesysgood | o_tracefork | o_tracevfork | o_traceclone |
     o_traceexec | o_traceseccomp | o_exitkill;
 
+const event_fork: u32 = 1;
+const event_vfork: u32 = 2;
+const event_clone: u32 = 3;
 const event_exec: u32 = 4;
 const event_seccomp: u32 = 7;
 const event_stop: u32 = 128;
@@ -123,6 +128,16 @@ pub const Tracer = struct {
     blocked: int_mod.Entry = .{},
     execs: u64 = 0,
     chdirs: u64 = 0,
+    /// New tasks past `pid/max` (PID sandboxing).
+    pid_limits: u64 = 0,
+    /// syd's process group (read before the run thread confines itself), which PID
+    /// sandboxing never signals: the sandbox's first process is in it, and syd's caller may be.
+    syd_pgid: i32 = 0,
+    /// Scratch space for PID sandboxing's count: the sandboxed processes.
+    members: [members_max]reap.Proc = undefined,
+    /// The last new tasks judged at their creator's stop (not judged again at their own).
+    judged: [judged_max]i32 = [_]i32{0} ** judged_max,
+    judged_next: usize = 0,
 
     /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
     pub fn init(pool: *Pool, child_pid: i32, sentinel_pid: i32, tree: []reap.Proc, ldso_allowed: bool) Tracer {
@@ -134,6 +149,7 @@ pub const Tracer = struct {
             .tree = tree,
             .sentinel_pid = sentinel_pid,
             .initial_cwd = dir.cwd_of(child_pid),
+            .syd_pgid = @intCast(@as(isize, @bitCast(linux.syscall1(.getpgid, 0)))),
         };
     }
 
@@ -220,9 +236,14 @@ pub const Tracer = struct {
             // A group stop (a stopping signal): stay stopped, as without a tracer, but let
             // SIGCONT and SIGKILL through. Else a new task's first stop, or an interrupt.
             const group_stop = sig == linux.SIG.STOP or sig == linux.SIG.TSTP or sig == linux.SIG.TTIN or sig == linux.SIG.TTOU;
-            restart(if (group_stop) ptrace_listen else ptrace_cont, pid, 0);
+            if (group_stop) return restart(ptrace_listen, pid, 0);
+            if (self.first_stop_over_limit(pid)) return; // killed, or signalled by syd
+            restart(ptrace_cont, pid, 0);
+        } else if (event == event_fork or event == event_vfork or event == event_clone) {
+            if (self.creation_over_limit(pid)) return; // killed, or signalled by syd
+            restart(ptrace_cont, pid, 0);
         } else if (event != 0) {
-            restart(ptrace_cont, pid, 0); // fork, vfork, clone
+            restart(ptrace_cont, pid, 0); // vfork done
         } else {
             restart(ptrace_cont, pid, sig); // signal-delivery stop: deliver it
         }
@@ -363,6 +384,100 @@ pub const Tracer = struct {
         return killed;
     }
 
+    /// PID sandboxing at a creator's fork, vfork or clone stop (before the call returns to it):
+    /// whether the sandbox now has more tasks than `pid/max`, and the action was taken (the new
+    /// task and its creator killed, by default). The new task is judged here, not again at its
+    /// first stop.
+    fn creation_over_limit(self: *Tracer, creator_tid: i32) bool {
+        var msg: u64 = 0;
+        _ = sys.check(linux.syscall4(.ptrace, ptrace_geteventmsg, @intCast(creator_tid), 0, @intFromPtr(&msg))) catch return false; // gone
+        const new_tid: i32 = @intCast(msg & 0x7fffffff);
+        if (new_tid <= 0) return false;
+        self.judged[self.judged_next % judged_max] = new_tid;
+        self.judged_next +%= 1;
+        return self.over_pid_limit(new_tid, creator_tid);
+    }
+
+    /// PID sandboxing at a new task's first stop (before it runs an instruction of its own),
+    /// unless its creator's stop judged it already; its creator then is its parent.
+    fn first_stop_over_limit(self: *Tracer, tid: i32) bool {
+        for (&self.judged) |*judged| if (judged.* == tid) {
+            judged.* = 0; // once: the tid may name another task later
+            return false;
+        };
+        return self.over_pid_limit(tid, null);
+    }
+
+    /// Whether the sandbox has more tasks than `pid/max` now that `tid` exists, and the action
+    /// was taken on `tid` and its creator (`creator_tid`, or its parent process when that is
+    /// sandboxed; never syd). Counted: every thread of every live sandboxed process, the
+    /// sentinel aside; the new task is among them.
+    fn over_pid_limit(self: *Tracer, tid: i32, creator_tid: ?i32) bool {
+        const policy = self.pool.channel.policy_now();
+        const limits = policy.limits;
+        if (!limits.pid or limits.pid_max == 0) return false;
+        const found = reap.census(sys.getpid(), self.tree, &self.members, self.sentinel_pid);
+        if (found.tasks <= limits.pid_max) return false;
+        assert(limits.pid_action != .allow and limits.pid_action != .deny);
+        self.pid_limits += 1;
+        const listed = self.members[0..@min(found.processes, members_max)];
+        // The process the new task belongs to (itself, or the process a thread joined), and
+        // the creator's process.
+        var status: caller_mod.Status = .{};
+        caller_mod.read_status(tid, &status) catch {}; // gone already: its creator remains
+        const process = if (status.tgid > 0) status.tgid else tid;
+        const creator: i32 = if (creator_tid) |c| creator: {
+            var creator_status: caller_mod.Status = .{};
+            caller_mod.read_status(c, &creator_status) catch break :creator c;
+            break :creator if (creator_status.tgid > 0) creator_status.tgid else c;
+        } else if (process != tid) process else parent: {
+            for (listed) |p| if (p.pid == process) {
+                for (listed) |q| if (q.pid == p.ppid) break :parent q.pid;
+            };
+            break :parent 0;
+        };
+        const pgid = for (listed) |p| {
+            if (p.pid == creator) break p.pgid;
+        } else 0;
+        const group = pgid > 0 and pgid != self.syd_pgid;
+        const log = self.pool.log;
+        const action = limits.pid_action;
+        switch (action) {
+            .warn => {
+                log.emit(.warn, .{ .ctx = "pid_limit", .pid_max = limits.pid_max, .tasks = found.tasks, .pid = tid, .ppid = creator, .msg = "process limit reached", .tip = "increase `pid/max'" });
+                return false;
+            },
+            .exit => {
+                log.emit(.@"error", .{ .ctx = "limit_pid", .pid_max = limits.pid_max, .tasks = found.tasks, .pid = tid, .ppid = creator, .msg = "process limit reached, exiting", .tip = "increase `pid/max'" });
+                self.pool.exit_status.store(@intFromEnum(linux.E.ACCES), .release);
+                kill(process);
+                if (creator > 0) kill(creator);
+                kill(self.first_pid);
+                return true;
+            },
+            else => {},
+        }
+        const sig: i32 = switch (action) {
+            .stop => linux.SIG.STOP,
+            .abort => linux.SIG.ABRT,
+            else => linux.SIG.KILL, // kill, filter
+        };
+        if (action != .filter) {
+            log.emit(.@"error", .{ .ctx = "limit_pid", .pid_max = limits.pid_max, .tasks = found.tasks, .sig = sig, .pid = tid, .ppid = creator, .pgid = if (group) pgid else 0, .msg = if (group) "process limit reached: the process group of the new task's creator signalled" else "process limit reached: the new task and its creator signalled", .tip = "increase `pid/max'" });
+        }
+        // Process-wide signals sent with tgkill to each leader: the run thread's confinement
+        // lets it use kill(2) with SIGKILL alone.
+        signal(process, sig);
+        if (creator > 0) signal(creator, sig);
+        // The creator's process group, within the sandbox: the rest of a fork bomb.
+        if (group) for (listed) |p| if (p.pgid == pgid) signal(p.pid, sig);
+        if (sig == linux.SIG.KILL) return true;
+        // A stop or an abort: taken when the stopped task goes on. The new task, stopped at
+        // its creator's stop, goes on from its own first stop (judged no more).
+        restart(ptrace_cont, creator_tid orelse tid, 0);
+        return true;
+    }
+
     /// Drops `tid`'s pending chdir; the directory it was judged on, if it had one.
     fn forget(self: *Tracer, tid: i32) ?dir.Judged {
         var found: ?dir.Judged = null;
@@ -378,6 +493,13 @@ pub const Tracer = struct {
         return found;
     }
 };
+
+/// New tasks remembered as judged at their creator's stop: more than this many creations
+/// between a creation and the new task's first stop judges it twice (harmless: again counted).
+const judged_max: usize = 256;
+
+/// Sandboxed processes PID sandboxing's count lists (to find a creator and its group).
+const members_max: usize = 4096;
 
 /// Threads of one process looked at, at most.
 const tasks_max: usize = 4096;
@@ -426,6 +548,13 @@ fn skip(tid: i32, errno_value: i32) void {
 fn restart(request: usize, tid: i32, sig: u32) void {
     // ESRCH: killed meanwhile (its exit status follows).
     _ = linux.syscall4(.ptrace, request, @intCast(tid), 0, sig);
+}
+
+/// Sends `sig` to process `pid` (through its leader thread).
+fn signal(pid: i32, sig: i32) void {
+    assert(pid > 0);
+    if (sig == linux.SIG.KILL) return kill(pid);
+    _ = linux.tgkill(pid, pid, sig);
 }
 
 fn kill(tid: i32) void {
