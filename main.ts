@@ -176,7 +176,8 @@ function preparePolicy(options: readonly OptionUse[]): Prepared {
  */
 export function lockByDefault(state: PolicyState): void {
   if (state.lock !== null) return;
-  state.lock = CATEGORIES.some((category) => state.on[category]) ? "on" : "exec";
+  const limits = state.limits.mem || state.limits.pid; // memory and pid limits restrict too
+  state.lock = CATEGORIES.some((category) => state.on[category]) || limits ? "on" : "exec";
 }
 
 /** `-E MODE` or SYD_DUMP_SCMP: the filter export format asked for, if any. */

@@ -14,6 +14,7 @@ import {
   covers,
   type Diagnostic,
   dump,
+  formatCommand,
   formatDiagnostic,
   formatOrigin,
   load,
@@ -132,7 +133,52 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
   }
   for (const applied of result.applied) warnRemovedNothing(applied, warn);
   lintLandlock(state.landlock, warn);
+  lintLimits(result, warn);
   return warnings;
+}
+
+/**
+ * Lint of memory and PID sandboxing: a `sandbox/mem:off` or `sandbox/pid:off` that a limit
+ * overrides when the sandbox starts (the original's implied on), and PID sandboxing on with no
+ * limit, which counts nothing.
+ */
+function lintLimits(
+  result: LoadResult,
+  warn: (origin: Origin, message: string, hint?: string) => void,
+): void {
+  const limits = result.state.limits;
+  const last = (layer: "mem" | "pid") =>
+    result.applied.findLast((a) => a.command.kind === "sandbox" && a.command[layer] === true);
+  const overridden: [Applied | undefined, boolean, string, string][] = [
+    [
+      last("mem"),
+      limits.memMax > 0n || limits.memVmMax > 0n,
+      "memory",
+      limits.memMax > 0n ? "mem/max" : "mem/vm_max",
+    ],
+    [last("pid"), limits.pidMax > 0n, "PID", "pid/max"],
+  ];
+  for (const [applied, limited, what, key] of overridden) {
+    if (applied === undefined || !limited) continue;
+    if (applied.command.kind !== "sandbox" || applied.command.on) continue;
+    if (applied.origin.file.startsWith("profile:")) continue; // `-p off` then a limit: as meant
+    warn(
+      { ...applied.origin, col: applied.col },
+      `${formatCommand(applied.command)} does not turn ${what} sandboxing off: ${key} is set, ` +
+        `which turns it on when the sandbox starts`,
+      `${key}:0 removes the limit`,
+    );
+  }
+  const pidOn = last("pid");
+  if (
+    limits.pid && limits.pidMax === 0n && pidOn !== undefined && pidOn.command.kind === "sandbox"
+  ) {
+    warn(
+      { ...pidOn.origin, col: pidOn.col },
+      "PID sandboxing is on with no pid/max: it counts nothing",
+      "pid/max:N sets the limit",
+    );
+  }
 }
 
 /** Lint of Lock sandboxing: rules that cannot take effect as written. */

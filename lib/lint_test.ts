@@ -338,3 +338,66 @@ Deno.test("lint with nothing to check is a usage error (22), never a silent succ
     assert.match(out.stderr, /nothing to check/);
   }
 });
+
+// Memory and PID sandboxing.
+
+Deno.test("lint() places errors of the limit commands, with suggestions", () => {
+  const out = lintCommands("mem/maxx:64M", "mem/max:64X", "pid/max:1e3", "default/pid:deny");
+  assert.equal(
+    out.stdout,
+    [
+      '-m#1:1:5: error: unknown command "mem/maxx" (did you mean "mem/max"?)',
+      '-m#2:1:9: error: "64X" is not a size (bytes, or a number with K, M, G, T (binary: 64M is ' +
+      "64 MiB); 0: no limit)",
+      '-m#3:1:9: error: "1e3" is not a count of tasks (a decimal number) (pid/max takes a plain ' +
+      "number, e.g. pid/max:128; 0: no limit)",
+      "-m#4:1:13: error: default/pid cannot be deny (one of warn, filter, stop, abort, kill, exit)",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(out.status, 1);
+  assert.match(lintCommands("sandbox/pdi:on").stdout, /did you mean "pid"\?/);
+  assert.match(lintCommands("allow/mem+/tmp").stdout, /-m#1:1:7: error: "mem" has no rules/);
+});
+
+Deno.test("lint() warns that sandbox/mem:off does not hold against a limit (implied on)", () => {
+  const out = lintCommands("mem/max:64M", "sandbox/mem:off");
+  assert.equal(
+    out.stdout,
+    "-m#2:1:1: warning: sandbox/mem:off does not turn memory sandboxing off: mem/max is set, " +
+      "which turns it on when the sandbox starts (mem/max:0 removes the limit)\n",
+  );
+  assert.equal(out.status, 0);
+  assert.match(
+    lintCommands("sandbox/read,pid:off", "pid/max:5").stdout,
+    /sandbox\/read,pid:off does not turn PID sandboxing off: pid\/max is set/,
+  );
+  assert.match(lintCommands("mem/vm_max:1G", "sandbox/mem:off").stdout, /mem\/vm_max is set/);
+  // A profile's off, then a limit: what was meant.
+  assert.equal(lint(["-p", "off", "-m", "mem/max:1G", "-m", "pid/max:9"], ENV).stdout, "");
+  assert.equal(lintCommands("sandbox/mem:off", "mem/max:0").stdout, "");
+});
+
+Deno.test("lint() warns that PID sandboxing on without pid/max counts nothing", () => {
+  assert.match(
+    lintCommands("sandbox/pid:on").stdout,
+    /^-m#1:1:1: warning: PID sandboxing is on with no pid\/max: it counts nothing/,
+  );
+  assert.equal(lintCommands("sandbox/pid:on", "pid/max:64").stdout, "");
+  assert.equal(lintCommands("sandbox/mem:on").stdout, "");
+});
+
+Deno.test("lint() --dump prints the limits, and they load back", () => {
+  const out = lint(
+    ["--dump", "-m", "mem/max:64M", "-m", "sandbox/mem:off", "-m", "default/pid:warn"],
+    ENV,
+  );
+  const lines = out.stdout.trimEnd().split("\n");
+  assert.deepEqual(lines.filter((l) => /mem|pid/.test(l)), [
+    "sandbox/mem:on",
+    "mem/max:67108864",
+    "default/pid:warn",
+  ]);
+  const again = lint(["--dump", ...lines.flatMap((l) => ["-m", l])], ENV);
+  assert.equal(again.stdout, out.stdout);
+});

@@ -6,8 +6,8 @@
  * Errnos, as the original's: 0 done (stat answers like /dev/null), 2 ENOENT (a query whose answer
  * is false, or a locked sandbox), 22 EINVAL (a command that does not parse or cannot apply), 95
  * EOPNOTSUPP (a feature of the original that this syd does not implement), 1 EPERM (a lock
- * lowered: off < exec < on), 16 EBUSY (a setting
- * fixed when the sandbox starts: timeout, trace/...).
+ * lowered: off < exec < on; under lock:drop, a command that loosens), 16 EBUSY (a setting
+ * fixed when the sandbox starts: timeout, trace/..., turning memory or pid sandboxing on).
  *
  * Needs: the policy parser and compiler (`lib/policy/`), logging (`lib/log.ts`).
  * Assumes: libsyd sends one request per line and matches answers to requests by `id` alone;
@@ -29,6 +29,7 @@ import {
   LOCK_RANK,
   parseCommand,
   type PolicyState,
+  startLimits,
 } from "./policy/mod.ts";
 
 const ENOENT = 2;
@@ -109,6 +110,19 @@ function refusedByLibsyd(state: PolicyState): string | undefined {
   return undefined;
 }
 
+/**
+ * The limit layer (memory, pid) `command` would turn on in a running sandbox where it is off:
+ * EBUSY, as the original's (its traps are installed when the sandbox starts, or never). Turning
+ * one on that is on already is accepted; so it is after a runtime off in neither syd (on, off,
+ * then on again: EBUSY, as the original's 3.59 answers).
+ */
+function limitTurnedOn(state: PolicyState, command: Command): string | undefined {
+  if (command.kind !== "sandbox" || !command.on) return undefined;
+  if (command.mem && !state.limits.mem) return "memory";
+  if (command.pid && !state.limits.pid) return "pid";
+  return undefined;
+}
+
 function defaultEnv(): Record<string, string | undefined> {
   try {
     return {
@@ -154,6 +168,8 @@ export class MagicServer {
   readonly #env: Record<string, string | undefined>;
   /** Requests answered so far: the line of the origin of the rules the next one adds. */
   #requests = 0;
+  /** Memory and PID sandboxing on when the sandbox started. */
+  readonly #startLimits: { mem: boolean; pid: boolean };
 
   /** Starts from a copy of `state`; `compileOptions` are those the first policy was compiled with. */
   constructor(
@@ -162,6 +178,10 @@ export class MagicServer {
     options: MagicServerOptions = {},
   ) {
     this.#state = structuredClone(state);
+    // The sandbox starts with this state: a limit turns its layer on (the loader did it already
+    // for a loaded policy; idempotent).
+    startLimits(this.#state);
+    this.#startLimits = { mem: this.#state.limits.mem, pid: this.#state.limits.pid };
     this.#compileOptions = compileOptions;
     this.#env = options.env ?? defaultEnv();
     this.#policy = JSON.stringify(compile(this.#state, compileOptions));
@@ -175,6 +195,14 @@ export class MagicServer {
   /** The current compiled policy, as JSON text. */
   get policy(): string {
     return this.#policy;
+  }
+
+  /**
+   * Whether memory and PID sandboxing were on when the sandbox started (libsyd installs their
+   * traps only then; a running sandbox may turn them off, never on).
+   */
+  get startLimits(): { mem: boolean; pid: boolean } {
+    return { ...this.#startLimits };
   }
 
   /**
@@ -270,7 +298,8 @@ export class MagicServer {
     }
     if (command.kind === "sandbox_query") {
       const on = command.categories.every((category) => this.#state.on[category]) &&
-        (!command.landlock || this.#state.landlock.on);
+        (!command.landlock || this.#state.landlock.on) &&
+        (!command.mem || this.#state.limits.mem) && (!command.pid || this.#state.limits.pid);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
     }
     if (command.kind === "lock" && this.#state.lock !== null) {
@@ -316,6 +345,15 @@ export class MagicServer {
         errno: EBUSY,
         level: "warn",
         msg: `${formatCommand(command)} can only be set before the sandbox starts`,
+      };
+    }
+    const layer = limitTurnedOn(this.#state, command);
+    if (layer !== undefined) {
+      return {
+        errno: EBUSY,
+        level: "warn",
+        msg: `${formatCommand(command)}: ${layer} sandboxing can only be turned on before the ` +
+          "sandbox starts",
       };
     }
     if (command.kind === "ioctl_rule" && command.deny && command.op !== "+") {
@@ -382,6 +420,15 @@ export class MagicServer {
       // lock commands are left out, the rest applied (found by review: the state said off while
       // the kernel still enforced it).
       const command = applied.command;
+      const layer = limitTurnedOn(state, command);
+      if (layer !== undefined) {
+        return {
+          errno: EBUSY,
+          level: "warn",
+          msg: `include_profile ${name}: ${layer} sandboxing can only be turned on before the ` +
+            "sandbox starts",
+        };
+      }
       if (command.kind === "lock_rule" || command.kind === "lock_log") continue;
       const rest = (command.kind === "sandbox" || command.kind === "default") &&
           command.landlock !== undefined

@@ -142,7 +142,7 @@ Deno.test("MagicServer.answer() answers 16 (EBUSY) for settings fixed when the s
 Deno.test("MagicServer.answer() answers 95 for a feature this syd does not support", () => {
   const server = serverWith();
   const before = server.state;
-  for (const cmd of ["sandbox/mem:on", "force+/usr/bin/x:sha256:00", "sandbox/pid?"]) {
+  for (const cmd of ["sandbox/tpe:on", "force+/usr/bin/x:sha256:00", "sandbox/crypt?"]) {
     assert.equal(ask(server, cmd).errno, 95, cmd);
   }
   // Parsed, but refused by libsyd at run time: refused here too, so the states agree.
@@ -419,6 +419,13 @@ const PIECES = [
   "lock:exec",
   "mask+",
   ":",
+  "mem",
+  "pid",
+  "/max:",
+  "/vm_max:",
+  "64M",
+  "0",
+  "lock:drop",
 ];
 
 /** Whole commands, some of which change the state and some of which query it. */
@@ -432,7 +439,17 @@ const COMMANDS = [
   "allow/read-/tmp/***",
   "include_profile off",
   "reset",
+  "mem/max:1G",
+  "pid/max:8",
+  "sandbox/mem,pid:off",
+  "sandbox/mem?",
+  "default/mem,pid:kill",
 ];
+
+/** A state as text to compare (its limits are bigints, which JSON does not take as they are). */
+function stateText(state: PolicyState): string {
+  return JSON.stringify(state, (_key, value) => typeof value === "bigint" ? `${value}n` : value);
+}
 
 Deno.test("MagicServer.answer() never throws on 2,000 random commands and changes state only on 0", () => {
   const next = random(0x5eed);
@@ -454,7 +471,7 @@ Deno.test("MagicServer.answer() never throws on 2,000 random commands and change
         else cmd += String.fromCharCode(Math.floor(next() * 0x10000));
       }
     }
-    const before = JSON.stringify(server.state);
+    const before = stateText(server.state);
     const policyBefore = server.policy;
     let answer: MagicAnswer;
     try {
@@ -466,7 +483,7 @@ Deno.test("MagicServer.answer() never throws on 2,000 random commands and change
     assert.ok([0, 1, 2, 16, 22, 95].includes(answer.errno), `errno ${answer.errno} for ${cmd}`);
     seen.set(answer.errno, (seen.get(answer.errno) ?? 0) + 1);
     if (answer.policy === undefined) {
-      assert.equal(JSON.stringify(server.state), before, JSON.stringify(cmd));
+      assert.equal(stateText(server.state), before, JSON.stringify(cmd));
       assert.equal(server.policy, policyBefore);
     } else {
       assert.equal(answer.errno, 0, JSON.stringify(cmd));
@@ -533,4 +550,144 @@ Deno.test("MagicServer.answer() fixes Lock sandboxing at start: EBUSY for its co
   assert.equal(server.state.landlock.on, true);
   assert.equal(server.state.landlock.paths.get("/usr"), 1 | 4 | 8);
   assert.equal(ask(server, "sandbox/lock?").errno, 0);
+});
+
+/** The limits of the policy an answer carries. */
+function limitsOf(answer: MagicAnswer): CompiledPolicy["limits"] {
+  return policyOf(answer).limits;
+}
+
+Deno.test("MagicServer.answer() turns memory and pid sandboxing on only if they were on at start (else 16)", () => {
+  const off = serverWith("sandbox/lock:off");
+  assert.deepEqual(off.startLimits, { mem: false, pid: false });
+  for (
+    const cmd of ["sandbox/mem:on", "sandbox/pid:on", "sandbox/mem,pid:on", "sandbox/read,mem:on"]
+  ) {
+    assert.equal(ask(off, cmd).errno, 16, cmd);
+  }
+  assert.equal(ask(off, "sandbox/mem?").errno, 2);
+  assert.equal(ask(off, "sandbox/pid?").errno, 2);
+  // Off at start: a limit is taken (0), but turns nothing on (as the original's).
+  const answer = ask(off, "mem/max:64M");
+  assert.equal(answer.errno, 0);
+  assert.deepEqual(limitsOf(answer), {
+    mem: false,
+    mem_max: 64 << 20,
+    mem_vm_max: 0,
+    mem_action: "deny",
+    pid: false,
+    pid_max: 0,
+    pid_action: "kill",
+  });
+  assert.equal(ask(off, "sandbox/mem?").errno, 2);
+  assert.equal(ask(off, "sandbox/mem:off").errno, 0);
+
+  const on = serverWith("sandbox/lock:off", "sandbox/mem,pid:on");
+  assert.deepEqual(on.startLimits, { mem: true, pid: true });
+  assert.equal(JSON.parse(on.policy).limits.mem, true);
+  assert.equal(ask(on, "sandbox/mem:on").errno, 0);
+  assert.equal(ask(on, "sandbox/mem,pid?").errno, 0);
+  const offAnswer = ask(on, "sandbox/mem:off");
+  assert.equal(offAnswer.errno, 0);
+  assert.equal(limitsOf(offAnswer)?.mem, false);
+  assert.equal(ask(on, "sandbox/mem?").errno, 2);
+  // As the original's: once off, not on again (its check is on the state now).
+  assert.equal(ask(on, "sandbox/mem:on").errno, 16);
+  assert.equal(ask(on, "sandbox/pid:on").errno, 0);
+  assert.deepEqual(on.startLimits, { mem: true, pid: true });
+});
+
+Deno.test("MagicServer.answer() starts with the limits' layers on; sandbox/mem:off then lifts the limit", () => {
+  // A limit turns its layer on at start, whatever sandbox/mem said before the start.
+  const server = serverWith("sandbox/lock:off", "mem/max:64M", "sandbox/mem:off", "pid/max:10");
+  assert.deepEqual(server.startLimits, { mem: true, pid: true });
+  assert.equal(ask(server, "sandbox/mem?").errno, 0);
+  const off = ask(server, "sandbox/mem:off");
+  assert.equal(off.errno, 0);
+  assert.deepEqual(limitsOf(off), {
+    mem: false,
+    mem_max: 64 << 20,
+    mem_vm_max: 0,
+    mem_action: "deny",
+    pid: true,
+    pid_max: 10,
+    pid_action: "kill",
+  });
+  // A state not loaded (no startLimits yet) is started by the server too.
+  const state = load([{ kind: "command", text: "sandbox/lock:off" }], { env: ENV }).state;
+  state.limits.pidMax = 5n;
+  assert.deepEqual(new MagicServer(state, COMPILE, { env: ENV }).startLimits, {
+    mem: false,
+    pid: true,
+  });
+});
+
+Deno.test("MagicServer.answer() changes the limits and their actions while the sandbox runs", () => {
+  const server = serverWith("sandbox/lock:off", "mem/max:1G");
+  let answer = ask(server, "mem/max:64M");
+  assert.equal(limitsOf(answer)?.mem_max, 64 << 20);
+  answer = ask(server, "mem/max:2G");
+  assert.equal(limitsOf(answer)?.mem_max, 2 * 2 ** 30);
+  answer = ask(server, "mem/vm_max:4G");
+  assert.equal(limitsOf(answer)?.mem_vm_max, 4 * 2 ** 30);
+  answer = ask(server, "pid/max:100");
+  assert.equal(limitsOf(answer)?.pid_max, 100);
+  assert.equal(limitsOf(answer)?.pid, false); // off at start
+  answer = ask(server, "default/mem:warn");
+  assert.equal(limitsOf(answer)?.mem_action, "warn");
+  answer = ask(server, "default/pid:exit");
+  assert.equal(limitsOf(answer)?.pid_action, "exit");
+  assert.equal(ask(server, "default/mem:allow").errno, 22);
+  assert.equal(ask(server, "default/pid:deny").errno, 22);
+  assert.equal(ask(server, "mem/max:lots").errno, 22);
+  assert.equal(ask(server, "pid/max:1e3").errno, 22);
+  assert.equal(ask(server, "mem/maxx:1").errno, 22);
+  // The largest: clamped to 2^53-1 in the document.
+  answer = ask(server, "mem/max:18446744073709551615");
+  assert.equal(limitsOf(answer)?.mem_max, Number.MAX_SAFE_INTEGER);
+  assert.equal(server.state.limits.memMax, 18446744073709551615n);
+  // Locked: nothing (ENOENT, as every command).
+  assert.equal(ask(server, "lock:on").errno, 0);
+  assert.equal(ask(server, "mem/max:1M").errno, 2);
+});
+
+Deno.test("MagicServer.answer() under lock:drop only lowers limits and raises their actions (else 1)", () => {
+  const server = serverWith("sandbox/lock:off", "mem/max:1G", "pid/max:0", "lock:drop");
+  assert.equal(ask(server, "mem/max:2G").errno, 1);
+  assert.equal(ask(server, "mem/max:0").errno, 1);
+  assert.equal(ask(server, "mem/max:512M").errno, 0);
+  assert.equal(ask(server, "mem/max:512M").errno, 0); // equal: not raised
+  assert.equal(ask(server, "mem/max:513M").errno, 1);
+  assert.equal(ask(server, "mem/vm_max:8G").errno, 0); // from no limit to one
+  assert.equal(ask(server, "mem/vm_max:9G").errno, 1);
+  assert.equal(ask(server, "pid/max:5").errno, 0); // from 0 (no limit) to 5
+  assert.equal(ask(server, "pid/max:4").errno, 0);
+  assert.equal(ask(server, "pid/max:5").errno, 1);
+  assert.equal(ask(server, "pid/max:0").errno, 1);
+  assert.equal(ask(server, "default/pid:exit").errno, 0);
+  assert.equal(ask(server, "default/pid:kill").errno, 1);
+  assert.equal(ask(server, "default/mem:warn").errno, 1);
+  assert.equal(ask(server, "default/mem:filter").errno, 1);
+  assert.equal(ask(server, "default/mem:kill").errno, 0);
+  assert.equal(ask(server, "sandbox/mem:off").errno, 1);
+  const limits = server.state.limits;
+  assert.equal(limits.memMax, 512n << 20n);
+  assert.equal(limits.memVmMax, 8n << 30n);
+  assert.equal(limits.pidMax, 4n);
+  assert.equal(limits.pidAction, "exit");
+  assert.equal(limits.memAction, "kill");
+});
+
+Deno.test("MagicServer.answer() applies include_profile off and quiet to the limits; never turns one on", () => {
+  const server = serverWith("sandbox/lock:off", "sandbox/mem:on", "pid/max:8");
+  let answer = ask(server, "include_profile quiet");
+  assert.equal(answer.errno, 0);
+  assert.equal(limitsOf(answer)?.mem_action, "filter");
+  assert.equal(limitsOf(answer)?.pid_action, "filter");
+  answer = ask(server, "include_profile off");
+  assert.equal(answer.errno, 0);
+  assert.equal(limitsOf(answer)?.mem, false);
+  assert.equal(limitsOf(answer)?.pid, false);
+  assert.equal(limitsOf(answer)?.pid_max, 8);
+  assert.equal(ask(server, "sandbox/pid:on").errno, 16);
 });

@@ -6,7 +6,13 @@
  * @module
  */
 import { networkProtocol } from "./address.ts";
-import { formatOrigin, type NetRule, type PolicyState } from "./state.ts";
+import {
+  formatOrigin,
+  initialLimits,
+  type LimitsState,
+  type NetRule,
+  type PolicyState,
+} from "./state.ts";
 import { CATEGORIES, own } from "./vocab.ts";
 import { ioctlErrno } from "./ioctl.ts";
 import { type CompiledLandlock, compileLandlock } from "./landlock.ts";
@@ -148,6 +154,58 @@ export interface CompiledPolicy {
    * answers `errno`. Left out when empty.
    */
   ioctl_rules?: { request: number; mask: number; deny: boolean; errno: number }[];
+  /**
+   * Memory and PID sandboxing (ffi/policy.zig). Left out when both layers are off and every
+   * setting is at its default, so that an older libsyd.so reads the document.
+   */
+  limits?: CompiledLimits;
+}
+
+/** Memory and PID sandboxing as libsyd reads them; the sizes are clamped to 2^53-1. */
+export interface CompiledLimits {
+  /** Memory sandboxing on (the limits turn it on when the sandbox starts: see startLimits). */
+  mem: boolean;
+  /** mem/max in bytes; 0: no check. */
+  mem_max: number;
+  /** mem/vm_max in bytes; 0: no check. */
+  mem_vm_max: number;
+  /** default/mem. */
+  mem_action: string;
+  /** PID sandboxing on. */
+  pid: boolean;
+  /** pid/max; 0: no limit. */
+  pid_max: number;
+  /** default/pid. */
+  pid_action: string;
+}
+
+/** A u64 limit as a JSON number: values above 2^53-1 (no machine has that much) are clamped. */
+function clampLimit(value: bigint): number {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+/**
+ * The limits of `state`, or undefined when they are all as at first (both layers off). The
+ * implied on (a limit turns its layer on) is the loader's, when the sandbox starts (startLimits),
+ * never this: while the sandbox runs, sandbox/mem:off turns memory sandboxing off though
+ * mem/max stays set.
+ */
+export function compileLimits(state: PolicyState): CompiledLimits | undefined {
+  const limits = state.limits;
+  const initial = initialLimits();
+  const same = (Object.keys(initial) as (keyof LimitsState)[]).every((key) =>
+    limits[key] === initial[key]
+  );
+  if (same) return undefined;
+  return {
+    mem: limits.mem,
+    mem_max: clampLimit(limits.memMax),
+    mem_vm_max: clampLimit(limits.memVmMax),
+    mem_action: limits.memAction,
+    pid: limits.pid,
+    pid_max: clampLimit(limits.pidMax),
+    pid_action: limits.pidAction,
+  };
 }
 
 /** The original's aliases among fd names. */
@@ -221,7 +279,13 @@ export function compile(
     ...(Object.keys(state.fsUnsafe).length > 0 ? { unsafe_fs: compileFsUnsafe(state) } : {}),
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
     ...(state.ioctlRules.size > 0 ? { ioctl_rules: compileIoctl(state) } : {}),
+    ...limitsField(state),
   };
+}
+
+function limitsField(state: PolicyState): { limits?: CompiledLimits } {
+  const limits = compileLimits(state);
+  return limits === undefined ? {} : { limits };
 }
 
 /** The relaxed filesystem hardenings, in a stable order. */

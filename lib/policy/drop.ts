@@ -4,7 +4,8 @@
  * `deny` or above; a rule of `deny` or above may be added, never removed; an `allow` rule may be
  * removed, never added; `warn`, `abort` and `filter` rules may be neither; the `trace/force_*`
  * hardenings and `trace/deny_dotdot` may be turned on, the runtime `trace/allow_unsafe_*`
- * relaxations off; the lock may only rise (to `on`). Everything else (queries, `reset`,
+ * relaxations off; `mem/max`, `mem/vm_max` and `pid/max` may only be lowered (never to 0, which is
+ * no limit; from 0 to any limit); the lock may only rise (to `on`). Everything else (queries, `reset`,
  * environment, other options) is refused. Each refusal is EPERM, as the original's.
  *
  * @module
@@ -112,8 +113,21 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
         command.categories.some((c) => SEVERITY[state.defaults[c]] > SEVERITY[command.action]) ||
         (command.fs === true && SEVERITY[state.fsDefault] > SEVERITY[command.action]) ||
         (command.landlock !== undefined &&
-          SEVERITY[state.landlock.compat] > SEVERITY[command.landlock]);
+          SEVERITY[state.landlock.compat] > SEVERITY[command.landlock]) ||
+        (command.mem === true &&
+          SEVERITY[state.limits.memAction] > SEVERITY[command.action]) ||
+        (command.pid === true && SEVERITY[state.limits.pidAction] > SEVERITY[command.action]);
       return lowered ? "lowering a default action" : undefined;
+    }
+    case "limit": {
+      // As the original: a limit may only be lowered, never removed (0) or raised.
+      const now = command.key === "mem/max"
+        ? state.limits.memMax
+        : command.key === "mem/vm_max"
+        ? state.limits.memVmMax
+        : state.limits.pidMax;
+      if (command.value === 0n) return `removing ${command.key}`;
+      return now !== 0n && command.value > now ? `raising ${command.key}` : undefined;
     }
     case "rule":
     case "net_rule":

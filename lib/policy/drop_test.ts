@@ -88,3 +88,41 @@ Deno.test("dropRefusal() of ioctl rules: a denial may be added and an allowance 
     assert.notEqual(dropRefusal(state, parseCommand(text)), undefined, text);
   }
 });
+
+Deno.test("dropRefusal() lets limits only fall and their actions only rise, as the original's", () => {
+  const state = stateOf("mem/max:1G", "mem/vm_max:0", "pid/max:10", "lock:drop");
+  const accepted = [
+    "mem/max:512M",
+    "mem/max:1G",
+    "mem/max:1",
+    "mem/vm_max:8G", // from no limit to one
+    "pid/max:9",
+    "pid/max:10",
+    "default/mem:deny",
+    "default/mem:kill",
+    "default/pid:kill",
+    "default/pid:exit",
+    "default/mem,pid:exit",
+    "sandbox/mem,pid:on",
+  ];
+  for (const text of accepted) {
+    assert.equal(dropRefusal(state, parseCommand(text)), undefined, text);
+  }
+  const refused: [string, string][] = [
+    ["mem/max:1025M", "raising mem/max"],
+    ["mem/max:0", "removing mem/max"],
+    ["mem/vm_max:0", "removing mem/vm_max"],
+    ["pid/max:11", "raising pid/max"],
+    ["pid/max:0", "removing pid/max"],
+    ["default/mem:warn", "default action warn"],
+    ["default/mem:filter", "default action filter"],
+    ["default/pid:stop", "lowering a default action"],
+    ["default/mem,pid:stop", "lowering a default action"], // mem raised, pid lowered
+    ["sandbox/mem:off", "turning a category off"],
+    ["sandbox/pid:off", "turning a category off"],
+  ];
+  for (const [text, why] of refused) {
+    assert.equal(dropRefusal(state, parseCommand(text)), why, text);
+  }
+  assert.equal(dropRefusal(stateOf("pid/max:0"), parseCommand("pid/max:5")), undefined);
+});

@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { lintWarnings } from "../lint.ts";
 import { ADDRESS_ALIASES, AddressError, formatAddress, parseAddress } from "./address.ts";
-import { CommandError, formatCommand, parseCommand } from "./parse.ts";
+import { CommandError, formatCommand, parseCommand, parseSize, U64_MAX } from "./parse.ts";
 import { checkPattern, covers, isLiteral, literalPrefix, PatternError } from "./pattern.ts";
 import { PROFILES } from "./profiles.ts";
 import { load, type LoadOptions } from "./sources.ts";
-import { ACTIONS, CATEGORIES, CATEGORY_ALIASES } from "./vocab.ts";
+import { ACTIONS, CATEGORIES, CATEGORY_ALIASES, LIMIT_KEYS, LIMIT_LAYERS } from "./vocab.ts";
 
 /** mulberry32: a tiny deterministic PRNG, so that a failure can be replayed from its seed. */
 function prng(seed: number) {
@@ -33,8 +33,20 @@ const TIME_LIMIT_MS = 60_000;
 
 // Generators of valid fragments.
 
-const CATEGORY_WORDS = [...CATEGORIES, ...Object.keys(CATEGORY_ALIASES)];
+const CATEGORY_WORDS = [...CATEGORIES, ...Object.keys(CATEGORY_ALIASES), ...LIMIT_LAYERS];
 const BAD_CATEGORY_WORDS = ["raed", "lock", "force", "", "READ", "net/", "net/link", "all "];
+const LIMIT_WORDS = [...LIMIT_KEYS, "mem/maxx", "pid/vm_max", "mem/", "pid"];
+const SIZES = ["0", "4096", "64M", "64 MiB", "1.5G", "1e3", "1e-4 MiB", "_5_", "2KB", "1i"];
+const BAD_SIZES = ["", "-1", "0x10", "abc", "99999999999999999999", "1e21", ".5", "16E", "+5"];
+
+/** The value of a limit command: a size, a count, or something nearly one. */
+function limitValue(rng: Rng): string {
+  if (rng.chance(0.2)) return rng.pick(BAD_SIZES);
+  if (rng.chance(0.3)) return String(rng.int(1 << 20));
+  let text = rng.pick(SIZES);
+  if (rng.chance(0.1)) text = text.toUpperCase();
+  return text;
+}
 const BOOLEANS = ["on", "off", "1", "0", "true", "false", "ON", "Off", "t", "f", "yes", "maybe"];
 const LOCK_STATES = ["on", "off", "exec", "exce", ""];
 const COMPONENTS = ["usr", "bin", "etc", "tmp", "home", "u", ".ssh", "a b", "é", "日本", "x.so"];
@@ -112,7 +124,7 @@ function address(rng: Rng): string {
 /** A command that is valid or nearly so. */
 function command(rng: Rng): string {
   const op = () => rng.pick(["+", "+", "+", "-", "^"]);
-  switch (rng.int(14)) {
+  switch (rng.int(15)) {
     case 0:
       return `sandbox/${categoryList(rng)}:${rng.pick(BOOLEANS)}`;
     case 1:
@@ -146,6 +158,8 @@ function command(rng: Rng): string {
       }`;
     case 12:
       return `include_profile ${rng.pick([...Object.keys(PROFILES), "usr", "paludsi", ""])}`;
+    case 13:
+      return `${rng.pick(LIMIT_WORDS)}${rng.pick([":", ":", ":", "?", "+"])}${limitValue(rng)}`;
     default:
       return Array.from({ length: 1 + rng.int(5) }, () => fragment(rng)).join("");
   }
@@ -158,6 +172,11 @@ const FRAGMENTS = [
   "deny",
   "lock",
   "mask",
+  "mem",
+  "pid",
+  "/max",
+  "/vm_max",
+  "64M",
   "trace/",
   "include",
   "include_profile",
@@ -451,4 +470,39 @@ Deno.test("the fuzz generators are deterministic", () => {
   const a = prng(42);
   const b = prng(42);
   for (let i = 0; i < 100; i++) assert.equal(commandLine(a), commandLine(b));
+});
+
+Deno.test("parseSize() never throws, stays within u64, and agrees with plain arithmetic", () => {
+  const rng = prng(0x512e);
+  const units: [string, bigint][] = [
+    ["", 0n],
+    ["b", 0n],
+    ["K", 10n],
+    ["kib", 10n],
+    ["M", 20n],
+    ["MB", 20n],
+    ["Gi", 30n],
+    ["T", 40n],
+  ];
+  const start = performance.now();
+  for (let i = 0; i < 5000; i++) {
+    // Random text over the size alphabet.
+    const text = Array.from(
+      { length: rng.int(12) },
+      () => rng.pick([..."0123456789.eE+-_ kKmMgGtTpPiIbBx"]),
+    ).join("");
+    const value = parseSize(text);
+    assert.ok(value === undefined || (value >= 0n && value <= U64_MAX), JSON.stringify(text));
+    // A whole number with a unit is that number shifted, unless above u64.
+    const n = BigInt(rng.int(2 ** 30)) * (rng.chance(0.3) ? BigInt(rng.int(2 ** 30)) : 1n);
+    const [unit, shift] = rng.pick(units);
+    const expected = n << shift;
+    const spaced = rng.chance(0.3) ? " " : "";
+    assert.equal(
+      parseSize(`${n}${spaced}${unit}`),
+      expected <= U64_MAX ? expected : undefined,
+      `${n}${spaced}${unit}`,
+    );
+  }
+  assert.ok(performance.now() - start < TIME_LIMIT_MS, "took too long");
 });

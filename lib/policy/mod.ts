@@ -6,8 +6,14 @@
  */
 export { type Address, formatAddress, parseAddress } from "./address.ts";
 export { dropRefusal, LOCK_RANK } from "./drop.ts";
-export { compile, type CompiledPolicy, type PoolSettings } from "./compile.ts";
-export { type Command, CommandError, formatCommand, parseCommand } from "./parse.ts";
+export {
+  compile,
+  type CompiledLimits,
+  type CompiledPolicy,
+  compileLimits,
+  type PoolSettings,
+} from "./compile.ts";
+export { type Command, CommandError, formatCommand, parseCommand, parseSize } from "./parse.ts";
 export { checkPattern, covers, PatternError, starRunNotes } from "./pattern.ts";
 export { type Profile, PROFILES } from "./profiles.ts";
 export {
@@ -27,5 +33,6 @@ export {
   initialState,
   type Origin,
   type PolicyState,
+  startLimits,
 } from "./state.ts";
 export { ACTIONS, CATEGORIES, type Category } from "./vocab.ts";

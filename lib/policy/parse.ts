@@ -23,8 +23,14 @@ import {
   isCategory,
   isFilterTraceOption,
   isForceTraceOption,
+  isLimitLayer,
   isNetCategory,
   isUnsupportedKey,
+  LIMIT_ACTIONS,
+  LIMIT_KEYS,
+  LIMIT_LAYERS,
+  type LimitKey,
+  type LimitLayer,
   nearest,
   NET_CATEGORIES,
   type NetCategory,
@@ -78,8 +84,18 @@ export type Command =
     fs?: boolean;
     /** Lock sandboxing (Landlock) too: `lock` in the list. */
     landlock?: boolean;
+    /** Memory sandboxing too: `mem` in the list. */
+    mem?: boolean;
+    /** PID sandboxing too: `pid` in the list. */
+    pid?: boolean;
   }
-  | { kind: "sandbox_query"; categories: Category[]; landlock?: boolean }
+  | {
+    kind: "sandbox_query";
+    categories: Category[];
+    landlock?: boolean;
+    mem?: boolean;
+    pid?: boolean;
+  }
   | {
     kind: "default";
     categories: Category[];
@@ -87,7 +103,13 @@ export type Command =
     fs?: boolean;
     /** default/lock: Landlock's compatibility level. */
     landlock?: LockCompat;
+    /** default/mem too (never allow). */
+    mem?: boolean;
+    /** default/pid too (never allow, deny or panic). */
+    pid?: boolean;
   }
+  /** mem/max:SIZE, mem/vm_max:SIZE (bytes), pid/max:N (tasks); 0: no limit. An unsigned 64-bit value. */
+  | { kind: "limit"; key: LimitKey; value: bigint }
   /** allow/lock/RIGHTS{+,-,^}PATH|PORTS (lib/policy/landlock.ts). */
   | LockRule
   /** log/lock/FLAGS:BOOL: landlock_restrict_self's logging flags. */
@@ -212,6 +234,8 @@ const LOCK_STATES: Readonly<Record<string, LockState>> = {
 const TOP_WORDS = [
   "sandbox",
   "default",
+  "mem",
+  "pid",
   ...ACTIONS,
   "lock",
   "timeout",
@@ -252,6 +276,7 @@ function parseCategories(
   skipped?: string[],
   fs?: { seen: boolean },
   landlock?: { seen: boolean },
+  layers?: LimitLayer[],
 ): Category[] {
   if (text.length === 0) throw new CommandError("missing category", offset);
   const out: Category[] = [];
@@ -277,6 +302,18 @@ function parseCategories(
         at,
         { hint: `allow/${name}+PATH allows it beneath PATH` },
       );
+    } else if (isLimitLayer(lower)) {
+      if (layers === undefined) {
+        throw new CommandError(
+          `"${name}" has no rules: ${
+            lower === "mem"
+              ? "memory sandboxing takes mem/max:SIZE and mem/vm_max:SIZE"
+              : "pid sandboxing takes pid/max:N"
+          }`,
+          at,
+        );
+      }
+      if (!layers.includes(lower)) layers.push(lower);
     } else if (alias) {
       for (const c of alias) if (!out.includes(c)) out.push(c);
     } else if (isCategory(lower)) {
@@ -293,7 +330,11 @@ function parseCategories(
         unsupported: true,
       });
     } else {
-      const hint = didYouMean(lower, [...CATEGORIES, ...Object.keys(CATEGORY_ALIASES)]);
+      const hint = didYouMean(lower, [
+        ...CATEGORIES,
+        ...Object.keys(CATEGORY_ALIASES),
+        ...(layers !== undefined ? LIMIT_LAYERS : []),
+      ]);
       throw new CommandError(`unknown category "${name}"`, at, { hint });
     }
     at += name.length + 1;
@@ -362,6 +403,170 @@ function parseFdList(text: string, offset: number): { all: boolean; ranges: [num
     at += item.length + 1;
   }
   return { all, ranges };
+}
+
+/** `{ mem: true }`, `{ pid: true }`, both or neither, for the layers a category list named. */
+function layerFlags(layers: readonly LimitLayer[]): { mem?: boolean; pid?: boolean } {
+  return {
+    ...(layers.includes("mem") ? { mem: true } : {}),
+    ...(layers.includes("pid") ? { pid: true } : {}),
+  };
+}
+
+/** The largest unsigned 64-bit value: the original's limits are u64. */
+export const U64_MAX = (1n << 64n) - 1n;
+
+const UNIT_SHIFTS: Readonly<Record<string, bigint>> = {
+  k: 10n,
+  m: 20n,
+  g: 30n,
+  t: 40n,
+  p: 50n,
+  e: 60n,
+};
+
+/**
+ * Parses a size as the original's `mem/max` does (the `parse-size` crate, 1.1, with binary
+ * units): a decimal number, with a fraction (`1.5`) and an exponent (`1e3`, `2E-1`), `_` and
+ * spaces anywhere ignored; then an optional unit, case-insensitive, always binary: `K` (1024),
+ * `M`, `G`, `T`, `P`, `E`, each with an optional `i` and `B` (`KiB`, `MB`, `Mi`); a lone `B` is
+ * bytes. A fraction rounds to the nearest byte. Returns undefined for anything else, or above
+ * 2^64-1.
+ *
+ * @example
+ * ```ts
+ * parseSize("64M"); // 67108864n
+ * parseSize("1.5 KiB"); // 1536n
+ * parseSize("1e3"); // 1000n
+ * parseSize("0x10"); // undefined
+ * ```
+ */
+export function parseSize(text: string): bigint | undefined {
+  let src = text;
+  let multiply = 1n;
+  if (/[bB]$/.test(src)) src = src.slice(0, -1);
+  if (/[iI]$/.test(src)) src = src.slice(0, -1);
+  const shift = own(UNIT_SHIFTS, src.slice(-1).toLowerCase());
+  if (shift !== undefined) {
+    multiply = 1n << shift;
+    src = src.slice(0, -1);
+  }
+  return parseSizeNumber(src, multiply);
+}
+
+const I32_MAX = 2 ** 31 - 1;
+const I32_MIN = -(2 ** 31);
+
+/** parse-size's `parse_size_with_multiple`, step for step (its u64, i32 and u128 arithmetic). */
+function parseSizeNumber(src: string, multiply: bigint): bigint | undefined {
+  type Ps = "empty" | "int" | "int_over" | "frac" | "frac_over" | "pos_exp" | "neg_exp";
+  let state: Ps = "empty";
+  let mantissa = 0n;
+  let fractionalExponent = 0;
+  let exponent = 0;
+  for (const c of src) {
+    const digit = c >= "0" && c <= "9" ? BigInt(c.charCodeAt(0) - 48) : undefined;
+    if (digit !== undefined && (state === "int" || state === "empty")) {
+      const m = mantissa * 10n + digit;
+      if (m <= U64_MAX) {
+        mantissa = m;
+        state = "int";
+      } else {
+        if (digit >= 5n) mantissa += 1n;
+        state = "int_over";
+        fractionalExponent += 1;
+      }
+    } else if (digit !== undefined && state === "int_over") {
+      fractionalExponent += 1;
+    } else if (digit !== undefined && state === "frac") {
+      const m = mantissa * 10n + digit;
+      if (m <= U64_MAX) {
+        mantissa = m;
+        fractionalExponent -= 1;
+      } else {
+        if (digit >= 5n) mantissa += 1n;
+        state = "frac_over";
+      }
+    } else if (digit !== undefined && state === "pos_exp") {
+      const e = exponent * 10 + Number(digit);
+      if (e > I32_MAX) return undefined;
+      exponent = e;
+    } else if (digit !== undefined && state === "neg_exp") {
+      const e = exponent * 10 - Number(digit);
+      if (e >= I32_MIN) exponent = e;
+    } else if (
+      c === "_" || c === " " || (state === "pos_exp" && c === "+") ||
+      (state === "frac_over" && digit !== undefined)
+    ) {
+      // ignored
+    } else if (
+      (state === "int" || state === "frac" || state === "int_over" || state === "frac_over") &&
+      (c === "e" || c === "E")
+    ) {
+      state = "pos_exp";
+    } else if (state === "pos_exp" && c === "-") {
+      state = "neg_exp";
+    } else if (state === "int" && c === ".") {
+      state = "frac";
+    } else if (state === "int_over" && c === ".") {
+      state = "frac_over";
+    } else {
+      return undefined;
+    }
+  }
+  if (state === "empty") return undefined;
+  const total = Math.max(I32_MIN, Math.min(I32_MAX, exponent + fractionalExponent));
+  let result: bigint;
+  if (total >= 0) {
+    if (total > 19) return undefined; // 10^20 is above u64
+    const power = 10n ** BigInt(total);
+    const scaled = multiply * power;
+    if (scaled > U64_MAX) return undefined;
+    result = mantissa * scaled;
+  } else if (total >= -38) {
+    const power = 10n ** BigInt(-total);
+    result = (mantissa * multiply + power / 2n) / power;
+  } else {
+    result = 0n;
+  }
+  return result <= U64_MAX ? result : undefined;
+}
+
+/** `mem/max:SIZE`, `mem/vm_max:SIZE`, `pid/max:N`. */
+function parseLimit(
+  key: string,
+  head: "mem" | "pid",
+  restAt: number,
+  op: string,
+  split: number,
+  value: string,
+  valueAt: number,
+): Command {
+  const keys = LIMIT_KEYS.filter((k) => k.startsWith(`${head}/`));
+  if (!(keys as readonly string[]).includes(key)) {
+    // As the original: anything else under mem/ or pid/ is EINVAL.
+    throw new CommandError(`unknown command "${key}"`, restAt, {
+      hint: didYouMean(key, keys) ?? keys.map((k) => `${k}:...`).join(" or "),
+    });
+  }
+  expectOp(op, ":", key, split);
+  if (head === "pid") {
+    // As the original: Rust's u64 parse, no units, no spaces, an optional `+`.
+    const count = /^\+?[0-9]+$/.test(value) ? BigInt(value) : undefined;
+    if (count === undefined || count > U64_MAX) {
+      throw new CommandError(`"${value}" is not a count of tasks (a decimal number)`, valueAt, {
+        hint: "pid/max takes a plain number, e.g. pid/max:128; 0: no limit",
+      });
+    }
+    return { kind: "limit", key: key as LimitKey, value: count };
+  }
+  const size = parseSize(value);
+  if (size === undefined) {
+    throw new CommandError(`"${value}" is not a size`, valueAt, {
+      hint: "bytes, or a number with K, M, G, T (binary: 64M is 64 MiB); 0: no limit",
+    });
+  }
+  return { kind: "limit", key: key as LimitKey, value: size };
 }
 
 function parseAction(text: string, offset: number): Action {
@@ -470,10 +675,23 @@ export function parseCommand(text: string): Command {
     const absent: string[] = [];
     const fs = { seen: false };
     const landlock = { seen: false };
-    const categories = parseCategories(rest, slash + 1, off ? absent : undefined, fs, landlock);
+    const layers: LimitLayer[] = [];
+    const categories = parseCategories(
+      rest,
+      slash + 1,
+      off ? absent : undefined,
+      fs,
+      landlock,
+      layers,
+    );
     if (op === "?") {
       if (value.length > 0) throw new CommandError("a query takes no value", valueAt);
-      return { kind: "sandbox_query", categories, ...(landlock.seen ? { landlock: true } : {}) };
+      return {
+        kind: "sandbox_query",
+        categories,
+        ...(landlock.seen ? { landlock: true } : {}),
+        ...layerFlags(layers),
+      };
     }
     const on = parseBoolean(value, valueAt);
     return {
@@ -483,13 +701,15 @@ export function parseCommand(text: string): Command {
       ...(absent.length > 0 ? { absent } : {}),
       ...(fs.seen ? { fs: true } : {}),
       ...(landlock.seen ? { landlock: true } : {}),
+      ...layerFlags(layers),
     };
   }
   if (head === "default" && slash >= 0) {
     expectOp(op, ":", key, split);
     const fs = { seen: false };
     const landlock = { seen: false };
-    const categories = parseCategories(rest, slash + 1, undefined, fs, landlock);
+    const layers: LimitLayer[] = [];
+    const categories = parseCategories(rest, slash + 1, undefined, fs, landlock, layers);
     if (landlock.seen && !(LOCK_COMPAT as readonly string[]).includes(value)) {
       throw new CommandError(
         `"${value}" is not a Landlock compatibility level (kill: hard requirement, deny: soft ` +
@@ -498,13 +718,26 @@ export function parseCommand(text: string): Command {
       );
     }
     const action = parseAction(value, valueAt);
+    for (const layer of layers) {
+      // As the original (EINVAL): memory sandboxing has no allow; pid sandboxing judges a fork
+      // after it happened, so it has no allow, deny or panic either.
+      if (!LIMIT_ACTIONS[layer].includes(action)) {
+        throw new CommandError(`default/${layer} cannot be ${action}`, valueAt, {
+          hint: `one of ${LIMIT_ACTIONS[layer].join(", ")}`,
+        });
+      }
+    }
     return {
       kind: "default",
       categories,
       action,
       ...(fs.seen ? { fs: true } : {}),
       ...(landlock.seen ? { landlock: value as LockCompat } : {}),
+      ...layerFlags(layers),
     };
+  }
+  if ((head === "mem" || head === "pid") && slash >= 0) {
+    return parseLimit(key, head, slash + 1, op, split, value, valueAt);
   }
   if (key === "passfd") {
     expectOp(op, "+-^", key, split);
@@ -822,9 +1055,13 @@ export function formatCommand(command: Command): string {
           formatCategories(command.categories),
           ...(command.fs ? ["fs"] : []),
           ...(command.landlock ? ["lock"] : []),
+          ...(command.mem ? ["mem"] : []),
+          ...(command.pid ? ["pid"] : []),
           ...(command.absent ?? []),
         ].filter((t) => t !== "").join(",")
       }:${command.on ? "on" : "off"}`;
+    case "limit":
+      return `${command.key}:${command.value}`;
     case "fs_rule":
       return `${command.action}/fs${command.op}${command.text}`;
     case "passfd":
@@ -837,9 +1074,12 @@ export function formatCommand(command: Command): string {
       return "clearenv!";
     case "sandbox_query":
       return `sandbox/${
-        [formatCategories(command.categories), ...(command.landlock ? ["lock"] : [])].filter((
-          t,
-        ) => t !== "").join(",")
+        [
+          formatCategories(command.categories),
+          ...(command.landlock ? ["lock"] : []),
+          ...(command.mem ? ["mem"] : []),
+          ...(command.pid ? ["pid"] : []),
+        ].filter((t) => t !== "").join(",")
       }?`;
     case "default":
       return `default/${
@@ -847,6 +1087,8 @@ export function formatCommand(command: Command): string {
           formatCategories(command.categories),
           ...(command.fs ? ["fs"] : []),
           ...(command.landlock ? ["lock"] : []),
+          ...(command.mem ? ["mem"] : []),
+          ...(command.pid ? ["pid"] : []),
         ].filter((t) => t !== "").join(",")
       }:${command.action}`;
     case "lock_rule":

@@ -5,6 +5,7 @@ import {
   formatCommand,
   parseCommand,
   parseDurationNs,
+  parseSize,
 } from "./parse.ts";
 import {
   ACTIONS,
@@ -438,10 +439,10 @@ Deno.test("parseCommand() points an address error into the address", () => {
   assert.equal(badPort.offset, 26);
 });
 
-Deno.test("parseCommand() flags sandbox/mem:on as unsupported, at the category", () => {
-  const err = refusal("sandbox/mem:on");
+Deno.test("parseCommand() flags sandbox/tpe:on as unsupported, at the category", () => {
+  const err = refusal("sandbox/tpe:on");
   assert.equal(err.unsupported, true);
-  assert.match(err.message, /category "mem" is not supported/);
+  assert.match(err.message, /category "tpe" is not supported/);
   assert.equal(err.offset, 8);
   assert.equal(refusal("sandbox/read,force:on").unsupported, true);
 });
@@ -461,7 +462,7 @@ Deno.test("parseCommand() flags trace/allow_unsafe_exec:1 as unsupported", () =>
 
 Deno.test("parseCommand() flags other commands of the original as unsupported", () => {
   for (
-    const text of ["crypt/key:x", "tpe/gid:1", "mem/max:1G", "pid/max:1", "segvguard/expiry:0"]
+    const text of ["crypt/key:x", "tpe/gid:1", "segvguard/expiry:0", "setuid+0:65534", "setgid^"]
   ) {
     assert.equal(refusal(text).unsupported, true, text);
   }
@@ -570,15 +571,15 @@ Deno.test("parseCommand() takes the relaxations of the filesystem hardenings syd
 });
 
 Deno.test("parseCommand() takes sandbox/X:off of a category syd does not have as true, and refuses X:on", () => {
-  roundTrip("sandbox/mem:off", { kind: "sandbox", categories: [], on: false, absent: ["mem"] });
-  assert.deepEqual(parseCommand("sandbox/read,mem,tpe:off"), {
+  roundTrip("sandbox/tpe:off", { kind: "sandbox", categories: [], on: false, absent: ["tpe"] });
+  assert.deepEqual(parseCommand("sandbox/read,force,tpe:off"), {
     kind: "sandbox",
     categories: ["read"],
     on: false,
-    absent: ["mem", "tpe"],
+    absent: ["force", "tpe"],
   });
-  assert.equal(refusal("sandbox/mem:on").unsupported, true);
-  assert.equal(refusal("sandbox/read,mem:on").unsupported, true);
+  assert.equal(refusal("sandbox/tpe:on").unsupported, true);
+  assert.equal(refusal("sandbox/read,tpe:on").unsupported, true);
 });
 
 Deno.test("parseCommand() reads sandbox/lock (Landlock) beside the categories, in any list", () => {
@@ -736,5 +737,187 @@ Deno.test("parseCommand() reads allow/ioctl and deny/ioctl request lists: names,
     ]
   ) {
     assert.throws(() => parseCommand(bad), CommandError, bad);
+  }
+});
+
+// Memory and PID sandboxing.
+
+Deno.test("parseCommand() reads sandbox/mem and sandbox/pid beside the categories", () => {
+  roundTrip("sandbox/mem:on", { kind: "sandbox", categories: [], on: true, mem: true });
+  roundTrip("sandbox/pid:off", { kind: "sandbox", categories: [], on: false, pid: true });
+  roundTrip("sandbox/mem,pid:off", {
+    kind: "sandbox",
+    categories: [],
+    on: false,
+    mem: true,
+    pid: true,
+  });
+  roundTrip(
+    "sandbox/pid,read,mem,lock:on",
+    { kind: "sandbox", categories: ["read"], on: true, landlock: true, mem: true, pid: true },
+    "sandbox/read,lock,mem,pid:on",
+  );
+  roundTrip("sandbox/mem?", { kind: "sandbox_query", categories: [], mem: true });
+  roundTrip("sandbox/read,pid?", { kind: "sandbox_query", categories: ["read"], pid: true });
+  // Not in all (as the original's).
+  assert.deepEqual(parseCommand("sandbox/all:on"), {
+    kind: "sandbox",
+    categories: [...ALL],
+    on: true,
+  });
+  assert.deepEqual(parseCommand("default/all:kill"), {
+    kind: "default",
+    categories: [...ALL],
+    action: "kill",
+  });
+  // Not categories of rules.
+  const rule = refusal("allow/mem+/tmp");
+  assert.equal(rule.unsupported, false);
+  assert.match(rule.message, /"mem" has no rules: memory sandboxing takes mem\/max/);
+  assert.equal(rule.offset, 6);
+  assert.match(refusal("deny/read,pid+/tmp").message, /"pid" has no rules/);
+  // A typo is suggested the layer.
+  assert.equal(refusal("sandbox/mme:on").hint, 'did you mean "mem"?');
+});
+
+Deno.test("parseCommand() reads default/mem and default/pid, refusing the actions the original refuses", () => {
+  for (
+    const action of ["warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit"] as const
+  ) {
+    roundTrip(`default/mem:${action}`, { kind: "default", categories: [], action, mem: true });
+  }
+  for (const action of ["warn", "filter", "stop", "abort", "kill", "exit"] as const) {
+    roundTrip(`default/pid:${action}`, { kind: "default", categories: [], action, pid: true });
+  }
+  roundTrip("default/all,fs,mem,pid:filter", {
+    kind: "default",
+    categories: [...ALL],
+    action: "filter",
+    fs: true,
+    mem: true,
+    pid: true,
+  });
+  const allow = refusal("default/mem:allow");
+  assert.equal(allow.message, "default/mem cannot be allow");
+  assert.equal(allow.offset, 12);
+  assert.equal(allow.errno, undefined); // EINVAL
+  for (const action of ["allow", "deny", "panic"]) {
+    assert.equal(refusal(`default/pid:${action}`).message, `default/pid cannot be ${action}`);
+    assert.match(refusal(`default/read,mem,pid:${action}`).message, /cannot be/);
+  }
+  assert.match(refusal("default/mem:bogus").message, /unknown action "bogus"/);
+});
+
+Deno.test("parseCommand() reads mem/max, mem/vm_max and pid/max", () => {
+  roundTrip(
+    "mem/max:64M",
+    { kind: "limit", key: "mem/max", value: 64n << 20n },
+    "mem/max:67108864",
+  );
+  roundTrip("mem/vm_max:0", { kind: "limit", key: "mem/vm_max", value: 0n });
+  roundTrip("pid/max:128", { kind: "limit", key: "pid/max", value: 128n });
+  roundTrip("pid/max:18446744073709551615", {
+    kind: "limit",
+    key: "pid/max",
+    value: 18446744073709551615n,
+  });
+  // As Rust's u64 parse: a + and leading zeros.
+  assert.deepEqual(parseCommand("pid/max:+5"), { kind: "limit", key: "pid/max", value: 5n });
+  assert.deepEqual(parseCommand("pid/max:007"), { kind: "limit", key: "pid/max", value: 7n });
+  for (const bad of ["64K", "1e3", "-1", "0x10", " 5", "5 ", "", "18446744073709551616", "1_0"]) {
+    const err = refusal(`pid/max:${bad}`);
+    assert.equal(err.offset, 8, bad);
+    assert.equal(err.errno, undefined, bad); // EINVAL
+    assert.equal(err.unsupported, false, bad);
+  }
+  for (const bad of ["abc", "-1", "", "0x100", "99999999999999999999", "1.5.5", "K", ".5"]) {
+    const err = refusal(`mem/max:${bad}`);
+    assert.equal(err.offset, 8, bad);
+    assert.match(err.message, /is not a size/, bad);
+  }
+  assert.equal(refusal("mem/vm_max:x").offset, 11);
+  // Anything else under mem/ and pid/: EINVAL, with a suggestion.
+  const typo = refusal("mem/maxx:1");
+  assert.equal(typo.message, 'unknown command "mem/maxx"');
+  assert.equal(typo.hint, 'did you mean "mem/max"?');
+  assert.equal(typo.offset, 4);
+  assert.equal(refusal("mem/vmmax:1").hint, 'did you mean "mem/vm_max"?');
+  assert.equal(refusal("pid/mx:1").hint, 'did you mean "pid/max"?');
+  assert.equal(refusal("mem/foo:1").hint, "mem/max:... or mem/vm_max:...");
+  assert.equal(refusal("mem/foo:1").unsupported, false);
+  assert.match(refusal("mem/max?").message, /takes mem\/max:/);
+  assert.match(refusal("pid/max+1").message, /takes pid\/max:/);
+  assert.match(refusal("mem/max").message, /needs a value/);
+  assert.equal(refusal("mme/max:1").hint, 'did you mean "mem"?');
+});
+
+Deno.test("parseSize() reads sizes as the original's parse-size with binary units", () => {
+  const cases: [string, bigint][] = [
+    ["0", 0n],
+    ["4096", 4096n],
+    ["1K", 1024n],
+    ["1k", 1024n],
+    ["1KB", 1024n],
+    ["1kb", 1024n],
+    ["1KiB", 1024n],
+    ["1kib", 1024n],
+    ["1Ki", 1024n],
+    ["64M", 64n << 20n],
+    ["64 M", 64n << 20n],
+    ["64MB", 64n << 20n],
+    ["64MiB", 64n << 20n],
+    ["64Mi", 64n << 20n],
+    ["64mi", 64n << 20n],
+    ["2G", 2n << 30n],
+    ["1T", 1n << 40n],
+    ["1P", 1n << 50n],
+    ["1E", 1n << 60n],
+    ["1e", 1n << 60n], // a trailing e is the unit (exa)
+    ["15E", 15n << 60n],
+    ["1.5M", 1572864n],
+    ["1.5 KiB", 1536n],
+    ["1e3", 1000n],
+    ["1E+6", 1000000n],
+    ["1e2 KIB", 102400n],
+    ["1e-4 MiB", 105n],
+    ["5.k", 5120n],
+    ["_5_", 5n],
+    ["1 234 567", 1234567n],
+    ["1b", 1n],
+    ["1B", 1n],
+    ["1i", 1n],
+    ["0.0025KB", 3n],
+    ["18446744073709551615", 18446744073709551615n],
+    ["18_446_744_073_709_551_615", 18446744073709551615n],
+    ["0.01e21", 10000000000000000000n],
+    ["20_000_000_000_000_000_000e-18", 20n],
+    ["98_765_432_109_876_543_210e-16", 9877n],
+    ["1e-39", 0n],
+  ];
+  for (const [text, value] of cases) assert.equal(parseSize(text), value, text);
+  for (
+    const text of [
+      "",
+      " ",
+      ".",
+      "abc",
+      "-1",
+      "0x100",
+      "99999999999999999999",
+      "18446744073709551616",
+      "1e21",
+      "16E",
+      ".5",
+      "1.5.5",
+      "K",
+      "1\t",
+      "1KK",
+      "1 GiBs",
+      "1e3.5",
+      "1e99999999999",
+      "\u0661",
+    ]
+  ) {
+    assert.equal(parseSize(text), undefined, JSON.stringify(text));
   }
 });

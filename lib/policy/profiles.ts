@@ -15,7 +15,8 @@ export interface Profile {
 }
 
 const OFF = `# Every category off: syd runs the program without judging anything.
-sandbox/all,fs,ioctl,lock:off
+# (mem/max, mem/vm_max or pid/max set later still turn their layer on, as in the original.)
+sandbox/all,fs,ioctl,lock,mem,pid:off
 `;
 
 const FS =
@@ -315,8 +316,8 @@ allow/lock/cnet+1024-65535
 lock:exec
 `;
 
-const QUIET = `# Deny without logging: every default becomes filter.
-default/all,fs:filter
+const QUIET = `# Deny without logging: every default becomes filter (memory: ENOMEM, pid: SIGKILL).
+default/all,fs,mem,pid:filter
 `;
 
 /** The built-in profiles by name, in the order \`syd lint --profiles\` lists them. */

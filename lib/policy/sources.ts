@@ -14,7 +14,14 @@ import { dropRefusal } from "./drop.ts";
 import { CommandError, parseCommand } from "./parse.ts";
 import type { Command } from "./parse.ts";
 import { PROFILES } from "./profiles.ts";
-import { apply, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
+import {
+  apply,
+  formatOrigin,
+  initialState,
+  type Origin,
+  type PolicyState,
+  startLimits,
+} from "./state.ts";
 
 const EPERM = 1;
 
@@ -507,5 +514,7 @@ export function load(specs: readonly SourceSpec[], options: LoadOptions): LoadRe
       loader.profile(spec.name, 0);
     }
   }
+  // Every command is read: what the original does before the sandbox starts.
+  startLimits(loader.state);
   return { state: loader.state, diagnostics: loader.diagnostics, applied: loader.applied };
 }

@@ -119,7 +119,7 @@ Deno.test("load() gives a -m error -m#N, line 1 and the column of the problem", 
 });
 
 Deno.test("load() flags unsupported commands in diagnostics", () => {
-  const result = load([m("sandbox/mem:on"), m("sandbox/raed:on")], { env: {} });
+  const result = load([m("sandbox/tpe:on"), m("sandbox/raed:on")], { env: {} });
   assert.equal(result.diagnostics[0].unsupported, true);
   assert.notEqual(result.diagnostics[1].unsupported, true);
 });
@@ -506,4 +506,51 @@ Deno.test("profileLetters() reads the original's one-letter names in order, and 
   assert.equal(profileLetters("user"), undefined); // a full name
   assert.equal(profileLetters("fz"), undefined);
   assert.equal(profileLetters(""), undefined);
+});
+
+Deno.test("load() takes the limit commands, expands ${VAR} in them, and starts the limits at the end", () => {
+  const { state, diagnostics } = load(
+    [m("mem/max:${MAX}"), m("sandbox/mem:off"), m("pid/max:${N:-16}")],
+    { env: { MAX: "64 MiB" } },
+  );
+  assert.deepEqual(diagnostics, []);
+  assert.equal(state.limits.memMax, 64n << 20n);
+  assert.equal(state.limits.pidMax, 16n);
+  // The original's implied on: after every command.
+  assert.equal(state.limits.mem, true);
+  assert.equal(state.limits.pid, true);
+});
+
+Deno.test("load() refuses bad limit commands with EINVAL (errno unset), not as unsupported", () => {
+  const { diagnostics } = load(
+    [
+      m("mem/max:abc"),
+      m("mem/vm_max:-1"),
+      m("pid/max:64K"),
+      m("mem/foo:1"),
+      m("default/mem:allow"),
+      m("default/pid:panic"),
+    ],
+    { env: {} },
+  );
+  assert.deepEqual(
+    diagnostics.map((d) => [d.file, d.col, d.errno, d.unsupported]),
+    [
+      ["-m#1", 9, undefined, undefined],
+      ["-m#2", 12, undefined, undefined],
+      ["-m#3", 9, undefined, undefined],
+      ["-m#4", 5, undefined, undefined],
+      ["-m#5", 13, undefined, undefined],
+      ["-m#6", 13, undefined, undefined],
+    ],
+  );
+});
+
+Deno.test("load() under lock:drop lets limits only fall (EPERM)", () => {
+  const { state, diagnostics } = load(
+    [m("mem/max:1G"), m("lock:drop"), m("mem/max:2G"), m("mem/max:512M"), m("default/pid:warn")],
+    { env: {} },
+  );
+  assert.deepEqual(diagnostics.map((d) => [d.file, d.errno]), [["-m#3", 1], ["-m#5", 1]]);
+  assert.equal(state.limits.memMax, 512n << 20n);
 });

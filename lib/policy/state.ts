@@ -159,6 +159,53 @@ export interface PolicyState {
   ioctlRules: Map<number, IoctlVerdict>;
   /** Lock sandboxing (Landlock): sandbox/lock, default/lock, allow/lock/..., log/lock/... */
   landlock: LandlockState;
+  /** Memory and PID sandboxing: sandbox/mem,pid, mem/max, mem/vm_max, pid/max, default/mem,pid. */
+  limits: LimitsState;
+}
+
+/**
+ * Memory and PID sandboxing, as the original's (3.59). Sizes and counts are unsigned 64-bit
+ * values, 0 for no limit. `mem` and `pid` are what sandbox/mem and sandbox/pid said until the
+ * sandbox starts; {@linkcode startLimits} then turns a layer on that has a limit.
+ */
+export interface LimitsState {
+  mem: boolean;
+  /** mem/max: the caller's PSS plus dirty memory, in bytes. */
+  memMax: bigint;
+  /** mem/vm_max: the caller's virtual memory size, in bytes. */
+  memVmMax: bigint;
+  /** default/mem (deny at first). */
+  memAction: Action;
+  pid: boolean;
+  /** pid/max: tasks (0: none counted, even with sandbox/pid:on). */
+  pidMax: bigint;
+  /** default/pid (kill at first). */
+  pidAction: Action;
+}
+
+/** The limits before any command: both layers off, no limits, deny and kill. */
+export function initialLimits(): LimitsState {
+  return {
+    mem: false,
+    memMax: 0n,
+    memVmMax: 0n,
+    memAction: "deny",
+    pid: false,
+    pidMax: 0n,
+    pidAction: "kill",
+  };
+}
+
+/**
+ * What the original does once every command is read, before the sandbox starts: a layer with a
+ * limit is on, whatever sandbox/mem or sandbox/pid said (`mem/max:64M` then `sandbox/mem:off`
+ * still limits). Only then: while the sandbox runs, `sandbox/mem:off` turns the checks off
+ * though mem/max stays set. Idempotent.
+ */
+export function startLimits(state: PolicyState): void {
+  const limits = state.limits;
+  if (limits.memMax > 0n || limits.memVmMax > 0n) limits.mem = true;
+  if (limits.pidMax > 0n) limits.pid = true;
 }
 
 /** One request's verdict: denied or allowed, and the bits of it that vary (any size matches). */
@@ -224,6 +271,7 @@ export function initialState(): PolicyState {
     envOps: [],
     ioctlRules: defaultIoctlRules(),
     landlock: initialLandlock(),
+    limits: initialLimits(),
   };
 }
 
@@ -257,6 +305,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         state.landlock.on = command.on;
         state.landlock.onOrigin = origin;
       }
+      if (command.mem) state.limits.mem = command.on;
+      if (command.pid) state.limits.pid = command.on;
       return 0;
     case "sandbox_query":
       return 0;
@@ -264,6 +314,13 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       for (const category of command.categories) state.defaults[category] = command.action;
       if (command.fs) state.fsDefault = command.action;
       if (command.landlock) state.landlock.compat = command.landlock;
+      if (command.mem) state.limits.memAction = command.action;
+      if (command.pid) state.limits.pidAction = command.action;
+      return 0;
+    case "limit":
+      if (command.key === "mem/max") state.limits.memMax = command.value;
+      else if (command.key === "mem/vm_max") state.limits.memVmMax = command.value;
+      else state.limits.pidMax = command.value;
       return 0;
     case "lock_rule":
       applyLockRule(state.landlock, command, origin);
@@ -476,6 +533,7 @@ export function dump(state: PolicyState): string[] {
   if (!state.fsOn) lines.push("sandbox/fs:off");
   lines.push(...dumpLandlock(state.landlock));
   if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
+  lines.push(...dumpLimits(state.limits));
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),
@@ -552,6 +610,24 @@ export function dump(state: PolicyState): string[] {
   for (const rule of state.fsRules) lines.push(`${rule.action}/fs+${rule.text}`);
   lines.push(...dumpIoctl(state));
   if (state.lock !== null) lines.push(`lock:${state.lock}`);
+  return lines;
+}
+
+/** Memory and PID sandboxing, as the commands that differ from the initial state. */
+function dumpLimits(limits: LimitsState): string[] {
+  const initial = initialLimits();
+  const lines: string[] = [];
+  const on = (["mem", "pid"] as const).filter((layer) => limits[layer]);
+  if (on.length > 0) lines.push(`sandbox/${on.join(",")}:on`);
+  if (limits.memMax !== initial.memMax) lines.push(`mem/max:${limits.memMax}`);
+  if (limits.memVmMax !== initial.memVmMax) lines.push(`mem/vm_max:${limits.memVmMax}`);
+  if (limits.pidMax !== initial.pidMax) lines.push(`pid/max:${limits.pidMax}`);
+  if (limits.memAction === limits.pidAction && limits.memAction !== initial.memAction) {
+    lines.push(`default/mem,pid:${limits.memAction}`);
+  } else {
+    if (limits.memAction !== initial.memAction) lines.push(`default/mem:${limits.memAction}`);
+    if (limits.pidAction !== initial.pidAction) lines.push(`default/pid:${limits.pidAction}`);
+  }
   return lines;
 }
 

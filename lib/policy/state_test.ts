@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { parseCommand } from "./parse.ts";
 import { PROFILES } from "./profiles.ts";
 import { load, type LoadOptions, type SourceSpec } from "./sources.ts";
-import { apply, dump, formatOrigin, initialState, type Origin, type PolicyState } from "./state.ts";
+import {
+  apply,
+  dump,
+  formatOrigin,
+  initialLimits,
+  initialState,
+  type Origin,
+  type PolicyState,
+  startLimits,
+} from "./state.ts";
 import { CATEGORIES } from "./vocab.ts";
 
 /** Applies commands in order, the N-th from `-m#N`; returns the state and the removal counts. */
@@ -354,6 +363,19 @@ const POLICIES: Record<string, SourceSpec[]> = {
     m("sandbox/mkdev:off"),
     m("allow/read+/kept"),
   ],
+  "memory and pid limits": [
+    m("sandbox/pid:on"),
+    m("mem/max:1.5G"),
+    m("mem/vm_max:18446744073709551615"),
+    m("default/mem:kill"),
+    m("default/pid:warn"),
+  ],
+  "memory limit turned off before the start": [
+    m("mem/max:64M"),
+    m("sandbox/mem:off"),
+    m("default/mem,pid:filter"),
+  ],
+  "pid on without a limit": [m("sandbox/pid:on"), m("pid/max:0"), m("default/pid:exit")],
   "mixed path and network rule": [
     m("allow/all+/srv/sock/**"),
     m("deny/read,net/bind+/srv/sock/secret"),
@@ -458,4 +480,112 @@ Deno.test("ioctl verdicts: the original's lists at first, the last command for a
   assert.deepEqual([...again.ioctlRules].sort(), [...state.ioctlRules].sort());
   assert.equal(again.on.ioctl, false);
   assert.equal(initialState().ioctlRules.get(0x5412)?.deny, true); // TIOCSTI
+});
+
+// Memory and PID sandboxing.
+
+Deno.test("initialState() has memory and pid sandboxing off, no limits, deny and kill", () => {
+  assert.deepEqual(initialState().limits, {
+    mem: false,
+    memMax: 0n,
+    memVmMax: 0n,
+    memAction: "deny",
+    pid: false,
+    pidMax: 0n,
+    pidAction: "kill",
+  });
+  assert.deepEqual(dump(initialState()).filter((l) => /mem|pid/.test(l)), []);
+});
+
+Deno.test("apply() sets the limit layers, their limits and actions; all and reset as the original's", () => {
+  const { state } = run(
+    "sandbox/mem,pid:on",
+    "mem/max:64M",
+    "mem/vm_max:1G",
+    "pid/max:10",
+    "default/mem:kill",
+    "default/pid:stop",
+    "sandbox/all:off",
+    "default/all:warn",
+  );
+  assert.deepEqual(state.limits, {
+    mem: true,
+    memMax: 64n << 20n,
+    memVmMax: 1n << 30n,
+    memAction: "kill",
+    pid: true,
+    pidMax: 10n,
+    pidAction: "stop",
+  });
+  assert.deepEqual(run("sandbox/mem:on", "sandbox/mem:off").state.limits.mem, false);
+  assert.deepEqual(run("mem/max:1G", "reset").state.limits, initialLimits());
+  assert.deepEqual(run("default/all,mem,pid:filter").state.limits, {
+    ...initialLimits(),
+    memAction: "filter",
+    pidAction: "filter",
+  });
+});
+
+Deno.test("startLimits() turns a layer on that has a limit, after every command (implied on)", () => {
+  const cases: [string[], { mem: boolean; pid: boolean }][] = [
+    [[], { mem: false, pid: false }],
+    [["mem/max:64M"], { mem: true, pid: false }],
+    [["mem/vm_max:1G"], { mem: true, pid: false }],
+    [["mem/max:64M", "sandbox/mem:off"], { mem: true, pid: false }],
+    [["sandbox/mem:off", "mem/max:0"], { mem: false, pid: false }],
+    [["mem/max:64M", "mem/max:0"], { mem: false, pid: false }],
+    [["pid/max:10", "sandbox/pid:off"], { mem: false, pid: true }],
+    [["sandbox/pid:on", "pid/max:0"], { mem: false, pid: true }],
+    [["sandbox/mem,pid:on"], { mem: true, pid: true }],
+  ];
+  for (const [texts, expected] of cases) {
+    const { state } = run(...texts);
+    startLimits(state);
+    assert.deepEqual({ mem: state.limits.mem, pid: state.limits.pid }, expected, texts.join(" "));
+    startLimits(state);
+    assert.deepEqual({ mem: state.limits.mem, pid: state.limits.pid }, expected, "idempotent");
+    // load() does it once every source is read.
+    const loadedLimits = loaded(texts.map(m)).limits;
+    assert.deepEqual({ mem: loadedLimits.mem, pid: loadedLimits.pid }, expected, texts.join(" "));
+  }
+  // Not apply(): before the start, sandbox/mem:off after mem/max is what the state says.
+  assert.equal(run("mem/max:64M", "sandbox/mem:off").state.limits.mem, false);
+});
+
+Deno.test("profiles off and quiet turn memory and pid sandboxing off and their defaults to filter", () => {
+  const off = loaded([m("sandbox/mem,pid:on"), { kind: "profile", name: "off" }]).limits;
+  assert.deepEqual([off.mem, off.pid], [false, false]);
+  // A limit after the profile still turns its layer on (as the original's).
+  const later = loaded([{ kind: "profile", name: "off" }, m("mem/max:64M")]).limits;
+  assert.equal(later.mem, true);
+  const quiet = loaded([{ kind: "profile", name: "quiet" }]).limits;
+  assert.deepEqual({ ...quiet }, { ...initialLimits(), memAction: "filter", pidAction: "filter" });
+  // No other profile touches them.
+  for (const name of Object.keys(PROFILES)) {
+    if (["off", "lib", "quiet", "silent"].includes(name)) continue;
+    assert.deepEqual(loaded([{ kind: "profile", name }]).limits, initialLimits(), name);
+  }
+});
+
+Deno.test("dump() writes the limits as commands", () => {
+  const state = loaded([
+    m("sandbox/pid:on"),
+    m("mem/max:64M"),
+    m("mem/vm_max:1.5G"),
+    m("default/mem:kill"),
+  ]);
+  assert.deepEqual(dump(state).filter((l) => /mem|pid/.test(l)), [
+    "sandbox/mem,pid:on",
+    "mem/max:67108864",
+    "mem/vm_max:1610612736",
+    "default/mem,pid:kill",
+  ]);
+  const quiet = loaded([{ kind: "profile", name: "quiet" }]);
+  assert.deepEqual(dump(quiet).filter((l) => /mem|pid/.test(l)), ["default/mem,pid:filter"]);
+  const pid = loaded([m("default/pid:warn"), m("pid/max:7")]);
+  assert.deepEqual(dump(pid).filter((l) => /mem|pid/.test(l)), [
+    "sandbox/pid:on",
+    "pid/max:7",
+    "default/pid:warn",
+  ]);
 });

@@ -124,14 +124,42 @@ export function isAction(name: string): name is Action {
 }
 
 /**
- * Categories of the original syd that this project does not implement (Landlock, force,
- * TPE, memory and pid limits, crypt, proxy, ...): naming one is refused as "not supported".
+ * The resource-limit layers of the original (memory and pid sandboxing): `sandbox/mem,pid`,
+ * `default/mem,pid`. They are not path categories (no rules; not in `all`): their limits are set
+ * with `mem/max`, `mem/vm_max` and `pid/max`.
+ */
+export const LIMIT_LAYERS = ["mem", "pid"] as const;
+
+/** A resource-limit layer. */
+export type LimitLayer = typeof LIMIT_LAYERS[number];
+
+/** Whether `name` is a resource-limit layer. */
+export function isLimitLayer(name: string): name is LimitLayer {
+  return (LIMIT_LAYERS as readonly string[]).includes(name);
+}
+
+/**
+ * The actions `default/mem` and `default/pid` take, as the original's (3.59): memory sandboxing
+ * has no allow; pid sandboxing has no allow, deny or panic (the check runs after the fork).
+ */
+export const LIMIT_ACTIONS: Readonly<Record<LimitLayer, readonly Action[]>> = {
+  mem: ["warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit"],
+  pid: ["warn", "filter", "stop", "abort", "kill", "exit"],
+};
+
+/** The original's settings commands of the limit layers (`mem/max:SIZE`, ...). */
+export const LIMIT_KEYS = ["mem/max", "mem/vm_max", "pid/max"] as const;
+
+/** A limit setting. */
+export type LimitKey = typeof LIMIT_KEYS[number];
+
+/**
+ * Categories of the original syd that this project does not implement (force, TPE, crypt,
+ * proxy, ...): naming one is refused as "not supported".
  */
 export const UNSUPPORTED_CATEGORIES = [
   "force",
   "tpe",
-  "mem",
-  "pid",
   "crypt",
   "proxy",
   "pty",
@@ -236,8 +264,6 @@ export const UNSUPPORTED_KEYS = [
   "crypt/",
   "proxy/",
   "tpe/",
-  "mem/",
-  "pid/",
   "segvguard/",
   "bind",
   "root",
@@ -287,6 +313,8 @@ export const KNOWN_WORDS = [
   ...CATEGORIES,
   ...Object.keys(CATEGORY_ALIASES),
   ...ACTIONS,
+  ...LIMIT_LAYERS,
+  ...LIMIT_KEYS,
   "sandbox",
   "default",
   "lock",
