@@ -29,7 +29,7 @@ pub const export_notify_fd: i32 = 1023;
 const kinds = @typeInfo(confine.Kind).@"enum".fields;
 
 /// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
-pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, skip: bool, lock_rules: *const landlock.Rules, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, skip: bool, lock_rules: *const landlock.Rules, limits: policy.Limits, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
     assert(out_fd >= 0);
     {
         const ctx = try sandbox_filter.build(options);
@@ -60,6 +60,22 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
     if (format == .pfc) {
         try sys.write_all(out_fd, parent_note);
         try landlock_note(lock_rules, out_fd);
+        try limits_note(limits, out_fd);
+    }
+}
+
+/// Memory and PID sandboxing: where each acts (the memory traps are in syd_process above).
+fn limits_note(limits: policy.Limits, out_fd: i32) sys.Errno!void {
+    var buf: [512]u8 = undefined;
+    if (limits.mem) {
+        try sys.write_all(out_fd, std.fmt.bufPrint(&buf, "# syd_mem: Syd memory sandboxing: mmap, brk and mremap sent to syd (syd_process above), refused with ENOMEM ({s}) where the caller would reach mem/max {d} or mem/vm_max {d} (bytes; 0: no check)\n", .{ @tagName(limits.mem_action), limits.mem_max, limits.mem_vm_max }) catch unreachable);
+    } else {
+        try sys.write_all(out_fd, "# syd_mem: Syd memory sandboxing: off (mmap, brk and mremap allowed)\n");
+    }
+    if (limits.pid) {
+        try sys.write_all(out_fd, std.fmt.bufPrint(&buf, "# syd_pid: Syd PID sandboxing: no filter; syd's tracer counts the sandbox's tasks at every fork, vfork and clone stop (ptrace), action {s} past pid/max {d} (0: no limit)\n", .{ @tagName(limits.pid_action), limits.pid_max }) catch unreachable);
+    } else {
+        try sys.write_all(out_fd, "# syd_pid: Syd PID sandboxing: off\n");
     }
 }
 
@@ -178,12 +194,12 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     defer sys.close(fd);
     var diag: policy.Diag = .{};
     const lock_rules: landlock.Rules = .{ .on = true, .paths = &.{.{ .path = "/usr", .access = 5 }}, .bind = &.{.{ 80, 90 }} };
-    try dump(.{}, &.{}, .unset, false, false, &lock_rules, .pfc, fd, "", &diag);
+    try dump(.{}, &.{}, .unset, false, false, &lock_rules, .{}, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);
     const len = try sys.read_full(fd, text);
-    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded", "# syd_landlock: Syd Landlock rules", "#   allow /usr: exec,read\n", "#   tcp bind: 80-90\n" }) |header| {
+    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded", "# syd_landlock: Syd Landlock rules", "#   allow /usr: exec,read\n", "#   tcp bind: 80-90\n", "# syd_mem: Syd memory sandboxing: off", "# syd_pid: Syd PID sandboxing: off" }) |header| {
         try std.testing.expect(std.mem.indexOf(u8, text[0..len], header) != null);
     }
 }
