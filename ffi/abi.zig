@@ -316,6 +316,7 @@ test {
     _ = @import("handlers/tty.zig");
     _ = @import("handlers/sysinfo.zig");
     _ = @import("handlers/memory.zig");
+    _ = @import("handlers/setid.zig");
     _ = @import("handlers/exec.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/recvfd.zig");

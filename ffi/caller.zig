@@ -21,6 +21,9 @@ pub const Status = struct {
     ppid: i32 = 0,
     fsuid: u32 = 0,
     fsgid: u32 = 0,
+    /// The real, effective and saved uids, and gids.
+    uids: [3]u32 = .{ 0, 0, 0 },
+    gids: [3]u32 = .{ 0, 0, 0 },
     umask: u32 = 0o022,
     groups: [groups_max]u32 = undefined,
     groups_len: usize = 0,
@@ -91,10 +94,12 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
             out.ppid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
         } else if (std.mem.eql(u8, key, "Uid")) {
             out.fsuid = try field(value, 3);
+            for (&out.uids, 0..) |*id, index| id.* = try field(value, index);
             if (try uniform(value)) seen |= 8;
             seen |= 2;
         } else if (std.mem.eql(u8, key, "Gid")) {
             out.fsgid = try field(value, 3);
+            for (&out.gids, 0..) |*id, index| id.* = try field(value, index);
             if (try uniform(value)) seen |= 16;
             seen |= 4;
         } else if (std.mem.eql(u8, key, "Umask")) {
@@ -164,6 +169,8 @@ test "parse_status reads the thread group, fs credentials, groups and umask" {
     try std.testing.expectEqual(@as(i32, 4242), status.tgid);
     try std.testing.expect(!status.ids_uniform);
     try std.testing.expectEqual(@as(u32, 1003), status.fsuid);
+    try std.testing.expectEqual([3]u32{ 1000, 1001, 1002 }, status.uids);
+    try std.testing.expectEqual([3]u32{ 100, 101, 102 }, status.gids);
     try std.testing.expectEqual(@as(u32, 103), status.fsgid);
     try std.testing.expectEqual(@as(u32, 0o027), status.umask);
     try std.testing.expectEqualSlices(u32, &.{ 4, 24, 27 }, status.group_list());

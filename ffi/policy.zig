@@ -280,6 +280,33 @@ pub const Document = struct {
     landlock: LandlockDoc = .{},
     /// Memory and PID sandboxing (absent: both off).
     limits: LimitsDoc = .{},
+    /// SafeSetID (absent: no transits).
+    setid: SetIdDoc = .{},
+};
+
+/// SafeSetID in the document (lib/policy/compile.ts `setid`): the transits [SRC, DST].
+pub const SetIdDoc = struct {
+    uid: []const [2]u32 = &.{},
+    gid: []const [2]u32 = &.{},
+    allow_unsafe_setid: bool = false,
+};
+
+/// The most transits of each kind (the original's rule limit is far above what is useful: one
+/// target per source).
+pub const transits_max: usize = 4096;
+
+/// SafeSetID (handlers/setid.zig): the uid and gid changes a sandboxed process may make, fixed
+/// when the sandbox starts. One target per source, no chains, targets above the system ids.
+pub const SetId = struct {
+    uid: []const [2]u32 = &.{},
+    gid: []const [2]u32 = &.{},
+    allow_unsafe_setid: bool = false,
+
+    /// Whether a process whose real id is `source` may change to `target` by a transit.
+    pub fn transit(transits: []const [2]u32, source: u32, target: u32) bool {
+        for (transits) |pair| if (pair[0] == source and pair[1] == target) return true;
+        return false;
+    }
 };
 
 /// Memory and PID sandboxing in the document (lib/policy/compile.ts `limits`): whether each is
@@ -398,6 +425,8 @@ pub const Policy = struct {
     /// Memory and PID sandboxing: which is on is fixed when the sandbox starts (the filter's
     /// memory traps, the tracer); /dev/syd may turn either off, and change the limits.
     limits: Limits = .{},
+    /// SafeSetID: fixed when the sandbox starts.
+    setid: SetId = .{},
     pool: Pool,
     lock: Lock = .unset,
     /// trace/exit_wait_all: syd waits for every sandboxed process, not only the first.
@@ -662,7 +691,34 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     policy.ioctl_rules = doc.ioctl_rules;
     policy.landlock = try load_landlock(arena, doc.landlock, diag);
     policy.limits = try load_limits(doc.limits, diag);
+    policy.setid = try load_setid(doc.setid, diag);
     return policy;
+}
+
+/// Checks SafeSetID's transits as the original's parser does (lib/policy: the errors a user
+/// sees): each target above the system ids and above its source, one target per source, no
+/// chain (a target that is another transit's source).
+fn load_setid(doc: SetIdDoc, diag: *Diag) sys.Errno!SetId {
+    inline for (.{ .{ "uid", 11 }, .{ "gid", 14 } }) |kind| {
+        const transits = @field(doc, kind[0]);
+        if (transits.len > transits_max) {
+            diag.set("setid: more than {d} " ++ kind[0] ++ " transits", .{transits_max});
+            return error.INVAL;
+        }
+        for (transits, 0..) |pair, i| {
+            if (pair[1] <= kind[1] or pair[0] >= pair[1]) {
+                diag.set("setid: " ++ kind[0] ++ " transit {d}:{d} is not allowed", .{ pair[0], pair[1] });
+                return error.INVAL;
+            }
+            for (transits[0..i]) |other| {
+                if (other[0] == pair[0] or other[1] == pair[0] or other[0] == pair[1]) {
+                    diag.set("setid: " ++ kind[0] ++ " transits {d}:{d} and {d}:{d} conflict", .{ other[0], other[1], pair[0], pair[1] });
+                    return error.INVAL;
+                }
+            }
+        }
+    }
+    return .{ .uid = doc.uid, .gid = doc.gid, .allow_unsafe_setid = doc.allow_unsafe_setid };
 }
 
 /// Checks and converts the limits: the original's actions for each (memory: no allow; PID: no
@@ -932,6 +988,10 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"flags\":8}" }), .err = error.INVAL, .msg = "log flags" },
         .{ .json = doc_text(.{ .extra = ",\"limits\":{\"mem\":true,\"mem_action\":\"allow\"}" }), .err = error.INVAL, .msg = "memory sandboxing" },
         .{ .json = doc_text(.{ .extra = ",\"limits\":{\"pid\":true,\"pid_action\":\"deny\"}" }), .err = error.INVAL, .msg = "PID sandboxing" },
+        .{ .json = doc_text(.{ .extra = ",\"setid\":{\"uid\":[[0,11]]}" }), .err = error.INVAL, .msg = "is not allowed" },
+        .{ .json = doc_text(.{ .extra = ",\"setid\":{\"gid\":[[100,50]]}" }), .err = error.INVAL, .msg = "is not allowed" },
+        .{ .json = doc_text(.{ .extra = ",\"setid\":{\"uid\":[[0,100],[100,200]]}" }), .err = error.INVAL, .msg = "conflict" },
+        .{ .json = doc_text(.{ .extra = ",\"setid\":{\"uid\":[[0,100],[0,200]]}" }), .err = error.INVAL, .msg = "conflict" },
     };
     for (cases) |case| {
         var diag: Diag = .{};

@@ -219,7 +219,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .scope_abstract = rules.landlock.on, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative };
+        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .scope_abstract = rules.landlock.on, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative, .keep_caps = setid_caps(rules) };
         plan.name_after(std.mem.span(name));
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
@@ -435,7 +435,19 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
         .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
         .trap_memory = rules.limits.mem,
+        .trap_setuid = rules.setid.uid.len > 0,
+        .trap_setgid = rules.setid.gid.len > 0,
+        .allow_unsafe_setid = rules.setid.allow_unsafe_setid,
     };
+}
+
+/// The capabilities the sandbox keeps: CAP_SETUID under SafeSetID's uid transits, CAP_SETGID
+/// under its gid transits (handlers/setid.zig judges every use).
+fn setid_caps(rules: *const policy.Policy) caps.Set {
+    var keep: caps.Set = 0;
+    if (rules.setid.uid.len > 0) keep |= caps.bit(caps.cap_setuid);
+    if (rules.setid.gid.len > 0) keep |= caps.bit(caps.cap_setgid);
+    return keep;
 }
 
 /// The exec secure bits the sandbox gets: both, as the original, unless relaxed.

@@ -102,6 +102,9 @@ pub const Plan = struct {
     /// MMAP_PAGE_ZERO) the child inherited from syd's caller (`setarch -R syd ...`), as the
     /// original does unless trace/allow_unsafe_personality.
     strip_personas: bool = true,
+    /// Capabilities the sandbox keeps across exec (ambient): SafeSetID's CAP_SETUID and
+    /// CAP_SETGID under its transits; none otherwise.
+    keep_caps: caps.Set = 0,
     /// Force the speculation mitigations the kernel lets a process set for itself (store
     /// bypass, indirect branch, L1D flush: PR_SPEC_FORCE_DISABLE, kept across exec and never
     /// undone), as the original does unless trace/allow_unsafe_exec_speculative. A feature the
@@ -345,7 +348,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
     if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
-    rc = caps.child_drop_all();
+    rc = caps.child_drop_all(plan.keep_caps);
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     caps.child_exec_securebits(plan.exec_securebits);
     if (plan.speculation_mitigated) mitigate_speculation();

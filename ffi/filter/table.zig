@@ -88,6 +88,10 @@ pub const Handler = enum {
     sysinfo,
     /// memory.handle: memory sandboxing's limits, checked before the kernel maps
     memory,
+    /// setid.handle: SafeSetID's transits (`setuid+`, `setgid+`), judged on the caller's ids
+    setid,
+    /// setid.setgroups: under `setgid+` transits, every supplementary group dropped
+    setgroups,
 };
 
 /// A filter option (a field of filter/sandbox.zig `Options`) under which a call is trapped.
@@ -116,6 +120,13 @@ pub const Option = enum {
     allow_oob,
     /// Memory sandboxing was on when the sandbox started (mmap, brk and mremap are judged).
     trap_memory,
+    /// SafeSetID has uid transits (`setuid+`): setuid, setreuid and setresuid are judged.
+    trap_setuid,
+    /// SafeSetID has gid transits (`setgid+`): setgid, setregid, setresgid, setgroups.
+    trap_setgid,
+    /// trace/allow_unsafe_setid: a change to a system user or group is refused (EPERM), not
+    /// killed.
+    allow_unsafe_setid,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
@@ -701,6 +712,69 @@ const pipe2_row: Disposition = .{ .trap_if = .{
 const socket_row: Disposition = .{ .trap = .socket };
 
 /// One row per number, 0 to `nr_max`, in order.
+/// The highest uid and gid of system users and groups (the original's UID_MIN - 1 and
+/// GID_MIN - 1): no sandboxed process may change to one.
+pub const uid_system_max: u32 = 11;
+pub const gid_system_max: u32 = 14;
+
+/// Masked comparisons that hold where the low 32 bits of argument `arg` (the kernel's uid_t or
+/// gid_t) are at most `max` (11 or 14): a power-of-two block at a time, so that no higher
+/// 32-bit half of the register hides a small id, and -1 (no change) never matches.
+fn system_id_cmps(comptime arg: c_uint, comptime max: u32) []const [1]scmp.ArgCmp {
+    comptime {
+        @setEvalBranchQuota(20000);
+        var blocks: []const [1]scmp.ArgCmp = &.{};
+        var start: u32 = 0;
+        while (start <= max) {
+            var size: u32 = 1;
+            while (start % (size * 2) == 0 and start + size * 2 - 1 <= max) size *= 2;
+            blocks = blocks ++ [_][1]scmp.ArgCmp{.{.{ .arg = arg, .op = .masked_eq, .datum_a = 0xffff_ffff & ~@as(u64, size - 1), .datum_b = start }}};
+            start += size;
+        }
+        return blocks;
+    }
+}
+
+/// setuid, setreuid, setresuid (`id_args` arguments) or the gid calls: an argument naming a system
+/// user or group (at most `system_max`) kills the caller, as the original's, or is refused
+/// (EPERM) with trace/allow_unsafe_setid; the rest is judged while SafeSetID has transits of
+/// the kind (`trap`), and otherwise left to the kernel, where the sandbox holds no CAP_SETUID or
+/// CAP_SETGID.
+fn setid_row(comptime id_args: c_uint, comptime system_max: u32, comptime trap: Option) Disposition {
+    comptime {
+        @setEvalBranchQuota(20000);
+        const Variant = struct {
+            fn of(act: Act, rest: Act, why_rest: []const u8) Disposition {
+                var cases: []const Case = &.{};
+                for (0..id_args) |arg| {
+                    for (system_id_cmps(arg, system_max)) |*cmp| {
+                        cases = cases ++ [_]Case{.{ .act = act, .args = cmp, .why = "a change to a system user or group (root included): the original kills it" }};
+                    }
+                }
+                return .{ .by_args = .{ .cases = cases, .rest = rest, .why_rest = why_rest } };
+            }
+        };
+        const judged = "judged on SafeSetID's transits (setuid+, setgid+)";
+        const kill_trap = Variant.of(.kill, .{ .trap = .setid }, judged);
+        const kill_allow = Variant.of(.kill, .allow, ids_set);
+        const perm_trap = Variant.of(.{ .errno = .PERM }, .{ .trap = .setid }, judged);
+        const perm_allow = Variant.of(.{ .errno = .PERM }, .allow, ids_set);
+        return .{ .choose = .{
+            .option = .allow_unsafe_setid,
+            .set = &.{ .choose = .{ .option = trap, .set = &perm_trap, .unset = &perm_allow } },
+            .unset = &.{ .choose = .{ .option = trap, .set = &kill_trap, .unset = &kill_allow } },
+        } };
+    }
+}
+
+/// setgroups: under `setgid+` transits the caller keeps CAP_SETGID, so its list would be its own
+/// to choose; as the original, syd's tracer makes every such call drop all supplementary groups.
+const setgroups_row: Disposition = .{ .choose = .{
+    .option = .trap_setgid,
+    .set = &.{ .trace = .setgroups },
+    .unset = &.{ .allow = ids_set },
+} };
+
 /// mmap, brk and mremap: judged against memory sandboxing's limits while it is on.
 const memory_row: Disposition = .{ .trap_if = .{ .option = .trap_memory, .handler = .memory, .otherwise = .{ .allow = memory } } };
 
@@ -816,25 +890,25 @@ pub const rows = [_]Row{
     row(102, "getuid", .{ .allow = ids }),
     row(103, "syslog", .{ .allow = syslog }),
     row(104, "getgid", .{ .allow = ids }),
-    row(105, "setuid", .{ .allow = ids_set }),
-    row(106, "setgid", .{ .allow = ids_set }),
+    row(105, "setuid", setid_row(1, uid_system_max, .trap_setuid)),
+    row(106, "setgid", setid_row(1, gid_system_max, .trap_setgid)),
     row(107, "geteuid", .{ .allow = ids }),
     row(108, "getegid", .{ .allow = ids }),
     row(109, "setpgid", .{ .allow = pgid }),
     row(110, "getppid", .{ .allow = own }),
     row(111, "getpgrp", .{ .allow = own }),
     row(112, "setsid", .{ .allow = own }),
-    row(113, "setreuid", .{ .allow = ids_set }),
-    row(114, "setregid", .{ .allow = ids_set }),
+    row(113, "setreuid", setid_row(2, uid_system_max, .trap_setuid)),
+    row(114, "setregid", setid_row(2, gid_system_max, .trap_setgid)),
     row(115, "getgroups", .{ .allow = ids }),
-    row(116, "setgroups", .{ .allow = ids_set }),
-    row(117, "setresuid", .{ .allow = ids_set }),
+    row(116, "setgroups", setgroups_row),
+    row(117, "setresuid", setid_row(3, uid_system_max, .trap_setuid)),
     row(118, "getresuid", .{ .allow = ids }),
-    row(119, "setresgid", .{ .allow = ids_set }),
+    row(119, "setresgid", setid_row(3, gid_system_max, .trap_setgid)),
     row(120, "getresgid", .{ .allow = ids }),
     row(121, "getpgid", .{ .allow = peek }),
-    row(122, "setfsuid", .{ .allow = ids_set }),
-    row(123, "setfsgid", .{ .allow = ids_set }),
+    row(122, "setfsuid", .{ .answer = .{ .refusals = &.{.{ .errno = .NOSYS, .why = "deprecated, as the original's: filesystem ids follow the effective ids" }} } }),
+    row(123, "setfsgid", .{ .answer = .{ .refusals = &.{.{ .errno = .NOSYS, .why = "deprecated, as the original's: filesystem ids follow the effective ids" }} } }),
     row(124, "getsid", .{ .allow = peek }),
     row(125, "capget", .{ .allow = peek }),
     row(126, "capset", .{ .allow = ids_set }),

@@ -238,7 +238,11 @@ pub fn own_fd_path(request: *const handlers.Request, fd: i32, out: []u8) sys.Err
 /// CAP_SETUID or CAP_SETGID may only choose among the real, effective and saved ids, and
 /// setgroups needs CAP_SETGID: every sandboxed thread's filesystem ids and groups stay syd's.
 pub fn act_for(request: *const handlers.Request, canonical: []const u8, creating: bool) sys.Errno!void {
-    if (!creating and request.own.ids_uniform) return;
+    // Without SafeSetID's transits no sandboxed process can change its ids (no CAP_SETUID,
+    // no_new_privs), so they are syd's; with them, every caller is looked at.
+    const setid = request.policy.setid;
+    const fixed_ids = setid.uid.len == 0 and setid.gid.len == 0;
+    if (!creating and request.own.ids_uniform and fixed_ids) return;
     _ = try caller_for(request, canonical, creating);
 }
 

@@ -21,6 +21,8 @@ const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 
 pub const cap_kill: u6 = 5;
+pub const cap_setgid: u6 = 6;
+pub const cap_setuid: u6 = 7;
 pub const cap_setpcap: u6 = 8;
 pub const cap_sys_ptrace: u6 = 19;
 pub const cap_sys_admin: u6 = 21;
@@ -32,6 +34,7 @@ const cap_last_max: u6 = 63;
 const linux_capability_version_3: u32 = 0x20080522;
 const pr_capbset_drop: i32 = 24;
 const pr_cap_ambient: i32 = 47;
+const pr_cap_ambient_raise: usize = 2;
 const pr_cap_ambient_clear_all: usize = 4;
 
 const Header = extern struct { version: u32, pid: i32 };
@@ -167,19 +170,25 @@ pub fn child_exec_securebits(bits: u32) void {
     _ = linux.prctl(pr_set_securebits, @as(u32, @truncate(current)) | bits, 0, 0, 0);
 }
 
-/// In the forked child (raw system calls only): empties the bounding set (when the child holds
-/// CAP_SETPCAP; without it the set cannot grow its permitted set anyway) and the ambient set,
-/// sets the secure bits (`securebits_locked`, while CAP_SETPCAP is still effective), then
-/// empties the inheritable, permitted and effective sets. Returns the failing call's raw
-/// result, or 0.
-pub fn child_drop_all() usize {
+/// In the forked child (raw system calls only): empties the bounding set of all but `keep`
+/// (when the child holds CAP_SETPCAP; without it the set cannot grow its permitted set anyway)
+/// and the ambient set, raises `keep` (what the child holds of it) into the ambient set, so
+/// that it outlives exec (SafeSetID's CAP_SETUID and CAP_SETGID), sets the secure bits
+/// (`securebits_locked`, while CAP_SETPCAP is still effective), then leaves the inheritable,
+/// permitted and effective sets holding `keep` alone. Returns the failing call's raw result,
+/// or 0.
+pub fn child_drop_all(keep: Set) usize {
     var header: Header = .{ .version = linux_capability_version_3, .pid = 0 };
     var data: [2]Data = undefined;
     var rc = linux.syscall2(.capget, @intFromPtr(&header), @intFromPtr(&data));
     if (linux.E.init(rc) != .SUCCESS) return rc;
-    if (data[0].effective & (@as(u32, 1) << cap_setpcap) != 0) {
+    const held = join(data[0].permitted, data[1].permitted);
+    const kept = held & keep;
+    const setpcap = data[0].effective & (@as(u32, 1) << cap_setpcap) != 0;
+    if (setpcap) {
         var cap: u32 = 0;
         while (cap <= cap_last_max) : (cap += 1) {
+            if (kept & (@as(Set, 1) << @intCast(cap)) != 0) continue;
             rc = linux.prctl(pr_capbset_drop, cap, 0, 0, 0);
             if (linux.E.init(rc) == .INVAL) break; // past the kernel's last capability
             if (linux.E.init(rc) != .SUCCESS) return rc;
@@ -187,13 +196,25 @@ pub fn child_drop_all() usize {
     }
     rc = linux.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS and linux.E.init(rc) != .INVAL) return rc;
-    if (data[0].effective & (@as(u32, 1) << cap_setpcap) != 0) {
+    if (kept != 0) {
+        // Ambient capabilities must be permitted and inheritable first.
+        const effective = join(data[0].effective, data[1].effective);
+        rc = set_raw(.{ .effective = effective, .permitted = held, .inheritable = kept });
+        if (linux.E.init(rc) != .SUCCESS) return rc;
+        var cap: u32 = 0;
+        while (cap <= cap_last_max) : (cap += 1) {
+            if (kept & (@as(Set, 1) << @intCast(cap)) == 0) continue;
+            rc = linux.prctl(pr_cap_ambient, pr_cap_ambient_raise, cap, 0, 0);
+            if (linux.E.init(rc) != .SUCCESS) return rc;
+        }
+    }
+    if (setpcap) {
         rc = linux.prctl(pr_get_securebits, 0, 0, 0, 0);
         if (linux.E.init(rc) != .SUCCESS) return rc;
         rc = linux.prctl(pr_set_securebits, securebits_locked(@truncate(rc)), 0, 0, 0);
         if (linux.E.init(rc) != .SUCCESS) return rc;
     }
-    rc = set_raw(.{ .effective = 0, .permitted = 0, .inheritable = 0 });
+    rc = set_raw(.{ .effective = kept, .permitted = kept, .inheritable = kept });
     if (linux.E.init(rc) != .SUCCESS) return rc;
     return 0;
 }

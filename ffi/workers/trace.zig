@@ -104,6 +104,8 @@ comptime {
 /// x86_64 `struct user_regs_struct`, as words; the two the tracer changes.
 const regs_words: usize = 27;
 const reg_rax: usize = 10;
+const reg_rsi: usize = 13;
+const reg_rdi: usize = 14;
 const reg_orig_rax: usize = 15;
 
 const Pending = struct { tid: i32 = 0, judged: dir.Judged = .{ .dev = 0, .ino = 0 } };
@@ -284,7 +286,12 @@ pub const Tracer = struct {
         // its exec stop, reported apart): nothing to serve here.
         if (info.op != op_seccomp) return;
         const nr = info.nr_or_rval;
-        // syd's filter traces chdir and fchdir alone. Another stop comes from a filter the
+        // SafeSetID (handlers/setid.zig): under setgid+ transits every setgroups drops all
+        // supplementary groups, as the original's: the list in the caller's memory is never read.
+        if (info.arch == audit_arch_x86_64 and nr == @intFromEnum(linux.SYS.setgroups) and
+            self.pool.channel.policy_now().setid.gid.len > 0)
+            return drop_groups(tid);
+        // syd's filter traces chdir and fchdir (and setgroups) alone. Another stop comes from a filter the
         // sandbox stacked itself, for a call syd's own filter allows: let it run.
         if (info.arch != audit_arch_x86_64 or
             (nr != @intFromEnum(linux.SYS.chdir) and nr != @intFromEnum(linux.SYS.fchdir)))
@@ -531,6 +538,17 @@ fn syscall_info(tid: i32) ?SyscallInfo {
     var info = std.mem.zeroes(SyscallInfo);
     _ = sys.check(linux.syscall4(.ptrace, ptrace_get_syscall_info, @intCast(tid), @sizeOf(SyscallInfo), @intFromPtr(&info))) catch return null;
     return info;
+}
+
+/// setgroups at its seccomp stop, made setgroups(0, NULL): every supplementary group dropped.
+fn drop_groups(tid: i32) void {
+    var regs: [regs_words]u64 = undefined;
+    // ESRCH: not in this stop any more (killed): nothing to change.
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_getregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
+    regs[reg_rdi] = 0;
+    regs[reg_rsi] = 0;
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_setregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
+    restart(ptrace_cont, tid, 0);
 }
 
 /// Skips the call at its seccomp stop: no call (-1), `errno_value` as its result.
