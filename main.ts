@@ -33,6 +33,7 @@ import {
   type PolicyState,
   type PoolSettings,
   type SourceSpec,
+  startSetid,
 } from "./lib/policy/mod.ts";
 import { LOCK_FS_RIGHTS } from "./lib/policy/landlock.ts";
 import { API, VERSION } from "./lib/version.ts";
@@ -158,6 +159,8 @@ function preparePolicy(options: readonly OptionUse[]): Prepared {
     for (const error of errors) console.error(formatDiagnostic(error));
     return { status: policyErrorStatus(errors) };
   }
+  const setid = startSetid(loaded.state.setid, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 });
+  if (setid !== undefined) return { status: fail(setid.message, setid.errno) }; // ENODATA
   const timeout = options.findLast((option) => option.name === "timeout");
   const timeoutMs = timeout ? parseDuration(timeout.value ?? "") : 0;
   configureLogging(log);

@@ -22,6 +22,7 @@ import {
   PROFILES,
   type SourceSpec,
   starRunNotes,
+  startSetid,
 } from "./policy/mod.ts";
 import type { Origin } from "./policy/state.ts";
 import { FD_NAME_CATEGORIES } from "./policy/vocab.ts";
@@ -134,7 +135,87 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
   for (const applied of result.applied) warnRemovedNothing(applied, warn);
   lintLandlock(state.landlock, warn);
   lintLimits(result, warn);
+  lintSetid(result, warn);
   return warnings;
+}
+
+/**
+ * Lint of SafeSetID: a `trace/allow_safe_setuid:0` (gid likewise) that transits override when the
+ * sandbox starts (the original turns the option on when there is any).
+ */
+function lintSetid(
+  result: LoadResult,
+  warn: (origin: Origin, message: string, hint?: string) => void,
+): void {
+  for (const id of ["uid", "gid"] as const) {
+    const option = `allow_safe_set${id}`;
+    const last = result.applied.findLast((a) =>
+      a.command.kind === "trace" && a.command.option === option
+    );
+    if (last === undefined || last.command.kind !== "trace" || last.command.value) continue;
+    if (result.state.setid[id].length === 0 || last.origin.file.startsWith("profile:")) continue;
+    warn(
+      { ...last.origin, col: last.col },
+      `trace/${option}:0 does not turn SafeSetID off: the set${id} transits turn it on when ` +
+        "the sandbox starts",
+      `set${id}^ removes every transit`,
+    );
+  }
+}
+
+/**
+ * What syd refuses when the sandbox starts, after every command is read (errors, ENODATA):
+ * SafeSetID's `trace/allow_safe_setuid` (gid likewise) without transits, or without one from
+ * syd's own uid. `ids`: the uid and gid syd runs as; without them only the first is checked.
+ *
+ * @example
+ * ```ts
+ * lintStartup(load([{ kind: "command", text: "setuid+1000:65534" }], { env: {} }), { uid: 0, gid: 0 });
+ * // [{ severity: "error", errno: 61, message: "setuid+1000:65534: no transit from syd's uid 0, ..." }]
+ * ```
+ */
+export function lintStartup(
+  result: LoadResult,
+  ids?: { uid: number; gid: number },
+): Diagnostic[] {
+  const setid = structuredClone(result.state.setid);
+  const found: Diagnostic[] = [];
+  for (let round = 0; round < 2; round++) { // one problem per kind: uid, then gid
+    // Without ids, syd's are taken to be those of a transit: only the missing ones are found.
+    const problem = startSetid(
+      setid,
+      ids ?? { uid: setid.uid[0]?.src ?? 0, gid: setid.gid[0]?.src ?? 0 },
+    );
+    if (problem === undefined) break;
+    const option = `allow_safe_set${problem.id}`;
+    const at = problem.reason === "no_transit" ? setid[problem.id][0].origin : (() => {
+      const applied = result.applied.findLast((a) =>
+        a.command.kind === "trace" && a.command.option === option
+      );
+      return applied === undefined ? undefined : { ...applied.origin, col: applied.col };
+    })();
+    found.push({
+      file: at?.file ?? "-",
+      line: at?.line ?? 1,
+      col: at?.col ?? 1,
+      severity: "error",
+      message: `syd would refuse to start: ${problem.message}`,
+      errno: problem.errno,
+    });
+    setid[problem.id] = [];
+    setid[problem.id === "uid" ? "allowSafeSetuid" : "allowSafeSetgid"] = false;
+  }
+  return found;
+}
+
+/** The uid and gid syd runs as, from SYD_UID and SYD_GID (which syd sets for `${VAR}`). */
+function idsFromEnv(
+  env: Record<string, string | undefined>,
+): { uid: number; gid: number } | undefined {
+  const uid = env.SYD_UID ?? "";
+  const gid = env.SYD_GID ?? "";
+  if (!/^[0-9]{1,10}$/.test(uid) || !/^[0-9]{1,10}$/.test(gid)) return undefined;
+  return { uid: Number(uid), gid: Number(gid) };
 }
 
 /**
@@ -300,7 +381,11 @@ export function lint(args: readonly string[], env: Record<string, string | undef
     };
   }
   const result = load(specs, { env });
-  const found = [...result.diagnostics, ...lintWarnings(result)];
+  const found = [
+    ...result.diagnostics,
+    ...lintStartup(result, idsFromEnv(env)),
+    ...lintWarnings(result),
+  ];
   // The built-in profiles' own lines are not the user's to fix: warned about with --builtin.
   const diagnostics = builtin
     ? found

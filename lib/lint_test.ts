@@ -401,3 +401,105 @@ Deno.test("lint() --dump prints the limits, and they load back", () => {
   const again = lint(["--dump", ...lines.flatMap((l) => ["-m", l])], ENV);
   assert.equal(again.stdout, out.stdout);
 });
+
+// SafeSetID.
+
+Deno.test("lint() places errors of setuid and setgid at the value, with the original's errno in mind", () => {
+  const out = lintCommands(
+    "setuid+root:65534",
+    "setuid+1000:11",
+    "setgid+0",
+    "setuid+1000:65534",
+    "setuid+1000:65533",
+    "setiud+0:1",
+  );
+  assert.equal(
+    out.stdout,
+    [
+      '-m#1:1:8: error: "root" is not a uid: a number (decimal, 0x hex or 0o octal); names are ' +
+      "not taken (id -u root prints its number)",
+      "-m#2:1:13: error: setuid+1000:11: uids up to 11 are privileged, never a transit's target " +
+      "(a target above it, e.g. 65534 (nobody))",
+      '-m#3:1:8: error: "setgid" takes setgid+SRC:DST, setgid-SRC:DST, setgid^SRC or setgid^ ' +
+      "(a transit names its source and its target: SRC:DST)",
+      "-m#5:1:8: error: `setuid+1000:65533` refused: uid 1000 has a transit already " +
+      "(setuid+1000:65534): one target per source (setuid-1000:65534 removes it)",
+      '-m#6:1:1: error: unknown command "setiud" (did you mean "setuid"?)',
+      "",
+    ].join("\n"),
+  );
+  assert.equal(out.status, 1);
+});
+
+Deno.test("lint() reports what syd would refuse at start (ENODATA) for syd's own ids", () => {
+  // ENV: SYD_UID and SYD_GID 1000.
+  assert.equal(lintCommands("setuid+1000:65534", "setgid+1000:65534").stdout, "");
+  const other = lintCommands("setgid+1000:65534", "trace/allow_safe_setuid:1", "setuid+0:65534");
+  assert.equal(
+    other.stdout,
+    "-m#3:1:1: error: syd would refuse to start: setuid+0:65534: no transit from syd's uid " +
+      "1000, the sandbox could never use it (setuid+${SYD_UID}:TARGET)\n",
+  );
+  assert.equal(other.status, 1);
+  const bare = lintCommands("trace/allow_safe_setuid:1", "trace/allow_safe_setgid:1");
+  assert.equal(
+    bare.stdout,
+    [
+      "-m#1:1:1: error: syd would refuse to start: trace/allow_safe_setuid:1 without any " +
+      "setuid+SRC:DST transit: SafeSetID would have nothing to allow",
+      "-m#2:1:1: error: syd would refuse to start: trace/allow_safe_setgid:1 without any " +
+      "setgid+SRC:DST transit: SafeSetID would have nothing to allow",
+      "",
+    ].join("\n"),
+  );
+  // Without syd's ids, only the transits missing altogether are found.
+  const noIds = lint(["-m", "setuid+0:65534", "-m", "trace/allow_safe_setgid:1"], {});
+  assert.match(noIds.stdout, /^-m#2:1:1: error: .*trace\/allow_safe_setgid:1 without any/);
+  assert.equal(noIds.stdout.split("\n").length, 2);
+  assert.equal(lintCommands("setuid+${SYD_UID}:65534").stdout, "");
+  // The state lint dumps is the one as read, not as started.
+  assert.deepEqual(
+    lint(["--dump", "-m", "setuid+1000:65534"], ENV).stdout.split("\n").filter((l) =>
+      /set[ug]id/.test(l)
+    ),
+    ["setuid+1000:65534"],
+  );
+});
+
+Deno.test("lint() warns that trace/allow_safe_setuid:0 does not hold against transits", () => {
+  const out = lintCommands("trace/allow_safe_setuid:0", "setuid+1000:65534");
+  assert.equal(
+    out.stdout,
+    "-m#1:1:1: warning: trace/allow_safe_setuid:0 does not turn SafeSetID off: the setuid " +
+      "transits turn it on when the sandbox starts (setuid^ removes every transit)\n",
+  );
+  assert.equal(out.status, 0);
+  assert.equal(lintCommands("trace/allow_safe_setgid:0", "setuid+1000:65534").stdout, "");
+  assert.match(
+    lintCommands("setuid+1000:65534", "setuid-1000:65533").stdout,
+    /-m#2:1:1: warning: "-" removes nothing/,
+  );
+});
+
+Deno.test("lint() --dump prints the transits, and they load back", () => {
+  const out = lint(
+    [
+      "--dump",
+      "-m",
+      "setuid+0x3e8:0xfffe",
+      "-m",
+      "setgid+1000:65534",
+      "-m",
+      "trace/allow_unsafe_setid:1",
+    ],
+    ENV,
+  );
+  const lines = out.stdout.trimEnd().split("\n");
+  assert.deepEqual(lines.filter((l) => /set[ug]?id/.test(l)), [
+    "setuid+1000:65534",
+    "setgid+1000:65534",
+    "trace/allow_unsafe_setid:1",
+  ]);
+  const again = lint(["--dump", ...lines.flatMap((l) => ["-m", l])], ENV);
+  assert.equal(again.stdout, out.stdout);
+});

@@ -7,7 +7,8 @@
  * is false, or a locked sandbox), 22 EINVAL (a command that does not parse or cannot apply), 95
  * EOPNOTSUPP (a feature of the original that this syd does not implement), 1 EPERM (a lock
  * lowered: off < exec < on; under lock:drop, a command that loosens), 16 EBUSY (a setting
- * fixed when the sandbox starts: timeout, trace/..., turning memory or pid sandboxing on).
+ * fixed when the sandbox starts: timeout, trace/..., turning memory or pid sandboxing on,
+ * SafeSetID's setuid and setgid transits).
  *
  * Needs: the policy parser and compiler (`lib/policy/`), logging (`lib/log.ts`).
  * Assumes: libsyd sends one request per line and matches answers to requests by `id` alone;
@@ -25,6 +26,7 @@ import {
   compile,
   dropRefusal,
   formatCommand,
+  isSetidSyntax,
   load,
   LOCK_RANK,
   parseCommand,
@@ -277,6 +279,18 @@ export class MagicServer {
         msg: "refused: lock:exec leaves /dev/syd to the sandbox's first process",
       };
     }
+    if (isSetidSyntax(cmd)) {
+      // As the original: SafeSetID's transits are fixed when the sandbox starts (EPERM under
+      // lock:drop, else EBUSY), whatever their values: these are not even read.
+      const drop = this.#state.lock === "drop";
+      return {
+        errno: drop ? EPERM : EBUSY,
+        level: "warn",
+        msg: drop
+          ? "refused by lock:drop: SafeSetID transits (setuid, setgid)"
+          : `${cmd} can only be set before the sandbox starts`,
+      };
+    }
     let command: Command;
     try {
       command = parseCommand(cmd);
@@ -320,6 +334,7 @@ export class MagicServer {
       return { errno: 0, level: "info", msg: `${formatCommand(command)}: set` };
     }
     const startupOnly = [
+      "setid",
       "timeout",
       "trace",
       "trace_noop",

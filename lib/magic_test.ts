@@ -426,6 +426,10 @@ const PIECES = [
   "64M",
   "0",
   "lock:drop",
+  "setuid",
+  "setgid",
+  "+1000:65534",
+  "^",
 ];
 
 /** Whole commands, some of which change the state and some of which query it. */
@@ -444,6 +448,10 @@ const COMMANDS = [
   "sandbox/mem,pid:off",
   "sandbox/mem?",
   "default/mem,pid:kill",
+  "setuid+1000:65534",
+  "setgid^",
+  "trace/allow_safe_setuid:1",
+  "sandbox/walk?",
 ];
 
 /** A state as text to compare (its limits are bigints, which JSON does not take as they are). */
@@ -491,6 +499,8 @@ Deno.test("MagicServer.answer() never throws on 2,000 random commands and change
       assert.equal(answer.policy, server.policy);
     }
     if (server.state.lock === "on") server = serverWith(); // a locked server answers only 2
+    // Under drop, most commands are 1: a while in it, then afresh.
+    if (server.state.lock === "drop" && i % 50 === 0) server = serverWith();
   }
   for (const errno of [0, 2, 22, 95]) assert.ok((seen.get(errno) ?? 0) > 0, `errno ${errno} seen`);
 });
@@ -690,4 +700,55 @@ Deno.test("MagicServer.answer() applies include_profile off and quiet to the lim
   assert.equal(limitsOf(answer)?.pid, false);
   assert.equal(limitsOf(answer)?.pid_max, 8);
   assert.equal(ask(server, "sandbox/pid:on").errno, 16);
+});
+
+// SafeSetID.
+
+Deno.test("MagicServer.answer() answers 16 (EBUSY) for every SafeSetID command, whatever its values", () => {
+  const server = serverWith("sandbox/lock:off", "setuid+1000:65534", "setgid+1000:65534");
+  const before = server.state;
+  const policy = server.policy;
+  assert.deepEqual(JSON.parse(policy).setid, {
+    uid: [[1000, 65534]],
+    gid: [[1000, 65534]],
+    allow_unsafe_setid: false,
+  });
+  for (
+    const cmd of [
+      "setuid+0:65533",
+      "setuid+1000:65534", // the same pair
+      "setuid-1000:65534",
+      "setuid^1000",
+      "setuid^",
+      "setgid^",
+      "setgid+root:nobody", // values unread, as the original's
+      "setuid+0:5",
+      "setuid+0:4294967296",
+      "trace/allow_safe_setuid:1",
+      "trace/allow_safe_setgid:0",
+      "trace/allow_unsafe_setid:1",
+    ]
+  ) {
+    assert.equal(ask(server, cmd).errno, 16, cmd);
+  }
+  // Not of the original's form: EINVAL.
+  for (const cmd of ["setuid+0", "setuid-0", "setuid^0:1", "setuid?", "setgid"]) {
+    assert.equal(ask(server, cmd).errno, 22, cmd);
+  }
+  assert.deepEqual(server.state, before);
+  assert.equal(server.policy, policy);
+});
+
+Deno.test("MagicServer.answer() refuses SafeSetID under lock:drop (1) and when locked (2)", () => {
+  const drop = serverWith("sandbox/lock:off", "lock:drop");
+  for (const cmd of ["setuid+1000:65534", "setgid^", "setuid-0:1", "setuid+root:x"]) {
+    assert.equal(ask(drop, cmd).errno, 1, cmd);
+  }
+  // An option: refused under drop (1) unless turning the unsafe one off, then fixed (16).
+  assert.equal(ask(drop, "trace/allow_safe_setuid:1").errno, 1);
+  assert.equal(ask(drop, "trace/allow_unsafe_setid:1").errno, 1);
+  assert.equal(ask(drop, "trace/allow_unsafe_setid:0").errno, 16);
+  // A locked sandbox has no /dev/syd (2), as for every command.
+  const locked = serverWith("sandbox/lock:off", "lock:on");
+  assert.equal(ask(locked, "setuid+1000:65534").errno, 2);
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatDiagnostic, load, type SourceSpec } from "../policy/mod.ts";
+import { formatDiagnostic, load, type SourceSpec, startSetid } from "../policy/mod.ts";
 import { emptyResult, readRecords } from "./records.ts";
 import { DEPTH_DEFAULT, learn } from "./mod.ts";
 import { formatPolicy } from "./write.ts";
@@ -150,6 +150,12 @@ export async function learnMain(
   if (errors.length > 0) {
     for (const error of errors) console.error(formatDiagnostic(error));
     return EINVAL;
+  }
+  // As syd itself: SafeSetID's transits checked against syd's own ids (ENODATA).
+  const setid = startSetid(loaded.state.setid, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 });
+  if (setid !== undefined) {
+    console.error(`syd learn: ${setid.message}`);
+    return setid.errno;
   }
   const records = emptyResult();
   let status = 0;

@@ -16,6 +16,7 @@ import {
 import { CATEGORIES, own } from "./vocab.ts";
 import { ioctlErrno } from "./ioctl.ts";
 import { type CompiledLandlock, compileLandlock } from "./landlock.ts";
+import { type CompiledSetid, compileSetid } from "./setid.ts";
 
 /** The emulator pool's settings. */
 export interface PoolSettings {
@@ -159,6 +160,12 @@ export interface CompiledPolicy {
    * setting is at its default, so that an older libsyd.so reads the document.
    */
   limits?: CompiledLimits;
+  /**
+   * SafeSetID (ffi/policy.zig): the uid and gid transits, sorted by source, and
+   * trace/allow_unsafe_setid. Left out when there is no transit and the option is off; the
+   * original's trace/allow_safe_set{u,g}id are implied by a non-empty list.
+   */
+  setid?: CompiledSetid;
 }
 
 /** Memory and PID sandboxing as libsyd reads them; the sizes are clamped to 2^53-1. */
@@ -280,7 +287,13 @@ export function compile(
     timeout_ms: options.timeoutMs || state.timeoutMs, // -t wins over timeout:
     ...(state.ioctlRules.size > 0 ? { ioctl_rules: compileIoctl(state) } : {}),
     ...limitsField(state),
+    ...setidField(state),
   };
+}
+
+function setidField(state: PolicyState): { setid?: CompiledSetid } {
+  const setid = compileSetid(state.setid);
+  return setid === undefined ? {} : { setid };
 }
 
 function limitsField(state: PolicyState): { limits?: CompiledLimits } {

@@ -5,8 +5,9 @@
  * removed, never added; `warn`, `abort` and `filter` rules may be neither; the `trace/force_*`
  * hardenings and `trace/deny_dotdot` may be turned on, the runtime `trace/allow_unsafe_*`
  * relaxations off; `mem/max`, `mem/vm_max` and `pid/max` may only be lowered (never to 0, which is
- * no limit; from 0 to any limit); the lock may only rise (to `on`). Everything else (queries, `reset`,
- * environment, other options) is refused. Each refusal is EPERM, as the original's.
+ * no limit; from 0 to any limit); `trace/allow_unsafe_setid` may be turned off; SafeSetID's
+ * transits may be neither added nor removed; the lock may only rise (to `on`). Everything else
+ * (queries, `reset`, environment, other options) is refused. Each refusal is EPERM, as the original's.
  *
  * @module
  */
@@ -148,7 +149,8 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
       if (command.option === "deny_dotdot" || isForceTraceOption(command.option)) {
         return command.value ? undefined : `turning trace/${command.option} off`;
       }
-      if (UNSAFE_RUNTIME.has(command.option)) {
+      if (UNSAFE_RUNTIME.has(command.option) || command.option === "allow_unsafe_setid") {
+        // allow_unsafe_setid: an unsafe option of the original's, so off is allowed (at start).
         return command.value ? `turning trace/${command.option} on` : undefined;
       }
       return `trace/${command.option}`;
@@ -157,6 +159,8 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
         return command.value ? `turning trace/${command.option} on` : undefined;
       }
       return `trace/${command.option}`;
+    case "setid": // as the original: SafeSetID's transits are refused under drop, even removals
+      return "SafeSetID transits (setuid, setgid)";
     case "include_profile": // its commands are checked one by one
       return undefined;
     case "sandbox_query":

@@ -126,3 +126,22 @@ Deno.test("dropRefusal() lets limits only fall and their actions only rise, as t
   }
   assert.equal(dropRefusal(stateOf("pid/max:0"), parseCommand("pid/max:5")), undefined);
 });
+
+Deno.test("dropRefusal() refuses every SafeSetID transit command, and lets allow_unsafe_setid go off only", () => {
+  const state = stateOf("setuid+0:65534", "lock:drop");
+  for (const text of ["setuid+0:65534", "setuid-0:65534", "setuid^0", "setgid^"]) {
+    assert.equal(
+      dropRefusal(state, parseCommand(text)),
+      "SafeSetID transits (setuid, setgid)",
+      text,
+    );
+  }
+  assert.equal(dropRefusal(state, parseCommand("trace/allow_unsafe_setid:0")), undefined);
+  assert.equal(
+    dropRefusal(state, parseCommand("trace/allow_unsafe_setid:1")),
+    "turning trace/allow_unsafe_setid on",
+  );
+  for (const text of ["trace/allow_safe_setuid:0", "trace/allow_safe_setgid:1"]) {
+    assert.ok(dropRefusal(state, parseCommand(text)) !== undefined, text);
+  }
+});

@@ -3,7 +3,7 @@
  * throw only their own errors, never hang, and what they accept formats back to itself.
  */
 import assert from "node:assert/strict";
-import { lintWarnings } from "../lint.ts";
+import { lintStartup, lintWarnings } from "../lint.ts";
 import { ADDRESS_ALIASES, AddressError, formatAddress, parseAddress } from "./address.ts";
 import { CommandError, formatCommand, parseCommand, parseSize, U64_MAX } from "./parse.ts";
 import { checkPattern, covers, isLiteral, literalPrefix, PatternError } from "./pattern.ts";
@@ -47,6 +47,33 @@ function limitValue(rng: Rng): string {
   if (rng.chance(0.1)) text = text.toUpperCase();
   return text;
 }
+const SETID_WORDS = ["setuid", "setgid", "setuid", "setgid", "setiud", "setxid", "setuid/"];
+const IDS = ["0", "1000", "65534", "65533", "12", "11", "15", "14", "0xfffe", "0o177776", "-0"];
+const BAD_IDS = ["", "root", "nobody", "4294967296", "-1", "0x", "1e3", " 0", "0:1"];
+
+/** A uid or gid as a setuid or setgid command writes it, or something nearly one. */
+function setidValue(rng: Rng): string {
+  if (rng.chance(0.15)) return rng.pick(BAD_IDS);
+  if (rng.chance(0.3)) return String(rng.int(1 << 17));
+  return rng.pick(IDS);
+}
+
+/** `setuid+SRC:DST` and the other forms, valid or nearly. */
+function setidCommand(rng: Rng): string {
+  const head = rng.pick(SETID_WORDS);
+  switch (rng.int(5)) {
+    case 0:
+    case 1:
+      return `${head}+${setidValue(rng)}:${setidValue(rng)}`;
+    case 2:
+      return `${head}-${setidValue(rng)}:${setidValue(rng)}`;
+    case 3:
+      return `${head}^${rng.chance(0.5) ? setidValue(rng) : ""}`;
+    default:
+      return `${head}${rng.pick([":", "?", "!", "+", "-", ""])}${setidValue(rng)}`;
+  }
+}
+
 const BOOLEANS = ["on", "off", "1", "0", "true", "false", "ON", "Off", "t", "f", "yes", "maybe"];
 const LOCK_STATES = ["on", "off", "exec", "exce", ""];
 const COMPONENTS = ["usr", "bin", "etc", "tmp", "home", "u", ".ssh", "a b", "é", "日本", "x.so"];
@@ -124,7 +151,7 @@ function address(rng: Rng): string {
 /** A command that is valid or nearly so. */
 function command(rng: Rng): string {
   const op = () => rng.pick(["+", "+", "+", "-", "^"]);
-  switch (rng.int(15)) {
+  switch (rng.int(16)) {
     case 0:
       return `sandbox/${categoryList(rng)}:${rng.pick(BOOLEANS)}`;
     case 1:
@@ -147,9 +174,16 @@ function command(rng: Rng): string {
     case 8:
       return `${rng.pick(["mask"])}${op()}${pattern(rng)}`;
     case 9:
-      return `trace/${rng.pick(["exit_wait_all", "deny_dotdot", "allow_unsafe_exec"])}:${
-        rng.pick(BOOLEANS)
-      }`;
+      return `trace/${
+        rng.pick([
+          "exit_wait_all",
+          "deny_dotdot",
+          "allow_unsafe_exec",
+          "allow_safe_setuid",
+          "allow_safe_setgid",
+          "allow_unsafe_setid",
+        ])
+      }:${rng.pick(BOOLEANS)}`;
     case 10:
       return rng.pick(["reset", "lock", "reset:1", "panic", "stat", "force+/x", "cmd!arg"]);
     case 11:
@@ -160,6 +194,8 @@ function command(rng: Rng): string {
       return `include_profile ${rng.pick([...Object.keys(PROFILES), "usr", "paludsi", ""])}`;
     case 13:
       return `${rng.pick(LIMIT_WORDS)}${rng.pick([":", ":", ":", "?", "+"])}${limitValue(rng)}`;
+    case 14:
+      return setidCommand(rng);
     default:
       return Array.from({ length: 1 + rng.int(5) }, () => fragment(rng)).join("");
   }
@@ -174,6 +210,10 @@ const FRAGMENTS = [
   "mask",
   "mem",
   "pid",
+  "setuid",
+  "setgid",
+  "+0:65534",
+  "^",
   "/max",
   "/vm_max",
   "64M",
@@ -454,7 +494,8 @@ Deno.test("load() returns diagnostics, never throws, on random files that includ
     } catch (err) {
       assert.fail(`load ${i} threw ${err}: ${JSON.stringify({ specs, files })}`);
     }
-    for (const d of [...result.diagnostics, ...lintWarnings(result)]) {
+    const startup = [...lintStartup(result, { uid: 1000, gid: 0 }), ...lintStartup(result)];
+    for (const d of [...result.diagnostics, ...lintWarnings(result), ...startup]) {
       assert.equal(typeof d.file, "string");
       assert.ok(Number.isInteger(d.line) && d.line >= 1, JSON.stringify(d));
       assert.ok(Number.isInteger(d.col) && d.col >= 1, JSON.stringify(d));

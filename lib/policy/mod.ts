@@ -13,7 +13,14 @@ export {
   compileLimits,
   type PoolSettings,
 } from "./compile.ts";
-export { type Command, CommandError, formatCommand, parseCommand, parseSize } from "./parse.ts";
+export {
+  type Command,
+  CommandError,
+  formatCommand,
+  isSetidSyntax,
+  parseCommand,
+  parseSize,
+} from "./parse.ts";
 export { checkPattern, covers, PatternError, starRunNotes } from "./pattern.ts";
 export { type Profile, PROFILES } from "./profiles.ts";
 export {
@@ -35,4 +42,11 @@ export {
   type PolicyState,
   startLimits,
 } from "./state.ts";
+export {
+  type CompiledSetid,
+  setidRefusal,
+  type SetidStartProblem,
+  type SetidState,
+  startSetid,
+} from "./setid.ts";
 export { ACTIONS, CATEGORIES, type Category } from "./vocab.ts";

@@ -10,6 +10,7 @@ import { IoctlListError, type IoctlRequest, parseIoctlList } from "./ioctl.ts";
 import { type Address, AddressError, decodeHex, formatAddress, parseAddress } from "./address.ts";
 import { checkPattern, PatternError } from "./pattern.ts";
 import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
+import { formatSetid, idMin, parseId, type SetidKind } from "./setid.ts";
 import {
   type Action,
   ACTIONS,
@@ -69,6 +70,9 @@ export type TraceOption =
   | "allow_unsafe_recvmsg"
   | "allow_safe_bind"
   | "allow_unsafe_proc_pid_status"
+  | "allow_safe_setuid"
+  | "allow_safe_setgid"
+  | "allow_unsafe_setid"
   | FilterTraceOption
   | ForceTraceOption;
 
@@ -110,6 +114,11 @@ export type Command =
   }
   /** mem/max:SIZE, mem/vm_max:SIZE (bytes), pid/max:N (tasks); 0: no limit. An unsigned 64-bit value. */
   | { kind: "limit"; key: LimitKey; value: bigint }
+  /**
+   * SafeSetID: `setuid+SRC:DST` adds a transit, `setuid-SRC:DST` removes it, `setuid^SRC` removes
+   * those of SRC, `setuid^` all (`setgid` likewise). `src` and `dst` are set as the form has them.
+   */
+  | { kind: "setid"; id: SetidKind; op: Op; src?: number; dst?: number }
   /** allow/lock/RIGHTS{+,-,^}PATH|PORTS (lib/policy/landlock.ts). */
   | LockRule
   /** log/lock/FLAGS:BOOL: landlock_restrict_self's logging flags. */
@@ -236,6 +245,8 @@ const TOP_WORDS = [
   "default",
   "mem",
   "pid",
+  "setuid",
+  "setgid",
   ...ACTIONS,
   "lock",
   "timeout",
@@ -569,6 +580,108 @@ function parseLimit(
   return { kind: "limit", key: key as LimitKey, value: size };
 }
 
+const EACCES = 13;
+const EOVERFLOW = 75;
+
+/** The original's PATH_MAX: a field of a command at least this long (in bytes) is refused. */
+const FIELD_BYTES_MAX = 4096;
+
+/**
+ * Whether `text` has the original's form of a setuid or setgid command (its `parse_setid_cmd`):
+ * `set{u,g}id{+,-}SRC:DST` or `set{u,g}id^[SRC]`, SRC and DST non-empty, without `:` and shorter
+ * than 4096 bytes. The values are not read: /dev/syd answers every such command EBUSY before it
+ * reads them.
+ */
+export function isSetidSyntax(text: string): boolean {
+  const match = /^set[ug]id(?:[+-]([^:]+):([^:]+)|\^([^:]*))$/.exec(text);
+  if (match === null) return false;
+  const encoder = new TextEncoder();
+  return match.slice(1).every((field) =>
+    field === undefined || encoder.encode(field).length < FIELD_BYTES_MAX
+  );
+}
+
+/** Reads a uid or gid of a setuid or setgid command at `offset`. */
+function setidValue(text: string, id: SetidKind, offset: number): number {
+  const value = parseId(text);
+  if (value === "overflow") {
+    throw new CommandError(`"${text}" is out of range for a ${id} (0 to 4294967295)`, offset, {
+      errno: EOVERFLOW,
+    });
+  }
+  if (value === undefined) {
+    throw new CommandError(
+      `"${text}" is not a ${id}: a number (decimal, 0x hex or 0o octal); names are not taken`,
+      offset,
+      { hint: /^[a-z_]/i.test(text) ? `id -${id[0]} ${text} prints its number` : undefined },
+    );
+  }
+  return value;
+}
+
+/**
+ * `setuid+SRC:DST`, `setuid-SRC:DST`, `setuid^SRC`, `setuid^` and the setgid forms, with the
+ * original's checks of an added transit that need no state, in its order: SRC == DST (EINVAL);
+ * DST privileged (up to 11 for uids, 14 for gids) or below SRC (EACCES).
+ */
+function parseSetid(text: string): Command {
+  const id: SetidKind = text[3] === "u" ? "uid" : "gid";
+  const head = `set${id}`;
+  const forms = `${head}+SRC:DST, ${head}-SRC:DST, ${head}^SRC or ${head}^`;
+  if (!isSetidSyntax(text)) {
+    if (/^set[ug]id(?:[+-][^:]+:[^:]+|\^[^:]*)$/.test(text)) {
+      throw new CommandError(`a ${id} of ${FIELD_BYTES_MAX} bytes or more`, head.length + 1);
+    }
+    const op = text[head.length] ?? "";
+    const at = Math.min(text.length, head.length + ("+-^".includes(op) && op !== "" ? 1 : 0));
+    throw new CommandError(`"${head}" takes ${forms}`, at, {
+      hint: op === "+" || op === "-"
+        ? "a transit names its source and its target: SRC:DST"
+        : op === "^"
+        ? "^ takes a source alone"
+        : undefined,
+    });
+  }
+  const op = text[head.length] as Op;
+  const valueAt = head.length + 1;
+  const value = text.slice(valueAt);
+  if (op === "^") {
+    return value === ""
+      ? { kind: "setid", id, op }
+      : { kind: "setid", id, op, src: setidValue(value, id, valueAt) };
+  }
+  const colon = value.indexOf(":");
+  const srcText = value.slice(0, colon);
+  const dstText = value.slice(colon + 1);
+  const dstAt = valueAt + colon + 1;
+  const src = setidValue(srcText, id, valueAt);
+  const dst = setidValue(dstText, id, dstAt);
+  const command: Command = { kind: "setid", id, op, src, dst };
+  if (op === "-") return command;
+  if (src === dst) {
+    throw new CommandError(
+      `${formatSetid(command)}: a transit to the same ${id} changes nothing`,
+      dstAt,
+    );
+  }
+  const min = idMin(id);
+  if (dst <= min) {
+    throw new CommandError(
+      `${formatSetid(command)}: ${id}s up to ${min} are privileged, never a transit's target`,
+      dstAt,
+      { errno: EACCES, hint: "a target above it, e.g. 65534 (nobody)" },
+    );
+  }
+  if (src > dst) {
+    throw new CommandError(
+      `${formatSetid(command)}: a transit goes only to a higher ${id}`,
+      dstAt,
+      { errno: EACCES },
+    );
+  }
+  return command;
+}
+
 function parseAction(text: string, offset: number): Action {
   if (isAction(text)) return text;
   if (text.length === 0) {
@@ -644,6 +757,7 @@ export function parseCommand(text: string): Command {
   const op = text.slice(split, split + 1);
   const value = text.slice(split + 1);
   const valueAt = split + 1;
+  if (key === "setuid" || key === "setgid") return parseSetid(text);
   if (op === "!" && (key === "setenv" || key === "unsetenv" || key === "clearenv")) {
     return parseEnvCommand(key, value, valueAt);
   }
@@ -847,6 +961,8 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_recvmsg" ||
     key === "trace/allow_safe_bind" || key === "trace/allow_unsafe_exec_speculative" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
+    key === "trace/allow_safe_setuid" || key === "trace/allow_safe_setgid" ||
+    key === "trace/allow_unsafe_setid" ||
     (key.startsWith("trace/") && (isFilterTraceOption(rest) || isForceTraceOption(rest)))
   ) {
     expectOp(op, ":", key, split);
@@ -1062,6 +1178,8 @@ export function formatCommand(command: Command): string {
       }:${command.on ? "on" : "off"}`;
     case "limit":
       return `${command.key}:${command.value}`;
+    case "setid":
+      return formatSetid(command);
     case "fs_rule":
       return `${command.action}/fs${command.op}${command.text}`;
     case "passfd":

@@ -3,6 +3,7 @@ import {
   type Command,
   CommandError,
   formatCommand,
+  isSetidSyntax,
   parseCommand,
   parseDurationNs,
   parseSize,
@@ -462,7 +463,7 @@ Deno.test("parseCommand() flags trace/allow_unsafe_exec:1 as unsupported", () =>
 
 Deno.test("parseCommand() flags other commands of the original as unsupported", () => {
   for (
-    const text of ["crypt/key:x", "tpe/gid:1", "segvguard/expiry:0", "setuid+0:65534", "setgid^"]
+    const text of ["crypt/key:x", "tpe/gid:1", "segvguard/expiry:0", "trace/allow_safe_syslog:1"]
   ) {
     assert.equal(refusal(text).unsupported, true, text);
   }
@@ -920,4 +921,108 @@ Deno.test("parseSize() reads sizes as the original's parse-size with binary unit
   ) {
     assert.equal(parseSize(text), undefined, JSON.stringify(text));
   }
+});
+
+// SafeSetID.
+
+Deno.test("parseCommand() reads setuid and setgid transits in every form", () => {
+  roundTrip("setuid+0:65534", { kind: "setid", id: "uid", op: "+", src: 0, dst: 65534 });
+  roundTrip("setgid-0:65534", { kind: "setid", id: "gid", op: "-", src: 0, dst: 65534 });
+  roundTrip("setuid^1000", { kind: "setid", id: "uid", op: "^", src: 1000 });
+  roundTrip("setgid^", { kind: "setid", id: "gid", op: "^" });
+  // Hex and octal (either case of the prefix), a sign, leading zeros: written back in decimal.
+  roundTrip(
+    "setuid+0x0:0XfFfE",
+    { kind: "setid", id: "uid", op: "+", src: 0, dst: 65534 },
+    "setuid+0:65534",
+  );
+  roundTrip(
+    "setgid+0o0:0O177776",
+    { kind: "setid", id: "gid", op: "+", src: 0, dst: 65534 },
+    "setgid+0:65534",
+  );
+  roundTrip(
+    "setuid+-0:+0065534",
+    { kind: "setid", id: "uid", op: "+", src: 0, dst: 65534 },
+    "setuid+0:65534",
+  );
+  roundTrip("setuid+0:4294967295", { kind: "setid", id: "uid", op: "+", src: 0, dst: 4294967295 });
+  // The lowest targets allowed: 12 for uids, 15 for gids.
+  roundTrip("setuid+0:12", { kind: "setid", id: "uid", op: "+", src: 0, dst: 12 });
+  roundTrip("setgid+0:15", { kind: "setid", id: "gid", op: "+", src: 0, dst: 15 });
+  // A removal is not checked (as the original's): nothing to remove is no error.
+  roundTrip("setuid-5:5", { kind: "setid", id: "uid", op: "-", src: 5, dst: 5 });
+  roundTrip("setuid-65534:0", { kind: "setid", id: "uid", op: "-", src: 65534, dst: 0 });
+});
+
+Deno.test("parseCommand() refuses setuid and setgid forms the original refuses, with its errno", () => {
+  const cases: [string, number | undefined, number][] = [
+    // [text, errno (undefined: EINVAL), offset]
+    ["setuid+0", undefined, 7],
+    ["setuid-0", undefined, 7],
+    ["setuid^0:1", undefined, 7],
+    ["setuid+0:1:2", undefined, 7],
+    ["setuid+:65534", undefined, 7],
+    ["setuid+0:", undefined, 7],
+    ["setuid", undefined, 6],
+    ["setuid:0", undefined, 6],
+    ["setuid?", undefined, 6],
+    ["setgid!", undefined, 6],
+    ["setuid+root:nobody", undefined, 7],
+    ["setuid+0:nobody", undefined, 9],
+    ["setuid+ 0:65534", undefined, 7],
+    ["setuid+0:0x", undefined, 9],
+    ["setuid+0:1e3", undefined, 9],
+    ["setuid^abc", undefined, 7],
+    ["setuid-abc:1", undefined, 7],
+    ["setuid+0:0", undefined, 9],
+    ["setgid+1000:1000", undefined, 12],
+    ["setuid+0:4294967296", 75, 9],
+    ["setuid+0:-5", 75, 9],
+    ["setuid+0x100000000:0", 75, 7],
+    ["setuid+0:5", 13, 9],
+    ["setuid+0:11", 13, 9],
+    ["setgid+0:14", 13, 9],
+    ["setuid+65534:1000", 13, 13],
+  ];
+  for (const [text, errno, offset] of cases) {
+    const err = refusal(text);
+    assert.equal(err.errno, errno, text);
+    assert.equal(err.offset, offset, text);
+    assert.equal(err.unsupported, false, text);
+  }
+  // The first error in reading order wins (as the btoi crate's): a bad digit after an overflow.
+  assert.equal(refusal("setuid+0:99999999999x").errno, 75);
+  assert.equal(refusal("setuid+0:1x9999999999").errno, undefined);
+  assert.match(refusal("setuid+root:nobody").message, /names are not taken/);
+  assert.equal(refusal("setuid+root:65534").hint, "id -u root prints its number");
+  assert.match(refusal("setuid+0:11").message, /uids up to 11 are privileged/);
+  assert.match(refusal("setgid+0:14").message, /gids up to 14 are privileged/);
+  // SRC == DST is EINVAL before the privileged-target check.
+  assert.equal(refusal("setuid+5:5").errno, undefined);
+  assert.equal(refusal("setuidx+0:1").hint, 'did you mean "setuid"?');
+  assert.equal(refusal("setiud+0:1").hint, 'did you mean "setuid"?');
+});
+
+Deno.test("parseCommand() reads SafeSetID's trace options", () => {
+  for (const option of ["allow_safe_setuid", "allow_safe_setgid", "allow_unsafe_setid"]) {
+    roundTrip(`trace/${option}:1`, { kind: "trace", option, value: true } as Command);
+    roundTrip(`trace/${option}:0`, { kind: "trace", option, value: false } as Command);
+    assert.match(refusal(`trace/${option}:maybe`).message, /is not on or off/);
+  }
+});
+
+Deno.test("isSetidSyntax() is the original's grammar, values unread", () => {
+  for (const text of ["setuid+0:1", "setgid-a:b", "setuid^", "setuid^x", "setgid+root:nobody"]) {
+    assert.equal(isSetidSyntax(text), true, text);
+  }
+  for (const text of ["setuid+0", "setuid^0:1", "setuid", "setuid:0", "setxid^", "setuid+0:1:2"]) {
+    assert.equal(isSetidSyntax(text), false, text);
+  }
+  // A field of 4096 bytes or more is not (the original's PATH_MAX): EINVAL, not EOVERFLOW.
+  assert.equal(isSetidSyntax(`setuid+0:${"1".repeat(4095)}`), true);
+  assert.equal(isSetidSyntax(`setuid+0:${"1".repeat(4096)}`), false);
+  assert.equal(isSetidSyntax(`setuid^${"\u00e9".repeat(2048)}`), false);
+  assert.equal(refusal(`setuid+0:${"1".repeat(4095)}`).errno, 75);
+  assert.equal(refusal(`setuid+0:${"1".repeat(4096)}`).errno, undefined);
 });

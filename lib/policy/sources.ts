@@ -14,6 +14,7 @@ import { dropRefusal } from "./drop.ts";
 import { CommandError, parseCommand } from "./parse.ts";
 import type { Command } from "./parse.ts";
 import { PROFILES } from "./profiles.ts";
+import { setidRefusal } from "./setid.ts";
 import {
   apply,
   formatOrigin,
@@ -307,6 +308,16 @@ class Loader {
         this.error(origin.file, origin.line, col, `\`${text}\` refused by lock:drop (${refused})`, {
           hint: "lock:drop lets commands only make the sandbox stricter",
           errno: EPERM,
+        });
+        return;
+      }
+      const setid = command.kind === "setid" ? setidRefusal(this.state.setid, command) : undefined;
+      if (setid !== undefined) {
+        // The source follows `setuid+`, the target the colon.
+        const at = setid.at === "src" ? 7 : setid.at === "dst" ? text.indexOf(":") + 1 : 0;
+        this.error(origin.file, origin.line, colAt(at), `\`${text}\` refused: ${setid.message}`, {
+          hint: setid.hint,
+          errno: setid.errno,
         });
         return;
       }

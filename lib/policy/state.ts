@@ -9,6 +9,7 @@ import { type Command, formatCommand, type LockState, type Op } from "./parse.ts
 import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
 import { applyLockRule, dumpLandlock, initialLandlock, type LandlockState } from "./landlock.ts";
 import { normalizeRanges, subtractRanges } from "./ranges.ts";
+import { applySetid, dumpSetid, initialSetid, type SetidState } from "./setid.ts";
 import {
   type Action,
   CATEGORIES,
@@ -161,6 +162,8 @@ export interface PolicyState {
   landlock: LandlockState;
   /** Memory and PID sandboxing: sandbox/mem,pid, mem/max, mem/vm_max, pid/max, default/mem,pid. */
   limits: LimitsState;
+  /** SafeSetID: setuid and setgid transits, trace/allow_safe_set{u,g}id, trace/allow_unsafe_setid. */
+  setid: SetidState;
 }
 
 /**
@@ -272,6 +275,7 @@ export function initialState(): PolicyState {
     ioctlRules: defaultIoctlRules(),
     landlock: initialLandlock(),
     limits: initialLimits(),
+    setid: initialSetid(),
   };
 }
 
@@ -322,6 +326,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.key === "mem/vm_max") state.limits.memVmMax = command.value;
       else state.limits.pidMax = command.value;
       return 0;
+    case "setid":
+      return applySetid(state.setid, command, origin);
     case "lock_rule":
       applyLockRule(state.landlock, command, origin);
       return 0;
@@ -467,6 +473,12 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         else delete state.forceTrace[command.option];
       } else if (command.option === "allow_unsafe_proc_pid_status") {
         state.allowUnsafeProcPidStatus = command.value;
+      } else if (command.option === "allow_safe_setuid") {
+        state.setid.allowSafeSetuid = command.value;
+      } else if (command.option === "allow_safe_setgid") {
+        state.setid.allowSafeSetgid = command.value;
+      } else if (command.option === "allow_unsafe_setid") {
+        state.setid.allowUnsafeSetid = command.value;
       }
       return 0;
     case "trace_noop":
@@ -583,6 +595,7 @@ export function dump(state: PolicyState): string[] {
     if (value) lines.push(`trace/${option}:1`);
   }
   for (const option of Object.keys(state.fsUnsafe).sort()) lines.push(`trace/${option}:1`);
+  lines.push(...dumpSetid(state.setid));
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   if (state.logRlimitBurst !== LOG_RLIMIT_BURST) {
     lines.push(formatCommand({ kind: "log_rlimit", burst: state.logRlimitBurst }));
