@@ -391,7 +391,7 @@ pub fn thread_setup(comptime name: [:0]const u8) void {
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(name.ptr), 0, 0, 0);
     // Capabilities are per thread: each keeps what its kind uses, so that no call performed
     // for the sandbox succeeds on a privilege the caller lacks (layers/caps.zig).
-    caps.thread_keep(comptime thread_caps(name)) catch |err| {
+    caps.thread_keep(thread_caps(name)) catch |err| {
         std.debug.panic("{s}: cannot drop its capabilities: {s}", .{ name, @errorName(err) });
     };
     _ = sys.check(linux.unshare(confine.thread_unshare_flags)) catch |err| {
@@ -406,9 +406,14 @@ pub fn thread_setup(comptime name: [:0]const u8) void {
 /// the interrupter and the timeouter signal syd's own threads and the sandbox, whose
 /// credentials are syd's (it cannot change them without capabilities).
 fn thread_caps(comptime name: []const u8) caps.Set {
-    if (std.mem.eql(u8, name, "syd_emu") or std.mem.eql(u8, name, "syd_mon")) return caps.bit(caps.cap_sys_ptrace);
+    if (comptime std.mem.eql(u8, name, "syd_emu") or std.mem.eql(u8, name, "syd_mon")) return caps.bit(caps.cap_sys_ptrace) | emulator_setid_caps;
     return 0;
 }
+
+/// CAP_SETUID and CAP_SETGID, kept by the emulators (and the monitor that starts them) under
+/// SafeSetID's transits, to act for a caller with its filesystem ids and groups
+/// (handlers/emulate.zig); set by the sandbox before the pool starts, never changed after.
+pub var emulator_setid_caps: caps.Set = 0;
 
 fn interrupt_handler(_: i32) callconv(.c) void {}
 

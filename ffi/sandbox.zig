@@ -7,6 +7,7 @@
 //! joins (`syd_run`): the first process's parent, so its parent-death signal is tied to it.
 
 const std = @import("std");
+const emulate_mod = @import("handlers/emulate.zig");
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const path_mod = @import("path.zig");
@@ -282,12 +283,14 @@ pub const Sandbox = struct {
         _ = path_mod.sandbox_run.fetchAdd(1, .acq_rel);
         defer _ = path_mod.sandbox_run.fetchAdd(1, .acq_rel);
         pool.confinement.skip = skip_confinement();
-        pool.confinement.prepare(arena, .{ .notify_fd = child.notify_fd, .tgid = pool.tgid, .interrupt_signal = pool_mod.interrupt_signal, .sockets = emulators_make_sockets(rules) }) catch |err| {
+        pool.confinement.prepare(arena, .{ .notify_fd = child.notify_fd, .tgid = pool.tgid, .interrupt_signal = pool_mod.interrupt_signal, .sockets = emulators_make_sockets(rules), .setid = setid_caps(rules) != 0 }) catch |err| {
             diag.set("cannot assemble the filters syd's threads confine themselves with: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
         net_handlers.diag.open(); // before syd's threads confine themselves: they may not open it
         defer net_handlers.diag.close();
+        pool_mod.emulator_setid_caps = setid_caps(rules);
+        emulate_mod.own_ids = pool.own;
         pool.start() catch |err| {
             diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;

@@ -45,7 +45,7 @@ pub const load_flags: u32 = 1 << 2;
 /// What the rules compare arguments with: known only when the sandbox runs. `sockets`: the
 /// emulators may make sockets for callers (`socket_rules`): trace/force_cloexec is on, or the
 /// policy may still turn it on through /dev/syd.
-pub const Params = struct { notify_fd: i32, tgid: i32, interrupt_signal: u6, sockets: bool = false };
+pub const Params = struct { notify_fd: i32, tgid: i32, interrupt_signal: u6, sockets: bool = false, setid: bool = false };
 
 pub fn thread_name(kind: Kind) [:0]const u8 {
     return switch (kind) {
@@ -307,6 +307,15 @@ const socket_rules = [_]Rule{
     .{ .nr = .socketpair, .kinds = emu, .args = &.{.{ .index = 1, .mask = sock_cloexec, .datum = value(sock_cloexec) }} },
 };
 
+/// handlers/emulate.zig under SafeSetID's transits: an emulator acting for a caller whose ids
+/// changed takes its filesystem ids and groups for the call, then syd's back (per thread: the
+/// other threads keep theirs). Only in the filters of a policy with transits (`Params.setid`).
+const setid_rules = [_]Rule{
+    .{ .nr = .setfsuid, .kinds = emu },
+    .{ .nr = .setfsgid, .kinds = emu },
+    .{ .nr = .setgroups, .kinds = emu },
+};
+
 const mfd_cloexec: u32 = 1;
 const efd_cloexec: u32 = 0o2000000;
 const sock_cloexec: u32 = 0o2000000;
@@ -454,6 +463,9 @@ pub fn build(kind: Kind, params: Params) sys.Errno!scmp.Ctx {
     }
     assert(added > common.len);
     if (params.sockets) for (socket_rules) |rule| {
+        if (applies(rule, kind)) try add(ctx, rule, params);
+    };
+    if (params.setid) for (setid_rules) |rule| {
         if (applies(rule, kind)) try add(ctx, rule, params);
     };
     return ctx;

@@ -229,6 +229,59 @@ pub fn own_fd_path(request: *const handlers.Request, fd: i32, out: []u8) sys.Err
     return path;
 }
 
+/// Whether this thread may take a caller's filesystem ids and groups (`act_as`): an emulator,
+/// holding CAP_SETUID and CAP_SETGID under SafeSetID's transits (workers/emu.zig sets it).
+pub threadlocal var acting_allowed: bool = false;
+/// Whether this thread acts as another user now (`act_as`), until `act_as_syd`.
+threadlocal var acting_as_other: bool = false;
+
+/// This thread takes the caller's filesystem ids and supplementary groups, for the call it
+/// performs for it (per thread: syd's other threads keep theirs). False when the kernel did not
+/// give them all (this thread then is syd again).
+fn act_as(status: *const caller_mod.Status) bool {
+    assert(acting_allowed);
+    acting_as_other = true;
+    const groups = status.group_list();
+    _ = sys.check(linux.syscall2(.setgroups, groups.len, @intFromPtr(groups.ptr))) catch {
+        act_as_syd_now();
+        return false;
+    };
+    _ = linux.syscall1(.setfsgid, status.fsgid);
+    _ = linux.syscall1(.setfsuid, status.fsuid);
+    // setfs[ug]id answer the previous id: asked again with an id no one has, they answer the
+    // id now in force.
+    const gid_now: u32 = @truncate(linux.syscall1(.setfsgid, std.math.maxInt(u32)));
+    const uid_now: u32 = @truncate(linux.syscall1(.setfsuid, std.math.maxInt(u32)));
+    if (gid_now != status.fsgid or uid_now != status.fsuid) {
+        act_as_syd_now();
+        return false;
+    }
+    return true;
+}
+
+/// syd's own filesystem ids and groups back on this thread, after a call performed as another
+/// user (handlers/mod.zig `handle` calls it after every call).
+pub fn act_as_syd() void {
+    if (!acting_as_other) return;
+    act_as_syd_now();
+}
+
+/// The ids syd started with (set once, before the emulators start).
+pub var own_ids: caller_mod.Status = .{};
+
+fn act_as_syd_now() void {
+    _ = linux.syscall1(.setfsuid, own_ids.fsuid);
+    _ = linux.syscall1(.setfsgid, own_ids.fsgid);
+    const groups = own_ids.group_list();
+    // syd's groups cannot fail to come back (it had them, it holds CAP_SETGID): if they did,
+    // this thread must not go on acting for anyone.
+    _ = sys.check(linux.syscall2(.setgroups, groups.len, @intFromPtr(groups.ptr))) catch
+        std.debug.panic("syd_emu: cannot take syd's groups back", .{});
+    const uid_now: u32 = @truncate(linux.syscall1(.setfsuid, std.math.maxInt(u32)));
+    if (uid_now != own_ids.fsuid) std.debug.panic("syd_emu: cannot take syd's filesystem uid back", .{});
+    acting_as_other = false;
+}
+
 /// Checks that syd may act for the caller, as `caller_for`, and sets this thread's umask to the
 /// caller's when `creating`; without reading the caller's status where its credentials cannot
 /// differ from syd's: syd's own uids are one (real, effective, saved, filesystem) and so are its
@@ -246,12 +299,12 @@ pub fn act_for(request: *const handlers.Request, canonical: []const u8, creating
     _ = try caller_for(request, canonical, creating);
 }
 
-/// The caller's status, when syd may act for it: its filesystem credentials must be syd's
-/// (otherwise EACCES, logged). Sets this thread's umask to the caller's when `creating`.
+/// The caller's status, when syd may act for it: its filesystem credentials must be syd's, or
+/// under SafeSetID's transits this emulator takes them (`act_as`; otherwise EACCES, logged). Sets this thread's umask to the caller's when `creating`.
 pub fn caller_for(request: *const handlers.Request, canonical: []const u8, creating: bool) sys.Errno!caller_mod.Status {
     var status: caller_mod.Status = .{};
     try caller_mod.read_status(request.tid(), &status);
-    if (!caller_mod.same_credentials(&status, request.own)) {
+    if (!caller_mod.same_credentials(&status, request.own) and !(acting_allowed and act_as(&status))) {
         request.log.emit(.warn, .{
             .ctx = "access",
             .msg = "the caller's credentials differ from syd's: acting for another user is not supported yet",

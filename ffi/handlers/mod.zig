@@ -195,6 +195,7 @@ pub fn syscall_name(nr: i32) []const u8 {
 /// Decides one call. Never fails: any error inside syd answers the call with an errno.
 pub fn handle(request: *const Request) Response {
     const response = dispatch(request);
+    emulate.act_as_syd(); // an emulator that acted as another user (SafeSetID) is syd again
     // trace/force_cloexec: every fd syd hands over is close-on-exec (the calls that make fds
     // are performed by syd while it is on: open.zig, anonfd.zig, unix_names.zig).
     return switch (response) {

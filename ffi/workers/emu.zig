@@ -11,6 +11,7 @@
 //! its slot's `retire` flag.
 
 const std = @import("std");
+const emulate = @import("../handlers/emulate.zig");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../sys.zig");
@@ -26,6 +27,7 @@ pub fn run(pool: *Pool, index: u32) void {
     const slot = &pool.slots[index];
     assert(slot.state.load(.acquire) == .reserved);
     pool_mod.thread_setup("syd_emu"); // its own fs struct too: handlers set the caller's umask
+    emulate.acting_allowed = pool_mod.emulator_setid_caps != 0; // SafeSetID: act as the caller
     slot.tid.store(sys.gettid(), .release);
     slot.state.store(.running, .release);
 

@@ -140,6 +140,13 @@ pub const Tracer = struct {
     /// The last new tasks judged at their creator's stop (not judged again at their own).
     judged: [judged_max]i32 = [_]i32{0} ** judged_max,
     judged_next: usize = 0,
+    /// The last new tasks killed at their first stop, past the limit: their creators are given
+    /// the action at their own stops.
+    killed_new: [judged_max]i32 = [_]i32{0} ** judged_max,
+    killed_new_next: usize = 0,
+    /// Tasks in a group stop (PTRACE_LISTEN): their next SIGTRAP stop is its end, not a birth.
+    listening: [judged_max]i32 = [_]i32{0} ** judged_max,
+    listening_next: usize = 0,
 
     /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
     pub fn init(pool: *Pool, child_pid: i32, sentinel_pid: i32, tree: []reap.Proc, ldso_allowed: bool) Tracer {
@@ -221,6 +228,7 @@ pub const Tracer = struct {
 
     fn serve(self: *Tracer, pid: i32, status: u32) void {
         if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
+            _ = take(&self.listening, pid);
             if (self.forget(pid)) |judged| self.audit(judged); // died between its chdir and the check
             if (pid == self.first_pid) self.first_status = status;
             return;
@@ -238,8 +246,14 @@ pub const Tracer = struct {
             // A group stop (a stopping signal): stay stopped, as without a tracer, but let
             // SIGCONT and SIGKILL through. Else a new task's first stop, or an interrupt.
             const group_stop = sig == linux.SIG.STOP or sig == linux.SIG.TSTP or sig == linux.SIG.TTIN or sig == linux.SIG.TTOU;
-            if (group_stop) return restart(ptrace_listen, pid, 0);
-            if (self.first_stop_over_limit(pid)) return; // killed, or signalled by syd
+            if (group_stop) {
+                remember(&self.listening, &self.listening_next, pid);
+                return restart(ptrace_listen, pid, 0);
+            }
+            // A listening task's stop when its group stop ends (SIGCONT) is no new task's
+            // first stop (found by the attack session: a continued process judged as new).
+            if (take(&self.listening, pid)) return restart(ptrace_cont, pid, 0);
+            if (self.first_stop_over_limit(pid)) return; // killed
             restart(ptrace_cont, pid, 0);
         } else if (event == event_fork or event == event_vfork or event == event_clone) {
             if (self.creation_over_limit(pid)) return; // killed, or signalled by syd
@@ -393,71 +407,63 @@ pub const Tracer = struct {
 
     /// PID sandboxing at a creator's fork, vfork or clone stop (before the call returns to it):
     /// whether the sandbox now has more tasks than `pid/max`, and the action was taken (the new
-    /// task and its creator killed, by default). The new task is judged here, not again at its
-    /// first stop.
+    /// task killed, its creator given the action: killed by default). The new task is judged
+    /// here, not again at its first stop; one already killed at its first stop (which came
+    /// first) has its creator given the action now, without counting again.
     fn creation_over_limit(self: *Tracer, creator_tid: i32) bool {
         var msg: u64 = 0;
         _ = sys.check(linux.syscall4(.ptrace, ptrace_geteventmsg, @intCast(creator_tid), 0, @intFromPtr(&msg))) catch return false; // gone
         const new_tid: i32 = @intCast(msg & 0x7fffffff);
         if (new_tid <= 0) return false;
-        self.judged[self.judged_next % judged_max] = new_tid;
-        self.judged_next +%= 1;
-        return self.over_pid_limit(new_tid, creator_tid);
+        if (take(&self.killed_new, new_tid)) return self.over_pid_limit(new_tid, creator_tid, true);
+        remember(&self.judged, &self.judged_next, new_tid);
+        return self.over_pid_limit(new_tid, creator_tid, false);
     }
 
     /// PID sandboxing at a new task's first stop (before it runs an instruction of its own),
-    /// unless its creator's stop judged it already; its creator then is its parent.
+    /// unless its creator's stop judged it already. Past the limit the new task alone is killed
+    /// here: its creator (not its parent, with CLONE_PARENT) is given the action at its own stop.
     fn first_stop_over_limit(self: *Tracer, tid: i32) bool {
-        for (&self.judged) |*judged| if (judged.* == tid) {
-            judged.* = 0; // once: the tid may name another task later
-            return false;
-        };
-        return self.over_pid_limit(tid, null);
+        if (take(&self.judged, tid)) return false;
+        return self.over_pid_limit(tid, null, false);
     }
 
-    /// Whether the sandbox has more tasks than `pid/max` now that `tid` exists, and the action
-    /// was taken on `tid` and its creator (`creator_tid`, or its parent process when that is
-    /// sandboxed; never syd). Counted: every thread of every live sandboxed process, the
-    /// sentinel aside; the new task is among them.
-    fn over_pid_limit(self: *Tracer, tid: i32, creator_tid: ?i32) bool {
+    /// Whether the sandbox has more tasks than `pid/max` now that `tid` exists (`known_over`:
+    /// it was found so at `tid`'s first stop), and the action was taken: `tid` killed (it is
+    /// past the limit and has not run: it never runs, whatever the action), and `creator_tid`'s
+    /// process, with its process group when that is not syd's, given the action's signal.
+    /// Counted: every thread of every live sandboxed process, the sentinel aside; `tid` among
+    /// them.
+    fn over_pid_limit(self: *Tracer, tid: i32, creator_tid: ?i32, known_over: bool) bool {
         const policy = self.pool.channel.policy_now();
         const limits = policy.limits;
         if (!limits.pid or limits.pid_max == 0) return false;
-        const found = reap.census(sys.getpid(), self.tree, &self.members, self.sentinel_pid);
+        const found: reap.Census = if (known_over) .{ .tasks = limits.pid_max + 1 } else reap.census(sys.getpid(), self.tree, &self.members, self.sentinel_pid);
         if (found.tasks <= limits.pid_max) return false;
         assert(limits.pid_action != .allow and limits.pid_action != .deny);
         self.pid_limits += 1;
         const listed = self.members[0..@min(found.processes, members_max)];
-        // The process the new task belongs to (itself, or the process a thread joined), and
-        // the creator's process.
-        var status: caller_mod.Status = .{};
-        caller_mod.read_status(tid, &status) catch {}; // gone already: its creator remains
-        const process = if (status.tgid > 0) status.tgid else tid;
+        // The process of the creator (a thread: its process).
         const creator: i32 = if (creator_tid) |c| creator: {
-            var creator_status: caller_mod.Status = .{};
-            caller_mod.read_status(c, &creator_status) catch break :creator c;
-            break :creator if (creator_status.tgid > 0) creator_status.tgid else c;
-        } else if (process != tid) process else parent: {
-            for (listed) |p| if (p.pid == process) {
-                for (listed) |q| if (q.pid == p.ppid) break :parent q.pid;
-            };
-            break :parent 0;
-        };
-        const pgid = for (listed) |p| {
-            if (p.pid == creator) break p.pgid;
+            var status: caller_mod.Status = .{};
+            caller_mod.read_status(c, &status) catch break :creator c;
+            break :creator if (status.tgid > 0) status.tgid else c;
         } else 0;
+        const pgid = if (creator > 0) for (listed) |p| {
+            if (p.pid == creator) break p.pgid;
+        } else 0 else 0;
         const group = pgid > 0 and pgid != self.syd_pgid;
         const log = self.pool.log;
         const action = limits.pid_action;
         switch (action) {
             .warn => {
-                log.emit(.warn, .{ .ctx = "pid_limit", .pid_max = limits.pid_max, .tasks = found.tasks, .pid = tid, .ppid = creator, .msg = "process limit reached", .tip = "increase `pid/max'" });
+                if (!known_over) log.emit(.warn, .{ .ctx = "pid_limit", .pid_max = limits.pid_max, .tasks = found.tasks, .pid = tid, .ppid = creator, .msg = "process limit reached", .tip = "increase `pid/max'" });
                 return false;
             },
             .exit => {
                 log.emit(.@"error", .{ .ctx = "limit_pid", .pid_max = limits.pid_max, .tasks = found.tasks, .pid = tid, .ppid = creator, .msg = "process limit reached, exiting", .tip = "increase `pid/max'" });
                 self.pool.exit_status.store(@intFromEnum(linux.E.ACCES), .release);
-                kill(process);
+                kill(tid);
                 if (creator > 0) kill(creator);
                 kill(self.first_pid);
                 return true;
@@ -469,19 +475,25 @@ pub const Tracer = struct {
             .abort => linux.SIG.ABRT,
             else => linux.SIG.KILL, // kill, filter
         };
-        if (action != .filter) {
-            log.emit(.@"error", .{ .ctx = "limit_pid", .pid_max = limits.pid_max, .tasks = found.tasks, .sig = sig, .pid = tid, .ppid = creator, .pgid = if (group) pgid else 0, .msg = if (group) "process limit reached: the process group of the new task's creator signalled" else "process limit reached: the new task and its creator signalled", .tip = "increase `pid/max'" });
+        if (action != .filter and !known_over) {
+            log.emit(.@"error", .{ .ctx = "limit_pid", .pid_max = limits.pid_max, .tasks = found.tasks, .sig = sig, .pid = tid, .ppid = creator, .pgid = if (group) pgid else 0, .msg = if (creator == 0) "process limit reached: the new task killed (its creator at its own stop)" else if (group) "process limit reached: the new task killed, the process group of its creator signalled" else "process limit reached: the new task killed, its creator signalled", .tip = "increase `pid/max'" });
+        }
+        // The new task never runs: SIGKILL whatever the action (a stop could be continued, an
+        // abort ignored by an inherited disposition: found by the attack session). A thread's
+        // SIGKILL ends its whole process, the creator's.
+        kill(tid);
+        if (creator_tid == null) {
+            remember(&self.killed_new, &self.killed_new_next, tid);
+            return true;
         }
         // Process-wide signals sent with tgkill to each leader: the run thread's confinement
         // lets it use kill(2) with SIGKILL alone.
-        signal(process, sig);
-        if (creator > 0) signal(creator, sig);
+        signal(creator, sig);
         // The creator's process group, within the sandbox: the rest of a fork bomb.
         if (group) for (listed) |p| if (p.pgid == pgid) signal(p.pid, sig);
         if (sig == linux.SIG.KILL) return true;
-        // A stop or an abort: taken when the stopped task goes on. The new task, stopped at
-        // its creator's stop, goes on from its own first stop (judged no more).
-        restart(ptrace_cont, creator_tid orelse tid, 0);
+        // A stop or an abort: the creator takes it as it goes on.
+        restart(ptrace_cont, creator_tid.?, 0);
         return true;
     }
 
@@ -504,6 +516,23 @@ pub const Tracer = struct {
 /// New tasks remembered as judged at their creator's stop: more than this many creations
 /// between a creation and the new task's first stop judges it twice (harmless: again counted).
 const judged_max: usize = 256;
+
+/// Adds `tid` to a ring of tids (the oldest forgotten when full).
+fn remember(ring: *[judged_max]i32, next: *usize, tid: i32) void {
+    assert(tid > 0);
+    ring[next.* % judged_max] = tid;
+    next.* +%= 1;
+}
+
+/// Whether `tid` is in the ring; taken out (once: the tid may name another task later).
+fn take(ring: *[judged_max]i32, tid: i32) bool {
+    assert(tid > 0);
+    for (ring) |*entry| if (entry.* == tid) {
+        entry.* = 0;
+        return true;
+    };
+    return false;
+}
 
 /// Sandboxed processes PID sandboxing's count lists (to find a creator and its group).
 const members_max: usize = 4096;
