@@ -139,6 +139,27 @@ Deno.test({
   },
 });
 
+// WEAKNESS (fails now): a process stopped (SIGSTOP) and continued (SIGCONT) reports a
+// PTRACE_EVENT_STOP with SIGTRAP when its group stop ends; syd takes it for a new task's first
+// stop and judges it. When that lands while the sandbox is past the limit (the attacker forks
+// one task too many as it sends SIGCONT), the victim, here the sandbox's first process that
+// created nothing for seconds, is killed as if it were new (record "pid":<victim>,"ppid":0),
+// and its parent too when that is sandboxed. With default/pid:stop the whole sandbox ends
+// stopped until -t.
+Deno.test({
+  name: "pid attack: a process stopped and continued is not judged as a new task",
+  ignore: !WEAK,
+  fn: async () => {
+    const out = await sandboxed(["-m", "pid/max:5", "--", PIDS, "stopcont", "5", "2"]);
+    assert.match(out.stdout, /^root survived rounds \d+$/m, `exit ${out.code}\n${out.stderr}`);
+  },
+});
+
+Deno.test("pid attack: the stop-and-continue attack without pid/max leaves its victim alive", async () => {
+  const out = await sandboxed(["--", PIDS, "stopcont", "2", "2"]);
+  assert.match(out.stdout, /^root survived rounds \d+$/m, out.stderr);
+});
+
 Deno.test("pid attack: exec by a non-leader thread leaves PID sandboxing in force", async () => {
   const out = await sandboxed(["-m", "pid/max:16", "--", PIDS, "threadexec", "64"]);
   const forked = out.stdout.split("\n").filter((line) => line.startsWith("forked ")).length;

@@ -20,8 +20,10 @@
  *       and "rounds R".
  *   attack_limits ignabort CAP SECONDS
  *       bomb f with SIGABRT and SIGTERM ignored (inherited by every task).
- *   attack_limits stopcont CAP SECONDS
- *       bomb f while the monitor sends SIGCONT to every registered task all the time.
+ *   attack_limits stopcont SECONDS FILLERS
+ *       The root (the victim, which creates nothing after its first fork) is stopped and
+ *       continued, over and over, by an attacker that forks one task past pid/max (3 +
+ *       FILLERS) at the moment it continues it. Prints "root survived rounds R".
  *   attack_limits threadexec COUNT
  *       A non-leader thread execs `limits fork COUNT` (its sibling in tests/helpers/bin).
  *   attack_limits joinpgid PGID COUNT
@@ -414,6 +416,46 @@ static int creator_kill(long seconds) {
   return 0;
 }
 
+/* The victim (the root) is stopped and continued by an attacker that, at the same moment,
+ * forks one task past the limit (pid/max = 3 + FILLERS: root, spawner, attacker, fillers). */
+static int stopcont_victim(long seconds, int fillers) {
+  pid_t root = getpid();
+  map_state(1);
+  pid_t spawner = fork();
+  if (spawner == 0) {
+    long rounds = 0;
+    for (;;) {
+      pid_t attacker = fork();
+      if (attacker == 0) {
+        pid_t me = getpid();
+        for (int i = 0; i < fillers; i++) {
+          if (fork() == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != me) _exit(0);
+            for (;;) pause();
+          }
+        }
+        nap_us(1000);
+        kill(root, SIGSTOP);
+        nap_us(2000);
+        kill(root, SIGCONT);
+        if (fork() == 0) for (;;) pause(); /* past the limit: this attacker and it are killed */
+        nap_us(5000);
+        kill(0, 0);
+        _exit(0);
+      }
+      waitpid(attacker, NULL, 0);
+      atomic_store(&sh->kind_next, (int)++rounds);
+      nap_us(5000); /* the fillers gone with their attacker */
+    }
+  }
+  time_t end = time(NULL) + seconds;
+  while (time(NULL) < end) nap_us(100000);
+  kill(spawner, SIGKILL);
+  say("root survived rounds %ld%.0ld%.0ld\n", atomic_load(&sh->kind_next), 0, 0);
+  return 0;
+}
+
 static void *exec_thread(void *arg) {
   char **argv = arg;
   execv(argv[0], argv);
@@ -440,8 +482,7 @@ int main(int argc, char **argv) {
     signal(SIGTERM, SIG_IGN);
     return bomb("f", atoi(argv[2]), atol(argv[3]), 0);
   }
-  if (strcmp(mode, "stopcont") == 0 && argc == 4)
-    return bomb("f", atoi(argv[2]), atol(argv[3]), 1);
+  if (strcmp(mode, "stopcont") == 0 && argc == 4) return stopcont_victim(atol(argv[2]), atoi(argv[3]));
   if (strcmp(mode, "threadexec") == 0 && argc == 3) {
     static char limits_path[4200];
     snprintf(limits_path, sizeof limits_path, "%s", self_path);
