@@ -17,11 +17,6 @@ import { helper, lockOff, type Outcome, records, run, runSyd, SYD } from "./_syd
 const PIDS = helper("attack_limits");
 const MEM = helper("attack_limits_mem");
 helper("limits"); // threadexec runs it
-/**
- * The weaknesses found and not fixed yet (marked WEAKNESS below) fail: they run with
- * SYD_LIMITS_WEAK=1 only.
- */
-const WEAK = Deno.env.get("SYD_LIMITS_WEAK") === "1";
 
 /** `./syd -poff -t 30 ARGS`, under `timeout 60` as well: a bomb never outlives its test. */
 async function sandboxed(args: string[]): Promise<Outcome> {
@@ -92,13 +87,12 @@ Deno.test("pid attack: clone3 is refused (ENOSYS, as the original's), so it crea
   assert.deepEqual(counts(out), { peak: 3, started: 3, rounds: NaN }, out.stdout + out.stderr);
 });
 
-// WEAKNESS (fails now): a CLONE_PARENT child is its creator's sibling. When the new task's
-// first stop is seen before its creator's clone stop, syd takes the new task's parent (the
-// creator's parent: here the bomb's root, which only forked twice at the start) for its
-// creator and kills it; the real creator lives on.
+// Found by the attack session, fixed: a CLONE_PARENT child is its creator's sibling. When the
+// new task's first stop was seen before its creator's clone stop, syd took the new task's
+// parent (the bomb's root) for its creator and killed it. Now the new task alone is killed at
+// its first stop, and its creator at its own clone stop.
 Deno.test({
   name: "pid attack: clone(CLONE_PARENT) past the limit kills the creator, not its parent",
-  ignore: !WEAK,
   fn: async () => {
     await bombWithin(16, ["bomb", "p", "48", "3"]);
   },
@@ -129,26 +123,25 @@ Deno.test("pid attack: the same creator-kill loop without pid/max passes 4 tasks
   await bombPasses(4, ["creatorkill", "1"]);
 });
 
-// WEAKNESS (fails now): default/pid:abort signals SIGABRT, which the bomb ignores (SIG_IGN is
-// inherited): the new task and its creator both go on, so nothing holds the bomb.
+// Found by the attack session, fixed: default/pid:abort signalled SIGABRT, which the bomb
+// ignores (SIG_IGN is inherited), so the new task went on. Now the new task is always killed
+// (it never runs), its creator gets the action's signal.
 Deno.test({
   name: "pid attack: default/pid:abort holds a bomb that ignores SIGABRT",
-  ignore: !WEAK,
   fn: async () => {
     await bombWithin(16, ["ignabort", "48", "3"], ["-m", "default/pid:abort"]);
   },
 });
 
-// WEAKNESS (fails now): a process stopped (SIGSTOP) and continued (SIGCONT) reports a
-// PTRACE_EVENT_STOP with SIGTRAP when its group stop ends; syd takes it for a new task's first
-// stop and judges it. When that lands while the sandbox is past the limit (the attacker forks
+// Found by the attack session, fixed (syd now knows every task it has seen): a process stopped
+// (SIGSTOP) and continued (SIGCONT) reports a PTRACE_EVENT_STOP with SIGTRAP when its group
+// stop ends; syd took it for a new task's first stop and judged it. When that lands while the sandbox is past the limit (the attacker forks
 // one task too many as it sends SIGCONT), the victim, here the sandbox's first process that
 // created nothing for seconds, is killed as if it were new (record "pid":<victim>,"ppid":0),
 // and its parent too when that is sandboxed. With default/pid:stop the whole sandbox ends
 // stopped until -t.
 Deno.test({
   name: "pid attack: a process stopped and continued is not judged as a new task",
-  ignore: !WEAK,
   fn: async () => {
     const out = await sandboxed(["-m", "pid/max:5", "--", PIDS, "stopcont", "5", "2"]);
     assert.match(out.stdout, /^root survived rounds \d+$/m, `exit ${out.code}\n${out.stderr}`);

@@ -132,21 +132,20 @@ pub const Tracer = struct {
     chdirs: u64 = 0,
     /// New tasks past `pid/max` (PID sandboxing).
     pid_limits: u64 = 0,
+    /// PID sandboxing: at least as many tasks as the sandbox has (the first process at first).
+    tasks_bound: u64 = 1,
     /// syd's process group (read before the run thread confines itself), which PID
     /// sandboxing never signals: the sandbox's first process is in it, and syd's caller may be.
     syd_pgid: i32 = 0,
     /// Scratch space for PID sandboxing's count: the sandboxed processes.
     members: [members_max]reap.Proc = undefined,
-    /// The last new tasks judged at their creator's stop (not judged again at their own).
-    judged: [judged_max]i32 = [_]i32{0} ** judged_max,
-    judged_next: usize = 0,
+    /// Every task seen (a stop, or its creator's stop) and not yet dead: a SIGTRAP group-stop
+    /// report of an unknown task is a new task's first stop.
+    known: TidSet = .{},
     /// The last new tasks killed at their first stop, past the limit: their creators are given
     /// the action at their own stops.
     killed_new: [judged_max]i32 = [_]i32{0} ** judged_max,
     killed_new_next: usize = 0,
-    /// Tasks in a group stop (PTRACE_LISTEN): their next SIGTRAP stop is its end, not a birth.
-    listening: [judged_max]i32 = [_]i32{0} ** judged_max,
-    listening_next: usize = 0,
 
     /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
     pub fn init(pool: *Pool, child_pid: i32, sentinel_pid: i32, tree: []reap.Proc, ldso_allowed: bool) Tracer {
@@ -228,7 +227,7 @@ pub const Tracer = struct {
 
     fn serve(self: *Tracer, pid: i32, status: u32) void {
         if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
-            _ = take(&self.listening, pid);
+            self.known.remove(pid);
             if (self.forget(pid)) |judged| self.audit(judged); // died between its chdir and the check
             if (pid == self.first_pid) self.first_status = status;
             return;
@@ -236,6 +235,7 @@ pub const Tracer = struct {
         if (!linux.W.IFSTOPPED(status)) return;
         const sig = linux.W.STOPSIG(status);
         const event = status >> 16;
+        if (event != event_stop) self.known.insert(pid);
         if (sig == (linux.SIG.TRAP | 0x80)) {
             self.chdir_exit(pid);
         } else if (event == event_exec) {
@@ -247,12 +247,14 @@ pub const Tracer = struct {
             // SIGCONT and SIGKILL through. Else a new task's first stop, or an interrupt.
             const group_stop = sig == linux.SIG.STOP or sig == linux.SIG.TSTP or sig == linux.SIG.TTIN or sig == linux.SIG.TTOU;
             if (group_stop) {
-                remember(&self.listening, &self.listening_next, pid);
+                self.known.insert(pid);
                 return restart(ptrace_listen, pid, 0);
             }
-            // A listening task's stop when its group stop ends (SIGCONT) is no new task's
-            // first stop (found by the attack session: a continued process judged as new).
-            if (take(&self.listening, pid)) return restart(ptrace_cont, pid, 0);
+            // A task seen before is no new task: this is the end of its group stop, or a
+            // SIGCONT's notification (found by the attack session: a continued process was
+            // judged as new).
+            if (self.known.contains(pid)) return restart(ptrace_cont, pid, 0);
+            self.known.insert(pid);
             if (self.first_stop_over_limit(pid)) return; // killed
             restart(ptrace_cont, pid, 0);
         } else if (event == event_fork or event == event_vfork or event == event_clone) {
@@ -283,6 +285,12 @@ pub const Tracer = struct {
     }
 
     fn exec_stop(self: *Tracer, pid: i32) void {
+        // A thread other than the leader exec'ed: its own tid is gone with no death reported.
+        var former: u64 = 0;
+        if (sys.check(linux.syscall4(.ptrace, ptrace_geteventmsg, @intCast(pid), 0, @intFromPtr(&former)))) |_| {
+            const former_tid: i32 = @intCast(former & 0x7fffffff);
+            if (former_tid > 0 and former_tid != pid) self.known.remove(former_tid);
+        } else |_| {}
         var notif = notif_for(pid, .execve, .{0} ** 6);
         const request = self.request_for(&notif);
         self.execs += 1;
@@ -416,7 +424,9 @@ pub const Tracer = struct {
         const new_tid: i32 = @intCast(msg & 0x7fffffff);
         if (new_tid <= 0) return false;
         if (take(&self.killed_new, new_tid)) return self.over_pid_limit(new_tid, creator_tid, true);
-        remember(&self.judged, &self.judged_next, new_tid);
+        // Judged here: not again at its first stop, whichever comes first.
+        if (self.known.contains(new_tid)) return false;
+        self.known.insert(new_tid);
         return self.over_pid_limit(new_tid, creator_tid, false);
     }
 
@@ -424,7 +434,6 @@ pub const Tracer = struct {
     /// unless its creator's stop judged it already. Past the limit the new task alone is killed
     /// here: its creator (not its parent, with CLONE_PARENT) is given the action at its own stop.
     fn first_stop_over_limit(self: *Tracer, tid: i32) bool {
-        if (take(&self.judged, tid)) return false;
         return self.over_pid_limit(tid, null, false);
     }
 
@@ -437,8 +446,15 @@ pub const Tracer = struct {
     fn over_pid_limit(self: *Tracer, tid: i32, creator_tid: ?i32, known_over: bool) bool {
         const policy = self.pool.channel.policy_now();
         const limits = policy.limits;
-        if (!limits.pid or limits.pid_max == 0) return false;
+        if (!limits.pid) return false;
+        // An upper bound of the tasks: the last count, plus every task judged since (deaths
+        // only lower the truth). Counted again (a scan of /proc) only when the bound passes the
+        // limit: a sandbox far below it forks at no cost.
+        if (!known_over) self.tasks_bound +|= 1;
+        if (limits.pid_max == 0) return false;
+        if (!known_over and self.tasks_bound <= limits.pid_max) return false;
         const found: reap.Census = if (known_over) .{ .tasks = limits.pid_max + 1 } else reap.census(sys.getpid(), self.tree, &self.members, self.sentinel_pid);
+        if (!known_over) self.tasks_bound = found.tasks;
         if (found.tasks <= limits.pid_max) return false;
         assert(limits.pid_action != .allow and limits.pid_action != .deny);
         self.pid_limits += 1;
@@ -516,6 +532,76 @@ pub const Tracer = struct {
 /// New tasks remembered as judged at their creator's stop: more than this many creations
 /// between a creation and the new task's first stop judges it twice (harmless: again counted).
 const judged_max: usize = 256;
+
+/// A set of live thread ids (open addressing, linear probing, bounded). Full: `contains` says
+/// no for what it could not keep, so an old task may be judged as new (fail closed: it is
+/// killed only while the sandbox is past its limit).
+pub const TidSet = struct {
+    const capacity: usize = 1 << 16;
+    const empty: i32 = 0;
+    const gone: i32 = -1;
+    slots: [capacity]i32 = [_]i32{empty} ** capacity,
+    len: usize = 0,
+
+    fn home(tid: i32) usize {
+        const hash = @as(u32, @bitCast(tid)) *% 0x9e3779b1;
+        return hash % capacity;
+    }
+
+    pub fn contains(self: *const TidSet, tid: i32) bool {
+        assert(tid > 0);
+        var index = home(tid);
+        for (0..capacity) |_| {
+            const slot = self.slots[index];
+            if (slot == tid) return true;
+            if (slot == empty) return false;
+            index = (index + 1) % capacity;
+        }
+        return false;
+    }
+
+    pub fn insert(self: *TidSet, tid: i32) void {
+        assert(tid > 0);
+        if (self.contains(tid) or self.len >= capacity / 2) return; // kept sparse: short probes
+        var index = home(tid);
+        for (0..capacity) |_| {
+            if (self.slots[index] == empty or self.slots[index] == gone) {
+                self.slots[index] = tid;
+                self.len += 1;
+                return;
+            }
+            index = (index + 1) % capacity;
+        }
+    }
+
+    pub fn remove(self: *TidSet, tid: i32) void {
+        assert(tid > 0);
+        var index = home(tid);
+        for (0..capacity) |_| {
+            const slot = self.slots[index];
+            if (slot == empty) return;
+            if (slot == tid) {
+                self.slots[index] = gone;
+                self.len -= 1;
+                return;
+            }
+            index = (index + 1) % capacity;
+        }
+    }
+};
+
+test "TidSet keeps, finds and forgets thread ids" {
+    const set = try std.testing.allocator.create(TidSet);
+    defer std.testing.allocator.destroy(set);
+    set.* = .{};
+    var ids: [4000]i32 = undefined;
+    for (&ids, 0..) |*id, i| id.* = @intCast(i * 65537 % 4_000_000 + 1); // distinct, colliding homes
+    for (ids) |id| set.insert(id);
+    for (ids) |id| try std.testing.expect(set.contains(id));
+    for (ids[0..2000]) |id| set.remove(id);
+    for (ids[2000..]) |id| try std.testing.expect(set.contains(id));
+    for (ids[0..2000]) |id| try std.testing.expect(!set.contains(id));
+}
 
 /// Adds `tid` to a ring of tids (the oldest forgotten when full).
 fn remember(ring: *[judged_max]i32, next: *usize, tid: i32) void {

@@ -8,6 +8,7 @@
  *   setid reuid R E      setreuid (-1: unchanged)
  *   setid back ID        setuid(ID), then setuid(0)
  *   setid thread ID      setuid(ID) from the main thread; prints a second thread's ids
+ *   setid exec ID CMD... drop as above (exiting 3 if a call fails), then execvp CMD
  *
  * Each call prints `NAME=0` or `NAME=ERRNO`; at the end `ids=R/E/S gids=R/E/S groups=N
  * caps=HEX` (the effective set). Exit 0 whatever the calls answered.
@@ -56,6 +57,12 @@ int main(int argc, char **argv) {
   long a = strtol(argv[2], NULL, 10);
   long b = argc > 3 ? strtol(argv[3], NULL, 10) : -1;
   long c = argc > 4 ? strtol(argv[4], NULL, 10) : -1;
+  if (strcmp(mode, "exec") == 0) {
+    gid_t list[1] = {(gid_t)a};
+    if (argc < 4 || setgroups(1, list) != 0 || setgid((gid_t)a) != 0 || setuid((uid_t)a) != 0) return 3;
+    execvp(argv[3], argv + 3);
+    return 127;
+  }
   if (strcmp(mode, "drop") == 0) {
     gid_t list[1] = {(gid_t)a};
     report("setgroups", setgroups(1, list));
