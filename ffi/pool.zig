@@ -170,7 +170,7 @@ pub const Confinement = struct {
     /// loads its program (capset is in no filter).
     pub fn check_run(self: *Confinement) void {
         if (confined or !self.now.load(.acquire) or self.skip) return;
-        caps.thread_keep(caps.bit(caps.cap_sys_ptrace)) catch |err| {
+        caps.thread_keep(caps.bit(caps.cap_sys_ptrace) | emulator_setid_caps) catch |err| {
             self.log.emit(.@"error", .{ .ctx = "confine", .op = "caps", .thread = confine.thread_name(.run), .err = @errorName(err), .msg = "cannot drop the run thread's capabilities: exiting" });
             std.process.exit(101);
         };
@@ -412,7 +412,9 @@ fn thread_caps(comptime name: []const u8) caps.Set {
 
 /// CAP_SETUID and CAP_SETGID, kept by the emulators (and the monitor that starts them) under
 /// SafeSetID's transits, to act for a caller with its filesystem ids and groups
-/// (handlers/emulate.zig); set by the sandbox before the pool starts, never changed after.
+/// (handlers/emulate.zig), and CAP_KILL, kept by them and the run thread, to kill a caller that
+/// changed its uid (kill(2) needs a matching uid otherwise: found by test); set by the sandbox
+/// before the pool starts, never changed after.
 pub var emulator_setid_caps: caps.Set = 0;
 
 fn interrupt_handler(_: i32) callconv(.c) void {}

@@ -289,7 +289,7 @@ pub const Sandbox = struct {
         };
         net_handlers.diag.open(); // before syd's threads confine themselves: they may not open it
         defer net_handlers.diag.close();
-        pool_mod.emulator_setid_caps = setid_caps(rules);
+        pool_mod.emulator_setid_caps = if (setid_caps(rules) != 0) setid_caps(rules) | caps.bit(caps.cap_kill) else 0;
         emulate_mod.own_ids = pool.own;
         pool.start() catch |err| {
             diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
@@ -440,13 +440,12 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .trap_memory = rules.limits.mem,
         .trap_setuid = rules.setid.uid.len > 0,
         .trap_setgid = rules.setid.gid.len > 0,
-        .allow_unsafe_setid = rules.setid.allow_unsafe_setid,
     };
 }
 
 /// The capabilities the sandbox keeps: CAP_SETUID under SafeSetID's uid transits, CAP_SETGID
 /// under its gid transits (handlers/setid.zig judges every use).
-fn setid_caps(rules: *const policy.Policy) caps.Set {
+pub fn setid_caps(rules: *const policy.Policy) caps.Set {
     var keep: caps.Set = 0;
     if (rules.setid.uid.len > 0) keep |= caps.bit(caps.cap_setuid);
     if (rules.setid.gid.len > 0) keep |= caps.bit(caps.cap_setgid);

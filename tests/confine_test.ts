@@ -126,6 +126,8 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
     "syd_run",
     "syd_parent",
     "syd_landlock",
+    "syd_mem",
+    "syd_pid",
   ]);
   // No parent filter is loaded (syd's main process is Deno's): the section says so.
   assert.match(map.get("syd_parent")!, /none loaded/);
@@ -145,7 +147,8 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
   const requests = [...ptrace.matchAll(/\$a0\.lo32 & 0xffffffff == (\d+)/g)].map((m) =>
     Number(m[1])
   );
-  assert.deepEqual(requests.sort((a, b) => a - b), [7, 12, 13, 24, 0x4208, 0x420e]);
+  // GETEVENTMSG (0x4201): the task a fork made (PID sandboxing), the tid an exec replaced.
+  assert.deepEqual(requests.sort((a, b) => a - b), [7, 12, 13, 24, 0x4201, 0x4208, 0x420e]);
   for (const other of ["syd_emu", "syd_int", "syd_mon", "syd_out"]) {
     assert.equal(syscallBlock(map.get(other)!, "ptrace"), undefined, `${other} may ptrace`);
   }

@@ -29,7 +29,7 @@ pub const export_notify_fd: i32 = 1023;
 const kinds = @typeInfo(confine.Kind).@"enum".fields;
 
 /// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
-pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, skip: bool, lock_rules: *const landlock.Rules, limits: policy.Limits, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, setid: bool, skip: bool, lock_rules: *const landlock.Rules, limits: policy.Limits, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
     assert(out_fd >= 0);
     {
         const ctx = try sandbox_filter.build(options);
@@ -48,7 +48,7 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
         .drop => "loaded once the first process runs (lock:drop)",
         .on, .unset => "loaded once the first process runs (lock:on)",
     };
-    const params: confine.Params = .{ .notify_fd = export_notify_fd, .tgid = sys.getpid(), .interrupt_signal = std.os.linux.SIG.ALRM, .sockets = sockets };
+    const params: confine.Params = .{ .notify_fd = export_notify_fd, .tgid = sys.getpid(), .interrupt_signal = std.os.linux.SIG.ALRM, .sockets = sockets, .setid = setid };
     inline for (kinds) |field| {
         const kind: confine.Kind = @enumFromInt(field.value);
         const ctx = try confine.build(kind, params);
@@ -194,7 +194,7 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     defer sys.close(fd);
     var diag: policy.Diag = .{};
     const lock_rules: landlock.Rules = .{ .on = true, .paths = &.{.{ .path = "/usr", .access = 5 }}, .bind = &.{.{ 80, 90 }} };
-    try dump(.{}, &.{}, .unset, false, false, &lock_rules, .{}, .pfc, fd, "", &diag);
+    try dump(.{}, &.{}, .unset, false, false, false, &lock_rules, .{}, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);

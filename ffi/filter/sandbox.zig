@@ -120,8 +120,6 @@ pub const Options = struct {
     /// SafeSetID's transits (handlers/setid.zig): uid calls judged, gid calls and setgroups.
     trap_setuid: bool = false,
     trap_setgid: bool = false,
-    /// trace/allow_unsafe_setid: a change to a system id is EPERM, not a kill.
-    allow_unsafe_setid: bool = false,
 };
 
 /// The program's answer to every number without a row, and to the table's ENOSYS refusals.
@@ -420,8 +418,8 @@ test "the program does what the table says, for every number and every option" {
         .{ .kill_mkbdev = true, .kill_mkcdev = true, .traced = true },
         .{ .trap_memory = true },
         .{ .trap_setuid = true, .traced = true },
-        .{ .trap_setgid = true, .allow_unsafe_setid = true },
-        .{ .trap_setuid = true, .trap_setgid = true, .allow_unsafe_setid = true, .traced = true },
+        .{ .trap_setgid = true },
+        .{ .trap_setuid = true, .trap_setgid = true, .traced = true },
     }) |options| {
         const ctx = try build(options);
         defer scmp.release(ctx);

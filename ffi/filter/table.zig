@@ -124,9 +124,6 @@ pub const Option = enum {
     trap_setuid,
     /// SafeSetID has gid transits (`setgid+`): setgid, setregid, setresgid, setgroups.
     trap_setgid,
-    /// trace/allow_unsafe_setid: a change to a system user or group is refused (EPERM), not
-    /// killed.
-    allow_unsafe_setid,
 };
 
 /// An errno the filter answers with when every comparison of `args` holds (none: always).
@@ -735,35 +732,30 @@ fn system_id_cmps(comptime arg: c_uint, comptime max: u32) []const [1]scmp.ArgCm
     }
 }
 
-/// setuid, setreuid, setresuid (`id_args` arguments) or the gid calls: an argument naming a system
-/// user or group (at most `system_max`) kills the caller, as the original's, or is refused
-/// (EPERM) with trace/allow_unsafe_setid; the rest is judged while SafeSetID has transits of
-/// the kind (`trap`), and otherwise left to the kernel, where the sandbox holds no CAP_SETUID or
-/// CAP_SETGID.
+/// setuid, setreuid, setresuid (`id_args` arguments) or the gid calls: an argument naming a
+/// system user or group (at most `system_max`) is judged by handlers/setid.zig, which lets a
+/// call that changes nothing run (GNU make as root calls setresuid(-1, 0, -1)) and kills the
+/// caller of any other, as the original's filter does (EPERM with trace/allow_unsafe_setid);
+/// the rest is judged too while SafeSetID has transits of the kind (`trap`), and otherwise left
+/// to the kernel, where the sandbox holds no CAP_SETUID or CAP_SETGID.
 fn setid_row(comptime id_args: c_uint, comptime system_max: u32, comptime trap: Option) Disposition {
     comptime {
         @setEvalBranchQuota(20000);
         const Variant = struct {
-            fn of(act: Act, rest: Act, why_rest: []const u8) Disposition {
+            fn of(rest: Act, why_rest: []const u8) Disposition {
                 var cases: []const Case = &.{};
                 for (0..id_args) |arg| {
                     for (system_id_cmps(arg, system_max)) |*cmp| {
-                        cases = cases ++ [_]Case{.{ .act = act, .args = cmp, .why = "a change to a system user or group (root included): the original kills it" }};
+                        cases = cases ++ [_]Case{.{ .act = .{ .trap = .setid }, .args = cmp, .why = "a system user or group (root included): a change to one kills, as the original's" }};
                     }
                 }
                 return .{ .by_args = .{ .cases = cases, .rest = rest, .why_rest = why_rest } };
             }
         };
         const judged = "judged on SafeSetID's transits (setuid+, setgid+)";
-        const kill_trap = Variant.of(.kill, .{ .trap = .setid }, judged);
-        const kill_allow = Variant.of(.kill, .allow, ids_set);
-        const perm_trap = Variant.of(.{ .errno = .PERM }, .{ .trap = .setid }, judged);
-        const perm_allow = Variant.of(.{ .errno = .PERM }, .allow, ids_set);
-        return .{ .choose = .{
-            .option = .allow_unsafe_setid,
-            .set = &.{ .choose = .{ .option = trap, .set = &perm_trap, .unset = &perm_allow } },
-            .unset = &.{ .choose = .{ .option = trap, .set = &kill_trap, .unset = &kill_allow } },
-        } };
+        const trapped = Variant.of(.{ .trap = .setid }, judged);
+        const allowed = Variant.of(.allow, ids_set);
+        return .{ .choose = .{ .option = trap, .set = &trapped, .unset = &allowed } };
     }
 }
 
