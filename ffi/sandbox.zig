@@ -291,6 +291,7 @@ pub const Sandbox = struct {
         defer net_handlers.diag.close();
         pool_mod.emulator_setid_caps = if (setid_caps(rules) != 0) setid_caps(rules) | caps.bit(caps.cap_kill) else 0;
         emulate_mod.own_ids = pool.own;
+        emulate_mod.acting_allowed = pool_mod.emulator_setid_caps != 0; // the tracer: this thread
         pool.start() catch |err| {
             diag.set("cannot start the monitor thread: {s}", .{errno_text(sys.errno_value(err))});
             return err;

@@ -5,8 +5,8 @@
  * secure outcome; where it matters the same helper run with nothing judging it shows the attack
  * working. Helpers: tests/helpers/attack_setid.c (modes in its header) and setid.c.
  *
- * Weaknesses found (path resolution performed as syd, not as the caller) are asserted secure
- * behind `SYD_SETID_WEAK=1`: they fail until fixed. These tests need root.
+ * Two weaknesses were found and fixed (marked below): path resolution performed as syd, not as
+ * the caller, and a judged chdir that killed syd itself. These tests need root.
  */
 import assert from "node:assert/strict";
 import { helper, type Outcome, records, run, runSyd, tempDir, withoutRecords } from "./_syd.ts";
@@ -14,7 +14,6 @@ import { helper, type Outcome, records, run, runSyd, tempDir, withoutRecords } f
 const ATTACK = helper("attack_setid");
 const SETID = helper("setid");
 const ROOT_ONLY = Deno.uid() !== 0;
-const WEAK = Deno.env.get("SYD_SETID_WEAK") !== "1";
 const TRANSITS = ["-m", "setuid+0:65534", "-m", "setgid+0:65534"];
 const PATHS = [
   "-m",
@@ -384,9 +383,12 @@ attempt("truncate_via_link", lambda: os.truncate(d + "/priv/link", 1))
 `;
 
 Deno.test({
-  name: "WEAKNESS: paths are resolved as syd, so nobody stats, and opens through a symlink, " +
-    "beyond a directory it cannot search (SYD_SETID_WEAK=1)",
-  ignore: ROOT_ONLY || WEAK,
+  // Found by the attack session, fixed: syd resolved a changed caller's paths as itself (root),
+  // so nobody could stat, and open through a symlink, beyond a directory it cannot search. An
+  // emulator now takes the caller's ids for the whole call (emulate.zig act_as_caller).
+  name: "a process that dropped to nobody neither stats nor opens through a symlink beyond a " +
+    "directory it cannot search",
+  ignore: ROOT_ONLY,
   fn: async () => {
     await withFixture(async (dir) => {
       const command = [SETID, "exec", "65534", PY, "-c", PRIV, dir];
@@ -420,9 +422,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "WEAKNESS: a chdir nobody may not make is judged as syd and its caller killed (SYD_SETID_WEAK=1)",
-  ignore: ROOT_ONLY || WEAK,
+  // Found by the attack session, fixed: the tracer lowered its capabilities with capset, which
+  // its confinement kills under transits: a judged chdir killed syd (exit 159). It now keeps
+  // them, and judges the chdir with the caller's ids.
+  name: "a chdir nobody may not make is refused (EACCES), and syd lives",
+  ignore: ROOT_ONLY,
   fn: async () => {
     await withFixture(async (dir) => {
       const script = `import os, sys

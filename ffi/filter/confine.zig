@@ -307,13 +307,13 @@ const socket_rules = [_]Rule{
     .{ .nr = .socketpair, .kinds = emu, .args = &.{.{ .index = 1, .mask = sock_cloexec, .datum = value(sock_cloexec) }} },
 };
 
-/// handlers/emulate.zig under SafeSetID's transits: an emulator acting for a caller whose ids
-/// changed takes its filesystem ids and groups for the call, then syd's back (per thread: the
-/// other threads keep theirs). Only in the filters of a policy with transits (`Params.setid`).
+/// handlers/emulate.zig under SafeSetID's transits: an emulator (or the tracer, judging a
+/// chdir) acting for a caller whose ids changed takes its filesystem ids and groups for the
+/// call, then syd's back (per thread: the other threads keep theirs). Only in the filters of a policy with transits (`Params.setid`).
 const setid_rules = [_]Rule{
-    .{ .nr = .setfsuid, .kinds = emu },
-    .{ .nr = .setfsgid, .kinds = emu },
-    .{ .nr = .setgroups, .kinds = emu },
+    .{ .nr = .setfsuid, .kinds = emu_run },
+    .{ .nr = .setfsgid, .kinds = emu_run },
+    .{ .nr = .setgroups, .kinds = emu_run },
 };
 
 const mfd_cloexec: u32 = 1;

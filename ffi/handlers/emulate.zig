@@ -259,6 +259,18 @@ fn act_as(status: *const caller_mod.Status) bool {
     return true;
 }
 
+/// Takes the ids of the caller of `request` for the whole call, path resolution included, when
+/// they are not syd's (SafeSetID: found by the attack session, a process that dropped to nobody
+/// had syd resolve symlinks and stat paths in directories it cannot search, as root). EACCES
+/// when the kernel did not give them.
+pub fn act_as_caller(request: *const handlers.Request) sys.Errno!void {
+    assert(acting_allowed);
+    var status: caller_mod.Status = .{};
+    try caller_mod.read_status(request.tid(), &status);
+    if (caller_mod.same_credentials(&status, &own_ids)) return;
+    if (!act_as(&status)) return error.ACCES;
+}
+
 /// syd's own filesystem ids and groups back on this thread, after a call performed as another
 /// user (handlers/mod.zig `handle` calls it after every call).
 pub fn act_as_syd() void {

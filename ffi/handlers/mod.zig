@@ -194,8 +194,11 @@ pub fn syscall_name(nr: i32) []const u8 {
 
 /// Decides one call. Never fails: any error inside syd answers the call with an errno.
 pub fn handle(request: *const Request) Response {
+    // SafeSetID: a caller whose ids changed has its whole call resolved and performed with its
+    // ids; the emulator is syd again after it.
+    if (emulate.acting_allowed) emulate.act_as_caller(request) catch |err| return failure(err);
     const response = dispatch(request);
-    emulate.act_as_syd(); // an emulator that acted as another user (SafeSetID) is syd again
+    emulate.act_as_syd();
     // trace/force_cloexec: every fd syd hands over is close-on-exec (the calls that make fds
     // are performed by syd while it is on: open.zig, anonfd.zig, unix_names.zig).
     return switch (response) {

@@ -34,6 +34,7 @@ const dir = @import("../handlers/dir.zig");
 const reap = @import("../reap.zig");
 const caps = @import("../layers/caps.zig");
 const caller_mod = @import("../caller.zig");
+const emulate = @import("../handlers/emulate.zig");
 const Pool = pool_mod.Pool;
 
 const ptrace_cont: usize = 7;
@@ -324,6 +325,10 @@ pub const Tracer = struct {
         const verdict = judging: {
             const saved = lower() catch return kill(tid); // never judge with more than the caller has
             defer caps.effective_restore(saved);
+            // SafeSetID: with the caller's ids, if they changed (found by the attack session: a
+            // chdir nobody may not make was judged as syd, then killed at its exit stop).
+            if (emulate.acting_allowed) emulate.act_as_caller(&request) catch |err| break :judging dir.Enter{ .refused = sys.errno_value(err) };
+            defer emulate.act_as_syd();
             break :judging dir.chdir_enter(&request);
         };
         switch (verdict) {
@@ -634,7 +639,11 @@ const audit_arch_x86_64 = handlers.audit_arch_x86_64;
 /// capability-less caller which names exist in directories it cannot search (found by review
 /// of issue 11's oracle).
 fn lower() sys.Errno!caps.Sets {
-    return caps.effective_lower(caps.bit(caps.cap_sys_ptrace));
+    // Under SafeSetID's transits also CAP_SETUID, CAP_SETGID and CAP_KILL, which the confined
+    // run thread keeps (pool.zig): lowering them would need capset, which its filter kills
+    // (found by the attack session: a judged chdir killed syd), and acting as the caller needs
+    // the first two.
+    return caps.effective_lower(caps.bit(caps.cap_sys_ptrace) | pool_mod.emulator_setid_caps);
 }
 
 /// The notification a traced call is judged as: thread `tid`, call `nr`, its arguments.
