@@ -226,18 +226,28 @@ fn parent_marked(table: []const Proc, ppid: i32) bool {
     return table[index].mark;
 }
 
-/// The thread count of `pid` when it runs under a seccomp filter; null otherwise or gone.
-fn threads_if_filtered(pid: i32) ?u64 {
+/// The text of /proc/PID/status (null when gone).
+fn status_text(pid: i32, buf: *[4096]u8) ?[]const u8 {
     var path_buf: [32]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{pid}) catch unreachable;
+    return caller.read_proc(path.ptr, buf) catch null;
+}
+
+/// Whether a status says its process runs under a seccomp filter (a zombie's, which says so no
+/// more: counted).
+fn status_filtered(text: []const u8) bool {
+    const at = std.mem.indexOf(u8, text, "\nSeccomp:\t") orelse return true;
+    return text.len > at + 10 and text[at + 10] == '2';
+}
+
+/// The thread count of `pid` when it runs under a seccomp filter; null otherwise or gone.
+fn threads_if_filtered(pid: i32) ?u64 {
     var buf: [4096]u8 = undefined;
-    const text = caller.read_proc(path.ptr, &buf) catch return null;
-    return parse_threads_if_filtered(text);
+    return parse_threads_if_filtered(status_text(pid, &buf) orelse return null);
 }
 
 pub fn parse_threads_if_filtered(text: []const u8) ?u64 {
-    const seccomp = std.mem.indexOf(u8, text, "\nSeccomp:\t") orelse return null;
-    if (text.len <= seccomp + 10 or text[seccomp + 10] != '2') return null;
+    if (std.mem.indexOf(u8, text, "\nSeccomp:\t") == null or !status_filtered(text)) return null;
     const at = std.mem.indexOf(u8, text, "\nThreads:\t") orelse return null;
     const rest = text[at + 10 ..];
     const end = std.mem.indexOfScalar(u8, rest, '\n') orelse rest.len;
@@ -251,14 +261,10 @@ test "parse_threads_if_filtered counts threads of filtered processes only" {
     try std.testing.expectEqual(@as(?u64, null), parse_threads_if_filtered("Name:\tx\nSeccomp:\t2\n"));
 }
 
-/// Whether `pid` runs under a seccomp filter (a zombie's status says so no more: counted).
+/// Whether `pid` runs under a seccomp filter (`status_filtered`; gone: no).
 fn filtered(pid: i32) bool {
-    var path_buf: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{pid}) catch unreachable;
     var buf: [4096]u8 = undefined;
-    const text = caller.read_proc(path.ptr, &buf) catch return false;
-    const at = std.mem.indexOf(u8, text, "\nSeccomp:\t") orelse return true;
-    return text.len > at + 10 and text[at + 10] == '2';
+    return status_filtered(status_text(pid, &buf) orelse return false);
 }
 
 test "parse_stat reads the state and parent past a command name with parentheses" {

@@ -312,11 +312,14 @@ pub fn act_for(request: *const handlers.Request, canonical: []const u8, creating
 }
 
 /// The caller's status, when syd may act for it: its filesystem credentials must be syd's, or
-/// under SafeSetID's transits this emulator takes them (`act_as`; otherwise EACCES, logged). Sets this thread's umask to the caller's when `creating`.
+/// under SafeSetID's transits this thread takes them (`act_as`; otherwise EACCES, logged). Sets
+/// this thread's umask to the caller's when `creating`.
 pub fn caller_for(request: *const handlers.Request, canonical: []const u8, creating: bool) sys.Errno!caller_mod.Status {
     var status: caller_mod.Status = .{};
     try caller_mod.read_status(request.tid(), &status);
-    if (!caller_mod.same_credentials(&status, request.own) and !(acting_allowed and act_as(&status))) {
+    // Under transits handlers.handle has taken the caller's ids already (`act_as_caller`: the
+    // calling thread's ids cannot change while its call waits); the tracer's later checks have not.
+    if (!caller_mod.same_credentials(&status, request.own) and !(acting_allowed and (acting_as_other or act_as(&status)))) {
         request.log.emit(.warn, .{
             .ctx = "access",
             .msg = "the caller's credentials differ from syd's: acting for another user is not supported yet",

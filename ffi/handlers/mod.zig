@@ -592,14 +592,12 @@ pub fn enforce(request: *const Request, verdict: Judgement, path: []const u8) ?i
 }
 
 pub fn punish(request: *const Request, action: Action) void {
-    var status: caller_mod.Status = .{};
-    caller_mod.read_status(request.tid(), &status) catch {};
-    const tgid = if (status.tgid > 0) status.tgid else request.tid();
+    const tgid = caller_tgid(request);
     switch (action) {
         .stop => sys.tgkill(tgid, request.tid(), linux.SIG.STOP) catch {},
         .abort => sys.tgkill(tgid, request.tid(), linux.SIG.ABRT) catch {},
         .kill => _ = linux.kill(tgid, linux.SIG.KILL),
-        .exit => punish_exit(request, @intFromEnum(linux.E.ACCES)),
+        .exit => end_sandbox(request, tgid, @intFromEnum(linux.E.ACCES)),
         else => {}, // panic: denied and logged; syd itself keeps going
     }
 }
@@ -607,10 +605,19 @@ pub fn punish(request: *const Request, action: Action) void {
 /// The `exit` action: syd ends with `status` (an errno, as the original's exit_group(errno)),
 /// the caller and the sandbox's first process killed (the rest follows as when it exits).
 pub fn punish_exit(request: *const Request, status: i32) void {
-    assert(status > 0 and status < 256);
+    end_sandbox(request, caller_tgid(request), status);
+}
+
+/// The caller's process (its thread id when /proc no longer says).
+fn caller_tgid(request: *const Request) i32 {
     var found: caller_mod.Status = .{};
     caller_mod.read_status(request.tid(), &found) catch {};
-    const tgid = if (found.tgid > 0) found.tgid else request.tid();
+    return if (found.tgid > 0) found.tgid else request.tid();
+}
+
+fn end_sandbox(request: *const Request, tgid: i32, status: i32) void {
+    assert(status > 0 and status < 256);
+    assert(tgid > 0);
     request.exit_status.store(status, .release);
     _ = linux.kill(tgid, linux.SIG.KILL);
     if (request.child_pid > 0) _ = linux.kill(request.child_pid, linux.SIG.KILL);

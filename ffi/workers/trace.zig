@@ -145,7 +145,7 @@ pub const Tracer = struct {
     known: TidSet = .{},
     /// The last new tasks killed at their first stop, past the limit: their creators are given
     /// the action at their own stops.
-    killed_new: [judged_max]i32 = [_]i32{0} ** judged_max,
+    killed_new: [killed_new_max]i32 = [_]i32{0} ** killed_new_max,
     killed_new_next: usize = 0,
 
     /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
@@ -256,7 +256,10 @@ pub const Tracer = struct {
             // judged as new).
             if (self.known.contains(pid)) return restart(ptrace_cont, pid, 0);
             self.known.insert(pid);
-            if (self.first_stop_over_limit(pid)) return; // killed
+            // PID sandboxing at a new task's first stop, before it runs an instruction of its own.
+            // Past the limit it alone is killed here: its creator (not its parent, with
+            // CLONE_PARENT) is given the action at its own stop.
+            if (self.over_pid_limit(pid, null, false)) return; // killed
             restart(ptrace_cont, pid, 0);
         } else if (event == event_fork or event == event_vfork or event == event_clone) {
             if (self.creation_over_limit(pid)) return; // killed, or signalled by syd
@@ -287,11 +290,7 @@ pub const Tracer = struct {
 
     fn exec_stop(self: *Tracer, pid: i32) void {
         // A thread other than the leader exec'ed: its own tid is gone with no death reported.
-        var former: u64 = 0;
-        if (sys.check(linux.syscall4(.ptrace, ptrace_geteventmsg, @intCast(pid), 0, @intFromPtr(&former)))) |_| {
-            const former_tid: i32 = @intCast(former & 0x7fffffff);
-            if (former_tid > 0 and former_tid != pid) self.known.remove(former_tid);
-        } else |_| {}
+        if (event_tid(pid)) |former| if (former != pid) self.known.remove(former);
         var notif = notif_for(pid, .execve, .{0} ** 6);
         const request = self.request_for(&notif);
         self.execs += 1;
@@ -424,22 +423,12 @@ pub const Tracer = struct {
     /// here, not again at its first stop; one already killed at its first stop (which came
     /// first) has its creator given the action now, without counting again.
     fn creation_over_limit(self: *Tracer, creator_tid: i32) bool {
-        var msg: u64 = 0;
-        _ = sys.check(linux.syscall4(.ptrace, ptrace_geteventmsg, @intCast(creator_tid), 0, @intFromPtr(&msg))) catch return false; // gone
-        const new_tid: i32 = @intCast(msg & 0x7fffffff);
-        if (new_tid <= 0) return false;
+        const new_tid = event_tid(creator_tid) orelse return false; // gone
         if (take(&self.killed_new, new_tid)) return self.over_pid_limit(new_tid, creator_tid, true);
         // Judged here: not again at its first stop, whichever comes first.
         if (self.known.contains(new_tid)) return false;
         self.known.insert(new_tid);
         return self.over_pid_limit(new_tid, creator_tid, false);
-    }
-
-    /// PID sandboxing at a new task's first stop (before it runs an instruction of its own),
-    /// unless its creator's stop judged it already. Past the limit the new task alone is killed
-    /// here: its creator (not its parent, with CLONE_PARENT) is given the action at its own stop.
-    fn first_stop_over_limit(self: *Tracer, tid: i32) bool {
-        return self.over_pid_limit(tid, null, false);
     }
 
     /// Whether the sandbox has more tasks than `pid/max` now that `tid` exists (`known_over`:
@@ -534,9 +523,9 @@ pub const Tracer = struct {
     }
 };
 
-/// New tasks remembered as judged at their creator's stop: more than this many creations
-/// between a creation and the new task's first stop judges it twice (harmless: again counted).
-const judged_max: usize = 256;
+/// New tasks killed at their first stop remembered until their creator's stop: past this many
+/// at once the oldest creators are not given the action (their new tasks are killed all the same).
+const killed_new_max: usize = 256;
 
 /// A set of live thread ids (open addressing, linear probing, bounded). Full: `contains` says
 /// no for what it could not keep, so an old task may be judged as new (fail closed: it is
@@ -609,14 +598,14 @@ test "TidSet keeps, finds and forgets thread ids" {
 }
 
 /// Adds `tid` to a ring of tids (the oldest forgotten when full).
-fn remember(ring: *[judged_max]i32, next: *usize, tid: i32) void {
+fn remember(ring: *[killed_new_max]i32, next: *usize, tid: i32) void {
     assert(tid > 0);
-    ring[next.* % judged_max] = tid;
+    ring[next.* % killed_new_max] = tid;
     next.* +%= 1;
 }
 
 /// Whether `tid` is in the ring; taken out (once: the tid may name another task later).
-fn take(ring: *[judged_max]i32, tid: i32) bool {
+fn take(ring: *[killed_new_max]i32, tid: i32) bool {
     assert(tid > 0);
     for (ring) |*entry| if (entry.* == tid) {
         entry.* = 0;
@@ -664,27 +653,45 @@ fn syscall_info(tid: i32) ?SyscallInfo {
     return info;
 }
 
-/// setgroups at its seccomp stop, made setgroups(0, NULL): every supplementary group dropped.
-fn drop_groups(tid: i32) void {
+/// The thread id a ptrace event stop of `tid` names (PTRACE_GETEVENTMSG: the task a fork,
+/// vfork or clone made; the former tid of a thread that exec'ed); null when `tid` is gone.
+fn event_tid(tid: i32) ?i32 {
+    var msg: u64 = 0;
+    _ = sys.check(linux.syscall4(.ptrace, ptrace_geteventmsg, @intCast(tid), 0, @intFromPtr(&msg))) catch return null;
+    const named: i32 = @intCast(msg & 0x7fffffff);
+    return if (named > 0) named else null;
+}
+
+/// Changes the registers of `tid`, stopped at its seccomp stop, with `edit`, then lets it go on.
+/// ESRCH: not in this stop any more (killed): nothing changed, and never kill by this pid.
+fn edit_regs(tid: i32, edit: anytype) void {
     var regs: [regs_words]u64 = undefined;
-    // ESRCH: not in this stop any more (killed): nothing to change.
     _ = sys.check(linux.syscall4(.ptrace, ptrace_getregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
-    regs[reg_rdi] = 0;
-    regs[reg_rsi] = 0;
+    edit.apply(&regs);
     _ = sys.check(linux.syscall4(.ptrace, ptrace_setregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
     restart(ptrace_cont, tid, 0);
+}
+
+/// setgroups at its seccomp stop, made setgroups(0, NULL): every supplementary group dropped.
+fn drop_groups(tid: i32) void {
+    edit_regs(tid, struct {
+        fn apply(_: @This(), regs: *[regs_words]u64) void {
+            regs[reg_rdi] = 0;
+            regs[reg_rsi] = 0;
+        }
+    }{});
 }
 
 /// Skips the call at its seccomp stop: no call (-1), `errno_value` as its result.
 fn skip(tid: i32, errno_value: i32) void {
     assert(errno_value > 0);
-    var regs: [regs_words]u64 = undefined;
-    // ESRCH: not in this stop any more (killed): nothing to skip, and never kill by this pid.
-    _ = sys.check(linux.syscall4(.ptrace, ptrace_getregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
-    regs[reg_orig_rax] = std.math.maxInt(u64);
-    regs[reg_rax] = @bitCast(-@as(i64, errno_value));
-    _ = sys.check(linux.syscall4(.ptrace, ptrace_setregs, @intCast(tid), 0, @intFromPtr(&regs))) catch return;
-    restart(ptrace_cont, tid, 0);
+    edit_regs(tid, struct {
+        errno_value: i32,
+        fn apply(self: @This(), regs: *[regs_words]u64) void {
+            regs[reg_orig_rax] = std.math.maxInt(u64);
+            regs[reg_rax] = @bitCast(-@as(i64, self.errno_value));
+        }
+    }{ .errno_value = errno_value });
 }
 
 fn restart(request: usize, tid: i32, sig: u32) void {
