@@ -317,6 +317,7 @@ test {
     _ = @import("handlers/sysinfo.zig");
     _ = @import("handlers/memory.zig");
     _ = @import("handlers/setid.zig");
+    _ = @import("layers/namespaces.zig");
     _ = @import("handlers/exec.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/recvfd.zig");

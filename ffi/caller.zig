@@ -19,6 +19,10 @@ pub const Status = struct {
     tgid: i32 = 0,
     /// The thread group's parent (0: none seen).
     ppid: i32 = 0,
+    /// The thread group and the thread in the innermost pid namespace (the sandbox's own when
+    /// it has one: layers/namespaces.zig); 0 when the status did not say (Linux before 4.1).
+    ns_tgid: i32 = 0,
+    ns_tid: i32 = 0,
     fsuid: u32 = 0,
     fsgid: u32 = 0,
     /// The real, effective and saved uids, and gids.
@@ -92,6 +96,10 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
             seen |= 1;
         } else if (std.mem.eql(u8, key, "PPid")) {
             out.ppid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
+        } else if (std.mem.eql(u8, key, "NStgid")) {
+            out.ns_tgid = try innermost(value);
+        } else if (std.mem.eql(u8, key, "NSpid")) {
+            out.ns_tid = try innermost(value);
         } else if (std.mem.eql(u8, key, "Uid")) {
             out.fsuid = try field(value, 3);
             for (&out.uids, 0..) |*id, index| id.* = try field(value, index);
@@ -116,6 +124,21 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
     }
     if (seen & 7 != 7) return error.INVAL;
     out.ids_uniform = seen & (8 | 16) == 8 | 16;
+}
+
+/// The last number of a status value ("4711\t2"): the id in the innermost pid namespace.
+fn innermost(value: []const u8) sys.Errno!i32 {
+    var items = std.mem.tokenizeAny(u8, value, " \t");
+    var last: ?[]const u8 = null;
+    var count: usize = 0;
+    while (items.next()) |item| : (count += 1) {
+        if (count == 32) return error.INVAL; // the kernel nests 32 pid namespaces at most
+        last = item;
+    }
+    const text = last orelse return error.INVAL;
+    const id = std.fmt.parseInt(i32, text, 10) catch return error.INVAL;
+    if (id <= 0) return error.INVAL;
+    return id;
 }
 
 /// Whether the four ids of a status value ("1000 1000 1000 1000") are one.
@@ -179,6 +202,11 @@ test "parse_status reads the thread group, fs credentials, groups and umask" {
     try std.testing.expect(status.ids_uniform);
     try parse_status("Tgid:\t7\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t6\t5\n", &status);
     try std.testing.expect(!status.ids_uniform);
+    // The innermost pid namespace's ids: the last of each list.
+    try parse_status("Tgid:\t900\nNStgid:\t900\t1\nNSpid:\t901\t2\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t5\t5\n", &status);
+    try std.testing.expectEqual(@as(i32, 1), status.ns_tgid);
+    try std.testing.expectEqual(@as(i32, 2), status.ns_tid);
+    try std.testing.expectError(error.INVAL, parse_status("Tgid:\t9\nNSpid:\t\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t5\t5\n", &status));
 }
 
 test "read_status of this process matches its own credentials" {

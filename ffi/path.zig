@@ -24,6 +24,7 @@ const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const policy_mod = @import("policy.zig");
 const pieces = @import("pieces.zig");
+const caller_mod = @import("caller.zig");
 
 /// PATH_MAX, including the NUL: the longest path string a caller passes.
 pub const path_len_max: usize = 4096;
@@ -60,6 +61,32 @@ comptime {
 /// The thread that made the call: `pid` is its thread-group id (what `/proc/self` names),
 /// `tid` the thread itself (whose memory, root, cwd and fd table are read).
 pub const Caller = struct { pid: i32, tid: i32 };
+
+/// Set by sandbox.zig while a sandbox with a pid namespace of its own runs
+/// (layers/namespaces.zig): its /proc numbers processes as that namespace does, not as syd's.
+pub var pid_namespace: std.atomic.Value(bool) = .init(false);
+
+/// A caller's `pid` and `tid` as its own /proc names them.
+pub const ViewIds = struct { pid: i32, tid: i32 };
+
+/// The caller's ids in its /proc: syd's numbers, or those of the sandbox's pid namespace (the
+/// innermost of /proc/TID/status's NStgid and NSpid). error.ACCES when they cannot be told:
+/// a path must never name another process's /proc entries by a wrong number.
+pub fn view_ids(caller: Caller) sys.Errno!ViewIds {
+    assert(caller.pid > 0 and caller.tid > 0);
+    if (!pid_namespace.load(.acquire) or caller.pid == sys.own_pid()) return .{ .pid = caller.pid, .tid = caller.tid };
+    var status: caller_mod.Status = .{};
+    try caller_mod.read_status(caller.tid, &status);
+    if (status.ns_tid <= 0 or status.ns_tgid <= 0) return error.ACCES;
+    const pid = if (caller.pid == caller.tid)
+        status.ns_tid
+    else if (caller.pid == status.tgid)
+        status.ns_tgid
+    else
+        return error.ACCES;
+    assert(pid > 0);
+    return .{ .pid = pid, .tid = status.ns_tid };
+}
 
 /// Reads a NUL-terminated string at `addr` in the caller's memory with process_vm_readv, page
 /// by page so a string that ends just before an unmapped page is read; error.FAULT for a bad
@@ -321,6 +348,7 @@ const Walk = struct {
     link: *[path_len_max]u8, // a link body, or the caller's root as syd sees it
     links: u32 = 0,
     procfs: ?bool = null, // whether the caller's /proc is a procfs root, once asked
+    view_ids: ?ViewIds = null, // the caller's ids in its /proc, once asked
     guard: bool, // whether syd's own /proc entries are refused (not when syd resolves its own fds)
 
     fn set_out(self: *Walk, text: []const u8) void {
@@ -357,7 +385,8 @@ const Walk = struct {
         }
         // No name in the caller's root: a pipe, a socket, an unlinked file, or outside it.
         if (empty) {
-            self.set_out(proc_name(&name_buf, "/proc/{d}/fd/{d}", .{ self.caller.pid, dirfd }));
+            const ids = try self.view();
+            self.set_out(proc_name(&name_buf, "/proc/{d}/fd/{d}", .{ ids.pid, dirfd }));
             return;
         }
         if (deleted) return error.NOENT;
@@ -551,10 +580,11 @@ const Walk = struct {
                 const body = try self.readlink_in_root(self.out_relative());
                 try self.splice(body);
             },
-            .proc_self => try self.splice(proc_name(&body_buf, "{d}", .{self.caller.pid})),
-            .proc_thread_self => try self.splice(
-                proc_name(&body_buf, "{d}/task/{d}", .{ self.caller.pid, self.caller.tid }),
-            ),
+            .proc_self => try self.splice(proc_name(&body_buf, "{d}", .{(try self.view()).pid})),
+            .proc_thread_self => {
+                const ids = try self.view();
+                try self.splice(proc_name(&body_buf, "{d}/task/{d}", .{ ids.pid, ids.tid }));
+            },
             .magic => return self.follow_magic(final),
         }
         assert(self.out_len > 0);
@@ -712,6 +742,14 @@ const Walk = struct {
     /// the original: EACCES). syd reads /proc with CAP_SYS_PTRACE and from outside the
     /// sandbox's Landlock domain: performing the call for the caller would lend it both (another
     /// process's mem, environ, fds), and syd's own entries are syd's alone.
+    /// The caller's ids in its /proc (asked once per walk).
+    fn view(self: *Walk) sys.Errno!ViewIds {
+        if (self.view_ids) |known| return known;
+        const ids = try view_ids(self.caller);
+        self.view_ids = ids;
+        return ids;
+    }
+
     fn may_name(self: *Walk, path: []const u8) bool {
         return caller_may_name(self.caller, path);
     }
@@ -818,9 +856,15 @@ fn strip_root(root: []const u8, path: []const u8) ?usize {
 /// Whether `caller` may name `path` (see Walk.may_name): not another process's /proc/<N>/...
 pub fn caller_may_name(caller: Caller, path: []const u8) bool {
     const pid = proc_pid_of(path) orelse return true;
-    if (pid.value == caller.tid or pid.value == caller.pid) return true;
+    const ids = view_ids(caller) catch return false;
+    if (pid.value == ids.tid or pid.value == ids.pid) return true;
     var name_buf: [proc_name_len_max]u8 = undefined;
-    const task = proc_name(&name_buf, "/proc/{d}/task/{d}", .{ pid.value, caller.tid });
+    // Another thread of the caller's group names it too: its /proc/<N>/task/<tid> exists, in the
+    // caller's own /proc when the sandbox has a pid namespace.
+    const task = if (pid_namespace.load(.acquire) and caller.pid != sys.own_pid())
+        proc_name(&name_buf, "/proc/{d}/root/proc/{d}/task/{d}", .{ caller.tid, pid.value, ids.tid })
+    else
+        proc_name(&name_buf, "/proc/{d}/task/{d}", .{ pid.value, caller.tid });
     return exists(task);
 }
 
@@ -848,6 +892,8 @@ fn proc_pid_of(path: []const u8) ?ProcPid {
 /// /proc/<pid>/task/<syd tid>/...): never the sandbox's to open, stat or read, whatever the
 /// policy (as the original).
 pub fn names_syd_proc(path: []const u8) bool {
+    // The sandbox's own pid namespace has no number for syd's processes.
+    if (pid_namespace.load(.acquire)) return false;
     const pid = proc_pid_of(path) orelse return false;
     if (is_syd_task(pid.value)) return true;
     if (pid.task) |task| return is_syd_task(task);

@@ -13,6 +13,7 @@ const sys = @import("sys.zig");
 const Level = @import("log.zig").Level;
 const glob = @import("glob.zig");
 const landlock = @import("layers/landlock.zig");
+const namespaces = @import("layers/namespaces.zig");
 
 pub const version: u32 = 1;
 
@@ -282,6 +283,8 @@ pub const Document = struct {
     limits: LimitsDoc = .{},
     /// SafeSetID (absent: no transits).
     setid: SetIdDoc = .{},
+    /// Namespaces and the container form (absent: none).
+    namespaces: namespaces.Doc = .{},
 };
 
 /// SafeSetID in the document (lib/policy/compile.ts `setid`): the transits [SRC, DST].
@@ -427,6 +430,8 @@ pub const Policy = struct {
     limits: Limits = .{},
     /// SafeSetID: fixed when the sandbox starts.
     setid: SetId = .{},
+    /// Namespaces and the container form (layers/namespaces.zig): fixed when the sandbox starts.
+    namespaces: namespaces.Rules = .{},
     pool: Pool,
     lock: Lock = .unset,
     /// trace/exit_wait_all: syd waits for every sandboxed process, not only the first.
@@ -692,6 +697,22 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     policy.landlock = try load_landlock(arena, doc.landlock, diag);
     policy.limits = try load_limits(doc.limits, diag);
     policy.setid = try load_setid(doc.setid, diag);
+    var why: []const u8 = "";
+    policy.namespaces = namespaces.load(doc.namespaces, &why) catch |err| {
+        diag.set("{s}", .{why});
+        return err;
+    };
+    // syd makes the sockets of trace/force_cloexec in its own network namespace: never for a
+    // sandbox with one of its own.
+    if (policy.namespaces.has(.net) and policy.force_cloexec) {
+        diag.set("trace/force_cloexec with unshare/net is not supported: syd would make the sockets in its own network namespace", .{});
+        return error.OPNOTSUPP;
+    }
+    // The Lock domain forbids mounting, and its rules name syd's paths, not the new root's.
+    if (policy.namespaces.has(.mount) and policy.landlock.on) {
+        diag.set("Lock sandboxing together with a mount namespace is not supported yet", .{});
+        return error.OPNOTSUPP;
+    }
     return policy;
 }
 

@@ -199,6 +199,10 @@ pub const Pool = struct {
     exit_status: std.atomic.Value(i32) = .init(0),
     /// The sandbox's first process (set before `start`).
     child_pid: i32 = 0,
+    /// The process that runs the command (lock:exec's "first process"): the first process, or,
+    /// under a pid namespace's init (layers/namespaces.zig), the init's child, once the tracer
+    /// has seen it (0 before).
+    command_pid: std.atomic.Value(i32) = .init(0),
     counter: Counter = .{},
     /// Bumped (and futex-woken) whenever the monitor should look at the pool again.
     monitor_seq: std.atomic.Value(u32) = .init(0),

@@ -28,6 +28,7 @@ const net_handlers = @import("handlers/net.zig");
 const caps = @import("layers/caps.zig");
 const trace = @import("workers/trace.zig");
 const confine = @import("filter/confine.zig");
+const namespaces = @import("layers/namespaces.zig");
 
 /// The run thread's stack: the tracer judges exec images and chdir paths on it, as an
 /// emulator does on its 256 KiB (pool.thread_stack_size), with room to spare.
@@ -65,6 +66,9 @@ pub const Sandbox = struct {
     signal_mutex: std.Thread.Mutex = .{},
     /// Set when a signal to forward finds the first process gone: stop waiting for the others.
     stop_wait: std.atomic.Value(bool) = .init(false),
+    /// Under a pid namespace's init (which ignores what syd forwards, as every init does): the
+    /// process running the command, to forward signals to instead (pool.zig `command_pid`).
+    command_pid: ?*const std.atomic.Value(i32) = null,
 
     /// Loads `json` into a new sandbox; `diag` says why when it fails.
     pub fn create(json: []const u8, diag: *policy.Diag) sys.Errno!*Sandbox {
@@ -112,10 +116,11 @@ pub const Sandbox = struct {
         self.log_rd = -1;
     }
 
-    fn publish_pidfd(self: *Sandbox, pidfd: i32) void {
+    fn publish_pidfd(self: *Sandbox, pidfd: i32, command_pid: ?*const std.atomic.Value(i32)) void {
         self.signal_mutex.lock();
         defer self.signal_mutex.unlock();
         self.child_pidfd = pidfd;
+        self.command_pid = command_pid;
     }
 
     /// Sends `sig` (SIGHUP, SIGINT, SIGQUIT or SIGTERM) to the running child; ESRCH when none.
@@ -125,6 +130,16 @@ pub const Sandbox = struct {
         self.signal_mutex.lock();
         defer self.signal_mutex.unlock();
         if (self.child_pidfd < 0) return error.SRCH;
+        if (self.command_pid) |command| {
+            // The command, by a pidfd opened now: until the tracer has seen the command start
+            // (0) or once it has ended (-1), the signal goes to the init, which ignores it.
+            const pid = command.load(.acquire);
+            if (pid > 0) if (sys.pidfd_open(pid)) |pidfd| {
+                defer sys.close(pidfd);
+                _ = sys.check(linux.syscall4(.pidfd_send_signal, @as(usize, @intCast(pidfd)), @as(usize, @intCast(sig)), 0, 0)) catch {};
+                return;
+            } else |_| {};
+        }
         _ = sys.check(linux.syscall4(.pidfd_send_signal, @as(usize, @intCast(self.child_pidfd)), @as(usize, @intCast(sig)), 0, 0)) catch |err| {
             // The first process is gone and syd waits for the others (trace/exit_wait_all):
             // the signal ends the wait, and every sandboxed process left is killed.
@@ -212,8 +227,11 @@ pub const Sandbox = struct {
         // A root syd gives the sandbox its own /proc, hiding syd and every outside process. The
         // run thread makes it in a mount namespace of its own and then returns to syd's, which
         // setns allows with CAP_SYS_CHROOT too (found by review: a service without it ran nothing).
-        const private_proc = caps.has_effective(caps.cap_sys_admin) and caps.has_effective(caps.cap_sys_chroot);
-        if (!private_proc) self.log.emit(.info, .{ .ctx = "run", .op = "proc", .msg = "without CAP_SYS_ADMIN and CAP_SYS_CHROOT the sandbox shares syd's /proc: syd's world-readable entries (status, cmdline) answer the calls syd does not judge" });
+        // With a pid namespace the sandbox's first process mounts a procfs of that namespace
+        // itself (layers/namespaces.zig).
+        const ns = &rules.namespaces;
+        const private_proc = caps.has_effective(caps.cap_sys_admin) and caps.has_effective(caps.cap_sys_chroot) and !ns.has(.pid);
+        if (!private_proc and !ns.has(.pid)) self.log.emit(.info, .{ .ctx = "run", .op = "proc", .msg = "without CAP_SYS_ADMIN and CAP_SYS_CHROOT the sandbox shares syd's /proc: syd's world-readable entries (status, cmdline) answer the calls syd does not judge" });
         // Out of the sandbox's reach: /proc/<syd>/{mem,environ,fd,maps,...} and ptrace-like
         // access need CAP_SYS_PTRACE, which the sandbox never holds.
         _ = sys.check(linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 0, 0, 0, 0)) catch |err| {
@@ -222,6 +240,14 @@ pub const Sandbox = struct {
         };
         var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .scope_abstract = rules.landlock.on, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative, .keep_caps = setid_caps(rules) };
         plan.name_after(std.mem.span(name));
+        var ns_setup: namespaces.Setup = undefined;
+        if (ns.any()) {
+            ns_setup = namespaces.prepare(arena, ns, linux.geteuid(), linux.getegid(), clock_s(.BOOTTIME), clock_s(.MONOTONIC)) catch return error.NOMEM;
+            plan.ns = &ns_setup;
+            plan.init_wait_all = rules.exit_wait_all;
+            // The init is the pid namespace's: when it ends the kernel kills everything left.
+            if (ns.has(.pid)) plan.sentinel = false;
+        }
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
         reap.subreaper_set() catch |err| {
@@ -255,9 +281,16 @@ pub const Sandbox = struct {
 
         var failure: spawn.Failure = .{};
         var child = spawn.start(&plan, &failure) catch |err| {
-            diag.set("starting the sandboxed process failed while {s}: {s}", .{ failure.stage.name(), errno_text(failure.errno_value) });
+            if (failure.stage == @as(spawn.Stage, @enumFromInt(@intFromEnum(namespaces.Step.bind))) and failure.index < ns.binds.len) {
+                const bind = ns.binds[failure.index];
+                self.log.emit(.@"error", .{ .ctx = "setup_mount_namespace", .op = if (bind.src[0] == '/') "bind_mount" else "spec_mount", .err = failure.errno_value, .msg = "bind mount failed", .mnt = bind.text });
+                diag.set("starting the sandboxed process failed while mounting `{s}': {s}", .{ bind.text, errno_text(failure.errno_value) });
+            } else {
+                diag.set("starting the sandboxed process failed while {s}: {s}", .{ failure.stage.name(), errno_text(failure.errno_value) });
+            }
             return err;
         };
+        if (ns.any()) log_namespaces(&self.log, ns, &child);
         defer spawn.close(&child);
         if (private_proc) {
             const rc = spawn.return_to(home[0], home[1]);
@@ -267,8 +300,8 @@ pub const Sandbox = struct {
                 return sys.errno_error(linux.E.init(rc));
             }
         }
-        self.publish_pidfd(child.pidfd);
-        defer self.publish_pidfd(-1); // before spawn.close: no signal may reach a reused fd
+        self.publish_pidfd(child.pidfd, if (ns.has(.pid)) &pool.command_pid else null);
+        defer self.publish_pidfd(-1, null); // before spawn.close: no signal may reach a reused fd
         errdefer spawn.reap(child.pid);
 
         const sync = if (notify.set_sync_wake_up(child.notify_fd)) |_| true else |_| false;
@@ -278,6 +311,9 @@ pub const Sandbox = struct {
             return err;
         };
         pool.child_pid = child.pid;
+        pool.command_pid.store(if (ns.has(.pid)) 0 else child.pid, .release);
+        path_mod.pid_namespace.store(ns.has(.pid), .release);
+        defer path_mod.pid_namespace.store(false, .release);
         // One sandbox runs (odd): syd's threads keep its root (path.zig `sandbox_run`).
         assert(path_mod.sandbox_run.load(.acquire) % 2 == 0);
         _ = path_mod.sandbox_run.fetchAdd(1, .acq_rel);
@@ -308,6 +344,7 @@ pub const Sandbox = struct {
         const traced = options.traced;
         const tracer = arena.create(trace.Tracer) catch return error.NOMEM;
         tracer.* = trace.Tracer.init(pool, child.pid, child.sentinel_pid, tree, rules.allow_unsafe_exec_ldso);
+        tracer.ns_init = ns.has(.pid);
         if (traced) trace.seize(child.pid) catch |err| {
             diag.set("cannot trace the sandboxed process: {s} (Yama's kernel.yama.ptrace_scope is 3, or syd itself runs under a tracer; trace/allow_unsafe_ptrace:1 runs without exec and chdir being checked after the call)", .{errno_text(sys.errno_value(err))});
             return err;
@@ -403,6 +440,35 @@ fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, host
         self.log.emit(.info, .{ .ctx = "landlock", .op = "apply_landlock", .abi = abi, .cmp = cmp, .msg = "Landlock is fully enforced" });
     } else {
         self.log.emit(.warn, .{ .ctx = "landlock", .op = "apply_landlock", .abi = abi, .cmp = cmp, .skipped = skipped, .msg = "Landlock is partially enforced: missing paths skipped, directory-only rights on files dropped" });
+    }
+}
+
+/// A clock's whole seconds now (0 if it cannot be read).
+fn clock_s(clock: linux.CLOCK) i64 {
+    var now: linux.timespec = .{ .sec = 0, .nsec = 0 };
+    if (linux.E.init(linux.clock_gettime(clock, &now)) != .SUCCESS) return 0;
+    return now.sec;
+}
+
+/// The original's records of the namespaces made, and of each bind mounted or skipped.
+fn log_namespaces(log: *log_mod.Log, ns: *const namespaces.Rules, child: *const spawn.Child) void {
+    assert(ns.any());
+    var names_buf: [128]u8 = undefined;
+    var len: usize = 0;
+    var it = ns.on.iterator();
+    while (it.next()) |kind| {
+        const sep = if (len == 0) "" else ", ";
+        const written = std.fmt.bufPrint(names_buf[len..], "{s}{s}", .{ sep, @tagName(kind) }) catch break;
+        len += written.len;
+    }
+    log.emit(.info, .{ .ctx = "setup_namespaces", .op = "unshare", .ns = names_buf[0..len], .pid = child.pid, .msg = "unshared into new namespaces" });
+    for (ns.binds, 0..) |bind, index| {
+        const op = if (bind.src[0] == '/') "bind_mount" else "spec_mount";
+        if (index < namespaces.binds_max and child.binds_skipped.isSet(index)) {
+            log.emit(.warn, .{ .ctx = "setup_mount_namespace", .op = op, .err = @intFromEnum(linux.E.NOENT), .mnt = bind.text, .msg = "skip non-existent file due to bind-try" });
+        } else {
+            log.emit(.info, .{ .ctx = "setup_mount_namespace", .op = op, .mnt = bind.text, .msg = "mounted" });
+        }
     }
 }
 

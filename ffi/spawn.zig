@@ -24,6 +24,7 @@ const notify = @import("notify.zig");
 const caps = @import("layers/caps.zig");
 const landlock = @import("layers/landlock.zig");
 const sentinel = @import("layers/sentinel.zig");
+const namespaces = @import("layers/namespaces.zig");
 
 pub const path_len_max: usize = 4096;
 pub const candidates_max: usize = 256;
@@ -34,9 +35,10 @@ pub const Msg = extern struct {
     kind: Kind,
     stage: Stage,
     value: i32,
-    reserved: u32 = 0,
+    /// Which bind a namespaces stage failed at, or was skipped (`bind_skipped`).
+    index: u32 = 0,
 
-    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, sentinel = 4, _ };
+    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, sentinel = 4, bind_skipped = 5, _ };
 };
 comptime {
     assert(@sizeOf(Msg) == 16); // well under PIPE_BUF: one atomic write
@@ -73,7 +75,7 @@ pub const Stage = enum(u32) {
             .capabilities => "dropping its capabilities",
             .landlock => "entering its Landlock domain",
             .sentinel => "starting the sentinel (layers/sentinel.zig)",
-            _ => "an unknown stage",
+            _ => if (std.meta.intToEnum(namespaces.Step, @intFromEnum(stage))) |step| step.name() else |_| "an unknown stage",
         };
     }
 };
@@ -118,6 +120,12 @@ pub const Plan = struct {
     /// close none.
     pass_all: bool = true,
     pass_ranges: []const [2]u32 = &.{},
+    /// Namespaces (layers/namespaces.zig): the child is cloned into them and builds the
+    /// sandbox's world before anything else; with a pid namespace it is the namespace's init and
+    /// forks the command (null: none).
+    ns: ?*const namespaces.Setup = null,
+    /// trace/exit_wait_all: the pid namespace's init waits for every process in it.
+    init_wait_all: bool = false,
     /// The child's name until it execs (the command's base name, NUL-terminated, at most 15
     /// bytes): records of its first exec name the command, not the syd thread that forked it.
     comm: [16]u8 = [_]u8{0} ** 16,
@@ -142,10 +150,12 @@ pub const Child = struct {
     /// The sentinel (0: none) and the pipe that fires it (-1: none or fired).
     sentinel_pid: i32 = 0,
     sentinel_wr: i32 = -1,
+    /// The `bind-try` binds skipped, their source missing (layers/namespaces.zig).
+    binds_skipped: std.StaticBitSet(namespaces.binds_max) = .initEmpty(),
 };
 
-/// Why `start` failed, for the user.
-pub const Failure = struct { stage: Stage = .none, errno_value: i32 = 0 };
+/// Why `start` failed, for the user; `index`: the bind, at the bind stage.
+pub const Failure = struct { stage: Stage = .none, errno_value: i32 = 0, index: u32 = 0 };
 
 /// The paths execvp would try for `name`, in order, with the `PATH` of `envp`.
 pub fn exec_candidates(
@@ -203,9 +213,24 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
     };
     errdefer if (sentinel_pipe[1] >= 0) sys.close(sentinel_pipe[1]);
     const parent_tgid = sys.getpid();
+    // In a new pid namespace the child cannot see its parent (getppid is 0): it watches syd
+    // through a pidfd instead.
+    var parent_pidfd: i32 = -1;
+    if (plan.ns) |ns| if (ns.pid) {
+        parent_pidfd = sys.pidfd_open(parent_tgid) catch |err| {
+            sys.close(status[1]);
+            sys.close(ack[0]);
+            if (sentinel_pipe[0] >= 0) sys.close(sentinel_pipe[0]);
+            return err;
+        };
+    };
 
-    const rc = linux.fork();
-    if (rc == 0) child_main(plan, status[1], ack[0], parent_tgid, sentinel_pipe[0]);
+    const rc = if (plan.ns) |ns|
+        linux.syscall5(.clone, ns.clone_flags | linux.SIG.CHLD, 0, 0, 0, 0)
+    else
+        linux.fork();
+    if (rc == 0) child_main(plan, status[1], ack[0], parent_tgid, parent_pidfd, sentinel_pipe[0]);
+    if (parent_pidfd >= 0) sys.close(parent_pidfd);
     sys.close(status[1]);
     sys.close(ack[0]);
     if (sentinel_pipe[0] >= 0) sys.close(sentinel_pipe[0]);
@@ -218,18 +243,24 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
     var msg: Msg = undefined;
     var sentinel_pid: i32 = 0;
     errdefer if (sentinel_pid > 0) reap(sentinel_pid);
+    var skipped: std.StaticBitSet(namespaces.binds_max) = .initEmpty();
     var msgs: u32 = 0;
-    while (msgs < 2) : (msgs += 1) { // the sentinel's pid first, when there is one
+    // The skipped binds, the sentinel's pid (when there is one), then the listener.
+    while (msgs < namespaces.binds_max + 2) : (msgs += 1) {
         const len = try sys.read_full(status[0], std.mem.asBytes(&msg));
         if (len != @sizeOf(Msg)) {
             failure.* = .{ .stage = .handover, .errno_value = @intFromEnum(linux.E.PIPE) };
             return error.PIPE; // the child died before saying anything
         }
+        if (msg.kind == .bind_skipped and msg.index < namespaces.binds_max) {
+            skipped.set(msg.index);
+            continue;
+        }
         if (msg.kind != .sentinel or sentinel_pid != 0 or msg.value <= 0) break;
         sentinel_pid = msg.value;
     }
     if (msg.kind != .listener) {
-        failure.* = .{ .stage = msg.stage, .errno_value = msg.value };
+        failure.* = .{ .stage = msg.stage, .errno_value = msg.value, .index = msg.index };
         return if (msg.value > 0) sys.errno_error(@enumFromInt(@as(u16, @intCast(msg.value)))) else error.PROTO;
     }
     const pidfd = try sys.pidfd_open(pid);
@@ -240,7 +271,7 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
     };
     assert(notify_fd >= 0);
     if (plan.sentinel and sentinel_pid == 0) return error.PROTO;
-    return .{ .pid = pid, .pidfd = pidfd, .status_rd = status[0], .ack_wr = ack[1], .notify_fd = notify_fd, .sentinel_pid = sentinel_pid, .sentinel_wr = sentinel_pipe[1] };
+    return .{ .pid = pid, .pidfd = pidfd, .status_rd = status[0], .ack_wr = ack[1], .notify_fd = notify_fd, .sentinel_pid = sentinel_pid, .sentinel_wr = sentinel_pipe[1], .binds_skipped = skipped };
 }
 
 /// Fires the sentinel: every sandboxed process is killed at once (layers/sentinel.zig). A
@@ -315,8 +346,27 @@ pub fn exit_code(status: u32) i32 {
 // ---- the child: raw system calls only from here on ----
 
 fn child_send(fd: i32, kind: Msg.Kind, stage: Stage, value: i32) void {
-    const msg: Msg = .{ .kind = kind, .stage = stage, .value = value };
+    child_send_at(fd, kind, stage, value, 0);
+}
+
+fn child_send_at(fd: i32, kind: Msg.Kind, stage: Stage, value: i32, index: u32) void {
+    const msg: Msg = .{ .kind = kind, .stage = stage, .value = value, .index = index };
     _ = linux.write(fd, std.mem.asBytes(&msg), @sizeOf(Msg));
+}
+
+/// The status pipe, for `note_skipped` (the child is single-threaded: a copy of this variable is
+/// its own).
+var child_status_wr: i32 = -1;
+
+fn note_skipped(skipped: namespaces.Skipped) void {
+    child_send_at(child_status_wr, .bind_skipped, .none, @intCast(skipped.errno_value), skipped.index);
+}
+
+/// Whether the process `pidfd` names has ended (its pidfd is readable).
+fn child_parent_gone(pidfd: i32) bool {
+    var fds = [1]linux.pollfd{.{ .fd = pidfd, .events = linux.POLL.IN, .revents = 0 }};
+    const rc = linux.poll(&fds, 1, 0);
+    return linux.E.init(rc) != .SUCCESS or rc != 0;
 }
 
 const pr_set_speculation_ctrl: u32 = 53;
@@ -340,14 +390,24 @@ fn child_fail(fd: i32, stage: Stage, rc: usize) noreturn {
 /// READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_COMPAT_LAYOUT | MMAP_PAGE_ZERO.
 const personas_unsafe: usize = 0x0400000 | 0x0040000 | 0x0200000 | 0x0100000;
 
-fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, sentinel_rd: i32) noreturn {
+fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, parent_pidfd: i32, sentinel_rd: i32) noreturn {
     sys.signals_reset_default();
     var rc = linux.syscall4(.rt_sigprocmask, linux.SIG.SETMASK, @intFromPtr(&@as(u64, 0)), 0, 8);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .signals, rc);
     rc = linux.prctl(@intFromEnum(linux.PR.SET_PDEATHSIG), linux.SIG.KILL, 0, 0, 0);
     if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
-    if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
+    if (parent_pidfd >= 0) {
+        if (child_parent_gone(parent_pidfd)) linux.exit_group(127); // syd already died
+        _ = linux.close(parent_pidfd);
+    } else if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
+    if (plan.ns) |ns| {
+        child_status_wr = status_wr;
+        if (namespaces.child_setup(ns, &note_skipped)) |failure| {
+            child_send_at(status_wr, .setup_failed, @enumFromInt(@intFromEnum(failure.step)), @intFromEnum(linux.E.init(failure.rc)), failure.index);
+            linux.exit_group(127);
+        }
+    }
     rc = caps.child_drop_all(plan.keep_caps);
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     caps.child_exec_securebits(plan.exec_securebits);
@@ -402,6 +462,13 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     }
     if (rc != 1) linux.exit_group(127); // the parent gave up on us
     _ = linux.close(listener);
+    if (plan.ns) |ns| if (ns.pid) {
+        // The namespace's init forks the command (pid 2) and stays behind; only the command
+        // returns here.
+        rc = namespaces.init_run(&.{ status_wr, ack_rd }, plan.init_wait_all);
+        if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, @enumFromInt(@intFromEnum(namespaces.Step.init)), rc);
+        _ = linux.close(ack_rd);
+    };
     if (!plan.pass_all) close_unpassed(plan.pass_ranges);
     child_exec(plan, status_wr);
 }

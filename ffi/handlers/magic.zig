@@ -28,7 +28,7 @@ pub fn unlocked_for(request: *const Request) bool {
     return switch (request.policy.lock) {
         .unset, .on => false,
         .off, .drop => true,
-        .exec => request.tid() == request.child_pid,
+        .exec => request.tid() == request.command_pid,
     };
 }
 
@@ -55,7 +55,7 @@ pub fn command_text(raw: []const u8) ?[]const u8 {
 /// Runs `text` (not empty) for the caller; returns the errno it answered (0: done).
 pub fn run(request: *const Request, text: []const u8) i32 {
     assert(text.len > 0);
-    const first = request.tid() == request.child_pid;
+    const first = request.tid() == request.command_pid;
     const errno_value = request.channel.forward(request.tid(), first, text, request.exiting) catch |err| {
         request.log.emit(.warn, .{ .ctx = "magic", .msg = "the command could not be run", .err = @errorName(err), .cmd = text, .pid = request.tid() });
         return sys.errno_value(err);

@@ -77,6 +77,8 @@ pub const Request = struct {
     exit_status: *std.atomic.Value(i32),
     /// The sandbox's first process, which the `exit` action kills with the caller.
     child_pid: i32,
+    /// The process running the command (pool.zig `command_pid`): lock:exec's first process.
+    command_pid: i32 = 0,
     /// This worker's entry in the registry of blocked calls, and the interrupter watching it.
     blocked: *int_mod.Entry,
     interrupter: *int_mod.Interrupter,
@@ -335,6 +337,7 @@ pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8)
 /// and judges it (its profiles allow `/proc/self/task/[0-9]*/...`).
 pub fn view(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
     assert(tid > 0 and canonical.len > 0);
+    if (path_mod.pid_namespace.load(.acquire)) return view_in_namespace(tid, canonical, buf);
     var own_buf: [24]u8 = undefined;
     const process = std.fmt.bufPrint(&own_buf, "/proc/{d}", .{tid}) catch unreachable;
     if (rest_after(canonical, process)) |rest| {
@@ -354,6 +357,19 @@ pub fn view(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
         return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
     }
     return canonical;
+}
+
+/// `view` in a sandbox with its own pid namespace: its /proc names the caller by the
+/// namespace's numbers (its thread's and its group's, from /proc/TID/status).
+fn view_in_namespace(tid: i32, canonical: []const u8, buf: []u8) []const u8 {
+    const number = proc_number(canonical) orelse return canonical;
+    var status: caller_mod.Status = .{};
+    caller_mod.read_status(tid, &status) catch return canonical;
+    if (number != status.ns_tid and number != status.ns_tgid) return canonical;
+    var own_buf: [24]u8 = undefined;
+    const process = std.fmt.bufPrint(&own_buf, "/proc/{d}", .{number}) catch unreachable;
+    const rest = rest_after(canonical, process) orelse return canonical;
+    return std.fmt.bufPrint(buf, "/proc/self{s}", .{rest}) catch canonical;
 }
 
 /// N of a path `/proc/N` or `/proc/N/...` (a pid as /proc names it), or null.

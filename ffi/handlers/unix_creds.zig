@@ -18,6 +18,7 @@ const notify = @import("../notify.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const net = @import("net.zig");
+const path_mod = @import("../path.zig");
 const caller_mod = @import("../caller.zig");
 
 const Request = handlers.Request;
@@ -39,7 +40,8 @@ pub fn claim_own(request: *const Request, control: []u8) sys.Errno!void {
             if (c.tgid == 0) {
                 var status: caller_mod.Status = .{};
                 try caller_mod.read_status(c.request.tid(), &status);
-                c.tgid = status.tgid;
+                // In the sandbox's own pid namespace the caller names itself by its number there.
+                c.tgid = if (path_mod.pid_namespace.load(.acquire) and status.ns_tgid > 0) status.ns_tgid else status.tgid;
             }
             assert(c.tgid > 0);
             // The kernel accepts the sender's own thread group only (a thread's id is refused).

@@ -81,6 +81,7 @@ fn serve(pool: *Pool, slot: *pool_mod.Slot, handled: *u64) []const u8 {
             .own = &pool.own,
             .exit_status = &pool.exit_status,
             .child_pid = pool.child_pid,
+            .command_pid = pool.command_pid.load(.acquire),
             .blocked = &slot.blocked,
             .interrupter = &pool.int,
             .exiting = &pool.exiting,

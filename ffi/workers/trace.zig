@@ -125,6 +125,10 @@ pub const Tracer = struct {
     first_status: ?u32 = null,
     /// Whether the first process has exec'ed (its first exec stop was served).
     first_exec: bool = false,
+    /// The first process is a pid namespace's init (layers/namespaces.zig): it never execs, its
+    /// one child runs the command (pool.command_pid, adopted at its creation), and the first
+    /// exec of the sandbox is that child's.
+    ns_init: bool = false,
     pending: [pending_max]Pending = [_]Pending{.{}} ** pending_max,
     pending_len: usize = 0,
     /// A registry entry for the Request (traced calls never block, so it stays unused).
@@ -231,6 +235,8 @@ pub const Tracer = struct {
             self.known.remove(pid);
             if (self.forget(pid)) |judged| self.audit(judged); // died between its chdir and the check
             if (pid == self.first_pid) self.first_status = status;
+            // The command has ended: no process is lock:exec's first any more, nor gets signals.
+            if (self.ns_init and pid == self.pool.command_pid.load(.acquire)) self.pool.command_pid.store(-1, .release);
             return;
         }
         if (!linux.W.IFSTOPPED(status)) return;
@@ -256,12 +262,16 @@ pub const Tracer = struct {
             // judged as new).
             if (self.known.contains(pid)) return restart(ptrace_cont, pid, 0);
             self.known.insert(pid);
+            if (self.ns_init and self.pool.command_pid.load(.acquire) == 0) self.adopt_if_command(pid);
             // PID sandboxing at a new task's first stop, before it runs an instruction of its own.
             // Past the limit it alone is killed here: its creator (not its parent, with
             // CLONE_PARENT) is given the action at its own stop.
             if (self.over_pid_limit(pid, null, false)) return; // killed
             restart(ptrace_cont, pid, 0);
         } else if (event == event_fork or event == event_vfork or event == event_clone) {
+            if (self.ns_init and pid == self.first_pid and self.pool.command_pid.load(.acquire) == 0) {
+                if (event_tid(pid)) |command| self.pool.command_pid.store(command, .release);
+            }
             if (self.creation_over_limit(pid)) return; // killed, or signalled by syd
             restart(ptrace_cont, pid, 0);
         } else if (event != 0) {
@@ -281,6 +291,7 @@ pub const Tracer = struct {
             .own = &self.pool.own,
             .exit_status = &self.pool.exit_status,
             .child_pid = self.pool.child_pid,
+            .command_pid = self.pool.command_pid.load(.acquire),
             .blocked = &self.blocked,
             .interrupter = &self.pool.int,
             .exiting = &self.pool.exiting,
@@ -294,7 +305,7 @@ pub const Tracer = struct {
         var notif = notif_for(pid, .execve, .{0} ** 6);
         const request = self.request_for(&notif);
         self.execs += 1;
-        if (pid == self.first_pid) self.first_exec = true;
+        if (pid == self.first_pid or self.ns_init) self.first_exec = true;
         // A thread other than the leader exec'ed while the leader was between its chdir and
         // the check: the leader is gone, its chdir may have moved the cwd the image now has.
         if (self.forget(pid)) |judged| if (!self.acceptable(pid, judged)) return kill(pid);
@@ -415,6 +426,16 @@ pub const Tracer = struct {
             };
         }
         return killed;
+    }
+
+    /// At a new task's first stop, before the init's fork stop was served: the task is the
+    /// command when the init made it (its parent), and becomes lock:exec's first process before
+    /// it runs an instruction.
+    fn adopt_if_command(self: *Tracer, tid: i32) void {
+        assert(self.ns_init and tid > 0);
+        var status: caller_mod.Status = .{};
+        caller_mod.read_status(tid, &status) catch return;
+        if (status.ppid == self.first_pid and status.tgid == tid) self.pool.command_pid.store(tid, .release);
     }
 
     /// PID sandboxing at a creator's fork, vfork or clone stop (before the call returns to it):
