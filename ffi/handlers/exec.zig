@@ -18,6 +18,7 @@ const sys = @import("../sys.zig");
 const path_mod = @import("../path.zig");
 const handlers = @import("mod.zig");
 const elf = @import("elf.zig");
+const pieces = @import("../pieces.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -72,12 +73,18 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
     var loaders: [loaders_max]Mapped = undefined;
     const loader_count = loaders_of(pid, st.dev, st.ino, &maps_buf, &loaders) catch |err|
         return refuse(request, exe_path, "cannot read the process's mappings", err);
+    // maps names a file as syd's root sees it, or (in a mount namespace of the sandbox's own,
+    // which syd's root cannot reach) as the sandbox's root does: looked up beneath the caller's
+    // root, never following a link.
+    const root = path_mod.caller_root(.{ .pid = pid, .tid = pid }) catch |err|
+        return refuse(request, exe_path, "cannot open the process's root", err);
+    defer root.release();
     for (loaders[0..loader_count]) |loader| {
         var lst: linux.Stat = undefined;
         var path_buf: [path_mod.path_len_max + 1]u8 = undefined;
         const path_z = std.fmt.bufPrintZ(&path_buf, "{s}", .{loader.path}) catch
             return refuse(request, loader.path, "the loader's path is too long", error.NAMETOOLONG);
-        _ = sys.check(linux.fstatat(linux.AT.FDCWD, path_z.ptr, &lst, linux.AT.SYMLINK_NOFOLLOW)) catch |err|
+        stat_beneath(root.fd, path_z, &lst) catch |err|
             return refuse(request, loader.path, "cannot stat the loader", err);
         // The name in maps no longer names the mapped file (renamed or replaced since).
         if (lst.dev != loader.dev or lst.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
@@ -119,6 +126,15 @@ fn judged(request: *const Request, path: []const u8) bool {
 }
 
 /// The file-backed executable mappings other than the program (dev, ino): its loaders.
+/// fstat of `path` (absolute, as maps shows it) resolved beneath `root_fd`, no link followed.
+fn stat_beneath(root_fd: i32, path: [:0]const u8, st: *linux.Stat) sys.Errno!void {
+    assert(path.len > 0 and path[0] == '/');
+    const how: pieces.OpenHow = .{ .flags = 0o10000000 | 0o400000 | 0o2000000, .mode = 0, .resolve = pieces.resolve_strict }; // O_PATH|O_NOFOLLOW|O_CLOEXEC
+    const fd: i32 = @intCast(try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, root_fd))), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow) }));
+    defer sys.close(fd);
+    _ = try sys.check(linux.fstat(fd, st));
+}
+
 fn loaders_of(pid: i32, exe_dev: u64, exe_ino: u64, buf: []u8, out: []Mapped) sys.Errno!usize {
     var path_buf: [64]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/maps", .{pid}) catch unreachable;
