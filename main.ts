@@ -30,13 +30,13 @@ import {
   expandEnv,
   formatDiagnostic,
   load,
+  namespaceStartProblems,
   type PolicyState,
   type PoolSettings,
   type SourceSpec,
   startSetid,
 } from "./lib/policy/mod.ts";
 import { LOCK_FS_RIGHTS } from "./lib/policy/landlock.ts";
-import { namespaceStartProblems } from "./lib/policy/namespaces.ts";
 import { API, VERSION } from "./lib/version.ts";
 
 const EACCES = 13;

@@ -30,8 +30,7 @@ import {
   type NamespaceStartProblem,
   namespaceStartProblems,
 } from "./policy/namespaces.ts";
-import { nearest } from "./policy/vocab.ts";
-import { FD_NAME_CATEGORIES } from "./policy/vocab.ts";
+import { FD_NAME_CATEGORIES, nearest } from "./policy/vocab.ts";
 
 /** The lint findings for loaded policies, after the loader's own errors. */
 export function lintWarnings(result: LoadResult): Diagnostic[] {

@@ -27,14 +27,15 @@ import {
   compile,
   dropRefusal,
   formatCommand,
+  isBindSyntax,
   isSetidSyntax,
   load,
   LOCK_RANK,
   parseCommand,
   type PolicyState,
   startLimits,
+  startNamespaces,
 } from "./policy/mod.ts";
-import { isBindSyntax, startNamespaces } from "./policy/namespaces.ts";
 
 const ENOENT = 2;
 const EINVAL = 22;

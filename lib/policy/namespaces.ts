@@ -389,6 +389,10 @@ function parseBind(text: string, grammarOnly = false): NamespaceCommand {
   if (grammarOnly) return { kind: "namespace", ns: "bind", op: op as Op, try: isTry };
   const src = normalizePath(decodeHexPath(unescapeField(srcRaw, srcAt), srcAt), srcAt);
   const dst = normalizePath(decodeHexPath(unescapeField(dstRaw, dstAt), dstAt), dstAt);
+  if (src === "") {
+    // The original takes it (a filesystem type named ""); it could never be mounted, nor dumped.
+    throw new NamespaceError("the source is empty once normalized", srcAt);
+  }
   if (!dst.startsWith("/")) {
     throw new NamespaceError(`the target "${dst}" is not absolute`, dstAt);
   }

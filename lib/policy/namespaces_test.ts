@@ -125,6 +125,7 @@ Deno.test("bind's grammar: escapes, forms, and the original's errnos", () => {
     ["bind-/usr:/usr:ro", EINVAL],
     ["bind^x", EINVAL],
     ["bind:/usr", EINVAL],
+    ["bind+.:/x", EINVAL],
     ["bind+proc:/mnt", EPERM],
     ["bind+/proc/self:/mnt", EPERM],
     ["bind+/proc:/mnt", EPERM],
