@@ -65,7 +65,10 @@ export const BIND_FLAG_NAMES: readonly string[] = Object.keys(BIND_FLAGS);
 
 /** The original's MAXACLRULES: the most binds. */
 export const BIND_RULES_MAX = 4096;
-/** The original's PATH_MAX: a field (or the data string) this long in bytes is ENAMETOOLONG. */
+/**
+ * The original's PATH_MAX: a field, a path or the data string this long in bytes is refused. Its
+ * parser answers ENAMETOOLONG, but a command this long is EINVAL before (observed): so here.
+ */
 const PATH_BYTES_MAX = 4096;
 /** utsname's fields hold 64 bytes and a NUL. */
 export const UTS_NAME_BYTES_MAX = 64;
@@ -73,6 +76,7 @@ export const UTS_NAME_BYTES_MAX = 64;
 export const UTS_HOST_DEFAULT = "localhost";
 
 const EPERM = 1;
+const ENOENT = 2;
 const ENOSPC = 28;
 const ENAMETOOLONG = 36;
 const EILSEQ = 84;
@@ -180,15 +184,13 @@ function byteLength(text: string): number {
 
 /**
  * The original's `XPathBuf::normalize`: `//` collapsed, `.` components removed; empty or a
- * `..` component: EINVAL; a NUL: EILSEQ; PATH_MAX bytes or more: ENAMETOOLONG. A trailing slash
+ * `..` component: EINVAL; a NUL: EILSEQ; PATH_MAX bytes or more: EINVAL. A trailing slash
  * stays. Throws a NamespaceError at `offset`.
  */
 export function normalizePath(path: string, offset: number): string {
   if (path.length === 0) throw new NamespaceError("empty path", offset);
   if (byteLength(path) >= PATH_BYTES_MAX) {
-    throw new NamespaceError(`a path of ${PATH_BYTES_MAX} bytes or more`, offset, {
-      errno: ENAMETOOLONG,
-    });
+    throw new NamespaceError(`a path of ${PATH_BYTES_MAX} bytes or more`, offset);
   }
   if (path.includes("\0")) throw new NamespaceError("a NUL in a path", offset, { errno: EILSEQ });
   const absolute = path.startsWith("/");
@@ -210,9 +212,7 @@ export function normalizePath(path: string, offset: number): string {
 /** `\:` and `\\` unescaped; any other backslash: EINVAL. */
 function unescapeField(raw: string, offset: number): string {
   if (byteLength(raw) >= PATH_BYTES_MAX) {
-    throw new NamespaceError(`a field of ${PATH_BYTES_MAX} bytes or more`, offset, {
-      errno: ENAMETOOLONG,
-    });
+    throw new NamespaceError(`a field of ${PATH_BYTES_MAX} bytes or more`, offset);
   }
   return raw.replace(/\\(.?)/g, (_, c: string) => c);
 }
@@ -272,9 +272,7 @@ export function parseBindOptions(text: string, offset: number): { attr: number; 
     else {
       const bytes = byteLength(item);
       if (bytes >= PATH_BYTES_MAX || dataBytes + bytes >= PATH_BYTES_MAX) {
-        throw new NamespaceError(`mount data of ${PATH_BYTES_MAX} bytes or more`, at, {
-          errno: ENAMETOOLONG,
-        });
+        throw new NamespaceError(`mount data of ${PATH_BYTES_MAX} bytes or more`, at);
       }
       dataBytes += bytes + (data.length > 0 ? 1 : 0);
       data.push(item);
@@ -451,10 +449,9 @@ const BOOLEAN: Readonly<Record<string, boolean>> = {
 function parseBool(text: string, offset: number): boolean {
   const lower = text.toLowerCase();
   if (Object.hasOwn(BOOLEAN, lower)) return BOOLEAN[lower];
-  throw new NamespaceError(
-    text === "" ? "missing value: on or off" : `"${text}" is not on or off`,
-    offset,
-  );
+  // As the original's strbool: an empty value is ENOENT, anything else not a boolean EINVAL.
+  if (text === "") throw new NamespaceError("missing value: on or off", offset, { errno: ENOENT });
+  throw new NamespaceError(`"${text}" is not on or off`, offset);
 }
 
 /**
