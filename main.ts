@@ -30,6 +30,7 @@ import {
   expandEnv,
   formatDiagnostic,
   load,
+  namespaceStartProblems,
   type PolicyState,
   type PoolSettings,
   type SourceSpec,
@@ -161,9 +162,21 @@ function preparePolicy(options: readonly OptionUse[]): Prepared {
   }
   const setid = startSetid(loaded.state.setid, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 });
   if (setid !== undefined) return { status: fail(setid.message, setid.errno) }; // ENODATA
+  const namespaces = namespaceStartProblems(loaded.state.namespaces, {
+    lock: loaded.state.landlock.on,
+    forceCloexec: loaded.state.forceTrace.force_cloexec === true,
+  });
+  const refused = namespaces.find((problem) => problem.severity === "error");
+  if (refused !== undefined) {
+    return { status: fail(`${refused.message} (${refused.hint})`, refused.errno ?? EOPNOTSUPP) };
+  }
   const timeout = options.findLast((option) => option.name === "timeout");
   const timeoutMs = timeout ? parseDuration(timeout.value ?? "") : 0;
   configureLogging(log);
+  for (const problem of namespaces) {
+    // What the original ignores silently (binds without a mount namespace, ...): said here.
+    emit({ level: "warn", ctx: "setup_namespaces", msg: problem.message, tip: problem.hint });
+  }
   setRateLimit(loaded.state.logRlimitBurst, loaded.state.logRlimitIntervalNs);
   const compileOptions = { logLevel: log.level, pool, timeoutMs };
   lockByDefault(loaded.state);

@@ -25,7 +25,12 @@ import {
   startSetid,
 } from "./policy/mod.ts";
 import type { Origin } from "./policy/state.ts";
-import { FD_NAME_CATEGORIES } from "./policy/vocab.ts";
+import {
+  BIND_FLAG_NAMES,
+  type NamespaceStartProblem,
+  namespaceStartProblems,
+} from "./policy/namespaces.ts";
+import { FD_NAME_CATEGORIES, nearest } from "./policy/vocab.ts";
 
 /** The lint findings for loaded policies, after the loader's own errors. */
 export function lintWarnings(result: LoadResult): Diagnostic[] {
@@ -136,6 +141,7 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
   lintLandlock(state.landlock, warn);
   lintLimits(result, warn);
   lintSetid(result, warn);
+  lintNamespaces(result, warn);
   return warnings;
 }
 
@@ -164,9 +170,11 @@ function lintSetid(
 }
 
 /**
- * What syd refuses when the sandbox starts, after every command is read (errors, ENODATA):
- * SafeSetID's `trace/allow_safe_setuid` (gid likewise) without transits, or without one from
- * syd's own uid. `ids`: the uid and gid syd runs as; without them only the first is checked.
+ * What syd refuses when the sandbox starts, after every command is read (errors): SafeSetID's
+ * `trace/allow_safe_setuid` (gid likewise) without transits, or without one from syd's own uid
+ * (ENODATA); namespaces this syd does not support together with other settings (95: Lock
+ * sandboxing with a mount namespace, trace/force_cloexec with a network namespace, a host or
+ * domain name without a UTS namespace). `ids`: the uid and gid syd runs as; without them only the first is checked.
  *
  * @example
  * ```ts
@@ -205,7 +213,84 @@ export function lintStartup(
     setid[problem.id] = [];
     setid[problem.id === "uid" ? "allowSafeSetuid" : "allowSafeSetgid"] = false;
   }
+  const state = result.state;
+  const namespaces = namespaceStartProblems(state.namespaces, {
+    lock: state.landlock.on,
+    forceCloexec: state.forceTrace.force_cloexec === true,
+  });
+  for (const problem of namespaces) {
+    if (problem.severity !== "error") continue;
+    const at = namespaceOrigin(result, problem.about);
+    found.push({
+      file: at?.file ?? "-",
+      line: at?.line ?? 1,
+      col: at?.col ?? 1,
+      severity: "error",
+      message: `syd would refuse to start: ${problem.message}`,
+      hint: problem.hint,
+      errno: problem.errno,
+      unsupported: true,
+    });
+  }
   return found;
+}
+
+/** Where the command a namespace start problem is about was last given (undefined: nowhere). */
+function namespaceOrigin(
+  result: LoadResult,
+  about: NamespaceStartProblem["about"],
+): Origin | undefined {
+  const applied = result.applied.findLast(({ command }) => {
+    if (about === "lock") {
+      return (command.kind === "sandbox" && command.landlock === true) ||
+        (command.kind === "namespace" && command.ns === "unshare" &&
+          command.names.includes("mount"));
+    }
+    if (about === "force_cloexec") {
+      return command.kind === "trace" && command.option === "force_cloexec";
+    }
+    if (command.kind !== "namespace") return false;
+    if (about === "uts/host" || about === "uts/domain") {
+      return command.ns === "uts" && `uts/${command.field}` === about;
+    }
+    return command.ns === about;
+  });
+  return applied === undefined ? undefined : { ...applied.origin, col: applied.col };
+}
+
+/**
+ * Lint of namespaces: what syd ignores when the sandbox starts (binds, root and workdir without
+ * a mount namespace, ...), and a path bind's OPTS items that are not mount attributes (the
+ * original passes them to filesystem types only: for a path they do nothing), with the
+ * attribute meant when one is near.
+ */
+function lintNamespaces(
+  result: LoadResult,
+  warn: (origin: Origin, message: string, hint?: string) => void,
+): void {
+  const state = result.state;
+  const problems = namespaceStartProblems(state.namespaces, {
+    lock: state.landlock.on,
+    forceCloexec: state.forceTrace.force_cloexec === true,
+  });
+  for (const problem of problems) {
+    if (problem.severity !== "warning") continue;
+    const at = namespaceOrigin(result, problem.about);
+    if (at !== undefined) warn(at, problem.message, problem.hint);
+  }
+  for (const rule of state.namespaces.binds) {
+    if (!rule.src.startsWith("/") || rule.data === "") continue;
+    const items = rule.data.split(",");
+    const guess = items.map((item) => nearest(item, BIND_FLAG_NAMES)).find((g) => g !== undefined);
+    warn(
+      rule.origin,
+      `bind of ${rule.src}: "${rule.data}" is not a mount attribute; data is used only when the ` +
+        "source is a filesystem type (tmpfs, ...)",
+      guess !== undefined
+        ? `did you mean "${guess}"?`
+        : `attributes: ${BIND_FLAG_NAMES.join(", ")}; every bind of a path is recursive`,
+    );
+  }
 }
 
 /** The uid and gid syd runs as, from SYD_UID and SYD_GID (which syd sets for `${VAR}`). */

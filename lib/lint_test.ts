@@ -503,3 +503,39 @@ Deno.test("lint() --dump prints the transits, and they load back", () => {
   const again = lint(["--dump", ...lines.flatMap((l) => ["-m", l])], ENV);
   assert.equal(again.stdout, out.stdout);
 });
+
+Deno.test("lint() knows the namespace commands: positions, suggestions, start refusals, --dump", () => {
+  const typo = lintCommands("unshare/user,muont:1");
+  assert.match(
+    typo.stdout,
+    /^-m#1:1:14: error: unknown namespace "muont" \(did you mean "mount"\?\)/,
+  );
+  assert.equal(typo.status, 1);
+  const refused = lintCommands("sandbox/lock:off", "uts/host:foo");
+  assert.match(
+    refused.stdout,
+    /^-m#2:1:1: error: syd would refuse to start: uts\/host:foo without a UTS namespace/,
+  );
+  const ignored = lintCommands("bind+/usr:/usr");
+  assert.equal(
+    ignored.stdout,
+    "-m#1:1:1: warning: a bind is ignored without a mount namespace (unshare/user,mount:1 " +
+      "makes a mount namespace)\n",
+  );
+  assert.equal(ignored.status, 0);
+  const out = lint([
+    "--dump",
+    "-m",
+    "sandbox/lock:off",
+    "-m",
+    "unshare/user,pid:1",
+    "-m",
+    "bind+/usr:/usr:ro,exec",
+  ], ENV);
+  assert.equal(out.status, 0);
+  assert.deepEqual(out.stdout.split("\n").filter((l) => /^(unshare|bind)/.test(l)), [
+    "unshare/user,mount,pid:1",
+    "bind+/usr:/usr:ro,exec",
+  ]);
+  assert.equal(lint(["-p", "immutable", "-m", "sandbox/lock:off"], ENV).status, 0);
+});

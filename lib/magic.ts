@@ -8,7 +8,8 @@
  * EOPNOTSUPP (a feature of the original that this syd does not implement), 1 EPERM (a lock
  * lowered: off < exec < on; under lock:drop, a command that loosens), 16 EBUSY (a setting
  * fixed when the sandbox starts: timeout, trace/..., turning memory or pid sandboxing on,
- * SafeSetID's setuid and setgid transits).
+ * SafeSetID's setuid and setgid transits, namespaces and the container form: unshare/, bind, root,
+ * workdir, uts/host, uts/domain, time; `unshare/LIST?` is answered).
  *
  * Needs: the policy parser and compiler (`lib/policy/`), logging (`lib/log.ts`).
  * Assumes: libsyd sends one request per line and matches answers to requests by `id` alone;
@@ -26,12 +27,14 @@ import {
   compile,
   dropRefusal,
   formatCommand,
+  isBindSyntax,
   isSetidSyntax,
   load,
   LOCK_RANK,
   parseCommand,
   type PolicyState,
   startLimits,
+  startNamespaces,
 } from "./policy/mod.ts";
 
 const ENOENT = 2;
@@ -183,6 +186,7 @@ export class MagicServer {
     // The sandbox starts with this state: a limit turns its layer on (the loader did it already
     // for a loaded policy; idempotent).
     startLimits(this.#state);
+    startNamespaces(this.#state.namespaces);
     this.#startLimits = { mem: this.#state.limits.mem, pid: this.#state.limits.pid };
     this.#compileOptions = compileOptions;
     this.#env = options.env ?? defaultEnv();
@@ -291,6 +295,18 @@ export class MagicServer {
           : `${cmd} can only be set before the sandbox starts`,
       };
     }
+    if (isBindSyntax(cmd)) {
+      // As the original: binds are refused (EPERM under lock:drop, else EBUSY) before their
+      // paths are checked.
+      const drop = this.#state.lock === "drop";
+      return {
+        errno: drop ? EPERM : EBUSY,
+        level: "warn",
+        msg: drop
+          ? "refused by lock:drop: namespace and container settings"
+          : `${cmd} can only be set before the sandbox starts`,
+      };
+    }
     let command: Command;
     try {
       command = parseCommand(cmd);
@@ -314,6 +330,10 @@ export class MagicServer {
       const on = command.categories.every((category) => this.#state.on[category]) &&
         (!command.landlock || this.#state.landlock.on) &&
         (!command.mem || this.#state.limits.mem) && (!command.pid || this.#state.limits.pid);
+      return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
+    }
+    if (command.kind === "namespace" && command.ns === "unshare_query") {
+      const on = command.names.every((name) => this.#state.namespaces.unshare[name]);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
     }
     if (command.kind === "lock" && this.#state.lock !== null) {
@@ -342,6 +362,10 @@ export class MagicServer {
       "setenv",
       "unsetenv",
       "clearenv",
+      // The namespaces are made before the sandbox's first process runs. uts/host and
+      // uts/domain too, though the original changes them at run time (it reports them through
+      // uname(2)); this syd would have to set the name inside the namespace.
+      "namespace",
     ];
     // The original lets a running sandbox toggle trace/allow_unsafe_any_addr (its suite does),
     // trace/allow_unsafe_proc_pid_status, trace/deny_dotdot and the trace/force_* hardenings.
@@ -435,6 +459,14 @@ export class MagicServer {
       // lock commands are left out, the rest applied (found by review: the state said off while
       // the kernel still enforced it).
       const command = applied.command;
+      if (command.kind === "namespace") {
+        return {
+          errno: EBUSY,
+          level: "warn",
+          msg: `include_profile ${name}: ${formatCommand(command)} can only be set before the ` +
+            "sandbox starts",
+        };
+      }
       const layer = limitTurnedOn(state, command);
       if (layer !== undefined) {
         return {

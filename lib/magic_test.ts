@@ -133,7 +133,18 @@ Deno.test("MagicServer.answer() refuses text that is not well-formed (a lone sur
 Deno.test("MagicServer.answer() answers 16 (EBUSY) for settings fixed when the sandbox starts", () => {
   const server = serverWith();
   const before = server.state;
-  for (const cmd of ["timeout:10s", "trace/exit_wait_all:1", "trace/allow_unsupp_socket:1"]) {
+  for (
+    const cmd of [
+      "timeout:10s",
+      "trace/exit_wait_all:1",
+      "trace/allow_unsupp_socket:1",
+      "unshare/user:1",
+      "bind+/usr:/usr",
+      "root:/srv",
+      "uts/host:x",
+      "time:0",
+    ]
+  ) {
     assert.equal(ask(server, cmd).errno, 16, cmd);
   }
   assert.deepEqual(server.state, before);

@@ -17,6 +17,7 @@ import { CATEGORIES, own } from "./vocab.ts";
 import { ioctlErrno } from "./ioctl.ts";
 import { type CompiledLandlock, compileLandlock } from "./landlock.ts";
 import { type CompiledSetid, compileSetid } from "./setid.ts";
+import { type CompiledNamespaces, compileNamespaces } from "./namespaces.ts";
 
 /** The emulator pool's settings. */
 export interface PoolSettings {
@@ -166,6 +167,12 @@ export interface CompiledPolicy {
    * original's trace/allow_safe_set{u,g}id are implied by a non-empty list.
    */
   setid?: CompiledSetid;
+  /**
+   * Namespaces and the container form (ffi/policy.zig): the namespaces to make (after the
+   * implications), the binds, root, workdir, names and clock offsets. Left out when no namespace
+   * is asked for.
+   */
+  namespaces?: CompiledNamespaces;
 }
 
 /** Memory and PID sandboxing as libsyd reads them; the sizes are clamped to 2^53-1. */
@@ -288,7 +295,13 @@ export function compile(
     ...(state.ioctlRules.size > 0 ? { ioctl_rules: compileIoctl(state) } : {}),
     ...limitsField(state),
     ...setidField(state),
+    ...namespacesField(state),
   };
+}
+
+function namespacesField(state: PolicyState): { namespaces?: CompiledNamespaces } {
+  const namespaces = compileNamespaces(state.namespaces);
+  return namespaces === undefined ? {} : { namespaces };
 }
 
 function setidField(state: PolicyState): { setid?: CompiledSetid } {

@@ -6,7 +6,8 @@
  * hardenings and `trace/deny_dotdot` may be turned on, the runtime `trace/allow_unsafe_*`
  * relaxations off; `mem/max`, `mem/vm_max` and `pid/max` may only be lowered (never to 0, which is
  * no limit; from 0 to any limit); `trace/allow_unsafe_setid` may be turned off; SafeSetID's
- * transits may be neither added nor removed; the lock may only rise (to `on`). Everything else
+ * transits may be neither added nor removed; namespaces may be added (`unshare/X:1`), nothing else
+ * of theirs changed; the lock may only rise (to `on`). Everything else
  * (queries, `reset`, environment, other options) is refused. Each refusal is EPERM, as the original's.
  *
  * @module
@@ -161,6 +162,13 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
       return `trace/${command.option}`;
     case "setid": // as the original: SafeSetID's transits are refused under drop, even removals
       return "SafeSetID transits (setuid, setgid)";
+    case "namespace":
+      // As the original: a namespace may be added (unshare/X:1), the sandbox's namespace
+      // creation only refused (trace/allow_unsafe_namespace:none); nothing else, not even a query.
+      if (command.ns === "unshare") return command.value ? undefined : "turning a namespace off";
+      if (command.ns === "deny_all") return undefined;
+      if (command.ns === "unshare_query") return "a query";
+      return "namespace and container settings";
     case "include_profile": // its commands are checked one by one
       return undefined;
     case "sandbox_query":

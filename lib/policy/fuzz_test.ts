@@ -6,6 +6,13 @@ import assert from "node:assert/strict";
 import { lintStartup, lintWarnings } from "../lint.ts";
 import { ADDRESS_ALIASES, AddressError, formatAddress, parseAddress } from "./address.ts";
 import { CommandError, formatCommand, parseCommand, parseSize, U64_MAX } from "./parse.ts";
+import {
+  formatBindOptions,
+  NamespaceError,
+  parseBindOptions,
+  parseTimeOffset,
+  parseUtsName,
+} from "./namespaces.ts";
 import { checkPattern, covers, isLiteral, literalPrefix, PatternError } from "./pattern.ts";
 import { PROFILES } from "./profiles.ts";
 import { load, type LoadOptions } from "./sources.ts";
@@ -71,6 +78,70 @@ function setidCommand(rng: Rng): string {
       return `${head}^${rng.chance(0.5) ? setidValue(rng) : ""}`;
     default:
       return `${head}${rng.pick([":", "?", "!", "+", "-", ""])}${setidValue(rng)}`;
+  }
+}
+
+const NS_WORDS = ["user", "mount", "uts", "ipc", "pid", "net", "cgroup", "time", "all", "usr", ""];
+const BIND_ITEMS = [
+  "ro",
+  "rw",
+  "exec",
+  "dev",
+  "suid",
+  "symfollow",
+  "noexec",
+  "noatime",
+  "strictatime",
+  "nodiratime",
+  "relatime",
+  "size=1M",
+  "mode=0755",
+  "rec",
+  " ro",
+  "",
+  "nr_inodes=4k",
+];
+const BIND_PATHS = [
+  "/usr",
+  "/tmp",
+  "tmpfs",
+  "devpts",
+  "/proc",
+  "/proc/self",
+  "proc",
+  "rel",
+  "/a\\:b",
+];
+const UTS_NAMES = ["localhost", "foo", "a/b", "none", "off", "", "-x", "x ", "a*b", "x".repeat(65)];
+const TIMES = ["0", "-5", "+7", "1000", "none", "off", "abc", "", "9223372036854775808", "1.5"];
+
+/** A namespace or container command, valid or nearly. */
+function namespaceCommand(rng: Rng): string {
+  const list = () => Array.from({ length: 1 + rng.int(3) }, () => rng.pick(NS_WORDS)).join(",");
+  const path = () => rng.chance(0.6) ? rng.pick(BIND_PATHS) : pattern(rng).replaceAll("*", "");
+  switch (rng.int(8)) {
+    case 0:
+      return `unshare/${list()}${rng.chance(0.2) ? "?" : `:${rng.pick(BOOLEANS)}`}`;
+    case 1:
+    case 2: {
+      const head = rng.pick(["bind", "bind-try", "bnd", "bind-try"]);
+      const opts = Array.from({ length: rng.int(4) }, () => rng.pick(BIND_ITEMS)).join(",");
+      const op = rng.pick(["+", "+", "-", "^"]);
+      if (op === "^") return `${head}^`;
+      return `${head}${op}${path()}:${path()}${opts === "" ? "" : `:${opts}`}`;
+    }
+    case 3:
+      return `${rng.pick(["root", "workdir", "root/map", "root/fake"])}:${
+        rng.pick(["none", "tmpfs", "/srv/x", "rel", "/a/../b", "1", "off"])
+      }`;
+    case 4:
+      return `uts/${rng.pick(["host", "domain", "version", "hots"])}:${rng.pick(UTS_NAMES)}`;
+    case 5:
+      return `${rng.pick(["time", "time/boot", "time/mono", "time/real"])}:${rng.pick(TIMES)}`;
+    case 6:
+      return `trace/allow_unsafe_namespace:${rng.pick(["none", "off", "user", "bogus", ""])}`;
+    default:
+      return `${rng.pick(["mkdir", "mkfile", "link-try", "symlink"])}+/x`;
   }
 }
 
@@ -151,7 +222,7 @@ function address(rng: Rng): string {
 /** A command that is valid or nearly so. */
 function command(rng: Rng): string {
   const op = () => rng.pick(["+", "+", "+", "-", "^"]);
-  switch (rng.int(16)) {
+  switch (rng.int(17)) {
     case 0:
       return `sandbox/${categoryList(rng)}:${rng.pick(BOOLEANS)}`;
     case 1:
@@ -196,6 +267,8 @@ function command(rng: Rng): string {
       return `${rng.pick(LIMIT_WORDS)}${rng.pick([":", ":", ":", "?", "+"])}${limitValue(rng)}`;
     case 14:
       return setidCommand(rng);
+    case 15:
+      return namespaceCommand(rng);
     default:
       return Array.from({ length: 1 + rng.int(5) }, () => fragment(rng)).join("");
   }
@@ -213,6 +286,14 @@ const FRAGMENTS = [
   "setuid",
   "setgid",
   "+0:65534",
+  "unshare/",
+  "bind",
+  "bind-try",
+  ":ro,exec",
+  "root",
+  "uts/host",
+  "time/boot",
+  "workdir",
   "^",
   "/max",
   "/vm_max",
@@ -546,4 +627,46 @@ Deno.test("parseSize() never throws, stays within u64, and agrees with plain ari
     );
   }
   assert.ok(performance.now() - start < TIME_LIMIT_MS, "took too long");
+});
+
+Deno.test("the namespace parsers (bind OPTS, UTS names, time offsets) throw only NamespaceError", () => {
+  const rng = prng(0x6e5);
+  const start = performance.now();
+  const counts = { options: 0, names: 0, times: 0 };
+  for (let i = 0; i < 10_000; i++) {
+    const items = Array.from({ length: 1 + rng.int(4) }, () => rng.pick(BIND_ITEMS)).join(",");
+    const options = rng.chance(0.5) ? items : mutate(rng, items);
+    const name = rng.chance(0.5) ? rng.pick(UTS_NAMES) : mutate(rng, rng.pick(UTS_NAMES));
+    const time = rng.chance(0.5) ? rng.pick(TIMES) : mutate(rng, rng.pick(TIMES));
+    const only = (what: keyof typeof counts, text: string, parse: () => unknown) => {
+      try {
+        parse();
+        counts[what]++;
+      } catch (err) {
+        if (!(err instanceof NamespaceError)) {
+          assert.fail(`${what} ${JSON.stringify(text)}: ${err}`);
+        }
+        assert.ok(err.offset >= 0 && err.offset <= text.length + 20, JSON.stringify(text));
+      }
+    };
+    only("options", options, () => {
+      const { attr, data } = parseBindOptions(options, 0);
+      // What is accepted formats back to the same attributes and data.
+      const again = formatBindOptions(attr, data);
+      assert.deepEqual(
+        again === "" ? { attr, data } : parseBindOptions(again, 0),
+        { attr, data },
+        options,
+      );
+    });
+    only("names", name, () => parseUtsName(name, 0));
+    only("times", time, () => {
+      const seconds = parseTimeOffset(time, 0);
+      if (seconds !== null) assert.equal(parseTimeOffset(String(seconds), 0), seconds);
+    });
+  }
+  assert.ok(performance.now() - start < TIME_LIMIT_MS, "took too long");
+  for (const [what, n] of Object.entries(counts)) {
+    assert.ok(n > 500 && n < 9_500, `${what}: accepted ${n} of 10000`);
+  }
 });

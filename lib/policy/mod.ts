@@ -49,4 +49,14 @@ export {
   type SetidState,
   startSetid,
 } from "./setid.ts";
+export {
+  type CompiledNamespaces,
+  isBindSyntax,
+  type Namespace,
+  NAMESPACES,
+  type NamespacesState,
+  type NamespaceStartProblem,
+  namespaceStartProblems,
+  startNamespaces,
+} from "./namespaces.ts";
 export { ACTIONS, CATEGORIES, type Category } from "./vocab.ts";

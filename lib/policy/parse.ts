@@ -12,6 +12,12 @@ import { checkPattern, PatternError } from "./pattern.ts";
 import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
 import { formatSetid, idMin, parseId, type SetidKind } from "./setid.ts";
 import {
+  formatNamespaceCommand,
+  type NamespaceCommand,
+  NamespaceError,
+  parseNamespaceCommand,
+} from "./namespaces.ts";
+import {
   type Action,
   ACTIONS,
   CATEGORIES,
@@ -119,6 +125,11 @@ export type Command =
    * those of SRC, `setuid^` all (`setgid` likewise). `src` and `dst` are set as the form has them.
    */
   | { kind: "setid"; id: SetidKind; op: Op; src?: number; dst?: number }
+  /**
+   * Namespaces and the container form: unshare/, bind, bind-try, root:, root/map, workdir:,
+   * uts/host, uts/domain, time, trace/allow_unsafe_namespace:none (lib/policy/namespaces.ts).
+   */
+  | NamespaceCommand
   /** allow/lock/RIGHTS{+,-,^}PATH|PORTS (lib/policy/landlock.ts). */
   | LockRule
   /** log/lock/FLAGS:BOOL: landlock_restrict_self's logging flags. */
@@ -247,6 +258,12 @@ const TOP_WORDS = [
   "pid",
   "setuid",
   "setgid",
+  "unshare",
+  "uts",
+  "root",
+  "bind",
+  "workdir",
+  "time",
   ...ACTIONS,
   "lock",
   "timeout",
@@ -729,6 +746,10 @@ function checkPatternAt(pattern: string, offset: number): string {
  */
 export function parseCommand(text: string): Command {
   if (text.length === 0) throw new CommandError("empty command", 0);
+  if (/^uts\/(?:host|domain):[^\n]*\0/.test(text)) {
+    // As the original: a name holding a NUL is EILSEQ (the C string it makes would end there).
+    throw new CommandError("a NUL in a name", text.indexOf("\0"), { errno: 84 });
+  }
   if (/[\0\n]/.test(text)) {
     throw new CommandError("a command cannot contain NUL or newline", text.search(/[\0\n]/));
   }
@@ -758,6 +779,17 @@ export function parseCommand(text: string): Command {
   const value = text.slice(split + 1);
   const valueAt = split + 1;
   if (key === "setuid" || key === "setgid") return parseSetid(text);
+  try {
+    const namespace = parseNamespaceCommand(text);
+    if (namespace !== undefined) return namespace;
+  } catch (err) {
+    if (!(err instanceof NamespaceError)) throw err;
+    throw new CommandError(err.message, err.offset, {
+      hint: err.hint,
+      unsupported: err.unsupported,
+      errno: err.unsupported ? undefined : err.errno,
+    });
+  }
   if (op === "!" && (key === "setenv" || key === "unsetenv" || key === "clearenv")) {
     return parseEnvCommand(key, value, valueAt);
   }
@@ -1180,6 +1212,8 @@ export function formatCommand(command: Command): string {
       return `${command.key}:${command.value}`;
     case "setid":
       return formatSetid(command);
+    case "namespace":
+      return formatNamespaceCommand(command);
     case "fs_rule":
       return `${command.action}/fs${command.op}${command.text}`;
     case "passfd":

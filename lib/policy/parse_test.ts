@@ -1026,3 +1026,84 @@ Deno.test("isSetidSyntax() is the original's grammar, values unread", () => {
   assert.equal(refusal(`setuid+0:${"1".repeat(4095)}`).errno, 75);
   assert.equal(refusal(`setuid+0:${"1".repeat(4096)}`).errno, undefined);
 });
+
+// Namespaces and the container form (lib/policy/namespaces.ts).
+
+Deno.test("parseCommand() reads the namespace commands and formats them back", () => {
+  roundTrip("unshare/user,net:1", {
+    kind: "namespace",
+    ns: "unshare",
+    names: ["user", "net"],
+    value: true,
+  });
+  roundTrip("unshare/NET,user:on", {
+    kind: "namespace",
+    ns: "unshare",
+    names: ["user", "net"],
+    value: true,
+  }, "unshare/user,net:1");
+  roundTrip("unshare/all?", {
+    kind: "namespace",
+    ns: "unshare_query",
+    names: ["user", "mount", "uts", "ipc", "pid", "net", "cgroup", "time"],
+  }, "unshare/user,mount,uts,ipc,pid,net,cgroup,time?");
+  roundTrip("bind+/usr:/usr:ro", {
+    kind: "namespace",
+    ns: "bind",
+    op: "+",
+    try: false,
+    src: "/usr",
+    dst: "/usr",
+    attr: 0x20000f,
+    data: "",
+  });
+  roundTrip("bind-try-/a:/b", {
+    kind: "namespace",
+    ns: "bind",
+    op: "-",
+    try: true,
+    src: "/a",
+    dst: "/b",
+  });
+  roundTrip("bind^", { kind: "namespace", ns: "bind", op: "^", try: false });
+  roundTrip("root:/srv", { kind: "namespace", ns: "root", path: "/srv" });
+  roundTrip("root:off", { kind: "namespace", ns: "root", path: null }, "root:none");
+  roundTrip("root/map:true", { kind: "namespace", ns: "root_map", value: true }, "root/map:1");
+  roundTrip("workdir:/tmp", { kind: "namespace", ns: "workdir", path: "/tmp" });
+  roundTrip("uts/host:foo", { kind: "namespace", ns: "uts", field: "host", name: "foo" });
+  roundTrip(
+    "uts/domain:off",
+    { kind: "namespace", ns: "uts", field: "domain", name: null },
+    "uts/domain:none",
+  );
+  roundTrip("time/boot:-3", { kind: "namespace", ns: "time", clock: "boot", seconds: -3n });
+  roundTrip("time:+3", { kind: "namespace", ns: "time", clock: "both", seconds: 3n }, "time:3");
+  roundTrip("trace/allow_unsafe_namespace:none", { kind: "namespace", ns: "deny_all" });
+});
+
+Deno.test("parseCommand() refuses bad namespace commands with the original's errno and a place", () => {
+  const cases: [string, number | undefined, number, boolean][] = [
+    // text, errno (undefined: EINVAL), offset, unsupported
+    ["unshare/user,fo:1", undefined, 13, false],
+    ["bind+/usr:usr", undefined, 10, false],
+    ["bind+/usr:/usr:ro,noatime,strictatime", undefined, 15, false],
+    ["bind+proc:/mnt", 1, 5, false],
+    ["bind+/usr:/proc/1", 1, 10, false],
+    ["uts/host:", 84, 9, false],
+    [`uts/domain:${"y".repeat(65)}`, 36, 11, false],
+    ["time:1h", undefined, 5, false],
+    ["root:tmpfs", undefined, 5, true],
+    ["root/fake:1", undefined, 0, true],
+    ["uts/version:6.0", undefined, 0, true],
+    ["mkdir+/x", undefined, 0, true],
+    ["trace/allow_unsafe_namespace:user,net", undefined, 29, true],
+  ];
+  for (const [text, errno, offset, unsupported] of cases) {
+    const err = refusal(text);
+    assert.equal(err.errno, errno, text);
+    assert.equal(err.offset, offset, text);
+    assert.equal(err.unsupported, unsupported, text);
+  }
+  assert.match(refusal("unshar/user:1").hint ?? "", /did you mean "unshare"/);
+  assert.match(refusal("name/host:x").message, /unknown command "name\/\.\.\."/);
+});

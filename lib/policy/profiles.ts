@@ -320,6 +320,32 @@ const QUIET = `# Deny without logging: every default becomes filter (memory: ENO
 default/all,fs,mem,pid:filter
 `;
 
+const CONTAINER =
+  `# Every namespace: user, mount, uts, ipc, pid, net, cgroup, time (as the original's).
+# SYD_CONTAINER_NET=0 keeps the host's network namespace.
+unshare/all:true
+unshare/net:\${SYD_CONTAINER_NET:-true}
+allow/lpath,npath,rpath+/proc/uptime
+`;
+
+const IMMUTABLE =
+  `# container, with the system's directories read-only and fresh temporary ones (the original's).
+include_profile container
+bind+/opt:/opt:ro,exec,symfollow
+bind+/usr:/usr:ro,exec,symfollow
+bind+/etc:/etc:ro,symfollow
+bind+/mnt:/mnt:ro
+bind+/srv:/srv:ro
+bind+/home:/home:ro
+bind+tmpfs:/boot:ro,mode=0,nr_blocks=1,nr_inodes=1
+bind+tmpfs:/run:exec,mode=1700,size=16m,nr_inodes=4k
+bind+tmpfs:/tmp:exec,mode=1700,size=16m,nr_inodes=4k
+bind+tmpfs:/dev/shm:mode=1700,size=16m,nr_inodes=4k
+bind+tmpfs:/var/tmp:mode=1700,size=16m,nr_inodes=4k
+bind+devpts:/dev/pts:dev,newinstance,ptmxmode=0600,mode=600
+bind+sysfs:/sys:ro
+`;
+
 /** The built-in profiles by name, in the order \`syd lint --profiles\` lists them. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   off: { doc: "every category off: nothing is judged", text: OFF },
@@ -355,6 +381,14 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
     text: LINUX,
   },
   tty: { doc: "terminals: /dev/tty, /dev/ptmx and pseudo-terminals", text: TTY },
+  container: {
+    doc: "every namespace (user, mount, pid, net, ...); SYD_CONTAINER_NET=0 keeps the host's net",
+    text: CONTAINER,
+  },
+  immutable: {
+    doc: "container, with /usr, /etc, /opt, /home, ... read-only and /tmp, /run fresh tmpfs",
+    text: IMMUTABLE,
+  },
   landlock: {
     doc: "Lock sandboxing (Landlock): run and read the system, write /tmp, /var/tmp, /dev/shm",
     text: LANDLOCK,

@@ -15,6 +15,7 @@ import { CommandError, parseCommand } from "./parse.ts";
 import type { Command } from "./parse.ts";
 import { PROFILES } from "./profiles.ts";
 import { setidRefusal } from "./setid.ts";
+import { bindRefusal, startNamespaces } from "./namespaces.ts";
 import {
   apply,
   formatOrigin,
@@ -29,7 +30,6 @@ const EPERM = 1;
 /** The original 3.59's profiles (`syd-cat -p list`) that this syd does not have: refused (95). */
 const ORIGINAL_PROFILES = [
   "chrome",
-  "container",
   "core",
   "cwd",
   "debug",
@@ -37,7 +37,6 @@ const ORIGINAL_PROFILES = [
   "firefox",
   "gui",
   "hide",
-  "immutable",
   "kcov",
   "kvm",
   "kvm_native",
@@ -321,6 +320,22 @@ class Loader {
         });
         return;
       }
+      if (command.kind === "namespace" && command.ns === "unshare_query") {
+        // As the original (EINVAL): a query before the sandbox runs is a configuration no-op.
+        this.error(origin.file, origin.line, col, `\`${text}\`: a query works only at run time`, {
+          hint: "stat /dev/syd/" + text + " inside the sandbox",
+        });
+        return;
+      }
+      const bind = command.kind === "namespace"
+        ? bindRefusal(this.state.namespaces, command)
+        : undefined;
+      if (bind !== undefined) {
+        this.error(origin.file, origin.line, col, `\`${text}\` refused: ${bind.message}`, {
+          errno: bind.errno,
+        });
+        return;
+      }
       const removed = apply(this.state, command, { ...origin, col });
       this.applied.push({ command, origin, col, removed });
       if (command.kind === "lock" && command.state === "on") this.#lockedAt = { ...origin, col };
@@ -527,5 +542,6 @@ export function load(specs: readonly SourceSpec[], options: LoadOptions): LoadRe
   }
   // Every command is read: what the original does before the sandbox starts.
   startLimits(loader.state);
+  startNamespaces(loader.state.namespaces);
   return { state: loader.state, diagnostics: loader.diagnostics, applied: loader.applied };
 }

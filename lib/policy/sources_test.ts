@@ -482,10 +482,10 @@ Deno.test("load() refuses a profile or a file named after -m lock:on", () => {
 });
 
 Deno.test("load() refuses a profile of the original it does not have as not supported (95), not unknown", () => {
-  const { diagnostics } = load([{ kind: "profile", name: "container" }], { env: {} });
+  const { diagnostics } = load([{ kind: "profile", name: "chrome" }], { env: {} });
   assert.equal(diagnostics.length, 1);
   assert.equal(diagnostics[0].unsupported, true);
-  assert.match(diagnostics[0].message, /profile "container" of the original syd is not supported/);
+  assert.match(diagnostics[0].message, /profile "chrome" of the original syd is not supported/);
 });
 
 Deno.test("load() expands ${VAR} in -m commands too, and points an unset one at its column", () => {

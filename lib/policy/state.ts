@@ -11,6 +11,12 @@ import { applyLockRule, dumpLandlock, initialLandlock, type LandlockState } from
 import { normalizeRanges, subtractRanges } from "./ranges.ts";
 import { applySetid, dumpSetid, initialSetid, type SetidState } from "./setid.ts";
 import {
+  applyNamespace,
+  dumpNamespaces,
+  initialNamespaces,
+  type NamespacesState,
+} from "./namespaces.ts";
+import {
   type Action,
   CATEGORIES,
   type Category,
@@ -164,6 +170,11 @@ export interface PolicyState {
   limits: LimitsState;
   /** SafeSetID: setuid and setgid transits, trace/allow_safe_set{u,g}id, trace/allow_unsafe_setid. */
   setid: SetidState;
+  /**
+   * Namespaces and the container form: unshare/, bind, root, root/map, workdir, uts/host,
+   * uts/domain, time (lib/policy/namespaces.ts).
+   */
+  namespaces: NamespacesState;
 }
 
 /**
@@ -276,6 +287,7 @@ export function initialState(): PolicyState {
     landlock: initialLandlock(),
     limits: initialLimits(),
     setid: initialSetid(),
+    namespaces: initialNamespaces(),
   };
 }
 
@@ -328,6 +340,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       return 0;
     case "setid":
       return applySetid(state.setid, command, origin);
+    case "namespace":
+      return applyNamespace(state.namespaces, command, origin);
     case "lock_rule":
       applyLockRule(state.landlock, command, origin);
       return 0;
@@ -596,6 +610,7 @@ export function dump(state: PolicyState): string[] {
   }
   for (const option of Object.keys(state.fsUnsafe).sort()) lines.push(`trace/${option}:1`);
   lines.push(...dumpSetid(state.setid));
+  lines.push(...dumpNamespaces(state.namespaces));
   if (state.timeoutMs > 0) lines.push(formatCommand({ kind: "timeout", ms: state.timeoutMs }));
   if (state.logRlimitBurst !== LOG_RLIMIT_BURST) {
     lines.push(formatCommand({ kind: "log_rlimit", burst: state.logRlimitBurst }));

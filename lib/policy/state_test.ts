@@ -48,6 +48,7 @@ function withoutOrigins(state: PolicyState): unknown {
     mask: strip(state.mask),
     fsRules: strip(state.fsRules),
     landlock: { ...state.landlock, origins: undefined, onOrigin: undefined },
+    namespaces: { ...state.namespaces, binds: strip(state.namespaces.binds) },
   };
 }
 
@@ -252,6 +253,11 @@ Deno.test("apply() reset returns to the initial state: every category on, deny",
     "lock:on",
     "trace/exit_wait_all:1",
     "trace/deny_dotdot:1",
+    "unshare/user,net:1",
+    "bind+/usr:/usr:ro",
+    "root:/srv",
+    "uts/host:x",
+    "time:5",
     "reset",
   );
   assert.deepEqual(state, initialState());
@@ -355,6 +361,20 @@ const POLICIES: Record<string, SourceSpec[]> = {
     m("trace/exit_wait_all:1"),
     m("trace/deny_dotdot:on"),
     m("lock:exec"),
+  ],
+  "namespaces": [
+    m("unshare/user,pid:1"),
+    m("bind+/usr:/usr:ro,exec"),
+    m("bind-try+tmpfs:/tmp:size=1M"),
+    m("bind+/a\\:b:/c"),
+    m("bind+/x:/y"),
+    m("bind-/x:/y"),
+    m("root:/srv/root"),
+    m("root/map:1"),
+    m("workdir:/w"),
+    m("uts/host:none"),
+    m("uts/domain:example"),
+    m("time/boot:-7"),
   ],
   "reset in the middle": [
     m("sandbox/all:off"),
