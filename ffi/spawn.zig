@@ -402,6 +402,10 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     } else if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
     if (plan.ns) |ns| {
+        // Dumpable first: the kernel makes a non-dumpable process's /proc/self files root's,
+        // and a syd that is not root could not write its own uid and gid maps.
+        rc = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 1, 0, 0, 0);
+        if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .dumpable, rc);
         child_status_wr = status_wr;
         if (namespaces.child_setup(ns, &note_skipped)) |failure| {
             child_send_at(status_wr, .setup_failed, @enumFromInt(@intFromEnum(failure.step)), @intFromEnum(linux.E.init(failure.rc)), failure.index);

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { formatDiagnostic, load, type SourceSpec, startSetid } from "../policy/mod.ts";
+import {
+  formatDiagnostic,
+  load,
+  namespaceStartProblems,
+  type SourceSpec,
+  startSetid,
+} from "../policy/mod.ts";
 import { emptyResult, readRecords } from "./records.ts";
 import { DEPTH_DEFAULT, learn } from "./mod.ts";
 import { formatPolicy } from "./write.ts";
@@ -156,6 +162,15 @@ export async function learnMain(
   if (setid !== undefined) {
     console.error(`syd learn: ${setid.message}`);
     return setid.errno;
+  }
+  // As syd itself: namespaces it cannot honour with the rest of the policy are refused.
+  const refused = namespaceStartProblems(loaded.state.namespaces, {
+    lock: loaded.state.landlock.on,
+    forceCloexec: loaded.state.forceTrace.force_cloexec === true,
+  }).find((problem) => problem.severity === "error");
+  if (refused !== undefined) {
+    console.error(`syd learn: ${refused.message} (${refused.hint})`);
+    return refused.errno ?? 95;
   }
   const records = emptyResult();
   let status = 0;
