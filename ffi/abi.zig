@@ -192,7 +192,7 @@ export fn syd_sandbox_export(handle: u64, format: u32, out_fd: i32, dir: ?[*]con
     if (format == 1 and dir_text.len == 0) return fail(error.INVAL, "no directory for the BPF files");
     const rules = sandbox.channel.policy_now();
     var diag: policy.Diag = .{};
-    dump.dump(sandbox_mod.filter_options(rules), rules.ioctl_rules, rules.lock, sandbox_mod.emulators_make_sockets(rules), sandbox_mod.setid_caps(rules) != 0, sandbox_mod.skip_confinement(), &rules.landlock, rules.limits, @enumFromInt(format), out_fd, dir_text, &diag) catch |err|
+    dump.dump(sandbox_mod.filter_options(rules), rules.ioctl_rules, rules.lock, sandbox_mod.emulators_make_sockets(rules), sandbox_mod.setid_caps(rules) != 0, sandbox_mod.skip_confinement(), &rules.landlock, rules.limits, &rules.namespaces, @enumFromInt(format), out_fd, dir_text, &diag) catch |err|
         return fail(err, if (diag.len > 0) diag.text() else "cannot export the filters");
     return 0;
 }

@@ -459,3 +459,14 @@ Deno.test("namespace commands are fixed at start: /dev/syd answers EBUSY", async
   assert.deepEqual(out(result), ["1", "1", "0"]);
   assert.ok(records(result.stderr).some((r) => r.errno === 16), result.stderr);
 });
+
+Deno.test("-E pfc says which namespaces syd makes, and that no filter changes for them", async () => {
+  const withNs = await runSyd(["-poff", ...CONTAINER, "-m", "unshare/net:1", "-E", "pfc"]);
+  assert.equal(withNs.code, 0, withNs.stderr);
+  assert.match(
+    withNs.stdout,
+    /^# syd_ns: Syd namespaces: user,mount,pid,net, made by syd .*; root \(the host's\); 0 binds$/m,
+  );
+  const none = await runSyd(["-poff", "-E", "pfc"]);
+  assert.match(none.stdout, /^# syd_ns: Syd namespaces: none$/m);
+});

@@ -21,6 +21,7 @@ const sandbox_filter = @import("sandbox.zig");
 const ioctl_filter = @import("ioctl.zig");
 const confine = @import("confine.zig");
 const landlock = @import("../layers/landlock.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 pub const Format = enum(u32) { pfc = 0, bpf = 1 };
 
@@ -29,7 +30,7 @@ pub const export_notify_fd: i32 = 1023;
 const kinds = @typeInfo(confine.Kind).@"enum".fields;
 
 /// Writes every filter: PFC to `out_fd`, or BPF files into `dir` (a path).
-pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, setid: bool, skip: bool, lock_rules: *const landlock.Rules, limits: policy.Limits, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
+pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRule, lock: policy.Lock, sockets: bool, setid: bool, skip: bool, lock_rules: *const landlock.Rules, limits: policy.Limits, ns: *const namespaces.Rules, format: Format, out_fd: i32, dir: []const u8, diag: *policy.Diag) sys.Errno!void {
     assert(out_fd >= 0);
     {
         const ctx = try sandbox_filter.build(options);
@@ -61,7 +62,24 @@ pub fn dump(options: sandbox_filter.Options, ioctl_rules: []const policy.IoctlRu
         try sys.write_all(out_fd, parent_note);
         try landlock_note(lock_rules, out_fd);
         try limits_note(limits, out_fd);
+        try namespaces_note(ns, out_fd);
     }
+}
+
+/// Namespaces change no filter: the sandbox's own unshare, clone with CLONE_NEW*, setns, mount
+/// and pivot_root stay refused by syd_process above whatever they are. The note says which
+/// namespaces syd makes for it instead (layers/namespaces.zig).
+fn namespaces_note(ns: *const namespaces.Rules, out_fd: i32) sys.Errno!void {
+    if (!ns.any()) return sys.write_all(out_fd, "# syd_ns: Syd namespaces: none\n");
+    var buf: [512]u8 = undefined;
+    var names_buf: [96]u8 = undefined;
+    var len: usize = 0;
+    var it = ns.on.iterator();
+    while (it.next()) |kind| {
+        const written = std.fmt.bufPrint(names_buf[len..], "{s}{s}", .{ if (len == 0) "" else ",", @tagName(kind) }) catch break;
+        len += written.len;
+    }
+    try sys.write_all(out_fd, std.fmt.bufPrint(&buf, "# syd_ns: Syd namespaces: {s}, made by syd for the sandbox's first process (no filter: the sandbox's own unshare, clone with CLONE_NEW*, setns, mount and pivot_root stay refused above); root {s}; {d} binds\n", .{ names_buf[0..len], ns.root orelse "(the host's)", ns.binds.len }) catch unreachable);
 }
 
 /// Memory and PID sandboxing: where each acts (the memory traps are in syd_process above).
@@ -194,12 +212,12 @@ test "dump writes a PFC section per filter, headed by the filter's name" {
     defer sys.close(fd);
     var diag: policy.Diag = .{};
     const lock_rules: landlock.Rules = .{ .on = true, .paths = &.{.{ .path = "/usr", .access = 5 }}, .bind = &.{.{ 80, 90 }} };
-    try dump(.{}, &.{}, .unset, false, false, false, &lock_rules, .{}, .pfc, fd, "", &diag);
+    try dump(.{}, &.{}, .unset, false, false, false, &lock_rules, .{}, &.{}, .pfc, fd, "", &diag);
     _ = try sys.check(linux.lseek(fd, 0, linux.SEEK.SET));
     const text = try std.heap.page_allocator.alloc(u8, 1 << 20);
     defer std.heap.page_allocator.free(text);
     const len = try sys.read_full(fd, text);
-    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded", "# syd_landlock: Syd Landlock rules", "#   allow /usr: exec,read\n", "#   tcp bind: 80-90\n", "# syd_mem: Syd memory sandboxing: off", "# syd_pid: Syd PID sandboxing: off" }) |header| {
+    for ([_][]const u8{ "# syd_process:", "# syd_emu:", "# syd_int:", "# syd_mon:", "# syd_out:", "# syd_run: Syd waiter rules", "# syd_parent: Syd parent rules: none loaded", "# syd_landlock: Syd Landlock rules", "#   allow /usr: exec,read\n", "#   tcp bind: 80-90\n", "# syd_mem: Syd memory sandboxing: off", "# syd_pid: Syd PID sandboxing: off", "# syd_ns: Syd namespaces: none" }) |header| {
         try std.testing.expect(std.mem.indexOf(u8, text[0..len], header) != null);
     }
 }
