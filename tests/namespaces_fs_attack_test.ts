@@ -168,7 +168,7 @@ for (const [label, mode] of MODES) {
     fn: async () => {
       await withHost(false, async (dir) => {
         const result = await attack(dir, mode, ["all", dir]);
-        const found = assertAllStopped(result, 123);
+        const found = assertAllStopped(result, 125);
         const detail = (name: string) => found.get(name)?.[1];
         // Nothing inherited from syd beyond stdio.
         assert.equal(detail("inherited_fds"), "extra=[]");
@@ -208,6 +208,8 @@ for (const [label, mode] of MODES) {
           assert.equal(detail(name), "errno=1", name);
         }
         assert.equal(detail("chroot_dotdot"), "errno=-2");
+        assert.equal(detail("clone_newns"), "errno=1");
+        assert.equal(detail("clone3_newns"), "errno=38");
         // The host's side: what was made landed in the root or in rwdir, nothing beside them.
         assert.equal(Deno.readTextFileSync(`${dir}/OUTSIDE_MARK`), MARK);
         assert.deepEqual(listing(`${dir}/rodir`), ["file"]);
@@ -404,5 +406,31 @@ Deno.test({
         assert.match(line, /=126$/, line);
       }
     });
+  },
+});
+
+Deno.test({
+  name:
+    "an exec swapped between an allowed copy and a denied program never runs it (20,000 rounds)",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    // Four runs of 5,000 (one run of 20,000 would outlast a command's time limit).
+    for (let run = 0; run < 4; run++) {
+      await withHost(false, async (dir) => {
+        const result = await attack(dir, [
+          "-m",
+          "sandbox/exec:on",
+          "-m",
+          "allow/exec+/***",
+          "-m",
+          "deny/exec+/usr/bin/id",
+        ], ["execrace", "5000"]);
+        const found = assertAllStopped(result, 1);
+        assert.equal(found.get("execrace")?.[1], "wins=0");
+        // Both sides of the swap were taken: the copy ran, the denied program was refused.
+        const ok = /^execrace_ok ran=(\d+) failed=(\d+)$/m.exec(result.stdout);
+        assert.ok(ok && Number(ok[1]) > 0 && Number(ok[2]) > 0, result.stdout);
+      });
+    }
   },
 });

@@ -16,6 +16,9 @@
  *                       mine0 (its own): syd acts as the host's root, the kernel would refuse
  *   nosymfollow         links in /rw (a bind: nosymfollow) to a file in the root: the kernel
  *                       refuses to follow them (ELOOP)
+ *   execrace N          N execs of /race/e/id while /race/e swaps between a directory holding a
+ *                       copy of `true` named id and a link to /usr/bin (/usr/bin/id: denied by
+ *                       the test's policy); a run of the real id prints `uid=`
  *   ids                 the owner stat, statx and fstat show of p1000 (the kernel: 65534)
  *
  * A directory is "outside" when OUTSIDE_MARK, rodir/file or work/ is found in it (H, the host's
@@ -477,6 +480,7 @@ static void mounts(void) {
       {"unshare_user_ns", 6},  {"setns_1_mnt", 7},        {"open_tree", 8},
       {"move_mount", 9},       {"fsopen", 10},            {"fspick", 11},
       {"mount_setattr_rw", 12}, {"chroot_dotdot", 13},    {"mount_bind_host", 14},
+      {"clone_newns", 15},     {"clone3_newns", 16},
   };
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     int pipefd[2];
@@ -521,6 +525,23 @@ static void mounts(void) {
           break;
         }
         case 14: rc = mount("/..", "/rw", NULL, MS_BIND, NULL); break;
+        case 15:
+        case 16: {
+          /* a child in new user and mount namespaces: it could mount over the container */
+          uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS;
+          if (t[i].which == 15) {
+            rc = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+          } else {
+            uint64_t args[11] = {flags, 0, 0, 0, SIGCHLD, 0, 0, 0, 0, 0, 0};
+            rc = syscall(SYS_clone3, args, sizeof args);
+          }
+          if (rc == 0) _exit(0);
+          if (rc > 0) {
+            waitpid((pid_t)rc, NULL, 0);
+            rc = 0;
+          }
+          break;
+        }
       }
       int e = rc == -1 ? errno : (rc == -2 ? -2 : 0);
       write(pipefd[1], &e, sizeof e);
@@ -655,8 +676,58 @@ static void nosymfollow(void) {
   verdict("nosymfollow_truncate", e == 0, "truncate=%d", e);
 }
 
-/* ---- the symlink swap race */
 static atomic_int stop_flag;
+
+/* ---- an exec swapped between an allowed copy and a denied program */
+static void *exec_swapper(void *arg) {
+  (void)arg;
+  while (!atomic_load(&stop_flag)) {
+    syscall(SYS_renameat2, AT_FDCWD, "/race/e", AT_FDCWD, "/race/el", 2 /* RENAME_EXCHANGE */);
+  }
+  return NULL;
+}
+
+static void execrace(long rounds) {
+  mkdir("/race", 0755);
+  mkdir("/race/e", 0755);
+  symlink("/usr/bin", "/race/el");
+  int in = open("/usr/bin/true", O_RDONLY | O_CLOEXEC);
+  int out = open("/race/e/id", O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof buf)) > 0) write(out, buf, (size_t)n);
+  close(in);
+  close(out);
+  pthread_t th;
+  pthread_create(&th, NULL, exec_swapper, NULL);
+  long ran = 0, wins = 0, failed = 0;
+  for (long i = 0; i < rounds; i++) {
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) break;
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(pipefd[1], 1);
+      char *argv[] = {"id", "-u", NULL};
+      execv("/race/e/id", argv);
+      _exit(127);
+    }
+    close(pipefd[1]);
+    char got[64] = "";
+    ssize_t r = read(pipefd[0], got, sizeof got - 1);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (r > 0) wins++;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) ran++;
+    else failed++;
+  }
+  atomic_store(&stop_flag, 1);
+  pthread_join(th, NULL);
+  printf("execrace_ok ran=%ld failed=%ld\n", ran, failed);
+  verdict("execrace", wins > 0, "wins=%ld", wins);
+}
+
+/* ---- the symlink swap race */
 
 static void *swapper(void *arg) {
   (void)arg;
@@ -735,6 +806,8 @@ int main(int argc, char **argv) {
     dacs();
   } else if (strcmp(argv[1], "nosymfollow") == 0) {
     nosymfollow();
+  } else if (strcmp(argv[1], "execrace") == 0 && argc == 3) {
+    execrace(atol(argv[2]));
   } else if (strcmp(argv[1], "ids") == 0) {
     idents();
   } else {
