@@ -19,6 +19,8 @@
  *   execrace N          N execs of /race/e/id while /race/e swaps between a directory holding a
  *                       copy of `true` named id and a link to /usr/bin (/usr/bin/id: denied by
  *                       the test's policy); a run of the real id prints `uid=`
+ *   pids MAX            /proc/N and /proc/N/root/.. for every N up to MAX, and what /proc lists:
+ *                       only the namespace's own processes (the command is 2, init hidden)
  *   ids                 the owner stat, statx and fstat show of p1000 (the kernel: 65534)
  *
  * A directory is "outside" when OUTSIDE_MARK, rodir/file or work/ is found in it (H, the host's
@@ -469,6 +471,28 @@ static void execs(const char *host) {
   verdict("exec_fd_open", fd >= 0, "open=%d", fd < 0 ? errno : 0);
 }
 
+/* ---- file handles: open_by_handle_at of the bind's filesystem root inode (shocker) */
+static void handles(void) {
+  struct {
+    struct file_handle h;
+    unsigned char bytes[128];
+  } own;
+  own.h.handle_bytes = 128;
+  int mnt = -1;
+  int e = err_of(name_to_handle_at(AT_FDCWD, "/rw", &own.h, &mnt, 0));
+  verdict("name_to_handle_at", 0, "errno=%d", e);
+  int mfd = open("/rw", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct {
+    struct file_handle h;
+    unsigned int ino_gen[2];
+  } root = {.h = {.handle_bytes = 8, .handle_type = 1 /* FILEID_INO32_GEN */}, .ino_gen = {2, 0}};
+  int fd = open_by_handle_at(mfd, &root.h, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  e = fd < 0 ? errno : 0;
+  verdict("open_by_handle_at", fd >= 0, "errno=%d", e);
+  if (fd >= 0) close(fd);
+  close(mfd);
+}
+
 /* ---- the mount API, pivot_root, namespaces: each in a child (a kill is an answer) */
 static void mounts(void) {
   struct {
@@ -727,6 +751,39 @@ static void execrace(long rounds) {
   verdict("execrace", wins > 0, "wins=%ld", wins);
 }
 
+/* ---- every pid's /proc entry: only the namespace's own */
+static void pids(long max) {
+  long found = 0, reach = 0;
+  char seen[128] = "";
+  for (long n = 1; n <= max; n++) {
+    char p[64];
+    struct stat st;
+    snprintf(p, sizeof p, "/proc/%ld", n);
+    if (stat(p, &st) == 0) {
+      found++;
+      char item[16];
+      snprintf(item, sizeof item, "%ld,", n);
+      strncat(seen, item, sizeof seen - strlen(seen) - 1);
+    }
+    snprintf(p, sizeof p, "/proc/%ld/root/..", n);
+    int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (outside_dir(fd)) reach++;
+    if (fd >= 0) close(fd);
+  }
+  verdict("pids_stat", strcmp(seen, "2,") != 0, "found=%ld seen=%s", found, seen);
+  verdict("pids_root", reach > 0, "outside=%ld", reach);
+  DIR *d = opendir("/proc");
+  char listed[128] = "";
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    strncat(listed, e->d_name, sizeof listed - strlen(listed) - 2);
+    strcat(listed, ",");
+  }
+  if (d != NULL) closedir(d);
+  verdict("pids_listed", strcmp(listed, "2,") != 0, "listed=%s", listed);
+}
+
 /* ---- the symlink swap race */
 
 static void *swapper(void *arg) {
@@ -795,6 +852,7 @@ int main(int argc, char **argv) {
     changes();
     unixes();
     execs(argv[2]);
+    handles();
     mounts();
   } else if (strcmp(argv[1], "race") == 0 && argc == 4) {
     race(argv[2], atol(argv[3]));
@@ -808,6 +866,8 @@ int main(int argc, char **argv) {
     nosymfollow();
   } else if (strcmp(argv[1], "execrace") == 0 && argc == 3) {
     execrace(atol(argv[2]));
+  } else if (strcmp(argv[1], "pids") == 0 && argc == 3) {
+    pids(atol(argv[2]));
   } else if (strcmp(argv[1], "ids") == 0) {
     idents();
   } else {
