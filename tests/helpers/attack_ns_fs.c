@@ -21,6 +21,10 @@
  *                       the test's policy); a run of the real id prints `uid=`
  *   pids MAX            /proc/N and /proc/N/root/.. for every N up to MAX, and what /proc lists:
  *                       only the namespace's own processes (the command is 2, init hidden)
+ *   suid                a copy of `true` in /rw (a host directory) made set-user-ID: owned by
+ *                       the host's root, it would give root to whoever runs it on the host
+ *   unixrace HOSTDIR N  N binds of /race/d/usockI while /race/d swaps between a directory and
+ *                       links out of the root (the host looks for usock outside)
  *   ids                 the owner stat, statx and fstat show of p1000 (the kernel: 65534)
  *
  * A directory is "outside" when OUTSIDE_MARK, rodir/file or work/ is found in it (H, the host's
@@ -784,6 +788,55 @@ static void pids(long max) {
   verdict("pids_listed", strcmp(listed, "2,") != 0, "listed=%s", listed);
 }
 
+/* ---- a set-user-ID file of the host's root in a host directory */
+static void suid(void) {
+  int in = open("/usr/bin/true", O_RDONLY | O_CLOEXEC);
+  int out = open("/rw/suid", O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0755);
+  char buf[65536];
+  ssize_t n;
+  while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0) write(out, buf, (size_t)n);
+  if (in >= 0) close(in);
+  if (out >= 0) close(out);
+  int e = err_of(chmod("/rw/suid", 04755));
+  struct stat st = {0};
+  stat("/rw/suid", &st);
+  verdict("suid_host_file", (st.st_mode & S_ISUID) != 0, "chmod=%d mode=%o uid=%u", e,
+          st.st_mode & 07777, st.st_uid);
+}
+
+/* ---- binds of a UNIX socket under a swapped directory */
+static void *unix_swapper(void *arg) {
+  (void)arg;
+  while (!atomic_load(&stop_flag)) {
+    syscall(SYS_renameat2, AT_FDCWD, "/race/d", AT_FDCWD, "/race/l1", 2 /* RENAME_EXCHANGE */);
+    syscall(SYS_renameat2, AT_FDCWD, "/race/d", AT_FDCWD, "/race/l1", 2);
+    syscall(SYS_renameat2, AT_FDCWD, "/race/d", AT_FDCWD, "/race/l2", 2);
+    syscall(SYS_renameat2, AT_FDCWD, "/race/d", AT_FDCWD, "/race/l2", 2);
+  }
+  return NULL;
+}
+
+static void unixrace(const char *host, long rounds) {
+  mkdir("/race", 0755);
+  mkdir("/race/d", 0755);
+  symlink("../..", "/race/l1");
+  symlink(host, "/race/l2");
+  pthread_t th;
+  pthread_create(&th, NULL, unix_swapper, NULL);
+  long bound = 0;
+  for (long i = 0; i < rounds; i++) {
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "/race/d/usock%ld", i);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) == 0) bound++;
+    close(s);
+  }
+  atomic_store(&stop_flag, 1);
+  pthread_join(th, NULL);
+  /* what was bound is left in the directory (inside); the host looks outside */
+  printf("unixrace_ok bound=%ld\n", bound);
+}
+
 /* ---- the symlink swap race */
 
 static void *swapper(void *arg) {
@@ -868,6 +921,10 @@ int main(int argc, char **argv) {
     execrace(atol(argv[2]));
   } else if (strcmp(argv[1], "pids") == 0 && argc == 3) {
     pids(atol(argv[2]));
+  } else if (strcmp(argv[1], "suid") == 0) {
+    suid();
+  } else if (strcmp(argv[1], "unixrace") == 0 && argc == 4) {
+    unixrace(argv[2], atol(argv[3]));
   } else if (strcmp(argv[1], "ids") == 0) {
     idents();
   } else {
