@@ -12,8 +12,9 @@
  * - NS-PROC-1: signals from the sandbox reach the init (kill, tgkill, sigqueue, pidfd: 0 where
  *   the original answers EPERM), and a SIGSTOP stops it for good: syd's tracer passes the
  *   signal on (the kernel would drop it for an untraced init), and syd never ends.
- * - NS-PROC-2: SCM_CREDENTIALS received through syd name the sender by its host pid, not by its
- *   pid in the sandbox's namespace (unix_creds.zig `fix_control`).
+ * - NS-PROC-2: SCM_CREDENTIALS received through syd, and SO_PEERCRED of a connection syd made,
+ *   name the sender by its host pid, not by its pid in the sandbox's namespace (unix_creds.zig
+ *   `fix_control`, net.zig `peercred`): host pids leak into the sandbox.
  */
 import assert from "node:assert/strict";
 import {
@@ -322,6 +323,8 @@ Deno.test({
       assert.equal(got.get(name), "EPERM", name);
     }
     assert.equal(got.get("peercred_pid"), "self");
+    // The child connected by itself (nothing judges connects): the kernel names it.
+    assert.equal(got.get("accepted_peercred_pid"), "child");
   },
 });
 
@@ -338,6 +341,44 @@ Deno.test({
     const got = values(withoutRecords(result.stdout));
     assert.equal(got.get("recv_own_pid"), "self", result.stdout);
     assert.equal(got.get("recv_plain_pid"), "self", result.stdout);
+    // syd connects for the child when it judges connects: net.zig `peercred` answers the
+    // accepting side with the child's host tgid (connectors.recall), not its pid here.
+    const judged = await attack(["scm"], {
+      extra: [
+        "-m",
+        "sandbox/net:on",
+        "-m",
+        "allow/net/bind,net/connect+/***",
+        "-m",
+        "allow/net/bind+!unnamed",
+      ],
+    });
+    assert.equal(
+      values(withoutRecords(judged.stdout)).get("accepted_peercred_pid"),
+      "child",
+      judged.stdout,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "the container profile: the init, /proc, nested namespaces and capabilities stay out of reach",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    for (const mode of ["init", "procpaths", "nest", "caps", "self"]) {
+      const result = await runSyd([
+        "-pcontainer",
+        "-poff",
+        "-m",
+        "sandbox/lock:off",
+        "--",
+        ATTACK,
+        mode,
+      ]);
+      assert.equal(result.code, 0, `${mode}: ${result.stdout}${result.stderr}`);
+      assert.deepEqual(wins(result), [], mode);
+    }
   },
 });
 

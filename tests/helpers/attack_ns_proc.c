@@ -11,7 +11,8 @@
  *   sibling          a child and its parent name each other's /proc/<pid>/{environ,mem,status}
  *   nest             new user, pid, net, mount, uts, ipc namespaces by unshare, clone, clone3
  *   caps             capabilities: capget, sethostname, settimeofday, clock_settime, mount
- *   scm              SCM_CREDENTIALS: own ns pid, pid 1, a made-up pid; what the receiver sees
+ *   scm              SCM_CREDENTIALS: own ns pid, pid 1, a made-up pid; what the receiver sees;
+ *                    SO_PEERCRED of a socketpair and of a child's connection to a pathname socket
  *   net HOSTIP PORT ABSTRACT   reach a host TCP listener and a host abstract UNIX socket;
  *                    loopback TCP and an abstract socket of the sandbox's own must work
  *   abstract-listen NAME SECONDS   (run outside syd) listen on abstract NAME, answer "host"
@@ -491,6 +492,28 @@ static void mode_scm(void) {
   socklen_t len = sizeof peer;
   getsockopt(spair[0], SOL_SOCKET, SO_PEERCRED, &peer, &len);
   printf("peercred_pid=%s\n", peer.pid == getpid() ? "self" : "OTHER");
+  /* A pathname socket a child connects to (syd connects for it when it judges connects): the
+   * accepting side's SO_PEERCRED must name the child by its pid here. */
+  struct sockaddr_un addr = {0};
+  addr.sun_family = AF_UNIX;
+  snprintf(addr.sun_path, sizeof addr.sun_path, "/tmp/peer-%d.sock", getpid());
+  unlink(addr.sun_path);
+  int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  must("peer_bind", bind(srv, (struct sockaddr *)&addr, sizeof addr));
+  listen(srv, 1);
+  pid_t child = fork();
+  if (child == 0) {
+    int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    _exit(connect(c, (struct sockaddr *)&addr, sizeof addr) == 0 ? 0 : 3);
+  }
+  int conn = accept(srv, NULL, NULL);
+  len = sizeof peer;
+  peer.pid = 0;
+  if (conn >= 0) getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+  printf("accepted_peercred_pid=%s\n", peer.pid == child ? "child" : "OTHER");
+  if (peer.pid != child) printf("accepted_peercred_value=%d child=%d\n", peer.pid, (int)child);
+  waitpid(child, NULL, 0);
+  unlink(addr.sun_path);
 }
 
 /* ------------------------------------------------------------------- net */
