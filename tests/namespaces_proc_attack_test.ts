@@ -21,6 +21,7 @@ import {
   helper,
   type Outcome,
   ROOT,
+  run,
   runSyd,
   SYD,
   tempDir,
@@ -173,6 +174,34 @@ Deno.test({
       assert.equal(output.code, 0);
       const text = withoutRecords(new TextDecoder().decode(output.stdout));
       assert.equal(values(text).get("alive"), "1");
+    } finally {
+      Deno.removeSync(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "kill(0) from the command reaches no process outside the namespace (syd shares its group)",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    // setsid: syd leads a process group of its own, which the command is in (getpgid says 0:
+    // the group has no number in the namespace). SIGUSR2 would end syd (no handler).
+    const root = prepareRoot();
+    try {
+      const result = await run("setsid", [
+        "-w",
+        SYD,
+        ...container(root),
+        "-m",
+        "sandbox/lock:off",
+        "--",
+        "/w/attack_ns_proc",
+        "pgrp",
+        "12",
+      ]);
+      assert.equal(result.code, 1, result.stdout + result.stderr); // the helper: kill(0) "won"
+      assert.deepEqual(out(result), ["pgid=0 sid=0", "kill_pgrp=OK", "won=kill_pgrp", "alive=1"]);
+      assert.equal(result.signal, null);
     } finally {
       Deno.removeSync(root, { recursive: true });
     }
@@ -378,6 +407,42 @@ Deno.test({
       ]);
       assert.equal(result.code, 0, `${mode}: ${result.stdout}${result.stderr}`);
       assert.deepEqual(wins(result), [], mode);
+    }
+  },
+});
+
+Deno.test({
+  name: "with unshare/ipc the host's System V segments and queues are out of reach",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    const libc = Deno.dlopen("libc.so.6", {
+      shmget: { parameters: ["i32", "usize", "i32"], result: "i32" },
+      msgget: { parameters: ["i32", "i32"], result: "i32" },
+      shmctl: { parameters: ["i32", "i32", "pointer"], result: "i32" },
+      msgctl: { parameters: ["i32", "i32", "pointer"], result: "i32" },
+    });
+    const key = 0x53590000 + (Deno.pid & 0xffff);
+    const ipcCreat = 0o1000;
+    const shm = libc.symbols.shmget(key, 4096n, ipcCreat | 0o600);
+    const msg = libc.symbols.msgget(key, ipcCreat | 0o600);
+    try {
+      assert.ok(shm >= 0 && msg >= 0, "the host's segment and queue");
+      const keyText = `0x${key.toString(16)}`;
+      const unsafe = ["-m", "trace/allow_unsafe_shm:1"];
+      const apart = await attack(["ipc", keyText], { kinds: "user,mount,pid,ipc", extra: unsafe });
+      assert.equal(apart.code, 0, apart.stdout + apart.stderr);
+      assert.deepEqual(out(apart), ["shmget=ENOENT", "msgget=ENOENT", "shmat_id0=EINVAL"]);
+      // The control: the host's namespace shows them.
+      const shared = await attack(["ipc", keyText], { extra: unsafe });
+      assert.equal(values(withoutRecords(shared.stdout)).get("shmget"), "OK");
+      // Without trace/allow_unsafe_shm System V IPC kills the caller (SIGSYS), as the original.
+      const killed = await attack(["ipc", keyText], { kinds: "user,mount,pid,ipc" });
+      assert.equal(killed.code, 128 + 31, killed.stderr);
+    } finally {
+      const ipcRmid = 0;
+      if (shm >= 0) libc.symbols.shmctl(shm, ipcRmid, null);
+      if (msg >= 0) libc.symbols.msgctl(msg, ipcRmid, null);
+      libc.close();
     }
   },
 });

@@ -19,6 +19,7 @@
  *   devsyd PATH      stat PATH (/dev/syd/...) here, then in a child; prints both
  *   devsyd-late PATH SECONDS OUT  fork a child that stats PATH after SECONDS (after the
  *                    command exited) and writes "late=OK" or "late=ERRNO" to OUT
+ *   ipc KEY          shmget and msgget of the host's System V key KEY, shmat of segment id 0
  *   pgrp N           send signal N to its own process group (kill(0, N)), ignoring it itself
  *   sig N            kill itself with signal N
  *   linger SECONDS CODE  exit 0 at once, leaving a child that exits CODE after SECONDS
@@ -32,6 +33,8 @@
 #include <signal.h>
 #include <grp.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -721,6 +724,13 @@ int main(int argc, char **argv) {
   } else if (strcmp(mode, "devsyd-late") == 0) {
     check_args(argc == 5, "attack_ns_proc devsyd-late PATH SECONDS OUT");
     mode_devsyd_late(argv[2], atoi(argv[3]), argv[4]);
+  } else if (strcmp(mode, "ipc") == 0) {
+    /* The host's System V segment and queue of key KEY (ipcmk's): another ipc namespace's. */
+    check_args(argc == 3, "attack_ns_proc ipc KEY");
+    key_t key = (key_t)strtol(argv[2], NULL, 0);
+    attempt("shmget", shmget(key, 0, 0));
+    attempt("msgget", msgget(key, 0));
+    attempt("shmat_id0", (long)(intptr_t)shmat(0, NULL, SHM_RDONLY) == -1 ? -1 : 0);
   } else if (strcmp(mode, "pgrp") == 0) {
     /* The command's process group may be syd's own (outside the namespace: getpgid says 0). */
     check_args(argc == 3, "attack_ns_proc pgrp N");
