@@ -142,40 +142,43 @@ Deno.test({
 // NS-PROC-1: the init is traced by syd (trace.zig), and a traced task gets every signal but
 // SIGKILL as a signal-delivery stop; syd restarts it with the signal, the kernel lets SIGSTOP
 // stop even an init, and syd listens to the group stop: the init never reaps, syd never ends
-// (a SIGTERM to syd does not end it either). The run is SIGKILLed after 20 s here.
+// (a SIGTERM to syd does not end it either). No kill(2) is needed: SIGIO of a pipe the init
+// owns (F_SETOWN 1, F_SETSIG SIGSTOP) does it too. Each run is SIGKILLed after 20 s here.
 Deno.test({
-  name: "a SIGSTOP to the init (kill, tgkill, pidfd) neither stops it nor hangs syd (NS-PROC-1)",
+  name:
+    "a SIGSTOP to the init (kill, tgkill, pidfd, SIGIO) neither stops it nor hangs syd (NS-PROC-1)",
   ignore: true,
   fn: async () => {
-    const root = prepareRoot();
-    try {
-      const child = new Deno.Command(SYD, {
-        args: [
-          ...container(root),
-          "-m",
-          "sandbox/lock:off",
-          "--",
-          "/w/attack_ns_proc",
-          "init-signals",
-          "19",
-        ],
-        cwd: ROOT,
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
-      let hung = false;
-      const timer = setTimeout(() => {
-        hung = true;
-        child.kill("SIGKILL");
-      }, 20_000);
-      const output = await child.output();
-      clearTimeout(timer);
-      assert.ok(!hung, "syd hung: the init stayed stopped");
-      assert.equal(output.code, 0);
-      const text = withoutRecords(new TextDecoder().decode(output.stdout));
-      assert.equal(values(text).get("alive"), "1");
-    } finally {
-      Deno.removeSync(root, { recursive: true });
+    for (const mode of ["init-signals", "init-sigio"]) {
+      const root = prepareRoot();
+      try {
+        const child = new Deno.Command(SYD, {
+          args: [
+            ...container(root),
+            "-m",
+            "sandbox/lock:off",
+            "--",
+            "/w/attack_ns_proc",
+            mode,
+            "19",
+          ],
+          cwd: ROOT,
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        let hung = false;
+        const timer = setTimeout(() => {
+          hung = true;
+          child.kill("SIGKILL");
+        }, 20_000);
+        const output = await child.output();
+        clearTimeout(timer);
+        assert.ok(!hung, `${mode}: syd hung, the init stayed stopped`);
+        const text = withoutRecords(new TextDecoder().decode(output.stdout));
+        assert.equal(values(text).get("alive"), "1", mode);
+      } finally {
+        Deno.removeSync(root, { recursive: true });
+      }
     }
   },
 });

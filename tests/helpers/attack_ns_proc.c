@@ -5,6 +5,7 @@
  *   init             touch the namespace's init (pid 1): pidfd, memory, ptrace, /proc/1,
  *                    scheduling and limits; "alive=1" at the end when this process survived
  *   init-signals N   signal N to the init by kill, tgkill, tkill, sigqueue, pidfd
+ *   init-sigio N     signal N to the init as SIGIO of a pipe it owns (F_SETOWN 1, F_SETSIG N)
  *   procpaths        /proc/1/... and another process's /proc entries under many spellings
  *   self             /proc/self, /proc/thread-self, /proc/<own ns pid>, a thread's entries,
  *                    AT_EMPTY_PATH: all must work, and name this process (pids compared)
@@ -91,6 +92,19 @@ static void mode_init_signals(int sig) {
     attempt("pidfd_send_signal", syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0));
     close(pidfd);
   }
+  usleep(200000);
+  printf("alive=1\n");
+}
+
+/* Signal SIG to the init the kernel's way: SIGIO of a pipe owned by pid 1 (F_SETOWN), its
+ * signal set by F_SETSIG. No kill(2) of any kind names the init. */
+static void mode_init_sigio(int sig) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) exit(3);
+  report("setown", fcntl(pipefd[0], F_SETOWN, 1));
+  report("setsig", fcntl(pipefd[0], F_SETSIG, sig));
+  report("async", fcntl(pipefd[0], F_SETFL, O_ASYNC | O_NONBLOCK));
+  report("write", write(pipefd[1], "x", 1));
   usleep(200000);
   printf("alive=1\n");
 }
@@ -700,6 +714,9 @@ int main(int argc, char **argv) {
   require_sandbox("attack_ns_proc");
   if (strcmp(mode, "init") == 0) {
     mode_init();
+  } else if (strcmp(mode, "init-sigio") == 0) {
+    check_args(argc == 3, "attack_ns_proc init-sigio N");
+    mode_init_sigio(atoi(argv[2]));
   } else if (strcmp(mode, "init-signals") == 0) {
     check_args(argc == 3, "attack_ns_proc init-signals N");
     mode_init_signals(atoi(argv[2]));
