@@ -23,6 +23,8 @@ pub const Status = struct {
     /// it has one: layers/namespaces.zig); 0 when the status did not say (Linux before 4.1).
     ns_tgid: i32 = 0,
     ns_tid: i32 = 0,
+    /// How many pid namespaces the thread group is in (NStgid's numbers; 0: not said).
+    ns_levels: u32 = 0,
     fsuid: u32 = 0,
     fsgid: u32 = 0,
     /// The real, effective and saved uids, and gids.
@@ -98,6 +100,7 @@ pub fn parse_status(text: []const u8, out: *Status) sys.Errno!void {
             out.ppid = std.fmt.parseInt(i32, value, 10) catch return error.INVAL;
         } else if (std.mem.eql(u8, key, "NStgid")) {
             out.ns_tgid = try innermost(value);
+            out.ns_levels = @intCast(std.mem.count(u8, std.mem.trim(u8, value, " \t"), "\t") + 1);
         } else if (std.mem.eql(u8, key, "NSpid")) {
             out.ns_tid = try innermost(value);
         } else if (std.mem.eql(u8, key, "Uid")) {
@@ -206,6 +209,7 @@ test "parse_status reads the thread group, fs credentials, groups and umask" {
     try parse_status("Tgid:\t900\nNStgid:\t900\t1\nNSpid:\t901\t2\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t5\t5\n", &status);
     try std.testing.expectEqual(@as(i32, 1), status.ns_tgid);
     try std.testing.expectEqual(@as(i32, 2), status.ns_tid);
+    try std.testing.expectEqual(@as(u32, 2), status.ns_levels);
     try std.testing.expectError(error.INVAL, parse_status("Tgid:\t9\nNSpid:\t\nUid:\t0\t0\t0\t0\nGid:\t5\t5\t5\t5\n", &status));
 }
 

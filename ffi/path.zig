@@ -66,6 +66,26 @@ pub const Caller = struct { pid: i32, tid: i32 };
 /// (layers/namespaces.zig): its /proc numbers processes as that namespace does, not as syd's.
 pub var pid_namespace: std.atomic.Value(bool) = .init(false);
 
+/// Set by sandbox.zig while a sandbox with a mount namespace of its own runs: its binds are
+/// mounted nosymfollow unless they say symfollow, and a walk must not follow a link there that
+/// the kernel would refuse to (ELOOP; found by the attack session).
+pub var symfollow_checked: std.atomic.Value(bool) = .init(false);
+
+/// How many pid namespaces syd's own process is in (set with `pid_namespace`): a sandboxed
+/// process of a sandbox with a pid namespace is in one more.
+pub var own_pid_levels: u32 = 1;
+
+/// The number the sandbox's pid namespace gives the process `host_pid` (a thread-group id as
+/// syd sees it): itself without a pid namespace; 0, as the kernel shows a process it cannot
+/// name, for one outside the sandbox's namespace or gone.
+pub fn view_pid(host_pid: i32) i32 {
+    if (!pid_namespace.load(.acquire) or host_pid <= 0) return host_pid;
+    var status: caller_mod.Status = .{};
+    caller_mod.read_status(host_pid, &status) catch return 0;
+    if (status.ns_levels != own_pid_levels + 1 or status.ns_tgid <= 0) return 0;
+    return status.ns_tgid;
+}
+
 /// A caller's `pid` and `tid` as its own /proc names them.
 pub const ViewIds = struct { pid: i32, tid: i32 };
 
@@ -577,6 +597,7 @@ const Walk = struct {
         switch (try self.link_kind()) {
             .plain => {
                 if (self.options.trusted_symlinks and !try self.link_trusted()) return error.LOOP;
+                if (symfollow_checked.load(.acquire) and try self.link_nosymfollow()) return error.LOOP;
                 const body = try self.readlink_in_root(self.out_relative());
                 try self.splice(body);
             },
@@ -688,6 +709,17 @@ const Walk = struct {
         else
             return .plain; // /proc/mounts, /proc/net: ordinary links into /proc/self.
         return if (try self.proc_mounted()) kind else .plain;
+    }
+
+    /// Whether the link `out` names lies on a mount the kernel follows no link on (nosymfollow).
+    fn link_nosymfollow(self: *Walk) sys.Errno!bool {
+        assert(self.out_len > 1 and self.root_fd >= 0);
+        const flags: linux.O = .{ .PATH = true, .NOFOLLOW = true, .CLOEXEC = true };
+        const fd: i32 = @intCast(try sys.retry(linux.openat, .{ self.root_fd, self.out_relative().ptr, flags, @as(linux.mode_t, 0) }));
+        defer sys.close(fd);
+        var fs: Statfs = undefined;
+        _ = try sys.retry(linux.syscall2, .{ .fstatfs, @as(usize, @intCast(fd)), @intFromPtr(&fs) });
+        return fs.other[statfs_flags_index] & st_nosymfollow != 0;
     }
 
     /// Whether the caller's /proc is the root of a procfs (asked once per walk).
@@ -1029,11 +1061,16 @@ fn check_directory(name: [:0]const u8) sys.Errno!void {
     if (st.mode & linux.S.IFMT != linux.S.IFDIR) return error.NOTDIR;
 }
 
-/// The kernel's `struct statfs` on 64-bit Linux; only the file system type is read.
+/// The kernel's `struct statfs` on 64-bit Linux; the file system type and the mount flags are
+/// read (f_flags: the word after bsize, blocks, bfree, bavail, files, ffree, fsid, namelen,
+/// frsize).
 const Statfs = extern struct {
     type: i64,
     other: [14]u64,
 };
+const statfs_flags_index: usize = 9;
+/// ST_NOSYMFOLLOW in statfs's f_flags.
+const st_nosymfollow: u64 = 0x2000;
 comptime {
     assert(@sizeOf(Statfs) == 120);
 }

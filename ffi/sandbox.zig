@@ -312,8 +312,13 @@ pub const Sandbox = struct {
         };
         pool.child_pid = child.pid;
         pool.command_pid.store(if (ns.has(.pid)) 0 else child.pid, .release);
+        path_mod.own_pid_levels = if (pool.own.ns_levels > 0) pool.own.ns_levels else 1;
         path_mod.pid_namespace.store(ns.has(.pid), .release);
         defer path_mod.pid_namespace.store(false, .release);
+        path_mod.symfollow_checked.store(ns.has(.mount), .release);
+        defer path_mod.symfollow_checked.store(false, .release);
+        namespaces.id_map = if (ns.has(.user)) namespaces.id_map_of(ns, linux.geteuid(), linux.getegid()) else null;
+        defer namespaces.id_map = null;
         // One sandbox runs (odd): syd's threads keep its root (path.zig `sandbox_run`).
         assert(path_mod.sandbox_run.load(.acquire) % 2 == 0);
         _ = path_mod.sandbox_run.fetchAdd(1, .acq_rel);

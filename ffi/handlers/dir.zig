@@ -304,9 +304,17 @@ fn read_visible(request: *const Request, fd: i32, dir: []const u8, out: []u8) sy
     return error.INTR; // more hidden entries than any directory holds: the caller may retry
 }
 
+/// Whether `dir` is the /proc of a sandbox with its own pid namespace, whose init (pid 1,
+/// layers/namespaces.zig) the sandbox cannot see (hidepid=ptraceable, not dumpable): syd reads
+/// the listing with its own credentials, which see it (found by the attack session).
+fn init_hidden(dir: []const u8) bool {
+    return path_mod.pid_namespace.load(.acquire) and std.mem.eql(u8, dir, "/proc");
+}
+
 /// Compacts `dents` in place to the entries list sandboxing lists; returns the length.
 fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
-    if (!request.policy.on[@intFromEnum(Cat.list)] and !harden.entries_filtered(request.policy, dir)) return dents.len;
+    const init_listed = init_hidden(dir);
+    if (!request.policy.on[@intFromEnum(Cat.list)] and !harden.entries_filtered(request.policy, dir) and !init_listed) return dents.len;
     var read_at: usize = 0;
     var write_at: usize = 0;
     var path_buf: [path_mod.long_len_max + 256]u8 = undefined;
@@ -316,7 +324,7 @@ fn filter(request: *const Request, dir: []const u8, dents: []u8) usize {
         assert(reclen >= @sizeOf(Dirent) and read_at + reclen <= dents.len);
         const name = std.mem.sliceTo(dents[read_at + 19 .. read_at + reclen], 0);
         const visible = std.mem.eql(u8, name, ".") or std.mem.eql(u8, name, "..") or
-            (!harden.entry_hidden(request.policy, dir, name, header.type) and !hidden(request, dir, name, &path_buf));
+            (!(init_listed and std.mem.eql(u8, name, "1")) and !harden.entry_hidden(request.policy, dir, name, header.type) and !hidden(request, dir, name, &path_buf));
         if (visible) {
             std.mem.copyForwards(u8, dents[write_at..][0..reclen], dents[read_at..][0..reclen]);
             write_at += reclen;

@@ -13,6 +13,7 @@ const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const path_mod = @import("../path.zig");
+const namespaces = @import("../layers/namespaces.zig");
 const policy_mod = @import("../policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
@@ -192,26 +193,38 @@ const names = struct {
 /// `peercred` answers with the process syd acted for. Bounded: the oldest entry goes first (its
 /// peer then sees syd's pid, as before this map).
 const connectors = struct {
-    const Entry = struct { ino: u64 = 0, tgid: i32 = 0 };
+    /// `view`: the process's number in the sandbox's pid namespace, taken at the connect (the
+    /// kernel keeps a peer's pid from then on, even after it ended).
+    const Entry = struct { ino: u64 = 0, tgid: i32 = 0, view: i32 = 0 };
     const len_max: usize = 1024;
     var mutex: std.Thread.Mutex = .{};
     var entries: [len_max]Entry = [_]Entry{.{}} ** len_max;
     var next: usize = 0;
 
-    fn remember(fd: i32, tgid: i32) void {
+    fn remember(fd: i32, tgid: i32, view: i32) void {
         assert(tgid > 0);
         var st: linux.Stat = undefined;
         _ = sys.check(linux.fstat(fd, &st)) catch return;
         mutex.lock();
         defer mutex.unlock();
-        entries[next % len_max] = .{ .ino = st.ino, .tgid = tgid };
+        // A socket connected again (or a connect that failed before): its one entry replaced.
+        for (&entries) |*entry| if (entry.ino == st.ino) {
+            entry.* = .{ .ino = st.ino, .tgid = tgid, .view = view };
+            return;
+        };
+        entries[next % len_max] = .{ .ino = st.ino, .tgid = tgid, .view = view };
         next += 1;
     }
 
     fn recall(ino: u64) ?i32 {
+        const entry = recall_entry(ino) orelse return null;
+        return entry.tgid;
+    }
+
+    fn recall_entry(ino: u64) ?Entry {
         mutex.lock();
         defer mutex.unlock();
-        for (entries) |entry| if (entry.ino == ino and ino != 0) return entry.tgid;
+        for (entries) |entry| if (entry.ino == ino and ino != 0) return entry;
         return null;
     }
 };
@@ -353,7 +366,11 @@ pub fn peercred(request: *const Request) Response {
     var st: linux.Stat = undefined;
     _ = sys.check(linux.fstat(fd, &st)) catch return .continue_call;
     const peer = diag.peer_of(st.ino) orelse return .continue_call;
-    cred.pid = connectors.recall(peer) orelse return .continue_call;
+    cred.pid = (connectors.recall_entry(peer) orelse return .continue_call).view;
+    if (namespaces.id_map) |map| {
+        cred.uid = map.uid(cred.uid);
+        cred.gid = map.gid(cred.gid);
+    }
     var given: i32 = 0;
     handlers.read_memory(request.tid(), request.arg(4), std.mem.asBytes(&given)) catch |err| return handlers.failure(err);
     if (given < 0) return .{ .failure = @intFromEnum(linux.E.INVAL) };
@@ -773,11 +790,18 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
         if (target.moved) unix_names.remember(fd, std.mem.sliceTo(address.bytes[2..address.len], 0), given_name.slice());
         if (request.policy.allow_safe_bind) if (address.peer) |peer| safe_bound.remember(fd, peer);
     } else {
-        _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
+        // Remembered before the connect: the accepting side may ask its peer's credentials as
+        // soon as the connection is made, before syd's connect returns (found by the attack
+        // session, in a pid namespace).
         if (address.peer) |peer| if (peer != .inet) {
             var status: caller_mod.Status = .{};
-            if (caller_mod.read_status(request.tid(), &status)) |_| connectors.remember(fd, status.tgid) else |_| {}
+            if (caller_mod.read_status(request.tid(), &status)) |_| {
+                const in_namespace = path_mod.pid_namespace.load(.acquire);
+                const view = if (!in_namespace) status.tgid else if (status.ns_levels == path_mod.own_pid_levels + 1) status.ns_tgid else 0;
+                connectors.remember(fd, status.tgid, view);
+            } else |_| {}
         };
+        _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });
     }
     return .{ .value = 0 };
 }

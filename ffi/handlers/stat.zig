@@ -20,6 +20,7 @@ const magic = @import("magic.zig");
 const open = @import("open.zig");
 const harden = @import("harden.zig");
 const procfs = @import("procfs.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -124,11 +125,19 @@ pub fn handle(request: *const Request) Response {
 
 /// stat, lstat or fstatat of the object `fd` holds, which the caller reached by a path: a
 /// block device is hidden (ENOENT) unless trace/allow_unsafe_mkbdev:1 (harden.block_hidden_mode).
+/// The owner of a stat result as the sandbox's user namespace shows it (layers/namespaces.zig).
+fn view_ids(st: *linux.Stat) void {
+    const map = namespaces.id_map orelse return;
+    st.uid = map.uid(st.uid);
+    st.gid = map.gid(st.gid);
+}
+
 fn stat_hardened(request: *const Request, nr: SYS, fd: i32) sys.Errno!Response {
     assert(nr == .stat or nr == .lstat or nr == .fstatat64);
     var st: linux.Stat = undefined;
     _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
     if (harden.block_hidden_mode(request.policy, st.mode)) return error.NOENT;
+    view_ids(&st);
     try handlers.write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
     return .{ .value = 0 };
 }
@@ -226,12 +235,17 @@ fn perform(request: *const Request, nr: SYS, call: Call, fd: i32) sys.Errno!Resp
         .stat, .lstat, .fstatat64 => {
             var st: linux.Stat = undefined;
             _ = try sys.retry(linux.fstatat, .{ fd, "", &st, handlers.at.empty_path });
+            view_ids(&st);
             try handlers.write_memory(request.tid(), request.arg(if (nr == .fstatat64) 2 else 1), std.mem.asBytes(&st));
         },
         .statx => {
             var stx: linux.Statx = undefined;
             const flags = handlers.at.empty_path | (call.flags & handlers.at.statx_sync_mask);
             _ = try sys.retry(linux.statx, .{ fd, "", flags, @as(u32, @truncate(request.arg(3))), &stx });
+            if (namespaces.id_map) |map| {
+                stx.uid = map.uid(stx.uid);
+                stx.gid = map.gid(stx.gid);
+            }
             try handlers.write_memory(request.tid(), request.arg(4), std.mem.asBytes(&stx));
         },
         .statfs => {

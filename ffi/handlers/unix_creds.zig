@@ -19,6 +19,7 @@ const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const net = @import("net.zig");
 const path_mod = @import("../path.zig");
+const namespaces = @import("../layers/namespaces.zig");
 const caller_mod = @import("../caller.zig");
 
 const Request = handlers.Request;
@@ -174,8 +175,16 @@ pub fn fix_control(request: *const Request, control: []u8, flags: u32, sender_in
     };
     net.each_control(control, scm_credentials, &context, struct {
         fn visit(c: *Context, payload: []u8) sys.Errno!void {
-            if (payload.len < ucred_len or c.sender == 0) return;
-            if (std.mem.readInt(i32, payload[0..4], .little) == sys.getpid()) std.mem.writeInt(i32, payload[0..4], c.sender, .little);
+            if (payload.len < ucred_len) return;
+            var pid = std.mem.readInt(i32, payload[0..4], .little);
+            if (c.sender != 0 and pid == sys.getpid()) pid = c.sender;
+            // The kernel wrote them for syd: as the sandbox's namespaces show them to the
+            // caller (found by the attack session: host pids reached the sandbox).
+            std.mem.writeInt(i32, payload[0..4], path_mod.view_pid(pid), .little);
+            if (namespaces.id_map) |map| {
+                std.mem.writeInt(u32, payload[4..8], map.uid(std.mem.readInt(u32, payload[4..8], .little)), .little);
+                std.mem.writeInt(u32, payload[8..12], map.gid(std.mem.readInt(u32, payload[8..12], .little)), .little);
+            }
         }
     }.visit) catch {};
     net.each_control(control, scm_pidfd, &context, struct {

@@ -310,6 +310,54 @@ fn prepare_bind(arena: std.mem.Allocator, doc: BindDoc, beneath_root: bool) erro
     };
 }
 
+/// The sandbox's uid and gid maps (one id each), for the ids syd hands it itself (the stat
+/// family: handlers/stat.zig): the kernel shows an id without a mapping as the overflow id.
+pub const IdMap = struct {
+    outside_uid: u32,
+    inside_uid: u32,
+    outside_gid: u32,
+    inside_gid: u32,
+    overflow_uid: u32 = 65534,
+    overflow_gid: u32 = 65534,
+
+    pub fn uid(self: *const IdMap, id: u32) u32 {
+        return if (id == self.outside_uid) self.inside_uid else self.overflow_uid;
+    }
+
+    pub fn gid(self: *const IdMap, id: u32) u32 {
+        return if (id == self.outside_gid) self.inside_gid else self.overflow_gid;
+    }
+};
+
+/// Set by sandbox.zig before syd's threads start, while a sandbox with a user namespace runs
+/// (cleared once they stopped); read-only meanwhile.
+pub var id_map: ?IdMap = null;
+
+/// The map of a sandbox's user namespace: syd's ids, seen as themselves or as 0 (root/map), and
+/// the kernel's overflow ids for every other.
+pub fn id_map_of(rules: *const Rules, uid: u32, gid: u32) IdMap {
+    assert(rules.has(.user));
+    return .{
+        .outside_uid = uid,
+        .inside_uid = if (rules.root_map) 0 else uid,
+        .outside_gid = gid,
+        .inside_gid = if (rules.root_map) 0 else gid,
+        .overflow_uid = overflow_id("/proc/sys/kernel/overflowuid"),
+        .overflow_gid = overflow_id("/proc/sys/kernel/overflowgid"),
+    };
+}
+
+fn overflow_id(path: [*:0]const u8) u32 {
+    const rc = linux.open(path, .{ .CLOEXEC = true }, 0);
+    if (failed(rc)) return 65534;
+    const fd: i32 = @intCast(rc);
+    defer _ = linux.close(fd);
+    var buf: [16]u8 = undefined;
+    const len = linux.read(fd, &buf, buf.len);
+    if (failed(len)) return 65534;
+    return std.fmt.parseInt(u32, std.mem.trim(u8, buf[0..len], " \n"), 10) catch 65534;
+}
+
 // ---- the child: raw system calls only from here on ----
 
 /// Why the child's set-up stopped: the step, the raw result, and the bind's index.

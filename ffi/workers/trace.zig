@@ -277,7 +277,11 @@ pub const Tracer = struct {
         } else if (event != 0) {
             restart(ptrace_cont, pid, 0); // vfork done
         } else {
-            restart(ptrace_cont, pid, sig); // signal-delivery stop: deliver it
+            // A signal-delivery stop: deliver it; never to a pid namespace's init, which the
+            // kernel would have spared whatever the signal but a SIGKILL, and which a SIGSTOP
+            // would freeze (and syd with it) because a traced task cannot ignore it (found by
+            // the attack session). The init uses no signal.
+            restart(ptrace_cont, pid, if (self.ns_init and pid == self.first_pid) 0 else sig);
         }
     }
 

@@ -521,12 +521,17 @@ static void mode_scm(void) {
   pid_t child = fork();
   if (child == 0) {
     int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    _exit(connect(c, (struct sockaddr *)&addr, sizeof addr) == 0 ? 0 : 3);
+    if (connect(c, (struct sockaddr *)&addr, sizeof addr) != 0) _exit(3);
+    /* Stay connected until the server has asked (a peer that closed first is no longer known
+     * to syd's peer lookup: its credentials then name no process, 0 here). */
+    char byte;
+    _exit(read(c, &byte, 1) == 1 ? 0 : 4);
   }
   int conn = accept(srv, NULL, NULL);
   len = sizeof peer;
   peer.pid = 0;
   if (conn >= 0) getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+  if (conn >= 0) (void)!write(conn, "x", 1);
   printf("accepted_peercred_pid=%s\n", peer.pid == child ? "child" : "OTHER");
   if (peer.pid != child) printf("accepted_peercred_value=%d child=%d\n", peer.pid, (int)child);
   waitpid(child, NULL, 0);
