@@ -708,11 +708,6 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         diag.set("trace/force_cloexec with unshare/net is not supported: syd would make the sockets in its own network namespace", .{});
         return error.OPNOTSUPP;
     }
-    // The Lock domain forbids mounting, and its rules name syd's paths, not the new root's.
-    if (policy.namespaces.has(.mount) and policy.landlock.on) {
-        diag.set("Lock sandboxing together with a mount namespace is not supported yet", .{});
-        return error.OPNOTSUPP;
-    }
     return policy;
 }
 

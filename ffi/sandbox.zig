@@ -245,9 +245,30 @@ pub const Sandbox = struct {
             ns_setup = namespaces.prepare(arena, ns, linux.geteuid(), linux.getegid(), clock_s(.BOOTTIME), clock_s(.MONOTONIC)) catch return error.NOMEM;
             plan.ns = &ns_setup;
             plan.init_wait_all = rules.exit_wait_all;
+            plan.command_child = ns.has(.pid);
             // The init is the pid namespace's: when it ends the kernel kills everything left.
             if (ns.has(.pid)) plan.sentinel = false;
         }
+        // Lock sandboxing with a mount namespace: an init of their own builds the namespaces
+        // before the run thread enters the Lock domain (Landlock forbids mounting), and the first
+        // process, forked inside the domain, joins them (layers/namespaces.zig `Join`): the
+        // sandbox and syd's threads share one domain, whose rules name the paths the sandbox sees.
+        const lock_join = ns.has(.mount) and rules.landlock.on and landlock_abi > 0;
+        var ns_init: ?spawn.Init = null;
+        defer if (ns_init) |*init| {
+            spawn.init_release(init);
+            spawn.reap(init.pid);
+        };
+        var join: namespaces.Join = undefined;
+        if (lock_join) {
+            var failure: spawn.Failure = .{};
+            ns_init = spawn.start_init(&ns_setup, &failure) catch |err| return ns_failed(self, ns, failure, diag, err);
+            try join_lock_domain(self, rules, landlock_abi, ns, ns_init.?.pid, arena, &join, diag);
+            spawn.init_release(&ns_init.?);
+            plan.ns = null;
+            plan.join = &join;
+        }
+        defer if (lock_join) join.close();
         const pool = arena.create(Pool) catch return error.NOMEM;
         const tree = arena.alloc(reap.Proc, reap.processes_max) catch return error.NOMEM;
         reap.subreaper_set() catch |err| {
@@ -277,19 +298,15 @@ pub const Sandbox = struct {
                 return sys.errno_error(linux.E.init(rc));
             }
         }
-        try enter_lock_domain(self, rules, landlock_abi, home[2], diag);
+        if (!lock_join) try enter_lock_domain(self, rules, landlock_abi, home[2], linux.AT.FDCWD, diag);
 
         var failure: spawn.Failure = .{};
-        var child = spawn.start(&plan, &failure) catch |err| {
-            if (failure.stage == @as(spawn.Stage, @enumFromInt(@intFromEnum(namespaces.Step.bind))) and failure.index < ns.binds.len) {
-                const bind = ns.binds[failure.index];
-                self.log.emit(.@"error", .{ .ctx = "setup_mount_namespace", .op = if (bind.src[0] == '/') "bind_mount" else "spec_mount", .err = failure.errno_value, .msg = "bind mount failed", .mnt = bind.text });
-                diag.set("starting the sandboxed process failed while mounting `{s}': {s}", .{ bind.text, errno_text(failure.errno_value) });
-            } else {
-                diag.set("starting the sandboxed process failed while {s}: {s}", .{ failure.stage.name(), errno_text(failure.errno_value) });
-            }
-            return err;
-        };
+        var child = spawn.start(&plan, &failure) catch |err| return ns_failed(self, ns, failure, diag, err);
+        if (ns_init) |init| {
+            // The init is no sandboxed process to wait for, as the sentinel is not.
+            child.sentinel_pid = init.pid;
+            child.binds_skipped = init.binds_skipped;
+        }
         if (ns.any()) log_namespaces(&self.log, ns, &child);
         defer spawn.close(&child);
         if (private_proc) {
@@ -402,12 +419,62 @@ pub const Sandbox = struct {
     }
 };
 
+/// The failure of a start, said: a bind's own record and text, or the stage.
+fn ns_failed(self: *Sandbox, ns: *const namespaces.Rules, failure: spawn.Failure, diag: *policy.Diag, err: sys.Errno) sys.Errno {
+    if (failure.stage == @as(spawn.Stage, @enumFromInt(@intFromEnum(namespaces.Step.bind))) and failure.index < ns.binds.len) {
+        const bind = ns.binds[failure.index];
+        self.log.emit(.@"error", .{ .ctx = "setup_mount_namespace", .op = if (bind.src[0] == '/') "bind_mount" else "spec_mount", .err = failure.errno_value, .msg = "bind mount failed", .mnt = bind.text });
+        diag.set("starting the sandboxed process failed while mounting `{s}': {s}", .{ bind.text, errno_text(failure.errno_value) });
+    } else {
+        diag.set("starting the sandboxed process failed while {s}: {s}", .{ failure.stage.name(), errno_text(failure.errno_value) });
+    }
+    return err;
+}
+
+/// Lock sandboxing with a mount namespace: the namespaces the init `init_pid` built are opened
+/// for the first process to join (`join`), and the run thread enters the Lock domain, its rules'
+/// paths looked up beneath the new root (/proc/PID/root), syd's own /proc granted to syd's
+/// threads as the sandbox's is to it.
+fn join_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, ns: *const namespaces.Rules, init_pid: i32, arena: std.mem.Allocator, join: *namespaces.Join, diag: *policy.Diag) sys.Errno!void {
+    assert(rules.landlock.on and abi > 0 and init_pid > 0);
+    var cwd: [:0]const u8 = "/";
+    if (ns.root) |_| {
+        if (ns.workdir) |workdir| cwd = arena.dupeZ(u8, workdir) catch return error.NOMEM;
+    } else {
+        var buf: [path_mod.path_len_max]u8 = undefined;
+        const here = std.posix.getcwd(&buf) catch {
+            diag.set("cannot read syd's working directory", .{});
+            return error.NOENT;
+        };
+        cwd = arena.dupeZ(u8, here) catch return error.NOMEM;
+    }
+    join.* = namespaces.open_join(init_pid, ns, cwd) catch |err| {
+        diag.set("cannot open the sandbox's namespaces: {s}", .{@errorName(err)});
+        return error.ACCES;
+    };
+    errdefer join.close();
+    var name_buf: [64]u8 = undefined;
+    const root_name = std.fmt.bufPrintZ(&name_buf, "/proc/{d}/root", .{init_pid}) catch unreachable;
+    const root_fd: i32 = @intCast(sys.retry(linux.open, .{ root_name.ptr, linux.O{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err| {
+        diag.set("Lock sandboxing: cannot open the sandbox's root: {s}", .{errno_text(sys.errno_value(err))});
+        return err;
+    });
+    defer sys.close(root_fd);
+    const host_proc: i32 = @intCast(sys.retry(linux.open, .{ "/proc", linux.O{ .PATH = true, .DIRECTORY = true, .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err| {
+        diag.set("Lock sandboxing: cannot open syd's /proc: {s}", .{errno_text(sys.errno_value(err))});
+        return err;
+    });
+    defer sys.close(host_proc);
+    try enter_lock_domain(self, rules, abi, host_proc, root_fd, diag);
+}
+
 /// Lock sandboxing: the run thread enters the domain of the policy's Landlock rules before it
 /// forks the sandbox's first process and starts the pool, so that both, and every thread the
 /// pool starts, are inside (layers/landlock.zig). Off: nothing. A kernel without Landlock, or
 /// rules it cannot enforce whole, fail the run under the compatibility levels kill and deny
 /// (EOPNOTSUPP; a path's own errno), and are logged and run with what it can under warn.
-fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, host_proc: i32, diag: *policy.Diag) sys.Errno!void {
+/// `root_fd`: where the rules' paths are looked up (AT_FDCWD: syd's root).
+fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, host_proc: i32, root_fd: i32, diag: *policy.Diag) sys.Errno!void {
     const lock = &rules.landlock;
     if (!lock.on) return;
     const cmp: []const u8 = switch (lock.compat) {
@@ -426,7 +493,7 @@ fn enter_lock_domain(self: *Sandbox, rules: *const policy.Policy, abi: u32, host
     var failure: landlock.Failure = .{};
     var skipped: u32 = 0;
     var enforced: landlock.Enforced = .full;
-    const ruleset = landlock.build(lock, abi, host_proc, &failure, &skipped, &enforced) catch {
+    const ruleset = landlock.build(lock, abi, host_proc, root_fd, &failure, &skipped, &enforced) catch {
         self.log.emit(.@"error", .{ .ctx = "landlock", .op = "apply_landlock", .path = failure.path, .abi = abi, .cmp = cmp, .err = failure.errno_value, .msg = failure.what, .tip = "set sandbox/lock:off" });
         if (failure.path.len > 0) {
             diag.set("Lock sandboxing: {s}: `{s}': {s}", .{ failure.what, failure.path, errno_text(failure.errno_value) });

@@ -38,7 +38,7 @@ pub const Msg = extern struct {
     /// Which bind a namespaces stage failed at, or was skipped (`bind_skipped`).
     index: u32 = 0,
 
-    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, sentinel = 4, bind_skipped = 5, _ };
+    pub const Kind = enum(u32) { listener = 1, setup_failed = 2, exec_failed = 3, sentinel = 4, bind_skipped = 5, ns_ready = 6, _ };
 };
 comptime {
     assert(@sizeOf(Msg) == 16); // well under PIPE_BUF: one atomic write
@@ -126,6 +126,12 @@ pub const Plan = struct {
     ns: ?*const namespaces.Setup = null,
     /// trace/exit_wait_all: the pid namespace's init waits for every process in it.
     init_wait_all: bool = false,
+    /// Namespaces an init of their own made (`start_init`) for the child to join, in syd's Lock
+    /// domain (null: none).
+    join: ?*const namespaces.Join = null,
+    /// The child forks the command and waits for it (a pid namespace: the command is then a
+    /// process of it, pid 2).
+    command_child: bool = false,
     /// The child's name until it execs (the command's base name, NUL-terminated, at most 15
     /// bytes): records of its first exec name the command, not the syd thread that forked it.
     comm: [16]u8 = [_]u8{0} ** 16,
@@ -274,6 +280,105 @@ pub fn start(plan: *const Plan, failure: *Failure) sys.Errno!Child {
     return .{ .pid = pid, .pidfd = pidfd, .status_rd = status[0], .ack_wr = ack[1], .notify_fd = notify_fd, .sentinel_pid = sentinel_pid, .sentinel_wr = sentinel_pipe[1], .binds_skipped = skipped };
 }
 
+/// An init of namespaces made for a later join (layers/namespaces.zig `Join`).
+pub const Init = struct {
+    pid: i32,
+    binds_skipped: std.StaticBitSet(namespaces.binds_max) = .initEmpty(),
+    /// Lets the init hide itself (not dumpable), once syd opened its namespaces (`init_release`).
+    ack_wr: i32 = -1,
+};
+
+/// Lets the init go on to hide itself and wait (its namespaces are opened). Idempotent.
+pub fn init_release(init: *Init) void {
+    if (init.ack_wr < 0) return;
+    _ = sys.write(init.ack_wr, "x") catch 0;
+    sys.close(init.ack_wr);
+    init.ack_wr = -1;
+}
+
+/// Clones an init into the namespaces of `setup`, which builds them (its uid and gid maps, the
+/// mounts, the new root) and then only waits (`namespaces.init_wait`). Returns once they are
+/// built; on failure the init is reaped and `failure` says where it failed.
+pub fn start_init(setup: *const namespaces.Setup, failure: *Failure) sys.Errno!Init {
+    assert(setup.mount and setup.pid);
+    const status = try sys.pipe(false);
+    defer sys.close(status[0]);
+    const ack = sys.pipe(false) catch |err| {
+        sys.close(status[1]);
+        return err;
+    };
+    errdefer sys.close(ack[1]);
+    const parent_tgid = sys.getpid();
+    const parent_pidfd = sys.pidfd_open(parent_tgid) catch |err| {
+        sys.close(status[1]);
+        sys.close(ack[0]);
+        return err;
+    };
+    const rc = linux.syscall5(.clone, setup.clone_flags | linux.SIG.CHLD, 0, 0, 0, 0);
+    if (rc == 0) init_main(setup, status[1], ack[0], parent_pidfd);
+    sys.close(status[1]);
+    sys.close(ack[0]);
+    sys.close(parent_pidfd);
+    const pid: i32 = @intCast(sys.check(rc) catch |err| {
+        failure.* = .{ .stage = .none, .errno_value = sys.errno_value(err) };
+        return err;
+    });
+    errdefer reap(pid);
+    var init: Init = .{ .pid = pid, .ack_wr = ack[1] };
+    var msg: Msg = undefined;
+    var msgs: u32 = 0;
+    while (msgs < namespaces.binds_max + 1) : (msgs += 1) {
+        const len = try sys.read_full(status[0], std.mem.asBytes(&msg));
+        if (len != @sizeOf(Msg)) {
+            failure.* = .{ .stage = .handover, .errno_value = @intFromEnum(linux.E.PIPE) };
+            return error.PIPE;
+        }
+        if (msg.kind == .bind_skipped and msg.index < namespaces.binds_max) {
+            init.binds_skipped.set(msg.index);
+            continue;
+        }
+        break;
+    }
+    if (msg.kind != .ns_ready) {
+        failure.* = .{ .stage = msg.stage, .errno_value = msg.value, .index = msg.index };
+        return if (msg.value > 0 and msg.value < 4096) sys.errno_error(@enumFromInt(@as(u16, @intCast(msg.value)))) else error.PROTO;
+    }
+    return init;
+}
+
+fn init_main(setup: *const namespaces.Setup, status_wr: i32, ack_rd: i32, parent_pidfd: i32) noreturn {
+    sys.signals_reset_default();
+    var rc = linux.syscall4(.rt_sigprocmask, linux.SIG.SETMASK, @intFromPtr(&@as(u64, 0)), 0, 8);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .signals, rc);
+    rc = linux.prctl(@intFromEnum(linux.PR.SET_PDEATHSIG), linux.SIG.KILL, 0, 0, 0);
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .parent_death_signal, rc);
+    if (child_parent_gone(parent_pidfd)) linux.exit_group(127); // syd already died
+    _ = linux.close(parent_pidfd);
+    rc = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 1, 0, 0, 0); // for its own maps
+    if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, .dumpable, rc);
+    child_status_wr = status_wr;
+    if (namespaces.child_setup(setup, &note_skipped)) |failure| {
+        child_send_at(status_wr, .setup_failed, @enumFromInt(@intFromEnum(failure.step)), @intFromEnum(linux.E.init(failure.rc)), failure.index);
+        linux.exit_group(127);
+    }
+    child_send(status_wr, .ns_ready, .none, 0);
+    _ = linux.close(status_wr);
+    // Dumpable until syd has opened its namespaces (a syd that is not root may open a
+    // non-dumpable process's only with CAP_SYS_PTRACE).
+    var byte: u8 = 0;
+    while (true) {
+        rc = linux.read(ack_rd, @ptrCast(&byte), 1);
+        if (linux.E.init(rc) != .INTR) break;
+    }
+    if (rc != 1) linux.exit_group(127); // syd gave up
+    _ = linux.close(ack_rd);
+    namespaces.init_wait(&drop_all_caps);
+}
+
+fn drop_all_caps() usize {
+    return caps.child_drop_all(0);
+}
+
 /// Fires the sentinel: every sandboxed process is killed at once (layers/sentinel.zig). A
 /// stopped sentinel is continued first; one that does not end within `sentinel_wait_ms` (or was
 /// killed by the sandbox) leaves the work to reap.kill_all. Idempotent.
@@ -401,6 +506,10 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
         _ = linux.close(parent_pidfd);
     } else if (linux.getppid() != parent_tgid) linux.exit_group(127); // syd already died
     _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(&plan.comm), 0, 0, 0); // a name only
+    if (plan.join) |join| {
+        rc = namespaces.child_join(join);
+        if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, @enumFromInt(@intFromEnum(namespaces.Step.join)), rc);
+    }
     if (plan.ns) |ns| {
         // Dumpable first: the kernel makes a non-dumpable process's /proc/self files root's,
         // and a syd that is not root could not write its own uid and gid maps.
@@ -466,13 +575,13 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     }
     if (rc != 1) linux.exit_group(127); // the parent gave up on us
     _ = linux.close(listener);
-    if (plan.ns) |ns| if (ns.pid) {
-        // The namespace's init forks the command (pid 2) and stays behind; only the command
-        // returns here.
+    if (plan.command_child) {
+        // The namespace's init (or, joining one, the process that joined it) forks the
+        // command (pid 2) and stays behind; only the command returns here.
         rc = namespaces.init_run(&.{ status_wr, ack_rd }, plan.init_wait_all);
         if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, @enumFromInt(@intFromEnum(namespaces.Step.init)), rc);
         _ = linux.close(ack_rd);
-    };
+    }
     if (!plan.pass_all) close_unpassed(plan.pass_ranges);
     child_exec(plan, status_wr);
 }

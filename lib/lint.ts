@@ -241,11 +241,6 @@ function namespaceOrigin(
   about: NamespaceStartProblem["about"],
 ): Origin | undefined {
   const applied = result.applied.findLast(({ command }) => {
-    if (about === "lock") {
-      return (command.kind === "sandbox" && command.landlock === true) ||
-        (command.kind === "namespace" && command.ns === "unshare" &&
-          command.names.includes("mount"));
-    }
     if (about === "force_cloexec") {
       return command.kind === "trace" && command.option === "force_cloexec";
     }

@@ -334,6 +334,30 @@ Deno.test({
       "0 65534 1",
       "2",
     ]);
+    // With Lock sandboxing too: an unprivileged syd joins the namespaces its init made.
+    const locked = await run("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "./syd",
+      "-poff",
+      "-m",
+      "unshare/user,mount,pid:1",
+      "-m",
+      "root/map:1",
+      "-m",
+      "sandbox/lock:on",
+      "-m",
+      "allow/lock/rpath,exec+/usr",
+      "-m",
+      "allow/lock/rpath+/etc",
+      "--",
+      "sh",
+      "-c",
+      "id -u; echo $$; cat /etc/hostname >/dev/null && echo etc-ok; ls /root; echo rc=$?",
+    ]);
+    assert.equal(locked.code, 0, locked.stderr);
+    assert.deepEqual(out(locked), ["0", "2", "etc-ok", "rc=2"]);
   },
 });
 
@@ -419,19 +443,37 @@ Deno.test("the container and immutable profiles run a shell in new namespaces", 
   assert.deepEqual(out(immutable), ["etc=1", "tmp-ok"]);
 });
 
-Deno.test("refused at start: Lock sandboxing with a mount namespace", async () => {
-  const lock = await runSyd([
-    "-poff",
-    ...CONTAINER,
+Deno.test("Lock sandboxing in a new root: rules name the sandbox's paths, and the kernel refuses the rest", async () => {
+  const root = prepareRoot();
+  Deno.writeTextFileSync(`${root}/tmp/open`, "allowed\n");
+  Deno.writeTextFileSync(`${root}/secret`, "hidden\n");
+  const lock = [
     "-m",
     "sandbox/lock:on",
     "-m",
-    "allow/lock/all+/",
+    "allow/lock/rpath,exec+/usr",
+    "-m",
+    "allow/lock/rpath+/etc",
+    "-m",
+    "allow/lock/rpath+/tmp",
+  ];
+  // With every category off syd still performs the opens (it never continues a path it read):
+  // its own threads are in the same domain, so what they open for the sandbox meets the wall.
+  const result = await inRoot(root, lock, 'echo "$$"; cat /tmp/open; cat /secret; echo rc=$?');
+  assert.equal(result.code, 0, result.stderr);
+  // /tmp is the new root's own (the host's /tmp is not there), allowed by its name inside.
+  assert.deepEqual(out(result), ["2", "allowed", "rc=1"]);
+  assert.match(result.stderr, /secret: Permission denied/);
+  const whole = await runSyd([
+    "-puser",
+    "-pcontainer",
     "--",
-    "true",
+    "sh",
+    "-c",
+    "echo $$; cat /etc/shadow; echo rc=$?",
   ]);
-  assert.equal(lock.code, 95, lock.stderr);
-  assert.match(lock.stderr, /not supported/);
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.deepEqual(out(whole), ["2", "rc=1"]);
 });
 
 Deno.test("refused at start: force_cloexec with a network namespace", async () => {

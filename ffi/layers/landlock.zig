@@ -169,7 +169,10 @@ pub const Failure = struct {
 /// adds the static grants (`/proc`: read, readdir, and the same on `host_proc` when it is an fd;
 /// `/dev/null`: read, write, truncate) and the port rules. Returns the ruleset fd (close-on-exec), or fails with `failure` said.
 /// `skipped` counts the paths left out, `enforced` says whether anything was.
-pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failure, skipped: *u32, enforced: *Enforced) error{Failed}!i32 {
+/// `root_fd`: where the rules' absolute paths are looked up (AT_FDCWD: syd's root; a sandbox
+/// with a mount namespace of its own: its root, /proc/PID/root, so that the rules name what the
+/// sandbox sees, as the original's, which applies them inside).
+pub fn build(rules: *const Rules, version: u32, host_proc: i32, root_fd: i32, failure: *Failure, skipped: *u32, enforced: *Enforced) error{Failed}!i32 {
     assert(rules.on and version >= 1);
     assert(rules.paths.len <= paths_max);
     const fs = handled_fs(version);
@@ -205,7 +208,7 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
         .{ .path = "/dev/null", .access = fs_read_file | fs_write_file | fs_truncate },
     };
     for (statics) |grant| {
-        const fd = open_path(grant.path) catch |err| {
+        const fd = open_path(root_fd, grant.path) catch |err| {
             failure.* = .{ .path = grant.path, .errno_value = sys.errno_value(err), .what = "open path for Landlock failed" };
             return error.Failed;
         };
@@ -221,7 +224,7 @@ pub fn build(rules: *const Rules, version: u32, host_proc: i32, failure: *Failur
             failure.* = .{ .path = rule.path, .errno_value = @intFromEnum(linux.E.ACCES), .what = "open path for Landlock failed due to dotdot (avoid `..' components in Landlock rules)" };
             return error.Failed;
         }
-        const fd = open_path(rule.path) catch |err| {
+        const fd = open_path(root_fd, rule.path) catch |err| {
             if (err == error.NOENT and rules.compat == .warn) {
                 skipped.* += 1;
                 enforced.* = .partial;
@@ -294,9 +297,10 @@ fn add_path(ruleset: i32, fd: i32, access: u64, failure: *Failure, path: []const
 }
 
 /// openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS), as the original.
-fn open_path(path: [:0]const u8) sys.Errno!i32 {
-    const how: pieces.OpenHow = .{ .flags = 0o10000000 | 0o2000000, .mode = 0, .resolve = pieces.resolve_no_magiclinks };
-    const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, linux.AT.FDCWD))), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow) });
+fn open_path(root_fd: i32, path: [:0]const u8) sys.Errno!i32 {
+    const beneath: u64 = if (root_fd == linux.AT.FDCWD) 0 else pieces.resolve_in_root;
+    const how: pieces.OpenHow = .{ .flags = 0o10000000 | 0o2000000, .mode = 0, .resolve = pieces.resolve_no_magiclinks | beneath };
+    const fd = try sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, root_fd))), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow) });
     return @intCast(fd);
 }
 

@@ -16,6 +16,12 @@
 //! code is the command's (128 + N for a signal N). When it ends the kernel kills whatever is left
 //! in the namespace.
 //!
+//! With Lock sandboxing (Landlock forbids mounting, and a Landlock domain may trace only
+//! processes of its own or nested domains) the namespaces are built by an init of their own
+//! instead (`init_wait`: it then only reaps), cloned before syd's run thread enters the Lock
+//! domain; the sandbox's first process, forked inside that domain, joins them (`Join`,
+//! `child_join`) and forks the command, so that syd's threads and the sandbox share one domain.
+//!
 //! syd's own threads stay in the host's namespaces: they reach the sandbox's files through
 //! /proc/TID/root (path.zig), which is the sandbox's root in its mount namespace, and name its
 //! processes as its pid namespace does where a path shows a pid (/proc/self, path.zig
@@ -217,6 +223,7 @@ pub const Step = enum(u32) {
     workdir = 31,
     init = 32,
     sys_read_only = 33,
+    join = 34,
 
     pub fn name(step: Step) []const u8 {
         return switch (step) {
@@ -234,6 +241,7 @@ pub const Step = enum(u32) {
             .workdir => "changing to its workdir",
             .init => "starting the command as pid 2",
             .sys_read_only => "making /sys read-only",
+            .join => "joining its namespaces",
         };
     }
 };
@@ -358,7 +366,119 @@ fn overflow_id(path: [*:0]const u8) u32 {
     return std.fmt.parseInt(u32, std.mem.trim(u8, buf[0..len], " \n"), 10) catch 65534;
 }
 
+/// Lock sandboxing with a mount namespace (sandbox.zig): the namespaces are built by an init of
+/// their own (`init_wait`), before syd's run thread enters the Lock domain (Landlock forbids
+/// mounting); the sandbox's first process is then forked inside that domain and joins them
+/// (setns), so that syd's threads and the whole sandbox share one domain. The namespaces' fds, in
+/// the order they are joined (the user namespace first: the rest need its capabilities), -1 for
+/// those not made; where the first process goes: the new root (and its workdir), or syd's cwd.
+pub const Join = struct {
+    fds: [join_names.len]i32 = .{-1} ** join_names.len,
+    cwd: [:0]const u8,
+
+    pub fn close(self: *Join) void {
+        for (&self.fds) |*fd| if (fd.* >= 0) {
+            _ = linux.close(fd.*);
+            fd.* = -1;
+        };
+    }
+};
+
+/// /proc/PID/ns names, in the order joined, with the kind each is.
+const join_names = [_]struct { name: []const u8, kind: Kind }{
+    .{ .name = "user", .kind = .user },
+    .{ .name = "mnt", .kind = .mount },
+    .{ .name = "uts", .kind = .uts },
+    .{ .name = "ipc", .kind = .ipc },
+    .{ .name = "net", .kind = .net },
+    .{ .name = "cgroup", .kind = .cgroup },
+    .{ .name = "pid", .kind = .pid }, // the init is in it: its children are
+    .{ .name = "time_for_children", .kind = .time }, // the init unshared it for its children
+};
+
+/// Opens the namespaces of the init `init_pid` that `rules` asks for. `cwd`: where the first
+/// process starts (the new root's workdir or `/`; without a new root, syd's own cwd).
+pub fn open_join(init_pid: i32, rules: *const Rules, cwd: [:0]const u8) error{ NOENT, ACCES, PERM, NOMEM, MFILE }!Join {
+    assert(init_pid > 0 and rules.has(.mount));
+    var join: Join = .{ .cwd = cwd };
+    errdefer join.close();
+    for (join_names, &join.fds) |entry, *fd| {
+        if (!rules.has(entry.kind)) continue;
+        var buf: [64]u8 = undefined;
+        const path = std.fmt.bufPrintZ(&buf, "/proc/{d}/ns/{s}", .{ init_pid, entry.name }) catch unreachable;
+        const rc = linux.open(path.ptr, .{ .CLOEXEC = true }, 0);
+        switch (linux.E.init(rc)) {
+            .SUCCESS => fd.* = @intCast(rc),
+            .ACCES => return error.ACCES,
+            .PERM => return error.PERM,
+            .MFILE => return error.MFILE,
+            .NOMEM => return error.NOMEM,
+            else => return error.NOENT,
+        }
+    }
+    return join;
+}
+
 // ---- the child: raw system calls only from here on ----
+
+/// In the sandbox's first process (Lock sandboxing with a mount namespace): joins the
+/// namespaces and goes to `join.cwd`. Returns the failing call's raw result, or 0.
+pub fn child_join(join: *const Join) usize {
+    for (join.fds) |fd| if (fd >= 0) {
+        const rc = linux.syscall2(.setns, @as(usize, @intCast(fd)), 0);
+        if (failed(rc)) return rc;
+        _ = linux.close(fd);
+    };
+    // Joining the mount namespace put the root and cwd at its root (the new root, if any).
+    return linux.chdir(join.cwd.ptr);
+}
+
+/// The init of namespaces made for a later join (`Join`), once they are built: no capability,
+/// not dumpable, a filter that lets it wait and nothing else, and it reaps every orphan of the
+/// namespace until syd kills it. Never returns.
+pub fn init_wait(drop_caps: *const fn () usize) noreturn {
+    const sigchld_bit: u64 = 1 << (linux.SIG.CHLD - 1);
+    _ = linux.syscall4(.rt_sigprocmask, linux.SIG.BLOCK, @intFromPtr(&sigchld_bit), 0, 8);
+    if (drop_caps() != 0) linux.exit_group(127);
+    if (failed(linux.prctl(@intFromEnum(linux.PR.SET_NO_NEW_PRIVS), 1, 0, 0, 0))) linux.exit_group(127);
+    _ = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 0, 0, 0, 0);
+    const prog: extern struct { len: u16, filter: [*]const Insn } = .{ .len = init_filter.len, .filter = &init_filter };
+    if (failed(linux.seccomp(linux.SECCOMP.SET_MODE_FILTER, 0, &prog))) linux.exit_group(127);
+    // Not a bounded loop: the init lives as long as the sandbox.
+    while (true) {
+        _ = linux.syscall4(.rt_sigtimedwait, @intFromPtr(&sigchld_bit), 0, 0, 8);
+        var reaped: u32 = 0;
+        while (reaped < 4096) : (reaped += 1) {
+            var status: u32 = 0;
+            const rc = linux.wait4(-1, &status, linux.W.NOHANG | 0x40000000, null); // __WALL
+            if (failed(rc) or rc == 0) break;
+        }
+    }
+}
+
+const Insn = extern struct { code: u16, jt: u8, jf: u8, k: u32 };
+const bpf_ld_w_abs: u16 = 0x20;
+const bpf_jeq_k: u16 = 0x15;
+const bpf_ret_k: u16 = 0x06;
+const audit_arch_x86_64: u32 = 0xc000003e;
+const ret_allow: u32 = 0x7fff0000;
+const ret_kill_process: u32 = 0x80000000;
+/// The init's filter: x86_64 only; wait4, rt_sigtimedwait, restart_syscall, rt_sigreturn, exit
+/// and exit_group allowed; anything else kills it.
+const init_filter = [_]Insn{
+    .{ .code = bpf_ld_w_abs, .jt = 0, .jf = 0, .k = 4 }, // arch
+    .{ .code = bpf_jeq_k, .jt = 1, .jf = 0, .k = audit_arch_x86_64 },
+    .{ .code = bpf_ret_k, .jt = 0, .jf = 0, .k = ret_kill_process },
+    .{ .code = bpf_ld_w_abs, .jt = 0, .jf = 0, .k = 0 }, // nr
+    .{ .code = bpf_jeq_k, .jt = 6, .jf = 0, .k = @intFromEnum(linux.SYS.wait4) },
+    .{ .code = bpf_jeq_k, .jt = 5, .jf = 0, .k = @intFromEnum(linux.SYS.rt_sigtimedwait) },
+    .{ .code = bpf_jeq_k, .jt = 4, .jf = 0, .k = @intFromEnum(linux.SYS.restart_syscall) },
+    .{ .code = bpf_jeq_k, .jt = 3, .jf = 0, .k = @intFromEnum(linux.SYS.rt_sigreturn) },
+    .{ .code = bpf_jeq_k, .jt = 2, .jf = 0, .k = @intFromEnum(linux.SYS.exit) },
+    .{ .code = bpf_jeq_k, .jt = 1, .jf = 0, .k = @intFromEnum(linux.SYS.exit_group) },
+    .{ .code = bpf_ret_k, .jt = 0, .jf = 0, .k = ret_kill_process },
+    .{ .code = bpf_ret_k, .jt = 0, .jf = 0, .k = ret_allow },
+};
 
 /// Why the child's set-up stopped: the step, the raw result, and the bind's index.
 pub const Failure = struct { step: Step, rc: usize, index: u32 = 0 };

@@ -798,7 +798,6 @@ export interface NamespaceStartProblem {
     | "time"
     | "uts/host"
     | "uts/domain"
-    | "lock"
     | "force_cloexec";
 }
 
@@ -817,13 +816,8 @@ export function namespaceStartProblems(
   const ignored = (about: NamespaceStartProblem["about"], message: string, hint: string) =>
     problems.push({ severity: "warning", about, message, hint });
   const ns = state.unshare;
-  if (options.lock && ns.mount) {
-    unsupported(
-      "lock",
-      "Lock sandboxing together with a mount namespace is not supported yet",
-      "sandbox/lock:off turns Lock sandboxing off",
-    );
-  }
+  // Lock sandboxing with a mount namespace runs (its rules name the paths the sandbox sees);
+  // `options.lock` is kept for callers.
   if (options.forceCloexec && ns.net) {
     unsupported(
       "force_cloexec",

@@ -346,7 +346,7 @@ Deno.test("every namespace command formats back to itself", () => {
 
 // The start checks.
 
-Deno.test("start: Lock sandboxing with a mount namespace, force_cloexec with net: 95", () => {
+Deno.test("start: force_cloexec with net, uts names without uts: 95; Lock with a mount namespace runs", () => {
   const problems = (...commands: string[]) => {
     const state = stateOf(...commands);
     return namespaceStartProblems(state.namespaces, {
@@ -354,8 +354,8 @@ Deno.test("start: Lock sandboxing with a mount namespace, force_cloexec with net
       forceCloexec: state.forceTrace.force_cloexec === true,
     }).filter((p) => p.severity === "error").map((p) => [p.about, p.errno]);
   };
-  assert.deepEqual(problems("unshare/user,mount:1"), [["lock", EOPNOTSUPP]]);
-  assert.deepEqual(problems("unshare/user,pid:1"), [["lock", EOPNOTSUPP]]); // pid implies mount
+  assert.deepEqual(problems("unshare/user,mount:1"), []);
+  assert.deepEqual(problems("unshare/user,pid:1"), []);
   assert.deepEqual(problems("sandbox/lock:off", "unshare/user,mount:1"), []);
   assert.deepEqual(problems("unshare/user,net:1"), []);
   assert.deepEqual(problems("trace/force_cloexec:1", "unshare/user,net:1"), [[
@@ -654,11 +654,13 @@ Deno.test("lint: ignored binds and OPTS that are not attributes are warned at th
 });
 
 Deno.test("lint: what syd refuses at start is an error at the command it is about", () => {
-  const found = lintStartup(loaded("sandbox/read:on", "uts/host:foo", "unshare/user,mount:1"));
-  assert.deepEqual(found.map((d) => [d.file, d.errno]), [["-m#3", EOPNOTSUPP], [
+  const found = lintStartup(
+    loaded("sandbox/read:on", "uts/host:foo", "unshare/user,net:1", "trace/force_cloexec:1"),
+  );
+  assert.deepEqual(found.map((d) => [d.file, d.errno]), [["-m#4", EOPNOTSUPP], [
     "-m#2",
     EOPNOTSUPP,
   ]]);
-  assert.match(found[0].message, /Lock sandboxing together with a mount namespace/);
-  assert.deepEqual(lintStartup(loaded("sandbox/lock:off", "unshare/user,mount:1")), []);
+  assert.match(found[0].message, /force_cloexec together with a network namespace/);
+  assert.deepEqual(lintStartup(loaded("unshare/user,mount:1")), []);
 });
