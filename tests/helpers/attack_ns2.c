@@ -1,0 +1,315 @@
+/* attack_ns2: the second round of attacks on syd's container form (tests/
+ * namespaces_round2_attack_test.ts). Each attack prints `NAME=stopped DETAIL` or `NAME=WON
+ * DETAIL`; the program exits 1 when any attack won, else 0.
+ *
+ *   credrecv PATH N      (the host side, not an attack) a datagram socket bound at PATH with
+ *                        SO_PASSCRED; prints `got pid=P uid=U gid=G` for each of N messages
+ *                        (gives up after 3 s without one)
+ *   credsend PATH UID GID  sendto(PATH) with SCM_CREDENTIALS { own pid, UID, GID }: a uid or
+ *                        gid the sender may not claim (unmapped in its user namespace, or not
+ *                        its own without CAP_SETUID) is refused by the kernel (EINVAL, EPERM);
+ *                        sent through syd, it would be checked against syd's credentials
+ *   nosym                links on /rw (a bind: nosymfollow) met in the middle of a path, through
+ *                        a dirfd, by chdir/fchdir and by exec: the kernel refuses all (ELOOP)
+ *   initproc             the hidden init (pid 1) by other spellings of /proc: /proc/., //proc,
+ *                        /proc/self/.., an fd of /proc passed through a UNIX socket and read by
+ *                        another process, fstatat of "1" at a /proc dirfd, and /proc/1/...
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int won_any = 0;
+
+static void verdict(const char *name, int won, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void verdict(const char *name, int won, const char *fmt, ...) {
+  va_list ap;
+  printf("%s=%s ", name, won ? "WON" : "stopped");
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  printf("\n");
+  fflush(stdout);
+  if (won) won_any = 1;
+}
+
+static socklen_t unix_addr(struct sockaddr_un *sun, const char *path) {
+  memset(sun, 0, sizeof(*sun));
+  sun->sun_family = AF_UNIX;
+  snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", path);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sun->sun_path) + 1);
+}
+
+static int credrecv(const char *path, int count) {
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun;
+  socklen_t len = unix_addr(&sun, path);
+  int on = 1;
+  struct timeval tv = {.tv_sec = 3};
+  unlink(path);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) != 0) return 2;
+  chmod(path, 0777);
+  setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  printf("ready\n");
+  fflush(stdout);
+  for (int i = 0; i < count; i++) {
+    char data[64];
+    char control[CMSG_SPACE(sizeof(struct ucred))];
+    struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                         .msg_controllen = sizeof(control)};
+    ssize_t got = recvmsg(fd, &msg, 0);
+    if (got < 0) {
+      printf("recv errno=%d\n", errno);
+      break;
+    }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_type == SCM_CREDENTIALS) {
+      struct ucred u;
+      memcpy(&u, CMSG_DATA(c), sizeof(u));
+      printf("got %.*s pid=%d uid=%u gid=%u\n", (int)got, data, u.pid, u.uid, u.gid);
+    } else {
+      printf("got %.*s nocreds\n", (int)got, data);
+    }
+    fflush(stdout);
+  }
+  return 0;
+}
+
+static int credsend(const char *path, unsigned uid, unsigned gid) {
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun;
+  socklen_t len = unix_addr(&sun, path);
+  struct ucred u = {.pid = getpid(), .uid = uid, .gid = gid};
+  char control[CMSG_SPACE(sizeof(u))];
+  char data[32];
+  snprintf(data, sizeof(data), "claim%u", uid);
+  memset(control, 0, sizeof(control));
+  struct iovec iov = {.iov_base = data, .iov_len = strlen(data)};
+  struct msghdr msg = {.msg_name = &sun, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control, .msg_controllen = sizeof(control)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_CREDENTIALS;
+  c->cmsg_len = CMSG_LEN(sizeof(u));
+  memcpy(CMSG_DATA(c), &u, sizeof(u));
+  ssize_t sent = sendmsg(fd, &msg, 0);
+  int err = sent < 0 ? errno : 0;
+  /* Claimed one's own ids is no attack; claiming others and being sent is. */
+  int own = uid == getuid() && gid == getgid();
+  verdict("credsend", sent >= 0 && !own, "uid=%u gid=%u me=%u/%u pid=%d sent=%zd errno=%d", uid,
+          gid, getuid(), getgid(), getpid(), sent, err);
+  return won_any;
+}
+
+/* nosym: /rw/n holds mid -> /etc, idl -> /usr/bin/id, dot -> ., d/up -> ../mid. */
+static void nosym(void) {
+  char buf[256];
+  int rc;
+  mkdir("/rw/n", 0755);
+  mkdir("/rw/n/d", 0755);
+  symlink("/etc", "/rw/n/mid");
+  symlink("/usr/bin/id", "/rw/n/idl");
+  symlink(".", "/rw/n/dot");
+  symlink("../mid", "/rw/n/d/up");
+  const char *paths[] = {"/rw/n/mid/hostname", "/rw/n/d/up/hostname", "/rw/n/dot/mid/hostname",
+                         "/rw/n/dot/dot/d/up/hostname", "/h/../rw/n/mid/hostname"};
+  for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+    int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+    int err = errno;
+    struct stat st;
+    int s = stat(paths[i], &st);
+    int serr = errno;
+    verdict("nosym_path", fd >= 0 || s == 0, "%s open=%d errno=%d stat=%d errno=%d", paths[i],
+            fd, fd < 0 ? err : 0, s, s < 0 ? serr : 0);
+    if (fd >= 0) close(fd);
+  }
+  int dir = open("/rw/n", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const char *rel[] = {"mid/hostname", "d/up/hostname", "dot/mid/hostname", "mid/."};
+  for (unsigned i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+    int fd = openat(dir, rel[i], O_RDONLY | O_CLOEXEC);
+    int err = errno;
+    struct stat st;
+    int s = fstatat(dir, rel[i], &st, 0);
+    int serr = errno;
+    int a = faccessat(dir, rel[i], R_OK, 0);
+    int aerr = errno;
+    verdict("nosym_dirfd", fd >= 0 || s == 0 || a == 0,
+            "%s openat=%d errno=%d fstatat=%d errno=%d faccessat=%d errno=%d", rel[i], fd,
+            fd < 0 ? err : 0, s, s < 0 ? serr : 0, a, a < 0 ? aerr : 0);
+    if (fd >= 0) close(fd);
+  }
+  rc = chdir("/rw/n/mid");
+  int cerr = errno;
+  char *cwd = getcwd(buf, sizeof(buf));
+  verdict("nosym_chdir", rc == 0, "chdir=%d errno=%d cwd=%s", rc, rc < 0 ? cerr : 0,
+          cwd ? cwd : "?");
+  chdir("/");
+  int mid = open("/rw/n/mid", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int merr = errno;
+  rc = mid >= 0 ? fchdir(mid) : -1;
+  verdict("nosym_fchdir", mid >= 0 && rc == 0, "open=%d errno=%d fchdir=%d", mid,
+          mid < 0 ? merr : 0, rc);
+  if (mid >= 0) close(mid);
+  chdir("/rw/n");
+  rc = mkdir("mid/newdir", 0755);
+  int mkerr = errno;
+  verdict("nosym_mkdir", rc == 0, "mkdirat through mid=%d errno=%d", rc, rc < 0 ? mkerr : 0);
+  const char *execs[] = {"/rw/n/idl", "/rw/n/dot/idl", "idl"};
+  for (unsigned i = 0; i < sizeof(execs) / sizeof(execs[0]); i++) {
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) continue;
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(pipefd[1], 1);
+      char *argv[] = {(char *)execs[i], NULL};
+      execv(execs[i], argv);
+      _exit(100 + errno);
+    }
+    close(pipefd[1]);
+    ssize_t got = read(pipefd[0], buf, sizeof(buf) - 1);
+    buf[got > 0 ? got : 0] = 0;
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    int ran = strstr(buf, "uid=") != NULL;
+    verdict("nosym_exec", ran, "%s status=%d out=%.40s", execs[i],
+            WIFEXITED(status) ? WEXITSTATUS(status) : -1, buf);
+  }
+  chdir("/");
+}
+
+static int lists_one(int fd) {
+  DIR *d = fdopendir(fd);
+  if (!d) return -1;
+  int found = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, "1") == 0) found = 1;
+  closedir(d);
+  return found;
+}
+
+static void initproc(void) {
+  const char *dirs[] = {"/proc", "/proc/.", "//proc", "/proc/", "/proc/self/..",
+                        "/proc/thread-self/../..", "/./proc/../proc", "/proc/self/root/proc"};
+  for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+    int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int err = errno;
+    int found = fd >= 0 ? lists_one(fd) : -1;
+    verdict("init_list", found == 1, "%s open=%d errno=%d listed_1=%d", dirs[i], fd >= 0,
+            fd < 0 ? err : 0, found);
+  }
+  /* A dirfd of /proc, then listed after chdir into it as "." */
+  if (chdir("/proc") == 0) {
+    int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int found = fd >= 0 ? lists_one(fd) : -1;
+    verdict("init_list", found == 1, "cwd . listed_1=%d", found);
+    chdir("/");
+  }
+  /* An fd of /proc passed to another process through a socket pair. */
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      char byte;
+      char control[CMSG_SPACE(sizeof(int))];
+      struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+      struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                           .msg_controllen = sizeof(control)};
+      if (recvmsg(sv[1], &msg, 0) <= 0) _exit(3);
+      struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+      if (!c) _exit(4);
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+      _exit(lists_one(fd) == 1 ? 1 : 0);
+    }
+    int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char byte = 'x';
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                         .msg_controllen = sizeof(control)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+    ssize_t sent = sendmsg(sv[0], &msg, 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    verdict("init_list_passed", WIFEXITED(status) && WEXITSTATUS(status) == 1,
+            "sent=%zd child status=%d", sent, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    close(fd);
+  }
+  /* Naming it: the same answer as a pid that does not exist (99999). */
+  int pfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const char *names[] = {"1", "1/status", "1/exe", "1/root", "1/cwd", "1/ns/pid"};
+  for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    char other[32];
+    snprintf(other, sizeof(other), "99999%s", names[i] + 1);
+    struct stat st;
+    int a = fstatat(pfd, names[i], &st, AT_SYMLINK_NOFOLLOW);
+    int aerr = a < 0 ? errno : 0;
+    int b = fstatat(pfd, other, &st, AT_SYMLINK_NOFOLLOW);
+    int berr = b < 0 ? errno : 0;
+    char link[128];
+    ssize_t l = readlinkat(pfd, names[i], link, sizeof(link) - 1);
+    int lerr = l < 0 ? errno : 0;
+    int o = openat(pfd, names[i], O_RDONLY | O_CLOEXEC);
+    int oerr = o < 0 ? errno : 0;
+    int x = faccessat(pfd, names[i], F_OK, 0);
+    int xerr = x < 0 ? errno : 0;
+    ssize_t l2 = readlinkat(pfd, other, link, sizeof(link) - 1);
+    int l2err = l2 < 0 ? errno : 0;
+    int o2 = openat(pfd, other, O_RDONLY | O_CLOEXEC);
+    int o2err = o2 < 0 ? errno : 0;
+    int x2 = faccessat(pfd, other, F_OK, 0);
+    int x2err = x2 < 0 ? errno : 0;
+    if (o2 >= 0) close(o2);
+    /* Won: reached, or told apart from a pid that does not exist. */
+    int won = a == 0 || l >= 0 || o >= 0 || x == 0 || aerr != berr || lerr != l2err ||
+              oerr != o2err || xerr != x2err;
+    verdict("init_name", won,
+            "%s fstatat=%d/%d readlinkat=%zd/%d open=%d/%d faccessat=%d/%d; 99999: "
+            "fstatat=%d/%d readlinkat=%zd/%d open=%d/%d faccessat=%d/%d",
+            names[i], a, aerr, l, lerr, o, oerr, x, xerr, b, berr, l2, l2err, o2, o2err, x2,
+            x2err);
+    if (o >= 0) close(o);
+  }
+  close(pfd);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 4 && strcmp(argv[1], "credrecv") == 0) return credrecv(argv[2], atoi(argv[3]));
+  if (argc >= 5 && strcmp(argv[1], "credsend") == 0)
+    return credsend(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+                    (unsigned)strtoul(argv[4], NULL, 10));
+  if (argc >= 2 && strcmp(argv[1], "nosym") == 0) {
+    nosym();
+    return won_any;
+  }
+  if (argc >= 2 && strcmp(argv[1], "initproc") == 0) {
+    initproc();
+    return won_any;
+  }
+  fprintf(stderr, "usage: attack_ns2 credrecv|credsend|nosym|initproc ...\n");
+  return 2;
+}

@@ -1,0 +1,315 @@
+/**
+ * Second round of attacks on the container form (`unshare/user,mount,pid`, `root:DIR`, binds),
+ * after the fixes of the first (stat owners, nosymfollow in syd's walk, the hidden init in /proc
+ * listings, SCM_CREDENTIALS and SO_PEERCRED pids): links on a nosymfollow bind met in the middle
+ * of a path, through a dirfd, by chdir, fchdir, mkdir and exec; the init by other spellings of
+ * /proc (/proc/., //proc, /proc/self/.., a cwd, an fd passed to another process) and by name;
+ * SCM_CREDENTIALS claiming ids the namespace does not map, sent through syd to a host receiver;
+ * namespace commands at run time (every one EBUSY); processes left behind after syd ends; and
+ * `unshare/user:1` alone or with net (no mount namespace). Helper: tests/helpers/attack_ns2.c
+ * (modes in its header; `NAME=stopped|WON DETAIL` per attack).
+ *
+ * One weakness is kept as an ignored test (marked FINDING below): NS2-1, with `-p off` a /proc
+ * dirfd tells the init (pid 1) from a pid that does not exist (readlinkat EINVAL against ENOENT,
+ * faccessat EPERM against ENOENT). These tests need root (a root map, files of another user).
+ */
+import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { helper, type Outcome, run, runSyd, tempDir, withoutRecords } from "./_syd.ts";
+
+const ATTACK = helper("attack_ns2");
+const ROOT_ONLY = Deno.uid() !== 0;
+/** syd performs every call: each category on, everything allowed. */
+const EMULATED = [
+  "-m",
+  "sandbox/all:on",
+  "-m",
+  "allow/all+/***",
+  "-m",
+  "allow/create+!pipe",
+  "-m",
+  "allow/net/bind,net/connect+/***",
+];
+const MODES: [string, string[]][] = [["kernel", []], ["emulated", EMULATED]];
+
+/** The host side: H/root (the new root) and H/rw (bound at /rw). */
+function host(): string {
+  const dir = tempDir("syd-ns2-");
+  Deno.chmodSync(dir, 0o755);
+  for (const sub of ["dev", "proc", "tmp", "usr", "etc", "rw", "h"]) {
+    Deno.mkdirSync(`${dir}/root/${sub}`, { recursive: true });
+  }
+  for (const name of ["bin", "lib", "lib64"]) {
+    Deno.symlinkSync(`usr/${name}`, `${dir}/root/${name}`);
+  }
+  Deno.mkdirSync(`${dir}/rw`);
+  return dir;
+}
+
+async function withHost(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = host();
+  try {
+    await fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** The container: the new root, /usr and /etc read-only, a tmpfs /tmp, /rw, /h (the helpers). */
+function container(dir: string): string[] {
+  return [
+    "-m",
+    "unshare/user,mount,pid:1",
+    "-m",
+    `root:${dir}/root`,
+    "-m",
+    "bind+/usr:/usr:ro,exec,symfollow",
+    "-m",
+    "bind+/etc:/etc:ro",
+    "-m",
+    "bind+tmpfs:/tmp",
+    "-m",
+    `bind+${dir}/rw:/rw`,
+    "-m",
+    `bind+${dirname(ATTACK)}:/h:ro,exec`,
+  ];
+}
+
+async function attack(dir: string, mode: string[], args: string[]): Promise<Outcome> {
+  return await runSyd(["-poff", ...mode, ...container(dir), "--", "/h/attack_ns2", ...args]);
+}
+
+/** `NAME=VERDICT DETAIL` lines, in order (a name may repeat). */
+function verdicts(result: Outcome): [string, string, string][] {
+  const found: [string, string, string][] = [];
+  for (const line of withoutRecords(result.stdout).split("\n")) {
+    const match = /^([a-z0-9_]+)=(stopped|WON) ?(.*)$/.exec(line);
+    if (match) found.push([match[1], match[2], match[3]]);
+  }
+  return found;
+}
+
+function assertAllStopped(result: Outcome, count: number): [string, string, string][] {
+  const found = verdicts(result);
+  assert.deepEqual(found.filter(([, verdict]) => verdict !== "stopped"), [], result.stdout);
+  assert.equal(found.length, count, result.stdout);
+  assert.equal(result.code, 0, result.stderr);
+  return found;
+}
+
+/** Processes whose command line holds `mark` (ps on the host). */
+async function leftovers(mark: string): Promise<string[]> {
+  const ps = await run("ps", ["-eo", "pid,args"]);
+  return ps.stdout.split("\n").filter((line) => line.includes(mark) && !line.includes("ps -eo"));
+}
+
+for (const [label, mode] of MODES) {
+  Deno.test({
+    name: `${label}: no link on a nosymfollow bind is followed, wherever it is met`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        const found = assertAllStopped(await attack(dir, mode, ["nosym"]), 15);
+        for (const [name, , detail] of found) {
+          if (name === "nosym_exec") {
+            assert.match(detail, / status=140 out=$/, detail); // 100 + ELOOP
+          } else if (name === "nosym_fchdir") {
+            assert.equal(detail, "open=-1 errno=40 fchdir=-1");
+          } else {
+            assert.doesNotMatch(detail, /errno=(?!40)\d+/, `${name} ${detail}`);
+          }
+        }
+        // Nothing made through the link: /etc is the host's (read-only anyway).
+        assert.deepEqual(Deno.readDirSync(`${dir}/root/etc`).toArray(), []);
+      });
+    },
+  });
+
+  Deno.test({
+    name: `${label}: the init is in no listing of /proc, by any spelling or fd`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        const result = await attack(dir, mode, ["initproc"]);
+        const found = verdicts(result);
+        const listed = found.filter(([name]) => name.startsWith("init_list"));
+        assert.deepEqual(listed.filter(([, verdict]) => verdict !== "stopped"), [], result.stdout);
+        assert.ok(listed.length >= 9, result.stdout);
+        for (const [, , detail] of listed.filter(([name]) => name === "init_list")) {
+          assert.match(detail, /listed_1=0$/, detail);
+        }
+      });
+    },
+  });
+}
+
+Deno.test({
+  name: "emulated: the init named through a /proc dirfd answers as a pid that does not exist",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    await withHost(async (dir) => {
+      const result = await attack(dir, EMULATED, ["initproc"]);
+      const named = verdicts(result).filter(([name]) => name === "init_name");
+      assert.equal(named.length, 6, result.stdout);
+      assert.deepEqual(named.filter(([, verdict]) => verdict !== "stopped"), [], result.stdout);
+    });
+  },
+});
+
+// FINDING NS2-1: with `-p off`, readlinkat(/proc dirfd, "1") fails EINVAL (it found a
+// directory) and faccessat(dirfd, "1", F_OK) EPERM, where a pid that does not exist gives
+// ENOENT to both: the hidden init is told apart (the kernel, hidepid=invisible, says ENOENT).
+// Absolute paths (/proc/1) answer ENOENT as for 99999.
+Deno.test({
+  name: "kernel: the init named through a /proc dirfd answers as a pid that does not exist",
+  ignore: true,
+  fn: async () => {
+    await withHost(async (dir) => {
+      const result = await attack(dir, [], ["initproc"]);
+      const named = verdicts(result).filter(([name]) => name === "init_name");
+      assert.equal(named.length, 6, result.stdout);
+      assert.deepEqual(named.filter(([, verdict]) => verdict !== "stopped"), [], result.stdout);
+      assert.equal(result.code, 0);
+    });
+  },
+});
+
+for (const [label, mode] of MODES) {
+  Deno.test({
+    name: `${label}: SCM_CREDENTIALS through syd claim no id the namespace does not map`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        // The host's receiver (under a plain syd: no namespace, nothing performed).
+        const receiver = new Deno.Command(`${Deno.cwd()}/syd`, {
+          args: ["-poff", "--", ATTACK, "credrecv", `${dir}/rw/dsock`, "3"],
+          stdout: "piped",
+          stderr: "piped",
+          signal: AbortSignal.timeout(60_000),
+        }).spawn();
+        for (let i = 0; i < 200; i++) {
+          try {
+            Deno.statSync(`${dir}/rw/dsock`);
+            break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        const sends: [string, string, string][] = [];
+        for (const ids of [["1000", "1000"], ["0", "1000"], ["0", "0"]]) {
+          sends.push(...verdicts(await attack(dir, mode, ["credsend", "/rw/dsock", ...ids])));
+        }
+        const received = await receiver.output();
+        const got = new TextDecoder().decode(received.stdout).split("\n")
+          .filter((line) => line.startsWith("got "));
+        assert.equal(sends.length, 3);
+        assert.deepEqual(sends.filter(([, verdict]) => verdict !== "stopped"), [], `${sends}`);
+        // Only the own claim arrived, as root (0) of a namespace mapping 0 to 0.
+        assert.equal(got.length, 1, got.join("\n"));
+        assert.match(got[0], /^got claim0 pid=\d+ uid=0 gid=0$/);
+        // The kernel: EINVAL (unmapped); syd: EPERM.
+        for (const [, , detail] of sends.slice(0, 2)) assert.match(detail, /errno=(22|1)$/);
+      });
+    },
+  });
+}
+
+Deno.test({
+  name: "lock:off: every namespace command at run time is EBUSY",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    await withHost(async (dir) => {
+      const commands = [
+        "unshare/net:1",
+        "unshare/user:0",
+        "unshare/mount:0",
+        "unshare/pid:0",
+        "unshare/all:1",
+        "unshare/time:1",
+        "unshare/net,uts:0",
+        "unshare/user,mount,pid:1",
+        "root:/",
+        "root/map:0",
+        "bind+/:/rw",
+        "bind-/usr:/usr",
+        "bind-try+/:/rw",
+        "bind^",
+        "uts/host:x",
+        "uts/domain:y",
+        "time:0",
+        "workdir:/",
+        "trace/exit_wait_all:1",
+        "timeout:1",
+      ];
+      const script = `for c in ${commands.map((c) => `'${c}'`).join(" ")}; do ` +
+        `if stat /dev/syd/$c >/dev/null 2>/tmp/e; then echo "$c=0"; ` +
+        `else echo "$c=$(grep -c 'resource busy' /tmp/e)"; fi; done`;
+      const result = await runSyd([
+        "-poff",
+        "-m",
+        "lock:off",
+        ...container(dir),
+        "--",
+        "/bin/sh",
+        "-c",
+        script,
+      ]);
+      const lines = withoutRecords(result.stdout).trim().split("\n");
+      assert.deepEqual(lines, commands.map((c) => `${c}=1`), result.stdout);
+    });
+  },
+});
+
+const SPAWNS: [string, (dir: string) => string[]][] = [
+  ["container", (dir) => container(dir)],
+  ["unshare/user:1", () => ["-m", "unshare/user:1"]],
+  ["unshare/user,net:1", () => ["-m", "unshare/user,net:1"]],
+  ["unshare/user,pid:1", () => ["-m", "unshare/user,pid:1"]],
+];
+
+for (const [label, spawn] of SPAWNS) {
+  Deno.test({
+    name: `${label}: a daemon ignoring every signal it can does not outlive syd`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        const mark = `${Math.floor(Math.random() * 9e6) + 1e6}`;
+        const started = Date.now();
+        const result = await runSyd([
+          "-poff",
+          ...spawn(dir),
+          "--",
+          "/bin/sh",
+          "-c",
+          `setsid sh -c 'trap "" HUP TERM INT QUIT; exec sleep ${mark}' & ` +
+          `(trap "" HUP TERM; sleep ${mark}.5) & sleep 0.2; echo bye`,
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /bye/);
+        assert.ok(Date.now() - started < 30_000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.deepEqual(await leftovers(`sleep ${mark}`), []);
+      });
+    },
+  });
+}
+
+Deno.test({
+  name: "unshare/user,pid:1 with trace/exit_wait_all:1 waits for the command's children",
+  ignore: ROOT_ONLY,
+  fn: async () => {
+    const result = await runSyd([
+      "-poff",
+      "-m",
+      "unshare/user,pid:1",
+      "-m",
+      "trace/exit_wait_all:1",
+      "--",
+      "/bin/sh",
+      "-c",
+      "(sleep 1; echo child-done) & echo bye",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(withoutRecords(result.stdout).trim().split("\n"), ["bye", "child-done"]);
+  },
+});
