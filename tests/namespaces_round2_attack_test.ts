@@ -156,10 +156,15 @@ Deno.test({
   },
 });
 
-// FINDING NS2-1: with `-p off`, readlinkat(/proc dirfd, "1") fails EINVAL (it found a
-// directory) and faccessat(dirfd, "1", F_OK) EPERM, where a pid that does not exist gives
-// ENOENT to both: the hidden init is told apart (the kernel, hidepid=invisible, says ENOENT).
-// Absolute paths (/proc/1) answer ENOENT as for 99999.
+// FINDING NS2-1: with `-p off`, once syd performed a stat of /proc/1 for the sandbox (the hardened
+// stat calls are performed whatever the rules), readlinkat(/proc dirfd, "1") fails EINVAL (a
+// directory found) and faccessat(dirfd, "1", F_OK) EPERM, where a pid that does not exist gives
+// ENOENT to both: the hidden init is told apart. Before that stat both answer ENOENT, as
+// hidepid=ptraceable hides it at lookup; syd's own look at it (path.zig `caller_may_name`,
+// exists("/proc/TID/root/proc/1/task/TID") with syd's credentials) leaves the /proc/1 dentry
+// cached, and a cached entry is not hidden again (proc_pid_permission: EPERM for a hidepid other
+// than invisible). Also with `unshare/user,pid:1` (no mount namespace); the original 3.59 answers
+// EINVAL/EPERM from the start.
 Deno.test({
   name: "kernel: the init named through a /proc dirfd answers as a pid that does not exist",
   ignore: true,
@@ -259,6 +264,49 @@ Deno.test({
     });
   },
 });
+
+for (const [label, mode] of MODES) {
+  for (const spawn of ["user", "user,net", "user,pid"]) {
+    Deno.test({
+      name: `${label}: unshare/${spawn}:1, root of the namespace against an unmapped user's files`,
+      ignore: ROOT_ONLY,
+      fn: async () => {
+        await withHost(async (dir) => {
+          const d = `${dir}/rw`;
+          Deno.writeTextFileSync(`${d}/u1000`, "private\n");
+          Deno.chmodSync(`${d}/u1000`, 0o600);
+          Deno.writeTextFileSync(`${d}/p1000`, "pub\n");
+          Deno.chmodSync(`${d}/p1000`, 0o644);
+          Deno.mkdirSync(`${d}/d1000`);
+          Deno.chmodSync(`${d}/d1000`, 0o755);
+          Deno.writeTextFileSync(`${d}/d1000/victim`, "v\n");
+          for (const name of ["u1000", "p1000", "d1000", "d1000/victim"]) {
+            Deno.chownSync(`${d}/${name}`, 1000, 1000);
+          }
+          const result = await runSyd([
+            "-poff",
+            "-m",
+            `unshare/${spawn}:1`,
+            ...mode,
+            "--",
+            "/bin/sh",
+            "-c",
+            `cd ${d}; cat u1000; echo x >> p1000; touch d1000/new; rm -f d1000/victim; ` +
+            `chmod 666 p1000; chown 0 p1000; test -w p1000 && echo W_OK; ` +
+            `test -r u1000 && echo R_OK; stat -c '%u:%g' p1000 u1000 d1000`,
+          ]);
+          const out = withoutRecords(result.stdout).trim().split("\n");
+          assert.deepEqual(out, ["65534:65534", "65534:65534", "65534:65534"], result.stdout);
+          assert.equal(Deno.readTextFileSync(`${d}/p1000`), "pub\n");
+          assert.equal(Deno.readTextFileSync(`${d}/d1000/victim`), "v\n");
+          assert.equal(Deno.statSync(`${d}/p1000`).mode! & 0o777, 0o644);
+          assert.equal(Deno.statSync(`${d}/p1000`).uid, 1000);
+          assert.deepEqual(Deno.readDirSync(`${d}/d1000`).toArray().map((e) => e.name), ["victim"]);
+        });
+      },
+    });
+  }
+}
 
 const SPAWNS: [string, (dir: string) => string[]][] = [
   ["container", (dir) => container(dir)],
