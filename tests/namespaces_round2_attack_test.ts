@@ -5,8 +5,10 @@
  * of a path, through a dirfd, by chdir, fchdir, mkdir and exec; the init by other spellings of
  * /proc (/proc/., //proc, /proc/self/.., a cwd, an fd passed to another process) and by name;
  * SCM_CREDENTIALS claiming ids the namespace does not map, sent through syd to a host receiver;
- * namespace commands at run time (every one EBUSY); processes left behind after syd ends; and
- * `unshare/user:1` alone or with net (no mount namespace). Helper: tests/helpers/attack_ns2.c
+ * setuid+/setgid+ transits to ids the namespace does not map; namespace commands at run time
+ * (every one EBUSY); processes left behind after syd ends (a setsid daemon ignoring signals;
+ * `trace/exit_wait_all`); and `unshare/user:1` alone or with net or pid (no mount namespace),
+ * root of the namespace against an unmapped user's files. Helper: tests/helpers/attack_ns2.c
  * (modes in its header; `NAME=stopped|WON DETAIL` per attack).
  *
  * One weakness is kept as an ignored test (marked FINDING below): NS2-1, with `-p off` a /proc
@@ -214,6 +216,39 @@ for (const [label, mode] of MODES) {
         assert.match(got[0], /^got claim0 pid=\d+ uid=0 gid=0$/);
         // The kernel: EINVAL (unmapped); syd: EPERM.
         for (const [, , detail] of sends.slice(0, 2)) assert.match(detail, /errno=(22|1)$/);
+      });
+    },
+  });
+}
+
+for (const [label, mode] of MODES) {
+  Deno.test({
+    name: `${label}: a setuid+ transit names no id the namespace does not map`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        Deno.writeTextFileSync(`${dir}/rw/root0600`, "s\n");
+        Deno.chmodSync(`${dir}/rw/root0600`, 0o600);
+        for (const id of ["65534", "1000"]) {
+          const result = await runSyd([
+            "-poff",
+            ...mode,
+            ...container(dir),
+            "-m",
+            `setuid+0:${id}`,
+            "-m",
+            `setgid+0:${id}`,
+            "--",
+            "/h/attack_ns2",
+            "setid",
+            id,
+          ]);
+          const found = verdicts(result);
+          assert.deepEqual(found.map(([name, verdict]) => `${name}=${verdict}`), ["setid=stopped"]);
+          // EINVAL for an id with no mapping; the process stays root of the namespace.
+          assert.match(found[0][2], /setgid=-1\/22 setuid=-1\/22 res=0\/0\/0 /, found[0][2]);
+          assert.equal(result.code, 0, result.stderr);
+        }
       });
     },
   });

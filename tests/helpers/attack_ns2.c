@@ -11,6 +11,10 @@
  *                        sent through syd, it would be checked against syd's credentials
  *   nosym                links on /rw (a bind: nosymfollow) met in the middle of a path, through
  *                        a dirfd, by chdir/fchdir and by exec: the kernel refuses all (ELOOP)
+ *   setid ID             setgroups(0), setgid(ID), setuid(ID) in a user namespace mapping one id
+ *                        (0): an unmapped ID is refused by the kernel (EINVAL) whatever syd's
+ *                        setuid+/setgid+ transits allow; then what the process is, and whether
+ *                        it can still open /rw/root0600 (a file of the host's root, 0600)
  *   initproc             the hidden init (pid 1) by other spellings of /proc: /proc/., //proc,
  *                        /proc/self/.., an fd of /proc passed through a UNIX socket and read by
  *                        another process, fstatat of "1" at a /proc dirfd, and /proc/1/...
@@ -30,6 +34,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 static int won_any = 0;
@@ -297,7 +302,28 @@ static void initproc(void) {
   close(pfd);
 }
 
+static int setid(unsigned id) {
+  int g = setgroups(0, NULL);
+  int gerr = g < 0 ? errno : 0;
+  int rg = setgid(id);
+  int rgerr = rg < 0 ? errno : 0;
+  int ru = setuid(id);
+  int ruerr = ru < 0 ? errno : 0;
+  uid_t r, e, sv;
+  getresuid(&r, &e, &sv);
+  int fd = open("/rw/root0600", O_RDONLY | O_CLOEXEC);
+  int ferr = fd < 0 ? errno : 0;
+  /* Won: became an id the namespace does not map, or stayed able to read root's file after a
+   * setuid that succeeded. */
+  int won = (ru == 0 && id != 0 && (fd >= 0 || e != id));
+  verdict("setid", won, "setgroups=%d/%d setgid=%d/%d setuid=%d/%d res=%u/%u/%u open0600=%d/%d", g,
+          gerr, rg, rgerr, ru, ruerr, r, e, sv, fd >= 0, ferr);
+  return won_any;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "setid") == 0)
+    return setid((unsigned)strtoul(argv[2], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "credrecv") == 0) return credrecv(argv[2], atoi(argv[3]));
   if (argc >= 5 && strcmp(argv[1], "credsend") == 0)
     return credsend(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
