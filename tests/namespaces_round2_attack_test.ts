@@ -11,13 +11,23 @@
  * root of the namespace against an unmapped user's files. Helper: tests/helpers/attack_ns2.c
  * (modes in its header; `NAME=stopped|WON DETAIL` per attack).
  *
- * One weakness is kept as an ignored test (marked FINDING below): NS2-1, with `-p off` a /proc
+ * Two weaknesses are kept as ignored tests (marked FINDING below): NS2-1, with `-p off` a /proc
  * dirfd tells the init (pid 1) from a pid that does not exist (readlinkat EINVAL against ENOENT,
- * faccessat EPERM against ENOENT). These tests need root (a root map, files of another user).
+ * faccessat EPERM against ENOENT); NS2-2, /proc/self/status served by syd names the sandbox's
+ * uid, gid and groups as the host does (1000 where the sandbox is 0 under root/map). These tests need root (a root map, files of another user).
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { helper, type Outcome, run, runSyd, tempDir, withoutRecords } from "./_syd.ts";
+import {
+  helper,
+  lockOff,
+  type Outcome,
+  run,
+  runSyd,
+  SYD,
+  tempDir,
+  withoutRecords,
+} from "./_syd.ts";
 
 const ATTACK = helper("attack_ns2");
 const ROOT_ONLY = Deno.uid() !== 0;
@@ -216,6 +226,68 @@ for (const [label, mode] of MODES) {
         assert.match(got[0], /^got claim0 pid=\d+ uid=0 gid=0$/);
         // The kernel: EINVAL (unmapped); syd: EPERM.
         for (const [, , detail] of sends.slice(0, 2)) assert.match(detail, /errno=(22|1)$/);
+      });
+    },
+  });
+}
+
+// FINDING NS2-2: /proc/PID/status (and /proc/PID/task/TID/status), which syd opens itself and
+// serves masked (handlers/procfs.zig `serve`, in every mode, `-p off` too), shows the Uid, Gid
+// and Groups lines as syd's user namespace (the host's) maps them, not the sandbox's: the
+// kernel formats them for the opener's namespace (the file's f_cred). Run by a user 1000 with
+// `root/map:1`, the sandbox is uid 0 (getresuid, `id`) but its status says `Uid: 1000 ...`; run
+// with a supplementary group the namespace does not map (1234), getgroups says 65534 and status
+// says 1234. The original 3.59 shows 0 and 65534. Fix: rewrite those lines through
+// namespaces.id_map (unmapped: the overflow ids) when serving.
+for (const [label, mode] of MODES) {
+  Deno.test({
+    name: `${label}: /proc/self/status names ids as the sandbox's user namespace does`,
+    ignore: true,
+    fn: async () => {
+      await withHost(async (dir) => {
+        // A supplementary group the namespace does not map.
+        const groups = await run("setpriv", [
+          "--groups",
+          "0,1234",
+          "--regid",
+          "0",
+          SYD,
+          ...lockOff(["-poff", ...mode, ...container(dir), "--", "/h/attack_ns2", "status"]),
+        ]);
+        assert.deepEqual(
+          verdicts(groups).filter(([, verdict]) => verdict !== "stopped"),
+          [],
+          groups.stdout,
+        );
+        assert.equal(verdicts(groups).length, 2, groups.stdout);
+        // A user's syd with root/map: uid 0 inside, 1000 outside.
+        const mapped = await run("setpriv", [
+          "--reuid",
+          "1000",
+          "--regid",
+          "1000",
+          "--clear-groups",
+          "env",
+          "HOME=/tmp",
+          SYD,
+          ...lockOff([
+            "-poff",
+            ...mode,
+            "-m",
+            "unshare/user,pid:1",
+            "-m",
+            "root/map:1",
+            "--",
+            ATTACK,
+            "status",
+          ]),
+        ]);
+        assert.deepEqual(
+          verdicts(mapped).filter(([, verdict]) => verdict !== "stopped"),
+          [],
+          mapped.stdout,
+        );
+        assert.equal(verdicts(mapped).length, 2, mapped.stdout);
       });
     },
   });

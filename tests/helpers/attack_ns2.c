@@ -15,6 +15,10 @@
  *                        (0): an unmapped ID is refused by the kernel (EINVAL) whatever syd's
  *                        setuid+/setgid+ transits allow; then what the process is, and whether
  *                        it can still open /rw/root0600 (a file of the host's root, 0600)
+ *   status               the Uid, Gid and Groups lines of /proc/self/status (and of
+ *                        /proc/self/task/TID/status) against getresuid, getresgid and
+ *                        getgroups: the kernel shows them as the reader's user namespace maps
+ *                        them; a copy read by syd shows them as syd's (the host's) does
  *   initproc             the hidden init (pid 1) by other spellings of /proc: /proc/., //proc,
  *                        /proc/self/.., an fd of /proc passed through a UNIX socket and read by
  *                        another process, fstatat of "1" at a /proc dirfd, and /proc/1/...
@@ -321,7 +325,65 @@ static int setid(unsigned id) {
   return won_any;
 }
 
+/* The ids of the line `key` of the status text: up to 4 for Uid/Gid, up to 64 for Groups. */
+static int status_ids(const char *text, const char *key, unsigned *ids, int max) {
+  const char *line = strstr(text, key);
+  if (!line) return -1;
+  line += strlen(key);
+  int n = 0;
+  while (n < max) {
+    while (*line == ' ' || *line == '\t') line++;
+    if (*line < '0' || *line > '9') break;
+    ids[n++] = (unsigned)strtoul(line, (char **)&line, 10);
+  }
+  return n;
+}
+
+static void status_one(const char *path) {
+  char text[8192];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    verdict("status", 0, "%s open errno=%d", path, errno);
+    return;
+  }
+  ssize_t got = read(fd, text, sizeof(text) - 1);
+  close(fd);
+  text[got > 0 ? got : 0] = 0;
+  uid_t r, e, sv;
+  gid_t gr, ge, gs;
+  getresuid(&r, &e, &sv);
+  getresgid(&gr, &ge, &gs);
+  unsigned want_u[4] = {r, e, sv, r}, want_g[4] = {gr, ge, gs, gr};
+  unsigned uids[4] = {0}, gids[4] = {0}, groups[64] = {0};
+  gid_t own[64];
+  int nu = status_ids(text, "\nUid:", uids, 4);
+  int ng = status_ids(text, "\nGid:", gids, 4);
+  int ngroups = status_ids(text, "\nGroups:", groups, 64);
+  int nown = getgroups(64, own);
+  /* The fs ids (the 4th) follow the effective ones here: no setfsuid was made. */
+  want_u[3] = e;
+  want_g[3] = ge;
+  int differ = nu != 4 || ng != 4 || ngroups != nown;
+  for (int i = 0; i < 4 && !differ; i++) differ = uids[i] != want_u[i] || gids[i] != want_g[i];
+  for (int i = 0; i < ngroups && i < nown && !differ; i++) differ = groups[i] != own[i];
+  char shown[256] = "", kernel[256] = "";
+  for (int i = 0; i < ngroups && i < 16; i++)
+    snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "%u,", groups[i]);
+  for (int i = 0; i < nown && i < 16; i++)
+    snprintf(kernel + strlen(kernel), sizeof(kernel) - strlen(kernel), "%u,", own[i]);
+  verdict("status", differ, "%s Uid=%u,%u,%u,%u Gid=%u,%u,%u,%u Groups=%s; own uid=%u,%u,%u "
+          "gid=%u,%u,%u groups=%s", path, uids[0], uids[1], uids[2], uids[3], gids[0], gids[1],
+          gids[2], gids[3], shown, r, e, sv, gr, ge, gs, kernel);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+    char path[64];
+    status_one("/proc/self/status");
+    snprintf(path, sizeof(path), "/proc/self/task/%ld/status", (long)syscall(SYS_gettid));
+    status_one(path);
+    return won_any;
+  }
   if (argc >= 3 && strcmp(argv[1], "setid") == 0)
     return setid((unsigned)strtoul(argv[2], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "credrecv") == 0) return credrecv(argv[2], atoi(argv[3]));
