@@ -2,7 +2,7 @@
  * Second round of attacks on the container form (`unshare/user,mount,pid`, `root:DIR`, binds),
  * after the fixes of the first (stat owners, nosymfollow in syd's walk, the hidden init in /proc
  * listings, SCM_CREDENTIALS and SO_PEERCRED pids): links on a nosymfollow bind met in the middle
- * of a path, through a dirfd, by chdir, fchdir, mkdir and exec; the init by other spellings of
+ * of a path, through a dirfd, by chdir, fchdir, exec and every call that changes something; the init by other spellings of
  * /proc (/proc/., //proc, /proc/self/.., a cwd, an fd passed to another process) and by name;
  * SCM_CREDENTIALS claiming ids the namespace does not map, sent through syd to a host receiver;
  * setuid+/setgid+ transits to ids the namespace does not map; namespace commands at run time
@@ -133,6 +133,20 @@ for (const [label, mode] of MODES) {
         }
         // Nothing made through the link: /etc is the host's (read-only anyway).
         assert.deepEqual(Deno.readDirSync(`${dir}/root/etc`).toArray(), []);
+      });
+    },
+  });
+
+  Deno.test({
+    name: `${label}: nothing changes through a link on a nosymfollow bind`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        const found = assertAllStopped(await attack(dir, mode, ["nosymw"]), 18);
+        for (const [name, , detail] of found) {
+          if (name === "nosymw") assert.match(detail, / rc=-1 errno=40$/, detail);
+        }
+        assert.equal(found.at(-1)![2], "tmp=vdir,victim, mode=644 size=0");
       });
     },
   });

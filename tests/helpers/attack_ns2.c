@@ -11,6 +11,10 @@
  *                        sent through syd, it would be checked against syd's credentials
  *   nosym                links on /rw (a bind: nosymfollow) met in the middle of a path, through
  *                        a dirfd, by chdir/fchdir and by exec: the kernel refuses all (ELOOP)
+ *   nosymw               calls that change things, through /rw/w/tl -> /tmp (a link on the
+ *                        nosymfollow bind): create, rename, link, symlink, mknod, bind,
+ *                        chmod, chown, truncate, utimes, setxattr, unlink, rmdir (/tmp holds
+ *                        victim and vdir first); all ELOOP, /tmp unchanged
  *   setid ID             setgroups(0), setgid(ID), setuid(ID) in a user namespace mapping one id
  *                        (0): an unmapped ID is refused by the kernel (EINVAL) whatever syd's
  *                        setuid+/setgid+ transits allow; then what the process is, and whether
@@ -38,6 +42,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -202,6 +207,66 @@ static void nosym(void) {
             WIFEXITED(status) ? WEXITSTATUS(status) : -1, buf);
   }
   chdir("/");
+}
+
+static void nosym_call(const char *name, int rc, int err) {
+  verdict("nosymw", rc >= 0, "%s rc=%d errno=%d", name, rc, rc < 0 ? err : 0);
+}
+
+#define TRY(name, call)                                                                        \
+  do {                                                                                         \
+    errno = 0;                                                                                 \
+    int rc_ = (call);                                                                          \
+    nosym_call(name, rc_, errno);                                                              \
+  } while (0)
+
+static void nosymw(void) {
+  mkdir("/rw/w", 0755);
+  symlink("/tmp", "/rw/w/tl");
+  int v = open("/tmp/victim", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (v >= 0) close(v);
+  mkdir("/tmp/vdir", 0755);
+  int fd = open("/rw/w/tl/created", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  int err = errno;
+  nosym_call("creat", fd, err);
+  if (fd >= 0) close(fd);
+  int plain = open("/rw/w/plain", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (plain >= 0) close(plain);
+  TRY("rename_in", rename("/rw/w/plain", "/rw/w/tl/renamed"));
+  TRY("rename_out", rename("/rw/w/tl/victim", "/rw/w/stolen"));
+  TRY("link", link("/rw/w/plain", "/rw/w/tl/linked"));
+  TRY("symlink", symlink("/etc", "/rw/w/tl/sl"));
+  TRY("mknod", mknod("/rw/w/tl/fifo", S_IFIFO | 0644, 0));
+  TRY("mkdir", mkdir("/rw/w/tl/md", 0755));
+  TRY("chmod", chmod("/rw/w/tl/victim", 0777));
+  TRY("chown", chown("/rw/w/tl/victim", 0, 0));
+  TRY("truncate", truncate("/rw/w/tl/victim", 100));
+  TRY("utimes", utimes("/rw/w/tl/victim", NULL));
+  TRY("setxattr", setxattr("/rw/w/tl/victim", "user.x", "1", 1, 0));
+  TRY("unlink", unlink("/rw/w/tl/victim"));
+  TRY("rmdir", rmdir("/rw/w/tl/vdir"));
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun;
+  socklen_t len = unix_addr(&sun, "/rw/w/tl/sock");
+  TRY("bind", bind(s, (struct sockaddr *)&sun, len));
+  close(s);
+  int dir = open("/rw/w", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  TRY("renameat2", (int)syscall(SYS_renameat2, dir, "plain", dir, "tl/r2", 0));
+  TRY("openat_creat", openat(dir, "tl/created2", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+  close(dir);
+  /* What /tmp holds now. */
+  char seen[256] = "";
+  DIR *d = opendir("/tmp");
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.')
+      snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s,", e->d_name);
+  if (d) closedir(d);
+  struct stat st;
+  stat("/tmp/victim", &st);
+  int changed = strcmp(seen, "victim,vdir,") != 0 && strcmp(seen, "vdir,victim,") != 0;
+  verdict("nosymw_tmp", changed || (st.st_mode & 0777) != 0644 || st.st_size != 0,
+          "tmp=%s mode=%o size=%lld", seen, st.st_mode & 0777, (long long)st.st_size);
 }
 
 static int lists_one(int fd) {
@@ -392,6 +457,10 @@ int main(int argc, char **argv) {
                     (unsigned)strtoul(argv[4], NULL, 10));
   if (argc >= 2 && strcmp(argv[1], "nosym") == 0) {
     nosym();
+    return won_any;
+  }
+  if (argc >= 2 && strcmp(argv[1], "nosymw") == 0) {
+    nosymw();
     return won_any;
   }
   if (argc >= 2 && strcmp(argv[1], "initproc") == 0) {
