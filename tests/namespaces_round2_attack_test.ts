@@ -11,10 +11,11 @@
  * root of the namespace against an unmapped user's files. Helper: tests/helpers/attack_ns2.c
  * (modes in its header; `NAME=stopped|WON DETAIL` per attack).
  *
- * Two weaknesses are kept as ignored tests (marked FINDING below): NS2-1, with `-p off` a /proc
+ * Three weaknesses are kept as ignored tests (marked FINDING below): NS2-1, with `-p off` a /proc
  * dirfd tells the init (pid 1) from a pid that does not exist (readlinkat EINVAL against ENOENT,
  * faccessat EPERM against ENOENT); NS2-2, /proc/self/status served by syd names the sandbox's
- * uid, gid and groups as the host does (1000 where the sandbox is 0 under root/map). These tests need root (a root map, files of another user).
+ * uid, gid and groups as the host does (1000 where the sandbox is 0 under root/map); NS2-3,
+ * POSIX ACLs read and written through syd carry the host's ids (an unmapped user named). These tests need root (a root map, files of another user).
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
@@ -302,6 +303,33 @@ for (const [label, mode] of MODES) {
           mapped.stdout,
         );
         assert.equal(verdicts(mapped).length, 2, mapped.stdout);
+      });
+    },
+  });
+}
+
+// FINDING NS2-3 (the emulated run; the kernel run passes): getxattr and setxattr of
+// system.posix_acl_access, which syd performs (handlers/metadata.zig `xattr`, `xattr_read`) when
+// stat or chattr sandboxing is on, carry the ACL's ids as syd's user namespace (the host's) maps
+// them: the sandbox reads `user:1000` and `group:1234` where the kernel shows -1 (unmapped), and
+// writes an ACL naming user 4321, unmapped in its namespace (the kernel: EINVAL), which the host
+// then applies to its user 4321. `unshare/user:1` alone too. The original 3.59 answers ENODATA
+// to the read. Fix: translate the ACL entries through namespaces.id_map both ways (refuse an
+// unmapped id on write), or leave system.posix_acl_* to the kernel.
+for (const [label, mode] of MODES) {
+  Deno.test({
+    name: `${label}: POSIX ACLs name ids as the sandbox's user namespace does`,
+    ignore: ROOT_ONLY || label === "emulated",
+    fn: async () => {
+      await withHost(async (dir) => {
+        Deno.writeTextFileSync(`${dir}/rw/acl`, "a\n");
+        Deno.writeTextFileSync(`${dir}/rw/acl2`, "b\n");
+        const prep = await runSyd(["-poff", "--", ATTACK, "aclprep", `${dir}/rw/acl`]);
+        assert.equal(prep.code, 0, prep.stderr);
+        const result = await attack(dir, mode, ["acl"]);
+        const found = assertAllStopped(result, 2);
+        assert.equal(found[0][2], "len=52 errno=0 entries=1:-1,2:-1,4:-1,8:-1,16:-1,32:-1,");
+        assert.equal(found[1][2], "user 4321 rc=-1 errno=22");
       });
     },
   });

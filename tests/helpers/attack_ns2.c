@@ -23,6 +23,12 @@
  *                        /proc/self/task/TID/status) against getresuid, getresgid and
  *                        getgroups: the kernel shows them as the reader's user namespace maps
  *                        them; a copy read by syd shows them as syd's (the host's) does
+ *   aclprep PATH         (the host side, not an attack) gives PATH a POSIX ACL naming user 1000
+ *                        and group 1234 (read)
+ *   acl                  getxattr(system.posix_acl_access) of /rw/acl (aclprep'd): the kernel
+ *                        shows an id the namespace does not map as -1; then setxattr of an ACL
+ *                        naming user 4321 (unmapped) on /rw/acl2: the kernel refuses (EINVAL);
+ *                        through syd both are read and written in the host's ids
  *   initproc             the hidden init (pid 1) by other spellings of /proc: /proc/., //proc,
  *                        /proc/self/.., an fd of /proc passed through a UNIX socket and read by
  *                        another process, fstatat of "1" at a /proc dirfd, and /proc/1/...
@@ -269,6 +275,47 @@ static void nosymw(void) {
           "tmp=%s mode=%o size=%lld", seen, st.st_mode & 0777, (long long)st.st_size);
 }
 
+struct acl_entry {
+  unsigned short tag, perm;
+  unsigned id;
+};
+
+static int acl_blob(char *out, const struct acl_entry *entries, int n) {
+  unsigned version = 2;
+  memcpy(out, &version, 4);
+  memcpy(out + 4, entries, (size_t)n * sizeof(*entries));
+  return 4 + n * (int)sizeof(*entries);
+}
+
+static int aclprep(const char *path) {
+  const struct acl_entry entries[] = {{1, 6, ~0u},   {2, 4, 1000},    {4, 4, ~0u},
+                                      {8, 4, 1234},  {0x10, 4, ~0u}, {0x20, 4, ~0u}};
+  char blob[128];
+  int len = acl_blob(blob, entries, 6);
+  return setxattr(path, "system.posix_acl_access", blob, (size_t)len, 0) == 0 ? 0 : 2;
+}
+
+static void acl(void) {
+  char blob[256];
+  ssize_t len = getxattr("/rw/acl", "system.posix_acl_access", blob, sizeof(blob));
+  int err = len < 0 ? errno : 0;
+  char shown[256] = "";
+  int foreign = 0;
+  for (ssize_t at = 4; len > 0 && at + 8 <= len; at += 8) {
+    struct acl_entry e;
+    memcpy(&e, blob + at, sizeof(e));
+    snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "%u:%d,", e.tag, (int)e.id);
+    if (e.id != ~0u && e.id != 0) foreign = 1;
+  }
+  verdict("acl_get", foreign, "len=%zd errno=%d entries=%s", len, err, shown);
+  const struct acl_entry entries[] = {
+      {1, 6, ~0u}, {2, 4, 4321}, {4, 4, ~0u}, {0x10, 4, ~0u}, {0x20, 4, ~0u}};
+  int n = acl_blob(blob, entries, 5);
+  int rc = setxattr("/rw/acl2", "system.posix_acl_access", blob, (size_t)n, 0);
+  err = rc < 0 ? errno : 0;
+  verdict("acl_set", rc == 0, "user 4321 rc=%d errno=%d", rc, err);
+}
+
 static int lists_one(int fd) {
   DIR *d = fdopendir(fd);
   if (!d) return -1;
@@ -461,6 +508,11 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && strcmp(argv[1], "nosymw") == 0) {
     nosymw();
+    return won_any;
+  }
+  if (argc >= 3 && strcmp(argv[1], "aclprep") == 0) return aclprep(argv[2]);
+  if (argc >= 2 && strcmp(argv[1], "acl") == 0) {
+    acl();
     return won_any;
   }
   if (argc >= 2 && strcmp(argv[1], "initproc") == 0) {
