@@ -11,11 +11,12 @@
  * root of the namespace against an unmapped user's files. Helper: tests/helpers/attack_ns2.c
  * (modes in its header; `NAME=stopped|WON DETAIL` per attack).
  *
- * Three weaknesses are kept as ignored tests (marked FINDING below): NS2-1, with `-p off` a /proc
+ * Four weaknesses are kept as ignored tests (marked FINDING below): NS2-1, with `-p off` a /proc
  * dirfd tells the init (pid 1) from a pid that does not exist (readlinkat EINVAL against ENOENT,
  * faccessat EPERM against ENOENT); NS2-2, /proc/self/status served by syd names the sandbox's
  * uid, gid and groups as the host does (1000 where the sandbox is 0 under root/map); NS2-3,
- * POSIX ACLs read and written through syd carry the host's ids (an unmapped user named). These tests need root (a root map, files of another user).
+ * POSIX ACLs read and written through syd carry the host's ids (an unmapped user named); NS2-4,
+ * the init keeps every fd of syd's Deno process (defence in depth: none reached). These tests need root (a root map, files of another user).
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
@@ -456,6 +457,55 @@ for (const [label, mode] of MODES) {
     });
   }
 }
+
+// FINDING NS2-4 (defence in depth; nothing in the sandbox reached them): the sandbox's init (pid
+// 1 of its pid namespace, in its user and mount namespaces: ffi/spawn.zig) is a fork of syd's
+// Deno process and keeps every fd it had: Deno's sqlite caches under ~/.cache/deno opened
+// read-write, its socket pairs, pipes, eventfd and epoll fds. Only its being undumpable (its mm
+// belongs to the host's user namespace) and hidden keeps them from the sandbox (pidfd_getfd,
+// /proc/1/fd). Fix: close_range(3, ~0) in the child before it becomes the init.
+Deno.test({
+  name: "the container's init keeps no fd of syd's beyond stdio",
+  ignore: true,
+  fn: async () => {
+    await withHost(async (dir) => {
+      const mark = `${Math.floor(Math.random() * 9e6) + 1e6}`;
+      const child = new Deno.Command(`${Deno.cwd()}/syd`, {
+        args: lockOff(["-poff", ...container(dir), "--", "/bin/sh", "-c", `sleep ${mark}`]),
+        stdout: "null",
+        stderr: "null",
+        signal: AbortSignal.timeout(60_000),
+      }).spawn();
+      let init = 0;
+      for (let i = 0; i < 200 && init === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const sleeper = (await leftovers(`sleep ${mark}`)).find((line) =>
+          line.trim().split(/\s+/)[1] === "sleep"
+        );
+        if (sleeper === undefined) continue;
+        // Up the parents to the one numbered 1 in the namespace (sh may fork the sleep).
+        let pid = Number(sleeper.trim().split(/\s+/)[0]);
+        for (let up = 0; up < 4 && init === 0; up++) {
+          const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+          if (/\nNStgid:\s+\d+\s+1\n/.test(status)) init = pid;
+          pid = Number(/\nPPid:\s+(\d+)/.exec(status)![1]);
+        }
+      }
+      let fds: string[] = [];
+      try {
+        assert.notEqual(init, 0, "the init was not found");
+        fds = Deno.readDirSync(`/proc/${init}/fd`).toArray().map((entry) =>
+          `${entry.name}->${Deno.readLinkSync(`/proc/${init}/fd/${entry.name}`)}`
+        );
+      } finally {
+        child.kill("SIGKILL");
+        await child.status;
+      }
+      const beyond = fds.filter((fd) => !/^[012]->/.test(fd));
+      assert.deepEqual(beyond, [], fds.join("\n"));
+    });
+  },
+});
 
 const SPAWNS: [string, (dir: string) => string[]][] = [
   ["container", (dir) => container(dir)],
