@@ -4,7 +4,7 @@
  *
  *   credrecv PATH N      (the host side, not an attack) a datagram socket bound at PATH with
  *                        SO_PASSCRED; prints `got pid=P uid=U gid=G` for each of N messages
- *                        (gives up after 3 s without one)
+ *                        (gives up 30 s before the first, 3 s before each further one)
  *   credsend PATH UID GID  sendto(PATH) with SCM_CREDENTIALS { own pid, UID, GID }: a uid or
  *                        gid the sender may not claim (unmapped in its user namespace, or not
  *                        its own without CAP_SETUID) is refused by the kernel (EINVAL, EPERM);
@@ -80,7 +80,7 @@ static int credrecv(const char *path, int count) {
   struct sockaddr_un sun;
   socklen_t len = unix_addr(&sun, path);
   int on = 1;
-  struct timeval tv = {.tv_sec = 3};
+  struct timeval tv = {.tv_sec = 30};
   unlink(path);
   if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) != 0) return 2;
   chmod(path, 0777);
@@ -99,6 +99,9 @@ static int credrecv(const char *path, int count) {
       printf("recv errno=%d\n", errno);
       break;
     }
+    /* After the first: 3 s for each further message. */
+    tv.tv_sec = 3;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     if (c && c->cmsg_type == SCM_CREDENTIALS) {
       struct ucred u;
