@@ -507,6 +507,44 @@ Deno.test({
   },
 });
 
+for (const [label] of MODES) {
+  for (const spawn of ["unshare/user,net:1", "unshare/net:1"]) {
+    Deno.test({
+      name: `${label}: ${spawn} reaches no abstract UNIX name of the host's`,
+      ignore: ROOT_ONLY,
+      fn: async () => {
+        const name = `syd-ns2-${Math.floor(Math.random() * 9e6)}`;
+        // The host's listener (under a plain syd: no namespace).
+        const listener = new Deno.Command(`${Deno.cwd()}/syd`, {
+          args: lockOff(["-poff", "--", ATTACK, "abslisten", name]),
+          stdout: "piped",
+          stderr: "piped",
+          signal: AbortSignal.timeout(60_000),
+        }).spawn();
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const rules = label === "emulated"
+          ? ["-m", "sandbox/net:on", "-m", "allow/net/connect+@**", "-m", "allow/net/bind+/***"]
+          : [];
+        const result = await runSyd([
+          "-poff",
+          "-m",
+          spawn,
+          ...rules,
+          "--",
+          ATTACK,
+          "absconnect",
+          name,
+        ]);
+        const heard = new TextDecoder().decode((await listener.output()).stdout);
+        assert.deepEqual(verdicts(result).map(([n, v, d]) => `${n}=${v} ${d}`), [
+          "absconnect=stopped rc=-1 errno=111",
+        ]);
+        assert.match(heard, /^ready\nnone\n$/);
+      },
+    });
+  }
+}
+
 const SPAWNS: [string, (dir: string) => string[]][] = [
   ["container", (dir) => container(dir)],
   ["unshare/user:1", () => ["-m", "unshare/user:1"]],

@@ -29,6 +29,10 @@
  *                        shows an id the namespace does not map as -1; then setxattr of an ACL
  *                        naming user 4321 (unmapped) on /rw/acl2: the kernel refuses (EINVAL);
  *                        through syd both are read and written in the host's ids
+ *   abslisten NAME       (the host side, not an attack) listens on the abstract UNIX name NAME;
+ *                        prints `accepted` for a connection within 10 s, else `none`
+ *   absconnect NAME      connects to the abstract name NAME: in a net namespace of its own,
+ *                        the host's abstract names are out of reach (ECONNREFUSED)
  *   initproc             the hidden init (pid 1) by other spellings of /proc: /proc/., //proc,
  *                        /proc/self/.., an fd of /proc passed through a UNIX socket and read by
  *                        another process, fstatat of "1" at a /proc dirfd, and /proc/1/...
@@ -319,6 +323,38 @@ static void acl(void) {
   verdict("acl_set", rc == 0, "user 4321 rc=%d errno=%d", rc, err);
 }
 
+static socklen_t abstract_addr(struct sockaddr_un *sun, const char *name) {
+  memset(sun, 0, sizeof(*sun));
+  sun->sun_family = AF_UNIX;
+  size_t len = strlen(name);
+  if (len > sizeof(sun->sun_path) - 1) len = sizeof(sun->sun_path) - 1;
+  memcpy(sun->sun_path + 1, name, len);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
+static int abslisten(const char *name) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun;
+  socklen_t len = abstract_addr(&sun, name);
+  struct timeval tv = {.tv_sec = 10};
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) != 0 || listen(fd, 4) != 0) return 2;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  printf("ready\n");
+  fflush(stdout);
+  int c = accept(fd, NULL, NULL);
+  printf("%s\n", c >= 0 ? "accepted" : "none");
+  return 0;
+}
+
+static int absconnect(const char *name) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun;
+  socklen_t len = abstract_addr(&sun, name);
+  int rc = connect(fd, (struct sockaddr *)&sun, len);
+  verdict("absconnect", rc == 0, "rc=%d errno=%d", rc, rc < 0 ? errno : 0);
+  return won_any;
+}
+
 static int lists_one(int fd) {
   DIR *d = fdopendir(fd);
   if (!d) return -1;
@@ -513,6 +549,8 @@ int main(int argc, char **argv) {
     nosymw();
     return won_any;
   }
+  if (argc >= 3 && strcmp(argv[1], "abslisten") == 0) return abslisten(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "absconnect") == 0) return absconnect(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "aclprep") == 0) return aclprep(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "acl") == 0) {
     acl();
