@@ -579,6 +579,64 @@ for (const [label, spawn] of SPAWNS) {
   });
 }
 
+for (const [label, spawn] of SPAWNS) {
+  Deno.test({
+    name: `${label}: syd made to exit early (mem's exit action) leaves no process behind`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        const mark = `${Math.floor(Math.random() * 9e6) + 1e6}`;
+        const result = await runSyd([
+          "-poff",
+          "-m",
+          "sandbox/mem:on",
+          "-m",
+          "mem/max:64M",
+          "-m",
+          "default/mem:exit",
+          ...spawn(dir),
+          "--",
+          "/bin/sh",
+          "-c",
+          `(trap '' HUP TERM; exec sleep ${mark}) & sleep 0.3; ` +
+          `/usr/bin/python3 -c 'b=bytearray(200*1024*1024)'; sleep 1; echo still-here`,
+        ]);
+        assert.equal(result.code, 12, result.stderr); // ENOMEM: syd's exit
+        assert.doesNotMatch(result.stdout, /still-here/);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.deepEqual(await leftovers(`sleep ${mark}`), []);
+      });
+    },
+  });
+}
+
+for (const [label, spawn] of SPAWNS) {
+  Deno.test({
+    name: `${label}: timeout: ends a container whose daemon ignores signals, nothing left`,
+    ignore: ROOT_ONLY,
+    fn: async () => {
+      await withHost(async (dir) => {
+        const mark = `${Math.floor(Math.random() * 9e6) + 1e6}`;
+        const started = Date.now();
+        const result = await runSyd([
+          "-poff",
+          "-m",
+          "timeout:2",
+          ...spawn(dir),
+          "--",
+          "/bin/sh",
+          "-c",
+          `setsid sh -c 'trap "" HUP TERM INT; exec sleep ${mark}' & sleep 1000`,
+        ]);
+        assert.equal(result.code, 124, result.stderr);
+        assert.ok(Date.now() - started < 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.deepEqual(await leftovers(`sleep ${mark}`), []);
+      });
+    },
+  });
+}
+
 Deno.test({
   name: "unshare/user,pid:1 with trace/exit_wait_all:1 waits for the command's children",
   ignore: ROOT_ONLY,
