@@ -891,10 +891,13 @@ pub fn caller_may_name(caller: Caller, path: []const u8) bool {
     const ids = view_ids(caller) catch return false;
     if (pid.value == ids.tid or pid.value == ids.pid) return true;
     var name_buf: [proc_name_len_max]u8 = undefined;
-    // Another thread of the caller's group names it too: its /proc/<N>/task/<tid> exists, in the
-    // caller's own /proc when the sandbox has a pid namespace.
+    // Another thread of the caller's group names it too: its /proc/<N>/task/<tid> exists. In the
+    // caller's own /proc when the sandbox has a pid namespace, asked as a task of the caller's
+    // group (never looking /proc/<N> up: a lookup by syd would leave the entry of a process the
+    // caller may not see, the init, cached and told apart from a missing one: found by the
+    // attack session).
     const task = if (pid_namespace.load(.acquire) and caller.pid != sys.own_pid())
-        proc_name(&name_buf, "/proc/{d}/root/proc/{d}/task/{d}", .{ caller.tid, pid.value, ids.tid })
+        proc_name(&name_buf, "/proc/{d}/root/proc/{d}/task/{d}", .{ caller.tid, ids.pid, pid.value })
     else
         proc_name(&name_buf, "/proc/{d}/task/{d}", .{ pid.value, caller.tid });
     return exists(task);

@@ -128,6 +128,7 @@ Deno.test("syd -E pfc prints one section per filter; the emulator's ioctls need 
     "syd_landlock",
     "syd_mem",
     "syd_pid",
+    "syd_ns",
   ]);
   // No parent filter is loaded (syd's main process is Deno's): the section says so.
   assert.match(map.get("syd_parent")!, /none loaded/);

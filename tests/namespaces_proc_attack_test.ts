@@ -110,9 +110,12 @@ Deno.test({
     for (const name of ["mem", "environ", "status", "open_proc1_dir"]) {
       assert.equal(got.get(name), "EACCES", name);
     }
-    for (
-      const name of ["fd0", "exe", "root", "setpriority", "prlimit_set_nofile", "prlimit_set_cpu"]
-    ) {
+    // The links of /proc/1: the kernel's answer for a pid hidepid hides, ENOENT (EPERM while syd
+    // left its entry cached by a lookup of its own: found by the second attack session, fixed).
+    for (const name of ["fd0", "exe", "root"]) {
+      assert.ok(["ENOENT", "EPERM"].includes(got.get(name)!), `${name}=${got.get(name)}`);
+    }
+    for (const name of ["setpriority", "prlimit_set_nofile", "prlimit_set_cpu"]) {
       assert.equal(got.get(name), "EPERM", name);
     }
     for (const name of ["sched_setaffinity", "sched_setscheduler", "ioprio_set", "prlimit_get"]) {
@@ -226,7 +229,10 @@ Deno.test({
     // is /proc/<pid>/.., i.e. not /proc (ENOENT of the walk).
     assert.equal(got.get("open:/proc/thread-self/../../1/environ"), "ENOENT");
     assert.equal(got.get("open_symlink"), "ELOOP"); // no symlink in sticky /tmp is followed
-    assert.equal(got.get("readlink_proc1_cwd"), "EPERM");
+    assert.ok(
+      ["ENOENT", "EPERM"].includes(got.get("readlink_proc1_cwd")!),
+      got.get("readlink_proc1_cwd"),
+    );
     for (const [name, value] of got) {
       if (name.startsWith("open:") && !name.includes("thread-self")) {
         assert.equal(value, "EACCES", name);

@@ -16,6 +16,7 @@ const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const stat = @import("stat.zig");
 const harden = @import("harden.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -212,6 +213,9 @@ pub fn xattr(request: *const Request) Response {
         if (size > 0) {
             handlers.read_memory(request.tid(), request.arg(2), value_buf[0..size]) catch |err| return handlers.failure(err);
             value = value_buf[0..size];
+            if (namespaces.id_map) |*map| if (namespaces.is_acl_name(std.mem.sliceTo(&name_buf, 0))) {
+                namespaces.acl_from_view(map, value_buf[0..size]) catch return .{ .failure = @intFromEnum(linux.E.INVAL) };
+            };
         }
     }
     const found = switch (nr) {
@@ -292,6 +296,9 @@ pub fn xattr_read(request: *const Request) Response {
     else
         sys.retry(linux.getxattr, .{ proc_path.ptr, @as([*:0]const u8, @ptrCast(&name_buf)), out.ptr, out.len })) catch |err| return handlers.failure(err);
     assert(len <= xattr_size_max);
+    if (namespaces.id_map) |*map| if (!listing and size > 0 and namespaces.is_acl_name(std.mem.sliceTo(&name_buf, 0))) {
+        namespaces.acl_to_view(map, out[0..len]);
+    };
     if (size > 0 and len > 0) handlers.write_memory(request.tid(), out_addr, out[0..len]) catch |err| return handlers.failure(err);
     return .{ .value = @intCast(len) };
 }

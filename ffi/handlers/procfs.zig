@@ -21,6 +21,7 @@ const assert = std.debug.assert;
 const sys = @import("../sys.zig");
 const handlers = @import("mod.zig");
 const unix_names = @import("unix_names.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 const Request = handlers.Request;
 
@@ -37,11 +38,14 @@ pub fn serve(request: *const Request, canonical: []const u8, flags: u32, fd: i32
         sys.close(fd);
         return mfd;
     }
-    if (request.policy.allow_unsafe_proc_pid_status or !is_status(canonical)) return fd;
+    // In a user namespace the ids are written too: the kernel formats them for the reader, syd.
+    const map = namespaces.id_map;
+    const mask = !request.policy.allow_unsafe_proc_pid_status;
+    if (!is_status(canonical) or (!mask and map == null)) return fd;
     var text_buf: [status_len_max]u8 = undefined;
     const text = text_buf[0..try sys.read_full(fd, &text_buf)];
     var out_buf: [status_len_max]u8 = undefined;
-    const masked = mask_status(text, &out_buf);
+    const masked = mask_status(text, &out_buf, mask, if (map) |*m| m else null);
     const mfd = try sealed_memfd(masked, canonical);
     sys.close(fd);
     return mfd;
@@ -163,8 +167,10 @@ const sib_patches = [_]Patch{
 };
 const zeroed = [_][]const u8{ "TracerPid:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:" };
 
-/// `text` with the fields above normalised, into `out` (cut at its end).
-fn mask_status(text: []const u8, out: []u8) []const u8 {
+/// `text` with the fields above normalised (`mask`), and its Uid, Gid and Groups as the
+/// sandbox's user namespace shows them (`map`: found by the attack session), into `out` (cut
+/// at its end).
+fn mask_status(text: []const u8, out: []u8, mask: bool, map: ?*const namespaces.IdMap) []const u8 {
     var w: Writer = .{ .out = out };
     var lines = std.mem.splitScalar(u8, text, '\n');
     var first = true;
@@ -180,7 +186,22 @@ fn mask_status(text: []const u8, out: []u8) []const u8 {
         while (value_at < line.len and (line[value_at] == ' ' or line[value_at] == '\t')) value_at += 1;
         const head = line[0..value_at];
         const value = line[value_at..];
-        if (in(key, &zeroed)) {
+        const ids = std.mem.eql(u8, key, "Uid:") or std.mem.eql(u8, key, "Gid:") or std.mem.eql(u8, key, "Groups:");
+        if (map != null and ids) {
+            w.put(head);
+            var items = std.mem.tokenizeAny(u8, value, " \t");
+            var count: usize = 0;
+            while (items.next()) |item| : (count += 1) {
+                const id = std.fmt.parseInt(u32, item, 10) catch std.math.maxInt(u32);
+                const shown = if (key[0] == 'U') map.?.uid(id) else map.?.gid(id);
+                var num: [12]u8 = undefined;
+                if (count > 0) w.put(if (key[0] == 'G' and key[1] == 'r') " " else "\t");
+                w.put(std.fmt.bufPrint(&num, "{d}", .{shown}) catch unreachable);
+            }
+            if (key[1] == 'r' and count > 0) w.put(" "); // Groups ends with a space, as the kernel's
+        } else if (!mask) {
+            w.put(line);
+        } else if (in(key, &zeroed)) {
             w.put(head);
             w.put("0");
         } else if (std.mem.eql(u8, key, "Speculation_Store_Bypass:")) {
@@ -368,9 +389,12 @@ test "mask_status zeroes the seccomp and tracer fields and rewords speculation" 
         "Speculation_Store_Bypass:\tthread force mitigated\nSpeculationIndirectBranch:\tconditional force disabled\nCpus_allowed:\t3\n";
     var out: [512]u8 = undefined;
     try std.testing.expectEqualStrings("Name:\tsh\nTracerPid:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\nNoNewPrivs:\t0\n" ++
-        "Speculation_Store_Bypass:\tvulnerable\nSpeculationIndirectBranch:\talways enabled\nCpus_allowed:\t3\n", mask_status(text, &out));
-    try std.testing.expectEqualStrings("Speculation_Store_Bypass:\tnot vulnerable", mask_status("Speculation_Store_Bypass:\tnot vulnerable", &out));
-    try std.testing.expectEqualStrings("SpeculationIndirectBranch:\talways enabled", mask_status("SpeculationIndirectBranch:\tunknown", &out));
+        "Speculation_Store_Bypass:\tvulnerable\nSpeculationIndirectBranch:\talways enabled\nCpus_allowed:\t3\n", mask_status(text, &out, true, null));
+    try std.testing.expectEqualStrings("Speculation_Store_Bypass:\tnot vulnerable", mask_status("Speculation_Store_Bypass:\tnot vulnerable", &out, true, null));
+    try std.testing.expectEqualStrings("SpeculationIndirectBranch:\talways enabled", mask_status("SpeculationIndirectBranch:\tunknown", &out, true, null));
+    // In a user namespace: syd's ids as the sandbox's, every other the overflow id.
+    const map: namespaces.IdMap = .{ .outside_uid = 1000, .inside_uid = 0, .outside_gid = 100, .inside_gid = 0 };
+    try std.testing.expectEqualStrings("Uid:\t0\t0\t0\t65534\nGid:\t0\t0\t0\t0\nGroups:\t0 65534 \nTracerPid:\t7", mask_status("Uid:\t1000\t1000\t1000\t5\nGid:\t100\t100\t100\t100\nGroups:\t100 27 \nTracerPid:\t7", &out, false, &map));
 }
 
 test "is_net_unix names the socket tables under /proc only" {

@@ -337,6 +337,68 @@ pub const IdMap = struct {
     }
 };
 
+/// Whether an extended attribute's name is a POSIX ACL's, whose value names users and groups.
+pub fn is_acl_name(name: []const u8) bool {
+    return std.mem.eql(u8, name, "system.posix_acl_access") or std.mem.eql(u8, name, "system.posix_acl_default");
+}
+
+const acl_header_len: usize = 4;
+const acl_entry_len: usize = 8;
+const acl_user: u16 = 0x02;
+const acl_group: u16 = 0x08;
+const acl_undefined_id: u32 = std.math.maxInt(u32);
+
+/// A POSIX ACL value syd read, its users and groups as the sandbox's user namespace shows them
+/// (one without a mapping: -1, as the kernel writes it). A malformed value is left as it is.
+pub fn acl_to_view(map: *const IdMap, value: []u8) void {
+    if (value.len < acl_header_len or (value.len - acl_header_len) % acl_entry_len != 0) return;
+    var at: usize = acl_header_len;
+    while (at + acl_entry_len <= value.len) : (at += acl_entry_len) {
+        const tag = std.mem.readInt(u16, value[at..][0..2], .little);
+        const id = std.mem.readInt(u32, value[at + 4 ..][0..4], .little);
+        const shown: u32 = switch (tag) {
+            acl_user => if (id == map.outside_uid) map.inside_uid else acl_undefined_id,
+            acl_group => if (id == map.outside_gid) map.inside_gid else acl_undefined_id,
+            else => continue,
+        };
+        std.mem.writeInt(u32, value[at + 4 ..][0..4], shown, .little);
+    }
+}
+
+/// A POSIX ACL value the sandbox gave, its users and groups as syd's namespace names them;
+/// EINVAL for one the sandbox's user namespace does not map, as the kernel refuses it (found
+/// by the attack session: the host's user of that number got the rights).
+pub fn acl_from_view(map: *const IdMap, value: []u8) error{INVAL}!void {
+    if (value.len < acl_header_len or (value.len - acl_header_len) % acl_entry_len != 0) return;
+    var at: usize = acl_header_len;
+    while (at + acl_entry_len <= value.len) : (at += acl_entry_len) {
+        const tag = std.mem.readInt(u16, value[at..][0..2], .little);
+        const id = std.mem.readInt(u32, value[at + 4 ..][0..4], .little);
+        const host: u32 = switch (tag) {
+            acl_user => if (id == map.inside_uid) map.outside_uid else return error.INVAL,
+            acl_group => if (id == map.inside_gid) map.outside_gid else return error.INVAL,
+            else => continue,
+        };
+        std.mem.writeInt(u32, value[at + 4 ..][0..4], host, .little);
+    }
+}
+
+test "ACL values are translated both ways; an unmapped id is -1 read, refused written" {
+    const map: IdMap = .{ .outside_uid = 1000, .inside_uid = 0, .outside_gid = 100, .inside_gid = 0 };
+    // version 2; USER_OBJ; USER 1000; USER 4321; GROUP 100
+    var value = [_]u8{ 2, 0, 0, 0, 1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, 2, 0, 6, 0, 0xe8, 3, 0, 0, 2, 0, 4, 0, 0xe1, 0x10, 0, 0, 8, 0, 4, 0, 100, 0, 0, 0 };
+    acl_to_view(&map, &value);
+    try std.testing.expectEqual(@as(u32, 0), std.mem.readInt(u32, value[16..20], .little));
+    try std.testing.expectEqual(acl_undefined_id, std.mem.readInt(u32, value[24..28], .little));
+    try std.testing.expectEqual(@as(u32, 0), std.mem.readInt(u32, value[32..36], .little));
+    var given = [_]u8{ 2, 0, 0, 0, 2, 0, 6, 0, 0, 0, 0, 0, 8, 0, 4, 0, 0, 0, 0, 0 };
+    try acl_from_view(&map, &given);
+    try std.testing.expectEqual(@as(u32, 1000), std.mem.readInt(u32, given[8..12], .little));
+    try std.testing.expectEqual(@as(u32, 100), std.mem.readInt(u32, given[16..20], .little));
+    var stranger = [_]u8{ 2, 0, 0, 0, 2, 0, 6, 0, 0xe1, 0x10, 0, 0 };
+    try std.testing.expectError(error.INVAL, acl_from_view(&map, &stranger));
+}
+
 /// Set by sandbox.zig before syd's threads start, while a sandbox with a user namespace runs
 /// (cleared once they stopped); read-only meanwhile.
 pub var id_map: ?IdMap = null;
@@ -437,6 +499,7 @@ pub fn child_join(join: *const Join) usize {
 /// not dumpable, a filter that lets it wait and nothing else, and it reaps every orphan of the
 /// namespace until syd kills it. Never returns.
 pub fn init_wait(drop_caps: *const fn () usize) noreturn {
+    close_all(); // copies of syd's fds
     const sigchld_bit: u64 = 1 << (linux.SIG.CHLD - 1);
     _ = linux.syscall4(.rt_sigprocmask, linux.SIG.BLOCK, @intFromPtr(&sigchld_bit), 0, 8);
     if (drop_caps() != 0) linux.exit_group(127);
@@ -454,6 +517,14 @@ pub fn init_wait(drop_caps: *const fn () usize) noreturn {
             if (failed(rc) or rc == 0) break;
         }
     }
+}
+
+/// Closes every fd of the calling process (close_range, Linux 5.9; one by one before it).
+fn close_all() void {
+    const rc = linux.syscall3(.close_range, 0, std.math.maxInt(u32), 0);
+    if (!failed(rc)) return;
+    var fd: i32 = 0;
+    while (fd < 65536) : (fd += 1) _ = linux.close(fd);
 }
 
 const Insn = extern struct { code: u16, jt: u8, jf: u8, k: u32 };
@@ -811,9 +882,11 @@ pub fn init_run(close_fds: []const i32, wait_all: bool) usize {
         return 0;
     }
     const command: i32 = @intCast(rc);
-    for (close_fds) |fd| if (fd >= 0) {
-        _ = linux.close(fd);
-    };
+    // Every fd it has is a copy of syd's (Deno's files, sockets, pipes): none is kept (found by
+    // the attack session); the status and ack pipes among them, so that the command's exec
+    // closes their last copies.
+    assert(close_fds.len <= 2);
+    close_all();
     // Not dumpable: /proc/1 is hidden from the sandbox (hidepid=ptraceable), as syd is under the
     // original, and its memory is nobody's to write.
     _ = linux.prctl(@intFromEnum(linux.PR.SET_DUMPABLE), 0, 0, 0, 0);
