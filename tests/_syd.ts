@@ -264,3 +264,23 @@ export async function nobodyProblem(): Promise<string | undefined> {
   }
   return undefined;
 }
+
+/**
+ * The arguments of a container as the namespace tests make it: new namespaces (`kinds`, user,
+ * mount and pid by default), the new root `root`, /usr (programs run, links followed) and /etc
+ * bound read-only, a tmpfs on /tmp, then each of `binds` (`SRC:DST[:OPTS]`).
+ */
+export function containerArgs(
+  root: string,
+  binds: readonly string[] = [],
+  kinds = "user,mount,pid",
+): string[] {
+  const all = ["/usr:/usr:ro,exec,symfollow", "/etc:/etc:ro", "tmpfs:/tmp", ...binds];
+  return [
+    "-m",
+    `unshare/${kinds}:1`,
+    "-m",
+    `root:${root}`,
+    ...all.flatMap((bind) => ["-m", `bind+${bind}`]),
+  ];
+}

@@ -20,7 +20,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { helper, type Outcome, runSyd, tempDir, withoutRecords } from "./_syd.ts";
+import { containerArgs, helper, type Outcome, runSyd, tempDir, withoutRecords } from "./_syd.ts";
 
 const ATTACK = helper("attack_ns_fs");
 const ROOT_ONLY = Deno.uid() !== 0;
@@ -94,25 +94,8 @@ async function withHost(foreign: boolean, fn: (dir: string) => Promise<void>): P
 
 /** The container: the new root, /usr and /etc read-only, a tmpfs /tmp, /ro, /rw, /h. */
 function container(dir: string, extra: string[] = []): string[] {
-  return [
-    "-m",
-    "unshare/user,mount,pid:1",
-    "-m",
-    `root:${dir}/root`,
-    "-m",
-    "bind+/usr:/usr:ro,exec,symfollow",
-    "-m",
-    "bind+/etc:/etc:ro",
-    "-m",
-    "bind+tmpfs:/tmp",
-    "-m",
-    `bind+${dir}/rodir:/ro:ro`,
-    "-m",
-    `bind+${dir}/rwdir:/rw`,
-    "-m",
-    `bind+${dirname(ATTACK)}:/h:ro,exec`,
-    ...extra,
-  ];
+  const binds = [`${dir}/rodir:/ro:ro`, `${dir}/rwdir:/rw`, `${dirname(ATTACK)}:/h:ro,exec`];
+  return [...containerArgs(`${dir}/root`, binds), ...extra];
 }
 
 async function attack(

@@ -18,6 +18,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  containerArgs,
   helper,
   type Outcome,
   ROOT,
@@ -48,22 +49,7 @@ function prepareRoot(): string {
 
 /** syd's options for a container of `kinds` in a prepared root, the helpers bound on /w. */
 function container(root: string, kinds = "user,mount,pid", extra: string[] = []): string[] {
-  return [
-    "-poff",
-    "-m",
-    `unshare/${kinds}:1`,
-    "-m",
-    `root:${root}`,
-    "-m",
-    "bind+/usr:/usr:ro,exec,symfollow",
-    "-m",
-    "bind+/etc:/etc:ro",
-    "-m",
-    "bind+tmpfs:/tmp",
-    "-m",
-    `bind+${HELPERS}:/w:ro,exec`,
-    ...extra,
-  ];
+  return ["-poff", ...containerArgs(root, [`${HELPERS}:/w:ro,exec`], kinds), ...extra];
 }
 
 async function attack(

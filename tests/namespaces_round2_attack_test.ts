@@ -21,6 +21,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import {
+  containerArgs,
   helper,
   lockOff,
   type Outcome,
@@ -71,22 +72,7 @@ async function withHost(fn: (dir: string) => Promise<void>): Promise<void> {
 
 /** The container: the new root, /usr and /etc read-only, a tmpfs /tmp, /rw, /h (the helpers). */
 function container(dir: string): string[] {
-  return [
-    "-m",
-    "unshare/user,mount,pid:1",
-    "-m",
-    `root:${dir}/root`,
-    "-m",
-    "bind+/usr:/usr:ro,exec,symfollow",
-    "-m",
-    "bind+/etc:/etc:ro",
-    "-m",
-    "bind+tmpfs:/tmp",
-    "-m",
-    `bind+${dir}/rw:/rw`,
-    "-m",
-    `bind+${dirname(ATTACK)}:/h:ro,exec`,
-  ];
+  return containerArgs(`${dir}/root`, [`${dir}/rw:/rw`, `${dirname(ATTACK)}:/h:ro,exec`]);
 }
 
 async function attack(dir: string, mode: string[], args: string[]): Promise<Outcome> {

@@ -527,7 +527,7 @@ fn close_all() void {
     while (fd < 65536) : (fd += 1) _ = linux.close(fd);
 }
 
-const Insn = extern struct { code: u16, jt: u8, jf: u8, k: u32 };
+const Insn = @import("../filter/sandbox.zig").SockFilter;
 const bpf_ld_w_abs: u16 = 0x20;
 const bpf_jeq_k: u16 = 0x15;
 const bpf_ret_k: u16 = 0x06;
