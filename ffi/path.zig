@@ -82,6 +82,12 @@ pub fn view_pid(host_pid: i32) i32 {
     if (!pid_namespace.load(.acquire) or host_pid <= 0) return host_pid;
     var status: caller_mod.Status = .{};
     caller_mod.read_status(host_pid, &status) catch return 0;
+    return view_tgid(&status);
+}
+
+/// `view_pid` of a process whose status is read already.
+pub fn view_tgid(status: *const caller_mod.Status) i32 {
+    if (!pid_namespace.load(.acquire)) return status.tgid;
     if (status.ns_levels != own_pid_levels + 1 or status.ns_tgid <= 0) return 0;
     return status.ns_tgid;
 }

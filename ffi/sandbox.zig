@@ -526,14 +526,7 @@ fn clock_s(clock: linux.CLOCK) i64 {
 fn log_namespaces(log: *log_mod.Log, ns: *const namespaces.Rules, child: *const spawn.Child) void {
     assert(ns.any());
     var names_buf: [128]u8 = undefined;
-    var len: usize = 0;
-    var it = ns.on.iterator();
-    while (it.next()) |kind| {
-        const sep = if (len == 0) "" else ", ";
-        const written = std.fmt.bufPrint(names_buf[len..], "{s}{s}", .{ sep, @tagName(kind) }) catch break;
-        len += written.len;
-    }
-    log.emit(.info, .{ .ctx = "setup_namespaces", .op = "unshare", .ns = names_buf[0..len], .pid = child.pid, .msg = "unshared into new namespaces" });
+    log.emit(.info, .{ .ctx = "setup_namespaces", .op = "unshare", .ns = ns.names(&names_buf, ", "), .pid = child.pid, .msg = "unshared into new namespaces" });
     for (ns.binds, 0..) |bind, index| {
         const op = if (bind.src[0] == '/') "bind_mount" else "spec_mount";
         if (index < namespaces.binds_max and child.binds_skipped.isSet(index)) {

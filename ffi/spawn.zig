@@ -578,7 +578,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     if (plan.command_child) {
         // The namespace's init (or, joining one, the process that joined it) forks the
         // command (pid 2) and stays behind; only the command returns here.
-        rc = namespaces.init_run(&.{ status_wr, ack_rd }, plan.init_wait_all);
+        rc = namespaces.init_run(plan.init_wait_all);
         if (linux.E.init(rc) != .SUCCESS) child_fail(status_wr, @enumFromInt(@intFromEnum(namespaces.Step.init)), rc);
         _ = linux.close(ack_rd);
     }

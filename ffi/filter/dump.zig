@@ -73,13 +73,7 @@ fn namespaces_note(ns: *const namespaces.Rules, out_fd: i32) sys.Errno!void {
     if (!ns.any()) return sys.write_all(out_fd, "# syd_ns: Syd namespaces: none\n");
     var buf: [512]u8 = undefined;
     var names_buf: [96]u8 = undefined;
-    var len: usize = 0;
-    var it = ns.on.iterator();
-    while (it.next()) |kind| {
-        const written = std.fmt.bufPrint(names_buf[len..], "{s}{s}", .{ if (len == 0) "" else ",", @tagName(kind) }) catch break;
-        len += written.len;
-    }
-    try sys.write_all(out_fd, std.fmt.bufPrint(&buf, "# syd_ns: Syd namespaces: {s}, made by syd for the sandbox's first process (no filter: the sandbox's own unshare, clone with CLONE_NEW*, setns, mount and pivot_root stay refused above); root {s}; {d} binds\n", .{ names_buf[0..len], ns.root orelse "(the host's)", ns.binds.len }) catch unreachable);
+    try sys.write_all(out_fd, std.fmt.bufPrint(&buf, "# syd_ns: Syd namespaces: {s}, made by syd for the sandbox's first process (no filter: the sandbox's own unshare, clone with CLONE_NEW*, setns, mount and pivot_root stay refused above); root {s}; {d} binds\n", .{ ns.names(&names_buf, ","), ns.root orelse "(the host's)", ns.binds.len }) catch unreachable);
 }
 
 /// Memory and PID sandboxing: where each acts (the memory traps are in syd_process above).

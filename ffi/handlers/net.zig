@@ -796,9 +796,7 @@ fn bind_or_connect(request: *const Request, nr: SYS) sys.Errno!Response {
         if (address.peer) |peer| if (peer != .inet) {
             var status: caller_mod.Status = .{};
             if (caller_mod.read_status(request.tid(), &status)) |_| {
-                const in_namespace = path_mod.pid_namespace.load(.acquire);
-                const view = if (!in_namespace) status.tgid else if (status.ns_levels == path_mod.own_pid_levels + 1) status.ns_tgid else 0;
-                connectors.remember(fd, status.tgid, view);
+                connectors.remember(fd, status.tgid, path_mod.view_tgid(&status));
             } else |_| {}
         };
         _ = try handlers.blocking_call(request, false, linux.connect, .{ fd, sa, len });

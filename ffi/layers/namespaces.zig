@@ -102,6 +102,19 @@ pub const Rules = struct {
     pub fn has(self: *const Rules, kind: Kind) bool {
         return self.on.contains(kind);
     }
+
+    /// The names of the namespaces made, in the original's order, `sep` between them (into
+    /// `buf`; what does not fit is left out).
+    pub fn names(self: *const Rules, buf: []u8, sep: []const u8) []const u8 {
+        var len: usize = 0;
+        var it = self.on.iterator();
+        while (it.next()) |kind| {
+            const written = std.fmt.bufPrint(buf[len..], "{s}{s}", .{ if (len == 0) "" else sep, @tagName(kind) }) catch break;
+            len += written.len;
+        }
+        assert(len <= buf.len);
+        return buf[0..len];
+    }
 };
 
 /// Checks the document's field; the text of the first problem in `why`.
@@ -868,11 +881,11 @@ fn dev_null(root_fd: usize) ?usize {
 }
 
 /// In the pid namespace's init, once the child's set-up is done: forks the command (pid 2),
-/// which returns from here (0) to exec; the init closes `close_fds` (the status and ack pipes:
-/// the command's exec must close the last copies), hides itself and reaps every process of the
-/// namespace until the command has ended (and, with `wait_all`, every other one too), then exits
-/// with the command's code. Returns only in the command.
-pub fn init_run(close_fds: []const i32, wait_all: bool) usize {
+/// which returns from here (0) to exec; the init closes every fd it has (the status and ack
+/// pipes among them: the command's exec must close the last copies), hides itself and reaps
+/// every process of the namespace until the command has ended (and, with `wait_all`, every
+/// other one too), then exits with the command's code. Returns only in the command.
+pub fn init_run(wait_all: bool) usize {
     const rc = linux.fork();
     if (failed(rc)) return rc;
     if (rc == 0) {
@@ -885,7 +898,6 @@ pub fn init_run(close_fds: []const i32, wait_all: bool) usize {
     // Every fd it has is a copy of syd's (Deno's files, sockets, pipes): none is kept (found by
     // the attack session); the status and ack pipes among them, so that the command's exec
     // closes their last copies.
-    assert(close_fds.len <= 2);
     close_all();
     // Not dumpable: /proc/1 is hidden from the sandbox (hidepid=ptraceable), as syd is under the
     // original, and its memory is nobody's to write.
