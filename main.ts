@@ -37,7 +37,7 @@ import {
   startSetid,
 } from "./lib/policy/mod.ts";
 import { LOCK_FS_RIGHTS } from "./lib/policy/landlock.ts";
-import { API, VERSION } from "./lib/version.ts";
+import { API, buildInfo, VERSION } from "./lib/version.ts";
 
 const EACCES = 13;
 const EINVAL = 22;
@@ -98,6 +98,7 @@ function printVersion(): void {
     [
       `syd ${VERSION} (libsyd ABI ${features.abiVersion}, Deno ${Deno.version.deno})`,
       `api: ${API}`,
+      `build: ${buildInfo()}`,
       `libseccomp: ${features.libseccomp}`,
       `kernel: Linux ${Deno.osRelease()} ${Deno.build.arch}`,
       `seccomp user notification: ${yes(features.userNotif && features.notifSizesOk)}`,

@@ -8,7 +8,7 @@
  *    the latter also with syd's threads unconfined (SYD_SKIP_SCMP=1): what self-confinement
  *    costs; with BENCH_BASELINE=path/to/libsyd.so also on that build (an earlier commit's), so
  *    that a change's cost is measured side by side in the same rounds.
- * 2. Start-up: `./syd -poff -- true` against `true`; 300 execs of /bin/true by one shell, natively,
+ * 2. Start-up: `./syd -poff -- true` against `true` (and `dist/syd`'s, the one file, when made); 300 execs of /bin/true by one shell, natively,
  *    under `-poff` and under exec sandboxing, traced (exec checked after the call) and untraced
  *    (syd's start-up taken off).
  * 3. Policy parsing: the user profile plus 1,000 generated rules, loaded (parsed, expanded,
@@ -36,6 +36,14 @@ import { macroBench } from "./macro.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYD = `${ROOT}syd`;
 const LOOP = `${ROOT}bench/bin/openat_loop`;
+/** The one file (`deno task dist`), when made: its start-up is measured beside ./syd's. */
+const DIST = (() => {
+  try {
+    return Deno.statSync(`${ROOT}dist/syd`).isFile ? `${ROOT}dist/syd` : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 /** BENCH_BASELINE=path/to/libsyd.so: also run the judged loop on that build, side by side. */
 const BASELINE = Deno.env.get("BENCH_BASELINE");
 const EXECS = 300;
@@ -124,6 +132,8 @@ async function micro(): Promise<void> {
   ];
   const trueNative: number[] = [];
   const trueSyd: number[] = [];
+  const trueDist: number[] = [];
+  if (DIST !== undefined) await timed(DIST, ["-poff", "--", "true"]); // unpacks on its first start
   const execNative: number[] = [];
   const execSyd: number[] = [];
   const execJudged: number[] = [];
@@ -171,6 +181,7 @@ async function micro(): Promise<void> {
     }
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
+    if (DIST !== undefined) trueDist.push(await timed(DIST, ["-poff", "--", "true"]));
     execNative.push(await timed(loop[0], loop.slice(1)));
     execSyd.push(await timed(SYD, ["-poff", "--", ...loop]) - median(trueSyd));
     execJudged.push(await timed(SYD, [...execJudging, "--", ...loop]) - median(trueSyd));
@@ -223,6 +234,12 @@ async function micro(): Promise<void> {
   console.log(`start-up, median of ${ROUNDS} rounds:`);
   console.log(`  true:            ${median(trueNative).toFixed(1)} ms`);
   console.log(`  syd -poff true:  ${median(trueSyd).toFixed(1)} ms`);
+  if (DIST !== undefined) {
+    const mib = (Deno.statSync(DIST).size / 2 ** 20).toFixed(1);
+    console.log(
+      `  dist/syd -poff true (the one file, ${mib} MiB): ${median(trueDist).toFixed(1)} ms`,
+    );
+  }
   console.log(`policy: user profile + 1,000 rules, load and compile, median of ${ROUNDS} rounds:`);
   console.log(`  ${median(parse).toFixed(1)} ms (first round, cold: ${parse[0].toFixed(1)} ms)`);
 }

@@ -10,7 +10,7 @@ deno=.toolchain/bin/deno
 [ -x "$zig" ] && [ -x "$deno" ] || { echo "test: run tools/setup.sh first" >&2; exit 1; }
 
 echo "== format and lint"
-"$zig" fmt --check build.zig ffi
+"$zig" fmt --check build.zig ffi tools/dist
 "$deno" fmt --check
 "$deno" lint
 "$deno" check main.ts lib tests bench
@@ -19,6 +19,8 @@ echo "== build"
 "$zig" build
 # The same library with the test-only fault switch (ffi/fault.zig), for tests/int_test.ts.
 "$zig" build -Dfaults=true -p zig-out/faults
+# The one-file syd's launcher, for tests/dist_test.ts.
+"$zig" build launcher
 mkdir -p tests/helpers/bin
 for source in tests/helpers/*.c; do
   name=$(basename "$source" .c)
