@@ -209,8 +209,8 @@ fn private_dir(parent: posix.fd_t, name: [*:0]const u8, uid: u32) ?posix.fd_t {
 }
 
 /// The user's directory for unpacked copies: `$XDG_CACHE_HOME/syd`, else `$HOME/.cache/syd`, the
-/// first whose parent is trusted; else `/tmp/syd-UID`. Its path is written to `path_buf`.
-fn cache_dir(uid: u32, path_buf: *[4096]u8) struct { fd: posix.fd_t, path: []const u8 } {
+/// first whose parent is trusted; else `/tmp/syd-UID`.
+fn cache_dir(uid: u32) posix.fd_t {
     var home_buf: [4096]u8 = undefined;
     const xdg: ?[]const u8 = posix.getenv("XDG_CACHE_HOME");
     const home: ?[]const u8 = if (posix.getenv("HOME")) |dir|
@@ -220,13 +220,7 @@ fn cache_dir(uid: u32, path_buf: *[4096]u8) struct { fd: posix.fd_t, path: []con
     for ([_]?[]const u8{ xdg, home }) |candidate| {
         const dir = candidate orelse continue;
         if (dir.len == 0 or dir[0] != '/') continue;
-        if (user_cache(dir, uid)) |fd| {
-            const path = std.fmt.bufPrint(path_buf, "{s}/syd", .{dir}) catch {
-                posix.close(fd);
-                continue;
-            };
-            return .{ .fd = fd, .path = path };
-        }
+        if (user_cache(dir, uid)) |fd| return fd;
     }
     const tmp = posix.openZ("/tmp", .{ .DIRECTORY = true, .CLOEXEC = true }, 0) catch
         fail("cannot open /tmp for the unpacked copy", .{});
@@ -234,10 +228,8 @@ fn cache_dir(uid: u32, path_buf: *[4096]u8) struct { fd: posix.fd_t, path: []con
     if (!trusted_chain(tmp, uid)) fail("/tmp is writable by others without the sticky bit: no private place to unpack to", .{});
     var name_buf: [32]u8 = undefined;
     const name = std.fmt.bufPrintZ(&name_buf, "syd-{d}", .{uid}) catch unreachable;
-    const own = private_dir(tmp, name, uid) orelse
+    return private_dir(tmp, name, uid) orelse
         fail("/tmp/{s} is not a directory of this user's with mode 0700: no private place to unpack to", .{name});
-    const path = std.fmt.bufPrint(path_buf, "/tmp/{s}", .{name}) catch unreachable;
-    return .{ .fd = own, .path = path };
 }
 
 /// `dir/syd` opened, made when missing, if `dir` and its parents are trusted.
@@ -503,19 +495,27 @@ pub fn main() noreturn {
         fail("cannot read this file's manifest", .{});
     const manifest = parse(manifest_text, manifest_offset) catch fail("this file is damaged (bad manifest): get it again", .{});
 
-    var cache_path_buf: [4096]u8 = undefined;
-    const cache = cache_dir(uid, &cache_path_buf);
-    const copy = ready_copy(exe, cache.fd, &manifest, uid);
+    const cache = cache_dir(uid);
+    const copy = ready_copy(exe, cache, &manifest, uid);
+    // Deno is given the copy's path as the kernel names the directory checked: no symlink in
+    // it, and every directory on it trusted (trusted_chain), so no other user can make the path
+    // lead elsewhere between the check and Deno's use of it.
+    var link_buf: [64]u8 = undefined;
+    const link = std.fmt.bufPrintZ(&link_buf, "/proc/self/fd/{d}", .{copy}) catch unreachable;
+    var real_buf: [4096]u8 = undefined;
+    const real = posix.readlinkZ(link, &real_buf) catch fail("cannot name the unpacked copy", .{});
+    if (real.len == 0 or real[0] != '/' or std.mem.endsWith(u8, real, " (deleted)"))
+        fail("the unpacked copy went away", .{});
     posix.close(copy);
-    posix.close(cache.fd);
+    posix.close(cache);
     posix.close(exe);
-    exec_deno(cache.path, &manifest);
+    exec_deno(real, &manifest);
 }
 
-fn exec_deno(cache_path: []const u8, manifest: *const Manifest) noreturn {
+fn exec_deno(dir: []const u8, manifest: *const Manifest) noreturn {
+    assert(dir.len > 0 and dir[0] == '/');
     var arena_state = std.heap.ArenaAllocator.init(std.heap.page_allocator);
     const arena = arena_state.allocator();
-    const dir = std.fmt.allocPrint(arena, "{s}/{s}", .{ cache_path, manifest.id }) catch fail("out of memory", .{});
     const deno = std.fmt.allocPrintZ(arena, "{s}/deno", .{dir}) catch fail("out of memory", .{});
     const fixed = [_][]const u8{
         "run",
