@@ -37,6 +37,7 @@ import {
   startSetid,
 } from "./lib/policy/mod.ts";
 import { LOCK_FS_RIGHTS } from "./lib/policy/landlock.ts";
+import { PATH_CATEGORIES } from "./lib/policy/vocab.ts";
 import { API, buildInfo, VERSION } from "./lib/version.ts";
 
 const EACCES = 13;
@@ -181,7 +182,24 @@ function preparePolicy(options: readonly OptionUse[]): Prepared {
   setRateLimit(loaded.state.logRlimitBurst, loaded.state.logRlimitIntervalNs);
   const compileOptions = { logLevel: log.level, pool, timeoutMs };
   lockByDefault(loaded.state);
+  protectOwnFiles(loaded.state, Deno.env.get("SYD_DIST_DIR"));
   return { state: loaded.state, policy: compile(loaded.state, compileOptions), compileOptions };
+}
+
+/**
+ * The one file's unpacked copies (Deno, syd.js, libsyd.so, Deno's caches: `SYD_DIST_DIR`, set by
+ * its launcher) are syd's own program: denied to the sandbox in every path category, after every
+ * rule of the policy (the last match wins), so that no policy allowing writes under the user's
+ * cache lets a sandboxed program change what the next syd runs. Judged only where a category is
+ * on, as every rule (under `-p off` the sandbox writes wherever its user may).
+ */
+export function protectOwnFiles(state: PolicyState, dir: string | undefined): void {
+  if (dir === undefined || !dir.startsWith("/") || dir === "/") return;
+  const literal = dir.replace(/[\\*?[\]{}]/g, (c) => `\\${c}`);
+  const origin = { file: "syd: the one file's unpacked copies", line: 1 };
+  for (const category of PATH_CATEGORIES) {
+    state.rules.push({ action: "deny", category, pattern: `${literal}/***`, origin });
+  }
 }
 
 /**

@@ -295,3 +295,44 @@ Deno.test("deno task compile with a DENORT_BIN embeds libsyd.so whole (denort it
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("the sandbox cannot reach the one file's unpacked copies, whatever the policy allows", async () => {
+  const { file } = await made;
+  const home = freshHome(ROOT_USER);
+  try {
+    const first = await clean(ROOT_USER, home, file, ["-poff", "--", "true"], home);
+    assert.equal(first.code, 0, first.stderr);
+    const [copy] = copiesUnder(home);
+    const script =
+      `for f in ${copy}/syd.js ${copy}/deno-cache/planted ${home}/.cache/syd/planted; do
+      if (: > "$f") 2>/dev/null; then echo "wrote $f"; else echo "refused $f"; fi; done
+      ls ${copy} >/dev/null 2>&1 && echo listed || echo hidden`;
+    const allowAll = [
+      "-p",
+      "off",
+      "-m",
+      "sandbox/read,write,create,truncate,stat,readdir,walk:on",
+      "-m",
+      "allow/read,write,create,truncate,stat,readdir,walk+/***",
+    ];
+    const out = await clean(ROOT_USER, home, file, [...allowAll, "--", "sh", "-c", script], home);
+    assert.equal(out.code, 0, out.stderr);
+    assert.doesNotMatch(out.stdout, /^wrote/m);
+    assert.match(out.stdout, /refused .*syd\.js/);
+    assert.match(out.stdout, /^hidden$/m);
+    assert.match(out.stderr, /syd: the one file's unpacked copies/);
+    // The same policy under ./syd writes where it points (the control of the test).
+    const control = `${home}/control`;
+    Deno.mkdirSync(control);
+    const dev = await clean(ROOT_USER, home, SYD, [
+      ...allowAll,
+      "--",
+      "sh",
+      "-c",
+      `: > ${control}/planted && echo wrote`,
+    ], home);
+    assert.equal(dev.stdout, "wrote\n", dev.stderr);
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});

@@ -533,7 +533,7 @@ fn exec_deno(dir: []const u8, manifest: *const Manifest) noreturn {
     argv[1 + fixed.len] = (std.fmt.allocPrintZ(arena, "{s}/syd.js", .{dir}) catch fail("out of memory", .{})).ptr;
     for (args[1..], 0..) |arg, i| argv[2 + fixed.len + i] = arg;
 
-    const ours = [_][]const u8{ "SYD_LIBSYD=", "DENO_DIR=", "DENO_NO_UPDATE_CHECK=", "SYD_DIST=" };
+    const ours = [_][]const u8{ "SYD_LIBSYD=", "DENO_DIR=", "DENO_NO_UPDATE_CHECK=", "SYD_DIST=", "SYD_DIST_DIR=" };
     var env = std.ArrayList(?[*:0]const u8).init(arena);
     for (std.os.environ) |entry| {
         const text = std.mem.span(entry);
@@ -548,6 +548,8 @@ fn exec_deno(dir: []const u8, manifest: *const Manifest) noreturn {
         std.fmt.allocPrintZ(arena, "DENO_DIR={s}/deno-cache", .{dir}) catch fail("out of memory", .{}),
         "DENO_NO_UPDATE_CHECK=1",
         std.fmt.allocPrintZ(arena, "SYD_DIST={s}", .{manifest.info}) catch fail("out of memory", .{}),
+        // Where every copy of the user's lives: denied to the sandbox (main.ts protectOwnFiles).
+        std.fmt.allocPrintZ(arena, "SYD_DIST_DIR={s}", .{std.fs.path.dirname(dir) orelse dir}) catch fail("out of memory", .{}),
     };
     for (added) |entry| env.append(entry.ptr) catch fail("out of memory", .{});
     env.append(null) catch fail("out of memory", .{});
