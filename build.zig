@@ -10,7 +10,7 @@ pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (default: ReleaseSafe)") orelse .ReleaseSafe;
 
-    const faults = b.option(bool, "faults", "Compile in the test-only fault switch (SYD_FAULT; see ffi/fault.zig)") orelse false;
+    const faults = b.option(bool, "faults", "Compile in the test-only fault switch (SYD_FAULT; see ffi/kernel/fault.zig)") orelse false;
     const options = b.addOptions();
     options.addOption(bool, "faults", faults);
 

@@ -10,13 +10,13 @@
 
 const std = @import("std");
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
-const policy = @import("policy.zig");
+const sys = @import("kernel/sys.zig");
+const policy = @import("judge/policy.zig");
 const dump = @import("filter/dump.zig");
-const probe = @import("probe.zig");
+const probe = @import("kernel/probe.zig");
 const landlock = @import("layers/landlock.zig");
 const scmp = @import("filter/scmp.zig");
-const sandbox_mod = @import("sandbox.zig");
+const sandbox_mod = @import("run/sandbox.zig");
 const Sandbox = sandbox_mod.Sandbox;
 
 /// Bumped whenever an export or a structure below changes; lib/native.ts checks it.
@@ -271,7 +271,7 @@ fn on_panic(msg: []const u8, first_trace_addr: ?usize) noreturn {
     @import("workers/emu.zig").on_panic(msg);
     // A confined thread may not make the calls Zig's default handler makes (rt_sigaction...):
     // it says why itself and ends syd with SIGABRT, which every allow-list permits.
-    if (@import("pool.zig").thread_confined()) confined_abort(msg);
+    if (@import("run/pool.zig").thread_confined()) confined_abort(msg);
     std.debug.defaultPanic(msg, first_trace_addr);
 }
 
@@ -288,29 +288,29 @@ fn confined_abort(msg: []const u8) noreturn {
 }
 
 test {
-    _ = @import("sys.zig");
-    _ = @import("notify.zig");
-    _ = @import("log.zig");
-    _ = @import("policy.zig");
-    _ = @import("pool.zig");
-    _ = @import("spawn.zig");
-    _ = @import("probe.zig");
+    _ = @import("kernel/sys.zig");
+    _ = @import("kernel/notify.zig");
+    _ = @import("run/log.zig");
+    _ = @import("judge/policy.zig");
+    _ = @import("run/pool.zig");
+    _ = @import("run/spawn.zig");
+    _ = @import("kernel/probe.zig");
     _ = @import("filter/sandbox.zig");
     _ = @import("filter/confine.zig");
     _ = @import("filter/dump.zig");
     _ = @import("workers/emu.zig");
     _ = @import("workers/out.zig");
     _ = @import("workers/int.zig");
-    _ = @import("reap.zig");
-    _ = @import("magic.zig");
-    _ = @import("fault.zig");
+    _ = @import("run/reap.zig");
+    _ = @import("run/magic.zig");
+    _ = @import("kernel/fault.zig");
     _ = @import("handlers/signal.zig");
     _ = @import("handlers/process.zig");
     _ = @import("handlers/procfs.zig");
     _ = @import("handlers/magic.zig");
-    _ = @import("glob.zig");
-    _ = @import("path.zig");
-    _ = @import("caller.zig");
+    _ = @import("judge/glob.zig");
+    _ = @import("judge/path.zig");
+    _ = @import("kernel/caller.zig");
     _ = @import("handlers/mod.zig");
     _ = @import("handlers/open.zig");
     _ = @import("handlers/tty.zig");

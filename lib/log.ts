@@ -398,7 +398,7 @@ export function parseLine(line: string): Record<string, unknown> {
  * Reads libsyd's log pipe (opened through `/proc/self/fd/N`) until end of file, logging each
  * line. `opened()` runs once syd has its own descriptor, so libsyd may close its copy. An access
  * record carries a sequence number (`"sync":N`, removed here): `ack(N)` runs once it is
- * written out, and the call it is about is answered only then (ffi/log.zig). Reads into one
+ * written out, and the call it is about is answered only then (ffi/run/log.zig). Reads into one
  * fixed buffer, so a run's memory does not grow with the records it writes.
  */
 export async function pumpLog(

@@ -109,7 +109,7 @@ interface Outcome {
   msg: string;
 }
 
-/** What libsyd refuses at run time though the parser accepts it (ffi/policy.zig). */
+/** What libsyd refuses at run time though the parser accepts it (ffi/judge/policy.zig). */
 function refusedByLibsyd(state: PolicyState): string | undefined {
   if (state.mask.length > 0) return "mask";
   return undefined;

@@ -448,7 +448,7 @@ for (const [label, mode] of MODES) {
 }
 
 // FOUND, FIXED NS2-4 (defence in depth; nothing in the sandbox reached them): the sandbox's init (pid
-// 1 of its pid namespace, in its user and mount namespaces: ffi/spawn.zig) is a fork of syd's
+// 1 of its pid namespace, in its user and mount namespaces: ffi/run/spawn.zig) is a fork of syd's
 // Deno process and keeps every fd it had: Deno's sqlite caches under ~/.cache/deno opened
 // read-write, its socket pairs, pipes, eventfd and epoll fds. Only its being undumpable (its mm
 // belongs to the host's user namespace) and hidden keeps them from the sandbox (pidfd_getfd,

@@ -6,7 +6,7 @@
  *
  *   .toolchain/bin/deno run -A tools/gen_ioctl_names.ts
  *
- * Writes lib/policy/ioctl_names.ts and ffi/ioctl_names.zig. A request whose size field (or
+ * Writes lib/policy/ioctl_names.ts and ffi/judge/ioctl_names.zig. A request whose size field (or
  * number) takes an argument (`EVIOCGNAME(len)`, `SPI_IOC_MESSAGE(N)`, `EVIOCGABS(abs)`), or whose
  * argument is an extensible structure (`PIDFD_GET_INFO`), gets a mask of the bits that vary: a
  * rule for it matches every size. Headers that do not compile alone are left out (listed on
@@ -275,5 +275,5 @@ const zig = [
   "};",
   "",
 ].join("\n");
-await Deno.writeTextFile(`${root}ffi/ioctl_names.zig`, zig);
+await Deno.writeTextFile(`${root}ffi/judge/ioctl_names.zig`, zig);
 console.error(`${rows.length} names; headers left out: ${failed.join(" ") || "none"}`);

@@ -17,7 +17,7 @@ echo "== format and lint"
 
 echo "== build"
 "$zig" build
-# The same library with the test-only fault switch (ffi/fault.zig), for tests/int_test.ts.
+# The same library with the test-only fault switch (ffi/kernel/fault.zig), for tests/int_test.ts.
 "$zig" build -Dfaults=true -p zig-out/faults
 # The one-file syd's launcher, for tests/dist_test.ts.
 "$zig" build launcher

@@ -26,10 +26,10 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const SYS = linux.SYS;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 const scmp = @import("scmp.zig");
 const sandbox_filter = @import("sandbox.zig");
-const notify = @import("../notify.zig");
+const notify = @import("../kernel/notify.zig");
 const dir_handlers = @import("../handlers/dir.zig");
 const anonfd_handlers = @import("../handlers/anonfd.zig");
 
@@ -692,7 +692,7 @@ fn emu_calls(program: []const sandbox_filter.SockFilter, listener_fd: i32) !void
     var path_buf: [64]u8 = undefined;
     const path = try std.fmt.bufPrintZ(&path_buf, "/proc/{d}/status", .{sys.gettid()});
     var status_buf: [4096]u8 = undefined;
-    const status = try @import("../caller.zig").read_proc(path.ptr, &status_buf);
+    const status = try @import("../kernel/caller.zig").read_proc(path.ptr, &status_buf);
     try testing.expect(std.mem.indexOf(u8, status, "syd_emu") != null);
     var copy: [8]u8 = undefined;
     const local = [_]std.posix.iovec{.{ .base = &copy, .len = copy.len }};

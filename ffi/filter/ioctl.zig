@@ -12,9 +12,9 @@
 const std = @import("std");
 const assert = std.debug.assert;
 const SYS = std.os.linux.SYS;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 const scmp = @import("scmp.zig");
-const policy = @import("../policy.zig");
+const policy = @import("../judge/policy.zig");
 
 /// Assembles the denylist program into a context the caller releases, or null when the policy
 /// denies no request.

@@ -12,7 +12,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const SYS = std.os.linux.SYS;
 const E = std.os.linux.E;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 const scmp = @import("scmp.zig");
 const table = @import("table.zig");
 

@@ -8,7 +8,7 @@
 
 const std = @import("std");
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 
 pub const Ctx = *opaque {};
 

@@ -14,16 +14,16 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const path_mod = @import("../path.zig");
-const policy_mod = @import("../policy.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
+const policy_mod = @import("../judge/policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const harden = @import("harden.zig");
 const open_mod = @import("open.zig");
 const sandbox_filter = @import("../filter/sandbox.zig");
-const ioctl_names = @import("../ioctl_names.zig");
-const caller_mod = @import("../caller.zig");
+const ioctl_names = @import("../judge/ioctl_names.zig");
+const caller_mod = @import("../kernel/caller.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -71,7 +71,7 @@ pub fn ioctl(request: *const Request) Response {
 
 const enotty: i32 = @intFromEnum(linux.E.NOTTY);
 
-/// The names of request `code` (ffi/ioctl_names.zig), comma-separated, as many as fit `out`.
+/// The names of request `code` (ffi/judge/ioctl_names.zig), comma-separated, as many as fit `out`.
 fn names_of(code: u32, out: []u8) []const u8 {
     assert(out.len > 0);
     var len: usize = 0;
@@ -90,7 +90,7 @@ fn names_of(code: u32, out: []u8) []const u8 {
 pub const userfaultfd_ioc_new: u32 = 0xAA00;
 
 /// One ioctl record, as the original's: the request's names (`ctl`), its errno and how to allow it.
-fn log_ioctl(request: *const Request, code: u32, action: policy_mod.Action, errno_value: i32, origin: []const u8, level: @import("../log.zig").Level) void {
+fn log_ioctl(request: *const Request, code: u32, action: policy_mod.Action, errno_value: i32, origin: []const u8, level: @import("../run/log.zig").Level) void {
     if (!request.log.enabled(level)) return;
     var ctl_buf: [160]u8 = undefined;
     const ctl = names_of(code, &ctl_buf);

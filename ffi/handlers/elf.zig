@@ -11,7 +11,7 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 
 pub const Kind = enum {
     /// A program: exec runs it as the command named.

@@ -9,10 +9,10 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const path_mod = @import("../path.zig");
-const pieces = @import("../pieces.zig");
-const caller_mod = @import("../caller.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
+const pieces = @import("../kernel/pieces.zig");
+const caller_mod = @import("../kernel/caller.zig");
 const handlers = @import("mod.zig");
 
 pub const OpenHow = pieces.OpenHow;

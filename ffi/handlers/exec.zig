@@ -14,11 +14,11 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const path_mod = @import("../path.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
 const handlers = @import("mod.zig");
 const elf = @import("elf.zig");
-const pieces = @import("../pieces.zig");
+const pieces = @import("../kernel/pieces.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;

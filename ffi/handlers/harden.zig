@@ -8,8 +8,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const policy_mod = @import("../policy.zig");
+const sys = @import("../kernel/sys.zig");
+const policy_mod = @import("../judge/policy.zig");
 
 /// Block devices do not exist for the sandbox (ENOENT), as the original's, unless
 /// trace/allow_unsafe_mkbdev:1: judged on what syd opened (a block device swapped in after the

@@ -12,7 +12,7 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 const handlers = @import("mod.zig");
 
 const Request = handlers.Request;

@@ -18,9 +18,9 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const handlers = @import("mod.zig");
-const policy_mod = @import("../policy.zig");
-const caller = @import("../caller.zig");
-const sys = @import("../sys.zig");
+const policy_mod = @import("../judge/policy.zig");
+const caller = @import("../kernel/caller.zig");
+const sys = @import("../kernel/sys.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;

@@ -13,9 +13,9 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const path_mod = @import("../path.zig");
-const policy_mod = @import("../policy.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
+const policy_mod = @import("../judge/policy.zig");
 const handlers = @import("mod.zig");
 const anonfd = @import("anonfd.zig");
 

@@ -25,8 +25,8 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const handlers = @import("mod.zig");
-const policy_mod = @import("../policy.zig");
-const caller = @import("../caller.zig");
+const policy_mod = @import("../judge/policy.zig");
+const caller = @import("../kernel/caller.zig");
 const table = @import("../filter/table.zig");
 
 const Request = handlers.Request;

@@ -9,8 +9,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const caller_mod = @import("../caller.zig");
+const sys = @import("../kernel/sys.zig");
+const caller_mod = @import("../kernel/caller.zig");
 const handlers = @import("mod.zig");
 
 const Request = handlers.Request;

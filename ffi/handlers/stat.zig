@@ -11,9 +11,9 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const path_mod = @import("../path.zig");
-const policy_mod = @import("../policy.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
+const policy_mod = @import("../judge/policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 const magic = @import("magic.zig");
@@ -24,7 +24,7 @@ const namespaces = @import("../layers/namespaces.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
-const Cat = @import("../policy.zig").Cat;
+const Cat = @import("../judge/policy.zig").Cat;
 const SYS = linux.SYS;
 
 const stat_size: usize = 144;

@@ -9,8 +9,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const path_mod = @import("../path.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
 

@@ -18,7 +18,7 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
+const sys = @import("../kernel/sys.zig");
 
 pub const cap_kill: u6 = 5;
 pub const cap_setgid: u6 = 6;

@@ -28,8 +28,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const pieces = @import("../pieces.zig");
+const sys = @import("../kernel/sys.zig");
+const pieces = @import("../kernel/pieces.zig");
 
 const create_ruleset_version: u32 = 1;
 const access_fs_make_block: u64 = 1 << 11;
@@ -140,7 +140,7 @@ pub const Path = struct { path: [:0]const u8, access: u64 };
 /// The most path rules a policy may hold (the original's MAXACLRULES per right).
 pub const paths_max: usize = 4096;
 
-/// Lock sandboxing as the policy gives it (ffi/policy.zig loads and checks it).
+/// Lock sandboxing as the policy gives it (ffi/judge/policy.zig loads and checks it).
 pub const Rules = struct {
     on: bool = false,
     compat: Compat = .kill,

@@ -36,7 +36,7 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const pieces = @import("../pieces.zig");
+const pieces = @import("../kernel/pieces.zig");
 
 pub const clone_newns: u32 = 0x00020000;
 pub const clone_newcgroup: u32 = 0x02000000;

@@ -14,9 +14,9 @@ const std = @import("std");
 const emulate = @import("../handlers/emulate.zig");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const notify = @import("../notify.zig");
-const pool_mod = @import("../pool.zig");
+const sys = @import("../kernel/sys.zig");
+const notify = @import("../kernel/notify.zig");
+const pool_mod = @import("../run/pool.zig");
 const Pool = pool_mod.Pool;
 const handlers = @import("../handlers/mod.zig");
 

@@ -24,11 +24,11 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const notify = @import("../notify.zig");
-const policy = @import("../policy.zig");
-const pool_mod = @import("../pool.zig");
-const caller = @import("../caller.zig");
+const sys = @import("../kernel/sys.zig");
+const notify = @import("../kernel/notify.zig");
+const policy = @import("../judge/policy.zig");
+const pool_mod = @import("../run/pool.zig");
+const caller = @import("../kernel/caller.zig");
 const Pool = pool_mod.Pool;
 
 /// Shortest poll interval while calls are registered; doubled while nothing changes.

@@ -8,9 +8,9 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("../sys.zig");
-const Log = @import("../log.zig").Log;
-const pool = @import("../pool.zig");
+const sys = @import("../kernel/sys.zig");
+const Log = @import("../run/log.zig").Log;
+const pool = @import("../run/pool.zig");
 
 /// The longest single sleep, so that a stop is noticed even if a wake-up were lost.
 const poll_ms_max: u64 = 1000;

@@ -1,6 +1,6 @@
 /**
  * Whether a path matches a rule's pattern, with the semantics of libsyd's matcher
- * (ffi/glob.zig, rsync's wildmatch): `*` a run without `/`, `**` any run (`/**\/` also a single
+ * (ffi/judge/glob.zig, rsync's wildmatch): `*` a run without `/`, `**` any run (`/**\/` also a single
  * `/`), a trailing `/***` the directory itself and everything below, `?` one character but `/`,
  * classes never matching `/`, `\` escapes. Learning judges each access with it against the base
  * policy, as syd would. Runs as an NFA over pattern offsets: O(pattern × path), never recursive.

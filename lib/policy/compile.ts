@@ -157,18 +157,18 @@ export interface CompiledPolicy {
    */
   ioctl_rules?: { request: number; mask: number; deny: boolean; errno: number }[];
   /**
-   * Memory and PID sandboxing (ffi/policy.zig). Left out when both layers are off and every
+   * Memory and PID sandboxing (ffi/judge/policy.zig). Left out when both layers are off and every
    * setting is at its default, so that an older libsyd.so reads the document.
    */
   limits?: CompiledLimits;
   /**
-   * SafeSetID (ffi/policy.zig): the uid and gid transits, sorted by source, and
+   * SafeSetID (ffi/judge/policy.zig): the uid and gid transits, sorted by source, and
    * trace/allow_unsafe_setid. Left out when there is no transit and the option is off; the
    * original's trace/allow_safe_set{u,g}id are implied by a non-empty list.
    */
   setid?: CompiledSetid;
   /**
-   * Namespaces and the container form (ffi/policy.zig): the namespaces to make (after the
+   * Namespaces and the container form (ffi/judge/policy.zig): the namespaces to make (after the
    * implications), the binds, root, workdir, names and clock offsets. Left out when no namespace
    * is asked for.
    */

@@ -916,7 +916,7 @@ export interface CompiledBind {
   text: string;
 }
 
-/** The namespaces as libsyd reads them (ffi/policy.zig `Document.namespaces`). */
+/** The namespaces as libsyd reads them (ffi/judge/policy.zig `Document.namespaces`). */
 export interface CompiledNamespaces {
   /** After the implications, in the order user, mount, uts, ipc, pid, net, cgroup, time. */
   unshare: Namespace[];

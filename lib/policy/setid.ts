@@ -262,7 +262,7 @@ export function dumpSetid(state: SetidState): string[] {
   ];
 }
 
-/** SafeSetID as libsyd reads it (ffi/policy.zig `Document.setid`). */
+/** SafeSetID as libsyd reads it (ffi/judge/policy.zig `Document.setid`). */
 export interface CompiledSetid {
   /** uid transits [SRC, DST], sorted by SRC. */
   uid: [number, number][];

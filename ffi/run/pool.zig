@@ -14,17 +14,17 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
+const sys = @import("../kernel/sys.zig");
 const Log = @import("log.zig").Log;
-const policy = @import("policy.zig");
-const emu = @import("workers/emu.zig");
-const caller = @import("caller.zig");
-const notify = @import("notify.zig");
-const int_mod = @import("workers/int.zig");
-const caps = @import("layers/caps.zig");
+const policy = @import("../judge/policy.zig");
+const emu = @import("../workers/emu.zig");
+const caller = @import("../kernel/caller.zig");
+const notify = @import("../kernel/notify.zig");
+const int_mod = @import("../workers/int.zig");
+const caps = @import("../layers/caps.zig");
 const magic = @import("magic.zig");
-const confine = @import("filter/confine.zig");
-const SockFilter = @import("filter/sandbox.zig").SockFilter;
+const confine = @import("../filter/confine.zig");
+const SockFilter = @import("../filter/sandbox.zig").SockFilter;
 
 /// Wakes syd's own threads out of blocking calls. Blocked everywhere but in syd's threads.
 pub const interrupt_signal: u6 = linux.SIG.ALRM;
@@ -144,8 +144,8 @@ pub const Confinement = struct {
         inline for (@typeInfo(confine.Kind).@"enum".fields) |field| {
             const kind: confine.Kind = @enumFromInt(field.value);
             const ctx = try confine.build(kind, params);
-            defer @import("filter/scmp.zig").release(ctx);
-            const buf = arena.alloc(SockFilter, @import("filter/sandbox.zig").program_len_max + 1) catch return error.NOMEM;
+            defer @import("../filter/scmp.zig").release(ctx);
+            const buf = arena.alloc(SockFilter, @import("../filter/sandbox.zig").program_len_max + 1) catch return error.NOMEM;
             self.programs[field.value] = try confine.export_program(ctx, buf);
             assert(self.programs[field.value].len > 0);
         }

@@ -13,8 +13,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
-const caller = @import("caller.zig");
+const sys = @import("../kernel/sys.zig");
+const caller = @import("../kernel/caller.zig");
 
 /// Processes looked at per scan of /proc.
 pub const processes_max: usize = 32768;

@@ -10,7 +10,7 @@ const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("sys.zig");
 const notify = @import("notify.zig");
-const SockFilter = @import("filter/sandbox.zig").SockFilter;
+const SockFilter = @import("../filter/sandbox.zig").SockFilter;
 
 pub const Found = struct {
     user_notif: bool = false,

@@ -21,10 +21,10 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
+const sys = @import("../kernel/sys.zig");
 const policy_mod = @import("policy.zig");
-const pieces = @import("pieces.zig");
-const caller_mod = @import("caller.zig");
+const pieces = @import("../kernel/pieces.zig");
+const caller_mod = @import("../kernel/caller.zig");
 
 /// PATH_MAX, including the NUL: the longest path string a caller passes.
 pub const path_len_max: usize = 4096;

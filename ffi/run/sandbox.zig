@@ -7,28 +7,28 @@
 //! joins (`syd_run`): the first process's parent, so its parent-death signal is tied to it.
 
 const std = @import("std");
-const emulate_mod = @import("handlers/emulate.zig");
+const emulate_mod = @import("../handlers/emulate.zig");
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
-const path_mod = @import("path.zig");
-const policy = @import("policy.zig");
+const sys = @import("../kernel/sys.zig");
+const path_mod = @import("../judge/path.zig");
+const policy = @import("../judge/policy.zig");
 const log_mod = @import("log.zig");
 const spawn = @import("spawn.zig");
-const notify = @import("notify.zig");
-const filter = @import("filter/sandbox.zig");
-const ioctl_filter = @import("filter/ioctl.zig");
-const scmp = @import("filter/scmp.zig");
+const notify = @import("../kernel/notify.zig");
+const filter = @import("../filter/sandbox.zig");
+const ioctl_filter = @import("../filter/ioctl.zig");
+const scmp = @import("../filter/scmp.zig");
 const pool_mod = @import("pool.zig");
 const Pool = pool_mod.Pool;
-const Timeouter = @import("workers/out.zig").Timeouter;
+const Timeouter = @import("../workers/out.zig").Timeouter;
 const reap = @import("reap.zig");
 const magic = @import("magic.zig");
-const landlock = @import("layers/landlock.zig");
-const net_handlers = @import("handlers/net.zig");
-const caps = @import("layers/caps.zig");
-const trace = @import("workers/trace.zig");
-const confine = @import("filter/confine.zig");
-const namespaces = @import("layers/namespaces.zig");
+const landlock = @import("../layers/landlock.zig");
+const net_handlers = @import("../handlers/net.zig");
+const caps = @import("../layers/caps.zig");
+const trace = @import("../workers/trace.zig");
+const confine = @import("../filter/confine.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 /// The run thread's stack: the tracer judges exec images and chdir paths on it, as an
 /// emulator does on its 256 KiB (pool.thread_stack_size), with room to spare.
@@ -72,7 +72,7 @@ pub const Sandbox = struct {
 
     /// Loads `json` into a new sandbox; `diag` says why when it fails.
     pub fn create(json: []const u8, diag: *policy.Diag) sys.Errno!*Sandbox {
-        @import("fault.zig").init();
+        @import("../kernel/fault.zig").init();
         const self = std.heap.c_allocator.create(Sandbox) catch return error.NOMEM;
         errdefer std.heap.c_allocator.destroy(self);
         const first = try magic.Generation.create(json, diag);

@@ -16,7 +16,7 @@
 
 const std = @import("std");
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
+const sys = @import("../kernel/sys.zig");
 
 /// syslog's levels, as the original syd logs them.
 pub const Level = enum(u8) {

@@ -18,8 +18,8 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
-const policy = @import("policy.zig");
+const sys = @import("../kernel/sys.zig");
+const policy = @import("../judge/policy.zig");
 
 /// Commands in flight at once; more are answered EBUSY.
 pub const pending_max: usize = 8;

@@ -18,13 +18,13 @@
 const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
-const SockFilter = @import("filter/sandbox.zig").SockFilter;
-const notify = @import("notify.zig");
-const caps = @import("layers/caps.zig");
-const landlock = @import("layers/landlock.zig");
-const sentinel = @import("layers/sentinel.zig");
-const namespaces = @import("layers/namespaces.zig");
+const sys = @import("../kernel/sys.zig");
+const SockFilter = @import("../filter/sandbox.zig").SockFilter;
+const notify = @import("../kernel/notify.zig");
+const caps = @import("../layers/caps.zig");
+const landlock = @import("../layers/landlock.zig");
+const sentinel = @import("../layers/sentinel.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 pub const path_len_max: usize = 4096;
 pub const candidates_max: usize = 256;

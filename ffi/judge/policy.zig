@@ -9,11 +9,11 @@
 
 const std = @import("std");
 const assert = std.debug.assert;
-const sys = @import("sys.zig");
-const Level = @import("log.zig").Level;
+const sys = @import("../kernel/sys.zig");
+const Level = @import("../run/log.zig").Level;
 const glob = @import("glob.zig");
-const landlock = @import("layers/landlock.zig");
-const namespaces = @import("layers/namespaces.zig");
+const landlock = @import("../layers/landlock.zig");
+const namespaces = @import("../layers/namespaces.zig");
 
 pub const version: u32 = 1;
 
