@@ -1,5 +1,6 @@
 /**
- * syd's entry point: `syd [options] [--] command [args...]`, `syd lint`, `syd --api`.
+ * syd's entry point: `syd [options] [--] command [args...]`, `syd [options] -c CMD`, `syd` (a
+ * login shell), `syd lint`, `syd learn`, `syd --api`, `syd --check`, `syd --sh`.
  *
  * The exit status is the sandboxed command's own (128+N if it died of signal N); when the
  * command cannot be executed, its errno; syd's own failures use errno values (22: bad usage or
@@ -18,6 +19,15 @@ import {
   setRateLimit,
 } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
+import { systemLines } from "./lib/check.ts";
+import { esydScript } from "./lib/esyd.ts";
+import {
+  applyEnvOptions,
+  enterVoidDirectory,
+  EnvOptionError,
+  type Launch,
+  planLaunch,
+} from "./lib/launch.ts";
 import { lint } from "./lib/lint.ts";
 import { learnMain } from "./lib/learn/cli.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
@@ -47,15 +57,7 @@ const EOPNOTSUPP = 95;
 const WORKERS_MAX = 1024;
 
 /** Options accepted by the CLI whose feature has not landed yet. */
-const NOT_YET = new Set<OptionUse["name"]>([
-  "env",
-  "alias",
-  "command",
-  "login",
-  "check",
-  "el",
-  "sh",
-]);
+const NOT_YET = new Set<OptionUse["name"]>(["el"]);
 
 /** Writes all of `text`; a reader that went away (`syd lint | head`) is not an error. */
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
@@ -92,24 +94,26 @@ export function poolFromEnv(): PoolSettings {
 }
 
 function printVersion(): void {
+  writeAll(Deno.stdout, versionLines().join("\n") + "\n");
+}
+
+/** The lines of `syd -V`: versions, and the kernel features syd uses. */
+function versionLines(): string[] {
   const features = probe();
   const yes = (found: boolean) => (found ? "yes" : "no");
-  writeAll(
-    Deno.stdout,
-    [
-      `syd ${VERSION} (libsyd ABI ${features.abiVersion}, Deno ${Deno.version.deno})`,
-      `api: ${API}`,
-      `build: ${buildInfo()}`,
-      `libseccomp: ${features.libseccomp}`,
-      `kernel: Linux ${Deno.osRelease()} ${Deno.build.arch}`,
-      `seccomp user notification: ${yes(features.userNotif && features.notifSizesOk)}`,
-      `seccomp notify ADDFD (Linux 5.9): ${yes(features.addfd)}`,
-      `seccomp notify sync wake-up (Linux 6.6): ${yes(features.syncWakeUp)}`,
-      `Landlock: ${
-        features.landlockAbi > 0 ? `ABI ${features.landlockAbi}` : "no (Lock sandboxing needs it)"
-      }`,
-    ].join("\n") + "\n",
-  );
+  return [
+    `syd ${VERSION} (libsyd ABI ${features.abiVersion}, Deno ${Deno.version.deno})`,
+    `api: ${API}`,
+    `build: ${buildInfo()}`,
+    `libseccomp: ${features.libseccomp}`,
+    `kernel: Linux ${Deno.osRelease()} ${Deno.build.arch}`,
+    `seccomp user notification: ${yes(features.userNotif && features.notifSizesOk)}`,
+    `seccomp notify ADDFD (Linux 5.9): ${yes(features.addfd)}`,
+    `seccomp notify sync wake-up (Linux 6.6): ${yes(features.syncWakeUp)}`,
+    `Landlock: ${
+      features.landlockAbi > 0 ? `ABI ${features.landlockAbi}` : "no (Lock sandboxing needs it)"
+    }`,
+  ];
 }
 
 /** The sources of a policy, in command-line order: -m, -p, -P, and -x (the trace profile). */
@@ -152,11 +156,25 @@ type Prepared =
   }
   | { status: number };
 
+/**
+ * The policy's sources with the `user` profile where login-shell use puts it: first when syd has
+ * no argument at all, last for `-l`, `-f` and `-c`, unless the other sources lock the sandbox
+ * (as the original, which then skips it).
+ */
+function launchSources(options: readonly OptionUse[], launch?: Launch): SourceSpec[] {
+  const specs = sourcesOf(options);
+  const user: SourceSpec = { kind: "profile", name: "user" };
+  if (launch?.userProfile === "first") return [user, ...specs];
+  if (launch?.userProfile !== "last") return specs;
+  const locked = load(specs, { env: expansionEnv() }).state.lock === "on";
+  return locked ? specs : [...specs, user];
+}
+
 /** Loads the policy the options give, reports its errors, and compiles it. */
-function preparePolicy(options: readonly OptionUse[]): Prepared {
+function preparePolicy(options: readonly OptionUse[], launch?: Launch): Prepared {
   const log = logSetupFromEnv(Deno.env.toObject(), Deno.stderr.isTerminal());
   const pool = poolFromEnv();
-  const loaded = load(sourcesOf(options), { env: expansionEnv() });
+  const loaded = load(launchSources(options, launch), { env: expansionEnv() });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     for (const error of errors) console.error(formatDiagnostic(error));
@@ -232,8 +250,12 @@ export function exportMode(options: readonly OptionUse[]): "pfc" | "bpf" | undef
  * Prints every seccomp filter the policy would load (pfc: to standard output), or writes each
  * as raw BPF into $SYD_TMPDIR, $TMPDIR or /tmp (bpf), without running anything.
  */
-function exportFilters(options: readonly OptionUse[], mode: "pfc" | "bpf"): number {
-  const prepared = preparePolicy(options);
+function exportFilters(
+  options: readonly OptionUse[],
+  mode: "pfc" | "bpf",
+  launch?: Launch,
+): number {
+  const prepared = preparePolicy(options, launch);
   if ("status" in prepared) return prepared.status;
   const sandbox = Sandbox.create(JSON.stringify(prepared.policy));
   try {
@@ -282,8 +304,9 @@ export function applyEnvOps(
   return env;
 }
 
-async function runSandboxed(options: readonly OptionUse[], argv: string[]): Promise<number> {
-  const prepared = preparePolicy(options);
+async function runSandboxed(options: readonly OptionUse[], launch: Launch): Promise<number> {
+  const argv = launch.argv;
+  const prepared = preparePolicy(options, launch);
   if ("status" in prepared) return prepared.status;
   const { policy, compileOptions } = prepared;
   const sandbox = Sandbox.create(JSON.stringify(policy));
@@ -302,6 +325,7 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
     const programEnv = applyEnvOps(Deno.env.toObject(), prepared.state.envOps);
     if ("message" in programEnv) return fail(programEnv.message, EINVAL);
     const env = Object.entries(withoutSydEnv(programEnv)).map(([key, value]) => `${key}=${value}`);
+    if (launch.voidCwd) enterVoidDirectory(); // after every relative path of the policy was read
     emit({
       level: "info",
       ctx: "run",
@@ -309,7 +333,7 @@ async function runSandboxed(options: readonly OptionUse[], argv: string[]): Prom
       cmd: argv.join(" "),
       msg: "running the program in the sandbox",
     });
-    const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env));
+    const result = await withForwardedSignals(sandbox, () => sandbox.run(argv, env, launch.alias));
     emit({
       level: "debug",
       ctx: "run",
@@ -420,16 +444,34 @@ export async function main(args: readonly string[]): Promise<number> {
     writeAll(Deno.stdout, `${API}\n`);
     return 0;
   }
+  if (names.has("check")) {
+    writeAll(Deno.stdout, [...versionLines(), ...systemLines()].join("\n") + "\n");
+    return 0;
+  }
+  if (names.has("sh")) {
+    writeAll(Deno.stdout, esydScript());
+    return 0;
+  }
   const unsupported = cli.options.find((option) => NOT_YET.has(option.name));
-  if (unsupported) return fail(`${unsupported.flag}: not supported yet`, EOPNOTSUPP);
+  if (unsupported) {
+    const what = "the original's Emacs Lisp interface";
+    return fail(`${unsupported.flag}: not supported (${what})`, EOPNOTSUPP);
+  }
   try {
-    const mode = exportMode(cli.options);
-    if (mode !== undefined) return exportFilters(cli.options, mode);
-    if (cli.argv.length === 0) {
-      return fail("no command given (starting a login shell is not supported yet)", EOPNOTSUPP);
+    const shell = Deno.env.get("SYD_SHELL");
+    const chdir = Deno.env.get("SYD_CHDIR") !== undefined;
+    const launch = planLaunch(cli.options, cli.argv, args.length === 0, shell, chdir);
+    // As the original: -e changes syd's own environment, which ${VAR} in the policy sees too.
+    const env = applyEnvOptions(Deno.env.toObject(), launch.env);
+    for (const key of Object.keys(Deno.env.toObject())) {
+      if (!Object.hasOwn(env, key)) Deno.env.delete(key);
     }
-    return await runSandboxed(cli.options, cli.argv);
+    for (const [key, value] of Object.entries(env)) Deno.env.set(key, value);
+    const mode = exportMode(cli.options);
+    if (mode !== undefined) return exportFilters(cli.options, mode, launch);
+    return await runSandboxed(cli.options, launch);
   } catch (err) {
+    if (err instanceof EnvOptionError) return fail(err.message, err.errno);
     if (err instanceof LogSetupError) return fail(err.message, err.errno);
     if (err instanceof UsageError) return fail(err.message, EINVAL);
     if (err instanceof NativeError) return fail(err.message, err.errno);

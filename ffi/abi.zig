@@ -20,7 +20,7 @@ const sandbox_mod = @import("run/sandbox.zig");
 const Sandbox = sandbox_mod.Sandbox;
 
 /// Bumped whenever an export or a structure below changes; lib/native.ts checks it.
-pub const abi_version: u32 = 3;
+pub const abi_version: u32 = 4;
 
 pub const Features = extern struct {
     abi_version: u32,
@@ -228,16 +228,18 @@ export fn syd_sandbox_cmd_reply(handle: u64, id: u64, errnum: i32, json: ?[*]con
 }
 
 /// int32_t syd_run(uint64_t handle, const char *const *argv, const char *const *envp,
-/// struct RunResult *out): runs argv under the sandbox until it ends (nonblocking in Deno).
+/// struct RunResult *out, const char *file): runs argv under the sandbox until it ends
+/// (nonblocking in Deno); file is the program, found as execvp(3) does (NULL: argv[0]).
 export fn syd_run(
     handle: u64,
     argv: [*:null]const ?[*:0]const u8,
     envp: [*:null]const ?[*:0]const u8,
     out: *RunResult,
+    file: ?[*:0]const u8,
 ) i32 {
     const sandbox = handle_get(handle) orelse return fail(error.BADF, "no such sandbox");
     var diag: policy.Diag = .{};
-    const outcome = sandbox.run(argv, envp, &diag) catch |err| return fail(err, diag.text());
+    const outcome = sandbox.run(file, argv, envp, &diag) catch |err| return fail(err, diag.text());
     out.* = .{
         .wait_status = outcome.wait_status,
         .exit_code = outcome.exit_code,
@@ -335,7 +337,7 @@ test {
 test "a handle that is not live is refused" {
     var result: RunResult = undefined;
     const argv = [_:null]?[*:0]const u8{"true"};
-    try std.testing.expectEqual(@as(i32, -9), syd_run(0xdead0000, &argv, &argv, &result));
+    try std.testing.expectEqual(@as(i32, -9), syd_run(0xdead0000, &argv, &argv, &result, null));
     var buf: [64]u8 = undefined;
     try std.testing.expectEqualStrings("no such sandbox", buf[0..syd_last_error(&buf, buf.len)]);
     try std.testing.expectEqual(@as(usize, 0), syd_last_error(&buf, buf.len));

@@ -1,6 +1,7 @@
 /**
  * Command-line parsing, compatible with the original syd:
- * `syd [-acefhlmpqtxEPV] [--] {command [arg...]}`, `syd --api`, `syd lint ...`.
+ * `syd [-acefhlmpqtxCEPV] [--] {command [arg...]}`, `syd --api`, `syd --check`, `syd --sh`,
+ * `syd lint ...`.
  *
  * Options stop at the first operand (a sandbox must never eat its command's flags), or at `--`.
  * Option syntax is checked by `node:util`'s `parseArgs` (JSR's `@std/cli` is not reachable here).
@@ -15,7 +16,7 @@ export const OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
   api: { type: "boolean" },
-  check: { type: "boolean" },
+  check: { type: "boolean", short: "C" },
   el: { type: "boolean" },
   sh: { type: "boolean" },
   magic: { type: "string", short: "m", multiple: true },
@@ -28,6 +29,8 @@ export const OPTIONS = {
   alias: { type: "string", short: "a" },
   command: { type: "string", short: "c" },
   login: { type: "boolean", short: "l" },
+  /** The original's `-f` (login shell compatibility): as `-l`; it has no long name. */
+  f: { type: "boolean", short: "f" },
   /** The original's quick boot (skips its own re-exec): nothing to skip here, accepted. */
   quick: { type: "boolean", short: "q" },
 } as const satisfies ParseArgsConfig["options"];
@@ -156,6 +159,12 @@ export const HELP = `syd: run a program under a seccomp user-notification sandbo
 
 Usage:
   syd [options] [--] command [args...]
+  syd [options] -c 'command line' [args...]   run it with the shell ($SYD_SHELL; -l implied)
+  syd [options]                    no command: a login shell (argv[0] "-", the user profile
+                                   when syd has no argument at all; the default shell starts
+                                   in an empty directory)
+  syd --check                      print what this system supports, and exit
+  syd --sh                         print the esyd shell function: eval "$(syd --sh)"
   syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--builtin]
   syd lint --profiles              list the built-in profiles
   syd learn [-p NAME]... [-m CMD]... [-P FILE]... [-o FILE] [--depth N|--exact] [--] command...
@@ -175,8 +184,20 @@ Options (they stop at the first operand, or at --):
                         exit
   -t, --timeout TIME    end the sandbox after TIME (30, 1.5s, 500ms, 2m, 1h): exit 124
   -q, --quick           the original's quick boot: accepted, changes nothing here
-  -e, --env VAR[=VAL]   not supported yet (95); so are -a/--alias, -c/--command, -l/--login,
-                        --check, --el, --sh, and running without a command
+  -e, --env VAR=VAL     put VAR=VAL in the command's environment (repeatable; in order)
+  -e, --env VAR         remove VAR from it
+  -e, --env VAR=        pass VAR through as it is (no variable but syd's own SYD* is ever
+                        removed here); SYD* may not be set or passed (exit 1)
+  -a, --alias NAME      run the command with NAME as its argv[0]
+  -c, --command CMD     run CMD with the shell: $SYD_SHELL, else /usr/bin/env HISTFILE=
+                        /usr/bin/bash --login --noprofile --norc --restricted; operands after
+                        it are its $0, $1, ...; the user profile is loaded after the other
+                        options (only the first -c counts)
+  -l, --login, -f       login shell compatibility: load the user profile after the other
+                        options (not when they lock the sandbox)
+  -C, --check           print the version and what this system supports, and exit
+      --sh              print the esyd shell function (esyd help lists its subcommands)
+      --el              the original's Emacs Lisp interface: not supported (95)
 
 Every path and network category is enforced: the default policy denies everything, as the
 original's; start from a profile (-p user, -p paludis, -p linux; syd lint --profiles) or -p off.
@@ -195,6 +216,9 @@ Environment:
   SYD_NPROC_MAX       most emulator threads (default: max(64, SYD_NPROC))
   SYD_KEEP_ALIVE_MS   idle time after which helper emulators retire (default 15000)
   SYD_DUMP_SCMP       pfc or bpf: export the filters and exit, as -E
+  SYD_SHELL           the shell for -c and for running without a command (one word)
+  SYD_CHDIR           set: the command starts in an empty directory (as the default login
+                      shell does)
 
 Exit status: the command's own, 128+N if it died of signal N; when it cannot be executed,
 its errno. syd's own failures use errno values (22 bad usage, 95 not supported yet).

@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this file is written for; libsyd.so must report the same. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Every libsyd.so export, with its C signature. Nothing else calls FFI. */
 export const symbols = {
@@ -48,9 +48,13 @@ export const symbols = {
   },
   /**
    * int32_t syd_run(uint64_t handle, const char *const *argv, const char *const *envp,
-   * struct RunResult *out)
+   * struct RunResult *out, const char *file)
    */
-  syd_run: { parameters: ["u64", "buffer", "buffer", "buffer"], result: "i32", nonblocking: true },
+  syd_run: {
+    parameters: ["u64", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   /** int32_t syd_sandbox_signal(uint64_t handle, int32_t sig) */
   syd_sandbox_signal: { parameters: ["u64", "i32"], result: "i32" },
   /** void syd_sandbox_free(uint64_t handle) */
@@ -211,12 +215,15 @@ export interface RunResult {
   logDropped: bigint;
 }
 
+/** `text` as a NUL-terminated C string (an argument with a NUL byte is refused). */
+function cString(text: string): Uint8Array {
+  if (text.includes("\0")) throw new NativeError(22, "an argument contains a NUL byte");
+  return encoder.encode(text + "\0");
+}
+
 /** A NUL-terminated C string array, with the buffers it points to kept alive. */
 function cStringArray(items: readonly string[]): { array: BigUint64Array; keep: Uint8Array[] } {
-  const keep = items.map((item) => {
-    if (item.includes("\0")) throw new NativeError(22, "an argument contains a NUL byte");
-    return encoder.encode(item + "\0");
-  });
+  const keep = items.map(cString);
   const array = new BigUint64Array(keep.length + 1);
   keep.forEach((buf, i) => {
     array[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
@@ -319,16 +326,22 @@ export class Sandbox {
     if (rc < 0) throw lastError(-rc);
   }
 
-  /** Runs `argv` with environment `env` ("KEY=VALUE" strings) and waits for it to end. */
-  async run(argv: readonly string[], env: readonly string[]): Promise<RunResult> {
+  /**
+   * Runs `argv` with environment `env` ("KEY=VALUE" strings) and waits for it to end. With
+   * `alias`, the program is still `argv[0]` (found through PATH), but it sees `alias` as its
+   * `argv[0]` (`syd -a ALIAS`).
+   */
+  async run(argv: readonly string[], env: readonly string[], alias?: string): Promise<RunResult> {
     if (argv.length === 0) throw new NativeError(22, "no command to run");
-    const args = cStringArray(argv);
+    const args = cStringArray(alias === undefined ? argv : [alias, ...argv.slice(1)]);
+    const file = alias === undefined ? null : cString(argv[0]);
     const envp = cStringArray(env);
     const out = new Uint8Array(32); // struct RunResult
-    const rc = await library().symbols.syd_run(this.#handle, args.array, envp.array, out);
-    // args, envp and out stay referenced until here: the call above read them until it settled.
+    const rc = await library().symbols.syd_run(this.#handle, args.array, envp.array, out, file);
+    // args, envp, file and out stay referenced until here: the call above read them until it
+    // settled.
     if (rc < 0) throw lastError(-rc);
-    void args.keep, envp.keep;
+    void args.keep, envp.keep, file;
     const view = new DataView(out.buffer);
     return {
       waitStatus: view.getUint32(0, true),

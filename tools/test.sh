@@ -13,7 +13,7 @@ echo "== format and lint"
 "$zig" fmt --check build.zig ffi tools/dist
 "$deno" fmt --check
 "$deno" lint
-"$deno" check main.ts lib tests bench
+"$deno" check main.ts lib tests bench tools/dist.ts
 
 echo "== build"
 "$zig" build

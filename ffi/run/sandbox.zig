@@ -148,9 +148,11 @@ pub const Sandbox = struct {
         };
     }
 
-    /// Runs `argv` under the sandbox and waits for it.
+    /// Runs `argv` under the sandbox and waits for it; `file` is the program, found as execvp(3)
+    /// does (null: `argv[0]`, which may otherwise be any name: `syd -a ALIAS`).
     pub fn run(
         self: *Sandbox,
+        file: ?[*:0]const u8,
         argv: [*:null]const ?[*:0]const u8,
         envp: [*:null]const ?[*:0]const u8,
         diag: *policy.Diag,
@@ -165,6 +167,7 @@ pub const Sandbox = struct {
         // locked (filter/confine.zig), as syd's other threads do.
         const Job = struct {
             sandbox: *Sandbox,
+            file: ?[*:0]const u8,
             argv: [*:null]const ?[*:0]const u8,
             envp: [*:null]const ?[*:0]const u8,
             diag: *policy.Diag,
@@ -174,10 +177,10 @@ pub const Sandbox = struct {
                 _ = linux.prctl(@intFromEnum(linux.PR.SET_NAME), @intFromPtr(confine.thread_name(.run).ptr), 0, 0, 0);
                 // No signal is handled on this thread (Deno's handlers run on Deno's threads).
                 sys.sigmask_set(std.math.maxInt(u64)) catch unreachable; // a valid mask cannot fail
-                job.result = job.sandbox.run_here(job.argv, job.envp, job.diag);
+                job.result = job.sandbox.run_here(job.file, job.argv, job.envp, job.diag);
             }
         };
-        var job: Job = .{ .sandbox = self, .argv = argv, .envp = envp, .diag = diag };
+        var job: Job = .{ .sandbox = self, .file = file, .argv = argv, .envp = envp, .diag = diag };
         const thread = std.Thread.spawn(.{ .stack_size = run_stack_size }, Job.main, .{&job}) catch {
             diag.set("cannot start syd's run thread", .{});
             return error.AGAIN;
@@ -189,14 +192,16 @@ pub const Sandbox = struct {
     /// `run`'s work, on the run thread.
     fn run_here(
         self: *Sandbox,
+        file: ?[*:0]const u8,
         argv: [*:null]const ?[*:0]const u8,
         envp: [*:null]const ?[*:0]const u8,
         diag: *policy.Diag,
     ) sys.Errno!Outcome {
-        const name = argv[0] orelse {
+        const argv0 = argv[0] orelse {
             diag.set("no command to run", .{});
             return error.INVAL;
         };
+        const name = file orelse argv0;
         var arena_state = std.heap.ArenaAllocator.init(std.heap.page_allocator);
         defer arena_state.deinit();
         const arena = arena_state.allocator();
