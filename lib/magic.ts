@@ -110,9 +110,8 @@ interface Outcome {
 }
 
 /** What libsyd refuses at run time though the parser accepts it (ffi/judge/policy.zig). */
-function refusedByLibsyd(state: PolicyState): string | undefined {
-  if (state.mask.length > 0) return "mask";
-  return undefined;
+function refusedByLibsyd(_state: PolicyState): string | undefined {
+  return undefined; // mask is applied since issue 17
 }
 
 /**

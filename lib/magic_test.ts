@@ -156,11 +156,19 @@ Deno.test("MagicServer.answer() answers 95 for a feature this syd does not suppo
   for (const cmd of ["sandbox/tpe:on", "force+/usr/bin/x:sha256:00", "sandbox/crypt?"]) {
     assert.equal(ask(server, cmd).errno, 95, cmd);
   }
-  // Parsed, but refused by libsyd at run time: refused here too, so the states agree.
-  for (const cmd of ["mask+/proc/1/***"]) {
-    assert.equal(ask(server, cmd).errno, 95, cmd);
-  }
   assert.deepEqual(server.state, before);
+});
+
+Deno.test("MagicServer.answer() adds and removes masks at run time (issue 17)", () => {
+  const server = serverWith();
+  assert.equal(ask(server, "mask+/proc/1/***:/dev/zero").errno, 0);
+  assert.deepEqual(server.state.mask.map((m) => [m.pattern, m.target]), [[
+    "/proc/1/***",
+    "/dev/zero",
+  ]]);
+  assert.equal(ask(server, "mask+/x:rel").errno, 22);
+  assert.equal(ask(server, "mask^").errno, 0);
+  assert.deepEqual(server.state.mask, []);
 });
 
 Deno.test("MagicServer.answer() refuses include PATH with 22: syd reads no file for the sandbox", () => {

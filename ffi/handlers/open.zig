@@ -19,6 +19,7 @@ const magic = @import("magic.zig");
 const tty = @import("tty.zig");
 const harden = @import("harden.zig");
 const procfs = @import("procfs.zig");
+const mask = @import("mask.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -55,7 +56,8 @@ pub fn handle(request: *const Request) Response {
     const judged = fs_on or handlers.any_on(request.policy, &family) or forced(request.policy);
     // The hardenings an open makes hold whatever the rules say (README "Filesystem hardening"):
     // with one of them on, syd performs every open, judged or not (`-p off` too, as the original).
-    const performed = judged or hardened(request.policy);
+    // Masks (mask.zig) too: a masked path is opened by syd, on its target.
+    const performed = judged or hardened(request.policy) or request.policy.masks.len > 0;
     const args_read = decode(request) catch |err| return if (performed or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
     if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
@@ -118,6 +120,8 @@ pub fn handle(request: *const Request) Response {
     // all the same, never continued, since the kernel would read the path again, and another
     // thread may have swapped it for a file that read judges.
     if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
+    // Path masking: an allowed open of a masked path opens its target, not checked further.
+    if (mask.find(request.policy, name)) |entry| return mask.open(request, entry, args.flags, existing == .directory);
     // trace/allow_unsafe_open_path:1: an O_PATH open is continued once judged (ADDFD cannot hand
     // over an O_PATH fd), as the original: the kernel resolves the path again (README, Limits).
     if (args.flags & handlers.o.path != 0 and request.policy.unsafe_fs.allow_unsafe_open_path) return .continue_call;
@@ -607,4 +611,8 @@ test "categories follow the access mode, O_CREAT, O_TRUNC, O_TMPFILE and directo
     try std.testing.expectEqualSlices(Cat, &.{ .truncate, .read }, categories(o_trunc, .other, &buf));
     try std.testing.expectEqualSlices(Cat, &.{.read}, categories(handlers.o.path | handlers.o.nofollow, .other, &buf));
     try std.testing.expectEqualSlices(Cat, &.{.readdir}, categories(handlers.o.path, .directory, &buf));
+}
+
+test {
+    _ = mask;
 }

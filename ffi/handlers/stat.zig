@@ -21,6 +21,7 @@ const open = @import("open.zig");
 const harden = @import("harden.zig");
 const procfs = @import("procfs.zig");
 const namespaces = @import("../layers/namespaces.zig");
+const mask = @import("mask.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -70,7 +71,10 @@ pub fn handle(request: *const Request) Response {
     const unlocked = stat_call and magic.unlocked_for(request);
     // Trusted symlinks and hidden block devices hold for the stat calls whatever the rules say
     // (as the original's, `-p off` too): performed by syd while one of them is on.
-    const performed = stat_on or (stat_call and hardened(request.policy));
+    // Masks (mask.zig) too: a masked path answers with its target's information; readlink
+    // only while it is judged (the original does not trap it otherwise).
+    const masked_call = (stat_call or (cat == .readlink and stat_on)) and request.policy.masks.len > 0;
+    const performed = stat_on or (stat_call and hardened(request.policy)) or masked_call;
     // Performed, the path is read once, for /dev/syd too; otherwise its first bytes tell.
     const magic_path = unlocked and (performed or magic.names_dev_syd(request, call.path_addr, false));
     if (!performed and !magic_path) return .continue_call;
@@ -94,8 +98,14 @@ pub fn handle(request: *const Request) Response {
     }, buf) catch |err| return handlers.failure(err);
     defer if (kept >= 0) sys.close(kept);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
-    if (stat_on) if (handlers.decide(request, &.{cat}, canonical)) |response| return response;
+    if (stat_on) if (handlers.decide(request, &.{cat}, canonical)) |response| if (!masked_call or response != .continue_call) return response;
     emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
+    if (masked_call) if (masked_fd(request, canonical)) |target| {
+        const fd = target catch |err| return handlers.failure(err);
+        defer sys.close(fd);
+        if (nr == .stat or nr == .lstat or nr == .fstatat64) return stat_hardened(request, nr, fd) catch |err| handlers.failure(err);
+        return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+    };
     // /proc/self and /proc/thread-self name the caller: read in syd, they would name syd.
     if (nr == .readlink or nr == .readlinkat) if (self_link(canonical, 1, request.tid())) |_| {
         const status = emulate.caller_for(request, canonical, false) catch |err| return handlers.failure(err);
@@ -121,6 +131,12 @@ pub fn handle(request: *const Request) Response {
     if (nr == .stat or nr == .lstat or nr == .fstatat64) return stat_hardened(request, nr, fd) catch |err| handlers.failure(err);
     if (harden.block_hidden(request.policy, fd)) return .{ .failure = @intFromEnum(linux.E.NOENT) };
     return perform(request, nr, call, fd) catch |err| handlers.failure(err);
+}
+
+/// The target of masked `canonical` (mask.zig), opened O_PATH; null when it is not masked.
+fn masked_fd(request: *const Request, canonical: []const u8) ?(sys.Errno!i32) {
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    return mask.stat_target(request, canonical, handlers.view(request.tid(), canonical, &buf));
 }
 
 /// stat, lstat or fstatat of the object `fd` holds, which the caller reached by a path: a

@@ -228,6 +228,18 @@ pub const Entry = struct {
     origin: []const u8,
 };
 
+/// A mask (handlers/mask.zig): an open of a path matching `pattern` opens `target` (absent:
+/// /dev/null), or `dir_target` for a directory (absent: `target`); normalized absolute paths.
+pub const MaskEntry = struct {
+    pattern: []const u8,
+    target: ?[]const u8 = null,
+    dir_target: ?[]const u8 = null,
+    origin: []const u8,
+};
+
+/// The most masks a policy may hold (the original's MAXACLRULES is far above what is useful).
+pub const masks_max: usize = 4096;
+
 pub const Document = struct {
     version: u32,
     log_level: []const u8,
@@ -236,7 +248,7 @@ pub const Document = struct {
     categories: []const Category,
     rules: []const Rule,
     net_rules: []const NetRule,
-    mask: []const Entry,
+    mask: []const MaskEntry,
     exec_kill: []const Entry,
     exit_wait_all: bool,
     deny_dotdot: bool,
@@ -507,6 +519,8 @@ pub const Policy = struct {
     unsafe_fs: UnsafeFs = .{},
     /// ioctl request verdicts, sorted by request.
     ioctl_rules: []const IoctlRule = &.{},
+    /// The masks, in policy order: the last that matches decides (handlers/mask.zig).
+    masks: []const MaskEntry = &.{},
 
     /// The verdict of an ioctl request (the kernel reads it as 32 bits), by number only, as the
     /// original: its exact entry, else an entry whose varying bits it fills, else none (then
@@ -694,6 +708,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         }
     }
     policy.ioctl_rules = doc.ioctl_rules;
+    policy.masks = try load_masks(doc.mask, diag);
     policy.landlock = try load_landlock(arena, doc.landlock, diag);
     policy.limits = try load_limits(doc.limits, diag);
     policy.setid = try load_setid(doc.setid, diag);
@@ -709,6 +724,39 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         return error.OPNOTSUPP;
     }
     return policy;
+}
+
+/// Checks the masks: patterns and targets as lib/policy/parse.ts makes them (absolute targets,
+/// no `.` or `..` component, no repeated or trailing slash).
+fn load_masks(masks: []const MaskEntry, diag: *Diag) sys.Errno![]const MaskEntry {
+    if (masks.len > masks_max) {
+        diag.set("mask: more than {d} masks", .{masks_max});
+        return error.INVAL;
+    }
+    for (masks) |entry| {
+        if (entry.pattern.len == 0 or entry.pattern.len > glob.pattern_len_max) {
+            diag.set("mask from {s}: malformed pattern", .{entry.origin});
+            return error.INVAL;
+        }
+        for ([_]?[]const u8{ entry.target, entry.dir_target }) |target| {
+            if (target) |text| if (!target_normal(text)) {
+                diag.set("mask from {s}: target \"{s}\" is not a normalized absolute path", .{ entry.origin, text });
+                return error.INVAL;
+            };
+        }
+    }
+    return masks;
+}
+
+/// Whether `text` is an absolute path with no empty, `.` or `..` component (`/` itself is).
+pub fn target_normal(text: []const u8) bool {
+    if (text.len == 0 or text[0] != '/' or text.len >= 4096) return false;
+    if (text.len == 1) return true;
+    var parts = std.mem.splitScalar(u8, text[1..], '/');
+    while (parts.next()) |part| {
+        if (part.len == 0 or std.mem.eql(u8, part, ".") or std.mem.eql(u8, part, "..")) return false;
+    }
+    return true;
 }
 
 /// Checks SafeSetID's transits as the original's parser does (lib/policy: the errors a user
@@ -918,7 +966,6 @@ fn check_unsupported(doc: Document, diag: *Diag) sys.Errno!void {
         return error.INVAL;
     }
     const features = [_]struct { used: bool, name: []const u8 }{
-        .{ .used = doc.mask.len > 0, .name = "mask" },
         .{ .used = doc.exec_kill.len > 0, .name = "exec/kill" },
     };
     for (features) |feature| if (feature.used) {
@@ -993,7 +1040,8 @@ test "load refuses what it cannot enforce or does not know" {
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"net/bind\",\"action\":\"allow\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "not a path category" },
         .{ .json = doc_text(.{ .rules = "[{\"category\":\"read\",\"action\":\"maybe\",\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "unknown action" },
         .{ .json = doc_text(.{ .lock = "\"unset\"" }), .err = error.INVAL, .msg = "unknown lock state" },
-        .{ .json = doc_text(.{ .mask = "[{\"pattern\":\"/x\",\"origin\":\"f:1\"}]" }), .err = error.OPNOTSUPP, .msg = "mask is not supported yet" },
+        .{ .json = doc_text(.{ .mask = "[{\"pattern\":\"/x\",\"target\":\"dev/null\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "is not a normalized absolute path" },
+        .{ .json = doc_text(.{ .mask = "[{\"pattern\":\"/x\",\"dir_target\":\"/a/../b\",\"origin\":\"f:1\"}]" }), .err = error.INVAL, .msg = "is not a normalized absolute path" },
         .{ .json = doc_text(.{ .extra = ",\"extra\":0" }), .err = error.INVAL, .msg = "UnknownField" },
         .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"compat\":\"maybe\"}" }), .err = error.INVAL, .msg = "not a compatibility level" },
         .{ .json = doc_text(.{ .extra = ",\"landlock\":{\"on\":true,\"paths\":[{\"path\":\"/x\",\"access\":131072}]}" }), .err = error.INVAL, .msg = "are not valid" },

@@ -86,7 +86,8 @@ export interface CompiledPolicy {
     pattern: string;
     origin: string;
   }[];
-  mask: { pattern: string; origin: string }[];
+  /** The masks, in policy order (the last that matches decides); targets absent: /dev/null. */
+  mask: { pattern: string; target?: string; dir_target?: string; origin: string }[];
   /** Lock sandboxing: the Landlock ruleset libsyd builds (ffi/layers/landlock.zig). */
   landlock: CompiledLandlock;
   exec_kill: { pattern: string; origin: string }[];
@@ -256,7 +257,12 @@ export function compile(
       origin: formatOrigin(r.origin),
     })),
     net_rules: state.netRules.flatMap(compileNetRule),
-    mask: state.mask.map((m) => ({ pattern: m.pattern, origin: formatOrigin(m.origin) })),
+    mask: state.mask.map((m) => ({
+      pattern: m.pattern,
+      ...(m.target !== undefined && { target: m.target }),
+      ...(m.dirTarget !== undefined && { dir_target: m.dirTarget }),
+      origin: formatOrigin(m.origin),
+    })),
     landlock: compileLandlock(state.landlock),
     exec_kill: [], // syd 1's exec/kill, which the parser refuses; libsyd still reads the field
     pass_fds: { all: state.passFds.all, ranges: state.passFds.ranges.map((r) => [r[0], r[1]]) },

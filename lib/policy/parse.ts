@@ -146,7 +146,12 @@ export type Command =
   | { kind: "timeout"; ms: number }
   /** log/rlimit_burst and log/rlimit_interval: identical records allowed per interval. */
   | { kind: "log_rlimit"; burst?: number; intervalNs?: number }
-  | { kind: "mask"; op: Op; pattern: string }
+  /**
+   * mask+PATTERN[:TARGET[:DIRTARGET]], mask-PATTERN, mask^ (no pattern: every mask). `target`
+   * (default /dev/null) and `dirTarget` (for directories; default `target`) are normalized
+   * absolute paths.
+   */
+  | { kind: "mask"; op: Op; pattern: string; target?: string; dirTarget?: string }
   /** allow/ioctl and deny/ioctl: request verdicts (lib/policy/ioctl.ts). */
   | { kind: "ioctl_rule"; deny: boolean; op: Op; text: string; requests: IoctlRequest[] }
   | { kind: "trace"; option: TraceOption; value: boolean }
@@ -725,6 +730,74 @@ function expectOp(op: string, allowed: string, key: string, offset: number): voi
   }
 }
 
+/**
+ * Splits a mask command's value at its unescaped colons, resolving the original's escapes (`\:`
+ * a colon, `\\` a backslash); a lone backslash is refused (EINVAL, as the original's).
+ */
+function maskFields(value: string, at: number): { text: string; at: number }[] {
+  const fields = [{ text: "", at }];
+  for (let i = 0; i < value.length; i++) {
+    const field = fields[fields.length - 1];
+    if (value[i] === "\\") {
+      const next = value[i + 1];
+      if (next !== ":" && next !== "\\") {
+        throw new CommandError("a lone backslash in a mask command", at + i, {
+          hint: "write \\: for a colon, \\\\ for a backslash",
+        });
+      }
+      field.text += next;
+      i++;
+    } else if (value[i] === ":") fields.push({ text: "", at: at + i + 1 });
+    else field.text += value[i];
+  }
+  return fields;
+}
+
+/**
+ * A mask target, as the original's: absolute, with no `..` component (EINVAL); `.` components,
+ * repeated and trailing slashes are dropped. Symlinks are not looked at here: opening a masked
+ * path whose target is one fails (ELOOP), as in the original.
+ */
+function maskTarget(field: { text: string; at: number }): string {
+  if (field.text === "") throw new CommandError("an empty mask target", field.at);
+  if (!field.text.startsWith("/")) {
+    throw new CommandError(`mask target "${field.text}" is not an absolute path`, field.at);
+  }
+  const parts = field.text.split("/").filter((part) => part !== "" && part !== ".");
+  if (parts.includes("..")) {
+    throw new CommandError(`mask target "${field.text}" has a ".." component`, field.at);
+  }
+  return `/${parts.join("/")}`;
+}
+
+/** `mask+PATTERN[:TARGET[:DIRTARGET]]`, `mask-PATTERN`, `mask^`, as the original's 3.59. */
+function parseMask(op: Op, value: string, at: number): Command {
+  if (op === "^") {
+    if (value !== "") {
+      throw new CommandError("mask^ takes no pattern: it removes every mask", at, {
+        hint: "mask-PATTERN removes one pattern's masks",
+      });
+    }
+    return { kind: "mask", op, pattern: "" };
+  }
+  const fields = op === "-"
+    ? [{ text: maskFields(value, at).map((f) => f.text).join(":"), at }]
+    : maskFields(value, at);
+  if (fields.length > 3) {
+    throw new CommandError("a mask takes at most PATTERN:TARGET:DIRTARGET", fields[3].at - 1);
+  }
+  const pattern = checkPatternAt(fields[0].text, at);
+  if (fields.length === 1) return { kind: "mask", op, pattern };
+  const target = maskTarget(fields[1]);
+  if (fields.length === 2) return { kind: "mask", op, pattern, target };
+  return { kind: "mask", op, pattern, target, dirTarget: maskTarget(fields[2]) };
+}
+
+/** Escapes a mask field for `formatCommand` (`\` and `:`). */
+function maskEscape(text: string): string {
+  return text.replace(/[\\:]/g, (c) => `\\${c}`);
+}
+
 function checkPatternAt(pattern: string, offset: number): string {
   try {
     checkPattern(pattern);
@@ -982,7 +1055,7 @@ export function parseCommand(text: string): Command {
   }
   if (key === "mask") {
     expectOp(op, "+-^", key, split);
-    return { kind: "mask", op: op as Op, pattern: checkPatternAt(value, valueAt) };
+    return parseMask(op as Op, value, valueAt);
   }
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
@@ -1266,7 +1339,10 @@ export function formatCommand(command: Command): string {
         ? `log/rlimit_burst:${command.burst}`
         : `log/rlimit_interval:${command.intervalNs}`;
     case "mask":
-      return `mask${command.op}${command.pattern}`;
+      return `mask${command.op}${
+        [command.pattern, command.target, command.dirTarget].filter((f) => f !== undefined)
+          .map((f) => maskEscape(f as string)).join(":")
+      }`;
     case "ioctl_rule":
       return `${command.deny ? "deny" : "allow"}/ioctl${command.op}${command.text}`;
     case "trace":

@@ -245,7 +245,51 @@ Deno.test("parseCommand() refuses an unknown lock state with a hint", () => {
 Deno.test("parseCommand() reads mask with +, - and ^", () => {
   roundTrip("mask+/etc/shadow", { kind: "mask", op: "+", pattern: "/etc/shadow" });
   roundTrip("mask-/etc/shadow", { kind: "mask", op: "-", pattern: "/etc/shadow" });
-  roundTrip("mask^/proc/*/mem", { kind: "mask", op: "^", pattern: "/proc/*/mem" });
+  roundTrip("mask^", { kind: "mask", op: "^", pattern: "" });
+});
+
+Deno.test("parseCommand() reads mask targets and the original's escapes", () => {
+  roundTrip("mask+/dev/[fn]ull:/dev/zero", {
+    kind: "mask",
+    op: "+",
+    pattern: "/dev/[fn]ull",
+    target: "/dev/zero",
+  });
+  roundTrip("mask+/proc/acpi/***:/dev/null:/var/empty", {
+    kind: "mask",
+    op: "+",
+    pattern: "/proc/acpi/***",
+    target: "/dev/null",
+    dirTarget: "/var/empty",
+  });
+  roundTrip("mask+/a\\:b\\\\c:/x\\:y", {
+    kind: "mask",
+    op: "+",
+    pattern: "/a:b\\c",
+    target: "/x:y",
+  });
+  roundTrip("mask-/a\\:b", { kind: "mask", op: "-", pattern: "/a:b" });
+  // Normalized as the original's: `.`, repeated and trailing slashes dropped.
+  assert.deepEqual(parseCommand("mask+/x://dev/./null/"), {
+    kind: "mask",
+    op: "+",
+    pattern: "/x",
+    target: "/dev/null",
+  });
+});
+
+Deno.test("parseCommand() refuses bad mask targets, lone backslashes and mask^ with a pattern (EINVAL)", () => {
+  assert.match(refusal("mask+/x:dev/null").message, /not an absolute path/);
+  assert.equal(refusal("mask+/x:dev/null").offset, 8);
+  assert.match(refusal("mask+/x:").message, /an empty mask target/);
+  assert.match(refusal("mask+/x:/a/../b").message, /has a "\.\." component/);
+  assert.match(refusal("mask+/x:/dev/null:rel").message, /not an absolute path/);
+  assert.match(refusal("mask+/x:/a:/b:/c").message, /at most PATTERN:TARGET:DIRTARGET/);
+  assert.match(refusal("mask+/x\\y").message, /lone backslash/);
+  assert.match(refusal("mask^/x").message, /mask\^ takes no pattern/);
+  for (const text of ["mask+/x:rel", "mask+/x\\y", "mask^/x"]) {
+    assert.equal(refusal(text).errno, undefined);
+  }
 });
 
 Deno.test("parseCommand() refuses syd 1's exec/kill as the original does (EINVAL, not unsupported)", () => {

@@ -165,6 +165,75 @@ allow/read,stat,list,readlink,chdir,readdir+/etc/ssl/certs/***
 allow/read,stat,list,readlink+/etc/ssl/openssl.cnf
 allow/read,stat,list,readlink,chdir,readdir+/etc/terminfo/***
 allow/stat,list,readlink,chdir+/home
+# Masks (the original's linux profile): what the rules allow of these reads as empty (files) or
+# as /var/empty (directories; ENOENT where it does not exist, as in the original). Kernel memory
+# and port devices, the kernel's global information and tunables in /proc and /sys, /boot;
+# /proc/cmdline and boot_id are allowed, as the original's, to read as empty and as a fresh
+# uuid; /dev/random reads /dev/urandom; the timezone is UTC (Etc/UTC: Debian's zoneinfo/UTC, the
+# original's target, is a symlink, which a target may not be).
+mask+/dev/mem
+mask+/dev/kmem
+mask+/dev/port
+mask+/dev/ntsync
+mask+/dev/cpu/[0-9]*/msr
+mask+/dev/random:/dev/urandom
+allow/read,stat,list,readlink+/proc/cmdline
+mask+/proc/cmdline
+mask+/proc/config.gz
+mask+/proc/consoles
+mask+/proc/crypto
+mask+/proc/devices
+mask+/proc/dma
+mask+/proc/fb
+mask+/proc/interrupts
+mask+/proc/io*
+mask+/proc/kallsyms
+mask+/proc/kcore
+mask+/proc/key*
+mask+/proc/kpage*
+mask+/proc/locks
+mask+/proc/mdstat
+mask+/proc/misc
+mask+/proc/modules
+mask+/proc/mtrr
+mask+/proc/partitions
+mask+/proc/swaps
+mask+/proc/*info*/***:/dev/null:/var/empty
+mask+/proc/*stat*/***:/dev/null:/var/empty
+mask+/proc/*debug*/***:/dev/null:/var/empty
+mask+/proc/*_stats/***:/dev/null:/var/empty
+mask+/proc/latency_*/***:/dev/null:/var/empty
+mask+/proc/timer_*/***:/dev/null:/var/empty
+mask+/proc/sched*/***:/dev/null:/var/empty
+mask+/proc/sys*/***:/dev/null:/var/empty
+mask+/proc/acpi/***:/dev/null:/var/empty
+mask+/proc/asound/***:/dev/null:/var/empty
+mask+/proc/bus/***:/dev/null:/var/empty
+mask+/proc/driver/***:/dev/null:/var/empty
+mask+/proc/fs/***:/dev/null:/var/empty
+mask+/proc/irq/***:/dev/null:/var/empty
+mask+/proc/pressure/***:/dev/null:/var/empty
+mask+/proc/scsi/***:/dev/null:/var/empty
+mask+/proc/tty/***:/dev/null:/var/empty
+mask+/proc/xen/***:/dev/null:/var/empty
+allow/stat,list,readlink,chdir,readdir+/proc/sys/kernel/random
+allow/read,stat,list,readlink+/proc/sys/kernel/random/*id
+mask+/proc/sys/kernel/random/boot_id:/proc/sys/kernel/random/uuid
+mask+/proc/sys/kernel/random/uuid:/proc/sys/kernel/random/uuid
+mask+/sys/block/***:/dev/null:/var/empty
+mask+/sys/bus/***:/dev/null:/var/empty
+mask+/sys/class/***:/dev/null:/var/empty
+mask+/sys/dev/***:/dev/null:/var/empty
+mask+/sys/devices/***:/dev/null:/var/empty
+mask+/sys/firmware/***:/dev/null:/var/empty
+mask+/sys/fs/***:/dev/null:/var/empty
+mask+/sys/hypervisor/***:/dev/null:/var/empty
+mask+/sys/kernel/***:/dev/null:/var/empty
+mask+/sys/module/***:/dev/null:/var/empty
+mask+/sys/power/***:/dev/null:/var/empty
+mask+/boot/***:/dev/null:/var/empty
+mask+/etc/localtime:/usr/share/zoneinfo/Etc/UTC
+mask+/usr/share/zoneinfo/**:/usr/share/zoneinfo/Etc/UTC:/var/empty
 # Pathless fds of everyday programs (the original's linux profile): pipes, epoll, eventfd,
 # signalfd, and unnamed UNIX sockets (socketpair, autobind).
 allow/create+!pipe

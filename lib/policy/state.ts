@@ -93,6 +93,9 @@ export interface NetRule {
 /** A mask entry. */
 export interface PatternEntry {
   pattern: string;
+  /** What an open of a match opens (absent: /dev/null); `dirTarget` for a directory. */
+  target?: string;
+  dirTarget?: string;
   origin: Origin;
 }
 
@@ -456,11 +459,23 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       return removed;
     }
     case "mask": {
+      // As the original's: the last mask added that matches decides; mask- removes every mask
+      // of the pattern, mask^ every mask.
       if (command.op === "+") {
-        state.mask.push({ pattern: command.pattern, origin });
+        const { pattern, target, dirTarget } = command;
+        state.mask.push({
+          pattern,
+          ...(target !== undefined && { target }),
+          ...(dirTarget !== undefined && { dirTarget }),
+          origin,
+        });
         return 0;
       }
-      return remove(state.mask, command.op, (entry) => entry.pattern === command.pattern);
+      return remove(
+        state.mask,
+        "^",
+        (entry) => command.op === "^" || entry.pattern === command.pattern,
+      );
     }
     case "trace":
       if (command.option === "exit_wait_all") state.exitWaitAll = command.value;
@@ -582,8 +597,8 @@ export function dump(state: PolicyState): string[] {
     const categories = run.map((r) => r.category);
     lines.push(formatCommand({ kind: "net_rule", action, categories, op: "+", address }));
   }
-  for (const entry of state.mask) {
-    lines.push(formatCommand({ kind: "mask", op: "+", pattern: entry.pattern }));
+  for (const { pattern, target, dirTarget } of state.mask) {
+    lines.push(formatCommand({ kind: "mask", op: "+", pattern, target, dirTarget }));
   }
   if (state.exitWaitAll) lines.push("trace/exit_wait_all:1");
   if (state.denyDotdot) lines.push("trace/deny_dotdot:1");

@@ -189,7 +189,7 @@ Deno.test("apply() counts removals over every category of the command", () => {
 });
 
 Deno.test("apply() '-' with nothing to remove counts 0", () => {
-  const { removed } = run("allow/read-/x", "mask-/x", "mask^/x", "allow/net/bind-any!1");
+  const { removed } = run("allow/read-/x", "mask-/x", "mask^", "allow/net/bind-any!1");
   assert.deepEqual(removed, [0, 0, 0, 0]);
 });
 
@@ -228,17 +228,20 @@ Deno.test("apply() puts a rule for path and network categories in both lists", (
   ]);
 });
 
-Deno.test("apply() adds and removes mask entries", () => {
+Deno.test("apply() adds and removes mask entries as the original: mask- every equal one, mask^ all", () => {
   const { state, removed } = run(
     "mask+/etc/a",
-    "mask+/etc/b",
-    "mask+/etc/a",
+    "mask+/etc/b:/dev/zero",
+    "mask+/etc/a:/dev/zero:/var/empty",
     "mask-/etc/a",
     "mask+/etc/a",
-    "mask^/etc/a",
   );
-  assert.deepEqual(removed, [0, 0, 0, 1, 0, 2]);
-  assert.deepEqual(state.mask.map((e) => e.pattern), ["/etc/b"]);
+  assert.deepEqual(removed, [0, 0, 0, 2, 0]);
+  assert.deepEqual(state.mask.map((e) => [e.pattern, e.target, e.dirTarget]), [
+    ["/etc/b", "/dev/zero", undefined],
+    ["/etc/a", undefined, undefined],
+  ]);
+  assert.deepEqual(run("mask+/etc/a", "mask+/etc/b", "mask^").removed, [0, 0, 2]);
 });
 
 // reset.
