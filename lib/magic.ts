@@ -328,7 +328,8 @@ export class MagicServer {
     if (command.kind === "sandbox_query") {
       const on = command.categories.every((category) => this.#state.on[category]) &&
         (!command.landlock || this.#state.landlock.on) &&
-        (!command.mem || this.#state.limits.mem) && (!command.pid || this.#state.limits.pid);
+        (!command.mem || this.#state.limits.mem) && (!command.pid || this.#state.limits.pid) &&
+        (!command.tpe || this.#state.trust.tpe);
       return { errno: on ? 0 : ENOENT, level: "info", msg: on ? "query: on" : "query: off" };
     }
     if (command.kind === "namespace" && command.ns === "unshare_query") {

@@ -100,9 +100,9 @@ Deno.test("policy features that cannot be enforced yet are refused with 95, neve
   // mask (issue 17) is applied now: tests/mask_test.ts.
   const mask = await runSyd(["-poff", "-m", "mask+/etc/passwd", "--", "true"]);
   assert.equal(mask.code, 0, mask.stderr);
-  const tpe = await runSyd(["-poff", "-m", "sandbox/tpe:on", "--", "true"]);
-  assert.equal(tpe.code, 95);
-  assert.equal(tpe.stderr, '-m#1:1:9: error: category "tpe" is not supported by this syd\n');
+  const crypt = await runSyd(["-poff", "-m", "sandbox/crypt:on", "--", "true"]);
+  assert.equal(crypt.code, 95);
+  assert.equal(crypt.stderr, '-m#1:1:9: error: category "crypt" is not supported by this syd\n');
 });
 
 Deno.test("a bad -m command makes syd refuse to start with a diagnostic and 22", async () => {

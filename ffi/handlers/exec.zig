@@ -19,6 +19,8 @@ const path_mod = @import("../judge/path.zig");
 const handlers = @import("mod.zig");
 const elf = @import("elf.zig");
 const pieces = @import("../kernel/pieces.zig");
+const tpe = @import("../exec/tpe.zig");
+const segvguard = @import("../exec/segvguard.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -27,7 +29,8 @@ pub fn handle(request: *const Request) Response {
     const exec_on = handlers.any_on(request.policy, &.{.exec});
     // Trusted symlinks hold whatever the rules say, as the original's (`-p off` too); checked
     // before the call only, as the rules are (README, Limits: the kernel reads the path again).
-    if (!exec_on and request.policy.unsafe_fs.allow_unsafe_symlinks) return .continue_call;
+    const trust_on = request.policy.trust.tpe or request.policy.trust.segvguard_on();
+    if (!exec_on and !trust_on and request.policy.unsafe_fs.allow_unsafe_symlinks) return .continue_call;
     const is_execveat = request.notif.data.nr == @intFromEnum(linux.SYS.execveat);
     const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else handlers.at.fdcwd;
     const path_addr = if (is_execveat) request.arg(1) else request.arg(0);
@@ -39,7 +42,9 @@ pub fn handle(request: *const Request) Response {
     }, &canonical_buf) catch |err| return handlers.failure(err);
     assert(canonical.len > 0);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (segvguard.at_entry(request, canonical)) |response| return response; // exec/segvguard.zig
     if (exec_on) if (handlers.decide(request, &.{.exec}, canonical)) |response| return response;
+    if (tpe.at_entry(request, canonical)) |response| return response; // exec/tpe.zig
     return .continue_call; // see the file comment: checked again once the exec is done
 }
 
@@ -90,10 +95,12 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
         if (lst.dev != loader.dev or lst.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
     }
 
+    if (!segvguard.at_exec_stop(request, exe_path, loaders[0..loader_count])) return false; // exec/segvguard.zig
     if (handlers.any_on(request.policy, &.{.exec})) {
         if (!judged(request, exe_path)) return killed(request);
         for (loaders[0..loader_count]) |loader| if (!judged(request, loader.path)) return killed(request);
     }
+    if (!tpe.at_exec_stop(request, exe_fd, exe_path, loaders[0..loader_count])) return false; // exec/tpe.zig
     if (!ldso_allowed) {
         _ = readable catch return refuse(request, exe_path, "cannot read the program to check it is not the dynamic loader run directly (trace/allow_unsafe_exec_ldso:1 skips the check)", error.ACCES);
         const kind = elf.classify(elf.File{ .fd = exe_fd });
@@ -245,4 +252,9 @@ test "makedev matches the kernel's st_dev encoding of this process's root" {
     const major: u32 = @intCast(((st.dev >> 8) & 0xfff) | ((st.dev >> 32) & ~@as(u64, 0xfff)));
     const minor: u32 = @intCast((st.dev & 0xff) | ((st.dev >> 12) & ~@as(u64, 0xff)));
     try std.testing.expectEqual(st.dev, makedev(major, minor));
+}
+
+test {
+    _ = tpe; // exec/tpe.zig's tests
+    _ = segvguard;
 }

@@ -293,6 +293,8 @@ pub const Document = struct {
     landlock: LandlockDoc = .{},
     /// Memory and PID sandboxing (absent: both off).
     limits: LimitsDoc = .{},
+    /// TPE and SegvGuard (absent: the original's defaults, both on).
+    trust: TrustDoc = .{},
     /// SafeSetID (absent: no transits).
     setid: SetIdDoc = .{},
     /// Namespaces and the container form (absent: none).
@@ -349,6 +351,44 @@ pub const Limits = struct {
     /// Tasks (processes and threads) the sandbox may have at once.
     pid_max: u64 = 0,
     pid_action: Action = .kill,
+};
+
+/// TPE and SegvGuard in the document (lib/policy/compile.ts `trust`); absent fields: the
+/// original's defaults (TPE on for every group, deny; SegvGuard 5 crashes in 120 s suspend for
+/// 600 s, deny).
+pub const TrustDoc = struct {
+    tpe: bool = true,
+    tpe_action: []const u8 = "deny",
+    /// tpe/gid: null applies TPE to every user.
+    tpe_gid: ?u32 = null,
+    tpe_negate: bool = false,
+    tpe_root_owned: bool = false,
+    tpe_user_owned: bool = false,
+    tpe_root_mount: bool = false,
+    segvguard_action: []const u8 = "deny",
+    /// 0: SegvGuard off.
+    segvguard_expiry_ms: u64 = 120 * std.time.ms_per_s,
+    segvguard_suspension_ms: u64 = 600 * std.time.ms_per_s,
+    segvguard_maxcrashes: u8 = 5,
+};
+
+/// Trusted Path Execution (exec/tpe.zig) and SegvGuard (exec/segvguard.zig), as the original's.
+pub const Trust = struct {
+    tpe: bool = true,
+    tpe_action: Action = .deny,
+    tpe_gid: ?u32 = null,
+    tpe_negate: bool = false,
+    tpe_root_owned: bool = false,
+    tpe_user_owned: bool = false,
+    tpe_root_mount: bool = false,
+    segvguard_action: Action = .deny,
+    segvguard_expiry_ms: u64 = 120 * std.time.ms_per_s,
+    segvguard_suspension_ms: u64 = 600 * std.time.ms_per_s,
+    segvguard_maxcrashes: u8 = 5,
+
+    pub fn segvguard_on(self: *const Trust) bool {
+        return self.segvguard_expiry_ms > 0 and self.segvguard_action != .allow;
+    }
 };
 
 /// Lock sandboxing in the document (lib/policy/landlock.ts `CompiledLandlock`).
@@ -440,6 +480,8 @@ pub const Policy = struct {
     /// Memory and PID sandboxing: which is on is fixed when the sandbox starts (the filter's
     /// memory traps, the tracer); /dev/syd may turn either off, and change the limits.
     limits: Limits = .{},
+    /// TPE and SegvGuard; /dev/syd may change them.
+    trust: Trust = .{},
     /// SafeSetID: fixed when the sandbox starts.
     setid: SetId = .{},
     /// Namespaces and the container form (layers/namespaces.zig): fixed when the sandbox starts.
@@ -711,6 +753,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     policy.masks = try load_masks(doc.mask, diag);
     policy.landlock = try load_landlock(arena, doc.landlock, diag);
     policy.limits = try load_limits(doc.limits, diag);
+    policy.trust = try load_trust(doc.trust, diag);
     policy.setid = try load_setid(doc.setid, diag);
     var why: []const u8 = "";
     policy.namespaces = namespaces.load(doc.namespaces, &why) catch |err| {
@@ -783,6 +826,34 @@ fn load_setid(doc: SetIdDoc, diag: *Diag) sys.Errno!SetId {
         }
     }
     return .{ .uid = doc.uid, .gid = doc.gid, .allow_unsafe_setid = doc.allow_unsafe_setid };
+}
+
+/// Checks and converts TPE's and SegvGuard's settings: the original's actions (no allow), a
+/// suspension of at least a second, at least one crash.
+fn load_trust(doc: TrustDoc, diag: *Diag) sys.Errno!Trust {
+    const tpe_action = Action.parse(doc.tpe_action) orelse .allow;
+    const segvguard_action = Action.parse(doc.segvguard_action) orelse .allow;
+    if (tpe_action == .allow or segvguard_action == .allow) {
+        diag.set("trust: \"{s}\" or \"{s}\" is not an action for TPE or SegvGuard", .{ doc.tpe_action, doc.segvguard_action });
+        return error.INVAL;
+    }
+    if (doc.segvguard_suspension_ms < std.time.ms_per_s or doc.segvguard_maxcrashes == 0) {
+        diag.set("trust: segvguard/suspension and segvguard/maxcrashes cannot be 0", .{});
+        return error.INVAL;
+    }
+    return .{
+        .tpe = doc.tpe,
+        .tpe_action = tpe_action,
+        .tpe_gid = doc.tpe_gid,
+        .tpe_negate = doc.tpe_negate,
+        .tpe_root_owned = doc.tpe_root_owned,
+        .tpe_user_owned = doc.tpe_user_owned,
+        .tpe_root_mount = doc.tpe_root_mount,
+        .segvguard_action = segvguard_action,
+        .segvguard_expiry_ms = doc.segvguard_expiry_ms,
+        .segvguard_suspension_ms = doc.segvguard_suspension_ms,
+        .segvguard_maxcrashes = doc.segvguard_maxcrashes,
+    };
 }
 
 /// Checks and converts the limits: the original's actions for each (memory: no allow; PID: no

@@ -35,6 +35,7 @@ const reap = @import("../run/reap.zig");
 const caps = @import("../layers/caps.zig");
 const caller_mod = @import("../kernel/caller.zig");
 const emulate = @import("../handlers/emulate.zig");
+const segvguard = @import("../exec/segvguard.zig");
 const Pool = pool_mod.Pool;
 
 const ptrace_cont: usize = 7;
@@ -281,6 +282,7 @@ pub const Tracer = struct {
             // kernel would have spared whatever the signal but a SIGKILL, and which a SIGSTOP
             // would freeze (and syd with it) because a traced task cannot ignore it (found by
             // the attack session). The init uses no signal.
+            segvguard.at_signal(self.pool.channel.policy_now(), self.pool.log, pid, sig, pid == self.first_pid); // exec/segvguard.zig
             restart(ptrace_cont, pid, if (self.ns_init and pid == self.first_pid) 0 else sig);
         }
     }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type CompiledTrust, compileTrust } from "./trust.ts";
 import { networkProtocol } from "./address.ts";
 import {
   formatOrigin,
@@ -162,6 +163,8 @@ export interface CompiledPolicy {
    * setting is at its default, so that an older libsyd.so reads the document.
    */
   limits?: CompiledLimits;
+  /** TPE and SegvGuard (absent: the original's defaults). */
+  trust?: CompiledTrust;
   /**
    * SafeSetID (ffi/judge/policy.zig): the uid and gid transits, sorted by source, and
    * trace/allow_unsafe_setid. Left out when there is no transit and the option is off; the
@@ -302,7 +305,13 @@ export function compile(
     ...limitsField(state),
     ...setidField(state),
     ...namespacesField(state),
+    ...trustField(state),
   };
+}
+
+function trustField(state: PolicyState): { trust?: CompiledTrust } {
+  const trust = compileTrust(state.trust);
+  return trust === undefined ? {} : { trust };
 }
 
 function namespacesField(state: PolicyState): { namespaces?: CompiledNamespaces } {

@@ -14,6 +14,7 @@
  */
 import type { Command, LockState } from "./parse.ts";
 import type { PolicyState } from "./state.ts";
+import { trustDropRefusal } from "./trust.ts";
 import { addressesIntersect, fsTypesIntersect, globsIntersect } from "./intersect.ts";
 import {
   type Action,
@@ -118,7 +119,10 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
           SEVERITY[state.landlock.compat] > SEVERITY[command.landlock]) ||
         (command.mem === true &&
           SEVERITY[state.limits.memAction] > SEVERITY[command.action]) ||
-        (command.pid === true && SEVERITY[state.limits.pidAction] > SEVERITY[command.action]);
+        (command.pid === true && SEVERITY[state.limits.pidAction] > SEVERITY[command.action]) ||
+        (command.tpe === true && SEVERITY[state.trust.tpeAction] > SEVERITY[command.action]) ||
+        (command.segvguard === true &&
+          SEVERITY[state.trust.segvguardAction] > SEVERITY[command.action]);
       return lowered ? "lowering a default action" : undefined;
     }
     case "limit": {
@@ -131,6 +135,10 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
       if (command.value === 0n) return `removing ${command.key}`;
       return now !== 0n && command.value > now ? `raising ${command.key}` : undefined;
     }
+    case "tpe_gid":
+    case "tpe_flag":
+    case "segvguard":
+      return trustDropRefusal(state.trust, command);
     case "rule":
     case "net_rule":
     case "fs_rule":

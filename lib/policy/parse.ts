@@ -45,6 +45,7 @@ import {
   own,
   UNSUPPORTED_CATEGORIES,
 } from "./vocab.ts";
+import { formatTrustCommand, parseTrustCommand, type TpeFlag, TRUST_ACTIONS } from "./trust.ts";
 
 /** A list operator. */
 import {
@@ -98,6 +99,8 @@ export type Command =
     mem?: boolean;
     /** PID sandboxing too: `pid` in the list. */
     pid?: boolean;
+    /** Trusted Path Execution too: `tpe` in the list (lib/policy/trust.ts). */
+    tpe?: boolean;
   }
   | {
     kind: "sandbox_query";
@@ -105,6 +108,7 @@ export type Command =
     landlock?: boolean;
     mem?: boolean;
     pid?: boolean;
+    tpe?: boolean;
   }
   | {
     kind: "default";
@@ -117,7 +121,16 @@ export type Command =
     mem?: boolean;
     /** default/pid too (never allow, deny or panic). */
     pid?: boolean;
+    /** default/tpe and default/segvguard too (never allow). */
+    tpe?: boolean;
+    segvguard?: boolean;
   }
+  /** tpe/gid:GID|none (lib/policy/trust.ts). */
+  | { kind: "tpe_gid"; gid: number | null }
+  /** tpe/negate, tpe/root_owned, tpe/user_owned, tpe/root_mount. */
+  | { kind: "tpe_flag"; flag: TpeFlag; value: boolean }
+  /** segvguard/expiry and segvguard/suspension (milliseconds), segvguard/maxcrashes (a count). */
+  | { kind: "segvguard"; key: "expiry" | "suspension" | "maxcrashes"; value: number }
   /** mem/max:SIZE, mem/vm_max:SIZE (bytes), pid/max:N (tasks); 0: no limit. An unsigned 64-bit value. */
   | { kind: "limit"; key: LimitKey; value: bigint }
   /**
@@ -261,6 +274,8 @@ const TOP_WORDS = [
   "default",
   "mem",
   "pid",
+  "tpe",
+  "segvguard",
   "setuid",
   "setgid",
   "unshare",
@@ -310,6 +325,7 @@ function parseCategories(
   fs?: { seen: boolean },
   landlock?: { seen: boolean },
   layers?: LimitLayer[],
+  trust?: string[],
 ): Category[] {
   if (text.length === 0) throw new CommandError("missing category", offset);
   const out: Category[] = [];
@@ -335,6 +351,13 @@ function parseCategories(
         at,
         { hint: `allow/${name}+PATH allows it beneath PATH` },
       );
+    } else if (trust !== undefined && (lower === "tpe" || lower === "segvguard")) {
+      if (lower === "segvguard" && !trust.includes("segvguard:ok")) {
+        throw new CommandError(`unknown category "${name}"`, at, {
+          hint: "SegvGuard takes default/segvguard and segvguard/expiry:0 (off)",
+        });
+      }
+      if (!trust.includes(lower)) trust.push(lower);
     } else if (isLimitLayer(lower)) {
       if (layers === undefined) {
         throw new CommandError(
@@ -895,6 +918,7 @@ export function parseCommand(text: string): Command {
     const fs = { seen: false };
     const landlock = { seen: false };
     const layers: LimitLayer[] = [];
+    const trust: string[] = [];
     const categories = parseCategories(
       rest,
       slash + 1,
@@ -902,7 +926,9 @@ export function parseCommand(text: string): Command {
       fs,
       landlock,
       layers,
+      trust,
     );
+    const tpe = trust.includes("tpe") ? { tpe: true } : {};
     if (op === "?") {
       if (value.length > 0) throw new CommandError("a query takes no value", valueAt);
       return {
@@ -910,6 +936,7 @@ export function parseCommand(text: string): Command {
         categories,
         ...(landlock.seen ? { landlock: true } : {}),
         ...layerFlags(layers),
+        ...tpe,
       };
     }
     const on = parseBoolean(value, valueAt);
@@ -921,6 +948,7 @@ export function parseCommand(text: string): Command {
       ...(fs.seen ? { fs: true } : {}),
       ...(landlock.seen ? { landlock: true } : {}),
       ...layerFlags(layers),
+      ...tpe,
     };
   }
   if (head === "default" && slash >= 0) {
@@ -928,7 +956,8 @@ export function parseCommand(text: string): Command {
     const fs = { seen: false };
     const landlock = { seen: false };
     const layers: LimitLayer[] = [];
-    const categories = parseCategories(rest, slash + 1, undefined, fs, landlock, layers);
+    const trust: string[] = ["segvguard:ok"];
+    const categories = parseCategories(rest, slash + 1, undefined, fs, landlock, layers, trust);
     if (landlock.seen && !(LOCK_COMPAT as readonly string[]).includes(value)) {
       throw new CommandError(
         `"${value}" is not a Landlock compatibility level (kill: hard requirement, deny: soft ` +
@@ -946,6 +975,13 @@ export function parseCommand(text: string): Command {
         });
       }
     }
+    for (const layer of ["tpe", "segvguard"]) {
+      if (trust.includes(layer) && !TRUST_ACTIONS.includes(action)) {
+        throw new CommandError(`default/${layer} cannot be ${action}`, valueAt, {
+          hint: `one of ${TRUST_ACTIONS.join(", ")}`,
+        });
+      }
+    }
     return {
       kind: "default",
       categories,
@@ -953,8 +989,12 @@ export function parseCommand(text: string): Command {
       ...(fs.seen ? { fs: true } : {}),
       ...(landlock.seen ? { landlock: value as LockCompat } : {}),
       ...layerFlags(layers),
+      ...(trust.includes("tpe") ? { tpe: true } : {}),
+      ...(trust.includes("segvguard") ? { segvguard: true } : {}),
     };
   }
+  const trustCommand = parseTrustCommand(key, op, value, valueAt);
+  if (trustCommand !== undefined) return trustCommand;
   if ((head === "mem" || head === "pid") && slash >= 0) {
     return parseLimit(key, head, slash + 1, op, split, value, valueAt);
   }
@@ -1278,11 +1318,16 @@ export function formatCommand(command: Command): string {
           ...(command.landlock ? ["lock"] : []),
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
+          ...(command.tpe ? ["tpe"] : []),
           ...(command.absent ?? []),
         ].filter((t) => t !== "").join(",")
       }:${command.on ? "on" : "off"}`;
     case "limit":
       return `${command.key}:${command.value}`;
+    case "tpe_gid":
+    case "tpe_flag":
+    case "segvguard":
+      return formatTrustCommand(command);
     case "setid":
       return formatSetid(command);
     case "namespace":
@@ -1304,6 +1349,7 @@ export function formatCommand(command: Command): string {
           ...(command.landlock ? ["lock"] : []),
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
+          ...(command.tpe ? ["tpe"] : []),
         ].filter((t) => t !== "").join(",")
       }?`;
     case "default":
@@ -1314,6 +1360,8 @@ export function formatCommand(command: Command): string {
           ...(command.landlock ? ["lock"] : []),
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
+          ...(command.tpe ? ["tpe"] : []),
+          ...(command.segvguard ? ["segvguard"] : []),
         ].filter((t) => t !== "").join(",")
       }:${command.action}`;
     case "lock_rule":

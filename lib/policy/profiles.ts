@@ -16,7 +16,7 @@ export interface Profile {
 
 const OFF = `# Every category off: syd runs the program without judging anything.
 # (mem/max, mem/vm_max or pid/max set later still turn their layer on, as in the original.)
-sandbox/all,fs,ioctl,lock,mem,pid:off
+sandbox/all,fs,ioctl,lock,mem,pid,tpe:off
 `;
 
 const FS =
@@ -329,6 +329,10 @@ allow/all+\${HOME}/.*history*
 allow/all+/run/user/\${SYD_UID}/**
 allow/read,stat,list,readlink,chdir,readdir+/run/user/\${SYD_UID}/***
 allow/net/connect+loopback!0-65535
+# As the original: TPE spares the user's own group, and a program must be the user's or root's.
+tpe/negate:1
+tpe/user_owned:1
+tpe/gid:\${SYD_GID}
 # Unlike the original's user profile: /proc/self/mounts, which libselinux reads behind ls, mkdir
 # and find (the original's linux profile leaves it out as unsafe; its paludis profile allows it).
 allow/read,stat,list,readlink+/proc/self/mounts
@@ -345,6 +349,8 @@ const PALUDIS =
 include_profile linux
 include_profile tty
 sandbox/exec,ioctl:off
+# As the original: TPE is unnecessary for package builds.
+sandbox/tpe:off
 # As the original: script interpreters are not held to AT_EXECVE_CHECK.
 trace/allow_unsafe_exec_script:1
 trace/allow_unsafe_exec_interactive:1
@@ -386,7 +392,7 @@ lock:exec
 `;
 
 const QUIET = `# Deny without logging: every default becomes filter (memory: ENOMEM, pid: SIGKILL).
-default/all,fs,mem,pid:filter
+default/all,fs,mem,pid,tpe,segvguard:filter
 `;
 
 const CONTAINER =
@@ -433,7 +439,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
   trace: {
     doc: "every default warn: log every access and allow it, unless a rule denies (what -x uses)",
-    text: "default/all,fs,ioctl:warn\nsandbox/lock:off\n",
+    text: "default/all,fs,ioctl,tpe:warn\nsandbox/lock:off\n",
   },
   silent: { doc: "the same as quiet", text: "include_profile quiet\n" },
   quiet: { doc: "deny without logging: every default action becomes filter", text: QUIET },

@@ -119,7 +119,7 @@ Deno.test("load() gives a -m error -m#N, line 1 and the column of the problem", 
 });
 
 Deno.test("load() flags unsupported commands in diagnostics", () => {
-  const result = load([m("sandbox/tpe:on"), m("sandbox/raed:on")], { env: {} });
+  const result = load([m("sandbox/crypt:on"), m("sandbox/raed:on")], { env: {} });
   assert.equal(result.diagnostics[0].unsupported, true);
   assert.notEqual(result.diagnostics[1].unsupported, true);
 });

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { applyTrust, dumpTrust, initialTrust, type TrustState } from "./trust.ts";
 import { type Address, formatAddress } from "./address.ts";
 import type { FsTypes } from "./fs_types.ts";
 import { type Command, formatCommand, type LockState, type Op } from "./parse.ts";
@@ -178,6 +179,8 @@ export interface PolicyState {
    * uts/domain, time (lib/policy/namespaces.ts).
    */
   namespaces: NamespacesState;
+  /** TPE and SegvGuard: sandbox/tpe, default/tpe,segvguard, tpe/, segvguard/ (lib/policy/trust.ts). */
+  trust: TrustState;
 }
 
 /**
@@ -291,6 +294,7 @@ export function initialState(): PolicyState {
     limits: initialLimits(),
     setid: initialSetid(),
     namespaces: initialNamespaces(),
+    trust: initialTrust(),
   };
 }
 
@@ -326,6 +330,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       }
       if (command.mem) state.limits.mem = command.on;
       if (command.pid) state.limits.pid = command.on;
+      if (command.tpe) state.trust.tpe = command.on;
       return 0;
     case "sandbox_query":
       return 0;
@@ -335,6 +340,13 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       if (command.landlock) state.landlock.compat = command.landlock;
       if (command.mem) state.limits.memAction = command.action;
       if (command.pid) state.limits.pidAction = command.action;
+      if (command.tpe) state.trust.tpeAction = command.action;
+      if (command.segvguard) state.trust.segvguardAction = command.action;
+      return 0;
+    case "tpe_gid":
+    case "tpe_flag":
+    case "segvguard":
+      applyTrust(state.trust, command);
       return 0;
     case "limit":
       if (command.key === "mem/max") state.limits.memMax = command.value;
@@ -575,6 +587,7 @@ export function dump(state: PolicyState): string[] {
   lines.push(...dumpLandlock(state.landlock));
   if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
   lines.push(...dumpLimits(state.limits));
+  lines.push(...dumpTrust(state.trust));
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),

@@ -154,16 +154,14 @@ export const LIMIT_KEYS = ["mem/max", "mem/vm_max", "pid/max"] as const;
 export type LimitKey = typeof LIMIT_KEYS[number];
 
 /**
- * Categories of the original syd that this project does not implement (force, TPE, crypt,
+ * Categories of the original syd that this project does not implement (force, crypt,
  * proxy, ...): naming one is refused as "not supported".
  */
 export const UNSUPPORTED_CATEGORIES = [
   "force",
-  "tpe",
   "crypt",
   "proxy",
   "pty",
-  "segvguard",
   "net/link",
   "notify",
   "uring",
@@ -261,8 +259,6 @@ export const UNSUPPORTED_KEYS = [
   "crypt",
   "crypt/",
   "proxy/",
-  "tpe/",
-  "segvguard/",
   "setenv",
   "unsetenv",
   "ioctl/",
