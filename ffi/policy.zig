@@ -14,6 +14,7 @@ const Level = @import("log.zig").Level;
 const glob = @import("glob.zig");
 const landlock = @import("layers/landlock.zig");
 const namespaces = @import("layers/namespaces.zig");
+const force_mod = @import("exec/force.zig");
 
 pub const version: u32 = 1;
 
@@ -283,6 +284,8 @@ pub const Document = struct {
     limits: LimitsDoc = .{},
     /// SafeSetID (absent: no transits).
     setid: SetIdDoc = .{},
+    /// Force sandboxing (absent: off, no entries).
+    force: ForceDoc = .{},
     /// Namespaces and the container form (absent: none).
     namespaces: namespaces.Doc = .{},
 };
@@ -311,6 +314,17 @@ pub const SetId = struct {
         return false;
     }
 };
+
+/// Force sandboxing in the document (lib/policy/compile.ts `force`): the Integrity Force map,
+/// sorted by path, digests in hex.
+pub const ForceDoc = struct {
+    on: bool = false,
+    default: []const u8 = "deny",
+    rules: []const struct { path: []const u8, alg: []const u8, digest: []const u8, action: []const u8 } = &.{},
+};
+
+/// The most Integrity Force entries (the original's MAXACLRULES is far above what is useful).
+pub const force_rules_max: usize = 65536;
 
 /// Memory and PID sandboxing in the document (lib/policy/compile.ts `limits`): whether each is
 /// on (after the original's rule that a limit turns its layer on), the limits, the actions.
@@ -430,6 +444,8 @@ pub const Policy = struct {
     limits: Limits = .{},
     /// SafeSetID: fixed when the sandbox starts.
     setid: SetId = .{},
+    /// Force sandboxing (exec/force.zig); whether mmap is stopped for it is fixed at start.
+    force: force_mod.Force = .{},
     /// Namespaces and the container form (layers/namespaces.zig): fixed when the sandbox starts.
     namespaces: namespaces.Rules = .{},
     pool: Pool,
@@ -697,6 +713,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     policy.landlock = try load_landlock(arena, doc.landlock, diag);
     policy.limits = try load_limits(doc.limits, diag);
     policy.setid = try load_setid(doc.setid, diag);
+    policy.force = try load_force(arena, doc.force, diag);
     var why: []const u8 = "";
     policy.namespaces = namespaces.load(doc.namespaces, &why) catch |err| {
         diag.set("{s}", .{why});
@@ -735,6 +752,45 @@ fn load_setid(doc: SetIdDoc, diag: *Diag) sys.Errno!SetId {
         }
     }
     return .{ .uid = doc.uid, .gid = doc.gid, .allow_unsafe_setid = doc.allow_unsafe_setid };
+}
+
+/// Checks and converts the Integrity Force map: known algorithms and actions, hex digests of
+/// the algorithm's size, absolute paths sorted and distinct (exec/force.zig looks them up).
+fn load_force(arena: std.mem.Allocator, doc: ForceDoc, diag: *Diag) sys.Errno!force_mod.Force {
+    const default = Action.parse(doc.default) orelse .allow;
+    if (default == .allow) {
+        diag.set("force: \"{s}\" is not an action for default/force", .{doc.default});
+        return error.INVAL;
+    }
+    if (doc.rules.len > force_rules_max) {
+        diag.set("force: more than {d} entries", .{force_rules_max});
+        return error.INVAL;
+    }
+    const rules = arena.alloc(force_mod.Rule, doc.rules.len) catch return error.NOMEM;
+    for (doc.rules, rules, 0..) |rule, *out, i| {
+        const alg = force_mod.Alg.parse(rule.alg) orelse {
+            diag.set("force: \"{s}\" is not a supported algorithm", .{rule.alg});
+            return error.INVAL;
+        };
+        const action = Action.parse(rule.action) orelse .allow;
+        if (action == .allow) {
+            diag.set("force: \"{s}\" is not an action for {s}", .{ rule.action, rule.path });
+            return error.INVAL;
+        }
+        const digest = arena.alloc(u8, alg.digest_len()) catch return error.NOMEM;
+        const decoded = force_mod.unhex(rule.digest, digest) orelse &.{};
+        if (decoded.len != digest.len) {
+            diag.set("force: {s}: not a {s} digest", .{ rule.path, rule.alg });
+            return error.INVAL;
+        }
+        const sorted = i == 0 or std.mem.order(u8, doc.rules[i - 1].path, rule.path) == .lt;
+        if (rule.path.len == 0 or rule.path[0] != '/' or !sorted) {
+            diag.set("force: paths must be absolute, sorted and distinct ({s})", .{rule.path});
+            return error.INVAL;
+        }
+        out.* = .{ .path = rule.path, .alg = alg, .digest = digest, .action = action };
+    }
+    return .{ .on = doc.on, .default = default, .rules = rules };
 }
 
 /// Checks and converts the limits: the original's actions for each (memory: no allow; PID: no

@@ -17,6 +17,7 @@ import { CATEGORIES, own } from "./vocab.ts";
 import { ioctlErrno } from "./ioctl.ts";
 import { type CompiledLandlock, compileLandlock } from "./landlock.ts";
 import { type CompiledSetid, compileSetid } from "./setid.ts";
+import { type CompiledForce, compileForce } from "./force.ts";
 import { type CompiledNamespaces, compileNamespaces } from "./namespaces.ts";
 
 /** The emulator pool's settings. */
@@ -167,6 +168,8 @@ export interface CompiledPolicy {
    * original's trace/allow_safe_set{u,g}id are implied by a non-empty list.
    */
   setid?: CompiledSetid;
+  /** Force sandboxing (lib/policy/force.ts); left out when as at first. */
+  force?: CompiledForce;
   /**
    * Namespaces and the container form (ffi/policy.zig): the namespaces to make (after the
    * implications), the binds, root, workdir, names and clock offsets. Left out when no namespace
@@ -295,8 +298,14 @@ export function compile(
     ...(state.ioctlRules.size > 0 ? { ioctl_rules: compileIoctl(state) } : {}),
     ...limitsField(state),
     ...setidField(state),
+    ...forceField(state),
     ...namespacesField(state),
   };
+}
+
+function forceField(state: PolicyState): { force?: CompiledForce } {
+  const force = compileForce(state.force);
+  return force === undefined ? {} : { force };
 }
 
 function namespacesField(state: PolicyState): { namespaces?: CompiledNamespaces } {

@@ -11,6 +11,7 @@ import { type Address, AddressError, decodeHex, formatAddress, parseAddress } fr
 import { checkPattern, PatternError } from "./pattern.ts";
 import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
 import { formatSetid, idMin, parseId, type SetidKind } from "./setid.ts";
+import { type ForceCommand, ForceError, formatForce, parseForce } from "./force.ts";
 import {
   formatNamespaceCommand,
   type NamespaceCommand,
@@ -98,6 +99,8 @@ export type Command =
     mem?: boolean;
     /** PID sandboxing too: `pid` in the list. */
     pid?: boolean;
+    /** Force sandboxing too: `force` in the list. */
+    force?: boolean;
   }
   | {
     kind: "sandbox_query";
@@ -105,6 +108,7 @@ export type Command =
     landlock?: boolean;
     mem?: boolean;
     pid?: boolean;
+    force?: boolean;
   }
   | {
     kind: "default";
@@ -117,7 +121,11 @@ export type Command =
     mem?: boolean;
     /** default/pid too (never allow, deny or panic). */
     pid?: boolean;
+    /** default/force too (never allow). */
+    force?: boolean;
   }
+  /** force+PATH:ALGORITHM:HASHHEX[:ACTION], force-PATH, force^ (lib/policy/force.ts). */
+  | ForceCommand
   /** mem/max:SIZE, mem/vm_max:SIZE (bytes), pid/max:N (tasks); 0: no limit. An unsigned 64-bit value. */
   | { kind: "limit"; key: LimitKey; value: bigint }
   /**
@@ -336,6 +344,8 @@ function parseCategories(
           `"${name}" has no rules: ${
             lower === "mem"
               ? "memory sandboxing takes mem/max:SIZE and mem/vm_max:SIZE"
+              : lower === "force"
+              ? "force sandboxing takes force+PATH:ALGORITHM:HASHHEX[:ACTION]"
               : "pid sandboxing takes pid/max:N"
           }`,
           at,
@@ -434,10 +444,13 @@ function parseFdList(text: string, offset: number): { all: boolean; ranges: [num
 }
 
 /** `{ mem: true }`, `{ pid: true }`, both or neither, for the layers a category list named. */
-function layerFlags(layers: readonly LimitLayer[]): { mem?: boolean; pid?: boolean } {
+function layerFlags(
+  layers: readonly LimitLayer[],
+): { mem?: boolean; pid?: boolean; force?: boolean } {
   return {
     ...(layers.includes("mem") ? { mem: true } : {}),
     ...(layers.includes("pid") ? { pid: true } : {}),
+    ...(layers.includes("force") ? { force: true } : {}),
   };
 }
 
@@ -885,6 +898,15 @@ export function parseCommand(text: string): Command {
   if ((head === "mem" || head === "pid") && slash >= 0) {
     return parseLimit(key, head, slash + 1, op, split, value, valueAt);
   }
+  if (key === "force") {
+    expectOp(op, "+-^", key, split);
+    try {
+      return parseForce(op as Op, value, isAction);
+    } catch (err) {
+      if (!(err instanceof ForceError)) throw err;
+      throw new CommandError(err.message, valueAt + err.offset, { unsupported: err.unsupported });
+    }
+  }
   if (key === "passfd") {
     expectOp(op, "+-^", key, split);
     if (op === "^") {
@@ -1205,11 +1227,14 @@ export function formatCommand(command: Command): string {
           ...(command.landlock ? ["lock"] : []),
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
+          ...(command.force ? ["force"] : []),
           ...(command.absent ?? []),
         ].filter((t) => t !== "").join(",")
       }:${command.on ? "on" : "off"}`;
     case "limit":
       return `${command.key}:${command.value}`;
+    case "force":
+      return formatForce(command);
     case "setid":
       return formatSetid(command);
     case "namespace":
@@ -1231,6 +1256,7 @@ export function formatCommand(command: Command): string {
           ...(command.landlock ? ["lock"] : []),
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
+          ...(command.force ? ["force"] : []),
         ].filter((t) => t !== "").join(",")
       }?`;
     case "default":
@@ -1241,6 +1267,7 @@ export function formatCommand(command: Command): string {
           ...(command.landlock ? ["lock"] : []),
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
+          ...(command.force ? ["force"] : []),
         ].filter((t) => t !== "").join(",")
       }:${command.action}`;
     case "lock_rule":

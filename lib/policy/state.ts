@@ -10,6 +10,7 @@ import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
 import { applyLockRule, dumpLandlock, initialLandlock, type LandlockState } from "./landlock.ts";
 import { normalizeRanges, subtractRanges } from "./ranges.ts";
 import { applySetid, dumpSetid, initialSetid, type SetidState } from "./setid.ts";
+import { applyForce, dumpForce, type ForceState, initialForce } from "./force.ts";
 import {
   applyNamespace,
   dumpNamespaces,
@@ -170,6 +171,8 @@ export interface PolicyState {
   limits: LimitsState;
   /** SafeSetID: setuid and setgid transits, trace/allow_safe_set{u,g}id, trace/allow_unsafe_setid. */
   setid: SetidState;
+  /** Force sandboxing: sandbox/force, default/force, the Integrity Force map (force+, -, ^). */
+  force: ForceState;
   /**
    * Namespaces and the container form: unshare/, bind, root, root/map, workdir, uts/host,
    * uts/domain, time (lib/policy/namespaces.ts).
@@ -287,6 +290,7 @@ export function initialState(): PolicyState {
     landlock: initialLandlock(),
     limits: initialLimits(),
     setid: initialSetid(),
+    force: initialForce(),
     namespaces: initialNamespaces(),
   };
 }
@@ -323,6 +327,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       }
       if (command.mem) state.limits.mem = command.on;
       if (command.pid) state.limits.pid = command.on;
+      if (command.force) state.force.on = command.on;
       return 0;
     case "sandbox_query":
       return 0;
@@ -332,6 +337,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       if (command.landlock) state.landlock.compat = command.landlock;
       if (command.mem) state.limits.memAction = command.action;
       if (command.pid) state.limits.pidAction = command.action;
+      if (command.force) state.force.default = command.action;
       return 0;
     case "limit":
       if (command.key === "mem/max") state.limits.memMax = command.value;
@@ -340,6 +346,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       return 0;
     case "setid":
       return applySetid(state.setid, command, origin);
+    case "force":
+      return applyForce(state.force, command);
     case "namespace":
       return applyNamespace(state.namespaces, command, origin);
     case "lock_rule":
@@ -560,6 +568,7 @@ export function dump(state: PolicyState): string[] {
   lines.push(...dumpLandlock(state.landlock));
   if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
   lines.push(...dumpLimits(state.limits));
+  lines.push(...dumpForce(state.force));
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),
