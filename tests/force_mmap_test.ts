@@ -230,3 +230,23 @@ Deno.test("the mmap fd-swap race: won without the tracer, killed with it (map_mi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("under Force a non-regular file mapped executable is refused (EACCES), never hashed; a FIFO exec does not block", async () => {
+  const script = `import mmap, os
+fd = os.open("/dev/zero", os.O_RDONLY)
+try:
+    mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+    print("mapped")
+except OSError as e:
+    print(e.errno)
+`;
+  const policy = ["-p", "off", "-m", "sandbox/force:on", "-m", "default/force:warn"];
+  const zero = await runSyd([...policy, "--", "python3", "-c", script]);
+  assert.equal(zero.code, 0, zero.stderr);
+  assert.equal(zero.stdout, "13\n");
+  assert.ok(records(zero.stderr).some((r) => r.ctx === "check_lib" && r.path === "/dev/zero"));
+  const fifo = `${DIR}/fifo`;
+  await run("mkfifo", [fifo]);
+  const ran = await runSyd([...policy, "--", fifo]);
+  assert.equal(ran.code, 13, ran.stderr); // the kernel's EACCES: syd neither blocked nor hashed
+});

@@ -81,7 +81,15 @@ pub fn enter(request: *const Request) Enter {
     }
     // TPE (issue 17, ffi/exec/tpe.zig): the lead calls the library check here, on `fd` and
     // `name`, returning `.{ .refused = EACCES }` when it denies.
-    if (policy.force.on) if (force_refusal(request, fd, name)) |errno_value| return .{ .refused = errno_value };
+    if (policy.force.on) {
+        // Only a regular file has contents to hash (a device may never end): the others are
+        // refused, as the original's `check_lib` refuses them by default.
+        if (!linux.S.ISREG(st.mode)) {
+            request.log.emit(.warn, .{ .ctx = "check_lib", .sys = handlers.syscall_name(request.notif.data.nr), .path = name, .pid = request.tid(), .msg = "executable mapping of non-regular file blocked" });
+            return .{ .refused = @intFromEnum(linux.E.ACCES) };
+        }
+        if (force_refusal(request, fd, name)) |errno_value| return .{ .refused = errno_value };
+    }
     return switch (memory_only(request)) {
         .refused => |errno_value| .{ .refused = errno_value },
         .unjudged, .allowed => .{ .allowed = .{ .dev = st.dev, .ino = st.ino } },

@@ -51,8 +51,12 @@ pub fn handle(request: *const Request) Response {
 fn force_entry(request: *const Request, canonical: []const u8) ?i32 {
     const root = emulate.Root.open(request.tid()) catch |err| return sys.errno_value(err);
     defer root.close();
-    const fd = root.openat2(canonical, 0, 0) catch |err| return sys.errno_value(err); // O_RDONLY
+    // O_NONBLOCK: a FIFO named by the path never blocks the emulator (the kernel refuses its exec).
+    const fd = root.openat2(canonical, 0o4000, 0) catch |err| return sys.errno_value(err);
     defer sys.close(fd);
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch |err| return sys.errno_value(err);
+    if (!linux.S.ISREG(st.mode)) return null; // not hashed: the kernel refuses it (EACCES)
     var buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = handlers.view(request.tid(), canonical, &buf);
     return force.verify_elf(request, .entry, fd, name);
