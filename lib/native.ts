@@ -60,7 +60,12 @@ export const symbols = {
   /** size_t syd_strerror(int32_t errnum, char *buf, size_t len) */
   syd_strerror: { parameters: ["i32", "buffer", "usize"], result: "usize" },
   /** int32_t syd_hash_file(const uint8_t *alg, size_t alg_len, const char *path, uint8_t *out, size_t out_len) */
-  syd_hash_file: { parameters: ["buffer", "usize", "buffer", "buffer", "usize"], result: "i32" },
+  // Optional: an older build (BENCH_BASELINE) loads without it; `syd sum` needs it.
+  syd_hash_file: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "usize"],
+    result: "i32",
+    optional: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The C library calls needed to unpack an embedded libsyd.so before it is loaded. */
@@ -187,7 +192,9 @@ export function hashFile(alg: string, path: string): Uint8Array {
   const encoder = new TextEncoder();
   const name = encoder.encode(alg);
   const out = new Uint8Array(64);
-  const rc = library().symbols.syd_hash_file(
+  const hash = library().symbols.syd_hash_file;
+  if (hash === null) throw new Deno.errors.NotSupported("this libsyd.so has no syd_hash_file");
+  const rc = hash(
     name,
     BigInt(name.length),
     encoder.encode(`${path}\0`),

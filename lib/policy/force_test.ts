@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { compile, load } from "./mod.ts";
 import { dropRefusal } from "./drop.ts";
 import { parseCommand } from "./parse.ts";
+import { lint } from "../lint.ts";
 
 const HEX = "ab".repeat(32);
 
@@ -47,4 +48,14 @@ Deno.test("force under lock:drop: entries added (not warn), never removed or rep
     dropRefusal(state("default/force:kill"), parseCommand("default/force:deny")) ?? "",
     /lowering/,
   );
+});
+
+Deno.test("lint warns of force entries while Force is off, and of Force on with nothing listed", () => {
+  const off = lint(["-m", `force+/usr/bin/x:sha256:${HEX}`], {});
+  assert.match(off.stdout + off.stderr, /check nothing while Force sandboxing is off/);
+  const empty = lint(["-m", "sandbox/force:on"], {});
+  assert.match(empty.stdout + empty.stderr, /every program is refused/);
+  const md4 = lint(["-m", `force+/x:md4:${"1".repeat(32)}`], {});
+  assert.equal(md4.status, 1);
+  assert.match(md4.stdout + md4.stderr, /"md4" is not supported/);
 });
