@@ -30,6 +30,7 @@ import {
 } from "./lib/launch.ts";
 import { lint } from "./lib/lint.ts";
 import { learnMain } from "./lib/learn/cli.ts";
+import { sum } from "./lib/sum.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
   CATEGORIES,
@@ -416,6 +417,12 @@ async function withForwardedSignals<T>(sandbox: Sandbox, body: () => Promise<T>)
 export async function main(args: readonly string[]): Promise<number> {
   if (args[0] === "lint") {
     const output = lint(args.slice(1), expansionEnv());
+    writeAll(Deno.stdout, output.stdout);
+    writeAll(Deno.stderr, output.stderr);
+    return output.status;
+  }
+  if (args[0] === "sum") {
+    const output = sum(args.slice(1));
     writeAll(Deno.stdout, output.stdout);
     writeAll(Deno.stderr, output.stderr);
     return output.status;

@@ -21,9 +21,12 @@
  *    in the header). A Markdown table of wall times with ratios to native, and syd's peak memory
  *    (VmHWM of its own process) on the find workload. A failing run is an error.
  *
+ * 5. Force and exec-on-mmap (bench/force.ts): execs of a 1 MB program with Force on against
+ *    off, and dlopen loops with mmap checks off, on, and with Force.
+ *
  * Rounds alternate between the sides so that machine noise hits all alike.
  *
- * Environment: BENCH_ONLY=micro|macro (default both: 1-3 are micro, 4 macro); BENCH_ROUNDS
+ * Environment: BENCH_ONLY=micro|macro|force (default all: 1-3 and 5 are micro, 4 macro); BENCH_ROUNDS
  * (micro rounds, default 7); BENCH_ITERATIONS (the openat loop's, default 200,000);
  * BENCH_MACRO_ROUNDS (default 3); BENCH_MACROS=find,tar,make,threads (a subset, default all);
  * BENCH_BASELINE (above); SYD_ORIG (above); TMPDIR (where the macro workloads' files go:
@@ -32,6 +35,7 @@
 import { fileURLToPath } from "node:url";
 import { compile, load, type SourceSpec } from "../lib/policy/mod.ts";
 import { macroBench } from "./macro.ts";
+import { forceBench } from "./force.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYD = `${ROOT}syd`;
@@ -245,15 +249,17 @@ async function micro(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!["", "micro", "macro"].includes(ONLY)) {
-    throw new Error(`BENCH_ONLY must be micro or macro, not ${ONLY}`);
+  if (!["", "micro", "macro", "force"].includes(ONLY)) {
+    throw new Error(`BENCH_ONLY must be micro, macro or force, not ${ONLY}`);
   }
+  if (ONLY === "force") return await forceBench(ROUNDS);
   for (const [name, value] of [["BENCH_ROUNDS", ROUNDS], ["BENCH_MACRO_ROUNDS", MACRO_ROUNDS]]) {
     if (!Number.isSafeInteger(value) || Number(value) < 1) {
       throw new Error(`${name} must be a positive integer`);
     }
   }
   if (ONLY !== "macro") await micro();
+  if (ONLY !== "macro") await forceBench(ROUNDS);
   if (ONLY !== "micro" && !(await macroBench(MACRO_ROUNDS, ORIGINAL, MACROS))) {
     console.error("macro bench: some runs failed (above)");
     Deno.exit(1);

@@ -16,6 +16,7 @@ const dump = @import("filter/dump.zig");
 const probe = @import("kernel/probe.zig");
 const landlock = @import("layers/landlock.zig");
 const scmp = @import("filter/scmp.zig");
+const force = @import("exec/force.zig");
 const sandbox_mod = @import("run/sandbox.zig");
 const Sandbox = sandbox_mod.Sandbox;
 
@@ -142,6 +143,28 @@ export fn syd_probe(out: *Features) i32 {
         .landlock_abi = landlock.abi(),
     };
     return 0;
+}
+
+/// int32_t syd_hash_file(const uint8_t *alg, size_t alg_len, const char *path, uint8_t *out,
+/// size_t out_len): the digest of the file at `path` (NUL-terminated; a regular file or a FIFO,
+/// as the original's syd-sum) by Force sandboxing's algorithm `alg` (`syd sum`); its length, or
+/// -EINVAL (an unknown algorithm, `out` too short), -EBADFD (another kind of file), or the
+/// open's or read's -errno.
+export fn syd_hash_file(alg_ptr: [*]const u8, alg_len: usize, path: [*:0]const u8, out: [*]u8, out_len: usize) i32 {
+    const linux = std.os.linux;
+    const alg = force.Alg.parse(alg_ptr[0..alg_len]) orelse return -@as(i32, @intFromEnum(linux.E.INVAL));
+    if (out_len < alg.digest_len()) return -@as(i32, @intFromEnum(linux.E.INVAL));
+    const fd: i32 = @intCast(sys.retry(linux.open, .{ path, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }) catch |err|
+        return -sys.errno_value(err));
+    defer sys.close(fd);
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch |err| return -sys.errno_value(err);
+    const fifo = linux.S.ISFIFO(st.mode);
+    if (!linux.S.ISREG(st.mode) and !fifo) return -@as(i32, @intFromEnum(linux.E.BADFD));
+    var digest: [force.digest_len_max]u8 = undefined;
+    const found = force.hash_file(alg, fd, fifo, &digest) catch |err| return -sys.errno_value(err);
+    @memcpy(out[0..found.len], found);
+    return @intCast(found.len);
 }
 
 /// int32_t syd_sandbox_new(const uint8_t *policy_json, size_t len, uint64_t *out_handle)
@@ -321,6 +344,8 @@ test {
     _ = @import("handlers/setid.zig");
     _ = @import("layers/namespaces.zig");
     _ = @import("handlers/exec.zig");
+    _ = @import("exec/force.zig");
+    _ = @import("exec/mmap.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/recvfd.zig");
     _ = @import("handlers/mknod.zig");

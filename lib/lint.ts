@@ -140,6 +140,7 @@ export function lintWarnings(result: LoadResult): Diagnostic[] {
   for (const applied of result.applied) warnRemovedNothing(applied, warn);
   lintLandlock(state.landlock, warn);
   lintLimits(result, warn);
+  lintForce(result, warn);
   lintSetid(result, warn);
   lintNamespaces(result, warn);
   return warnings;
@@ -338,6 +339,38 @@ function lintLimits(
       { ...pidOn.origin, col: pidOn.col },
       "PID sandboxing is on with no pid/max: it counts nothing",
       "pid/max:N sets the limit",
+    );
+  }
+}
+
+/**
+ * Lint of Force sandboxing: entries while it is off (they check nothing), and Force on with
+ * `default/force:deny` and no entry, where every program is refused.
+ */
+function lintForce(
+  result: LoadResult,
+  warn: (origin: Origin, message: string, hint?: string) => void,
+): void {
+  const force = result.state.force;
+  const lastOf = (kind: string) =>
+    result.applied.findLast((a) =>
+      a.command.kind === kind &&
+      (kind !== "sandbox" || a.command.kind === "sandbox" && a.command.force === true)
+    );
+  const entry = lastOf("force");
+  if (!force.on && force.rules.size > 0 && entry !== undefined) {
+    warn(
+      { ...entry.origin, col: entry.col },
+      "force entries check nothing while Force sandboxing is off",
+      "sandbox/force:on turns it on",
+    );
+  }
+  const on = lastOf("sandbox");
+  if (force.on && force.rules.size === 0 && force.default === "deny" && on !== undefined) {
+    warn(
+      { ...on.origin, col: on.col },
+      "Force sandboxing is on with no force entry and default/force:deny: every program is refused",
+      "syd sum FILE prints the force+ line of a program; default/force:warn only logs",
     );
   }
 }

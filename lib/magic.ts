@@ -121,6 +121,8 @@ function refusedByLibsyd(_state: PolicyState): string | undefined {
  * then on again: EBUSY, as the original's 3.59 answers).
  */
 function limitTurnedOn(state: PolicyState, command: Command): string | undefined {
+  // sandbox/force is static in the original: EBUSY either way (the mmap stops are fixed).
+  if (command.kind === "sandbox" && command.force) return "Force";
   if (command.kind !== "sandbox" || !command.on) return undefined;
   if (command.mem && !state.limits.mem) return "memory";
   if (command.pid && !state.limits.pid) return "pid";

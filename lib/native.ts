@@ -63,6 +63,13 @@ export const symbols = {
   syd_last_error: { parameters: ["buffer", "usize"], result: "usize" },
   /** size_t syd_strerror(int32_t errnum, char *buf, size_t len) */
   syd_strerror: { parameters: ["i32", "buffer", "usize"], result: "usize" },
+  /** int32_t syd_hash_file(const uint8_t *alg, size_t alg_len, const char *path, uint8_t *out, size_t out_len) */
+  // Optional: an older build (BENCH_BASELINE) loads without it; `syd sum` needs it.
+  syd_hash_file: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "usize"],
+    result: "i32",
+    optional: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The C library calls needed to unpack an embedded libsyd.so before it is loaded. */
@@ -178,6 +185,28 @@ export interface Features {
   libseccomp: string;
   /** The kernel's Landlock ABI version (0: none), which Lock sandboxing uses. */
   landlockAbi: number;
+}
+
+/**
+ * The digest of the file at `path` (a regular file or a FIFO) by Force sandboxing's algorithm
+ * `alg` (lib/policy/force.ts `FORCE_ALGORITHMS`), hashed by libsyd (ffi/exec/force.zig).
+ * Throws the errno (EINVAL: an unknown algorithm; EBADFD: another kind of file).
+ */
+export function hashFile(alg: string, path: string): Uint8Array {
+  const encoder = new TextEncoder();
+  const name = encoder.encode(alg);
+  const out = new Uint8Array(64);
+  const hash = library().symbols.syd_hash_file;
+  if (hash === null) throw new Deno.errors.NotSupported("this libsyd.so has no syd_hash_file");
+  const rc = hash(
+    name,
+    BigInt(name.length),
+    encoder.encode(`${path}\0`),
+    out,
+    BigInt(out.length),
+  );
+  if (rc < 0) throw new Deno.errors.InvalidData(`${path}: ${strerror(-rc)}`, { cause: -rc });
+  return out.subarray(0, rc);
 }
 
 /** Probes the kernel (forks a short-lived child that loads a trivial filter). */

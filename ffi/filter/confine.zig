@@ -210,6 +210,8 @@ const emulating = [_]Rule{
     .{ .nr = .openat, .kinds = emu },
     .{ .nr = .openat2, .kinds = emu },
     .{ .nr = .read, .kinds = emu },
+    // Force sandboxing hashes the file an exec or an mmap names (exec/force.zig).
+    .{ .nr = .pread64, .kinds = emu },
     .{ .nr = .close, .kinds = emu },
     // path.zig canonicalisation; stat.zig; open.zig's directory test.
     .{ .nr = .fstatat64, .kinds = emu }, // newfstatat

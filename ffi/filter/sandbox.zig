@@ -117,6 +117,8 @@ pub const Options = struct {
     kill_mkcdev: bool = false,
     /// Memory sandboxing is on: mmap, brk and mremap are trapped (handlers/memory.zig).
     trap_memory: bool = false,
+    /// Exec or Force sandboxing is on: mmap of a file with PROT_EXEC stops (exec/mmap.zig).
+    trap_mmap_exec: bool = false,
     /// SafeSetID's transits (handlers/setid.zig): uid calls judged, gid calls and setgroups.
     trap_setuid: bool = false,
     trap_setgid: bool = false,
@@ -162,27 +164,28 @@ fn add_disposition(ctx: scmp.Ctx, options: Options, nr: usize, disposition: tabl
         .allow => try scmp.rule_add(ctx, scmp.act_allow, nr),
         .answer => |a| try add_answer(ctx, nr, a, options),
         .kill => try scmp.rule_add(ctx, scmp.act_kill_process, nr),
-        .by_args => |b| try add_by_args(ctx, nr, b),
+        .by_args => |b| try add_by_args(ctx, options, nr, b),
         .choose => unreachable, // resolved
     }
 }
 
-fn act_of(act: table.Act) u32 {
+fn act_of(act: table.Act, options: Options) u32 {
     return switch (act) {
         .allow => scmp.act_allow,
         .errno => |e| scmp.act_errno(@intFromEnum(e)),
         .kill => scmp.act_kill_process,
         .trap => scmp.act_notify,
+        .trace => if (options.traced) scmp.act_trace else scmp.act_notify,
     };
 }
 
 /// Each case's rule, and for the rest a rule that always holds (`argument >= 0` on the lowest
 /// argument the cases compare), tried after the cases as `add_answer` explains; an ENOSYS rest
 /// is the program's default and adds no rule.
-fn add_by_args(ctx: scmp.Ctx, nr: usize, b: table.ByArgs) sys.Errno!void {
+fn add_by_args(ctx: scmp.Ctx, options: Options, nr: usize, b: table.ByArgs) sys.Errno!void {
     assert(table.disposition_valid(.{ .by_args = b }));
-    for (b.cases) |c| try scmp.rule_add_cmps(ctx, act_of(c.act), nr, c.args);
-    const rest = act_of(b.rest);
+    for (b.cases) |c| try scmp.rule_add_cmps(ctx, act_of(c.act, options), nr, c.args);
+    const rest = act_of(b.rest, options);
     if (rest == act_default) return;
     const always = [_]scmp.ArgCmp{.{ .arg = table.by_args_lowest(b), .op = .ge, .datum_a = 0, .datum_b = 0 }};
     try scmp.rule_add_cmps(ctx, rest, nr, &always);
@@ -351,7 +354,7 @@ fn expected_action(row: table.Row, options: Options, args: [6]u64) u32 {
         .allow => scmp.act_allow,
         .answer => |a| expected_answer(a, args, options),
         .kill => scmp.act_kill_process,
-        .by_args => |b| act_of(table.by_args_act(b, args)),
+        .by_args => |b| act_of(table.by_args_act(b, args), options),
         .choose => unreachable,
     };
 }
@@ -417,6 +420,9 @@ test "the program does what the table says, for every number and every option" {
         .{ .kill_mkbdev = true },
         .{ .kill_mkbdev = true, .kill_mkcdev = true, .traced = true },
         .{ .trap_memory = true },
+        .{ .trap_mmap_exec = true, .traced = true },
+        .{ .trap_mmap_exec = true, .trap_memory = true, .traced = true },
+        .{ .trap_mmap_exec = true, .trap_memory = true },
         .{ .trap_setuid = true, .traced = true },
         .{ .trap_setgid = true },
         .{ .trap_setuid = true, .trap_setgid = true, .traced = true },

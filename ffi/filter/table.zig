@@ -88,6 +88,8 @@ pub const Handler = enum {
     sysinfo,
     /// memory.handle: memory sandboxing's limits, checked before the kernel maps
     memory,
+    /// exec/mmap.zig: a file mapped executable, judged for exec and Force (then memory)
+    mmap,
     /// setid.handle: SafeSetID's transits (`setuid+`, `setgid+`), judged on the caller's ids
     setid,
     /// setid.setgroups: under `setgid+` transits, every supplementary group dropped
@@ -120,6 +122,9 @@ pub const Option = enum {
     allow_oob,
     /// Memory sandboxing was on when the sandbox started (mmap, brk and mremap are judged).
     trap_memory,
+    /// Exec or Force sandboxing was on when the sandbox started: mmap of a file with
+    /// PROT_EXEC is judged (exec/mmap.zig).
+    trap_mmap_exec,
     /// SafeSetID has uid transits (`setuid+`): setuid, setreuid and setresuid are judged.
     trap_setuid,
     /// SafeSetID has gid transits (`setgid+`): setgid, setregid, setresgid, setgroups.
@@ -183,6 +188,8 @@ pub const Act = union(enum) {
     kill,
     /// Sent to syd's notify listener, for this handler.
     trap: Handler,
+    /// Stopped for syd's tracer, as `Disposition.trace`.
+    trace: Handler,
 };
 
 pub const Case = struct {
@@ -770,6 +777,23 @@ const setgroups_row: Disposition = .{ .choose = .{
 /// mmap, brk and mremap: judged against memory sandboxing's limits while it is on.
 const memory_row: Disposition = .{ .trap_if = .{ .option = .trap_memory, .handler = .memory, .otherwise = .{ .allow = memory } } };
 
+/// mmap of a file with PROT_EXEC (not MAP_ANONYMOUS): a library ld.so or dlopen maps, judged
+/// for exec and Force and checked again at its exit (exec/mmap.zig); the rest as `memory_row`.
+const mmap_exec_cmps = [_]scmp.ArgCmp{
+    .{ .arg = 2, .op = .masked_eq, .datum_a = 0x4, .datum_b = 0x4 }, // PROT_EXEC
+    .{ .arg = 3, .op = .masked_eq, .datum_a = 0x20, .datum_b = 0 }, // not MAP_ANONYMOUS
+};
+const mmap_exec_case = [_]Case{.{ .act = .{ .trace = .mmap }, .args = &mmap_exec_cmps, .why = "a file mapped executable runs its code: judged as an exec of it" }};
+const mmap_row: Disposition = .{ .choose = .{
+    .option = .trap_mmap_exec,
+    .set = &.{ .choose = .{
+        .option = .trap_memory,
+        .set = &.{ .by_args = .{ .cases = &mmap_exec_case, .rest = .{ .trap = .memory }, .why_rest = "memory sandboxing's limits" } },
+        .unset = &.{ .by_args = .{ .cases = &mmap_exec_case, .rest = .allow, .why_rest = memory } },
+    } },
+    .unset = &memory_row,
+} };
+
 pub const rows = [_]Row{
     row(0, "read", .{ .allow = fd }),
     row(1, "write", .{ .allow = fd }),
@@ -780,7 +804,7 @@ pub const rows = [_]Row{
     row(6, "lstat", .{ .trap = .stat }),
     row(7, "poll", .{ .allow = fd }),
     row(8, "lseek", .{ .allow = fd }),
-    row(9, "mmap", memory_row),
+    row(9, "mmap", mmap_row),
     row(10, "mprotect", .{ .allow = memory }),
     row(11, "munmap", .{ .allow = memory }),
     row(12, "brk", memory_row),

@@ -21,6 +21,8 @@ const elf = @import("elf.zig");
 const pieces = @import("../kernel/pieces.zig");
 const tpe = @import("../exec/tpe.zig");
 const segvguard = @import("../exec/segvguard.zig");
+const force = @import("../exec/force.zig");
+const emulate = @import("emulate.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -30,7 +32,7 @@ pub fn handle(request: *const Request) Response {
     // Trusted symlinks hold whatever the rules say, as the original's (`-p off` too); checked
     // before the call only, as the rules are (README, Limits: the kernel reads the path again).
     const trust_on = request.policy.trust.tpe or request.policy.trust.segvguard_on();
-    if (!exec_on and !trust_on and request.policy.unsafe_fs.allow_unsafe_symlinks) return .continue_call;
+    if (!exec_on and !trust_on and !request.policy.force.on and request.policy.unsafe_fs.allow_unsafe_symlinks) return .continue_call;
     const is_execveat = request.notif.data.nr == @intFromEnum(linux.SYS.execveat);
     const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else handlers.at.fdcwd;
     const path_addr = if (is_execveat) request.arg(1) else request.arg(0);
@@ -45,7 +47,45 @@ pub fn handle(request: *const Request) Response {
     if (segvguard.at_entry(request, canonical)) |response| return response; // exec/segvguard.zig
     if (exec_on) if (handlers.decide(request, &.{.exec}, canonical)) |response| return response;
     if (tpe.at_entry(request, canonical)) |response| return response; // exec/tpe.zig
+    if (request.policy.force.on) if (force_entry(request, canonical)) |errno_value| return .{ .failure = errno_value };
     return .continue_call; // see the file comment: checked again once the exec is done
+}
+
+/// Force sandboxing before the exec (exec/force.zig): the file the path names now, opened
+/// inside the caller's root; EACCES (or the action's errno) for a denial, null to go on.
+fn force_entry(request: *const Request, canonical: []const u8) ?i32 {
+    const root = emulate.Root.open(request.tid()) catch |err| return sys.errno_value(err);
+    defer root.close();
+    // O_NONBLOCK: a FIFO named by the path never blocks the emulator (the kernel refuses its exec).
+    const fd = root.openat2(canonical, 0o4000, 0) catch |err| return sys.errno_value(err);
+    defer sys.close(fd);
+    var st: linux.Stat = undefined;
+    _ = sys.check(linux.fstat(fd, &st)) catch |err| return sys.errno_value(err);
+    if (!linux.S.ISREG(st.mode)) return null; // not hashed: the kernel refuses it (EACCES)
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const name = handlers.view(request.tid(), canonical, &buf);
+    return force.verify_elf(request, .entry, fd, name);
+}
+
+/// Force sandboxing at the exec stop: the program (through /proc/PID/exe) and its loaders
+/// (opened beneath the caller's root, the very file mapped); false: the process was signalled.
+fn force_stop(request: *const Request, exe_fd: i32, exe_path: []const u8, root_fd: i32, loaders: []const Mapped) bool {
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    if (force.verify_elf(request, .exec_stop, exe_fd, handlers.view(request.tid(), exe_path, &buf)) != null) return false;
+    for (loaders) |loader| {
+        var path_buf: [path_mod.path_len_max + 1]u8 = undefined;
+        const path_z = std.fmt.bufPrintZ(&path_buf, "{s}", .{loader.path}) catch
+            return refuse(request, loader.path, "the loader's path is too long", error.NAMETOOLONG);
+        const how: pieces.OpenHow = .{ .flags = 0o400000 | 0o2000000, .mode = 0, .resolve = pieces.resolve_strict }; // O_NOFOLLOW|O_CLOEXEC
+        const fd: i32 = @intCast(sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, root_fd))), @intFromPtr(path_z.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow) }) catch |err|
+            return refuse(request, loader.path, "cannot open the loader to hash it", err));
+        defer sys.close(fd);
+        var st: linux.Stat = undefined;
+        _ = sys.check(linux.fstat(fd, &st)) catch |err| return refuse(request, loader.path, "cannot stat the loader", err);
+        if (st.dev != loader.dev or st.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
+        if (force.verify_elf(request, .exec_stop, fd, handlers.view(request.tid(), loader.path, &buf)) != null) return false;
+    }
+    return true;
 }
 
 /// Files a process maps to run, besides its program: its loader (one, normally).
@@ -101,6 +141,10 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
         for (loaders[0..loader_count]) |loader| if (!judged(request, loader.path)) return killed(request);
     }
     if (!tpe.at_exec_stop(request, exe_fd, exe_path, loaders[0..loader_count])) return false; // exec/tpe.zig
+    if (request.policy.force.on) {
+        _ = readable catch return refuse(request, exe_path, "cannot read the program to hash it", error.ACCES);
+        if (!force_stop(request, exe_fd, exe_path, root.fd, loaders[0..loader_count])) return false;
+    }
     if (!ldso_allowed) {
         _ = readable catch return refuse(request, exe_path, "cannot read the program to check it is not the dynamic loader run directly (trace/allow_unsafe_exec_ldso:1 skips the check)", error.ACCES);
         const kind = elf.classify(elf.File{ .fd = exe_fd });
@@ -187,7 +231,7 @@ pub fn parse_maps(text: []const u8, exe_dev: u64, exe_ino: u64, out: []Mapped) s
 }
 
 /// The kernel's encoding of a device number in `st_dev` (new_encode_dev).
-fn makedev(major: u32, minor: u32) u64 {
+pub fn makedev(major: u32, minor: u32) u64 {
     return (@as(u64, minor) & 0xff) | ((@as(u64, major) & 0xfff) << 8) |
         ((@as(u64, minor) & ~@as(u64, 0xff)) << 12) | ((@as(u64, major) & ~@as(u64, 0xfff)) << 32);
 }

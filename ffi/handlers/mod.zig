@@ -39,6 +39,7 @@ const watch = @import("watch.zig");
 const anonfd = @import("anonfd.zig");
 const sysinfo = @import("sysinfo.zig");
 const memory = @import("memory.zig");
+const mmap_exec = @import("../exec/mmap.zig");
 const setid = @import("setid.zig");
 const harden = @import("harden.zig");
 const emulate = @import("emulate.zig");
@@ -245,7 +246,8 @@ fn dispatch(request: *const Request) Response {
         .rt_sigaction => apart(signal.rt_sigaction, request),
         .ptrace => apart(proc_hardening.ptrace, request),
         .sysinfo => apart(sysinfo.handle, request),
-        .mmap, .brk, .mremap => apart(memory.handle, request),
+        .mmap => apart(mmap_exec.handle, request),
+        .brk, .mremap => apart(memory.handle, request),
         .setuid, .setreuid, .setresuid, .setgid, .setregid, .setresgid, .setgroups => apart(setid.handle, request),
         .msgget, .semget, .shmget, .shmat, .msgctl, .semctl, .shmctl, .msgrcv => apart(proc_hardening.ipc, request),
         .stat, .lstat, .fstatat64, .statx, .statfs, .access, .faccessat, .faccessat2, .readlink, .readlinkat => apart(stat.handle, request),

@@ -14,6 +14,7 @@ const Level = @import("../run/log.zig").Level;
 const glob = @import("glob.zig");
 const landlock = @import("../layers/landlock.zig");
 const namespaces = @import("../layers/namespaces.zig");
+const force_mod = @import("../exec/force.zig");
 
 pub const version: u32 = 1;
 
@@ -297,6 +298,8 @@ pub const Document = struct {
     trust: TrustDoc = .{},
     /// SafeSetID (absent: no transits).
     setid: SetIdDoc = .{},
+    /// Force sandboxing (absent: off, no entries).
+    force: ForceDoc = .{},
     /// Namespaces and the container form (absent: none).
     namespaces: namespaces.Doc = .{},
 };
@@ -325,6 +328,17 @@ pub const SetId = struct {
         return false;
     }
 };
+
+/// Force sandboxing in the document (lib/policy/compile.ts `force`): the Integrity Force map,
+/// sorted by path, digests in hex.
+pub const ForceDoc = struct {
+    on: bool = false,
+    default: []const u8 = "deny",
+    rules: []const struct { path: []const u8, alg: []const u8, digest: []const u8, action: []const u8 } = &.{},
+};
+
+/// The most Integrity Force entries (the original's MAXACLRULES is far above what is useful).
+pub const force_rules_max: usize = 65536;
 
 /// Memory and PID sandboxing in the document (lib/policy/compile.ts `limits`): whether each is
 /// on (after the original's rule that a limit turns its layer on), the limits, the actions.
@@ -484,6 +498,8 @@ pub const Policy = struct {
     trust: Trust = .{},
     /// SafeSetID: fixed when the sandbox starts.
     setid: SetId = .{},
+    /// Force sandboxing (exec/force.zig); whether mmap is stopped for it is fixed at start.
+    force: force_mod.Force = .{},
     /// Namespaces and the container form (layers/namespaces.zig): fixed when the sandbox starts.
     namespaces: namespaces.Rules = .{},
     pool: Pool,
@@ -755,6 +771,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
     policy.limits = try load_limits(doc.limits, diag);
     policy.trust = try load_trust(doc.trust, diag);
     policy.setid = try load_setid(doc.setid, diag);
+    policy.force = try load_force(arena, doc.force, diag);
     var why: []const u8 = "";
     policy.namespaces = namespaces.load(doc.namespaces, &why) catch |err| {
         diag.set("{s}", .{why});
@@ -854,6 +871,45 @@ fn load_trust(doc: TrustDoc, diag: *Diag) sys.Errno!Trust {
         .segvguard_suspension_ms = doc.segvguard_suspension_ms,
         .segvguard_maxcrashes = doc.segvguard_maxcrashes,
     };
+}
+
+/// Checks and converts the Integrity Force map: known algorithms and actions, hex digests of
+/// the algorithm's size, absolute paths sorted and distinct (exec/force.zig looks them up).
+fn load_force(arena: std.mem.Allocator, doc: ForceDoc, diag: *Diag) sys.Errno!force_mod.Force {
+    const default = Action.parse(doc.default) orelse .allow;
+    if (default == .allow) {
+        diag.set("force: \"{s}\" is not an action for default/force", .{doc.default});
+        return error.INVAL;
+    }
+    if (doc.rules.len > force_rules_max) {
+        diag.set("force: more than {d} entries", .{force_rules_max});
+        return error.INVAL;
+    }
+    const rules = arena.alloc(force_mod.Rule, doc.rules.len) catch return error.NOMEM;
+    for (doc.rules, rules, 0..) |rule, *out, i| {
+        const alg = force_mod.Alg.parse(rule.alg) orelse {
+            diag.set("force: \"{s}\" is not a supported algorithm", .{rule.alg});
+            return error.INVAL;
+        };
+        const action = Action.parse(rule.action) orelse .allow;
+        if (action == .allow) {
+            diag.set("force: \"{s}\" is not an action for {s}", .{ rule.action, rule.path });
+            return error.INVAL;
+        }
+        const digest = arena.alloc(u8, alg.digest_len()) catch return error.NOMEM;
+        const decoded = force_mod.unhex(rule.digest, digest) orelse &.{};
+        if (decoded.len != digest.len) {
+            diag.set("force: {s}: not a {s} digest", .{ rule.path, rule.alg });
+            return error.INVAL;
+        }
+        const sorted = i == 0 or std.mem.order(u8, doc.rules[i - 1].path, rule.path) == .lt;
+        if (rule.path.len == 0 or rule.path[0] != '/' or !sorted) {
+            diag.set("force: paths must be absolute, sorted and distinct ({s})", .{rule.path});
+            return error.INVAL;
+        }
+        out.* = .{ .path = rule.path, .alg = alg, .digest = digest, .action = action };
+    }
+    return .{ .on = doc.on, .default = default, .rules = rules };
 }
 
 /// Checks and converts the limits: the original's actions for each (memory: no allow; PID: no

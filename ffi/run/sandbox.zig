@@ -376,7 +376,7 @@ pub const Sandbox = struct {
             diag.set("cannot trace the sandboxed process: {s} (Yama's kernel.yama.ptrace_scope is 3, or syd itself runs under a tracer; trace/allow_unsafe_ptrace:1 runs without exec and chdir being checked after the call)", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        if (!traced) self.log.emit(.warn, .{ .ctx = "run", .op = "trace", .msg = "trace/allow_unsafe_ptrace:1: exec and chdir are judged before the call only (a racing thread can swap the path the kernel reads after the check), and the dynamic loader may run any program" });
+        if (!traced) self.log.emit(.warn, .{ .ctx = "run", .op = "trace", .msg = "trace/allow_unsafe_ptrace:1: exec, chdir and executable mmap are judged before the call only (a racing thread can swap the path or fd the kernel reads after the check), and the dynamic loader may run any program" });
         spawn.release(&child) catch |err| {
             diag.set("cannot release the sandboxed process: {s}", .{errno_text(sys.errno_value(err))});
             return err;
@@ -575,6 +575,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
         .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
         .trap_memory = rules.limits.mem,
+        .trap_mmap_exec = rules.on[@intFromEnum(policy.Cat.exec)] or rules.force.on,
         .trap_setuid = rules.setid.uid.len > 0,
         .trap_setgid = rules.setid.gid.len > 0,
     };

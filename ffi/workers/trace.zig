@@ -31,6 +31,7 @@ const int_mod = @import("int.zig");
 const handlers = @import("../handlers/mod.zig");
 const exec = @import("../handlers/exec.zig");
 const dir = @import("../handlers/dir.zig");
+const mmap_exec = @import("../exec/mmap.zig");
 const reap = @import("../run/reap.zig");
 const caps = @import("../layers/caps.zig");
 const caller_mod = @import("../kernel/caller.zig");
@@ -110,7 +111,8 @@ const reg_rsi: usize = 13;
 const reg_rdi: usize = 14;
 const reg_orig_rax: usize = 15;
 
-const Pending = struct { tid: i32 = 0, judged: dir.Judged = .{ .dev = 0, .ino = 0 } };
+/// A chdir, or an mmap of a file with PROT_EXEC (`mmap`), let run to its exit stop.
+const Pending = struct { tid: i32 = 0, judged: dir.Judged = .{ .dev = 0, .ino = 0 }, mmap: bool = false };
 
 pub const Tracer = struct {
     pool: *Pool,
@@ -136,6 +138,7 @@ pub const Tracer = struct {
     blocked: int_mod.Entry = .{},
     execs: u64 = 0,
     chdirs: u64 = 0,
+    mmaps: u64 = 0,
     /// New tasks past `pid/max` (PID sandboxing).
     pid_limits: u64 = 0,
     /// PID sandboxing: at least as many tasks as the sandbox has (the first process at first).
@@ -245,7 +248,8 @@ pub const Tracer = struct {
         const event = status >> 16;
         if (event != event_stop) self.known.insert(pid);
         if (sig == (linux.SIG.TRAP | 0x80)) {
-            self.chdir_exit(pid);
+            const pending = self.take_pending(pid) orelse return restart(ptrace_cont, pid, 0); // nobody asked for it
+            if (pending.mmap) self.mmap_exit(pid, pending.judged) else self.chdir_exit(pid, pending.judged);
         } else if (event == event_exec) {
             self.exec_stop(pid);
         } else if (event == event_seccomp) {
@@ -330,7 +334,8 @@ pub const Tracer = struct {
         if (info.arch == audit_arch_x86_64 and nr == @intFromEnum(linux.SYS.setgroups) and
             self.pool.channel.policy_now().setid.gid.len > 0)
             return drop_groups(tid);
-        // syd's filter traces chdir and fchdir (and setgroups) alone. Another stop comes from a filter the
+        if (info.arch == audit_arch_x86_64 and nr == @intFromEnum(linux.SYS.mmap)) return self.mmap_enter(tid, info.args_or_error);
+        // syd's filter traces chdir and fchdir (and setgroups and mmap) alone. Another stop comes from a filter the
         // sandbox stacked itself, for a call syd's own filter allows: let it run.
         if (info.arch != audit_arch_x86_64 or
             (nr != @intFromEnum(linux.SYS.chdir) and nr != @intFromEnum(linux.SYS.fchdir)))
@@ -360,11 +365,47 @@ pub const Tracer = struct {
         }
     }
 
-    fn chdir_exit(self: *Tracer, tid: i32) void {
-        const judged = self.forget(tid) orelse {
-            // A syscall stop nobody asked for: let it go.
-            return restart(ptrace_cont, tid, 0);
+    /// mmap of a file with PROT_EXEC at its seccomp stop (exec/mmap.zig): refused by skipping
+    /// the call, or let run to its exit stop to check what it mapped.
+    fn mmap_enter(self: *Tracer, tid: i32, args: [6]u64) void {
+        var notif = notif_for(tid, .mmap, args);
+        const request = self.request_for(&notif);
+        self.mmaps += 1;
+        const verdict = judging: {
+            const saved = lower() catch return kill(tid); // never judge with more than the caller has
+            defer caps.effective_restore(saved);
+            break :judging mmap_exec.enter(&request);
         };
+        switch (verdict) {
+            .unjudged => restart(ptrace_cont, tid, 0),
+            .refused => |errno_value| skip(tid, errno_value),
+            .allowed => |judged| {
+                _ = self.take_pending(tid);
+                if (self.pending_len == pending_max) return skip(tid, @intFromEnum(linux.E.AGAIN));
+                self.pending[self.pending_len] = .{ .tid = tid, .judged = judged, .mmap = true };
+                self.pending_len += 1;
+                restart(ptrace_syscall, tid, 0); // to the exit stop
+            },
+        }
+    }
+
+    /// mmap's exit stop: the file mapped at the address returned must be the one judged; else
+    /// the fd named another file when the kernel looked (another thread's dup2 between the
+    /// check and the call): the process is killed, as the original's `map_mismatch`.
+    fn mmap_exit(self: *Tracer, tid: i32, judged: dir.Judged) void {
+        // Gone, or a stale report: nothing runs there any more.
+        const info = syscall_info(tid) orelse return;
+        if (info.op != op_exit) return;
+        const failed = info.args_or_error[0] & 0xff != 0;
+        if (failed) return restart(ptrace_cont, tid, 0);
+        const addr = info.nr_or_rval;
+        const found = mmap_exec.mapped_at(tid, addr) catch null;
+        if (found) |mapped| if (mapped.eql(judged)) return restart(ptrace_cont, tid, 0);
+        kill(tid);
+        self.pool.log.emit(.@"error", .{ .ctx = "mmap", .op = "map_mismatch", .sys = "mmap", .pid = tid, .vma = addr, .msg = "the file mapped is not the one judged (its fd changed after the check): assume TOCTTOU, killed" });
+    }
+
+    fn chdir_exit(self: *Tracer, tid: i32, judged: dir.Judged) void {
         // Gone or going (its cwd no longer readable), or a stale report (its pid taken over by
         // an exec, in its own stop): whether the call ran is unknown, and its fs struct may
         // live on in another thread or process. Never kill by this pid: it may be another task.
@@ -534,13 +575,20 @@ pub const Tracer = struct {
         return true;
     }
 
-    /// Drops `tid`'s pending chdir; the directory it was judged on, if it had one.
+    /// Drops `tid`'s pending chdir; the directory it was judged on, if it had one (a pending
+    /// mmap is dropped too: its process is gone or exec'ed, and the mapping with it).
     fn forget(self: *Tracer, tid: i32) ?dir.Judged {
-        var found: ?dir.Judged = null;
+        const pending = self.take_pending(tid) orelse return null;
+        return if (pending.mmap) null else pending.judged;
+    }
+
+    /// Drops `tid`'s pending call; what it was.
+    fn take_pending(self: *Tracer, tid: i32) ?Pending {
+        var found: ?Pending = null;
         var i: usize = 0;
         while (i < self.pending_len) {
             if (self.pending[i].tid == tid) {
-                found = self.pending[i].judged;
+                found = self.pending[i];
                 self.pending_len -= 1;
                 self.pending[i] = self.pending[self.pending_len];
             } else i += 1;

@@ -18,6 +18,7 @@ import { CATEGORIES, own } from "./vocab.ts";
 import { ioctlErrno } from "./ioctl.ts";
 import { type CompiledLandlock, compileLandlock } from "./landlock.ts";
 import { type CompiledSetid, compileSetid } from "./setid.ts";
+import { type CompiledForce, compileForce } from "./force.ts";
 import { type CompiledNamespaces, compileNamespaces } from "./namespaces.ts";
 
 /** The emulator pool's settings. */
@@ -171,6 +172,8 @@ export interface CompiledPolicy {
    * original's trace/allow_safe_set{u,g}id are implied by a non-empty list.
    */
   setid?: CompiledSetid;
+  /** Force sandboxing (lib/policy/force.ts); left out when as at first. */
+  force?: CompiledForce;
   /**
    * Namespaces and the container form (ffi/judge/policy.zig): the namespaces to make (after the
    * implications), the binds, root, workdir, names and clock offsets. Left out when no namespace
@@ -304,6 +307,7 @@ export function compile(
     ...(state.ioctlRules.size > 0 ? { ioctl_rules: compileIoctl(state) } : {}),
     ...limitsField(state),
     ...setidField(state),
+    ...forceField(state),
     ...namespacesField(state),
     ...trustField(state),
   };
@@ -312,6 +316,11 @@ export function compile(
 function trustField(state: PolicyState): { trust?: CompiledTrust } {
   const trust = compileTrust(state.trust);
   return trust === undefined ? {} : { trust };
+}
+
+function forceField(state: PolicyState): { force?: CompiledForce } {
+  const force = compileForce(state.force);
+  return force === undefined ? {} : { force };
 }
 
 function namespacesField(state: PolicyState): { namespaces?: CompiledNamespaces } {

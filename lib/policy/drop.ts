@@ -122,7 +122,8 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
         (command.pid === true && SEVERITY[state.limits.pidAction] > SEVERITY[command.action]) ||
         (command.tpe === true && SEVERITY[state.trust.tpeAction] > SEVERITY[command.action]) ||
         (command.segvguard === true &&
-          SEVERITY[state.trust.segvguardAction] > SEVERITY[command.action]);
+          SEVERITY[state.trust.segvguardAction] > SEVERITY[command.action]) ||
+        (command.force === true && SEVERITY[state.force.default] > SEVERITY[command.action]);
       return lowered ? "lowering a default action" : undefined;
     }
     case "limit": {
@@ -170,6 +171,10 @@ export function dropRefusal(state: PolicyState, command: Command): string | unde
       return `trace/${command.option}`;
     case "setid": // as the original: SafeSetID's transits are refused under drop, even removals
       return "SafeSetID transits (setuid, setgid)";
+    case "force": // as the original: entries may be added (not warn), never removed or replaced
+      if (command.op !== "+") return "removing a force entry";
+      if (!mayAdd(command.action ?? "deny")) return `a force entry of ${command.action}`;
+      return state.force.rules.has(command.path!) ? "replacing a force entry" : undefined;
     case "namespace":
       // As the original: a namespace may be added (unshare/X:1), the sandbox's namespace
       // creation only refused (trace/allow_unsafe_namespace:none); nothing else, not even a query.

@@ -11,6 +11,7 @@ import { type Address, AddressError, decodeHex, formatAddress, parseAddress } fr
 import { checkPattern, PatternError } from "./pattern.ts";
 import { FsTypeError, type FsTypes, parseFsTypes } from "./fs_types.ts";
 import { formatSetid, idMin, parseId, type SetidKind } from "./setid.ts";
+import { type ForceCommand, ForceError, formatForce, parseForce } from "./force.ts";
 import {
   formatNamespaceCommand,
   type NamespaceCommand,
@@ -101,6 +102,8 @@ export type Command =
     pid?: boolean;
     /** Trusted Path Execution too: `tpe` in the list (lib/policy/trust.ts). */
     tpe?: boolean;
+    /** Force sandboxing too: `force` in the list. */
+    force?: boolean;
   }
   | {
     kind: "sandbox_query";
@@ -109,6 +112,7 @@ export type Command =
     mem?: boolean;
     pid?: boolean;
     tpe?: boolean;
+    force?: boolean;
   }
   | {
     kind: "default";
@@ -124,6 +128,8 @@ export type Command =
     /** default/tpe and default/segvguard too (never allow). */
     tpe?: boolean;
     segvguard?: boolean;
+    /** default/force too (never allow). */
+    force?: boolean;
   }
   /** tpe/gid:GID|none (lib/policy/trust.ts). */
   | { kind: "tpe_gid"; gid: number | null }
@@ -131,6 +137,8 @@ export type Command =
   | { kind: "tpe_flag"; flag: TpeFlag; value: boolean }
   /** segvguard/expiry and segvguard/suspension (milliseconds), segvguard/maxcrashes (a count). */
   | { kind: "segvguard"; key: "expiry" | "suspension" | "maxcrashes"; value: number }
+  /** force+PATH:ALGORITHM:HASHHEX[:ACTION], force-PATH, force^ (lib/policy/force.ts). */
+  | ForceCommand
   /** mem/max:SIZE, mem/vm_max:SIZE (bytes), pid/max:N (tasks); 0: no limit. An unsigned 64-bit value. */
   | { kind: "limit"; key: LimitKey; value: bigint }
   /**
@@ -364,6 +372,8 @@ function parseCategories(
           `"${name}" has no rules: ${
             lower === "mem"
               ? "memory sandboxing takes mem/max:SIZE and mem/vm_max:SIZE"
+              : lower === "force"
+              ? "force sandboxing takes force+PATH:ALGORITHM:HASHHEX[:ACTION]"
               : "pid sandboxing takes pid/max:N"
           }`,
           at,
@@ -462,10 +472,13 @@ function parseFdList(text: string, offset: number): { all: boolean; ranges: [num
 }
 
 /** `{ mem: true }`, `{ pid: true }`, both or neither, for the layers a category list named. */
-function layerFlags(layers: readonly LimitLayer[]): { mem?: boolean; pid?: boolean } {
+function layerFlags(
+  layers: readonly LimitLayer[],
+): { mem?: boolean; pid?: boolean; force?: boolean } {
   return {
     ...(layers.includes("mem") ? { mem: true } : {}),
     ...(layers.includes("pid") ? { pid: true } : {}),
+    ...(layers.includes("force") ? { force: true } : {}),
   };
 }
 
@@ -998,6 +1011,15 @@ export function parseCommand(text: string): Command {
   if ((head === "mem" || head === "pid") && slash >= 0) {
     return parseLimit(key, head, slash + 1, op, split, value, valueAt);
   }
+  if (key === "force") {
+    expectOp(op, "+-^", key, split);
+    try {
+      return parseForce(op as Op, value, isAction);
+    } catch (err) {
+      if (!(err instanceof ForceError)) throw err;
+      throw new CommandError(err.message, valueAt + err.offset, { unsupported: err.unsupported });
+    }
+  }
   if (key === "passfd") {
     expectOp(op, "+-^", key, split);
     if (op === "^") {
@@ -1319,6 +1341,7 @@ export function formatCommand(command: Command): string {
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
           ...(command.tpe ? ["tpe"] : []),
+          ...(command.force ? ["force"] : []),
           ...(command.absent ?? []),
         ].filter((t) => t !== "").join(",")
       }:${command.on ? "on" : "off"}`;
@@ -1328,6 +1351,8 @@ export function formatCommand(command: Command): string {
     case "tpe_flag":
     case "segvguard":
       return formatTrustCommand(command);
+    case "force":
+      return formatForce(command);
     case "setid":
       return formatSetid(command);
     case "namespace":
@@ -1350,6 +1375,7 @@ export function formatCommand(command: Command): string {
           ...(command.mem ? ["mem"] : []),
           ...(command.pid ? ["pid"] : []),
           ...(command.tpe ? ["tpe"] : []),
+          ...(command.force ? ["force"] : []),
         ].filter((t) => t !== "").join(",")
       }?`;
     case "default":
@@ -1362,6 +1388,7 @@ export function formatCommand(command: Command): string {
           ...(command.pid ? ["pid"] : []),
           ...(command.tpe ? ["tpe"] : []),
           ...(command.segvguard ? ["segvguard"] : []),
+          ...(command.force ? ["force"] : []),
         ].filter((t) => t !== "").join(",")
       }:${command.action}`;
     case "lock_rule":

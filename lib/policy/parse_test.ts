@@ -489,14 +489,38 @@ Deno.test("parseCommand() flags sandbox/crypt:on as unsupported, at the category
   assert.equal(err.unsupported, true);
   assert.match(err.message, /category "crypt" is not supported/);
   assert.equal(err.offset, 8);
-  assert.equal(refusal("sandbox/read,force:on").unsupported, true);
+  assert.equal(refusal("sandbox/read,crypt:on").unsupported, true);
 });
 
-Deno.test("parseCommand() flags force+/x as unsupported", () => {
-  const err = refusal("force+/x");
-  assert.equal(err.unsupported, true);
-  assert.match(err.message, /"force" is a command of the original syd that this syd does not/);
-  assert.equal(err.offset, 0);
+Deno.test("parseCommand() reads force+PATH:ALG:HEX[:ACTION], force-PATH, force^; refuses the rest", () => {
+  const hex = "ab".repeat(32);
+  roundTrip(`force+/usr/bin/x:sha256:${hex}`, {
+    kind: "force",
+    op: "+",
+    path: "/usr/bin/x",
+    alg: "sha256",
+    digest: hex,
+  });
+  roundTrip(`force+/a\\:b:crc32:0000000f:kill`, {
+    kind: "force",
+    op: "+",
+    path: "/a:b",
+    alg: "crc32",
+    digest: "0000000f",
+    action: "kill",
+  });
+  roundTrip("force-/usr/bin/x", { kind: "force", op: "-", path: "/usr/bin/x" });
+  roundTrip("force^", { kind: "force", op: "^" });
+  assert.match(refusal("force+/x").message, /PATH:ALGORITHM:HASHHEX/);
+  assert.match(refusal("force+x:sha256:" + hex).message, /not an absolute path/);
+  assert.match(refusal("force+/x:sha256:abcd").message, /not a sha256 digest/);
+  assert.match(refusal(`force+/x:sha256:${hex}:allow`).message, /not a force action/);
+  assert.match(refusal("force+/x:nope:abcd").message, /unknown algorithm/);
+  const md4 = refusal("force+/x:md4:" + "1".repeat(32));
+  assert.equal(md4.unsupported, true);
+  assert.equal(md4.offset, 9);
+  roundTrip("default/force:kill", { kind: "default", categories: [], action: "kill", force: true });
+  assert.match(refusal("default/force:allow").message, /default\/force cannot be allow/);
 });
 
 Deno.test("parseCommand() flags trace/allow_unsafe_exec:1 as unsupported", () => {
@@ -617,11 +641,11 @@ Deno.test("parseCommand() takes the relaxations of the filesystem hardenings syd
 
 Deno.test("parseCommand() takes sandbox/X:off of a category syd does not have as true, and refuses X:on", () => {
   roundTrip("sandbox/crypt:off", { kind: "sandbox", categories: [], on: false, absent: ["crypt"] });
-  assert.deepEqual(parseCommand("sandbox/read,force,crypt:off"), {
+  assert.deepEqual(parseCommand("sandbox/read,proxy,crypt:off"), {
     kind: "sandbox",
     categories: ["read"],
     on: false,
-    absent: ["force", "crypt"],
+    absent: ["proxy", "crypt"],
   });
   assert.equal(refusal("sandbox/crypt:on").unsupported, true);
   assert.equal(refusal("sandbox/read,crypt:on").unsupported, true);

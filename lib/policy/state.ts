@@ -11,6 +11,7 @@ import { defaultIoctlRules, ioctlNames } from "./ioctl.ts";
 import { applyLockRule, dumpLandlock, initialLandlock, type LandlockState } from "./landlock.ts";
 import { normalizeRanges, subtractRanges } from "./ranges.ts";
 import { applySetid, dumpSetid, initialSetid, type SetidState } from "./setid.ts";
+import { applyForce, dumpForce, type ForceState, initialForce } from "./force.ts";
 import {
   applyNamespace,
   dumpNamespaces,
@@ -174,6 +175,8 @@ export interface PolicyState {
   limits: LimitsState;
   /** SafeSetID: setuid and setgid transits, trace/allow_safe_set{u,g}id, trace/allow_unsafe_setid. */
   setid: SetidState;
+  /** Force sandboxing: sandbox/force, default/force, the Integrity Force map (force+, -, ^). */
+  force: ForceState;
   /**
    * Namespaces and the container form: unshare/, bind, root, root/map, workdir, uts/host,
    * uts/domain, time (lib/policy/namespaces.ts).
@@ -293,6 +296,7 @@ export function initialState(): PolicyState {
     landlock: initialLandlock(),
     limits: initialLimits(),
     setid: initialSetid(),
+    force: initialForce(),
     namespaces: initialNamespaces(),
     trust: initialTrust(),
   };
@@ -331,6 +335,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       if (command.mem) state.limits.mem = command.on;
       if (command.pid) state.limits.pid = command.on;
       if (command.tpe) state.trust.tpe = command.on;
+      if (command.force) state.force.on = command.on;
       return 0;
     case "sandbox_query":
       return 0;
@@ -342,6 +347,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       if (command.pid) state.limits.pidAction = command.action;
       if (command.tpe) state.trust.tpeAction = command.action;
       if (command.segvguard) state.trust.segvguardAction = command.action;
+      if (command.force) state.force.default = command.action;
       return 0;
     case "tpe_gid":
     case "tpe_flag":
@@ -355,6 +361,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       return 0;
     case "setid":
       return applySetid(state.setid, command, origin);
+    case "force":
+      return applyForce(state.force, command);
     case "namespace":
       return applyNamespace(state.namespaces, command, origin);
     case "lock_rule":
@@ -588,6 +596,7 @@ export function dump(state: PolicyState): string[] {
   if (!state.on.ioctl) lines.push("sandbox/ioctl:off");
   lines.push(...dumpLimits(state.limits));
   lines.push(...dumpTrust(state.trust));
+  lines.push(...dumpForce(state.force));
   group(
     (c) => state.defaults[c],
     (categories, action) => formatCommand({ kind: "default", categories, action }),

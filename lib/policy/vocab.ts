@@ -128,7 +128,7 @@ export function isAction(name: string): name is Action {
  * `default/mem,pid`. They are not path categories (no rules; not in `all`): their limits are set
  * with `mem/max`, `mem/vm_max` and `pid/max`.
  */
-export const LIMIT_LAYERS = ["mem", "pid"] as const;
+export const LIMIT_LAYERS = ["mem", "pid", "force"] as const;
 
 /** A resource-limit layer. */
 export type LimitLayer = typeof LIMIT_LAYERS[number];
@@ -145,6 +145,8 @@ export function isLimitLayer(name: string): name is LimitLayer {
 export const LIMIT_ACTIONS: Readonly<Record<LimitLayer, readonly Action[]>> = {
   mem: ["warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit"],
   pid: ["warn", "filter", "stop", "abort", "kill", "exit"],
+  // Force sandboxing (lib/policy/force.ts): `sandbox/force`, `default/force`.
+  force: ["warn", "filter", "deny", "panic", "stop", "abort", "kill", "exit"],
 };
 
 /** The original's settings commands of the limit layers (`mem/max:SIZE`, ...). */
@@ -158,7 +160,6 @@ export type LimitKey = typeof LIMIT_KEYS[number];
  * proxy, ...): naming one is refused as "not supported".
  */
 export const UNSUPPORTED_CATEGORIES = [
-  "force",
   "crypt",
   "proxy",
   "pty",
@@ -255,7 +256,6 @@ export const UNSUPPORTED_KEYS = [
   "move/",
   "domain",
   "cmd/",
-  "force",
   "crypt",
   "crypt/",
   "proxy/",
@@ -304,6 +304,7 @@ export const KNOWN_WORDS = [
   ...LIMIT_KEYS,
   "sandbox",
   "default",
+  "force",
   "lock",
   "mask",
   "trace/exit_wait_all",
