@@ -6,7 +6,7 @@
  * tpe/user_owned and tpe/root_mount add their checks. On by default, as the original's.
  */
 import assert from "node:assert/strict";
-import { records, runSyd, tempDir } from "./_syd.ts";
+import { records, ROOT, run, runSyd, tempDir } from "./_syd.ts";
 
 const ROOT_USER = Deno.uid() === 0;
 /** Every category off but TPE (the `off` profile turns TPE off too, as the original's). */
@@ -219,5 +219,39 @@ Deno.test("TPE's commands are refused with a clear error when malformed", async 
     assert.notEqual(result.code, 0);
     assert.notEqual(result.code, 95, result.stderr);
     assert.match(result.stderr, message as RegExp);
+  }
+});
+
+Deno.test("TPE's third stage: a library in a group-writable directory is refused at its mmap (ctypes), trusted once fixed", async () => {
+  const top = tempDir();
+  try {
+    const dir = `${top}/lib`;
+    Deno.mkdirSync(dir);
+    Deno.writeTextFileSync(`${top}/lib.c`, "int answer(void) { return 42; }\n");
+    const cc = await run(`${ROOT}.toolchain/bin/zig`, [
+      "cc",
+      "-shared",
+      "-fPIC",
+      "-o",
+      `${dir}/libanswer.so`,
+      `${top}/lib.c`,
+    ]);
+    assert.equal(cc.code, 0, cc.stderr);
+    Deno.chmodSync(`${dir}/libanswer.so`, 0o755);
+    const script = `import ctypes\ntry:\n    print(ctypes.CDLL(${
+      JSON.stringify(`${dir}/libanswer.so`)
+    }).answer())\nexcept OSError as e:\n    print("OSError", e)\n`;
+    Deno.chmodSync(dir, 0o775);
+    const refused = await runSyd([...TPE_ONLY, "--", "python3", "-c", script]);
+    assert.equal(refused.code, 0, refused.stderr);
+    assert.match(refused.stdout, /^OSError/);
+    const record = records(refused.stderr).find((r) => r.ctx === "mmap" && r.op === "check_tpe");
+    assert.ok(record, refused.stderr);
+    assert.equal(record.path, `${dir}/libanswer.so`);
+    Deno.chmodSync(dir, 0o755);
+    const allowed = await runSyd([...TPE_ONLY, "--", "python3", "-c", script]);
+    assert.equal(allowed.stdout, "42\n", allowed.stderr);
+  } finally {
+    Deno.removeSync(top, { recursive: true });
   }
 });

@@ -33,6 +33,7 @@ const exec = @import("../handlers/exec.zig");
 const path_mod = @import("../judge/path.zig");
 const policy_mod = @import("../judge/policy.zig");
 const force_mod = @import("force.zig");
+const tpe = @import("tpe.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -65,7 +66,7 @@ pub fn enter(request: *const Request) Enter {
     const flags = request.arg(3);
     const policy = request.policy;
     const exec_on = policy.on[@intFromEnum(policy_mod.Cat.exec)];
-    if (!maps_file_exec(prot, flags) or (!exec_on and !policy.force.on)) return memory_only(request);
+    if (!maps_file_exec(prot, flags) or (!exec_on and !policy.force.on and !policy.trust.tpe)) return memory_only(request);
     const fd = emulate.caller_fd(request, @bitCast(@as(u32, @truncate(request.arg(4)))), false) catch |err|
         return .{ .refused = sys.errno_value(err) };
     defer sys.close(fd);
@@ -79,8 +80,11 @@ pub fn enter(request: *const Request) Enter {
         const verdict = handlers.judge(policy, &.{.exec}, name);
         if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .refused = errno_value };
     }
-    // TPE (issue 17, ffi/exec/tpe.zig): the lead calls the library check here, on `fd` and
-    // `name`, returning `.{ .refused = EACCES }` when it denies.
+    // TPE's third stage (the original's): a library mapped executable must be trusted too.
+    if (tpe.at_mmap(request, fd, name)) |response| return switch (response) {
+        .failure => |errno_value| .{ .refused = errno_value },
+        else => .{ .refused = @intFromEnum(linux.E.ACCES) },
+    };
     if (policy.force.on) {
         // Only a regular file has contents to hash (a device may never end): the others are
         // refused, as the original's `check_lib` refuses them by default.

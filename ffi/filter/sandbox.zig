@@ -117,7 +117,7 @@ pub const Options = struct {
     kill_mkcdev: bool = false,
     /// Memory sandboxing is on: mmap, brk and mremap are trapped (handlers/memory.zig).
     trap_memory: bool = false,
-    /// Exec or Force sandboxing is on: mmap of a file with PROT_EXEC stops (exec/mmap.zig).
+    /// Exec, Force or TPE sandboxing is on: mmap of a file with PROT_EXEC stops (exec/mmap.zig).
     trap_mmap_exec: bool = false,
     /// SafeSetID's transits (handlers/setid.zig): uid calls judged, gid calls and setgroups.
     trap_setuid: bool = false,

@@ -122,7 +122,7 @@ pub const Option = enum {
     allow_oob,
     /// Memory sandboxing was on when the sandbox started (mmap, brk and mremap are judged).
     trap_memory,
-    /// Exec or Force sandboxing was on when the sandbox started: mmap of a file with
+    /// Exec, Force or TPE sandboxing was on when the sandbox started: mmap of a file with
     /// PROT_EXEC is judged (exec/mmap.zig).
     trap_mmap_exec,
     /// SafeSetID has uid transits (`setuid+`): setuid, setreuid and setresuid are judged.
