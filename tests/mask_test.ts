@@ -225,3 +225,54 @@ Deno.test("masks change at run time through /dev/syd: mask+ then mask-", async (
     assert.equal(out.stdout, "hello\nmasked\nhello\n");
   });
 });
+
+Deno.test("a masked path cannot be changed: unlink, rename (from and onto), link, chmod, chown, utime, xattrs answer EPERM, with -p off and with the rules allowing them", async () => {
+  await withFiles(async (dir) => {
+    const body = `
+f = d + "/f"
+attempt("unlink", lambda: os.unlink(f))
+attempt("rename", lambda: os.rename(f, d + "/moved"))
+attempt("onto", lambda: os.rename(d + "/g", f))
+attempt("link", lambda: os.link(f, d + "/linked"))
+attempt("chmod", lambda: os.chmod(f, 0o777))
+attempt("chown", lambda: os.chown(f, 1, 1))
+attempt("utime", lambda: os.utime(f, (1, 1)))
+attempt("setxattr", lambda: os.setxattr(f, "user.x", b"1"))
+attempt("other", lambda: os.chmod(d + "/g", 0o600))
+`;
+    const expected = [
+      "unlink EPERM",
+      "rename EPERM",
+      "onto EPERM",
+      "link EPERM",
+      "chmod EPERM",
+      "chown EPERM",
+      "utime EPERM",
+      "setxattr EPERM",
+      "other OK",
+    ].join("\n") + "\n";
+    const allowAll = [
+      "-m",
+      "sandbox/all:on",
+      "-m",
+      "allow/all+/***",
+      "-m",
+      "sandbox/lock:off",
+    ];
+    for (const policy of [["-poff"], ["-poff", ...allowAll]]) {
+      const before = Deno.statSync(`${dir}/f`);
+      const out = await python(dir, ["-q", ...policy, "-m", `mask+${dir}/f`], body);
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout, expected, `${policy.join(" ")}: ${out.stderr}`);
+      assert.ok(
+        records(out.stderr).some((r) => r.ctx === "mask" && r.path === `${dir}/f`),
+        out.stderr,
+      );
+      const after = Deno.statSync(`${dir}/f`);
+      assert.equal(after.mode, before.mode);
+      assert.equal(after.mtime?.getTime(), before.mtime?.getTime());
+      assert.equal(await Deno.readTextFile(`${dir}/f`), "hello\n");
+      Deno.chmodSync(`${dir}/g`, 0o644);
+    }
+  });
+});

@@ -73,7 +73,8 @@ pub const Table = struct {
         const key = key_of(path);
         self.mutex.lock();
         defer self.mutex.unlock();
-        const entry = self.find(&key) orelse self.slot(now_ms);
+        const entry = self.find(&key) orelse self.slot(now_ms) orelse
+            return .{ .crashes = 0, .was_suspended = false, .newly_suspended = false };
         if (!entry.used or !std.mem.eql(u8, &entry.key, &key)) entry.* = .{ .key = key, .used = true };
         if (entry.window_end_ms > now_ms) {
             entry.crashes +|= 1;
@@ -94,12 +95,16 @@ pub const Table = struct {
         return null;
     }
 
-    /// A slot for a new program: a free or dead one, else the one that ends first.
-    fn slot(self: *Table, now_ms: u64) *Entry {
-        var best: *Entry = &self.entries[0];
+    /// A slot for a new program: a free or dead one, else the unsuspended one whose crash window
+    /// ends first; never a suspended one (a table filled with other programs' crashes must not
+    /// end a suspension early: found by the attack session). Null when every entry is a live
+    /// suspension: the new program's crash is then not counted until one ends.
+    fn slot(self: *Table, now_ms: u64) ?*Entry {
+        var best: ?*Entry = null;
         for (&self.entries) |*entry| {
             if (!entry.live(now_ms)) return entry;
-            if (entry.end_ms() < best.end_ms()) best = entry;
+            if (entry.suspended_until_ms > now_ms) continue;
+            if (best == null or entry.window_end_ms < best.?.window_end_ms) best = entry;
         }
         return best;
     }
@@ -262,20 +267,33 @@ test "five crashes within the window suspend; the suspension and the window end"
     try std.testing.expectEqual(@as(u8, 1), t.crash("/bin/z", 20, 10, 600_000, 5).crashes);
 }
 
-test "the table stays bounded: a full table forgets the entry that ends first" {
+test "the table stays bounded: a full table forgets the window that ends first, never a suspension" {
     const t = try std.testing.allocator.create(Table);
     defer std.testing.allocator.destroy(t);
     t.* = .{};
     var name_buf: [32]u8 = undefined;
+    // maxcrashes 2: one crash each opens a window, no suspension; the oldest windows go first.
     for (0..entries_max + 10) |i| {
-        const name = try std.fmt.bufPrint(&name_buf, "/bin/p{d}", .{i});
-        _ = t.crash(name, 100 + i, 1000, 600_000, 1);
+        const name = try std.fmt.bufPrint(&name_buf, "/bin/w{d}", .{i});
+        _ = t.crash(name, 100 + i, 1_000_000, 600_000, 2);
     }
     var used: usize = 0;
     for (t.entries) |e| used += @intFromBool(e.used);
     try std.testing.expectEqual(entries_max, used);
-    try std.testing.expect(t.suspended("/bin/p1033", 200));
-    try std.testing.expect(!t.suspended("/bin/p0", 200));
+    try std.testing.expect(t.find(&key_of("/bin/w0")) == null);
+    try std.testing.expect(t.find(&key_of("/bin/w1033")) != null);
+    // A suspension is never forgotten for others' crashes: the table full of suspensions
+    // counts no new program until one ends.
+    t.* = .{};
+    for (0..entries_max + 10) |i| {
+        const name = try std.fmt.bufPrint(&name_buf, "/bin/p{d}", .{i});
+        _ = t.crash(name, 100 + i, 1000, 600_000, 1);
+    }
+    try std.testing.expect(t.suspended("/bin/p0", 200_000));
+    try std.testing.expect(t.suspended("/bin/p1023", 200_000));
+    try std.testing.expect(!t.suspended("/bin/p1033", 200_000));
+    // Once they end, new programs are counted again.
+    try std.testing.expect(t.crash("/bin/late", 700_000, 1000, 600_000, 1).newly_suspended);
 }
 
 test "mask_of reads a status line's hex mask" {

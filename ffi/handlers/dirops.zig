@@ -59,7 +59,7 @@ pub fn mkdir(request: *const Request) Response {
 }
 
 pub fn unlink(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{ .delete, .rmdir })) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{ .delete, .rmdir }) and request.policy.masks.len == 0) return .continue_call;
     const nr = handlers.nr_of(request);
     const flags: u32 = switch (nr) {
         .rmdir => handlers.at.removedir,
@@ -246,7 +246,7 @@ fn parent_mount(request: *const Request, canonical: []const u8, kind: path_mod.L
 
 /// rename, renameat, renameat2, link, linkat: both names judged for rename.
 pub fn rename(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &(.{.rename} ++ destination_cats))) return .continue_call;
+    if (!handlers.any_on(request.policy, &(.{.rename} ++ destination_cats)) and request.policy.masks.len == 0) return .continue_call;
     const nr = handlers.nr_of(request);
     const two_dirs = nr == .renameat or nr == .renameat2 or nr == .linkat;
     const old_dirfd = if (two_dirs) handlers.fd_arg(request, 0) else handlers.at.fdcwd;

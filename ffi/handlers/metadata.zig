@@ -84,7 +84,7 @@ fn done(rc: sys.Errno!usize) Response {
 }
 
 pub fn chmod(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.chmod})) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{.chmod}) and request.policy.masks.len == 0) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const asked: u32 = @truncate(request.arg(if (nr == .chmod) 1 else if (nr == .fchmod) 1 else 2));
     const found = switch (nr) {
@@ -115,7 +115,7 @@ pub fn chmod(request: *const Request) Response {
 }
 
 pub fn chown(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{ .chown, .chgrp })) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{ .chown, .chgrp }) and request.policy.masks.len == 0) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const first: usize = if (nr == .fchownat) 2 else 1;
     const uid: u32 = @truncate(request.arg(first));
@@ -149,7 +149,7 @@ pub fn chown(request: *const Request) Response {
 }
 
 pub fn utime(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.utime})) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{.utime}) and request.policy.masks.len == 0) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     var times: [2]linux.timespec = undefined;
     const times_addr = request.arg(if (nr == .futimesat or nr == .utimensat) 2 else 1);
@@ -199,7 +199,7 @@ fn read_times(request: *const Request, nr: SYS, addr: u64, out: *[2]linux.timesp
 }
 
 pub fn xattr(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.chattr})) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{.chattr}) and request.policy.masks.len == 0) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const caller: path_mod.Caller = .{ .pid = request.tid(), .tid = request.tid() };
     var name_buf: [path_mod.path_len_max]u8 = undefined;

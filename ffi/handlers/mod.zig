@@ -40,6 +40,7 @@ const anonfd = @import("anonfd.zig");
 const sysinfo = @import("sysinfo.zig");
 const memory = @import("memory.zig");
 const mmap_exec = @import("../exec/mmap.zig");
+const mask_mod = @import("mask.zig");
 const setid = @import("setid.zig");
 const harden = @import("harden.zig");
 const emulate = @import("emulate.zig");
@@ -328,10 +329,32 @@ pub fn judge(p: *const Policy, cats: []const Cat, path: []const u8) Judgement {
 pub fn decide(request: *const Request, cats: []const Cat, canonical: []const u8) ?Response {
     var buf: [path_mod.path_len_max + 32]u8 = undefined;
     const name = view(request.tid(), canonical, &buf);
+    if (mask_write(request, cats, name)) |response| return response;
     const verdict = judge(request.policy, cats, name);
-    if (!verdict.judged) return if (resolution_forced(request.policy)) null else .continue_call;
+    // With masks, syd performs what it resolved (continued, the kernel would resolve the path
+    // again, and a swapped link could lead it to a masked path: mask_write above).
+    if (!verdict.judged) return if (resolution_forced(request.policy) or request.policy.masks.len > 0) null else .continue_call;
     if (enforce(request, verdict, name)) |errno_value| return .{ .failure = errno_value };
     return null;
+}
+
+/// Masked paths are protected against writes (the original's, since 3.51): a call that would
+/// change a masked path (delete, rename, link, chmod, chown, utime, truncate, mknod, xattrs:
+/// any category but the reading ones) answers EPERM with a record, whatever the rules say and
+/// whether or not a category is on. Opens and stats act on the mask's target (mask.zig).
+fn mask_write(request: *const Request, cats: []const Cat, name: []const u8) ?Response {
+    assert(cats.len > 0);
+    if (request.policy.masks.len == 0) return null;
+    const writes = for (cats) |cat| {
+        switch (cat) {
+            .stat, .read, .exec, .chdir, .readdir, .walk, .list, .readlink, .ioctl => {},
+            else => break true,
+        }
+    } else false;
+    if (!writes) return null;
+    _ = mask_mod.find(request.policy, name) orelse return null;
+    request.log.emit(.warn, .{ .ctx = "mask", .cap = @tagName(cats[0]), .act = "deny", .sys = syscall_name(request.notif.data.nr), .path = name, .pid = request.tid(), .msg = "write to a masked path refused" });
+    return .{ .failure = @intFromEnum(linux.E.PERM) };
 }
 
 /// The name a path is judged and logged by: the caller's own /proc/TID is /proc/self, so that

@@ -18,7 +18,7 @@ const Request = handlers.Request;
 const Response = handlers.Response;
 
 pub fn handle(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{.truncate})) return .continue_call;
+    if (!handlers.any_on(request.policy, &.{.truncate}) and request.policy.masks.len == 0) return .continue_call;
     const nr: linux.SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     return switch (nr) {
         .truncate => by_path(request),
