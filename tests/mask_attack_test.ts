@@ -158,6 +158,23 @@ Deno.test("mask attack: a symlink swapped between a plain and a masked file 20,0
   });
 });
 
+Deno.test("mask attack: //, /./, /proc/self/root, /proc/self/cwd spellings read the target; a bind mount in a new namespace is refused", async () => {
+  await withFiles(async (dir) => {
+    const out = await runSyd([
+      "-q",
+      "-poff",
+      "-m",
+      `mask+${dir}/f`,
+      "--",
+      "sh",
+      "-c",
+      `cat ${dir}//f ${dir}/./f /proc/self/root${dir}/f /proc/self/cwd/f; echo rc=$?; unshare -Urm sh -c 'mount --bind ${dir}/f ${dir}/a && cat ${dir}/a' 2>/dev/null; echo unshare=$?`,
+    ], { cwd: dir });
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, "rc=0\nunshare=1\n");
+  });
+});
+
 Deno.test("mask attack: a directory mask with a directory target holds for the directory, a cwd in it and its files", async () => {
   await withFiles(async (dir) => {
     await Deno.mkdir(`${dir}/d/sub`, { recursive: true });
