@@ -1,0 +1,181 @@
+/**
+ * Attacks on issue 17's trusted-execution layers (ffi/exec/mmap.zig, force.zig, tpe.zig): code
+ * from a file exec sandboxing denies, Force does not list or TPE does not trust, made
+ * executable without the judged mmap(PROT_EXEC), or changed after it was judged. The helper
+ * (tests/helpers/attack_exec_map.c) maps a file of raw x86_64 code (`mov eax, 42; ret`) and
+ * calls it: `ran N` is a bypass, `refused STEP ERRNO` a refusal. Each attack is first shown to
+ * work without syd. Tests of bypasses not fixed yet are `ignore: true`, with what the original
+ * syd 3.59 does.
+ */
+import assert from "node:assert/strict";
+import { helper, run, runSyd, tempDir } from "./_syd.ts";
+
+const ATTACK = helper("attack_exec_map");
+
+/** `mov eax, 42; ret`, padded to a page. */
+function codeFile(dir: string, name = "code"): string {
+  const page = new Uint8Array(4096);
+  page.set([0xb8, 0x2a, 0, 0, 0, 0xc3]);
+  const path = `${dir}/${name}`;
+  Deno.writeFileSync(path, page);
+  return path;
+}
+
+/** A fresh temp directory (its real path) removed at the end of the test. */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = Deno.realPathSync(tempDir("syd-exec-attack-"));
+  try {
+    await fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** The helper without syd: the attack works on this machine (the code runs). */
+async function worksNatively(args: string[], ran = "ran 42"): Promise<void> {
+  const out = await run(ATTACK, args);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout.trim(), ran, "the attack does not work even without syd");
+}
+
+const EXEC_DENY = (file: string) => [
+  "-p",
+  "off",
+  "-m",
+  "sandbox/exec:on",
+  "-m",
+  "allow/exec+/***",
+  "-m",
+  `deny/exec+${file}`,
+];
+
+Deno.test("exec on mmap: a denied file mapped PROT_EXEC is refused (EACCES); regression control", async () => {
+  await withDir(async (dir) => {
+    const code = codeFile(dir);
+    await worksNatively(["mmap", code]);
+    const out = await runSyd([...EXEC_DENY(code), "--", ATTACK, "mmap", code]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout.trim(), "refused mmap 13");
+  });
+});
+
+Deno.test({
+  name:
+    "exec on mmap bypass: mmap(PROT_READ) then mprotect/pkey_mprotect(PROT_EXEC), or after mremap, runs a denied file's code",
+  // BYPASS, not fixed (README Limits documents mprotect as not covered): the filter stops only
+  // mmap with PROT_EXEC; mprotect(2), pkey_mprotect(2) (and mprotect after mremap(2)) adding
+  // PROT_EXEC to a file mapping are never judged. The original syd 3.59 kills every such call
+  // (SIGSYS, exit 159) unless trace/allow_unsafe_exec_memory:1.
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const code = codeFile(dir);
+      for (const mode of ["mprotect", "pkey", "mremap"]) {
+        await worksNatively([mode, code]);
+        const out = await runSyd([...EXEC_DENY(code), "--", ATTACK, mode, code]);
+        assert.doesNotMatch(out.stdout, /^ran/m, `${mode}: the denied file's code ran`);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "TPE bypass: mprotect(PROT_EXEC) of a file in a world-writable directory runs its code",
+  // BYPASS, not fixed: TPE's library stage judges mmap(PROT_EXEC) only (the control below is
+  // refused), mprotect adding PROT_EXEC is not judged. The original kills the mprotect.
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      Deno.mkdirSync(`${dir}/ww`);
+      Deno.chmodSync(`${dir}/ww`, 0o777);
+      const code = codeFile(`${dir}/ww`);
+      await worksNatively(["mprotect", code]);
+      const out = await runSyd([
+        "-p",
+        "off",
+        "-m",
+        "sandbox/tpe:on",
+        "--",
+        ATTACK,
+        "mprotect",
+        code,
+      ]);
+      assert.doesNotMatch(out.stdout, /^ran/m);
+    });
+  },
+});
+
+Deno.test("TPE: a file in a world-writable directory mapped PROT_EXEC is refused; regression control", async () => {
+  await withDir(async (dir) => {
+    Deno.mkdirSync(`${dir}/ww`);
+    Deno.chmodSync(`${dir}/ww`, 0o777);
+    const code = codeFile(`${dir}/ww`);
+    await worksNatively(["mmap", code]);
+    const out = await runSyd(["-p", "off", "-m", "sandbox/tpe:on", "--", ATTACK, "mmap", code]);
+    assert.equal(out.stdout.trim(), "refused mmap 13", out.stderr);
+  });
+});
+
+/** The force+ line `syd sum` prints for a file. */
+async function forceLine(file: string): Promise<string> {
+  const out = await runSyd(["sum", "-a", "sha256", file]);
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout.trim();
+}
+
+const FORCE = (
+  line: string,
+) => ["-p", "off", "-m", "sandbox/force:on", "-m", "default/force:warn", "-m", line];
+
+Deno.test("Force at mmap: a file whose hash differs from its force+ line is refused; regression control", async () => {
+  await withDir(async (dir) => {
+    const code = codeFile(dir);
+    const line = await forceLine(code);
+    const bad = line.slice(0, -1) + (line.endsWith("0") ? "1" : "0");
+    const out = await runSyd([...FORCE(bad), "--", ATTACK, "rewrite", code, "7"]);
+    assert.equal(out.stdout.trim(), "refused mmap 13", out.stderr);
+  });
+});
+
+Deno.test({
+  name:
+    "Force bypass: a file hashed at its mmap(PROT_EXEC) and rewritten after (pwrite) runs the new code",
+  // BYPASS, not fixed: Force hashes the file at the mmap stop; a MAP_PRIVATE mapping shows the
+  // page cache, so a pwrite(2) after the mmap (through the same O_RDWR fd, or another fd while
+  // the mapping is made through a read-only one) changes the code that runs: `ran 7`, not 42.
+  // The original syd 3.59 refuses both mmaps ("executable mapping of writable file blocked",
+  // check_lib, EACCES).
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      for (const mode of ["rewrite", "rewrite2"]) {
+        const code = codeFile(dir, mode);
+        await worksNatively([mode, codeFile(dir, `${mode}.native`), "7"], "ran 7");
+        const line = await forceLine(code);
+        const out = await runSyd([...FORCE(line), "--", ATTACK, mode, code, "7"]);
+        assert.doesNotMatch(out.stdout, /^ran 7/m, `${mode}: code changed after the hash ran`);
+      }
+    });
+  },
+});
+
+Deno.test("exec on mmap: a memfd copy of a denied file mapped PROT_EXEC is refused; regression", async () => {
+  await withDir(async (dir) => {
+    const code = codeFile(dir);
+    await worksNatively(["memfd", code]);
+    const out = await runSyd([...EXEC_DENY(code), "--", ATTACK, "memfd", code]);
+    assert.equal(out.stdout.trim(), "refused mmap 13", out.stderr);
+  });
+});
+
+Deno.test("SysV shm attached SHM_EXEC is killed, io_uring is refused (ENOSYS); regressions", async () => {
+  await withDir(async (dir) => {
+    const code = codeFile(dir);
+    await worksNatively(["shm", code]);
+    const shm = await runSyd([...EXEC_DENY(code), "--", ATTACK, "shm", code]);
+    assert.equal(shm.code, 159, shm.stderr);
+    assert.doesNotMatch(shm.stdout, /^ran/m);
+    const uring = await runSyd([...EXEC_DENY(code), "--", ATTACK, "uring"]);
+    assert.equal(uring.stdout.trim(), "refused io_uring_setup 38", uring.stderr);
+  });
+});
