@@ -8,7 +8,7 @@
  * syd 3.59 does.
  */
 import assert from "node:assert/strict";
-import { helper, run, runSyd, tempDir } from "./_syd.ts";
+import { helper, records, ROOT, run, runSyd, tempDir } from "./_syd.ts";
 
 const ATTACK = helper("attack_exec_map");
 
@@ -177,5 +177,124 @@ Deno.test("SysV shm attached SHM_EXEC is killed, io_uring is refused (ENOSYS); r
     assert.doesNotMatch(shm.stdout, /^ran/m);
     const uring = await runSyd([...EXEC_DENY(code), "--", ATTACK, "uring"]);
     assert.equal(uring.stdout.trim(), "refused io_uring_setup 38", uring.stderr);
+  });
+});
+
+const ZIG = `${ROOT}.toolchain/bin/zig`;
+const LDSO = Deno.realPathSync("/lib64/ld-linux-x86-64.so.2");
+
+/** A dynamic program printing `prog ran` at `path`, built with `more` linker arguments. */
+async function buildProg(dir: string, path: string, ...more: string[]): Promise<void> {
+  const source = `${dir}/prog.c`;
+  Deno.writeTextFileSync(
+    source,
+    '#include <stdio.h>\nint main(void) { puts("prog ran"); return 0; }\n',
+  );
+  const out = await run(ZIG, ["cc", "-o", path, source, ...more]);
+  assert.equal(out.code, 0, out.stderr);
+  Deno.chmodSync(path, 0o755);
+}
+
+/** A world-writable directory `ww` under `dir`. */
+function worldWritable(dir: string): string {
+  Deno.mkdirSync(`${dir}/ww`);
+  Deno.chmodSync(`${dir}/ww`, 0o777);
+  return `${dir}/ww`;
+}
+
+Deno.test("execveat(AT_EMPTY_PATH) of an O_PATH fd and execve of /proc/self/fd/N are judged as the file; regressions", async () => {
+  await withDir(async (dir) => {
+    const ww = worldWritable(dir);
+    const prog = `${dir}/prog`;
+    await buildProg(dir, prog);
+    Deno.copyFileSync(prog, `${ww}/prog`);
+    Deno.chmodSync(`${ww}/prog`, 0o755);
+    for (const mode of ["execveat", "procfd"]) {
+      assert.equal((await run(ATTACK, [mode, prog])).stdout.trim(), "prog ran");
+      const denied = await runSyd([...EXEC_DENY(prog), "--", ATTACK, mode, prog]);
+      assert.equal(denied.stdout.trim(), `refused ${mode} 13`, denied.stderr);
+      const untrusted = await runSyd([
+        "-p",
+        "off",
+        "-m",
+        "sandbox/tpe:on",
+        "--",
+        ATTACK,
+        mode,
+        `${ww}/prog`,
+      ]);
+      assert.equal(untrusted.stdout.trim(), `refused ${mode} 13`, untrusted.stderr);
+    }
+  });
+});
+
+Deno.test("ld.so run as the program is killed; allowed (allow_unsafe_exec_ldso), the program it maps is judged; regressions", async () => {
+  await withDir(async (dir) => {
+    const ww = worldWritable(dir);
+    const prog = `${dir}/prog`;
+    await buildProg(dir, prog);
+    Deno.copyFileSync(prog, `${ww}/prog`);
+    Deno.chmodSync(`${ww}/prog`, 0o755);
+    assert.equal((await run(LDSO, [prog])).stdout.trim(), "prog ran");
+    const killed = await runSyd([...EXEC_DENY(prog), "--", LDSO, prog]);
+    assert.doesNotMatch(killed.stdout, /prog ran/);
+    const ldso = ["-m", "trace/allow_unsafe_exec_ldso:1"];
+    const denied = await runSyd([...EXEC_DENY(prog), ...ldso, "--", LDSO, prog]);
+    assert.doesNotMatch(denied.stdout, /prog ran/);
+    assert.match(denied.stderr, /failed to map segment/);
+    const untrusted = await runSyd([
+      "-p",
+      "off",
+      "-m",
+      "sandbox/tpe:on",
+      ...ldso,
+      "--",
+      LDSO,
+      `${ww}/prog`,
+    ]);
+    assert.doesNotMatch(untrusted.stdout, /prog ran/);
+    assert.ok(
+      records(untrusted.stderr).some((r) => r.op === "check_tpe" && r.path === `${ww}/prog`),
+    );
+  });
+});
+
+Deno.test("TPE: a PT_INTERP loader and an LD_PRELOAD library in a world-writable directory are refused; regressions", async () => {
+  await withDir(async (dir) => {
+    const ww = worldWritable(dir);
+    Deno.copyFileSync(LDSO, `${ww}/ld.so`);
+    Deno.chmodSync(`${ww}/ld.so`, 0o755);
+    const interp = `${dir}/interp`;
+    // A constant loader path (zig relinks for 45 s at each new one): the one in ./ww, run from
+    // `dir`.
+    await buildProg(dir, interp, "-Wl,--dynamic-linker=/proc/self/cwd/ww/ld.so");
+    assert.equal((await run(interp, [], { cwd: dir })).stdout.trim(), "prog ran");
+    const out = await runSyd(["-p", "off", "-m", "sandbox/tpe:on", "--", interp], { cwd: dir });
+    assert.doesNotMatch(out.stdout, /prog ran/);
+    assert.ok(
+      records(out.stderr).some((r) => r.op === "check_tpe" && r.path === `${ww}/ld.so`),
+      out.stderr,
+    );
+    // A preloaded library: ld.so skips what it cannot map (the program runs without it).
+    const prog = `${dir}/prog`;
+    await buildProg(dir, prog);
+    Deno.writeTextFileSync(`${dir}/lib.c`, "int f(void) { return 1; }\n");
+    const lib = await run(ZIG, ["cc", "-shared", "-fPIC", "-o", `${ww}/libx.so`, `${dir}/lib.c`]);
+    assert.equal(lib.code, 0, lib.stderr);
+    Deno.chmodSync(`${ww}/libx.so`, 0o755);
+    const preload = await runSyd([
+      "-p",
+      "off",
+      "-m",
+      "sandbox/tpe:on",
+      "--",
+      "env",
+      `LD_PRELOAD=${ww}/libx.so`,
+      prog,
+    ]);
+    assert.ok(
+      records(preload.stderr).some((r) => r.op === "check_tpe" && r.path === `${ww}/libx.so`),
+      preload.stderr,
+    );
   });
 });

@@ -11,6 +11,8 @@
  *   memfd FILE         copy FILE into a memfd and mmap it PROT_EXEC
  *   shm FILE           copy FILE into SysV shm, shmat(SHM_EXEC), call it
  *   uring              io_uring_setup: refused?
+ *   execveat PROG      execveat(2) of an O_PATH fd of PROG with AT_EMPTY_PATH
+ *   procfd PROG        execve(2) of /proc/self/fd/N, N an O_RDONLY fd of PROG
  * Prints `ran N` (the code's result) or `refused STEP errno`; exit 0 either way. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +54,21 @@ int main(int argc, char **argv) {
   }
   if (argc < 3) return 2;
   const char *file = argv[2];
+  if (strcmp(mode, "execveat") == 0 || strcmp(mode, "procfd") == 0) {
+    int is_at = strcmp(mode, "execveat") == 0;
+    int pfd = open(file, is_at ? O_PATH : O_RDONLY);
+    if (pfd < 0) return refused("open");
+    char *args[] = {(char *)file, NULL};
+    char *env[] = {NULL};
+    if (is_at) {
+      syscall(SYS_execveat, pfd, "", args, env, AT_EMPTY_PATH);
+    } else {
+      char proc[64];
+      snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+      execve(proc, args, env);
+    }
+    return refused(mode);
+  }
   size_t len = 4096;
   if (strcmp(mode, "rewrite") == 0 || strcmp(mode, "rewrite2") == 0) {
     int fd = open(file, O_RDWR);
