@@ -4,8 +4,9 @@
  * executable without the judged mmap(PROT_EXEC), or changed after it was judged. The helper
  * (tests/helpers/attack_exec_map.c) maps a file of raw x86_64 code (`mov eax, 42; ret`) and
  * calls it: `ran N` is a bypass, `refused STEP ERRNO` a refusal. Each attack is first shown to
- * work without syd. Tests of bypasses not fixed yet are `ignore: true`, with what the original
- * syd 3.59 does.
+ * work without syd. A second helper (tests/helpers/attack_exec_swap.c) flips a symlink between a
+ * trusted and an untrusted program while running it (20,000 runs; with nothing judging it, both
+ * run). Tests of bypasses not fixed yet are `ignore: true`, with what the original syd 3.59 does.
  */
 import assert from "node:assert/strict";
 import { helper, records, ROOT, run, runSyd, tempDir } from "./_syd.ts";
@@ -296,5 +297,62 @@ Deno.test("TPE: a PT_INTERP loader and an LD_PRELOAD library in a world-writable
       records(preload.stderr).some((r) => r.op === "check_tpe" && r.path === `${ww}/libx.so`),
       preload.stderr,
     );
+  });
+});
+
+const SWAP = helper("attack_exec_swap");
+
+/** The swap helper's counts. */
+function swapCounts(stdout: string): { trusted: number; untrusted: number; failed: number } {
+  const match = stdout.match(/^trusted (\d+) untrusted (\d+) failed (\d+)$/m);
+  assert.ok(match, stdout);
+  return { trusted: Number(match[1]), untrusted: Number(match[2]), failed: Number(match[3]) };
+}
+
+Deno.test("a symlink flipped between a trusted and an untrusted program while it is run: never the untrusted one (20,000 runs each, TPE and exec)", async () => {
+  await withDir(async (dir) => {
+    const ww = worldWritable(dir);
+    Deno.mkdirSync(`${dir}/t`);
+    for (const to of [`${dir}/t/p`, `${ww}/p`]) {
+      Deno.copyFileSync(SWAP, to);
+      Deno.chmodSync(to, 0o755);
+    }
+    const args = (
+      runs: number,
+    ) => ["--", SWAP, `${dir}/link`, `${dir}/t/p`, `${ww}/p`, String(runs)];
+    // Nothing judges it: both programs run, the race is real.
+    const open = swapCounts(
+      (await runSyd(["-p", "off", "-m", "sandbox/tpe:off", ...args(2000)])).stdout,
+    );
+    assert.ok(open.untrusted > 0 && open.trusted > 0, JSON.stringify(open));
+    const tpe = swapCounts(
+      (await runSyd(["-p", "off", "-m", "sandbox/tpe:on", ...args(20_000)])).stdout,
+    );
+    assert.equal(tpe.untrusted, 0, JSON.stringify(tpe));
+    assert.ok(tpe.trusted > 0, JSON.stringify(tpe));
+    const exec = swapCounts(
+      (await runSyd([
+        "-p",
+        "off",
+        "-m",
+        "sandbox/tpe:off",
+        ...EXEC_DENY(`${ww}/p`).slice(2),
+        ...args(20_000),
+      ])).stdout,
+    );
+    assert.equal(exec.untrusted, 0, JSON.stringify(exec));
+    assert.ok(exec.trusted > 0, JSON.stringify(exec));
+  });
+});
+
+Deno.test("personality(READ_IMPLIES_EXEC) then mmap(PROT_READ) of a denied file: killed at the personality call; regression", async () => {
+  await withDir(async (dir) => {
+    const code = codeFile(dir);
+    await worksNatively(["persona", code]);
+    const out = await runSyd([...EXEC_DENY(code), "--", ATTACK, "persona", code]);
+    assert.equal(out.code, 159, out.stderr);
+    assert.doesNotMatch(out.stdout, /^ran/m);
+    // trace/allow_unsafe_personality:1 lets the persona on, and with it the mapping made
+    // executable without PROT_EXEC in its arguments (so in the original too): unsafe by name.
   });
 });

@@ -10,6 +10,7 @@
  *   mremap FILE        mmap(PROT_READ) then mremap it (no exec), then mprotect: as mprotect
  *   memfd FILE         copy FILE into a memfd and mmap it PROT_EXEC
  *   shm FILE           copy FILE into SysV shm, shmat(SHM_EXEC), call it
+ *   persona FILE       personality(READ_IMPLIES_EXEC), then mmap(PROT_READ) and call it
  *   uring              io_uring_setup: refused?
  *   execveat PROG      execveat(2) of an O_PATH fd of PROG with AT_EMPTY_PATH
  *   procfd PROG        execve(2) of /proc/self/fd/N, N an O_RDONLY fd of PROG
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -85,6 +87,12 @@ int main(int argc, char **argv) {
   }
   int fd = open(file, O_RDONLY);
   if (fd < 0) return refused("open");
+  if (strcmp(mode, "persona") == 0) {
+    if (personality(0x0400000) < 0) return refused("personality");
+    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return refused("mmap");
+    return call(p);
+  }
   if (strcmp(mode, "mmap") == 0) {
     void *p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return refused("mmap");
