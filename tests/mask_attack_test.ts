@@ -36,12 +36,11 @@ async function attack(dir: string, mode: string, ...args: string[]): Promise<str
   return out.stdout;
 }
 
-// BYPASS (unfixed): link(2) of a masked path is not masked, so the new name reads the real file.
+// Found by the attack session, fixed: link(2) of a masked path is not masked, so the new name reads the real file.
 // The original 3.59 refuses the link with EPERM (link rc=-1 errno=1). README Limits names it.
 Deno.test({
   name:
     "mask attack: a hard link made of a masked file does not read its real contents (EPERM, as the original)",
-  ignore: true,
   fn: async () => {
     await withFiles(async (dir) => {
       const out = await attack(dir, "link", `${dir}/f`, `${dir}/n`);
@@ -51,11 +50,10 @@ Deno.test({
   },
 });
 
-// BYPASS (unfixed): rename(2) moves the masked file to an unmasked name, which reads it. The
+// Found by the attack session, fixed: rename(2) moves the masked file to an unmasked name, which reads it. The
 // original 3.59 refuses with EPERM.
 Deno.test({
   name: "mask attack: renaming a masked file away is refused (EPERM, as the original)",
-  ignore: true,
   fn: async () => {
     await withFiles(async (dir) => {
       const out = await attack(dir, "rename", `${dir}/f`, `${dir}/n`);
@@ -65,10 +63,9 @@ Deno.test({
   },
 });
 
-// BYPASS (unfixed): truncate(2) empties the real masked file. The original 3.59: EPERM.
+// Found by the attack session, fixed: truncate(2) empties the real masked file. The original 3.59: EPERM.
 Deno.test({
   name: "mask attack: truncate(2) of a masked file is refused (EPERM, as the original)",
-  ignore: true,
   fn: async () => {
     await withFiles(async (dir) => {
       const out = await attack(dir, "truncate", `${dir}/f`);
@@ -78,10 +75,9 @@ Deno.test({
   },
 });
 
-// BYPASS (unfixed): chmod(2) changes the real masked file's mode. The original 3.59: EPERM.
+// Found by the attack session, fixed: chmod(2) changes the real masked file's mode. The original 3.59: EPERM.
 Deno.test({
   name: "mask attack: chmod(2) of a masked file is refused (EPERM, as the original)",
-  ignore: true,
   fn: async () => {
     await withFiles(async (dir) => {
       await Deno.chmod(`${dir}/f`, 0o644);
@@ -92,7 +88,8 @@ Deno.test({
   },
 });
 
-// BYPASS (unfixed): the xattr calls, utime and unlink act on the real masked file: getxattr
+// BYPASS (partly unfixed: setxattr, utime and unlink are refused now; getxattr still reads the
+// real file): the xattr calls, utime and unlink act on the real masked file: getxattr
 // reads its xattrs, setxattr/utime change it, unlink removes it (and a new file at the path
 // would then be another file under the mask). The original 3.59 answers getxattr with the
 // target's (ENODATA for /dev/null) and refuses setxattr, utime and unlink with EPERM.
@@ -220,7 +217,8 @@ async function withCrasher(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-// BYPASS (unfixed): the table holds 1,024 programs; when full, the entry that ends first is
+// Found by the attack session, fixed (a full table never forgets a live suspension): the table
+// holds 1,024 programs; when full, the entry that ended first was
 // forgotten, and a suspended program's entry ends before those of programs suspended later.
 // With segvguard/maxcrashes:1, 1,030 crashing hard links of another program (one crash each)
 // forget the suspended program, which runs (after=139). The original 3.59 keeps its
@@ -228,7 +226,6 @@ async function withCrasher(fn: (dir: string) => Promise<void>): Promise<void> {
 Deno.test({
   name:
     "segvguard attack: filling the table with 1,030 other crashing programs does not end a suspension",
-  ignore: true,
   fn: async () => {
     await withCrasher(async (dir) => {
       const out = await runSyd([
@@ -250,13 +247,12 @@ Deno.test({
   },
 });
 
-// BYPASS (unfixed), config-dependent: with segvguard/expiry longer than the suspension, a filler
+// Found by the attack session, fixed, config-dependent: with segvguard/expiry longer than the suspension, a filler
 // crashed once outlives the suspension, so 1,030 one-crash fillers forget the suspended program
 // under the default maxcrashes.
 Deno.test({
   name:
     "segvguard attack: with an expiry longer than the suspension, filling the table does not end a suspension",
-  ignore: true,
   fn: async () => {
     await withCrasher(async (dir) => {
       const out = await runSyd([
