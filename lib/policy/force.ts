@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Action } from "./vocab.ts";
+import { type Action, ACTIONS_BUT_ALLOW } from "./vocab.ts";
 import type { Op } from "./parse.ts";
 
 /** The algorithms this syd hashes (ffi/exec/force.zig `Alg`), with their digest sizes in bytes. */
@@ -56,16 +56,7 @@ export const FORCE_UNSUPPORTED_ALGORITHMS = [
 ] as const;
 
 /** The actions of a force entry and of `default/force` (the original's; no allow). */
-export const FORCE_ACTIONS: readonly Action[] = [
-  "warn",
-  "filter",
-  "deny",
-  "panic",
-  "stop",
-  "abort",
-  "kill",
-  "exit",
-];
+export const FORCE_ACTIONS: readonly Action[] = ACTIONS_BUT_ALLOW;
 
 /** A parsed `force` command. */
 export interface ForceCommand {

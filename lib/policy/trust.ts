@@ -7,7 +7,7 @@
  * @module
  */
 import { type Command, CommandError, parseDurationMs } from "./parse.ts";
-import type { Action } from "./vocab.ts";
+import { type Action, ACTIONS_BUT_ALLOW } from "./vocab.ts";
 
 /** The original's `tpe/` flags. */
 export const TPE_FLAGS = ["negate", "root_owned", "user_owned", "root_mount"] as const;
@@ -19,16 +19,7 @@ export const SEGVGUARD_KEYS = ["expiry", "suspension", "maxcrashes"] as const;
 export type SegvguardKey = typeof SEGVGUARD_KEYS[number];
 
 /** The actions of `default/tpe` and `default/segvguard` (the original's: no allow). */
-export const TRUST_ACTIONS: readonly Action[] = [
-  "warn",
-  "filter",
-  "deny",
-  "panic",
-  "stop",
-  "abort",
-  "kill",
-  "exit",
-];
+export const TRUST_ACTIONS: readonly Action[] = ACTIONS_BUT_ALLOW;
 
 /** The original's SegvGuard defaults (config.rs): 2 minutes, 10 minutes, 5 crashes. */
 export const SEGVGUARD_EXPIRY_MS = 120_000;

@@ -103,6 +103,9 @@ export const ACTIONS = [
 /** An action. */
 export type Action = typeof ACTIONS[number];
 
+/** Every action but allow: what the original's trust layers (Force, TPE, SegvGuard) take. */
+export const ACTIONS_BUT_ALLOW: readonly Action[] = ACTIONS.filter((a) => a !== "allow");
+
 /** `table[key]` when `key` is the table's own entry (never `constructor`, `toString`, ...). */
 export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
