@@ -346,6 +346,7 @@ test {
     _ = @import("handlers/exec.zig");
     _ = @import("exec/force.zig");
     _ = @import("exec/mmap.zig");
+    _ = @import("exec/freeze.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/recvfd.zig");
     _ = @import("handlers/mknod.zig");

@@ -129,8 +129,11 @@ PY`,
     script: `for i in $(seq 1 50); do echo $i > f$i.txt; done
 ${DENO} eval --quiet 'let n = 0; for (const e of Deno.readDirSync(".")) if (e.isFile) n += Deno.readTextFileSync(e.name).length; console.log("deno read", n)'`,
     expect: /^deno read 141$/m,
-    // Where Deno lives (a user's ~/.deno/bin is a dot directory), and its stack probe.
+    // Where Deno lives (a user's ~/.deno/bin is a dot directory), and its stack probe. A JIT
+    // needs W^X lifted, as under the original (`-p nomem`; paludis lifts it already).
     extra: () => [
+      "-p",
+      "nomem",
       "-m",
       `allow/exec,read,stat,list,readlink+${DENO}`,
       "-m",

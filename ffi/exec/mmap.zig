@@ -13,9 +13,11 @@
 //! /proc/PID/maps), or the process is killed (`map_mismatch` record). Untraced
 //! (trace/allow_unsafe_ptrace:1) the race stays open (README, Limits).
 //!
-//! Not covered (README, Limits): mprotect(2) adding PROT_EXEC to a file mapped without it (the
-//! original kills every mprotect asking for PROT_EXEC unless trace/allow_unsafe_exec_memory:1;
-//! this syd has no W^X hardening).
+//! W^X, as the original's (unless trace/allow_unsafe_exec_memory:1): the filter kills mmap of
+//! memory writable and executable, executable anonymous or shared memory, and every mprotect
+//! asking for PROT_EXEC (filter/table.zig `mmap_row`, `mprotect_row`), and MDWE is set on the
+//! sandbox (run/spawn.zig); here an executable mapping through an fd open for writing is
+//! refused (EACCES, a `check_lib` record). So the one way code gets mapped is this judged call.
 //!
 //! Needs: pidfd_getfd (5.6), /proc/PID/maps.
 //! Assumes: `enter` runs on the tracer (or, untraced, on an emulator) with the caller stopped in
@@ -66,7 +68,8 @@ pub fn enter(request: *const Request) Enter {
     const flags = request.arg(3);
     const policy = request.policy;
     const exec_on = policy.on[@intFromEnum(policy_mod.Cat.exec)];
-    if (!maps_file_exec(prot, flags) or (!exec_on and !policy.force.on and !policy.trust.tpe)) return memory_only(request);
+    const w_x = !policy.allow_unsafe_exec_memory;
+    if (!maps_file_exec(prot, flags) or (!exec_on and !policy.force.on and !policy.trust.tpe and !w_x)) return memory_only(request);
     const fd = emulate.caller_fd(request, @bitCast(@as(u32, @truncate(request.arg(4)))), false) catch |err|
         return .{ .refused = sys.errno_value(err) };
     defer sys.close(fd);
@@ -76,6 +79,12 @@ pub fn enter(request: *const Request) Enter {
     const canonical = emulate.own_fd_path(request, fd, &path_buf) catch |err| return .{ .refused = sys.errno_value(err) };
     var view_buf: [path_mod.long_len_max + 32]u8 = undefined;
     const name = handlers.view(request.tid(), canonical, &view_buf);
+    // W^X (the original's): code mapped through an fd open for writing could be rewritten
+    // through that fd after every check below, so such a mapping is refused.
+    if (w_x and !read_only(fd)) {
+        request.log.emit(.warn, .{ .ctx = "mmap", .op = "check_lib", .sys = handlers.syscall_name(request.notif.data.nr), .path = name, .pid = request.tid(), .msg = "executable mapping of writable file blocked", .tip = "fix your program or use `trace/allow_unsafe_exec_memory:1'" });
+        return .{ .refused = @intFromEnum(linux.E.ACCES) };
+    }
     if (exec_on) {
         const verdict = handlers.judge(policy, &.{.exec}, name);
         if (verdict.judged) if (handlers.enforce(request, verdict, name)) |errno_value| return .{ .refused = errno_value };
@@ -98,6 +107,16 @@ pub fn enter(request: *const Request) Enter {
         .refused => |errno_value| .{ .refused = errno_value },
         .unjudged, .allowed => .{ .allowed = .{ .dev = st.dev, .ino = st.ino } },
     };
+}
+
+/// Whether `fd` is open read-only (the caller's open file description: syd's copy shares it);
+/// false where its flags cannot be read (fails closed).
+fn read_only(fd: i32) bool {
+    assert(fd >= 0);
+    const rc = linux.fcntl(fd, linux.F.GETFL, 0);
+    if (linux.E.init(rc) != .SUCCESS) return false;
+    const o_accmode: usize = 0o3;
+    return rc & o_accmode == 0;
 }
 
 fn memory_only(request: *const Request) Enter {

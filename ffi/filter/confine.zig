@@ -287,6 +287,9 @@ const emulating = [_]Rule{
     .{ .nr = .signalfd4, .kinds = emu, .args = &.{ eq(0, value(0xffff_ffff)), .{ .index = 3, .mask = efd_cloexec, .datum = value(efd_cloexec) } } },
     .{ .nr = .lseek, .kinds = emu },
     .{ .nr = .fcntl, .kinds = emu, .args = &.{eq(1, value(f_add_seals))} },
+    // exec/mmap.zig (the tracer, or an emulator untraced): whether the fd a file is mapped
+    // executable through is open for writing (W^X). Reads flags only.
+    .{ .nr = .fcntl, .kinds = emu_run, .args = &.{eq(1, value(f_getfl))} },
     // handlers/mod.zig punishments (kill, exit: SIGKILL; stop, abort: to the caller's thread);
     // workers/int.zig's liveness probe of a thread group (signal 0).
     .{ .nr = .kill, .kinds = emu, .args = &.{eq(1, value(sig_kill))} },
@@ -322,6 +325,7 @@ const mfd_cloexec: u32 = 1;
 const efd_cloexec: u32 = 0o2000000;
 const sock_cloexec: u32 = 0o2000000;
 const f_add_seals: u32 = 1033;
+const f_getfl: u32 = 3;
 
 /// The ioctl requests handlers/dir.zig performs on its own copy of a caller's fd, on any fd (none
 /// since ioctl is judged by request number and continued).
@@ -337,6 +341,7 @@ const ptrace_getregs: u32 = 12;
 const ptrace_setregs: u32 = 13;
 const ptrace_syscall: u32 = 24;
 const ptrace_listen: u32 = 0x4208;
+const ptrace_interrupt: u32 = 0x4207;
 const ptrace_get_syscall_info: u32 = 0x420e;
 const ptrace_geteventmsg: u32 = 0x4201;
 
@@ -352,6 +357,8 @@ const running = [_]Rule{
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_setregs))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_syscall))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_listen))} },
+    // exec/freeze.zig: every task sharing an executable mmap's caller's memory stopped.
+    .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_interrupt))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_get_syscall_info))} },
     // PID sandboxing: the task a fork, vfork or clone stop made (workers/trace.zig).
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_geteventmsg))} },

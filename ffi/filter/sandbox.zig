@@ -111,6 +111,8 @@ pub const Options = struct {
     allow_unsafe_sysinfo: bool = false,
     /// trace/allow_unsafe_oob: MSG_OOB in receives and SO_OOBINLINE are not refused.
     allow_oob: bool = false,
+    /// trace/allow_unsafe_exec_memory: W^X lifted (table.zig `mmap_row`, `mprotect_row`).
+    allow_unsafe_exec_memory: bool = false,
     /// mknod and mknodat of a block device kill the process (SIGSYS), as the original's, unless
     /// trace/allow_unsafe_mkbdev:1; of a character device, unless trace/allow_unsafe_mkcdev:1.
     kill_mkbdev: bool = false,
@@ -423,6 +425,9 @@ test "the program does what the table says, for every number and every option" {
         .{ .trap_mmap_exec = true, .traced = true },
         .{ .trap_mmap_exec = true, .trap_memory = true, .traced = true },
         .{ .trap_mmap_exec = true, .trap_memory = true },
+        .{ .allow_unsafe_exec_memory = true },
+        .{ .allow_unsafe_exec_memory = true, .trap_mmap_exec = true, .traced = true },
+        .{ .allow_unsafe_exec_memory = true, .trap_mmap_exec = true, .trap_memory = true },
         .{ .trap_setuid = true, .traced = true },
         .{ .trap_setgid = true },
         .{ .trap_setuid = true, .trap_setgid = true, .traced = true },

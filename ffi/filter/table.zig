@@ -120,6 +120,9 @@ pub const Option = enum {
     allow_unsafe_sysinfo,
     /// trace/allow_unsafe_oob: the MSG_OOB and SO_OOBINLINE refusals (`Refusal.unless`) lifted.
     allow_oob,
+    /// trace/allow_unsafe_exec_memory: W^X lifted (writable and executable, anonymous or shared
+    /// executable mappings, and mprotect adding PROT_EXEC are let through; JITs need it).
+    allow_unsafe_exec_memory,
     /// Memory sandboxing was on when the sandbox started (mmap, brk and mremap are judged).
     trap_memory,
     /// Exec, Force or TPE sandboxing was on when the sandbox started: mmap of a file with
@@ -475,7 +478,21 @@ fn namespace_flags(comptime flags: []const u64) [flags.len]Refusal {
 /// unchecked after the call (found by review). Only kernel threads need it.
 const clone_untraced: u64 = 0x00800000;
 const why_untraced = "the new process or thread would escape syd's tracer, which checks exec and chdir after the call";
-const clone_refusals = namespace_flags(&clone_namespaces) ++ [_]Refusal{.{ .errno = .PERM, .args = &flag_set(0, clone_untraced), .why = why_untraced }};
+/// Memory shared with another process but a vfork child (CLONE_VM without CLONE_THREAD or
+/// CLONE_VFORK), or an fd table shared with another process (CLONE_FILES without CLONE_THREAD):
+/// syd would not find that process when it stops every task sharing a caller's memory and fds
+/// around an executable mmap (exec/freeze.zig). glibc, musl, Go and Rust use neither (threads
+/// share both with CLONE_THREAD; posix_spawn and vfork use CLONE_VM with CLONE_VFORK).
+const clone_vm: u64 = 0x100;
+const clone_files: u64 = 0x400;
+const clone_vfork: u64 = 0x4000;
+const clone_thread: u64 = 0x10000;
+const why_sharing = "memory or fds shared with a process that is no thread of the caller's (CLONE_VM without CLONE_THREAD or CLONE_VFORK, CLONE_FILES without CLONE_THREAD): syd stops every task sharing them while it checks an executable mmap (exec/freeze.zig), and finds only threads and vfork children";
+const clone_refusals = namespace_flags(&clone_namespaces) ++ [_]Refusal{
+    .{ .errno = .PERM, .args = &flag_set(0, clone_untraced), .why = why_untraced },
+    .{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .masked_eq, .datum_a = clone_vm | clone_thread | clone_vfork, .datum_b = clone_vm }}, .why = why_sharing },
+    .{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .masked_eq, .datum_a = clone_files | clone_thread, .datum_b = clone_files }}, .why = why_sharing },
+};
 const unshare_refusals = namespace_flags(&(clone_namespaces ++ .{clone_newtime}));
 
 const clone_row: Disposition = .{ .answer = .{ .refusals = &clone_refusals, .otherwise = process } };
@@ -780,11 +797,11 @@ const memory_row: Disposition = .{ .trap_if = .{ .option = .trap_memory, .handle
 /// mmap of a file with PROT_EXEC (not MAP_ANONYMOUS): a library ld.so or dlopen maps, judged
 /// for exec and Force and checked again at its exit (exec/mmap.zig); the rest as `memory_row`.
 const mmap_exec_cmps = [_]scmp.ArgCmp{
-    .{ .arg = 2, .op = .masked_eq, .datum_a = 0x4, .datum_b = 0x4 }, // PROT_EXEC
-    .{ .arg = 3, .op = .masked_eq, .datum_a = 0x20, .datum_b = 0 }, // not MAP_ANONYMOUS
+    .{ .arg = 2, .op = .masked_eq, .datum_a = prot_exec, .datum_b = prot_exec },
+    .{ .arg = 3, .op = .masked_eq, .datum_a = map_anonymous, .datum_b = 0 },
 };
 const mmap_exec_case = [_]Case{.{ .act = .{ .trace = .mmap }, .args = &mmap_exec_cmps, .why = "a file mapped executable runs its code: judged as an exec of it" }};
-const mmap_row: Disposition = .{ .choose = .{
+const mmap_w_x_row: Disposition = .{ .choose = .{
     .option = .trap_mmap_exec,
     .set = &.{ .choose = .{
         .option = .trap_memory,
@@ -792,6 +809,45 @@ const mmap_row: Disposition = .{ .choose = .{
         .unset = &.{ .by_args = .{ .cases = &mmap_exec_case, .rest = .allow, .why_rest = memory } },
     } },
     .unset = &memory_row,
+} };
+
+const prot_write: u64 = 0x2;
+const prot_exec: u64 = 0x4;
+const map_shared: u64 = 0x1;
+const map_anonymous: u64 = 0x20;
+const why_w_x = "W^X (the original's, unless trace/allow_unsafe_exec_memory): memory both writable and executable, or executable and not backed by a private file mapping ld.so or dlopen judges, is code no exec check has seen; killed (SIGSYS) as the original kills it";
+/// W^X, as the original's filter: the three kinds of mapping that would make code no exec
+/// check sees are killed; a private file mapping with PROT_EXEC (not writable) is the one kind
+/// left, judged as above. The cases are disjoint (PROT_WRITE and the flags compared with it).
+const mmap_killed = [_]Case{
+    .{ .act = .kill, .args = &.{.{ .arg = 2, .op = .masked_eq, .datum_a = prot_write | prot_exec, .datum_b = prot_write | prot_exec }}, .why = why_w_x },
+    .{ .act = .kill, .args = &.{ .{ .arg = 2, .op = .masked_eq, .datum_a = prot_write | prot_exec, .datum_b = prot_exec }, .{ .arg = 3, .op = .masked_eq, .datum_a = map_anonymous, .datum_b = map_anonymous } }, .why = why_w_x },
+    .{ .act = .kill, .args = &.{ .{ .arg = 2, .op = .masked_eq, .datum_a = prot_write | prot_exec, .datum_b = prot_exec }, .{ .arg = 3, .op = .masked_eq, .datum_a = map_anonymous | map_shared, .datum_b = map_shared } }, .why = why_w_x },
+};
+const mmap_private_exec_cmps = [_]scmp.ArgCmp{
+    .{ .arg = 2, .op = .masked_eq, .datum_a = prot_write | prot_exec, .datum_b = prot_exec },
+    .{ .arg = 3, .op = .masked_eq, .datum_a = map_anonymous | map_shared, .datum_b = 0 },
+};
+/// Under W^X the judged case is always stopped: besides exec, Force and TPE, the fd the file
+/// is mapped through must not be open for writing (exec/mmap.zig), as the original checks.
+const mmap_w_x_cases = mmap_killed ++ [_]Case{.{ .act = .{ .trace = .mmap }, .args = &mmap_private_exec_cmps, .why = "a file mapped executable runs its code: judged as an exec of it, and refused if its fd is open for writing" }};
+const mmap_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_exec_memory,
+    .set = &mmap_w_x_row,
+    .unset = &.{ .choose = .{
+        .option = .trap_memory,
+        .set = &.{ .by_args = .{ .cases = &mmap_w_x_cases, .rest = .{ .trap = .memory }, .why_rest = "memory sandboxing's limits" } },
+        .unset = &.{ .by_args = .{ .cases = &mmap_w_x_cases, .rest = .allow, .why_rest = memory } },
+    } },
+} };
+
+/// mprotect and pkey_mprotect: adding PROT_EXEC to a mapping would run code no exec check saw
+/// (a file mapped readable, anonymous memory written first): killed under W^X as the original.
+const mprotect_killed = [_]Case{.{ .act = .kill, .args = &.{.{ .arg = 2, .op = .masked_eq, .datum_a = prot_exec, .datum_b = prot_exec }}, .why = why_w_x }};
+const mprotect_row: Disposition = .{ .choose = .{
+    .option = .allow_unsafe_exec_memory,
+    .set = &.{ .allow = memory },
+    .unset = &.{ .by_args = .{ .cases = &mprotect_killed, .rest = .allow, .why_rest = memory } },
 } };
 
 pub const rows = [_]Row{
@@ -805,7 +861,7 @@ pub const rows = [_]Row{
     row(7, "poll", .{ .allow = fd }),
     row(8, "lseek", .{ .allow = fd }),
     row(9, "mmap", mmap_row),
-    row(10, "mprotect", .{ .allow = memory }),
+    row(10, "mprotect", mprotect_row),
     row(11, "munmap", .{ .allow = memory }),
     row(12, "brk", memory_row),
     row(13, "rt_sigaction", .{ .trap = .signal }),
@@ -1133,7 +1189,7 @@ pub const rows = [_]Row{
     row(326, "copy_file_range", .{ .allow = fd }),
     row(327, "preadv2", .{ .allow = fd }),
     row(328, "pwritev2", .{ .allow = fd }),
-    row(329, "pkey_mprotect", .{ .allow = memory }),
+    row(329, "pkey_mprotect", mprotect_row),
     row(330, "pkey_alloc", .{ .allow = memory }),
     row(331, "pkey_free", .{ .allow = memory }),
     row(332, "statx", .{ .trap = .stat }),

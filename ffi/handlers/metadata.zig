@@ -14,6 +14,7 @@ const path_mod = @import("../judge/path.zig");
 const policy_mod = @import("../judge/policy.zig");
 const handlers = @import("mod.zig");
 const emulate = @import("emulate.zig");
+const mask = @import("mask.zig");
 const stat = @import("stat.zig");
 const harden = @import("harden.zig");
 const namespaces = @import("../layers/namespaces.zig");
@@ -258,7 +259,8 @@ fn read_name(caller: path_mod.Caller, addr: u64, buf: *[path_mod.path_len_max]u8
 /// the value or list written into the caller's memory. fgetxattr and flistxattr act on an fd
 /// the caller holds, judged when it was opened.
 pub fn xattr_read(request: *const Request) Response {
-    if (!handlers.any_on(request.policy, &.{ .stat, .read })) return .continue_call;
+    // Masks (mask.zig): a masked path answers with its target's xattrs, as the original.
+    if (!handlers.any_on(request.policy, &.{ .stat, .read }) and request.policy.masks.len == 0) return .continue_call;
     const nr: SYS = @enumFromInt(@as(usize, @intCast(request.notif.data.nr)));
     const listing = nr == .listxattr or nr == .llistxattr;
     const follow = nr == .getxattr or nr == .listxattr;
@@ -284,7 +286,12 @@ pub fn xattr_read(request: *const Request) Response {
     _ = emulate.act_for(request, canonical, false) catch |err| return handlers.failure(err);
     const root = emulate.Root.open(request.tid()) catch |err| return handlers.failure(err);
     defer root.close();
-    const fd = root.openat2(canonical, handlers.o.path | (if (follow) 0 else handlers.o.nofollow), 0) catch |err| return handlers.failure(err);
+    var view_buf: [path_mod.long_len_max + 32]u8 = undefined;
+    const masked = if (request.policy.masks.len > 0) mask.stat_target(request, canonical, handlers.view(request.tid(), canonical, &view_buf)) else null;
+    const fd = if (masked) |target_fd|
+        target_fd catch |err| return handlers.failure(err)
+    else
+        root.openat2(canonical, handlers.o.path | (if (follow) 0 else handlers.o.nofollow), 0) catch |err| return handlers.failure(err);
     defer sys.close(fd);
     const target: Target = .{ .fd = fd, .by_path = true };
     var proc_buf: [48]u8 = undefined;

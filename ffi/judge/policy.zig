@@ -267,6 +267,7 @@ pub const Document = struct {
     allow_unsafe_personality: bool = false,
     allow_unsafe_sysinfo: bool = false,
     allow_unsafe_memfd: bool = false,
+    allow_unsafe_exec_memory: bool = false,
     allow_unsafe_any_addr: bool = false,
     allow_unsafe_kcapi: bool = false,
     allow_unsafe_oob: bool = false,
@@ -532,6 +533,9 @@ pub const Policy = struct {
     allow_unsafe_personality: bool = false,
     allow_unsafe_sysinfo: bool = false,
     allow_unsafe_memfd: bool = false,
+    /// trace/allow_unsafe_exec_memory: W^X lifted (filter/table.zig `mmap_row`, MDWE, and
+    /// exec/mmap.zig's refusal of an executable mapping through a writable fd).
+    allow_unsafe_exec_memory: bool = false,
     /// trace/allow_unsafe_any_addr: connect and send to 0.0.0.0 and :: go through (reaching
     /// loopback, judged as it); otherwise refused with ENETUNREACH, as the original.
     allow_unsafe_any_addr: bool = false,
@@ -707,6 +711,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsafe_personality = doc.allow_unsafe_personality,
         .allow_unsafe_sysinfo = doc.allow_unsafe_sysinfo,
         .allow_unsafe_memfd = doc.allow_unsafe_memfd,
+        .allow_unsafe_exec_memory = doc.allow_unsafe_exec_memory,
         .allow_unsafe_any_addr = doc.allow_unsafe_any_addr,
         .allow_unsafe_kcapi = doc.allow_unsafe_kcapi,
         .allow_unsafe_oob = doc.allow_unsafe_oob,

@@ -243,7 +243,7 @@ pub const Sandbox = struct {
             diag.set("cannot make syd non-dumpable: {s}", .{errno_text(sys.errno_value(err))});
             return err;
         };
-        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .scope_abstract = rules.landlock.on, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative, .keep_caps = setid_caps(rules) };
+        var plan: spawn.Plan = .{ .program = program, .ioctl_program = ioctl_program, .argv = argv, .envp = envp, .candidates = candidates, .landlock_abi = landlock_abi, .scope_abstract = rules.landlock.on, .sentinel = landlock.protection(landlock_abi) == .ptrace_and_signals, .pass_all = rules.pass_fds.all, .pass_ranges = rules.pass_fds.ranges, .exec_securebits = exec_securebits(rules), .strip_personas = !rules.allow_unsafe_personality, .speculation_mitigated = !rules.allow_unsafe_exec_speculative, .mdwe = !rules.allow_unsafe_exec_memory, .keep_caps = setid_caps(rules) };
         plan.name_after(std.mem.span(name));
         var ns_setup: namespaces.Setup = undefined;
         if (ns.any()) {
@@ -572,6 +572,7 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .allow_unsafe_personality = rules.allow_unsafe_personality,
         .allow_unsafe_sysinfo = rules.allow_unsafe_sysinfo,
         .allow_oob = rules.allow_unsafe_oob,
+        .allow_unsafe_exec_memory = rules.allow_unsafe_exec_memory,
         .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
         .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
         .trap_memory = rules.limits.mem,

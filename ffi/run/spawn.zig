@@ -112,6 +112,11 @@ pub const Plan = struct {
     /// undone), as the original does unless trace/allow_unsafe_exec_speculative. A feature the
     /// CPU or kernel does not let a process control is left as it is.
     speculation_mitigated: bool = true,
+    /// Memory-deny-write-execute (PR_SET_MDWE with PR_MDWE_REFUSE_EXEC_GAIN, Linux 6.3, kept
+    /// across fork and exec), as the original sets it unless trace/allow_unsafe_exec_memory:
+    /// the kernel's own W^X beside the filter's (filter/table.zig `mmap_row`). An older kernel
+    /// refuses it (EINVAL): the filter's kills still hold.
+    mdwe: bool = true,
     /// Start the sentinel that kills the whole sandbox at once at the end (layers/sentinel.zig;
     /// only with Landlock signal scoping).
     sentinel: bool,
@@ -474,6 +479,8 @@ fn child_parent_gone(pidfd: i32) bool {
     return linux.E.init(rc) != .SUCCESS or rc != 0;
 }
 
+const pr_set_mdwe: u32 = 65;
+const pr_mdwe_refuse_exec_gain: usize = 1;
 const pr_set_speculation_ctrl: u32 = 53;
 const pr_spec_force_disable: u32 = 8;
 /// PR_SPEC_STORE_BYPASS, PR_SPEC_INDIRECT_BRANCH, PR_SPEC_L1D_FLUSH.
@@ -525,6 +532,7 @@ fn child_main(plan: *const Plan, status_wr: i32, ack_rd: i32, parent_tgid: i32, 
     if (rc != 0) child_fail(status_wr, .capabilities, rc);
     caps.child_exec_securebits(plan.exec_securebits);
     if (plan.speculation_mitigated) mitigate_speculation();
+    if (plan.mdwe) _ = linux.prctl(pr_set_mdwe, pr_mdwe_refuse_exec_gain, 0, 0, 0);
     if (plan.strip_personas) {
         const persona = linux.syscall1(.personality, 0xffff_ffff);
         if (linux.E.init(persona) != .SUCCESS) child_fail(status_wr, .capabilities, persona);

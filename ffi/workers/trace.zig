@@ -37,6 +37,7 @@ const caps = @import("../layers/caps.zig");
 const caller_mod = @import("../kernel/caller.zig");
 const emulate = @import("../handlers/emulate.zig");
 const segvguard = @import("../exec/segvguard.zig");
+const freeze = @import("../exec/freeze.zig");
 const Pool = pool_mod.Pool;
 
 const ptrace_cont: usize = 7;
@@ -62,6 +63,7 @@ const event_fork: u32 = 1;
 const event_vfork: u32 = 2;
 const event_clone: u32 = 3;
 const event_exec: u32 = 4;
+const event_vfork_done: u32 = 5;
 const event_seccomp: u32 = 7;
 const event_stop: u32 = 128;
 
@@ -74,6 +76,8 @@ pub const pending_max: usize = 4096;
 const batch_max: usize = 256;
 
 const Report = struct { pid: i32, status: u32 };
+/// Interrupted waits for an executable mmap's exit stop before it is left to the main loop.
+const serve_next_rounds_max: u32 = 1000;
 /// Rounds of the final drain of exited tracees.
 const drain_rounds_max: u32 = 1000;
 /// While waiting for every sandboxed process (trace/exit_wait_all): how often the process tree
@@ -155,6 +159,12 @@ pub const Tracer = struct {
     /// the action at their own stops.
     killed_new: [killed_new_max]i32 = [_]i32{0} ** killed_new_max,
     killed_new_next: usize = 0,
+    /// The vforks whose child still runs in its parent's memory (exec/freeze.zig).
+    vforks: freeze.Vforks = .{},
+    /// Scratch space for the tasks sharing an executable mmap's caller's memory.
+    sharing: [tasks_max]i32 = undefined,
+    /// Executable mmaps refused because their caller's sharers did not all stop in time.
+    freezes_failed: u64 = 0,
 
     /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
     pub fn init(pool: *Pool, child_pid: i32, sentinel_pid: i32, tree: []reap.Proc, ldso_allowed: bool) Tracer {
@@ -237,6 +247,7 @@ pub const Tracer = struct {
     fn serve(self: *Tracer, pid: i32, status: u32) void {
         if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
             self.known.remove(pid);
+            self.vforks.drop(pid);
             if (self.forget(pid)) |judged| self.audit(judged); // died between its chdir and the check
             if (pid == self.first_pid) self.first_status = status;
             // The command has ended: no process is lock:exec's first any more, nor gets signals.
@@ -278,9 +289,18 @@ pub const Tracer = struct {
                 if (event_tid(pid)) |command| self.pool.command_pid.store(command, .release);
             }
             if (self.creation_over_limit(pid)) return; // killed, or signalled by syd
+            // A vfork child runs in its parent's memory until it execs or exits: it is stopped
+            // with the parent's threads around an executable mmap (exec/freeze.zig).
+            if (event == event_vfork) if (event_tid(pid)) |child| if (!self.vforks.add(pid, child)) {
+                kill(child);
+                self.pool.log.emit(.@"error", .{ .ctx = "mmap", .op = "vfork", .pid = pid, .msg = "too many vforks at once to stop their children around an executable mmap: the child killed" });
+            };
+            restart(ptrace_cont, pid, 0);
+        } else if (event == event_vfork_done) {
+            self.vforks.drop(pid);
             restart(ptrace_cont, pid, 0);
         } else if (event != 0) {
-            restart(ptrace_cont, pid, 0); // vfork done
+            restart(ptrace_cont, pid, 0);
         } else {
             // A signal-delivery stop: deliver it; never to a pid namespace's init, which the
             // kernel would have spared whatever the signal but a SIGKILL, and which a SIGSTOP
@@ -288,6 +308,19 @@ pub const Tracer = struct {
             // the attack session). The init uses no signal.
             segvguard.at_signal(self.pool.channel.policy_now(), self.pool.log, pid, sig, pid == self.first_pid); // exec/segvguard.zig
             restart(ptrace_cont, pid, if (self.ns_init and pid == self.first_pid) 0 else sig);
+        }
+    }
+
+    /// Waits for `tid`'s next report and serves it (interrupted: waited again).
+    fn serve_next(self: *Tracer, tid: i32) void {
+        var round: u32 = 0;
+        while (round < serve_next_rounds_max) : (round += 1) {
+            var status: u32 = 0;
+            const rc = sys.check(linux.wait4(tid, &status, wall | wnothread, null)) catch |err| switch (err) {
+                error.INTR => continue,
+                else => return, // not a tracee any more: its pending entry goes with its death
+            };
+            if (rc == tid) return self.serve(tid, status);
         }
     }
 
@@ -311,7 +344,11 @@ pub const Tracer = struct {
 
     fn exec_stop(self: *Tracer, pid: i32) void {
         // A thread other than the leader exec'ed: its own tid is gone with no death reported.
-        if (event_tid(pid)) |former| if (former != pid) self.known.remove(former);
+        if (event_tid(pid)) |former| if (former != pid) {
+            self.known.remove(former);
+            self.vforks.drop(former);
+        };
+        self.vforks.drop(pid); // a vfork child with memory of its own now
         var notif = notif_for(pid, .execve, .{0} ** 6);
         const request = self.request_for(&notif);
         self.execs += 1;
@@ -367,10 +404,18 @@ pub const Tracer = struct {
 
     /// mmap of a file with PROT_EXEC at its seccomp stop (exec/mmap.zig): refused by skipping
     /// the call, or let run to its exit stop to check what it mapped.
+    /// Every other task sharing the caller's memory and fds is stopped first and stays stopped
+    /// until the exit stop was served (exec/freeze.zig): nothing changes the fd between the check
+    /// and the call, nor moves the mapping before the exit stop looks at it.
     fn mmap_enter(self: *Tracer, tid: i32, args: [6]u64) void {
         var notif = notif_for(tid, .mmap, args);
         const request = self.request_for(&notif);
         self.mmaps += 1;
+        if (!freeze.settle(tid, &self.vforks, &self.sharing)) {
+            self.freezes_failed += 1;
+            self.pool.log.emit(.warn, .{ .ctx = "mmap", .op = "freeze", .pid = tid, .msg = "the tasks sharing this process's memory did not all stop in time: executable mmap refused", .tip = "retry the call" });
+            return skip(tid, @intFromEnum(linux.E.AGAIN));
+        }
         const verdict = judging: {
             const saved = lower() catch return kill(tid); // never judge with more than the caller has
             defer caps.effective_restore(saved);
@@ -385,6 +430,9 @@ pub const Tracer = struct {
                 self.pending[self.pending_len] = .{ .tid = tid, .judged = judged, .mmap = true };
                 self.pending_len += 1;
                 restart(ptrace_syscall, tid, 0); // to the exit stop
+                // Served now, while the others are still stopped: its next report is the exit
+                // stop (or its death); theirs wait in the kernel for the next round.
+                self.serve_next(tid);
             },
         }
     }

@@ -127,6 +127,7 @@ export interface CompiledPolicy {
   allow_unsafe_personality?: boolean;
   allow_unsafe_sysinfo?: boolean;
   allow_unsafe_memfd?: boolean;
+  allow_unsafe_exec_memory?: boolean;
   /** connect and send to 0.0.0.0 and :: allowed (trace/allow_unsafe_any_addr); left out when false. */
   allow_unsafe_any_addr?: boolean;
   /** Kernel crypto sockets allowed (trace/allow_unsafe_kcapi); left out when false. */

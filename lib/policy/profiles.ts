@@ -356,6 +356,8 @@ trace/allow_unsafe_exec_script:1
 trace/allow_unsafe_exec_interactive:1
 # As the original: package builds see the host's sysinfo(2).
 trace/allow_unsafe_sysinfo:1
+# As the original: builds run JITs (node, a JVM), which need memory that is writable then executable.
+trace/allow_unsafe_exec_memory:1
 allow/read,stat,list,readlink,chdir,readdir+/***
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/var/tmp/**
 allow/write,create,delete,mkdir,rmdir,mkfifo,rename,symlink,truncate,chown,chgrp,chmod,chattr,utime,mktemp+/tmp/**
@@ -450,6 +452,10 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   noipv6: {
     doc: "no IPv6: connect only to IPv4 addresses",
     text: "sandbox/net:on\nallow/net/connect+any4!0-65535\ndeny/net/connect+any6!0-65535\n",
+  },
+  nomem: {
+    doc: "W^X lifted (trace/allow_unsafe_exec_memory:1): for JITs such as node, Java, LuaJIT",
+    text: "trace/allow_unsafe_exec_memory:1\n",
   },
   linux: {
     doc: "what most Linux programs need: run and read the system, devices, /proc/self, temp dirs",

