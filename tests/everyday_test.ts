@@ -179,3 +179,17 @@ Deno.test("-p user: python3 -c 'import json' writes no record; realpath under pa
   assert.equal(real.code, 0, real.stderr);
   assert.equal(real.stdout.trim(), Deno.realPathSync("/usr/bin/python3"));
 });
+
+Deno.test("a program written then run at once never fails ETXTBSY: syd's copy of the written file is closed before the writer runs on (200 rounds)", async () => {
+  // Found by the attack session of issue 17: syd handed the opened fd over with ADDFD|SEND and
+  // closed its own copy after, so the writer's close then exec could find the file still open
+  // for writing (ETXTBSY within about a hundred rounds).
+  const dir = tempDir("syd-write-exec-");
+  try {
+    const out = await runSyd(["-p", "off", "--", helper("write_exec"), dir, "200"]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.equal(out.stdout, "ok 200\n");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -15,6 +15,7 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const sys = @import("../kernel/sys.zig");
+const caller_mod = @import("../kernel/caller.zig");
 const path_mod = @import("../judge/path.zig");
 const handlers = @import("mod.zig");
 const elf = @import("elf.zig");
@@ -116,8 +117,18 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
 
     var maps_buf: [maps_len_max]u8 = undefined;
     var loaders: [loaders_max]Mapped = undefined;
-    const loader_count = loaders_of(pid, st.dev, st.ino, &maps_buf, &loaders) catch |err|
+    const maps = read_maps(pid, &maps_buf) catch |err|
         return refuse(request, exe_path, "cannot read the process's mappings", err);
+    const loader_count = parse_maps(maps, st.dev, st.ino, &loaders) catch |err|
+        return refuse(request, exe_path, "cannot read the process's mappings", err);
+    // W^X at the exec (the original's check_elf, unless trace/allow_unsafe_exec_stack): an ELF
+    // asking for an executable stack (PT_GNU_STACK with PF_X; a 32-bit one without the header)
+    // starts with memory writable and executable, or with READ_IMPLIES_EXEC, under which a
+    // later mmap(PROT_READ) is executable too: no filter sees either (found by the attack session).
+    if (!request.policy.allow_unsafe_exec_stack) if (unsafe_memory(pid, maps)) |why| {
+        request.log.emit(.warn, .{ .ctx = "exec", .op = "check_elf", .act = "kill", .pid = pid, .path = exe_path, .msg = why, .tip = "fix your program or configure `trace/allow_unsafe_exec_stack:1'" });
+        return killed(request);
+    };
     // maps names a file as syd's root sees it, or (in a mount namespace of the sandbox's own,
     // which syd's root cannot reach) as the sandbox's root does: looked up beneath the caller's
     // root, never following a link.
@@ -186,14 +197,58 @@ fn stat_beneath(root_fd: i32, path: [:0]const u8, st: *linux.Stat) sys.Errno!voi
     _ = try sys.check(linux.fstat(fd, st));
 }
 
-fn loaders_of(pid: i32, exe_dev: u64, exe_ino: u64, buf: []u8, out: []Mapped) sys.Errno!usize {
+/// The text of /proc/PID/maps, whole (E2BIG: longer than `buf`; never judged on a part).
+fn read_maps(pid: i32, buf: []u8) sys.Errno![]const u8 {
     var path_buf: [64]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/maps", .{pid}) catch unreachable;
     const fd: i32 = @intCast(try sys.retry(linux.open, .{ path.ptr, linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }));
     defer sys.close(fd);
     const len = try sys.read_full(fd, buf);
-    if (len == buf.len) return error.@"2BIG"; // never judge on part of the list
-    return parse_maps(buf[0..len], exe_dev, exe_ino, out);
+    if (len == buf.len) return error.@"2BIG";
+    return buf[0..len];
+}
+
+const read_implies_exec: u32 = 0x0400000;
+
+/// Why a freshly exec'ed process's memory breaks W^X (null: it does not): a mapping both
+/// writable and executable in `maps` (its stack, when the ELF asks for an executable one), or
+/// the READ_IMPLIES_EXEC persona (/proc/PID/personality; unreadable: assumed, fail closed).
+fn unsafe_memory(pid: i32, maps: []const u8) ?[]const u8 {
+    assert(pid > 0);
+    if (writable_exec(maps)) return "ELF has executable stack: memory writable and executable at exec";
+    var path_buf: [64]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/personality", .{pid}) catch unreachable;
+    var buf: [32]u8 = undefined;
+    const text = caller_mod.read_proc(path.ptr, &buf) catch return "cannot read the process's persona";
+    const persona = std.fmt.parseInt(u32, std.mem.trim(u8, text, " \n"), 16) catch return "cannot read the process's persona";
+    if (persona & read_implies_exec != 0) return "ELF has executable stack: READ_IMPLIES_EXEC persona at exec";
+    return null;
+}
+
+/// Whether a /proc/PID/maps text has a mapping both writable and executable (`?wx?` perms).
+pub fn writable_exec(maps: []const u8) bool {
+    var lines = std.mem.splitScalar(u8, maps, '\n');
+    while (lines.next()) |line| {
+        var fields = std.mem.tokenizeScalar(u8, line, ' ');
+        _ = fields.next() orelse continue;
+        const perms = fields.next() orelse continue;
+        if (perms.len >= 3 and perms[1] == 'w' and perms[2] == 'x') return true;
+    }
+    return false;
+}
+
+test "writable_exec finds an rwx stack and nothing in a plain process" {
+    const plain =
+        \\5581a000-5581c000 r--p 00000000 08:01 1234 /usr/bin/true
+        \\5581c000-55820000 r-xp 00002000 08:01 1234 /usr/bin/true
+        \\7ffc0000-7ffe0000 rw-p 00000000 00:00 0 [stack]
+        \\7ffd0000-7ffd2000 r-xp 00000000 00:00 0 [vdso]
+    ;
+    try std.testing.expect(!writable_exec(plain));
+    try std.testing.expect(writable_exec(plain ++ "\n7ffa0000-7ffb0000 rwxp 00000000 00:00 0 [stack]\n"));
+    try std.testing.expect(writable_exec("1000-2000 -wxp 0 00:00 0\n"));
+    try std.testing.expect(!writable_exec(""));
+    try std.testing.expect(!writable_exec("garbage\n1000-2000\n"));
 }
 
 /// Parses `/proc/PID/maps` lines (`start-end perms offset major:minor inode path`) for

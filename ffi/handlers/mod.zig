@@ -753,10 +753,34 @@ pub fn answer(notify_fd: i32, id: u64, response: Response) sys.Errno!void {
         },
         .failure => |errno_value| return notify.send_error(notify_fd, id, errno_value),
         .fd => |handed| {
-            defer sys.close(handed.fd);
-            return notify.send_fd(notify_fd, id, handed.fd, handed.cloexec);
+            if (!writable_file(handed.fd)) {
+                defer sys.close(handed.fd);
+                return notify.send_fd(notify_fd, id, handed.fd, handed.cloexec);
+            }
+            // A regular file open for writing: syd's copy is closed before the caller runs on,
+            // else its close then exec of the file it wrote fails ETXTBSY (syd still held the
+            // file open for writing; found by the attack session). The fd is added, then the
+            // call answered with its number: two steps, so a caller interrupted in between
+            // keeps an fd it will not know of (its call is restarted), never a wrong answer.
+            const number = notify.add_fd(notify_fd, id, handed.fd, handed.cloexec) catch |err| {
+                sys.close(handed.fd);
+                return err;
+            };
+            sys.close(handed.fd);
+            const resp: notify.NotifResp = .{ .id = id, .val = number, .@"error" = 0, .flags = 0 };
+            return notify.send(notify_fd, &resp);
         },
     }
+}
+
+/// Whether `fd` is a regular file open for writing (fails open to no: the one-step hand-over).
+fn writable_file(fd: i32) bool {
+    assert(fd >= 0);
+    const flags = linux.fcntl(fd, linux.F.GETFL, 0);
+    if (linux.E.init(flags) != .SUCCESS or flags & 0o3 == 0) return false;
+    var st: linux.Stat = undefined;
+    if (linux.E.init(linux.fstat(fd, &st)) != .SUCCESS) return false;
+    return linux.S.ISREG(st.mode);
 }
 
 test "proc_number reads /proc/N only" {

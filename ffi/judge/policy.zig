@@ -256,6 +256,7 @@ pub const Document = struct {
     allow_unsupp_socket: bool,
     allow_unsafe_ptrace: bool = false,
     allow_unsafe_exec_ldso: bool = false,
+    allow_unsafe_exec_stack: bool = false,
     allow_unsafe_exec_speculative: bool = false,
     allow_unsafe_exec_script: bool = false,
     allow_unsafe_exec_interactive: bool = false,
@@ -515,6 +516,9 @@ pub const Policy = struct {
     allow_unsafe_ptrace: bool = false,
     /// trace/allow_unsafe_exec_ldso: the dynamic loader may be executed directly.
     allow_unsafe_exec_ldso: bool = false,
+    /// trace/allow_unsafe_exec_stack: a program may start with memory writable and executable
+    /// (an executable stack) or with READ_IMPLIES_EXEC (handlers/exec.zig `verify`).
+    allow_unsafe_exec_stack: bool = false,
     /// trace/allow_unsafe_exec_speculative: the sandbox's speculation mitigations (store
     /// bypass, indirect branch, L1D flush) are not forced on (spawn.zig).
     allow_unsafe_exec_speculative: bool = false,
@@ -700,6 +704,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
+        .allow_unsafe_exec_stack = doc.allow_unsafe_exec_stack,
         .allow_unsafe_exec_speculative = doc.allow_unsafe_exec_speculative,
         .allow_unsafe_exec_script = doc.allow_unsafe_exec_script,
         .allow_unsafe_exec_interactive = doc.allow_unsafe_exec_interactive,

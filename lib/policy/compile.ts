@@ -112,6 +112,8 @@ export interface CompiledPolicy {
   allow_unsafe_ptrace?: boolean;
   /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
   allow_unsafe_exec_ldso?: boolean;
+  /** An executable stack allowed at the exec stop (trace/allow_unsafe_exec_stack); left out when false. */
+  allow_unsafe_exec_stack?: boolean;
   /** The sandbox's speculation mitigations are not forced (trace/allow_unsafe_exec_speculative). */
   allow_unsafe_exec_speculative?: boolean;
   /** SECBIT_EXEC_RESTRICT_FILE left unset (trace/allow_unsafe_exec_script); left out when false. */
@@ -287,6 +289,7 @@ export function compile(
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
+    ...(state.allowUnsafeExecStack ? { allow_unsafe_exec_stack: true } : {}),
     ...(state.allowUnsafeExecSpeculative ? { allow_unsafe_exec_speculative: true } : {}),
     ...(state.allowUnsafeExecScript ? { allow_unsafe_exec_script: true } : {}),
     ...(state.allowUnsafeExecInteractive ? { allow_unsafe_exec_interactive: true } : {}),

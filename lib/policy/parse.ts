@@ -69,6 +69,7 @@ export type TraceOption =
   | "allow_unsupp_socket"
   | "allow_unsafe_ptrace"
   | "allow_unsafe_exec_ldso"
+  | "allow_unsafe_exec_stack"
   | "allow_unsafe_exec_speculative"
   | "allow_unsafe_exec_script"
   | "allow_unsafe_exec_interactive"
@@ -1128,6 +1129,7 @@ export function parseCommand(text: string): Command {
     key === "trace/allow_unsafe_recvmsg" ||
     key === "trace/allow_safe_bind" || key === "trace/allow_unsafe_exec_speculative" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_proc_pid_status" ||
+    key === "trace/allow_unsafe_exec_stack" ||
     key === "trace/allow_safe_setuid" || key === "trace/allow_safe_setgid" ||
     key === "trace/allow_unsafe_setid" ||
     (key.startsWith("trace/") && (isFilterTraceOption(rest) || isForceTraceOption(rest)))

@@ -127,6 +127,11 @@ export interface PolicyState {
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
   /**
+   * trace/allow_unsafe_exec_stack: a program may run with an executable stack or with memory
+   * readable implying executable (its ELF asks for it, or a 32-bit ELF without PT_GNU_STACK).
+   */
+  allowUnsafeExecStack: boolean;
+  /**
    * trace/allow_unsafe_exec_speculative: the sandbox runs without the speculation mitigations
    * syd forces on it (store bypass, indirect branch, L1D flush).
    */
@@ -275,6 +280,7 @@ export function initialState(): PolicyState {
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
     allowUnsafeExecLdso: false,
+    allowUnsafeExecStack: false,
     allowUnsafeExecSpeculative: false,
     allowUnsafeExecScript: false,
     allowUnsafeExecInteractive: false,
@@ -511,6 +517,8 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
         state.allowUnsafeExecSpeculative = command.value;
       } else if (command.option === "allow_unsafe_exec_ldso") {
         state.allowUnsafeExecLdso = command.value;
+      } else if (command.option === "allow_unsafe_exec_stack") {
+        state.allowUnsafeExecStack = command.value;
       } else if (command.option === "allow_unsafe_exec_script") {
         state.allowUnsafeExecScript = command.value;
       } else if (command.option === "allow_unsafe_exec_interactive") {
@@ -630,6 +638,7 @@ export function dump(state: PolicyState): string[] {
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
+  if (state.allowUnsafeExecStack) lines.push("trace/allow_unsafe_exec_stack:1");
   if (state.allowUnsafeExecSpeculative) lines.push("trace/allow_unsafe_exec_speculative:1");
   if (state.allowUnsafeExecScript) lines.push("trace/allow_unsafe_exec_script:1");
   if (state.allowUnsafeExecInteractive) lines.push("trace/allow_unsafe_exec_interactive:1");

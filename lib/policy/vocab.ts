@@ -316,6 +316,7 @@ export const KNOWN_WORDS = [
   ...FORCE_TRACE_OPTIONS.map((option) => `trace/${option}`),
   "trace/allow_unsafe_ptrace",
   "trace/allow_unsafe_exec_ldso",
+  "trace/allow_unsafe_exec_stack",
   "trace/allow_unsafe_exec_speculative",
   "trace/allow_unsafe_exec_script",
   "trace/allow_unsafe_exec_interactive",
