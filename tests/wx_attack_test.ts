@@ -319,3 +319,35 @@ Deno.test("mask: an O_PATH fd of a masked file fstats the target; regression", a
     assert.equal(out.stdout.trim(), "size 0 xattr none", out.stderr);
   });
 });
+
+// BYPASS (the original's too; README: "readlink act[s] on the target"): readlink(2) of a masked
+// symlink answers the real link's contents (the path it points to), where the target
+// (/dev/null, not a link) would answer EINVAL. lstat answers the target's. The original 3.59
+// reads the real link too. Fix: readlink of a masked path answers as on the target.
+Deno.test({
+  name: "mask attack: readlink of a masked symlink reads where the real link points",
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      Deno.writeTextFileSync(`${dir}/real`, "hello\n");
+      Deno.symlinkSync(`${dir}/real`, `${dir}/lnk`);
+      const out = await runSyd([
+        "-q",
+        "-p",
+        "off",
+        "-m",
+        `mask+${dir}/lnk`,
+        "--",
+        "python3",
+        "-c",
+        `import os, sys
+try:
+    print("readlink", os.readlink(sys.argv[1]))
+except OSError as e:
+    print("readlink", e.errno)`,
+        `${dir}/lnk`,
+      ]);
+      assert.equal(out.stdout.trim(), "readlink 22", out.stderr);
+    });
+  },
+});
