@@ -1,0 +1,193 @@
+/**
+ * Attacks on the freeze around an executable mmap (ffi/exec/freeze.zig) and on the tracer that
+ * runs it (ffi/workers/trace.zig `mmap_enter`, `serve_next`). Helpers:
+ * tests/helpers/attack_freeze.c (one-shot modes) and attack_freeze_race.c (the fd-swap race of
+ * attack_exec_mremap_race.c with the tasks the freeze must find made while it runs). Each
+ * attack is first shown to work without syd (or without the freeze). Tests of problems not
+ * fixed yet are `ignore: true`, with what they show; they assert the behaviour wanted.
+ */
+import assert from "node:assert/strict";
+import { helper, run, runSyd, tempDir } from "./_syd.ts";
+
+const ATTACK = helper("attack_freeze");
+const RACE = helper("attack_freeze_race");
+
+/** `mov eax, N; ret`, padded to a page, at `path`. */
+function codeFile(path: string, n: number): string {
+  const page = new Uint8Array(4096);
+  page.set([0xb8, n, 0, 0, 0, 0xc3]);
+  Deno.writeFileSync(path, page);
+  return path;
+}
+
+/** A fresh temp directory (its real path) with `good` (returns 1) and `bad` (returns 42). */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = Deno.realPathSync(tempDir("syd-freeze-attack-"));
+  try {
+    codeFile(`${dir}/good`, 1);
+    codeFile(`${dir}/bad`, 42);
+    await fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** A sparse file of `gib` GiB at `path` (reading its holes fills the page cache with zeros). */
+function sparseFile(path: string, gib: number): string {
+  const file = Deno.openSync(path, { create: true, write: true });
+  file.truncateSync(gib * 1024 * 1024 * 1024);
+  file.close();
+  return path;
+}
+
+const EXEC_DENY = (file: string) => [
+  "-p",
+  "off",
+  "-m",
+  "sandbox/exec:on",
+  "-m",
+  "allow/exec+/***",
+  "-m",
+  `deny/exec+${file}`,
+];
+
+/** The slowest executable mmap the victim saw, in milliseconds. */
+function victimWorst(stdout: string): number {
+  const match = stdout.match(/^victim (\d+) max (\d+) failed (\d+) errno (\d+)$/m);
+  assert.ok(match, stdout);
+  return Number(match[2]);
+}
+
+Deno.test("exec on mmap: a denied file opened, then unlinked, mapped PROT_EXEC through its fd is refused; regression", async () => {
+  await withDir(async (dir) => {
+    const native = await run(ATTACK, ["deleted", codeFile(`${dir}/native`, 42)]);
+    assert.equal(native.stdout.trim(), "ran 42");
+    const out = await runSyd([...EXEC_DENY(`${dir}/bad`), "--", ATTACK, "deleted", `${dir}/bad`]);
+    assert.equal(out.stdout.trim(), "refused mmap 13", out.stderr);
+    // TPE: the file no longer in its world-writable directory.
+    Deno.mkdirSync(`${dir}/ww`);
+    Deno.chmodSync(`${dir}/ww`, 0o777);
+    const untrusted = codeFile(`${dir}/ww/x`, 42);
+    const tpe = await runSyd([
+      "-p",
+      "off",
+      "-m",
+      "sandbox/tpe:on",
+      "--",
+      ATTACK,
+      "deleted",
+      untrusted,
+    ]);
+    assert.equal(tpe.stdout.trim(), "refused mmap 13", tpe.stderr);
+  });
+});
+
+Deno.test("the fd-swap race with the flips made by fresh threads, or the moves by fresh vfork children, is never won (20,000 mmaps each)", async () => {
+  // Threads made while a freeze runs start stopped (traced from their creation); a vfork
+  // child is stopped with its parent's group once the tracer served the vfork's event stop.
+  // The child may run before that (its first stop served first), but it shares memory only,
+  // not the fd table, so it cannot make the fd name another file.
+  await withDir(async (dir) => {
+    for (const mode of ["threads", "vfork"]) {
+      const native = await run(RACE, [dir, "20000", mode]);
+      assert.match(native.stdout, /^WON /, `${mode}: ${native.stdout}`);
+      const out = await runSyd([...EXEC_DENY(`${dir}/bad`), "--", RACE, dir, "20000", mode]);
+      assert.doesNotMatch(out.stdout, /^WON /, `${mode}: the denied file's code ran`);
+      assert.match(out.stdout, /^LOST moved=\d+ tries=20000$/m, `${mode}: ${out.stdout}`);
+    }
+  });
+});
+
+Deno.test({
+  name:
+    "liveness: an executable mmap with MAP_POPULATE of a big sparse file stalls every other sandboxed process's executable mmap for as long as it runs",
+  // Works (found by this attack session): after the check the tracer waits for the caller's
+  // exit stop with a blocking wait4 (`serve_next`), serving nothing else meanwhile; a
+  // populate is cut short by fatal signals only. 4 GiB of holes take ~3.5 s here (victim's
+  // worst mmap: ~3,400 ms); a bigger file, or a loop, stalls the sandbox as long as wanted.
+  // Fix: do not block on one tracee: record the frozen set, return to the main loop and
+  // hold back (do not restart) the frozen tasks' reports until the caller's exit stop.
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const big = sparseFile(`${dir}/big`, 4);
+      const script = `${ATTACK} victim ${dir}/good 8 & sleep 1; ${ATTACK} popexec ${big}; wait`;
+      const out = await runSyd(["-p", "off", "--", "sh", "-c", script]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /^popexec ok \d+$/m, out.stdout);
+      assert.ok(victimWorst(out.stdout) < 1000, out.stdout);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "liveness: a thread in a long MAP_POPULATE (a moving call) makes its sibling's executable mmap fail EAGAIN after ~5 s, and stalls every other sandboxed process meanwhile",
+  // Works (found by this attack session): settle() waits for the populating thread (asleep or
+  // running in mmap, which a PTRACE_INTERRUPT does not cut short) for its 5,000 rounds, on
+  // the tracer: no other sandboxed process gets an exec, chdir or executable mmap served
+  // (victim's worst mmap: ~5,900 ms), then refuses the call EAGAIN (a database mapping its
+  // files with MAP_POPULATE while another thread dlopens: the dlopen fails). The rounds are
+  // counted, not timed: with thousands of threads to read in /proc each round, the wait grows
+  // with them. Fix: wait for the freeze off the main loop (as above), bound it by time, and
+  // let the caller wait longer rather than fail (or fail closed only for the caller).
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const big = sparseFile(`${dir}/big`, 8);
+      const script =
+        `${ATTACK} victim ${dir}/good 10 & sleep 1; ${ATTACK} populate ${big} ${dir}/good; wait`;
+      const out = await runSyd(["-p", "off", "--", "sh", "-c", script]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /^mmap ok \d+$/m, out.stdout);
+      assert.ok(victimWorst(out.stdout) < 1000, out.stdout);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "transparency: a sibling thread asleep in epoll_wait(2) sees EINTR at each executable mmap (the freeze's PTRACE_INTERRUPT)",
+  // Works (found by this attack session): every executable mmap (every dlopen, under W^X by
+  // default) interrupts every sleeping thread of the caller; calls the kernel does not restart
+  // after a ptrace stop (epoll_wait, semop, sigtimedwait: signal(7), "Interruption of system
+  // calls ... by stop signals") fail EINTR. Without the freeze (allow_unsafe_exec_memory,
+  // nothing to judge) the wait goes on. Fix idea: leave a task asleep in a harmless call
+  // uninterrupted and, at the exit stop, check from /proc/TID/schedstat (time on CPU) that it
+  // did not run meanwhile (else kill, as for a mismatch), so a sleeper is never woken.
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const native = await run(ATTACK, ["eintr", `${dir}/good`]);
+      assert.match(native.stdout, /^epoll asleep/m, native.stdout);
+      const out = await runSyd(["-p", "off", "--", ATTACK, "eintr", `${dir}/good`]);
+      assert.match(out.stdout, /^mmap ok/m, out.stderr);
+      assert.match(out.stdout, /^epoll asleep/m, out.stdout);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "W^X: code written into an allowed file's executable mapping through /proc/self/mem runs (the denied file's code)",
+  // Works, as in the original 3.59 (-p off; its profiles paludis and user deny writing
+  // /proc/pid/mem): the kernel writes into a read-only private mapping for /proc/PID/mem
+  // (FOLL_FORCE). No race: the freeze and the exit check are never involved. Fix: while W^X is
+  // on, refuse opening /proc/*/mem for writing (or document it in README Limits).
+  ignore: true,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const native = await run(ATTACK, ["procmem", `${dir}/good`, `${dir}/bad`]);
+      assert.equal(native.stdout.trim(), "ran 42");
+      const out = await runSyd([
+        ...EXEC_DENY(`${dir}/bad`),
+        "--",
+        ATTACK,
+        "procmem",
+        `${dir}/good`,
+        `${dir}/bad`,
+      ]);
+      assert.doesNotMatch(out.stdout, /^ran 42/m, "the denied file's code ran");
+    });
+  },
+});
