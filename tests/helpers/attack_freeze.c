@@ -24,6 +24,13 @@
  *                         thread maps CODE executable, then waits a moment: prints `epoll
  *                         EINTR` if the wait was cut short (the freeze's PTRACE_INTERRUPT is
  *                         seen by the program), else `epoll asleep`.
+ *   vforkfill N SECONDS   N threads each vfork (clone CLONE_VM|CLONE_VFORK) a child that sleeps
+ *                         SECONDS: N live vforks at once, in the tracer's table of them; prints
+ *                         `filled N` once they all run, and ends after SECONDS.
+ *   vforkdos N PROG       a forked child holds N live vforks (as vforkfill, for 3 s) while this
+ *                         process posix_spawns PROG: prints `spawn status STATUS`.
+ *   spawn PROG            posix_spawn(3) PROG (glibc: clone CLONE_VM|CLONE_VFORK) and wait for
+ *                         it: prints `spawn status STATUS` (the raw wait status).
  *   idle CODE HOGS        a thread at SCHED_IDLE spins while HOGS forked processes spin at the
  *                         normal priority; the main thread maps CODE executable: prints `mmap
  *                         ERRNO|ok MS`.
@@ -34,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +50,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +118,28 @@ static void *epoller(void *arg) {
   struct epoll_event ev;
   int n = epoll_wait(ep, &ev, 1, -1);
   epoll_errno = n < 0 ? errno : 0;
+  return NULL;
+}
+
+static volatile int vforked;
+static int vfork_seconds;
+
+static int vfork_child(void *arg) {
+  (void)arg;
+  __atomic_add_fetch(&vforked, 1, __ATOMIC_SEQ_CST);
+  struct timespec ts = {.tv_sec = vfork_seconds, .tv_nsec = 0};
+  syscall(SYS_nanosleep, &ts, NULL);
+  syscall(SYS_exit, 0);
+  return 0;
+}
+
+static void *vforker(void *arg) {
+  (void)arg;
+  size_t len = 64 * 1024;
+  char *stack = malloc(len);
+  if (stack == NULL) return NULL;
+  int pid = clone(vfork_child, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+  if (pid > 0) waitpid(pid, NULL, 0);
   return NULL;
 }
 
@@ -187,6 +218,60 @@ int main(int argc, char **argv) {
     } else {
       printf("epoll asleep %d\n", epoll_errno);
     }
+    return 0;
+  }
+  if (strcmp(mode, "vforkfill") == 0 && argc == 4) {
+    int n = atoi(argv[2]);
+    vfork_seconds = atoi(argv[3]);
+    if (n <= 0 || n > 1024) return 2;
+    pthread_t *threads = calloc(n, sizeof *threads);
+    for (int i = 0; i < n; i++) pthread_create(&threads[i], NULL, vforker, NULL);
+    while (vforked < n) usleep(1000);
+    printf("filled %d\n", n);
+    for (int i = 0; i < n; i++) pthread_join(threads[i], NULL);
+    return 0;
+  }
+  if (strcmp(mode, "vforkdos") == 0 && argc == 4) {
+    int n = atoi(argv[2]);
+    if (n <= 0 || n > 1024) return 2;
+    int ready[2];
+    if (pipe(ready) != 0) return 3;
+    pid_t holder = fork();
+    if (holder == 0) {
+      vfork_seconds = 3;
+      pthread_t *threads = calloc(n, sizeof *threads);
+      for (int i = 0; i < n; i++) pthread_create(&threads[i], NULL, vforker, NULL);
+      while (vforked < n) usleep(1000);
+      if (write(ready[1], "x", 1) != 1) _exit(3);
+      for (int i = 0; i < n; i++) pthread_join(threads[i], NULL);
+      _exit(0);
+    }
+    char byte;
+    if (read(ready[0], &byte, 1) != 1) return 3;
+    pid_t pid;
+    char *args[] = {argv[3], NULL};
+    int rc = posix_spawn(&pid, argv[3], NULL, NULL, args, environ);
+    if (rc != 0) {
+      printf("refused posix_spawn %d\n", rc);
+    } else {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      printf("spawn status %d\n", status);
+    }
+    waitpid(holder, NULL, 0);
+    return 0;
+  }
+  if (strcmp(mode, "spawn") == 0) {
+    pid_t pid;
+    char *args[] = {argv[2], NULL};
+    int rc = posix_spawn(&pid, argv[2], NULL, NULL, args, environ);
+    if (rc != 0) {
+      printf("refused posix_spawn %d\n", rc);
+      return 0;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("spawn status %d\n", status);
     return 0;
   }
   if (strcmp(mode, "populate") == 0 && argc == 4) {
