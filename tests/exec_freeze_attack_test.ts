@@ -32,14 +32,6 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-/** A sparse file of `gib` GiB at `path` (reading its holes fills the page cache with zeros). */
-function sparseFile(path: string, gib: number): string {
-  const file = Deno.openSync(path, { create: true, write: true });
-  file.truncateSync(gib * 1024 * 1024 * 1024);
-  file.close();
-  return path;
-}
-
 const EXEC_DENY = (file: string) => [
   "-p",
   "off",
@@ -100,18 +92,20 @@ Deno.test("the fd-swap race with the flips made by fresh threads, or the moves b
 
 Deno.test({
   name:
-    "liveness: an executable mmap with MAP_POPULATE of a big sparse file stalls every other sandboxed process's executable mmap for as long as it runs",
+    "liveness: an executable mmap with MAP_POPULATE (16 GiB of /dev/zero) stalls every other sandboxed process's executable mmap for as long as it runs",
   // Works (found by this attack session): after the check the tracer waits for the caller's
   // exit stop with a blocking wait4 (`serve_next`), serving nothing else meanwhile; a
-  // populate is cut short by fatal signals only. 4 GiB of holes take ~3.5 s here (victim's
-  // worst mmap: ~3,400 ms); a bigger file, or a loop, stalls the sandbox as long as wanted.
+  // populate is cut short by fatal signals only. 16 GiB of the zero page (private /dev/zero,
+  // which exec sandboxing allows under allow/exec+/***; any big allowed file will do) take
+  // ~3.5 s here (victim's worst mmap: ~3,450 ms); more, or a loop, stalls the sandbox as long
+  // as wanted.
   // Fix: do not block on one tracee: record the frozen set, return to the main loop and
   // hold back (do not restart) the frozen tasks' reports until the caller's exit stop.
   ignore: true,
   fn: async () => {
     await withDir(async (dir) => {
-      const big = sparseFile(`${dir}/big`, 4);
-      const script = `${ATTACK} victim ${dir}/good 8 & sleep 1; ${ATTACK} popexec ${big}; wait`;
+      const script =
+        `${ATTACK} victim ${dir}/good 8 & sleep 1; ${ATTACK} popexec /dev/zero 16; wait`;
       const out = await runSyd(["-p", "off", "--", "sh", "-c", script]);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /^popexec ok \d+$/m, out.stdout);
@@ -122,21 +116,20 @@ Deno.test({
 
 Deno.test({
   name:
-    "liveness: a thread in a long MAP_POPULATE (a moving call) makes its sibling's executable mmap fail EAGAIN after ~5 s, and stalls every other sandboxed process meanwhile",
-  // Works (found by this attack session): settle() waits for the populating thread (asleep or
-  // running in mmap, which a PTRACE_INTERRUPT does not cut short) for its 5,000 rounds, on
+    "liveness: a thread in a long populate (madvise MADV_POPULATE_READ, a moving call) makes its sibling's executable mmap fail EAGAIN after ~5 s, and stalls every other sandboxed process meanwhile",
+  // Works (found by this attack session): settle() waits for the populating thread (running in
+  // madvise, which a PTRACE_INTERRUPT does not cut short) for its 5,000 rounds, on
   // the tracer: no other sandboxed process gets an exec, chdir or executable mmap served
-  // (victim's worst mmap: ~5,900 ms), then refuses the call EAGAIN (a database mapping its
+  // (victim's worst mmap: ~5,600 ms), then refuses the call EAGAIN (a database mapping its
   // files with MAP_POPULATE while another thread dlopens: the dlopen fails). The rounds are
-  // counted, not timed: with thousands of threads to read in /proc each round, the wait grows
-  // with them. Fix: wait for the freeze off the main loop (as above), bound it by time, and
+  // counted, not timed: with 1,000 more threads (asleep) to read in /proc each round, one
+  // executable mmap held the tracer 28 s (`populate 64 CODE 1000`). Fix: wait for the freeze off the main loop (as above), bound it by time, and
   // let the caller wait longer rather than fail (or fail closed only for the caller).
   ignore: true,
   fn: async () => {
     await withDir(async (dir) => {
-      const big = sparseFile(`${dir}/big`, 8);
       const script =
-        `${ATTACK} victim ${dir}/good 10 & sleep 1; ${ATTACK} populate ${big} ${dir}/good; wait`;
+        `${ATTACK} victim ${dir}/good 10 & sleep 1; ${ATTACK} populate 32 ${dir}/good; wait`;
       const out = await runSyd(["-p", "off", "--", "sh", "-c", script]);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /^mmap ok \d+$/m, out.stdout);

@@ -4,13 +4,15 @@
  *
  *   deleted FILE          open FILE read-only, unlink it, mmap(PROT_READ|PROT_EXEC) the fd and
  *                         call it: `ran N`, or `refused mmap ERRNO`.
- *   populate BIG CODE     a thread maps BIG (a large sparse file) PROT_READ with MAP_POPULATE
- *                         (one long call the PTRACE_INTERRUPT cannot cut short: only fatal
- *                         signals stop a populate), while the main thread maps CODE executable:
- *                         prints `mmap ERRNO|ok MS` (EAGAIN: the freeze gave up).
- *   popexec BIG           mmap(PROT_READ|PROT_EXEC, MAP_POPULATE) of BIG itself: the tracer
- *                         waits for its exit stop (serve_next) for the whole populate; prints
- *                         `popexec ok|ERRNO MS`.
+ *   populate GIB CODE [SLEEPERS]
+ *                         a thread populates GIB GiB of anonymous read-only memory with the zero
+ *                         page (madvise MADV_POPULATE_READ: one long call a PTRACE_INTERRUPT
+ *                         does not cut short, only fatal signals stop a populate), while the
+ *                         main thread maps CODE executable (SLEEPERS more threads asleep in
+ *                         pause(2) beside): prints `mmap ERRNO|ok MS` (EAGAIN: the freeze gave up).
+ *   popexec FILE GIB      mmap(PROT_READ|PROT_EXEC, MAP_POPULATE) of GIB GiB of FILE (/dev/zero:
+ *                         the zero page, private): the tracer waits for its exit stop
+ *                         (serve_next) for the whole populate; prints `popexec ok|ERRNO MS`.
  *   victim CODE SECONDS   maps CODE executable (and unmaps it) over and over for SECONDS; prints
  *                         `victim N max MS` (the slowest mmap, in milliseconds) and any errno.
  *   procmem GOOD BAD      maps GOOD executable (judged, allowed), then writes BAD's first bytes
@@ -67,19 +69,25 @@ static int call(void *code) {
   return 0;
 }
 
-static const char *big_path;
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+static size_t populate_len;
 static volatile int populating;
 
 static void *populator(void *arg) {
   (void)arg;
-  int fd = open(big_path, O_RDONLY);
-  if (fd < 0) return NULL;
-  off_t len = lseek(fd, 0, SEEK_END);
+  char *p = mmap(NULL, populate_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    populating = 2;
+    return NULL;
+  }
+  madvise(p, populate_len, MADV_NOHUGEPAGE); /* a page table entry per 4 KiB: slow enough */
   populating = 1;
-  void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  madvise(p, populate_len, MADV_POPULATE_READ);
   populating = 2;
-  if (p != MAP_FAILED) munmap(p, len);
-  close(fd);
+  munmap(p, populate_len);
   return NULL;
 }
 
@@ -274,8 +282,13 @@ int main(int argc, char **argv) {
     printf("spawn status %d\n", status);
     return 0;
   }
-  if (strcmp(mode, "populate") == 0 && argc == 4) {
-    big_path = argv[2];
+  if (strcmp(mode, "populate") == 0 && (argc == 4 || argc == 5)) {
+    populate_len = (size_t)atol(argv[2]) << 30;
+    int sleepers = argc == 5 ? atoi(argv[4]) : 0;
+    for (int i = 0; i < sleepers; i++) {
+      pthread_t s;
+      if (pthread_create(&s, NULL, sleeper, NULL) != 0) return 3;
+    }
     pthread_t t;
     pthread_create(&t, NULL, populator, NULL);
     while (populating == 0) {
@@ -285,12 +298,12 @@ int main(int argc, char **argv) {
     pthread_join(t, NULL);
     return 0;
   }
-  if (strcmp(mode, "popexec") == 0) {
+  if (strcmp(mode, "popexec") == 0 && argc == 4) {
     int fd = open(argv[2], O_RDONLY);
     if (fd < 0) return 3;
-    off_t len = lseek(fd, 0, SEEK_END);
+    size_t len = (size_t)atol(argv[3]) << 30;
     double t0 = now_ms();
-    void *p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void *p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_POPULATE | MAP_NORESERVE, fd, 0);
     double ms = now_ms() - t0;
     if (p == MAP_FAILED) {
       printf("popexec %d %.0f\n", errno, ms);
