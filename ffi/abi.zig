@@ -347,6 +347,7 @@ test {
     _ = @import("exec/force.zig");
     _ = @import("exec/mmap.zig");
     _ = @import("exec/freeze.zig");
+    _ = @import("exec/identity.zig");
     _ = @import("handlers/emulate.zig");
     _ = @import("handlers/recvfd.zig");
     _ = @import("handlers/mknod.zig");

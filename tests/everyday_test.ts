@@ -3,7 +3,7 @@
  * runs gets no false denial, and no record where the original writes none.
  */
 import assert from "node:assert/strict";
-import { PYTHON, records, runSyd, tempDir } from "./_syd.ts";
+import { helper, PYTHON, records, runSyd, tempDir } from "./_syd.ts";
 
 /** The system's Python: the profiles allow running /usr, not a version manager's copy. */
 const SYSTEM_PYTHON = "/usr/bin/python3";

@@ -12,7 +12,8 @@
 //! CLONE_THREAD nor CLONE_VFORK, or CLONE_FILES without CLONE_THREAD: filter/table.zig).
 //!
 //! How: each other task is interrupted (PTRACE_INTERRUPT: it stops before its next user
-//! instruction, invisibly to it) and looked at until each is stopped, gone, or parked: asleep in
+//! instruction; a call the kernel does not restart after a ptrace stop, such as epoll_wait,
+//! returns EINTR, as after a signal) and looked at until each is stopped, gone, or parked: asleep in
 //! the kernel in a call that neither maps memory nor changes fds, which it cannot leave but into
 //! the stop. A task in such a call (mmap, mremap, close, dup2...) is waited for: syd's own
 //! emulators may still let it run. The stopped tasks' reports stay queued in the kernel: the
@@ -33,39 +34,49 @@ const reap = @import("../run/reap.zig");
 
 const ptrace_interrupt: usize = 0x4207;
 
-/// Live vforks at once (the child not yet exec'ed or gone); past it the child is killed.
-pub const vforks_max: usize = 256;
+/// Live vforks at once in the whole sandbox (the child not yet exec'ed or gone); past it the
+/// newest child is killed. Large, so that filling it takes as many threads asleep in vfork at
+/// once (PID sandboxing's `pid/max` bounds them); kept compact, so that the common case (a few,
+/// or none) costs a short scan at each exit and exec.
+pub const vforks_max: usize = 16 * 1024;
 
 /// A vfork in progress: `child` runs in the memory of `parent`'s thread group.
 pub const Vfork = struct { parent: i32 = 0, child: i32 = 0 };
 
-/// The live vforks, as the tracer sees them (bounded, unordered; 0: a free slot).
+/// The live vforks, as the tracer sees them (bounded, unordered, compact: `links[0..len]`).
 pub const Vforks = struct {
-    links: [vforks_max]Vfork = [_]Vfork{.{}} ** vforks_max,
+    links: [vforks_max]Vfork = undefined,
+    len: usize = 0,
 
     /// Records that `child` shares `parent`'s memory; false when the table is full.
     pub fn add(self: *Vforks, parent: i32, child: i32) bool {
         assert(parent > 0 and child > 0);
-        for (&self.links) |*link| if (link.child == 0) {
-            link.* = .{ .parent = parent, .child = child };
-            return true;
-        };
-        return false;
+        assert(self.len <= vforks_max);
+        if (self.len == vforks_max) return false;
+        self.links[self.len] = .{ .parent = parent, .child = child };
+        self.len += 1;
+        return true;
     }
 
     /// Forgets every vfork of `tid`, as the parent (vfork done, or it died) or the child (it
     /// exec'ed or died).
     pub fn drop(self: *Vforks, tid: i32) void {
         assert(tid > 0);
-        for (&self.links) |*link| if (link.parent == tid or link.child == tid) {
-            link.* = .{};
-        };
+        var i: usize = 0;
+        while (i < self.len) {
+            if (self.links[i].parent == tid or self.links[i].child == tid) {
+                self.len -= 1;
+                self.links[i] = self.links[self.len];
+            } else i += 1;
+        }
     }
 
     pub fn count(self: *const Vforks) usize {
-        var n: usize = 0;
-        for (self.links) |link| n += @intFromBool(link.child != 0);
-        return n;
+        return self.len;
+    }
+
+    pub fn live(self: *const Vforks) []const Vfork {
+        return self.links[0..self.len];
     }
 };
 
@@ -78,10 +89,9 @@ pub fn sharers(tid: i32, vforks: *const Vforks, out: []i32) ?[]i32 {
     if (len == 0) return out[0..0]; // gone
     // Each round adds at least one group or ends: at most one round per vfork, and one more.
     var round: usize = 0;
-    while (round <= vforks_max) : (round += 1) {
+    while (round <= vforks.count()) : (round += 1) {
         var added = false;
-        for (vforks.links) |link| {
-            if (link.child == 0) continue;
+        for (vforks.live()) |link| {
             const has_parent = std.mem.indexOfScalar(i32, out[0..len], link.parent) != null;
             const has_child = std.mem.indexOfScalar(i32, out[0..len], link.child) != null;
             if (has_parent == has_child) continue;
@@ -106,18 +116,21 @@ pub const State = enum {
     moving,
 };
 
-/// Rounds of looking at the tasks before the freeze gives up (the call is refused EAGAIN):
-/// short sleeps first (a task stops within microseconds of its interrupt), then milliseconds.
-pub const rounds_max: u32 = 5_000;
+/// How long the freeze waits for the tasks to stop before it gives up (the call is refused
+/// EAGAIN), whatever their number; and the rounds it looks at them in: short sleeps first (a
+/// task stops within microseconds of its interrupt), then a millisecond.
+pub const settle_ms_max: u64 = 2_000;
+pub const rounds_max: u32 = 100_000;
 const rounds_quick: u32 = 50;
 
 /// Interrupts every task of `tasks` but `tid` that may still run, until none does; false when
-/// some still did after `rounds_max` rounds. Tasks made meanwhile start stopped (traced from
-/// their creation, served by the tracer only later), and the list is read again each round.
+/// some still did after `settle_ms_max`. Tasks made meanwhile start stopped (traced from their
+/// creation, served by the tracer only later), and the list is read again each round.
 pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) bool {
     assert(tid > 0 and scratch.len > 1);
+    const start_ms = now_ms();
     var round: u32 = 0;
-    while (round < rounds_max) : (round += 1) {
+    while (round < rounds_max and now_ms() -| start_ms < settle_ms_max) : (round += 1) {
         const tasks = sharers(tid, vforks, scratch) orelse return false;
         var moving: usize = 0;
         for (tasks) |task| {
@@ -135,6 +148,12 @@ pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) bool {
         if (round < rounds_quick) sleep_us(20) else sys.sleep_ms(1);
     }
     return false;
+}
+
+fn now_ms() u64 {
+    var ts: linux.timespec = undefined;
+    _ = linux.clock_gettime(.MONOTONIC, &ts);
+    return @as(u64, @intCast(ts.sec)) * 1000 + @as(u64, @intCast(ts.nsec)) / std.time.ns_per_ms;
 }
 
 fn interrupt(tid: i32) void {
@@ -245,7 +264,9 @@ test "asleep_harmless never accepts what it cannot read (fuzz)" {
 }
 
 test "Vforks keeps, drops and bounds the live vforks" {
-    var vforks: Vforks = .{};
+    const vforks = try std.testing.allocator.create(Vforks);
+    defer std.testing.allocator.destroy(vforks);
+    vforks.* = .{};
     try std.testing.expect(vforks.add(10, 11));
     try std.testing.expect(vforks.add(20, 21));
     try std.testing.expectEqual(@as(usize, 2), vforks.count());
@@ -253,24 +274,29 @@ test "Vforks keeps, drops and bounds the live vforks" {
     try std.testing.expectEqual(@as(usize, 1), vforks.count());
     vforks.drop(20); // the parent's vfork is done
     try std.testing.expectEqual(@as(usize, 0), vforks.count());
-    for (0..vforks_max) |i| try std.testing.expect(vforks.add(@intCast(i + 1), @intCast(i + 1000)));
-    try std.testing.expect(!vforks.add(5000, 5001));
+    for (0..vforks_max) |i| try std.testing.expect(vforks.add(@intCast(i + 1), @intCast(i + 100_000)));
+    try std.testing.expect(!vforks.add(500_000, 500_001));
+    vforks.drop(7); // a parent in the middle: the table stays compact
+    try std.testing.expectEqual(vforks_max - 1, vforks.count());
+    for (vforks.live()) |link| try std.testing.expect(link.parent != 7 and link.child > 0);
 }
 
 test "sharers: a single-threaded process alone, its vfork child with it, a gone task as none" {
-    var vforks: Vforks = .{};
+    const vforks = try std.testing.allocator.create(Vforks);
+    defer std.testing.allocator.destroy(vforks);
+    vforks.* = .{};
     var out: [64]i32 = undefined;
     const self_pid: i32 = @intCast(linux.getpid());
-    const alone = sharers(self_pid, &vforks, &out) orelse return error.TestUnexpectedResult;
+    const alone = sharers(self_pid, vforks, &out) orelse return error.TestUnexpectedResult;
     try std.testing.expect(std.mem.indexOfScalar(i32, alone, self_pid) != null);
     const threads = alone.len;
     // A vfork tie to process 1 (init, one thread here or more) adds its group.
     try std.testing.expect(vforks.add(1, self_pid));
-    const tied = sharers(self_pid, &vforks, &out) orelse return error.TestUnexpectedResult;
+    const tied = sharers(self_pid, vforks, &out) orelse return error.TestUnexpectedResult;
     try std.testing.expect(tied.len > threads);
     try std.testing.expect(std.mem.indexOfScalar(i32, tied, 1) != null);
     // A buffer too small fails closed.
     var small: [2]i32 = undefined;
-    if (threads + 1 >= small.len) try std.testing.expectEqual(@as(?[]i32, null), sharers(self_pid, &vforks, &small));
-    try std.testing.expectEqual(@as(usize, 0), (sharers(0x3fff_fff0, &vforks, &out) orelse return error.TestUnexpectedResult).len);
+    if (threads + 1 >= small.len) try std.testing.expectEqual(@as(?[]i32, null), sharers(self_pid, vforks, &small));
+    try std.testing.expectEqual(@as(usize, 0), (sharers(0x3fff_fff0, vforks, &out) orelse return error.TestUnexpectedResult).len);
 }

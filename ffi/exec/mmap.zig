@@ -36,6 +36,7 @@ const path_mod = @import("../judge/path.zig");
 const policy_mod = @import("../judge/policy.zig");
 const force_mod = @import("force.zig");
 const tpe = @import("tpe.zig");
+const identity = @import("identity.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -105,7 +106,8 @@ pub fn enter(request: *const Request) Enter {
     }
     return switch (memory_only(request)) {
         .refused => |errno_value| .{ .refused = errno_value },
-        .unjudged, .allowed => .{ .allowed = .{ .dev = st.dev, .ino = st.ino } },
+        // As maps will show the file (an overlayfs over several file systems names it otherwise).
+        .unjudged, .allowed => .{ .allowed = identity.of_fd(fd) catch .{ .dev = st.dev, .ino = st.ino } },
     };
 }
 

@@ -30,6 +30,7 @@ const sys = @import("../kernel/sys.zig");
 const scmp = @import("scmp.zig");
 const sandbox_filter = @import("sandbox.zig");
 const notify = @import("../kernel/notify.zig");
+const identity = @import("../exec/identity.zig");
 const dir_handlers = @import("../handlers/dir.zig");
 const anonfd_handlers = @import("../handlers/anonfd.zig");
 
@@ -290,6 +291,8 @@ const emulating = [_]Rule{
     // exec/mmap.zig (the tracer, or an emulator untraced): whether the fd a file is mapped
     // executable through is open for writing (W^X). Reads flags only.
     .{ .nr = .fcntl, .kinds = emu_run, .args = &.{eq(1, value(f_getfl))} },
+    // exec/identity.zig: how syd's own maps names a file it mapped (an overlayfs's file).
+    .{ .nr = .ioctl, .kinds = emu_run, .args = &.{eq(1, value(identity.procmap_query))} },
     // handlers/mod.zig punishments (kill, exit: SIGKILL; stop, abort: to the caller's thread);
     // workers/int.zig's liveness probe of a thread group (signal 0).
     .{ .nr = .kill, .kinds = emu, .args = &.{eq(1, value(sig_kill))} },
@@ -436,6 +439,7 @@ comptime {
         }
         if (rule.nr == .ioctl) assert((rule.args.len == 2 and rule.args[0].datum == .notify_fd) or
             (rule.args.len == 2 and rule.args[0].index == 1 and rule.args[0].datum.value == anonfd_handlers.ioc_watch_queue_set_size) or
+            (rule.args.len == 1 and rule.args[0].index == 1 and rule.args[0].datum.value == identity.procmap_query) or
             (rule.args.len == 1 and rule.args[0].index == 1 and rule.kinds.eql(emu) and
                 std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, rule.args[0].datum.value) != null));
     }
@@ -608,7 +612,7 @@ test "sockets are made only by the emulators (and the monitor they inherit from)
     };
 }
 
-test "the emulator's ioctl is allowed only on the notify fd, or for the requests syd performs itself (and the notification pipe probe)" {
+test "the emulator's ioctl is allowed only on the notify fd, or for the requests syd performs itself (and the notification pipe probe, and PROCMAP_QUERY on its own maps)" {
     var buf: [64 * 1024]u8 = undefined;
     const ctx = try build(.emu, test_params(4242));
     defer scmp.release(ctx);
@@ -633,7 +637,7 @@ test "the emulator's ioctl is allowed only on the notify fd, or for the requests
                 const digits = std.mem.sliceTo(line[eq_at + 3 ..], ')');
                 const code = std.fmt.parseInt(u32, digits, 0) catch break :is_plain false;
                 break :is_plain std.mem.indexOfScalar(u32, &dir_handlers.plain_requests, code) != null or
-                    code == anonfd_handlers.ioc_watch_queue_set_size;
+                    code == anonfd_handlers.ioc_watch_queue_set_size or code == identity.procmap_query;
             } else false;
             try testing.expect(depth < stack.len);
             stack[depth] = .{ .indent = indent, .fd = fd, .plain = plain };

@@ -24,6 +24,8 @@ const tpe = @import("../exec/tpe.zig");
 const segvguard = @import("../exec/segvguard.zig");
 const force = @import("../exec/force.zig");
 const emulate = @import("emulate.zig");
+const mask = @import("mask.zig");
+const identity = @import("../exec/identity.zig");
 
 const Request = handlers.Request;
 const Response = handlers.Response;
@@ -33,7 +35,8 @@ pub fn handle(request: *const Request) Response {
     // Trusted symlinks hold whatever the rules say, as the original's (`-p off` too); checked
     // before the call only, as the rules are (README, Limits: the kernel reads the path again).
     const trust_on = request.policy.trust.tpe or request.policy.trust.segvguard_on();
-    if (!exec_on and !trust_on and !request.policy.force.on and request.policy.unsafe_fs.allow_unsafe_symlinks) return .continue_call;
+    const masks_on = request.policy.masks.len > 0;
+    if (!exec_on and !trust_on and !request.policy.force.on and !masks_on and request.policy.unsafe_fs.allow_unsafe_symlinks) return .continue_call;
     const is_execveat = request.notif.data.nr == @intFromEnum(linux.SYS.execveat);
     const dirfd: i32 = if (is_execveat) @bitCast(@as(u32, @truncate(request.arg(0)))) else handlers.at.fdcwd;
     const path_addr = if (is_execveat) request.arg(1) else request.arg(0);
@@ -45,11 +48,23 @@ pub fn handle(request: *const Request) Response {
     }, &canonical_buf) catch |err| return handlers.failure(err);
     assert(canonical.len > 0);
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) };
+    if (masks_on) if (masked(request, canonical)) return .{ .failure = @intFromEnum(linux.E.ACCES) };
     if (segvguard.at_entry(request, canonical)) |response| return response; // exec/segvguard.zig
     if (exec_on) if (handlers.decide(request, &.{.exec}, canonical)) |response| return response;
     if (tpe.at_entry(request, canonical)) |response| return response; // exec/tpe.zig
     if (request.policy.force.on) if (force_entry(request, canonical)) |errno_value| return .{ .failure = errno_value };
     return .continue_call; // see the file comment: checked again once the exec is done
+}
+
+/// Whether `canonical` is masked (mask.zig), with a record: its exec would run the real file
+/// (a masked program's code, a masked script's first line read by the kernel; found by the
+/// attack session), so it is refused (the original runs it).
+fn masked(request: *const Request, canonical: []const u8) bool {
+    var buf: [path_mod.path_len_max + 32]u8 = undefined;
+    const name = handlers.view(request.tid(), canonical, &buf);
+    _ = mask.find(request.policy, name) orelse return false;
+    request.log.emit(.warn, .{ .ctx = "mask", .cap = "exec", .act = "deny", .sys = handlers.syscall_name(request.notif.data.nr), .path = name, .pid = request.tid(), .msg = "exec of a masked path refused" });
+    return true;
 }
 
 /// Force sandboxing before the exec (exec/force.zig): the file the path names now, opened
@@ -83,7 +98,8 @@ fn force_stop(request: *const Request, exe_fd: i32, exe_path: []const u8, root_f
         defer sys.close(fd);
         var st: linux.Stat = undefined;
         _ = sys.check(linux.fstat(fd, &st)) catch |err| return refuse(request, loader.path, "cannot stat the loader", err);
-        if (st.dev != loader.dev or st.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
+        const mapped = identity.of_fd(fd) catch |err| return refuse(request, loader.path, "cannot stat the loader", err);
+        if (mapped.dev != loader.dev or mapped.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
         if (force.verify_elf(request, .exec_stop, fd, handlers.view(request.tid(), loader.path, &buf)) != null) return false;
     }
     return true;
@@ -119,7 +135,9 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
     var loaders: [loaders_max]Mapped = undefined;
     const maps = read_maps(pid, &maps_buf) catch |err|
         return refuse(request, exe_path, "cannot read the process's mappings", err);
-    const loader_count = parse_maps(maps, st.dev, st.ino, &loaders) catch |err|
+    // The program as maps names it (an overlayfs over several file systems names it otherwise).
+    const exe_id = identity.of_fd(exe_fd) catch identity.Judged{ .dev = st.dev, .ino = st.ino };
+    const loader_count = parse_maps(maps, exe_id.dev, exe_id.ino, &loaders) catch |err|
         return refuse(request, exe_path, "cannot read the process's mappings", err);
     // W^X at the exec (the original's check_elf, unless trace/allow_unsafe_exec_stack): an ELF
     // asking for an executable stack (PT_GNU_STACK with PF_X; a 32-bit one without the header)
@@ -142,10 +160,17 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
             return refuse(request, loader.path, "the loader's path is too long", error.NAMETOOLONG);
         stat_beneath(root.fd, path_z, &lst) catch |err|
             return refuse(request, loader.path, "cannot stat the loader", err);
-        // The name in maps no longer names the mapped file (renamed or replaced since).
-        if (lst.dev != loader.dev or lst.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
+        // The name in maps no longer names the mapped file (renamed or replaced since). On an
+        // overlayfs the two name it by different devices: asked again as maps names it.
+        if ((lst.dev != loader.dev or lst.ino != loader.ino) and !mapped_as(root.fd, path_z, loader))
+            return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
     }
 
+    // A masked program or loader (a swap after the check at the call's entry): killed.
+    if (request.policy.masks.len > 0) {
+        if (masked(request, exe_path)) return killed(request);
+        for (loaders[0..loader_count]) |loader| if (masked(request, loader.path)) return killed(request);
+    }
     if (!segvguard.at_exec_stop(request, exe_path, loaders[0..loader_count])) return false; // exec/segvguard.zig
     if (handlers.any_on(request.policy, &.{.exec})) {
         if (!judged(request, exe_path)) return killed(request);
@@ -187,6 +212,16 @@ fn judged(request: *const Request, path: []const u8) bool {
     return handlers.enforce(request, verdict, name) == null;
 }
 
+/// Whether `path` (beneath `root_fd`) is, as maps names a mapping of it, the file `loader` maps.
+fn mapped_as(root_fd: i32, path: [:0]const u8, loader: Mapped) bool {
+    const how: pieces.OpenHow = .{ .flags = 0o400000 | 0o2000000 | 0o4000, .mode = 0, .resolve = pieces.resolve_strict }; // O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK
+    const fd: i32 = @intCast(sys.retry(linux.syscall4, .{ .openat2, @as(usize, @bitCast(@as(isize, root_fd))), @intFromPtr(path.ptr), @intFromPtr(&how), @sizeOf(pieces.OpenHow) }) catch return false);
+    defer sys.close(fd);
+    if (!identity.on_overlay(fd)) return false;
+    const mapped = identity.of_fd(fd) catch return false;
+    return mapped.dev == loader.dev and mapped.ino == loader.ino;
+}
+
 /// The file-backed executable mappings other than the program (dev, ino): its loaders.
 /// fstat of `path` (absolute, as maps shows it) resolved beneath `root_fd`, no link followed.
 fn stat_beneath(root_fd: i32, path: [:0]const u8, st: *linux.Stat) sys.Errno!void {
@@ -212,15 +247,19 @@ const read_implies_exec: u32 = 0x0400000;
 
 /// Why a freshly exec'ed process's memory breaks W^X (null: it does not): a mapping both
 /// writable and executable in `maps` (its stack, when the ELF asks for an executable one), or
-/// the READ_IMPLIES_EXEC persona (/proc/PID/personality; unreadable: assumed, fail closed).
+/// the READ_IMPLIES_EXEC persona. The persona comes from the ELF alone (the filter kills the
+/// personality calls that set it, and syd's child drops it before its exec), and on x86_64 the
+/// kernel sets it only with an executable stack (a 32-bit ELF without PT_GNU_STACK): the maps
+/// check is the guarantee. /proc/PID/personality is read besides where syd may (its mode is
+/// 0400: a process of another user is not readable without CAP_DAC_OVERRIDE).
 fn unsafe_memory(pid: i32, maps: []const u8) ?[]const u8 {
     assert(pid > 0);
     if (writable_exec(maps)) return "ELF has executable stack: memory writable and executable at exec";
     var path_buf: [64]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/personality", .{pid}) catch unreachable;
     var buf: [32]u8 = undefined;
-    const text = caller_mod.read_proc(path.ptr, &buf) catch return "cannot read the process's persona";
-    const persona = std.fmt.parseInt(u32, std.mem.trim(u8, text, " \n"), 16) catch return "cannot read the process's persona";
+    const text = caller_mod.read_proc(path.ptr, &buf) catch return null;
+    const persona = std.fmt.parseInt(u32, std.mem.trim(u8, text, " \n"), 16) catch return null;
     if (persona & read_implies_exec != 0) return "ELF has executable stack: READ_IMPLIES_EXEC persona at exec";
     return null;
 }

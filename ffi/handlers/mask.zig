@@ -53,6 +53,50 @@ pub fn find(p: *const policy_mod.Policy, name: []const u8) ?*const MaskEntry {
     return null;
 }
 
+/// Whether a mask may match a path below directory `name` (`name/...`): a pattern whose literal
+/// part (up to its first `*`, `?`, `[` or `{`) and `name/` agree as far as both go. Errs
+/// toward yes (a pattern `/**/x` may match below anything).
+pub fn below(p: *const policy_mod.Policy, name: []const u8) bool {
+    assert(p.masks.len <= policy_mod.masks_max);
+    if (name.len == 0) return false;
+    const dir = if (name.len > 1 and name[name.len - 1] == '/') name[0 .. name.len - 1] else name;
+    for (p.masks) |entry| if (pattern_below(entry.pattern, dir)) return true;
+    return false;
+}
+
+fn pattern_below(pattern: []const u8, dir: []const u8) bool {
+    const literal_len = std.mem.indexOfAny(u8, pattern, "*?[{\\") orelse pattern.len;
+    const literal = pattern[0..literal_len];
+    // `dir/` against the literal part, byte by byte, as far as both go.
+    const common = @min(literal.len, dir.len + 1);
+    for (0..common) |i| {
+        const c: u8 = if (i < dir.len) dir[i] else '/';
+        if (c != literal[i]) return false;
+    }
+    // A literal part longer than `dir/` names a path below it; a shorter or equal one below it
+    // only through the glob that follows (none: the pattern names `dir` or one of its parents).
+    return literal.len > dir.len + 1 or literal_len < pattern.len;
+}
+
+test "below: a mask under a directory, or a glob that may reach under it" {
+    const entries = [_]MaskEntry{.{ .pattern = "/tmp/x/d/f", .origin = "test" }};
+    var p = policy_with(&entries);
+    try std.testing.expect(below(&p, "/tmp/x/d"));
+    try std.testing.expect(below(&p, "/tmp/x"));
+    try std.testing.expect(below(&p, "/tmp/x/d/"));
+    try std.testing.expect(!below(&p, "/tmp/x/dd"));
+    try std.testing.expect(!below(&p, "/tmp/x/d/f")); // the masked file itself: `find`, not below
+    try std.testing.expect(!below(&p, "/tmp/y"));
+    const globs = [_]MaskEntry{.{ .pattern = "/proc/*/mem", .origin = "test" }};
+    p = policy_with(&globs);
+    try std.testing.expect(below(&p, "/proc/1"));
+    try std.testing.expect(below(&p, "/proc"));
+    try std.testing.expect(!below(&p, "/tmp"));
+    const everywhere = [_]MaskEntry{.{ .pattern = "/**/secret", .origin = "test" }};
+    p = policy_with(&everywhere);
+    try std.testing.expect(below(&p, "/home/u"));
+}
+
 /// The path a masked object is replaced by: the directory target for a directory, when given.
 pub fn target_of(entry: *const MaskEntry, is_directory: bool) []const u8 {
     if (is_directory) if (entry.dir_target) |dir_target| return dir_target;

@@ -352,7 +352,10 @@ fn mask_write(request: *const Request, cats: []const Cat, name: []const u8) ?Res
         }
     } else false;
     if (!writes) return null;
-    _ = mask_mod.find(request.policy, name) orelse return null;
+    // A directory renamed (or linked: never a directory) would move the masked paths below it to
+    // unmasked names (found by the attack session): refused as a write to them.
+    const renames = std.mem.indexOfScalar(Cat, cats, .rename) != null;
+    if (mask_mod.find(request.policy, name) == null and !(renames and mask_mod.below(request.policy, name))) return null;
     request.log.emit(.warn, .{ .ctx = "mask", .cap = @tagName(cats[0]), .act = "deny", .sys = syscall_name(request.notif.data.nr), .path = name, .pid = request.tid(), .msg = "write to a masked path refused" });
     return .{ .failure = @intFromEnum(linux.E.PERM) };
 }

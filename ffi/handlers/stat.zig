@@ -71,9 +71,10 @@ pub fn handle(request: *const Request) Response {
     const unlocked = stat_call and magic.unlocked_for(request);
     // Trusted symlinks and hidden block devices hold for the stat calls whatever the rules say
     // (as the original's, `-p off` too): performed by syd while one of them is on.
-    // Masks (mask.zig) too: a masked path answers with its target's information; readlink
-    // only while it is judged (the original does not trap it otherwise).
-    const masked_call = (stat_call or (cat == .readlink and stat_on)) and request.policy.masks.len > 0;
+    // Masks (mask.zig) too: a masked path answers with its target's information, readlink too
+    // (a masked symlink's own destination stays hidden; the original reads it while readlink
+    // sandboxing is off: found by the attack session).
+    const masked_call = (stat_call or cat == .readlink) and request.policy.masks.len > 0;
     const performed = stat_on or (stat_call and hardened(request.policy)) or masked_call;
     // Performed, the path is read once, for /dev/syd too; otherwise its first bytes tell.
     const magic_path = unlocked and (performed or magic.names_dev_syd(request, call.path_addr, false));
