@@ -165,12 +165,11 @@ Deno.test({
 
 Deno.test({
   name:
-    "W^X: code written into an allowed file's executable mapping through /proc/self/mem runs (the denied file's code)",
-  // Works, as in the original 3.59 (-p off; its profiles paludis and user deny writing
-  // /proc/pid/mem): the kernel writes into a read-only private mapping for /proc/PID/mem
-  // (FOLL_FORCE). No race: the freeze and the exit check are never involved. Fix: while W^X is
-  // on, refuse opening /proc/*/mem for writing (or document it in README Limits).
-  ignore: true,
+    "W^X: code written into an allowed file's executable mapping through /proc/self/mem never runs: the open for writing is refused",
+  // Found by this attack session (as in the original 3.59 under -p off; its profiles paludis
+  // and user deny writing /proc/pid/mem): the kernel writes into a read-only private mapping for
+  // /proc/PID/mem (FOLL_FORCE). Now, while W^X is on, /proc/PID/mem is never opened for writing
+  // (EACCES, an `"op":"proc_mem"` record).
   fn: async () => {
     await withDir(async (dir) => {
       const native = await run(ATTACK, ["procmem", `${dir}/good`, `${dir}/bad`]);

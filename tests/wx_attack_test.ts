@@ -9,7 +9,7 @@
  * `ignore: true`, each with what the original syd 3.59 does; the others are regression tests.
  */
 import assert from "node:assert/strict";
-import { helper, run, runSyd, tempDir } from "./_syd.ts";
+import { helper, records, run, runSyd, tempDir } from "./_syd.ts";
 
 const STACK = helper("attack_wx_execstack");
 const ELF32 = helper("attack_wx_elf32");
@@ -131,10 +131,28 @@ Deno.test("W^X: a program whose executable segment is also writable (PT_LOAD RWX
 
 // (The ETXTBSY of a program written and run at once, found here, is fixed: tests/everyday_test.ts.)
 
-Deno.test("W^X: /proc/self/mem is denied under -p user (under -p off it writes into the text, as the original: README Limits); regression", async () => {
+Deno.test("W^X: /proc/self/mem and /proc/thread-self/mem are not opened for writing, under -p user and under -p off (the original writes under -p off); trace/allow_unsafe_exec_memory:1 lets it", async () => {
   await withDir(async () => {
     await worksNatively(PROBE, ["procmem"]);
     const bin = PROBE.slice(0, PROBE.lastIndexOf("/"));
+    for (const path of ["/proc/self/mem", "/proc/thread-self/mem"]) {
+      const off = await runSyd(["-p", "off", "--", PROBE, "procmem", path]);
+      assert.equal(off.stdout.trim(), "refused open 13", off.stderr);
+      assert.ok(
+        records(off.stderr).some((r) => r.ctx === "exec" && r.op === "proc_mem"),
+        off.stderr,
+      );
+    }
+    const relaxed = await runSyd([
+      "-p",
+      "off",
+      "-m",
+      "trace/allow_unsafe_exec_memory:1",
+      "--",
+      PROBE,
+      "procmem",
+    ]);
+    assert.match(relaxed.stdout, /^ran/m, relaxed.stderr);
     const out = await runSyd([
       "-p",
       "user",

@@ -57,8 +57,12 @@ pub fn handle(request: *const Request) Response {
     // The hardenings an open makes hold whatever the rules say (README "Filesystem hardening"):
     // with one of them on, syd performs every open, judged or not (`-p off` too, as the original).
     // Masks (mask.zig) too: a masked path is opened by syd, on its target.
-    const performed = judged or hardened(request.policy) or request.policy.masks.len > 0;
-    const args_read = decode(request) catch |err| return if (performed or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
+    const performed_read = judged or hardened(request.policy) or request.policy.masks.len > 0;
+    const args_read = decode(request) catch |err| return if (performed_read or unlocked) .{ .failure = sys.errno_value(err) } else .continue_call;
+    // W^X: an open for writing is performed, so that /proc/PID/mem is never opened for writing
+    // (below): the kernel writes through it into read-only, executable pages (FOLL_FORCE).
+    const w_x = !request.policy.allow_unsafe_exec_memory;
+    const performed = performed_read or (w_x and writes(args_read.flags));
     // O_CREAT|O_DIRECTORY (not O_TMPFILE) is refused by the kernel since Linux 6.4.
     if (args_read.flags & o_creat != 0 and args_read.flags & o_tmpfile == o_directory) return .{ .failure = @intFromEnum(linux.E.INVAL) };
     // Performed: the caller's path is read once, here, for /dev/syd and for the walk (a read
@@ -115,6 +119,10 @@ pub fn handle(request: *const Request) Response {
     const cats = cats_buf[0 .. opened.len + 1];
     if (!request.valid()) return .{ .failure = @intFromEnum(linux.E.NOENT) }; // the caller is gone
     const name = handlers.view(request.tid(), canonical, &scratch.view);
+    if (w_x and args.flags & o_accmode != 0 and args.flags & handlers.o.path == 0 and proc_mem(name)) {
+        request.log.emit(.warn, .{ .ctx = "exec", .op = "proc_mem", .act = "deny", .sys = handlers.syscall_name(request.notif.data.nr), .path = name, .pid = request.tid(), .msg = "an open of a process's memory for writing refused: it writes into executable pages (W^X)", .tip = "configure `trace/allow_unsafe_exec_memory:1'" });
+        return .{ .failure = @intFromEnum(linux.E.ACCES) };
+    }
     const verdict = handlers.judge(request.policy, cats, name);
     // Nothing this call feeds may be on (a directory's readdir is off, its read on): performed
     // all the same, never continued, since the kernel would read the path again, and another
@@ -126,6 +134,31 @@ pub fn handle(request: *const Request) Response {
     // over an O_PATH fd), as the original: the kernel resolves the path again (README, Limits).
     if (args.flags & handlers.o.path != 0 and request.policy.unsafe_fs.allow_unsafe_open_path) return .continue_call;
     return emulate(request, args, canonical, name, if (request.policy.force_no_xdev) xdev.mnt_id else null);
+}
+
+/// Whether `name` (a judged view) is a process's or thread's memory file: /proc/P/mem or
+/// /proc/P/task/T/mem.
+pub fn proc_mem(name: []const u8) bool {
+    const rest = if (std.mem.startsWith(u8, name, "/proc/")) name["/proc/".len..] else return false;
+    var parts = std.mem.splitScalar(u8, rest, '/');
+    _ = parts.next() orelse return false; // the process
+    const second = parts.next() orelse return false;
+    if (std.mem.eql(u8, second, "mem")) return parts.next() == null;
+    if (!std.mem.eql(u8, second, "task")) return false;
+    _ = parts.next() orelse return false; // the thread
+    const last = parts.next() orelse return false;
+    return std.mem.eql(u8, last, "mem") and parts.next() == null;
+}
+
+test "proc_mem names a process's and a thread's memory file only" {
+    try std.testing.expect(proc_mem("/proc/self/mem"));
+    try std.testing.expect(proc_mem("/proc/42/mem"));
+    try std.testing.expect(proc_mem("/proc/self/task/43/mem"));
+    try std.testing.expect(!proc_mem("/proc/self/maps"));
+    try std.testing.expect(!proc_mem("/proc/self/mem/x"));
+    try std.testing.expect(!proc_mem("/proc/mem"));
+    try std.testing.expect(!proc_mem("/tmp/proc/self/mem"));
+    try std.testing.expect(!proc_mem("/proc/self/task/43/mem/"));
 }
 
 /// Whether an option makes syd perform every open (see `handle`).
