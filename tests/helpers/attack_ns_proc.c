@@ -271,7 +271,7 @@ static void mode_self(void) {
   snprintf(path, sizeof path, "/proc/%d/status", pid);
   printf("proc_pid_status=%s\n", pid_in(path, "\nPid:\t") == pid ? "match" : "MISMATCH");
   must("self_environ", open_read("/proc/self/environ", O_RDONLY));
-  must("self_mem", open("/proc/self/mem", O_RDWR | O_CLOEXEC));
+  must("self_mem", open("/proc/self/mem", O_RDONLY | O_CLOEXEC)); /* W^X: never for writing */
   snprintf(path, sizeof path, "/proc/%d/mem", pid);
   must("pid_mem", open(path, O_RDONLY | O_CLOEXEC));
   int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
