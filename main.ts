@@ -19,8 +19,6 @@ import {
   setRateLimit,
 } from "./lib/log.ts";
 import { NativeError, probe, Sandbox, strerror } from "./lib/native.ts";
-import { systemLines } from "./lib/check.ts";
-import { esydScript } from "./lib/esyd.ts";
 import {
   applyEnvOptions,
   enterVoidDirectory,
@@ -28,9 +26,6 @@ import {
   type Launch,
   planLaunch,
 } from "./lib/launch.ts";
-import { lint } from "./lib/lint.ts";
-import { learnMain } from "./lib/learn/cli.ts";
-import { sum } from "./lib/sum.ts";
 import { MagicServer, serveMagic } from "./lib/magic.ts";
 import {
   CATEGORIES,
@@ -413,15 +408,21 @@ async function withForwardedSignals<T>(sandbox: Sandbox, body: () => Promise<T>)
   }
 }
 
-/** Runs syd with `args` (without the program name); resolves to the exit status. */
+/**
+ * Runs syd with `args` (without the program name); resolves to the exit status. The subcommands
+ * and the informational options load their modules when asked for (a sandbox's start-up does
+ * not pay for them: README, Benchmarks).
+ */
 export async function main(args: readonly string[]): Promise<number> {
   if (args[0] === "lint") {
+    const { lint } = await import("./lib/lint.ts");
     const output = lint(args.slice(1), expansionEnv());
     writeAll(Deno.stdout, output.stdout);
     writeAll(Deno.stderr, output.stderr);
     return output.status;
   }
   if (args[0] === "sum") {
+    const { sum } = await import("./lib/sum.ts");
     const output = sum(args.slice(1));
     writeAll(Deno.stdout, output.stdout);
     writeAll(Deno.stderr, output.stderr);
@@ -429,6 +430,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   if (args[0] === "learn") {
     const helpers = { applyEnvOps, lockByDefault, poolFromEnv, withoutSydEnv };
+    const { learnMain } = await import("./lib/learn/cli.ts");
     return await learnMain(args.slice(1), expansionEnv(), helpers);
   }
   let cli;
@@ -452,10 +454,12 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (names.has("check")) {
+    const { systemLines } = await import("./lib/check.ts");
     writeAll(Deno.stdout, [...versionLines(), ...systemLines()].join("\n") + "\n");
     return 0;
   }
   if (names.has("sh")) {
+    const { esydScript } = await import("./lib/esyd.ts");
     writeAll(Deno.stdout, esydScript());
     return 0;
   }

@@ -40,6 +40,7 @@ import { forceBench } from "./force.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYD = `${ROOT}syd`;
 const LOOP = `${ROOT}bench/bin/openat_loop`;
+const STAT_LOOP = `${ROOT}bench/bin/stat_loop`;
 /** The one file (`deno task dist`), when made: its start-up is measured beside ./syd's. */
 const DIST = (() => {
   try {
@@ -81,7 +82,40 @@ async function build(): Promise<void> {
   await Deno.mkdir(`${ROOT}bench/bin`, { recursive: true });
   const source = `${ROOT}tests/helpers/openat_loop.c`;
   await output(`${ROOT}.toolchain/bin/zig`, ["cc", "-O2", "-o", LOOP, source]);
+  const statSource = `${ROOT}bench/stat_loop.c`;
+  await output(`${ROOT}.toolchain/bin/zig`, ["cc", "-O2", "-o", STAT_LOOP, statSource]);
   await output(SYD, ["-poff", "--", "true"]); // builds libsyd.so if needed, warms caches
+}
+
+/**
+ * syd's resident memory at rest: VmRSS of syd's own process (the sandboxed `sleep`'s parent)
+ * half a second into a one-second `sleep` under `-poff`, in MiB.
+ */
+async function restingRssMiB(): Promise<number> {
+  const child = new Deno.Command(SYD, {
+    args: ["-poff", "--", "sleep", "1"],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  let rss = NaN;
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry.name)) continue;
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0");
+      if (cmdline[0] !== "sleep" || cmdline[1] !== "1") continue;
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+      const status = Deno.readTextFileSync(`/proc/${parent}/status`);
+      const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+      if (kib && /^Name:\s+(deno|syd)/m.test(status)) rss = Number(kib[1]) / 1024;
+    } catch {
+      // gone, or not ours
+    }
+  }
+  const status = await child.status;
+  if (!status.success || Number.isNaN(rss)) throw new Error("resting RSS: syd's process not found");
+  return rss;
 }
 
 async function timed(program: string, args: string[]): Promise<number> {
@@ -152,6 +186,20 @@ async function micro(): Promise<void> {
     "-m",
     "allow/exec+/***",
   ];
+  // fstatat: native, trapped and continued (the stat hardenings relaxed), judged and answered.
+  const statNative: number[] = [];
+  const statContinued: number[] = [];
+  const statJudged: number[] = [];
+  const statRelaxed = ["-m", "trace/allow_unsafe_symlinks:1", "-m", "trace/allow_unsafe_mkbdev:1"];
+  const statJudging = [
+    "-m",
+    "sandbox/all,fs,ioctl,lock:off",
+    "-m",
+    "sandbox/stat:on",
+    "-m",
+    "allow/stat+/***",
+  ];
+  const restRss: number[] = [];
   const parse: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     native.push(Number(await output(LOOP, [String(ITERATIONS)])));
@@ -183,6 +231,11 @@ async function micro(): Promise<void> {
       );
       judged.push(Number(await output(SYD, [...judging, "--", LOOP, String(ITERATIONS)])));
     }
+    const statArgs = ["--", STAT_LOOP, String(ITERATIONS)];
+    statNative.push(Number(await output(STAT_LOOP, [String(ITERATIONS)])));
+    statContinued.push(Number(await output(SYD, ["-poff", ...statRelaxed, ...statArgs])));
+    statJudged.push(Number(await output(SYD, [...statJudging, ...statArgs])));
+    restRss.push(await restingRssMiB());
     trueNative.push(await timed("true", []));
     trueSyd.push(await timed(SYD, ["-poff", "--", "true"]));
     if (DIST !== undefined) trueDist.push(await timed(DIST, ["-poff", "--", "true"]));
@@ -223,6 +276,16 @@ async function micro(): Promise<void> {
   console.log(
     `  judged ratio:    ${(n / j).toFixed(2)}x untrapped, ${(c / j).toFixed(2)}x continued`,
   );
+  const sn = median(statNative);
+  const sc = median(statContinued);
+  const sj = median(statJudged);
+  console.log(`fstatat loop, ${ITERATIONS} iterations, median of ${ROUNDS} rounds:`);
+  console.log(`  native:          ${fmt(sn)} calls/s (${(1e6 / sn).toFixed(2)} µs per call)`);
+  console.log(`  continued:       ${fmt(sc)} calls/s (${(1e6 / sc).toFixed(2)} µs per call)`);
+  console.log(`  judged, emulated: ${fmt(sj)} calls/s (${(1e6 / sj).toFixed(2)} µs per call)`);
+  console.log(
+    `  judged ratio:    ${(sn / sj).toFixed(2)}x untrapped, ${(sc / sj).toFixed(2)}x continued`,
+  );
   const perExec = (xs: number[]) => `${(median(xs) / EXECS * 1000).toFixed(0)} µs per exec`;
   console.log(`${EXECS} execs of /bin/true from one shell, median of ${ROUNDS} rounds:`);
   console.log(`  native:          ${median(execNative).toFixed(1)} ms (${perExec(execNative)})`);
@@ -244,6 +307,11 @@ async function micro(): Promise<void> {
       `  dist/syd -poff true (the one file, ${mib} MiB): ${median(trueDist).toFixed(1)} ms`,
     );
   }
+  console.log(
+    `  syd's memory at rest (VmRSS of its process while \`sleep\` runs): ${
+      median(restRss).toFixed(1)
+    } MiB`,
+  );
   console.log(`policy: user profile + 1,000 rules, load and compile, median of ${ROUNDS} rounds:`);
   console.log(`  ${median(parse).toFixed(1)} ms (first round, cold: ${parse[0].toFixed(1)} ms)`);
 }

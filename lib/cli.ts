@@ -4,14 +4,15 @@
  * `syd lint ...`.
  *
  * Options stop at the first operand (a sandbox must never eat its command's flags), or at `--`.
- * Option syntax is checked by `node:util`'s `parseArgs` (JSR's `@std/cli` is not reachable here).
+ * Option syntax is checked by `args.ts` (strict, as `node:util`'s `parseArgs`, which is not loaded:
+ * it brings Deno's Node compatibility layer into syd's start-up).
  *
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ArgsError, type OptionSpec, parseOptions, type Token } from "./args.ts";
 import { parseDurationMs } from "./policy/parse.ts";
 
-/** The options syd knows, in parseArgs' terms. */
+/** The options syd knows. */
 export const OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -33,7 +34,7 @@ export const OPTIONS = {
   f: { type: "boolean", short: "f" },
   /** The original's quick boot (skips its own re-exec): nothing to skip here, accepted. */
   quick: { type: "boolean", short: "q" },
-} as const satisfies ParseArgsConfig["options"];
+} as const satisfies Record<string, OptionSpec>;
 
 /** One option as the user wrote it, in command-line order. */
 export interface OptionUse {
@@ -107,17 +108,12 @@ function optionsEnd(args: readonly string[]): number {
 export function parse(args: readonly string[]): Cli {
   const end = optionsEnd(args);
   const rest = args[end] === "--" ? args.slice(end + 1) : args.slice(end);
-  let tokens;
+  let tokens: Token[];
   try {
-    ({ tokens } = parseArgs({
-      args: args.slice(0, end) as string[],
-      options: OPTIONS,
-      strict: true,
-      allowPositionals: false,
-      tokens: true,
-    }));
+    tokens = parseOptions(args.slice(0, end), OPTIONS, false);
   } catch (err) {
-    throw new UsageError(cleanMessage((err as Error).message));
+    if (err instanceof ArgsError) throw new UsageError(err.message);
+    throw err;
   }
   const options: OptionUse[] = [];
   for (const token of tokens) {
@@ -128,12 +124,6 @@ export function parse(args: readonly string[]): Cli {
     options.push(use);
   }
   return { options, argv: [...rest] };
-}
-
-function cleanMessage(message: string): string {
-  // parseArgs speaks of "node"; say what syd means.
-  return message.replace(/\. To specify a positional argument starting with a '-'.*$/s, "")
-    .replace(/ \(or use --\w+ instead\)/, "");
 }
 
 /**

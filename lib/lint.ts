@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { type OptionSpec, parseOptions, type Token } from "./args.ts";
 import {
   type Applied,
   covers,
@@ -427,7 +427,7 @@ const LINT_OPTIONS = {
   profiles: { type: "boolean" },
   builtin: { type: "boolean" },
   help: { type: "boolean", short: "h" },
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
 const LINT_HELP =
   `Usage: syd lint [FILE...] [-p NAME]... [-m CMD]... [--format text|json] [--dump] [--builtin]
@@ -448,15 +448,9 @@ Without --builtin, only your own files and -m commands are checked for warnings.
  * ```
  */
 export function lint(args: readonly string[], env: Record<string, string | undefined>): LintOutput {
-  let tokens;
+  let tokens: Token[];
   try {
-    ({ tokens } = parseArgs({
-      args: [...args],
-      options: LINT_OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    }));
+    tokens = parseOptions(args, LINT_OPTIONS, true);
   } catch (err) {
     return { stdout: "", stderr: `syd: lint: ${(err as Error).message}\n`, status: 22 };
   }

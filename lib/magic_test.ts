@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { configureSync, resetSync } from "@logtape/logtape";
 import {
   LINE_BYTES_MAX,
   type MagicAnswer,
@@ -9,6 +8,7 @@ import {
   serveMagic,
 } from "./magic.ts";
 import { type CompiledPolicy, load, type PolicyState } from "./policy/mod.ts";
+import { captureLogs } from "./log.ts";
 
 const ENV = { HOME: "/home/u", SYD_UID: "1000", SYD_GID: "1000" };
 const COMPILE = { logLevel: "warn", pool: { core: 1, max: 4, keep_alive_ms: 1000 } };
@@ -250,20 +250,14 @@ Deno.test("MagicServer keeps its own copy of the state it was given and hands ou
 
 Deno.test("MagicServer.answer() logs each request at info, a refused one at warn", () => {
   const records: Record<string, unknown>[] = [];
-  configureSync({
-    sinks: { capture: (record) => records.push(record.properties) },
-    loggers: [
-      { category: ["syd"], lowestLevel: "debug", sinks: ["capture"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
-    ],
-  });
+  const restore = captureLogs((record) => records.push(record));
   try {
     const server = serverWith();
     server.answer({ id: 1, pid: 77, cmd: "sandbox/read:off" });
     server.answer({ id: 2, pid: 77, cmd: "sandbox/read?" });
     server.answer({ id: 3, pid: 78, cmd: "sandbox/raed:on" });
   } finally {
-    resetSync();
+    restore();
   }
   const seen = records.map(({ level, ctx, cmd, pid, errno }) => ({ level, ctx, cmd, pid, errno }));
   assert.deepEqual(seen, [

@@ -74,6 +74,33 @@ Deno.test("exec on mmap: a denied file opened, then unlinked, mapped PROT_EXEC t
   });
 });
 
+Deno.test("a vfork child maps code in its parent's memory: judged as any mapping (the caller alone only when it shares no memory); CLONE_VM with CLONE_PARENT is refused (EPERM)", async () => {
+  await withDir(async (dir) => {
+    const native = await run(ATTACK, ["vforkmap", `${dir}/bad`]);
+    assert.equal(native.stdout.trim(), "vfork ran 42");
+    const nativeSibling = await run(ATTACK, ["parentvfork"]);
+    assert.equal(nativeSibling.stdout.trim(), "clone ok");
+    const allowed = await runSyd([
+      ...EXEC_DENY(`${dir}/bad`),
+      "--",
+      ATTACK,
+      "vforkmap",
+      `${dir}/good`,
+    ]);
+    assert.equal(allowed.stdout.trim(), "vfork ran 1", allowed.stderr);
+    const denied = await runSyd([
+      ...EXEC_DENY(`${dir}/bad`),
+      "--",
+      ATTACK,
+      "vforkmap",
+      `${dir}/bad`,
+    ]);
+    assert.equal(denied.stdout.trim(), "vfork refused mmap 13", denied.stderr);
+    const sibling = await runSyd(["-p", "off", "--", ATTACK, "parentvfork"]);
+    assert.equal(sibling.stdout.trim(), "clone refused 1", sibling.stderr);
+  });
+});
+
 Deno.test("the fd-swap race with the flips made by fresh threads, or the moves by fresh vfork children, is never won (20,000 mmaps each)", async () => {
   // Threads made while a freeze runs start stopped (traced from their creation); a vfork
   // child is stopped with its parent's group once the tracer served the vfork's event stop.

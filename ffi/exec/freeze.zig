@@ -9,7 +9,9 @@
 //! to it (the child runs in its parent's memory until it execs or exits; `Vforks`, kept by the
 //! tracer from PTRACE_EVENT_VFORK to PTRACE_EVENT_VFORK_DONE). The sandbox filter refuses every
 //! other way of sharing them with another process (clone with CLONE_VM but neither
-//! CLONE_THREAD nor CLONE_VFORK, or CLONE_FILES without CLONE_THREAD: filter/table.zig).
+//! CLONE_THREAD nor CLONE_VFORK, CLONE_VM with CLONE_PARENT, or CLONE_FILES without
+//! CLONE_THREAD: filter/table.zig). A caller alone (`Settled.alone`) needs no freeze, and the
+//! tracer lets its call run without the exit stop.
 //!
 //! How: each other task is interrupted (PTRACE_INTERRUPT: it stops before its next user
 //! instruction; a call the kernel does not restart after a ptrace stop, such as epoll_wait,
@@ -22,7 +24,7 @@
 //! Not covered: a process that stacked its own seccomp listener (trace/allow_unsafe_cbpf) could
 //! put an fd into a parked thread's table (SECCOMP_ADDFD_FLAG_SETFD).
 //!
-//! Needs: PTRACE_INTERRUPT (3.4, tasks seized), /proc/TID/{stat,syscall,task}.
+//! Needs: PTRACE_INTERRUPT (3.4, tasks seized), kcmp (3.5, KCMP_VM), /proc/TID/{stat,syscall,task}.
 //! Assumes: runs on the tracer, with the caller stopped in its seccomp stop.
 
 const std = @import("std");
@@ -123,15 +125,34 @@ pub const settle_ms_max: u64 = 2_000;
 pub const rounds_max: u32 = 100_000;
 const rounds_quick: u32 = 50;
 
-/// Interrupts every task of `tasks` but `tid` that may still run, until none does; false when
-/// some still did after `settle_ms_max`. Tasks made meanwhile start stopped (traced from their
-/// creation, served by the tracer only later), and the list is read again each round.
-pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) bool {
+/// What `settle` found.
+pub const Settled = enum {
+    /// `tid` shares its memory and fds with no other task: while it is stopped in its call,
+    /// nothing can change them (the sandbox filter refuses every other way of sharing them).
+    alone,
+    /// Every other sharer is stopped or parked.
+    frozen,
+    /// Some still ran after `settle_ms_max` (or they were too many to list).
+    timed_out,
+};
+
+/// Interrupts every task of `tasks` but `tid` that may still run, until none does. Tasks made
+/// meanwhile start stopped (traced from their creation, served by the tracer only later), and
+/// the list is read again each round.
+pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) Settled {
     assert(tid > 0 and scratch.len > 1);
     const start_ms = now_ms();
     var round: u32 = 0;
     while (round < rounds_max and now_ms() -| start_ms < settle_ms_max) : (round += 1) {
-        const tasks = sharers(tid, vforks, scratch) orelse return false;
+        const tasks = sharers(tid, vforks, scratch) orelse return .timed_out;
+        // Gone (an empty list) counts as alone: nothing of it runs any more. A vfork child
+        // whose creator's event the tracer has not served yet shares its parent's memory
+        // without a link in `vforks`: asked of the kernel (the filter refuses CLONE_VM with
+        // CLONE_PARENT, so a vfork child's creator is its parent).
+        if (round == 0 and tasks.len <= 1) {
+            assert(tasks.len == 0 or tasks[0] == tid);
+            if (tasks.len == 0 or !shares_parent_memory(tid)) return .alone;
+        }
         var moving: usize = 0;
         for (tasks) |task| {
             if (task == tid) continue;
@@ -144,10 +165,35 @@ pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) bool {
                 },
             }
         }
-        if (moving == 0) return true;
+        if (moving == 0) return .frozen;
         if (round < rounds_quick) sleep_us(20) else sys.sleep_ms(1);
     }
-    return false;
+    return .timed_out;
+}
+
+/// Whether `tid` may share its memory with its parent process (a vfork child), asked of the
+/// kernel (kcmp KCMP_VM); true where that cannot be told (fails towards the full freeze).
+fn shares_parent_memory(tid: i32) bool {
+    assert(tid > 0);
+    var path_buf: [40]u8 = undefined;
+    var buf: [512]u8 = undefined;
+    const stat_path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/stat", .{tid}) catch unreachable;
+    const stat = caller.read_proc(stat_path.ptr, &buf) catch return true;
+    const ppid = stat_ppid(stat) orelse return true;
+    if (ppid <= 0) return false; // no parent in this pid namespace: nobody to share with
+    const kcmp_vm: usize = 1;
+    const rc = linux.syscall5(.kcmp, @intCast(tid), @intCast(ppid), kcmp_vm, 0, 0);
+    return rc != 1 and rc != 2; // 0: the same memory; an error: not known
+}
+
+/// The parent pid of a /proc/TID/stat line (the field after the state letter).
+pub fn stat_ppid(text: []const u8) ?i32 {
+    const close = std.mem.lastIndexOfScalar(u8, text, ')') orelse return null;
+    if (close + 4 >= text.len) return null;
+    var fields = std.mem.tokenizeScalar(u8, text[close + 1 ..], ' ');
+    _ = fields.next() orelse return null; // the state
+    const ppid_text = fields.next() orelse return null;
+    return std.fmt.parseInt(i32, ppid_text, 10) catch null;
 }
 
 fn now_ms() u64 {
@@ -232,6 +278,31 @@ test "stat_letter reads the state after a command name with spaces and parenthes
     try std.testing.expectEqual(@as(?u8, null), stat_letter("1 (init"));
     try std.testing.expectEqual(@as(?u8, null), stat_letter("1 (x)"));
     try std.testing.expectEqual(@as(?u8, null), stat_letter(""));
+}
+
+test "stat_ppid reads the parent after a command name with spaces and parentheses" {
+    try std.testing.expectEqual(@as(?i32, 1), stat_ppid("12 (a) b) t 1 2 3"));
+    try std.testing.expectEqual(@as(?i32, 0), stat_ppid("1 (init) S 0 1 1"));
+    try std.testing.expectEqual(@as(?i32, null), stat_ppid("1 (x) S"));
+    try std.testing.expectEqual(@as(?i32, null), stat_ppid("1 (x) S zz 1"));
+    try std.testing.expectEqual(@as(?i32, null), stat_ppid(""));
+}
+
+test "shares_parent_memory: a vfork child does, a forked child and syd do not" {
+    try std.testing.expect(!shares_parent_memory(linux.getpid()));
+    // A forked child: its own memory.
+    const pid: i32 = @intCast(linux.fork());
+    if (pid == 0) {
+        var ts: linux.timespec = .{ .sec = 5, .nsec = 0 };
+        _ = linux.nanosleep(&ts, null);
+        linux.exit(0);
+    }
+    defer {
+        _ = linux.kill(pid, linux.SIG.KILL);
+        var status: u32 = 0;
+        _ = linux.waitpid(pid, &status, 0);
+    }
+    try std.testing.expect(!shares_parent_memory(pid));
 }
 
 test "asleep_harmless: parked in a read or a page fault, not in close, mremap or running" {

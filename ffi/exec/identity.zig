@@ -77,15 +77,9 @@ fn own_mapping(addr: usize) ?Judged {
     var query: ProcmapQuery = .{ .size = @sizeOf(ProcmapQuery), .query_flags = 0, .query_addr = addr };
     if (linux.E.init(linux.ioctl(maps, procmap_query, @intFromPtr(&query))) == .SUCCESS) {
         if (query.vma_start > addr or query.vma_end <= addr) return null;
-        return .{ .dev = makedev(query.dev_major, query.dev_minor), .ino = query.inode };
+        return .{ .dev = sys.makedev(query.dev_major, query.dev_minor), .ino = query.inode };
     }
     return null;
-}
-
-/// Linux's `makedev` (glibc's encoding of a device number).
-pub fn makedev(major: u32, minor: u32) u64 {
-    return (@as(u64, minor) & 0xff) | ((@as(u64, major) & 0xfff) << 8) |
-        ((@as(u64, minor) & ~@as(u64, 0xff)) << 12) | ((@as(u64, major) & ~@as(u64, 0xfff)) << 32);
 }
 
 test "of_fd of a plain file is what fstat says" {

@@ -31,7 +31,6 @@ const handlers = @import("../handlers/mod.zig");
 const emulate = @import("../handlers/emulate.zig");
 const memory = @import("../handlers/memory.zig");
 const dir = @import("../handlers/dir.zig");
-const exec = @import("../handlers/exec.zig");
 const path_mod = @import("../judge/path.zig");
 const policy_mod = @import("../judge/policy.zig");
 const force_mod = @import("force.zig");
@@ -114,11 +113,7 @@ pub fn enter(request: *const Request) Enter {
 /// Whether `fd` is open read-only (the caller's open file description: syd's copy shares it);
 /// false where its flags cannot be read (fails closed).
 fn read_only(fd: i32) bool {
-    assert(fd >= 0);
-    const rc = linux.fcntl(fd, linux.F.GETFL, 0);
-    if (linux.E.init(rc) != .SUCCESS) return false;
-    const o_accmode: usize = 0o3;
-    return rc & o_accmode == 0;
+    return sys.access_mode(fd) == 0;
 }
 
 fn memory_only(request: *const Request) Enter {
@@ -215,14 +210,14 @@ pub fn line_holds(line: []const u8, addr: u64) sys.Errno!?Judged {
     const major = std.fmt.parseInt(u32, dev_text[0..colon], 16) catch return error.INVAL;
     const minor = std.fmt.parseInt(u32, dev_text[colon + 1 ..], 16) catch return error.INVAL;
     const ino = std.fmt.parseInt(u64, ino_text, 10) catch return error.INVAL;
-    return .{ .dev = exec.makedev(major, minor), .ino = ino };
+    return .{ .dev = sys.makedev(major, minor), .ino = ino };
 }
 
 test "line_holds finds the mapping holding an address" {
     const line = "7f00b000-7f030000 r-xp 00001000 08:01 77 /usr/lib/x86_64-linux-gnu/libc.so.6";
     const found = (try line_holds(line, 0x7f00b000)).?;
     try std.testing.expectEqual(@as(u64, 77), found.ino);
-    try std.testing.expectEqual(exec.makedev(8, 1), found.dev);
+    try std.testing.expectEqual(sys.makedev(8, 1), found.dev);
     try std.testing.expect((try line_holds(line, 0x7f02ffff)) != null);
     try std.testing.expect((try line_holds(line, 0x7f030000)) == null);
     try std.testing.expect((try line_holds(line, 0x7f00afff)) == null);

@@ -360,8 +360,10 @@ const running = [_]Rule{
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_setregs))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_syscall))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_listen))} },
-    // exec/freeze.zig: every task sharing an executable mmap's caller's memory stopped.
+    // exec/freeze.zig: every task sharing an executable mmap's caller's memory stopped, and
+    // whether a caller shares its parent's (KCMP_VM: an unlisted vfork child).
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_interrupt))} },
+    .{ .nr = .kcmp, .kinds = run, .args = &.{eq(2, value(1))} },
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_get_syscall_info))} },
     // PID sandboxing: the task a fork, vfork or clone stop made (workers/trace.zig).
     .{ .nr = .ptrace, .kinds = run, .args = &.{eq(0, value(ptrace_geteventmsg))} },

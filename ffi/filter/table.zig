@@ -481,17 +481,21 @@ const why_untraced = "the new process or thread would escape syd's tracer, which
 /// Memory shared with another process but a vfork child (CLONE_VM without CLONE_THREAD or
 /// CLONE_VFORK), or an fd table shared with another process (CLONE_FILES without CLONE_THREAD):
 /// syd would not find that process when it stops every task sharing a caller's memory and fds
-/// around an executable mmap (exec/freeze.zig). glibc, musl, Go and Rust use neither (threads
-/// share both with CLONE_THREAD; posix_spawn and vfork use CLONE_VM with CLONE_VFORK).
+/// around an executable mmap (exec/freeze.zig); nor a vfork child made with CLONE_PARENT, whose
+/// creator is not its parent. glibc, musl, Go and Rust use none of them (threads share both with
+/// CLONE_THREAD; posix_spawn and vfork use CLONE_VM with CLONE_VFORK).
 const clone_vm: u64 = 0x100;
 const clone_files: u64 = 0x400;
+const clone_parent: u64 = 0x8000;
 const clone_vfork: u64 = 0x4000;
 const clone_thread: u64 = 0x10000;
 const why_sharing = "memory or fds shared with a process that is no thread of the caller's (CLONE_VM without CLONE_THREAD or CLONE_VFORK, CLONE_FILES without CLONE_THREAD): syd stops every task sharing them while it checks an executable mmap (exec/freeze.zig), and finds only threads and vfork children";
+const why_parent = "a vfork child made a sibling (CLONE_VM with CLONE_PARENT): syd finds the process a vfork child shares memory with as its parent (exec/freeze.zig)";
 const clone_refusals = namespace_flags(&clone_namespaces) ++ [_]Refusal{
     .{ .errno = .PERM, .args = &flag_set(0, clone_untraced), .why = why_untraced },
     .{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .masked_eq, .datum_a = clone_vm | clone_thread | clone_vfork, .datum_b = clone_vm }}, .why = why_sharing },
     .{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .masked_eq, .datum_a = clone_files | clone_thread, .datum_b = clone_files }}, .why = why_sharing },
+    .{ .errno = .PERM, .args = &.{.{ .arg = 0, .op = .masked_eq, .datum_a = clone_vm | clone_parent | clone_thread, .datum_b = clone_vm | clone_parent }}, .why = why_parent },
 };
 const unshare_refusals = namespace_flags(&(clone_namespaces ++ .{clone_newtime}));
 

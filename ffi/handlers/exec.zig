@@ -311,7 +311,7 @@ pub fn parse_maps(text: []const u8, exe_dev: u64, exe_ino: u64, out: []Mapped) s
         const major = std.fmt.parseInt(u32, dev_text[0..colon], 16) catch return error.INVAL;
         const minor = std.fmt.parseInt(u32, dev_text[colon + 1 ..], 16) catch return error.INVAL;
         const ino = std.fmt.parseInt(u64, ino_text, 10) catch return error.INVAL;
-        const dev = makedev(major, minor);
+        const dev = sys.makedev(major, minor);
         if (dev == exe_dev and ino == exe_ino) continue;
         const seen = for (out[0..count]) |m| {
             if (m.dev == dev and m.ino == ino) break true;
@@ -322,12 +322,6 @@ pub fn parse_maps(text: []const u8, exe_dev: u64, exe_ino: u64, out: []Mapped) s
         count += 1;
     }
     return count;
-}
-
-/// The kernel's encoding of a device number in `st_dev` (new_encode_dev).
-pub fn makedev(major: u32, minor: u32) u64 {
-    return (@as(u64, minor) & 0xff) | ((@as(u64, major) & 0xfff) << 8) |
-        ((@as(u64, minor) & ~@as(u64, 0xff)) << 12) | ((@as(u64, major) & ~@as(u64, 0xfff)) << 32);
 }
 
 /// A mapped file's name without the kernel's " (deleted)" mark.
@@ -360,13 +354,13 @@ test "parse_maps finds the loader and skips the program, anonymous and special m
         \\
     ;
     var out: [4]Mapped = undefined;
-    const n = try parse_maps(text, makedev(8, 1), 1234, &out);
+    const n = try parse_maps(text, sys.makedev(8, 1), 1234, &out);
     try std.testing.expectEqual(@as(usize, 2), n);
     try std.testing.expectEqualStrings("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", out[0].path);
     try std.testing.expectEqual(@as(u64, 77), out[0].ino);
     try std.testing.expectEqualStrings("/memfd:x", out[1].path);
     var one: [1]Mapped = undefined;
-    try std.testing.expectError(error.@"2BIG", parse_maps(text, makedev(8, 1), 1234, &one));
+    try std.testing.expectError(error.@"2BIG", parse_maps(text, sys.makedev(8, 1), 1234, &one));
     try std.testing.expectError(error.INVAL, parse_maps("garbage\n", 0, 0, &out));
 }
 
@@ -389,7 +383,7 @@ test "makedev matches the kernel's st_dev encoding of this process's root" {
     _ = try sys.check(linux.fstatat(linux.AT.FDCWD, "/", &st, 0));
     const major: u32 = @intCast(((st.dev >> 8) & 0xfff) | ((st.dev >> 32) & ~@as(u64, 0xfff)));
     const minor: u32 = @intCast((st.dev & 0xff) | ((st.dev >> 12) & ~@as(u64, 0xff)));
-    try std.testing.expectEqual(st.dev, makedev(major, minor));
+    try std.testing.expectEqual(st.dev, sys.makedev(major, minor));
 }
 
 test {

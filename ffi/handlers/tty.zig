@@ -16,13 +16,7 @@ const sys = @import("../kernel/sys.zig");
 const emulate = @import("emulate.zig");
 
 /// /dev/tty: character device 5:0.
-pub const tty_rdev: u64 = makedev(5, 0);
-
-fn makedev(major: u32, minor: u32) u64 {
-    const ma: u64 = major;
-    const mi: u64 = minor;
-    return ((ma & 0xfffff000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffffff00) << 12) | (mi & 0xff);
-}
+pub const tty_rdev: u64 = sys.makedev(5, 0);
 
 /// Whether `fd` (opened by syd) is /dev/tty itself, which names the opener's terminal.
 pub fn is_dev_tty(fd: i32) bool {
@@ -64,7 +58,7 @@ pub fn parse_tty_nr(line: []const u8) ?u32 {
 fn rdev_of(tty_nr: u32) u64 {
     const major = (tty_nr >> 8) & 0xfff;
     const minor = (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00);
-    return makedev(major, minor);
+    return sys.makedev(major, minor);
 }
 
 /// Opens the caller's controlling terminal in its root with `flags` (as performed for the
@@ -108,6 +102,6 @@ test "parse_tty_nr reads field 7 after the command, whatever the command holds" 
 
 test "rdev_of decodes the kernel's tty_nr into a device number" {
     // /dev/pts/1: 136:1, tty_nr 34817.
-    try std.testing.expectEqual(makedev(136, 1), rdev_of(34817));
-    try std.testing.expectEqual(makedev(4, 1), rdev_of(4 << 8 | 1));
+    try std.testing.expectEqual(sys.makedev(136, 1), rdev_of(34817));
+    try std.testing.expectEqual(sys.makedev(4, 1), rdev_of(4 << 8 | 1));
 }

@@ -141,6 +141,23 @@ pub fn fstatfs_type(fd: i32) Errno!u64 {
     return @bitCast(fs.type);
 }
 
+/// The access mode of the open file description `fd` names (O_RDONLY 0, O_WRONLY 1, O_RDWR 2),
+/// or null when its flags cannot be read.
+pub fn access_mode(fd: i32) ?u2 {
+    assert(fd >= 0);
+    const rc = linux.fcntl(fd, linux.F.GETFL, 0);
+    if (linux.E.init(rc) != .SUCCESS) return null;
+    return @truncate(rc & 0o3);
+}
+
+/// A device number from its major and minor, as `st_dev`, `st_rdev` and the kernel's
+/// new_encode_dev give it (glibc's makedev).
+pub fn makedev(major: u32, minor: u32) u64 {
+    const ma: u64 = major;
+    const mi: u64 = minor;
+    return (mi & 0xff) | ((ma & 0xfff) << 8) | ((mi & ~@as(u64, 0xff)) << 12) | ((ma & ~@as(u64, 0xfff)) << 32);
+}
+
 pub fn gettid() i32 {
     return linux.gettid();
 }
@@ -234,6 +251,24 @@ pub fn signals_reset_default() void {
         // glibc's internal real-time signals refuse; that is harmless.
         _ = linux.syscall4(.rt_sigaction, sig, @intFromPtr(&sa), 0, @sizeOf(u64));
     }
+}
+
+test "makedev agrees with what fstat says of /dev/null (1:3) and splits wide numbers as glibc" {
+    var st: linux.Stat = undefined;
+    _ = try check(linux.stat("/dev/null", &st));
+    try std.testing.expectEqual(@as(u64, st.rdev), makedev(1, 3));
+    try std.testing.expectEqual(@as(u64, 0x1567_89a2_34bc), makedev(0x1234, 0x5678_9abc));
+    try std.testing.expectEqual(@as(u64, 0x801), makedev(8, 1));
+}
+
+test "access_mode reads an fd's mode, null for a closed one" {
+    const fd: i32 = @intCast(try retry(linux.open, .{ "/dev/null", linux.O{ .ACCMODE = .RDWR, .CLOEXEC = true }, @as(linux.mode_t, 0) }));
+    defer close(fd);
+    try std.testing.expectEqual(@as(?u2, 2), access_mode(fd));
+    const ro: i32 = @intCast(try retry(linux.open, .{ "/dev/null", linux.O{ .CLOEXEC = true }, @as(linux.mode_t, 0) }));
+    defer close(ro);
+    try std.testing.expectEqual(@as(?u2, 0), access_mode(ro));
+    try std.testing.expectEqual(@as(?u2, null), access_mode(1 << 20));
 }
 
 test "errno_error and errno_value round-trip every errno" {

@@ -142,7 +142,6 @@ pub const Tracer = struct {
     blocked: int_mod.Entry = .{},
     execs: u64 = 0,
     chdirs: u64 = 0,
-    mmaps: u64 = 0,
     /// New tasks past `pid/max` (PID sandboxing).
     pid_limits: u64 = 0,
     /// PID sandboxing: at least as many tasks as the sandbox has (the first process at first).
@@ -163,8 +162,6 @@ pub const Tracer = struct {
     vforks: freeze.Vforks = .{},
     /// Scratch space for the tasks sharing an executable mmap's caller's memory.
     sharing: [tasks_max]i32 = undefined,
-    /// Executable mmaps refused because their caller's sharers did not all stop in time.
-    freezes_failed: u64 = 0,
 
     /// A tracer for the sandbox whose first process is `child` (not seized yet: `seize`).
     pub fn init(pool: *Pool, child_pid: i32, sentinel_pid: i32, tree: []reap.Proc, ldso_allowed: bool) Tracer {
@@ -407,12 +404,15 @@ pub const Tracer = struct {
     /// Every other task sharing the caller's memory and fds is stopped first and stays stopped
     /// until the exit stop was served (exec/freeze.zig): nothing changes the fd between the check
     /// and the call, nor moves the mapping before the exit stop looks at it.
+    /// A caller alone (no other task shares its memory or fds: most programs while ld.so maps
+    /// their libraries) is let run without the exit stop: nothing can change its fd between the
+    /// check and the kernel's look, nor move the mapping, and the exit stop's round trip is
+    /// about a third of the cost of such an mmap (README, Benchmarks).
     fn mmap_enter(self: *Tracer, tid: i32, args: [6]u64) void {
         var notif = notif_for(tid, .mmap, args);
         const request = self.request_for(&notif);
-        self.mmaps += 1;
-        if (!freeze.settle(tid, &self.vforks, &self.sharing)) {
-            self.freezes_failed += 1;
+        const settled = freeze.settle(tid, &self.vforks, &self.sharing);
+        if (settled == .timed_out) {
             self.pool.log.emit(.warn, .{ .ctx = "mmap", .op = "freeze", .pid = tid, .msg = "the tasks sharing this process's memory did not all stop in time: executable mmap refused", .tip = "retry the call" });
             return skip(tid, @intFromEnum(linux.E.AGAIN));
         }
@@ -426,6 +426,7 @@ pub const Tracer = struct {
             .refused => |errno_value| skip(tid, errno_value),
             .allowed => |judged| {
                 _ = self.take_pending(tid);
+                if (settled == .alone) return restart(ptrace_cont, tid, 0);
                 if (self.pending_len == pending_max) return skip(tid, @intFromEnum(linux.E.AGAIN));
                 self.pending[self.pending_len] = .{ .tid = tid, .judged = judged, .mmap = true };
                 self.pending_len += 1;

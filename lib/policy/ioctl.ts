@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { IOCTL_NAMES } from "./ioctl_names.ts";
+import { IOCTL_TABLE } from "./ioctl_names.ts";
 
 /** One request a rule names: its number with the varying bits cleared, and those bits. */
 export interface IoctlRequest {
@@ -220,11 +220,44 @@ export const DEFAULT_IOCTL: readonly (readonly [string, boolean])[] = [
   ].map((name) => [name, true] as const),
 ];
 
-const BY_NAME = new Map(IOCTL_NAMES.map(([name, request, mask]) => [name, { request, mask }]));
+/**
+ * One name's request, found by a binary search of the table's sorted lines (no table is built
+ * for a name: the default rules look up about a hundred at every start).
+ */
+function byName(name: string): IoctlRequest | undefined {
+  const text = IOCTL_TABLE;
+  // The name's line starts in [lo, hi), and lo is a line's start.
+  let lo = 1;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = text.lastIndexOf("\n", mid - 1) + 1;
+    const end = text.indexOf("\n", start);
+    const [found, request, mask] = text.slice(start, end).split(" ");
+    if (found === name) return { request: parseInt(request, 16), mask: parseInt(mask, 16) };
+    if (found < name) lo = end + 1;
+    else hi = start;
+  }
+  return undefined;
+}
+
+let rows: (readonly [string, number, number])[] | undefined;
+
+/**
+ * Every request name syd knows, sorted, as `[name, request, mask]`: built at the first glob,
+ * number or message that needs them all.
+ */
+export function ioctlTable(): readonly (readonly [string, number, number])[] {
+  rows ??= IOCTL_TABLE.trim().split("\n").map((line) => {
+    const [name, request, mask] = line.split(" ");
+    return [name, parseInt(request, 16), parseInt(mask, 16)] as const;
+  });
+  return rows;
+}
 
 /** The table entry whose varying bits `value` fills (a resized PIDFD_GET_INFO), if any. */
 function varying(value: number): IoctlRequest | undefined {
-  for (const [, request, mask] of IOCTL_NAMES) {
+  for (const [, request, mask] of ioctlTable()) {
     if (mask !== 0 && ((value & ~mask) >>> 0) === request) return { request, mask };
   }
   return undefined;
@@ -266,11 +299,11 @@ function expand(element: string): IoctlRequest[] | undefined {
   if (value !== undefined) return [varying(value) ?? { request: value, mask: 0 }];
   const upper = element.toUpperCase();
   if (!/[*?[]/.test(upper)) {
-    const found = BY_NAME.get(upper);
+    const found = byName(upper);
     return found ? [found] : undefined;
   }
   const re = globRegExp(upper);
-  const out = IOCTL_NAMES.filter(([name]) => re.test(name)).map(([, request, mask]) => ({
+  const out = ioctlTable().filter(([name]) => re.test(name)).map(([, request, mask]) => ({
     request,
     mask,
   }));
@@ -320,19 +353,23 @@ export function parseIoctlList(text: string): IoctlRequest[] {
 
 /** The names a request number has (for messages), or none. */
 export function ioctlNames(value: number): string[] {
-  return IOCTL_NAMES.filter(([, request, mask]) => ((value & ~mask) >>> 0) === request).map((
+  return ioctlTable().filter(([, request, mask]) => ((value & ~mask) >>> 0) === request).map((
     [name],
   ) => name);
 }
 
-/** The default verdicts, as requests (`deny` true for the denylist). */
+let defaults: Map<number, { deny: boolean; mask: number }> | undefined;
+
+/** The default verdicts, as requests (`deny` true for the denylist): a fresh copy each call. */
 export function defaultIoctlRules(): Map<number, { deny: boolean; mask: number }> {
-  const out = new Map<number, { deny: boolean; mask: number }>();
-  for (const [name, deny] of DEFAULT_IOCTL) {
-    const found = BY_NAME.get(name);
-    if (found) out.set(found.request, { deny, mask: found.mask });
+  if (defaults === undefined) {
+    defaults = new Map();
+    for (const [name, deny] of DEFAULT_IOCTL) {
+      const found = byName(name);
+      if (found) defaults.set(found.request, { deny, mask: found.mask });
+    }
   }
-  return out;
+  return new Map([...defaults].map(([request, verdict]) => [request, { ...verdict }]));
 }
 
 /**
@@ -390,11 +427,17 @@ const ERRNO_BY_NAME: Readonly<Record<string, number>> = {
   XFS_IOC_FD_TO_HANDLE: 22,
 };
 
+let errnoByRequest: Map<number, number> | undefined;
+
 /** The errno a denied request answers (ENOTTY unless the original says otherwise). */
 export function ioctlErrno(request: number): number {
-  for (const [name, errno] of Object.entries(ERRNO_BY_NAME)) {
-    const found = BY_NAME.get(name);
-    if (found && found.request === request) return errno;
+  if (errnoByRequest === undefined) {
+    errnoByRequest = new Map();
+    for (const [name, errno] of Object.entries(ERRNO_BY_NAME)) {
+      const found = byName(name);
+      // The first name of a request says its errno.
+      if (found && !errnoByRequest.has(found.request)) errnoByRequest.set(found.request, errno);
+    }
   }
-  return 25; // ENOTTY
+  return errnoByRequest.get(request) ?? 25; // ENOTTY
 }

@@ -33,6 +33,11 @@
  *                         process posix_spawns PROG: prints `spawn status STATUS`.
  *   spawn PROG            posix_spawn(3) PROG (glibc: clone CLONE_VM|CLONE_VFORK) and wait for
  *                         it: prints `spawn status STATUS` (the raw wait status).
+ *   vforkmap CODE         a vfork child (clone CLONE_VM|CLONE_VFORK, its own stack) maps CODE
+ *                         executable and calls it, in its parent's memory; the parent prints
+ *                         `vfork ran N` or `vfork refused mmap ERRNO` (the child's result).
+ *   parentvfork           clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT): a vfork child made a
+ *                         sibling; prints `clone ok` or `clone refused ERRNO`.
  *   idle CODE HOGS        a thread at SCHED_IDLE spins while HOGS forked processes spin at the
  *                         normal priority; the main thread maps CODE executable: prints `mmap
  *                         ERRNO|ok MS`.
@@ -141,6 +146,27 @@ static int vfork_child(void *arg) {
   return 0;
 }
 
+/* vforkmap: the child's result, written in the shared memory before it exits. */
+static const char *vfork_map_path;
+static volatile int vfork_map_result = -1000;
+
+static int vfork_mapper(void *arg) {
+  (void)arg;
+  int fd = open(vfork_map_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    vfork_map_result = -10000 - errno;
+  } else {
+    void *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    if (code == MAP_FAILED) {
+      vfork_map_result = -errno;
+    } else {
+      vfork_map_result = ((int (*)(void))code)();
+    }
+  }
+  syscall(SYS_exit, 0);
+  return 0;
+}
+
 static void *vforker(void *arg) {
   (void)arg;
   size_t len = 64 * 1024;
@@ -165,6 +191,15 @@ static void *idle_spinner(void *arg) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "parentvfork") == 0) {
+    size_t len = 64 * 1024;
+    char *stack = malloc(len);
+    if (stack == NULL) return 3;
+    int pid = clone(vfork_child, stack + len, CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, NULL);
+    if (pid < 0) printf("clone refused %d\n", errno);
+    else printf("clone ok\n");
+    return 0;
+  }
   if (argc < 3) return 2;
   const char *mode = argv[1];
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -267,6 +302,19 @@ int main(int argc, char **argv) {
       printf("spawn status %d\n", status);
     }
     waitpid(holder, NULL, 0);
+    return 0;
+  }
+  if (strcmp(mode, "vforkmap") == 0) {
+    vfork_map_path = argv[2];
+    size_t len = 64 * 1024;
+    char *stack = malloc(len);
+    if (stack == NULL) return 3;
+    int pid = clone(vfork_mapper, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    if (pid < 0) return 3;
+    waitpid(pid, NULL, 0);
+    if (vfork_map_result >= 0) printf("vfork ran %d\n", vfork_map_result);
+    else if (vfork_map_result > -10000) printf("vfork refused mmap %d\n", -vfork_map_result);
+    else printf("vfork refused open %d\n", -10000 - vfork_map_result);
     return 0;
   }
   if (strcmp(mode, "spawn") == 0) {
