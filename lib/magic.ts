@@ -166,8 +166,11 @@ function refuseFiles(path: string): never {
  */
 export class MagicServer {
   #state: PolicyState;
-  /** The compiled policy of `#state`, as JSON text. */
-  #policy: string;
+  /**
+   * The compiled policy of `#state`, as JSON text: compiled when first needed (a sandbox whose
+   * program never writes to /dev/syd does not pay for it at start).
+   */
+  #policy: string | undefined;
   /** The state before the last change, until libsyd took the new policy (see `revert`). */
   #undo?: { id: number; state: PolicyState; policy: string };
   readonly #compileOptions: CompileOptions;
@@ -191,7 +194,11 @@ export class MagicServer {
     this.#startLimits = { mem: this.#state.limits.mem, pid: this.#state.limits.pid };
     this.#compileOptions = compileOptions;
     this.#env = options.env ?? defaultEnv();
-    this.#policy = JSON.stringify(compile(this.#state, compileOptions));
+  }
+
+  #compiled(): string {
+    this.#policy ??= JSON.stringify(compile(this.#state, this.#compileOptions));
+    return this.#policy;
   }
 
   /** A copy of the current policy state. */
@@ -201,7 +208,7 @@ export class MagicServer {
 
   /** The current compiled policy, as JSON text. */
   get policy(): string {
-    return this.#policy;
+    return this.#compiled();
   }
 
   /**
@@ -237,7 +244,7 @@ export class MagicServer {
     }
     if (outcome.next !== undefined && outcome.policy !== undefined) {
       if (outcome.errno !== 0) throw new Error("a failed command changed the state");
-      this.#undo = { id: request.id, state: this.#state, policy: this.#policy };
+      this.#undo = { id: request.id, state: this.#state, policy: this.#compiled() };
       this.#state = outcome.next;
       this.#policy = outcome.policy;
     }
@@ -428,7 +435,7 @@ export class MagicServer {
       return { errno: EOPNOTSUPP, level: "warn", msg: `${unsupported} is not supported yet` };
     }
     const policy = JSON.stringify(compile(next, this.#compileOptions));
-    if (policy === this.#policy) return { errno: 0, level: "info", msg: "no change" };
+    if (policy === this.#compiled()) return { errno: 0, level: "info", msg: "no change" };
     return { errno: 0, next, policy, level: "info", msg: "policy changed" };
   }
 

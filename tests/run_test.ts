@@ -62,6 +62,26 @@ Deno.test("-V names the versions and the kernel features found", async () => {
   assert.match(result.stdout, /^Landlock: (ABI \d+|no \(Lock sandboxing needs it\))$/m);
 });
 
+Deno.test("trace/sync_seccomp: the kernel's synchronous wake-up is off by default and on when asked, where the kernel has it (as the original's)", async () => {
+  const version = await runSyd(["-V"]);
+  const kernelHasIt = /^seccomp notify sync wake-up \(Linux 6\.6\): yes$/m.test(version.stdout);
+  const spawnRecord = async (extra: string[]) => {
+    const result = await runSyd(["-poff", ...extra, "--", "true"], { env: { SYD_LOG: "debug" } });
+    assert.equal(result.code, 0, result.stderr);
+    const spawn = records(result.stderr).find((r) => r.ctx === "run" && r.op === "spawn");
+    assert.ok(spawn, result.stderr);
+    return spawn.sync_wake_up;
+  };
+  assert.equal(await spawnRecord([]), false);
+  assert.equal(await spawnRecord(["-m", "trace/sync_seccomp:1"]), kernelHasIt);
+  assert.equal(
+    await spawnRecord(["-m", "trace/sync_seccomp:1", "-m", "trace/sync_seccomp:0"]),
+    false,
+  );
+  const bad = await runSyd(["-poff", "-m", "trace/sync_seccomp:maybe", "--", "true"]);
+  assert.equal(bad.code, 22, bad.stderr);
+});
+
 Deno.test("./syd keeps Deno's cache in a private directory of the user's own when the default one cannot be written", async () => {
   // XDG_CACHE_HOME under /proc: no directory can be made there, even by root.
   const own = `/tmp/syd-deno-${Deno.uid()}`;

@@ -255,6 +255,7 @@ pub const Document = struct {
     deny_dotdot: bool,
     allow_unsupp_socket: bool,
     allow_unsafe_ptrace: bool = false,
+    sync_seccomp: bool = false,
     allow_unsafe_exec_ldso: bool = false,
     allow_unsafe_exec_stack: bool = false,
     allow_unsafe_exec_speculative: bool = false,
@@ -514,6 +515,9 @@ pub const Policy = struct {
     /// trace/allow_unsafe_ptrace: syd does not trace the sandbox; exec and chdir are judged
     /// before the call only (a racing thread can swap what the kernel reads afterwards).
     allow_unsafe_ptrace: bool = false,
+    /// trace/sync_seccomp: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on the listener (Linux 6.6+): each
+    /// emulator woken on its caller's CPU. Off by default, as the original's.
+    sync_seccomp: bool = false,
     /// trace/allow_unsafe_exec_ldso: the dynamic loader may be executed directly.
     allow_unsafe_exec_ldso: bool = false,
     /// trace/allow_unsafe_exec_stack: a program may start with memory writable and executable
@@ -703,6 +707,7 @@ pub fn load(arena: std.mem.Allocator, json: []const u8, diag: *Diag) sys.Errno!P
         .timeout_ms = doc.timeout_ms,
         .allow_unsupp_socket = doc.allow_unsupp_socket,
         .allow_unsafe_ptrace = doc.allow_unsafe_ptrace,
+        .sync_seccomp = doc.sync_seccomp,
         .allow_unsafe_exec_ldso = doc.allow_unsafe_exec_ldso,
         .allow_unsafe_exec_stack = doc.allow_unsafe_exec_stack,
         .allow_unsafe_exec_speculative = doc.allow_unsafe_exec_speculative,

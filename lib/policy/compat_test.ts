@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { parseAddress } from "./address.ts";
 import { parseCommand } from "./parse.ts";
 import { expandEnv, load, refuseFile } from "./sources.ts";
+import { dump } from "./state.ts";
+import { compile } from "./compile.ts";
 
 /** The result of expandEnv() without its offset map, to compare with plain values. */
 function textOnly(result: ReturnType<typeof expandEnv>) {
@@ -128,4 +130,21 @@ Deno.test("trace/allow_unsupp_socket is understood and dumped", () => {
   });
   const result = load([{ kind: "command", text: "trace/allow_unsupp_socket:1" }], { env: {} });
   assert.equal(result.state.allowUnsuppSocket, true);
+});
+
+Deno.test("trace/sync_seccomp is understood, off by default, dumped and compiled only when on", () => {
+  assert.deepEqual(parseCommand("trace/sync_seccomp:1"), {
+    kind: "trace",
+    option: "sync_seccomp",
+    value: true,
+  });
+  const off = load([], { env: {} });
+  assert.equal(off.state.syncSeccomp, false);
+  const on = load([{ kind: "command", text: "trace/sync_seccomp:1" }], { env: {} });
+  assert.equal(on.state.syncSeccomp, true);
+  assert.ok(dump(on.state).includes("trace/sync_seccomp:1"));
+  assert.ok(!dump(off.state).includes("trace/sync_seccomp:1"));
+  const options = { logLevel: "warn", pool: { core: 2, max: 64, keep_alive_ms: 15000 } } as const;
+  assert.equal(compile(on.state, options).sync_seccomp, true);
+  assert.equal(compile(off.state, options).sync_seccomp, undefined);
 });

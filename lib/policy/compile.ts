@@ -110,6 +110,8 @@ export interface CompiledPolicy {
    * benchmark's side-by-side runs).
    */
   allow_unsafe_ptrace?: boolean;
+  /** The kernel's synchronous wake-up of the emulators (trace/sync_seccomp); left out when false. */
+  sync_seccomp?: boolean;
   /** The dynamic loader may be run directly (trace/allow_unsafe_exec_ldso); left out when false. */
   allow_unsafe_exec_ldso?: boolean;
   /** An executable stack allowed at the exec stop (trace/allow_unsafe_exec_stack); left out when false. */
@@ -288,6 +290,7 @@ export function compile(
     exit_wait_all: state.exitWaitAll,
     allow_unsupp_socket: state.allowUnsuppSocket,
     ...(state.allowUnsafePtrace ? { allow_unsafe_ptrace: true } : {}),
+    ...(state.syncSeccomp ? { sync_seccomp: true } : {}),
     ...(state.allowUnsafeExecLdso ? { allow_unsafe_exec_ldso: true } : {}),
     ...(state.allowUnsafeExecStack ? { allow_unsafe_exec_stack: true } : {}),
     ...(state.allowUnsafeExecSpeculative ? { allow_unsafe_exec_speculative: true } : {}),

@@ -68,6 +68,7 @@ export type TraceOption =
   | "deny_dotdot"
   | "allow_unsupp_socket"
   | "allow_unsafe_ptrace"
+  | "sync_seccomp"
   | "allow_unsafe_exec_ldso"
   | "allow_unsafe_exec_stack"
   | "allow_unsafe_exec_speculative"
@@ -1123,6 +1124,7 @@ export function parseCommand(text: string): Command {
   if (
     key === "trace/exit_wait_all" || key === "trace/deny_dotdot" ||
     key === "trace/allow_unsupp_socket" || key === "trace/allow_unsafe_ptrace" ||
+    key === "trace/sync_seccomp" ||
     key === "trace/allow_unsafe_exec_ldso" || key === "trace/allow_unsafe_exec_script" ||
     key === "trace/allow_unsafe_exec_interactive" || key === "trace/allow_unsafe_any_addr" ||
     key === "trace/allow_unsafe_kcapi" || key === "trace/allow_unsafe_oob" ||

@@ -124,6 +124,11 @@ export interface PolicyState {
   allowUnsuppSocket: boolean;
   /** trace/allow_unsafe_ptrace: syd does not trace the sandbox (exec and chdir then go unverified). */
   allowUnsafePtrace: boolean;
+  /**
+   * trace/sync_seccomp: the kernel's synchronous wake-up of syd's emulators (Linux 6.6+); off by
+   * default, as the original's (README, Benchmarks: slower on the machines measured).
+   */
+  syncSeccomp: boolean;
   /** trace/allow_unsafe_exec_ldso: running the dynamic loader directly (`ld.so prog`) allowed. */
   allowUnsafeExecLdso: boolean;
   /**
@@ -279,6 +284,7 @@ export function initialState(): PolicyState {
     forceTrace: {},
     allowUnsuppSocket: false,
     allowUnsafePtrace: false,
+    syncSeccomp: false,
     allowUnsafeExecLdso: false,
     allowUnsafeExecStack: false,
     allowUnsafeExecSpeculative: false,
@@ -508,6 +514,7 @@ export function apply(state: PolicyState, command: Command, origin: Origin): num
       else if (command.option === "deny_dotdot") state.denyDotdot = command.value;
       else if (command.option === "allow_unsupp_socket") state.allowUnsuppSocket = command.value;
       else if (command.option === "allow_unsafe_ptrace") state.allowUnsafePtrace = command.value;
+      else if (command.option === "sync_seccomp") state.syncSeccomp = command.value;
       else if (command.option === "allow_unsafe_any_addr") state.allowUnsafeAnyAddr = command.value;
       else if (command.option === "allow_unsafe_kcapi") state.allowUnsafeKcapi = command.value;
       else if (command.option === "allow_unsafe_oob") state.allowUnsafeOob = command.value;
@@ -637,6 +644,7 @@ export function dump(state: PolicyState): string[] {
   }
   if (state.allowUnsuppSocket) lines.push("trace/allow_unsupp_socket:1");
   if (state.allowUnsafePtrace) lines.push("trace/allow_unsafe_ptrace:1");
+  if (state.syncSeccomp) lines.push("trace/sync_seccomp:1");
   if (state.allowUnsafeExecLdso) lines.push("trace/allow_unsafe_exec_ldso:1");
   if (state.allowUnsafeExecStack) lines.push("trace/allow_unsafe_exec_stack:1");
   if (state.allowUnsafeExecSpeculative) lines.push("trace/allow_unsafe_exec_speculative:1");
