@@ -11,6 +11,7 @@ import { helper, run, runSyd, SYD, tempDir } from "./_syd.ts";
 
 const ATTACK = helper("attack_freeze");
 const RACE = helper("attack_freeze_race");
+const ALONE = helper("attack_alone");
 
 /** `mov eax, N; ret`, padded to a page, at `path`. */
 function codeFile(path: string, n: number): string {
@@ -98,6 +99,32 @@ Deno.test("a vfork child maps code in its parent's memory: judged as any mapping
     assert.equal(denied.stdout.trim(), "vfork refused mmap 13", denied.stderr);
     const sibling = await runSyd(["-p", "off", "--", ATTACK, "parentvfork"]);
     assert.equal(sibling.stdout.trim(), "clone refused 1", sibling.stderr);
+  });
+});
+
+/** `MODE good G bad B refused R other O` of attack_alone, as numbers. */
+function aloneCounts(stdout: string): { good: number; bad: number; refused: number } {
+  const match = stdout.match(/good (\d+) bad (\d+) refused (\d+) other (\d+)/);
+  assert.ok(match, stdout);
+  return { good: Number(match[1]), bad: Number(match[2]), refused: Number(match[3]) };
+}
+
+Deno.test("a caller alone (no exit stop) never maps the denied file: its fd switched by its own signal handler, or by short-lived threads made and gone around each check (20,000 mmaps each; found by the attack session)", async () => {
+  await withDir(async (dir) => {
+    for (const mode of ["signal", "churn"]) {
+      const native = aloneCounts(
+        (await run(ALONE, [mode, `${dir}/good`, `${dir}/bad`, "20000"])).stdout,
+      );
+      assert.ok(native.bad > 0 && native.good > 0, `${mode} natively: ${JSON.stringify(native)}`);
+      const out = await runSyd(
+        [...EXEC_DENY(`${dir}/bad`), "--", ALONE, mode, `${dir}/good`, `${dir}/bad`, "20000"],
+        { env: { SYD_LOG: "error" } },
+      );
+      assert.equal(out.code, 0, out.stderr.slice(-2000));
+      const sandboxed = aloneCounts(out.stdout);
+      assert.equal(sandboxed.bad, 0, `${mode}: ${out.stdout}`);
+      assert.ok(sandboxed.good > 0 && sandboxed.refused > 0, `${mode}: ${out.stdout}`);
+    }
   });
 });
 

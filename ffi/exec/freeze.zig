@@ -145,13 +145,14 @@ pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) Settled {
     var round: u32 = 0;
     while (round < rounds_max and now_ms() -| start_ms < settle_ms_max) : (round += 1) {
         const tasks = sharers(tid, vforks, scratch) orelse return .timed_out;
-        // Gone (an empty list) counts as alone: nothing of it runs any more. A vfork child
-        // whose creator's event the tracer has not served yet shares its parent's memory
-        // without a link in `vforks`: asked of the kernel (the filter refuses CLONE_VM with
-        // CLONE_PARENT, so a vfork child's creator is its parent).
-        if (round == 0 and tasks.len <= 1) {
-            assert(tasks.len == 0 or tasks[0] == tid);
-            if (tasks.len == 0 or !shares_parent_memory(tid)) return .alone;
+        // An empty list (gone, or /proc unreadable) is never taken for alone: the call then
+        // goes to its exit stop, as with sharers (fails closed; found by the attack session).
+        // A vfork child whose creator's event the tracer has not served yet shares its
+        // parent's memory without a link in `vforks`: asked of the kernel (the filter refuses
+        // CLONE_VM with CLONE_PARENT, so a vfork child's creator is its parent).
+        if (round == 0 and tasks.len == 1) {
+            assert(tasks[0] == tid);
+            if (!shares_parent_memory(tid)) return .alone;
         }
         var moving: usize = 0;
         for (tasks) |task| {
