@@ -50,13 +50,42 @@ export function parseOptions(
   options: Readonly<Record<string, OptionSpec>>,
   allowPositionals: boolean,
 ): Token[] {
+  return scan(args, options, allowPositionals ? "allow" : "refuse").tokens;
+}
+
+/**
+ * Parses the options before the first operand (or before `--`, which is dropped); `rest` is
+ * everything from there on. Errors as `parseOptions`.
+ *
+ * @example
+ * ```ts
+ * parseLeadingOptions(["-poff", "--", "sh", "-c", "x"], { profile: { type: "string", short: "p" } });
+ * // { tokens: [{ kind: "option", name: "profile", rawName: "-p", value: "off" }],
+ * //   rest: ["sh", "-c", "x"] }
+ * ```
+ */
+export function parseLeadingOptions(
+  args: readonly string[],
+  options: Readonly<Record<string, OptionSpec>>,
+): { tokens: Token[]; rest: string[] } {
+  return scan(args, options, "stop");
+}
+
+/** What an operand does: is kept, is refused, or ends the options. */
+type Operands = "allow" | "refuse" | "stop";
+
+function scan(
+  args: readonly string[],
+  options: Readonly<Record<string, OptionSpec>>,
+  operands: Operands,
+): { tokens: Token[]; rest: string[] } {
   const shorts = new Map<string, string>();
   for (const [name, spec] of Object.entries(options)) {
     if (spec.short !== undefined) shorts.set(spec.short, name);
   }
   const tokens: Token[] = [];
   const positional = (value: string) => {
-    if (!allowPositionals) {
+    if (operands === "refuse") {
       throw new ArgsError(
         `Unexpected argument '${value}'. This command does not take positional arguments`,
       );
@@ -67,11 +96,13 @@ export function parseOptions(
   while (i < args.length) {
     const arg = args[i++];
     if (arg === "--") {
+      if (operands === "stop") return { tokens, rest: args.slice(i) };
       tokens.push({ kind: "option-terminator" });
       while (i < args.length) positional(args[i++]);
       break;
     }
     if (arg.length < 2 || arg[0] !== "-") {
+      if (operands === "stop") return { tokens, rest: args.slice(i - 1) };
       positional(arg);
       continue;
     }
@@ -110,7 +141,7 @@ export function parseOptions(
       break;
     }
   }
-  return tokens;
+  return { tokens, rest: [] };
 }
 
 function label(name: string, spec: OptionSpec): string {

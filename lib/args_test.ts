@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
-import { ArgsError, type OptionSpec, parseOptions, type Token } from "./args.ts";
+import {
+  ArgsError,
+  type OptionSpec,
+  parseLeadingOptions,
+  parseOptions,
+  type Token,
+} from "./args.ts";
 
 const OPTIONS = {
   magic: { type: "string", short: "m", multiple: true },
@@ -40,6 +46,27 @@ Deno.test("parseOptions() keeps operands and everything after -- when they are a
     { kind: "positional", value: "b" },
   ]);
   assert.throws(() => parseOptions(["a"], OPTIONS, false), /Unexpected argument 'a'/);
+});
+
+Deno.test("parseLeadingOptions() stops at the first operand, or drops -- and stops there", () => {
+  assert.deepEqual(parseLeadingOptions(["-qpoff", "sh", "-c", "x"], OPTIONS), {
+    tokens: [
+      { kind: "option", name: "quick", rawName: "-q" },
+      { kind: "option", name: "profile", rawName: "-p", value: "off" },
+    ],
+    rest: ["sh", "-c", "x"],
+  });
+  assert.deepEqual(parseLeadingOptions(["-m", "a", "--", "-p", "b"], OPTIONS), {
+    tokens: [{ kind: "option", name: "magic", rawName: "-m", value: "a" }],
+    rest: ["-p", "b"],
+  });
+  assert.deepEqual(parseLeadingOptions(["-", "-q"], OPTIONS), { tokens: [], rest: ["-", "-q"] });
+  assert.deepEqual(parseLeadingOptions(["-q"], OPTIONS), {
+    tokens: [{ kind: "option", name: "quick", rawName: "-q" }],
+    rest: [],
+  });
+  assert.throws(() => parseLeadingOptions(["-Z", "true"], OPTIONS), /Unknown option '-Z'/);
+  assert.throws(() => parseLeadingOptions(["-m", "--", "x"], OPTIONS), /ambiguous/);
 });
 
 Deno.test("parseOptions() refuses what it cannot read, naming the option as written", () => {

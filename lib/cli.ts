@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ArgsError, type OptionSpec, parseOptions, type Token } from "./args.ts";
+import { ArgsError, type OptionSpec, parseLeadingOptions, type Token } from "./args.ts";
 import { parseDurationMs } from "./policy/parse.ts";
 
 /** The options syd knows. */
@@ -62,40 +62,6 @@ export class UsageError extends Error {
   }
 }
 
-const SHORT = new Map<string, keyof typeof OPTIONS>();
-for (const [name, spec] of Object.entries(OPTIONS)) {
-  if ("short" in spec) SHORT.set(spec.short, name as keyof typeof OPTIONS);
-}
-
-function takesValue(name: keyof typeof OPTIONS): boolean {
-  return OPTIONS[name].type === "string";
-}
-
-/** Where the options end: the index of `--` or of the first operand. */
-function optionsEnd(args: readonly string[]): number {
-  let i = 0;
-  while (i < args.length) {
-    const arg = args[i];
-    if (arg === "--" || arg === "-" || !arg.startsWith("-")) return i;
-    if (arg.startsWith("--")) {
-      const name = arg.slice(2).split("=", 1)[0] as keyof typeof OPTIONS;
-      i += name in OPTIONS && takesValue(name) && !arg.includes("=") ? 2 : 1;
-      continue;
-    }
-    // A group of short options: the first that takes a value ends the group.
-    let skip = 1;
-    for (let j = 1; j < arg.length; j++) {
-      const name = SHORT.get(arg[j]);
-      if (name && takesValue(name)) {
-        if (j === arg.length - 1) skip = 2;
-        break;
-      }
-    }
-    i += skip;
-  }
-  return args.length;
-}
-
 /**
  * Parses syd's command line.
  *
@@ -106,11 +72,10 @@ function optionsEnd(args: readonly string[]): number {
  * ```
  */
 export function parse(args: readonly string[]): Cli {
-  const end = optionsEnd(args);
-  const rest = args[end] === "--" ? args.slice(end + 1) : args.slice(end);
   let tokens: Token[];
+  let rest: string[];
   try {
-    tokens = parseOptions(args.slice(0, end), OPTIONS, false);
+    ({ tokens, rest } = parseLeadingOptions(args, OPTIONS));
   } catch (err) {
     if (err instanceof ArgsError) throw new UsageError(err.message);
     throw err;
@@ -123,7 +88,7 @@ export function parse(args: readonly string[]): Cli {
     if (token.value !== undefined) use.value = token.value;
     options.push(use);
   }
-  return { options, argv: [...rest] };
+  return { options, argv: rest };
 }
 
 /**

@@ -176,10 +176,8 @@ pub fn settle(tid: i32, vforks: *const Vforks, scratch: []i32) Settled {
 /// kernel (kcmp KCMP_VM); true where that cannot be told (fails towards the full freeze).
 fn shares_parent_memory(tid: i32) bool {
     assert(tid > 0);
-    var path_buf: [40]u8 = undefined;
     var buf: [512]u8 = undefined;
-    const stat_path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/stat", .{tid}) catch unreachable;
-    const stat = caller.read_proc(stat_path.ptr, &buf) catch return true;
+    const stat = read_stat(tid, &buf) orelse return true;
     const ppid = stat_ppid(stat) orelse return true;
     if (ppid <= 0) return false; // no parent in this pid namespace: nobody to share with
     const kcmp_vm: usize = 1;
@@ -219,8 +217,7 @@ pub fn state_of(tid: i32) State {
     assert(tid > 0);
     var path_buf: [40]u8 = undefined;
     var buf: [512]u8 = undefined;
-    const stat_path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/stat", .{tid}) catch unreachable;
-    const stat = caller.read_proc(stat_path.ptr, &buf) catch return .still; // gone
+    const stat = read_stat(tid, &buf) orelse return .still; // gone
     const letter = stat_letter(stat) orelse return .moving;
     switch (letter) {
         't', 'T', 'Z', 'X', 'x' => return .still,
@@ -230,6 +227,14 @@ pub fn state_of(tid: i32) State {
     const syscall_path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/syscall", .{tid}) catch unreachable;
     const text = caller.read_proc(syscall_path.ptr, &buf) catch return .moving;
     return if (asleep_harmless(text)) .parked else .moving;
+}
+
+/// Task `tid`'s /proc/TID/stat line, read into `buf`; null when it cannot be read (gone).
+fn read_stat(tid: i32, buf: []u8) ?[]const u8 {
+    assert(tid > 0);
+    var path_buf: [40]u8 = undefined;
+    const stat_path = std.fmt.bufPrintZ(&path_buf, "/proc/{d}/stat", .{tid}) catch unreachable;
+    return caller.read_proc(stat_path.ptr, buf) catch null;
 }
 
 /// The state letter of a /proc/TID/stat line (after the command name, which may hold spaces

@@ -50,6 +50,12 @@ pub fn of_fd(fd: i32) sys.Errno!Judged {
     assert(fd >= 0);
     var st: linux.Stat = undefined;
     _ = try sys.check(linux.fstat(fd, &st));
+    return of(fd, &st);
+}
+
+/// As `of_fd`, for a caller that has `fd`'s fstat already.
+pub fn of(fd: i32, st: *const linux.Stat) Judged {
+    assert(fd >= 0);
     const stated: Judged = .{ .dev = st.dev, .ino = st.ino };
     if (!on_overlay(fd) or !linux.S.ISREG(st.mode)) return stated;
     return mapped_identity(fd) catch stated;

@@ -55,15 +55,17 @@ pub fn maps_file_exec(prot: u64, flags: u64) bool {
 
 /// Untraced (trace/allow_unsafe_ptrace:1): judged, then continued (the race stays open).
 pub fn handle(request: *const Request) Response {
-    return switch (enter(request)) {
+    return switch (enter(request, false)) {
         .refused => |errno_value| .{ .failure = errno_value },
         .unjudged, .allowed => .continue_call,
     };
 }
 
 /// mmap at its seccomp stop: judged on syd's own copy of the caller's fd (the file the kernel
-/// would map now), by exec and Force sandboxing, then by memory sandboxing.
-pub fn enter(request: *const Request) Enter {
+/// would map now), by exec and Force sandboxing, then by memory sandboxing. An allowed call
+/// carries the file as maps will name it when `checked_at_exit` (the tracer's exit stop looks),
+/// else as fstat names it (nothing compares it).
+pub fn enter(request: *const Request, checked_at_exit: bool) Enter {
     const prot = request.arg(2);
     const flags = request.arg(3);
     const policy = request.policy;
@@ -106,7 +108,7 @@ pub fn enter(request: *const Request) Enter {
     return switch (memory_only(request)) {
         .refused => |errno_value| .{ .refused = errno_value },
         // As maps will show the file (an overlayfs over several file systems names it otherwise).
-        .unjudged, .allowed => .{ .allowed = identity.of_fd(fd) catch .{ .dev = st.dev, .ino = st.ino } },
+        .unjudged, .allowed => .{ .allowed = if (checked_at_exit) identity.of(fd, &st) else .{ .dev = st.dev, .ino = st.ino } },
     };
 }
 

@@ -98,7 +98,7 @@ fn force_stop(request: *const Request, exe_fd: i32, exe_path: []const u8, root_f
         defer sys.close(fd);
         var st: linux.Stat = undefined;
         _ = sys.check(linux.fstat(fd, &st)) catch |err| return refuse(request, loader.path, "cannot stat the loader", err);
-        const mapped = identity.of_fd(fd) catch |err| return refuse(request, loader.path, "cannot stat the loader", err);
+        const mapped = identity.of(fd, &st);
         if (mapped.dev != loader.dev or mapped.ino != loader.ino) return refuse(request, loader.path, "the loader's file is not the one mapped", error.STALE);
         if (force.verify_elf(request, .exec_stop, fd, handlers.view(request.tid(), loader.path, &buf)) != null) return false;
     }
@@ -136,7 +136,7 @@ pub fn verify(request: *const Request, ldso_allowed: bool) bool {
     const maps = read_maps(pid, &maps_buf) catch |err|
         return refuse(request, exe_path, "cannot read the process's mappings", err);
     // The program as maps names it (an overlayfs over several file systems names it otherwise).
-    const exe_id = identity.of_fd(exe_fd) catch identity.Judged{ .dev = st.dev, .ino = st.ino };
+    const exe_id = identity.of(exe_fd, &st);
     const loader_count = parse_maps(maps, exe_id.dev, exe_id.ino, &loaders) catch |err|
         return refuse(request, exe_path, "cannot read the process's mappings", err);
     // W^X at the exec (the original's check_elf, unless trace/allow_unsafe_exec_stack): an ELF

@@ -419,7 +419,7 @@ pub const Tracer = struct {
         const verdict = judging: {
             const saved = lower() catch return kill(tid); // never judge with more than the caller has
             defer caps.effective_restore(saved);
-            break :judging mmap_exec.enter(&request);
+            break :judging mmap_exec.enter(&request, settled != .alone);
         };
         switch (verdict) {
             .unjudged => restart(ptrace_cont, tid, 0),

@@ -233,8 +233,8 @@ function byName(name: string): IoctlRequest | undefined {
     const mid = (lo + hi) >>> 1;
     const start = text.lastIndexOf("\n", mid - 1) + 1;
     const end = text.indexOf("\n", start);
-    const [found, request, mask] = text.slice(start, end).split(" ");
-    if (found === name) return { request: parseInt(request, 16), mask: parseInt(mask, 16) };
+    const [found, request, mask] = row(text.slice(start, end));
+    if (found === name) return { request, mask };
     if (found < name) lo = end + 1;
     else hi = start;
   }
@@ -248,11 +248,14 @@ let rows: (readonly [string, number, number])[] | undefined;
  * number or message that needs them all.
  */
 export function ioctlTable(): readonly (readonly [string, number, number])[] {
-  rows ??= IOCTL_TABLE.trim().split("\n").map((line) => {
-    const [name, request, mask] = line.split(" ");
-    return [name, parseInt(request, 16), parseInt(mask, 16)] as const;
-  });
+  rows ??= IOCTL_TABLE.trim().split("\n").map(row);
   return rows;
+}
+
+/** One line of the table (`NAME REQUEST MASK`, hexadecimal) as `[name, request, mask]`. */
+function row(line: string): readonly [string, number, number] {
+  const [name, request, mask] = line.split(" ");
+  return [name, parseInt(request, 16), parseInt(mask, 16)];
 }
 
 /** The table entry whose varying bits `value` fills (a resized PIDFD_GET_INFO), if any. */
