@@ -115,17 +115,21 @@ function refusedByLibsyd(_state: PolicyState): string | undefined {
 }
 
 /**
- * The limit layer (memory, pid) `command` would turn on in a running sandbox where it is off:
- * EBUSY, as the original's (its traps are installed when the sandbox starts, or never). Turning
- * one on that is on already is accepted; so it is after a runtime off in neither syd (on, off,
- * then on again: EBUSY, as the original's 3.59 answers).
+ * The limit layer (memory, pid) or category (list) `command` would turn on in a running sandbox
+ * where it is off: EBUSY, as the original's (their traps are installed when the sandbox starts,
+ * or never; list sandboxing's getdents64: filter_options in ffi/run/sandbox.zig). Turning one on
+ * that is on already is accepted; so it is after a runtime off in neither syd (on, off, then on
+ * again: EBUSY, as the original's 3.59 answers).
  */
-function limitTurnedOn(state: PolicyState, command: Command): string | undefined {
+function startOnly(state: PolicyState, command: Command): string | undefined {
   // sandbox/force is static in the original: EBUSY either way (the mmap stops are fixed).
   if (command.kind === "sandbox" && command.force) return "Force";
   if (command.kind !== "sandbox" || !command.on) return undefined;
   if (command.mem && !state.limits.mem) return "memory";
   if (command.pid && !state.limits.pid) return "pid";
+  // Static in the original too (syd.2; its stat, readlink, chdir and notify are, but here their
+  // calls are trapped whatever their state).
+  if (command.categories.includes("list") && !state.on.list) return "list";
   return undefined;
 }
 
@@ -395,7 +399,7 @@ export class MagicServer {
         msg: `${formatCommand(command)} can only be set before the sandbox starts`,
       };
     }
-    const layer = limitTurnedOn(this.#state, command);
+    const layer = startOnly(this.#state, command);
     if (layer !== undefined) {
       return {
         errno: EBUSY,
@@ -476,7 +480,7 @@ export class MagicServer {
             "sandbox starts",
         };
       }
-      const layer = limitTurnedOn(state, command);
+      const layer = startOnly(state, command);
       if (layer !== undefined) {
         return {
           errno: EBUSY,

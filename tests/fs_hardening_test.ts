@@ -200,7 +200,7 @@ for option in ("mkbdev", "mkcdev"):
   assert.equal(result.stdout, "mkbdev EBUSY\nmkcdev EBUSY\n");
 });
 
-Deno.test("block devices do not exist for the sandbox (ENOENT, left out of listings) unless trace/allow_unsafe_mkbdev:1", async () => {
+Deno.test("block devices do not exist for the sandbox (ENOENT; left out of listings under list sandboxing, as the original's) unless trace/allow_unsafe_mkbdev:1", async () => {
   await withDir(async (dir) => {
     const made = await new Deno.Command("mknod", { args: [`${dir}/blk`, "b", "7", "0"] }).output();
     assert.ok(made.success, "mknod b (syd's tests run as root)");
@@ -212,6 +212,8 @@ print(sorted(os.listdir(d)))
     const hardened = await runSyd([
       "-pfs",
       "-m",
+      "sandbox/list:on",
+      "-m",
       "allow/all+/***",
       "--",
       "python3",
@@ -221,8 +223,23 @@ print(sorted(os.listdir(d)))
     ]);
     assert.equal(hardened.code, 0, hardened.stderr);
     assert.equal(hardened.stdout, "stat ENOENT\nopen ENOENT\n['public', 'secret']\n");
+    // Without list sandboxing the kernel lists the directory (getdents64 is not trapped).
+    const unlisted = await runSyd([
+      "-pfs",
+      "-m",
+      "allow/all+/***",
+      "--",
+      "python3",
+      "-c",
+      script,
+      dir,
+    ]);
+    assert.equal(unlisted.code, 0, unlisted.stderr);
+    assert.equal(unlisted.stdout, "stat ENOENT\nopen ENOENT\n['blk', 'public', 'secret']\n");
     const relaxed = await runSyd([
       "-pfs",
+      "-m",
+      "sandbox/list:on",
       "-m",
       "allow/all+/***",
       "-m",
@@ -238,7 +255,7 @@ print(sorted(os.listdir(d)))
   });
 });
 
-Deno.test("names with control characters, invalid UTF-8 or shell characters fail with EILSEQ and are hidden, unless trace/allow_unsafe_filename:1", async () => {
+Deno.test("names with control characters, invalid UTF-8 or shell characters fail with EILSEQ and are left out of listings under list sandboxing, unless trace/allow_unsafe_filename:1", async () => {
   await withDir(async (dir) => {
     // Made outside the sandbox: an existing file with an unsafe name.
     await Deno.writeTextFile(`${dir}/bell\x07`, "x");
@@ -255,7 +272,7 @@ print(sorted(os.listdir(d)))
     const policy = [
       "-poff",
       "-m",
-      "sandbox/read,stat,create,mkdir,readdir:on",
+      "sandbox/read,stat,create,mkdir,readdir,list:on",
       "-m",
       "allow/all+/***",
     ];

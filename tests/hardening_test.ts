@@ -177,3 +177,52 @@ Deno.test("the sandbox runs with the speculation mitigations forced that the ker
     }
   }
 });
+
+Deno.test("list sandboxing is fixed at start, as the original's: /dev/syd answers EBUSY to turning it on", async () => {
+  const script = PY_ATTEMPT + `attempt("list", lambda: os.stat("/dev/syd/sandbox/list:on"))
+attempt("all", lambda: os.stat("/dev/syd/sandbox/all:on"))
+attempt("read", lambda: os.stat("/dev/syd/sandbox/read:on"))
+attempt("list?", lambda: os.stat("/dev/syd/sandbox/list?"))`;
+  const off = await runSyd(["-q", "-poff", "-mlock:off", "--", "python3", "-c", script]);
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(off.stdout, "list EBUSY\nall EBUSY\nread OK\nlist? ENOENT\n");
+  const refused = records(off.stderr).filter((r) => r.ctx === "magic" && r.errno === 16);
+  assert.equal(refused.length, 2, off.stderr);
+  assert.match(
+    String(refused[0].msg),
+    /list sandboxing can only be turned on before the sandbox starts/,
+  );
+  // Given at start, it may be turned off and back on (the original answers EBUSY to the latter).
+  const on = await runSyd([
+    "-q",
+    "-poff",
+    "-mlock:off",
+    "-msandbox/list:on",
+    "-mallow/list+/***",
+    "--",
+    "python3",
+    "-c",
+    PY_ATTEMPT + `attempt("list?", lambda: os.stat("/dev/syd/sandbox/list?"))
+attempt("off", lambda: os.stat("/dev/syd/sandbox/list:off"))
+attempt("again", lambda: os.stat("/dev/syd/sandbox/list:on"))`,
+  ]);
+  assert.equal(on.code, 0, on.stderr);
+  assert.equal(on.stdout, "list? OK\noff OK\nagain EBUSY\n");
+});
+
+Deno.test("getdents64 is trapped only while list sandboxing is on at start, as the original's", async () => {
+  /** The sandbox filter's action for getdents64 (the first program `-E pfc` prints). */
+  async function action(...options: string[]): Promise<string> {
+    const out = await runSyd(["-poff", ...options.flatMap((o) => ["-m", o]), "-E", "pfc"]);
+    assert.equal(out.code, 0, out.stderr);
+    const at = out.stdout.indexOf("if ($syscall == 217)");
+    assert.ok(at >= 0, out.stdout);
+    return /action (\S+);/.exec(out.stdout.slice(at))![1];
+  }
+  const NOTIFY = "0x7fc00000"; // SECCOMP_RET_USER_NOTIF: libseccomp's pfc names no such action
+  assert.equal(await action(), "ALLOW");
+  assert.equal(await action("sandbox/readdir,stat,walk:on"), "ALLOW");
+  assert.equal(await action("sandbox/list:on"), NOTIFY);
+  assert.equal(await action("sandbox/all:on"), NOTIFY);
+  assert.equal(await action("sandbox/all:on", "sandbox/list:off"), "ALLOW");
+});

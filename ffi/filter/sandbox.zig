@@ -121,6 +121,8 @@ pub const Options = struct {
     trap_memory: bool = false,
     /// Exec, Force or TPE sandboxing is on: mmap of a file with PROT_EXEC stops (exec/mmap.zig).
     trap_mmap_exec: bool = false,
+    /// List sandboxing on at start: getdents64 performed by syd (handlers/dir.zig).
+    trap_list: bool = false,
     /// SafeSetID's transits (handlers/setid.zig): uid calls judged, gid calls and setgroups.
     trap_setuid: bool = false,
     trap_setgid: bool = false,

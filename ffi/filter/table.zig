@@ -128,6 +128,9 @@ pub const Option = enum {
     /// Exec, Force or TPE sandboxing was on when the sandbox started: mmap of a file with
     /// PROT_EXEC is judged (exec/mmap.zig).
     trap_mmap_exec,
+    /// List sandboxing was on when the sandbox started: getdents64 is performed by syd, which
+    /// leaves hidden entries out (the original's `sandbox/list` is static: on only at start).
+    trap_list,
     /// SafeSetID has uid transits (`setuid+`): setuid, setreuid and setresuid are judged.
     trap_setuid,
     /// SafeSetID has gid transits (`setgid+`): setgid, setregid, setresgid, setgroups.
@@ -708,6 +711,13 @@ const ioctl_refusals = refusals: {
     break :refusals out;
 };
 
+/// getdents64 (and the old getdents, which syd does not emulate: ENOSYS while trapped): the
+/// kernel lists the directory while list sandboxing was off at start.
+const getdents_row: Disposition = .{ .trap_if = .{
+    .option = .trap_list,
+    .handler = .getdents,
+    .otherwise = .{ .allow = "an fd the caller holds, judged when opened (readdir)" },
+} };
 const ioctl_row: Disposition = .{ .trap_if = .{
     .option = .trap_ioctl,
     .handler = .ioctl,
@@ -933,7 +943,7 @@ pub const rows = [_]Row{
     row(75, "fdatasync", .{ .allow = fd }),
     row(76, "truncate", .{ .trap = .truncate }),
     row(77, "ftruncate", .{ .trap = .truncate }),
-    row(78, "getdents", .{ .trap = .getdents }),
+    row(78, "getdents", getdents_row),
     row(79, "getcwd", .{ .allow = own }),
     row(80, "chdir", .{ .trace = .chdir }),
     row(81, "fchdir", .{ .trace = .chdir }),
@@ -1078,7 +1088,7 @@ pub const rows = [_]Row{
     row(214, "epoll_ctl_old", .{ .allow = gone }),
     row(215, "epoll_wait_old", .{ .allow = gone }),
     row(216, "remap_file_pages", .{ .allow = memory }),
-    row(217, "getdents64", .{ .trap = .getdents }),
+    row(217, "getdents64", getdents_row),
     row(218, "set_tid_address", .{ .allow = own }),
     row(219, "restart_syscall", .{ .allow = own }),
     row(220, "semtimedop", shm_row(false)),

@@ -4,9 +4,10 @@
 //! directory that became the cwd must be the very one judged, or the process is killed), or,
 //! under trace/allow_unsafe_ptrace, judged as a notification and continued (`chdir`: a racing
 //! thread can swap the path after the check). chroot is judged and answered without changing the
-//! caller's root (as the original); getdents64 is judged for
-//! readdir on the directory's path and performed by syd on its own copy of the caller's fd
-//! (sharing its offset), leaving out the entries whose paths are hidden from stat.
+//! caller's root (as the original); getdents64, trapped only while list sandboxing was on when
+//! the sandbox started (filter/table.zig `getdents_row`: the original's static `sandbox/list`),
+//! is judged for readdir on the directory's path and performed by syd on its own copy of the
+//! caller's fd (sharing its offset), leaving out the entries list sandboxing hides.
 //!
 //! Needs: pidfd_getfd (Linux 5.6), process_vm_writev.
 //! Assumes: nothing beyond mod.zig's Request.

@@ -578,6 +578,9 @@ pub fn filter_options(rules: *const policy.Policy) filter.Options {
         .kill_mkbdev = !rules.unsafe_fs.allow_unsafe_mkbdev,
         .kill_mkcdev = !rules.unsafe_fs.allow_unsafe_mkcdev,
         .trap_memory = rules.limits.mem,
+        // Static, as the original's (syd.2 `sandbox/list`): /dev/syd may not turn it on later
+        // (EBUSY, lib/magic.ts `startOnly`).
+        .trap_list = rules.on[@intFromEnum(policy.Cat.list)],
         .trap_mmap_exec = rules.on[@intFromEnum(policy.Cat.exec)] or rules.force.on or rules.trust.tpe,
         .trap_setuid = rules.setid.uid.len > 0,
         .trap_setgid = rules.setid.gid.len > 0,
