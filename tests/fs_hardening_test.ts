@@ -209,47 +209,26 @@ attempt("stat", lambda: os.stat(d + "/blk"))
 attempt("open", lambda: os.close(os.open(d + "/blk", os.O_PATH)))
 print(sorted(os.listdir(d)))
 `;
-    const hardened = await runSyd([
-      "-pfs",
-      "-m",
-      "sandbox/list:on",
-      "-m",
-      "allow/all+/***",
-      "--",
-      "python3",
-      "-c",
-      script,
-      dir,
-    ]);
+    const run = (...options: string[]) =>
+      runSyd([
+        "-pfs",
+        ...options.flatMap((o) => ["-m", o]),
+        "-m",
+        "allow/all+/***",
+        "--",
+        "python3",
+        "-c",
+        script,
+        dir,
+      ]);
+    const hardened = await run("sandbox/list:on");
     assert.equal(hardened.code, 0, hardened.stderr);
     assert.equal(hardened.stdout, "stat ENOENT\nopen ENOENT\n['public', 'secret']\n");
     // Without list sandboxing the kernel lists the directory (getdents64 is not trapped).
-    const unlisted = await runSyd([
-      "-pfs",
-      "-m",
-      "allow/all+/***",
-      "--",
-      "python3",
-      "-c",
-      script,
-      dir,
-    ]);
+    const unlisted = await run();
     assert.equal(unlisted.code, 0, unlisted.stderr);
     assert.equal(unlisted.stdout, "stat ENOENT\nopen ENOENT\n['blk', 'public', 'secret']\n");
-    const relaxed = await runSyd([
-      "-pfs",
-      "-m",
-      "sandbox/list:on",
-      "-m",
-      "allow/all+/***",
-      "-m",
-      "trace/allow_unsafe_mkbdev:1",
-      "--",
-      "python3",
-      "-c",
-      script,
-      dir,
-    ]);
+    const relaxed = await run("sandbox/list:on", "trace/allow_unsafe_mkbdev:1");
     assert.equal(relaxed.code, 0, relaxed.stderr);
     assert.equal(relaxed.stdout, "stat ok\nopen ok\n['blk', 'public', 'secret']\n");
   });
