@@ -184,6 +184,16 @@ pub const Channel = struct {
                 self.finish(slot, @intFromEnum(linux.E.INVAL));
                 return err;
             }
+            // A policy the sandbox filter cannot enforce never goes in: getdents64 is trapped
+            // only when list sandboxing was on at the start (run/sandbox.zig filter_options, from
+            // the first generation). lib/magic.ts refuses such a command first; this holds
+            // whatever TypeScript sends.
+            if (list_turned_on(self.generations[0], generation.?)) {
+                generation.?.destroy();
+                diag.set("list sandboxing can only be turned on before the sandbox starts", .{});
+                self.finish(slot, @intFromEnum(linux.E.BUSY));
+                return error.BUSY;
+            }
             // Past the budget only a policy that locks the sandbox still goes in (the last
             // slot is kept for it): no amount of changes may keep the sandbox from locking.
             const full = self.generations_len + 1 == generations_max or
@@ -205,6 +215,12 @@ pub const Channel = struct {
         }
         if (generation) |g| self.swap(g);
         sys.futex_wake(&slot.state, 1);
+    }
+
+    /// Whether `next` has list sandboxing on where the sandbox started (`first`) without it.
+    fn list_turned_on(first: *const Generation, next: *const Generation) bool {
+        const list = @intFromEnum(policy.Cat.list);
+        return next.policy.on[list] and !first.policy.on[list];
     }
 
     fn finish(self: *Channel, slot: *Pending, errno_value: i32) void {
@@ -290,4 +306,35 @@ test "a command is answered through reply, and a new generation swapped in" {
     try std.testing.expectEqual(@as(usize, 2), channel.generations_len);
     try std.testing.expectError(error.SRCH, channel.reply(1, 0, null, &diag)); // answered already
     try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.INVAL)), try channel.forward(1, false, "\xff", &exiting));
+}
+
+test "a policy that turns list sandboxing on after the start is refused (EBUSY): getdents64 is not trapped" {
+    const off_json =
+        \\{"version":1,"log_level":"warn","pool":{"core":1,"max":1,"keep_alive_ms":100},"lock":null,
+        \\"categories":[],"rules":[],"net_rules":[],"mask":[],"exec_kill":[],"exit_wait_all":false,
+        \\"deny_dotdot":false,"allow_unsupp_socket":false,"timeout_ms":0}
+    ;
+    const on_json =
+        \\{"version":1,"log_level":"warn","pool":{"core":1,"max":1,"keep_alive_ms":100},"lock":null,
+        \\"categories":[{"name":"list","on":true,"default":"deny"}],"rules":[],"net_rules":[],"mask":[],
+        \\"exec_kill":[],"exit_wait_all":false,"deny_dotdot":false,"allow_unsupp_socket":false,"timeout_ms":0}
+    ;
+    var diag: policy.Diag = .{};
+    for ([_]bool{ false, true }) |started_on| {
+        const first = try Generation.create(if (started_on) on_json else off_json, &diag);
+        var channel: Channel = undefined;
+        try channel.init(first);
+        defer channel.deinit();
+        channel.pending[0] = .{ .id = 7, .state = .init(@intFromEnum(SlotState.pending)) };
+        const result = channel.reply(7, 0, on_json, &diag);
+        if (started_on) {
+            try result;
+            try std.testing.expectEqual(@as(usize, 2), channel.generations_len);
+        } else {
+            try std.testing.expectError(error.BUSY, result);
+            try std.testing.expectEqual(@as(usize, 1), channel.generations_len);
+            try std.testing.expectEqual(@as(i32, @intFromEnum(linux.E.BUSY)), channel.pending[0].errno_value);
+            try std.testing.expect(!channel.policy_now().on[@intFromEnum(policy.Cat.list)]);
+        }
+    }
 }
