@@ -340,6 +340,26 @@ export async function macroBench(
     const times = workloads.map(() => modes.map(() => [] as number[]));
     const failures = workloads.map(() => modes.map(() => undefined as string | undefined));
     let failed = false;
+    // make runs as nobody: a syd under a directory nobody cannot search (a clone in root's home,
+    // or in a mode-0700 temporary directory) is said so once, not run three times to fail alike.
+    for (let w = 0; w < workloads.length; w++) {
+      if (!workloads[w].unprivileged || setpriv.length === 0) continue;
+      for (let m = 1; m < modes.length; m++) {
+        const program = modes[m].prefix[0];
+        const probe = await new Deno.Command(setpriv[0], {
+          args: [...setpriv.slice(1), "test", "-x", program],
+        }).output();
+        if (probe.success) continue;
+        failed = true;
+        failures[w][m] = `uid ${NOBODY_ID} cannot run it`;
+        console.error(
+          `macro bench: ${workloads[w].name}, ${modes[m].name}: FAILED: it runs as uid ` +
+            `${NOBODY_ID}, which cannot execute ${program} (a directory above it is not ` +
+            "searchable by others): put syd where that user can reach it, or leave the workload " +
+            "out with BENCH_MACROS",
+        );
+      }
+    }
     for (let w = 0; w < workloads.length; w++) {
       const workload = workloads[w];
       for (let round = 0; round < rounds; round++) {
