@@ -231,6 +231,22 @@ Deno.test("syd -E follows the policy: ioctl sandboxing traps ioctl, lock:off is 
   assert.match(skipped.stdout, /^# syd_emu: .*never loaded: SYD_SKIP_SCMP/m);
 });
 
+Deno.test("syd -E follows the policy: getdents64 is trapped only while list sandboxing is on at start, as the original's", async () => {
+  /** The sandbox filter's actions for getdents64 under `-poff` and the commands. */
+  async function getdents64(...commands: string[]): Promise<string[]> {
+    const out = await runSyd(["-poff", ...commands.flatMap((c) => ["-m", c]), "-E", "pfc"]);
+    assert.equal(out.code, 0, out.stderr);
+    const block = syscallBlock(sections(out.stdout).get("syd_process")!, "getdents64") ?? "";
+    return [...block.matchAll(/action (\S+);/g)].map((m) => m[1]);
+  }
+  const notify = ["0x7fc00000"]; // SECCOMP_RET_USER_NOTIF: libseccomp's pfc names no such action
+  assert.deepEqual(await getdents64(), ["ALLOW"]);
+  assert.deepEqual(await getdents64("sandbox/readdir,stat,walk:on"), ["ALLOW"]);
+  assert.deepEqual(await getdents64("sandbox/list:on"), notify);
+  assert.deepEqual(await getdents64("sandbox/all:on"), notify);
+  assert.deepEqual(await getdents64("sandbox/all:on", "sandbox/list:off"), ["ALLOW"]);
+});
+
 Deno.test("syd -E bpf writes one raw program per filter, never overwrites, and refuses other formats", async () => {
   const dir = tempDir("syd-confine-");
   try {

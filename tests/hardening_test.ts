@@ -209,20 +209,3 @@ attempt("again", lambda: os.stat("/dev/syd/sandbox/list:on"))`,
   assert.equal(on.code, 0, on.stderr);
   assert.equal(on.stdout, "list? OK\noff OK\nagain EBUSY\n");
 });
-
-Deno.test("getdents64 is trapped only while list sandboxing is on at start, as the original's", async () => {
-  /** The sandbox filter's action for getdents64 (the first program `-E pfc` prints). */
-  async function action(...options: string[]): Promise<string> {
-    const out = await runSyd(["-poff", ...options.flatMap((o) => ["-m", o]), "-E", "pfc"]);
-    assert.equal(out.code, 0, out.stderr);
-    const at = out.stdout.indexOf("if ($syscall == 217)");
-    assert.ok(at >= 0, out.stdout);
-    return /action (\S+);/.exec(out.stdout.slice(at))![1];
-  }
-  const NOTIFY = "0x7fc00000"; // SECCOMP_RET_USER_NOTIF: libseccomp's pfc names no such action
-  assert.equal(await action(), "ALLOW");
-  assert.equal(await action("sandbox/readdir,stat,walk:on"), "ALLOW");
-  assert.equal(await action("sandbox/list:on"), NOTIFY);
-  assert.equal(await action("sandbox/all:on"), NOTIFY);
-  assert.equal(await action("sandbox/all:on", "sandbox/list:off"), "ALLOW");
-});

@@ -1,7 +1,7 @@
 //! The stat family: stat, lstat, newfstatat, statx, statfs, access, faccessat(2), readlink(at),
 //! judged for stat (readlink(at) for readlink); a denial answers EACCES, as the original 3.59's
-//! (hiding is walk's and list's: mod.zig, dir.zig). Allowed calls are performed by syd on an O_PATH fd of the judged
-//! path and the result is written into the caller's memory.
+//! (hiding is walk's and list's: mod.zig, dir.zig). Allowed calls are performed by syd on an
+//! O_PATH fd of the judged path and the result is written into the caller's memory.
 //!
 //! Needs: what emulate.zig needs; faccessat2 with AT_EMPTY_PATH (Linux 5.8); process_vm_writev.
 //! Assumes: nothing beyond mod.zig's Request. Calls on an fd itself (fstat as newfstatat(fd, "",
